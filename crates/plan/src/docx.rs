@@ -1,0 +1,1 @@
+//! Reading the paragraphs of a .docx file (placeholder; being written).
