@@ -1,1 +1,117 @@
-fn main() {}
+//! `cargo xtask`: the one place that knows how to check, test and measure zhuanban.
+//!
+//! - `cargo xtask test` — installs what the tests need when it is missing (Debian packages),
+//!   then runs `cargo fmt --check`, `cargo clippy --all-targets -D warnings` and every test of
+//!   the workspace (with cargo-nextest when it is installed, else `cargo test`), and the doc
+//!   tests. This is the command CI runs.
+//! - `cargo xtask bench` — runs the benchmarks and prints their figures.
+
+use std::process::Command;
+
+use anyhow::{Context, Result, bail};
+
+/// Debian packages the test suite needs, with the command each provides.
+const TEST_PACKAGES: &[(&str, &str)] = &[];
+
+fn main() -> Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        Some("test") | Some("ci") => test(&args[1..]),
+        Some("bench") => bench(&args[1..]),
+        _ => {
+            eprintln!("usage: cargo xtask <test|ci|bench> [args]");
+            eprintln!("  test   install test prerequisites, then fmt, clippy and all tests");
+            eprintln!("  bench  run the benchmarks");
+            std::process::exit(2);
+        }
+    }
+}
+
+fn cargo() -> Command {
+    Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+}
+
+fn run(cmd: &mut Command) -> Result<()> {
+    eprintln!("xtask: running {cmd:?}");
+    let status = cmd
+        .status()
+        .with_context(|| format!("could not start {cmd:?}"))?;
+    if !status.success() {
+        bail!("{cmd:?} failed with {status}");
+    }
+    Ok(())
+}
+
+fn have(command: &str) -> bool {
+    Command::new("sh")
+        .args(["-c", &format!("command -v {command} >/dev/null 2>&1")])
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// Installs the Debian packages whose commands are missing.
+fn ensure_packages(packages: &[(&str, &str)]) -> Result<()> {
+    let missing: Vec<&str> = packages
+        .iter()
+        .filter(|(_, cmd)| !have(cmd))
+        .map(|(pkg, _)| *pkg)
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    if !have("apt-get") {
+        bail!(
+            "the tests need the Debian packages {missing:?} and apt-get is not available: install them by hand"
+        );
+    }
+    let sudo: &[&str] = if is_root() { &[] } else { &["sudo"] };
+    let apt = |args: &[&str]| -> Result<()> {
+        let mut c = Command::new(sudo.first().copied().unwrap_or("apt-get"));
+        if !sudo.is_empty() {
+            c.arg("apt-get");
+        }
+        c.args(args).env("DEBIAN_FRONTEND", "noninteractive");
+        run(&mut c)
+    };
+    apt(&["update", "-q"])?;
+    let mut args = vec!["install", "-y", "-q", "--no-install-recommends"];
+    args.extend(&missing);
+    apt(&args)
+}
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+}
+
+fn test(extra: &[String]) -> Result<()> {
+    ensure_packages(TEST_PACKAGES)?;
+    run(cargo().args(["fmt", "--all", "--", "--check"]))?;
+    run(cargo().args([
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
+    if have("cargo-nextest") {
+        run(cargo()
+            .args(["nextest", "run", "--workspace", "--no-fail-fast"])
+            .args(extra))?;
+        run(cargo().args(["test", "--workspace", "--doc"]))?;
+    } else {
+        run(cargo()
+            .args(["test", "--workspace", "--no-fail-fast"])
+            .args(extra))?;
+    }
+    Ok(())
+}
+
+fn bench(extra: &[String]) -> Result<()> {
+    run(cargo()
+        .args(["bench", "--workspace", "--bench", "reader"])
+        .args(extra))
+}

@@ -1,0 +1,829 @@
+//! Lines → the numbering tree → tasks. Tables flattened to text become tasks too.
+
+use chrono::NaiveDate;
+
+use crate::dates::{self, find_dates};
+use crate::model::*;
+use crate::normalize::Line;
+use crate::outline::{MarkerKind, OutlineNumber, path_id};
+use crate::targets::{self, Body};
+use crate::units::{self, AliasTable, FieldKind, Roles};
+use crate::{ReadOptions, Reading};
+
+/// A node of the numbering tree (a numbered item or a table row).
+#[derive(Debug)]
+struct Node {
+    path: Vec<u64>,
+    line: usize,
+    /// Heading text after the number: (display, key).
+    head: (String, String),
+    /// Continuation lines.
+    body: Vec<Line>,
+    children: usize,
+    parent: Option<usize>,
+    row: Option<Row>,
+}
+
+/// A table row's cells by role.
+#[derive(Debug, Default)]
+struct Row {
+    title: String,
+    content: Vec<String>,
+    lead: Vec<String>,
+    support: Vec<String>,
+    responsible: Vec<String>,
+    leaders: Vec<String>,
+    deadline: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Col {
+    Number,
+    Title,
+    Content,
+    Lead,
+    Support,
+    Responsible,
+    Leader,
+    Deadline,
+    Other,
+}
+
+fn column_role(header: &str) -> Col {
+    let h = header.trim();
+    if h.contains("序号") || h == "编号" {
+        Col::Number
+    } else if h.contains("领导") {
+        Col::Leader
+    } else if h.contains("牵头") {
+        Col::Lead
+    } else if h.contains("配合") || h.contains("协办") || h.contains("参与") {
+        Col::Support
+    } else if h.contains("责任单位")
+        || h.contains("责任部门")
+        || h.contains("实施主体")
+        || h.contains("主体")
+    {
+        Col::Responsible
+    } else if h.contains("时限") || h.contains("时间") || h.contains("节点") || h.contains("期限")
+    {
+        Col::Deadline
+    } else if h.contains("进展")
+        || h.contains("完成情况")
+        || h.contains("备注")
+        || h.contains("状态")
+    {
+        Col::Other
+    } else if h.contains("任务") || h.contains("事项") || h.contains("项目") || h.contains("名称")
+    {
+        Col::Title
+    } else if h.contains("内容")
+        || h.contains("措施")
+        || h.contains("目标")
+        || h.contains("要求")
+        || h.contains("标准")
+    {
+        Col::Content
+    } else {
+        Col::Other
+    }
+}
+
+fn split_cells(key: &str) -> Option<Vec<(usize, usize)>> {
+    let sep = if key.contains('|') || key.contains('｜') {
+        |c: char| c == '|' || c == '｜'
+    } else if key.contains('\t') {
+        |c: char| c == '\t'
+    } else {
+        return None;
+    };
+    let mut out = Vec::new();
+    let mut start = 0;
+    for (i, c) in key.char_indices() {
+        if sep(c) {
+            out.push((start, i));
+            start = i + c.len_utf8();
+        }
+    }
+    out.push((start, key.len()));
+    // Leading and trailing pipes: "|1|任务|" → drop empty edge cells.
+    if out
+        .first()
+        .is_some_and(|&(a, b)| key[a..b].trim().is_empty())
+    {
+        out.remove(0);
+    }
+    if out
+        .last()
+        .is_some_and(|&(a, b)| key[a..b].trim().is_empty())
+    {
+        out.pop();
+    }
+    (out.len() >= 2).then_some(out)
+}
+
+fn is_header_row(cells: &[&str]) -> bool {
+    cells.iter().any(|c| c.contains("序号"))
+        && cells
+            .iter()
+            .filter(|c| column_role(c) != Col::Other)
+            .count()
+            >= 2
+}
+
+fn row_number(cell: &str) -> Option<u64> {
+    let t = cell.trim().trim_end_matches(['.', '、']);
+    if t.is_empty() || t.len() > 4 || !t.chars().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    t.parse().ok().filter(|&n| n > 0)
+}
+
+fn fill_row(row: &mut Row, cols: &[Col], cells: &[String]) {
+    for (i, cell) in cells.iter().enumerate() {
+        let cell = cell.trim();
+        if cell.is_empty() {
+            continue;
+        }
+        let col = cols.get(i).copied().unwrap_or(Col::Content);
+        match col {
+            Col::Number | Col::Other => {}
+            Col::Title => {
+                if row.title.is_empty() {
+                    row.title = cell.to_string();
+                } else {
+                    row.content.push(cell.to_string());
+                }
+            }
+            Col::Content => row.content.push(cell.to_string()),
+            Col::Lead => row.lead.extend(units::split_names(cell)),
+            Col::Support => row.support.extend(units::split_names(cell)),
+            Col::Responsible => row.responsible.extend(units::split_names(cell)),
+            Col::Leader => row.leaders.extend(units::split_names(cell)),
+            Col::Deadline => row.deadline = Some(cell.to_string()),
+        }
+    }
+}
+
+/// Words that end a plan's title line.
+const TITLE_ENDS: &[&str] = &[
+    "方案", "计划", "意见", "措施", "要点", "清单", "办法", "规划", "纲要", "细则", "规定",
+];
+
+fn is_title_line(key: &str) -> bool {
+    let n = key.chars().count();
+    (4..=80).contains(&n)
+        && !key.contains('。')
+        && OutlineNumber::parse(key).is_none()
+        && !key.contains("关于印发")
+        && TITLE_ENDS.iter().any(|w| {
+            let k = key.trim_end_matches(['）', ' ']);
+            let k = k
+                .rsplit_once('（')
+                .map_or(k, |(a, b)| if b.contains('年') { a } else { k });
+            k.ends_with(w)
+        })
+}
+
+/// Where the plan itself starts: after a cover notice (关于印发…的通知), at the plan's title.
+fn plan_start(lines: &[Line]) -> (usize, Option<String>) {
+    let notice = lines.iter().take(40).position(|l| {
+        l.key.contains("关于印发") || (l.key.ends_with("通知") && l.key.chars().count() < 80)
+    });
+    if let Some(n) = notice {
+        // The plan begins at "附件" or at the next title line after the notice.
+        for (i, l) in lines.iter().enumerate().skip(n + 1) {
+            if is_title_line(&l.key) {
+                return (i + 1, Some(l.text.clone()));
+            }
+            let k = l
+                .key
+                .trim_end_matches(|c: char| c.is_ascii_digit() || c == '：');
+            if k == "附件" && lines.get(i + 1).is_some_and(|t| is_title_line(&t.key)) {
+                return (i + 2, Some(lines[i + 1].text.clone()));
+            }
+        }
+    }
+    // A title line before any numbered line.
+    for (i, l) in lines.iter().enumerate() {
+        if OutlineNumber::parse(&l.key).is_some() {
+            break;
+        }
+        if is_title_line(&l.key) {
+            return (i + 1, Some(l.text.clone()));
+        }
+    }
+    (0, None)
+}
+
+enum TableMode {
+    None,
+    /// Rows on one line, cells separated by | or tabs.
+    Delimited(Vec<Col>),
+    /// One cell per line.
+    CellLines(Vec<Col>),
+}
+
+fn build_tree(lines: &[Line], diagnostics: &mut Vec<Diagnostic>) -> (Vec<Node>, Vec<Line>) {
+    let mut nodes: Vec<Node> = Vec::new();
+    let mut preamble: Vec<Line> = Vec::new();
+    let mut stack: Vec<(MarkerKind, u64, usize)> = Vec::new();
+    let mut table = TableMode::None;
+    let mut i = 0;
+    let mut current: Option<usize> = None;
+    // The node a table's rows hang under.
+    let mut table_parent: Option<usize> = None;
+    while i < lines.len() {
+        let l = &lines[i];
+        // Tables: a header row with 序号 starts one.
+        if let Some(cells) = split_cells(&l.key) {
+            let cell_keys: Vec<&str> = cells.iter().map(|&(a, b)| &l.key[a..b]).collect();
+            if is_header_row(&cell_keys) {
+                table = TableMode::Delimited(cell_keys.iter().map(|c| column_role(c)).collect());
+                table_parent = stack.last().map(|s| s.2);
+                i += 1;
+                continue;
+            }
+            if let TableMode::Delimited(cols) = &table {
+                let texts: Vec<String> = cells
+                    .iter()
+                    .map(|&(a, b)| l.text[a..b].to_string())
+                    .collect();
+                let num_col = cols.iter().position(|c| *c == Col::Number).unwrap_or(0);
+                if let Some(n) = texts.get(num_col).and_then(|c| row_number(c)) {
+                    let mut row = Row::default();
+                    fill_row(&mut row, cols, &texts);
+                    current = Some(push_row(&mut nodes, table_parent, n, l.no, row));
+                } else if let Some(c) = current.and_then(|c| nodes[c].row.as_mut().map(|r| (c, r)))
+                {
+                    // A continuation of the previous row's cells.
+                    fill_row(c.1, cols, &texts);
+                }
+                i += 1;
+                continue;
+            }
+        }
+        if l.key == "序号" {
+            // One cell per line: header cells until a row number.
+            let mut cols = vec![Col::Number];
+            let mut j = i + 1;
+            while j < lines.len()
+                && row_number(&lines[j].key).is_none()
+                && lines[j].key.chars().count() <= 8
+            {
+                cols.push(column_role(&lines[j].key));
+                j += 1;
+            }
+            if cols.len() >= 3 {
+                table = TableMode::CellLines(cols);
+                table_parent = stack.last().map(|s| s.2);
+                i = j;
+                continue;
+            }
+        }
+        if let TableMode::CellLines(cols) = &table {
+            if let Some(n) = row_number(&l.key) {
+                // Cells until the next row number or a numbered heading.
+                let mut cells = vec![l.text.clone()];
+                let mut j = i + 1;
+                while j < lines.len()
+                    && row_number(&lines[j].key).is_none()
+                    && OutlineNumber::parse(&lines[j].key)
+                        .is_none_or(|m| m.kind == MarkerKind::ArabicDot && cells.len() < cols.len())
+                {
+                    if cells.len() < cols.len() {
+                        cells.push(lines[j].text.clone());
+                    } else if let Some(ci) = cols
+                        .iter()
+                        .rposition(|c| matches!(c, Col::Content | Col::Title))
+                    {
+                        let extra = lines[j].text.clone();
+                        if let Some(c) = cells.get_mut(ci) {
+                            c.push_str(&extra);
+                        }
+                    }
+                    j += 1;
+                }
+                let mut row = Row::default();
+                fill_row(&mut row, cols, &cells);
+                current = Some(push_row(&mut nodes, table_parent, n, l.no, row));
+                i = j;
+                continue;
+            }
+        }
+        if let Some(m) = OutlineNumber::parse(&l.key) {
+            table = TableMode::None;
+            if let Some(pos) = stack.iter().position(|s| s.0 == m.kind) {
+                stack.truncate(pos);
+            }
+            let parent = stack.last().map(|s| s.2);
+            let mut path: Vec<u64> = stack.iter().map(|s| s.1).collect();
+            path.push(m.ordinal);
+            let idx = nodes.len();
+            nodes.push(Node {
+                path,
+                line: l.no,
+                head: (l.text[m.len..].to_string(), l.key[m.len..].to_string()),
+                body: Vec::new(),
+                children: 0,
+                parent,
+                row: None,
+            });
+            if let Some(p) = parent {
+                nodes[p].children += 1;
+            }
+            stack.push((m.kind, m.ordinal, idx));
+            current = Some(idx);
+        } else {
+            table = match table {
+                TableMode::Delimited(_) => TableMode::None,
+                t => t,
+            };
+            match current {
+                Some(c) => nodes[c].body.push(l.clone()),
+                None => preamble.push(l.clone()),
+            }
+        }
+        i += 1;
+    }
+    // Duplicate ids (a numbering slip in the text).
+    let mut seen = std::collections::HashMap::new();
+    for n in &nodes {
+        let id = path_id(&n.path);
+        if let Some(prev) = seen.insert(id.clone(), n.line) {
+            diagnostics.push(Diagnostic {
+                severity: Severity::Warning,
+                code: "duplicate-number".into(),
+                line: Some(n.line),
+                task: Some(id.clone()),
+                message: format!("编号 {id} 重复出现（第 {prev} 行已有），请核对原文编号"),
+                text: n.head.0.chars().take(40).collect(),
+            });
+        }
+    }
+    (nodes, preamble)
+}
+
+fn push_row(nodes: &mut Vec<Node>, parent: Option<usize>, n: u64, line: usize, row: Row) -> usize {
+    let mut path = parent.map(|p| nodes[p].path.clone()).unwrap_or_default();
+    path.push(n);
+    if let Some(p) = parent {
+        nodes[p].children += 1;
+    }
+    nodes.push(Node {
+        path,
+        line,
+        head: (String::new(), String::new()),
+        body: Vec::new(),
+        children: 0,
+        parent,
+        row: Some(row),
+    });
+    nodes.len() - 1
+}
+
+/// A task's text assembled from its heading and continuation lines, in both forms.
+struct Assembled {
+    key: String,
+    text: String,
+    lines: Vec<(usize, usize)>,
+    skip: Vec<(usize, usize)>,
+    roles: Roles,
+    responsible: Vec<String>,
+    leaders: Vec<String>,
+    deadline_text: Option<String>,
+    title: String,
+}
+
+fn assemble(node: &Node) -> Assembled {
+    let mut a = Assembled {
+        key: String::new(),
+        text: String::new(),
+        lines: Vec::new(),
+        skip: Vec::new(),
+        roles: Roles::default(),
+        responsible: Vec::new(),
+        leaders: Vec::new(),
+        deadline_text: None,
+        title: String::new(),
+    };
+    if let Some(row) = &node.row {
+        a.title = row.title.clone();
+        let mut parts = Vec::new();
+        if !row.title.is_empty() {
+            parts.push(row.title.clone());
+        }
+        parts.extend(row.content.iter().cloned());
+        let joined = parts.join("\n");
+        a.key = crate::normalize::lines(&joined)
+            .iter()
+            .map(|l| l.key.clone())
+            .collect::<Vec<_>>()
+            .join("\n");
+        a.text = crate::normalize::lines(&joined)
+            .iter()
+            .map(|l| l.text.clone())
+            .collect::<Vec<_>>()
+            .join("\n");
+        if a.key.len() != a.text.len() {
+            a.key = a.text.clone();
+        }
+        a.lines.push((0, node.line));
+        a.roles.lead = row.lead.clone();
+        a.roles.support = row.support.clone();
+        a.responsible = row.responsible.clone();
+        a.leaders = row.leaders.clone();
+        a.deadline_text = row.deadline.clone();
+        if a.title.is_empty() {
+            a.title = first_sentence(&a.text);
+        }
+        return a;
+    }
+    let push = |a: &mut Assembled, text: &str, key: &str, line: usize| {
+        if !a.key.is_empty() {
+            a.key.push('\n');
+            a.text.push('\n');
+        }
+        a.lines.push((a.key.len(), line));
+        a.key.push_str(key);
+        a.text.push_str(text);
+    };
+    push(&mut a, &node.head.0, &node.head.1, node.line);
+    for l in &node.body {
+        let start = a.key.len() + usize::from(!a.key.is_empty());
+        push(&mut a, &l.text, &l.key, l.no);
+        if let Some((kind, off)) = units::field_line(&l.key) {
+            let value = &l.text[off..];
+            let names = units::split_names(value);
+            match kind {
+                FieldKind::Lead => a.roles.merge(Roles {
+                    lead: names,
+                    support: vec![],
+                }),
+                FieldKind::Support => a.roles.merge(Roles {
+                    lead: vec![],
+                    support: names,
+                }),
+                FieldKind::Responsible => a.responsible.extend(names),
+                FieldKind::Leader => a.leaders.extend(names),
+                FieldKind::Deadline => a.deadline_text = Some(value.to_string()),
+            }
+            a.skip.push((start, a.key.len()));
+        } else if looks_like_leader_line(&l.key) {
+            a.skip.push((start, a.key.len()));
+        }
+    }
+    // Unit markers in brackets.
+    for (open, close) in bracket_groups(&a.key) {
+        let inner_key = &a.key[open + '（'.len_utf8()..close];
+        if a.skip.iter().any(|&(s, e)| s <= open && open < e) {
+            continue;
+        }
+        let inner_text = &a.text[open + '（'.len_utf8()..close];
+        // A bracket without role words counts only where a marker stands: at a line's end.
+        let rest_of_line = a.key[close + '）'.len_utf8()..]
+            .split('\n')
+            .next()
+            .unwrap_or("");
+        let at_end = rest_of_line
+            .trim_matches(|c: char| c.is_whitespace() || matches!(c, '。' | '；' | '，'))
+            .is_empty();
+        if !at_end && !units::has_role_word(inner_key) {
+            continue;
+        }
+        if units::parse_marker(inner_key).is_some()
+            && let Some(r) = units::parse_marker(inner_text)
+        {
+            a.roles.merge(r);
+            a.skip.push((open, close + '）'.len_utf8()));
+        }
+    }
+    // "由X负责落实。" and a closing "X牵头，Y配合。" sentence.
+    for (s, e) in sentence_ranges(&a.key) {
+        let sk = a.key[s..e].trim();
+        if a.skip.iter().any(|&(x, y)| x <= s && s < y) {
+            continue;
+        }
+        let by = sk.starts_with('由') && (sk.contains("负责") || sk.contains("牵头"));
+        let closing = sk.contains("牵头")
+            && (sk.contains("配合") || sk.contains("参与") || sk.contains("负责"));
+        if by || closing {
+            let body = sk.trim_start_matches('由');
+            let names = units::split_names(body);
+            let marker_like = units::parse_marker(body).is_some()
+                && (by
+                    || names.iter().all(|n| {
+                        units::looks_like_unit(n) || n.contains("牵头") || n.contains("配合")
+                    }));
+            if marker_like {
+                let off = s + (a.key[s..e].len() - a.key[s..e].trim_start().len());
+                let t = a.text[off..e].trim().trim_start_matches('由');
+                if let Some(r) = units::parse_marker(t) {
+                    a.roles.merge(r);
+                    a.skip.push((s, e + '。'.len_utf8().min(a.key.len() - e)));
+                }
+            }
+        }
+    }
+    // The title: the heading up to its first "。"; a heading line on its own is whole.
+    let head = strip_ranges(&a.text, &a.key, 0, node.head.0.len(), &a.skip);
+    a.title = if head.trim().is_empty() {
+        node.body
+            .first()
+            .map(|l| first_sentence(&l.text))
+            .unwrap_or_default()
+    } else {
+        first_sentence(&head)
+    };
+    a
+}
+
+fn looks_like_leader_line(key: &str) -> bool {
+    key.chars().count() < 40 && key.contains("领导") && key.contains('：')
+}
+
+fn first_sentence(s: &str) -> String {
+    let line = s.lines().next().unwrap_or("");
+    line.split('。')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .trim_end_matches(['：', '；'])
+        .to_string()
+}
+
+fn strip_ranges(text: &str, _key: &str, a: usize, b: usize, skip: &[(usize, usize)]) -> String {
+    let mut out = String::new();
+    let mut i = a;
+    while i < b.min(text.len()) {
+        let l = text[i..].chars().next().map_or(1, char::len_utf8);
+        if !skip.iter().any(|&(s, e)| s <= i && i < e) {
+            out.push_str(&text[i..i + l]);
+        }
+        i += l;
+    }
+    out
+}
+
+/// Top-level "（…）" groups: (open, close) byte offsets.
+fn bracket_groups(key: &str) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut depth = 0;
+    let mut open = 0;
+    for (i, c) in key.char_indices() {
+        match c {
+            '（' => {
+                if depth == 0 {
+                    open = i;
+                }
+                depth += 1;
+            }
+            '）' if depth > 0 => {
+                depth -= 1;
+                if depth == 0 {
+                    out.push((open, i));
+                }
+            }
+            '\n' => depth = 0,
+            _ => {}
+        }
+    }
+    out
+}
+
+fn sentence_ranges(key: &str) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut depth = 0i32;
+    for (i, c) in key.char_indices() {
+        match c {
+            '（' => depth += 1,
+            '）' => depth -= 1,
+            '。' | '\n' if depth <= 0 => {
+                out.push((start, i));
+                start = i + c.len_utf8();
+                depth = 0;
+            }
+            _ => {}
+        }
+    }
+    if start < key.len() {
+        out.push((start, key.len()));
+    }
+    out
+}
+
+/// Reads lines into a plan.
+pub fn read_lines(lines: &[Line], opts: &ReadOptions) -> Reading {
+    let mut diagnostics = Vec::new();
+    let (start, title) = plan_start(lines);
+    let lines = &lines[start.min(lines.len())..];
+    let (nodes, preamble) = build_tree(lines, &mut diagnostics);
+
+    // Completeness: a last prose line that stops mid-sentence means the text was cut off.
+    let complete = lines.last().is_none_or(|l| {
+        let t = l.key.trim_end();
+        t.chars().count() <= 20
+            || t.ends_with(['。', '！', '？', '）', '”', '；', '：', '|'])
+            || split_cells(t).is_some()
+            || row_number(t).is_some()
+    });
+
+    let assembled: Vec<Option<Assembled>> = nodes
+        .iter()
+        .map(|n| (n.children == 0).then(|| assemble(n)))
+        .collect();
+
+    // The plan's period: from the title, else from the years its deadlines name.
+    let mut mentions = Vec::new();
+    for a in assembled.iter().flatten() {
+        for m in find_dates(&a.key) {
+            let s = a.text[m.start..m.end].to_string();
+            mentions.push((m, s));
+        }
+        if let Some(d) = &a.deadline_text {
+            for m in find_dates(d) {
+                mentions.push((m, d.clone()));
+            }
+        }
+    }
+    let period = title
+        .as_deref()
+        .and_then(|t| {
+            let ms: Vec<_> = find_dates(t)
+                .into_iter()
+                .map(|m| (m, t.to_string()))
+                .collect();
+            dates::infer_years(&ms)
+        })
+        .or_else(|| dates::infer_years(&mentions))
+        .and_then(|(a, b, evidence)| {
+            Some(Period {
+                start: NaiveDate::from_ymd_opt(a, 1, 1)?,
+                end: NaiveDate::from_ymd_opt(b, 12, 31)?,
+                evidence,
+            })
+        });
+    let plan_year = period.as_ref().map(|p| chrono::Datelike::year(&p.end));
+
+    let mut raw_tasks = Vec::new();
+    let mut sections = Vec::new();
+    let mut asap = Vec::new();
+    for (n, a) in nodes.iter().zip(&assembled) {
+        let id = path_id(&n.path);
+        let Some(a) = a else {
+            sections.push(Section {
+                id,
+                title: first_sentence(&n.head.0),
+                line: n.line,
+            });
+            continue;
+        };
+        let mut roles = a.roles.clone();
+        if !a.responsible.is_empty() {
+            if roles.lead.is_empty() {
+                let mut names = a.responsible.clone();
+                let rest = names.split_off(1);
+                roles.merge(Roles {
+                    lead: names,
+                    support: rest,
+                });
+            } else {
+                roles.merge(Roles {
+                    lead: vec![],
+                    support: a.responsible.clone(),
+                });
+            }
+        }
+        let default_deadline = a
+            .deadline_text
+            .as_deref()
+            .and_then(|d| {
+                find_dates(&crate::normalize::display_form(d))
+                    .into_iter()
+                    .rfind(|m| !m.base)
+            })
+            .and_then(|m| m.deadline.resolve(plan_year));
+        let body = Body {
+            key: &a.key,
+            text: &a.text,
+            lines: &a.lines,
+            skip: &a.skip,
+        };
+        let r = targets::read(&body, default_deadline, plan_year);
+        for (line, text) in r.asap {
+            asap.push((id.clone(), line, text));
+        }
+        let mut milestones = r.milestones;
+        if milestones.is_empty()
+            && r.targets.is_empty()
+            && default_deadline.is_some()
+            && n.row.is_some()
+        {
+            milestones.push(Milestone {
+                text: a.title.clone(),
+                deadline: default_deadline,
+                line: n.line,
+            });
+        }
+        let text = strip_ranges(&a.text, &a.key, 0, a.text.len(), &a.skip)
+            .trim()
+            .to_string();
+        raw_tasks.push(Task {
+            id,
+            title: a.title.clone(),
+            lead: roles.lead,
+            support: roles.support,
+            targets: r.targets,
+            milestones,
+            text,
+            line: n.line,
+            leaders: a.leaders.clone(),
+        });
+        let _ = n.parent;
+    }
+    if !complete && raw_tasks.len() > 1 {
+        let dropped = raw_tasks.pop();
+        if let Some(t) = dropped {
+            diagnostics.push(Diagnostic {
+                severity: Severity::Warning,
+                code: "truncated".into(),
+                line: Some(t.line),
+                task: Some(t.id.clone()),
+                message: "文本在句中截断，最后一个条目不完整，未计入".into(),
+                text: t.title.clone(),
+            });
+        }
+    }
+    if raw_tasks.is_empty() {
+        diagnostics.push(Diagnostic {
+            severity: Severity::Error,
+            code: "no-tasks".into(),
+            line: None,
+            task: None,
+            message: "未识别到任何编号条目（一、（一）1．或 第一条 等），无法形成任务台账".into(),
+            text: String::new(),
+        });
+    }
+
+    let task_force = crate::taskforce::find(lines);
+
+    // Alias table over every unit named.
+    let mut names: Vec<String> = Vec::new();
+    for t in &raw_tasks {
+        names.extend(t.lead.iter().cloned());
+        names.extend(t.support.iter().cloned());
+    }
+    if let Some(tf) = &task_force {
+        names.extend(tf.members.iter().cloned());
+        names.extend(
+            tf.office
+                .iter()
+                .filter(|o| units::looks_like_unit(o))
+                .cloned(),
+        );
+    }
+    let aliases = AliasTable::build(&names, &opts.aliases);
+    let mut tasks = raw_tasks;
+    for t in &mut tasks {
+        let canon = |v: &mut Vec<String>| {
+            let mut out: Vec<String> = Vec::new();
+            for n in v.iter() {
+                let c = aliases.canonical(n).to_string();
+                if !out.contains(&c) {
+                    out.push(c);
+                }
+            }
+            *v = out;
+        };
+        canon(&mut t.lead);
+        canon(&mut t.support);
+        let lead = t.lead.clone();
+        t.support.retain(|s| !lead.contains(s));
+    }
+    let units = aliases
+        .units()
+        .into_iter()
+        .map(|(name, aliases)| Unit { name, aliases })
+        .collect();
+
+    let level = crate::lint::infer_level(&preamble, lines, &tasks);
+    let plan = Plan {
+        source: opts.source.clone(),
+        complete,
+        title,
+        level,
+        period,
+        task_force,
+        units,
+        sections,
+        tasks,
+    };
+    diagnostics.extend(crate::lint::lint_with(&plan, &aliases));
+    diagnostics.sort_by_key(|d| (d.line.unwrap_or(0), std::cmp::Reverse(d.severity)));
+    Reading {
+        plan,
+        diagnostics,
+        format: None,
+    }
+}

@@ -1,0 +1,983 @@
+//! Targets (quantitative commitments) and milestones in a task's text.
+//!
+//! The text is read sentence by sentence (。；！？ and line ends). In a sentence:
+//! - hardness is set by the last 确保/必须 (firm) or 力争/争取/努力/争创 (stretch) before a number;
+//! - a deadline is a date in the number's clause, else the last date before it in the
+//!   sentence, else the task's own deadline (a table's 完成时限 cell), else none;
+//! - a number is a target when it carries a unit ("3个", "1.5万亩", "91%", "0.08mg/L",
+//!   "III类"), and is not a year, a date, an ordinal (第十五届), part of a name (S218, PM2.5,
+//!   “411”, “五千工程”) or a duration.
+
+use chrono::NaiveDate;
+
+use crate::dates::{DateMention, find_dates};
+use crate::model::{Cmp, Hardness, Milestone, Target, TargetKind};
+use crate::numeral::{digit_value, is_numeral_char, parse_chinese, parse_roman};
+
+/// A task's text in both forms (see `normalize`), with the line each byte range starts on.
+#[derive(Debug)]
+pub struct Body<'a> {
+    pub key: &'a str,
+    pub text: &'a str,
+    /// (byte offset, line number) at each line start, ascending.
+    pub lines: &'a [(usize, usize)],
+    /// Byte ranges to skip (unit markers, field lines).
+    pub skip: &'a [(usize, usize)],
+}
+
+impl Body<'_> {
+    fn line_at(&self, offset: usize) -> usize {
+        match self.lines.binary_search_by(|(o, _)| o.cmp(&offset)) {
+            Ok(i) => self.lines[i].1,
+            Err(0) => self.lines.first().map_or(0, |l| l.1),
+            Err(i) => self.lines[i - 1].1,
+        }
+    }
+
+    fn skipped(&self, offset: usize) -> bool {
+        self.skip.iter().any(|&(a, b)| a <= offset && offset < b)
+    }
+}
+
+/// What a task's text commits to.
+#[derive(Debug, Default)]
+pub struct Reading {
+    pub targets: Vec<Target>,
+    pub milestones: Vec<Milestone>,
+    /// "尽快" without a date, by line: (line, clause).
+    pub asap: Vec<(usize, String)>,
+    /// Every date mention with its text, for the plan's period.
+    pub dates: Vec<(DateMention, String)>,
+}
+
+/// Units of measure, longest first where one is a prefix of another.
+const UNITS: &[&str] = &[
+    "个百分点",
+    "个工作日",
+    "微克每立方米",
+    "微克/立方米",
+    "毫克/立方米",
+    "μg/m³",
+    "μg/m3",
+    "ug/m3",
+    "mg/m3",
+    "mg/L",
+    "mg/l",
+    "平方公里",
+    "平方千米",
+    "平方米",
+    "立方米",
+    "公顷",
+    "千瓦时",
+    "兆瓦",
+    "千瓦",
+    "万千瓦",
+    "公里",
+    "千米",
+    "万亿元",
+    "亿美元",
+    "万美元",
+    "亿元",
+    "万元",
+    "美元",
+    "元",
+    "人次",
+    "户次",
+    "家次",
+    "场次",
+    "%",
+    "‰",
+    "亩",
+    "吨",
+    "人",
+    "个",
+    "家",
+    "所",
+    "项",
+    "条",
+    "座",
+    "名",
+    "户",
+    "套",
+    "栋",
+    "间",
+    "台",
+    "辆",
+    "艘",
+    "头",
+    "只",
+    "株",
+    "棵",
+    "场",
+    "次",
+    "批",
+    "期",
+    "天",
+    "小时",
+    "分钟",
+    "岁",
+    "张",
+    "份",
+    "部",
+    "本",
+    "处",
+    "片",
+    "村",
+    "支",
+    "位",
+    "床",
+    "张床",
+    "米",
+    "km",
+    "MW",
+    "kW",
+    "GW",
+    "万",
+    "类",
+];
+
+/// Measure words that may follow a Chinese numeral ("三所", "两个", "一万亩").
+const CN_MEASURES: &[&str] = &[
+    "个", "所", "家", "项", "条", "座", "名", "人", "户", "套", "栋", "间", "台", "辆", "批", "处",
+    "亩", "吨", "公里", "场", "次", "期", "支", "村", "类",
+];
+
+const FIRM: &[&str] = &["确保", "必须", "务必", "坚决"];
+const STRETCH: &[&str] = &["力争", "争取", "努力", "争创", "力求"];
+
+/// Reads the targets and milestones of one task. `default_deadline` is the task's own (from a
+/// 完成时限 cell or field), `plan_year` resolves dates written without a year.
+pub fn read(
+    body: &Body<'_>,
+    default_deadline: Option<NaiveDate>,
+    plan_year: Option<i32>,
+) -> Reading {
+    let mut out = Reading::default();
+    let key = body.key;
+    for (s_start, s_end) in sentences(key) {
+        let sentence = &key[s_start..s_end];
+        let dates: Vec<DateMention> = find_dates(sentence)
+            .into_iter()
+            .map(|mut m| {
+                m.start += s_start;
+                m.end += s_start;
+                m
+            })
+            .filter(|m| !body.skipped(m.start))
+            .collect();
+        for m in &dates {
+            out.dates.push((
+                *m,
+                clause_text(body, clause_of(key, m.start, s_start, s_end)),
+            ));
+        }
+        let quotes = quote_ranges(key, s_start, s_end);
+        let mut found_in_clauses: Vec<(usize, usize)> = Vec::new();
+        let mut i = s_start;
+        while i < s_end {
+            if body.skipped(i) || quotes.iter().any(|&(a, b)| a <= i && i < b) {
+                i += char_len(key, i);
+                continue;
+            }
+            match number_at(key, i, s_end) {
+                Some(q) => {
+                    let next = q.end;
+                    if let Some(t) = target_from(
+                        body,
+                        &q,
+                        s_start,
+                        s_end,
+                        &dates,
+                        default_deadline,
+                        plan_year,
+                    ) {
+                        found_in_clauses.push(clause_of(key, q.start, s_start, s_end));
+                        out.targets.push(t);
+                    }
+                    i = next.max(i + 1);
+                }
+                None => i += char_len(key, i),
+            }
+        }
+        // Milestones: clauses without a target that promise something by a date or "尽快".
+        for (c_start, c_end) in clauses(key, s_start, s_end) {
+            if found_in_clauses
+                .iter()
+                .any(|&(a, b)| a < c_end && c_start < b)
+            {
+                continue;
+            }
+            if body.skipped(c_start) {
+                continue;
+            }
+            let clause = key[c_start..c_end].trim();
+            let date = dates
+                .iter()
+                .find(|m| m.start >= c_start && m.start < c_end && !m.base)
+                .or_else(|| dates.iter().rfind(|m| m.end <= c_start && !m.base));
+            let asap = clause.contains("尽快");
+            let completion = [
+                "完成",
+                "建成",
+                "启动",
+                "开工",
+                "竣工",
+                "投运",
+                "投产",
+                "出台",
+                "印发",
+                "通过验收",
+                "实现",
+            ]
+            .iter()
+            .any(|w| clause.contains(w));
+            let project_done = ["完成", "高质量完成", "全面完成", "建成"]
+                .iter()
+                .any(|w| clause.starts_with(w))
+                && ["建设", "工程", "项目"].iter().any(|w| clause.contains(w));
+            let own_date = dates
+                .iter()
+                .any(|m| m.start >= c_start && m.start < c_end && !m.base);
+            if asap || (own_date && completion) || project_done {
+                let deadline = date.and_then(|m| m.deadline.resolve(plan_year));
+                let text = clause_text(body, (c_start, c_end));
+                let line = body.line_at(c_start);
+                if asap && deadline.is_none() {
+                    out.asap.push((line, text.clone()));
+                }
+                out.milestones.push(Milestone {
+                    text,
+                    deadline: deadline.or(if asap { None } else { default_deadline }),
+                    line,
+                });
+            }
+        }
+    }
+    out
+}
+
+fn char_len(s: &str, i: usize) -> usize {
+    s[i..].chars().next().map_or(1, char::len_utf8)
+}
+
+/// Sentence byte ranges, split at 。；！？ and line ends.
+fn sentences(s: &str) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut depth = 0i32;
+    for (i, c) in s.char_indices() {
+        match c {
+            '（' => depth += 1,
+            '）' => depth = (depth - 1).max(0),
+            '。' | '；' | '！' | '？' | '\n' if depth == 0 || c == '\n' => {
+                if i > start {
+                    out.push((start, i));
+                }
+                start = i + c.len_utf8();
+                depth = 0;
+            }
+            _ => {}
+        }
+    }
+    if start < s.len() {
+        out.push((start, s.len()));
+    }
+    out
+}
+
+/// Clause byte ranges in a sentence, split at "，" and "：" outside brackets.
+fn clauses(s: &str, start: usize, end: usize) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut cs = start;
+    let mut depth = 0i32;
+    for (i, c) in s[start..end].char_indices() {
+        let i = i + start;
+        match c {
+            '（' => depth += 1,
+            '）' => depth = (depth - 1).max(0),
+            '，' | '：' if depth == 0 => {
+                if i > cs {
+                    out.push((cs, i));
+                }
+                cs = i + c.len_utf8();
+            }
+            _ => {}
+        }
+    }
+    if cs < end {
+        out.push((cs, end));
+    }
+    out
+}
+
+fn clause_of(s: &str, at: usize, start: usize, end: usize) -> (usize, usize) {
+    clauses(s, start, end)
+        .into_iter()
+        .find(|&(a, b)| a <= at && at < b)
+        .unwrap_or((start, end))
+}
+
+/// The display text of a clause, without unit markers inside it.
+fn clause_text(body: &Body<'_>, (a, b): (usize, usize)) -> String {
+    let mut out = String::new();
+    let mut i = a;
+    while i < b {
+        let l = char_len(body.text, i);
+        if !body.skipped(i) {
+            out.push_str(&body.text[i..i + l]);
+        }
+        i += l;
+    }
+    out.trim().to_string()
+}
+
+/// Ranges inside quotation marks and book-title marks: names, not commitments.
+fn quote_ranges(s: &str, start: usize, end: usize) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut open: Option<(char, usize)> = None;
+    for (i, c) in s[start..end].char_indices() {
+        let i = i + start;
+        match (open, c) {
+            (None, '“' | '《' | '‘' | '"') => open = Some((c, i)),
+            (Some(('“', o)), '”') | (Some(('《', o)), '》') | (Some(('‘', o)), '’') => {
+                out.push((o, i));
+                open = None;
+            }
+            (Some(('"', o)), '"') => {
+                out.push((o, i));
+                open = None;
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// A number found in the text.
+#[derive(Debug)]
+struct Quantity {
+    start: usize,
+    /// End of the number, its multiplier and its unit.
+    end: usize,
+    value: f64,
+    unit: String,
+}
+
+fn is_roman_char(c: char) -> bool {
+    matches!(c, 'I' | 'V' | 'Ⅰ'..='Ⅻ')
+}
+
+/// Reads a quantity (number, multiplier, unit) starting at byte `i`, or `None` when what is
+/// there is not a quantity with a unit.
+fn number_at(s: &str, i: usize, end: usize) -> Option<Quantity> {
+    let c = s[i..end].chars().next()?;
+    let prev = s[..i].chars().next_back();
+    if c.is_ascii_digit() {
+        if prev.is_some_and(|p| p.is_ascii_alphanumeric() || p == '.' || p == '第' || p == '-') {
+            return None;
+        }
+        let (value, len) = arabic(&s[i..end])?;
+        quantity(s, i, i + len, end, value)
+    } else if is_roman_char(c) {
+        if prev.is_some_and(|p| p.is_ascii_alphabetic()) {
+            return None;
+        }
+        let len = s[i..end]
+            .char_indices()
+            .find(|&(_, c)| !is_roman_char(c))
+            .map_or(end - i, |(j, _)| j);
+        let value = parse_roman(&s[i..i + len])?;
+        let after = &s[i + len..end];
+        after.starts_with('类').then(|| Quantity {
+            start: i,
+            end: i + len + '类'.len_utf8(),
+            value: value as f64,
+            unit: "类".to_string(),
+        })
+    } else if digit_value(c).is_some() || c == '十' {
+        if prev.is_some_and(|p| p == '第' || is_numeral_char(p) || p == '周' || p == '星') {
+            return None;
+        }
+        let len = s[i..end]
+            .char_indices()
+            .find(|&(_, c)| !is_numeral_char(c))
+            .map_or(end - i, |(j, _)| j);
+        let mut text = &s[i..i + len];
+        // "一万亩": 万 may be a multiplier of the numeral; keep it in the number.
+        let mut num_len = len;
+        while let Some(t) = text.strip_suffix(['万', '亿']) {
+            if parse_chinese(text).is_some() {
+                break;
+            }
+            text = t;
+            num_len -= '万'.len_utf8();
+        }
+        let value = parse_chinese(&s[i..i + num_len])? as f64;
+        let after = &s[i + num_len..end];
+        // "一是", "一批", "一些": not counts.
+        let measure = CN_MEASURES.iter().find(|m| after.starts_with(*m))?;
+        if value == 1.0 && !strong_one(s, i, measure) {
+            return None;
+        }
+        let q = Quantity {
+            start: i,
+            end: i + num_len + measure.len(),
+            value,
+            unit: measure.to_string(),
+        };
+        if name_like(&s[q.end..end]) {
+            return None;
+        }
+        Some(q)
+    } else {
+        None
+    }
+}
+
+/// "完成一所…" and "建成一个…" are counts; "一批", "一个重要…" in prose are not.
+fn strong_one(s: &str, i: usize, measure: &str) -> bool {
+    if !["所", "座", "家", "个", "处", "条"].contains(&measure) {
+        return false;
+    }
+    let before: String = s[..i]
+        .chars()
+        .rev()
+        .take(4)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    [
+        "完成", "建成", "新建", "建设", "打造", "创建", "新增", "建立", "培育", "改造", "共",
+    ]
+    .iter()
+    .any(|w| before.ends_with(w))
+}
+
+/// A numeral that names a programme ("千万亩农田产能提升工程") rather than counts.
+fn name_like(after: &str) -> bool {
+    let phrase: String = after
+        .chars()
+        .take_while(|c| !matches!(c, '，' | '。' | '；' | '、' | '（' | '“'))
+        .collect();
+    ["工程", "行动", "计划", "战略", "机制", "模式"]
+        .iter()
+        .any(|w| phrase.ends_with(w))
+}
+
+/// An Arabic number with optional thousands separators and decimals: (value, bytes).
+fn arabic(s: &str) -> Option<(f64, usize)> {
+    let b = s.as_bytes();
+    let mut i = 0;
+    let mut digits = String::new();
+    while i < b.len() && b[i].is_ascii_digit() {
+        digits.push(b[i] as char);
+        i += 1;
+    }
+    // Thousands separators: "3,300", "12,000,000".
+    while b.get(i) == Some(&b',')
+        && b.len() >= i + 4
+        && b[i + 1..i + 4].iter().all(u8::is_ascii_digit)
+        && !b.get(i + 4).is_some_and(u8::is_ascii_digit)
+    {
+        digits.extend(b[i + 1..i + 4].iter().map(|&c| c as char));
+        i += 4;
+    }
+    if i < b.len() && b[i] == b'.' && b.get(i + 1).is_some_and(u8::is_ascii_digit) {
+        digits.push('.');
+        i += 1;
+        while i < b.len() && b[i].is_ascii_digit() {
+            digits.push(b[i] as char);
+            i += 1;
+        }
+    }
+    Some((digits.parse().ok()?, i))
+}
+
+/// Completes a quantity after its number: multiplier, unit, and the checks that rule out
+/// years, dates and names.
+fn quantity(s: &str, start: usize, num_end: usize, end: usize, value: f64) -> Option<Quantity> {
+    let mut after = &s[num_end..end];
+    let mut value = value;
+    let mut pos = num_end;
+    // Dates and durations.
+    if after.starts_with('年')
+        || after.starts_with('月')
+        || after.starts_with('日')
+        || after.starts_with('号')
+        || after.starts_with("周岁")
+    {
+        return None;
+    }
+    // "300余人", "100多个": the count stands.
+    for w in ["余", "多"] {
+        if let Some(t) = after.strip_prefix(w) {
+            after = t;
+            pos += w.len();
+        }
+    }
+    // Money keeps its multiplier in the unit: 2000亿元 → 2000, "亿元".
+    for money in ["万亿元", "亿美元", "万美元", "亿元", "万元"] {
+        if after.starts_with(money) {
+            return Some(Quantity {
+                start,
+                end: pos + money.len(),
+                value,
+                unit: money.to_string(),
+            });
+        }
+    }
+    if let Some(t) = after.strip_prefix('万') {
+        value *= 10_000.0;
+        after = t;
+        pos += '万'.len_utf8();
+    } else if let Some(t) = after.strip_prefix('亿') {
+        value *= 100_000_000.0;
+        after = t;
+        pos += '亿'.len_utf8();
+    }
+    let unit = UNITS
+        .iter()
+        .filter(|u| after.starts_with(**u))
+        .max_by_key(|u| u.len())?;
+    if *unit == "万" {
+        return None; // "万" after a multiplier: not a unit
+    }
+    // Letters right after the unit make a name ("5G基站" has no unit anyway; "80MWp").
+    let after_unit = &after[unit.len()..];
+    if unit.chars().all(|c| c.is_ascii_alphabetic())
+        && after_unit.starts_with(|c: char| c.is_ascii_alphanumeric())
+    {
+        return None;
+    }
+    // "二中", "三区" are names: Chinese numerals were handled before; here an Arabic number
+    // glued to a name ("2024大通湖") has no unit and was refused above.
+    Some(Quantity {
+        start,
+        end: pos + unit.len(),
+        value,
+        unit: unit.to_string(),
+    })
+}
+
+/// The last `sep` outside brackets.
+fn last_top_level(s: &str, sep: char) -> Option<usize> {
+    let mut depth = 0i32;
+    let mut last = None;
+    for (i, c) in s.char_indices() {
+        match c {
+            '（' => depth += 1,
+            '）' => depth = (depth - 1).max(0),
+            c if c == sep && depth == 0 => last = Some(i),
+            _ => {}
+        }
+    }
+    last
+}
+
+fn ends_with_any(s: &str, words: &[&str]) -> Option<usize> {
+    words.iter().find(|w| s.ends_with(**w)).map(|w| w.len())
+}
+
+#[allow(clippy::too_many_arguments)]
+fn target_from(
+    body: &Body<'_>,
+    q: &Quantity,
+    s_start: usize,
+    s_end: usize,
+    dates: &[DateMention],
+    default_deadline: Option<NaiveDate>,
+    plan_year: Option<i32>,
+) -> Option<Target> {
+    let key = body.key;
+    let (c_start, c_end) = clause_of(key, q.start, s_start, s_end);
+    // The phrase around the number, bounded by 、 too, for comparator words.
+    let seg_start = last_top_level(&key[c_start..q.start], '、')
+        .map_or(c_start, |p| c_start + p + '、'.len_utf8());
+    let seg_end = key[q.end..c_end].find('、').map_or(c_end, |p| q.end + p);
+    let before = &key[seg_start..q.start];
+    let after = &key[q.end..seg_end];
+
+    let mut value = q.value;
+    let unit = q.unit.clone();
+    let mut kind = TargetKind::Cumulative;
+
+    // Comparator: words after the quantity win over words before it.
+    let mut cmp = Cmp::AtLeast;
+    let before_trim = before.trim_end_matches(['的', ' ']);
+    if ends_with_any(
+        before_trim,
+        &[
+            "不超过",
+            "不高于",
+            "低于",
+            "少于",
+            "小于",
+            "控制在",
+            "压缩至",
+            "压减至",
+            "压缩到",
+            "降至",
+            "降到",
+            "下降到",
+            "减少到",
+            "控制到",
+        ],
+    )
+    .is_some()
+    {
+        cmp = Cmp::AtMost;
+    } else if ends_with_any(before_trim, &["稳定在", "保持在", "维持在"]).is_some() {
+        cmp = Cmp::Equal;
+        kind = TargetKind::Level;
+    } else if before_trim.ends_with('约') || before_trim.ends_with("大约") {
+        cmp = Cmp::About;
+    }
+    let after_trim = after.trim_start();
+    if after_trim.starts_with("以上")
+        || after_trim.starts_with("及以上")
+        || after_trim.starts_with("以外")
+    {
+        cmp = Cmp::AtLeast;
+    } else if after_trim.starts_with("以内")
+        || after_trim.starts_with("以下")
+        || after_trim.starts_with("之内")
+        || after_trim.starts_with("内")
+        || after_trim.starts_with("及以下")
+    {
+        cmp = Cmp::AtMost;
+    } else if after_trim.starts_with("左右") {
+        cmp = Cmp::About;
+    }
+
+    // Growth and reduction rates: "增长7%", "下降3%", "提高2个百分点".
+    let rate_unit = matches!(unit.as_str(), "%" | "‰" | "个百分点");
+    let growth_up = ["增长", "增速", "增幅", "提高", "提升", "增加", "上升"];
+    let growth_down = ["下降", "降低", "减少", "削减", "压减"];
+    if rate_unit && ends_with_any(before_trim, &growth_up).is_some() {
+        kind = TargetKind::Growth;
+    } else if rate_unit && ends_with_any(before_trim, &growth_down).is_some() {
+        kind = TargetKind::Growth;
+        value = -value;
+        cmp = match cmp {
+            Cmp::About => Cmp::About,
+            _ => Cmp::AtMost,
+        };
+    }
+    if unit == "类" {
+        kind = TargetKind::Class;
+        // A lower class is cleaner: "III类以上" means class ≤ 3.
+        cmp = if after_trim.starts_with("以下") || after_trim.starts_with("及以下") {
+            Cmp::AtLeast
+        } else {
+            Cmp::AtMost
+        };
+        if before_trim.ends_with("优于") {
+            cmp = Cmp::AtMost;
+        }
+    } else if kind == TargetKind::Cumulative {
+        let phrase = &key[seg_start..seg_end];
+        if cmp == Cmp::AtMost {
+            kind = TargetKind::Limit;
+        } else if rate_unit
+            || ["率", "占比", "比例", "比重", "覆盖", "达标", "优良"]
+                .iter()
+                .any(|w| phrase.contains(w))
+        {
+            kind = TargetKind::Level;
+        }
+    }
+
+    // Hardness: the last marker before the number in the sentence.
+    let sentence_before = &key[s_start..q.start];
+    let firm = FIRM.iter().filter_map(|w| sentence_before.rfind(w)).max();
+    let stretch = STRETCH
+        .iter()
+        .filter_map(|w| sentence_before.rfind(w))
+        .max();
+    let hardness = match (firm, stretch) {
+        (Some(f), Some(s)) if f > s => Hardness::Firm,
+        (Some(_), Some(_)) => Hardness::Stretch,
+        (Some(_), None) => Hardness::Firm,
+        (None, Some(_)) => Hardness::Stretch,
+        (None, None) => Hardness::Plain,
+    };
+
+    // Deadline: in the clause, else the last before the number in the sentence.
+    let deadline = dates
+        .iter()
+        .filter(|m| !m.base)
+        .find(|m| m.start >= c_start && m.start < c_end)
+        .or_else(|| dates.iter().filter(|m| !m.base).rfind(|m| m.end <= q.start))
+        .and_then(|m| m.deadline.resolve(plan_year))
+        .or(default_deadline);
+
+    let metric = metric(key, body.text, c_start, seg_start, q, seg_end);
+    let text = clause_text(body, (c_start, c_end));
+    Some(Target {
+        value,
+        unit,
+        cmp,
+        hardness,
+        deadline,
+        text,
+        metric,
+        kind,
+        line: body.line_at(q.start),
+    })
+}
+
+const LEAD_WORDS: &[&str] = &[
+    "确保", "必须", "务必", "力争", "争取", "努力", "争创", "力求", "全年", "年内", "累计", "全面",
+    "完成",
+];
+const VERB_TAILS: &[&str] = &[
+    "稳定在",
+    "保持在",
+    "维持在",
+    "控制在",
+    "达到",
+    "不低于",
+    "不少于",
+    "不超过",
+    "至少",
+    "超过",
+    "突破",
+    "提高到",
+    "提升到",
+    "提高至",
+    "提升至",
+    "增长",
+    "下降",
+    "降低",
+    "提高",
+    "提升",
+    "完成",
+    "实现",
+    "建设",
+    "建成",
+    "新建",
+    "改造",
+    "打造",
+    "开展",
+    "引导各镇建立",
+    "建立",
+    "共",
+    "约",
+    "为",
+    "在",
+    "的",
+];
+
+/// The measured thing: the phrase before the number without hardness, dates and verbs, or,
+/// when that is empty, the phrase after the unit.
+fn metric(
+    key: &str,
+    text: &str,
+    c_start: usize,
+    seg_start: usize,
+    q: &Quantity,
+    seg_end: usize,
+) -> String {
+    let _ = c_start;
+    let mut before = &key[seg_start..q.start];
+    let mut b_off = seg_start;
+    loop {
+        let prev = before;
+        for w in LEAD_WORDS {
+            if let Some(t) = before.strip_prefix(w) {
+                b_off += w.len();
+                before = t;
+            }
+        }
+        // A date at the start ("2024年", "到2024年底").
+        if let Some(m) = find_dates(before).first()
+            && m.start <= "到".len()
+        {
+            b_off += m.end;
+            before = &before[m.end..];
+        }
+        if before == prev {
+            break;
+        }
+    }
+    let mut b_end = q.start;
+    loop {
+        let cur = &key[b_off..b_end];
+        match VERB_TAILS.iter().find(|w| cur.ends_with(**w)) {
+            Some(w) => b_end -= w.len(),
+            None => break,
+        }
+    }
+    let before_text = text.get(b_off..b_end).unwrap_or("").trim();
+    if before_text.chars().count() >= 2 {
+        return before_text.to_string();
+    }
+    let mut a = q.end;
+    for w in ["以上", "及以上", "以内", "以下", "左右", "的"] {
+        if key[a..seg_end].starts_with(w) {
+            a += w.len();
+        }
+    }
+    text.get(a..seg_end).unwrap_or("").trim().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read_one(s: &str) -> Reading {
+        let lines = [(0usize, 1usize)];
+        let body = Body {
+            key: s,
+            text: s,
+            lines: &lines,
+            skip: &[],
+        };
+        read(&body, None, Some(2024))
+    }
+
+    fn brief(s: &str) -> Vec<(f64, String, &'static str, &'static str, Option<String>)> {
+        read_one(s)
+            .targets
+            .iter()
+            .map(|t| {
+                (
+                    t.value,
+                    t.unit.clone(),
+                    t.cmp.symbol(),
+                    match t.hardness {
+                        Hardness::Firm => "firm",
+                        Hardness::Stretch => "stretch",
+                        Hardness::Plain => "plain",
+                    },
+                    t.deadline.map(|d| d.to_string()),
+                )
+            })
+            .collect()
+    }
+
+    fn t(
+        v: f64,
+        u: &str,
+        c: &'static str,
+        h: &'static str,
+        d: Option<&str>,
+    ) -> (f64, String, &'static str, &'static str, Option<String>) {
+        (v, u.to_string(), c, h, d.map(str::to_string))
+    }
+
+    #[test]
+    fn reads_targets() {
+        let cases: Vec<(&str, Vec<_>)> = vec![
+            (
+                "力争地区生产总值增长7%，城乡居民收入增长与经济增长基本同步。",
+                vec![t(7.0, "%", ">=", "stretch", None)],
+            ),
+            (
+                "确保大湖水质总磷年度均值控制在0.08mg/L以内，其他指标达到III类水质以上。",
+                vec![
+                    t(0.08, "mg/L", "<=", "firm", None),
+                    t(3.0, "类", "<=", "firm", None),
+                ],
+            ),
+            (
+                "到2024年底，全市普惠性幼儿园覆盖率达到91%以上，公办园在园幼儿占比达到58%以上。",
+                vec![
+                    t(91.0, "%", ">=", "plain", Some("2024-12-31")),
+                    t(58.0, "%", ">=", "plain", Some("2024-12-31")),
+                ],
+            ),
+            (
+                "确保粮食播种面积稳定在27万亩以上、产量保持在12万吨以上，争创全省粮食生产先进县。",
+                vec![
+                    t(270000.0, "亩", ">=", "firm", None),
+                    t(120000.0, "吨", ">=", "firm", None),
+                ],
+            ),
+            (
+                "改造提升高标准农田1.5万亩；",
+                vec![t(15000.0, "亩", ">=", "plain", None)],
+            ),
+            (
+                "力争新增城镇就业1200人、农村劳动力转移就业450人。",
+                vec![
+                    t(1200.0, "人", ">=", "stretch", None),
+                    t(450.0, "人", ">=", "stretch", None),
+                ],
+            ),
+            (
+                "新建三所幼儿园，改造两个社区，建设一万亩基地。",
+                vec![
+                    t(3.0, "所", ">=", "plain", None),
+                    t(2.0, "个", ">=", "plain", None),
+                    t(10000.0, "亩", ">=", "plain", None),
+                ],
+            ),
+            (
+                "单位地区生产总值能耗下降3%。",
+                vec![t(-3.0, "%", "<=", "plain", None)],
+            ),
+            (
+                "地区生产总值增长8%左右。",
+                vec![t(8.0, "%", "~", "plain", None)],
+            ),
+            (
+                "实际利用外资3,300万美元，进出口总额突破2000亿元。",
+                vec![
+                    t(3300.0, "万美元", ">=", "plain", None),
+                    t(2000.0, "亿元", ">=", "plain", None),
+                ],
+            ),
+            (
+                "2023年10月底前完成改造4个。",
+                vec![t(4.0, "个", ">=", "plain", Some("2023-10-31"))],
+            ),
+            (
+                "PM2.5平均浓度控制在35微克/立方米以内。",
+                vec![t(35.0, "微克/立方米", "<=", "plain", None)],
+            ),
+        ];
+        for (s, want) in cases {
+            assert_eq!(brief(s), want, "{s}");
+        }
+    }
+
+    #[test]
+    fn names_are_not_targets() {
+        for s in [
+            "2024年完成S218大通湖河口至北洲子公路路基工程建设。",
+            "备战湖南省第十五届运动会。",
+            "落实落细“411”社保基金监管机制。",
+            "推广“三池两坝”工程。",
+            "落实“五千工程”。",
+            "落实千万亩农田产能提升工程。",
+            "策划举办2024大通湖区乡村马拉松比赛。",
+            "力争大气PM2.5浓度达到省定目标。",
+            "建设千山红镇中学（即大通湖区第二中学）。",
+            "一是加强领导，形成一批典型。",
+            "完成区二中学生宿舍楼建设。",
+            "比2020年增长的基础上。",
+        ] {
+            assert_eq!(brief(s), vec![], "{s}");
+        }
+    }
+
+    #[test]
+    fn milestones_and_asap() {
+        let r = read_one("2024年完成S218路基工程建设；尽快对接高速公路项目相关规划情况。");
+        let ms: Vec<_> = r
+            .milestones
+            .iter()
+            .map(|m| (m.text.as_str(), m.deadline.map(|d| d.to_string())))
+            .collect();
+        assert_eq!(
+            ms,
+            vec![
+                ("2024年完成S218路基工程建设", Some("2024-12-31".to_string())),
+                ("尽快对接高速公路项目相关规划情况", None)
+            ]
+        );
+        assert_eq!(r.asap.len(), 1);
+    }
+}

@@ -1,0 +1,557 @@
+//! Responsible units: from bracket markers ("（A、B等负责）", "（A牵头，B配合）",
+//! "〔责任单位：A、B，按职责分工负责〕"), field lines ("牵头单位：", "责任单位：", "配合单位："),
+//! "由…负责落实" sentences, and table cells; and the alias table that makes one unit of two
+//! spellings.
+
+use std::collections::BTreeMap;
+
+/// Lead and support units read from one marker.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Roles {
+    pub lead: Vec<String>,
+    pub support: Vec<String>,
+}
+
+impl Roles {
+    pub fn is_empty(&self) -> bool {
+        self.lead.is_empty() && self.support.is_empty()
+    }
+
+    /// Adds another marker's units: leads stay leads, duplicates are dropped.
+    pub fn merge(&mut self, other: Roles) {
+        for u in other.lead {
+            if !self.lead.contains(&u) {
+                self.support.retain(|s| s != &u);
+                self.lead.push(u);
+            }
+        }
+        for u in other.support {
+            if !self.lead.contains(&u) && !self.support.contains(&u) {
+                self.support.push(u);
+            }
+        }
+    }
+
+    /// A plain list with no lead named: the first unit leads (the usual convention, and what
+    /// "列第一位的为牵头单位" states).
+    fn from_plain(mut names: Vec<String>) -> Roles {
+        if names.is_empty() {
+            return Roles::default();
+        }
+        let rest = names.split_off(1);
+        Roles {
+            lead: names,
+            support: rest,
+        }
+    }
+}
+
+/// Endings of unit names (departments, governments, companies, bodies).
+const UNIT_SUFFIXES: &[&str] = &[
+    "局",
+    "委",
+    "办",
+    "厅",
+    "部",
+    "院",
+    "会",
+    "室",
+    "中心",
+    "公司",
+    "集团",
+    "政府",
+    "处",
+    "科",
+    "队",
+    "所",
+    "站",
+    "馆",
+    "社",
+    "联",
+    "行",
+    "团",
+    "署",
+    "组",
+    "街道",
+    "镇",
+    "乡",
+    "园区",
+    "开发区",
+    "示范区",
+    "新区",
+    "高新区",
+    "学校",
+    "医院",
+    "银行",
+    "法院",
+    "检察院",
+    "妇联",
+    "残联",
+    "科协",
+    "团委",
+    "总工会",
+    "工商联",
+    "海关",
+    "税务",
+    "邮政",
+    "供电",
+    "电力",
+    "移动",
+    "联通",
+    "电信",
+    "大学",
+    "学院",
+    "基地",
+    "场",
+    "军分区",
+    "武装部",
+    "支队",
+    "大队",
+];
+
+/// Whether `name` reads as a unit name (not a person, not a thing).
+pub fn looks_like_unit(name: &str) -> bool {
+    let n = name.chars().count();
+    (2..=40).contains(&n)
+        && UNIT_SUFFIXES.iter().any(|s| name.ends_with(s))
+        && !name.contains('：')
+        && !name.chars().any(|c| c.is_ascii_digit())
+}
+
+/// Words that carry a role; what they follow is a list of units.
+const LEAD_WORDS: &[&str] = &["分别牵头", "共同牵头", "牵头负责", "牵头"];
+const SUPPORT_WORDS: &[&str] = &[
+    "配合落实",
+    "协同配合",
+    "配合",
+    "协同",
+    "参与",
+    "协助",
+    "协办",
+    "参加",
+];
+const PLAIN_WORDS: &[&str] = &[
+    "按职责分工负责",
+    "按职责分工落实",
+    "按职能职责负责",
+    "按职责负责",
+    "分别负责",
+    "负责落实",
+    "具体负责",
+    "等负责",
+    "负责",
+    "落实",
+];
+
+/// Splits a list of names on "、" (and "，" / "；" / "和" / "及" between names), respecting
+/// brackets inside names ("各县（市、区）人民政府" stays one name).
+pub fn split_names(s: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut depth = 0i32;
+    let mut cur = String::new();
+    for c in s.chars() {
+        match c {
+            '（' | '(' => {
+                depth += 1;
+                cur.push(c);
+            }
+            '）' | ')' => {
+                depth -= 1;
+                cur.push(c);
+            }
+            '、' | '，' | '；' | '/' | '／' if depth <= 0 => {
+                out.push(std::mem::take(&mut cur));
+            }
+            _ => cur.push(c),
+        }
+    }
+    out.push(cur);
+    out.into_iter()
+        .map(|n| clean_name(&n))
+        .filter(|n| !n.is_empty())
+        .collect()
+}
+
+/// Trims a unit name of list words ("等", "负责", "牵头" …) and punctuation.
+pub fn clean_name(s: &str) -> String {
+    let mut n = s.trim().to_string();
+    loop {
+        let before = n.clone();
+        for w in [
+            "按职责分工负责",
+            "按职责分工",
+            "按职责",
+            "分别牵头",
+            "共同牵头",
+            "牵头负责",
+            "牵头",
+            "负责落实",
+            "具体负责",
+            "负责",
+            "配合落实",
+            "配合",
+            "协同",
+            "参与",
+            "协助",
+            "落实",
+            "分别",
+            "等单位",
+            "等部门",
+            "等",
+        ] {
+            if let Some(t) = n.strip_suffix(w) {
+                n = t.to_string();
+            }
+        }
+        for w in [
+            "责任单位：",
+            "牵头单位：",
+            "配合单位：",
+            "责任部门：",
+            "由",
+            "和",
+            "及",
+        ] {
+            if let Some(t) = n.strip_prefix(w) {
+                n = t.to_string();
+            }
+        }
+        n = n
+            .trim_matches(|c: char| {
+                c.is_whitespace() || matches!(c, '，' | '。' | '；' | '：' | '、' | '“' | '”')
+            })
+            .to_string();
+        if n == before {
+            return n;
+        }
+    }
+}
+
+/// One clause of a unit marker, split at its role word.
+fn clause_roles(clause: &str, lead_seen: bool) -> (Option<&'static str>, Vec<String>) {
+    if let Some((kind, offset)) = field_line(clause) {
+        let names = split_names(&clause[offset..]);
+        return match kind {
+            FieldKind::Lead => (Some("lead"), names),
+            FieldKind::Support => (Some("support"), names),
+            FieldKind::Responsible if lead_seen => (Some("support"), names),
+            FieldKind::Responsible => (None, names),
+            FieldKind::Leader | FieldKind::Deadline => (Some("none"), vec![]),
+        };
+    }
+    for w in LEAD_WORDS {
+        if let Some(pos) = clause.find(w) {
+            let names = split_names(&clause[..pos]);
+            // "A、B分别牵头" and "A、B共同牵头": all lead.
+            return (Some("lead"), names);
+        }
+    }
+    for w in SUPPORT_WORDS {
+        if let Some(pos) = clause.find(w) {
+            let names = split_names(&clause[..pos]);
+            return (Some("support"), names);
+        }
+    }
+    for w in PLAIN_WORDS {
+        if let Some(pos) = clause.find(w) {
+            let names = split_names(&clause[..pos]);
+            return (if lead_seen { Some("support") } else { None }, names);
+        }
+    }
+    (None, split_names(clause))
+}
+
+/// Whether a text carries a role word (牵头, 配合, 负责 …).
+pub fn has_role_word(s: &str) -> bool {
+    LEAD_WORDS
+        .iter()
+        .chain(SUPPORT_WORDS)
+        .chain(PLAIN_WORDS)
+        .any(|w| s.contains(w))
+        || s.contains("责任单位")
+}
+
+/// Reads the contents of a unit marker (without its brackets). `None` when the contents are
+/// not a unit list (e.g. "含居民医保、职工医保").
+pub fn parse_marker(contents: &str) -> Option<Roles> {
+    let mut s = contents.trim();
+    let mut explicit_field = false;
+    for p in ["责任单位：", "责任部门：", "牵头单位：", "实施单位："] {
+        if let Some(t) = s.strip_prefix(p) {
+            s = t;
+            explicit_field = true;
+        }
+    }
+    let has_role_word = LEAD_WORDS
+        .iter()
+        .chain(SUPPORT_WORDS)
+        .chain(PLAIN_WORDS)
+        .any(|w| s.contains(w));
+    // Role words split the marker into clauses: "A牵头，B、C配合，D参与".
+    let mut roles = Roles::default();
+    let mut plain: Vec<String> = Vec::new();
+    for clause in split_clauses(s) {
+        let (role, names) = clause_roles(clause, !roles.lead.is_empty());
+        let names: Vec<String> = names.into_iter().filter(|n| looks_like_unit(n)).collect();
+        match role {
+            Some("lead") => roles.merge(Roles {
+                lead: names,
+                support: vec![],
+            }),
+            Some(_) => roles.merge(Roles {
+                lead: vec![],
+                support: names,
+            }),
+            None => plain.extend(names),
+        }
+    }
+    if !plain.is_empty() {
+        if roles.lead.is_empty() {
+            let mut p = Roles::from_plain(plain);
+            p.merge(roles);
+            roles = p;
+        } else {
+            roles.merge(Roles {
+                lead: vec![],
+                support: plain,
+            });
+        }
+    }
+    if roles.is_empty() {
+        return None;
+    }
+    // Without a role word or a field name, every item must look like a unit.
+    if !has_role_word && !explicit_field {
+        let all = split_names(s);
+        if all.is_empty() || !all.iter().all(|n| looks_like_unit(n)) {
+            return None;
+        }
+    }
+    Some(roles)
+}
+
+/// Splits on "，" and "；" outside brackets.
+fn split_clauses(s: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut depth = 0i32;
+    let mut start = 0;
+    for (i, c) in s.char_indices() {
+        match c {
+            '（' => depth += 1,
+            '）' => depth -= 1,
+            '，' | '；' | '。' if depth <= 0 => {
+                out.push(&s[start..i]);
+                start = i + c.len_utf8();
+            }
+            _ => {}
+        }
+    }
+    out.push(&s[start..]);
+    out.into_iter().filter(|c| !c.trim().is_empty()).collect()
+}
+
+/// Field lines that name units or people.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldKind {
+    Lead,
+    /// "责任单位：": support when a lead line exists, else a plain list.
+    Responsible,
+    Support,
+    /// People: 牵头负责领导, 责任领导, 分管省领导 …
+    Leader,
+    /// 完成时限, 时间节点
+    Deadline,
+}
+
+/// Reads a field line such as "牵头单位：区住建局". Returns its kind and the value's byte offset.
+pub fn field_line(key: &str) -> Option<(FieldKind, usize)> {
+    let s = key.trim_start_matches(['（', ' ']);
+    let offset = key.len() - s.len();
+    let colon = s.find('：')?;
+    let label = &s[..colon];
+    if label.chars().count() > 10 {
+        return None;
+    }
+    let kind = if label.contains("领导") {
+        FieldKind::Leader
+    } else if label.contains("牵头单位") || label.contains("牵头部门") || label == "主办单位"
+    {
+        FieldKind::Lead
+    } else if label.contains("配合") || label.contains("协办") || label.contains("参与") {
+        FieldKind::Support
+    } else if label.contains("责任单位") || label.contains("责任部门") || label.contains("实施单位")
+    {
+        FieldKind::Responsible
+    } else if label.contains("时限") || label.contains("时间节点") || label.contains("完成时间")
+    {
+        FieldKind::Deadline
+    } else {
+        return None;
+    };
+    Some((kind, offset + colon + '：'.len_utf8()))
+}
+
+/// The part of a unit name after the jurisdiction word: "区发改财政局" and "发改财政局" share
+/// "发改财政局". Names whose rest would start a different word keep their prefix.
+fn alias_key(name: &str) -> String {
+    let mut chars = name.chars();
+    if let Some(first) = chars.next()
+        && matches!(first, '区' | '县' | '市' | '省' | '州' | '旗')
+    {
+        let rest = chars.as_str();
+        let bad_starts = ["委", "政府", "人民", "直", "级", "属", "内", "域"];
+        if rest.chars().count() >= 3 && !bad_starts.iter().any(|b| rest.starts_with(b)) {
+            return rest.to_string();
+        }
+    }
+    name.to_string()
+}
+
+/// The alias table of a plan: each spelling → its canonical name. Spellings that differ only
+/// by the jurisdiction word are one unit; the canonical name is the most used spelling (the
+/// longer one on a tie). `extra` are aliases the office set: (alias, canonical).
+#[derive(Debug, Clone, Default)]
+pub struct AliasTable {
+    map: BTreeMap<String, String>,
+}
+
+impl AliasTable {
+    pub fn build(names_in_order: &[String], extra: &[(String, String)]) -> AliasTable {
+        let mut counts: BTreeMap<String, (usize, usize)> = BTreeMap::new(); // name → (count, first)
+        for (i, n) in names_in_order.iter().enumerate() {
+            let e = counts.entry(n.clone()).or_insert((0, i));
+            e.0 += 1;
+        }
+        let mut groups: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for n in counts.keys() {
+            groups.entry(alias_key(n)).or_default().push(n.clone());
+        }
+        let mut map = BTreeMap::new();
+        for names in groups.values() {
+            let canonical = names
+                .iter()
+                .max_by(|a, b| {
+                    let (ca, fa) = counts[*a];
+                    let (cb, fb) = counts[*b];
+                    ca.cmp(&cb)
+                        .then(a.chars().count().cmp(&b.chars().count()))
+                        .then(fb.cmp(&fa))
+                })
+                .cloned()
+                .unwrap_or_default();
+            for n in names {
+                map.insert(n.clone(), canonical.clone());
+            }
+        }
+        for (alias, canonical) in extra {
+            let target = map
+                .get(canonical)
+                .cloned()
+                .unwrap_or_else(|| canonical.clone());
+            map.insert(alias.clone(), target.clone());
+            map.insert(canonical.clone(), target);
+        }
+        AliasTable { map }
+    }
+
+    pub fn canonical<'a>(&'a self, name: &'a str) -> &'a str {
+        self.map.get(name).map_or(name, String::as_str)
+    }
+
+    /// Canonical names with the spellings merged into each.
+    pub fn units(&self) -> Vec<(String, Vec<String>)> {
+        let mut by: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+        for (alias, canonical) in &self.map {
+            let e = by.entry(canonical.as_str()).or_default();
+            if alias != canonical {
+                e.push(alias.clone());
+            }
+        }
+        by.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn roles(s: &str) -> Option<(Vec<&str>, Vec<&str>)> {
+        parse_marker(s).map(|r| {
+            (
+                r.lead.iter().map(String::as_str).collect::<Vec<_>>(),
+                r.support.iter().map(String::as_str).collect::<Vec<_>>(),
+            )
+        })
+    }
+
+    #[test]
+    fn reads_unit_markers() {
+        let cases: &[(&str, Option<(Vec<&str>, Vec<&str>)>)] = &[
+            (
+                "区交通运输局、区发改财政局等负责",
+                Some((vec!["区交通运输局"], vec!["区发改财政局"])),
+            ),
+            ("区委宣传统战部负责", Some((vec!["区委宣传统战部"], vec![]))),
+            (
+                "市住建局牵头，市财政局、市发改委配合",
+                Some((vec!["市住建局"], vec!["市财政局", "市发改委"])),
+            ),
+            (
+                "责任单位：省发展改革委、省财政厅、各县（市、区）人民政府，按职责分工负责",
+                Some((
+                    vec!["省发展改革委"],
+                    vec!["省财政厅", "各县（市、区）人民政府"],
+                )),
+            ),
+            (
+                "县教育局牵头，县财政局参与，各乡镇人民政府负责落实",
+                Some((vec!["县教育局"], vec!["县财政局", "各乡镇人民政府"])),
+            ),
+            (
+                "区住建局、区城管局分别牵头",
+                Some((vec!["区住建局", "区城管局"], vec![])),
+            ),
+            ("含居民医保、职工医保", None),
+            ("即大通湖区第二中学", None),
+            ("环湖道路及堤防加固", None),
+        ];
+        for (s, want) in cases {
+            assert_eq!(&roles(s), want, "{s}");
+        }
+    }
+
+    #[test]
+    fn field_lines() {
+        assert_eq!(
+            field_line("牵头单位：县住建局"),
+            Some((FieldKind::Lead, 15))
+        );
+        assert_eq!(
+            field_line("责任单位：县财政局").map(|f| f.0),
+            Some(FieldKind::Responsible)
+        );
+        assert_eq!(
+            field_line("牵头负责领导：张某某").map(|f| f.0),
+            Some(FieldKind::Leader)
+        );
+        assert_eq!(field_line("完成3个老旧小区改造：xx"), None);
+    }
+
+    #[test]
+    fn aliases_merge_jurisdiction_prefix() {
+        let names: Vec<String> = [
+            "区发改财政局",
+            "发改财政局",
+            "区发改财政局",
+            "区委宣传统战部",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let t = AliasTable::build(&names, &[]);
+        assert_eq!(t.canonical("发改财政局"), "区发改财政局");
+        assert_eq!(t.canonical("区委宣传统战部"), "区委宣传统战部");
+        let t = AliasTable::build(&names, &[("宣传部".into(), "区委宣传统战部".into())]);
+        assert_eq!(t.canonical("宣传部"), "区委宣传统战部");
+    }
+}

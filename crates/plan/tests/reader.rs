@@ -1,0 +1,66 @@
+//! The reader against expected readings: every `tests/data/plans/NAME.txt` with a
+//! `NAME.expected.json` beside it must read to the same task ids, units and targets.
+
+use std::fmt::Write;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+use zhuanban_plan::{Plan, ReadOptions, read_bytes};
+
+#[path = "support/compare.rs"]
+mod compare;
+
+fn data_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/plans")
+}
+
+fn expected_files() -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(data_dir())
+        .expect("test data folder")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.to_string_lossy().ends_with(".expected.json"))
+        .collect();
+    v.sort();
+    v
+}
+
+fn read_plan(path: &Path) -> Plan {
+    let bytes = std::fs::read(path).expect("plan file");
+    let name = path.file_name().unwrap().to_string_lossy().into_owned();
+    read_bytes(&bytes, &ReadOptions::new(name))
+        .expect("readable")
+        .plan
+}
+
+#[test]
+fn every_plan_reads_as_expected() {
+    let files = expected_files();
+    let mut report = String::new();
+    for exp_path in &files {
+        let txt = PathBuf::from(exp_path.to_string_lossy().replace(".expected.json", ".txt"));
+        let expected: Value =
+            serde_json::from_str(&std::fs::read_to_string(exp_path).unwrap()).unwrap();
+        let plan = read_plan(&txt);
+        let got = serde_json::to_value(&plan).unwrap();
+        let diffs = compare::reading(&expected, &got);
+        if !diffs.is_empty() {
+            let _ = writeln!(
+                report,
+                "\n== {} ==",
+                txt.file_name().unwrap().to_string_lossy()
+            );
+            for d in diffs {
+                let _ = writeln!(report, "  {d}");
+            }
+        }
+    }
+    assert!(
+        report.is_empty(),
+        "readings differ from the expected ones:{report}"
+    );
+    assert!(
+        files.len() >= 7,
+        "expected at least seven plans with expected readings, found {}",
+        files.len()
+    );
+}
