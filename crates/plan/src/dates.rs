@@ -298,9 +298,18 @@ fn is_base(s: &str, start: usize, end: usize) -> bool {
     ["比", "较", "与", "同", "自", "从", "对比"]
         .iter()
         .any(|w| before.ends_with(w))
-        || ["以来", "基础上", "水平", "同期", "的基础"]
-            .iter()
-            .any(|w| after.starts_with(w))
+        || [
+            "以来",
+            "以前",
+            "以后",
+            "之前",
+            "基础上",
+            "水平",
+            "同期",
+            "的基础",
+        ]
+        .iter()
+        .any(|w| after.starts_with(w))
 }
 
 /// Finds the year a text commits to, with the phrases that show it: the latest deadline year

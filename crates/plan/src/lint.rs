@@ -33,48 +33,56 @@ fn finding(
     }
 }
 
-fn in_framework(plan: &Plan, task: &Task) -> bool {
-    let is_fw = |t: &str| {
-        [
-            "目标",
-            "总体要求",
-            "指导思想",
-            "基本原则",
-            "推进机制",
-            "保障措施",
-            "保障机制",
-            "组织保障",
-            "组织领导",
-            "工作要求",
-            "实施步骤",
-            "工作机制",
-            "组织实施",
-            "附则",
-            "总则",
-            "工作原则",
-            "工作步骤",
-            "进度安排",
-            "时间安排",
-            "适用范围",
-        ]
-        .iter()
-        .any(|w| t.contains(w))
-    };
-    if is_fw(&task.title) {
+fn is_framework_title(t: &str) -> bool {
+    [
+        "目标",
+        "总体要求",
+        "指导思想",
+        "基本原则",
+        "推进机制",
+        "保障措施",
+        "保障机制",
+        "组织保障",
+        "组织领导",
+        "工作要求",
+        "实施步骤",
+        "工作机制",
+        "组织实施",
+        "附则",
+        "总则",
+        "工作原则",
+        "工作步骤",
+        "进度安排",
+        "时间安排",
+        "适用范围",
+    ]
+    .iter()
+    .any(|w| t.contains(w))
+}
+
+/// Whether a task is, or sits under, a goals/principles/mechanism heading (where no unit is
+/// expected).
+fn in_framework(framework_sections: &std::collections::HashSet<&str>, task: &Task) -> bool {
+    if is_framework_title(&task.title) {
         return true;
     }
-    // Any ancestor section.
-    plan.sections
-        .iter()
-        .any(|s| task.id.starts_with(&format!("{}.", s.id)) && is_fw(&s.title))
+    task.id
+        .match_indices('.')
+        .any(|(i, _)| framework_sections.contains(&task.id[..i]))
 }
 
 /// Lints a plan (with the alias table its units were merged by).
 pub fn lint_with(plan: &Plan, aliases: &AliasTable) -> Vec<Diagnostic> {
     let mut out = Vec::new();
+    let framework_sections: std::collections::HashSet<&str> = plan
+        .sections
+        .iter()
+        .filter(|s| is_framework_title(&s.title))
+        .map(|s| s.id.as_str())
+        .collect();
     for t in &plan.tasks {
         if t.lead.is_empty() && t.support.is_empty() {
-            let fw = in_framework(plan, t);
+            let fw = in_framework(&framework_sections, t);
             out.push(finding(
                 if fw {
                     Severity::Warning

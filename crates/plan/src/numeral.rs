@@ -48,7 +48,11 @@ pub fn parse_chinese(s: &str) -> Option<u64> {
         return None;
     }
     // Digit-by-digit form (二〇二四): only digits, more than one of them.
+    // "三四" (three or four) is prose; a digit string needs three digits or a zero.
     if chars.len() > 1 && chars.iter().all(|&c| digit_value(c).is_some()) {
+        if chars.len() < 3 && !chars.iter().any(|&c| digit_value(c) == Some(0)) {
+            return None;
+        }
         let mut v: u64 = 0;
         for &c in &chars {
             v = v.checked_mul(10)?.checked_add(digit_value(c)?)?;

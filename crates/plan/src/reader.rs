@@ -281,8 +281,10 @@ fn build_tree(lines: &[Line], diagnostics: &mut Vec<Diagnostic>) -> (Vec<Node>, 
                 continue;
             }
         }
-        if let TableMode::CellLines(cols) = &table {
-            if let Some(n) = row_number(&l.key) {
+        if let TableMode::CellLines(cols) = &table
+            && let Some(n) = row_number(&l.key)
+        {
+            {
                 // Cells until the next row number or a numbered heading.
                 let mut cells = vec![l.text.clone()];
                 let mut j = i + 1;
@@ -454,7 +456,7 @@ fn assemble(node: &Node) -> Assembled {
         push(&mut a, &l.text, &l.key, l.no);
         if let Some((kind, off)) = units::field_line(&l.key) {
             let value = &l.text[off..];
-            let names = units::split_names(value);
+            let names = names_as_written(units::split_names(&l.key[off..]), &l.key[off..], value);
             match kind {
                 FieldKind::Lead => a.roles.merge(Roles {
                     lead: names,
@@ -491,10 +493,8 @@ fn assemble(node: &Node) -> Assembled {
         if !at_end && !units::has_role_word(inner_key) {
             continue;
         }
-        if units::parse_marker(inner_key).is_some()
-            && let Some(r) = units::parse_marker(inner_text)
-        {
-            a.roles.merge(r);
+        if let Some(r) = units::parse_marker(inner_key) {
+            a.roles.merge(as_written(r, inner_key, inner_text));
             a.skip.push((open, close + '）'.len_utf8()));
         }
     }
@@ -517,9 +517,10 @@ fn assemble(node: &Node) -> Assembled {
                     }));
             if marker_like {
                 let off = s + (a.key[s..e].len() - a.key[s..e].trim_start().len());
-                let t = a.text[off..e].trim().trim_start_matches('由');
-                if let Some(r) = units::parse_marker(t) {
-                    a.roles.merge(r);
+                let k = a.key[off..e].trim_end();
+                let t = &a.text[off..off + k.len()];
+                if let Some(r) = units::parse_marker(k.trim_start_matches('由')) {
+                    a.roles.merge(as_written(r, k, t));
                     a.skip.push((s, e + '。'.len_utf8().min(a.key.len() - e)));
                 }
             }
@@ -536,6 +537,25 @@ fn assemble(node: &Node) -> Assembled {
         first_sentence(&head)
     };
     a
+}
+
+/// Names found in the analysis form, spelled as the text writes them (the two forms are
+/// aligned byte for byte).
+fn names_as_written(names: Vec<String>, key: &str, text: &str) -> Vec<String> {
+    names
+        .into_iter()
+        .map(|n| match key.find(&n) {
+            Some(o) => text.get(o..o + n.len()).map_or(n.clone(), str::to_string),
+            None => n,
+        })
+        .collect()
+}
+
+fn as_written(r: Roles, key: &str, text: &str) -> Roles {
+    Roles {
+        lead: names_as_written(r.lead, key, text),
+        support: names_as_written(r.support, key, text),
+    }
 }
 
 fn looks_like_leader_line(key: &str) -> bool {

@@ -82,6 +82,18 @@ const UNITS: &[&str] = &[
     "美元",
     "元",
     "人次",
+    "辆次",
+    "吨/日",
+    "立方米/日",
+    "公斤",
+    "千克",
+    "斤",
+    "件",
+    "盏",
+    "篇",
+    "门",
+    "例",
+    "种",
     "户次",
     "家次",
     "场次",
@@ -115,7 +127,6 @@ const UNITS: &[&str] = &[
     "天",
     "小时",
     "分钟",
-    "岁",
     "张",
     "份",
     "部",
@@ -139,7 +150,7 @@ const UNITS: &[&str] = &[
 /// Measure words that may follow a Chinese numeral ("三所", "两个", "一万亩").
 const CN_MEASURES: &[&str] = &[
     "个", "所", "家", "项", "条", "座", "名", "人", "户", "套", "栋", "间", "台", "辆", "批", "处",
-    "亩", "吨", "公里", "场", "次", "期", "支", "村", "类",
+    "亩", "吨", "公里", "场", "次", "支", "村", "类", "件", "盏", "种",
 ];
 
 const FIRM: &[&str] = &["确保", "必须", "务必", "坚决"];
@@ -419,11 +430,18 @@ fn number_at(s: &str, i: usize, end: usize) -> Option<Quantity> {
         if value == 1.0 && !strong_one(s, i, measure) {
             return None;
         }
+        // The longest unit that starts with the measure word ("吨/日", "个百分点").
+        let unit = UNITS
+            .iter()
+            .filter(|u| u.starts_with(*measure) && after.starts_with(**u))
+            .max_by_key(|u| u.len())
+            .copied()
+            .unwrap_or(measure);
         let q = Quantity {
             start: i,
-            end: i + num_len + measure.len(),
+            end: i + num_len + unit.len(),
             value,
-            unit: measure.to_string(),
+            unit: unit.to_string(),
         };
         if name_like(&s[q.end..end]) {
             return None;
@@ -605,35 +623,59 @@ fn target_from(
     // Comparator: words after the quantity win over words before it.
     let mut cmp = Cmp::AtLeast;
     let before_trim = before.trim_end_matches(['的', ' ']);
-    if ends_with_any(
-        before_trim,
-        &[
-            "不超过",
-            "不高于",
-            "低于",
-            "少于",
-            "小于",
-            "控制在",
-            "压缩至",
-            "压减至",
-            "压缩到",
-            "降至",
-            "降到",
-            "下降到",
-            "减少到",
-            "控制到",
-        ],
-    )
-    .is_some()
+    // The longest comparator word that ends the phrase before the number decides
+    // ("不超过" is not "超过").
+    let words: &[(&str, Cmp)] = &[
+        ("不低于", Cmp::AtLeast),
+        ("不少于", Cmp::AtLeast),
+        ("至少", Cmp::AtLeast),
+        ("不小于", Cmp::AtLeast),
+        ("超过", Cmp::AtLeast),
+        ("突破", Cmp::AtLeast),
+        ("高于", Cmp::AtLeast),
+        ("多于", Cmp::AtLeast),
+        ("不超过", Cmp::AtMost),
+        ("不高于", Cmp::AtMost),
+        ("不多于", Cmp::AtMost),
+        ("低于", Cmp::AtMost),
+        ("少于", Cmp::AtMost),
+        ("小于", Cmp::AtMost),
+        ("控制在", Cmp::AtMost),
+        ("控制到", Cmp::AtMost),
+        ("压缩至", Cmp::AtMost),
+        ("压缩到", Cmp::AtMost),
+        ("压减至", Cmp::AtMost),
+        ("降至", Cmp::AtMost),
+        ("降到", Cmp::AtMost),
+        ("下降到", Cmp::AtMost),
+        ("减少到", Cmp::AtMost),
+        ("稳定在", Cmp::Equal),
+        ("保持在", Cmp::Equal),
+        ("维持在", Cmp::Equal),
+        ("约", Cmp::About),
+        ("大约", Cmp::About),
+    ];
+    if let Some((_, c)) = words
+        .iter()
+        .filter(|(w, _)| before_trim.ends_with(w))
+        .max_by_key(|(w, _)| w.len())
     {
-        cmp = Cmp::AtMost;
-    } else if ends_with_any(before_trim, &["稳定在", "保持在", "维持在"]).is_some() {
-        cmp = Cmp::Equal;
-        kind = TargetKind::Level;
-    } else if before_trim.ends_with('约') || before_trim.ends_with("大约") {
-        cmp = Cmp::About;
+        cmp = *c;
+        if cmp == Cmp::Equal {
+            kind = TargetKind::Level;
+        }
     }
     let after_trim = after.trim_start();
+    // "收入10万元以上的村占比达到85%": a quantity that qualifies a noun before another
+    // quantity in the same phrase is a definition, not a target.
+    let qualifier_rest = ["及以上的", "以上的", "以下的", "以内的", "的"]
+        .iter()
+        .find_map(|w| after_trim.strip_prefix(w));
+    if let Some(rest) = qualifier_rest
+        && rest.chars().any(|c| c.is_ascii_digit())
+    {
+        return None;
+    }
     if after_trim.starts_with("以上")
         || after_trim.starts_with("及以上")
         || after_trim.starts_with("以外")

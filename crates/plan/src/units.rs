@@ -475,18 +475,23 @@ impl AliasTable {
 mod tests {
     use super::*;
 
-    fn roles(s: &str) -> Option<(Vec<&str>, Vec<&str>)> {
-        parse_marker(s).map(|r| {
+    fn roles(s: &str) -> Option<(Vec<String>, Vec<String>)> {
+        parse_marker(s).map(|r| (r.lead, r.support))
+    }
+
+    fn owned(v: Option<(Vec<&str>, Vec<&str>)>) -> Option<(Vec<String>, Vec<String>)> {
+        v.map(|(a, b)| {
             (
-                r.lead.iter().map(String::as_str).collect::<Vec<_>>(),
-                r.support.iter().map(String::as_str).collect::<Vec<_>>(),
+                a.into_iter().map(String::from).collect(),
+                b.into_iter().map(String::from).collect(),
             )
         })
     }
 
     #[test]
     fn reads_unit_markers() {
-        let cases: &[(&str, Option<(Vec<&str>, Vec<&str>)>)] = &[
+        type Case<'a> = (&'a str, Option<(Vec<&'a str>, Vec<&'a str>)>);
+        let cases: &[Case] = &[
             (
                 "区交通运输局、区发改财政局等负责",
                 Some((vec!["区交通运输局"], vec!["区发改财政局"])),
@@ -516,7 +521,7 @@ mod tests {
             ("环湖道路及堤防加固", None),
         ];
         for (s, want) in cases {
-            assert_eq!(&roles(s), want, "{s}");
+            assert_eq!(roles(s), owned(want.clone()), "{s}");
         }
     }
 
