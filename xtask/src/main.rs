@@ -6,6 +6,9 @@
 //!   tests. This is the command CI runs.
 //! - `cargo xtask bench` — runs the benchmarks and prints their figures.
 
+#[cfg(test)]
+mod licences;
+
 use std::process::Command;
 
 use anyhow::{Context, Result, bail};

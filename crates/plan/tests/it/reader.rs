@@ -7,8 +7,7 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 use zhuanban_plan::{Plan, ReadOptions, read_bytes};
 
-#[path = "support/compare.rs"]
-mod compare;
+use crate::compare;
 
 fn data_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/plans")

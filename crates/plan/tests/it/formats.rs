@@ -6,10 +6,8 @@ use std::path::Path;
 use serde_json::Value;
 use zhuanban_plan::{DecodeError, Plan, ReadOptions, SourceFormat, read_bytes};
 
-#[path = "support/compare.rs"]
-mod compare;
-#[path = "support/docx_builder.rs"]
-mod docx_builder;
+use crate::compare;
+use crate::docx_builder;
 
 const SEED: &str = "datonghu-regional-action-2024";
 

@@ -109,8 +109,7 @@ proptest! {
 
 #[test]
 fn mutated_docx_never_panics() {
-    #[path = "support/docx_builder.rs"]
-    mod docx_builder;
+    use crate::docx_builder;
     let text = "一、工作目标\n完成3个老旧小区改造。（区住建局负责）\n二、工作任务\n（一）加强领导\n1．建设10个公园。（区城管局牵头，区财政局配合）";
     let bytes = docx_builder::build_docx(&docx_builder::from_outline_text(text));
     let mut rng = 0x2545F4914F6CDD1Du64;

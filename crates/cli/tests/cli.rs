@@ -1,0 +1,207 @@
+//! The `zhuanban` binary, run for real: parse and lint on the seed plan, and the exit codes and
+//! one-line messages for files that cannot be read.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_zhuanban"))
+}
+
+fn seed() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../plan/tests/data/plans/datonghu-regional-action-2024.txt")
+}
+
+fn run(args: &[&str]) -> Output {
+    bin().args(args).output().expect("the binary runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn tmp(name: &str, bytes: &[u8]) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("zhuanban-cli-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join(name);
+    std::fs::write(&p, bytes).unwrap();
+    p
+}
+
+#[test]
+fn parse_json_matches_the_expected_reading() {
+    let o = run(&["parse", seed().to_str().unwrap(), "--format", "json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let got: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("JSON on stdout");
+    let exp_path = seed().with_extension("expected.json");
+    let expected: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(exp_path).unwrap()).unwrap();
+    assert_eq!(got["source"], "datonghu-regional-action-2024.txt");
+    let ids = |v: &serde_json::Value| -> Vec<String> {
+        v["tasks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(ids(&got), ids(&expected));
+    for (g, e) in got["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(expected["tasks"].as_array().unwrap())
+    {
+        assert_eq!(g["lead"], e["lead"], "task {}", e["id"]);
+        assert_eq!(g["support"], e["support"], "task {}", e["id"]);
+        let gt = g["targets"].as_array().unwrap();
+        let et = e["targets"].as_array().unwrap();
+        assert_eq!(gt.len(), et.len(), "task {}", e["id"]);
+        for (a, b) in gt.iter().zip(et) {
+            for f in ["unit", "cmp", "hardness", "deadline"] {
+                assert_eq!(
+                    a[f], b[f],
+                    "task {} target {} field {f}",
+                    e["id"], b["text"]
+                );
+            }
+            assert_eq!(
+                a["value"].as_f64(),
+                b["value"].as_f64(),
+                "task {} target {}",
+                e["id"],
+                b["text"]
+            );
+        }
+    }
+    assert_eq!(got["task_force"]["name"], expected["task_force"]["name"]);
+}
+
+#[test]
+fn parse_text_and_toml() {
+    let o = run(&["parse", seed().to_str().unwrap(), "--format", "text"]);
+    assert!(o.status.success());
+    let text = stdout(&o);
+    assert!(text.contains("任务 16 项，量化目标 26 个"), "{text}");
+    assert!(text.contains("2.4.4 落实“五千工程”"));
+    assert!(text.contains("工作专班：落实区域共进行动工作专班"));
+    let o = run(&["parse", seed().to_str().unwrap(), "--format", "toml"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: toml::Value = toml::from_str(&stdout(&o)).expect("TOML on stdout");
+    assert_eq!(v["tasks"].as_array().unwrap().len(), 16);
+}
+
+#[test]
+fn lint_reports_the_seed_findings() {
+    let o = run(&["lint", seed().to_str().unwrap()]);
+    let out = stdout(&o);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "the seed has warnings, not errors:\n{out}"
+    );
+    assert!(
+        out.contains("duplicate-target") && out.contains("2.3.2 和 2.4.3"),
+        "{out}"
+    );
+    for unit in [
+        "区委宣传统战部",
+        "区民政人社局",
+        "区南洞庭保护管理局",
+        "区生态公司",
+        "大通湖产业开发区",
+    ] {
+        assert!(
+            out.lines()
+                .any(|l| l.contains("unit-not-in-task-force") && l.contains(unit)),
+            "{unit}:\n{out}"
+        );
+    }
+    assert_eq!(
+        out.lines()
+            .filter(|l| l.contains("unit-not-in-task-force"))
+            .count(),
+        5
+    );
+    assert!(
+        out.lines().any(|l| l.contains("scope-wider-than-plan")
+            && l.contains("2.3.1")
+            && l.contains("全市"))
+    );
+    assert_eq!(
+        out.lines()
+            .filter(|l| l.contains("asap-without-date"))
+            .count(),
+        3
+    );
+    // Each finding names the file and line.
+    assert!(
+        out.lines()
+            .any(|l| l.contains("datonghu-regional-action-2024.txt:21:")
+                && l.contains("duplicate-target"))
+    );
+}
+
+#[test]
+fn lint_exits_1_on_errors() {
+    let p = tmp("no-unit.txt", "一、重点任务\n1．建设公园3个。\n".as_bytes());
+    let o = run(&["lint", p.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    assert!(stdout(&o).contains("task-without-unit"));
+    let o = run(&["lint", p.to_str().unwrap(), "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v[0]["code"], "task-without-unit");
+    assert_eq!(v[0]["line"], 2);
+}
+
+#[test]
+fn unreadable_files_get_one_line_and_exit_2() {
+    let missing = std::env::temp_dir().join("zhuanban-no-such-plan.txt");
+    let cases = [
+        (missing, "文件不存在"),
+        (tmp("empty.txt", b""), "文件为空"),
+        (
+            tmp("binary.txt", &[0x7f, b'E', b'L', b'F', 2, 1, 1, 0, 0, 0, 0]),
+            "二进制",
+        ),
+        (
+            tmp("broken.docx", b"PK\x03\x04\x14\x00\x00\x00broken"),
+            "docx",
+        ),
+        (tmp("dir.txt", b"x").parent().unwrap().to_path_buf(), "目录"),
+    ];
+    for (path, reason) in cases {
+        for cmd in ["parse", "lint"] {
+            let o = run(&[cmd, path.to_str().unwrap()]);
+            assert_eq!(o.status.code(), Some(2), "{cmd} {}", path.display());
+            let err = stderr(&o);
+            assert_eq!(err.trim_end().lines().count(), 1, "one line: {err}");
+            assert!(
+                err.contains(&path.display().to_string()),
+                "names the file: {err}"
+            );
+            assert!(
+                err.to_lowercase().contains(reason),
+                "says why ({reason}): {err}"
+            );
+            assert!(stdout(&o).is_empty());
+        }
+    }
+}
+
+#[test]
+fn bad_alias_is_refused() {
+    let o = run(&[
+        "parse",
+        seed().to_str().unwrap(),
+        "--alias",
+        "no-equals-sign",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("别名=规范名"));
+}

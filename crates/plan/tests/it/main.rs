@@ -1,0 +1,11 @@
+//! The plan crate's integration tests, in one binary (it builds faster on two cores).
+
+#[path = "../support/compare.rs"]
+mod compare;
+#[path = "../support/docx_builder.rs"]
+mod docx_builder;
+
+mod formats;
+mod lint;
+mod properties;
+mod reader;
