@@ -101,10 +101,11 @@ fn test(extra: &[String]) -> Result<()> {
         "warnings",
     ]))?;
     if have("cargo-nextest") {
+        // Doc tests first: nextest does not run them, and its summary should close the log.
+        run(cargo().args(["test", "--workspace", "--doc"]))?;
         run(cargo()
             .args(["nextest", "run", "--workspace", "--no-fail-fast"])
             .args(extra))?;
-        run(cargo().args(["test", "--workspace", "--doc"]))?;
     } else {
         run(cargo()
             .args(["test", "--workspace", "--no-fail-fast"])
