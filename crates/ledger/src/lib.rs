@@ -1,0 +1,10 @@
+//! The ledger's domain: its records ([`model`]) and the judgement of progress ([`evaluate`]).
+//!
+//! Architecture invariant: pure. No database, no clock, no files: the store builds a
+//! [`evaluate::Snapshot`] from its rows and the caller passes the as-of date.
+
+pub mod evaluate;
+pub mod model;
+
+pub use evaluate::{Colour, Evaluation, Snapshot, Status, evaluate};
+pub use model::*;

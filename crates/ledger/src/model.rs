@@ -1,0 +1,287 @@
+//! The ledger's records: plans (with versions), units, tasks, targets, milestones, rounds,
+//! reports, extension requests, notices and instructions. Plain values; the store persists
+//! them and the evaluation reads them.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+pub use zhuanban_plan::{Cmp, Hardness, TargetKind};
+
+/// Database ids.
+pub type Id = i64;
+
+/// The thresholds a plan is judged by. Stored with the plan; the office may change them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlanSettings {
+    /// A cumulative target whose progress trails the elapsed share by more than this many
+    /// percentage points is lagging (滞后).
+    pub lag_pp: f64,
+    /// … and by more than this many, seriously lagging (严重滞后).
+    pub serious_pp: f64,
+    /// How far (relative, in percent of the target value) an actual may fall short of a "左右"
+    /// (~) or "稳定在" (=) target and still count as met.
+    pub about_tolerance_pct: f64,
+    /// Days before a deadline from which a supervision notice may be proposed (blue).
+    pub near_deadline_days: i64,
+}
+
+impl Default for PlanSettings {
+    fn default() -> Self {
+        PlanSettings {
+            lag_pp: 10.0,
+            serious_pp: 30.0,
+            about_tolerance_pct: 5.0,
+            near_deadline_days: 30,
+        }
+    }
+}
+
+/// A plan in the ledger. Each import or amendment makes a new version of its baseline; rounds
+/// and bulletins record the version they were judged against.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlanRecord {
+    pub id: Id,
+    pub title: String,
+    pub source: String,
+    /// The current baseline version (1 for the first import).
+    pub version: i64,
+    pub period_start: NaiveDate,
+    pub period_end: NaiveDate,
+    pub settings: PlanSettings,
+    /// The version counter of the record itself (optimistic concurrency).
+    pub row_version: i64,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A responsible unit (成员单位 or another department the plan names).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnitRecord {
+    pub id: Id,
+    pub name: String,
+    pub aliases: Vec<String>,
+    /// Whether the unit is a member of the plan's task force.
+    pub member: bool,
+    pub row_version: i64,
+}
+
+/// A task of one version of a plan.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TaskRecord {
+    pub id: Id,
+    pub plan_id: Id,
+    pub plan_version: i64,
+    /// The numbering path ("2.1.1"); stable across versions, so history follows it.
+    pub code: String,
+    pub title: String,
+    pub text: String,
+    pub lead: Vec<Id>,
+    pub support: Vec<Id>,
+    pub targets: Vec<TargetRecord>,
+    pub milestones: Vec<MilestoneRecord>,
+}
+
+/// A target of a task.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TargetRecord {
+    pub id: Id,
+    /// Position within the task (1-based); with the task code it identifies the target across
+    /// versions ("2.3.2#1").
+    pub seq: i64,
+    pub value: f64,
+    pub unit: String,
+    pub cmp: Cmp,
+    pub hardness: Hardness,
+    pub kind: TargetKind,
+    /// The deadline as the plan states it (None: the plan's end).
+    pub deadline: Option<NaiveDate>,
+    pub metric: String,
+    pub text: String,
+}
+
+/// A qualitative commitment of a task.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MilestoneRecord {
+    pub id: Id,
+    pub seq: i64,
+    pub text: String,
+    pub deadline: Option<NaiveDate>,
+}
+
+/// A reporting round (调度轮次).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Round {
+    pub id: Id,
+    pub plan_id: Id,
+    /// The plan version in force when the round was opened.
+    pub plan_version: i64,
+    pub name: String,
+    pub as_of: NaiveDate,
+    pub due: NaiveDate,
+    pub state: RoundState,
+    pub row_version: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RoundState {
+    Open,
+    Closed,
+}
+
+impl RoundState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RoundState::Open => "open",
+            RoundState::Closed => "closed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "open" => Some(RoundState::Open),
+            "closed" => Some(RoundState::Closed),
+            _ => None,
+        }
+    }
+}
+
+/// The life of a report: a unit drafts and submits; the office accepts or returns it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ReportState {
+    Draft,
+    Submitted,
+    Returned,
+    Accepted,
+}
+
+impl ReportState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReportState::Draft => "draft",
+            ReportState::Submitted => "submitted",
+            ReportState::Returned => "returned",
+            ReportState::Accepted => "accepted",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "draft" => ReportState::Draft,
+            "submitted" => ReportState::Submitted,
+            "returned" => ReportState::Returned,
+            "accepted" => ReportState::Accepted,
+            _ => return None,
+        })
+    }
+
+    /// 草稿 / 已报送 / 已退回 / 已采纳
+    pub fn label(self) -> &'static str {
+        match self {
+            ReportState::Draft => "草稿",
+            ReportState::Submitted => "已报送",
+            ReportState::Returned => "已退回",
+            ReportState::Accepted => "已采纳",
+        }
+    }
+}
+
+/// The value a report gives for one target: cumulative to date for counts, the latest
+/// measurement for levels, limits, growth rates and classes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TargetValue {
+    pub target_id: Id,
+    pub value: f64,
+}
+
+/// A milestone's state as a report gives it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MilestoneState {
+    pub milestone_id: Id,
+    pub done: bool,
+    /// The day it was completed, when done.
+    pub done_on: Option<NaiveDate>,
+}
+
+/// A file attached to a report, stored by its content hash.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EvidenceRef {
+    pub sha256: String,
+    pub name: String,
+    pub size: u64,
+    pub mime: String,
+}
+
+/// One unit's report on one task for one round.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    pub id: Id,
+    pub round_id: Id,
+    pub task_id: Id,
+    pub unit_id: Id,
+    pub state: ReportState,
+    pub values: Vec<TargetValue>,
+    pub milestones: Vec<MilestoneState>,
+    pub narrative: String,
+    pub problems: String,
+    pub next_steps: String,
+    pub evidence: Vec<EvidenceRef>,
+    /// Who last changed it, and when.
+    pub author: String,
+    pub submitted_at: Option<DateTime<Utc>>,
+    /// Submitted after the round's due date.
+    pub late: bool,
+    pub reviewed_by: Option<String>,
+    pub reviewed_at: Option<DateTime<Utc>>,
+    /// The office's reason when it returned the report.
+    pub return_reason: Option<String>,
+    pub row_version: i64,
+}
+
+/// A unit's request for a later deadline (延期申请).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExtensionRequest {
+    pub id: Id,
+    pub task_id: Id,
+    pub target_id: Option<Id>,
+    pub milestone_id: Option<Id>,
+    pub unit_id: Id,
+    /// The deadline in force when asked.
+    pub old_deadline: Option<NaiveDate>,
+    pub requested: NaiveDate,
+    pub reason: String,
+    pub state: ExtensionState,
+    pub decided_by: Option<String>,
+    pub decided_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ExtensionState {
+    Pending,
+    Granted,
+    Refused,
+}
+
+/// A leader's instruction (批示) on a task.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Instruction {
+    pub id: Id,
+    pub task_id: Id,
+    pub author: String,
+    pub text: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A record of the audit log: who did what to which object, with the state before and after.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditRecord {
+    pub id: Id,
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    pub source: String,
+    pub action: String,
+    pub object: String,
+    pub before: Option<String>,
+    pub after: Option<String>,
+    pub result: String,
+}
