@@ -1,23 +1,40 @@
 //! The `zhuanban` binary: a thin layer over the library crates.
 //!
 //! Exit codes: 0 success; 1 the command ran and found errors (e.g. `lint` found an error);
-//! 2 the input could not be read at all (missing, binary, empty, broken .docx) or bad usage.
+//! 2 the input could not be used (a file that cannot be read, a refused write, bad usage) —
+//! with one message on standard error that names what is wrong.
 
-use std::path::{Path, PathBuf};
+mod demo;
+mod ledger_cmd;
+mod plan_cmd;
+
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand, ValueEnum};
-use zhuanban_plan::{Diagnostic, ReadOptions, Reading, Severity};
+use chrono::NaiveDate;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use zhuanban_plan::Severity;
 
 #[derive(Debug, Parser)]
 #[command(
     name = "zhuanban",
     version,
-    about = "工作专班台账：读取实施方案、调度进展、生成通报"
+    about = "工作专班台账：读取实施方案、调度进展、判断序时进度"
 )]
 struct Cli {
     #[command(subcommand)]
     command: Command,
+}
+
+/// The database and who acts, for commands that use the ledger.
+#[derive(Debug, Clone, Args)]
+pub struct DbArgs {
+    /// The SQLite database file.
+    #[arg(long, env = "ZHUANBAN_DB", default_value = "zhuanban.db")]
+    pub db: PathBuf,
+    /// Who is acting (recorded in the audit log).
+    #[arg(long, env = "ZHUANBAN_ACTOR", default_value = "命令行")]
+    pub actor: String,
 }
 
 #[derive(Debug, Subcommand)]
@@ -40,6 +57,159 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Create a ledger database (or bring an existing one's schema up to date).
+    Init {
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Read a plan and store it in the ledger, as a new plan or a new version of one.
+    Import {
+        file: PathBuf,
+        #[command(flatten)]
+        db: DbArgs,
+        /// Store it as a new version of this plan.
+        #[arg(long)]
+        plan: Option<i64>,
+        /// Import even when the plan has lint errors.
+        #[arg(long)]
+        force: bool,
+        /// The plan's year when the text does not say (e.g. 2024).
+        #[arg(long)]
+        year: Option<i32>,
+        #[arg(long = "alias", value_name = "ALIAS=NAME")]
+        aliases: Vec<String>,
+    },
+    /// List the plans in the ledger.
+    Plans {
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Reporting rounds (调度轮次).
+    Round {
+        #[command(subcommand)]
+        command: RoundCommand,
+    },
+    /// Units' reports.
+    Report {
+        #[command(subcommand)]
+        command: ReportCommand,
+    },
+    /// Judge every task as of a date (序时进度) and print the ledger's status.
+    Status {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long)]
+        plan: Option<i64>,
+        /// The date to judge at (default: the latest round's as-of date, else today).
+        #[arg(long)]
+        as_of: Option<NaiveDate>,
+        /// Judge within this round (tasks without a report in it are 未报送).
+        #[arg(long)]
+        round: Option<i64>,
+        #[arg(long, value_enum, default_value_t = StatusFormat::Text)]
+        format: StatusFormat,
+    },
+    /// Fill the ledger with demonstration history for the seed plan (marked as such).
+    DemoData {
+        #[command(flatten)]
+        db: DbArgs,
+        /// The last round's as-of date.
+        #[arg(long, default_value = "2024-09-30")]
+        as_of: NaiveDate,
+        /// The random seed (the same seed makes the same history).
+        #[arg(long, default_value_t = 2024)]
+        seed: u64,
+    },
+    /// The audit log.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum RoundCommand {
+    /// Open a round.
+    Open {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long)]
+        plan: Option<i64>,
+        /// e.g. "2024年9月调度"
+        #[arg(long)]
+        name: String,
+        /// The date the values are as of (统计截止日).
+        #[arg(long)]
+        as_of: NaiveDate,
+        /// The date reports are due (报送截止日).
+        #[arg(long)]
+        due: NaiveDate,
+    },
+    /// Close a round.
+    Close {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long)]
+        round: i64,
+    },
+    /// List the rounds of a plan with their submission counts.
+    List {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long)]
+        plan: Option<i64>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ReportCommand {
+    /// Submit (or save as a draft) a report from a TOML or JSON file.
+    Submit {
+        #[command(flatten)]
+        db: DbArgs,
+        file: PathBuf,
+        /// Save as a draft instead of submitting.
+        #[arg(long)]
+        draft: bool,
+    },
+    /// Accept a submitted report.
+    Accept {
+        #[command(flatten)]
+        db: DbArgs,
+        id: i64,
+    },
+    /// Return a submitted report to its unit with a reason.
+    Return {
+        #[command(flatten)]
+        db: DbArgs,
+        id: i64,
+        #[arg(long)]
+        reason: String,
+    },
+    /// List the reports of a round.
+    List {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long)]
+        round: i64,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum AuditCommand {
+    /// Check the hash chain of the audit log; exits 1 when a record was edited, deleted or
+    /// inserted, naming it.
+    Verify {
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Print the newest audit records.
+    Log {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+    },
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -47,6 +217,12 @@ enum Format {
     Json,
     Toml,
     Text,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum StatusFormat {
+    Text,
+    Json,
 }
 
 fn main() -> ExitCode {
@@ -60,6 +236,13 @@ fn main() -> ExitCode {
     }
 }
 
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?)
+}
+
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Parse {
@@ -67,7 +250,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             format,
             aliases,
         } => {
-            let reading = match read_plan(&file, &aliases)? {
+            let reading = match plan_cmd::read_plan(&file, &aliases)? {
                 Ok(r) => r,
                 Err(code) => return Ok(code),
             };
@@ -82,7 +265,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .iter()
                 .filter(|d| d.severity == Severity::Error)
             {
-                eprintln!("{}", describe(&file, d));
+                eprintln!("{}", plan_cmd::describe(&file, d));
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -90,98 +273,66 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             file,
             aliases,
             json,
-        } => {
-            let reading = match read_plan(&file, &aliases)? {
-                Ok(r) => r,
-                Err(code) => return Ok(code),
-            };
-            if json {
-                println!("{}", serde_json::to_string_pretty(&reading.diagnostics)?);
-            } else {
-                for d in &reading.diagnostics {
-                    println!("{}", describe(&file, d));
+        } => plan_cmd::lint(&file, &aliases, json),
+        Command::Init { db } => runtime()?.block_on(ledger_cmd::init(&db)),
+        Command::Import {
+            file,
+            db,
+            plan,
+            force,
+            year,
+            aliases,
+        } => runtime()?.block_on(ledger_cmd::import(&db, &file, plan, force, year, &aliases)),
+        Command::Plans { db } => runtime()?.block_on(ledger_cmd::plans(&db)),
+        Command::Round { command } => {
+            let rt = runtime()?;
+            match command {
+                RoundCommand::Open {
+                    db,
+                    plan,
+                    name,
+                    as_of,
+                    due,
+                } => rt.block_on(ledger_cmd::round_open(&db, plan, &name, as_of, due)),
+                RoundCommand::Close { db, round } => {
+                    rt.block_on(ledger_cmd::round_close(&db, round))
                 }
-                let count = |s| {
-                    reading
-                        .diagnostics
-                        .iter()
-                        .filter(|d| d.severity == s)
-                        .count()
-                };
-                println!(
-                    "{}：错误 {} 项，警告 {} 项，提示 {} 项",
-                    file.display(),
-                    count(Severity::Error),
-                    count(Severity::Warning),
-                    count(Severity::Info)
-                );
+                RoundCommand::List { db, plan } => rt.block_on(ledger_cmd::round_list(&db, plan)),
             }
-            Ok(if reading.has_errors() {
-                ExitCode::from(1)
-            } else {
-                ExitCode::SUCCESS
-            })
+        }
+        Command::Report { command } => {
+            let rt = runtime()?;
+            match command {
+                ReportCommand::Submit { db, file, draft } => {
+                    rt.block_on(ledger_cmd::report_submit(&db, &file, draft))
+                }
+                ReportCommand::Accept { db, id } => {
+                    rt.block_on(ledger_cmd::report_review(&db, id, None))
+                }
+                ReportCommand::Return { db, id, reason } => {
+                    rt.block_on(ledger_cmd::report_review(&db, id, Some(&reason)))
+                }
+                ReportCommand::List { db, round } => {
+                    rt.block_on(ledger_cmd::report_list(&db, round))
+                }
+            }
+        }
+        Command::Status {
+            db,
+            plan,
+            as_of,
+            round,
+            format,
+        } => runtime()?.block_on(ledger_cmd::status(&db, plan, as_of, round, format)),
+        Command::DemoData { db, as_of, seed } => {
+            runtime()?.block_on(demo::demo_data(&db, as_of, seed))
+        }
+        Command::Audit { command } => {
+            let rt = runtime()?;
+            match command {
+                AuditCommand::Verify { db } => rt.block_on(ledger_cmd::audit_verify(&db)),
+                AuditCommand::Log { db, limit } => rt.block_on(ledger_cmd::audit_log(&db, limit)),
+            }
         }
     }
-}
-
-/// Reads a plan file; a file that cannot be read at all gets one line on stderr and exit 2.
-fn read_plan(file: &Path, aliases: &[String]) -> anyhow::Result<Result<Reading, ExitCode>> {
-    let mut opts = ReadOptions::new(
-        file.file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default(),
-    );
-    for a in aliases {
-        let Some((alias, name)) = a.split_once('=') else {
-            anyhow::bail!("--alias 的格式应为 别名=规范名，收到“{a}”");
-        };
-        opts.aliases
-            .push((alias.trim().to_string(), name.trim().to_string()));
-    }
-    let bytes = match std::fs::read(file) {
-        Ok(b) => b,
-        Err(e) => {
-            let why = match e.kind() {
-                std::io::ErrorKind::NotFound => "文件不存在".to_string(),
-                std::io::ErrorKind::PermissionDenied => "没有读取权限".to_string(),
-                std::io::ErrorKind::IsADirectory => "这是一个目录，不是文件".to_string(),
-                _ => format!("无法读取（{e}）"),
-            };
-            eprintln!("zhuanban: {}: {why}", file.display());
-            return Ok(Err(ExitCode::from(2)));
-        }
-    };
-    match zhuanban_plan::read_bytes(&bytes, &opts) {
-        Ok(r) => Ok(Ok(r)),
-        Err(e) => {
-            eprintln!("zhuanban: {}: {e}", file.display());
-            Ok(Err(ExitCode::from(2)))
-        }
-    }
-}
-
-fn describe(file: &Path, d: &Diagnostic) -> String {
-    let sev = match d.severity {
-        Severity::Error => "错误",
-        Severity::Warning => "警告",
-        Severity::Info => "提示",
-    };
-    let loc = d.line.map(|l| format!(":{l}")).unwrap_or_default();
-    let task = d
-        .task
-        .as_deref()
-        .map(|t| format!(" [任务 {t}]"))
-        .unwrap_or_default();
-    let text = if d.text.is_empty() {
-        String::new()
-    } else {
-        format!("：“{}”", d.text)
-    };
-    format!(
-        "{}{loc}: {sev}[{}]{task} {}{text}",
-        file.display(),
-        d.code,
-        d.message
-    )
 }

@@ -347,15 +347,23 @@ fn cmp_word(c: Cmp) -> &'static str {
     }
 }
 
+/// Slack for comparing computed figures with thresholds, so that a value exactly on a
+/// threshold (a gap of 10 pp, 0.084 against 0.08 ± 5%) is not pushed across it by rounding
+/// in binary floating point.
+const EPS: f64 = 1e-9;
+
 /// Whether `actual` satisfies the bound `value` under `cmp`.
 fn bound_met(actual: f64, value: f64, cmp: Cmp, tolerance_pct: f64) -> bool {
     let tol = value.abs() * tolerance_pct / 100.0;
+    let eps = EPS * value.abs().max(1.0);
     match cmp {
-        Cmp::AtLeast => actual >= value,
-        Cmp::AtMost => actual <= value,
-        // "左右": at least the value less the tolerance (more is better for a commitment).
-        Cmp::About => actual >= value - tol,
-        Cmp::Equal => (actual - value).abs() <= tol,
+        Cmp::AtLeast => actual >= value - eps,
+        Cmp::AtMost => actual <= value + eps,
+        // "左右": at least the value less the tolerance (more is better for a commitment); for
+        // a reduction ("下降3%左右", value −3) at most the value plus the tolerance.
+        Cmp::About if value < 0.0 => actual <= value + tol + eps,
+        Cmp::About => actual >= value - tol - eps,
+        Cmp::Equal => (actual - value).abs() <= tol + eps,
     }
 }
 
@@ -389,7 +397,7 @@ pub fn evaluate_target(plan: &PlanView, t: &TargetView, as_of: NaiveDate) -> Tar
     match t.kind {
         TargetKind::Cumulative => {
             let actual = latest.unwrap_or(0.0);
-            if latest.is_none() && !past && e * 100.0 <= s.lag_pp {
+            if latest.is_none() && !past && e * 100.0 <= s.lag_pp + EPS {
                 out.reason = "尚无报送数据".into();
                 return finish(out, t.hardness);
             }
@@ -418,9 +426,9 @@ pub fn evaluate_target(plan: &PlanView, t: &TargetView, as_of: NaiveDate) -> Tar
                 );
             } else {
                 out.rule = Rule::CumulativeBands;
-                out.status = if g <= s.lag_pp {
+                out.status = if g <= s.lag_pp + EPS {
                     Status::OnSchedule
-                } else if g <= s.serious_pp {
+                } else if g <= s.serious_pp + EPS {
                     Status::Lagging
                 } else {
                     Status::SeriouslyLagging
@@ -430,11 +438,15 @@ pub fn evaluate_target(plan: &PlanView, t: &TargetView, as_of: NaiveDate) -> Tar
                 } else {
                     ""
                 };
+                let gap = if g > 0.0 {
+                    format!("落后序时进度{g:.1}个百分点")
+                } else {
+                    format!("快于序时进度{:.1}个百分点", -g)
+                };
                 out.reason = format!(
-                    "{data}时间进度{:.1}%，完成率{:.1}%，差{:.1}个百分点",
+                    "{data}时间进度{:.1}%，完成率{:.1}%，{gap}",
                     e * 100.0,
-                    p * 100.0,
-                    g
+                    p * 100.0
                 );
             }
         }
@@ -605,7 +617,7 @@ pub fn evaluate(snapshot: &Snapshot, as_of: NaiveDate) -> Evaluation {
                 Colour::Red => e.red += 1,
                 Colour::Grey => e.grey += 1,
             }
-            if t.reported == Some(false) {
+            if s.status == Status::NotReported {
                 e.not_reported += 1;
             }
         }

@@ -47,6 +47,8 @@ pub struct PlanRecord {
     pub period_start: NaiveDate,
     pub period_end: NaiveDate,
     pub settings: PlanSettings,
+    /// Demonstration data (zhuanban demo-data), to be marked as such wherever it is shown.
+    pub demo: bool,
     /// The version counter of the record itself (optimistic concurrency).
     pub row_version: i64,
     pub created_at: DateTime<Utc>,

@@ -1,0 +1,358 @@
+//! `zhuanban demo-data`: a year of demonstration history for the seed plan.
+//!
+//! Monthly rounds from January to the as-of date; for each task a pace drawn at random (ahead,
+//! on schedule, lagging, seriously lagging), values that follow it month by month, a few units
+//! that report late or not at all, and reviews (most accepted, a few returned). A seeded random
+//! process: the same seed gives the same history. Everything it writes is marked as
+//! demonstration data (the plan, its rounds and reports carry the flag; round names say 演示).
+
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use chrono::{Datelike, Duration, FixedOffset, NaiveDate, TimeZone, Utc};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use zhuanban_ledger::{Cmp, Id, TargetKind, TaskRecord};
+use zhuanban_plan::ReadOptions;
+use zhuanban_store::{Actor, ImportOptions, ReportInput, RoundInput, SqliteStore, Store};
+
+use crate::DbArgs;
+
+/// The seed plan, compiled in.
+pub const SEED_PLAN: &str =
+    include_str!("../../plan/tests/data/plans/datonghu-regional-action-2024.txt");
+pub const SEED_NAME: &str = "datonghu-regional-action-2024.txt";
+
+#[derive(Debug, Clone, Copy)]
+enum Pace {
+    Ahead,
+    OnSchedule,
+    Lagging,
+    Serious,
+}
+
+impl Pace {
+    fn factor(self) -> f64 {
+        match self {
+            Pace::Ahead => 1.2,
+            Pace::OnSchedule => 0.97,
+            Pace::Lagging => 0.72,
+            Pace::Serious => 0.4,
+        }
+    }
+
+    fn draw(rng: &mut StdRng) -> Pace {
+        match rng.random_range(0..100) {
+            0..25 => Pace::Ahead,
+            25..65 => Pace::OnSchedule,
+            65..85 => Pace::Lagging,
+            _ => Pace::Serious,
+        }
+    }
+}
+
+fn round_to(v: f64, whole: bool) -> f64 {
+    if whole {
+        v.round()
+    } else {
+        (v * 1000.0).round() / 1000.0
+    }
+}
+
+fn elapsed(start: NaiveDate, end: NaiveDate, d: NaiveDate) -> f64 {
+    let total = (end - start).num_days().max(1) as f64;
+    ((d - start).num_days() as f64 / total).clamp(0.0, 1.0)
+}
+
+fn last_day(y: i32, m: u32) -> NaiveDate {
+    zhuanban_plan::dates::last_day_of_month(y, m).expect("valid month")
+}
+
+/// Imports the seed plan as demonstration data and fills it with history.
+pub async fn demo_data(db: &DbArgs, as_of: NaiveDate, seed: u64) -> anyhow::Result<ExitCode> {
+    let store = SqliteStore::open(&db.db)
+        .await
+        .with_context(|| format!("无法打开数据库 {}", db.db.display()))?;
+    let summary = fill(&store, as_of, seed).await?;
+    println!("{summary}");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The work of `demo-data`, for the server's `--demo` as well. Returns a summary line.
+pub async fn fill(store: &SqliteStore, as_of: NaiveDate, seed: u64) -> anyhow::Result<String> {
+    if store.plans().await?.iter().any(|p| p.demo) {
+        bail!("数据库中已有演示数据，不再重复生成");
+    }
+    let reading = zhuanban_plan::read_text(SEED_PLAN, &ReadOptions::new(SEED_NAME));
+    let system = Actor::new("演示数据生成", "system");
+    let imported = store
+        .import_plan(
+            &reading.plan,
+            &ImportOptions {
+                demo: true,
+                ..Default::default()
+            },
+            &system,
+        )
+        .await?;
+    let plan = store.plan(imported.plan_id).await?;
+    if as_of < plan.period_start || as_of.year() != plan.period_start.year() {
+        bail!(
+            "--as-of {as_of} 不在方案年度内（{} 至 {}）",
+            plan.period_start,
+            plan.period_end
+        );
+    }
+    let tasks = store.tasks(plan.id, None).await?;
+    let units = store.units(plan.id).await?;
+    let mut rng = StdRng::seed_from_u64(seed);
+    let paces: Vec<Pace> = tasks.iter().map(|_| Pace::draw(&mut rng)).collect();
+    // Two units often report late; one stops reporting in the last two rounds.
+    let mut lead_units: Vec<Id> = tasks
+        .iter()
+        .filter_map(|t| t.lead.first().copied())
+        .collect();
+    lead_units.sort();
+    lead_units.dedup();
+    let late_units: Vec<Id> = lead_units
+        .iter()
+        .copied()
+        .filter(|_| rng.random_bool(0.2))
+        .take(2)
+        .collect();
+    let missing_unit = lead_units
+        .get(rng.random_range(0..lead_units.len().max(1)))
+        .copied();
+    let cst = FixedOffset::east_opt(8 * 3600).expect("valid offset");
+
+    let months = as_of.month();
+    let mut prev: Vec<Vec<f64>> = tasks.iter().map(|t| vec![0.0; t.targets.len()]).collect();
+    let mut reports_made = 0;
+    let mut rounds_made = 0;
+    for m in 1..=months {
+        let round_as_of = if m == months {
+            as_of
+        } else {
+            last_day(as_of.year(), m)
+        };
+        let due = round_as_of + Duration::days(5);
+        let round = store
+            .open_round(
+                &RoundInput {
+                    plan_id: plan.id,
+                    name: format!("{}年{}月调度（演示）", as_of.year(), m),
+                    as_of: round_as_of,
+                    due,
+                },
+                true,
+                &system,
+            )
+            .await?;
+        rounds_made += 1;
+        let last = m == months;
+        for (ti, task) in tasks.iter().enumerate() {
+            let Some(&lead) = task.lead.first() else {
+                continue;
+            };
+            let pace = paces[ti];
+            let missing = (Some(lead) == missing_unit && m + 1 >= months && months > 2)
+                || rng.random_bool(0.03);
+            if missing {
+                continue;
+            }
+            let late = if late_units.contains(&lead) {
+                rng.random_bool(0.5)
+            } else {
+                rng.random_bool(0.05)
+            };
+            let day = if late {
+                due + Duration::days(rng.random_range(1..=6))
+            } else {
+                due - Duration::days(rng.random_range(0..=4))
+            };
+            let hour = rng.random_range(8..18);
+            let at = cst
+                .with_ymd_and_hms(
+                    day.year(),
+                    day.month(),
+                    day.day(),
+                    hour,
+                    rng.random_range(0..60),
+                    0,
+                )
+                .single()
+                .context("submission time")?
+                .with_timezone(&Utc);
+            let input = ReportInput {
+                round_id: round.id,
+                task_id: task.id,
+                unit_id: lead,
+                values: values_for(task, pace, &plan, round_as_of, &mut prev[ti], &mut rng),
+                milestones: milestones_for(task, pace, m, round_as_of),
+                narrative: narrative(task, pace, m),
+                problems: problems(pace).to_string(),
+                next_steps: "按照年度计划倒排工期，加强调度，确保按时序推进。".to_string(),
+                submit: true,
+                expected_version: None,
+                at: Some(at),
+            };
+            let unit_actor = Actor::new(
+                units
+                    .iter()
+                    .find(|u| u.id == lead)
+                    .map_or("演示单位".into(), |u| {
+                        format!("{}联络员（演示）", u.name)
+                    }),
+                "system",
+            );
+            let r = store.save_report(&input, &unit_actor).await?;
+            reports_made += 1;
+            let office = Actor::new("专班办公室（演示）", "system");
+            let roll: f64 = rng.random();
+            if last && roll < 0.2 {
+                // Left for the office to review.
+            } else if last && roll < 0.3 {
+                store
+                    .return_report(
+                        r.id,
+                        r.row_version,
+                        "请补充本月具体完成量及佐证材料",
+                        &office,
+                    )
+                    .await?;
+            } else if roll < 0.06 {
+                // Returned, corrected and accepted.
+                let r = store
+                    .return_report(
+                        r.id,
+                        r.row_version,
+                        "进展描述过于笼统，请补充量化数据",
+                        &office,
+                    )
+                    .await?;
+                let mut again = input.clone();
+                again.expected_version = Some(r.row_version);
+                again.narrative.push_str("（已按要求补充量化数据）");
+                let r = store.save_report(&again, &unit_actor).await?;
+                store.accept_report(r.id, r.row_version, &office).await?;
+            } else {
+                store.accept_report(r.id, r.row_version, &office).await?;
+            }
+        }
+        if !last {
+            store
+                .close_round(round.id, round.row_version, &system)
+                .await?;
+        }
+    }
+    Ok(format!(
+        "已生成演示数据：方案 #{}（{}），{} 个月度轮次，{} 份报告，截至 {}（随机种子 {}）",
+        plan.id, plan.title, rounds_made, reports_made, as_of, seed
+    ))
+}
+
+fn values_for(
+    task: &TaskRecord,
+    pace: Pace,
+    plan: &zhuanban_ledger::PlanRecord,
+    d: NaiveDate,
+    prev: &mut [f64],
+    rng: &mut StdRng,
+) -> Vec<(Id, f64)> {
+    let mut out = Vec::new();
+    for (i, t) in task.targets.iter().enumerate() {
+        let whole = t.value.fract() == 0.0 && t.value.abs() >= 1.0 && t.unit != "%";
+        let deadline = t.deadline.unwrap_or(plan.period_end);
+        let e = elapsed(plan.period_start, deadline, d);
+        let noise = 1.0 + rng.random_range(-0.05..0.05);
+        let good = matches!(pace, Pace::Ahead | Pace::OnSchedule);
+        let v = match t.kind {
+            TargetKind::Cumulative => {
+                let v = (t.value * (e * pace.factor() * noise).min(1.05)).max(prev[i]);
+                round_to(v, whole)
+            }
+            TargetKind::Level => {
+                let delta = if good {
+                    rng.random_range(0.0..0.02)
+                } else {
+                    -rng.random_range(0.01..0.05)
+                };
+                let v = match t.cmp {
+                    Cmp::AtMost => t.value * (1.0 - delta),
+                    _ => t.value * (1.0 + delta),
+                };
+                if t.unit == "%" {
+                    (v * 10.0).round() / 10.0
+                } else {
+                    round_to(v, whole)
+                }
+            }
+            TargetKind::Limit => {
+                let centre = if good { 0.9 } else { 1.06 };
+                round_to(t.value * centre * noise, false)
+            }
+            TargetKind::Growth => {
+                let delta = if good {
+                    rng.random_range(0.0..1.5)
+                } else {
+                    -rng.random_range(0.5..2.5)
+                };
+                round_to(t.value + delta, false)
+            }
+            TargetKind::Class => {
+                if good {
+                    t.value.max(1.0)
+                } else {
+                    (t.value + 1.0).min(6.0)
+                }
+            }
+        };
+        prev[i] = v;
+        out.push((t.id, v));
+    }
+    out
+}
+
+fn milestones_for(
+    task: &TaskRecord,
+    pace: Pace,
+    month: u32,
+    d: NaiveDate,
+) -> Vec<(Id, bool, Option<NaiveDate>)> {
+    let done_month = match pace {
+        Pace::Ahead => 5,
+        Pace::OnSchedule => 8,
+        _ => 13,
+    };
+    task.milestones
+        .iter()
+        .map(|m| {
+            let done = month >= done_month;
+            (
+                m.id,
+                done,
+                done.then(|| last_day(d.year(), done_month.min(12)))
+                    .filter(|x| *x <= d),
+            )
+        })
+        .map(|(id, done, on)| (id, done && on.is_some(), on))
+        .collect()
+}
+
+fn narrative(task: &TaskRecord, pace: Pace, month: u32) -> String {
+    let how = match pace {
+        Pace::Ahead => "进展顺利，部分指标已超序时进度",
+        Pace::OnSchedule => "按计划有序推进",
+        Pace::Lagging => "推进较计划有所滞后",
+        Pace::Serious => "推进明显滞后，正在分析原因并制定赶进度措施",
+    };
+    format!("【演示数据】{month}月，“{}”{how}。", task.title)
+}
+
+fn problems(pace: Pace) -> &'static str {
+    match pace {
+        Pace::Ahead | Pace::OnSchedule => "",
+        Pace::Lagging => "项目前期手续办理时间较长，资金到位偏慢。",
+        Pace::Serious => "项目用地、资金等要素保障不足，施工进度受到影响。",
+    }
+}

@@ -1,0 +1,635 @@
+//! Ledger commands: init, import, plans, round, report, status, audit.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use chrono::NaiveDate;
+use serde::Deserialize;
+use zhuanban_ledger::evaluate::{Evaluation, evaluate};
+use zhuanban_ledger::{Colour, Id, ReportState, RoundState, Status, TaskRecord, UnitRecord};
+use zhuanban_plan::{Period, Severity};
+use zhuanban_store::{Actor, ImportOptions, ReportInput, RoundInput, SqliteStore, Store};
+
+use crate::{DbArgs, StatusFormat, plan_cmd};
+
+pub fn actor(db: &DbArgs) -> Actor {
+    Actor::new(db.actor.clone(), "cli")
+}
+
+pub async fn open(db: &DbArgs) -> anyhow::Result<SqliteStore> {
+    SqliteStore::open_existing(&db.db)
+        .await
+        .with_context(|| format!("无法打开数据库 {}", db.db.display()))
+}
+
+/// The plan to act on: the one given, else the only (or newest) plan in the ledger.
+pub async fn pick_plan(store: &SqliteStore, plan: Option<Id>) -> anyhow::Result<Id> {
+    if let Some(p) = plan {
+        store.plan(p).await?;
+        return Ok(p);
+    }
+    let plans = store.plans().await?;
+    match plans.last() {
+        Some(p) => Ok(p.id),
+        None => bail!("台账中还没有方案（先运行 zhuanban import 方案文件）"),
+    }
+}
+
+pub async fn init(db: &DbArgs) -> anyhow::Result<ExitCode> {
+    let existed = db.db.exists();
+    SqliteStore::open(&db.db)
+        .await
+        .with_context(|| format!("无法创建数据库 {}", db.db.display()))?;
+    println!(
+        "{}：{}",
+        db.db.display(),
+        if existed {
+            "数据库已是最新结构"
+        } else {
+            "已创建台账数据库"
+        }
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn import(
+    db: &DbArgs,
+    file: &Path,
+    plan: Option<Id>,
+    force: bool,
+    year: Option<i32>,
+    aliases: &[String],
+) -> anyhow::Result<ExitCode> {
+    let mut reading = match plan_cmd::read_plan(file, aliases)? {
+        Ok(r) => r,
+        Err(code) => return Ok(code),
+    };
+    for d in &reading.diagnostics {
+        if d.severity != Severity::Info {
+            println!("{}", plan_cmd::describe(file, d));
+        }
+    }
+    if reading.has_errors() && !force {
+        eprintln!(
+            "zhuanban: {}：方案有错误（见上），未导入；更正后重试，或用 --force 强制导入",
+            file.display()
+        );
+        return Ok(ExitCode::from(1));
+    }
+    if let Some(y) = year {
+        let start = NaiveDate::from_ymd_opt(y, 1, 1).context("年份无效")?;
+        let end = NaiveDate::from_ymd_opt(y, 12, 31).context("年份无效")?;
+        reading.plan.period = Some(Period {
+            start,
+            end,
+            evidence: vec![format!("--year {y}")],
+        });
+    }
+    let store = open(db).await?;
+    let out = store
+        .import_plan(
+            &reading.plan,
+            &ImportOptions {
+                plan_id: plan,
+                ..Default::default()
+            },
+            &actor(db),
+        )
+        .await?;
+    println!(
+        "已导入方案 #{} 第 {} 版：任务 {} 项，量化目标 {} 个，节点 {} 个，单位 {} 个（新建 {} 个）",
+        out.plan_id,
+        out.version,
+        out.tasks,
+        out.targets,
+        out.milestones,
+        out.units,
+        out.units_created
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn plans(db: &DbArgs) -> anyhow::Result<ExitCode> {
+    let store = open(db).await?;
+    for p in store.plans().await? {
+        println!(
+            "#{} {}（第 {} 版，{} 至 {}）",
+            p.id, p.title, p.version, p.period_start, p.period_end
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn round_open(
+    db: &DbArgs,
+    plan: Option<Id>,
+    name: &str,
+    as_of: NaiveDate,
+    due: NaiveDate,
+) -> anyhow::Result<ExitCode> {
+    let store = open(db).await?;
+    let plan_id = pick_plan(&store, plan).await?;
+    let r = store
+        .open_round(
+            &RoundInput {
+                plan_id,
+                name: name.to_string(),
+                as_of,
+                due,
+            },
+            false,
+            &actor(db),
+        )
+        .await?;
+    println!(
+        "已开启轮次 #{}“{}”：统计截至 {}，报送截止 {}",
+        r.id, r.name, r.as_of, r.due
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn round_close(db: &DbArgs, round: Id) -> anyhow::Result<ExitCode> {
+    let store = open(db).await?;
+    let r = store.round(round).await?;
+    let r = store.close_round(round, r.row_version, &actor(db)).await?;
+    println!("已关闭轮次 #{}“{}”", r.id, r.name);
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn round_list(db: &DbArgs, plan: Option<Id>) -> anyhow::Result<ExitCode> {
+    let store = open(db).await?;
+    let plan_id = pick_plan(&store, plan).await?;
+    for r in store.rounds(plan_id).await? {
+        let reports = store.reports(r.id).await?;
+        let count = |s: ReportState| reports.iter().filter(|x| x.state == s).count();
+        println!(
+            "#{} {}  统计截至 {}  报送截止 {}  {}  已采纳 {}  待审 {}  退回 {}  草稿 {}  逾期报送 {}",
+            r.id,
+            r.name,
+            r.as_of,
+            r.due,
+            if r.state == RoundState::Open {
+                "进行中"
+            } else {
+                "已关闭"
+            },
+            count(ReportState::Accepted),
+            count(ReportState::Submitted),
+            count(ReportState::Returned),
+            count(ReportState::Draft),
+            reports.iter().filter(|x| x.late).count()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A report file (TOML or JSON). Values and milestones are keyed by their number within the
+/// task (1, 2, …), as `zhuanban status` lists them.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReportFile {
+    round: Id,
+    task: String,
+    unit: String,
+    #[serde(default)]
+    narrative: String,
+    #[serde(default)]
+    problems: String,
+    #[serde(default)]
+    next_steps: String,
+    /// The report version this edit is based on (to correct a returned report).
+    #[serde(default)]
+    version: Option<i64>,
+    #[serde(default)]
+    values: BTreeMap<String, serde_json::Value>,
+    #[serde(default)]
+    milestones: BTreeMap<String, MilestoneEntry>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MilestoneEntry {
+    done: bool,
+    #[serde(default)]
+    done_on: Option<NaiveDate>,
+}
+
+fn read_report_file(file: &Path) -> anyhow::Result<ReportFile> {
+    let text = std::fs::read_to_string(file)
+        .with_context(|| format!("{}: 无法读取报告文件", file.display()))?;
+    let is_json =
+        file.extension().is_some_and(|e| e == "json") || text.trim_start().starts_with('{');
+    let parsed: Result<ReportFile, String> = if is_json {
+        serde_json::from_str(&text).map_err(|e| e.to_string())
+    } else {
+        toml::from_str::<toml::Value>(&text)
+            .map_err(|e| e.to_string())
+            .and_then(|v| {
+                let json = serde_json::to_value(v).map_err(|e| e.to_string())?;
+                serde_json::from_value(json).map_err(|e| e.to_string())
+            })
+    };
+    parsed.map_err(|e| anyhow::anyhow!("{}: 报告文件格式错误：{e}", file.display()))
+}
+
+pub async fn report_submit(db: &DbArgs, file: &Path, draft: bool) -> anyhow::Result<ExitCode> {
+    let f = read_report_file(file)?;
+    let store = open(db).await?;
+    let round = store.round(f.round).await?;
+    let tasks = store.tasks(round.plan_id, Some(round.plan_version)).await?;
+    let Some(task) = tasks.iter().find(|t| t.code == f.task) else {
+        bail!(
+            "{}: task：轮次“{}”所调度的方案中没有任务 {}",
+            file.display(),
+            round.name,
+            f.task
+        );
+    };
+    let unit = store
+        .unit_by_name(&f.unit)
+        .await
+        .map_err(|_| anyhow::anyhow!("{}: unit：没有名为“{}”的单位", file.display(), f.unit))?;
+    let mut values = Vec::new();
+    for (key, v) in &f.values {
+        let field = format!("values.{key}");
+        let seq: i64 = key.parse().map_err(|_| {
+            anyhow::anyhow!("{}: {field}：目标应以序号（1、2…）标识", file.display())
+        })?;
+        let Some(target) = task.targets.iter().find(|t| t.seq == seq) else {
+            bail!(
+                "{}: {field}：任务 {} 没有第 {seq} 个目标（共 {} 个）",
+                file.display(),
+                task.code,
+                task.targets.len()
+            );
+        };
+        let Some(n) = v.as_f64() else {
+            bail!("{}: {field}：“{v}”不是数值", file.display());
+        };
+        values.push((target.id, n));
+    }
+    let mut milestones = Vec::new();
+    for (key, m) in &f.milestones {
+        let field = format!("milestones.{key}");
+        let seq: i64 = key.parse().map_err(|_| {
+            anyhow::anyhow!("{}: {field}：节点应以序号（1、2…）标识", file.display())
+        })?;
+        let Some(ms) = task.milestones.iter().find(|x| x.seq == seq) else {
+            bail!(
+                "{}: {field}：任务 {} 没有第 {seq} 个节点",
+                file.display(),
+                task.code
+            );
+        };
+        milestones.push((ms.id, m.done, m.done_on));
+    }
+    let input = ReportInput {
+        round_id: round.id,
+        task_id: task.id,
+        unit_id: unit.id,
+        values,
+        milestones,
+        narrative: f.narrative,
+        problems: f.problems,
+        next_steps: f.next_steps,
+        submit: !draft,
+        expected_version: f.version,
+        at: None,
+    };
+    let r = store
+        .save_report(&input, &actor(db))
+        .await
+        .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+    println!(
+        "报告 #{}（任务 {}，{}）{}，版本 {}{}",
+        r.id,
+        task.code,
+        unit.name,
+        r.state.label(),
+        r.row_version,
+        if r.late { "，逾期报送" } else { "" }
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn report_review(db: &DbArgs, id: Id, reason: Option<&str>) -> anyhow::Result<ExitCode> {
+    let store = open(db).await?;
+    let r = store.report(id).await?;
+    let r = match reason {
+        Some(reason) => {
+            store
+                .return_report(id, r.row_version, reason, &actor(db))
+                .await?
+        }
+        None => store.accept_report(id, r.row_version, &actor(db)).await?,
+    };
+    println!("报告 #{} {}", r.id, r.state.label());
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn report_list(db: &DbArgs, round: Id) -> anyhow::Result<ExitCode> {
+    let store = open(db).await?;
+    let rd = store.round(round).await?;
+    let tasks = store.tasks(rd.plan_id, Some(rd.plan_version)).await?;
+    let units = store.units(rd.plan_id).await?;
+    for r in store.reports(round).await? {
+        let code = tasks
+            .iter()
+            .find(|t| t.id == r.task_id)
+            .map_or("?", |t| t.code.as_str());
+        let unit = units
+            .iter()
+            .find(|u| u.id == r.unit_id)
+            .map_or("?", |u| u.name.as_str());
+        println!(
+            "#{} 任务 {code} {unit} {} 版本 {}{}{}",
+            r.id,
+            r.state.label(),
+            r.row_version,
+            if r.late { " 逾期" } else { "" },
+            r.return_reason
+                .as_deref()
+                .map(|x| format!(" 退回理由：{x}"))
+                .unwrap_or_default()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The judgement with the names a person needs, for `status --format json`.
+#[derive(Debug, serde::Serialize)]
+struct StatusReport<'a> {
+    plan_id: Id,
+    plan: &'a str,
+    demo: bool,
+    as_of: NaiveDate,
+    round: Option<Id>,
+    tasks: Vec<TaskLine<'a>>,
+    totals: BTreeMap<&'static str, usize>,
+    units: Vec<UnitLine<'a>>,
+}
+
+#[derive(Debug, serde::Serialize)]
+struct TaskLine<'a> {
+    code: &'a str,
+    title: &'a str,
+    status: &'static str,
+    status_label: &'static str,
+    colour: &'static str,
+    reason: &'a str,
+    lead: Vec<&'a str>,
+    targets: &'a [zhuanban_ledger::evaluate::TargetStatus],
+}
+
+#[derive(Debug, serde::Serialize)]
+struct UnitLine<'a> {
+    unit: &'a str,
+    led: usize,
+    supported: usize,
+    green: usize,
+    yellow: usize,
+    red: usize,
+    grey: usize,
+    not_reported: usize,
+}
+
+pub async fn status(
+    db: &DbArgs,
+    plan: Option<Id>,
+    as_of: Option<NaiveDate>,
+    round: Option<Id>,
+    format: StatusFormat,
+) -> anyhow::Result<ExitCode> {
+    let store = open(db).await?;
+    let plan_id = match (plan, round) {
+        (None, Some(r)) => store.round(r).await?.plan_id,
+        _ => pick_plan(&store, plan).await?,
+    };
+    let plan = store.plan(plan_id).await?;
+    let demo = plan.demo;
+    let rounds = store.rounds(plan_id).await?;
+    let as_of = match (as_of, round) {
+        (Some(d), _) => d,
+        (None, Some(r)) => store.round(r).await?.as_of,
+        (None, None) => rounds.last().map(|r| r.as_of).unwrap_or_else(today),
+    };
+    let snapshot = store.snapshot(plan_id, as_of, round).await?;
+    let eval = evaluate(&snapshot, as_of);
+    let version = match round {
+        Some(r) => store.round(r).await?.plan_version,
+        None => plan.version,
+    };
+    let tasks = store.tasks(plan_id, Some(version)).await?;
+    let units = store.units(plan_id).await?;
+    match format {
+        StatusFormat::Json => {
+            let report = status_report(&plan.title, plan_id, demo, round, &eval, &tasks, &units);
+            println!("{}", serde_json::to_string_pretty(&report)?);
+        }
+        StatusFormat::Text => print!(
+            "{}",
+            status_text(&plan.title, demo, round, &eval, &tasks, &units)
+        ),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn today() -> NaiveDate {
+    let cst = chrono::FixedOffset::east_opt(8 * 3600).expect("valid offset");
+    chrono::Utc::now().with_timezone(&cst).date_naive()
+}
+
+fn unit_name(units: &[UnitRecord], id: Id) -> &str {
+    units
+        .iter()
+        .find(|u| u.id == id)
+        .map_or("?", |u| u.name.as_str())
+}
+
+fn status_report<'a>(
+    title: &'a str,
+    plan_id: Id,
+    demo: bool,
+    round: Option<Id>,
+    eval: &'a Evaluation,
+    tasks: &'a [TaskRecord],
+    units: &'a [UnitRecord],
+) -> StatusReport<'a> {
+    StatusReport {
+        plan_id,
+        plan: title,
+        demo,
+        as_of: eval.as_of,
+        round,
+        tasks: eval
+            .tasks
+            .iter()
+            .zip(tasks)
+            .map(|(s, t)| TaskLine {
+                code: &t.code,
+                title: &t.title,
+                status: s.status.as_str(),
+                status_label: s.status.label(),
+                colour: s.colour.as_str(),
+                reason: &s.reason,
+                lead: t.lead.iter().map(|&u| unit_name(units, u)).collect(),
+                targets: &s.targets,
+            })
+            .collect(),
+        totals: eval.totals.iter().map(|(s, n)| (s.as_str(), *n)).collect(),
+        units: eval
+            .units
+            .iter()
+            .map(|u| UnitLine {
+                unit: unit_name(units, u.unit_id),
+                led: u.led,
+                supported: u.supported,
+                green: u.green,
+                yellow: u.yellow,
+                red: u.red,
+                grey: u.grey,
+                not_reported: u.not_reported,
+            })
+            .collect(),
+    }
+}
+
+fn status_text(
+    title: &str,
+    demo: bool,
+    round: Option<Id>,
+    eval: &Evaluation,
+    tasks: &[TaskRecord],
+    units: &[UnitRecord],
+) -> String {
+    let mut s = String::new();
+    if demo {
+        let _ = writeln!(s, "【演示数据】以下进展为系统生成的演示数据，不是真实报送");
+    }
+    let _ = writeln!(
+        s,
+        "{title}  截至 {}{}",
+        eval.as_of,
+        round.map(|r| format!("（轮次 #{r}）")).unwrap_or_default()
+    );
+    let _ = writeln!(s);
+    for (st, t) in eval.tasks.iter().zip(tasks) {
+        let lead: Vec<&str> = t.lead.iter().map(|&u| unit_name(units, u)).collect();
+        let _ = writeln!(
+            s,
+            "{:<8} [{}] {:<6} {}  牵头：{}",
+            t.code,
+            st.colour.label(),
+            st.status.label(),
+            t.title,
+            if lead.is_empty() {
+                "—".to_string()
+            } else {
+                lead.join("、")
+            }
+        );
+        let _ = writeln!(s, "         {}", st.reason);
+        for (i, ts) in st.targets.iter().enumerate() {
+            let spec = &t.targets[i];
+            let _ = writeln!(
+                s,
+                "         目标{}：{} {}{} → {}（{}）",
+                i + 1,
+                spec.metric,
+                number(spec.value),
+                spec.unit,
+                ts.status.label(),
+                ts.reason
+            );
+        }
+    }
+    let _ = writeln!(s);
+    let _ = write!(s, "合计 {} 项：", eval.tasks.len());
+    let parts: Vec<String> = Status::ALL
+        .iter()
+        .filter_map(|st| eval.totals.get(st).map(|n| format!("{} {n}", st.label())))
+        .collect();
+    let _ = writeln!(s, "{}", parts.join("，"));
+    let colours: Vec<String> = [Colour::Green, Colour::Yellow, Colour::Red, Colour::Grey]
+        .iter()
+        .map(|c| {
+            format!(
+                "{} {}",
+                c.label(),
+                eval.colours.get(c).copied().unwrap_or(0)
+            )
+        })
+        .collect();
+    let _ = writeln!(s, "按颜色：{}", colours.join("，"));
+    let _ = writeln!(s);
+    let _ = writeln!(s, "{} 牵头 配合 绿 黄 红 灰 未报送", pad("单位", 24));
+    for u in &eval.units {
+        let _ = writeln!(
+            s,
+            "{} {:>4} {:>4} {:>2} {:>2} {:>2} {:>2} {:>6}",
+            pad(unit_name(units, u.unit_id), 24),
+            u.led,
+            u.supported,
+            u.green,
+            u.yellow,
+            u.red,
+            u.grey,
+            u.not_reported
+        );
+    }
+    s
+}
+
+/// Pads to a display width, counting CJK characters as two columns.
+fn pad(s: &str, width: usize) -> String {
+    let w: usize = s.chars().map(|c| if c.is_ascii() { 1 } else { 2 }).sum();
+    format!("{s}{}", " ".repeat(width.saturating_sub(w)))
+}
+
+fn number(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        format!("{}", v as i64)
+    } else {
+        format!("{v}")
+    }
+}
+
+pub async fn audit_verify(db: &DbArgs) -> anyhow::Result<ExitCode> {
+    let store = open(db).await?;
+    let check = store.verify_audit().await?;
+    if check.breaks.is_empty() {
+        println!("审计日志完整：共 {} 条记录，哈希链校验通过", check.records);
+        Ok(ExitCode::SUCCESS)
+    } else {
+        for b in &check.breaks {
+            println!("{b}");
+        }
+        println!(
+            "审计日志校验失败：{} 处异常（共 {} 条记录）",
+            check.breaks.len(),
+            check.records
+        );
+        Ok(ExitCode::from(1))
+    }
+}
+
+pub async fn audit_log(db: &DbArgs, limit: usize) -> anyhow::Result<ExitCode> {
+    let store = open(db).await?;
+    let cst = chrono::FixedOffset::east_opt(8 * 3600).expect("valid offset");
+    for r in store.audit_log(limit).await? {
+        println!(
+            "#{} {} {}（{}）{} {} {}",
+            r.id,
+            r.at.with_timezone(&cst).format("%Y-%m-%d %H:%M:%S"),
+            r.actor,
+            r.source,
+            r.action,
+            r.object,
+            r.result
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,1487 @@
+//! The embedded SQLite store.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+use sqlx::Row;
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
+    SqliteRow, SqliteSynchronous,
+};
+use zhuanban_ledger::evaluate::{
+    MilestoneView, PlanView, Snapshot, TargetView, TaskView, is_mean_bound,
+};
+use zhuanban_ledger::{
+    AuditRecord, Cmp, EvidenceRef, Hardness, Id, MilestoneRecord, MilestoneState, PlanRecord,
+    Report, ReportState, Round, RoundState, TargetKind, TargetRecord, TargetValue, TaskRecord,
+    UnitRecord,
+};
+
+use crate::audit::{self, Break, Entry, GENESIS};
+use crate::{
+    Actor, AuditCheck, ImportOptions, ImportOutcome, ReportInput, Result, RoundInput, Store,
+    StoreError,
+};
+
+/// China Standard Time, for "today" in due-date checks (China has no daylight saving).
+fn china_today() -> NaiveDate {
+    let cst = FixedOffset::east_opt(8 * 3600).expect("valid offset");
+    Utc::now().with_timezone(&cst).date_naive()
+}
+
+fn now() -> String {
+    Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+}
+
+fn date(s: &str) -> Result<NaiveDate> {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map_err(|_| StoreError::invalid("date", format!("日期“{s}”格式不正确")))
+}
+
+fn opt_date(s: Option<String>) -> Result<Option<NaiveDate>> {
+    s.map(|s| date(&s)).transpose()
+}
+
+fn time(s: &str) -> Result<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|_| StoreError::invalid("time", format!("时间“{s}”格式不正确")))
+}
+
+fn cmp_str(c: Cmp) -> &'static str {
+    c.symbol()
+}
+
+fn cmp_parse(s: &str) -> Cmp {
+    match s {
+        "<=" => Cmp::AtMost,
+        "~" => Cmp::About,
+        "=" => Cmp::Equal,
+        _ => Cmp::AtLeast,
+    }
+}
+
+fn hardness_str(h: Hardness) -> &'static str {
+    match h {
+        Hardness::Firm => "firm",
+        Hardness::Stretch => "stretch",
+        Hardness::Plain => "plain",
+    }
+}
+
+fn hardness_parse(s: &str) -> Hardness {
+    match s {
+        "firm" => Hardness::Firm,
+        "stretch" => Hardness::Stretch,
+        _ => Hardness::Plain,
+    }
+}
+
+fn kind_str(k: TargetKind) -> &'static str {
+    match k {
+        TargetKind::Cumulative => "cumulative",
+        TargetKind::Level => "level",
+        TargetKind::Growth => "growth",
+        TargetKind::Limit => "limit",
+        TargetKind::Class => "class",
+    }
+}
+
+fn kind_parse(s: &str) -> TargetKind {
+    match s {
+        "level" => TargetKind::Level,
+        "growth" => TargetKind::Growth,
+        "limit" => TargetKind::Limit,
+        "class" => TargetKind::Class,
+        _ => TargetKind::Cumulative,
+    }
+}
+
+/// The embedded store: one SQLite file.
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    pool: SqlitePool,
+}
+
+impl SqliteStore {
+    /// Opens (creating when missing) a database file and brings its schema up to date. WAL
+    /// mode, `synchronous=FULL` (an acknowledged write survives a power cut), foreign keys on.
+    pub async fn open(path: &Path) -> Result<Self> {
+        let opts = SqliteConnectOptions::from_str("sqlite:")?
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(opts)
+            .await?;
+        crate::migrate::sqlite(&pool).await?;
+        Ok(SqliteStore { pool })
+    }
+
+    /// Opens an existing database; refuses a path with no database.
+    pub async fn open_existing(path: &Path) -> Result<Self> {
+        if !path.is_file() {
+            return Err(StoreError::invalid(
+                "db",
+                format!(
+                    "数据库文件 {} 不存在（先运行 zhuanban init）",
+                    path.display()
+                ),
+            ));
+        }
+        Self::open(path).await
+    }
+
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    /// A write transaction that takes the write lock at once (no lock upgrade later, so
+    /// concurrent writers wait instead of failing).
+    async fn write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>> {
+        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+    }
+}
+
+/// Appends an audit record in the caller's transaction.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn write_audit(
+    conn: &mut SqliteConnection,
+    actor: &Actor,
+    action: &str,
+    object: &str,
+    before: Option<&str>,
+    after: Option<&str>,
+    result: &str,
+) -> Result<()> {
+    let last: Option<(i64, String)> =
+        sqlx::query_as("SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1")
+            .fetch_optional(&mut *conn)
+            .await?;
+    let (id, prev) = match last {
+        Some((id, h)) => (id + 1, h),
+        None => (1, GENESIS.to_string()),
+    };
+    let at = now();
+    let e = Entry {
+        id,
+        at: &at,
+        actor: &actor.name,
+        source: &actor.source,
+        action,
+        object,
+        before,
+        after,
+        result,
+    };
+    let hash = audit::hash(&prev, &e);
+    sqlx::query(
+        "INSERT INTO audit (id, at, actor, source, action, object, before, after, result, prev_hash, hash)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(id)
+    .bind(&at)
+    .bind(&actor.name)
+    .bind(&actor.source)
+    .bind(action)
+    .bind(object)
+    .bind(before)
+    .bind(after)
+    .bind(result)
+    .bind(&prev)
+    .bind(&hash)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+fn plan_from_row(r: &SqliteRow) -> Result<PlanRecord> {
+    let settings: String = r.try_get("settings")?;
+    Ok(PlanRecord {
+        id: r.try_get("id")?,
+        title: r.try_get("title")?,
+        source: r.try_get("source")?,
+        version: r.try_get("version")?,
+        period_start: date(&r.try_get::<String, _>("period_start")?)?,
+        period_end: date(&r.try_get::<String, _>("period_end")?)?,
+        settings: serde_json::from_str(&settings)?,
+        demo: r.try_get::<i64, _>("demo")? != 0,
+        row_version: r.try_get("row_version")?,
+        created_at: time(&r.try_get::<String, _>("created_at")?)?,
+    })
+}
+
+fn round_from_row(r: &SqliteRow) -> Result<Round> {
+    Ok(Round {
+        id: r.try_get("id")?,
+        plan_id: r.try_get("plan_id")?,
+        plan_version: r.try_get("plan_version")?,
+        name: r.try_get("name")?,
+        as_of: date(&r.try_get::<String, _>("as_of")?)?,
+        due: date(&r.try_get::<String, _>("due")?)?,
+        state: RoundState::parse(&r.try_get::<String, _>("state")?).unwrap_or(RoundState::Closed),
+        row_version: r.try_get("row_version")?,
+    })
+}
+
+async fn load_round(conn: &mut SqliteConnection, id: Id) -> Result<Round> {
+    let row = sqlx::query("SELECT * FROM rounds WHERE id = ?")
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or(StoreError::NotFound {
+            what: "调度轮次",
+            id: id.to_string(),
+        })?;
+    round_from_row(&row)
+}
+
+async fn load_report(conn: &mut SqliteConnection, id: Id) -> Result<Report> {
+    let r = sqlx::query("SELECT * FROM reports WHERE id = ?")
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or(StoreError::NotFound {
+            what: "报告",
+            id: id.to_string(),
+        })?;
+    let values: Vec<(i64, f64)> = sqlx::query_as(
+        "SELECT target_id, value FROM report_values WHERE report_id = ? ORDER BY target_id",
+    )
+    .bind(id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let ms: Vec<(i64, i64, Option<String>)> = sqlx::query_as(
+        "SELECT milestone_id, done, done_on FROM report_milestones WHERE report_id = ? ORDER BY milestone_id",
+    )
+    .bind(id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let ev: Vec<(String, String, i64, String)> = sqlx::query_as(
+        "SELECT sha256, name, size, mime FROM evidence WHERE report_id = ? ORDER BY name",
+    )
+    .bind(id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let opt_time = |s: Option<String>| s.map(|s| time(&s)).transpose();
+    Ok(Report {
+        id,
+        round_id: r.try_get("round_id")?,
+        task_id: r.try_get("task_id")?,
+        unit_id: r.try_get("unit_id")?,
+        state: ReportState::parse(&r.try_get::<String, _>("state")?).unwrap_or(ReportState::Draft),
+        values: values
+            .into_iter()
+            .map(|(target_id, value)| TargetValue { target_id, value })
+            .collect(),
+        milestones: ms
+            .into_iter()
+            .map(|(milestone_id, done, done_on)| {
+                Ok(MilestoneState {
+                    milestone_id,
+                    done: done != 0,
+                    done_on: opt_date(done_on)?,
+                })
+            })
+            .collect::<Result<_>>()?,
+        narrative: r.try_get("narrative")?,
+        problems: r.try_get("problems")?,
+        next_steps: r.try_get("next_steps")?,
+        evidence: ev
+            .into_iter()
+            .map(|(sha256, name, size, mime)| EvidenceRef {
+                sha256,
+                name,
+                size: size.max(0) as u64,
+                mime,
+            })
+            .collect(),
+        author: r.try_get("author")?,
+        submitted_at: opt_time(r.try_get("submitted_at")?)?,
+        late: r.try_get::<i64, _>("late")? != 0,
+        reviewed_by: r.try_get("reviewed_by")?,
+        reviewed_at: opt_time(r.try_get("reviewed_at")?)?,
+        return_reason: r.try_get("return_reason")?,
+        row_version: r.try_get("row_version")?,
+    })
+}
+
+/// A compact JSON of a report's content for the audit log.
+fn report_json(r: &Report) -> String {
+    serde_json::json!({
+        "state": r.state.as_str(),
+        "values": r.values.iter().map(|v| (v.target_id.to_string(), v.value)).collect::<BTreeMap<_, _>>(),
+        "milestones": r.milestones.iter().map(|m| (m.milestone_id.to_string(), m.done)).collect::<BTreeMap<_, _>>(),
+        "narrative": r.narrative,
+        "problems": r.problems,
+        "next_steps": r.next_steps,
+        "return_reason": r.return_reason,
+        "row_version": r.row_version,
+    })
+    .to_string()
+}
+
+struct TaskInfo {
+    plan_id: Id,
+    plan_version: i64,
+    code: String,
+}
+
+async fn task_info(conn: &mut SqliteConnection, task_id: Id) -> Result<TaskInfo> {
+    let row: Option<(i64, i64, String)> =
+        sqlx::query_as("SELECT plan_id, plan_version, code FROM tasks WHERE id = ?")
+            .bind(task_id)
+            .fetch_optional(&mut *conn)
+            .await?;
+    let (plan_id, plan_version, code) = row.ok_or(StoreError::NotFound {
+        what: "任务",
+        id: task_id.to_string(),
+    })?;
+    Ok(TaskInfo {
+        plan_id,
+        plan_version,
+        code,
+    })
+}
+
+impl Store for SqliteStore {
+    async fn import_plan(
+        &self,
+        plan: &zhuanban_plan::Plan,
+        opts: &ImportOptions,
+        actor: &Actor,
+    ) -> Result<ImportOutcome> {
+        if plan.tasks.is_empty() {
+            return Err(StoreError::invalid(
+                "plan",
+                "方案中没有识别到任何任务，未导入",
+            ));
+        }
+        let Some(period) = &plan.period else {
+            return Err(StoreError::invalid(
+                "period",
+                "未能从方案中识别实施期限（如“2024年”），请指定方案年度后再导入",
+            ));
+        };
+        // Canonical names: the reading's unit table, with its aliases.
+        let mut canonical: HashMap<&str, &str> = HashMap::new();
+        for u in &plan.units {
+            canonical.insert(&u.name, &u.name);
+            for a in &u.aliases {
+                canonical.insert(a, &u.name);
+            }
+        }
+        let members: HashSet<&str> = plan
+            .task_force
+            .iter()
+            .flat_map(|tf| tf.members.iter().chain(tf.office.iter()))
+            .map(|m| canonical.get(m.as_str()).copied().unwrap_or(m.as_str()))
+            .collect();
+        let title = plan.title.clone().unwrap_or_else(|| {
+            plan.task_force
+                .as_ref()
+                .map(|tf| tf.name.trim_end_matches("工作专班").to_string() + "实施方案")
+                .unwrap_or_else(|| plan.source.clone())
+        });
+        let reading = serde_json::to_string(plan)?;
+        let task_force = plan
+            .task_force
+            .as_ref()
+            .map(serde_json::to_string)
+            .transpose()?;
+        let created = now();
+
+        let mut tx = self.write().await?;
+        let (plan_id, version) = match opts.plan_id {
+            Some(id) => {
+                let row: Option<(i64, String)> =
+                    sqlx::query_as("SELECT version, settings FROM plans WHERE id = ?")
+                        .bind(id)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                let (v, settings) = row.ok_or(StoreError::NotFound {
+                    what: "方案",
+                    id: id.to_string(),
+                })?;
+                let settings = match &opts.settings {
+                    Some(s) => serde_json::to_string(s)?,
+                    None => settings,
+                };
+                sqlx::query(
+                    "UPDATE plans SET version = ?, title = ?, source = ?, period_start = ?, period_end = ?,
+                     settings = ?, task_force = ?, row_version = row_version + 1 WHERE id = ?",
+                )
+                .bind(v + 1)
+                .bind(&title)
+                .bind(&plan.source)
+                .bind(period.start.to_string())
+                .bind(period.end.to_string())
+                .bind(settings)
+                .bind(&task_force)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+                (id, v + 1)
+            }
+            None => {
+                let settings = serde_json::to_string(&opts.settings.clone().unwrap_or_default())?;
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO plans (title, source, version, period_start, period_end, settings, task_force, demo, created_at)
+                     VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?) RETURNING id",
+                )
+                .bind(&title)
+                .bind(&plan.source)
+                .bind(period.start.to_string())
+                .bind(period.end.to_string())
+                .bind(settings)
+                .bind(&task_force)
+                .bind(opts.demo)
+                .bind(&created)
+                .fetch_one(&mut *tx)
+                .await?;
+                (id, 1)
+            }
+        };
+        sqlx::query(
+            "INSERT INTO plan_versions (plan_id, version, reading, created_at, created_by) VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(plan_id)
+        .bind(version)
+        .bind(&reading)
+        .bind(&created)
+        .bind(&actor.name)
+        .execute(&mut *tx)
+        .await?;
+
+        // Units: one row per canonical name across plans; aliases accumulate.
+        let mut unit_ids: HashMap<String, Id> = HashMap::new();
+        let mut created_units = 0;
+        let mut names: Vec<(String, Vec<String>)> = plan
+            .units
+            .iter()
+            .map(|u| (u.name.clone(), u.aliases.clone()))
+            .collect();
+        for m in &members {
+            if !names.iter().any(|(n, _)| n == m) {
+                names.push((m.to_string(), vec![]));
+            }
+        }
+        for (name, aliases) in &names {
+            let existing: Option<(i64, String)> =
+                sqlx::query_as("SELECT id, aliases FROM units WHERE name = ?")
+                    .bind(name)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            let id = match existing {
+                Some((id, old)) => {
+                    let mut all: Vec<String> = serde_json::from_str(&old).unwrap_or_default();
+                    let before = all.len();
+                    for a in aliases {
+                        if !all.contains(a) {
+                            all.push(a.clone());
+                        }
+                    }
+                    if all.len() != before {
+                        sqlx::query("UPDATE units SET aliases = ?, row_version = row_version + 1 WHERE id = ?")
+                            .bind(serde_json::to_string(&all)?)
+                            .bind(id)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                    id
+                }
+                None => {
+                    created_units += 1;
+                    sqlx::query_scalar(
+                        "INSERT INTO units (name, aliases) VALUES (?, ?) RETURNING id",
+                    )
+                    .bind(name)
+                    .bind(serde_json::to_string(aliases)?)
+                    .fetch_one(&mut *tx)
+                    .await?
+                }
+            };
+            unit_ids.insert(name.clone(), id);
+            sqlx::query(
+                "INSERT INTO plan_units (plan_id, unit_id, member) VALUES (?, ?, ?)
+                 ON CONFLICT (plan_id, unit_id) DO UPDATE SET member = excluded.member",
+            )
+            .bind(plan_id)
+            .bind(id)
+            .bind(members.contains(name.as_str()))
+            .execute(&mut *tx)
+            .await?;
+        }
+
+        let mut targets = 0;
+        let mut milestones = 0;
+        let mut seen_codes = HashSet::new();
+        for t in &plan.tasks {
+            if !seen_codes.insert(t.id.as_str()) {
+                return Err(StoreError::invalid(
+                    format!("任务 {}", t.id),
+                    "编号重复（第 {} 行），请先更正方案中的编号".replace("{}", &t.line.to_string()),
+                ));
+            }
+            let task_id: i64 = sqlx::query_scalar(
+                "INSERT INTO tasks (plan_id, plan_version, code, title, text, line) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+            )
+            .bind(plan_id)
+            .bind(version)
+            .bind(&t.id)
+            .bind(&t.title)
+            .bind(&t.text)
+            .bind(t.line as i64)
+            .fetch_one(&mut *tx)
+            .await?;
+            for (role, list) in [("lead", &t.lead), ("support", &t.support)] {
+                for (i, name) in list.iter().enumerate() {
+                    let name = canonical.get(name.as_str()).copied().unwrap_or(name);
+                    let unit_id = match unit_ids.get(name) {
+                        Some(&id) => id,
+                        None => {
+                            return Err(StoreError::invalid(
+                                format!("任务 {}", t.id),
+                                format!("责任单位“{name}”不在方案的单位表中"),
+                            ));
+                        }
+                    };
+                    sqlx::query(
+                        "INSERT OR IGNORE INTO task_units (task_id, unit_id, role, seq) VALUES (?, ?, ?, ?)",
+                    )
+                    .bind(task_id)
+                    .bind(unit_id)
+                    .bind(role)
+                    .bind(i as i64 + 1)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+            }
+            for (i, g) in t.targets.iter().enumerate() {
+                sqlx::query(
+                    "INSERT INTO targets (task_id, seq, value, unit, cmp, hardness, kind, deadline, metric, text)
+                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                )
+                .bind(task_id)
+                .bind(i as i64 + 1)
+                .bind(g.value)
+                .bind(&g.unit)
+                .bind(cmp_str(g.cmp))
+                .bind(hardness_str(g.hardness))
+                .bind(kind_str(g.kind))
+                .bind(g.deadline.map(|d| d.to_string()))
+                .bind(&g.metric)
+                .bind(&g.text)
+                .execute(&mut *tx)
+                .await?;
+                targets += 1;
+            }
+            for (i, m) in t.milestones.iter().enumerate() {
+                sqlx::query(
+                    "INSERT INTO milestones (task_id, seq, text, deadline) VALUES (?, ?, ?, ?)",
+                )
+                .bind(task_id)
+                .bind(i as i64 + 1)
+                .bind(&m.text)
+                .bind(m.deadline.map(|d| d.to_string()))
+                .execute(&mut *tx)
+                .await?;
+                milestones += 1;
+            }
+        }
+        let outcome = ImportOutcome {
+            plan_id,
+            version,
+            tasks: plan.tasks.len(),
+            targets,
+            milestones,
+            units: names.len(),
+            units_created: created_units,
+        };
+        write_audit(
+            &mut tx,
+            actor,
+            if version == 1 {
+                "plan.import"
+            } else {
+                "plan.new_version"
+            },
+            &format!("plan#{plan_id} v{version}"),
+            None,
+            Some(&serde_json::to_string(&outcome)?),
+            "ok",
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(outcome)
+    }
+
+    async fn plans(&self) -> Result<Vec<PlanRecord>> {
+        let rows = sqlx::query("SELECT * FROM plans ORDER BY id")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(plan_from_row).collect()
+    }
+
+    async fn plan(&self, id: Id) -> Result<PlanRecord> {
+        let row = sqlx::query("SELECT * FROM plans WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(StoreError::NotFound {
+                what: "方案",
+                id: id.to_string(),
+            })?;
+        plan_from_row(&row)
+    }
+
+    async fn tasks(&self, plan_id: Id, version: Option<i64>) -> Result<Vec<TaskRecord>> {
+        let version = match version {
+            Some(v) => v,
+            None => self.plan(plan_id).await?.version,
+        };
+        let rows: Vec<(i64, String, String, String)> = sqlx::query_as(
+            "SELECT id, code, title, text FROM tasks WHERE plan_id = ? AND plan_version = ? ORDER BY id",
+        )
+        .bind(plan_id)
+        .bind(version)
+        .fetch_all(&self.pool)
+        .await?;
+        let units: Vec<(i64, i64, String)> = sqlx::query_as(
+            "SELECT tu.task_id, tu.unit_id, tu.role FROM task_units tu JOIN tasks t ON t.id = tu.task_id
+             WHERE t.plan_id = ? AND t.plan_version = ? ORDER BY tu.task_id, tu.role, tu.seq",
+        )
+        .bind(plan_id)
+        .bind(version)
+        .fetch_all(&self.pool)
+        .await?;
+        let targets = sqlx::query(
+            "SELECT g.* FROM targets g JOIN tasks t ON t.id = g.task_id
+             WHERE t.plan_id = ? AND t.plan_version = ? ORDER BY g.task_id, g.seq",
+        )
+        .bind(plan_id)
+        .bind(version)
+        .fetch_all(&self.pool)
+        .await?;
+        let milestones: Vec<(i64, i64, i64, String, Option<String>)> = sqlx::query_as(
+            "SELECT m.id, m.task_id, m.seq, m.text, m.deadline FROM milestones m JOIN tasks t ON t.id = m.task_id
+             WHERE t.plan_id = ? AND t.plan_version = ? ORDER BY m.task_id, m.seq",
+        )
+        .bind(plan_id)
+        .bind(version)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut by_id: BTreeMap<i64, TaskRecord> = BTreeMap::new();
+        for (id, code, title, text) in rows {
+            by_id.insert(
+                id,
+                TaskRecord {
+                    id,
+                    plan_id,
+                    plan_version: version,
+                    code,
+                    title,
+                    text,
+                    lead: vec![],
+                    support: vec![],
+                    targets: vec![],
+                    milestones: vec![],
+                },
+            );
+        }
+        for (task_id, unit_id, role) in units {
+            if let Some(t) = by_id.get_mut(&task_id) {
+                if role == "lead" {
+                    t.lead.push(unit_id);
+                } else {
+                    t.support.push(unit_id);
+                }
+            }
+        }
+        for r in &targets {
+            let task_id: i64 = r.try_get("task_id")?;
+            if let Some(t) = by_id.get_mut(&task_id) {
+                t.targets.push(TargetRecord {
+                    id: r.try_get("id")?,
+                    seq: r.try_get("seq")?,
+                    value: r.try_get("value")?,
+                    unit: r.try_get("unit")?,
+                    cmp: cmp_parse(&r.try_get::<String, _>("cmp")?),
+                    hardness: hardness_parse(&r.try_get::<String, _>("hardness")?),
+                    kind: kind_parse(&r.try_get::<String, _>("kind")?),
+                    deadline: opt_date(r.try_get("deadline")?)?,
+                    metric: r.try_get("metric")?,
+                    text: r.try_get("text")?,
+                });
+            }
+        }
+        for (id, task_id, seq, text, deadline) in milestones {
+            if let Some(t) = by_id.get_mut(&task_id) {
+                t.milestones.push(MilestoneRecord {
+                    id,
+                    seq,
+                    text,
+                    deadline: opt_date(deadline)?,
+                });
+            }
+        }
+        // Document order: codes compare as numbering paths.
+        let mut tasks: Vec<TaskRecord> = by_id.into_values().collect();
+        tasks.sort_by_cached_key(|t| code_order(&t.code));
+        Ok(tasks)
+    }
+
+    async fn units(&self, plan_id: Id) -> Result<Vec<UnitRecord>> {
+        let rows: Vec<(i64, String, String, i64, i64)> = sqlx::query_as(
+            "SELECT u.id, u.name, u.aliases, pu.member, u.row_version FROM units u
+             JOIN plan_units pu ON pu.unit_id = u.id WHERE pu.plan_id = ? ORDER BY u.id",
+        )
+        .bind(plan_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .map(|(id, name, aliases, member, row_version)| {
+                Ok(UnitRecord {
+                    id,
+                    name,
+                    aliases: serde_json::from_str(&aliases)?,
+                    member: member != 0,
+                    row_version,
+                })
+            })
+            .collect()
+    }
+
+    async fn unit_by_name(&self, name: &str) -> Result<UnitRecord> {
+        let rows: Vec<(i64, String, String, i64)> =
+            sqlx::query_as("SELECT id, name, aliases, row_version FROM units ORDER BY id")
+                .fetch_all(&self.pool)
+                .await?;
+        for (id, n, aliases, row_version) in rows {
+            let aliases: Vec<String> = serde_json::from_str(&aliases)?;
+            if n == name || aliases.iter().any(|a| a == name) {
+                return Ok(UnitRecord {
+                    id,
+                    name: n,
+                    aliases,
+                    member: false,
+                    row_version,
+                });
+            }
+        }
+        Err(StoreError::NotFound {
+            what: "单位",
+            id: name.to_string(),
+        })
+    }
+
+    async fn open_round(&self, input: &RoundInput, demo: bool, actor: &Actor) -> Result<Round> {
+        let name = input.name.trim();
+        if name.is_empty() {
+            return Err(StoreError::invalid("name", "轮次名称不能为空"));
+        }
+        if input.due < input.as_of {
+            return Err(StoreError::invalid(
+                "due",
+                format!("报送截止日 {} 早于统计截止日 {}", input.due, input.as_of),
+            ));
+        }
+        let mut tx = self.write().await?;
+        let plan: Option<(i64, String, String)> =
+            sqlx::query_as("SELECT version, period_start, period_end FROM plans WHERE id = ?")
+                .bind(input.plan_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        let (version, ..) = plan.ok_or(StoreError::NotFound {
+            what: "方案",
+            id: input.plan_id.to_string(),
+        })?;
+        let dup: Option<i64> =
+            sqlx::query_scalar("SELECT id FROM rounds WHERE plan_id = ? AND name = ?")
+                .bind(input.plan_id)
+                .bind(name)
+                .fetch_optional(&mut *tx)
+                .await?;
+        if let Some(d) = dup {
+            return Err(StoreError::invalid(
+                "name",
+                format!("已有同名轮次“{name}”（#{d}）"),
+            ));
+        }
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO rounds (plan_id, plan_version, name, as_of, due, state, demo, opened_at)
+             VALUES (?, ?, ?, ?, ?, 'open', ?, ?) RETURNING id",
+        )
+        .bind(input.plan_id)
+        .bind(version)
+        .bind(name)
+        .bind(input.as_of.to_string())
+        .bind(input.due.to_string())
+        .bind(demo)
+        .bind(now())
+        .fetch_one(&mut *tx)
+        .await?;
+        let round = load_round(&mut tx, id).await?;
+        write_audit(
+            &mut tx,
+            actor,
+            "round.open",
+            &format!("round#{id}"),
+            None,
+            Some(&serde_json::to_string(&round)?),
+            "ok",
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(round)
+    }
+
+    async fn close_round(&self, id: Id, expected_version: i64, actor: &Actor) -> Result<Round> {
+        let mut tx = self.write().await?;
+        let before = load_round(&mut tx, id).await?;
+        if before.state == RoundState::Closed {
+            return Err(StoreError::invalid(
+                "round",
+                format!("轮次“{}”已经关闭", before.name),
+            ));
+        }
+        if before.row_version != expected_version {
+            return Err(StoreError::Conflict {
+                what: "调度轮次",
+                id,
+                current: before.row_version,
+                given: expected_version,
+            });
+        }
+        sqlx::query(
+            "UPDATE rounds SET state = 'closed', closed_at = ?, row_version = row_version + 1
+             WHERE id = ? AND row_version = ?",
+        )
+        .bind(now())
+        .bind(id)
+        .bind(expected_version)
+        .execute(&mut *tx)
+        .await?;
+        let after = load_round(&mut tx, id).await?;
+        write_audit(
+            &mut tx,
+            actor,
+            "round.close",
+            &format!("round#{id}"),
+            Some(&serde_json::to_string(&before)?),
+            Some(&serde_json::to_string(&after)?),
+            "ok",
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(after)
+    }
+
+    async fn rounds(&self, plan_id: Id) -> Result<Vec<Round>> {
+        let rows = sqlx::query("SELECT * FROM rounds WHERE plan_id = ? ORDER BY as_of, id")
+            .bind(plan_id)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(round_from_row).collect()
+    }
+
+    async fn round(&self, id: Id) -> Result<Round> {
+        let mut conn = self.pool.acquire().await?;
+        load_round(&mut conn, id).await
+    }
+
+    async fn save_report(&self, input: &ReportInput, actor: &Actor) -> Result<Report> {
+        let mut tx = self.write().await?;
+        let round = load_round(&mut tx, input.round_id).await?;
+        if round.state != RoundState::Open {
+            return Err(StoreError::invalid(
+                "round",
+                format!("轮次“{}”已关闭，不能再报送", round.name),
+            ));
+        }
+        let task = task_info(&mut tx, input.task_id).await?;
+        if task.plan_id != round.plan_id || task.plan_version != round.plan_version {
+            return Err(StoreError::invalid(
+                "task",
+                format!(
+                    "任务 {}（#{}）不属于轮次“{}”所调度的方案版本",
+                    task.code, input.task_id, round.name
+                ),
+            ));
+        }
+        let role: Option<String> =
+            sqlx::query_scalar("SELECT role FROM task_units WHERE task_id = ? AND unit_id = ?")
+                .bind(input.task_id)
+                .bind(input.unit_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        if role.is_none() {
+            let name: Option<String> = sqlx::query_scalar("SELECT name FROM units WHERE id = ?")
+                .bind(input.unit_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+            let name = name.unwrap_or_else(|| format!("单位 #{}", input.unit_id));
+            return Err(StoreError::invalid(
+                "unit",
+                format!("“{name}”不是任务 {} 的牵头或配合单位，不能报送", task.code),
+            ));
+        }
+        let targets: Vec<(i64, i64, String, f64)> =
+            sqlx::query_as("SELECT id, seq, kind, value FROM targets WHERE task_id = ?")
+                .bind(input.task_id)
+                .fetch_all(&mut *tx)
+                .await?;
+        let mut seen = HashSet::new();
+        for &(target_id, value) in &input.values {
+            let Some((_, seq, kind, _)) = targets.iter().find(|t| t.0 == target_id) else {
+                return Err(StoreError::invalid(
+                    format!("values[目标 #{target_id}]"),
+                    format!("该目标不属于任务 {}", task.code),
+                ));
+            };
+            let field = format!("values[{seq}]");
+            if !seen.insert(target_id) {
+                return Err(StoreError::invalid(field, "同一目标填报了两次"));
+            }
+            if !value.is_finite() {
+                return Err(StoreError::invalid(field, "不是有效的数值"));
+            }
+            let kind = kind_parse(kind);
+            if value < 0.0 && matches!(kind, TargetKind::Cumulative | TargetKind::Limit) {
+                return Err(StoreError::invalid(
+                    field,
+                    format!("不能为负数（填报的是 {value}）"),
+                ));
+            }
+            if kind == TargetKind::Class && !(1.0..=6.0).contains(&value) {
+                return Err(StoreError::invalid(field, "水质类别应为 1～6（I～劣V类）"));
+            }
+        }
+        let milestones: Vec<(i64, i64)> =
+            sqlx::query_as("SELECT id, seq FROM milestones WHERE task_id = ?")
+                .bind(input.task_id)
+                .fetch_all(&mut *tx)
+                .await?;
+        for &(mid, done, done_on) in &input.milestones {
+            let Some((_, seq)) = milestones.iter().find(|m| m.0 == mid) else {
+                return Err(StoreError::invalid(
+                    format!("milestones[节点 #{mid}]"),
+                    format!("该节点不属于任务 {}", task.code),
+                ));
+            };
+            if let Some(d) = done_on {
+                if !done {
+                    return Err(StoreError::invalid(
+                        format!("milestones[{seq}]"),
+                        "未完成的节点不应填写完成日期",
+                    ));
+                }
+                if d > china_today() {
+                    return Err(StoreError::invalid(
+                        format!("milestones[{seq}]"),
+                        format!("完成日期 {d} 晚于今天"),
+                    ));
+                }
+            }
+        }
+        for (field, text, max) in [
+            ("narrative", &input.narrative, 20_000),
+            ("problems", &input.problems, 10_000),
+            ("next_steps", &input.next_steps, 10_000),
+        ] {
+            if text.chars().count() > max {
+                return Err(StoreError::invalid(field, format!("超过 {max} 字")));
+            }
+        }
+
+        let existing: Option<(i64, String, i64)> = sqlx::query_as(
+            "SELECT id, state, row_version FROM reports WHERE round_id = ? AND task_id = ? AND unit_id = ?",
+        )
+        .bind(input.round_id)
+        .bind(input.task_id)
+        .bind(input.unit_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let demo_round: bool = sqlx::query_scalar("SELECT demo FROM rounds WHERE id = ?")
+            .bind(input.round_id)
+            .fetch_one(&mut *tx)
+            .await?;
+        if input.at.is_some() && !demo_round {
+            return Err(StoreError::invalid("at", "只有演示数据可以指定报送时间"));
+        }
+        let state = if input.submit { "submitted" } else { "draft" };
+        let at = input.at.unwrap_or_else(Utc::now);
+        let submitted_at = input
+            .submit
+            .then(|| at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true));
+        let cst = FixedOffset::east_opt(8 * 3600).expect("valid offset");
+        let late = input.submit && at.with_timezone(&cst).date_naive() > round.due;
+        let (id, before) = match existing {
+            Some((id, st, version)) => {
+                let st = ReportState::parse(&st).unwrap_or(ReportState::Draft);
+                if matches!(st, ReportState::Submitted | ReportState::Accepted) {
+                    return Err(StoreError::invalid(
+                        "state",
+                        format!(
+                            "报告已{}，不能再修改（如需更正请联系专班办公室退回）",
+                            st.label()
+                        ),
+                    ));
+                }
+                if input.expected_version != Some(version) {
+                    return Err(StoreError::Conflict {
+                        what: "报告",
+                        id,
+                        current: version,
+                        given: input.expected_version.unwrap_or(0),
+                    });
+                }
+                let before = report_json(&load_report(&mut tx, id).await?);
+                sqlx::query(
+                    "UPDATE reports SET state = ?, narrative = ?, problems = ?, next_steps = ?, author = ?,
+                     submitted_at = COALESCE(?, submitted_at), late = ?, row_version = row_version + 1, updated_at = ?
+                     WHERE id = ? AND row_version = ?",
+                )
+                .bind(state)
+                .bind(&input.narrative)
+                .bind(&input.problems)
+                .bind(&input.next_steps)
+                .bind(&actor.name)
+                .bind(&submitted_at)
+                .bind(late)
+                .bind(now())
+                .bind(id)
+                .bind(version)
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query("DELETE FROM report_values WHERE report_id = ?")
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query("DELETE FROM report_milestones WHERE report_id = ?")
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                (id, Some(before))
+            }
+            None => {
+                if let Some(v) = input.expected_version {
+                    return Err(StoreError::Conflict {
+                        what: "报告",
+                        id: 0,
+                        current: 0,
+                        given: v,
+                    });
+                }
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO reports (round_id, task_id, unit_id, state, narrative, problems, next_steps, author,
+                     submitted_at, late, demo, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                )
+                .bind(input.round_id)
+                .bind(input.task_id)
+                .bind(input.unit_id)
+                .bind(state)
+                .bind(&input.narrative)
+                .bind(&input.problems)
+                .bind(&input.next_steps)
+                .bind(&actor.name)
+                .bind(&submitted_at)
+                .bind(late)
+                .bind(demo_round)
+                .bind(now())
+                .fetch_one(&mut *tx)
+                .await?;
+                (id, None)
+            }
+        };
+        for &(target_id, value) in &input.values {
+            sqlx::query("INSERT INTO report_values (report_id, target_id, value) VALUES (?, ?, ?)")
+                .bind(id)
+                .bind(target_id)
+                .bind(value)
+                .execute(&mut *tx)
+                .await?;
+        }
+        for &(mid, done, done_on) in &input.milestones {
+            sqlx::query(
+                "INSERT INTO report_milestones (report_id, milestone_id, done, done_on) VALUES (?, ?, ?, ?)",
+            )
+            .bind(id)
+            .bind(mid)
+            .bind(done)
+            .bind(done_on.map(|d| d.to_string()))
+            .execute(&mut *tx)
+            .await?;
+        }
+        let report = load_report(&mut tx, id).await?;
+        write_audit(
+            &mut tx,
+            actor,
+            if input.submit {
+                "report.submit"
+            } else {
+                "report.save_draft"
+            },
+            &format!("report#{id} round#{} task {}", input.round_id, task.code),
+            before.as_deref(),
+            Some(&report_json(&report)),
+            "ok",
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(report)
+    }
+
+    async fn accept_report(&self, id: Id, expected_version: i64, actor: &Actor) -> Result<Report> {
+        review(self, id, expected_version, None, actor).await
+    }
+
+    async fn return_report(
+        &self,
+        id: Id,
+        expected_version: i64,
+        reason: &str,
+        actor: &Actor,
+    ) -> Result<Report> {
+        if reason.trim().is_empty() {
+            return Err(StoreError::invalid("reason", "退回报告必须写明理由"));
+        }
+        review(self, id, expected_version, Some(reason.trim()), actor).await
+    }
+
+    async fn report(&self, id: Id) -> Result<Report> {
+        let mut conn = self.pool.acquire().await?;
+        load_report(&mut conn, id).await
+    }
+
+    async fn reports(&self, round_id: Id) -> Result<Vec<Report>> {
+        let ids: Vec<i64> =
+            sqlx::query_scalar("SELECT id FROM reports WHERE round_id = ? ORDER BY id")
+                .bind(round_id)
+                .fetch_all(&self.pool)
+                .await?;
+        let mut conn = self.pool.acquire().await?;
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            out.push(load_report(&mut conn, id).await?);
+        }
+        Ok(out)
+    }
+
+    async fn snapshot(&self, plan_id: Id, as_of: NaiveDate, round: Option<Id>) -> Result<Snapshot> {
+        let plan = self.plan(plan_id).await?;
+        let round = match round {
+            Some(r) => {
+                let r = self.round(r).await?;
+                if r.plan_id != plan_id {
+                    return Err(StoreError::invalid(
+                        "round",
+                        format!("轮次 #{} 不属于方案 #{plan_id}", r.id),
+                    ));
+                }
+                Some(r)
+            }
+            None => None,
+        };
+        let version = round.as_ref().map_or(plan.version, |r| r.plan_version);
+        let tasks = self.tasks(plan_id, Some(version)).await?;
+        let as_of_s = as_of.to_string();
+
+        // Accepted values of lead units, by (task code, target seq), across plan versions.
+        let values: Vec<(String, i64, String, f64)> = sqlx::query_as(
+            "SELECT t.code, g.seq, r.as_of, v.value
+             FROM report_values v
+             JOIN reports p ON p.id = v.report_id
+             JOIN rounds r ON r.id = p.round_id
+             JOIN targets g ON g.id = v.target_id
+             JOIN tasks t ON t.id = g.task_id
+             JOIN task_units tu ON tu.task_id = t.id AND tu.unit_id = p.unit_id AND tu.role = 'lead'
+             WHERE t.plan_id = ? AND p.state = 'accepted' AND r.as_of <= ?
+             ORDER BY r.as_of, r.id",
+        )
+        .bind(plan_id)
+        .bind(&as_of_s)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut series: HashMap<(String, i64), Vec<(NaiveDate, f64)>> = HashMap::new();
+        for (code, seq, d, v) in values {
+            let d = date(&d)?;
+            let s = series.entry((code, seq)).or_default();
+            // One value per date: a later round with the same as-of date replaces it.
+            if s.last().is_some_and(|(ld, _)| *ld == d) {
+                s.pop();
+            }
+            s.push((d, v));
+        }
+        let done: Vec<(String, i64, Option<String>, String)> = sqlx::query_as(
+            "SELECT t.code, m.seq, rm.done_on, r.as_of
+             FROM report_milestones rm
+             JOIN reports p ON p.id = rm.report_id
+             JOIN rounds r ON r.id = p.round_id
+             JOIN milestones m ON m.id = rm.milestone_id
+             JOIN tasks t ON t.id = m.task_id
+             JOIN task_units tu ON tu.task_id = t.id AND tu.unit_id = p.unit_id AND tu.role = 'lead'
+             WHERE t.plan_id = ? AND p.state = 'accepted' AND rm.done = 1 AND r.as_of <= ?
+             ORDER BY r.as_of",
+        )
+        .bind(plan_id)
+        .bind(&as_of_s)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut done_on: HashMap<(String, i64), NaiveDate> = HashMap::new();
+        for (code, seq, d, round_as_of) in done {
+            let d = match d {
+                Some(d) => date(&d)?,
+                None => date(&round_as_of)?,
+            };
+            done_on.entry((code, seq)).or_insert(d);
+        }
+        let accepted_codes: HashSet<String> = sqlx::query_scalar(
+            "SELECT DISTINCT t.code FROM reports p JOIN rounds r ON r.id = p.round_id JOIN tasks t ON t.id = p.task_id
+             WHERE t.plan_id = ? AND p.state = 'accepted' AND r.as_of <= ?",
+        )
+        .bind(plan_id)
+        .bind(&as_of_s)
+        .fetch_all(&self.pool)
+        .await?
+        .into_iter()
+        .collect();
+        // Granted extensions: the latest granted date per target / milestone (by code and seq).
+        let ext: Vec<(String, Option<i64>, Option<i64>, String)> = sqlx::query_as(
+            "SELECT t.code, g.seq, m.seq, e.requested FROM extensions e
+             JOIN tasks t ON t.id = e.task_id
+             LEFT JOIN targets g ON g.id = e.target_id
+             LEFT JOIN milestones m ON m.id = e.milestone_id
+             WHERE t.plan_id = ? AND e.state = 'granted' ORDER BY e.decided_at",
+        )
+        .bind(plan_id)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut target_ext: HashMap<(String, i64), NaiveDate> = HashMap::new();
+        let mut milestone_ext: HashMap<(String, i64), NaiveDate> = HashMap::new();
+        for (code, tseq, mseq, d) in ext {
+            let d = date(&d)?;
+            if let Some(s) = tseq {
+                target_ext.insert((code.clone(), s), d);
+            }
+            if let Some(s) = mseq {
+                milestone_ext.insert((code, s), d);
+            }
+        }
+        let reported: Option<HashSet<i64>> = match &round {
+            Some(r) => Some(
+                sqlx::query_scalar(
+                    "SELECT DISTINCT p.task_id FROM reports p
+                     JOIN task_units tu ON tu.task_id = p.task_id AND tu.unit_id = p.unit_id AND tu.role = 'lead'
+                     WHERE p.round_id = ? AND p.state IN ('submitted', 'accepted')",
+                )
+                .bind(r.id)
+                .fetch_all(&self.pool)
+                .await?
+                .into_iter()
+                .collect(),
+            ),
+            None => None,
+        };
+        let tasks = tasks
+            .into_iter()
+            .map(|t| TaskView {
+                id: t.id,
+                lead: t.lead.clone(),
+                support: t.support.clone(),
+                reported: reported.as_ref().map(|r| r.contains(&t.id)),
+                any_accepted: accepted_codes.contains(&t.code),
+                targets: t
+                    .targets
+                    .iter()
+                    .map(|g| {
+                        let key = (t.code.clone(), g.seq);
+                        TargetView {
+                            id: g.id,
+                            value: g.value,
+                            cmp: g.cmp,
+                            hardness: g.hardness,
+                            kind: g.kind,
+                            deadline: target_ext.get(&key).copied().or(g.deadline),
+                            mean: is_mean_bound(&g.text, &g.metric),
+                            series: series.get(&key).cloned().unwrap_or_default(),
+                        }
+                    })
+                    .collect(),
+                milestones: t
+                    .milestones
+                    .iter()
+                    .map(|m| {
+                        let key = (t.code.clone(), m.seq);
+                        MilestoneView {
+                            id: m.id,
+                            deadline: milestone_ext.get(&key).copied().or(m.deadline),
+                            done_on: done_on.get(&key).copied(),
+                        }
+                    })
+                    .collect(),
+                code: t.code,
+            })
+            .collect();
+        Ok(Snapshot {
+            plan: PlanView {
+                start: plan.period_start,
+                end: plan.period_end,
+                settings: plan.settings,
+            },
+            tasks,
+        })
+    }
+
+    async fn audit_log(&self, limit: usize) -> Result<Vec<AuditRecord>> {
+        let rows = sqlx::query("SELECT * FROM audit ORDER BY id DESC LIMIT ?")
+            .bind(limit as i64)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(AuditRecord {
+                    id: r.try_get("id")?,
+                    at: time(&r.try_get::<String, _>("at")?)?,
+                    actor: r.try_get("actor")?,
+                    source: r.try_get("source")?,
+                    action: r.try_get("action")?,
+                    object: r.try_get("object")?,
+                    before: r.try_get("before")?,
+                    after: r.try_get("after")?,
+                    result: r.try_get("result")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn verify_audit(&self) -> Result<AuditCheck> {
+        let rows = sqlx::query("SELECT * FROM audit ORDER BY id")
+            .fetch_all(&self.pool)
+            .await?;
+        let mut breaks = Vec::new();
+        let mut prev_hash = GENESIS.to_string();
+        let mut prev_id = 0i64;
+        for r in &rows {
+            let id: i64 = r.try_get("id")?;
+            let at: String = r.try_get("at")?;
+            let actor: String = r.try_get("actor")?;
+            let source: String = r.try_get("source")?;
+            let action: String = r.try_get("action")?;
+            let object: String = r.try_get("object")?;
+            let before: Option<String> = r.try_get("before")?;
+            let after: Option<String> = r.try_get("after")?;
+            let result: String = r.try_get("result")?;
+            let stored_prev: String = r.try_get("prev_hash")?;
+            let stored_hash: String = r.try_get("hash")?;
+            if id != prev_id + 1 {
+                breaks.push(Break::Gap {
+                    after: prev_id,
+                    next: id,
+                });
+            } else if stored_prev != prev_hash {
+                breaks.push(Break::Unlinked {
+                    id,
+                    expected_prev: prev_hash.clone(),
+                });
+            }
+            let e = Entry {
+                id,
+                at: &at,
+                actor: &actor,
+                source: &source,
+                action: &action,
+                object: &object,
+                before: before.as_deref(),
+                after: after.as_deref(),
+                result: &result,
+            };
+            if audit::hash(&stored_prev, &e) != stored_hash {
+                breaks.push(Break::Edited { id });
+            }
+            prev_hash = stored_hash;
+            prev_id = id;
+        }
+        Ok(AuditCheck {
+            records: rows.len(),
+            breaks,
+        })
+    }
+}
+
+async fn review(
+    store: &SqliteStore,
+    id: Id,
+    expected_version: i64,
+    return_reason: Option<&str>,
+    actor: &Actor,
+) -> Result<Report> {
+    let mut tx = store.write().await?;
+    let before = load_report(&mut tx, id).await?;
+    if before.state != ReportState::Submitted {
+        return Err(StoreError::invalid(
+            "state",
+            format!(
+                "报告当前为“{}”，只有已报送的报告可以审核",
+                before.state.label()
+            ),
+        ));
+    }
+    if before.row_version != expected_version {
+        return Err(StoreError::Conflict {
+            what: "报告",
+            id,
+            current: before.row_version,
+            given: expected_version,
+        });
+    }
+    let state = if return_reason.is_some() {
+        "returned"
+    } else {
+        "accepted"
+    };
+    sqlx::query(
+        "UPDATE reports SET state = ?, reviewed_by = ?, reviewed_at = ?, return_reason = ?,
+         row_version = row_version + 1, updated_at = ? WHERE id = ? AND row_version = ?",
+    )
+    .bind(state)
+    .bind(&actor.name)
+    .bind(now())
+    .bind(return_reason)
+    .bind(now())
+    .bind(id)
+    .bind(expected_version)
+    .execute(&mut *tx)
+    .await?;
+    let after = load_report(&mut tx, id).await?;
+    write_audit(
+        &mut tx,
+        actor,
+        if return_reason.is_some() {
+            "report.return"
+        } else {
+            "report.accept"
+        },
+        &format!("report#{id}"),
+        Some(&report_json(&before)),
+        Some(&report_json(&after)),
+        "ok",
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+/// Sort key for numbering paths ("2.10" after "2.9").
+pub fn code_order(code: &str) -> Vec<u64> {
+    code.split('.')
+        .map(|p| p.parse().unwrap_or(u64::MAX))
+        .collect()
+}

@@ -1,0 +1,567 @@
+//! The SQLite store, for real: import, versions, rounds, reports, conflicts, atomicity, audit.
+
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+use zhuanban_ledger::evaluate::evaluate;
+use zhuanban_ledger::{ReportState, Status};
+use zhuanban_plan::{ReadOptions, read_text};
+use zhuanban_store::{
+    Actor, ImportOptions, ReportInput, RoundInput, SqliteStore, Store, StoreError,
+};
+
+const SEED: &str = include_str!("../../plan/tests/data/plans/datonghu-regional-action-2024.txt");
+
+fn d(s: &str) -> NaiveDate {
+    s.parse().unwrap()
+}
+
+fn office() -> Actor {
+    Actor::new("办公室甲", "test")
+}
+
+struct Db {
+    _dir: tempfile::TempDir,
+    path: PathBuf,
+    store: SqliteStore,
+}
+
+async fn fresh() -> Db {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ledger.db");
+    let store = SqliteStore::open(&path).await.unwrap();
+    Db {
+        _dir: dir,
+        path,
+        store,
+    }
+}
+
+async fn seeded() -> (Db, i64) {
+    let db = fresh().await;
+    let plan = read_text(SEED, &ReadOptions::new("seed.txt")).plan;
+    let out = db
+        .store
+        .import_plan(&plan, &ImportOptions::default(), &office())
+        .await
+        .unwrap();
+    (db, out.plan_id)
+}
+
+async fn count(path: &Path, sql: &str) -> i64 {
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite:{}", path.display()))
+        .await
+        .unwrap();
+    let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_string()))
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    n
+}
+
+async fn round(
+    db: &Db,
+    plan_id: i64,
+    name: &str,
+    as_of: &str,
+    due: &str,
+) -> zhuanban_ledger::Round {
+    db.store
+        .open_round(
+            &RoundInput {
+                plan_id,
+                name: name.into(),
+                as_of: d(as_of),
+                due: d(due),
+            },
+            false,
+            &office(),
+        )
+        .await
+        .unwrap()
+}
+
+/// The ids of a task by code, its unit ids by name, and its target ids by seq.
+async fn task(
+    db: &Db,
+    plan_id: i64,
+    version: Option<i64>,
+    code: &str,
+) -> zhuanban_ledger::TaskRecord {
+    db.store
+        .tasks(plan_id, version)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|t| t.code == code)
+        .unwrap()
+}
+
+async fn unit(db: &Db, name: &str) -> i64 {
+    db.store.unit_by_name(name).await.unwrap().id
+}
+
+#[tokio::test]
+async fn importing_the_seed_makes_the_ledger() {
+    let (db, plan_id) = seeded().await;
+    let tasks = db.store.tasks(plan_id, None).await.unwrap();
+    assert_eq!(tasks.len(), 16);
+    assert_eq!(tasks.iter().map(|t| t.targets.len()).sum::<usize>(), 26);
+    let codes: Vec<&str> = tasks.iter().map(|t| t.code.as_str()).collect();
+    assert_eq!(codes[..4], ["1", "2.1.1", "2.1.2", "2.1.3"]);
+    assert_eq!(codes.last(), Some(&"3"));
+    let units = db.store.units(plan_id).await.unwrap();
+    let members: Vec<&str> = units
+        .iter()
+        .filter(|u| u.member)
+        .map(|u| u.name.as_str())
+        .collect();
+    assert_eq!(members.len(), 11, "{members:?}");
+    assert!(members.contains(&"区政务中心") && members.contains(&"区公安分局"));
+    let all: Vec<&str> = units.iter().map(|u| u.name.as_str()).collect();
+    for u in [
+        "区委宣传统战部",
+        "区民政人社局",
+        "区南洞庭保护管理局",
+        "区生态公司",
+        "大通湖产业开发区",
+    ] {
+        assert!(all.contains(&u), "{u}");
+    }
+    // The office's short name is an alias of the full one.
+    assert_eq!(
+        db.store.unit_by_name("发改财政局").await.unwrap().name,
+        "区发改财政局"
+    );
+    let plan = db.store.plan(plan_id).await.unwrap();
+    assert_eq!(
+        (plan.version, plan.period_start, plan.period_end),
+        (1, d("2024-01-01"), d("2024-12-31"))
+    );
+    let t = task(&db, plan_id, None, "2.4.4").await;
+    assert_eq!(t.targets[1].value, 270000.0);
+    assert_eq!(t.lead, vec![unit(&db, "区农业农村水利局").await]);
+    // One audit record for the import, and the chain verifies.
+    let log = db.store.audit_log(10).await.unwrap();
+    assert_eq!(log.len(), 1);
+    assert_eq!(log[0].action, "plan.import");
+    assert!(db.store.verify_audit().await.unwrap().breaks.is_empty());
+}
+
+#[tokio::test]
+async fn a_new_version_keeps_old_reports_and_statuses_reproducible() {
+    let (db, plan_id) = seeded().await;
+    let r1 = round(&db, plan_id, "2024年6月调度", "2024-06-30", "2024-07-05").await;
+    let t = task(&db, plan_id, None, "2.3.2").await;
+    let lead = t.lead[0];
+    let rep = db
+        .store
+        .save_report(
+            &ReportInput {
+                round_id: r1.id,
+                task_id: t.id,
+                unit_id: lead,
+                values: vec![(t.targets[0].id, 1.0), (t.targets[1].id, 600.0)],
+                submit: true,
+                ..Default::default()
+            },
+            &office(),
+        )
+        .await
+        .unwrap();
+    db.store
+        .accept_report(rep.id, rep.row_version, &office())
+        .await
+        .unwrap();
+    let before = evaluate(
+        &db.store
+            .snapshot(plan_id, d("2024-06-30"), Some(r1.id))
+            .await
+            .unwrap(),
+        d("2024-06-30"),
+    );
+
+    // The amended plan: 2.3.2 now asks for 5 old compounds instead of 3.
+    let amended = SEED.replace("完成3个老旧小区改造。实施好", "完成5个老旧小区改造。实施好");
+    let plan = read_text(&amended, &ReadOptions::new("seed-v2.txt")).plan;
+    let out = db
+        .store
+        .import_plan(
+            &plan,
+            &ImportOptions {
+                plan_id: Some(plan_id),
+                ..Default::default()
+            },
+            &office(),
+        )
+        .await
+        .unwrap();
+    assert_eq!((out.plan_id, out.version), (plan_id, 2));
+    assert_eq!(db.store.plan(plan_id).await.unwrap().version, 2);
+
+    // The old round is judged against version 1, exactly as before.
+    let again = evaluate(
+        &db.store
+            .snapshot(plan_id, d("2024-06-30"), Some(r1.id))
+            .await
+            .unwrap(),
+        d("2024-06-30"),
+    );
+    assert_eq!(before, again);
+    let old = task(&db, plan_id, Some(1), "2.3.2").await;
+    assert_eq!(old.targets[0].value, 3.0);
+    assert_eq!(
+        db.store.report(rep.id).await.unwrap().state,
+        ReportState::Accepted
+    );
+
+    // The current version sees the same history against its new target.
+    let new = task(&db, plan_id, None, "2.3.2").await;
+    assert_eq!(new.targets[0].value, 5.0);
+    let now = evaluate(
+        &db.store
+            .snapshot(plan_id, d("2024-06-30"), None)
+            .await
+            .unwrap(),
+        d("2024-06-30"),
+    );
+    let ts = now.tasks.iter().find(|t| t.code == "2.3.2").unwrap();
+    assert_eq!(ts.targets[0].actual, Some(1.0));
+    assert!((ts.targets[0].progress.unwrap() - 0.2).abs() < 1e-9);
+}
+
+#[tokio::test]
+async fn stale_updates_are_refused() {
+    let (db, plan_id) = seeded().await;
+    let r = round(&db, plan_id, "3月", "2024-03-31", "2024-04-05").await;
+    let t = task(&db, plan_id, None, "2.4.4").await;
+    let input = ReportInput {
+        round_id: r.id,
+        task_id: t.id,
+        unit_id: t.lead[0],
+        values: vec![(t.targets[0].id, 2000.0)],
+        submit: false,
+        ..Default::default()
+    };
+    let draft = db.store.save_report(&input, &office()).await.unwrap();
+    // Two people edit the same draft; the second one's base is stale.
+    let mut first = input.clone();
+    first.expected_version = Some(draft.row_version);
+    first.values = vec![(t.targets[0].id, 2500.0)];
+    db.store.save_report(&first, &office()).await.unwrap();
+    let mut second = input.clone();
+    second.expected_version = Some(draft.row_version);
+    second.values = vec![(t.targets[0].id, 9999.0)];
+    let err = db.store.save_report(&second, &office()).await.unwrap_err();
+    assert!(matches!(err, StoreError::Conflict { .. }), "{err}");
+    assert!(err.to_string().contains("已被他人修改"));
+    let stored = db.store.report(draft.id).await.unwrap();
+    assert_eq!(stored.values[0].value, 2500.0);
+    // A new report over an existing one without its version is a conflict too.
+    assert!(matches!(
+        db.store.save_report(&input, &office()).await,
+        Err(StoreError::Conflict { .. })
+    ));
+    // Closing a round with a stale version.
+    let err = db
+        .store
+        .close_round(r.id, r.row_version + 1, &office())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Conflict { .. }));
+    // Reviewing with a stale version.
+    let mut submit = input.clone();
+    submit.expected_version = Some(stored.row_version);
+    submit.submit = true;
+    let sub = db.store.save_report(&submit, &office()).await.unwrap();
+    assert!(matches!(
+        db.store
+            .accept_report(sub.id, sub.row_version - 1, &office())
+            .await,
+        Err(StoreError::Conflict { .. })
+    ));
+    db.store
+        .accept_report(sub.id, sub.row_version, &office())
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn a_failed_write_leaves_nothing_half_saved() {
+    let (db, plan_id) = seeded().await;
+    let r = round(&db, plan_id, "4月", "2024-04-30", "2024-05-05").await;
+    let t = task(&db, plan_id, None, "2.3.2").await;
+    // Fault injection: the database refuses a particular value, after the report row and the
+    // first value of the same transaction were written.
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite:{}", db.path.display()))
+        .await
+        .unwrap();
+    sqlx::raw_sql(
+        "CREATE TRIGGER fail_mid_write BEFORE INSERT ON report_values WHEN NEW.value = 666
+         BEGIN SELECT RAISE(ABORT, 'injected failure'); END;",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    pool.close().await;
+    let audit_before = count(&db.path, "SELECT COUNT(*) FROM audit").await;
+    let input = ReportInput {
+        round_id: r.id,
+        task_id: t.id,
+        unit_id: t.lead[0],
+        values: vec![(t.targets[0].id, 1.0), (t.targets[1].id, 666.0)],
+        narrative: "不应留下".into(),
+        submit: true,
+        ..Default::default()
+    };
+    let err = db.store.save_report(&input, &office()).await.unwrap_err();
+    assert!(err.to_string().contains("injected failure"), "{err}");
+    assert_eq!(count(&db.path, "SELECT COUNT(*) FROM reports").await, 0);
+    assert_eq!(
+        count(&db.path, "SELECT COUNT(*) FROM report_values").await,
+        0
+    );
+    assert_eq!(
+        count(&db.path, "SELECT COUNT(*) FROM audit").await,
+        audit_before
+    );
+    // The same report without the poisoned value goes through.
+    let mut ok = input.clone();
+    ok.values = vec![(t.targets[0].id, 1.0)];
+    db.store.save_report(&ok, &office()).await.unwrap();
+    assert_eq!(count(&db.path, "SELECT COUNT(*) FROM reports").await, 1);
+}
+
+#[tokio::test]
+async fn every_change_has_an_audit_record() {
+    let (db, plan_id) = seeded().await;
+    let r = round(&db, plan_id, "5月", "2024-05-31", "2024-06-05").await;
+    let t = task(&db, plan_id, None, "2.3.2").await;
+    let input = ReportInput {
+        round_id: r.id,
+        task_id: t.id,
+        unit_id: t.lead[0],
+        values: vec![(t.targets[0].id, 1.0)],
+        submit: true,
+        ..Default::default()
+    };
+    let rep = db
+        .store
+        .save_report(&input, &Actor::new("住建局联络员", "127.0.0.1"))
+        .await
+        .unwrap();
+    let rep = db
+        .store
+        .return_report(rep.id, rep.row_version, "请补充佐证材料", &office())
+        .await
+        .unwrap();
+    let mut fix = input.clone();
+    fix.expected_version = Some(rep.row_version);
+    fix.values = vec![(t.targets[0].id, 2.0)];
+    let rep = db
+        .store
+        .save_report(&fix, &Actor::new("住建局联络员", "127.0.0.1"))
+        .await
+        .unwrap();
+    db.store
+        .accept_report(rep.id, rep.row_version, &office())
+        .await
+        .unwrap();
+    db.store
+        .close_round(r.id, r.row_version, &office())
+        .await
+        .unwrap();
+    let log = db.store.audit_log(100).await.unwrap();
+    let actions: Vec<&str> = log.iter().rev().map(|a| a.action.as_str()).collect();
+    assert_eq!(
+        actions,
+        [
+            "plan.import",
+            "round.open",
+            "report.submit",
+            "report.return",
+            "report.submit",
+            "report.accept",
+            "round.close"
+        ]
+    );
+    let ret = log.iter().find(|a| a.action == "report.return").unwrap();
+    assert!(ret.after.as_deref().unwrap().contains("请补充佐证材料"));
+    assert!(ret.before.as_deref().unwrap().contains("submitted"));
+    let resubmit = &log[2];
+    assert_eq!(
+        (resubmit.actor.as_str(), resubmit.source.as_str()),
+        ("住建局联络员", "127.0.0.1")
+    );
+    assert!(
+        resubmit.before.as_deref().unwrap().contains("\"1\":1.0")
+            || resubmit.before.as_deref().unwrap().contains(":1.0")
+    );
+    assert!(db.store.verify_audit().await.unwrap().breaks.is_empty());
+    // The table refuses edits and deletions.
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite:{}", db.path.display()))
+        .await
+        .unwrap();
+    assert!(
+        sqlx::query("UPDATE audit SET actor = 'x' WHERE id = 1")
+            .execute(&pool)
+            .await
+            .is_err()
+    );
+    assert!(
+        sqlx::query("DELETE FROM audit WHERE id = 1")
+            .execute(&pool)
+            .await
+            .is_err()
+    );
+}
+
+#[tokio::test]
+async fn bad_reports_are_refused_and_change_nothing() {
+    let (db, plan_id) = seeded().await;
+    let r = round(&db, plan_id, "6月", "2024-06-30", "2024-07-05").await;
+    let t = task(&db, plan_id, None, "2.3.2").await;
+    let other = task(&db, plan_id, None, "2.4.4").await;
+    let base = ReportInput {
+        round_id: r.id,
+        task_id: t.id,
+        unit_id: t.lead[0],
+        values: vec![(t.targets[0].id, 1.0)],
+        submit: true,
+        ..Default::default()
+    };
+    let audit_before = count(&db.path, "SELECT COUNT(*) FROM audit").await;
+    let cases: Vec<(ReportInput, &str)> = vec![
+        (
+            ReportInput {
+                values: vec![(other.targets[0].id, 5.0)],
+                ..base.clone()
+            },
+            "不属于任务 2.3.2",
+        ),
+        (
+            ReportInput {
+                values: vec![(t.targets[0].id, -1.0)],
+                ..base.clone()
+            },
+            "values[1]",
+        ),
+        (
+            ReportInput {
+                values: vec![(t.targets[0].id, f64::NAN)],
+                ..base.clone()
+            },
+            "不是有效的数值",
+        ),
+        (
+            ReportInput {
+                unit_id: unit(&db, "区公安分局").await,
+                ..base.clone()
+            },
+            "不是任务 2.3.2 的牵头或配合单位",
+        ),
+        (
+            ReportInput {
+                task_id: 999_999,
+                ..base.clone()
+            },
+            "任务 #999999 不存在",
+        ),
+    ];
+    for (input, needle) in cases {
+        let err = db.store.save_report(&input, &office()).await.unwrap_err();
+        assert!(
+            err.to_string().contains(needle),
+            "expected “{needle}” in “{err}”"
+        );
+    }
+    // A closed round.
+    db.store
+        .close_round(r.id, r.row_version, &office())
+        .await
+        .unwrap();
+    let err = db.store.save_report(&base, &office()).await.unwrap_err();
+    assert!(err.to_string().contains("已关闭"), "{err}");
+    assert_eq!(count(&db.path, "SELECT COUNT(*) FROM reports").await, 0);
+    // Only the round's closing was recorded.
+    assert_eq!(
+        count(&db.path, "SELECT COUNT(*) FROM audit").await,
+        audit_before + 1
+    );
+}
+
+#[tokio::test]
+async fn not_reported_and_late_in_a_round() {
+    let (db, plan_id) = seeded().await;
+    let r = round(&db, plan_id, "9月", "2024-09-30", "2024-10-05").await;
+    let t = task(&db, plan_id, None, "2.3.2").await;
+    let rep = db
+        .store
+        .save_report(
+            &ReportInput {
+                round_id: r.id,
+                task_id: t.id,
+                unit_id: t.lead[0],
+                values: vec![(t.targets[0].id, 3.0)],
+                submit: true,
+                ..Default::default()
+            },
+            &office(),
+        )
+        .await
+        .unwrap();
+    // Submitted today, long after a 2024 due date.
+    assert!(rep.late);
+    let eval = evaluate(
+        &db.store
+            .snapshot(plan_id, d("2024-09-30"), Some(r.id))
+            .await
+            .unwrap(),
+        d("2024-09-30"),
+    );
+    let by = |code: &str| eval.tasks.iter().find(|t| t.code == code).unwrap().status;
+    assert_ne!(by("2.3.2"), Status::NotReported);
+    assert_eq!(by("2.4.4"), Status::NotReported);
+    // A report with a backdated time is refused outside demonstration data.
+    let err = db
+        .store
+        .save_report(
+            &ReportInput {
+                round_id: r.id,
+                task_id: task(&db, plan_id, None, "2.4.4").await.id,
+                unit_id: unit(&db, "区农业农村水利局").await,
+                submit: true,
+                at: Some(chrono::Utc::now()),
+                ..Default::default()
+            },
+            &office(),
+        )
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("演示数据"));
+}
+
+#[tokio::test]
+async fn a_plan_without_a_period_or_tasks_is_refused() {
+    let db = fresh().await;
+    let plan = read_text(
+        "一、重点任务\n1．建设公园3个。（区住建局负责）",
+        &ReadOptions::new("x"),
+    )
+    .plan;
+    let err = db
+        .store
+        .import_plan(&plan, &ImportOptions::default(), &office())
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("实施期限"), "{err}");
+    let plan = read_text("没有编号的文字。", &ReadOptions::new("x")).plan;
+    let err = db
+        .store
+        .import_plan(&plan, &ImportOptions::default(), &office())
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("没有识别到任何任务"));
+    assert_eq!(count(&db.path, "SELECT COUNT(*) FROM plans").await, 0);
+}
