@@ -88,7 +88,9 @@ pub async fn import(
             evidence: vec![format!("--year {y}")],
         });
     }
-    let store = open(db).await?;
+    let store = SqliteStore::open(&db.db)
+        .await
+        .with_context(|| format!("无法打开或创建数据库 {}", db.db.display()))?;
     let out = store
         .import_plan(
             &reading.plan,

@@ -59,17 +59,12 @@ pub(crate) fn display_form(raw: &str) -> String {
         let next = Some(i + 1);
         let n = match c {
             // Full-width digits and Latin letters, and the full-width signs used in numbers.
-            '０'..='９'
-            | 'Ａ'..='Ｚ'
-            | 'ａ'..='ｚ'
-            | '％'
-            | '／'
-            | '＋'
-            | '＝'
-            | '＜'
-            | '＞'
-            | '．' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
-            '﹒' => '.',
+            '０'..='９' | 'Ａ'..='Ｚ' | 'ａ'..='ｚ' | '％' | '／' | '＋' | '＝' | '＜' | '＞' => {
+                char::from_u32(c as u32 - 0xFEE0).unwrap_or(c)
+            }
+            // "．" stays full-width: after a number it is an outline mark ("1．2024年完成…"),
+            // never a decimal point, which plans write half-width. "﹒" is the same mark.
+            '﹒' => '．',
             '﹐' => '，',
             '﹙' | '(' => '（',
             '﹚' | ')' => '）',
@@ -224,7 +219,7 @@ mod tests {
     #[test]
     fn display_form_normalises_width_and_brackets() {
         assert_eq!(display_form("１２个(A牵头,B参与)"), "12个（A牵头，B参与）");
-        assert_eq!(display_form("3,300个；1﹒任务"), "3,300个；1.任务");
+        assert_eq!(display_form("3,300个；1﹒任务"), "3,300个；1．任务");
         assert_eq!(display_form("0.08mg/L"), "0.08mg/L");
         assert_eq!(display_form("９１％"), "91%");
     }

@@ -151,6 +151,7 @@ fn arabic(line: &str) -> Option<(MarkerKind, u64, usize)> {
     let sep = it.next()?;
     let tail = it.as_str();
     match sep {
+        '．' => Some((MarkerKind::ArabicDot, ordinal, line.len() - tail.len())),
         '.' | '、' => {
             // "1.5万亩" is a number, not an outline number.
             if tail.starts_with(|c: char| c.is_ascii_digit()) {
@@ -174,7 +175,7 @@ fn chinese_comma(line: &str) -> Option<(MarkerKind, u64, usize)> {
     let (num, after) = numeral_prefix(line);
     let mut it = after.chars();
     let sep = it.next()?;
-    if !matches!(sep, '、' | '.') {
+    if !matches!(sep, '、' | '.' | '．') {
         return None;
     }
     // "万、亿" and the like are not headings; a heading number has a digit in it.
@@ -223,6 +224,7 @@ mod tests {
         check("十二、其他", Some((ChineseComma, 12, "其他")));
         check("（三）持续推进", Some((ChineseParen, 3, "持续推进")));
         check("1.推进交通", Some((ArabicDot, 1, "推进交通")));
+        check("1．2024年完成", Some((ArabicDot, 1, "2024年完成")));
         check("10. 继续", Some((ArabicDot, 10, "继续")));
         check("3、加强", Some((ArabicDot, 3, "加强")));
         check("（12）细化", Some((ArabicParen, 12, "细化")));

@@ -1296,7 +1296,11 @@ impl Store for SqliteStore {
                 id: t.id,
                 lead: t.lead.clone(),
                 support: t.support.clone(),
-                reported: reported.as_ref().map(|r| r.contains(&t.id)),
+                // A task without a lead unit has nobody to report it.
+                reported: reported
+                    .as_ref()
+                    .filter(|_| !t.lead.is_empty())
+                    .map(|r| r.contains(&t.id)),
                 any_accepted: accepted_codes.contains(&t.code),
                 targets: t
                     .targets

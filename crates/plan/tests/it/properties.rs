@@ -99,8 +99,6 @@ proptest! {
             (format!("第{cn}条 标题"), MarkerKind::Article),
         ];
         for (line, kind) in cases {
-            // The reader sees the display form, in which "．" is ".".
-            let line = line.replace('．', ".");
             let m = OutlineNumber::parse(&line).expect("an outline number");
             prop_assert_eq!((m.kind, m.ordinal, &line[m.len..]), (kind, n, "标题"));
         }

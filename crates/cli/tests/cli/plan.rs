@@ -1,37 +1,7 @@
-//! The `zhuanban` binary, run for real: parse and lint on the seed plan, and the exit codes and
-//! one-line messages for files that cannot be read.
+//! `parse` and `lint` on the seed plan, and the exit codes and one-line messages for files that
+//! cannot be read.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_zhuanban"))
-}
-
-fn seed() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../plan/tests/data/plans/datonghu-regional-action-2024.txt")
-}
-
-fn run(args: &[&str]) -> Output {
-    bin().args(args).output().expect("the binary runs")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn tmp(name: &str, bytes: &[u8]) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("zhuanban-cli-test-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let p = dir.join(name);
-    std::fs::write(&p, bytes).unwrap();
-    p
-}
+use crate::*;
 
 #[test]
 fn parse_json_matches_the_expected_reading() {
