@@ -287,3 +287,43 @@ pub struct AuditRecord {
     pub after: Option<String>,
     pub result: String,
 }
+
+/// The colour of a supervision notice (督办单): blue when a deadline is near, yellow when a task
+/// lags or a report is empty of substance, red when overdue or lagging two rounds running.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum NoticeLevel {
+    Blue,
+    Yellow,
+    Red,
+}
+
+/// The life of a supervision notice: issued, signed for (签收), replied, closed (销号) or sent
+/// back for a better reply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum NoticeState {
+    Issued,
+    Signed,
+    Replied,
+    Closed,
+    Reopened,
+}
+
+/// A supervision notice (督办单) to a unit about a task.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Notice {
+    pub id: Id,
+    /// The document number, 〔2024〕N号 style (no zero padding).
+    pub number: String,
+    pub level: NoticeLevel,
+    pub task_id: Id,
+    pub unit_id: Id,
+    pub reason: String,
+    pub reply_by: NaiveDate,
+    pub state: NoticeState,
+    pub reply: Option<String>,
+    pub issued_by: String,
+    pub issued_at: DateTime<Utc>,
+    pub row_version: i64,
+}
