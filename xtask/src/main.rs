@@ -13,8 +13,18 @@ use std::process::Command;
 
 use anyhow::{Context, Result, bail};
 
-/// Debian packages the test suite needs, with the command each provides.
-const TEST_PACKAGES: &[(&str, &str)] = &[];
+/// Debian packages the test suite needs, each with what proves it is installed: a command on
+/// `PATH`, or an absolute path that must exist.
+const TEST_PACKAGES: &[(&str, &str)] = &[
+    // The browser tests (crates/testkit) drive headless Chromium over WebDriver.
+    ("chromium", "chromium"),
+    ("chromium-driver", "chromedriver"),
+    // Without a CJK font Chinese text renders as tofu boxes in screenshots.
+    (
+        "fonts-noto-cjk",
+        "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+    ),
+];
 
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -45,14 +55,18 @@ fn run(cmd: &mut Command) -> Result<()> {
     Ok(())
 }
 
+/// Whether `command` is on `PATH`; an absolute path is instead checked for existence.
 fn have(command: &str) -> bool {
+    if command.starts_with('/') {
+        return std::path::Path::new(command).exists();
+    }
     Command::new("sh")
         .args(["-c", &format!("command -v {command} >/dev/null 2>&1")])
         .status()
         .is_ok_and(|s| s.success())
 }
 
-/// Installs the Debian packages whose commands are missing.
+/// Installs the Debian packages whose commands (or files) are missing.
 fn ensure_packages(packages: &[(&str, &str)]) -> Result<()> {
     let missing: Vec<&str> = packages
         .iter()

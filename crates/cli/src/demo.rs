@@ -195,6 +195,7 @@ pub async fn fill(store: &SqliteStore, as_of: NaiveDate, seed: u64) -> anyhow::R
                 submit: true,
                 expected_version: None,
                 at: Some(at),
+                evidence: vec![],
             };
             let unit_actor = Actor::new(
                 units

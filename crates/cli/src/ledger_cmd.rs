@@ -300,6 +300,7 @@ pub async fn report_submit(db: &DbArgs, file: &Path, draft: bool) -> anyhow::Res
         submit: !draft,
         expected_version: f.version,
         at: None,
+        evidence: vec![],
     };
     let r = store
         .save_report(&input, &actor(db))

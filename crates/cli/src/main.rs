@@ -7,6 +7,7 @@
 mod demo;
 mod ledger_cmd;
 mod plan_cmd;
+mod serve;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -124,6 +125,70 @@ enum Command {
     Audit {
         #[command(subcommand)]
         command: AuditCommand,
+    },
+    /// Run the web desk.
+    Serve {
+        /// The SQLite database file (created when missing).
+        #[arg(long, env = "ZHUANBAN_DB", default_value = "zhuanban.db")]
+        db: PathBuf,
+        /// The address to listen on.
+        #[arg(long, env = "ZHUANBAN_LISTEN", default_value = "127.0.0.1:8080")]
+        listen: std::net::SocketAddr,
+        /// Where evidence files are kept (default: beside the database, NAME.files).
+        #[arg(long)]
+        data: Option<PathBuf>,
+        /// Mark cookies Secure (when served behind TLS).
+        #[arg(long)]
+        secure_cookies: bool,
+        /// A demonstration: a fresh database with the seed plan, its history and accounts.
+        #[arg(long)]
+        demo: bool,
+        /// With --demo: the folder for the demonstration database (default: a new temporary one).
+        #[arg(long)]
+        dir: Option<PathBuf>,
+        /// With --demo: the last round's as-of date.
+        #[arg(long, default_value = "2024-09-30")]
+        as_of: NaiveDate,
+    },
+    /// Accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum UserCommand {
+    /// Create an account; the password is read from --password-file or standard input.
+    Add {
+        #[command(flatten)]
+        db: DbArgs,
+        login: String,
+        /// office | leader | unit | sysadmin | secadmin | auditor
+        #[arg(long)]
+        role: String,
+        /// The unit of a unit account (its name in the ledger).
+        #[arg(long)]
+        unit: Option<String>,
+        /// The person's name (default: the login).
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long)]
+        password_file: Option<PathBuf>,
+    },
+    /// List the accounts.
+    List {
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Set a new password (read from --password-file or standard input); ends the account's
+    /// sessions.
+    Reset {
+        #[command(flatten)]
+        db: DbArgs,
+        login: String,
+        #[arg(long)]
+        password_file: Option<PathBuf>,
     },
 }
 
@@ -326,6 +391,48 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         } => runtime()?.block_on(ledger_cmd::status(&db, plan, as_of, round, format)),
         Command::DemoData { db, as_of, seed } => {
             runtime()?.block_on(demo::demo_data(&db, as_of, seed))
+        }
+        Command::Serve {
+            db,
+            listen,
+            data,
+            secure_cookies,
+            demo,
+            dir,
+            as_of,
+        } => {
+            let rt = runtime()?;
+            if demo {
+                rt.block_on(serve::serve_demo(dir, listen, as_of))
+            } else {
+                rt.block_on(serve::serve(&db, listen, data, secure_cookies))
+            }
+        }
+        Command::User { command } => {
+            let rt = runtime()?;
+            match command {
+                UserCommand::Add {
+                    db,
+                    login,
+                    role,
+                    unit,
+                    name,
+                    password_file,
+                } => rt.block_on(serve::user_add(
+                    &db,
+                    &login,
+                    &role,
+                    unit.as_deref(),
+                    name.as_deref(),
+                    password_file.as_deref(),
+                )),
+                UserCommand::List { db } => rt.block_on(serve::user_list(&db)),
+                UserCommand::Reset {
+                    db,
+                    login,
+                    password_file,
+                } => rt.block_on(serve::user_reset(&db, &login, password_file.as_deref())),
+            }
         }
         Command::Audit { command } => {
             let rt = runtime()?;

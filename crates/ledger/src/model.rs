@@ -327,3 +327,76 @@ pub struct Notice {
     pub issued_at: DateTime<Utc>,
     pub row_version: i64,
 }
+
+/// What an account may do. Business roles (office, leader, unit) and the three administration
+/// roles of 等保 (system, security, audit) are separate; no account holds two.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// 专班办公室: imports and edits plans, runs rounds, reviews reports, issues notices.
+    Office,
+    /// 召集人/副召集人: reads everything, writes instructions (批示).
+    Leader,
+    /// 成员单位联络员: reads its unit's tasks, reports on them.
+    Unit,
+    /// 系统管理员: accounts and settings, not plan content.
+    Sysadmin,
+    /// 安全管理员: security settings (password policy, lockout).
+    Secadmin,
+    /// 审计管理员: reads the audit log only.
+    Auditor,
+}
+
+impl Role {
+    pub const ALL: [Role; 6] = [
+        Role::Office,
+        Role::Leader,
+        Role::Unit,
+        Role::Sysadmin,
+        Role::Secadmin,
+        Role::Auditor,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Office => "office",
+            Role::Leader => "leader",
+            Role::Unit => "unit",
+            Role::Sysadmin => "sysadmin",
+            Role::Secadmin => "secadmin",
+            Role::Auditor => "auditor",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::Office => "专班办公室",
+            Role::Leader => "领导",
+            Role::Unit => "成员单位",
+            Role::Sysadmin => "系统管理员",
+            Role::Secadmin => "安全管理员",
+            Role::Auditor => "审计管理员",
+        }
+    }
+}
+
+/// An account (the password hash is not part of it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct User {
+    pub id: Id,
+    pub login: String,
+    pub name: String,
+    pub role: Role,
+    /// The unit a unit account reports for.
+    pub unit_id: Option<Id>,
+    pub disabled: bool,
+    pub failed_logins: i64,
+    pub locked_until: Option<DateTime<Utc>>,
+    pub password_changed_at: DateTime<Utc>,
+    pub last_login_at: Option<DateTime<Utc>>,
+    pub row_version: i64,
+}

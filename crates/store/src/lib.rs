@@ -12,6 +12,7 @@
 //! - The audit table is append-only (triggers refuse UPDATE and DELETE) and hash-chained.
 //! - Input is validated before anything is written; a refused write changes nothing.
 
+mod accounts;
 pub mod audit;
 mod migrate;
 mod sqlite;
@@ -23,6 +24,7 @@ use zhuanban_ledger::{
     AuditRecord, Id, PlanRecord, PlanSettings, Report, Round, TaskRecord, UnitRecord,
 };
 
+pub use accounts::{NewUser, SessionRow, valid_login};
 pub use sqlite::SqliteStore;
 
 /// What went wrong in the store. Messages are in Chinese for the office; each names the field
@@ -117,6 +119,8 @@ pub struct ReportInput {
     pub expected_version: Option<i64>,
     /// When it was submitted, for demonstration history only: refused on a real round.
     pub at: Option<chrono::DateTime<chrono::Utc>>,
+    /// Evidence files to attach (already stored by their hash), in the same transaction.
+    pub evidence: Vec<zhuanban_ledger::EvidenceRef>,
 }
 
 /// A new round.

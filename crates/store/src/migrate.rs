@@ -5,11 +5,18 @@ use sqlx::SqlitePool;
 use crate::{Result, StoreError};
 
 /// (version, name, SQL) of every SQLite migration, in order.
-const SQLITE: &[(i64, &str, &str)] = &[(
-    1,
-    "ledger",
-    include_str!("../migrations/sqlite/0001_ledger.sql"),
-)];
+const SQLITE: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "ledger",
+        include_str!("../migrations/sqlite/0001_ledger.sql"),
+    ),
+    (
+        2,
+        "accounts",
+        include_str!("../migrations/sqlite/0002_accounts.sql"),
+    ),
+];
 
 /// Brings the database to the newest schema. Refuses a database newer than this binary.
 pub async fn sqlite(pool: &SqlitePool) -> Result<()> {

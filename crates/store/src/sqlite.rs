@@ -32,6 +32,14 @@ fn china_today() -> NaiveDate {
     Utc::now().with_timezone(&cst).date_naive()
 }
 
+pub(crate) fn now_pub() -> String {
+    now()
+}
+
+pub(crate) async fn load_report_pub(conn: &mut SqliteConnection, id: Id) -> Result<Report> {
+    load_report(conn, id).await
+}
+
 fn now() -> String {
     Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
 }
@@ -322,6 +330,7 @@ fn report_json(r: &Report) -> String {
         "narrative": r.narrative,
         "problems": r.problems,
         "next_steps": r.next_steps,
+        "evidence": r.evidence.iter().map(|e| format!("{} {}", e.sha256, e.name)).collect::<Vec<_>>(),
         "return_reason": r.return_reason,
         "row_version": r.row_version,
     })
@@ -1117,6 +1126,18 @@ impl Store for SqliteStore {
             .bind(mid)
             .bind(done)
             .bind(done_on.map(|d| d.to_string()))
+            .execute(&mut *tx)
+            .await?;
+        }
+        for e in &input.evidence {
+            sqlx::query(
+                "INSERT OR IGNORE INTO evidence (report_id, sha256, name, size, mime) VALUES (?, ?, ?, ?, ?)",
+            )
+            .bind(id)
+            .bind(&e.sha256)
+            .bind(&e.name)
+            .bind(e.size as i64)
+            .bind(&e.mime)
             .execute(&mut *tx)
             .await?;
         }

@@ -1,0 +1,268 @@
+//! `zhuanban serve` (the web desk) and `zhuanban user` (accounts from the command line).
+
+use std::io::Read as _;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use chrono::NaiveDate;
+use zhuanban_ledger::Role;
+use zhuanban_store::{Actor, NewUser, SqliteStore, Store};
+use zhuanban_web::auth::{PasswordPolicy, hash_password, random_password};
+use zhuanban_web::{AppState, Config};
+
+use crate::DbArgs;
+
+/// The folder beside a database where its evidence files live.
+pub fn data_dir_for(db: &Path) -> PathBuf {
+    let mut name = db.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+    name.push(".files");
+    db.with_file_name(name)
+}
+
+pub async fn serve(
+    db: &Path,
+    listen: SocketAddr,
+    data: Option<PathBuf>,
+    secure_cookies: bool,
+) -> anyhow::Result<ExitCode> {
+    let store = SqliteStore::open(db)
+        .await
+        .with_context(|| format!("无法打开或创建数据库 {}", db.display()))?;
+    let mut config = Config::new(data.unwrap_or_else(|| data_dir_for(db)));
+    config.secure_cookies = secure_cookies;
+    config.demo = store.plans().await?.iter().any(|p| p.demo);
+    let state = AppState::new(store, config).await?;
+    if !state.has_users() {
+        println!(
+            "首次启动：请在浏览器中打开 http://{listen}/setup 创建系统管理员（系统没有默认密码）"
+        );
+    }
+    run(listen, state).await
+}
+
+async fn run(listen: SocketAddr, state: AppState) -> anyhow::Result<ExitCode> {
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("无法监听 {listen}"))?;
+    let addr = listener.local_addr()?;
+    println!("工作专班台账已启动：http://{addr}/  （按 Ctrl+C 停止）");
+    tokio::select! {
+        r = zhuanban_web::serve(listener, state) => r?,
+        _ = tokio::signal::ctrl_c() => println!("已停止"),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `serve --demo`: a fresh database in a folder, the seed plan with its demonstration
+/// history, and demonstration accounts (printed with their passwords).
+pub async fn serve_demo(
+    dir: Option<PathBuf>,
+    listen: SocketAddr,
+    as_of: NaiveDate,
+) -> anyhow::Result<ExitCode> {
+    let dir = match dir {
+        Some(d) => d,
+        None => std::env::temp_dir().join(format!("zhuanban-demo-{}", std::process::id())),
+    };
+    std::fs::create_dir_all(&dir).with_context(|| format!("无法创建目录 {}", dir.display()))?;
+    let db = dir.join("demo.db");
+    if db.exists() {
+        bail!(
+            "{} 已存在；演示模式需要一个新的目录（或省略 --dir）",
+            db.display()
+        );
+    }
+    let store = SqliteStore::open(&db).await?;
+    let summary = crate::demo::fill(&store, as_of, 2024).await?;
+    println!("{summary}");
+    let accounts = demo_accounts(&store).await?;
+    println!("演示账号（密码为本次随机生成）：");
+    for (login, password, who) in &accounts {
+        println!("  {login:<10} {password:<16} {who}");
+    }
+    println!("数据库：{}", db.display());
+    let mut config = Config::new(dir.join("files"));
+    config.demo = true;
+    let state = AppState::new(store, config).await?;
+    run(listen, state).await
+}
+
+/// One office, one leader, one system administrator, and one account per unit that carries
+/// tasks. Returns (login, password, description).
+pub async fn demo_accounts(store: &SqliteStore) -> anyhow::Result<Vec<(String, String, String)>> {
+    let plan = store.plans().await?.pop().context("没有方案")?;
+    let tasks = store.tasks(plan.id, None).await?;
+    let units = store.units(plan.id).await?;
+    let actor = Actor::new("演示数据生成", "system");
+    let mut out = Vec::new();
+    let mut add = |login: String, name: String, role: Role, unit_id: Option<i64>, who: String| {
+        let password = random_password();
+        out.push((
+            login.clone(),
+            password.clone(),
+            who,
+            NewUser {
+                login,
+                name,
+                role,
+                unit_id,
+                password_hash: String::new(),
+            },
+        ));
+    };
+    add(
+        "office".into(),
+        "专班办公室（演示）".into(),
+        Role::Office,
+        None,
+        "专班办公室".into(),
+    );
+    add(
+        "leader".into(),
+        "召集人（演示）".into(),
+        Role::Leader,
+        None,
+        "领导".into(),
+    );
+    add(
+        "admin".into(),
+        "系统管理员（演示）".into(),
+        Role::Sysadmin,
+        None,
+        "系统管理员".into(),
+    );
+    let mut n = 0;
+    for u in &units {
+        if tasks
+            .iter()
+            .any(|t| t.lead.contains(&u.id) || t.support.contains(&u.id))
+        {
+            n += 1;
+            add(
+                format!("unit{n:02}"),
+                format!("{}联络员（演示）", u.name),
+                Role::Unit,
+                Some(u.id),
+                u.name.clone(),
+            );
+        }
+    }
+    let mut printed = Vec::new();
+    for (login, password, who, mut user) in out {
+        user.password_hash = hash_password(&password).map_err(anyhow::Error::msg)?;
+        store.create_user(&user, &actor).await?;
+        printed.push((login, password, who));
+    }
+    Ok(printed)
+}
+
+fn read_password(file: Option<&Path>) -> anyhow::Result<String> {
+    let mut s = String::new();
+    match file {
+        Some(f) => {
+            s = std::fs::read_to_string(f)
+                .with_context(|| format!("无法读取密码文件 {}", f.display()))?;
+        }
+        None => {
+            std::io::stdin()
+                .read_to_string(&mut s)
+                .context("无法从标准输入读取密码")?;
+        }
+    }
+    let p = s.lines().next().unwrap_or("").to_string();
+    if p.is_empty() {
+        bail!("密码为空（从 --password-file 或标准输入读取第一行）");
+    }
+    Ok(p)
+}
+
+pub async fn user_add(
+    db: &DbArgs,
+    login: &str,
+    role: &str,
+    unit: Option<&str>,
+    name: Option<&str>,
+    password_file: Option<&Path>,
+) -> anyhow::Result<ExitCode> {
+    let Some(role) = Role::parse(role) else {
+        bail!("--role 应为 office、leader、unit、sysadmin、secadmin 或 auditor，收到“{role}”");
+    };
+    let store = SqliteStore::open(&db.db).await?;
+    let unit_id = match (role, unit) {
+        (Role::Unit, Some(u)) => Some(
+            store
+                .unit_by_name(u)
+                .await
+                .map_err(|_| anyhow::anyhow!("--unit：没有名为“{u}”的单位"))?
+                .id,
+        ),
+        (Role::Unit, None) => bail!("成员单位账号必须用 --unit 指定所属单位"),
+        (_, Some(_)) => bail!("只有 --role unit 的账号可以指定 --unit"),
+        (_, None) => None,
+    };
+    let password = read_password(password_file)?;
+    PasswordPolicy::default()
+        .check(&password, login)
+        .map_err(anyhow::Error::msg)?;
+    let user = store
+        .create_user(
+            &NewUser {
+                login: login.to_string(),
+                name: name.unwrap_or(login).to_string(),
+                role,
+                unit_id,
+                password_hash: hash_password(&password).map_err(anyhow::Error::msg)?,
+            },
+            &crate::ledger_cmd::actor(db),
+        )
+        .await?;
+    println!("已创建账号 {}（{}）", user.login, user.role.label());
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn user_list(db: &DbArgs) -> anyhow::Result<ExitCode> {
+    let store = crate::ledger_cmd::open(db).await?;
+    let units = store.all_units().await?;
+    for u in store.users().await? {
+        let unit = u
+            .unit_id
+            .and_then(|id| units.iter().find(|x| x.id == id))
+            .map(|x| x.name.as_str())
+            .unwrap_or("");
+        println!(
+            "{:<16} {:<10} {:<12} {}{}",
+            u.login,
+            u.role.as_str(),
+            u.name,
+            unit,
+            if u.disabled { "（已停用）" } else { "" }
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn user_reset(
+    db: &DbArgs,
+    login: &str,
+    password_file: Option<&Path>,
+) -> anyhow::Result<ExitCode> {
+    let store = crate::ledger_cmd::open(db).await?;
+    let Some((user, _)) = store.user_for_login(login).await? else {
+        bail!("没有登录名为“{login}”的账号");
+    };
+    let password = read_password(password_file)?;
+    PasswordPolicy::default()
+        .check(&password, login)
+        .map_err(anyhow::Error::msg)?;
+    store
+        .set_password(
+            user.id,
+            &hash_password(&password).map_err(anyhow::Error::msg)?,
+            &crate::ledger_cmd::actor(db),
+        )
+        .await?;
+    println!("已重置 {} 的密码，其会话已全部结束", user.login);
+    Ok(ExitCode::SUCCESS)
+}

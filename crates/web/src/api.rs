@@ -1,0 +1,425 @@
+//! The JSON API: the same operations as the pages, with the same access rules (the guard) and
+//! the same object checks. Errors are `{"error": "…", "status": N}`.
+
+use std::collections::HashMap;
+
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use zhuanban_ledger::evaluate::evaluate;
+use zhuanban_ledger::{Id, Report, ReportState, RoundState, User};
+use zhuanban_store::{ReportInput, Store};
+
+use crate::AppState;
+use crate::error::{AppError, AppResult};
+use crate::pages::{
+    current_plan, judge, may_see_task, own_unit, report_view_model, visible_report,
+};
+use crate::routes::Ctx;
+
+fn j(e: AppError) -> AppError {
+    e.json()
+}
+
+pub async fn openapi() -> Response {
+    Json(crate::openapi::document()).into_response()
+}
+
+#[derive(Serialize)]
+struct Me<'a> {
+    user: &'a User,
+    role_label: &'static str,
+    csrf: &'a str,
+}
+
+pub async fn me(Extension(ctx): Extension<Ctx>) -> AppResult<Response> {
+    let user = ctx.user().map_err(j)?;
+    Ok(Json(Me {
+        user,
+        role_label: user.role.label(),
+        csrf: &ctx.csrf,
+    })
+    .into_response())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct StatusQuery {
+    as_of: Option<NaiveDate>,
+}
+
+pub async fn status(
+    State(state): State<AppState>,
+    Query(q): Query<StatusQuery>,
+) -> AppResult<Response> {
+    let plan = current_plan(&state)
+        .await
+        .map_err(j)?
+        .ok_or_else(|| j(AppError::not_found()))?;
+    let rounds = state.store.rounds(plan.id).await.map_err(|e| j(e.into()))?;
+    let round = crate::pages::current_round(&rounds);
+    let as_of = q
+        .as_of
+        .or(round.map(|r| r.as_of))
+        .unwrap_or_else(crate::pages::today);
+    let round_id = round
+        .filter(|r| q.as_of.is_none() || q.as_of == Some(r.as_of))
+        .map(|r| r.id);
+    let snapshot = state
+        .store
+        .snapshot(plan.id, as_of, round_id)
+        .await
+        .map_err(|e| j(e.into()))?;
+    Ok(Json(evaluate(&snapshot, as_of)).into_response())
+}
+
+#[derive(Serialize)]
+struct TaskJson {
+    id: Id,
+    code: String,
+    title: String,
+    lead: Vec<String>,
+    support: Vec<String>,
+    status: &'static str,
+    status_label: &'static str,
+    colour: &'static str,
+    reason: String,
+    targets: Vec<serde_json::Value>,
+}
+
+pub async fn tasks(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+) -> AppResult<Response> {
+    let user = ctx.user().map_err(j)?.clone();
+    let Some(jd) = judge(&state).await.map_err(j)? else {
+        return Ok(Json(Vec::<TaskJson>::new()).into_response());
+    };
+    let name = |id: Id| crate::pages::unit_name(&jd.units, id);
+    let out: Vec<TaskJson> = jd
+        .tasks
+        .iter()
+        .zip(&jd.eval.tasks)
+        .filter(|(t, _)| may_see_task(&user, t))
+        .map(|(t, s)| TaskJson {
+            id: t.id,
+            code: t.code.clone(),
+            title: t.title.clone(),
+            lead: t.lead.iter().map(|&u| name(u)).collect(),
+            support: t.support.iter().map(|&u| name(u)).collect(),
+            status: s.status.as_str(),
+            status_label: s.status.label(),
+            colour: s.colour.as_str(),
+            reason: s.reason.clone(),
+            targets: t
+                .targets
+                .iter()
+                .zip(&s.targets)
+                .map(|(g, gs)| {
+                    serde_json::json!({
+                        "id": g.id, "metric": g.metric, "value": g.value, "unit": g.unit,
+                        "cmp": g.cmp, "kind": g.kind, "hardness": g.hardness, "deadline": gs.deadline,
+                        "actual": gs.actual, "status": gs.status.as_str(), "reason": gs.reason,
+                    })
+                })
+                .collect(),
+        })
+        .collect();
+    Ok(Json(out).into_response())
+}
+
+pub async fn task(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path(code): Path<String>,
+) -> AppResult<Response> {
+    let user = ctx.user().map_err(j)?.clone();
+    let jd = judge(&state)
+        .await
+        .map_err(j)?
+        .ok_or_else(|| j(AppError::not_found()))?;
+    let Some((i, t)) = jd.tasks.iter().enumerate().find(|(_, t)| t.code == code) else {
+        return Err(j(AppError::not_found()));
+    };
+    if !may_see_task(&user, t) {
+        return Err(j(AppError::not_found()));
+    }
+    let reports: Vec<Report> = state
+        .store
+        .task_reports(jd.plan.id, &code)
+        .await
+        .map_err(|e| j(e.into()))?
+        .into_iter()
+        .filter(|r| match user.role {
+            zhuanban_ledger::Role::Unit => Some(r.unit_id) == user.unit_id,
+            _ => r.state != ReportState::Draft,
+        })
+        .collect();
+    let instructions = state
+        .store
+        .instructions(jd.plan.id, &code)
+        .await
+        .map_err(|e| j(e.into()))?;
+    Ok(Json(serde_json::json!({
+        "task": t,
+        "status": jd.eval.tasks[i],
+        "reports": reports,
+        "instructions": instructions,
+    }))
+    .into_response())
+}
+
+pub async fn my_tasks(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+) -> AppResult<Response> {
+    let user = ctx.user().map_err(j)?.clone();
+    let unit_id = own_unit(&user).map_err(j)?;
+    let Some(plan) = current_plan(&state).await.map_err(j)? else {
+        return Ok(Json(serde_json::json!({"round": null, "tasks": []})).into_response());
+    };
+    let rounds = state.store.rounds(plan.id).await.map_err(|e| j(e.into()))?;
+    let Some(round) = rounds.iter().rev().find(|r| r.state == RoundState::Open) else {
+        return Ok(Json(serde_json::json!({"round": null, "tasks": []})).into_response());
+    };
+    let tasks = state
+        .store
+        .tasks(plan.id, Some(round.plan_version))
+        .await
+        .map_err(|e| j(e.into()))?;
+    let reports = state
+        .store
+        .reports(round.id)
+        .await
+        .map_err(|e| j(e.into()))?;
+    let mine: Vec<serde_json::Value> = tasks
+        .iter()
+        .filter(|t| t.lead.contains(&unit_id) || t.support.contains(&unit_id))
+        .map(|t| {
+            let r = reports
+                .iter()
+                .find(|r| r.task_id == t.id && r.unit_id == unit_id);
+            serde_json::json!({
+                "task_id": t.id, "code": t.code, "title": t.title,
+                "role": if t.lead.contains(&unit_id) { "lead" } else { "support" },
+                "targets": t.targets, "milestones": t.milestones,
+                "report": r,
+            })
+        })
+        .collect();
+    Ok(Json(serde_json::json!({"round": round, "tasks": mine})).into_response())
+}
+
+/// A report as the API takes it: values by target id.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReportBody {
+    task: String,
+    #[serde(default)]
+    values: HashMap<String, f64>,
+    #[serde(default)]
+    milestones: HashMap<String, MilestoneBody>,
+    #[serde(default)]
+    narrative: String,
+    #[serde(default)]
+    problems: String,
+    #[serde(default)]
+    next_steps: String,
+    #[serde(default)]
+    submit: bool,
+    #[serde(default)]
+    version: Option<i64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MilestoneBody {
+    done: bool,
+    #[serde(default)]
+    done_on: Option<NaiveDate>,
+}
+
+pub async fn save_report(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    body: axum::body::Bytes,
+) -> AppResult<Response> {
+    let user = ctx.user().map_err(j)?.clone();
+    let unit_id = own_unit(&user).map_err(j)?;
+    let b: ReportBody = serde_json::from_slice(&body).map_err(|e| {
+        j(AppError::bad_request(format!(
+            "请求内容不是有效的报告：{e}"
+        )))
+    })?;
+    let plan = current_plan(&state)
+        .await
+        .map_err(j)?
+        .ok_or_else(|| j(AppError::not_found()))?;
+    let rounds = state.store.rounds(plan.id).await.map_err(|e| j(e.into()))?;
+    let round = rounds
+        .iter()
+        .rev()
+        .find(|r| r.state == RoundState::Open)
+        .ok_or_else(|| {
+            j(AppError::new(
+                axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+                "当前没有进行中的调度轮次",
+            ))
+        })?;
+    let tasks = state
+        .store
+        .tasks(plan.id, Some(round.plan_version))
+        .await
+        .map_err(|e| j(e.into()))?;
+    let task = tasks
+        .iter()
+        .find(|t| t.code == b.task && (t.lead.contains(&unit_id) || t.support.contains(&unit_id)))
+        .ok_or_else(|| j(AppError::not_found()))?;
+    let parse_id = |k: &str, field: &str| {
+        k.parse::<Id>().map_err(|_| {
+            j(AppError::new(
+                axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+                format!("{field}.{k}：应为目标或节点的编号"),
+            ))
+        })
+    };
+    let mut values = Vec::new();
+    for (k, v) in &b.values {
+        values.push((parse_id(k, "values")?, *v));
+    }
+    let mut milestones = Vec::new();
+    for (k, m) in &b.milestones {
+        milestones.push((parse_id(k, "milestones")?, m.done, m.done_on));
+    }
+    let input = ReportInput {
+        round_id: round.id,
+        task_id: task.id,
+        unit_id,
+        values,
+        milestones,
+        narrative: b.narrative,
+        problems: b.problems,
+        next_steps: b.next_steps,
+        submit: b.submit,
+        expected_version: b.version,
+        at: None,
+        evidence: vec![],
+    };
+    let r = state
+        .store
+        .save_report(&input, &ctx.actor())
+        .await
+        .map_err(|e| j(e.into()))?;
+    Ok((axum::http::StatusCode::CREATED, Json(r)).into_response())
+}
+
+pub async fn report(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path(id): Path<Id>,
+) -> AppResult<Response> {
+    let user = ctx.user().map_err(j)?.clone();
+    let r = visible_report(&state, &user, id).await.map_err(j)?;
+    Ok(Json(r).into_response())
+}
+
+pub async fn review_queue(State(state): State<AppState>) -> AppResult<Response> {
+    let Some(plan) = current_plan(&state).await.map_err(j)? else {
+        return Ok(Json(Vec::<Report>::new()).into_response());
+    };
+    let reports = state
+        .store
+        .reports_in_state(plan.id, ReportState::Submitted)
+        .await
+        .map_err(|e| j(e.into()))?;
+    let mut out = Vec::new();
+    for r in &reports {
+        let v = report_view_model(&state, r).await.map_err(j)?;
+        out.push(
+            serde_json::json!({"report": r, "task": v.code, "unit": v.unit, "round": v.round}),
+        );
+    }
+    Ok(Json(out).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReviewBody {
+    version: i64,
+    #[serde(default)]
+    reason: String,
+}
+
+async fn reviewable(state: &AppState, id: Id) -> AppResult<()> {
+    let plan = current_plan(state).await?.ok_or_else(AppError::not_found)?;
+    let r = state.store.report(id).await?;
+    let round = state.store.round(r.round_id).await?;
+    if round.plan_id != plan.id || r.state == ReportState::Draft {
+        return Err(AppError::not_found());
+    }
+    Ok(())
+}
+
+pub async fn accept(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path(id): Path<Id>,
+    Json(b): Json<ReviewBody>,
+) -> AppResult<Response> {
+    reviewable(&state, id).await.map_err(j)?;
+    let r = state
+        .store
+        .accept_report(id, b.version, &ctx.actor())
+        .await
+        .map_err(|e| j(e.into()))?;
+    Ok(Json(r).into_response())
+}
+
+pub async fn return_report(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path(id): Path<Id>,
+    Json(b): Json<ReviewBody>,
+) -> AppResult<Response> {
+    reviewable(&state, id).await.map_err(j)?;
+    let r = state
+        .store
+        .return_report(id, b.version, &b.reason, &ctx.actor())
+        .await
+        .map_err(|e| j(e.into()))?;
+    Ok(Json(r).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InstructionBody {
+    text: String,
+}
+
+pub async fn add_instruction(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path(code): Path<String>,
+    Json(b): Json<InstructionBody>,
+) -> AppResult<Response> {
+    let plan = current_plan(&state)
+        .await
+        .map_err(j)?
+        .ok_or_else(|| j(AppError::not_found()))?;
+    let tasks = state
+        .store
+        .tasks(plan.id, None)
+        .await
+        .map_err(|e| j(e.into()))?;
+    let task = tasks
+        .iter()
+        .find(|t| t.code == code)
+        .ok_or_else(|| j(AppError::not_found()))?;
+    let i = state
+        .store
+        .add_instruction(task.id, &b.text, &ctx.actor())
+        .await
+        .map_err(|e| j(e.into()))?;
+    Ok((axum::http::StatusCode::CREATED, Json(i)).into_response())
+}

@@ -1,0 +1,180 @@
+//! Passwords (Argon2id), the password policy, session tokens and cookies.
+//!
+//! A session token is 32 random bytes sent in an `HttpOnly`, `SameSite=Lax` cookie (`Secure`
+//! behind TLS); the database keeps only its SHA-256. Each session has its own CSRF token.
+//! Sessions end after `idle` without a request and after `absolute` in any case; disabling an
+//! account or changing its password deletes its sessions.
+
+use argon2::{Argon2, PasswordHasher, PasswordVerifier};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use sha2::{Digest, Sha256};
+
+pub const COOKIE: &str = "zb_session";
+
+/// Hashes a password with Argon2id (the crate's default parameters: 19 MiB, t=2, p=1).
+pub fn hash_password(password: &str) -> Result<String, String> {
+    Argon2::default()
+        .hash_password(password.as_bytes())
+        .map(|h| h.to_string())
+        .map_err(|e| format!("无法计算密码摘要：{e}"))
+}
+
+/// Checks a password against a stored hash.
+pub fn verify_password(password: &str, hash: &str) -> bool {
+    Argon2::default()
+        .verify_password(password.as_bytes(), hash)
+        .is_ok()
+}
+
+/// A hash of a random password, for spending the same time on an unknown account.
+pub fn dummy_hash() -> &'static str {
+    static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HASH.get_or_init(|| hash_password(&random_token()).unwrap_or_default())
+}
+
+/// The password policy. The 等保 default: at least 8 characters from at least 3 of the 4
+/// classes (upper case, lower case, digits, symbols).
+#[derive(Debug, Clone)]
+pub struct PasswordPolicy {
+    pub min_len: usize,
+    pub min_classes: usize,
+}
+
+impl Default for PasswordPolicy {
+    fn default() -> Self {
+        PasswordPolicy {
+            min_len: 8,
+            min_classes: 3,
+        }
+    }
+}
+
+impl PasswordPolicy {
+    /// Checks a new password; the message says what is missing.
+    pub fn check(&self, password: &str, login: &str) -> Result<(), String> {
+        let n = password.chars().count();
+        if n < self.min_len {
+            return Err(format!("密码至少 {} 位（当前 {n} 位）", self.min_len));
+        }
+        if n > 128 {
+            return Err("密码不超过128位".into());
+        }
+        let classes = [
+            password.chars().any(|c| c.is_ascii_uppercase()),
+            password.chars().any(|c| c.is_ascii_lowercase()),
+            password.chars().any(|c| c.is_ascii_digit()),
+            password.chars().any(|c| !c.is_ascii_alphanumeric()),
+        ]
+        .iter()
+        .filter(|x| **x)
+        .count();
+        if classes < self.min_classes {
+            return Err(format!(
+                "密码须包含大写字母、小写字母、数字、符号中的至少 {} 类",
+                self.min_classes
+            ));
+        }
+        if !login.is_empty() && password.to_lowercase().contains(&login.to_lowercase()) {
+            return Err("密码不能包含登录名".into());
+        }
+        Ok(())
+    }
+}
+
+/// 32 random bytes, URL-safe base64.
+pub fn random_token() -> String {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).expect("the operating system's random source works");
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// A random password that satisfies the default policy (for demonstration accounts).
+pub fn random_password() -> String {
+    let t = random_token();
+    let core: String = t
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .take(10)
+        .collect();
+    format!("Zb{core}#7")
+}
+
+/// The SHA-256 (hex) under which a session token is stored.
+pub fn token_hash(token: &str) -> String {
+    let d = Sha256::digest(token.as_bytes());
+    d.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Compares two strings in time independent of where they differ.
+pub fn constant_eq(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// The Set-Cookie value for a session token (or for removing it when `token` is None).
+pub fn session_cookie(token: Option<&str>, secure: bool) -> String {
+    let secure = if secure { "; Secure" } else { "" };
+    match token {
+        Some(t) => format!("{COOKIE}={t}; Path=/; HttpOnly; SameSite=Lax{secure}"),
+        None => format!("{COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}"),
+    }
+}
+
+/// The session token from a Cookie header.
+pub fn token_from_cookies(header: &str) -> Option<&str> {
+    header.split(';').find_map(|kv| {
+        let (k, v) = kv.trim().split_once('=')?;
+        (k == COOKIE && !v.is_empty()).then_some(v)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_hash_and_verify() {
+        let h = hash_password("Correct#Horse9").unwrap();
+        assert!(h.starts_with("$argon2id$"));
+        assert!(verify_password("Correct#Horse9", &h));
+        assert!(!verify_password("correct#horse9", &h));
+        assert!(!verify_password("x", "not a hash"));
+    }
+
+    #[test]
+    fn policy() {
+        let p = PasswordPolicy::default();
+        assert!(p.check("Abcdef1!", "zhang").is_ok());
+        assert!(p.check("Abc1!", "zhang").unwrap_err().contains("至少 8 位"));
+        assert!(
+            p.check("abcdefgh1", "zhang")
+                .unwrap_err()
+                .contains("至少 3 类")
+        );
+        assert!(
+            p.check("Zhang2024!", "zhang")
+                .unwrap_err()
+                .contains("登录名")
+        );
+        assert!(p.check(&random_password(), "zhang").is_ok());
+    }
+
+    #[test]
+    fn cookies_and_tokens() {
+        let t = random_token();
+        assert_eq!(t.len(), 43);
+        assert_ne!(t, random_token());
+        assert_eq!(
+            token_from_cookies(&format!("a=1; {COOKIE}={t}; b=2")),
+            Some(t.as_str())
+        );
+        assert_eq!(token_from_cookies("a=1"), None);
+        assert!(session_cookie(Some("x"), true).contains("HttpOnly; SameSite=Lax; Secure"));
+        assert!(constant_eq("abc", "abc") && !constant_eq("abc", "abd") && !constant_eq("a", "ab"));
+        assert_eq!(token_hash("x").len(), 64);
+    }
+}

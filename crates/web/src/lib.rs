@@ -1,0 +1,106 @@
+//! The web desk: server-rendered pages in Chinese (askama, no JavaScript needed), a JSON API
+//! described by `/api/openapi.json`, sessions, roles and the access rule of every route.
+//!
+//! Architecture invariants:
+//! - Every route is registered together with its access rule ([`routes::Access`]); a guard
+//!   layer enforces it before the handler runs, so a route cannot exist without a rule. The
+//!   same table generates the OpenAPI document and drives the permission-matrix test.
+//! - Object checks happen in the handlers: a unit account sees only its unit's tasks and
+//!   reports, and a record it may not see answers 404, exactly like one that does not exist.
+//!   Drafts are seen by their unit only.
+//! - Unsafe methods need the session's CSRF token (form field `_csrf`, query `_csrf` for
+//!   multipart forms, or header `X-CSRF-Token`) and a same-origin request.
+//! - Every change goes through the store, which writes the audit record in the same
+//!   transaction.
+
+pub mod api;
+pub mod auth;
+pub mod error;
+pub mod evidence;
+pub mod openapi;
+pub mod pages;
+pub mod routes;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use axum::Router;
+use zhuanban_store::SqliteStore;
+
+/// How the server runs.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Where evidence files are kept (outside any served directory).
+    pub data_dir: PathBuf,
+    /// Mark cookies `Secure` (behind TLS).
+    pub secure_cookies: bool,
+    /// A session ends after this long without a request.
+    pub session_idle: Duration,
+    /// … and after this long in any case.
+    pub session_absolute: Duration,
+    /// The largest evidence file accepted.
+    pub max_upload: usize,
+    /// Show the demonstration banner.
+    pub demo: bool,
+}
+
+impl Config {
+    pub fn new(data_dir: PathBuf) -> Self {
+        Config {
+            data_dir,
+            secure_cookies: false,
+            session_idle: Duration::from_secs(30 * 60),
+            session_absolute: Duration::from_secs(12 * 3600),
+            max_upload: 10 * 1024 * 1024,
+            demo: false,
+        }
+    }
+}
+
+/// What every handler can reach.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    pub store: SqliteStore,
+    pub config: Arc<Config>,
+    has_users: Arc<AtomicBool>,
+}
+
+impl AppState {
+    pub async fn new(
+        store: SqliteStore,
+        config: Config,
+    ) -> Result<Self, zhuanban_store::StoreError> {
+        let has = store.count_users().await? > 0;
+        Ok(AppState {
+            store,
+            config: Arc::new(config),
+            has_users: Arc::new(AtomicBool::new(has)),
+        })
+    }
+
+    /// Whether any account exists (until the first one, every page leads to /setup).
+    pub fn has_users(&self) -> bool {
+        self.has_users.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn set_has_users(&self) {
+        self.has_users.store(true, Ordering::Relaxed);
+    }
+}
+
+/// The whole application: pages, API, static files, security headers.
+pub fn app(state: AppState) -> Router {
+    routes::build(state)
+}
+
+/// Serves on a bound listener until the process ends.
+pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
+    axum::serve(
+        listener,
+        app(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .await
+}

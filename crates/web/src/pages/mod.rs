@@ -1,0 +1,185 @@
+//! Server-rendered pages. Each page is an askama template under `templates/`; handlers load
+//! what the page shows, check that the account may see each object, and render.
+
+mod admin;
+mod desk;
+mod report;
+mod session;
+
+pub use admin::*;
+pub use desk::*;
+pub use report::*;
+pub use session::*;
+
+use askama::Template;
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+use zhuanban_ledger::{Id, PlanRecord, Role, Round, RoundState, UnitRecord, User};
+use zhuanban_store::Store;
+
+use crate::AppState;
+use crate::error::{AppError, AppResult};
+use crate::routes::Ctx;
+
+/// What the layout needs: the account, its menu, the CSRF token, banners.
+#[derive(Debug, Clone)]
+pub struct Nav {
+    pub user: Option<User>,
+    pub links: Vec<(&'static str, &'static str)>,
+    pub current: &'static str,
+    pub csrf: String,
+    pub demo: bool,
+    pub flash: Option<&'static str>,
+}
+
+impl Nav {
+    pub fn new(ctx: &Ctx, state: &AppState, current: &'static str) -> Nav {
+        let links: Vec<(&'static str, &'static str)> = match ctx.user.as_ref().map(|u| u.role) {
+            Some(Role::Office) => vec![
+                ("/dashboard", "工作台"),
+                ("/ledger", "任务台账"),
+                ("/review", "待审核"),
+                ("/rounds", "调度轮次"),
+            ],
+            Some(Role::Leader) => vec![("/dashboard", "工作台"), ("/ledger", "任务台账")],
+            Some(Role::Unit) => vec![("/my", "我的任务"), ("/ledger", "任务台账")],
+            Some(Role::Sysadmin) => {
+                vec![("/admin/users", "账号管理"), ("/admin/units", "单位管理")]
+            }
+            _ => vec![],
+        };
+        Nav {
+            user: ctx.user.clone(),
+            links,
+            current,
+            csrf: ctx.csrf.clone(),
+            demo: state.config.demo,
+            flash: None,
+        }
+    }
+
+    pub fn is_current(&self, href: &str) -> bool {
+        href == self.current
+    }
+
+    /// A fixed message chosen by a code in the query (no user text is reflected).
+    pub fn with_flash(mut self, code: Option<&str>) -> Nav {
+        self.flash = code.and_then(flash_message);
+        self
+    }
+}
+
+fn flash_message(code: &str) -> Option<&'static str> {
+    Some(match code {
+        "saved" => "已保存草稿",
+        "submitted" => "已报送，等待专班办公室审核",
+        "accepted" => "已采纳",
+        "returned" => "已退回，单位将看到退回理由",
+        "opened" => "已开启调度轮次",
+        "closed" => "已关闭调度轮次",
+        "instruction" => "批示已发布",
+        "created" => "已创建",
+        "reset" => "密码已重置，该账号的会话已全部结束",
+        "disabled" => "账号已停用，其会话已结束",
+        "enabled" => "账号已启用",
+        "setup" => "系统管理员已创建，请登录",
+        _ => return None,
+    })
+}
+
+/// The page shown for an error.
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    nav: Nav,
+    status: u16,
+    message: &'a str,
+}
+
+pub fn error_page(status: StatusCode, message: &str) -> String {
+    let nav = Nav {
+        user: None,
+        links: vec![],
+        current: "",
+        csrf: String::new(),
+        demo: false,
+        flash: None,
+    };
+    ErrorPage {
+        nav,
+        status: status.as_u16(),
+        message,
+    }
+    .render()
+    .unwrap_or_else(|_| message.to_string())
+}
+
+pub fn render(t: &impl Template) -> AppResult<Response> {
+    Ok(Html(t.render()?).into_response())
+}
+
+pub async fn stylesheet() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../../static/style.css"),
+    )
+        .into_response()
+}
+
+pub async fn healthz() -> &'static str {
+    "ok"
+}
+
+/// China Standard Time for display ("2024-09-30 14:05").
+pub fn cst(t: &DateTime<Utc>) -> String {
+    let tz = FixedOffset::east_opt(8 * 3600).expect("valid offset");
+    t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string()
+}
+
+pub fn today() -> NaiveDate {
+    let tz = FixedOffset::east_opt(8 * 3600).expect("valid offset");
+    Utc::now().with_timezone(&tz).date_naive()
+}
+
+pub fn number(v: f64) -> String {
+    zhuanban_office::svg::fmt_number(v)
+}
+
+/// The plan the desk works on: the newest one.
+pub async fn current_plan(state: &AppState) -> AppResult<Option<PlanRecord>> {
+    Ok(state.store.plans().await?.pop())
+}
+
+/// The round the desk works on: the newest open one, else the newest.
+pub fn current_round(rounds: &[Round]) -> Option<&Round> {
+    rounds
+        .iter()
+        .rev()
+        .find(|r| r.state == RoundState::Open)
+        .or_else(|| rounds.last())
+}
+
+pub fn unit_name(units: &[UnitRecord], id: Id) -> String {
+    units
+        .iter()
+        .find(|u| u.id == id)
+        .map_or_else(|| format!("单位#{id}"), |u| u.name.clone())
+}
+
+/// A unit account's unit, or an error for accounts without one.
+pub fn own_unit(user: &User) -> AppResult<Id> {
+    user.unit_id.ok_or_else(AppError::forbidden)
+}
+
+pub fn colour_class(c: zhuanban_ledger::Colour) -> &'static str {
+    match c {
+        zhuanban_ledger::Colour::Green => "c-green",
+        zhuanban_ledger::Colour::Yellow => "c-yellow",
+        zhuanban_ledger::Colour::Red => "c-red",
+        zhuanban_ledger::Colour::Grey => "c-grey",
+    }
+}

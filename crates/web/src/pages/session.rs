@@ -1,0 +1,266 @@
+//! Signing in and out, and the first start (the first system administrator).
+
+use askama::Template;
+use axum::Extension;
+use axum::extract::{Form, Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use zhuanban_ledger::Role;
+use zhuanban_store::{Actor, NewUser};
+
+use super::{Nav, render};
+use crate::AppState;
+use crate::auth::{self, PasswordPolicy};
+use crate::error::AppResult;
+use crate::routes::Ctx;
+
+/// "/" sends each account to its own start page.
+pub async fn home(Extension(ctx): Extension<Ctx>) -> Response {
+    let to = match ctx.user.as_ref().map(|u| u.role) {
+        None => "/login",
+        Some(Role::Office | Role::Leader) => "/dashboard",
+        Some(Role::Unit) => "/my",
+        Some(Role::Sysadmin) => "/admin/users",
+        Some(Role::Secadmin | Role::Auditor) => "/api/me",
+    };
+    Redirect::to(to).into_response()
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    nav: Nav,
+    login: String,
+    next: String,
+    error: Option<String>,
+    notice: Option<&'static str>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LoginQuery {
+    next: Option<String>,
+    expired: Option<String>,
+    ok: Option<String>,
+}
+
+/// Only local paths may follow a login (no open redirect).
+fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
+        _ => "/".to_string(),
+    }
+}
+
+pub async fn login_form(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Query(q): Query<LoginQuery>,
+) -> AppResult<Response> {
+    if ctx.user.is_some() {
+        return Ok(Redirect::to(&safe_next(q.next.as_deref())).into_response());
+    }
+    let notice = if q.expired.is_some() {
+        Some("会话已过期，请重新登录")
+    } else if q.ok.as_deref() == Some("setup") {
+        Some("系统管理员已创建，请登录")
+    } else {
+        None
+    };
+    render(&LoginPage {
+        nav: Nav::new(&ctx, &state, ""),
+        login: String::new(),
+        next: safe_next(q.next.as_deref()),
+        error: None,
+        notice,
+    })
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LoginForm {
+    #[serde(default)]
+    login: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    next: String,
+}
+
+/// Signs in. An unknown account and a wrong password get the same message and take the same
+/// time (the password is checked against a dummy hash when there is no account).
+pub async fn login(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Form(f): Form<LoginForm>,
+) -> AppResult<Response> {
+    let login = f.login.trim().to_string();
+    let found = state.store.user_for_login(&login).await?;
+    let (ok, user) = match &found {
+        Some((u, hash)) => (
+            auth::verify_password(&f.password, hash) && !u.disabled,
+            Some(u),
+        ),
+        None => {
+            let _ = auth::verify_password(&f.password, auth::dummy_hash());
+            (false, None)
+        }
+    };
+    let actor = Actor::new(
+        if login.is_empty() {
+            "（空）".to_string()
+        } else {
+            login.clone()
+        },
+        ctx.ip.clone(),
+    );
+    state
+        .store
+        .note_login(user.map(|u| u.id), &login, ok, &actor)
+        .await?;
+    if !ok {
+        let page = LoginPage {
+            nav: Nav::new(&ctx, &state, ""),
+            login,
+            next: safe_next(Some(&f.next)),
+            error: Some("登录名或密码错误".to_string()),
+            notice: None,
+        };
+        let mut res = render(&page)?;
+        *res.status_mut() = axum::http::StatusCode::UNAUTHORIZED;
+        return Ok(res);
+    }
+    let user = user.expect("ok implies an account");
+    // A new session id at every sign-in; the old one (if any) ends.
+    if let Some(old) = &ctx.token_hash {
+        state.store.delete_session(old).await?;
+    }
+    let token = auth::random_token();
+    let csrf = auth::random_token();
+    state
+        .store
+        .create_session(&auth::token_hash(&token), user.id, &csrf, &ctx.ip)
+        .await?;
+    let mut res = Redirect::to(&safe_next(Some(&f.next))).into_response();
+    res.headers_mut().insert(
+        header::SET_COOKIE,
+        auth::session_cookie(Some(&token), state.config.secure_cookies)
+            .parse()
+            .expect("a valid header"),
+    );
+    Ok(res)
+}
+
+pub async fn logout(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+) -> AppResult<Response> {
+    if let Some(h) = &ctx.token_hash {
+        state.store.delete_session(h).await?;
+        state
+            .store
+            .audit_event(&ctx.actor(), "logout", "session", "ok")
+            .await?;
+    }
+    let mut res = Redirect::to("/login").into_response();
+    res.headers_mut().insert(
+        header::SET_COOKIE,
+        auth::session_cookie(None, state.config.secure_cookies)
+            .parse()
+            .expect("a valid header"),
+    );
+    Ok(res)
+}
+
+#[derive(Template)]
+#[template(path = "setup.html")]
+struct SetupPage {
+    nav: Nav,
+    login: String,
+    name: String,
+    errors: Vec<(&'static str, String)>,
+}
+
+impl SetupPage {
+    fn error(&self, field: &str) -> Option<&str> {
+        self.errors
+            .iter()
+            .find(|(f, _)| *f == field)
+            .map(|(_, m)| m.as_str())
+    }
+}
+
+pub async fn setup_form(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+) -> AppResult<Response> {
+    render(&SetupPage {
+        nav: Nav::new(&ctx, &state, ""),
+        login: "admin".into(),
+        name: "系统管理员".into(),
+        errors: vec![],
+    })
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SetupForm {
+    #[serde(default)]
+    login: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    confirm: String,
+}
+
+/// The first start: there is no default password; the first administrator is created here.
+pub async fn setup(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Form(f): Form<SetupForm>,
+) -> AppResult<Response> {
+    let mut errors = Vec::new();
+    let login = f.login.trim().to_string();
+    if !zhuanban_store::valid_login(&login) {
+        errors.push(("login", "登录名应为3～32位字母、数字或 . _ -".to_string()));
+    }
+    if f.name.trim().is_empty() {
+        errors.push(("name", "请填写姓名".to_string()));
+    }
+    if let Err(e) = PasswordPolicy::default().check(&f.password, &login) {
+        errors.push(("password", e));
+    } else if f.password != f.confirm {
+        errors.push(("confirm", "两次输入的密码不一致".to_string()));
+    }
+    if errors.is_empty() {
+        let hash = auth::hash_password(&f.password).map_err(crate::error::AppError::internal)?;
+        let created = state
+            .store
+            .create_user(
+                &NewUser {
+                    login: login.clone(),
+                    name: f.name.trim().to_string(),
+                    role: Role::Sysadmin,
+                    unit_id: None,
+                    password_hash: hash,
+                },
+                &Actor::new("首次启动", ctx.ip.clone()),
+            )
+            .await;
+        match created {
+            Ok(_) => {
+                state.set_has_users();
+                return Ok(Redirect::to("/login?ok=setup").into_response());
+            }
+            Err(e) => errors.push(("login", e.to_string())),
+        }
+    }
+    let mut res = render(&SetupPage {
+        nav: Nav::new(&ctx, &state, ""),
+        login,
+        name: f.name,
+        errors,
+    })?;
+    *res.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    Ok(res)
+}
