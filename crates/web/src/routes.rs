@@ -605,7 +605,8 @@ async fn guard(
                 "请求来源不符（跨站请求被拒绝）",
             );
         }
-        if ctx.user.is_some() {
+        // Signing in needs no token (there is no session to ride on); everything else does.
+        if ctx.user.is_some() && rule.access != Access::Public {
             let mut given = req
                 .headers()
                 .get("x-csrf-token")

@@ -1,0 +1,192 @@
+//! The web desk over real HTTP: the real server on a loopback port 0, a real SQLite file,
+//! reqwest clients with their own cookies.
+
+mod inputs;
+mod matrix;
+mod session;
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use chrono::NaiveDate;
+use reqwest::{Client, StatusCode, redirect};
+use tempfile::TempDir;
+use zhuanban_ledger::{Id, Role, TaskRecord};
+use zhuanban_plan::{ReadOptions, read_text};
+use zhuanban_store::{Actor, ImportOptions, NewUser, ReportInput, RoundInput, SqliteStore, Store};
+use zhuanban_web::{AppState, Config, auth};
+
+pub const SEED: &str =
+    include_str!("../../../plan/tests/data/plans/datonghu-regional-action-2024.txt");
+pub const PASSWORD: &str = "Test#Pass2024";
+
+/// A running server with a seeded ledger and one account per role.
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub store: SqliteStore,
+    pub dir: TempDir,
+    pub plan_id: Id,
+    pub round_id: Id,
+    pub tasks: Vec<TaskRecord>,
+    /// The unit of `unit` (区住房城乡建设局, lead of 2.3.2) and of `unit2` (区交通运输局).
+    pub unit_id: Id,
+    pub unit2_id: Id,
+}
+
+/// The accounts every test app has, by login.
+pub const ACCOUNTS: &[(&str, Role)] = &[
+    ("office", Role::Office),
+    ("leader", Role::Leader),
+    ("unit", Role::Unit),
+    ("unit2", Role::Unit),
+    ("admin", Role::Sysadmin),
+    ("auditor", Role::Auditor),
+];
+
+impl TestApp {
+    pub async fn start() -> TestApp {
+        Self::start_with(|_| {}).await
+    }
+
+    pub async fn start_with(tune: impl FnOnce(&mut Config)) -> TestApp {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("t.db")).await.unwrap();
+        let system = Actor::new("测试", "test");
+        let plan = read_text(SEED, &ReadOptions::new("seed.txt")).plan;
+        let plan_id = store
+            .import_plan(&plan, &ImportOptions::default(), &system)
+            .await
+            .unwrap()
+            .plan_id;
+        let unit_id = store.unit_by_name("区住房城乡建设局").await.unwrap().id;
+        let unit2_id = store.unit_by_name("区交通运输局").await.unwrap().id;
+        let hash = auth::hash_password(PASSWORD).unwrap();
+        for (login, role) in ACCOUNTS {
+            let unit = match *login {
+                "unit" => Some(unit_id),
+                "unit2" => Some(unit2_id),
+                _ => None,
+            };
+            store
+                .create_user(
+                    &NewUser {
+                        login: login.to_string(),
+                        name: format!("{login}测试"),
+                        role: *role,
+                        unit_id: unit,
+                        password_hash: hash.clone(),
+                    },
+                    &system,
+                )
+                .await
+                .unwrap();
+        }
+        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        let round = store
+            .open_round(
+                &RoundInput {
+                    plan_id,
+                    name: "2024年9月调度".into(),
+                    as_of: d("2024-09-30"),
+                    due: d("2024-10-05"),
+                },
+                false,
+                &system,
+            )
+            .await
+            .unwrap();
+        let tasks = store.tasks(plan_id, None).await.unwrap();
+        let mut config = Config::new(dir.path().join("files"));
+        tune(&mut config);
+        let state = AppState::new(store.clone(), config).await.unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(zhuanban_web::serve(listener, state));
+        TestApp {
+            addr,
+            store,
+            dir,
+            plan_id,
+            round_id: round.id,
+            tasks,
+            unit_id,
+            unit2_id,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    pub fn task(&self, code: &str) -> &TaskRecord {
+        self.tasks.iter().find(|t| t.code == code).unwrap()
+    }
+
+    /// A client that does not follow redirects, with its own cookie jar.
+    pub fn client() -> Client {
+        Client::builder()
+            .cookie_store(true)
+            .redirect(redirect::Policy::none())
+            .timeout(Duration::from_secs(20))
+            .build()
+            .unwrap()
+    }
+
+    /// A signed-in client and its CSRF token.
+    pub async fn login(&self, login: &str) -> (Client, String) {
+        let c = Self::client();
+        let res = c
+            .post(self.url("/login"))
+            .form(&[("login", login), ("password", PASSWORD), ("next", "/")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "login {login}");
+        let me: serde_json::Value = c
+            .get(self.url("/api/me"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let csrf = me["csrf"].as_str().unwrap().to_string();
+        (c, csrf)
+    }
+
+    /// A submitted report of `unit` on a task (made through the store).
+    pub async fn submitted_report(
+        &self,
+        code: &str,
+        unit_id: Id,
+        value: f64,
+    ) -> zhuanban_ledger::Report {
+        let t = self.task(code);
+        self.store
+            .save_report(
+                &ReportInput {
+                    round_id: self.round_id,
+                    task_id: t.id,
+                    unit_id,
+                    values: t
+                        .targets
+                        .first()
+                        .map(|g| vec![(g.id, value)])
+                        .unwrap_or_default(),
+                    narrative: "测试报送".into(),
+                    submit: true,
+                    ..Default::default()
+                },
+                &Actor::new("测试", "test"),
+            )
+            .await
+            .unwrap()
+    }
+
+    pub async fn count(&self, table: &str) -> i64 {
+        sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}")))
+            .fetch_one(self.store.pool())
+            .await
+            .unwrap()
+    }
+}
