@@ -21,6 +21,7 @@ pub const SEED: &str =
 pub const PASSWORD: &str = "Test#Pass2024";
 
 /// A running server with a seeded ledger and one account per role.
+#[derive(Debug)]
 pub struct TestApp {
     pub addr: SocketAddr,
     pub store: SqliteStore,
