@@ -7,4 +7,5 @@
 //! takes plain values (and the dates it needs) and returns the document as a value; the caller
 //! decides where it goes.
 
+pub mod bulletin;
 pub mod svg;
