@@ -4,7 +4,10 @@
 //!   then runs `cargo fmt --check`, `cargo clippy --all-targets -D warnings` and every test of
 //!   the workspace (with cargo-nextest when it is installed, else `cargo test`), and the doc
 //!   tests. This is the command CI runs.
-//! - `cargo xtask bench` — runs the benchmarks and prints their figures.
+//! - `cargo xtask bench [ARGS] [--web LOADGEN-ARGS]` — runs the benchmarks (`cargo bench
+//!   --workspace ARGS`) and prints their figures, then the web load benchmark: builds the
+//!   release `zhuanban` binary and runs `zhuanban-loadgen` against it (LOADGEN-ARGS go to the
+//!   load generator, e.g. `--seconds 5`), which writes `target/bench/web.json`.
 
 #[cfg(test)]
 mod licences;
@@ -34,7 +37,9 @@ fn main() -> Result<()> {
         _ => {
             eprintln!("usage: cargo xtask <test|ci|bench> [args]");
             eprintln!("  test   install test prerequisites, then fmt, clippy and all tests");
-            eprintln!("  bench  run the benchmarks");
+            eprintln!(
+                "  bench  run the benchmarks, then the web load benchmark ([ARGS] [--web LOADGEN-ARGS])"
+            );
             std::process::exit(2);
         }
     }
@@ -129,5 +134,40 @@ fn test(extra: &[String]) -> Result<()> {
 }
 
 fn bench(extra: &[String]) -> Result<()> {
-    run(cargo().args(["bench", "--workspace"]).args(extra))
+    let (extra, web) = match extra.iter().position(|a| a == "--web") {
+        Some(i) => (&extra[..i], &extra[i + 1..]),
+        None => (extra, &[][..]),
+    };
+    run(cargo().args(["bench", "--workspace"]).args(extra))?;
+    web_bench(web)
+}
+
+/// The web load benchmark: the release server under `zhuanban-loadgen` (crates/loadgen).
+fn web_bench(extra: &[String]) -> Result<()> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .context("the workspace folder")?;
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(std::path::PathBuf::from)
+        .map_or_else(|| root.join("target"), |t| root.join(t));
+    run(cargo()
+        .current_dir(root)
+        .args(["build", "--release", "-p", "zhuanban"]))?;
+    let server = target.join("release").join("zhuanban");
+    let out = target.join("bench").join("web.json");
+    run(cargo()
+        .current_dir(root)
+        .args([
+            "run",
+            "--quiet",
+            "--release",
+            "-p",
+            "zhuanban-loadgen",
+            "--",
+        ])
+        .arg("--server")
+        .arg(&server)
+        .arg("--out")
+        .arg(&out)
+        .args(extra))
 }

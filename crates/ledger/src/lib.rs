@@ -3,6 +3,7 @@
 //! Architecture invariant: pure. No database, no clock, no files: the store builds a
 //! [`evaluate::Snapshot`] from its rows and the caller passes the as-of date.
 
+pub mod dispatch;
 pub mod evaluate;
 pub mod model;
 

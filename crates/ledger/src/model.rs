@@ -22,6 +22,33 @@ pub struct PlanSettings {
     pub about_tolerance_pct: f64,
     /// Days before a deadline from which a supervision notice may be proposed (blue).
     pub near_deadline_days: i64,
+    /// The deduction rules that rank units.
+    #[serde(default)]
+    pub deductions: crate::dispatch::DeductionRules,
+    /// Rounds that open by themselves (None: the office opens them).
+    #[serde(default)]
+    pub schedule: Option<crate::dispatch::Schedule>,
+    /// Days before the due date from which units that have not reported are reminded.
+    #[serde(default = "default_reminder_days")]
+    pub reminder_days_before: i64,
+    /// Days a unit has to reply to a supervision notice.
+    #[serde(default = "default_reply_days")]
+    pub notice_reply_days: i64,
+    /// The prefix of notice numbers (督办单文号), e.g. "区专班督" → 区专班督〔2024〕1号.
+    #[serde(default = "default_notice_prefix")]
+    pub notice_prefix: String,
+}
+
+fn default_reminder_days() -> i64 {
+    2
+}
+
+fn default_reply_days() -> i64 {
+    7
+}
+
+fn default_notice_prefix() -> String {
+    "专班督".to_string()
 }
 
 impl Default for PlanSettings {
@@ -31,6 +58,11 @@ impl Default for PlanSettings {
             serious_pp: 30.0,
             about_tolerance_pct: 5.0,
             near_deadline_days: 30,
+            deductions: Default::default(),
+            schedule: None,
+            reminder_days_before: default_reminder_days(),
+            notice_reply_days: default_reply_days(),
+            notice_prefix: default_notice_prefix(),
         }
     }
 }
@@ -398,5 +430,8 @@ pub struct User {
     pub locked_until: Option<DateTime<Utc>>,
     pub password_changed_at: DateTime<Utc>,
     pub last_login_at: Option<DateTime<Utc>>,
+    /// Where e-mail notices go, if anywhere.
+    #[serde(default)]
+    pub email: Option<String>,
     pub row_version: i64,
 }

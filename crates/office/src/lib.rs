@@ -1,11 +1,22 @@
 //! Office output: what the desk hands to people rather than to programs.
 //!
-//! This crate owns the rendering of charts as inline SVG ([`svg`]) for the web pages and the
-//! DOCX bulletins, and will later own the writing of DOCX and XLSX files.
+//! This crate owns the rendering of charts as inline SVG ([`svg`]) and PNG ([`png`]), the
+//! dispatch bulletin as a DOCX laid out as a 公文 ([`docx::bulletin_docx`]) and as an HTML
+//! fragment for the web desk ([`html::bulletin_html`]), and the ledger sheet as an XLSX
+//! ([`xlsx::ledger_xlsx`]).
 //!
 //! Architecture invariant: pure. No database, no clock, no files, no network: every function
 //! takes plain values (and the dates it needs) and returns the document as a value; the caller
-//! decides where it goes.
+//! decides where it goes. The same input always renders to the same bytes.
 
 pub mod bulletin;
+pub mod docx;
+pub mod html;
+pub mod png;
 pub mod svg;
+mod text;
+pub mod xlsx;
+
+pub use docx::bulletin_docx;
+pub use html::bulletin_html;
+pub use xlsx::ledger_xlsx;

@@ -50,6 +50,7 @@ fn user_from_row(r: &SqliteRow) -> Result<User> {
         locked_until: opt(r.try_get("locked_until")?)?,
         password_changed_at: time(&r.try_get::<String, _>("password_changed_at")?)?,
         last_login_at: opt(r.try_get("last_login_at")?)?,
+        email: r.try_get("email")?,
         row_version: r.try_get("row_version")?,
     })
 }
@@ -207,6 +208,36 @@ impl SqliteStore {
             &format!("user#{id}"),
             None,
             None,
+            "ok",
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Sets (or clears) the e-mail address notices go to.
+    pub async fn set_email(&self, id: Id, email: Option<&str>, actor: &Actor) -> Result<()> {
+        if let Some(e) = email
+            && (!e.contains('@') || e.len() > 200 || e.chars().any(char::is_whitespace))
+        {
+            return Err(StoreError::invalid(
+                "email",
+                format!("“{e}”不是有效的电子邮件地址"),
+            ));
+        }
+        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
+        sqlx::query("UPDATE users SET email = ?, row_version = row_version + 1 WHERE id = ?")
+            .bind(email)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        write_audit(
+            &mut tx,
+            actor,
+            "user.email",
+            &format!("user#{id}"),
+            None,
+            email,
             "ok",
         )
         .await?;

@@ -14,6 +14,7 @@
 
 mod accounts;
 pub mod audit;
+pub mod dispatch;
 mod migrate;
 mod sqlite;
 
@@ -25,6 +26,10 @@ use zhuanban_ledger::{
 };
 
 pub use accounts::{NewUser, SessionRow, valid_login};
+pub use dispatch::{
+    Audience, BulletinRecord, ExtensionInput, InboxMessage, NoticeInput, NoticeStep, OutboxItem,
+    notice_state_label,
+};
 pub use sqlite::SqliteStore;
 
 /// What went wrong in the store. Messages are in Chinese for the office; each names the field

@@ -16,6 +16,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "accounts",
         include_str!("../migrations/sqlite/0002_accounts.sql"),
     ),
+    (
+        3,
+        "dispatch",
+        include_str!("../migrations/sqlite/0003_dispatch.sql"),
+    ),
 ];
 
 /// Brings the database to the newest schema. Refuses a database newer than this binary.

@@ -15,11 +15,13 @@
 
 pub mod api;
 pub mod auth;
+pub mod bulletin;
 pub mod error;
 pub mod evidence;
 pub mod openapi;
 pub mod pages;
 pub mod routes;
+pub mod worker;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -45,6 +47,8 @@ pub struct Config {
     pub max_upload: usize,
     /// Show the demonstration banner.
     pub demo: bool,
+    /// Where reminders and notices go besides the in-app inbox (group robots, e-mail).
+    pub channels: Vec<zhuanban_notify::Channel>,
 }
 
 impl Config {
@@ -56,6 +60,7 @@ impl Config {
             session_absolute: Duration::from_secs(12 * 3600),
             max_upload: 10 * 1024 * 1024,
             demo: false,
+            channels: Vec::new(),
         }
     }
 }

@@ -23,6 +23,10 @@ use crate::AppState;
 use crate::error::{AppError, AppResult};
 use crate::routes::Ctx;
 
+/// The width charts are drawn at: the content width of a card in a three-column grid on the
+/// desk, and about a phone's screen; charts are never scaled up, only down.
+const CHART_WIDTH: u32 = 340;
+
 /// Everything a desk page derives from the ledger: the plan, its round, the judgement.
 #[derive(Debug)]
 pub struct Judged {
@@ -308,7 +312,7 @@ pub async fn dashboard(
         plan: Some(j.plan.title.clone()),
         as_of: j.as_of.to_string(),
         round: j.round.as_ref().map(|r| r.name.clone()),
-        bars: svg::status_bars(&bars),
+        bars: svg::status_bars_sized(&bars, CHART_WIDTH),
         donut,
         attention,
         units,
@@ -533,8 +537,10 @@ async fn task_page(
                     j.plan.period_start,
                     s.deadline.max(j.plan.period_end),
                     &t.unit,
-                    480,
-                    220,
+                    // Drawn at the size it is shown (a third of the desk, a phone's width):
+                    // a wider chart is scaled down and its axis labels become unreadable.
+                    CHART_WIDTH,
+                    200,
                 ),
                 kind: match t.kind {
                     TargetKind::Cumulative => "累计完成",
@@ -705,6 +711,7 @@ pub struct RoundLine {
 #[template(path = "rounds.html")]
 struct RoundsPage {
     nav: Nav,
+    is_office: bool,
     plan: Option<String>,
     rounds: Vec<RoundLine>,
     expected: usize,
@@ -739,9 +746,11 @@ async fn rounds_page(
     errors: Vec<(&'static str, String)>,
 ) -> AppResult<Response> {
     let nav = Nav::new(ctx, state, "/rounds").with_flash(flash);
+    let is_office = ctx.user()?.role == Role::Office;
     let Some(plan) = current_plan(state).await? else {
         return render(&RoundsPage {
             nav,
+            is_office,
             plan: None,
             rounds: vec![],
             expected: 0,
@@ -774,6 +783,7 @@ async fn rounds_page(
     }
     render(&RoundsPage {
         nav,
+        is_office,
         plan: Some(plan.title),
         rounds,
         expected,

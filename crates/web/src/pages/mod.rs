@@ -2,12 +2,16 @@
 //! what the page shows, check that the account may see each object, and render.
 
 mod admin;
+mod bulletin;
 mod desk;
+mod dispatch;
 mod report;
 mod session;
 
 pub use admin::*;
+pub use bulletin::*;
 pub use desk::*;
+pub use dispatch::*;
 pub use report::*;
 pub use session::*;
 
@@ -40,10 +44,23 @@ impl Nav {
                 ("/dashboard", "工作台"),
                 ("/ledger", "任务台账"),
                 ("/review", "待审核"),
-                ("/rounds", "调度轮次"),
+                ("/rounds", "调度与通报"),
+                ("/notices", "督办"),
+                ("/inbox", "消息"),
             ],
-            Some(Role::Leader) => vec![("/dashboard", "工作台"), ("/ledger", "任务台账")],
-            Some(Role::Unit) => vec![("/my", "我的任务"), ("/ledger", "任务台账")],
+            Some(Role::Leader) => vec![
+                ("/dashboard", "工作台"),
+                ("/ledger", "任务台账"),
+                ("/rounds", "调度与通报"),
+                ("/notices", "督办"),
+                ("/inbox", "消息"),
+            ],
+            Some(Role::Unit) => vec![
+                ("/my", "我的任务"),
+                ("/ledger", "任务台账"),
+                ("/notices", "督办与延期"),
+                ("/inbox", "消息"),
+            ],
             Some(Role::Sysadmin) => {
                 vec![("/admin/users", "账号管理"), ("/admin/units", "单位管理")]
             }
@@ -84,6 +101,16 @@ fn flash_message(code: &str) -> Option<&'static str> {
         "disabled" => "账号已停用，其会话已结束",
         "enabled" => "账号已启用",
         "setup" => "系统管理员已创建，请登录",
+        "issued" => "督办单已签发，已通知责任单位",
+        "sign" => "已签收",
+        "reply" => "已回复，等待专班办公室销号",
+        "close" => "已销号",
+        "reopen" => "已退回重办",
+        "extension" => "延期申请已提交，等待专班办公室审批",
+        "granted" => "已同意延期",
+        "refused" => "未同意延期",
+        "closing" => "下步工作要求已保存",
+        "recomposed" => "通报已按最新台账重新生成",
         _ => return None,
     })
 }

@@ -149,6 +149,8 @@ struct ReportFormPage {
     errors: Vec<String>,
     field_errors: HashMap<&'static str, String>,
     max_upload_mb: usize,
+    /// ("t12", "目标：…（现时限 2024-12-31）") for the extension request form.
+    extendable: Vec<(String, String)>,
 }
 
 impl ReportFormPage {
@@ -342,6 +344,37 @@ fn build_form(
         errors,
         field_errors,
         max_upload_mb: state.config.max_upload / 1_048_576,
+        extendable: fc
+            .task
+            .targets
+            .iter()
+            .map(|t| {
+                (
+                    format!("t{}", t.id),
+                    format!(
+                        "目标：{}（时限 {}）",
+                        if t.metric.is_empty() {
+                            &t.text
+                        } else {
+                            &t.metric
+                        },
+                        t.deadline
+                            .map_or_else(|| "方案期末".to_string(), |d| d.to_string())
+                    ),
+                )
+            })
+            .chain(fc.task.milestones.iter().map(|m| {
+                (
+                    format!("m{}", m.id),
+                    format!(
+                        "节点：{}（时限 {}）",
+                        m.text,
+                        m.deadline
+                            .map_or_else(|| "方案期末".to_string(), |d| d.to_string())
+                    ),
+                )
+            }))
+            .collect(),
     }
 }
 

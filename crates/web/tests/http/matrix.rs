@@ -37,6 +37,10 @@ struct Samples {
     other_sha: String,
     round: i64,
     user: i64,
+    own_notice: i64,
+    other_notice: i64,
+    extension: i64,
+    unit_message: i64,
 }
 
 fn fill(path: &str, s: &Samples, other: bool) -> String {
@@ -55,6 +59,11 @@ fn fill(path: &str, s: &Samples, other: bool) -> String {
                 (if other { s.other_report } else { s.own_report }).to_string()
             }
             "{id}" if path.starts_with("/rounds/") => s.round.to_string(),
+            "{id}" if path.starts_with("/notices/") => {
+                (if other { s.other_notice } else { s.own_notice }).to_string()
+            }
+            "{id}" if path.starts_with("/extensions/") => s.extension.to_string(),
+            "{id}" if path.starts_with("/inbox/") => s.unit_message.to_string(),
             "{id}" if path.starts_with("/admin/users/") => s.user.to_string(),
             "{sha}" => {
                 if other {
@@ -96,6 +105,12 @@ fn expect(access: Access, api: bool, who: Who, path: &str) -> Expect {
         }
         (a, Some(r)) if !a.allows(r) => Expect::Forbidden,
         (_, Some(_)) if who == Who::OtherUnit && has_object(path) => Expect::NotFound,
+        // The sample message is addressed to the unit: nobody else may mark it read.
+        (_, Some(_))
+            if path.starts_with("/inbox/{id}") && who != Who::Account("unit", Role::Unit) =>
+        {
+            Expect::NotFound
+        }
         _ => Expect::Allowed,
     }
 }
@@ -124,7 +139,60 @@ async fn samples(app: &TestApp) -> Samples {
         .unwrap()
         .0
         .id;
+    let actor = zhuanban_store::Actor::new("测试", "test");
+    let reply_by = chrono::Utc::now().date_naive() + chrono::Duration::days(10);
+    let mut notices = Vec::new();
+    for (code, unit) in [("2.3.2", app.unit_id), ("2.1.1", app.unit2_id)] {
+        let n = app
+            .store
+            .issue_notice(
+                app.plan_id,
+                &zhuanban_store::NoticeInput {
+                    task_id: app.task(code).id,
+                    unit_id: unit,
+                    level: zhuanban_ledger::NoticeLevel::Yellow,
+                    reason: "进度滞后".into(),
+                    reply_by,
+                },
+                &actor,
+            )
+            .await
+            .unwrap();
+        notices.push(n.id);
+    }
+    let t = app.task("2.3.2");
+    let ext = app
+        .store
+        .request_extension(
+            &zhuanban_store::ExtensionInput {
+                task_id: t.id,
+                target_id: Some(t.targets[0].id),
+                milestone_id: None,
+                unit_id: app.unit_id,
+                requested: chrono::NaiveDate::from_ymd_opt(2025, 3, 31).unwrap(),
+                reason: "资金未到位".into(),
+            },
+            &actor,
+        )
+        .await
+        .unwrap();
+    app.store
+        .post_inbox(
+            "test:1",
+            zhuanban_store::Audience::Unit(app.unit_id),
+            "测试消息",
+            "正文",
+            "/my",
+        )
+        .await
+        .unwrap();
+    let unit_user = app.store.user_for_login("unit").await.unwrap().unwrap().0;
+    let message = app.store.inbox(&unit_user, 1).await.unwrap()[0].id;
     Samples {
+        own_notice: notices[0],
+        other_notice: notices[1],
+        extension: ext.id,
+        unit_message: message,
         own_code: "2.3.2".into(),
         other_code: "2.1.1".into(),
         own_report: own.id,

@@ -1,0 +1,510 @@
+//! The dispatch cycle's rules, pure: unit scores by deduction rules (排名), the supervision
+//! notices the rules propose (督办), the reminders due (催报), and the rounds a schedule opens.
+
+use std::collections::BTreeMap;
+
+use chrono::{Datelike, Duration, NaiveDate, Weekday};
+use serde::{Deserialize, Serialize};
+
+use crate::evaluate::{Evaluation, Status};
+use crate::model::{Id, NoticeLevel};
+
+/// The written deduction rules an office sets for scoring units at the year's end.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeductionRules {
+    /// Points every unit starts from.
+    pub base: f64,
+    /// A lead unit's missing report in a closed round.
+    pub missing_lead: f64,
+    /// A support unit's missing contribution (0 by default: the lead consolidates).
+    pub missing_support: f64,
+    /// A lead unit's late report.
+    pub late_lead: f64,
+    /// A support unit's late contribution.
+    pub late_support: f64,
+    /// A task the unit leads that is overdue (逾期未完成) at the date of the ranking.
+    pub overdue_task: f64,
+    /// A report the office returned (退回), per return.
+    pub returned: f64,
+}
+
+impl Default for DeductionRules {
+    /// The defaults of the design brief: a missing report −10, a late one −5 for the lead unit
+    /// and −2.5 for a support unit, a task overdue −5.
+    fn default() -> Self {
+        DeductionRules {
+            base: 100.0,
+            missing_lead: 10.0,
+            missing_support: 0.0,
+            late_lead: 5.0,
+            late_support: 2.5,
+            overdue_task: 5.0,
+            returned: 0.0,
+        }
+    }
+}
+
+/// What a unit did in one round for one task.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Submission {
+    Missing,
+    OnTime,
+    Late,
+}
+
+/// One unit's part in one task in one round, for scoring.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Duty {
+    pub unit_id: Id,
+    pub lead: bool,
+    pub submission: Submission,
+    /// How often the office returned this report.
+    pub returns: u32,
+}
+
+/// A unit's score and the deductions that made it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UnitScore {
+    pub unit_id: Id,
+    pub score: f64,
+    pub rank: usize,
+    /// (what, count, points), e.g. ("未报送", 1, 10.0)
+    pub deductions: Vec<(String, u32, f64)>,
+}
+
+/// Scores units: every duty of every closed round, and the tasks each leads that are overdue in
+/// `eval`. Ties share a rank (1, 2, 2, 4); ties are listed by unit id.
+pub fn score_units(
+    rules: &DeductionRules,
+    duties: &[Duty],
+    eval: Option<&Evaluation>,
+    leads: &BTreeMap<Id, Vec<Id>>,
+) -> Vec<UnitScore> {
+    let mut counts: BTreeMap<Id, BTreeMap<&'static str, (u32, f64)>> = BTreeMap::new();
+    for d in duties {
+        counts.entry(d.unit_id).or_default();
+    }
+    let mut add = |unit: Id, what: &'static str, n: u32, points: f64| {
+        let e = counts
+            .entry(unit)
+            .or_default()
+            .entry(what)
+            .or_insert((0, 0.0));
+        e.0 += n;
+        e.1 += points * f64::from(n);
+    };
+    for d in duties {
+        match (d.submission, d.lead) {
+            (Submission::Missing, true) => add(d.unit_id, "未报送", 1, rules.missing_lead),
+            (Submission::Missing, false) => add(d.unit_id, "配合未报送", 1, rules.missing_support),
+            (Submission::Late, true) => add(d.unit_id, "逾期报送", 1, rules.late_lead),
+            (Submission::Late, false) => add(d.unit_id, "配合逾期报送", 1, rules.late_support),
+            (Submission::OnTime, _) => {}
+        }
+        if d.returns > 0 {
+            add(d.unit_id, "报告被退回", d.returns, rules.returned);
+        }
+    }
+    if let Some(eval) = eval {
+        for t in &eval.tasks {
+            if matches!(t.status, Status::Overdue | Status::Missed) {
+                for &u in leads.get(&t.task_id).into_iter().flatten() {
+                    add(u, "牵头任务逾期", 1, rules.overdue_task);
+                }
+            }
+        }
+    }
+    let mut scores: Vec<UnitScore> = counts
+        .into_iter()
+        .map(|(unit_id, items)| {
+            let deductions: Vec<(String, u32, f64)> = items
+                .into_iter()
+                .filter(|(_, (_, p))| *p > 0.0)
+                .map(|(w, (n, p))| (w.to_string(), n, p))
+                .collect();
+            let total: f64 = deductions.iter().map(|d| d.2).sum();
+            UnitScore {
+                unit_id,
+                score: rules.base - total,
+                rank: 0,
+                deductions,
+            }
+        })
+        .collect();
+    scores.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.unit_id.cmp(&b.unit_id)));
+    let mut last: Option<(f64, usize)> = None;
+    for (i, s) in scores.iter_mut().enumerate() {
+        s.rank = match last {
+            Some((score, rank)) if (score - s.score).abs() < 1e-9 => rank,
+            _ => i + 1,
+        };
+        last = Some((s.score, s.rank));
+    }
+    scores
+}
+
+/// A notice the rules propose for a task and its lead unit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Proposal {
+    pub task_id: Id,
+    pub unit_id: Id,
+    pub level: NoticeLevel,
+    /// Why, in Chinese, for the notice's body.
+    pub reason: String,
+}
+
+/// What the rules need to know about one task in the round being judged.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TaskFacts {
+    pub task_id: Id,
+    pub code: String,
+    pub lead: Option<Id>,
+    /// Its status now, and in the previous round (if judged).
+    pub status: Status,
+    pub previous: Option<Status>,
+    /// The nearest open deadline of its targets and milestones not yet done.
+    pub next_deadline: Option<NaiveDate>,
+    /// The lead unit's report this round says nothing of substance: no value changed, no
+    /// milestone moved, and a narrative shorter than a sentence.
+    pub empty_report: bool,
+}
+
+fn lagging(s: Status) -> bool {
+    matches!(
+        s,
+        Status::Lagging | Status::SeriouslyLagging | Status::NotMet | Status::AtRisk
+    )
+}
+
+/// The notices the rules of the design brief propose (the office decides whether to issue):
+/// red when overdue or missed, or lagging two rounds running; yellow when lagging or the report
+/// is empty of substance; blue when a deadline is within `near_days`. One proposal per task, the
+/// most severe.
+pub fn propose_notices(facts: &[TaskFacts], as_of: NaiveDate, near_days: i64) -> Vec<Proposal> {
+    let mut out = Vec::new();
+    for f in facts {
+        let Some(unit_id) = f.lead else { continue };
+        let (level, reason) = if matches!(f.status, Status::Overdue | Status::Missed) {
+            (
+                NoticeLevel::Red,
+                format!("任务 {} {}，请立即采取措施", f.code, f.status.label()),
+            )
+        } else if lagging(f.status) && f.previous.is_some_and(lagging) {
+            (
+                NoticeLevel::Red,
+                format!("任务 {} 连续两轮{}", f.code, f.status.label()),
+            )
+        } else if lagging(f.status) || f.status == Status::SeriouslyLagging {
+            (
+                NoticeLevel::Yellow,
+                format!("任务 {} {}，落后于序时进度", f.code, f.status.label()),
+            )
+        } else if f.empty_report {
+            (
+                NoticeLevel::Yellow,
+                format!("任务 {} 本轮报送内容空泛，无实质进展", f.code),
+            )
+        } else if let Some(d) = f
+            .next_deadline
+            .filter(|d| *d >= as_of && (*d - as_of).num_days() <= near_days)
+        {
+            (
+                NoticeLevel::Blue,
+                format!("任务 {} 将于 {d} 到期，请确保按时完成", f.code),
+            )
+        } else {
+            continue;
+        };
+        out.push(Proposal {
+            task_id: f.task_id,
+            unit_id,
+            level,
+            reason,
+        });
+    }
+    out
+}
+
+/// The kinds of reminder (催报).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReminderKind {
+    /// Before the due date.
+    DueSoon,
+    /// On the day after the due date.
+    Overdue,
+}
+
+impl ReminderKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReminderKind::DueSoon => "due_soon",
+            ReminderKind::Overdue => "overdue",
+        }
+    }
+}
+
+/// The reminders due today for a round: a unit that has not submitted every report it owes
+/// gets `DueSoon` from `days_before` days before the due date, and `Overdue` after it. The
+/// caller keeps each (round, unit, kind) to once.
+pub fn reminders_due(
+    due: NaiveDate,
+    today: NaiveDate,
+    days_before: i64,
+    units_owing: &[Id],
+) -> Vec<(Id, ReminderKind)> {
+    let kind = if today > due {
+        ReminderKind::Overdue
+    } else if (due - today).num_days() <= days_before {
+        ReminderKind::DueSoon
+    } else {
+        return vec![];
+    };
+    units_owing.iter().map(|&u| (u, kind)).collect()
+}
+
+/// How often rounds open by themselves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Frequency {
+    Monthly,
+    Quarterly,
+}
+
+/// A round schedule: rounds as of each month's (or quarter's) end, due `due_working_days`
+/// working days later (Monday–Friday; public holidays are not known here).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Schedule {
+    pub frequency: Frequency,
+    pub due_working_days: u32,
+}
+
+/// A round the schedule calls for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScheduledRound {
+    pub name: String,
+    pub as_of: NaiveDate,
+    pub due: NaiveDate,
+}
+
+/// Adds working days (Monday–Friday).
+pub fn add_working_days(from: NaiveDate, days: u32) -> NaiveDate {
+    let mut d = from;
+    let mut left = days;
+    while left > 0 {
+        d += Duration::days(1);
+        if !matches!(d.weekday(), Weekday::Sat | Weekday::Sun) {
+            left -= 1;
+        }
+    }
+    d
+}
+
+/// The scheduled round whose as-of date is the latest one not after `today` within the plan's
+/// period, if any: the round that should be open now.
+pub fn scheduled_round(
+    schedule: &Schedule,
+    period_start: NaiveDate,
+    period_end: NaiveDate,
+    today: NaiveDate,
+) -> Option<ScheduledRound> {
+    let step = match schedule.frequency {
+        Frequency::Monthly => 1,
+        Frequency::Quarterly => 3,
+    };
+    let mut found = None;
+    let mut y = period_start.year();
+    let mut m = period_start.month();
+    loop {
+        // The end of the period (month or quarter) that starts at (y, m).
+        let mut em = m + step - 1;
+        let mut ey = y;
+        while em > 12 {
+            em -= 12;
+            ey += 1;
+        }
+        let end = NaiveDate::from_ymd_opt(ey, em, 1)?.checked_add_months(chrono::Months::new(1))?
+            - Duration::days(1);
+        if end > today || end > period_end {
+            break;
+        }
+        let name = match schedule.frequency {
+            Frequency::Monthly => format!("{}年{}月调度", end.year(), end.month()),
+            Frequency::Quarterly => {
+                format!("{}年第{}季度调度", end.year(), end.month().div_ceil(3))
+            }
+        };
+        found = Some(ScheduledRound {
+            name,
+            as_of: end,
+            due: add_working_days(end, schedule.due_working_days),
+        });
+        m = em + 1;
+        y = ey;
+        if m > 12 {
+            m -= 12;
+            y += 1;
+        }
+    }
+    found
+}
+
+/// Formats a notice number in 文号 style: 〔2024〕7号 (no zero padding).
+pub fn notice_number(prefix: &str, year: i32, n: i64) -> String {
+    format!("{prefix}〔{year}〕{n}号")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn scores_and_ranks() {
+        let duties = vec![
+            Duty {
+                unit_id: 1,
+                lead: true,
+                submission: Submission::OnTime,
+                returns: 0,
+            },
+            Duty {
+                unit_id: 2,
+                lead: true,
+                submission: Submission::Missing,
+                returns: 0,
+            },
+            Duty {
+                unit_id: 2,
+                lead: true,
+                submission: Submission::Late,
+                returns: 0,
+            },
+            Duty {
+                unit_id: 3,
+                lead: false,
+                submission: Submission::Late,
+                returns: 0,
+            },
+            Duty {
+                unit_id: 4,
+                lead: true,
+                submission: Submission::OnTime,
+                returns: 0,
+            },
+        ];
+        let s = score_units(&DeductionRules::default(), &duties, None, &BTreeMap::new());
+        let got: Vec<(Id, f64, usize)> = s.iter().map(|x| (x.unit_id, x.score, x.rank)).collect();
+        assert_eq!(
+            got,
+            vec![(1, 100.0, 1), (4, 100.0, 1), (3, 97.5, 3), (2, 85.0, 4)]
+        );
+        assert_eq!(
+            s[3].deductions,
+            vec![
+                ("未报送".to_string(), 1, 10.0),
+                ("逾期报送".to_string(), 1, 5.0)
+            ]
+        );
+    }
+
+    #[test]
+    fn proposals_by_colour() {
+        let f = |code: &str, status, previous, deadline: Option<&str>, empty| TaskFacts {
+            task_id: code.len() as i64,
+            code: code.into(),
+            lead: Some(9),
+            status,
+            previous,
+            next_deadline: deadline.map(d),
+            empty_report: empty,
+        };
+        let facts = vec![
+            f("1", Status::Overdue, None, None, false),
+            f(
+                "22",
+                Status::Lagging,
+                Some(Status::SeriouslyLagging),
+                None,
+                false,
+            ),
+            f(
+                "333",
+                Status::Lagging,
+                Some(Status::OnSchedule),
+                None,
+                false,
+            ),
+            f("4444", Status::OnSchedule, None, None, true),
+            f("55555", Status::OnSchedule, None, Some("2024-10-20"), false),
+            f(
+                "666666",
+                Status::OnSchedule,
+                None,
+                Some("2024-12-31"),
+                false,
+            ),
+            f("7777777", Status::Done, None, None, false),
+        ];
+        let p = propose_notices(&facts, d("2024-09-30"), 30);
+        let levels: Vec<(String, NoticeLevel)> = p
+            .iter()
+            .map(|x| (x.reason.chars().take(9).collect(), x.level))
+            .collect();
+        assert_eq!(p.len(), 5, "{levels:?}");
+        assert_eq!(
+            p.iter().map(|x| x.level).collect::<Vec<_>>(),
+            vec![
+                NoticeLevel::Red,
+                NoticeLevel::Red,
+                NoticeLevel::Yellow,
+                NoticeLevel::Yellow,
+                NoticeLevel::Blue
+            ]
+        );
+        assert!(p[1].reason.contains("连续两轮"));
+    }
+
+    #[test]
+    fn reminders_and_schedule() {
+        assert_eq!(
+            reminders_due(d("2024-10-05"), d("2024-10-01"), 3, &[1, 2]),
+            vec![]
+        );
+        assert_eq!(
+            reminders_due(d("2024-10-05"), d("2024-10-03"), 3, &[1]),
+            vec![(1, ReminderKind::DueSoon)]
+        );
+        assert_eq!(
+            reminders_due(d("2024-10-05"), d("2024-10-06"), 3, &[2]),
+            vec![(2, ReminderKind::Overdue)]
+        );
+        assert_eq!(add_working_days(d("2024-09-30"), 5), d("2024-10-07"));
+        let s = Schedule {
+            frequency: Frequency::Monthly,
+            due_working_days: 5,
+        };
+        let r = scheduled_round(&s, d("2024-01-01"), d("2024-12-31"), d("2024-10-02")).unwrap();
+        assert_eq!(
+            (r.name.as_str(), r.as_of, r.due),
+            ("2024年9月调度", d("2024-09-30"), d("2024-10-07"))
+        );
+        let q = Schedule {
+            frequency: Frequency::Quarterly,
+            due_working_days: 3,
+        };
+        let r = scheduled_round(&q, d("2024-01-01"), d("2024-12-31"), d("2024-10-02")).unwrap();
+        assert_eq!(
+            (r.name.as_str(), r.as_of),
+            ("2024年第3季度调度", d("2024-09-30"))
+        );
+        assert_eq!(
+            scheduled_round(&s, d("2024-01-01"), d("2024-12-31"), d("2024-01-15")),
+            None
+        );
+        assert_eq!(notice_number("区专班督", 2024, 7), "区专班督〔2024〕7号");
+    }
+}

@@ -1,0 +1,1101 @@
+//! `zhuanban-loadgen`: the web desk under load.
+//!
+//! Starts the real server (`zhuanban serve --demo`, a release build) on a loopback port with a
+//! fresh demonstration database in a temporary folder, reads the demonstration accounts it
+//! prints, signs in as the office, the leader and unit accounts, and then drives each scenario
+//! with a fixed number of concurrent keep-alive connections for a fixed time:
+//!
+//! 1. `dashboard` — `GET /dashboard` as the office;
+//! 2. `ledger-page` — `GET /ledger` as the unit (a unit's ledger, server-rendered);
+//! 3. `ledger-api` — `GET /api/tasks` as the unit (the same ledger as JSON);
+//! 4. `task-page` — `GET /tasks/<task>` as the office (the task with its history);
+//! 5. `report-save` — `POST /api/reports`: each request a durably committed save of a draft
+//!    with changing values, carrying the report's current `version`.
+//!
+//! For each it reports requests/s, the median and 99th-percentile latency, the responses that
+//! were not 2xx, conflicts (409) and failures (5xx or transport errors), the server's CPU use
+//! and its memory (VmRSS and VmHWM from `/proc/<pid>/status`) after the scenario. It prints a
+//! table and writes the figures as JSON (`--out`).
+//!
+//! The write scenario: in the demonstration data every lead unit's report in the open round
+//! is already submitted or accepted (an accepted report is final), so the office first opens
+//! a new round, as it would each month. Each connection then keeps its own report — a report
+//! is one per round, task and unit, and the unit has fewer tasks than there are connections —
+//! so connection 1 is the unit on the task, the next ones the task's other units, then other
+//! units' tasks. With one report per connection, versions do not race; a 409 would mean they
+//! did (counted apart; the connection re-reads its version and goes on). After the run every
+//! report's version on the server is checked against the saves that were acknowledged.
+//!
+//! Run: `cargo xtask bench` (after the cargo benches), or
+//! `cargo run --release -p zhuanban-loadgen -- --server target/release/zhuanban`.
+//! Loopback only; the server is killed at the end, also on error, panic or Ctrl+C.
+
+use std::collections::HashMap;
+use std::io::BufRead as _;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitCode, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail, ensure};
+use clap::Parser;
+use reqwest::header::{COOKIE, SET_COOKIE};
+use reqwest::{Client, StatusCode, Url};
+use serde::Serialize;
+use serde_json::{Value, json};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "zhuanban-loadgen",
+    about = "Load benchmark of the zhuanban web desk (loopback only)"
+)]
+struct Args {
+    /// The `zhuanban` binary to start (a release build).
+    #[arg(long)]
+    server: PathBuf,
+    /// Where to write the figures as JSON.
+    #[arg(long, default_value = "target/bench/web.json")]
+    out: PathBuf,
+    /// Seconds each scenario is measured.
+    #[arg(long, default_value_t = 10.0)]
+    seconds: f64,
+    /// Seconds each scenario runs before it is measured.
+    #[arg(long, default_value_t = 1.0)]
+    warmup: f64,
+    /// Concurrent connections (each a client with one keep-alive connection).
+    #[arg(long, default_value_t = 8)]
+    connections: usize,
+    /// Threads of the load generator's runtime.
+    #[arg(long, default_value_t = 1)]
+    client_threads: usize,
+    /// The unit whose ledger is read and who saves reports (its name in the printed table).
+    #[arg(long, default_value = "区住房城乡建设局")]
+    unit: String,
+    /// The task whose page is read and whose report is saved.
+    #[arg(long, default_value = "2.3.2")]
+    task: String,
+    /// Only these scenarios (comma-separated: dashboard, ledger-page, ledger-api, task-page,
+    /// report-save).
+    #[arg(long, value_delimiter = ',')]
+    only: Vec<String>,
+    /// The folder under which the temporary database folder is made (default: the system's
+    /// temporary folder). The database's file system decides what a durable commit costs.
+    #[arg(long)]
+    tmp: Option<PathBuf>,
+    /// Exit with status 1 when a goal is missed (not only on errors).
+    #[arg(long)]
+    strict: bool,
+}
+
+const SCENARIOS: &[&str] = &[
+    "dashboard",
+    "ledger-page",
+    "ledger-api",
+    "task-page",
+    "report-save",
+];
+
+/// Goals from the issue.
+const GOAL_LEDGER_RPS: f64 = 2_000.0;
+const GOAL_SAVE_RPS: f64 = 1_000.0;
+const GOAL_MEMORY_KIB: u64 = 100 * 1024;
+
+/// Clock ticks per second of `/proc/<pid>/stat` (USER_HZ, 100 on Linux).
+const TICKS_PER_SECOND: f64 = 100.0;
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(args.client_threads.clamp(1, 64))
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("loadgen: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = rt.block_on(async {
+        tokio::select! {
+            r = run(&args) => r,
+            _ = tokio::signal::ctrl_c() => Err(anyhow::anyhow!("interrupted")),
+        }
+    });
+    // The server (owned by `run`) is gone by now: dropping it killed and reaped it.
+    match result {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
+        Err(e) => {
+            eprintln!("loadgen: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// A demonstration account as the server printed it.
+#[derive(Debug, Clone)]
+struct Account {
+    login: String,
+    password: String,
+    who: String,
+}
+
+/// The server child process; killed and reaped when dropped (also on panic or error).
+#[derive(Debug)]
+struct Server {
+    child: Child,
+    base: Base,
+    accounts: Vec<Account>,
+}
+
+/// The server's address (`http://127.0.0.1:PORT`).
+#[derive(Debug, Clone)]
+struct Base(String);
+
+impl Base {
+    fn url(&self, path: &str) -> Result<Url> {
+        Url::parse(&format!("{}{path}", self.0)).context("url")
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Server {
+    fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Starts `zhuanban serve --demo` on a loopback port the system picks (read back from the
+    /// line the server prints when it listens) and reads the accounts it prints.
+    fn start(binary: &Path, dir: &Path) -> Result<Server> {
+        let child = Command::new(binary)
+            .arg("serve")
+            .arg("--demo")
+            .arg("--dir")
+            .arg(dir)
+            .args(["--listen", "127.0.0.1:0"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .with_context(|| format!("could not start {}", binary.display()))?;
+        let mut server = Server {
+            child,
+            base: Base(String::new()),
+            accounts: Vec::new(),
+        };
+        let stdout = server.child.stdout.take().context("no stdout")?;
+        let (tx, rx) = mpsc::channel::<String>();
+        // Reads the server's output until it ends; after start-up the lines are only relayed.
+        std::thread::spawn(move || {
+            let mut relay = false;
+            for line in std::io::BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if relay {
+                    eprintln!("server: {line}");
+                } else if tx.send(line).is_err() {
+                    relay = true;
+                }
+            }
+        });
+        let deadline = Instant::now() + Duration::from_secs(180);
+        let mut in_accounts = false;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let line = match rx.recv_timeout(left) {
+                Ok(l) => l,
+                Err(mpsc::RecvTimeoutError::Timeout) => bail!("the server did not start in time"),
+                Err(mpsc::RecvTimeoutError::Disconnected) => {
+                    bail!(
+                        "the server exited during start-up: {:?}",
+                        server.child.try_wait()
+                    )
+                }
+            };
+            if line.starts_with("演示账号") {
+                in_accounts = true;
+            } else if in_accounts && line.starts_with("  ") {
+                let mut f = line.split_whitespace();
+                if let (Some(login), Some(password)) = (f.next(), f.next()) {
+                    server.accounts.push(Account {
+                        login: login.into(),
+                        password: password.into(),
+                        who: f.collect::<Vec<_>>().join(" "),
+                    });
+                }
+            } else {
+                in_accounts = false;
+            }
+            if let Some(rest) = line.split("http://").nth(1) {
+                let addr = rest.split('/').next().unwrap_or_default();
+                ensure!(
+                    addr.starts_with("127.0.0.1:"),
+                    "the server listens on {addr}, not on loopback"
+                );
+                server.base = Base(format!("http://{addr}"));
+                break;
+            }
+        }
+        drop(rx); // the reader thread relays from now on
+        ensure!(
+            !server.accounts.is_empty(),
+            "the server printed no demonstration accounts"
+        );
+        Ok(server)
+    }
+
+    fn account(&self, who: impl Fn(&Account) -> bool, what: &str) -> Result<&Account> {
+        self.accounts
+            .iter()
+            .find(|a| who(a))
+            .with_context(|| format!("no demonstration account for {what}"))
+    }
+
+    /// (VmRSS, VmHWM) in KiB.
+    fn memory(&self) -> Result<(u64, u64)> {
+        let s = std::fs::read_to_string(format!("/proc/{}/status", self.pid()))?;
+        let field = |name: &str| {
+            s.lines()
+                .find_map(|l| l.strip_prefix(name))
+                .and_then(|v| v.split_whitespace().next())
+                .and_then(|v| v.parse::<u64>().ok())
+                .unwrap_or(0)
+        };
+        Ok((field("VmRSS:"), field("VmHWM:")))
+    }
+}
+
+/// User plus system CPU seconds of a process so far.
+fn cpu_seconds(pid: &str) -> f64 {
+    let Ok(s) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+        return 0.0;
+    };
+    // Fields after the command name (which may hold spaces) start at "state" (field 3);
+    // utime and stime are fields 14 and 15.
+    let rest = s.rsplit_once(')').map_or("", |(_, r)| r);
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let tick = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    (tick(11) + tick(12)) / TICKS_PER_SECOND
+}
+
+/// The file system type of the mount that holds `path`.
+fn fs_type(path: &Path) -> String {
+    let path = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+    let mounts = std::fs::read_to_string("/proc/mounts").unwrap_or_default();
+    mounts
+        .lines()
+        .filter_map(|l| {
+            let mut f = l.split_whitespace();
+            let (_, mount, kind) = (f.next()?, f.next()?, f.next()?);
+            path.starts_with(mount)
+                .then(|| (mount.len(), kind.to_string()))
+        })
+        .max()
+        .map_or_else(|| "unknown".into(), |(_, k)| k)
+}
+
+/// A signed-in session: the cookie to send and the CSRF token for unsafe methods.
+#[derive(Debug, Clone)]
+struct Session {
+    cookie: String,
+    csrf: String,
+    role: String,
+}
+
+fn client() -> Result<Client> {
+    Ok(Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .pool_max_idle_per_host(1)
+        .tcp_nodelay(true)
+        .timeout(Duration::from_secs(30))
+        .build()?)
+}
+
+async fn login(c: &Client, base: &Base, a: &Account) -> Result<Session> {
+    let res = c
+        .post(base.url("/login")?)
+        .form(&[
+            ("login", a.login.as_str()),
+            ("password", a.password.as_str()),
+            ("next", "/"),
+        ])
+        .send()
+        .await?;
+    ensure!(
+        res.status().is_redirection(),
+        "signing in as {} answered {}",
+        a.login,
+        res.status()
+    );
+    let token = res
+        .headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|v| v.split(';').next()?.trim().strip_prefix("zb_session="))
+        .filter(|t| !t.is_empty())
+        .with_context(|| format!("signing in as {} set no session cookie", a.login))?
+        .to_string();
+    let cookie = format!("zb_session={token}");
+    let me: Value = get_json(c, base, "/api/me", &cookie).await?;
+    Ok(Session {
+        cookie,
+        csrf: me["csrf"].as_str().context("/api/me has no csrf")?.into(),
+        role: me["user"]["role"].as_str().unwrap_or_default().into(),
+    })
+}
+
+async fn get_json(c: &Client, base: &Base, path: &str, cookie: &str) -> Result<Value> {
+    let res = c.get(base.url(path)?).header(COOKIE, cookie).send().await?;
+    let status = res.status();
+    let body = res.text().await?;
+    ensure!(status.is_success(), "GET {path} answered {status}: {body}");
+    Ok(serde_json::from_str(&body)?)
+}
+
+/// What one connection does, over and over.
+#[derive(Debug, Clone)]
+enum Op {
+    Get { url: Url, cookie: String },
+    Save(Box<Slot>),
+}
+
+/// One connection's own report: a unit, one of its tasks, and the version it last saw.
+#[derive(Debug, Clone)]
+struct Slot {
+    login: String,
+    session: Session,
+    task: String,
+    /// (target id, whether it is a water-quality class 1–6).
+    targets: Vec<(i64, bool)>,
+    version: Option<i64>,
+    /// The version of the first and the last acknowledged save, and how many there were.
+    first: Option<i64>,
+    last: Option<i64>,
+    saved: u64,
+}
+
+#[derive(Debug)]
+enum Outcome {
+    Ok {
+        bytes: usize,
+    },
+    /// Not 2xx; (status, body) — a 409 is a conflict, a 5xx a failure.
+    Status(StatusCode, String),
+    /// No response (connection refused or reset, timeout …).
+    Transport(String),
+}
+
+impl Op {
+    async fn once(&mut self, c: &Client, base: &Base, save_url: &Url, n: u64) -> Outcome {
+        match self {
+            Op::Get { url, cookie } => {
+                let res = match c.get(url.clone()).header(COOKIE, &*cookie).send().await {
+                    Ok(r) => r,
+                    Err(e) => return Outcome::Transport(e.to_string()),
+                };
+                let status = res.status();
+                match res.bytes().await {
+                    Ok(b) if status.is_success() => Outcome::Ok { bytes: b.len() },
+                    Ok(b) => Outcome::Status(status, String::from_utf8_lossy(&b).into()),
+                    Err(e) => Outcome::Transport(e.to_string()),
+                }
+            }
+            Op::Save(slot) => {
+                let outcome = slot.save(c, save_url, n).await;
+                if let Outcome::Status(StatusCode::CONFLICT, _) = outcome {
+                    // Someone else saved this report: read its version and go on.
+                    if let Ok(v) = slot.server_version(c, base).await {
+                        slot.version = v;
+                    }
+                }
+                outcome
+            }
+        }
+    }
+}
+
+impl Slot {
+    async fn save(&mut self, c: &Client, url: &Url, n: u64) -> Outcome {
+        let values: serde_json::Map<String, Value> = self
+            .targets
+            .iter()
+            .enumerate()
+            .map(|(i, &(id, class))| {
+                let v = if class {
+                    1 + (n + i as u64) % 6
+                } else {
+                    (n * 7 + i as u64) % 1000
+                };
+                (id.to_string(), json!(v as f64))
+            })
+            .collect();
+        let body = json!({
+            "task": self.task,
+            "values": values,
+            "narrative": format!("负载测试草稿：第 {n} 次保存"),
+            "submit": false,
+            "version": self.version,
+        });
+        let res = match c
+            .post(url.clone())
+            .header(COOKIE, &self.session.cookie)
+            .header("x-csrf-token", &self.session.csrf)
+            .json(&body)
+            .send()
+            .await
+        {
+            Ok(r) => r,
+            Err(e) => return Outcome::Transport(e.to_string()),
+        };
+        let status = res.status();
+        let bytes = match res.bytes().await {
+            Ok(b) => b,
+            Err(e) => return Outcome::Transport(e.to_string()),
+        };
+        if !status.is_success() {
+            return Outcome::Status(status, String::from_utf8_lossy(&bytes).into());
+        }
+        let report: Value = serde_json::from_slice(&bytes).unwrap_or_default();
+        let Some(v) = report["row_version"].as_i64() else {
+            return Outcome::Status(status, "no row_version in the answer".into());
+        };
+        if report["state"] != "draft" {
+            return Outcome::Status(
+                status,
+                format!("state {} instead of draft", report["state"]),
+            );
+        }
+        self.version = Some(v);
+        self.first.get_or_insert(v);
+        self.last = Some(v);
+        self.saved += 1;
+        Outcome::Ok { bytes: bytes.len() }
+    }
+
+    /// The version of this slot's report on the server (None: no report yet).
+    async fn server_version(&self, c: &Client, base: &Base) -> Result<Option<i64>> {
+        let my = get_json(c, base, "/api/my/tasks", &self.session.cookie).await?;
+        let t = my["tasks"]
+            .as_array()
+            .and_then(|ts| ts.iter().find(|t| t["code"] == self.task.as_str()))
+            .with_context(|| format!("{} has no task {}", self.login, self.task))?;
+        Ok(t["report"]["row_version"].as_i64())
+    }
+}
+
+/// What one connection measured.
+#[derive(Debug, Default)]
+struct Tally {
+    latencies_us: Vec<u32>,
+    ok: u64,
+    non_2xx: u64,
+    conflicts: u64,
+    failures: u64,
+    transport: u64,
+    bytes: u64,
+    first_error: Option<String>,
+}
+
+impl Tally {
+    fn add(&mut self, outcome: &Outcome, took: Duration) {
+        let err = match outcome {
+            Outcome::Ok { bytes } => {
+                self.ok += 1;
+                self.bytes += *bytes as u64;
+                None
+            }
+            Outcome::Status(s, body) => {
+                self.non_2xx += 1;
+                if *s == StatusCode::CONFLICT {
+                    self.conflicts += 1;
+                }
+                if s.is_server_error() {
+                    self.failures += 1;
+                }
+                Some(format!(
+                    "{s}: {}",
+                    body.chars().take(300).collect::<String>()
+                ))
+            }
+            Outcome::Transport(e) => {
+                self.failures += 1;
+                self.transport += 1;
+                Some(format!("transport: {e}"))
+            }
+        };
+        if !matches!(outcome, Outcome::Transport(_)) {
+            self.latencies_us
+                .push(u32::try_from(took.as_micros()).unwrap_or(u32::MAX));
+        }
+        if self.first_error.is_none() {
+            self.first_error = err;
+        }
+    }
+
+    fn merge(&mut self, o: Tally) {
+        self.latencies_us.extend(o.latencies_us);
+        self.ok += o.ok;
+        self.non_2xx += o.non_2xx;
+        self.conflicts += o.conflicts;
+        self.failures += o.failures;
+        self.transport += o.transport;
+        self.bytes += o.bytes;
+        if self.first_error.is_none() {
+            self.first_error = o.first_error;
+        }
+    }
+}
+
+/// The figures of one scenario.
+#[derive(Debug, Clone, Serialize)]
+struct Figures {
+    scenario: String,
+    request: String,
+    account: String,
+    connections: usize,
+    seconds: f64,
+    requests: u64,
+    requests_per_second: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+    max_ms: f64,
+    non_2xx: u64,
+    conflicts: u64,
+    failures: u64,
+    mean_response_bytes: u64,
+    /// Server CPU over the measured time, in cores (1.0 = one core busy).
+    server_cpu_cores: f64,
+    /// The load generator's own CPU over the measured time, in cores.
+    client_cpu_cores: f64,
+    vm_rss_kib: u64,
+    vm_hwm_kib: u64,
+    first_error: Option<String>,
+}
+
+struct Scenario {
+    name: &'static str,
+    request: String,
+    account: String,
+    ops: Vec<Op>,
+}
+
+/// Runs one scenario: every connection loops until the end; requests that start during the
+/// warm-up are not counted.
+async fn measure(args: &Args, server: &Server, sc: Scenario) -> Result<(Figures, Vec<Op>)> {
+    let warmup = Duration::from_secs_f64(args.warmup.clamp(0.0, 60.0));
+    let seconds = args.seconds.clamp(0.1, 600.0);
+    let start = Instant::now();
+    let measured_from = start + warmup;
+    let end = measured_from + Duration::from_secs_f64(seconds);
+    let save_url = server.base.url("/api/reports")?;
+    let server_pid = server.pid().to_string();
+    let mut handles = Vec::new();
+    for op in sc.ops {
+        let base = server.base.clone();
+        let save_url = save_url.clone();
+        handles.push(tokio::spawn(async move {
+            let c = client()?;
+            let mut op = op;
+            let mut tally = Tally::default();
+            let mut n: u64 = 0;
+            loop {
+                let t0 = Instant::now();
+                if t0 >= end {
+                    break;
+                }
+                let outcome = op.once(&c, &base, &save_url, n).await;
+                if t0 >= measured_from {
+                    tally.add(&outcome, t0.elapsed());
+                }
+                if matches!(outcome, Outcome::Transport(_)) {
+                    // The server may be gone; do not spin.
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                }
+                n += 1;
+            }
+            anyhow::Ok((tally, op))
+        }));
+    }
+    // CPU is read at the start of the measured time, not of the warm-up.
+    tokio::time::sleep_until(measured_from.into()).await;
+    let (srv0, me0, t0) = (
+        cpu_seconds(&server_pid),
+        cpu_seconds("self"),
+        Instant::now(),
+    );
+    let mut tally = Tally::default();
+    let mut ops = Vec::new();
+    for h in handles {
+        let (t, op) = h.await.context("a connection's task panicked")??;
+        tally.merge(t);
+        ops.push(op);
+    }
+    let wall = t0.elapsed().as_secs_f64().max(1e-9);
+    let (srv1, me1) = (cpu_seconds(&server_pid), cpu_seconds("self"));
+    let (rss, hwm) = server.memory()?;
+    let mut lat = std::mem::take(&mut tally.latencies_us);
+    lat.sort_unstable();
+    let pct = |p: f64| -> f64 {
+        if lat.is_empty() {
+            return 0.0;
+        }
+        let i = ((lat.len() as f64 * p).ceil() as usize).clamp(1, lat.len()) - 1;
+        f64::from(lat[i]) / 1000.0
+    };
+    // Every answered request has a latency; transport errors have none.
+    let requests = lat.len() as u64 + tally.transport;
+    Ok((
+        Figures {
+            scenario: sc.name.into(),
+            request: sc.request,
+            account: sc.account,
+            connections: args.connections,
+            seconds,
+            requests,
+            requests_per_second: requests as f64 / seconds,
+            p50_ms: pct(0.50),
+            p99_ms: pct(0.99),
+            max_ms: pct(1.0),
+            non_2xx: tally.non_2xx,
+            conflicts: tally.conflicts,
+            failures: tally.failures,
+            mean_response_bytes: tally.bytes / tally.ok.max(1),
+            server_cpu_cores: (srv1 - srv0) / wall,
+            client_cpu_cores: (me1 - me0) / wall,
+            vm_rss_kib: rss,
+            vm_hwm_kib: hwm,
+            first_error: tally.first_error,
+        },
+        ops,
+    ))
+}
+
+/// The whole benchmark. Returns whether it ran clean (and, with `--strict`, met the goals).
+async fn run(args: &Args) -> Result<bool> {
+    ensure!(
+        args.server.is_file(),
+        "{} does not exist (cargo build --release -p zhuanban)",
+        args.server.display()
+    );
+    ensure!(
+        (1..=256).contains(&args.connections),
+        "--connections must be 1 to 256"
+    );
+    for s in &args.only {
+        ensure!(
+            SCENARIOS.contains(&s.as_str()),
+            "unknown scenario {s}; known: {SCENARIOS:?}"
+        );
+    }
+    let wanted = |s: &str| args.only.is_empty() || args.only.iter().any(|o| o == s);
+    let tmp = match &args.tmp {
+        Some(d) => {
+            std::fs::create_dir_all(d)?;
+            tempfile::Builder::new()
+                .prefix("zhuanban-loadgen-")
+                .tempdir_in(d)?
+        }
+        None => tempfile::Builder::new()
+            .prefix("zhuanban-loadgen-")
+            .tempdir()?,
+    };
+    let fs = fs_type(tmp.path());
+    // Declared after `tmp`, so it is dropped (killed) before the folder is removed.
+    let server = Server::start(&args.server, &tmp.path().join("demo"))?;
+    let base = server.base.clone();
+    eprintln!(
+        "loadgen: server pid {} at {}, database on {fs}, {} accounts",
+        server.pid(),
+        base.0,
+        server.accounts.len()
+    );
+    let c = client()?;
+    for _ in 0..100 {
+        if let Ok(r) = c.get(base.url("/healthz")?).send().await
+            && r.status().is_success()
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let office_acc = server.account(|a| a.login == "office", "the office")?;
+    let leader_acc = server.account(|a| a.login == "leader", "the leader")?;
+    let unit_acc = server.account(|a| a.who == args.unit, &args.unit)?;
+    let office = login(&c, &base, office_acc).await?;
+    let leader = login(&c, &base, leader_acc).await?;
+    let unit = login(&c, &base, unit_acc).await?;
+    ensure!(
+        office.role == "office" && leader.role == "leader" && unit.role == "unit",
+        "unexpected roles: office {}, leader {}, unit {}",
+        office.role,
+        leader.role,
+        unit.role
+    );
+    // The leader's session is checked once; the scenarios read as the office and the unit.
+    get_json(&c, &base, "/api/status", &leader.cookie).await?;
+    let my = get_json(&c, &base, "/api/my/tasks", &unit.cookie).await?;
+    let leads = my["tasks"].as_array().is_some_and(|ts| {
+        ts.iter()
+            .any(|t| t["code"] == args.task.as_str() && t["role"] == "lead")
+    });
+    ensure!(leads, "{} does not lead task {}", args.unit, args.task);
+
+    let n = args.connections;
+    let get = |path: &str, s: &Session| -> Result<Vec<Op>> {
+        let url = base.url(path)?;
+        Ok((0..n)
+            .map(|_| Op::Get {
+                url: url.clone(),
+                cookie: s.cookie.clone(),
+            })
+            .collect())
+    };
+    let mut plan: Vec<Scenario> = Vec::new();
+    let unit_label = format!("{}（{}）", unit_acc.login, args.unit);
+    if wanted("dashboard") {
+        plan.push(Scenario {
+            name: "dashboard",
+            request: "GET /dashboard".into(),
+            account: "office".into(),
+            ops: get("/dashboard", &office)?,
+        });
+    }
+    if wanted("ledger-page") {
+        plan.push(Scenario {
+            name: "ledger-page",
+            request: "GET /ledger".into(),
+            account: unit_label.clone(),
+            ops: get("/ledger", &unit)?,
+        });
+    }
+    if wanted("ledger-api") {
+        plan.push(Scenario {
+            name: "ledger-api",
+            request: "GET /api/tasks".into(),
+            account: unit_label.clone(),
+            ops: get("/api/tasks", &unit)?,
+        });
+    }
+    if wanted("task-page") {
+        let path = format!("/tasks/{}", args.task);
+        plan.push(Scenario {
+            name: "task-page",
+            request: format!("GET {path}"),
+            account: "office".into(),
+            ops: get(&path, &office)?,
+        });
+    }
+
+    let mut figures = Vec::new();
+    let mut clean = true;
+    let mut notes = Vec::new();
+    for sc in plan {
+        eprintln!("loadgen: {} ({}) …", sc.name, sc.request);
+        let (f, _) = measure(args, &server, sc).await?;
+        if f.non_2xx > 0 || f.failures > 0 {
+            clean = false;
+            notes.push(format!(
+                "{}: {} non-2xx, {} failures; first: {}",
+                f.scenario,
+                f.non_2xx,
+                f.failures,
+                f.first_error.as_deref().unwrap_or("")
+            ));
+        }
+        figures.push(f);
+    }
+
+    let mut slots_desc = Vec::new();
+    if wanted("report-save") {
+        let slots = save_slots(args, &server, &c, &office, &unit).await?;
+        for s in &slots {
+            slots_desc.push(format!("{} {}", s.login, s.task));
+        }
+        eprintln!(
+            "loadgen: report-save (POST /api/reports) … reports: {}",
+            slots_desc.join(", ")
+        );
+        // Connection i keeps report i; with fewer reports than connections they share.
+        let ops: Vec<Op> = (0..n)
+            .map(|i| Op::Save(Box::new(slots[i % slots.len()].clone())))
+            .collect();
+        let sc = Scenario {
+            name: "report-save",
+            request: format!("POST /api/reports (draft of {})", args.task),
+            account: format!("{unit_label} and other units, one report per connection"),
+            ops,
+        };
+        let (f, ops) = measure(args, &server, sc).await?;
+        if f.failures > 0 || (f.non_2xx > f.conflicts) {
+            clean = false;
+            notes.push(format!(
+                "report-save: {} failures, {} non-2xx other than 409; first: {}",
+                f.failures,
+                f.non_2xx - f.conflicts,
+                f.first_error.as_deref().unwrap_or("")
+            ));
+        }
+        if f.conflicts > 0 {
+            notes.push(format!(
+                "report-save: {} conflicts (409): connections shared a report and raced on its version",
+                f.conflicts
+            ));
+        }
+        // Durability check: every acknowledged save made a new version, and the last one
+        // acknowledged is the one the server has.
+        for op in &ops {
+            let Op::Save(slot) = op else { continue };
+            let on_server = slot.server_version(&c, &base).await?;
+            let shared = slots.len() < n;
+            let consistent = match (slot.first, slot.last) {
+                (Some(first), Some(last)) => {
+                    shared
+                        || (on_server == Some(last)
+                            && u64::try_from(last - first).ok() == Some(slot.saved - 1))
+                }
+                _ => slot.saved == 0,
+            };
+            if !consistent {
+                clean = false;
+                notes.push(format!(
+                    "report-save: {} {}: {} saves acknowledged (versions {:?}…{:?}) but the server has version {:?}",
+                    slot.login, slot.task, slot.saved, slot.first, slot.last, on_server
+                ));
+            }
+        }
+        figures.push(f);
+    }
+
+    // Goals.
+    let mut goals = Vec::new();
+    for f in &figures {
+        match f.scenario.as_str() {
+            "ledger-page" | "ledger-api" => goals.push(Goal::new(
+                format!("{}: ≥ {GOAL_LEDGER_RPS} requests/s", f.scenario),
+                f.requests_per_second,
+                f.requests_per_second >= GOAL_LEDGER_RPS && f.non_2xx == 0,
+            )),
+            "report-save" => goals.push(Goal::new(
+                format!("report-save: ≥ {GOAL_SAVE_RPS} durable saves/s, no failures"),
+                f.requests_per_second,
+                f.requests_per_second >= GOAL_SAVE_RPS && f.failures == 0,
+            )),
+            _ => {}
+        }
+    }
+    let hwm = figures.iter().map(|f| f.vm_hwm_kib).max().unwrap_or(0);
+    goals.push(Goal::new(
+        "server memory (VmHWM) < 100 MiB".into(),
+        hwm as f64 / 1024.0,
+        hwm < GOAL_MEMORY_KIB,
+    ));
+
+    print_table(&figures);
+    println!();
+    for g in &goals {
+        println!(
+            "{} {} (measured {:.1})",
+            if g.met { "met   " } else { "MISSED" },
+            g.goal,
+            g.measured
+        );
+    }
+    for note in &notes {
+        println!("note: {note}");
+    }
+
+    let doc = json!({
+        "benchmark": "web",
+        "server": args.server.display().to_string(),
+        "connections": n,
+        "client_threads": args.client_threads,
+        "seconds_per_scenario": args.seconds,
+        "warmup_seconds": args.warmup,
+        "cpus": std::thread::available_parallelism().map(|p| p.get()).unwrap_or(0),
+        "database_fs": fs,
+        "report_save_reports": slots_desc,
+        "scenarios": figures,
+        "goals": goals,
+        "notes": notes,
+        "clean": clean,
+    });
+    if let Some(dir) = args.out.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)?;
+    }
+    std::fs::write(&args.out, serde_json::to_string_pretty(&doc)? + "\n")
+        .with_context(|| format!("could not write {}", args.out.display()))?;
+    println!("figures written to {}", args.out.display());
+    drop(server);
+    Ok(clean && (!args.strict || goals.iter().all(|g| g.met)))
+}
+
+#[derive(Debug, Serialize)]
+struct Goal {
+    goal: String,
+    measured: f64,
+    met: bool,
+}
+
+impl Goal {
+    fn new(goal: String, measured: f64, met: bool) -> Goal {
+        Goal {
+            goal,
+            measured,
+            met,
+        }
+    }
+}
+
+/// One report per connection for the write scenario: the office opens a new round (the
+/// demonstration round's reports of lead units are submitted or accepted, and an accepted
+/// report is final), then the unit on the task, the task's other units, then other units'
+/// tasks, each signed in with its own account.
+async fn save_slots(
+    args: &Args,
+    server: &Server,
+    c: &Client,
+    office: &Session,
+    unit: &Session,
+) -> Result<Vec<Slot>> {
+    let base = &server.base;
+    let res = c
+        .post(base.url("/rounds")?)
+        .header(COOKIE, &office.cookie)
+        .form(&[
+            ("_csrf", office.csrf.as_str()),
+            ("name", "2024年10月调度（负载测试）"),
+            ("as_of", "2024-10-31"),
+            ("due", "2024-11-05"),
+        ])
+        .send()
+        .await?;
+    let location = res
+        .headers()
+        .get(reqwest::header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    ensure!(
+        res.status().is_redirection() && location.contains("ok=opened"),
+        "opening a round answered {} ({location}): {}",
+        res.status(),
+        res.text().await.unwrap_or_default()
+    );
+    // (unit name, task code) in the order connections get them.
+    let tasks = get_json(c, base, "/api/tasks", &office.cookie).await?;
+    let tasks = tasks.as_array().context("/api/tasks is not a list")?;
+    let names = |t: &Value| -> Vec<String> {
+        ["lead", "support"]
+            .iter()
+            .flat_map(|k| t[*k].as_array().cloned().unwrap_or_default())
+            .filter_map(|v| v.as_str().map(String::from))
+            .collect()
+    };
+    let mut pairs: Vec<(String, String)> = vec![(args.unit.clone(), args.task.clone())];
+    let first = tasks.iter().filter(|t| t["code"] == args.task.as_str());
+    let rest = tasks.iter().filter(|t| t["code"] != args.task.as_str());
+    for t in first.chain(rest) {
+        let code = t["code"].as_str().unwrap_or_default().to_string();
+        for u in names(t) {
+            let pair = (u, code.clone());
+            if !pairs.contains(&pair) {
+                pairs.push(pair);
+            }
+        }
+    }
+    let mut sessions: HashMap<String, Session> = HashMap::new();
+    let mut slots = Vec::new();
+    for (unit_name, code) in pairs {
+        if slots.len() == args.connections {
+            break;
+        }
+        let Ok(acc) = server.account(|a| a.who == unit_name, &unit_name) else {
+            continue;
+        };
+        let session = match sessions.get(&acc.login) {
+            Some(s) => s.clone(),
+            None if unit_name == args.unit => unit.clone(),
+            None => login(c, base, acc).await?,
+        };
+        sessions.insert(acc.login.clone(), session.clone());
+        let my = get_json(c, base, "/api/my/tasks", &session.cookie).await?;
+        let Some(t) = my["tasks"]
+            .as_array()
+            .and_then(|ts| ts.iter().find(|t| t["code"] == code.as_str()))
+        else {
+            continue;
+        };
+        let report = &t["report"];
+        if !(report.is_null() || report["state"] == "draft" || report["state"] == "returned") {
+            continue;
+        }
+        let targets = t["targets"]
+            .as_array()
+            .map(|ts| {
+                ts.iter()
+                    .filter_map(|g| Some((g["id"].as_i64()?, g["kind"] == "class")))
+                    .collect()
+            })
+            .unwrap_or_default();
+        slots.push(Slot {
+            login: acc.login.clone(),
+            session,
+            task: code,
+            targets,
+            version: report["row_version"].as_i64(),
+            first: None,
+            last: None,
+            saved: 0,
+        });
+    }
+    ensure!(
+        slots.first().is_some_and(|s| s.task == args.task),
+        "{} cannot save a draft of {} in the new round",
+        args.unit,
+        args.task
+    );
+    Ok(slots)
+}
+
+fn print_table(figures: &[Figures]) {
+    println!();
+    println!(
+        "{:<12} {:>9} {:>8} {:>8} {:>8} {:>7} {:>5} {:>5} {:>8} {:>8} {:>8} {:>8}",
+        "scenario",
+        "req/s",
+        "p50 ms",
+        "p99 ms",
+        "max ms",
+        "non2xx",
+        "409",
+        "fail",
+        "srv CPU",
+        "cli CPU",
+        "RSS MiB",
+        "HWM MiB"
+    );
+    for f in figures {
+        println!(
+            "{:<12} {:>9.0} {:>8.2} {:>8.2} {:>8.1} {:>7} {:>5} {:>5} {:>8.2} {:>8.2} {:>8.1} {:>8.1}",
+            f.scenario,
+            f.requests_per_second,
+            f.p50_ms,
+            f.p99_ms,
+            f.max_ms,
+            f.non_2xx,
+            f.conflicts,
+            f.failures,
+            f.server_cpu_cores,
+            f.client_cpu_cores,
+            f.vm_rss_kib as f64 / 1024.0,
+            f.vm_hwm_kib as f64 / 1024.0
+        );
+    }
+}

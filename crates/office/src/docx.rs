@@ -1,0 +1,1451 @@
+//! The dispatch bulletin as a DOCX laid out as a 公文 (GB/T 9704-2012).
+//!
+//! The OOXML is written here as plain strings and packed with `zip`: every font (`rFonts`
+//! with `eastAsia`), size, line spacing, table property and footer field is stated exactly,
+//! and the output is reproducible byte for byte (entries in a fixed order, zip timestamps
+//! from the bulletin's date, ids counted from 1, no rsids, no random numbers).
+//!
+//! Layout: A4, margins 37/35/28/26 mm (top/bottom/left/right), a text block of 156 mm.
+//! - 版头: 【演示数据】 (demo only, 黑体 3号 red, top left), the bulletin's name in red
+//!   方正小标宋简体 (sized to fit one line, 22–42 pt), 期号 centred, then the issuer (left)
+//!   and date (right) over a red separator line.
+//! - the headline in 2号 (22 pt) 方正小标宋简体, centred; the body in 3号 (16 pt) 仿宋_GB2312,
+//!   lines exactly 29 pt apart (22 lines a page), first lines indented two characters;
+//!   一、 headings in 黑体, （一） headings in 楷体_GB2312.
+//! - tables across the text width at 小四 (12 pt): headers in 黑体 repeated on every page,
+//!   cells in 仿宋, fixed column widths, rows kept whole when short.
+//! - the status chart as a PNG ring ([`crate::png::ring_chart`]) inside a legend table that
+//!   carries the labels, counts and shares as text.
+//! - footers "— 1 —" in 4号 宋体: odd pages right, even pages left, one character in; with
+//!   【演示数据】 on the other side when the bulletin is a demonstration.
+//! - 版记 at the end: the issuer and the date of issue between two black rules.
+//!
+//! Fonts are named as Chinese offices install them and declared in `fontTable.xml` with
+//! their common alternatives (宋体/SimSun, 仿宋/FangSong, 楷体/KaiTi, 黑体/SimHei), so that
+//! Word and LibreOffice fall back cleanly where the 方正/GB2312 fonts are missing.
+
+use std::fmt::Write as _;
+use std::io::{Cursor, Write as _};
+
+use zhuanban_ledger::Colour;
+use zip::write::SimpleFileOptions;
+use zip::{CompressionMethod, DateTime, ZipWriter};
+
+use crate::bulletin::{Bulletin, LaggingTask};
+use crate::svg::escape;
+use crate::text::{self, Part, cn_date};
+use crate::{png, svg};
+
+// Page geometry, in twentieths of a point (twips).
+const PAGE_W: u32 = 11906;
+const PAGE_H: u32 = 16838;
+const MARGIN_TOP: u32 = 2098; // 37 mm
+const MARGIN_BOTTOM: u32 = 1984; // 35 mm
+const MARGIN_LEFT: u32 = 1587; // 28 mm
+const MARGIN_RIGHT: u32 = 1474; // 26 mm
+const FOOTER: u32 = 1247; // 22 mm from the page's bottom edge
+/// The text block's width (156 mm).
+pub const TEXT_W: u32 = PAGE_W - MARGIN_LEFT - MARGIN_RIGHT;
+
+// Font sizes in half-points.
+const SIZE_2: u32 = 44; // 二号 22 pt
+const SIZE_3: u32 = 32; // 三号 16 pt
+const SIZE_4: u32 = 28; // 四号 14 pt
+const SIZE_S4: u32 = 24; // 小四 12 pt
+
+/// Body line pitch: exactly 29 pt.
+const LINE: u32 = 580;
+/// Table line pitch: exactly 20 pt.
+const TABLE_LINE: u32 = 400;
+/// Left and right cell margins.
+const CELL_PAD: u32 = 85;
+
+const RED: &str = "FF0000";
+const BLACK: &str = "000000";
+
+/// The fonts of a 公文.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Face {
+    /// 方正小标宋简体: masthead and headline.
+    Title,
+    /// 仿宋_GB2312: body text.
+    Fang,
+    /// 黑体: 一、 headings, table headers.
+    Hei,
+    /// 楷体_GB2312: （一） headings.
+    Kai,
+    /// 宋体: page numbers.
+    Song,
+}
+
+impl Face {
+    fn east_asia(self) -> &'static str {
+        match self {
+            Face::Title => "方正小标宋简体",
+            Face::Fang => "仿宋_GB2312",
+            Face::Hei => "黑体",
+            Face::Kai => "楷体_GB2312",
+            Face::Song => "宋体",
+        }
+    }
+
+    /// The font for digits and Latin letters: Times New Roman in body text (as offices set
+    /// it), the face itself in headings, titles and page numbers.
+    fn latin(self) -> &'static str {
+        match self {
+            Face::Fang | Face::Kai => "Times New Roman",
+            other => other.east_asia(),
+        }
+    }
+}
+
+/// A run of text in one face and size.
+#[derive(Debug, Clone)]
+struct Run<'a> {
+    face: Face,
+    size: u32,
+    text: &'a str,
+    colour: Option<&'a str>,
+    bold: bool,
+}
+
+fn run(face: Face, size: u32, text: &str) -> Run<'_> {
+    Run {
+        face,
+        size,
+        text,
+        colour: None,
+        bold: false,
+    }
+}
+
+impl Run<'_> {
+    fn colour(mut self, c: &'static str) -> Self {
+        self.colour = Some(c);
+        self
+    }
+}
+
+fn rpr(out: &mut String, face: Face, size: u32, colour: Option<&str>, bold: bool) {
+    let (ea, latin) = (face.east_asia(), face.latin());
+    let _ = write!(
+        out,
+        r#"<w:rPr><w:rFonts w:ascii="{latin}" w:hAnsi="{latin}" w:eastAsia="{ea}" w:cs="{latin}" w:hint="eastAsia"/>"#
+    );
+    if bold {
+        out.push_str("<w:b/><w:bCs/>");
+    }
+    if let Some(c) = colour {
+        let _ = write!(out, r#"<w:color w:val="{c}"/>"#);
+    }
+    let _ = write!(
+        out,
+        r#"<w:sz w:val="{size}"/><w:szCs w:val="{size}"/></w:rPr>"#
+    );
+}
+
+fn push_run(out: &mut String, r: &Run<'_>) {
+    out.push_str("<w:r>");
+    rpr(out, r.face, r.size, r.colour, r.bold);
+    let _ = write!(
+        out,
+        r#"<w:t xml:space="preserve">{}</w:t></w:r>"#,
+        escape(r.text)
+    );
+}
+
+fn push_tab(out: &mut String, face: Face, size: u32) {
+    out.push_str("<w:r>");
+    rpr(out, face, size, None, false);
+    out.push_str("<w:tab/></w:r>");
+}
+
+/// Paragraph properties.
+#[derive(Debug, Clone, Default)]
+struct Para {
+    style: Option<&'static str>,
+    keep_next: bool,
+    /// `<w:pBdr>` and `<w:tabs>` content, already in schema order.
+    borders: String,
+    tabs: String,
+    /// Exact line pitch in twips; 0 = single (auto).
+    line: u32,
+    before: u32,
+    after: u32,
+    /// First-line indent in characters × 100 and in twips.
+    first_line: Option<(u32, u32)>,
+    left: u32,
+    right: u32,
+    jc: &'static str,
+}
+
+impl Para {
+    fn body() -> Self {
+        Para {
+            line: LINE,
+            jc: "both",
+            first_line: Some((200, 2 * SIZE_3 * 10)),
+            ..Para::default()
+        }
+    }
+
+    fn centred(line: u32) -> Self {
+        Para {
+            line,
+            jc: "center",
+            ..Para::default()
+        }
+    }
+
+    fn open(&self, out: &mut String) {
+        out.push_str("<w:p><w:pPr>");
+        if let Some(s) = self.style {
+            let _ = write!(out, r#"<w:pStyle w:val="{s}"/>"#);
+        }
+        if self.keep_next {
+            out.push_str("<w:keepNext/>");
+        }
+        out.push_str(&self.borders);
+        out.push_str(&self.tabs);
+        // Spacing in exact points keeps the 公文 line grid; `snapToGrid` off so that neither
+        // Word nor LibreOffice moves lines to a document grid.
+        out.push_str(r#"<w:snapToGrid w:val="0"/>"#);
+        if self.line > 0 {
+            let _ = write!(
+                out,
+                r#"<w:spacing w:before="{}" w:after="{}" w:line="{}" w:lineRule="exact"/>"#,
+                self.before, self.after, self.line
+            );
+        } else {
+            let _ = write!(
+                out,
+                r#"<w:spacing w:before="{}" w:after="{}" w:line="240" w:lineRule="auto"/>"#,
+                self.before, self.after
+            );
+        }
+        if self.first_line.is_some() || self.left > 0 || self.right > 0 {
+            out.push_str("<w:ind");
+            if self.left > 0 {
+                let _ = write!(out, r#" w:left="{}""#, self.left);
+            }
+            if self.right > 0 {
+                let _ = write!(out, r#" w:right="{}""#, self.right);
+            }
+            if let Some((chars, twips)) = self.first_line {
+                let _ = write!(out, r#" w:firstLineChars="{chars}" w:firstLine="{twips}""#);
+            }
+            out.push_str("/>");
+        }
+        if !self.jc.is_empty() {
+            let _ = write!(out, r#"<w:jc w:val="{}"/>"#, self.jc);
+        }
+        out.push_str("</w:pPr>");
+    }
+
+    fn write(&self, out: &mut String, runs: &[Run<'_>]) {
+        self.open(out);
+        for r in runs {
+            push_run(out, r);
+        }
+        out.push_str("</w:p>\n");
+    }
+}
+
+/// A table cell.
+#[derive(Debug, Clone, Default)]
+struct Cell {
+    /// Rendered paragraphs.
+    content: String,
+    span: u32,
+    /// Some(true) starts a vertical merge, Some(false) continues it.
+    vmerge: Option<bool>,
+    shade: Option<&'static str>,
+    /// Estimated text lines (for keeping rows whole).
+    lines: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Align {
+    Left,
+    Centre,
+}
+
+impl Align {
+    fn jc(self) -> &'static str {
+        match self {
+            Align::Left => "both",
+            Align::Centre => "center",
+        }
+    }
+}
+
+/// A cell of 仿宋 小四 text; lines of `text` become paragraphs.
+fn text_cell(text: &str, align: Align, width: u32) -> Cell {
+    cell_runs(&[vec![run(Face::Fang, SIZE_S4, text)]], align, width)
+}
+
+/// A cell of paragraphs of runs.
+fn cell_runs(paras: &[Vec<Run<'_>>], align: Align, width: u32) -> Cell {
+    let mut content = String::new();
+    let mut lines = 0;
+    let per_line = ((width.saturating_sub(2 * CELL_PAD)) / (SIZE_S4 * 10)).max(1) as usize;
+    for runs in paras {
+        // Each line of a run's text is a paragraph of its own.
+        let mut split: Vec<Vec<Run<'_>>> = vec![Vec::new()];
+        for r in runs {
+            for (i, piece) in r.text.split('\n').enumerate() {
+                if i > 0 {
+                    split.push(Vec::new());
+                }
+                if let Some(last) = split.last_mut() {
+                    last.push(Run {
+                        text: piece,
+                        ..r.clone()
+                    });
+                }
+            }
+        }
+        for p in split {
+            let chars: f64 = p.iter().map(|r| text_em(r.text)).sum();
+            lines += ((chars / per_line as f64).ceil() as usize).max(1);
+            Para {
+                line: TABLE_LINE,
+                jc: align.jc(),
+                ..Para::default()
+            }
+            .write(&mut content, &p);
+        }
+    }
+    if content.is_empty() {
+        Para {
+            line: TABLE_LINE,
+            jc: align.jc(),
+            ..Para::default()
+        }
+        .write(&mut content, &[]);
+        lines = 1;
+    }
+    Cell {
+        content,
+        span: 1,
+        lines,
+        ..Cell::default()
+    }
+}
+
+/// The estimated width of a text in em (CJK one, Latin and digits about half).
+fn text_em(text: &str) -> f64 {
+    text.chars()
+        .map(|c| if c.is_ascii() { 0.55 } else { 1.0 })
+        .sum()
+}
+
+/// A header cell: 黑体 小四, centred.
+fn head_cell(text: &str) -> Cell {
+    let mut content = String::new();
+    Para {
+        line: TABLE_LINE,
+        jc: "center",
+        ..Para::default()
+    }
+    .write(&mut content, &[run(Face::Hei, SIZE_S4, text)]);
+    Cell {
+        content,
+        span: 1,
+        lines: 1,
+        ..Cell::default()
+    }
+}
+
+/// Writes a table across the text width: `widths` in twips (summing to [`TEXT_W`]), the
+/// header row repeated on each page, rows kept on one page unless long.
+fn table(out: &mut String, widths: &[u32], header: Vec<Cell>, rows: Vec<Vec<Cell>>) {
+    debug_assert_eq!(widths.iter().sum::<u32>(), TEXT_W);
+    let _ = write!(
+        out,
+        r#"<w:tbl><w:tblPr><w:tblW w:w="{TEXT_W}" w:type="dxa"/><w:jc w:val="center"/><w:tblBorders>"#
+    );
+    for side in ["top", "left", "bottom", "right", "insideH", "insideV"] {
+        let _ = write!(
+            out,
+            r#"<w:{side} w:val="single" w:sz="4" w:space="0" w:color="{BLACK}"/>"#
+        );
+    }
+    let _ = write!(
+        out,
+        r#"</w:tblBorders><w:tblLayout w:type="fixed"/><w:tblCellMar><w:top w:w="40" w:type="dxa"/><w:left w:w="{CELL_PAD}" w:type="dxa"/><w:bottom w:w="40" w:type="dxa"/><w:right w:w="{CELL_PAD}" w:type="dxa"/></w:tblCellMar><w:tblLook w:val="0420" w:firstRow="1" w:lastRow="0" w:firstColumn="0" w:lastColumn="0" w:noHBand="1" w:noVBand="1"/></w:tblPr><w:tblGrid>"#
+    );
+    for w in widths {
+        let _ = write!(out, r#"<w:gridCol w:w="{w}"/>"#);
+    }
+    out.push_str("</w:tblGrid>\n");
+    write_row(out, widths, &header, true);
+    for r in &rows {
+        write_row(out, widths, r, false);
+    }
+    out.push_str("</w:tbl>\n");
+}
+
+fn write_row(out: &mut String, widths: &[u32], cells: &[Cell], header: bool) {
+    let lines = cells.iter().map(|c| c.lines).max().unwrap_or(1);
+    out.push_str("<w:tr><w:trPr>");
+    // A row taller than about half a page may split; shorter rows stay whole.
+    if header || lines <= 16 {
+        out.push_str("<w:cantSplit/>");
+    }
+    if header {
+        out.push_str("<w:tblHeader/>");
+    }
+    out.push_str("</w:trPr>");
+    let mut col = 0;
+    for c in cells {
+        let span = c.span.max(1) as usize;
+        let w: u32 = widths[col.min(widths.len())..(col + span).min(widths.len())]
+            .iter()
+            .sum();
+        col += span;
+        let _ = write!(out, r#"<w:tc><w:tcPr><w:tcW w:w="{w}" w:type="dxa"/>"#);
+        if span > 1 {
+            let _ = write!(out, r#"<w:gridSpan w:val="{span}"/>"#);
+        }
+        match c.vmerge {
+            Some(true) => out.push_str(r#"<w:vMerge w:val="restart"/>"#),
+            Some(false) => out.push_str("<w:vMerge/>"),
+            None => {}
+        }
+        if let Some(fill) = c.shade {
+            let _ = write!(
+                out,
+                r#"<w:shd w:val="clear" w:color="auto" w:fill="{fill}"/>"#
+            );
+        }
+        out.push_str(r#"<w:vAlign w:val="center"/></w:tcPr>"#);
+        out.push_str(&c.content);
+        out.push_str("</w:tc>");
+    }
+    out.push_str("</w:tr>\n");
+}
+
+/// Light tints of the status palette for table cells, and darker text shades that read on
+/// them (printed in colour or in grey).
+fn tint(colour: Colour) -> &'static str {
+    match colour {
+        Colour::Green => "E8F5E9",
+        Colour::Yellow => "FFF3D6",
+        Colour::Red => "FDE7E7",
+        Colour::Grey => "EEEEEE",
+    }
+}
+
+fn ink(colour: Colour) -> &'static str {
+    match colour {
+        Colour::Green => "1B5E20",
+        Colour::Yellow => "8A5A00",
+        Colour::Red => "B71C1C",
+        Colour::Grey => "424242",
+    }
+}
+
+fn swatch(colour: Colour) -> &'static str {
+    // The chart's own colours, without '#'.
+    &svg::colour_hex(colour)[1..]
+}
+
+/// A status cell: the label in the colour's ink on its tint.
+fn status_cell(label: &str, colour: Colour, width: u32) -> Cell {
+    let mut c = cell_runs(
+        &[vec![run(Face::Fang, SIZE_S4, label).colour(ink(colour))]],
+        Align::Centre,
+        width,
+    );
+    c.shade = Some(tint(colour));
+    c
+}
+
+/// The document being written.
+struct Writer<'b> {
+    b: &'b Bulletin,
+    body: String,
+    tables: usize,
+}
+
+impl Writer<'_> {
+    fn para(&mut self, p: Para, runs: &[Run<'_>]) {
+        p.write(&mut self.body, runs);
+    }
+
+    fn body_text(&mut self, text: &str) {
+        for line in text::paragraphs(text) {
+            self.para(Para::body(), &[run(Face::Fang, SIZE_3, line)]);
+        }
+    }
+
+    fn blank(&mut self) {
+        self.para(
+            Para {
+                line: LINE,
+                ..Para::default()
+            },
+            &[],
+        );
+    }
+
+    fn heading1(&mut self, text: &str) {
+        self.para(
+            Para {
+                style: Some("Heading1"),
+                keep_next: true,
+                ..Para::body()
+            },
+            &[run(Face::Hei, SIZE_3, text)],
+        );
+    }
+
+    fn heading2(&mut self, text: &str) {
+        self.para(
+            Para {
+                style: Some("Heading2"),
+                keep_next: true,
+                ..Para::body()
+            },
+            &[run(Face::Kai, SIZE_3, text)],
+        );
+    }
+
+    /// "表N title", centred in 黑体 小四 above a table; returns N.
+    fn caption(&mut self, title: &str) {
+        self.tables += 1;
+        let text = format!("表{} {title}", self.tables);
+        self.para(
+            Para {
+                keep_next: true,
+                before: 120,
+                ..Para::centred(LINE)
+            },
+            &[run(Face::Hei, SIZE_4, &text)],
+        );
+    }
+
+    /// A note under a table, in 仿宋 小四.
+    fn note(&mut self, text: &str) {
+        self.para(
+            Para {
+                line: TABLE_LINE,
+                before: 60,
+                after: 120,
+                jc: "both",
+                ..Para::default()
+            },
+            &[run(Face::Fang, SIZE_S4, text)],
+        );
+    }
+
+    /// Space after a table without a note.
+    fn after_table(&mut self) {
+        self.para(
+            Para {
+                line: 240,
+                ..Para::default()
+            },
+            &[],
+        );
+    }
+
+    fn masthead(&mut self) {
+        let b = self.b;
+        if b.demo {
+            self.para(
+                Para {
+                    line: LINE,
+                    jc: "left",
+                    ..Para::default()
+                },
+                &[run(Face::Hei, SIZE_3, "【演示数据】").colour(RED)],
+            );
+        } else {
+            self.blank();
+        }
+        // The name in red, as large as fits one line (22–42 pt).
+        let name = b.title.trim();
+        let em = text_em(name).max(1.0);
+        let fit = (f64::from(TEXT_W) / 20.0 * 0.96 / em).floor() as u32;
+        let size = (fit * 2).clamp(SIZE_2, 84);
+        self.para(
+            Para {
+                before: 240,
+                after: 120,
+                ..Para::centred(size * 10 * 13 / 10)
+            },
+            &[run(Face::Title, size, name).colour(RED)],
+        );
+        // 期号
+        self.para(
+            Para::centred(LINE),
+            &[run(Face::Fang, SIZE_3, b.issue.trim())],
+        );
+        // Issuer (left) and date (right), one character in, over the red rule.
+        let date = cn_date(b.date);
+        let indent = SIZE_3 * 10;
+        let right_tab = TEXT_W - indent;
+        let mut p = Para {
+            line: LINE,
+            before: 120,
+            left: indent,
+            right: indent,
+            jc: "left",
+            ..Para::default()
+        };
+        p.borders = format!(
+            r#"<w:pBdr><w:bottom w:val="single" w:sz="18" w:space="6" w:color="{RED}"/></w:pBdr>"#
+        );
+        p.tabs = format!(r#"<w:tabs><w:tab w:val="right" w:pos="{right_tab}"/></w:tabs>"#);
+        p.open(&mut self.body);
+        push_run(&mut self.body, &run(Face::Fang, SIZE_3, b.issuer.trim()));
+        push_tab(&mut self.body, Face::Fang, SIZE_3);
+        push_run(&mut self.body, &run(Face::Fang, SIZE_3, &date));
+        self.body.push_str("</w:p>\n");
+        self.blank();
+        // The headline.
+        let headline = text::headline(b);
+        self.para(Para::centred(700), &[run(Face::Title, SIZE_2, &headline)]);
+        self.blank();
+    }
+
+    fn overview(&mut self, image: Option<(u64, &str)>) {
+        let b = self.b;
+        self.body_text(&b.summary);
+        if !b.totals.is_empty() {
+            self.chart(image);
+        }
+        if !b.sections.is_empty() {
+            self.body_text("各板块任务推进情况见下表。");
+            self.sections_table();
+        }
+    }
+
+    /// The status chart: the ring image on the left (merged down all rows) and the legend
+    /// with labels, counts and shares.
+    fn chart(&mut self, image: Option<(u64, &str)>) {
+        let b = self.b;
+        self.caption("任务状态分布");
+        let widths = [3045, 500, 2300, 1500, 1500];
+        let total: usize = b.totals.iter().map(|t| t.count).sum();
+        let mut head = vec![
+            head_cell("状态分布"),
+            head_cell("状态"),
+            head_cell("任务数（项）"),
+            head_cell("占比"),
+        ];
+        head[1].span = 2;
+        let mut rows = Vec::new();
+        for (i, t) in b.totals.iter().enumerate() {
+            let mut first = if i == 0 {
+                let mut c = Cell {
+                    content: image_paragraph(image, &text::chart_caption(b)),
+                    span: 1,
+                    lines: 1,
+                    ..Cell::default()
+                };
+                c.vmerge = Some(true);
+                c
+            } else {
+                Cell {
+                    vmerge: Some(false),
+                    ..empty_cell()
+                }
+            };
+            first.span = 1;
+            let mut sw = empty_cell();
+            sw.shade = Some(swatch(t.colour));
+            rows.push(vec![
+                first,
+                sw,
+                text_cell(&t.label, Align::Centre, widths[2]),
+                text_cell(&t.count.to_string(), Align::Centre, widths[3]),
+                text_cell(&text::share(t.count, total), Align::Centre, widths[4]),
+            ]);
+        }
+        let mut sum_label = cell_runs(
+            &[vec![run(Face::Hei, SIZE_S4, "合计")]],
+            Align::Centre,
+            2800,
+        );
+        sum_label.span = 2;
+        rows.push(vec![
+            Cell {
+                vmerge: Some(false),
+                ..empty_cell()
+            },
+            sum_label,
+            cell_runs(
+                &[vec![run(Face::Hei, SIZE_S4, &total.to_string())]],
+                Align::Centre,
+                1500,
+            ),
+            text_cell(if total > 0 { "100%" } else { "—" }, Align::Centre, 1500),
+        ]);
+        table(&mut self.body, &widths, head, rows);
+        self.after_table();
+    }
+
+    fn sections_table(&mut self) {
+        let b = self.b;
+        self.caption("各板块任务推进情况");
+        let widths = [900, 3145, 1100, 925, 925, 925, 925];
+        let lamp_head = |c: Colour| {
+            let mut content = String::new();
+            Para {
+                line: TABLE_LINE,
+                jc: "center",
+                ..Para::default()
+            }
+            .write(
+                &mut content,
+                &[
+                    run(Face::Hei, SIZE_S4, "●").colour(swatch(c)),
+                    run(Face::Hei, SIZE_S4, text::lamp(c)),
+                ],
+            );
+            Cell {
+                content,
+                span: 1,
+                lines: 1,
+                ..Cell::default()
+            }
+        };
+        let head = vec![
+            head_cell("编号"),
+            head_cell("板块"),
+            head_cell("任务数"),
+            lamp_head(Colour::Green),
+            lamp_head(Colour::Yellow),
+            lamp_head(Colour::Red),
+            lamp_head(Colour::Grey),
+        ];
+        let count = |n: usize, c: Colour, w: u32| {
+            if n > 0 && c != Colour::Green {
+                let mut cell = cell_runs(
+                    &[vec![
+                        run(Face::Fang, SIZE_S4, &n.to_string()).colour(ink(c)),
+                    ]],
+                    Align::Centre,
+                    w,
+                );
+                cell.shade = Some(tint(c));
+                cell
+            } else {
+                text_cell(&n.to_string(), Align::Centre, w)
+            }
+        };
+        let mut rows = Vec::new();
+        let mut sum = [0usize; 5];
+        for s in &b.sections {
+            for (k, v) in [s.total, s.green, s.yellow, s.red, s.grey]
+                .iter()
+                .enumerate()
+            {
+                sum[k] += v;
+            }
+            rows.push(vec![
+                text_cell(&s.code, Align::Centre, widths[0]),
+                text_cell(&s.title, Align::Left, widths[1]),
+                text_cell(&s.total.to_string(), Align::Centre, widths[2]),
+                count(s.green, Colour::Green, widths[3]),
+                count(s.yellow, Colour::Yellow, widths[4]),
+                count(s.red, Colour::Red, widths[5]),
+                count(s.grey, Colour::Grey, widths[6]),
+            ]);
+        }
+        let mut total = cell_runs(
+            &[vec![run(Face::Hei, SIZE_S4, "合计")]],
+            Align::Centre,
+            4045,
+        );
+        total.span = 2;
+        let mut last = vec![total];
+        for v in sum {
+            last.push(cell_runs(
+                &[vec![run(Face::Hei, SIZE_S4, &v.to_string())]],
+                Align::Centre,
+                925,
+            ));
+        }
+        rows.push(last);
+        table(&mut self.body, &widths, head, rows);
+        self.note(text::COLOUR_NOTE);
+    }
+
+    fn indicators(&mut self) {
+        let b = self.b;
+        if b.indicators.is_empty() {
+            self.body_text("本期无需通报的重点指标。");
+            return;
+        }
+        self.body_text(&format!(
+            "方案确定的{}项重点指标最新完成情况如下。",
+            b.indicators.len()
+        ));
+        self.caption("重点指标完成情况");
+        let widths = [1000, 2645, 1300, 1300, 1200, 1400];
+        let head = ["任务编号", "指标", "目标值", "最新值", "序时进度", "状态"]
+            .into_iter()
+            .map(head_cell)
+            .collect();
+        let rows = b
+            .indicators
+            .iter()
+            .map(|i| {
+                let dash = |s: &str| {
+                    if s.trim().is_empty() {
+                        "—".to_owned()
+                    } else {
+                        s.to_owned()
+                    }
+                };
+                vec![
+                    text_cell(&i.task_code, Align::Centre, widths[0]),
+                    text_cell(&i.metric, Align::Left, widths[1]),
+                    text_cell(&dash(&i.target), Align::Centre, widths[2]),
+                    text_cell(&dash(&i.latest), Align::Centre, widths[3]),
+                    text_cell(&dash(&i.schedule), Align::Centre, widths[4]),
+                    status_cell(&i.status, i.colour, widths[5]),
+                ]
+            })
+            .collect();
+        table(&mut self.body, &widths, head, rows);
+        self.note("注：序时进度为按时间进度应完成的比例；对上限或下限类指标，不计序时进度。");
+    }
+
+    fn lagging(&mut self) {
+        let b = self.b;
+        self.body_text(&text::lagging_intro(b));
+        let groups = text::lagging_groups(b);
+        let numbered = groups.len() > 1;
+        for (i, (title, tasks)) in groups.into_iter().enumerate() {
+            if numbered {
+                self.heading2(&format!("（{}）{title}", text::cn_number(i + 1)));
+            }
+            self.caption(title);
+            self.lagging_table(&tasks);
+            self.after_table();
+        }
+    }
+
+    fn lagging_table(&mut self, tasks: &[&LaggingTask]) {
+        let widths = [800, 1900, 2000, 1400, 2745];
+        let head = ["编号", "任务名称", "责任单位", "状态", "滞后情况及原因"]
+            .into_iter()
+            .map(head_cell)
+            .collect();
+        let rows = tasks
+            .iter()
+            .map(|t| {
+                let mut units = vec![vec![
+                    run(Face::Hei, SIZE_S4, "牵头："),
+                    run(Face::Fang, SIZE_S4, t.lead.trim()),
+                ]];
+                if !t.support.trim().is_empty() {
+                    units.push(vec![
+                        run(Face::Hei, SIZE_S4, "配合："),
+                        run(Face::Fang, SIZE_S4, t.support.trim()),
+                    ]);
+                }
+                let mut why = vec![vec![run(Face::Fang, SIZE_S4, t.reason.trim())]];
+                if !t.unit_reason.trim().is_empty() {
+                    why.push(vec![
+                        run(Face::Hei, SIZE_S4, "单位说明："),
+                        run(Face::Fang, SIZE_S4, t.unit_reason.trim()),
+                    ]);
+                } else {
+                    why.push(vec![
+                        run(Face::Hei, SIZE_S4, "单位说明："),
+                        run(Face::Fang, SIZE_S4, "未说明"),
+                    ]);
+                }
+                vec![
+                    text_cell(&t.code, Align::Centre, widths[0]),
+                    text_cell(&t.title, Align::Left, widths[1]),
+                    cell_runs(&units, Align::Left, widths[2]),
+                    status_cell(&t.status, t.colour, widths[3]),
+                    cell_runs(&why, Align::Left, widths[4]),
+                ]
+            })
+            .collect();
+        table(&mut self.body, &widths, head, rows);
+    }
+
+    fn reporting(&mut self) {
+        let b = self.b;
+        self.body_text(&text::reporting_intro(b));
+        if b.late_units.is_empty() && b.missing_units.is_empty() {
+            return;
+        }
+        self.caption("逾期报送及未报送单位");
+        let widths = [700, 2600, 1400, 4145];
+        let head = ["序号", "单位", "报送情况", "涉及任务"]
+            .into_iter()
+            .map(head_cell)
+            .collect();
+        let mut rows = Vec::new();
+        let groups = [
+            (&b.missing_units, "未报送", Colour::Red),
+            (&b.late_units, "逾期报送", Colour::Yellow),
+        ];
+        for (units, label, colour) in groups {
+            for u in units.iter() {
+                rows.push(vec![
+                    text_cell(&(rows.len() + 1).to_string(), Align::Centre, widths[0]),
+                    text_cell(&u.unit, Align::Left, widths[1]),
+                    status_cell(label, colour, widths[2]),
+                    text_cell(&u.tasks.join("、"), Align::Left, widths[3]),
+                ]);
+            }
+        }
+        table(&mut self.body, &widths, head, rows);
+        self.after_table();
+    }
+
+    fn instructions(&mut self) {
+        let b = self.b;
+        if b.instructions.is_empty() {
+            self.body_text("本期无新的领导批示。");
+            return;
+        }
+        self.body_text(&format!(
+            "上期通报以来，领导同志共作出批示{}件，请相关单位认真抓好落实。",
+            b.instructions.len()
+        ));
+        for (i, ins) in b.instructions.iter().enumerate() {
+            let number = format!("{}．", i + 1);
+            let text = text::instruction_text(ins);
+            self.para(
+                Para::body(),
+                &[
+                    run(Face::Fang, SIZE_3, &number),
+                    run(Face::Fang, SIZE_3, &text),
+                ],
+            );
+        }
+    }
+
+    fn ranking(&mut self) {
+        let b = self.b;
+        if b.ranking.is_empty() {
+            self.body_text("本期暂无成员单位评分。");
+            return;
+        }
+        self.body_text("按照方案确定的评分规则，本期成员单位得分排名如下。");
+        self.caption("成员单位得分排名");
+        let widths = [900, 3200, 1200, 3545];
+        let head = ["排名", "成员单位", "得分", "扣分情况"]
+            .into_iter()
+            .map(head_cell)
+            .collect();
+        let rows = b
+            .ranking
+            .iter()
+            .map(|r| {
+                let ded = if r.deductions.trim().is_empty() {
+                    "无"
+                } else {
+                    r.deductions.trim()
+                };
+                vec![
+                    text_cell(&r.rank.to_string(), Align::Centre, widths[0]),
+                    text_cell(&r.unit, Align::Left, widths[1]),
+                    text_cell(&text::score(r.score), Align::Centre, widths[2]),
+                    text_cell(ded, Align::Left, widths[3]),
+                ]
+            })
+            .collect();
+        table(&mut self.body, &widths, head, rows);
+        self.after_table();
+    }
+
+    fn closing(&mut self) {
+        let b = self.b;
+        let items: Vec<&String> = b.closing.iter().filter(|c| !c.trim().is_empty()).collect();
+        for (i, item) in items.iter().enumerate() {
+            let (marker, lead, rest) = text::closing_parts(i, item);
+            let mut runs = Vec::new();
+            if items.len() > 1 || !marker.starts_with('（') {
+                runs.push(run(Face::Kai, SIZE_3, &marker));
+            }
+            if !lead.is_empty() {
+                runs.push(run(Face::Kai, SIZE_3, &lead));
+            }
+            runs.push(run(Face::Fang, SIZE_3, &rest));
+            self.para(Para::body(), &runs);
+        }
+    }
+
+    /// 版记: the issuer and the date of issue between two black rules.
+    fn colophon(&mut self) {
+        let b = self.b;
+        self.blank();
+        let indent = SIZE_4 * 10;
+        let mut p = Para {
+            line: LINE,
+            before: 240,
+            left: indent,
+            right: indent,
+            jc: "left",
+            ..Para::default()
+        };
+        p.borders = format!(
+            r#"<w:pBdr><w:top w:val="single" w:sz="8" w:space="4" w:color="{BLACK}"/><w:bottom w:val="single" w:sz="8" w:space="4" w:color="{BLACK}"/></w:pBdr>"#
+        );
+        p.tabs = format!(
+            r#"<w:tabs><w:tab w:val="right" w:pos="{}"/></w:tabs>"#,
+            TEXT_W - 2 * indent
+        );
+        p.keep_next = false;
+        p.open(&mut self.body);
+        push_run(&mut self.body, &run(Face::Fang, SIZE_4, b.issuer.trim()));
+        push_tab(&mut self.body, Face::Fang, SIZE_4);
+        let date = format!("{}印发", cn_date(b.date));
+        push_run(&mut self.body, &run(Face::Fang, SIZE_4, &date));
+        self.body.push_str("</w:p>\n");
+    }
+}
+
+fn empty_cell() -> Cell {
+    let mut content = String::new();
+    Para {
+        line: TABLE_LINE,
+        ..Para::default()
+    }
+    .write(&mut content, &[]);
+    Cell {
+        content,
+        span: 1,
+        lines: 1,
+        ..Cell::default()
+    }
+}
+
+/// EMU per millimetre.
+const EMU_MM: u64 = 36_000;
+
+/// The chart's paragraph: the inline picture `rIdChart` of `size` EMU square (or an empty
+/// paragraph without a picture).
+fn image_paragraph(image: Option<(u64, &str)>, descr: &str) -> String {
+    let mut out = String::new();
+    let p = Para {
+        jc: "center",
+        ..Para::default()
+    };
+    p.open(&mut out);
+    if let Some((size, rid)) = image {
+        let d = escape(descr);
+        let _ = write!(
+            out,
+            concat!(
+                r#"<w:r><w:drawing><wp:inline distT="0" distB="0" distL="0" distR="0">"#,
+                r#"<wp:extent cx="{s}" cy="{s}"/><wp:effectExtent l="0" t="0" r="0" b="0"/>"#,
+                r#"<wp:docPr id="1" name="图表1" descr="{d}"/>"#,
+                r#"<wp:cNvGraphicFramePr><a:graphicFrameLocks noChangeAspect="1"/></wp:cNvGraphicFramePr>"#,
+                r#"<a:graphic><a:graphicData uri="http://schemas.openxmlformats.org/drawingml/2006/picture">"#,
+                r#"<pic:pic><pic:nvPicPr><pic:cNvPr id="1" name="chart1.png" descr="{d}"/><pic:cNvPicPr/></pic:nvPicPr>"#,
+                r#"<pic:blipFill><a:blip r:embed="{rid}"/><a:stretch><a:fillRect/></a:stretch></pic:blipFill>"#,
+                r#"<pic:spPr><a:xfrm><a:off x="0" y="0"/><a:ext cx="{s}" cy="{s}"/></a:xfrm>"#,
+                r#"<a:prstGeom prst="rect"><a:avLst/></a:prstGeom></pic:spPr></pic:pic>"#,
+                r#"</a:graphicData></a:graphic></wp:inline></w:drawing></w:r>"#
+            ),
+            s = size,
+            d = d,
+            rid = rid
+        );
+    }
+    out.push_str("</w:p>\n");
+    out
+}
+
+const NS: &str = concat!(
+    r#"xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" "#,
+    r#"xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" "#,
+    r#"xmlns:wp="http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing" "#,
+    r#"xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" "#,
+    r#"xmlns:pic="http://schemas.openxmlformats.org/drawingml/2006/picture""#
+);
+
+const XML_DECL: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n";
+
+/// The chart image's pixel size and its printed size.
+const CHART_PX: u32 = 600;
+
+/// The printed size of the chart, in EMU: as tall as the legend rows, 30–48 mm.
+fn chart_size(rows: usize) -> u64 {
+    let mm = (rows as u64 * 17 / 2).clamp(30, 48);
+    mm * EMU_MM
+}
+
+/// `word/document.xml` of a bulletin.
+pub fn document_xml(b: &Bulletin) -> String {
+    let image = (!b.totals.is_empty()).then(|| (chart_size(b.totals.len() + 2), "rIdChart"));
+    let mut w = Writer {
+        b,
+        body: String::with_capacity(64 * 1024),
+        tables: 0,
+    };
+    w.masthead();
+    w.body_text(&text::lead(b));
+    for (heading, part) in text::parts(b) {
+        w.heading1(&heading);
+        match part {
+            Part::Overview => w.overview(image),
+            Part::Indicators => w.indicators(),
+            Part::Lagging => w.lagging(),
+            Part::Reporting => w.reporting(),
+            Part::Instructions => w.instructions(),
+            Part::Ranking => w.ranking(),
+            Part::Closing => w.closing(),
+        }
+    }
+    w.colophon();
+
+    let mut out = String::with_capacity(w.body.len() + 2048);
+    out.push_str(XML_DECL);
+    let _ = write!(out, "<w:document {NS}><w:body>\n");
+    out.push_str(&w.body);
+    let _ = write!(
+        out,
+        concat!(
+            r#"<w:sectPr><w:footerReference w:type="default" r:id="rIdFooterOdd"/>"#,
+            r#"<w:footerReference w:type="even" r:id="rIdFooterEven"/>"#,
+            r#"<w:pgSz w:w="{pw}" w:h="{ph}"/>"#,
+            r#"<w:pgMar w:top="{t}" w:right="{r}" w:bottom="{bt}" w:left="{l}" w:header="851" w:footer="{f}" w:gutter="0"/>"#,
+            r#"<w:cols w:space="425"/><w:docGrid w:linePitch="{lp}"/></w:sectPr>"#,
+            "\n</w:body></w:document>\n"
+        ),
+        pw = PAGE_W,
+        ph = PAGE_H,
+        t = MARGIN_TOP,
+        r = MARGIN_RIGHT,
+        bt = MARGIN_BOTTOM,
+        l = MARGIN_LEFT,
+        f = FOOTER,
+        lp = LINE,
+    );
+    out
+}
+
+/// A footer: "— N —" in 4号 宋体, one character in from the outer side (right on odd pages,
+/// left on even ones), with 【演示数据】 on the inner side for a demonstration.
+fn footer_xml(odd: bool, demo: bool) -> String {
+    let mut out = String::new();
+    out.push_str(XML_DECL);
+    let _ = write!(out, "<w:ftr {NS}>");
+    let indent = SIZE_4 * 10;
+    let mut p = Para {
+        style: Some("Footer"),
+        line: 0,
+        jc: if odd { "right" } else { "left" },
+        ..Para::default()
+    };
+    if odd {
+        p.right = indent;
+    } else {
+        p.left = indent;
+    }
+    if demo {
+        // The demo mark at the other edge: a tab stop at the far side.
+        p.jc = "left";
+        let pos = TEXT_W - indent;
+        p.tabs = format!(r#"<w:tabs><w:tab w:val="right" w:pos="{pos}"/></w:tabs>"#);
+        p.left = 0;
+        p.right = 0;
+        if odd {
+            p.left = indent;
+            p.tabs = format!(
+                r#"<w:tabs><w:tab w:val="right" w:pos="{}"/></w:tabs>"#,
+                TEXT_W - 2 * indent
+            );
+        } else {
+            p.left = indent;
+            p.tabs = format!(
+                r#"<w:tabs><w:tab w:val="right" w:pos="{}"/></w:tabs>"#,
+                TEXT_W - indent
+            );
+        }
+    }
+    p.open(&mut out);
+    let mark = |out: &mut String| {
+        push_run(out, &run(Face::Hei, SIZE_S4, "【演示数据】").colour(RED));
+    };
+    if demo && odd {
+        mark(&mut out);
+        push_tab(&mut out, Face::Song, SIZE_4);
+    }
+    page_number(&mut out);
+    if demo && !odd {
+        push_tab(&mut out, Face::Song, SIZE_4);
+        mark(&mut out);
+    }
+    out.push_str("</w:p></w:ftr>\n");
+    out
+}
+
+/// "— PAGE —" as runs with a PAGE field.
+fn page_number(out: &mut String) {
+    let r = |out: &mut String, inner: &str| {
+        out.push_str("<w:r>");
+        rpr(out, Face::Song, SIZE_4, None, false);
+        out.push_str(inner);
+        out.push_str("</w:r>");
+    };
+    r(out, r#"<w:t xml:space="preserve">— </w:t>"#);
+    r(out, r#"<w:fldChar w:fldCharType="begin"/>"#);
+    r(
+        out,
+        r#"<w:instrText xml:space="preserve"> PAGE </w:instrText>"#,
+    );
+    r(out, r#"<w:fldChar w:fldCharType="separate"/>"#);
+    r(out, "<w:t>1</w:t>");
+    r(out, r#"<w:fldChar w:fldCharType="end"/>"#);
+    r(out, r#"<w:t xml:space="preserve"> —</w:t>"#);
+}
+
+fn styles_xml() -> String {
+    let mut out = String::new();
+    out.push_str(XML_DECL);
+    let _ = write!(out, "<w:styles {NS}>");
+    let fonts = |face: Face| {
+        format!(
+            r#"<w:rFonts w:ascii="{l}" w:hAnsi="{l}" w:eastAsia="{e}" w:cs="{l}"/>"#,
+            l = face.latin(),
+            e = face.east_asia()
+        )
+    };
+    let _ = write!(
+        out,
+        concat!(
+            r#"<w:docDefaults><w:rPrDefault><w:rPr>{f}<w:kern w:val="2"/><w:sz w:val="{s}"/><w:szCs w:val="{s}"/>"#,
+            r#"<w:lang w:val="en-US" w:eastAsia="zh-CN" w:bidi="ar-SA"/></w:rPr></w:rPrDefault>"#,
+            r#"<w:pPrDefault><w:pPr><w:spacing w:line="{line}" w:lineRule="exact"/><w:jc w:val="both"/></w:pPr></w:pPrDefault></w:docDefaults>"#
+        ),
+        f = fonts(Face::Fang),
+        s = SIZE_3,
+        line = LINE
+    );
+    out.push_str(r#"<w:style w:type="paragraph" w:default="1" w:styleId="Normal"><w:name w:val="Normal"/><w:qFormat/><w:pPr><w:widowControl/></w:pPr></w:style>"#);
+    let _ = write!(
+        out,
+        concat!(
+            r#"<w:style w:type="paragraph" w:styleId="Heading1"><w:name w:val="heading 1"/><w:basedOn w:val="Normal"/><w:next w:val="Normal"/><w:qFormat/>"#,
+            r#"<w:pPr><w:keepNext/><w:outlineLvl w:val="0"/></w:pPr><w:rPr>{h}<w:sz w:val="{s}"/><w:szCs w:val="{s}"/></w:rPr></w:style>"#,
+            r#"<w:style w:type="paragraph" w:styleId="Heading2"><w:name w:val="heading 2"/><w:basedOn w:val="Normal"/><w:next w:val="Normal"/><w:qFormat/>"#,
+            r#"<w:pPr><w:keepNext/><w:outlineLvl w:val="1"/></w:pPr><w:rPr>{k}<w:sz w:val="{s}"/><w:szCs w:val="{s}"/></w:rPr></w:style>"#,
+            r#"<w:style w:type="paragraph" w:styleId="Footer"><w:name w:val="footer"/><w:basedOn w:val="Normal"/>"#,
+            r#"<w:pPr><w:spacing w:line="240" w:lineRule="auto"/></w:pPr><w:rPr>{song}<w:sz w:val="{s4}"/><w:szCs w:val="{s4}"/></w:rPr></w:style>"#,
+            r#"<w:style w:type="table" w:default="1" w:styleId="TableNormal"><w:name w:val="Normal Table"/><w:uiPriority w:val="99"/><w:semiHidden/>"#,
+            r#"<w:tblPr><w:tblInd w:w="0" w:type="dxa"/><w:tblCellMar><w:top w:w="0" w:type="dxa"/><w:left w:w="108" w:type="dxa"/>"#,
+            r#"<w:bottom w:w="0" w:type="dxa"/><w:right w:w="108" w:type="dxa"/></w:tblCellMar></w:tblPr></w:style>"#
+        ),
+        h = fonts(Face::Hei),
+        k = fonts(Face::Kai),
+        song = fonts(Face::Song),
+        s = SIZE_3,
+        s4 = SIZE_4
+    );
+    out.push_str("</w:styles>\n");
+    out
+}
+
+fn font_table_xml() -> String {
+    let mut out = String::new();
+    out.push_str(XML_DECL);
+    let _ = write!(out, "<w:fonts {NS}>");
+    // (name, alternative, family, pitch)
+    let fonts = [
+        ("方正小标宋简体", "宋体", "script", "variable"),
+        ("仿宋_GB2312", "仿宋", "modern", "fixed"),
+        ("仿宋", "FangSong", "modern", "fixed"),
+        ("楷体_GB2312", "楷体", "modern", "fixed"),
+        ("楷体", "KaiTi", "modern", "fixed"),
+        ("黑体", "SimHei", "modern", "fixed"),
+        ("宋体", "SimSun", "auto", "variable"),
+    ];
+    for (name, alt, family, pitch) in fonts {
+        let _ = write!(
+            out,
+            r#"<w:font w:name="{name}"><w:altName w:val="{alt}"/><w:charset w:val="86"/><w:family w:val="{family}"/><w:pitch w:val="{pitch}"/></w:font>"#
+        );
+    }
+    out.push_str(r#"<w:font w:name="Times New Roman"><w:charset w:val="00"/><w:family w:val="roman"/><w:pitch w:val="variable"/></w:font>"#);
+    out.push_str("</w:fonts>\n");
+    out
+}
+
+fn settings_xml() -> String {
+    let mut out = String::new();
+    out.push_str(XML_DECL);
+    let _ = write!(
+        out,
+        concat!(
+            "<w:settings {NS}>",
+            r#"<w:zoom w:percent="100"/><w:evenAndOddHeaders/><w:defaultTabStop w:val="420"/>"#,
+            r#"<w:characterSpacingControl w:val="compressPunctuation"/>"#,
+            r#"<w:compat><w:compatSetting w:name="compatibilityMode" w:uri="http://schemas.microsoft.com/office/word" w:val="15"/></w:compat>"#,
+            r#"<w:themeFontLang w:val="en-US" w:eastAsia="zh-CN"/>"#,
+            "</w:settings>\n"
+        ),
+        NS = NS
+    );
+    out
+}
+
+fn content_types_xml() -> String {
+    let mut out = String::new();
+    out.push_str(XML_DECL);
+    out.push_str(concat!(
+        r#"<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">"#,
+        r#"<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>"#,
+        r#"<Default Extension="xml" ContentType="application/xml"/>"#,
+        r#"<Default Extension="png" ContentType="image/png"/>"#,
+        r#"<Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/>"#,
+        r#"<Override PartName="/word/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.styles+xml"/>"#,
+        r#"<Override PartName="/word/settings.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.settings+xml"/>"#,
+        r#"<Override PartName="/word/fontTable.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.fontTable+xml"/>"#,
+        r#"<Override PartName="/word/footer1.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.footer+xml"/>"#,
+        r#"<Override PartName="/word/footer2.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.footer+xml"/>"#,
+        r#"<Override PartName="/docProps/core.xml" ContentType="application/vnd.openxmlformats-package.core-properties+xml"/>"#,
+        r#"<Override PartName="/docProps/app.xml" ContentType="application/vnd.openxmlformats-officedocument.extended-properties+xml"/>"#,
+        "</Types>\n"
+    ));
+    out
+}
+
+fn root_rels_xml() -> String {
+    let mut out = String::new();
+    out.push_str(XML_DECL);
+    out.push_str(concat!(
+        r#"<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">"#,
+        r#"<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/>"#,
+        r#"<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/package/2006/relationships/metadata/core-properties" Target="docProps/core.xml"/>"#,
+        r#"<Relationship Id="rId3" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/extended-properties" Target="docProps/app.xml"/>"#,
+        "</Relationships>\n"
+    ));
+    out
+}
+
+fn document_rels_xml(image: bool) -> String {
+    let mut out = String::new();
+    out.push_str(XML_DECL);
+    out.push_str(concat!(
+        r#"<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">"#,
+        r#"<Relationship Id="rIdStyles" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/>"#,
+        r#"<Relationship Id="rIdSettings" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/settings" Target="settings.xml"/>"#,
+        r#"<Relationship Id="rIdFonts" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/fontTable" Target="fontTable.xml"/>"#,
+        r#"<Relationship Id="rIdFooterOdd" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/footer" Target="footer1.xml"/>"#,
+        r#"<Relationship Id="rIdFooterEven" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/footer" Target="footer2.xml"/>"#,
+    ));
+    if image {
+        out.push_str(r#"<Relationship Id="rIdChart" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/image" Target="media/chart1.png"/>"#);
+    }
+    out.push_str("</Relationships>\n");
+    out
+}
+
+fn core_xml(b: &Bulletin) -> String {
+    let mut title = format!("{}（{}）", b.title.trim(), b.issue.trim());
+    if b.demo {
+        title.push_str("【演示数据】");
+    }
+    let when = format!("{}T00:00:00Z", b.date.format("%Y-%m-%d"));
+    format!(
+        concat!(
+            "{decl}",
+            r#"<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" "#,
+            r#"xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/" "#,
+            r#"xmlns:dcmitype="http://purl.org/dc/dcmitype/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">"#,
+            "<dc:title>{title}</dc:title><dc:subject>{subject}</dc:subject><dc:creator>{creator}</dc:creator>",
+            "<cp:lastModifiedBy>{creator}</cp:lastModifiedBy><dc:language>zh-CN</dc:language>",
+            r#"<dcterms:created xsi:type="dcterms:W3CDTF">{when}</dcterms:created>"#,
+            r#"<dcterms:modified xsi:type="dcterms:W3CDTF">{when}</dcterms:modified>"#,
+            "</cp:coreProperties>\n"
+        ),
+        decl = XML_DECL,
+        title = escape(&title),
+        subject = escape(&text::headline(b)),
+        creator = escape(b.issuer.trim()),
+        when = when
+    )
+}
+
+fn app_xml() -> String {
+    format!(
+        concat!(
+            "{decl}",
+            r#"<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties" "#,
+            r#"xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes">"#,
+            "<Application>zhuanban</Application><DocSecurity>0</DocSecurity></Properties>\n"
+        ),
+        decl = XML_DECL
+    )
+}
+
+/// The bulletin as a DOCX: see the [module documentation](self). The same bulletin always
+/// gives the same bytes.
+pub fn bulletin_docx(b: &Bulletin) -> Vec<u8> {
+    let image = !b.totals.is_empty();
+    let mut parts: Vec<(&str, Vec<u8>)> = vec![
+        ("[Content_Types].xml", content_types_xml().into_bytes()),
+        ("_rels/.rels", root_rels_xml().into_bytes()),
+        ("word/document.xml", document_xml(b).into_bytes()),
+        (
+            "word/_rels/document.xml.rels",
+            document_rels_xml(image).into_bytes(),
+        ),
+        ("word/styles.xml", styles_xml().into_bytes()),
+        ("word/settings.xml", settings_xml().into_bytes()),
+        ("word/fontTable.xml", font_table_xml().into_bytes()),
+        ("word/footer1.xml", footer_xml(true, b.demo).into_bytes()),
+        ("word/footer2.xml", footer_xml(false, b.demo).into_bytes()),
+    ];
+    if image {
+        let segments: Vec<(u64, Colour)> = b
+            .totals
+            .iter()
+            .map(|t| (t.count as u64, t.colour))
+            .collect();
+        parts.push((
+            "word/media/chart1.png",
+            png::ring_chart(&segments, CHART_PX),
+        ));
+    }
+    parts.push(("docProps/core.xml", core_xml(b).into_bytes()));
+    parts.push(("docProps/app.xml", app_xml().into_bytes()));
+    pack(&parts, b.date)
+}
+
+/// Zips the parts in order, every entry stamped with `date` (or 1980-01-01 outside the zip
+/// range), deflated at a fixed level.
+pub(crate) fn pack(parts: &[(&str, Vec<u8>)], date: chrono::NaiveDate) -> Vec<u8> {
+    use chrono::Datelike;
+    let stamp = u16::try_from(date.year())
+        .ok()
+        .and_then(|y| {
+            DateTime::from_date_and_time(y, date.month() as u8, date.day() as u8, 0, 0, 0).ok()
+        })
+        .unwrap_or_default();
+    let mut zip = ZipWriter::new(Cursor::new(Vec::new()));
+    for (name, data) in parts {
+        // PNG data is already deflated.
+        let method = if name.ends_with(".png") {
+            CompressionMethod::Stored
+        } else {
+            CompressionMethod::Deflated
+        };
+        let options = SimpleFileOptions::default()
+            .compression_method(method)
+            .compression_level((method == CompressionMethod::Deflated).then_some(6))
+            .last_modified_time(stamp)
+            .unix_permissions(0o644);
+        // Writing to memory cannot fail; a failure here would be a bug in the zip crate.
+        zip.start_file(*name, options)
+            .and_then(|()| zip.write_all(data).map_err(Into::into))
+            .expect("zip entry in memory");
+    }
+    zip.finish().expect("zip in memory").into_inner()
+}

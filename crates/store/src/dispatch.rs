@@ -1,0 +1,977 @@
+//! Dispatch records: supervision notices (督办单), extension requests (延期申请), the
+//! notification outbox, the in-app inbox, bulletin records, and the duties units are scored on.
+
+use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use sqlx::Row;
+use sqlx::sqlite::SqliteRow;
+use zhuanban_ledger::dispatch::{Duty, Submission, notice_number};
+use zhuanban_ledger::{
+    ExtensionRequest, ExtensionState, Id, Notice, NoticeLevel, NoticeState, RoundState,
+};
+
+use crate::sqlite::{now_pub, write_audit};
+use crate::{Actor, Result, SqliteStore, Store, StoreError};
+
+fn time(s: &str) -> Result<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|_| StoreError::invalid("time", format!("时间“{s}”格式不正确")))
+}
+
+fn date(s: &str) -> Result<NaiveDate> {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map_err(|_| StoreError::invalid("date", format!("日期“{s}”格式不正确")))
+}
+
+fn china_today() -> NaiveDate {
+    Utc::now()
+        .with_timezone(&FixedOffset::east_opt(8 * 3600).expect("valid offset"))
+        .date_naive()
+}
+
+fn level_str(l: NoticeLevel) -> &'static str {
+    match l {
+        NoticeLevel::Blue => "blue",
+        NoticeLevel::Yellow => "yellow",
+        NoticeLevel::Red => "red",
+    }
+}
+
+fn level_parse(s: &str) -> NoticeLevel {
+    match s {
+        "red" => NoticeLevel::Red,
+        "yellow" => NoticeLevel::Yellow,
+        _ => NoticeLevel::Blue,
+    }
+}
+
+fn state_str(s: NoticeState) -> &'static str {
+    match s {
+        NoticeState::Issued => "issued",
+        NoticeState::Signed => "signed",
+        NoticeState::Replied => "replied",
+        NoticeState::Closed => "closed",
+        NoticeState::Reopened => "reopened",
+    }
+}
+
+fn state_parse(s: &str) -> NoticeState {
+    match s {
+        "signed" => NoticeState::Signed,
+        "replied" => NoticeState::Replied,
+        "closed" => NoticeState::Closed,
+        "reopened" => NoticeState::Reopened,
+        _ => NoticeState::Issued,
+    }
+}
+
+/// The Chinese label of a notice state.
+pub fn notice_state_label(s: NoticeState) -> &'static str {
+    match s {
+        NoticeState::Issued => "待签收",
+        NoticeState::Signed => "已签收",
+        NoticeState::Replied => "已回复",
+        NoticeState::Closed => "已销号",
+        NoticeState::Reopened => "退回重办",
+    }
+}
+
+fn notice_from_row(r: &SqliteRow) -> Result<Notice> {
+    Ok(Notice {
+        id: r.try_get("id")?,
+        number: r.try_get("number")?,
+        level: level_parse(&r.try_get::<String, _>("level")?),
+        task_id: r.try_get("task_id")?,
+        unit_id: r.try_get("unit_id")?,
+        reason: r.try_get("reason")?,
+        reply_by: date(&r.try_get::<String, _>("reply_by")?)?,
+        state: state_parse(&r.try_get::<String, _>("state")?),
+        reply: r.try_get("reply")?,
+        issued_by: r.try_get("issued_by")?,
+        issued_at: time(&r.try_get::<String, _>("issued_at")?)?,
+        row_version: r.try_get("row_version")?,
+    })
+}
+
+/// A new supervision notice.
+#[derive(Debug, Clone)]
+pub struct NoticeInput {
+    pub task_id: Id,
+    pub unit_id: Id,
+    pub level: NoticeLevel,
+    pub reason: String,
+    pub reply_by: NaiveDate,
+}
+
+/// A new extension request.
+#[derive(Debug, Clone)]
+pub struct ExtensionInput {
+    pub task_id: Id,
+    pub target_id: Option<Id>,
+    pub milestone_id: Option<Id>,
+    pub unit_id: Id,
+    pub requested: NaiveDate,
+    pub reason: String,
+}
+
+/// A message waiting in the outbox.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutboxItem {
+    pub id: Id,
+    pub key: String,
+    pub channel: String,
+    pub recipient: String,
+    pub subject: String,
+    pub body: String,
+    pub attempts: i64,
+}
+
+/// An in-app message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InboxMessage {
+    pub id: Id,
+    pub title: String,
+    pub body: String,
+    pub link: String,
+    pub created_at: DateTime<Utc>,
+    pub read: bool,
+}
+
+/// Who an in-app message is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Audience {
+    Unit(Id),
+    User(Id),
+    Role(zhuanban_ledger::Role),
+}
+
+/// The stored part of a bulletin.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BulletinRecord {
+    pub round_id: Id,
+    pub plan_version: i64,
+    pub issue: i64,
+    pub issued_on: NaiveDate,
+    pub closing: String,
+    pub row_version: i64,
+}
+
+impl SqliteStore {
+    /// Issues a supervision notice; its number is the next of the plan's year.
+    pub async fn issue_notice(
+        &self,
+        plan_id: Id,
+        n: &NoticeInput,
+        actor: &Actor,
+    ) -> Result<Notice> {
+        let reason = n.reason.trim();
+        if reason.is_empty() {
+            return Err(StoreError::invalid("reason", "督办事由不能为空"));
+        }
+        let today = china_today();
+        if n.reply_by < today {
+            return Err(StoreError::invalid(
+                "reply_by",
+                format!("回复期限 {} 早于今天", n.reply_by),
+            ));
+        }
+        let plan = self.plan(plan_id).await?;
+        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
+        let role: Option<String> = sqlx::query_scalar(
+            "SELECT tu.role FROM task_units tu JOIN tasks t ON t.id = tu.task_id WHERE tu.task_id = ? AND tu.unit_id = ? AND t.plan_id = ?",
+        )
+        .bind(n.task_id)
+        .bind(n.unit_id)
+        .bind(plan_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if role.is_none() {
+            return Err(StoreError::invalid(
+                "unit",
+                "督办对象应为该任务的牵头或配合单位",
+            ));
+        }
+        use chrono::Datelike;
+        let year = today.year();
+        let seq: i64 = sqlx::query_scalar(
+            "SELECT COALESCE(MAX(seq), 0) + 1 FROM notices WHERE plan_id = ? AND year = ?",
+        )
+        .bind(plan_id)
+        .bind(year)
+        .fetch_one(&mut *tx)
+        .await?;
+        let number = notice_number(&plan.settings.notice_prefix, year, seq);
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO notices (plan_id, year, seq, number, level, task_id, unit_id, reason, reply_by, state, issued_by, issued_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'issued', ?, ?) RETURNING id",
+        )
+        .bind(plan_id)
+        .bind(year)
+        .bind(seq)
+        .bind(&number)
+        .bind(level_str(n.level))
+        .bind(n.task_id)
+        .bind(n.unit_id)
+        .bind(reason)
+        .bind(n.reply_by.to_string())
+        .bind(&actor.name)
+        .bind(now_pub())
+        .fetch_one(&mut *tx)
+        .await?;
+        let row = sqlx::query("SELECT * FROM notices WHERE id = ?")
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await?;
+        let notice = notice_from_row(&row)?;
+        let code: String = sqlx::query_scalar("SELECT code FROM tasks WHERE id = ?")
+            .bind(n.task_id)
+            .fetch_one(&mut *tx)
+            .await?;
+        write_audit(
+            &mut tx,
+            actor,
+            "notice.issue",
+            &format!("notice#{id} {number} task {code}"),
+            None,
+            Some(&serde_json::to_string(&notice)?),
+            "ok",
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(notice)
+    }
+
+    pub async fn notices(&self, plan_id: Id) -> Result<Vec<Notice>> {
+        let rows = sqlx::query("SELECT * FROM notices WHERE plan_id = ? ORDER BY year, seq")
+            .bind(plan_id)
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter().map(notice_from_row).collect()
+    }
+
+    pub async fn notice(&self, id: Id) -> Result<Notice> {
+        let row = sqlx::query("SELECT * FROM notices WHERE id = ?")
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?
+            .ok_or(StoreError::NotFound {
+                what: "督办单",
+                id: id.to_string(),
+            })?;
+        notice_from_row(&row)
+    }
+
+    /// Moves a notice along its life: 签收 (sign), 回复 (reply with measures), 销号 (close), 退回
+    /// (reopen with a reason). Each step is allowed only from the right state.
+    pub async fn notice_step(
+        &self,
+        id: Id,
+        expected_version: i64,
+        step: NoticeStep<'_>,
+        actor: &Actor,
+    ) -> Result<Notice> {
+        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
+        let row = sqlx::query("SELECT * FROM notices WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or(StoreError::NotFound {
+                what: "督办单",
+                id: id.to_string(),
+            })?;
+        let before = notice_from_row(&row)?;
+        if before.row_version != expected_version {
+            return Err(StoreError::Conflict {
+                what: "督办单",
+                id,
+                current: before.row_version,
+                given: expected_version,
+            });
+        }
+        let (from, to, action): (&[NoticeState], NoticeState, &str) = match step {
+            NoticeStep::Sign => (&[NoticeState::Issued], NoticeState::Signed, "notice.sign"),
+            NoticeStep::Reply(_) => (
+                &[NoticeState::Signed, NoticeState::Reopened],
+                NoticeState::Replied,
+                "notice.reply",
+            ),
+            NoticeStep::Close => (&[NoticeState::Replied], NoticeState::Closed, "notice.close"),
+            NoticeStep::Reopen(_) => (
+                &[NoticeState::Replied],
+                NoticeState::Reopened,
+                "notice.reopen",
+            ),
+        };
+        if !from.contains(&before.state) {
+            return Err(StoreError::invalid(
+                "state",
+                format!(
+                    "督办单 {} 当前为“{}”，不能执行此操作",
+                    before.number,
+                    notice_state_label(before.state)
+                ),
+            ));
+        }
+        let now = now_pub();
+        match step {
+            NoticeStep::Sign => {
+                sqlx::query("UPDATE notices SET state = ?, signed_by = ?, signed_at = ?, row_version = row_version + 1 WHERE id = ?")
+                    .bind(state_str(to))
+                    .bind(&actor.name)
+                    .bind(&now)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            NoticeStep::Reply(text) => {
+                let text = text.trim();
+                if text.is_empty() {
+                    return Err(StoreError::invalid("reply", "请填写整改措施"));
+                }
+                sqlx::query("UPDATE notices SET state = ?, reply = ?, replied_at = ?, row_version = row_version + 1 WHERE id = ?")
+                    .bind(state_str(to))
+                    .bind(text)
+                    .bind(&now)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            NoticeStep::Close => {
+                sqlx::query("UPDATE notices SET state = ?, closed_by = ?, closed_at = ?, row_version = row_version + 1 WHERE id = ?")
+                    .bind(state_str(to))
+                    .bind(&actor.name)
+                    .bind(&now)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            NoticeStep::Reopen(reason) => {
+                let reason = reason.trim();
+                if reason.is_empty() {
+                    return Err(StoreError::invalid("reason", "退回重办须写明理由"));
+                }
+                let reply = format!(
+                    "{}\n【退回重办】{reason}",
+                    before.reply.clone().unwrap_or_default()
+                );
+                sqlx::query("UPDATE notices SET state = ?, reply = ?, row_version = row_version + 1 WHERE id = ?")
+                    .bind(state_str(to))
+                    .bind(reply)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
+        let row = sqlx::query("SELECT * FROM notices WHERE id = ?")
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await?;
+        let after = notice_from_row(&row)?;
+        write_audit(
+            &mut tx,
+            actor,
+            action,
+            &format!("notice#{id} {}", before.number),
+            Some(&serde_json::to_string(&before)?),
+            Some(&serde_json::to_string(&after)?),
+            "ok",
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(after)
+    }
+
+    /// A unit asks for a later deadline for a target or milestone of a task it is responsible for.
+    pub async fn request_extension(
+        &self,
+        e: &ExtensionInput,
+        actor: &Actor,
+    ) -> Result<ExtensionRequest> {
+        let reason = e.reason.trim();
+        if reason.is_empty() {
+            return Err(StoreError::invalid("reason", "请说明延期理由"));
+        }
+        if e.target_id.is_some() == e.milestone_id.is_some() {
+            return Err(StoreError::invalid("target", "应指定一个目标或一个节点"));
+        }
+        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
+        let role: Option<String> =
+            sqlx::query_scalar("SELECT role FROM task_units WHERE task_id = ? AND unit_id = ?")
+                .bind(e.task_id)
+                .bind(e.unit_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        if role.is_none() {
+            return Err(StoreError::invalid(
+                "unit",
+                "只有任务的责任单位可以申请延期",
+            ));
+        }
+        let (plan_end, code): (String, String) = sqlx::query_as("SELECT p.period_end, t.code FROM tasks t JOIN plans p ON p.id = t.plan_id WHERE t.id = ?")
+            .bind(e.task_id)
+            .fetch_one(&mut *tx)
+            .await?;
+        let old: Option<Option<String>> = match (e.target_id, e.milestone_id) {
+            (Some(t), _) => {
+                sqlx::query_scalar("SELECT deadline FROM targets WHERE id = ? AND task_id = ?")
+                    .bind(t)
+                    .bind(e.task_id)
+                    .fetch_optional(&mut *tx)
+                    .await?
+            }
+            (_, Some(m)) => {
+                sqlx::query_scalar("SELECT deadline FROM milestones WHERE id = ? AND task_id = ?")
+                    .bind(m)
+                    .bind(e.task_id)
+                    .fetch_optional(&mut *tx)
+                    .await?
+            }
+            _ => None,
+        };
+        let Some(old) = old else {
+            return Err(StoreError::invalid(
+                "target",
+                format!("该目标或节点不属于任务 {code}"),
+            ));
+        };
+        // The deadline in force: the latest granted extension, else the plan's.
+        let granted: Option<String> = sqlx::query_scalar(
+            "SELECT requested FROM extensions WHERE task_id = ? AND state = 'granted' AND (target_id IS ? AND milestone_id IS ?) ORDER BY decided_at DESC LIMIT 1",
+        )
+        .bind(e.task_id)
+        .bind(e.target_id)
+        .bind(e.milestone_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let in_force = granted.or(old).unwrap_or(plan_end);
+        let in_force = date(&in_force)?;
+        if e.requested <= in_force {
+            return Err(StoreError::invalid(
+                "requested",
+                format!("申请的新时限 {} 应晚于现时限 {in_force}", e.requested),
+            ));
+        }
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO extensions (task_id, target_id, milestone_id, unit_id, old_deadline, requested, reason, state, created_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?) RETURNING id",
+        )
+        .bind(e.task_id)
+        .bind(e.target_id)
+        .bind(e.milestone_id)
+        .bind(e.unit_id)
+        .bind(in_force.to_string())
+        .bind(e.requested.to_string())
+        .bind(reason)
+        .bind(now_pub())
+        .fetch_one(&mut *tx)
+        .await?;
+        write_audit(
+            &mut tx,
+            actor,
+            "extension.request",
+            &format!("extension#{id} task {code}"),
+            None,
+            Some(&format!("{in_force} → {}：{reason}", e.requested)),
+            "ok",
+        )
+        .await?;
+        tx.commit().await?;
+        self.extension(id).await
+    }
+
+    pub async fn extension(&self, id: Id) -> Result<ExtensionRequest> {
+        let row = sqlx::query("SELECT * FROM extensions WHERE id = ?")
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?
+            .ok_or(StoreError::NotFound {
+                what: "延期申请",
+                id: id.to_string(),
+            })?;
+        extension_from_row(&row)
+    }
+
+    pub async fn extensions(&self, plan_id: Id) -> Result<Vec<ExtensionRequest>> {
+        let rows = sqlx::query("SELECT e.* FROM extensions e JOIN tasks t ON t.id = e.task_id WHERE t.plan_id = ? ORDER BY e.id")
+            .bind(plan_id)
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter().map(extension_from_row).collect()
+    }
+
+    /// The office grants or refuses an extension; the history keeps both dates.
+    pub async fn decide_extension(
+        &self,
+        id: Id,
+        grant: bool,
+        actor: &Actor,
+    ) -> Result<ExtensionRequest> {
+        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
+        let state: Option<String> = sqlx::query_scalar("SELECT state FROM extensions WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        match state.as_deref() {
+            None => {
+                return Err(StoreError::NotFound {
+                    what: "延期申请",
+                    id: id.to_string(),
+                });
+            }
+            Some("pending") => {}
+            Some(_) => return Err(StoreError::invalid("state", "该延期申请已处理")),
+        }
+        sqlx::query("UPDATE extensions SET state = ?, decided_by = ?, decided_at = ? WHERE id = ?")
+            .bind(if grant { "granted" } else { "refused" })
+            .bind(&actor.name)
+            .bind(now_pub())
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        write_audit(
+            &mut tx,
+            actor,
+            if grant {
+                "extension.grant"
+            } else {
+                "extension.refuse"
+            },
+            &format!("extension#{id}"),
+            None,
+            None,
+            "ok",
+        )
+        .await?;
+        tx.commit().await?;
+        self.extension(id).await
+    }
+
+    /// Puts a message in the outbox; false when one with the same key is already there (a
+    /// message is never queued twice for the same recipient and channel).
+    pub async fn enqueue(
+        &self,
+        key: &str,
+        channel: &str,
+        recipient: &str,
+        subject: &str,
+        body: &str,
+    ) -> Result<bool> {
+        let now = now_pub();
+        let n = sqlx::query(
+            "INSERT OR IGNORE INTO outbox (key, channel, recipient, subject, body, state, next_attempt_at, created_at)
+             VALUES (?, ?, ?, ?, ?, 'pending', ?, ?)",
+        )
+        .bind(key)
+        .bind(channel)
+        .bind(recipient)
+        .bind(subject)
+        .bind(body)
+        .bind(&now)
+        .bind(&now)
+        .execute(self.pool())
+        .await?
+        .rows_affected();
+        Ok(n == 1)
+    }
+
+    /// Pending messages whose time has come, oldest first.
+    pub async fn outbox_due(&self, limit: usize) -> Result<Vec<OutboxItem>> {
+        let rows: Vec<(i64, String, String, String, String, String, i64)> = sqlx::query_as(
+            "SELECT id, key, channel, recipient, subject, body, attempts FROM outbox
+             WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY id LIMIT ?",
+        )
+        .bind(now_pub())
+        .bind(limit as i64)
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(
+                |(id, key, channel, recipient, subject, body, attempts)| OutboxItem {
+                    id,
+                    key,
+                    channel,
+                    recipient,
+                    subject,
+                    body,
+                    attempts,
+                },
+            )
+            .collect())
+    }
+
+    pub async fn outbox_sent(&self, id: Id) -> Result<()> {
+        sqlx::query("UPDATE outbox SET state = 'sent', sent_at = ?, attempts = attempts + 1 WHERE id = ? AND state = 'pending'")
+            .bind(now_pub())
+            .bind(id)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    /// A failed attempt: retried at `retry_at`, or given up (failed) when None.
+    pub async fn outbox_failed(
+        &self,
+        id: Id,
+        error: &str,
+        retry_at: Option<DateTime<Utc>>,
+    ) -> Result<()> {
+        match retry_at {
+            Some(t) => {
+                sqlx::query("UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE id = ?")
+                    .bind(error)
+                    .bind(t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true))
+                    .bind(id)
+                    .execute(self.pool())
+                    .await?;
+            }
+            None => {
+                sqlx::query("UPDATE outbox SET attempts = attempts + 1, last_error = ?, state = 'failed' WHERE id = ?")
+                    .bind(error)
+                    .bind(id)
+                    .execute(self.pool())
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Outbox counts by state, for the desk.
+    pub async fn outbox_counts(&self) -> Result<Vec<(String, i64)>> {
+        Ok(
+            sqlx::query_as("SELECT state, COUNT(*) FROM outbox GROUP BY state ORDER BY state")
+                .fetch_all(self.pool())
+                .await?,
+        )
+    }
+
+    /// Posts an in-app message once per key.
+    pub async fn post_inbox(
+        &self,
+        key: &str,
+        to: Audience,
+        title: &str,
+        body: &str,
+        link: &str,
+    ) -> Result<bool> {
+        let (unit, user, role) = match to {
+            Audience::Unit(u) => (Some(u), None, None),
+            Audience::User(u) => (None, Some(u), None),
+            Audience::Role(r) => (None, None, Some(r.as_str())),
+        };
+        let n = sqlx::query(
+            "INSERT OR IGNORE INTO inbox (key, unit_id, user_id, role, title, body, link, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(key)
+        .bind(unit)
+        .bind(user)
+        .bind(role)
+        .bind(title)
+        .bind(body)
+        .bind(link)
+        .bind(now_pub())
+        .execute(self.pool())
+        .await?
+        .rows_affected();
+        Ok(n == 1)
+    }
+
+    /// The messages for an account: its own, its unit's, its role's; newest first.
+    pub async fn inbox(
+        &self,
+        user: &zhuanban_ledger::User,
+        limit: usize,
+    ) -> Result<Vec<InboxMessage>> {
+        let rows: Vec<(i64, String, String, String, String, Option<String>)> = sqlx::query_as(
+            "SELECT i.id, i.title, i.body, i.link, i.created_at, r.read_at FROM inbox i
+             LEFT JOIN inbox_reads r ON r.inbox_id = i.id AND r.user_id = ?
+             WHERE i.user_id = ? OR (i.unit_id IS NOT NULL AND i.unit_id = ?) OR i.role = ?
+             ORDER BY i.id DESC LIMIT ?",
+        )
+        .bind(user.id)
+        .bind(user.id)
+        .bind(user.unit_id)
+        .bind(user.role.as_str())
+        .bind(limit as i64)
+        .fetch_all(self.pool())
+        .await?;
+        rows.into_iter()
+            .map(|(id, title, body, link, created, read)| {
+                Ok(InboxMessage {
+                    id,
+                    title,
+                    body,
+                    link,
+                    created_at: time(&created)?,
+                    read: read.is_some(),
+                })
+            })
+            .collect()
+    }
+
+    pub async fn mark_read(&self, user_id: Id, inbox_id: Id) -> Result<()> {
+        sqlx::query(
+            "INSERT OR IGNORE INTO inbox_reads (inbox_id, user_id, read_at) VALUES (?, ?, ?)",
+        )
+        .bind(inbox_id)
+        .bind(user_id)
+        .bind(now_pub())
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// The bulletin record of a round, made on first use with the next issue number of the plan
+    /// and the default closing section.
+    pub async fn bulletin_record(
+        &self,
+        round_id: Id,
+        default_closing: &str,
+        actor: &Actor,
+    ) -> Result<BulletinRecord> {
+        let round = self.round(round_id).await?;
+        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
+        let existing: Option<(i64, i64, String, String, i64)> =
+            sqlx::query_as("SELECT plan_version, issue, issued_on, closing, row_version FROM bulletins WHERE round_id = ?")
+                .bind(round_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        let rec = match existing {
+            Some((plan_version, issue, issued_on, closing, row_version)) => BulletinRecord {
+                round_id,
+                plan_version,
+                issue,
+                issued_on: date(&issued_on)?,
+                closing,
+                row_version,
+            },
+            None => {
+                let issue: i64 = sqlx::query_scalar("SELECT COUNT(*) + 1 FROM bulletins b JOIN rounds r ON r.id = b.round_id WHERE r.plan_id = ?")
+                    .bind(round.plan_id)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                let issued_on = if round.state == RoundState::Closed {
+                    round.due.max(round.as_of)
+                } else {
+                    china_today()
+                };
+                sqlx::query("INSERT INTO bulletins (round_id, plan_version, issue, issued_on, closing, created_at) VALUES (?, ?, ?, ?, ?, ?)")
+                    .bind(round_id)
+                    .bind(round.plan_version)
+                    .bind(issue)
+                    .bind(issued_on.to_string())
+                    .bind(default_closing)
+                    .bind(now_pub())
+                    .execute(&mut *tx)
+                    .await?;
+                write_audit(
+                    &mut tx,
+                    actor,
+                    "bulletin.create",
+                    &format!("bulletin round#{round_id} 第{issue}期"),
+                    None,
+                    None,
+                    "ok",
+                )
+                .await?;
+                BulletinRecord {
+                    round_id,
+                    plan_version: round.plan_version,
+                    issue,
+                    issued_on,
+                    closing: default_closing.to_string(),
+                    row_version: 1,
+                }
+            }
+        };
+        tx.commit().await?;
+        Ok(rec)
+    }
+
+    /// The frozen content of a round's bulletin, if composed.
+    pub async fn bulletin_content(&self, round_id: Id) -> Result<Option<String>> {
+        Ok(sqlx::query_scalar::<_, Option<String>>(
+            "SELECT content FROM bulletins WHERE round_id = ?",
+        )
+        .bind(round_id)
+        .fetch_optional(self.pool())
+        .await?
+        .flatten())
+    }
+
+    /// Freezes (or, with `None`, unfreezes for recomposition) a round's bulletin content.
+    pub async fn set_bulletin_content(
+        &self,
+        round_id: Id,
+        content: Option<&str>,
+        actor: &Actor,
+    ) -> Result<()> {
+        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
+        sqlx::query(
+            "UPDATE bulletins SET content = ?, row_version = row_version + 1 WHERE round_id = ?",
+        )
+        .bind(content)
+        .bind(round_id)
+        .execute(&mut *tx)
+        .await?;
+        write_audit(
+            &mut tx,
+            actor,
+            if content.is_some() {
+                "bulletin.compose"
+            } else {
+                "bulletin.recompose"
+            },
+            &format!("bulletin round#{round_id}"),
+            None,
+            None,
+            "ok",
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The reading a plan version was imported from.
+    pub async fn plan_reading(&self, plan_id: Id, version: i64) -> Result<zhuanban_plan::Plan> {
+        let json: Option<String> = sqlx::query_scalar(
+            "SELECT reading FROM plan_versions WHERE plan_id = ? AND version = ?",
+        )
+        .bind(plan_id)
+        .bind(version)
+        .fetch_optional(self.pool())
+        .await?;
+        let json = json.ok_or(StoreError::NotFound {
+            what: "方案版本",
+            id: format!("{plan_id} v{version}"),
+        })?;
+        Ok(serde_json::from_str(&json)?)
+    }
+
+    /// The office edits a bulletin's closing section (下步工作要求).
+    pub async fn set_bulletin_closing(
+        &self,
+        round_id: Id,
+        expected_version: i64,
+        closing: &str,
+        actor: &Actor,
+    ) -> Result<()> {
+        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
+        let n = sqlx::query("UPDATE bulletins SET closing = ?, row_version = row_version + 1 WHERE round_id = ? AND row_version = ?")
+            .bind(closing.trim())
+            .bind(round_id)
+            .bind(expected_version)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if n == 0 {
+            let current: Option<i64> =
+                sqlx::query_scalar("SELECT row_version FROM bulletins WHERE round_id = ?")
+                    .bind(round_id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            return Err(match current {
+                Some(c) => StoreError::Conflict {
+                    what: "调度通报",
+                    id: round_id,
+                    current: c,
+                    given: expected_version,
+                },
+                None => StoreError::NotFound {
+                    what: "调度通报",
+                    id: round_id.to_string(),
+                },
+            });
+        }
+        write_audit(
+            &mut tx,
+            actor,
+            "bulletin.closing",
+            &format!("bulletin round#{round_id}"),
+            None,
+            Some(closing),
+            "ok",
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Every duty of every closed round of a plan (up to and including `until` when given):
+    /// each responsible unit of each task, and whether it reported, on time or late.
+    pub async fn duties(&self, plan_id: Id, until: Option<Id>) -> Result<Vec<Duty>> {
+        let rows: Vec<(i64, i64, String, Option<String>, Option<i64>)> = sqlx::query_as(
+            "SELECT r.id, tu.unit_id, tu.role, p.state, p.late
+             FROM rounds r
+             JOIN tasks t ON t.plan_id = r.plan_id AND t.plan_version = r.plan_version
+             JOIN task_units tu ON tu.task_id = t.id
+             LEFT JOIN reports p ON p.round_id = r.id AND p.task_id = t.id AND p.unit_id = tu.unit_id
+             WHERE r.plan_id = ? AND (r.state = 'closed' OR r.id = ?)
+             ORDER BY r.id, t.id, tu.unit_id",
+        )
+        .bind(plan_id)
+        .bind(until.unwrap_or(-1))
+        .fetch_all(self.pool())
+        .await?;
+        let until_as_of = match until {
+            Some(r) => Some(self.round(r).await?.as_of),
+            None => None,
+        };
+        let mut out = Vec::new();
+        for (round_id, unit_id, role, state, late) in rows {
+            if let Some(limit) = until_as_of
+                && self.round(round_id).await?.as_of > limit
+            {
+                continue;
+            }
+            let submitted = matches!(state.as_deref(), Some("submitted") | Some("accepted"));
+            out.push(Duty {
+                unit_id,
+                lead: role == "lead",
+                submission: if !submitted {
+                    Submission::Missing
+                } else if late == Some(1) {
+                    Submission::Late
+                } else {
+                    Submission::OnTime
+                },
+                returns: 0,
+            });
+        }
+        Ok(out)
+    }
+}
+
+/// A step in a notice's life.
+#[derive(Debug, Clone, Copy)]
+pub enum NoticeStep<'a> {
+    Sign,
+    Reply(&'a str),
+    Close,
+    Reopen(&'a str),
+}
+
+fn extension_from_row(r: &SqliteRow) -> Result<ExtensionRequest> {
+    let opt_date = |s: Option<String>| s.map(|s| date(&s)).transpose();
+    Ok(ExtensionRequest {
+        id: r.try_get("id")?,
+        task_id: r.try_get("task_id")?,
+        target_id: r.try_get("target_id")?,
+        milestone_id: r.try_get("milestone_id")?,
+        unit_id: r.try_get("unit_id")?,
+        old_deadline: opt_date(r.try_get("old_deadline")?)?,
+        requested: date(&r.try_get::<String, _>("requested")?)?,
+        reason: r.try_get("reason")?,
+        state: match r.try_get::<String, _>("state")?.as_str() {
+            "granted" => ExtensionState::Granted,
+            "refused" => ExtensionState::Refused,
+            _ => ExtensionState::Pending,
+        },
+        decided_by: r.try_get("decided_by")?,
+        decided_at: r
+            .try_get::<Option<String>, _>("decided_at")?
+            .map(|s| time(&s))
+            .transpose()?,
+    })
+}
