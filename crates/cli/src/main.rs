@@ -4,6 +4,7 @@
 //! 2 the input could not be used (a file that cannot be read, a refused write, bad usage) —
 //! with one message on standard error that names what is wrong.
 
+mod channels;
 mod demo;
 mod ledger_cmd;
 mod plan_cmd;
@@ -149,6 +150,29 @@ enum Command {
         /// With --demo: the last round's as-of date.
         #[arg(long, default_value = "2024-09-30")]
         as_of: NaiveDate,
+    },
+    /// One pass of the dispatch worker: open scheduled rounds, queue reminders (催报), deliver
+    /// the outbox through the channels configured in the environment.
+    Dispatch {
+        #[command(flatten)]
+        db: DbArgs,
+        /// The date to act as of (default: today).
+        #[arg(long)]
+        today: Option<NaiveDate>,
+        /// Queue messages without sending them.
+        #[arg(long)]
+        no_send: bool,
+    },
+    /// Write a round's bulletin (调度通报): DOCX, the ledger as XLSX, or the HTML preview.
+    Bulletin {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long)]
+        round: i64,
+        #[arg(long, default_value = "docx")]
+        format: String,
+        #[arg(short = 'o', long)]
+        output: PathBuf,
     },
     /// Accounts.
     User {
@@ -408,6 +432,15 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 rt.block_on(serve::serve(&db, listen, data, secure_cookies))
             }
         }
+        Command::Dispatch { db, today, no_send } => {
+            runtime()?.block_on(serve::dispatch(&db, today, !no_send))
+        }
+        Command::Bulletin {
+            db,
+            round,
+            format,
+            output,
+        } => runtime()?.block_on(serve::bulletin(&db, round, &format, &output)),
         Command::User { command } => {
             let rt = runtime()?;
             match command {

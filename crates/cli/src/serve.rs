@@ -32,6 +32,7 @@ pub async fn serve(
         .with_context(|| format!("无法打开或创建数据库 {}", db.display()))?;
     let mut config = Config::new(data.unwrap_or_else(|| data_dir_for(db)));
     config.secure_cookies = secure_cookies;
+    config.channels = crate::channels::from_env()?;
     config.demo = store.plans().await?.iter().any(|p| p.demo);
     let state = AppState::new(store, config).await?;
     if !state.has_users() {
@@ -48,6 +49,7 @@ async fn run(listen: SocketAddr, state: AppState) -> anyhow::Result<ExitCode> {
         .with_context(|| format!("无法监听 {listen}"))?;
     let addr = listener.local_addr()?;
     println!("工作专班台账已启动：http://{addr}/  （按 Ctrl+C 停止）");
+    zhuanban_web::worker::spawn(state.clone());
     tokio::select! {
         r = zhuanban_web::serve(listener, state) => r?,
         _ = tokio::signal::ctrl_c() => println!("已停止"),
@@ -85,6 +87,7 @@ pub async fn serve_demo(
     println!("数据库：{}", db.display());
     let mut config = Config::new(dir.join("files"));
     config.demo = true;
+    config.channels = crate::channels::from_env()?;
     let state = AppState::new(store, config).await?;
     run(listen, state).await
 }
@@ -264,5 +267,55 @@ pub async fn user_reset(
         )
         .await?;
     println!("已重置 {} 的密码，其会话已全部结束", user.login);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `zhuanban dispatch`: one pass of the dispatch worker (scheduled rounds, reminders, delivery).
+pub async fn dispatch(
+    db: &DbArgs,
+    today: Option<NaiveDate>,
+    send: bool,
+) -> anyhow::Result<ExitCode> {
+    let store = crate::ledger_cmd::open(db).await?;
+    let mut config = Config::new(data_dir_for(&db.db));
+    config.channels = crate::channels::from_env()?;
+    let state = AppState::new(store, config).await?;
+    let today = today.unwrap_or_else(zhuanban_web::pages::today);
+    let t = zhuanban_web::worker::tick(&state, today, send)
+        .await
+        .map_err(|e| anyhow::anyhow!(e.message))?;
+    for name in &t.opened {
+        println!("已按计划开启轮次：{name}");
+    }
+    println!(
+        "催报 {} 条；发送成功 {} 条，失败 {} 条，稍后重试 {} 条",
+        t.reminders, t.sent, t.failed, t.deferred
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `zhuanban bulletin`: a round's bulletin as DOCX, the ledger as XLSX, or the HTML preview.
+pub async fn bulletin(
+    db: &DbArgs,
+    round: i64,
+    format: &str,
+    out: &Path,
+) -> anyhow::Result<ExitCode> {
+    let store = crate::ledger_cmd::open(db).await?;
+    let (b, sheet) =
+        zhuanban_web::bulletin::bulletin_for(&store, round, &crate::ledger_cmd::actor(db)).await?;
+    let bytes = match format {
+        "docx" => zhuanban_office::docx::bulletin_docx(&b),
+        "xlsx" => zhuanban_office::xlsx::ledger_xlsx(&sheet),
+        "html" => zhuanban_office::html::bulletin_html(&b).into_bytes(),
+        other => bail!("--format 应为 docx、xlsx 或 html，收到“{other}”"),
+    };
+    std::fs::write(out, &bytes).with_context(|| format!("无法写入 {}", out.display()))?;
+    println!(
+        "已生成 {}（{}，{} 字节）",
+        out.display(),
+        b.title,
+        bytes.len()
+    );
     Ok(ExitCode::SUCCESS)
 }

@@ -746,6 +746,7 @@ async fn run(args: &Args) -> Result<bool> {
             .any(|t| t["code"] == args.task.as_str() && t["role"] == "lead")
     });
     ensure!(leads, "{} does not lead task {}", args.unit, args.task);
+    let (start_rss, start_hwm) = server.memory()?;
 
     let n = args.connections;
     let get = |path: &str, s: &Session| -> Result<Vec<Op>> {
@@ -897,6 +898,12 @@ async fn run(args: &Args) -> Result<bool> {
         hwm < GOAL_MEMORY_KIB,
     ));
 
+    println!();
+    println!(
+        "server memory after start-up and sign-in: VmRSS {:.1} MiB, VmHWM {:.1} MiB",
+        start_rss as f64 / 1024.0,
+        start_hwm as f64 / 1024.0
+    );
     print_table(&figures);
     println!();
     for g in &goals {
@@ -920,6 +927,7 @@ async fn run(args: &Args) -> Result<bool> {
         "warmup_seconds": args.warmup,
         "cpus": std::thread::available_parallelism().map(|p| p.get()).unwrap_or(0),
         "database_fs": fs,
+        "memory_after_start": {"vm_rss_kib": start_rss, "vm_hwm_kib": start_hwm},
         "report_save_reports": slots_desc,
         "scenarios": figures,
         "goals": goals,
@@ -1065,7 +1073,6 @@ async fn save_slots(
 }
 
 fn print_table(figures: &[Figures]) {
-    println!();
     println!(
         "{:<12} {:>9} {:>8} {:>8} {:>8} {:>7} {:>5} {:>5} {:>8} {:>8} {:>8} {:>8}",
         "scenario",

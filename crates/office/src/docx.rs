@@ -55,10 +55,12 @@ const SIZE_S4: u32 = 24; // 小四 12 pt
 
 /// Body line pitch: exactly 29 pt.
 const LINE: u32 = 580;
-/// Table line pitch: exactly 20 pt.
-const TABLE_LINE: u32 = 400;
+/// Table line pitch: exactly 18 pt (1.5 lines of 小四).
+const TABLE_LINE: u32 = 360;
+/// Line pitch of the chart's legend: exactly 22 pt.
+const LEGEND_LINE: u32 = 440;
 /// Left and right cell margins.
-const CELL_PAD: u32 = 85;
+const CELL_PAD: u32 = 70;
 
 const RED: &str = "FF0000";
 const BLACK: &str = "000000";
@@ -273,7 +275,7 @@ enum Align {
 impl Align {
     fn jc(self) -> &'static str {
         match self {
-            Align::Left => "both",
+            Align::Left => "left",
             Align::Centre => "center",
         }
     }
@@ -389,8 +391,9 @@ fn table(out: &mut String, widths: &[u32], header: Vec<Cell>, rows: Vec<Vec<Cell
 fn write_row(out: &mut String, widths: &[u32], cells: &[Cell], header: bool) {
     let lines = cells.iter().map(|c| c.lines).max().unwrap_or(1);
     out.push_str("<w:tr><w:trPr>");
-    // A row taller than about half a page may split; shorter rows stay whole.
-    if header || lines <= 16 {
+    // Rows of up to eight lines stay whole; taller ones may split rather than leave half a
+    // page empty.
+    if header || lines <= 8 {
         out.push_str("<w:cantSplit/>");
     }
     if header {
@@ -467,6 +470,7 @@ struct Writer<'b> {
     b: &'b Bulletin,
     body: String,
     tables: usize,
+    figures: usize,
 }
 
 impl Writer<'_> {
@@ -584,22 +588,24 @@ impl Writer<'_> {
             &[run(Face::Fang, SIZE_3, b.issue.trim())],
         );
         // Issuer (left) and date (right), one character in, over the red rule.
+        // The rule runs the full text width, so the one-character insets are tab stops.
         let date = cn_date(b.date);
         let indent = SIZE_3 * 10;
-        let right_tab = TEXT_W - indent;
         let mut p = Para {
             line: LINE,
             before: 120,
-            left: indent,
-            right: indent,
             jc: "left",
             ..Para::default()
         };
         p.borders = format!(
             r#"<w:pBdr><w:bottom w:val="single" w:sz="18" w:space="6" w:color="{RED}"/></w:pBdr>"#
         );
-        p.tabs = format!(r#"<w:tabs><w:tab w:val="right" w:pos="{right_tab}"/></w:tabs>"#);
+        p.tabs = format!(
+            r#"<w:tabs><w:tab w:val="left" w:pos="{indent}"/><w:tab w:val="right" w:pos="{}"/></w:tabs>"#,
+            TEXT_W - indent
+        );
         p.open(&mut self.body);
+        push_tab(&mut self.body, Face::Fang, SIZE_3);
         push_run(&mut self.body, &run(Face::Fang, SIZE_3, b.issuer.trim()));
         push_tab(&mut self.body, Face::Fang, SIZE_3);
         push_run(&mut self.body, &run(Face::Fang, SIZE_3, &date));
@@ -623,69 +629,122 @@ impl Writer<'_> {
         }
     }
 
-    /// The status chart: the ring image on the left (merged down all rows) and the legend
-    /// with labels, counts and shares.
+    /// The status chart as a figure: the ring image on the left and its legend on the right
+    /// (a colour mark, the label, the count and the share, then the total), in one borderless
+    /// row that is never split across pages, with the caption "图N 任务状态分布" below.
     fn chart(&mut self, image: Option<(u64, &str)>) {
         let b = self.b;
-        self.caption("任务状态分布");
-        let widths = [3045, 500, 2300, 1500, 1500];
         let total: usize = b.totals.iter().map(|t| t.count).sum();
-        let mut head = vec![
-            head_cell("状态分布"),
-            head_cell("状态"),
-            head_cell("任务数（项）"),
-            head_cell("占比"),
-        ];
-        head[1].span = 2;
-        let mut rows = Vec::new();
-        for (i, t) in b.totals.iter().enumerate() {
-            let mut first = if i == 0 {
-                let mut c = Cell {
-                    content: image_paragraph(image, &text::chart_caption(b)),
-                    span: 1,
-                    lines: 1,
-                    ..Cell::default()
-                };
-                c.vmerge = Some(true);
-                c
-            } else {
-                Cell {
-                    vmerge: Some(false),
-                    ..empty_cell()
-                }
-            };
-            first.span = 1;
-            let mut sw = empty_cell();
-            sw.shade = Some(swatch(t.colour));
-            rows.push(vec![
-                first,
-                sw,
-                text_cell(&t.label, Align::Centre, widths[2]),
-                text_cell(&t.count.to_string(), Align::Centre, widths[3]),
-                text_cell(&text::share(t.count, total), Align::Centre, widths[4]),
-            ]);
-        }
-        let mut sum_label = cell_runs(
-            &[vec![run(Face::Hei, SIZE_S4, "合计")]],
-            Align::Centre,
-            2800,
+        let widths = [3345, TEXT_W - 3345];
+        let count_tab = 3100;
+        let share_tab = 4700;
+        let tabs = format!(
+            r#"<w:tabs><w:tab w:val="center" w:pos="{count_tab}"/><w:tab w:val="center" w:pos="{share_tab}"/></w:tabs>"#
         );
-        sum_label.span = 2;
-        rows.push(vec![
+        let mut legend = String::new();
+        let line = |out: &mut String, border: &str, cells: [Run<'_>; 4]| {
+            let mut p = Para {
+                line: LEGEND_LINE,
+                jc: "left",
+                ..Para::default()
+            };
+            p.borders = border.to_owned();
+            p.tabs = tabs.clone();
+            p.open(out);
+            let [mark, label, count, share] = cells;
+            let size = label.size;
+            push_run(out, &mark);
+            push_run(out, &label);
+            push_tab(out, label.face, size);
+            push_run(out, &count);
+            push_tab(out, label.face, size);
+            push_run(out, &share);
+            out.push_str("</w:p>\n");
+        };
+        let rule = |side: &str| {
+            format!(
+                r#"<w:pBdr><w:{side} w:val="single" w:sz="4" w:space="1" w:color="{BLACK}"/></w:pBdr>"#
+            )
+        };
+        line(
+            &mut legend,
+            &rule("bottom"),
+            [
+                run(Face::Hei, SIZE_S4, "　　"),
+                run(Face::Hei, SIZE_S4, "状态"),
+                run(Face::Hei, SIZE_S4, "任务数（项）"),
+                run(Face::Hei, SIZE_S4, "占比"),
+            ],
+        );
+        let counts: Vec<(String, String)> = b
+            .totals
+            .iter()
+            .map(|t| (t.count.to_string(), text::share(t.count, total)))
+            .collect();
+        for (t, (count, share)) in b.totals.iter().zip(&counts) {
+            line(
+                &mut legend,
+                "",
+                [
+                    run(Face::Song, SIZE_S4, "■　").colour(swatch(t.colour)),
+                    run(Face::Fang, SIZE_S4, &t.label),
+                    run(Face::Fang, SIZE_S4, count),
+                    run(Face::Fang, SIZE_S4, share),
+                ],
+            );
+        }
+        let total_text = total.to_string();
+        line(
+            &mut legend,
+            &rule("top"),
+            [
+                run(Face::Hei, SIZE_S4, "　　"),
+                run(Face::Hei, SIZE_S4, "合计"),
+                run(Face::Hei, SIZE_S4, &total_text),
+                run(Face::Hei, SIZE_S4, if total > 0 { "100%" } else { "—" }),
+            ],
+        );
+        let cells = [
             Cell {
-                vmerge: Some(false),
-                ..empty_cell()
+                content: image_paragraph(image, &text::chart_caption(b)),
+                span: 1,
+                lines: 1,
+                ..Cell::default()
             },
-            sum_label,
-            cell_runs(
-                &[vec![run(Face::Hei, SIZE_S4, &total.to_string())]],
-                Align::Centre,
-                1500,
+            Cell {
+                content: legend,
+                span: 1,
+                lines: 1,
+                ..Cell::default()
+            },
+        ];
+        let _ = write!(
+            self.body,
+            concat!(
+                r#"<w:tbl><w:tblPr><w:tblW w:w="{w}" w:type="dxa"/><w:jc w:val="center"/><w:tblBorders>"#,
+                r#"<w:top w:val="nil"/><w:left w:val="nil"/><w:bottom w:val="nil"/><w:right w:val="nil"/>"#,
+                r#"<w:insideH w:val="nil"/><w:insideV w:val="nil"/></w:tblBorders><w:tblLayout w:type="fixed"/>"#,
+                r#"<w:tblCellMar><w:top w:w="60" w:type="dxa"/><w:left w:w="{pad}" w:type="dxa"/><w:bottom w:w="60" w:type="dxa"/><w:right w:w="{pad}" w:type="dxa"/></w:tblCellMar>"#,
+                r#"<w:tblLook w:val="0000" w:firstRow="0" w:lastRow="0" w:firstColumn="0" w:lastColumn="0" w:noHBand="1" w:noVBand="1"/></w:tblPr>"#,
+                r#"<w:tblGrid><w:gridCol w:w="{a}"/><w:gridCol w:w="{b}"/></w:tblGrid>"#,
+                "\n"
             ),
-            text_cell(if total > 0 { "100%" } else { "—" }, Align::Centre, 1500),
-        ]);
-        table(&mut self.body, &widths, head, rows);
-        self.after_table();
+            w = TEXT_W,
+            pad = CELL_PAD,
+            a = widths[0],
+            b = widths[1]
+        );
+        write_row(&mut self.body, &widths, &cells, false);
+        self.body.push_str("</w:tbl>\n");
+        self.figures += 1;
+        let caption = format!("图{} 任务状态分布", self.figures);
+        self.para(
+            Para {
+                after: 120,
+                ..Para::centred(LINE)
+            },
+            &[run(Face::Hei, SIZE_4, &caption)],
+        );
     }
 
     fn sections_table(&mut self) {
@@ -786,8 +845,8 @@ impl Writer<'_> {
             b.indicators.len()
         ));
         self.caption("重点指标完成情况");
-        let widths = [1000, 2645, 1300, 1300, 1200, 1400];
-        let head = ["任务编号", "指标", "目标值", "最新值", "序时进度", "状态"]
+        let widths = [900, 2595, 1400, 1400, 1150, 1400];
+        let head = ["编号", "指标", "目标值", "最新值", "序时进度", "状态"]
             .into_iter()
             .map(head_cell)
             .collect();
@@ -832,7 +891,7 @@ impl Writer<'_> {
     }
 
     fn lagging_table(&mut self, tasks: &[&LaggingTask]) {
-        let widths = [800, 1900, 2000, 1400, 2745];
+        let widths = [900, 1650, 1950, 1400, 2945];
         let head = ["编号", "任务名称", "责任单位", "状态", "滞后情况及原因"]
             .into_iter()
             .map(head_cell)
@@ -975,20 +1034,23 @@ impl Writer<'_> {
                 runs.push(run(Face::Kai, SIZE_3, &lead));
             }
             runs.push(run(Face::Fang, SIZE_3, &rest));
-            self.para(Para::body(), &runs);
+            // The last one stays on the page of the 版记 below it.
+            let p = Para {
+                keep_next: i + 1 == items.len(),
+                ..Para::body()
+            };
+            self.para(p, &runs);
         }
     }
 
-    /// 版记: the issuer and the date of issue between two black rules.
+    /// 版记: the issuer and the date of issue between two black rules across the text
+    /// width, the words one character in from either side.
     fn colophon(&mut self) {
         let b = self.b;
-        self.blank();
         let indent = SIZE_4 * 10;
         let mut p = Para {
             line: LINE,
-            before: 240,
-            left: indent,
-            right: indent,
+            before: LINE,
             jc: "left",
             ..Para::default()
         };
@@ -996,31 +1058,16 @@ impl Writer<'_> {
             r#"<w:pBdr><w:top w:val="single" w:sz="8" w:space="4" w:color="{BLACK}"/><w:bottom w:val="single" w:sz="8" w:space="4" w:color="{BLACK}"/></w:pBdr>"#
         );
         p.tabs = format!(
-            r#"<w:tabs><w:tab w:val="right" w:pos="{}"/></w:tabs>"#,
-            TEXT_W - 2 * indent
+            r#"<w:tabs><w:tab w:val="left" w:pos="{indent}"/><w:tab w:val="right" w:pos="{}"/></w:tabs>"#,
+            TEXT_W - indent
         );
-        p.keep_next = false;
         p.open(&mut self.body);
+        push_tab(&mut self.body, Face::Fang, SIZE_4);
         push_run(&mut self.body, &run(Face::Fang, SIZE_4, b.issuer.trim()));
         push_tab(&mut self.body, Face::Fang, SIZE_4);
         let date = format!("{}印发", cn_date(b.date));
         push_run(&mut self.body, &run(Face::Fang, SIZE_4, &date));
         self.body.push_str("</w:p>\n");
-    }
-}
-
-fn empty_cell() -> Cell {
-    let mut content = String::new();
-    Para {
-        line: TABLE_LINE,
-        ..Para::default()
-    }
-    .write(&mut content, &[]);
-    Cell {
-        content,
-        span: 1,
-        lines: 1,
-        ..Cell::default()
     }
 }
 
@@ -1033,6 +1080,7 @@ fn image_paragraph(image: Option<(u64, &str)>, descr: &str) -> String {
     let mut out = String::new();
     let p = Para {
         jc: "center",
+        keep_next: true,
         ..Para::default()
     };
     p.open(&mut out);
@@ -1074,19 +1122,21 @@ const XML_DECL: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"ye
 /// The chart image's pixel size and its printed size.
 const CHART_PX: u32 = 600;
 
-/// The printed size of the chart, in EMU: as tall as the legend rows, 30–48 mm.
+/// The printed size of the chart, in EMU: about as tall as its legend of `rows` statuses
+/// (plus header and total), 32–50 mm.
 fn chart_size(rows: usize) -> u64 {
-    let mm = (rows as u64 * 17 / 2).clamp(30, 48);
+    let mm = ((rows as u64 + 2) * 78 / 10).clamp(32, 50);
     mm * EMU_MM
 }
 
 /// `word/document.xml` of a bulletin.
 pub fn document_xml(b: &Bulletin) -> String {
-    let image = (!b.totals.is_empty()).then(|| (chart_size(b.totals.len() + 2), "rIdChart"));
+    let image = (!b.totals.is_empty()).then(|| (chart_size(b.totals.len()), "rIdChart"));
     let mut w = Writer {
         b,
         body: String::with_capacity(64 * 1024),
         tables: 0,
+        figures: 0,
     };
     w.masthead();
     w.body_text(&text::lead(b));

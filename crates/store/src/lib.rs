@@ -14,6 +14,7 @@
 
 mod accounts;
 pub mod audit;
+pub mod clock;
 pub mod dispatch;
 mod migrate;
 mod sqlite;

@@ -29,7 +29,8 @@ use crate::{
 /// China Standard Time, for "today" in due-date checks (China has no daylight saving).
 fn china_today() -> NaiveDate {
     let cst = FixedOffset::east_opt(8 * 3600).expect("valid offset");
-    Utc::now().with_timezone(&cst).date_naive()
+    let _ = cst;
+    crate::clock::china_today()
 }
 
 pub(crate) fn now_pub() -> String {
@@ -41,7 +42,7 @@ pub(crate) async fn load_report_pub(conn: &mut SqliteConnection, id: Id) -> Resu
 }
 
 fn now() -> String {
-    Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+    crate::clock::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
 }
 
 fn date(s: &str) -> Result<NaiveDate> {
@@ -1026,7 +1027,7 @@ impl Store for SqliteStore {
             return Err(StoreError::invalid("at", "只有演示数据可以指定报送时间"));
         }
         let state = if input.submit { "submitted" } else { "draft" };
-        let at = input.at.unwrap_or_else(Utc::now);
+        let at = input.at.unwrap_or_else(crate::clock::now);
         let submitted_at = input
             .submit
             .then(|| at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true));

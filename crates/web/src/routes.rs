@@ -127,6 +127,7 @@ pub fn rules() -> Vec<Rule> {
     RULES.get().cloned().unwrap_or_default()
 }
 
+#[rustfmt::skip]
 fn registry(state: AppState) -> (Router<AppState>, Vec<Rule>) {
     use Method as M;
     let r = Registry {
@@ -135,268 +136,62 @@ fn registry(state: AppState) -> (Router<AppState>, Vec<Rule>) {
         state,
     };
     let r = r
-        .add(
-            M::GET,
-            "/",
-            Access::Public,
-            "首页（按角色跳转）",
-            pages::home,
-        )
-        .add(
-            M::GET,
-            "/login",
-            Access::Public,
-            "登录页",
-            pages::login_form,
-        )
+        .add(M::GET, "/", Access::Public, "首页（按角色跳转）", pages::home)
+        .add(M::GET, "/login", Access::Public, "登录页", pages::login_form)
         .add(M::POST, "/login", Access::Public, "登录", pages::login)
         .add(M::POST, "/logout", Access::SignedIn, "退出", pages::logout)
-        .add(
-            M::GET,
-            "/setup",
-            Access::Setup,
-            "首次启动：创建系统管理员",
-            pages::setup_form,
-        )
-        .add(
-            M::POST,
-            "/setup",
-            Access::Setup,
-            "首次启动：创建系统管理员",
-            pages::setup,
-        )
-        .add(
-            M::GET,
-            "/dashboard",
-            Access::Roles(READERS),
-            "工作台",
-            pages::dashboard,
-        )
-        .add(
-            M::GET,
-            "/ledger",
-            Access::Roles(BUSINESS),
-            "任务台账",
-            pages::ledger,
-        )
-        .add(
-            M::GET,
-            "/tasks/{code}",
-            Access::Roles(BUSINESS),
-            "任务详情",
-            pages::task,
-        )
-        .add(
-            M::POST,
-            "/tasks/{code}/instructions",
-            Access::Roles(LEADER),
-            "领导批示",
-            pages::add_instruction,
-        )
-        .add(
-            M::GET,
-            "/my",
-            Access::Roles(UNIT),
-            "我的任务",
-            pages::my_tasks,
-        )
-        .add(
-            M::GET,
-            "/my/tasks/{code}",
-            Access::Roles(UNIT),
-            "填报进展",
-            pages::report_form,
-        )
-        .add(
-            M::POST,
-            "/my/tasks/{code}",
-            Access::Roles(UNIT),
-            "保存或报送进展",
-            pages::report_save,
-        )
-        .add(
-            M::GET,
-            "/reports/{id}",
-            Access::Roles(BUSINESS),
-            "报告详情",
-            pages::report_view,
-        )
-        .add(
-            M::GET,
-            "/reports/{id}/evidence/{sha}",
-            Access::Roles(BUSINESS),
-            "下载佐证材料",
-            pages::evidence_download,
-        )
-        .add(
-            M::GET,
-            "/review",
-            Access::Roles(OFFICE),
-            "待审核报告",
-            pages::review_queue,
-        )
-        .add(
-            M::POST,
-            "/review/{id}/accept",
-            Access::Roles(OFFICE),
-            "采纳报告",
-            pages::review_accept,
-        )
-        .add(
-            M::POST,
-            "/review/{id}/return",
-            Access::Roles(OFFICE),
-            "退回报告",
-            pages::review_return,
-        )
-        .add(
-            M::GET,
-            "/rounds",
-            Access::Roles(OFFICE),
-            "调度轮次",
-            pages::rounds,
-        )
-        .add(
-            M::POST,
-            "/rounds",
-            Access::Roles(OFFICE),
-            "开启轮次",
-            pages::round_open,
-        )
-        .add(
-            M::POST,
-            "/rounds/{id}/close",
-            Access::Roles(OFFICE),
-            "关闭轮次",
-            pages::round_close,
-        )
-        .add(
-            M::GET,
-            "/admin/users",
-            Access::Roles(SYSADMIN),
-            "账号管理",
-            pages::admin_users,
-        )
-        .add(
-            M::POST,
-            "/admin/users",
-            Access::Roles(SYSADMIN),
-            "新建账号",
-            pages::admin_user_create,
-        )
-        .add(
-            M::POST,
-            "/admin/users/{id}/reset",
-            Access::Roles(SYSADMIN),
-            "重置密码",
-            pages::admin_user_reset,
-        )
-        .add(
-            M::POST,
-            "/admin/users/{id}/disable",
-            Access::Roles(SYSADMIN),
-            "停用或启用账号",
-            pages::admin_user_disable,
-        )
-        .add(
-            M::GET,
-            "/admin/units",
-            Access::Roles(SYSADMIN),
-            "单位管理",
-            pages::admin_units,
-        )
-        .add(
-            M::GET,
-            "/static/style.css",
-            Access::Public,
-            "样式表",
-            pages::stylesheet,
-        )
-        .add(
-            M::GET,
-            "/healthz",
-            Access::Public,
-            "健康检查",
-            pages::healthz,
-        )
-        .add(
-            M::GET,
-            "/api/openapi.json",
-            Access::Public,
-            "本 API 的 OpenAPI 描述",
-            api::openapi,
-        )
+        .add(M::GET, "/setup", Access::Setup, "首次启动：创建系统管理员", pages::setup_form)
+        .add(M::POST, "/setup", Access::Setup, "首次启动：创建系统管理员", pages::setup)
+        .add(M::GET, "/dashboard", Access::Roles(READERS), "工作台", pages::dashboard)
+        .add(M::GET, "/ledger", Access::Roles(BUSINESS), "任务台账", pages::ledger)
+        .add(M::GET, "/tasks/{code}", Access::Roles(BUSINESS), "任务详情", pages::task)
+        .add(M::POST, "/tasks/{code}/instructions", Access::Roles(LEADER), "领导批示", pages::add_instruction)
+        .add(M::GET, "/my", Access::Roles(UNIT), "我的任务", pages::my_tasks)
+        .add(M::GET, "/my/tasks/{code}", Access::Roles(UNIT), "填报进展", pages::report_form)
+        .add(M::POST, "/my/tasks/{code}", Access::Roles(UNIT), "保存或报送进展", pages::report_save)
+        .add(M::GET, "/reports/{id}", Access::Roles(BUSINESS), "报告详情", pages::report_view)
+        .add(M::GET, "/reports/{id}/evidence/{sha}", Access::Roles(BUSINESS), "下载佐证材料", pages::evidence_download)
+        .add(M::GET, "/review", Access::Roles(OFFICE), "待审核报告", pages::review_queue)
+        .add(M::POST, "/review/{id}/accept", Access::Roles(OFFICE), "采纳报告", pages::review_accept)
+        .add(M::POST, "/review/{id}/return", Access::Roles(OFFICE), "退回报告", pages::review_return)
+        .add(M::GET, "/rounds", Access::Roles(READERS), "调度轮次与通报", pages::rounds)
+        .add(M::POST, "/rounds", Access::Roles(OFFICE), "开启轮次", pages::round_open)
+        .add(M::POST, "/rounds/{id}/close", Access::Roles(OFFICE), "关闭轮次", pages::round_close)
+        .add(M::GET, "/rounds/{id}/bulletin", Access::Roles(READERS), "调度通报预览", pages::bulletin)
+        .add(M::GET, "/rounds/{id}/bulletin.docx", Access::Roles(READERS), "下载调度通报（DOCX）", pages::bulletin_docx)
+        .add(M::GET, "/rounds/{id}/bulletin.xlsx", Access::Roles(READERS), "下载任务台账（XLSX）", pages::bulletin_xlsx)
+        .add(M::POST, "/rounds/{id}/bulletin/closing", Access::Roles(OFFICE), "编辑下步工作要求", pages::bulletin_closing)
+        .add(M::POST, "/rounds/{id}/bulletin/recompose", Access::Roles(OFFICE), "重新生成通报", pages::bulletin_recompose)
+        .add(M::GET, "/notices", Access::Roles(BUSINESS), "督办单与延期申请", pages::notices)
+        .add(M::POST, "/notices", Access::Roles(OFFICE), "签发督办单", pages::notice_issue)
+        .add(M::POST, "/notices/{id}/sign", Access::Roles(UNIT), "签收督办单", pages::notice_sign)
+        .add(M::POST, "/notices/{id}/reply", Access::Roles(UNIT), "回复督办单", pages::notice_reply)
+        .add(M::POST, "/notices/{id}/close", Access::Roles(OFFICE), "督办单销号", pages::notice_close)
+        .add(M::POST, "/notices/{id}/reopen", Access::Roles(OFFICE), "督办单退回重办", pages::notice_reopen)
+        .add(M::POST, "/my/tasks/{code}/extension", Access::Roles(UNIT), "申请延期", pages::extension_request)
+        .add(M::POST, "/extensions/{id}/grant", Access::Roles(OFFICE), "同意延期", pages::extension_grant)
+        .add(M::POST, "/extensions/{id}/refuse", Access::Roles(OFFICE), "不同意延期", pages::extension_refuse)
+        .add(M::GET, "/inbox", Access::SignedIn, "消息", pages::inbox)
+        .add(M::POST, "/inbox/{id}/read", Access::SignedIn, "标为已读", pages::inbox_read)
+        .add(M::GET, "/admin/users", Access::Roles(SYSADMIN), "账号管理", pages::admin_users)
+        .add(M::POST, "/admin/users", Access::Roles(SYSADMIN), "新建账号", pages::admin_user_create)
+        .add(M::POST, "/admin/users/{id}/reset", Access::Roles(SYSADMIN), "重置密码", pages::admin_user_reset)
+        .add(M::POST, "/admin/users/{id}/disable", Access::Roles(SYSADMIN), "停用或启用账号", pages::admin_user_disable)
+        .add(M::GET, "/admin/units", Access::Roles(SYSADMIN), "单位管理", pages::admin_units)
+        .add(M::GET, "/static/style.css", Access::Public, "样式表", pages::stylesheet)
+        .add(M::GET, "/healthz", Access::Public, "健康检查", pages::healthz)
+        .add(M::GET, "/api/openapi.json", Access::Public, "本 API 的 OpenAPI 描述", api::openapi)
         .add(M::GET, "/api/me", Access::SignedIn, "当前账号", api::me)
-        .add(
-            M::GET,
-            "/api/status",
-            Access::Roles(READERS),
-            "序时进度判断（全部任务）",
-            api::status,
-        )
-        .add(
-            M::GET,
-            "/api/tasks",
-            Access::Roles(BUSINESS),
-            "任务台账（单位账号只见本单位任务）",
-            api::tasks,
-        )
-        .add(
-            M::GET,
-            "/api/tasks/{code}",
-            Access::Roles(BUSINESS),
-            "任务详情与历次报送",
-            api::task,
-        )
-        .add(
-            M::GET,
-            "/api/my/tasks",
-            Access::Roles(UNIT),
-            "本单位本轮任务与报送状态",
-            api::my_tasks,
-        )
-        .add(
-            M::POST,
-            "/api/reports",
-            Access::Roles(UNIT),
-            "保存或报送进展",
-            api::save_report,
-        )
-        .add(
-            M::GET,
-            "/api/reports/{id}",
-            Access::Roles(BUSINESS),
-            "报告详情",
-            api::report,
-        )
-        .add(
-            M::GET,
-            "/api/review",
-            Access::Roles(OFFICE),
-            "待审核报告",
-            api::review_queue,
-        )
-        .add(
-            M::POST,
-            "/api/reports/{id}/accept",
-            Access::Roles(OFFICE),
-            "采纳报告",
-            api::accept,
-        )
-        .add(
-            M::POST,
-            "/api/reports/{id}/return",
-            Access::Roles(OFFICE),
-            "退回报告",
-            api::return_report,
-        )
-        .add(
-            M::POST,
-            "/api/tasks/{code}/instructions",
-            Access::Roles(LEADER),
-            "领导批示",
-            api::add_instruction,
-        );
+        .add(M::GET, "/api/status", Access::Roles(READERS), "序时进度判断（全部任务）", api::status)
+        .add(M::GET, "/api/tasks", Access::Roles(BUSINESS), "任务台账（单位账号只见本单位任务）", api::tasks)
+        .add(M::GET, "/api/tasks/{code}", Access::Roles(BUSINESS), "任务详情与历次报送", api::task)
+        .add(M::GET, "/api/my/tasks", Access::Roles(UNIT), "本单位本轮任务与报送状态", api::my_tasks)
+        .add(M::POST, "/api/reports", Access::Roles(UNIT), "保存或报送进展", api::save_report)
+        .add(M::GET, "/api/reports/{id}", Access::Roles(BUSINESS), "报告详情", api::report)
+        .add(M::GET, "/api/review", Access::Roles(OFFICE), "待审核报告", api::review_queue)
+        .add(M::POST, "/api/reports/{id}/accept", Access::Roles(OFFICE), "采纳报告", api::accept)
+        .add(M::POST, "/api/reports/{id}/return", Access::Roles(OFFICE), "退回报告", api::return_report)
+        .add(M::POST, "/api/tasks/{code}/instructions", Access::Roles(LEADER), "领导批示", api::add_instruction);
     (r.router, r.rules)
 }
 

@@ -258,6 +258,11 @@ pub async fn tick(state: &AppState, today: NaiveDate, send: bool) -> AppResult<T
     let mut t = Tick::default();
     schedule(state, today, &mut t).await?;
     remind(state, today, &mut t).await?;
+    // Test hook (debug builds only): die like `kill -9` between writing the outbox and sending.
+    #[cfg(debug_assertions)]
+    if std::env::var_os("ZHUANBAN_TEST_CRASH_BEFORE_SEND").is_some() {
+        std::process::abort();
+    }
     if send {
         deliver(state, &mut t).await?;
     }

@@ -439,16 +439,22 @@ async fn shoot(b: &Browser, name: &str) -> Result<()> {
                 vec![],
             )
             .await?;
-        let (page, window, tables) = (widths[0].as_u64(), widths[1].as_u64(), widths[2].as_u64());
+        let px = |i: usize| {
+            widths[i]
+                .as_f64()
+                .ok_or_else(|| anyhow!("the page measured {widths}"))
+        };
+        let (page, window, tables) = (px(0)?, px(1)?, px(2)?);
         ensure!(
             page <= window,
-            "{name} at {suffix} width: the page is {page:?} px wide in a {window:?} px window"
+            "{name} at {suffix} width: the page is {page} px wide in a {window} px window"
         );
         b.screenshot(&format!("{name}-{suffix}")).await?;
-        if suffix == "phone" && tables > Some(0) {
+        if suffix == "phone" && tables > 0.0 {
             b.client
                 .execute(
-                    "document.querySelectorAll('.table-wrap').forEach(w => w.scrollLeft = w.scrollWidth);",
+                    "document.querySelectorAll('.table-wrap')
+                       .forEach(w => w.scrollLeft = w.scrollWidth);",
                     vec![],
                 )
                 .await?;

@@ -32,5 +32,6 @@ pub fn tmp(name: &str, bytes: &[u8]) -> PathBuf {
     p
 }
 
+mod dispatch;
 mod ledger;
 mod plan;

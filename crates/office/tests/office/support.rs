@@ -12,7 +12,7 @@ pub fn unzip(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
             let mut f = archive.by_index(i).unwrap();
             let mut data = Vec::new();
             f.read_to_end(&mut data).unwrap();
-            (f.name().to_owned(), data)
+            (f.name().unwrap().into_owned(), data)
         })
         .collect()
 }
@@ -37,7 +37,10 @@ pub fn assert_well_formed(name: &str, xml: &str) {
             Ok(quick_xml::events::Event::End(_)) => depth -= 1,
             Ok(quick_xml::events::Event::Eof) => break,
             Ok(_) => {}
-            Err(e) => panic!("{name} is not well-formed at {}: {e}", reader.buffer_position()),
+            Err(e) => panic!(
+                "{name} is not well-formed at {}: {e}",
+                reader.buffer_position()
+            ),
         }
     }
     assert_eq!(depth, 0, "{name}: unbalanced elements");

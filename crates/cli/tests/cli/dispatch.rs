@@ -1,0 +1,295 @@
+//! The dispatch cycle from the command line: a round, two units report (one late), one never;
+//! reminders go to a group robot (a real HTTP server on loopback) exactly once each, even when
+//! the process dies between writing the outbox and sending.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpListener;
+use std::sync::{Arc, Mutex};
+
+use crate::*;
+
+/// A WeCom-like robot on 127.0.0.1 that records what it is sent.
+fn robot() -> (String, Arc<Mutex<Vec<String>>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!(
+        "http://{}/cgi-bin/webhook/send",
+        listener.local_addr().unwrap()
+    );
+    let got = Arc::new(Mutex::new(Vec::new()));
+    let seen = got.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().take(200) {
+            let Ok(mut stream) = stream else { continue };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut len = 0usize;
+            let mut line = String::new();
+            while reader.read_line(&mut line).unwrap_or(0) > 0 {
+                if line == "\r\n" {
+                    break;
+                }
+                if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                    len = v.trim().parse().unwrap_or(0);
+                }
+                line.clear();
+            }
+            let mut body = vec![0; len];
+            let _ = reader.read_exact(&mut body);
+            seen.lock()
+                .unwrap()
+                .push(String::from_utf8_lossy(&body).into_owned());
+            let answer = r#"{"errcode":0,"errmsg":"ok"}"#;
+            let _ = write!(
+                stream,
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{answer}",
+                answer.len()
+            );
+        }
+    });
+    (url, got)
+}
+
+fn zb(db: &str, args: &[&str], now: Option<&str>, robot_url: &str) -> Output {
+    let mut c = bin();
+    c.args(args)
+        .arg("--db")
+        .arg(db)
+        .env("ZHUANBAN_WECOM_KEY", "test-key")
+        .env("ZHUANBAN_WECOM_URL", robot_url);
+    if let Some(n) = now {
+        c.env("ZHUANBAN_TEST_NOW", n);
+    }
+    c.output().unwrap()
+}
+
+fn ok(o: Output) -> String {
+    assert!(
+        o.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn count(db: &str, sql: &str) -> i64 {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let pool = sqlx::SqlitePool::connect(&format!("sqlite:{db}"))
+            .await
+            .unwrap();
+        let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_string()))
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        pool.close().await;
+        n
+    })
+}
+
+#[test]
+fn reminders_go_out_once_even_across_a_crash() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("d.db").to_string_lossy().into_owned();
+    let (url, got) = robot();
+    let seed = seed().to_string_lossy().into_owned();
+    ok(zb(&db, &["import", &seed], None, &url));
+    ok(zb(
+        &db,
+        &[
+            "round",
+            "open",
+            "--name",
+            "2024年9月调度",
+            "--as-of",
+            "2024-09-30",
+            "--due",
+            "2024-10-05",
+        ],
+        None,
+        &url,
+    ));
+    let report = |task: &str, unit: &str| {
+        let p = dir.path().join(format!("{task}.toml"));
+        std::fs::write(&p, format!("round = 1\ntask = \"{task}\"\nunit = \"{unit}\"\nnarrative = \"按计划推进\"\n[values]\n1 = 1\n")).unwrap();
+        p.to_string_lossy().into_owned()
+    };
+    // 区住房城乡建设局 reports on time.
+    ok(zb(
+        &db,
+        &["report", "submit", &report("2.3.2", "区住房城乡建设局")],
+        Some("2024-10-03T10:00:00+08:00"),
+        &url,
+    ));
+
+    // Two days before the due date: reminders are written, then the process dies before sending.
+    let crashed = bin()
+        .args(["dispatch", "--today", "2024-10-04", "--db", &db])
+        .env("ZHUANBAN_WECOM_KEY", "test-key")
+        .env("ZHUANBAN_WECOM_URL", &url)
+        .env("ZHUANBAN_TEST_CRASH_BEFORE_SEND", "1")
+        .output()
+        .unwrap();
+    assert!(
+        !crashed.status.success(),
+        "the test hook aborts the process"
+    );
+    let queued = count(&db, "SELECT COUNT(*) FROM outbox WHERE state = 'pending'");
+    // The seed's 14 led tasks have 8 distinct lead units; one has reported.
+    let owing = 7;
+    assert_eq!(
+        queued, owing,
+        "one reminder per owing unit is in the outbox"
+    );
+    assert_eq!(
+        got.lock().unwrap().len(),
+        0,
+        "nothing was sent before the crash"
+    );
+
+    // The restart sends each one once; running again sends nothing.
+    let out = ok(zb(&db, &["dispatch", "--today", "2024-10-04"], None, &url));
+    assert!(out.contains(&format!("发送成功 {owing} 条")), "{out}");
+    assert_eq!(got.lock().unwrap().len(), owing as usize);
+    ok(zb(&db, &["dispatch", "--today", "2024-10-04"], None, &url));
+    assert_eq!(
+        got.lock().unwrap().len(),
+        owing as usize,
+        "no message twice"
+    );
+    let first = got.lock().unwrap()[0].clone();
+    assert!(
+        first.contains("催报") && first.contains("2024-10-05"),
+        "{first}"
+    );
+    assert!(
+        !first.contains("区住房城乡建设局"),
+        "the unit that reported is not chased"
+    );
+
+    // After the due date: the units still owing are chased once more.
+    ok(zb(&db, &["dispatch", "--today", "2024-10-06"], None, &url));
+    assert_eq!(got.lock().unwrap().len(), 2 * owing as usize);
+    assert!(
+        got.lock()
+            .unwrap()
+            .last()
+            .unwrap()
+            .contains("已过报送截止日")
+    );
+    // 区教育卫生健康局 reports late; 区农业农村水利局 never reports.
+    ok(zb(
+        &db,
+        &["report", "submit", &report("2.4.2", "区教育卫生健康局")],
+        Some("2024-10-07T09:00:00+08:00"),
+        &url,
+    ));
+    ok(zb(&db, &["dispatch", "--today", "2024-10-08"], None, &url));
+    assert_eq!(
+        got.lock().unwrap().len(),
+        2 * owing as usize,
+        "the overdue reminder is not repeated"
+    );
+    let reports = ok(zb(&db, &["report", "list", "--round", "1"], None, &url));
+    assert!(
+        reports
+            .lines()
+            .any(|l| l.contains("2.4.2") && l.contains("逾期")),
+        "{reports}"
+    );
+    assert!(
+        reports
+            .lines()
+            .any(|l| l.contains("2.3.2") && !l.contains("逾期")),
+        "{reports}"
+    );
+    assert!(
+        !reports.contains("2.4.4"),
+        "区农业农村水利局 never reported"
+    );
+    // Every reminder is also in the units' in-app inbox, once.
+    assert_eq!(
+        count(&db, "SELECT COUNT(*) FROM inbox WHERE key LIKE 'remind:%'"),
+        2 * owing
+    );
+    let rounds = ok(zb(&db, &["round", "list"], None, &url));
+    assert!(rounds.contains("逾期报送 1"), "{rounds}");
+}
+
+#[test]
+fn the_bulletin_is_written_and_reproduced_byte_for_byte() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("b.db").to_string_lossy().into_owned();
+    ok(run(&["demo-data", "--db", &db, "--as-of", "2024-06-30"]));
+    let a = dir.path().join("a.docx");
+    let b = dir.path().join("b.docx");
+    let x = dir.path().join("a.xlsx");
+    let h = dir.path().join("a.html");
+    let out = ok(run(&[
+        "bulletin",
+        "--db",
+        &db,
+        "--round",
+        "6",
+        "--format",
+        "docx",
+        "-o",
+        a.to_str().unwrap(),
+    ]));
+    assert!(out.contains("调度通报"), "{out}");
+    ok(run(&[
+        "bulletin",
+        "--db",
+        &db,
+        "--round",
+        "6",
+        "--format",
+        "docx",
+        "-o",
+        b.to_str().unwrap(),
+    ]));
+    assert_eq!(
+        std::fs::read(&a).unwrap(),
+        std::fs::read(&b).unwrap(),
+        "the same bulletin twice is the same bytes"
+    );
+    ok(run(&[
+        "bulletin",
+        "--db",
+        &db,
+        "--round",
+        "6",
+        "--format",
+        "xlsx",
+        "-o",
+        x.to_str().unwrap(),
+    ]));
+    ok(run(&[
+        "bulletin",
+        "--db",
+        &db,
+        "--round",
+        "6",
+        "--format",
+        "html",
+        "-o",
+        h.to_str().unwrap(),
+    ]));
+    let html = std::fs::read_to_string(&h).unwrap();
+    assert!(
+        html.contains("演示") && html.contains("2024年6月调度"),
+        "marked as demonstration data"
+    );
+    assert!(std::fs::read(&x).unwrap().starts_with(b"PK"));
+    let err = run(&[
+        "bulletin",
+        "--db",
+        &db,
+        "--round",
+        "6",
+        "--format",
+        "pdf",
+        "-o",
+        h.to_str().unwrap(),
+    ]);
+    assert_eq!(err.status.code(), Some(2));
+}

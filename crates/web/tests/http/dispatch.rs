@@ -1,0 +1,345 @@
+//! The supervision cycle over HTTP: a lagging task gets a yellow notice, the unit signs for it
+//! and replies, the office closes it; an extension is granted and the judgement follows it.
+
+use reqwest::StatusCode;
+use zhuanban_ledger::evaluate::evaluate;
+use zhuanban_ledger::{NoticeState, Status};
+use zhuanban_store::Store as _;
+
+use crate::TestApp;
+
+fn d(s: &str) -> chrono::NaiveDate {
+    s.parse().unwrap()
+}
+
+async fn status_of(app: &TestApp, code: &str) -> (Status, chrono::NaiveDate) {
+    let snap = app
+        .store
+        .snapshot(app.plan_id, d("2024-09-30"), None)
+        .await
+        .unwrap();
+    let eval = evaluate(&snap, d("2024-09-30"));
+    let t = eval.tasks.iter().find(|t| t.code == code).unwrap();
+    (t.targets[0].status, t.targets[0].deadline)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lagging_task_is_supervised_and_an_extension_changes_its_judgement() {
+    let app = TestApp::start().await;
+    // 区住房城乡建设局 has renovated 1 of 3 old compounds by 30 September: seriously lagging.
+    let r = app.submitted_report("2.3.2", app.unit_id, 1.0).await;
+    app.store
+        .accept_report(
+            r.id,
+            r.row_version,
+            &zhuanban_store::Actor::new("测试", "test"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        status_of(&app, "2.3.2").await,
+        (Status::SeriouslyLagging, d("2024-12-31"))
+    );
+
+    // The office sees the proposal and issues a yellow notice.
+    let (office, ocsrf) = app.login("office").await;
+    let page = office
+        .get(app.url("/notices"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("系统建议督办") && page.contains("任务 2.3.2 严重滞后"),
+        "the rules propose a notice for 2.3.2: {page}"
+    );
+    let task_id = app.task("2.3.2").id.to_string();
+    let unit_id = app.unit_id.to_string();
+    let reply_by = (chrono::Utc::now().date_naive() + chrono::Duration::days(7)).to_string();
+    let res = office
+        .post(app.url("/notices"))
+        .form(&[
+            ("_csrf", ocsrf.as_str()),
+            ("task_id", &task_id),
+            ("unit_id", &unit_id),
+            ("level", "yellow"),
+            ("reason", "任务 2.3.2 严重滞后，落后于序时进度"),
+            ("reply_by", &reply_by),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let n = app.store.notices(app.plan_id).await.unwrap().pop().unwrap();
+    assert!(
+        n.number.starts_with("专班督〔") && n.number.ends_with("〕1号"),
+        "{}",
+        n.number
+    );
+
+    // The unit finds it in its inbox, signs for it and replies with measures.
+    let (unit, ucsrf) = app.login("unit").await;
+    let inbox = unit
+        .get(app.url("/inbox"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        inbox.contains(&n.number),
+        "the notice is in the unit's inbox"
+    );
+    let other = app
+        .login("unit2")
+        .await
+        .0
+        .get(app.url("/inbox"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!other.contains(&n.number), "not in another unit's");
+    let step = |c: &reqwest::Client, csrf: &str, path: &str, version: i64, text: &str| {
+        c.post(app.url(path))
+            .form(&[
+                ("_csrf", csrf.to_string()),
+                ("version", version.to_string()),
+                ("text", text.to_string()),
+            ])
+            .send()
+    };
+    // The office cannot close before the unit has replied.
+    let res = step(&office, &ocsrf, &format!("/notices/{}/close", n.id), 1, "")
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.text().await.unwrap().contains("不能执行此操作"));
+    assert_eq!(
+        step(&unit, &ucsrf, &format!("/notices/{}/sign", n.id), 1, "")
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        step(
+            &unit,
+            &ucsrf,
+            &format!("/notices/{}/reply", n.id),
+            2,
+            "已调集施工力量，10月底前完成第2个小区"
+        )
+        .await
+        .unwrap()
+        .status(),
+        StatusCode::SEE_OTHER
+    );
+    // Another unit cannot touch it.
+    let (unit2, u2csrf) = app.login("unit2").await;
+    assert_eq!(
+        step(&unit2, &u2csrf, &format!("/notices/{}/sign", n.id), 3, "")
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        step(&office, &ocsrf, &format!("/notices/{}/close", n.id), 3, "")
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::SEE_OTHER
+    );
+    let n = app.store.notice(n.id).await.unwrap();
+    assert_eq!(n.state, NoticeState::Closed);
+    assert!(n.reply.unwrap().contains("10月底前"));
+    let actions: Vec<String> = app
+        .store
+        .audit_log(50)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|a| a.action)
+        .collect();
+    for a in [
+        "notice.issue",
+        "notice.sign",
+        "notice.reply",
+        "notice.close",
+    ] {
+        assert!(actions.iter().any(|x| x == a), "{a} is in the audit log");
+    }
+
+    // The unit asks for a later deadline; the office grants it; the judgement follows.
+    let target = format!("t{}", app.task("2.3.2").targets[0].id);
+    let res = unit
+        .post(app.url("/my/tasks/2.3.2/extension"))
+        .form(&[
+            ("_csrf", ucsrf.as_str()),
+            ("what", &target),
+            ("requested", "2024-12-01"),
+            ("reason", "资金未到位"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        res.status(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "an earlier date is not an extension"
+    );
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("应晚于现时限 2024-12-31")
+    );
+    let res = unit
+        .post(app.url("/my/tasks/2.3.2/extension"))
+        .form(&[
+            ("_csrf", ucsrf.as_str()),
+            ("what", &target),
+            ("requested", "2025-06-30"),
+            ("reason", "资金未到位，申请延期半年"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let e = app
+        .store
+        .extensions(app.plan_id)
+        .await
+        .unwrap()
+        .pop()
+        .unwrap();
+    assert_eq!(
+        status_of(&app, "2.3.2").await.0,
+        Status::SeriouslyLagging,
+        "pending: nothing changes yet"
+    );
+    let res = office
+        .post(app.url(&format!("/extensions/{}/grant", e.id)))
+        .form(&[("_csrf", ocsrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        status_of(&app, "2.3.2").await,
+        (Status::Lagging, d("2025-06-30"))
+    );
+    // The history keeps both dates.
+    let e = app.store.extension(e.id).await.unwrap();
+    assert_eq!(
+        (e.old_deadline, e.requested),
+        (Some(d("2024-12-31")), d("2025-06-30"))
+    );
+    let page = office
+        .get(app.url("/notices"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("2024-12-31") && page.contains("2025-06-30") && page.contains("已同意"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_bulletin_page_and_downloads() {
+    let app = TestApp::start().await;
+    let r = app.submitted_report("2.3.2", app.unit_id, 1.0).await;
+    app.store
+        .accept_report(
+            r.id,
+            r.row_version,
+            &zhuanban_store::Actor::new("测试", "test"),
+        )
+        .await
+        .unwrap();
+    let (leader, _) = app.login("leader").await;
+    let page = leader
+        .get(app.url(&format!("/rounds/{}/bulletin", app.round_id)))
+        .send()
+        .await
+        .unwrap();
+    let status = page.status();
+    let page = page.text().await.unwrap();
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(
+        page.contains("调度通报") && page.contains("2.3.2"),
+        "the preview shows the lagging task"
+    );
+    assert!(
+        !page.contains("编辑“下步工作要求”"),
+        "only the office edits"
+    );
+    let docx = leader
+        .get(app.url(&format!("/rounds/{}/bulletin.docx", app.round_id)))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        docx.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment")
+    );
+    let first = docx.bytes().await.unwrap();
+    let again = leader
+        .get(app.url(&format!("/rounds/{}/bulletin.docx", app.round_id)))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    assert_eq!(first, again, "the same bulletin twice is the same bytes");
+    // The office edits the closing section; the next DOCX carries it.
+    let (office, csrf) = app.login("office").await;
+    let rec = app
+        .store
+        .bulletin_record(
+            app.round_id,
+            "",
+            &zhuanban_store::Actor::new("测试", "test"),
+        )
+        .await
+        .unwrap();
+    let res = office
+        .post(app.url(&format!("/rounds/{}/bulletin/closing", app.round_id)))
+        .form(&[
+            ("_csrf", csrf.as_str()),
+            ("version", &rec.row_version.to_string()),
+            ("closing", "各单位于10月15日前报送整改清单。"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let html = office
+        .get(app.url(&format!("/rounds/{}/bulletin", app.round_id)))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("各单位于10月15日前报送整改清单"));
+    let xlsx = office
+        .get(app.url(&format!("/rounds/{}/bulletin.xlsx", app.round_id)))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    assert!(xlsx.starts_with(b"PK"));
+}
