@@ -636,3 +636,28 @@ pub async fn audit_log(db: &DbArgs, limit: usize) -> anyhow::Result<ExitCode> {
     }
     Ok(ExitCode::SUCCESS)
 }
+
+/// `zhuanban plan-settings`: prints the settings, or replaces them from a file.
+pub async fn plan_settings(
+    db: &DbArgs,
+    plan: Option<Id>,
+    file: Option<&Path>,
+) -> anyhow::Result<ExitCode> {
+    let store = open(db).await?;
+    let plan_id = pick_plan(&store, plan).await?;
+    let p = store.plan(plan_id).await?;
+    let Some(file) = file else {
+        println!("{}", serde_json::to_string_pretty(&p.settings)?);
+        return Ok(ExitCode::SUCCESS);
+    };
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("{}: 无法读取", file.display()))?;
+    let settings: zhuanban_ledger::PlanSettings = serde_json::from_str(&text)
+        .map_err(|e| anyhow::anyhow!("{}: 设置格式错误：{e}", file.display()))?;
+    store
+        .set_plan_settings(plan_id, p.row_version, &settings, &actor(db))
+        .await
+        .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+    println!("已更新方案 #{plan_id} 的设置");
+    Ok(ExitCode::SUCCESS)
+}

@@ -163,6 +163,17 @@ enum Command {
         #[arg(long)]
         no_send: bool,
     },
+    /// Show a plan's settings as JSON, or replace them from a JSON file (bands, tolerances,
+    /// deduction rules, round schedule, reminders, notice numbering).
+    PlanSettings {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long)]
+        plan: Option<i64>,
+        /// The new settings (as printed, edited).
+        #[arg(long)]
+        file: Option<PathBuf>,
+    },
     /// Write a round's bulletin (调度通报): DOCX, the ledger as XLSX, or the HTML preview.
     Bulletin {
         #[command(flatten)]
@@ -431,6 +442,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             } else {
                 rt.block_on(serve::serve(&db, listen, data, secure_cookies))
             }
+        }
+        Command::PlanSettings { db, plan, file } => {
+            runtime()?.block_on(ledger_cmd::plan_settings(&db, plan, file.as_deref()))
         }
         Command::Dispatch { db, today, no_send } => {
             runtime()?.block_on(serve::dispatch(&db, today, !no_send))

@@ -789,6 +789,97 @@ impl SqliteStore {
         Ok(rec)
     }
 
+    /// Replaces a plan's settings (bands, tolerances, deduction rules, schedule, reminders).
+    pub async fn set_plan_settings(
+        &self,
+        plan_id: Id,
+        expected_version: i64,
+        settings: &zhuanban_ledger::PlanSettings,
+        actor: &Actor,
+    ) -> Result<()> {
+        if !(settings.lag_pp >= 0.0
+            && settings.serious_pp > settings.lag_pp
+            && settings.serious_pp <= 100.0)
+        {
+            return Err(StoreError::invalid(
+                "lag_pp",
+                "应满足 0 ≤ 滞后阈值 < 严重滞后阈值 ≤ 100（百分点）",
+            ));
+        }
+        if !(0.0..=50.0).contains(&settings.about_tolerance_pct) {
+            return Err(StoreError::invalid(
+                "about_tolerance_pct",
+                "“左右”的容差应在 0～50（%）之间",
+            ));
+        }
+        let d = &settings.deductions;
+        for (field, v) in [
+            ("deductions.missing_lead", d.missing_lead),
+            ("deductions.missing_support", d.missing_support),
+            ("deductions.late_lead", d.late_lead),
+            ("deductions.late_support", d.late_support),
+            ("deductions.overdue_task", d.overdue_task),
+            ("deductions.returned", d.returned),
+        ] {
+            if !(0.0..=100.0).contains(&v) {
+                return Err(StoreError::invalid(field, "扣分应在 0～100 之间"));
+            }
+        }
+        if settings.reminder_days_before < 0
+            || settings.notice_reply_days < 1
+            || settings.near_deadline_days < 0
+        {
+            return Err(StoreError::invalid(
+                "reminder_days_before",
+                "天数不能为负，回复期限至少1天",
+            ));
+        }
+        if settings.notice_prefix.trim().is_empty() || settings.notice_prefix.chars().count() > 20 {
+            return Err(StoreError::invalid(
+                "notice_prefix",
+                "督办单文号前缀不能为空，且不超过20字",
+            ));
+        }
+        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
+        let before: Option<(String, i64)> =
+            sqlx::query_as("SELECT settings, row_version FROM plans WHERE id = ?")
+                .bind(plan_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        let Some((before, version)) = before else {
+            return Err(StoreError::NotFound {
+                what: "方案",
+                id: plan_id.to_string(),
+            });
+        };
+        if version != expected_version {
+            return Err(StoreError::Conflict {
+                what: "方案",
+                id: plan_id,
+                current: version,
+                given: expected_version,
+            });
+        }
+        let after = serde_json::to_string(settings)?;
+        sqlx::query("UPDATE plans SET settings = ?, row_version = row_version + 1 WHERE id = ?")
+            .bind(&after)
+            .bind(plan_id)
+            .execute(&mut *tx)
+            .await?;
+        write_audit(
+            &mut tx,
+            actor,
+            "plan.settings",
+            &format!("plan#{plan_id}"),
+            Some(&before),
+            Some(&after),
+            "ok",
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// The frozen content of a round's bulletin, if composed.
     pub async fn bulletin_content(&self, round_id: Id) -> Result<Option<String>> {
         Ok(sqlx::query_scalar::<_, Option<String>>(
@@ -901,7 +992,9 @@ impl SqliteStore {
     /// Every duty of every closed round of a plan (up to and including `until` when given):
     /// each responsible unit of each task, and whether it reported, on time or late.
     pub async fn duties(&self, plan_id: Id, until: Option<Id>) -> Result<Vec<Duty>> {
-        let rows: Vec<(i64, i64, String, Option<String>, Option<i64>)> = sqlx::query_as(
+        // (round, unit, role, report state, late)
+        type DutyRow = (i64, i64, String, Option<String>, Option<i64>);
+        let rows: Vec<DutyRow> = sqlx::query_as(
             "SELECT r.id, tu.unit_id, tu.role, p.state, p.late
              FROM rounds r
              JOIN tasks t ON t.plan_id = r.plan_id AND t.plan_version = r.plan_version

@@ -293,3 +293,65 @@ fn the_bulletin_is_written_and_reproduced_byte_for_byte() {
     ]);
     assert_eq!(err.status.code(), Some(2));
 }
+
+#[test]
+fn settings_schedule_rounds_and_refuse_bad_values() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.db").to_string_lossy().into_owned();
+    let seed = seed().to_string_lossy().into_owned();
+    ok(run(&["import", &seed, "--db", &db]));
+    let shown = ok(run(&["plan-settings", "--db", &db]));
+    let mut v: serde_json::Value = serde_json::from_str(&shown).unwrap();
+    assert_eq!(v["lag_pp"], 10.0);
+    assert_eq!(v["deductions"]["missing_lead"], 10.0);
+    // A monthly schedule, due 5 working days after each month's end.
+    v["schedule"] = serde_json::json!({"frequency": "monthly", "due_working_days": 5});
+    let f = dir.path().join("s.json");
+    std::fs::write(&f, v.to_string()).unwrap();
+    ok(run(&[
+        "plan-settings",
+        "--db",
+        &db,
+        "--file",
+        f.to_str().unwrap(),
+    ]));
+    let out = ok(run(&[
+        "dispatch",
+        "--db",
+        &db,
+        "--today",
+        "2024-11-02",
+        "--no-send",
+    ]));
+    assert!(out.contains("已按计划开启轮次：2024年10月调度"), "{out}");
+    let rounds = ok(run(&["round", "list", "--db", &db]));
+    assert!(
+        rounds.contains("2024年10月调度")
+            && rounds.contains("2024-10-31")
+            && rounds.contains("2024-11-07"),
+        "{rounds}"
+    );
+    // The same day again opens nothing.
+    let out = ok(run(&[
+        "dispatch",
+        "--db",
+        &db,
+        "--today",
+        "2024-11-03",
+        "--no-send",
+    ]));
+    assert!(!out.contains("已按计划开启"), "{out}");
+    // Bad settings are refused with the field named, and nothing changes.
+    v["serious_pp"] = serde_json::json!(5.0);
+    std::fs::write(&f, v.to_string()).unwrap();
+    let o = run(&["plan-settings", "--db", &db, "--file", f.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("lag_pp"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let again: serde_json::Value =
+        serde_json::from_str(&ok(run(&["plan-settings", "--db", &db]))).unwrap();
+    assert_eq!(again["serious_pp"], 30.0);
+}
