@@ -27,6 +27,10 @@ const TEST_PACKAGES: &[(&str, &str)] = &[
         "fonts-noto-cjk",
         "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
     ),
+    // The office tests (crates/office) convert the DOCX bulletin to PDF with LibreOffice and
+    // read the PDF's text.
+    ("libreoffice-writer-nogui", "soffice"),
+    ("poppler-utils", "pdftotext"),
 ];
 
 fn main() -> Result<()> {

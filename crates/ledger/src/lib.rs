@@ -3,9 +3,14 @@
 //! Architecture invariant: pure. No database, no clock, no files: the store builds a
 //! [`evaluate::Snapshot`] from its rows and the caller passes the as-of date.
 
+pub mod air;
+pub mod decimal;
 pub mod dispatch;
+pub mod environment;
 pub mod evaluate;
 pub mod model;
+pub mod series;
+pub mod water;
 
 pub use evaluate::{Colour, Evaluation, Snapshot, Status, evaluate};
 pub use model::*;

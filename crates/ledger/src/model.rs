@@ -433,5 +433,8 @@ pub struct User {
     /// Where e-mail notices go, if anywhere.
     #[serde(default)]
     pub email: Option<String>,
+    /// Whether the account signs in with a second factor (TOTP).
+    #[serde(default)]
+    pub totp_enabled: bool,
     pub row_version: i64,
 }

@@ -284,6 +284,15 @@ fn cpu_seconds(pid: &str) -> f64 {
     (tick(11) + tick(12)) / TICKS_PER_SECOND
 }
 
+/// The system's load average over the last minute (others' work on the machine skews the
+/// figures: a benchmark wants it near 0 before it starts).
+fn load_average() -> f64 {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|s| s.split_whitespace().next()?.parse().ok())
+        .unwrap_or(0.0)
+}
+
 /// The file system type of the mount that holds `path`.
 fn fs_type(path: &Path) -> String {
     let path = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
@@ -707,6 +716,7 @@ async fn run(args: &Args) -> Result<bool> {
             .tempdir()?,
     };
     let fs = fs_type(tmp.path());
+    let load_before = load_average();
     // Declared after `tmp`, so it is dropped (killed) before the folder is removed.
     let server = Server::start(&args.server, &tmp.path().join("demo"))?;
     let base = server.base.clone();
@@ -898,7 +908,14 @@ async fn run(args: &Args) -> Result<bool> {
         hwm < GOAL_MEMORY_KIB,
     ));
 
+    let load_after = load_average();
     println!();
+    println!(
+        "{} connections, {} s per scenario; {} CPUs, load average {load_before:.2} before, {load_after:.2} after; database on {fs}",
+        n,
+        args.seconds,
+        std::thread::available_parallelism().map_or(0, |p| p.get())
+    );
     println!(
         "server memory after start-up and sign-in: VmRSS {:.1} MiB, VmHWM {:.1} MiB",
         start_rss as f64 / 1024.0,
@@ -927,6 +944,8 @@ async fn run(args: &Args) -> Result<bool> {
         "warmup_seconds": args.warmup,
         "cpus": std::thread::available_parallelism().map(|p| p.get()).unwrap_or(0),
         "database_fs": fs,
+        "load_average_before": load_before,
+        "load_average_after": load_after,
         "memory_after_start": {"vm_rss_kib": start_rss, "vm_hwm_kib": start_hwm},
         "report_save_reports": slots_desc,
         "scenarios": figures,

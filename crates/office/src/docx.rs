@@ -12,10 +12,13 @@
 //! - the headline in 2号 (22 pt) 方正小标宋简体, centred; the body in 3号 (16 pt) 仿宋_GB2312,
 //!   lines exactly 29 pt apart (22 lines a page), first lines indented two characters;
 //!   一、 headings in 黑体, （一） headings in 楷体_GB2312.
-//! - tables across the text width at 小四 (12 pt): headers in 黑体 repeated on every page,
-//!   cells in 仿宋, fixed column widths, rows kept whole when short.
-//! - the status chart as a PNG ring ([`crate::png::ring_chart`]) inside a legend table that
-//!   carries the labels, counts and shares as text.
+//! - tables across the text width at 小四 (12 pt), lines 18 pt apart: a caption "表N …" in
+//!   黑体 kept with the table, headers in 黑体 repeated on every page, cells in 仿宋, fixed
+//!   column widths (wide enough for the longest status word), rows of up to eight lines kept
+//!   whole; statuses in their colour on a light tint of it.
+//! - the status chart as a figure: a PNG ring ([`crate::png::ring_chart`], shapes only) beside
+//!   its legend, whose labels, counts and shares are document text, in one borderless table
+//!   row that never splits, captioned "图1 任务状态分布".
 //! - footers "— 1 —" in 4号 宋体: odd pages right, even pages left, one character in; with
 //!   【演示数据】 on the other side when the bulletin is a demonstration.
 //! - 版记 at the end: the issuer and the date of issue between two black rules.
@@ -516,7 +519,7 @@ impl Writer<'_> {
         );
     }
 
-    /// "表N title", centred in 黑体 小四 above a table; returns N.
+    /// "表N title", centred in 黑体 4号 above a table, kept with it.
     fn caption(&mut self, title: &str) {
         self.tables += 1;
         let text = format!("表{} {title}", self.tables);
@@ -995,7 +998,7 @@ impl Writer<'_> {
         }
         self.body_text("按照方案确定的评分规则，本期成员单位得分排名如下。");
         self.caption("成员单位得分排名");
-        let widths = [900, 3200, 1200, 3545];
+        let widths = [900, 2700, 1100, 4145];
         let head = ["排名", "成员单位", "得分", "扣分情况"]
             .into_iter()
             .map(head_cell)
@@ -1156,7 +1159,7 @@ pub fn document_xml(b: &Bulletin) -> String {
 
     let mut out = String::with_capacity(w.body.len() + 2048);
     out.push_str(XML_DECL);
-    let _ = write!(out, "<w:document {NS}><w:body>\n");
+    let _ = writeln!(out, "<w:document {NS}><w:body>");
     out.push_str(&w.body);
     let _ = write!(
         out,
@@ -1199,25 +1202,15 @@ fn footer_xml(odd: bool, demo: bool) -> String {
         p.left = indent;
     }
     if demo {
-        // The demo mark at the other edge: a tab stop at the far side.
+        // Both ends are used: the first item one character in, the second against a right
+        // tab stop one character from the right edge (tab stops count from the margin).
         p.jc = "left";
-        let pos = TEXT_W - indent;
-        p.tabs = format!(r#"<w:tabs><w:tab w:val="right" w:pos="{pos}"/></w:tabs>"#);
-        p.left = 0;
+        p.left = indent;
         p.right = 0;
-        if odd {
-            p.left = indent;
-            p.tabs = format!(
-                r#"<w:tabs><w:tab w:val="right" w:pos="{}"/></w:tabs>"#,
-                TEXT_W - 2 * indent
-            );
-        } else {
-            p.left = indent;
-            p.tabs = format!(
-                r#"<w:tabs><w:tab w:val="right" w:pos="{}"/></w:tabs>"#,
-                TEXT_W - indent
-            );
-        }
+        p.tabs = format!(
+            r#"<w:tabs><w:tab w:val="right" w:pos="{}"/></w:tabs>"#,
+            TEXT_W - indent
+        );
     }
     p.open(&mut out);
     let mark = |out: &mut String| {

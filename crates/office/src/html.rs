@@ -27,7 +27,7 @@ pub fn bulletin_html(b: &Bulletin) -> String {
     }
     let _ = write!(
         h,
-        r#"<p class="bulletin-name">{}</p><p class="bulletin-issue">{}</p><p class="bulletin-issuer"><span>{}</span><span>{}</span></p></header>"#,
+        r#"<p class="bulletin-name">{}</p><p class="bulletin-issue">{}</p><p class="bulletin-issuer"><span>{}</span>　<span>{}</span></p></header>"#,
         escape(b.title.trim()),
         escape(b.issue.trim()),
         escape(b.issuer.trim()),
@@ -62,7 +62,7 @@ pub fn bulletin_html(b: &Bulletin) -> String {
     }
     let _ = write!(
         h,
-        r#"<footer class="bulletin-colophon"><span>{}</span><span>{}印发</span></footer>"#,
+        r#"<footer class="bulletin-colophon"><span>{}</span>　<span>{}印发</span></footer>"#,
         escape(b.issuer.trim()),
         escape(&cn_date(b.date))
     );
@@ -187,7 +187,7 @@ fn indicators(h: &mut String, b: &Bulletin) {
     table_open(
         h,
         "重点指标完成情况",
-        &["任务编号", "指标", "目标值", "最新值", "序时进度", "状态"],
+        &["编号", "指标", "目标值", "最新值", "序时进度", "状态"],
     );
     for i in &b.indicators {
         h.push_str("<tr>");

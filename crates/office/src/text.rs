@@ -19,20 +19,40 @@ pub(crate) fn cn_number(n: usize) -> String {
         20..=99 => format!(
             "{}十{}",
             DIGITS[n / 10],
-            if n % 10 == 0 { "" } else { DIGITS[n % 10] }
+            if n.is_multiple_of(10) {
+                ""
+            } else {
+                DIGITS[n % 10]
+            }
         ),
         _ => n.to_string(),
     }
 }
 
+/// The round as the headline and lead say it: "2024年9月调度", from a round name such as
+/// "2024年9月调度", "2024年9月" or "2024年9月调度（演示）" (a trailing bracketed note is dropped:
+/// the demo mark says so already); the as-of date's month without a name.
+pub(crate) fn round_label(b: &Bulletin) -> String {
+    let mut r = b.round_name.trim();
+    if let Some(open) = r.rfind(['（', '('])
+        && open > 0
+        && (r.ends_with('）') || r.ends_with(')'))
+    {
+        r = r[..open].trim_end();
+    }
+    if r.is_empty() {
+        return format!("{}年{}月调度", b.as_of.year(), b.as_of.month());
+    }
+    if r.ends_with("调度") {
+        r.to_owned()
+    } else {
+        format!("{r}调度")
+    }
+}
+
 /// The headline under the masthead: "关于2024年9月调度情况的通报".
 pub(crate) fn headline(b: &Bulletin) -> String {
-    let round = b.round_name.trim();
-    if round.is_empty() {
-        format!("关于{}调度情况的通报", cn_date(b.as_of))
-    } else {
-        format!("关于{round}情况的通报")
-    }
+    format!("关于{}情况的通报", round_label(b))
 }
 
 /// The plan's title in book-title marks (unless it has them already).
@@ -49,15 +69,10 @@ pub(crate) fn plan_ref(b: &Bulletin) -> String {
 
 /// The lead-in paragraph before 一、.
 pub(crate) fn lead(b: &Bulletin) -> String {
-    let round = b.round_name.trim();
-    let round = if round.is_empty() {
-        "本期调度"
-    } else {
-        round
-    };
     format!(
-        "现将{}{round}情况通报如下（数据截至{}，按方案第{}版研判）。",
+        "现将{}{}情况通报如下（数据截至{}，按方案第{}版研判）。",
         plan_ref(b),
+        round_label(b),
         cn_date(b.as_of),
         b.plan_version
     )
@@ -296,6 +311,43 @@ mod tests {
             (m.as_str(), r.as_str()),
             ("（一）", "2024年底前完成全部任务。")
         );
+    }
+
+    #[test]
+    fn round_labels() {
+        let mut b = Bulletin {
+            title: String::new(),
+            issue: String::new(),
+            issuer: String::new(),
+            date: NaiveDate::from_ymd_opt(2024, 10, 8).unwrap(),
+            round_name: "2024年9月调度".to_owned(),
+            as_of: NaiveDate::from_ymd_opt(2024, 9, 30).unwrap(),
+            plan_title: String::new(),
+            plan_version: 1,
+            demo: false,
+            summary: String::new(),
+            totals: vec![],
+            sections: vec![],
+            indicators: vec![],
+            lagging: vec![],
+            late_units: vec![],
+            missing_units: vec![],
+            instructions: vec![],
+            ranking: vec![],
+            closing: vec![],
+        };
+        for (name, label) in [
+            ("2024年9月调度", "2024年9月调度"),
+            ("2024年9月调度（演示）", "2024年9月调度"),
+            ("2024年9月", "2024年9月调度"),
+            ("第三季度(试行)", "第三季度调度"),
+            ("", "2024年9月调度"),
+            ("（演示）", "（演示）调度"),
+        ] {
+            b.round_name = name.to_owned();
+            assert_eq!(round_label(&b), label, "{name}");
+        }
+        assert_eq!(headline(&b), "关于（演示）调度情况的通报");
     }
 
     #[test]

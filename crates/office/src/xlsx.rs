@@ -144,10 +144,6 @@ fn build(s: &LedgerSheet) -> Result<Vec<u8>, XlsxError> {
     wb.save_to_buffer()
 }
 
-#[expect(
-    clippy::too_many_arguments,
-    reason = "the formats are built once per sheet and shared by every row"
-)]
 fn write_row(
     ws: &mut Worksheet,
     row: u32,

@@ -29,6 +29,8 @@ pub struct SessionRow {
     pub csrf: String,
     pub created_at: DateTime<Utc>,
     pub last_seen: DateTime<Utc>,
+    /// Signed in with the password, still waiting for the second factor.
+    pub mfa_pending: bool,
 }
 
 fn time(s: &str) -> Result<DateTime<Utc>> {
@@ -51,6 +53,7 @@ fn user_from_row(r: &SqliteRow) -> Result<User> {
         password_changed_at: time(&r.try_get::<String, _>("password_changed_at")?)?,
         last_login_at: opt(r.try_get("last_login_at")?)?,
         email: r.try_get("email")?,
+        totp_enabled: r.try_get::<Option<String>, _>("totp_secret")?.is_some(),
         row_version: r.try_get("row_version")?,
     })
 }
@@ -180,6 +183,12 @@ impl SqliteStore {
 
     pub async fn set_password(&self, id: Id, hash: &str, actor: &Actor) -> Result<()> {
         let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
+        // The old hash joins the history (the policy refuses reusing recent passwords).
+        sqlx::query("INSERT INTO password_history (user_id, hash, changed_at) SELECT id, password_hash, ? FROM users WHERE id = ?")
+            .bind(now_pub())
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
         let n = sqlx::query(
             "UPDATE users SET password_hash = ?, password_changed_at = ?, failed_logins = 0, locked_until = NULL,
              row_version = row_version + 1 WHERE id = ?",
@@ -359,18 +368,19 @@ impl SqliteStore {
     }
 
     pub async fn session(&self, token_hash: &str) -> Result<Option<SessionRow>> {
-        let row: Option<(i64, String, String, String)> = sqlx::query_as(
-            "SELECT user_id, csrf, created_at, last_seen FROM sessions WHERE token_hash = ?",
+        let row: Option<(i64, String, String, String, i64)> = sqlx::query_as(
+            "SELECT user_id, csrf, created_at, last_seen, mfa_pending FROM sessions WHERE token_hash = ?",
         )
         .bind(token_hash)
         .fetch_optional(self.pool())
         .await?;
-        row.map(|(user_id, csrf, created, seen)| {
+        row.map(|(user_id, csrf, created, seen, mfa)| {
             Ok(SessionRow {
                 user_id,
                 csrf,
                 created_at: time(&created)?,
                 last_seen: time(&seen)?,
+                mfa_pending: mfa != 0,
             })
         })
         .transpose()

@@ -17,6 +17,7 @@ pub mod audit;
 pub mod clock;
 pub mod dispatch;
 mod migrate;
+mod security;
 mod sqlite;
 
 use chrono::NaiveDate;
@@ -31,6 +32,7 @@ pub use dispatch::{
     Audience, BulletinRecord, ExtensionInput, InboxMessage, NoticeInput, NoticeStep, OutboxItem,
     notice_state_label,
 };
+pub use security::{AUDIT_RETENTION_DAYS, AuditFilter};
 pub use sqlite::SqliteStore;
 
 /// What went wrong in the store. Messages are in Chinese for the office; each names the field

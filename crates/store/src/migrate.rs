@@ -21,6 +21,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "dispatch",
         include_str!("../migrations/sqlite/0003_dispatch.sql"),
     ),
+    (
+        4,
+        "security",
+        include_str!("../migrations/sqlite/0004_security.sql"),
+    ),
 ];
 
 /// Brings the database to the newest schema. Refuses a database newer than this binary.

@@ -113,6 +113,10 @@ fn kind_parse(s: &str) -> TargetKind {
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     pool: SqlitePool,
+    /// The one connection `write` uses: this process's writers queue for it in turn, instead
+    /// of racing for SQLite's write lock and sleeping in its busy handler (which backs off up
+    /// to 100 ms between tries, so the lock sits idle while writers sleep).
+    writer: SqlitePool,
 }
 
 impl SqliteStore {
@@ -128,10 +132,15 @@ impl SqliteStore {
             .busy_timeout(Duration::from_secs(10));
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
-            .connect_with(opts)
+            .connect_with(opts.clone())
             .await?;
         crate::migrate::sqlite(&pool).await?;
-        Ok(SqliteStore { pool })
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(opts)
+            .await?;
+        Ok(SqliteStore { pool, writer })
     }
 
     /// Opens an existing database; refuses a path with no database.
@@ -153,9 +162,10 @@ impl SqliteStore {
     }
 
     /// A write transaction that takes the write lock at once (no lock upgrade later, so
-    /// concurrent writers wait instead of failing).
+    /// concurrent writers wait instead of failing), on the writer connection: writers of this
+    /// process wait their turn for it in order.
     async fn write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>> {
-        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+        Ok(self.writer.begin_with("BEGIN IMMEDIATE").await?)
     }
 }
 
@@ -1393,8 +1403,11 @@ impl Store for SqliteStore {
             .fetch_all(&self.pool)
             .await?;
         let mut breaks = Vec::new();
-        let mut prev_hash = GENESIS.to_string();
-        let mut prev_id = 0i64;
+        // After a purge the chain starts at the anchor the purge left.
+        let (mut prev_id, mut prev_hash) = self
+            .audit_anchor()
+            .await?
+            .unwrap_or((0, GENESIS.to_string()));
         for r in &rows {
             let id: i64 = r.try_get("id")?;
             let at: String = r.try_get("at")?;

@@ -21,6 +21,7 @@ pub mod evidence;
 pub mod openapi;
 pub mod pages;
 pub mod routes;
+pub mod security;
 pub mod worker;
 
 use std::net::SocketAddr;
@@ -71,7 +72,13 @@ pub struct AppState {
     pub store: SqliteStore,
     pub config: Arc<Config>,
     has_users: Arc<AtomicBool>,
+    security: Arc<std::sync::RwLock<security::SecuritySettings>>,
+    /// Sign-in attempts per address and per account.
+    pub limiter: Arc<security::RateLimiter>,
 }
+
+/// The settings key of the security settings.
+pub const SECURITY_KEY: &str = "security";
 
 impl AppState {
     pub async fn new(
@@ -79,11 +86,52 @@ impl AppState {
         config: Config,
     ) -> Result<Self, zhuanban_store::StoreError> {
         let has = store.count_users().await? > 0;
+        let security = match store.setting(SECURITY_KEY).await? {
+            Some(json) => serde_json::from_str(&json).unwrap_or_default(),
+            None => security::SecuritySettings::default(),
+        };
         Ok(AppState {
             store,
             config: Arc::new(config),
             has_users: Arc::new(AtomicBool::new(has)),
+            security: Arc::new(std::sync::RwLock::new(security)),
+            limiter: Arc::default(),
         })
+    }
+
+    /// The security settings in force.
+    pub fn security(&self) -> security::SecuritySettings {
+        self.security
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Replaces the security settings (stored, audited) after checking them.
+    pub async fn set_security(
+        &self,
+        s: security::SecuritySettings,
+        actor: &zhuanban_store::Actor,
+    ) -> Result<(), String> {
+        s.validate()?;
+        let json = serde_json::to_string(&s).map_err(|e| e.to_string())?;
+        self.store
+            .set_setting(SECURITY_KEY, &json, actor)
+            .await
+            .map_err(|e| e.to_string())?;
+        *self.security.write().unwrap_or_else(|e| e.into_inner()) = s;
+        Ok(())
+    }
+
+    /// The idle and absolute session limits: the security settings', capped by the server's
+    /// configuration.
+    pub fn session_limits(&self) -> (Duration, Duration) {
+        let s = self.security();
+        let idle = Duration::from_secs(s.session_idle_minutes.max(1) as u64 * 60)
+            .min(self.config.session_idle);
+        let absolute = Duration::from_secs(s.session_absolute_hours.max(1) as u64 * 3600)
+            .min(self.config.session_absolute);
+        (idle, absolute)
     }
 
     /// Whether any account exists (until the first one, every page leads to /setup).

@@ -12,7 +12,6 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{MethodFilter, on};
-use chrono::Utc;
 use zhuanban_ledger::{Role, User};
 use zhuanban_store::Actor;
 
@@ -61,6 +60,8 @@ pub const UNIT: &[Role] = &[Role::Unit];
 pub const BUSINESS: &[Role] = &[Role::Office, Role::Leader, Role::Unit];
 pub const READERS: &[Role] = &[Role::Office, Role::Leader];
 pub const SYSADMIN: &[Role] = &[Role::Sysadmin];
+pub const SECADMIN: &[Role] = &[Role::Secadmin];
+pub const AUDITOR: &[Role] = &[Role::Auditor];
 
 /// The signed-in account (if any) and its session, for handlers.
 #[derive(Debug, Clone)]
@@ -178,6 +179,16 @@ fn registry(state: AppState) -> (Router<AppState>, Vec<Rule>) {
         .add(M::POST, "/admin/users/{id}/reset", Access::Roles(SYSADMIN), "重置密码", pages::admin_user_reset)
         .add(M::POST, "/admin/users/{id}/disable", Access::Roles(SYSADMIN), "停用或启用账号", pages::admin_user_disable)
         .add(M::GET, "/admin/units", Access::Roles(SYSADMIN), "单位管理", pages::admin_units)
+        .add(M::GET, "/login/totp", Access::SignedIn, "二次验证", pages::totp_form)
+        .add(M::POST, "/login/totp", Access::SignedIn, "二次验证", pages::totp_verify)
+        .add(M::GET, "/account/password", Access::SignedIn, "修改密码", pages::password_form)
+        .add(M::POST, "/account/password", Access::SignedIn, "修改密码", pages::password_change)
+        .add(M::GET, "/account/totp", Access::SignedIn, "设置二次验证", pages::totp_setup_form)
+        .add(M::POST, "/account/totp", Access::SignedIn, "设置二次验证", pages::totp_setup)
+        .add(M::GET, "/security", Access::Roles(SECADMIN), "安全策略", pages::security_form)
+        .add(M::POST, "/security", Access::Roles(SECADMIN), "保存安全策略", pages::security_save)
+        .add(M::GET, "/audit", Access::Roles(AUDITOR), "审计日志", pages::audit)
+        .add(M::GET, "/audit.csv", Access::Roles(AUDITOR), "导出审计日志", pages::audit_csv)
         .add(M::GET, "/static/style.css", Access::Public, "样式表", pages::stylesheet)
         .add(M::GET, "/healthz", Access::Public, "健康检查", pages::healthz)
         .add(M::GET, "/api/openapi.json", Access::Public, "本 API 的 OpenAPI 描述", api::openapi)
@@ -305,15 +316,16 @@ async fn guard(
         .and_then(auth::token_from_cookies)
         .map(str::to_string);
     let mut expired = false;
+    let mut mfa_pending = false;
     if let Some(token) = token {
         let hash = auth::token_hash(&token);
         match state.store.session(&hash).await {
             Ok(Some(s)) => {
-                let now = Utc::now();
-                let idle =
-                    chrono::Duration::from_std(state.config.session_idle).unwrap_or_default();
-                let absolute =
-                    chrono::Duration::from_std(state.config.session_absolute).unwrap_or_default();
+                let now = zhuanban_store::clock::now();
+                let (idle, absolute) = state.session_limits();
+                let idle = chrono::Duration::from_std(idle).unwrap_or_default();
+                let absolute = chrono::Duration::from_std(absolute).unwrap_or_default();
+                mfa_pending = s.mfa_pending;
                 if now - s.last_seen > idle || now - s.created_at > absolute {
                     let _ = state.store.delete_session(&hash).await;
                     expired = true;
@@ -342,6 +354,40 @@ async fn guard(
                     &AppError::internal(e).message,
                 );
             }
+        }
+    }
+    // A session half way through signing in, a password that must change, a second factor that
+    // must be set up: until done, only the pages that do it.
+    if let Some(u) = &ctx.user {
+        let security = state.security();
+        let (allowed, to) = if mfa_pending {
+            (&["/login/totp"][..], "/login/totp")
+        } else if security
+            .policy()
+            .expired(u.password_changed_at, zhuanban_store::clock::now())
+        {
+            (&["/account/password"][..], "/account/password?expired=1")
+        } else if security.require_totp && !u.totp_enabled {
+            (&["/account/totp"][..], "/account/totp?required=1")
+        } else {
+            (&[][..], "")
+        };
+        if !to.is_empty()
+            && !allowed.contains(&rule.path)
+            && !matches!(rule.path, "/logout" | "/static/style.css" | "/healthz")
+        {
+            if rule.api {
+                return deny(
+                    &rule,
+                    StatusCode::FORBIDDEN,
+                    "请先完成登录步骤（二次验证、修改过期密码或设置验证器）",
+                );
+            }
+            return Redirect::to(to).into_response();
+        }
+        if mfa_pending && rule.path != "/login/totp" && rule.path != "/logout" {
+            // Not signed in yet: only the second-factor page sees the account.
+            ctx.user = None;
         }
     }
     // Access.

@@ -256,6 +256,12 @@ pub async fn deliver(state: &AppState, tick: &mut Tick) -> AppResult<()> {
 /// One pass of the worker. `send` false queues without delivering.
 pub async fn tick(state: &AppState, today: NaiveDate, send: bool) -> AppResult<Tick> {
     let mut t = Tick::default();
+    let days = state.security().inactive_days;
+    if days > 0 {
+        for login in state.store.disable_inactive(days, &system()).await? {
+            tracing::info!("disabled inactive account {login}");
+        }
+    }
     schedule(state, today, &mut t).await?;
     remind(state, today, &mut t).await?;
     // Test hook (debug builds only): die like `kill -9` between writing the outbox and sending.

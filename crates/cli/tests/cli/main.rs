@@ -33,5 +33,6 @@ pub fn tmp(name: &str, bytes: &[u8]) -> PathBuf {
 }
 
 mod dispatch;
+mod durability;
 mod ledger;
 mod plan;

@@ -3,7 +3,7 @@
 
 use zhuanban_office::bulletin_docx;
 
-use crate::sample::{large_bulletin, seed_bulletin};
+use crate::sample::{UNITS, large_bulletin, seed_bulletin};
 use crate::support::{assert_well_formed, part, save_sample, snapshot, unzip};
 
 const PARTS: [&str; 12] = [
@@ -333,6 +333,9 @@ fn tables_fit_the_text_block_and_repeat_headers() {
     let ranking = tables[5];
     assert_eq!(ranking.matches("<w:tr>").count(), 14);
     assert!(text_of(ranking).contains("13区科技工信局80未报送2次 −20"));
+    for unit in UNITS {
+        assert!(text_of(ranking).contains(unit), "{unit} is not ranked");
+    }
 }
 
 #[test]
@@ -409,6 +412,7 @@ fn document_xml_snapshot() {
 fn large_plan_renders() {
     let b = large_bulletin(2000);
     let docx = bulletin_docx(&b);
+    save_sample("bulletin-2000.docx", &docx);
     let xml = part(&docx, "word/document.xml");
     assert_well_formed("document.xml", &xml);
     assert_eq!(xml.matches("<w:tblHeader/>").count(), 6);

@@ -6,6 +6,7 @@ mod bulletin;
 mod desk;
 mod dispatch;
 mod report;
+mod security;
 mod session;
 
 pub use admin::*;
@@ -13,6 +14,7 @@ pub use bulletin::*;
 pub use desk::*;
 pub use dispatch::*;
 pub use report::*;
+pub use security::*;
 pub use session::*;
 
 use askama::Template;
@@ -64,6 +66,8 @@ impl Nav {
             Some(Role::Sysadmin) => {
                 vec![("/admin/users", "账号管理"), ("/admin/units", "单位管理")]
             }
+            Some(Role::Secadmin) => vec![("/security", "安全策略")],
+            Some(Role::Auditor) => vec![("/audit", "审计日志")],
             _ => vec![],
         };
         Nav {
@@ -101,6 +105,8 @@ fn flash_message(code: &str) -> Option<&'static str> {
         "disabled" => "账号已停用，其会话已结束",
         "enabled" => "账号已启用",
         "setup" => "系统管理员已创建，请登录",
+        "password" => "密码已修改，请用新密码登录",
+        "totp" => "二次验证已启用",
         "issued" => "督办单已签发，已通知责任单位",
         "sign" => "已签收",
         "reply" => "已回复，等待专班办公室销号",

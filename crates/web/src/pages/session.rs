@@ -22,7 +22,8 @@ pub async fn home(Extension(ctx): Extension<Ctx>) -> Response {
         Some(Role::Office | Role::Leader) => "/dashboard",
         Some(Role::Unit) => "/my",
         Some(Role::Sysadmin) => "/admin/users",
-        Some(Role::Secadmin | Role::Auditor) => "/api/me",
+        Some(Role::Secadmin) => "/security",
+        Some(Role::Auditor) => "/audit",
     };
     Redirect::to(to).into_response()
 }
@@ -45,7 +46,7 @@ pub struct LoginQuery {
 }
 
 /// Only local paths may follow a login (no open redirect).
-fn safe_next(next: Option<&str>) -> String {
+pub fn safe_next(next: Option<&str>) -> String {
     match next {
         Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
         _ => "/".to_string(),
@@ -64,6 +65,8 @@ pub async fn login_form(
         Some("会话已过期，请重新登录")
     } else if q.ok.as_deref() == Some("setup") {
         Some("系统管理员已创建，请登录")
+    } else if q.ok.as_deref() == Some("password") {
+        Some("密码已修改，请用新密码登录")
     } else {
         None
     };
@@ -94,12 +97,47 @@ pub async fn login(
     Form(f): Form<LoginForm>,
 ) -> AppResult<Response> {
     let login = f.login.trim().to_string();
+    let security = state.security();
+    // Rate limits per address and per account, before any work.
+    let now = std::time::Instant::now();
+    let ip_ok = state
+        .limiter
+        .allow(&format!("ip:{}", ctx.ip), security.attempts_per_ip, now);
+    let account_ok = state.limiter.allow(
+        &format!("login:{login}"),
+        security.attempts_per_account,
+        now,
+    );
+    if !ip_ok || !account_ok {
+        state
+            .store
+            .audit_event(
+                &Actor::new(login.clone(), ctx.ip.clone()),
+                "login.throttled",
+                &format!("login {login}"),
+                "denied",
+            )
+            .await?;
+        let page = LoginPage {
+            nav: Nav::new(&ctx, &state, ""),
+            login,
+            next: safe_next(Some(&f.next)),
+            error: Some("登录尝试过于频繁，请一分钟后再试".to_string()),
+            notice: None,
+        };
+        let mut res = render(&page)?;
+        *res.status_mut() = axum::http::StatusCode::TOO_MANY_REQUESTS;
+        return Ok(res);
+    }
     let found = state.store.user_for_login(&login).await?;
+    let clock = zhuanban_store::clock::now();
+    // Every path verifies one hash, so an unknown or locked account takes the same time.
     let (ok, user) = match &found {
-        Some((u, hash)) => (
-            auth::verify_password(&f.password, hash) && !u.disabled,
-            Some(u),
-        ),
+        Some((u, hash)) => {
+            let locked = u.locked_until.is_some_and(|t| t > clock);
+            let good = auth::verify_password(&f.password, hash);
+            (good && !u.disabled && !locked, Some(u))
+        }
         None => {
             let _ = auth::verify_password(&f.password, auth::dummy_hash());
             (false, None)
@@ -118,11 +156,22 @@ pub async fn login(
         .note_login(user.map(|u| u.id), &login, ok, &actor)
         .await?;
     if !ok {
+        if let Some(u) = user
+            && !u.locked_until.is_some_and(|t| t > clock)
+        {
+            state
+                .store
+                .count_failure(u.id, security.lockout_threshold, security.lockout_minutes)
+                .await?;
+        }
         let page = LoginPage {
             nav: Nav::new(&ctx, &state, ""),
             login,
             next: safe_next(Some(&f.next)),
-            error: Some("登录名或密码错误".to_string()),
+            error: Some(format!(
+                "登录名或密码错误（连续失败{}次将锁定{}分钟）",
+                security.lockout_threshold, security.lockout_minutes
+            )),
             notice: None,
         };
         let mut res = render(&page)?;
@@ -140,7 +189,20 @@ pub async fn login(
         .store
         .create_session(&auth::token_hash(&token), user.id, &csrf, &ctx.ip)
         .await?;
-    let mut res = Redirect::to(&safe_next(Some(&f.next))).into_response();
+    let to = if user.totp_enabled {
+        // Half signed in: the second factor comes next.
+        state
+            .store
+            .set_session_mfa_pending(&auth::token_hash(&token), true)
+            .await?;
+        format!(
+            "/login/totp?next={}",
+            crate::routes::encode(&safe_next(Some(&f.next)))
+        )
+    } else {
+        safe_next(Some(&f.next))
+    };
+    let mut res = Redirect::to(&to).into_response();
     res.headers_mut().insert(
         header::SET_COOKIE,
         auth::session_cookie(Some(&token), state.config.secure_cookies)

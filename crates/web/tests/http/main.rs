@@ -4,6 +4,7 @@
 mod dispatch;
 mod inputs;
 mod matrix;
+mod security;
 mod session;
 
 use std::net::SocketAddr;
@@ -33,6 +34,7 @@ pub struct TestApp {
     /// The unit of `unit` (区住房城乡建设局, lead of 2.3.2) and of `unit2` (区交通运输局).
     pub unit_id: Id,
     pub unit2_id: Id,
+    pub state: AppState,
 }
 
 /// The accounts every test app has, by login.
@@ -42,6 +44,7 @@ pub const ACCOUNTS: &[(&str, Role)] = &[
     ("unit", Role::Unit),
     ("unit2", Role::Unit),
     ("admin", Role::Sysadmin),
+    ("secadmin", Role::Secadmin),
     ("auditor", Role::Auditor),
 ];
 
@@ -101,9 +104,17 @@ impl TestApp {
         let mut config = Config::new(dir.path().join("files"));
         tune(&mut config);
         let state = AppState::new(store.clone(), config).await.unwrap();
+        // Tests sign in often from one address: the limits are lifted here and tested on
+        // their own in security.rs.
+        let relaxed = zhuanban_web::security::SecuritySettings {
+            attempts_per_ip: 100_000,
+            attempts_per_account: 100_000,
+            ..Default::default()
+        };
+        state.set_security(relaxed, &system).await.unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        tokio::spawn(zhuanban_web::serve(listener, state));
+        tokio::spawn(zhuanban_web::serve(listener, state.clone()));
         TestApp {
             addr,
             store,
@@ -113,6 +124,7 @@ impl TestApp {
             tasks,
             unit_id,
             unit2_id,
+            state,
         }
     }
 
@@ -144,15 +156,33 @@ impl TestApp {
             .await
             .unwrap();
         assert_eq!(res.status(), StatusCode::SEE_OTHER, "login {login}");
-        let me: serde_json::Value = c
-            .get(self.url("/api/me"))
+        let res = c.get(self.url("/api/me")).send().await.unwrap();
+        if res.status() == StatusCode::OK {
+            let me: serde_json::Value = res.json().await.unwrap();
+            return (c, me["csrf"].as_str().unwrap().to_string());
+        }
+        // Signed in but held at a step (expired password, second factor to set up): the page
+        // it is sent to carries the token.
+        let to = c.get(self.url("/")).send().await.unwrap().headers()["location"]
+            .to_str()
+            .unwrap()
+            .to_string();
+        let page = c
+            .get(self.url(&to))
             .send()
             .await
             .unwrap()
-            .json()
+            .text()
             .await
             .unwrap();
-        let csrf = me["csrf"].as_str().unwrap().to_string();
+        let csrf = page
+            .split("name=\"_csrf\" value=\"")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap()
+            .to_string();
         (c, csrf)
     }
 
