@@ -18,15 +18,20 @@
 //! - **AQI** = the largest IAQI; level from the integer AQI; primary pollutants (首要污染物) are
 //!   all pollutants whose IAQI equals the AQI, when the AQI is above 50; 超标污染物 (IAQI > 100)
 //!   only under HJ 633-2012. Daily report: the 24-h means of SO2, NO2, CO, PM10 and PM2.5 and
-//!   O3 from its daily max 8-h mean (its daily max 1-h value only when there is no 8-h IAQI).
+//!   O3 from its daily max 8-h mean (its daily max 1-h value only when there is no 8-h IAQI);
+//!   the daily indicator list is memory in the reference, the O3 rule the practice of
+//!   implementations (c8213044658, caiyun_cn_rs).
 //!   Hourly (real-time) report: the 1-h values of SO2, NO2, CO and O3, the O3 8-h sliding mean,
 //!   and PM2.5/PM10 from their 24-h sliding means under HJ 633-2012 or from their 1-h values on
 //!   the 24-h breakpoints under HJ 633-2026.
 //! - **Annual evaluation** (HJ 663): the annual mean (SO2, NO2, PM10, PM2.5) of the valid daily
 //!   means and a percentile of them (SO2, NO2 98th; PM10, PM2.5, CO 95th; O3 90th of the daily
 //!   max 8-h means), by Annex A: k = 1 + (n − 1)·p/100, s = ⌊k⌋,
-//!   m = X(s) + (X(s+1) − X(s))·(k − s). Compliance: every statistic within its limit
+//!   m = X(s) + (X(s+1) − X(s))·(k − s) (single_source: two code files [c38581199957,
+//!   c69317947833]; equals Excel PERCENTILE.INC). Compliance: every statistic within its limit
 //!   (memory). Reported digits: integers, CO one decimal (memory), rounded once, GB/T 8170.
+//!   HJ 663-2026's three-year sliding evaluation and new rounding rules are known only as
+//!   headlines (memory): the 2013 rules are applied to 2026 data too, with the 2026 limits.
 //! - **Validity** (GB 3095-2012 Table 4, single source): a daily mean needs ≥ 20 hourly values;
 //!   an 8-h mean ≥ 6 hourly values; a daily max 8-h mean ≥ 14 valid 8-h means between 08:00 and
 //!   24:00, or fewer when its max exceeds the limit (memory); a year ≥ 324 daily values and
@@ -104,7 +109,7 @@ impl Pollutant {
     }
 
     /// The HJ 663 percentile of daily values: SO2, NO2 98; PM10, PM2.5, CO 95; O3 (daily max
-    /// 8-h) 90 [c56854677030, c41899861493, c43384453576, c53778129799, cnemc, bsgg].
+    /// 8-h) 90 (c56854677030, c41899861493, c43384453576, c53778129799, cnemc, bsgg).
     pub fn percentile_rank(self) -> u32 {
         match self {
             Pollutant::So2 | Pollutant::No2 => 98,
@@ -221,7 +226,7 @@ pub enum Grade {
     II,
 }
 
-/// One row of GB 3095 Table 1: [grade I, grade II] for each edition.
+/// One row of GB 3095 Table 1: (grade I, grade II) for each edition.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LimitRow {
     pub pollutant: Pollutant,
@@ -249,14 +254,14 @@ const fn lim(
 
 /// GB 3095 Table 1 limits (µg/m³; CO mg/m³).
 ///
-/// - 2012 column: `sourced` [onxelh, bsgg, 022net, chujuan] (SO2 1-h: onxelh and the 2026
+/// - 2012 column: `sourced` (onxelh, bsgg, 022net, chujuan) (SO2 1-h: onxelh and the 2026
 ///   transcription).
-/// - 2026 columns: transcribed from the official PDF by one repository [c70228742665];
+/// - 2026 columns: transcribed from the official PDF by one repository (c70228742665);
 ///   PM2.5 grade II 30/60 (transition) and 10/25 (final I), 25/50 (final II) agree with the
-///   news [cinic, haqq, qzcns, shushuxiu]; PM10 and O3 rows corroborated [c57178421536,
+///   news (cinic, haqq, qzcns, shushuxiu); PM10 and O3 rows corroborated [c57178421536,
 ///   c63167923858]. **single_source**: PM2.5 transition grade I (15/35), SO2 1-h, NO2 1-h, CO
 ///   rows. **conflict**: final SO2 annual II 20 (card: 40), SO2 daily II 50 (card: 100), NO2
-///   daily II 50 (card: 60) [c55672851610]; the transcription's values are used.
+///   daily II 50 (card: 60) (c55672851610); the transcription's values are used.
 pub const GB3095: [LimitRow; 14] = {
     use Averaging::*;
     use Pollutant::*;
@@ -328,8 +333,8 @@ const fn bp(pollutant: Pollutant, averaging: Averaging, c: &'static [Decimal]) -
 
 /// HJ 633-2012 Table 1, `sourced`: the columns agree across [c29849714865, c25097219892,
 /// c4906882867, c42622218614, c31789910589, caiyun tests, sz_realtime]. Rejected copies: SO2
-/// 24-h top 2602 [c2420349225 and its family], SO2 24-h = 1-h column [caiyun_cn_rs], SO2 24-h
-/// at 50 = "52" [c29849714865].
+/// 24-h top 2602 (c2420349225 and its family), SO2 24-h = 1-h column (caiyun_cn_rs), SO2 24-h
+/// at 50 = "52" (c29849714865).
 pub const HJ633_2012: [Breakpoints; 10] = {
     use Averaging::*;
     use Pollutant::*;
@@ -596,7 +601,7 @@ impl AqiLevel {
         AqiLevel::Severe,
     ];
 
-    /// 0–50, 51–100, 101–150, 151–200, 201–300, > 300 [caiyun_readme, ai_classes, alen0769];
+    /// 0–50, 51–100, 101–150, 151–200, 201–300, > 300 (caiyun_readme, ai_classes, alen0769);
     /// unchanged in HJ 633-2026.
     pub fn of(aqi: u32) -> AqiLevel {
         match aqi {
@@ -776,7 +781,7 @@ pub fn aqi(edition: Edition, report: Report, readings: &[Reading]) -> Option<Aqi
 // ---------------------------------------------------------------------------------------------
 // HJ 663: daily values and the annual evaluation
 
-/// GB 3095-2012 Table 4 minima (single source [c16667225132]; the O3 max 8-h rule is memory).
+/// GB 3095-2012 Table 4 minima (single source (c16667225132); the O3 max 8-h rule is memory).
 pub mod validity {
     /// Hourly values for a valid daily mean.
     pub const MIN_HOURS_PER_DAY: u32 = 20;
@@ -867,7 +872,8 @@ pub fn daily_max_8h(hourly: &[(NaiveDateTime, Decimal)], limit: Option<Decimal>)
 }
 
 /// The HJ 663 Annex A percentile of values (any order): k = 1 + (n − 1)·p/100, s = ⌊k⌋,
-/// m = X(s) + (X(s+1) − X(s))·(k − s), exact. None for no values.
+/// m = X(s) + (X(s+1) − X(s))·(k − s), exact. None for no values. The formula is
+/// `single_source` in the reference (two code files), the clause wording memory.
 pub fn percentile(values: &[Decimal], p: u32) -> Option<Decimal> {
     let mut v = values.to_vec();
     v.sort_unstable();

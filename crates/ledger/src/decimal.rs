@@ -683,12 +683,11 @@ impl Measurement {
                 return limit(rest);
             }
         }
-        if let Some(rest) = s.strip_suffix(['L', 'l']) {
-            if let Ok(d) = Decimal::parse(rest)
-                && !d.is_negative()
-            {
-                return Ok(Measurement::BelowLimit(Some(d)));
-            }
+        if let Some(rest) = s.strip_suffix(['L', 'l'])
+            && let Ok(d) = Decimal::parse(rest)
+            && !d.is_negative()
+        {
+            return Ok(Measurement::BelowLimit(Some(d)));
         }
         Err(bad())
     }

@@ -4,8 +4,8 @@
 //! sites of its kind when none are named). Only valid observations (flags not marked invalid)
 //! dated from `start` to the as-of date are read. The period is over (the judgement final) when
 //! the as-of date is on or after the deadline. Statuses are the ledger's
-//! [`Status`](crate::evaluate::Status): Met, NotMet, AtRisk, Missed (and NoData, NotStarted);
-//! as in [`crate::evaluate`], a firm (确保) target is judged one grade worse (NotMet/AtRisk →
+//! [`Status`]: Met, NotMet, AtRisk, Missed (and NoData, NotStarted);
+//! as in [`mod@crate::evaluate`], a firm (确保) target is judged one grade worse (NotMet/AtRisk →
 //! Missed).
 //!
 //! - **`limit`** (总磷年均值控制在0.08mg/L以内; PM2.5年均浓度): the mean over the period so far
@@ -13,7 +13,8 @@
 //!   once to the bound's decimal places as written, "0.08" → 0.01). Water: each site's mean of
 //!   its samples, then the mean over sites (whole lake: mean over points, memory). Air: daily
 //!   values (daily means of ≥ 20 hourly values, or the file's daily values; O3 8-h: daily max
-//!   8-h), then each day's mean over sites (the city value), then the mean over days.
+//!   8-h), then each day's mean over sites (the city value; memory in the reference), then the
+//!   mean over days.
 //!   Before the deadline the **projection** of the period's mean decides between Met and
 //!   AtRisk: each remaining slot of the period — each remaining day for air; for water, each
 //!   remaining month times the samples per month seen so far — is filled with the mean of the
@@ -272,13 +273,13 @@ fn sites(target: &EnvTarget, series: &Series, kind: SiteKind) -> Result<Vec<Site
 }
 
 /// The valid observations of a site and item from the target's start to `until`.
-fn window<'a>(
-    series: &'a Series,
+fn window(
+    series: &Series,
     site: SiteId,
     item: Item,
     from: NaiveDate,
     until: NaiveDate,
-) -> impl Iterator<Item = &'a Observation> {
+) -> impl Iterator<Item = &Observation> {
     let all = series.of(site, item);
     let lo = all.partition_point(|o| o.time.date() < from);
     let hi = all.partition_point(|o| o.time.date() <= until);
@@ -390,11 +391,11 @@ fn collect(
             if count > 0 {
                 groups.push(city);
             }
-            return Data {
+            Data {
                 groups,
                 scale,
                 count,
-            };
+            }
         }
         _ => {
             let mut count = 0;

@@ -15,8 +15,8 @@
 //!   "ND(0.01)". An "ND" without a limit takes the item's limit from [`CsvOptions`]; without
 //!   one it is an error. Blank cells ("", "-", "—", "/", "NA") are missing data, skipped and
 //!   counted.
-//! - Times: "2024-01-15", "2024/1/15", "2024-01-15 08:00[:00]", "2024-01-15T08:00:00",
-//!   "2024年1月15日[ 8时]", "20240115". A month alone ("2024-06", "2024年6月") stands for the
+//! - Times: "2024-01-15", "2024/1/15", "2024-01-15 08:00", "2024-01-15 08:00:00",
+//!   "2024-01-15T08:00:00", "2024年1月15日", "2024年1月15日 8时", "20240115". A month alone ("2024-06", "2024年6月") stands for the
 //!   month's last day, a year alone ("2024年") for 31 December: a period's value is known at
 //!   its end. Hours are labelled by their start (00 = 00:00–01:00).
 //! - The same site, item and time twice: the later line wins and the pair is reported.
@@ -1148,7 +1148,7 @@ fn at(d: NaiveDate, h: u32, m: u32, s: u32) -> Option<NaiveDateTime> {
     Some(d.and_time(NaiveTime::from_hms_opt(h, m, s)?))
 }
 
-/// "2024年1月15日 8时[30分]", "2024年1月15日08:00", "2024年6月", "2024年".
+/// "2024年1月15日 8时", "2024年1月15日 8时30分", "2024年1月15日08:00", "2024年6月", "2024年".
 fn parse_time_zh(s: &str) -> Option<NaiveDateTime> {
     let (y, rest) = s.split_once('年')?;
     let y: u32 = y.trim().parse().ok()?;

@@ -17,7 +17,11 @@
 //!   items a plan judges by their own target ([`Settings::exclude`]). Over a period each item
 //!   is first averaged (arithmetic mean, exact), then classed.
 //! - 超标倍数 = (value − limit) / limit against the target class (the 2011 method uses class
-//!   III), rounded half-even to two decimals; none for 水温, pH and 溶解氧.
+//!   III), rounded half-even to two decimals; none for 水温, pH and 溶解氧. The formula is
+//!   memory in the reference; "none for 水温, pH, 溶解氧" is single_source
+//!   (judge_70731488241); the two decimals are our choice.
+//! - Memory in the reference, used here: lake TN reported outside the class (hence the
+//!   setting), whole-lake value = mean over points, the colours of I–V, the TLI band ends.
 
 use std::collections::BTreeMap;
 
@@ -106,12 +110,12 @@ impl WaterClass {
     }
 
     /// The 2011 method's words: I–II 优, III 良好, IV 轻度污染, V 中度污染, 劣V 重度污染
-    /// [ipa361, xing528].
+    /// (ipa361, xing528).
     pub fn quality_zh(self) -> &'static str {
         ["优", "优", "良好", "轻度污染", "中度污染", "重度污染"][self.index()]
     }
 
-    /// Display colours of the 2011 method: 劣V 红色 is sourced [quiz]; the others (I–II 蓝色,
+    /// Display colours of the 2011 method: 劣V 红色 is sourced (quiz); the others (I–II 蓝色,
     /// III 绿色, IV 黄色, V 橙色) are memory in the reference.
     pub fn colour_zh(self) -> &'static str {
         ["蓝色", "蓝色", "绿色", "黄色", "橙色", "红色"][self.index()]
@@ -197,7 +201,7 @@ const fn row(
 }
 
 /// GB 3838-2002 Table 1, basic items, classes I–V. All rows `sourced` in the reference
-/// [g230, qqmaoyi, tezngx, hanspub, silence_water]; the deviant copies (qqmaoyi TN IV "105",
+/// (g230, qqmaoyi, tezngx, hanspub, silence_water); the deviant copies (qqmaoyi TN IV "105",
 /// tezngx NH3-N I "0.015", cooxue TP) are typos the reference rejects.
 pub const GB3838: [ItemStandard; 24] = {
     use WaterItem::*;
@@ -808,7 +812,7 @@ pub enum TrophicState {
 
 impl TrophicState {
     /// The band of an index. The numbers 30/50/60/70 are sourced; which ends are open is
-    /// memory in the reference (here: < 30, [30, 50], (50, 60], (60, 70], > 70).
+    /// memory in the reference (here: < 30, (30, 50), (50, 60], (60, 70], > 70).
     pub fn of(tli: f64) -> TrophicState {
         if tli < 30.0 {
             TrophicState::Oligotrophic
