@@ -420,12 +420,14 @@ pub async fn status(
         (None, None) => rounds.last().map(|r| r.as_of).unwrap_or_else(today),
     };
     let snapshot = store.snapshot(plan_id, as_of, round).await?;
-    let eval = evaluate(&snapshot, as_of);
+    let mut eval = evaluate(&snapshot, as_of);
     let version = match round {
         Some(r) => store.round(r).await?.plan_version,
         None => plan.version,
     };
     let tasks = store.tasks(plan_id, Some(version)).await?;
+    let env = zhuanban_web::environment::judgements(&store, plan_id, as_of).await?;
+    zhuanban_web::environment::apply(&mut eval, &tasks, &env);
     let units = store.units(plan_id).await?;
     match format {
         StatusFormat::Json => {

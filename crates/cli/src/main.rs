@@ -9,6 +9,7 @@ mod channels;
 mod demo;
 mod ledger_cmd;
 mod plan_cmd;
+mod series_cmd;
 mod serve;
 
 use std::path::PathBuf;
@@ -218,10 +219,70 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Monitoring data (water, air, statistics) and the targets judged from it.
+    Series {
+        #[command(subcommand)]
+        command: SeriesCommand,
+    },
     /// Accounts.
     User {
         #[command(subcommand)]
         command: UserCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum SeriesCommand {
+    /// Import a CSV file (UTF-8 or GBK); any bad cell is named and nothing is stored.
+    Import {
+        #[command(flatten)]
+        db: DbArgs,
+        file: PathBuf,
+        /// The site when the file has no site column.
+        #[arg(long)]
+        site: Option<String>,
+        /// water | air | statistic
+        #[arg(long)]
+        kind: String,
+        /// The site is a lake or reservoir (TP on the lake column of GB 3838).
+        #[arg(long)]
+        lake: bool,
+        /// Column headers of the file, ROLE=HEADER (time, item, value, site, flag), repeatable.
+        #[arg(long = "map", value_name = "ROLE=HEADER")]
+        map: Vec<String>,
+    },
+    /// Judge a target from a site's data instead of units' reports.
+    Link {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long)]
+        plan: Option<i64>,
+        /// The task number, e.g. 2.2.2.
+        #[arg(long)]
+        task: String,
+        /// The target's position within the task (1, 2, …).
+        #[arg(long)]
+        target: i64,
+        #[arg(long)]
+        site: String,
+        /// The item (总磷, PM2.5, …) for limits and growth; not for class targets.
+        #[arg(long)]
+        item: Option<String>,
+        /// Items a class target leaves out (they have their own target), repeatable.
+        #[arg(long)]
+        exclude: Vec<String>,
+        /// Judge the latest value instead of the mean so far.
+        #[arg(long)]
+        latest: bool,
+    },
+    /// The judgement of every linked target.
+    Show {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long)]
+        plan: Option<i64>,
+        #[arg(long)]
+        as_of: Option<NaiveDate>,
     },
 }
 
@@ -511,6 +572,48 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             format,
             output,
         } => runtime()?.block_on(serve::bulletin(&db, round, &format, &output)),
+        Command::Series { command } => {
+            let rt = runtime()?;
+            match command {
+                SeriesCommand::Import {
+                    db,
+                    file,
+                    site,
+                    kind,
+                    lake,
+                    map,
+                } => rt.block_on(series_cmd::import(
+                    &db,
+                    &file,
+                    site.as_deref(),
+                    &kind,
+                    lake,
+                    &map,
+                )),
+                SeriesCommand::Link {
+                    db,
+                    plan,
+                    task,
+                    target,
+                    site,
+                    item,
+                    exclude,
+                    latest,
+                } => rt.block_on(series_cmd::link(
+                    &db,
+                    plan,
+                    &task,
+                    target,
+                    &site,
+                    item.as_deref(),
+                    &exclude,
+                    latest,
+                )),
+                SeriesCommand::Show { db, plan, as_of } => {
+                    rt.block_on(series_cmd::show(&db, plan, as_of))
+                }
+            }
+        }
         Command::User { command } => {
             let rt = runtime()?;
             match command {

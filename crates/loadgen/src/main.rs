@@ -22,9 +22,12 @@
 //! a new round, as it would each month. Each connection then keeps its own report — a report
 //! is one per round, task and unit, and the unit has fewer tasks than there are connections —
 //! so connection 1 is the unit on the task, the next ones the task's other units, then other
-//! units' tasks. With one report per connection, versions do not race; a 409 would mean they
-//! did (counted apart; the connection re-reads its version and goes on). After the run every
-//! report's version on the server is checked against the saves that were acknowledged.
+//! units' tasks (those with targets first), each unit with its own account. Every account is
+//! signed in before the first scenario, so that the memory Argon2 takes when signing in is not
+//! counted against a scenario. With one report per connection, versions do not race; a 409
+//! would mean they did (counted apart; the connection re-reads its version and goes on). After
+//! the run every report's version on the server is checked against the saves that were
+//! acknowledged.
 //!
 //! Run: `cargo xtask bench` (after the cargo benches), or
 //! `cargo run --release -p zhuanban-loadgen -- --server target/release/zhuanban`.
@@ -756,6 +759,11 @@ async fn run(args: &Args) -> Result<bool> {
             .any(|t| t["code"] == args.task.as_str() && t["role"] == "lead")
     });
     ensure!(leads, "{} does not lead task {}", args.unit, args.task);
+    let writers = if wanted("report-save") {
+        writers(args, &server, &c, &office, &unit).await?
+    } else {
+        Vec::new()
+    };
     let (start_rss, start_hwm) = server.memory()?;
 
     let n = args.connections;
@@ -825,7 +833,7 @@ async fn run(args: &Args) -> Result<bool> {
 
     let mut slots_desc = Vec::new();
     if wanted("report-save") {
-        let slots = save_slots(args, &server, &c, &office, &unit).await?;
+        let slots = save_slots(args, &base, &c, &office, writers).await?;
         for s in &slots {
             slots_desc.push(format!("{} {}", s.login, s.task));
         }
@@ -980,18 +988,71 @@ impl Goal {
     }
 }
 
-/// One report per connection for the write scenario: the office opens a new round (the
-/// demonstration round's reports of lead units are submitted or accepted, and an accepted
-/// report is final), then the unit on the task, the task's other units, then other units'
-/// tasks, each signed in with its own account.
-async fn save_slots(
+/// Who writes in the write scenario, one (account, session, task) per connection: the unit
+/// on the task, the task's other units, then other units' tasks (those with targets first, so
+/// that every save changes values), each signed in with its own account. Signed in before the
+/// scenarios run, so that the memory of signing in (Argon2) is not counted against a scenario.
+async fn writers(
     args: &Args,
     server: &Server,
     c: &Client,
     office: &Session,
     unit: &Session,
-) -> Result<Vec<Slot>> {
+) -> Result<Vec<(String, Session, String)>> {
     let base = &server.base;
+    let tasks = get_json(c, base, "/api/tasks", &office.cookie).await?;
+    let tasks = tasks.as_array().context("/api/tasks is not a list")?;
+    let names = |t: &Value| -> Vec<String> {
+        ["lead", "support"]
+            .iter()
+            .flat_map(|k| t[*k].as_array().cloned().unwrap_or_default())
+            .filter_map(|v| v.as_str().map(String::from))
+            .collect()
+    };
+    let has_targets = |t: &&Value| t["targets"].as_array().is_some_and(|g| !g.is_empty());
+    let mut pairs: Vec<(String, String)> = vec![(args.unit.clone(), args.task.clone())];
+    let first = tasks.iter().filter(|t| t["code"] == args.task.as_str());
+    let rest = tasks.iter().filter(|t| t["code"] != args.task.as_str());
+    let (with, without): (Vec<&Value>, Vec<&Value>) = rest.partition(has_targets);
+    for t in first.chain(with).chain(without) {
+        let code = t["code"].as_str().unwrap_or_default().to_string();
+        for u in names(t) {
+            let pair = (u, code.clone());
+            if !pairs.contains(&pair) {
+                pairs.push(pair);
+            }
+        }
+    }
+    let mut sessions: HashMap<String, Session> = HashMap::new();
+    let mut out = Vec::new();
+    for (unit_name, code) in pairs {
+        if out.len() == args.connections {
+            break;
+        }
+        let Ok(acc) = server.account(|a| a.who == unit_name, &unit_name) else {
+            continue;
+        };
+        let session = match sessions.get(&acc.login) {
+            Some(s) => s.clone(),
+            None if unit_name == args.unit => unit.clone(),
+            None => login(c, base, acc).await?,
+        };
+        sessions.insert(acc.login.clone(), session.clone());
+        out.push((acc.login.clone(), session, code));
+    }
+    Ok(out)
+}
+
+/// The reports of the write scenario. The office first opens a new round: in the
+/// demonstration round the lead units' reports are submitted or accepted, and an accepted
+/// report is final.
+async fn save_slots(
+    args: &Args,
+    base: &Base,
+    c: &Client,
+    office: &Session,
+    writers: Vec<(String, Session, String)>,
+) -> Result<Vec<Slot>> {
     let res = c
         .post(base.url("/rounds")?)
         .header(COOKIE, &office.cookie)
@@ -1015,43 +1076,8 @@ async fn save_slots(
         res.status(),
         res.text().await.unwrap_or_default()
     );
-    // (unit name, task code) in the order connections get them.
-    let tasks = get_json(c, base, "/api/tasks", &office.cookie).await?;
-    let tasks = tasks.as_array().context("/api/tasks is not a list")?;
-    let names = |t: &Value| -> Vec<String> {
-        ["lead", "support"]
-            .iter()
-            .flat_map(|k| t[*k].as_array().cloned().unwrap_or_default())
-            .filter_map(|v| v.as_str().map(String::from))
-            .collect()
-    };
-    let mut pairs: Vec<(String, String)> = vec![(args.unit.clone(), args.task.clone())];
-    let first = tasks.iter().filter(|t| t["code"] == args.task.as_str());
-    let rest = tasks.iter().filter(|t| t["code"] != args.task.as_str());
-    for t in first.chain(rest) {
-        let code = t["code"].as_str().unwrap_or_default().to_string();
-        for u in names(t) {
-            let pair = (u, code.clone());
-            if !pairs.contains(&pair) {
-                pairs.push(pair);
-            }
-        }
-    }
-    let mut sessions: HashMap<String, Session> = HashMap::new();
     let mut slots = Vec::new();
-    for (unit_name, code) in pairs {
-        if slots.len() == args.connections {
-            break;
-        }
-        let Ok(acc) = server.account(|a| a.who == unit_name, &unit_name) else {
-            continue;
-        };
-        let session = match sessions.get(&acc.login) {
-            Some(s) => s.clone(),
-            None if unit_name == args.unit => unit.clone(),
-            None => login(c, base, acc).await?,
-        };
-        sessions.insert(acc.login.clone(), session.clone());
+    for (login, session, code) in writers {
         let my = get_json(c, base, "/api/my/tasks", &session.cookie).await?;
         let Some(t) = my["tasks"]
             .as_array()
@@ -1072,7 +1098,7 @@ async fn save_slots(
             })
             .unwrap_or_default();
         slots.push(Slot {
-            login: acc.login.clone(),
+            login,
             session,
             task: code,
             targets,

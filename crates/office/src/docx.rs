@@ -40,37 +40,37 @@ use crate::text::{self, Part, cn_date};
 use crate::{png, svg};
 
 // Page geometry, in twentieths of a point (twips).
-const PAGE_W: u32 = 11906;
-const PAGE_H: u32 = 16838;
-const MARGIN_TOP: u32 = 2098; // 37 mm
-const MARGIN_BOTTOM: u32 = 1984; // 35 mm
-const MARGIN_LEFT: u32 = 1587; // 28 mm
-const MARGIN_RIGHT: u32 = 1474; // 26 mm
-const FOOTER: u32 = 1247; // 22 mm from the page's bottom edge
+pub(crate) const PAGE_W: u32 = 11906;
+pub(crate) const PAGE_H: u32 = 16838;
+pub(crate) const MARGIN_TOP: u32 = 2098; // 37 mm
+pub(crate) const MARGIN_BOTTOM: u32 = 1984; // 35 mm
+pub(crate) const MARGIN_LEFT: u32 = 1587; // 28 mm
+pub(crate) const MARGIN_RIGHT: u32 = 1474; // 26 mm
+pub(crate) const FOOTER: u32 = 1247; // 22 mm from the page's bottom edge
 /// The text block's width (156 mm).
 pub const TEXT_W: u32 = PAGE_W - MARGIN_LEFT - MARGIN_RIGHT;
 
 // Font sizes in half-points.
-const SIZE_2: u32 = 44; // 二号 22 pt
-const SIZE_3: u32 = 32; // 三号 16 pt
-const SIZE_4: u32 = 28; // 四号 14 pt
-const SIZE_S4: u32 = 24; // 小四 12 pt
+pub(crate) const SIZE_2: u32 = 44; // 二号 22 pt
+pub(crate) const SIZE_3: u32 = 32; // 三号 16 pt
+pub(crate) const SIZE_4: u32 = 28; // 四号 14 pt
+pub(crate) const SIZE_S4: u32 = 24; // 小四 12 pt
 
 /// Body line pitch: exactly 29 pt.
-const LINE: u32 = 580;
+pub(crate) const LINE: u32 = 580;
 /// Table line pitch: exactly 18 pt (1.5 lines of 小四).
-const TABLE_LINE: u32 = 360;
+pub(crate) const TABLE_LINE: u32 = 360;
 /// Line pitch of the chart's legend: exactly 22 pt.
 const LEGEND_LINE: u32 = 440;
 /// Left and right cell margins.
-const CELL_PAD: u32 = 70;
+pub(crate) const CELL_PAD: u32 = 70;
 
-const RED: &str = "FF0000";
-const BLACK: &str = "000000";
+pub(crate) const RED: &str = "FF0000";
+pub(crate) const BLACK: &str = "000000";
 
 /// The fonts of a 公文.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Face {
+pub(crate) enum Face {
     /// 方正小标宋简体: masthead and headline.
     Title,
     /// 仿宋_GB2312: body text.
@@ -106,15 +106,15 @@ impl Face {
 
 /// A run of text in one face and size.
 #[derive(Debug, Clone)]
-struct Run<'a> {
-    face: Face,
-    size: u32,
-    text: &'a str,
-    colour: Option<&'a str>,
-    bold: bool,
+pub(crate) struct Run<'a> {
+    pub(crate) face: Face,
+    pub(crate) size: u32,
+    pub(crate) text: &'a str,
+    pub(crate) colour: Option<&'a str>,
+    pub(crate) bold: bool,
 }
 
-fn run(face: Face, size: u32, text: &str) -> Run<'_> {
+pub(crate) fn run(face: Face, size: u32, text: &str) -> Run<'_> {
     Run {
         face,
         size,
@@ -125,13 +125,13 @@ fn run(face: Face, size: u32, text: &str) -> Run<'_> {
 }
 
 impl Run<'_> {
-    fn colour(mut self, c: &'static str) -> Self {
+    pub(crate) fn colour(mut self, c: &'static str) -> Self {
         self.colour = Some(c);
         self
     }
 }
 
-fn rpr(out: &mut String, face: Face, size: u32, colour: Option<&str>, bold: bool) {
+pub(crate) fn rpr(out: &mut String, face: Face, size: u32, colour: Option<&str>, bold: bool) {
     let (ea, latin) = (face.east_asia(), face.latin());
     let _ = write!(
         out,
@@ -149,7 +149,7 @@ fn rpr(out: &mut String, face: Face, size: u32, colour: Option<&str>, bold: bool
     );
 }
 
-fn push_run(out: &mut String, r: &Run<'_>) {
+pub(crate) fn push_run(out: &mut String, r: &Run<'_>) {
     out.push_str("<w:r>");
     rpr(out, r.face, r.size, r.colour, r.bold);
     let _ = write!(
@@ -159,7 +159,7 @@ fn push_run(out: &mut String, r: &Run<'_>) {
     );
 }
 
-fn push_tab(out: &mut String, face: Face, size: u32) {
+pub(crate) fn push_tab(out: &mut String, face: Face, size: u32) {
     out.push_str("<w:r>");
     rpr(out, face, size, None, false);
     out.push_str("<w:tab/></w:r>");
@@ -167,25 +167,25 @@ fn push_tab(out: &mut String, face: Face, size: u32) {
 
 /// Paragraph properties.
 #[derive(Debug, Clone, Default)]
-struct Para {
-    style: Option<&'static str>,
-    keep_next: bool,
+pub(crate) struct Para {
+    pub(crate) style: Option<&'static str>,
+    pub(crate) keep_next: bool,
     /// `<w:pBdr>` and `<w:tabs>` content, already in schema order.
-    borders: String,
-    tabs: String,
+    pub(crate) borders: String,
+    pub(crate) tabs: String,
     /// Exact line pitch in twips; 0 = single (auto).
-    line: u32,
-    before: u32,
-    after: u32,
+    pub(crate) line: u32,
+    pub(crate) before: u32,
+    pub(crate) after: u32,
     /// First-line indent in characters × 100 and in twips.
-    first_line: Option<(u32, u32)>,
-    left: u32,
-    right: u32,
-    jc: &'static str,
+    pub(crate) first_line: Option<(u32, u32)>,
+    pub(crate) left: u32,
+    pub(crate) right: u32,
+    pub(crate) jc: &'static str,
 }
 
 impl Para {
-    fn body() -> Self {
+    pub(crate) fn body() -> Self {
         Para {
             line: LINE,
             jc: "both",
@@ -194,7 +194,7 @@ impl Para {
         }
     }
 
-    fn centred(line: u32) -> Self {
+    pub(crate) fn centred(line: u32) -> Self {
         Para {
             line,
             jc: "center",
@@ -202,7 +202,7 @@ impl Para {
         }
     }
 
-    fn open(&self, out: &mut String) {
+    pub(crate) fn open(&self, out: &mut String) {
         out.push_str("<w:p><w:pPr>");
         if let Some(s) = self.style {
             let _ = write!(out, r#"<w:pStyle w:val="{s}"/>"#);
@@ -247,7 +247,7 @@ impl Para {
         out.push_str("</w:pPr>");
     }
 
-    fn write(&self, out: &mut String, runs: &[Run<'_>]) {
+    pub(crate) fn write(&self, out: &mut String, runs: &[Run<'_>]) {
         self.open(out);
         for r in runs {
             push_run(out, r);
@@ -258,19 +258,19 @@ impl Para {
 
 /// A table cell.
 #[derive(Debug, Clone, Default)]
-struct Cell {
+pub(crate) struct Cell {
     /// Rendered paragraphs.
-    content: String,
-    span: u32,
+    pub(crate) content: String,
+    pub(crate) span: u32,
     /// Some(true) starts a vertical merge, Some(false) continues it.
-    vmerge: Option<bool>,
-    shade: Option<&'static str>,
+    pub(crate) vmerge: Option<bool>,
+    pub(crate) shade: Option<&'static str>,
     /// Estimated text lines (for keeping rows whole).
-    lines: usize,
+    pub(crate) lines: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Align {
+pub(crate) enum Align {
     Left,
     Centre,
 }
@@ -285,12 +285,12 @@ impl Align {
 }
 
 /// A cell of 仿宋 小四 text; lines of `text` become paragraphs.
-fn text_cell(text: &str, align: Align, width: u32) -> Cell {
+pub(crate) fn text_cell(text: &str, align: Align, width: u32) -> Cell {
     cell_runs(&[vec![run(Face::Fang, SIZE_S4, text)]], align, width)
 }
 
 /// A cell of paragraphs of runs.
-fn cell_runs(paras: &[Vec<Run<'_>>], align: Align, width: u32) -> Cell {
+pub(crate) fn cell_runs(paras: &[Vec<Run<'_>>], align: Align, width: u32) -> Cell {
     let mut content = String::new();
     let mut lines = 0;
     let per_line = ((width.saturating_sub(2 * CELL_PAD)) / (SIZE_S4 * 10)).max(1) as usize;
@@ -339,14 +339,14 @@ fn cell_runs(paras: &[Vec<Run<'_>>], align: Align, width: u32) -> Cell {
 }
 
 /// The estimated width of a text in em (CJK one, Latin and digits about half).
-fn text_em(text: &str) -> f64 {
+pub(crate) fn text_em(text: &str) -> f64 {
     text.chars()
         .map(|c| if c.is_ascii() { 0.55 } else { 1.0 })
         .sum()
 }
 
 /// A header cell: 黑体 小四, centred.
-fn head_cell(text: &str) -> Cell {
+pub(crate) fn head_cell(text: &str) -> Cell {
     let mut content = String::new();
     Para {
         line: TABLE_LINE,
@@ -364,7 +364,7 @@ fn head_cell(text: &str) -> Cell {
 
 /// Writes a table across the text width: `widths` in twips (summing to [`TEXT_W`]), the
 /// header row repeated on each page, rows kept on one page unless long.
-fn table(out: &mut String, widths: &[u32], header: Vec<Cell>, rows: Vec<Vec<Cell>>) {
+pub(crate) fn table(out: &mut String, widths: &[u32], header: Vec<Cell>, rows: Vec<Vec<Cell>>) {
     debug_assert_eq!(widths.iter().sum::<u32>(), TEXT_W);
     let _ = write!(
         out,
@@ -1112,7 +1112,7 @@ fn image_paragraph(image: Option<(u64, &str)>, descr: &str) -> String {
     out
 }
 
-const NS: &str = concat!(
+pub(crate) const NS: &str = concat!(
     r#"xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" "#,
     r#"xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" "#,
     r#"xmlns:wp="http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing" "#,
@@ -1120,7 +1120,7 @@ const NS: &str = concat!(
     r#"xmlns:pic="http://schemas.openxmlformats.org/drawingml/2006/picture""#
 );
 
-const XML_DECL: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n";
+pub(crate) const XML_DECL: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n";
 
 /// The chart image's pixel size and its printed size.
 const CHART_PX: u32 = 600;
@@ -1185,7 +1185,7 @@ pub fn document_xml(b: &Bulletin) -> String {
 
 /// A footer: "— N —" in 4号 宋体, one character in from the outer side (right on odd pages,
 /// left on even ones), with 【演示数据】 on the inner side for a demonstration.
-fn footer_xml(odd: bool, demo: bool) -> String {
+pub(crate) fn footer_xml(odd: bool, demo: bool) -> String {
     let mut out = String::new();
     out.push_str(XML_DECL);
     let _ = write!(out, "<w:ftr {NS}>");
@@ -1249,7 +1249,7 @@ fn page_number(out: &mut String) {
     r(out, r#"<w:t xml:space="preserve"> —</w:t>"#);
 }
 
-fn styles_xml() -> String {
+pub(crate) fn styles_xml() -> String {
     let mut out = String::new();
     out.push_str(XML_DECL);
     let _ = write!(out, "<w:styles {NS}>");
@@ -1295,7 +1295,7 @@ fn styles_xml() -> String {
     out
 }
 
-fn font_table_xml() -> String {
+pub(crate) fn font_table_xml() -> String {
     let mut out = String::new();
     out.push_str(XML_DECL);
     let _ = write!(out, "<w:fonts {NS}>");
@@ -1320,7 +1320,7 @@ fn font_table_xml() -> String {
     out
 }
 
-fn settings_xml() -> String {
+pub(crate) fn settings_xml() -> String {
     let mut out = String::new();
     out.push_str(XML_DECL);
     let _ = write!(
@@ -1338,7 +1338,7 @@ fn settings_xml() -> String {
     out
 }
 
-fn content_types_xml() -> String {
+pub(crate) fn content_types_xml() -> String {
     let mut out = String::new();
     out.push_str(XML_DECL);
     out.push_str(concat!(
@@ -1359,7 +1359,7 @@ fn content_types_xml() -> String {
     out
 }
 
-fn root_rels_xml() -> String {
+pub(crate) fn root_rels_xml() -> String {
     let mut out = String::new();
     out.push_str(XML_DECL);
     out.push_str(concat!(
@@ -1372,7 +1372,7 @@ fn root_rels_xml() -> String {
     out
 }
 
-fn document_rels_xml(image: bool) -> String {
+pub(crate) fn document_rels_xml(image: bool) -> String {
     let mut out = String::new();
     out.push_str(XML_DECL);
     out.push_str(concat!(
@@ -1416,7 +1416,7 @@ fn core_xml(b: &Bulletin) -> String {
     )
 }
 
-fn app_xml() -> String {
+pub(crate) fn app_xml() -> String {
     format!(
         concat!(
             "{decl}",

@@ -18,6 +18,7 @@ pub mod clock;
 pub mod dispatch;
 mod migrate;
 mod security;
+mod series;
 mod sqlite;
 
 use chrono::NaiveDate;
@@ -33,6 +34,7 @@ pub use dispatch::{
     notice_state_label,
 };
 pub use security::{AUDIT_RETENTION_DAYS, AuditFilter};
+pub use series::SeriesImport;
 pub use sqlite::SqliteStore;
 
 /// What went wrong in the store. Messages are in Chinese for the office; each names the field

@@ -26,6 +26,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "security",
         include_str!("../migrations/sqlite/0004_security.sql"),
     ),
+    (
+        5,
+        "series",
+        include_str!("../migrations/sqlite/0005_series.sql"),
+    ),
 ];
 
 /// Brings the database to the newest schema. Refuses a database newer than this binary.

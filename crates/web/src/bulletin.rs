@@ -83,7 +83,9 @@ pub async fn compose(
     let tasks = store.tasks(plan.id, Some(round.plan_version)).await?;
     let units = store.units(plan.id).await?;
     let snapshot = store.snapshot(plan.id, round.as_of, Some(round.id)).await?;
-    let eval = evaluate(&snapshot, round.as_of);
+    let mut eval = evaluate(&snapshot, round.as_of);
+    let env = crate::environment::judgements(store, plan.id, round.as_of).await?;
+    crate::environment::apply(&mut eval, &tasks, &env);
     let reports = store.reports(round.id).await?;
     let reading = store.plan_reading(plan.id, round.plan_version).await.ok();
     let tf_name = reading

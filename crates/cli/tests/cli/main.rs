@@ -36,3 +36,4 @@ mod dispatch;
 mod durability;
 mod ledger;
 mod plan;
+mod series;

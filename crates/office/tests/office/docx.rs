@@ -22,7 +22,7 @@ const PARTS: [&str; 12] = [
 ];
 
 /// The visible text of a document part: the `<w:t>` contents, joined.
-fn text_of(xml: &str) -> String {
+pub fn text_of(xml: &str) -> String {
     let mut out = String::new();
     let mut rest = xml;
     while let Some(start) = rest.find("<w:t") {
@@ -46,7 +46,7 @@ fn text_of(xml: &str) -> String {
 }
 
 /// The `<w:p>` element holding `needle` in its text.
-fn paragraph_with<'a>(xml: &'a str, needle: &str) -> &'a str {
+pub fn paragraph_with<'a>(xml: &'a str, needle: &str) -> &'a str {
     xml.split("</w:p>")
         .find(|p| text_of(p).contains(needle))
         .unwrap_or_else(|| panic!("no paragraph with {needle}"))

@@ -16,9 +16,9 @@ use crate::sample::seed_bulletin;
 use crate::support::TempDir;
 
 #[derive(Debug)]
-struct Pdf {
-    text: String,
-    info: String,
+pub struct Pdf {
+    pub text: String,
+    pub info: String,
 }
 
 #[derive(Debug)]
@@ -35,7 +35,7 @@ fn find_command(names: &[&str]) -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
-fn require(names: &[&str], package: &str) -> PathBuf {
+pub fn require(names: &[&str], package: &str) -> PathBuf {
     find_command(names).unwrap_or_else(|| {
         panic!(
             "{} not found: install the Debian package {package} (apt-get install -y --no-install-recommends {package}) or run `cargo xtask test`",
@@ -45,7 +45,7 @@ fn require(names: &[&str], package: &str) -> PathBuf {
 }
 
 /// Runs a command to its end, killed after `limit`.
-fn run(cmd: &mut Command, limit: Duration) -> std::process::Output {
+pub fn run(cmd: &mut Command, limit: Duration) -> std::process::Output {
     let mut child = cmd
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -66,7 +66,7 @@ fn run(cmd: &mut Command, limit: Duration) -> std::process::Output {
     }
 }
 
-fn pdf(dir: &Path, name: &str) -> Pdf {
+pub fn pdf(dir: &Path, name: &str) -> Pdf {
     let file = dir.join(name);
     assert!(file.is_file(), "LibreOffice wrote no {}", file.display());
     let pdftotext = require(&["pdftotext"], "poppler-utils");
@@ -99,27 +99,15 @@ fn converted() -> &'static Converted {
             bulletin_docx(&seed_bulletin(true)),
         )
         .unwrap();
-        // A profile of its own, so that a desktop LibreOffice or a parallel run does not
-        // interfere.
-        let profile = format!(
-            "-env:UserInstallation=file://{}/profile",
-            dir.path().display()
-        );
-        let out = run(
-            Command::new(&soffice)
-                .args(["--headless", "--norestore", "--nolockcheck", &profile])
-                .args(["--convert-to", "pdf", "--outdir"])
-                .arg(dir.path())
-                .arg(dir.path().join("bulletin.docx"))
-                .arg(dir.path().join("demo.docx"))
-                .env("HOME", dir.path()),
-            Duration::from_secs(300),
-        );
-        assert!(
-            out.status.success(),
-            "LibreOffice failed: {}\n{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
+        convert(
+            &soffice,
+            dir.path(),
+            "pdf",
+            dir.path(),
+            &[
+                dir.path().join("bulletin.docx"),
+                dir.path().join("demo.docx"),
+            ],
         );
         Converted {
             plain: pdf(dir.path(), "bulletin.pdf"),
@@ -128,7 +116,29 @@ fn converted() -> &'static Converted {
     })
 }
 
-fn pages(info: &str) -> usize {
+/// Converts `files` with LibreOffice (`soffice`) to the format `to` ("pdf", "xlsx") in
+/// `outdir`, with a profile of its own under `work`, so that a desktop LibreOffice or a
+/// parallel run does not interfere.
+pub fn convert(soffice: &Path, work: &Path, to: &str, outdir: &Path, files: &[PathBuf]) {
+    let profile = format!("-env:UserInstallation=file://{}/profile", work.display());
+    let out = run(
+        Command::new(soffice)
+            .args(["--headless", "--norestore", "--nolockcheck", &profile])
+            .args(["--convert-to", to, "--outdir"])
+            .arg(outdir)
+            .args(files)
+            .env("HOME", work),
+        Duration::from_secs(300),
+    );
+    assert!(
+        out.status.success(),
+        "LibreOffice failed: {}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+pub fn pages(info: &str) -> usize {
     info.lines()
         .find_map(|l| l.strip_prefix("Pages:"))
         .and_then(|n| n.trim().parse().ok())
@@ -136,7 +146,7 @@ fn pages(info: &str) -> usize {
 }
 
 /// The text without the spaces and line breaks PDF extraction puts between characters.
-fn compact(text: &str) -> String {
+pub fn compact(text: &str) -> String {
     text.chars().filter(|c| !c.is_whitespace()).collect()
 }
 

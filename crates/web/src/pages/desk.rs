@@ -51,9 +51,11 @@ pub async fn judge(state: &AppState) -> AppResult<Option<Judged>> {
         .store
         .snapshot(plan.id, as_of, round.as_ref().map(|r| r.id))
         .await?;
-    let eval = evaluate(&snapshot, as_of);
+    let mut eval = evaluate(&snapshot, as_of);
     let version = round.as_ref().map_or(plan.version, |r| r.plan_version);
     let tasks = state.store.tasks(plan.id, Some(version)).await?;
+    let env = crate::environment::judgements(&state.store, plan.id, as_of).await?;
+    crate::environment::apply(&mut eval, &tasks, &env);
     let units = state.store.units(plan.id).await?;
     Ok(Some(Judged {
         plan,

@@ -1,0 +1,212 @@
+//! `zhuanban series`: monitoring data (water, air, statistics) imported from CSV, and targets
+//! linked to it.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use zhuanban_ledger::decimal::{Comparison, Decimal, NonDetect};
+use zhuanban_ledger::environment::{EnvKind, EnvTarget, GrowthBasis, Metric, Statistic};
+use zhuanban_ledger::series::{CsvOptions, Item, SiteKind, parse_csv};
+use zhuanban_ledger::water::WaterClass;
+use zhuanban_ledger::{Id, TargetKind};
+use zhuanban_store::Store;
+
+use crate::DbArgs;
+use crate::ledger_cmd::{actor, open, pick_plan};
+
+fn kind(k: &str) -> anyhow::Result<SiteKind> {
+    Ok(match k {
+        "water" => SiteKind::Water,
+        "air" => SiteKind::Air,
+        "statistic" => SiteKind::Statistic,
+        other => bail!("--kind 应为 water、air 或 statistic，收到“{other}”"),
+    })
+}
+
+/// Imports a CSV file; every error is named with its row and column and nothing is stored.
+pub async fn import(
+    db: &DbArgs,
+    file: &Path,
+    site: Option<&str>,
+    kind_name: &str,
+    lake: bool,
+    map: &[String],
+) -> anyhow::Result<ExitCode> {
+    let text = std::fs::read(file).with_context(|| format!("{}: 无法读取", file.display()))?;
+    let text = zhuanban_plan::decode(&text)
+        .map(|d| d.text)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+    let mut opts = CsvOptions::new(kind(kind_name)?);
+    opts.lake = lake;
+    opts.site = site.map(str::to_string);
+    for m in map {
+        let Some((role, header)) = m.split_once('=') else {
+            bail!("--map 的格式应为 角色=表头，如 time=监测时间，收到“{m}”");
+        };
+        let header = Some(header.trim().to_string());
+        match role.trim() {
+            "time" => opts.columns.time = header,
+            "item" => opts.columns.item = header,
+            "value" => opts.columns.value = header,
+            "site" => opts.columns.site = header,
+            "flag" => opts.columns.flag = header,
+            other => bail!("--map：未知的列角色“{other}”（可用 time、item、value、site、flag）"),
+        }
+    }
+    let parsed = match parse_csv(&text, &opts) {
+        Ok(p) => p,
+        Err(errors) => {
+            for e in &errors {
+                eprintln!("{}: {e}", file.display());
+            }
+            eprintln!(
+                "zhuanban: {}：{} 处错误，未导入任何数据",
+                file.display(),
+                errors.len()
+            );
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let store = open(db).await?;
+    let name = file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let out = store.import_series(&parsed, &name, &actor(db)).await?;
+    println!(
+        "已导入 {}：{} 个点位，{} 条观测（覆盖已有 {} 条；文件内重复 {} 条，保留后出现者{}）",
+        file.display(),
+        out.sites,
+        out.observations,
+        out.replaced,
+        parsed.duplicates.len(),
+        if parsed.reordered {
+            "；已按时间排序"
+        } else {
+            ""
+        }
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn class_of(v: f64) -> anyhow::Result<WaterClass> {
+    Ok(match v.round() as i64 {
+        1 => WaterClass::I,
+        2 => WaterClass::II,
+        3 => WaterClass::III,
+        4 => WaterClass::IV,
+        5 => WaterClass::V,
+        _ => bail!("水质类别应为 1～5"),
+    })
+}
+
+/// Links a target (task number, position) to a site and item.
+#[allow(clippy::too_many_arguments)]
+pub async fn link(
+    db: &DbArgs,
+    plan: Option<Id>,
+    task: &str,
+    seq: i64,
+    site: &str,
+    item: Option<&str>,
+    exclude: &[String],
+    latest: bool,
+) -> anyhow::Result<ExitCode> {
+    let store = open(db).await?;
+    let plan_id = pick_plan(&store, plan).await?;
+    let p = store.plan(plan_id).await?;
+    let tasks = store.tasks(plan_id, None).await?;
+    let Some(t) = tasks.iter().find(|t| t.code == task) else {
+        bail!("--task：方案中没有任务 {task}")
+    };
+    let Some(g) = t.targets.iter().find(|g| g.seq == seq) else {
+        bail!("--target：任务 {task} 没有第 {seq} 个目标")
+    };
+    let series = store.load_series().await?;
+    let Some(sid) = series.site_id(site) else {
+        bail!("--site：尚未导入点位“{site}”的监测数据")
+    };
+    let site_kind = series.site(sid).kind;
+    let metric = |name: &str| -> anyhow::Result<Metric> {
+        Ok(match (site_kind, Item::resolve(name, site_kind)) {
+            (SiteKind::Statistic, _) => Metric::Statistic(name.to_string()),
+            (_, Some(Item::Water(w))) => Metric::Water(w),
+            (_, Some(Item::Air(a))) => Metric::Air(a),
+            _ => bail!("--item：无法识别的监测项目“{name}”"),
+        })
+    };
+    let value = Decimal::parse(&format!("{}", g.value))
+        .map_err(|e| anyhow::anyhow!("目标值 {}：{e}", g.value))?;
+    let env_kind = match g.kind {
+        TargetKind::Class => {
+            let mut items = Vec::new();
+            for x in exclude {
+                match Item::resolve(x, SiteKind::Water) {
+                    Some(Item::Water(w)) => items.push(w),
+                    _ => bail!("--exclude：无法识别的水质项目“{x}”"),
+                }
+            }
+            EnvKind::Class {
+                class: class_of(g.value)?,
+                lake_tn: false,
+                exclude: items,
+            }
+        }
+        TargetKind::Growth => EnvKind::Growth {
+            metric: metric(item.context("--item：增长率目标须指明统计项目")?)?,
+            cmp: g.cmp,
+            value,
+            basis: GrowthBasis::Rate,
+        },
+        _ => EnvKind::Limit {
+            metric: metric(item.context("--item：须指明监测项目，如 总磷、PM2.5")?)?,
+            cmp: g.cmp,
+            value,
+            statistic: if latest {
+                Statistic::Latest
+            } else {
+                Statistic::Mean
+            },
+            comparison: Comparison::FullValue,
+        },
+    };
+    let target = EnvTarget {
+        kind: env_kind,
+        hardness: g.hardness,
+        start: p.period_start,
+        deadline: g.deadline.unwrap_or(p.period_end),
+        sites: vec![site.to_string()],
+        non_detect: NonDetect::default(),
+    };
+    store
+        .link_target(plan_id, task, seq, &target, &actor(db))
+        .await?;
+    println!(
+        "任务 {task} 的目标 {seq}（{}）今后按点位“{site}”的监测数据判断",
+        g.text
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Prints the judgement of every linked target.
+pub async fn show(
+    db: &DbArgs,
+    plan: Option<Id>,
+    as_of: Option<chrono::NaiveDate>,
+) -> anyhow::Result<ExitCode> {
+    let store = open(db).await?;
+    let plan_id = pick_plan(&store, plan).await?;
+    let as_of = as_of.unwrap_or_else(zhuanban_web::pages::today);
+    let j = zhuanban_web::environment::judgements(&store, plan_id, as_of).await?;
+    let mut rows: Vec<_> = j.into_iter().collect();
+    rows.sort_by(|a, b| a.0.cmp(&b.0));
+    for ((code, seq), e) in rows {
+        println!(
+            "任务 {code} 目标 {seq}：{}（{}）",
+            e.status.label(),
+            e.reason
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
