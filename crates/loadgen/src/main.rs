@@ -31,7 +31,8 @@
 //!
 //! Run: `cargo xtask bench` (after the cargo benches), or
 //! `cargo run --release -p zhuanban-loadgen -- --server target/release/zhuanban`.
-//! Loopback only; the server is killed at the end, also on error, panic or Ctrl+C.
+//! Loopback only; the server is killed at the end, also on error, panic, Ctrl+C, SIGTERM or
+//! SIGHUP (not when the load generator itself is killed with SIGKILL).
 
 use std::collections::HashMap;
 use std::io::BufRead as _;
@@ -120,9 +121,17 @@ fn main() -> ExitCode {
         }
     };
     let result = rt.block_on(async {
+        use tokio::signal::unix::{SignalKind, signal};
+        let (mut term, mut hup) = (
+            signal(SignalKind::terminate())?,
+            signal(SignalKind::hangup())?,
+        );
+        // On a signal `run` is dropped, and with it the server (killed and reaped).
         tokio::select! {
             r = run(&args) => r,
             _ = tokio::signal::ctrl_c() => Err(anyhow::anyhow!("interrupted")),
+            _ = term.recv() => Err(anyhow::anyhow!("terminated")),
+            _ = hup.recv() => Err(anyhow::anyhow!("hung up")),
         }
     });
     // The server (owned by `run`) is gone by now: dropping it killed and reaped it.

@@ -5,15 +5,16 @@
 //! Layout, top to bottom:
 //! - the level (红色督办 / 黄色督办 / 蓝色督办) in a box in its colour where a 公文 prints its
 //!   紧急程度 (top left, 黑体 3号), with 【演示数据】 in red on the right for a demonstration;
-//! - 版头: "督办通知单" in red 方正小标宋, the number (专班督〔2026〕1号) centred above the red
-//!   separator line;
-//! - the headline "关于2.3.2“老旧小区改造”任务的督办通知" (2号 方正小标宋);
-//! - 主送 "区住房城乡建设局：", the body in 3号 仿宋 (the task, the reason, the level and the
-//!   reply deadline: "请于2026年12月6日前将整改措施书面报送专班办公室。"), "特此通知。";
+//! - 版头: "督办通知单" in red 方正小标宋 (36 pt), the number (专班督〔2026〕1号) centred
+//!   above the red separator line;
+//! - 主送 "区住房城乡建设局：", the body in 3号 仿宋 (the task with the reason, the level, and
+//!   the reply deadline in 黑体: "请于2026年12月6日前将整改措施书面报送专班办公室。");
 //! - 落款: the issuer and the date of issue, the date four characters in from the right and
 //!   the issuer centred over it;
-//! - 签收回执 below a dashed cutting line: a table with the number, the level, the unit, and
-//!   blank cells for 签收人 and 签收时间.
+//! - 签收回执 below a dashed cutting line: a table with the number and the unit, and blank
+//!   cells for 签收人 and 签收时间; kept together, and with the 落款.
+//!
+//! With a reason of three or four lines the notice is one page.
 
 use std::fmt::Write as _;
 
@@ -22,8 +23,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::docx::{
     self, Align, BLACK, Cell, FOOTER, Face, LINE, MARGIN_BOTTOM, MARGIN_LEFT, MARGIN_RIGHT,
-    MARGIN_TOP, NS, PAGE_H, PAGE_W, Para, RED, SIZE_2, SIZE_3, SIZE_4, SIZE_S4, TABLE_LINE, TEXT_W,
-    XML_DECL, cell_runs, head_cell, push_run, push_tab, run, text_cell, text_em,
+    MARGIN_TOP, NS, PAGE_H, PAGE_W, Para, RED, SIZE_3, SIZE_4, SIZE_S4, TEXT_W, XML_DECL,
+    head_cell, push_run, push_tab, run, text_cell, text_em,
 };
 use crate::svg::escape;
 use crate::text::{self, cn_date};
@@ -113,7 +114,8 @@ fn task_ref(n: &NoticeDoc) -> String {
     }
 }
 
-/// "关于2.3.2“老旧小区改造”任务的督办通知"
+/// "关于2.3.2“老旧小区改造”任务的督办通知": the document's subject (in its properties; the
+/// notice itself is headed by its masthead).
 pub fn headline(n: &NoticeDoc) -> String {
     format!("关于{}任务的督办通知", task_ref(n))
 }
@@ -155,7 +157,6 @@ fn blank(out: &mut String) {
 fn body(n: &NoticeDoc) -> String {
     let mut out = String::with_capacity(16 * 1024);
     let label = level_label(n);
-    let lv = level(&n.level);
 
     // The level where a 公文 prints its 紧急程度, and the demo mark on the right.
     let mut p = Para {
@@ -165,7 +166,7 @@ fn body(n: &NoticeDoc) -> String {
     };
     p.tabs = format!(r#"<w:tabs><w:tab w:val="right" w:pos="{TEXT_W}"/></w:tabs>"#);
     p.open(&mut out);
-    let (ink, fill) = lv.map_or((BLACK, "EEEEEE"), |l| (l.ink, l.fill));
+    let (ink, fill) = level(&n.level).map_or((BLACK, "EEEEEE"), |l| (l.ink, l.fill));
     boxed_run(&mut out, &format!("\u{3000}{label}\u{3000}"), ink, fill);
     if n.demo {
         push_tab(&mut out, Face::Hei, SIZE_3);
@@ -177,9 +178,8 @@ fn body(n: &NoticeDoc) -> String {
     out.push_str("</w:p>\n");
 
     // 版头: the name in red, the number over the red rule.
-    let size = 84; // 42 pt
+    let size = 72; // 36 pt
     Para {
-        before: 360,
         after: 120,
         ..Para::centred(size * 10 * 13 / 10)
     }
@@ -187,18 +187,11 @@ fn body(n: &NoticeDoc) -> String {
         &mut out,
         &[run(Face::Title, size, "督办通知单").colour(RED)],
     );
-    let mut p = Para {
-        after: 0,
-        ..Para::centred(LINE)
-    };
+    let mut p = Para::centred(LINE);
     p.borders = format!(
-        r#"<w:pBdr><w:bottom w:val="single" w:sz="18" w:space="6" w:color="{RED}"/></w:pBdr>"#
+        r#"<w:pBdr><w:bottom w:val="single" w:sz="18" w:space="4" w:color="{RED}"/></w:pBdr>"#
     );
     p.write(&mut out, &[run(Face::Fang, SIZE_3, n.number.trim())]);
-    blank(&mut out);
-
-    // The headline.
-    Para::centred(700).write(&mut out, &[run(Face::Title, SIZE_2, &headline(n))]);
     blank(&mut out);
 
     // 主送
@@ -212,31 +205,42 @@ fn body(n: &NoticeDoc) -> String {
         &[run(Face::Fang, SIZE_3, &format!("{}：", n.unit.trim()))],
     );
 
-    // The body.
+    // The body: the task and the first paragraph of the reason, any further paragraphs, then
+    // the level and the reply deadline (in 黑体).
     let reasons = text::paragraphs(&n.reason);
-    let opening = if reasons.is_empty() {
-        format!(
+    let opening = match reasons.first() {
+        Some(first) => format!(
+            "经专班办公室核查，你单位承担的{}任务存在以下问题：{first}",
+            task_ref(n)
+        ),
+        None => format!(
             "经专班办公室核查，你单位承担的{}任务推进情况需引起重视。",
             task_ref(n)
-        )
-    } else {
-        format!(
-            "经专班办公室核查，你单位承担的{}任务存在以下问题：",
-            task_ref(n)
-        )
+        ),
     };
     Para::body().write(&mut out, &[run(Face::Fang, SIZE_3, &opening)]);
-    for r in reasons {
+    for r in reasons.iter().skip(1) {
         Para::body().write(&mut out, &[run(Face::Fang, SIZE_3, r)]);
     }
-    let decision = format!(
-        "根据专班督查督办工作机制，现对该任务予以{label}。请你单位高度重视，认真分析原因，逐项研究整改，明确责任人和完成时限。"
-    );
-    Para::body().write(&mut out, &[run(Face::Fang, SIZE_3, &decision)]);
+    let decision = format!("现对该任务予以{label}，请你单位高度重视、认真整改。");
     let reply = reply_sentence(n);
-    Para::body().write(&mut out, &[run(Face::Hei, SIZE_3, &reply)]);
-    Para::body().write(&mut out, &[run(Face::Fang, SIZE_3, "特此通知。")]);
-    blank(&mut out);
+    Para {
+        keep_next: true,
+        ..Para::body()
+    }
+    .write(
+        &mut out,
+        &[
+            run(Face::Fang, SIZE_3, &decision),
+            run(Face::Hei, SIZE_3, &reply),
+        ],
+    );
+    Para {
+        line: LINE,
+        keep_next: true,
+        ..Para::default()
+    }
+    .write(&mut out, &[]);
 
     // 落款: the date four characters in from the right, the issuer centred over it (or, when
     // the issuer is longer, two characters in and the date centred under it).
@@ -249,91 +253,78 @@ fn body(n: &NoticeDoc) -> String {
     } else {
         (2.0 * ch, 2.0 * ch + (em_i - em_d) / 2.0 * ch)
     };
-    for (text, right, keep) in [(issuer, right_i, true), (date.as_str(), right_d, false)] {
+    for (text, right) in [(issuer, right_i), (date.as_str(), right_d)] {
         Para {
             line: LINE,
             jc: "right",
             right: right.round() as u32,
-            keep_next: keep,
+            keep_next: true,
             ..Para::default()
         }
         .write(&mut out, &[run(Face::Fang, SIZE_3, text)]);
     }
 
-    receipt(&mut out, n, &label, lv);
+    receipt(&mut out, n);
     out
 }
 
-/// 签收回执 below a dashed cutting line: number and level, the unit, 签收人 and 签收时间.
-fn receipt(out: &mut String, n: &NoticeDoc, label: &str, lv: Option<Level>) {
+/// 签收回执 below a dashed cutting line: the number and the unit, blank cells for 签收人 and
+/// 签收时间; kept together, and with the 落款 above.
+fn receipt(out: &mut String, n: &NoticeDoc) {
     let mut p = Para {
         line: LINE,
-        before: LINE,
-        after: 120,
+        before: 240,
+        after: 60,
         keep_next: true,
         ..Para::centred(LINE)
     };
     p.borders = format!(
-        r#"<w:pBdr><w:top w:val="dashed" w:sz="6" w:space="12" w:color="{BLACK}"/></w:pBdr>"#
+        r#"<w:pBdr><w:top w:val="dashed" w:sz="6" w:space="8" w:color="{BLACK}"/></w:pBdr>"#
     );
-    p.write(out, &[run(Face::Hei, SIZE_4, "签收回执")]);
+    p.write(
+        out,
+        &[
+            run(Face::Hei, SIZE_4, "签收回执"),
+            run(
+                Face::Fang,
+                SIZE_S4,
+                "（请于收到当日签收，并报送专班办公室）",
+            ),
+        ],
+    );
 
-    let widths = [1600, 2822, 1600, 2823];
+    let widths = [1500, 2922, 1500, 2923];
     let keep = |mut c: Cell| {
         // Every paragraph of the table keeps with the next, so the table stays together.
         c.content = c.content.replace("<w:pPr>", "<w:pPr><w:keepNext/>");
         c
     };
-    let level_cell = match lv {
-        Some(l) => {
-            let mut c = cell_runs(
-                &[vec![run(Face::Hei, SIZE_S4, label).colour(l.ink)]],
-                Align::Centre,
-                widths[3],
-            );
-            c.shade = Some(l.fill);
-            c
-        }
-        None => text_cell(label, Align::Centre, widths[3]),
+    // Room for a signature: one empty line 28 pt high.
+    let mut space = String::new();
+    Para {
+        line: 560,
+        ..Para::default()
+    }
+    .write(&mut space, &[]);
+    let space = Cell {
+        content: space,
+        span: 1,
+        lines: 2,
+        ..Cell::default()
     };
-    let mut unit = text_cell(
-        n.unit.trim(),
-        Align::Left,
-        widths[1] + widths[2] + widths[3],
-    );
-    unit.span = 3;
-    let space = cell_runs(&[vec![], vec![]], Align::Left, widths[1]);
-    let when = text_cell("　　　年　　月　　日　　时", Align::Centre, widths[3]);
     let first = vec![
         keep(head_cell("通知单编号")),
         keep(text_cell(n.number.trim(), Align::Centre, widths[1])),
-        keep(head_cell("督办等级")),
-        keep(level_cell),
+        keep(head_cell("签收单位")),
+        keep(text_cell(n.unit.trim(), Align::Centre, widths[3])),
     ];
-    let rows = vec![
-        vec![keep(head_cell("签收单位")), keep(unit)],
-        vec![
-            keep(head_cell("签收人")),
-            keep(space),
-            keep(head_cell("签收时间")),
-            when,
-        ],
-    ];
+    let rows = vec![vec![
+        keep(head_cell("签收人")),
+        keep(space),
+        keep(head_cell("签收时间")),
+        text_cell("　年　月　日　时", Align::Centre, widths[3]),
+    ]];
     docx::table(out, &widths, first, rows);
-    Para {
-        line: TABLE_LINE,
-        before: 60,
-        jc: "both",
-        ..Para::default()
-    }
-    .write(
-        out,
-        &[run(
-            Face::Fang,
-            SIZE_S4,
-            "注：请于收到本通知单当日签收，并将签收回执报送专班办公室。",
-        )],
-    );
 }
 
 /// `word/document.xml` of a notice.

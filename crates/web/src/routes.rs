@@ -172,6 +172,8 @@ fn registry(state: AppState) -> (Router<AppState>, Vec<Rule>) {
         .add(M::POST, "/my/tasks/{code}/extension", Access::Roles(UNIT), "申请延期", pages::extension_request)
         .add(M::POST, "/extensions/{id}/grant", Access::Roles(OFFICE), "同意延期", pages::extension_grant)
         .add(M::POST, "/extensions/{id}/refuse", Access::Roles(OFFICE), "不同意延期", pages::extension_refuse)
+        .add(M::GET, "/series", Access::Roles(OFFICE), "监测与统计数据", pages::series)
+        .add(M::POST, "/series", Access::Roles(OFFICE), "导入监测数据（CSV）", pages::series_upload)
         .add(M::GET, "/inbox", Access::SignedIn, "消息", pages::inbox)
         .add(M::POST, "/inbox/{id}/read", Access::SignedIn, "标为已读", pages::inbox_read)
         .add(M::GET, "/admin/users", Access::Roles(SYSADMIN), "账号管理", pages::admin_users)

@@ -507,12 +507,22 @@ async fn task_page(
     let status = &j.eval.tasks[idx];
     let row = task_row(&j, task, status);
     let snapshot_task = state.store.snapshot(j.plan.id, j.as_of, None).await?;
-    let series: HashMap<Id, Vec<(NaiveDate, f64)>> = snapshot_task
+    let mut series: HashMap<Id, Vec<(NaiveDate, f64)>> = snapshot_task
         .tasks
         .iter()
         .filter(|t| t.code == task.code)
         .flat_map(|t| t.targets.iter().map(|g| (g.id, g.series.clone())))
         .collect();
+    // Targets judged from monitoring data: their chart shows the data (monthly means).
+    for (code, seq, env) in state.store.target_links(j.plan.id).await? {
+        if code != task.code {
+            continue;
+        }
+        if let Some(g) = task.targets.iter().find(|g| g.seq == seq) {
+            let data = state.store.load_series().await?;
+            series.insert(g.id, crate::environment::monthly_points(&data, &env));
+        }
+    }
     let targets = task
         .targets
         .iter()

@@ -7,6 +7,7 @@ mod desk;
 mod dispatch;
 mod report;
 mod security;
+mod series;
 mod session;
 
 pub use admin::*;
@@ -15,6 +16,7 @@ pub use desk::*;
 pub use dispatch::*;
 pub use report::*;
 pub use security::*;
+pub use series::*;
 pub use session::*;
 
 use askama::Template;
@@ -48,6 +50,7 @@ impl Nav {
                 ("/review", "待审核"),
                 ("/rounds", "调度与通报"),
                 ("/notices", "督办"),
+                ("/series", "监测数据"),
                 ("/inbox", "消息"),
             ],
             Some(Role::Leader) => vec![

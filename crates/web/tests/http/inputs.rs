@@ -291,3 +291,55 @@ async fn the_api_refuses_bad_reports_with_json_errors() {
         StatusCode::UNPROCESSABLE_ENTITY | StatusCode::CONFLICT
     ));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_office_uploads_monitoring_data_and_bad_cells_are_named() {
+    let app = TestApp::start().await;
+    let (c, csrf) = app.login("office").await;
+    let url = app.url(&format!("/series?_csrf={csrf}"));
+    let upload = |text: &'static str| {
+        Form::new()
+            .text("site", "大通湖")
+            .text("kind", "water")
+            .text("lake", "1")
+            .part(
+                "file",
+                Part::bytes(text.as_bytes().to_vec()).file_name("lake.csv"),
+            )
+    };
+    let res = c
+        .post(&url)
+        .multipart(upload(
+            "监测时间,总磷\n2024-01-15,0.05\n2024-02-15,abc\n2024-03-45,0.06\n",
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = res.text().await.unwrap();
+    assert!(
+        body.contains("第3行“总磷”列：不是数值") && body.contains("第4行“监测时间”列"),
+        "every bad cell is named"
+    );
+    assert!(body.contains("未导入任何数据"));
+    assert_eq!(app.count("observations").await, 0);
+    let res = c
+        .post(&url)
+        .multipart(upload(
+            "监测时间,总磷,氨氮\n2024-01-15,0.05,0.4\n2024-02-15,0.06,0.5\n",
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["location"], "/series?imported=4");
+    let page = c
+        .get(app.url("/series"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("大通湖") && page.contains("2024-02-15"));
+    assert_eq!(app.count("observations").await, 4);
+}

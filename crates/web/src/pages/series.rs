@@ -1,0 +1,145 @@
+//! The office's page for monitoring data: the sites and their data, and a CSV upload whose
+//! every bad cell is named (row and column), with nothing stored until the whole file is good.
+
+use std::collections::BTreeMap;
+
+use askama::Template;
+use axum::Extension;
+use axum::extract::{Multipart, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use zhuanban_ledger::series::{CsvOptions, SiteKind, parse_csv};
+
+use super::{Nav, render};
+use crate::AppState;
+use crate::error::AppResult;
+use crate::routes::Ctx;
+
+#[derive(Template)]
+#[template(path = "series.html")]
+struct SeriesPage {
+    nav: Nav,
+    sites: Vec<(String, &'static str, bool, usize, String)>,
+    links: Vec<(String, i64, String)>,
+    errors: Vec<String>,
+    done: Option<String>,
+}
+
+async fn page(
+    state: &AppState,
+    ctx: &Ctx,
+    errors: Vec<String>,
+    done: Option<String>,
+) -> AppResult<Response> {
+    let series = state.store.load_series().await?;
+    let sites = series
+        .sites
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let obs: Vec<_> = series
+                .observations
+                .iter()
+                .filter(|o| o.site as usize == i)
+                .collect();
+            (
+                s.name.clone(),
+                match s.kind {
+                    SiteKind::Water => "水质",
+                    SiteKind::Air => "空气",
+                    SiteKind::Statistic => "统计",
+                },
+                s.lake,
+                obs.len(),
+                obs.iter()
+                    .map(|o| o.time)
+                    .max()
+                    .map(|t| t.format("%Y-%m-%d").to_string())
+                    .unwrap_or_default(),
+            )
+        })
+        .collect();
+    let links = match super::current_plan(state).await? {
+        Some(p) => state
+            .store
+            .target_links(p.id)
+            .await?
+            .into_iter()
+            .map(|(code, seq, t)| (code, seq, t.sites.join("、")))
+            .collect(),
+        None => vec![],
+    };
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let mut res = render(&SeriesPage {
+        nav: Nav::new(ctx, state, "/series"),
+        sites,
+        links,
+        errors,
+        done,
+    })?;
+    *res.status_mut() = status;
+    Ok(res)
+}
+
+pub async fn series(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Query(q): Query<BTreeMap<String, String>>,
+) -> AppResult<Response> {
+    let done = q.get("imported").map(|n| format!("已导入 {n} 条观测"));
+    page(&state, &ctx, vec![], done).await
+}
+
+pub async fn series_upload(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    mut mp: Multipart,
+) -> AppResult<Response> {
+    let mut fields: BTreeMap<String, String> = BTreeMap::new();
+    let mut file: Option<(String, Vec<u8>)> = None;
+    while let Ok(Some(f)) = mp.next_field().await {
+        let name = f.name().unwrap_or("").to_string();
+        if let Some(fname) = f.file_name().map(str::to_string) {
+            let bytes = f.bytes().await.map(|b| b.to_vec()).unwrap_or_default();
+            file = Some((fname, bytes));
+        } else {
+            fields.insert(name, f.text().await.unwrap_or_default());
+        }
+    }
+    let Some((fname, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
+        return page(&state, &ctx, vec!["请选择要导入的 CSV 文件".into()], None).await;
+    };
+    let text = match zhuanban_plan::decode(&bytes) {
+        Ok(d) => d.text,
+        Err(e) => return page(&state, &ctx, vec![format!("{fname}：{e}")], None).await,
+    };
+    let kind = match fields.get("kind").map(String::as_str) {
+        Some("air") => SiteKind::Air,
+        Some("statistic") => SiteKind::Statistic,
+        _ => SiteKind::Water,
+    };
+    let mut opts = CsvOptions::new(kind);
+    opts.lake = fields.contains_key("lake");
+    opts.site = fields
+        .get("site")
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty());
+    match parse_csv(&text, &opts) {
+        Err(errors) => {
+            let mut list: Vec<String> = errors.iter().map(|e| format!("{fname}：{e}")).collect();
+            list.push("文件有错误，未导入任何数据".into());
+            page(&state, &ctx, list, None).await
+        }
+        Ok(parsed) => {
+            let out = state
+                .store
+                .import_series(&parsed, &fname, &ctx.actor())
+                .await?;
+            Ok(Redirect::to(&format!("/series?imported={}", out.observations)).into_response())
+        }
+    }
+}
