@@ -30,6 +30,11 @@ const TEST_PACKAGES: &[(&str, &str)] = &[
     // The office tests (crates/office) convert the DOCX bulletin to PDF with LibreOffice and
     // read the PDF's text.
     ("libreoffice-writer-nogui", "soffice"),
+    // … and the offline reporting template (XLSX) with LibreOffice Calc.
+    (
+        "libreoffice-calc-nogui",
+        "/usr/lib/libreoffice/program/libsclo.so",
+    ),
     ("poppler-utils", "pdftotext"),
 ];
 

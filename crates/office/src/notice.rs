@@ -8,7 +8,7 @@
 //! - 版头: "督办通知单" in red 方正小标宋 (36 pt), the number (专班督〔2026〕1号) centred
 //!   above the red separator line;
 //! - 主送 "区住房城乡建设局：", the body in 3号 仿宋 (the task with the reason, the level, and
-//!   the reply deadline in 黑体: "请于2026年12月6日前将整改措施书面报送专班办公室。");
+//!   the reply deadline: "请于2026年12月6日前将整改措施书面报送专班办公室。");
 //! - 落款: the issuer and the date of issue, the date four characters in from the right and
 //!   the issuer centred over it;
 //! - 签收回执 below a dashed cutting line: a table with the number and the unit, and blank
@@ -180,6 +180,7 @@ fn body(n: &NoticeDoc) -> String {
     // 版头: the name in red, the number over the red rule.
     let size = 72; // 36 pt
     Para {
+        before: 120,
         after: 120,
         ..Para::centred(size * 10 * 13 / 10)
     }
@@ -206,7 +207,7 @@ fn body(n: &NoticeDoc) -> String {
     );
 
     // The body: the task and the first paragraph of the reason, any further paragraphs, then
-    // the level and the reply deadline (in 黑体).
+    // the level and the reply deadline.
     let reasons = text::paragraphs(&n.reason);
     let opening = match reasons.first() {
         Some(first) => format!(
@@ -222,19 +223,17 @@ fn body(n: &NoticeDoc) -> String {
     for r in reasons.iter().skip(1) {
         Para::body().write(&mut out, &[run(Face::Fang, SIZE_3, r)]);
     }
-    let decision = format!("现对该任务予以{label}，请你单位高度重视、认真整改。");
-    let reply = reply_sentence(n);
+    // Worded so that no full stop of this fixed text falls at the end of a line: LibreOffice
+    // (7.4) drops a 。 that ends a justified line exactly at the right margin.
+    let decision = format!(
+        "现对该任务予以{label}。请你单位高度重视，认真研究整改，并{}",
+        reply_sentence(n)
+    );
     Para {
         keep_next: true,
         ..Para::body()
     }
-    .write(
-        &mut out,
-        &[
-            run(Face::Fang, SIZE_3, &decision),
-            run(Face::Hei, SIZE_3, &reply),
-        ],
-    );
+    .write(&mut out, &[run(Face::Fang, SIZE_3, &decision)]);
     Para {
         line: LINE,
         keep_next: true,

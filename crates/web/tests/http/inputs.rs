@@ -343,3 +343,57 @@ async fn the_office_uploads_monitoring_data_and_bad_cells_are_named() {
     assert!(page.contains("大通湖") && page.contains("2024-02-15"));
     assert_eq!(app.count("observations").await, 4);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_offline_template_downloads_and_a_bad_upload_saves_nothing() {
+    let app = TestApp::start().await;
+    let (c, csrf) = app.login("unit").await;
+    let res = c.get(app.url("/my/template.xlsx")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(
+        res.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("attachment")
+    );
+    let template = res.bytes().await.unwrap().to_vec();
+    assert!(template.starts_with(b"PK"));
+    let url = app.url(&format!("/my/template?_csrf={csrf}"));
+    // Not a spreadsheet.
+    let res = c
+        .post(&url)
+        .multipart(Form::new().part(
+            "file",
+            Part::bytes(b"%PDF-1.4 x".to_vec()).file_name("x.xlsx"),
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.text().await.unwrap().contains("未保存任何内容"));
+    // The template as downloaded: nothing filled in, so nothing to report.
+    let res = c
+        .post(&url)
+        .multipart(Form::new().part("file", Part::bytes(template).file_name("填报表.xlsx")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = res.text().await.unwrap();
+    assert!(
+        body.contains("2.3.2") && body.contains("未填写本期进展"),
+        "{body}"
+    );
+    assert_eq!(app.count("reports").await, 0);
+    // Another unit's role cannot fetch a template; the office cannot either.
+    let (office, _) = app.login("office").await;
+    assert_eq!(
+        office
+            .get(app.url("/my/template.xlsx"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+}

@@ -212,7 +212,9 @@ async fn samples(app: &TestApp) -> Samples {
 async fn every_route_for_every_role() {
     let app = TestApp::start().await;
     let s = samples(&app).await;
-    let table = rules();
+    let mut table = rules();
+    // Reading routes first: the writing ones may change what they read (close the round).
+    table.sort_by_key(|r| r.method != reqwest::Method::GET);
     assert!(
         table.len() >= 30,
         "the route table is filled when the app is built ({} routes)",
