@@ -163,7 +163,7 @@ impl SqliteStore {
         }
         series
             .observations
-            .sort_by(|a, b| (a.site, a.item, a.time).cmp(&(b.site, b.item, b.time)));
+            .sort_by_key(|o| (o.site, o.item, o.time));
         Ok(series)
     }
 

@@ -26,6 +26,7 @@ fn free_port() -> u16 {
         .port()
 }
 
+#[allow(clippy::zombie_processes)] // the caller kills and waits for it
 fn start(db: &str, port: u16) -> Child {
     let child = bin()
         .args([
@@ -201,7 +202,9 @@ fn twenty_kills_under_load_lose_nothing_acknowledged() {
                 .await
                 .unwrap();
             let mut present = Vec::new();
-            for (&id, &(v, value)) in acks.lock().unwrap().iter() {
+            let acked: Vec<(i64, (i64, f64))> =
+                acks.lock().unwrap().iter().map(|(k, v)| (*k, *v)).collect();
+            for (id, (v, value)) in acked {
                 use zhuanban_store::Store as _;
                 let r = store.report(id).await.unwrap();
                 let ok = r.row_version > v

@@ -182,16 +182,12 @@ pub async fn password_change(
         Some("两次输入的新密码不一致".to_string())
     } else if let Err(e) = policy.check(&f.password, &user.login) {
         Some(e)
-    } else if let Err(e) = policy.check_history(
-        &f.password,
-        &state
+    } else {
+        let recent = state
             .store
             .password_history(user.id, policy.history)
-            .await?,
-    ) {
-        Some(e)
-    } else {
-        None
+            .await?;
+        policy.check_history(&f.password, &recent).err()
     };
     if let Some(e) = error {
         let mut res = render(&PasswordPage {
@@ -369,12 +365,15 @@ pub struct AuditQuery {
     to: String,
 }
 
+/// id, time, actor, source, action, object, content, result
+type AuditRow = (i64, String, String, String, String, String, String, String);
+
 #[derive(Template)]
 #[template(path = "audit.html")]
 struct AuditPage {
     nav: Nav,
     q: AuditQuery,
-    rows: Vec<(i64, String, String, String, String, String, String, String)>,
+    rows: Vec<AuditRow>,
     query: String,
     verified: String,
 }

@@ -157,7 +157,7 @@ pub async fn login(
         .await?;
     if !ok {
         if let Some(u) = user
-            && !u.locked_until.is_some_and(|t| t > clock)
+            && u.locked_until.is_none_or(|t| t <= clock)
         {
             state
                 .store
