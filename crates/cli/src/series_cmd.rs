@@ -33,10 +33,16 @@ pub async fn import(
     lake: bool,
     map: &[String],
 ) -> anyhow::Result<ExitCode> {
-    let text = std::fs::read(file).with_context(|| format!("{}: 无法读取", file.display()))?;
-    let text = zhuanban_plan::decode(&text)
-        .map(|d| d.text)
-        .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+    let bytes = std::fs::read(file).with_context(|| format!("{}: 无法读取", file.display()))?;
+    // A spreadsheet goes through the same checked reader as its first sheet in CSV form.
+    let text = if bytes.starts_with(b"PK\x03\x04") {
+        zhuanban_office::sheet::first_sheet_csv(&bytes)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?
+    } else {
+        zhuanban_plan::decode(&bytes)
+            .map(|d| d.text)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?
+    };
     let mut opts = CsvOptions::new(kind(kind_name)?);
     opts.lake = lake;
     opts.site = site.map(str::to_string);

@@ -17,6 +17,7 @@ pub mod html;
 pub mod notice;
 pub mod offline;
 pub mod png;
+pub mod sheet;
 pub mod svg;
 mod text;
 pub mod xlsx;

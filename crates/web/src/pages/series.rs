@@ -113,8 +113,15 @@ pub async fn series_upload(
     let Some((fname, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
         return page(&state, &ctx, vec!["请选择要导入的 CSV 文件".into()], None).await;
     };
-    let text = match zhuanban_plan::decode(&bytes) {
-        Ok(d) => d.text,
+    let decoded = if bytes.starts_with(b"PK\x03\x04") {
+        zhuanban_office::sheet::first_sheet_csv(&bytes)
+    } else {
+        zhuanban_plan::decode(&bytes)
+            .map(|d| d.text)
+            .map_err(|e| e.to_string())
+    };
+    let text = match decoded {
+        Ok(t) => t,
         Err(e) => return page(&state, &ctx, vec![format!("{fname}：{e}")], None).await,
     };
     let kind = match fields.get("kind").map(String::as_str) {
