@@ -117,6 +117,9 @@ pub struct SqliteStore {
     /// of racing for SQLite's write lock and sleeping in its busy handler (which backs off up
     /// to 100 ms between tries, so the lock sits idle while writers sleep).
     writer: SqlitePool,
+    /// A connection that never writes, kept only to ask `PRAGMA data_version`, which changes
+    /// whenever any other connection (of this process or another) commits.
+    watch: std::sync::Arc<tokio::sync::Mutex<SqliteConnection>>,
 }
 
 impl SqliteStore {
@@ -138,9 +141,14 @@ impl SqliteStore {
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
             .acquire_timeout(Duration::from_secs(10))
-            .connect_with(opts)
+            .connect_with(opts.clone())
             .await?;
-        Ok(SqliteStore { pool, writer })
+        let watch = sqlx::ConnectOptions::connect(&opts).await?;
+        Ok(SqliteStore {
+            pool,
+            writer,
+            watch: std::sync::Arc::new(tokio::sync::Mutex::new(watch)),
+        })
     }
 
     /// Opens an existing database; refuses a path with no database.
@@ -159,6 +167,15 @@ impl SqliteStore {
 
     pub fn pool(&self) -> &SqlitePool {
         &self.pool
+    }
+
+    /// A number that changes whenever anything has been committed to the database since the
+    /// last call, by this process or another: what caches of derived data are keyed by.
+    pub async fn data_version(&self) -> Result<i64> {
+        let mut conn = self.watch.lock().await;
+        Ok(sqlx::query_scalar("PRAGMA data_version")
+            .fetch_one(&mut *conn)
+            .await?)
     }
 
     /// A write transaction that takes the write lock at once (no lock upgrade later, so
@@ -1500,6 +1517,7 @@ async fn review(
     .execute(&mut *tx)
     .await?;
     let after = load_report(&mut tx, id).await?;
+    let code = task_info(&mut tx, after.task_id).await?.code;
     write_audit(
         &mut tx,
         actor,
@@ -1508,7 +1526,7 @@ async fn review(
         } else {
             "report.accept"
         },
-        &format!("report#{id}"),
+        &format!("report#{id} round#{} task {}", after.round_id, code),
         Some(&report_json(&before)),
         Some(&report_json(&after)),
         "ok",
