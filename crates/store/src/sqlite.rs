@@ -279,8 +279,27 @@ async fn load_round(conn: &mut SqliteConnection, id: Id) -> Result<Round> {
     round_from_row(&row)
 }
 
+/// The report columns with its values, milestone states and evidence as JSON arrays, so that
+/// one statement reads a whole report (each statement is a round trip to the connection's
+/// thread). Values travel as text with 17 significant digits, which gives back the same f64.
+macro_rules! report_select {
+    ($condition:literal) => {
+        concat!(
+            "SELECT r.*,
+   (SELECT json_group_array(json_array(target_id, printf('%!.17g', value))) FROM
+      (SELECT target_id, value FROM report_values WHERE report_id = r.id ORDER BY target_id)) AS values_json,
+   (SELECT json_group_array(json_array(milestone_id, done, done_on)) FROM
+      (SELECT milestone_id, done, done_on FROM report_milestones WHERE report_id = r.id ORDER BY milestone_id)) AS milestones_json,
+   (SELECT json_group_array(json_array(sha256, name, size, mime)) FROM
+      (SELECT sha256, name, size, mime FROM evidence WHERE report_id = r.id ORDER BY name)) AS evidence_json
+ FROM reports r WHERE ",
+            $condition
+        )
+    };
+}
+
 async fn load_report(conn: &mut SqliteConnection, id: Id) -> Result<Report> {
-    let r = sqlx::query("SELECT * FROM reports WHERE id = ?")
+    let r = sqlx::query(report_select!("r.id = ?"))
         .bind(id)
         .fetch_optional(&mut *conn)
         .await?
@@ -288,24 +307,43 @@ async fn load_report(conn: &mut SqliteConnection, id: Id) -> Result<Report> {
             what: "报告",
             id: id.to_string(),
         })?;
-    let values: Vec<(i64, f64)> = sqlx::query_as(
-        "SELECT target_id, value FROM report_values WHERE report_id = ? ORDER BY target_id",
-    )
-    .bind(id)
-    .fetch_all(&mut *conn)
+    report_from_row(&r)
+}
+
+/// The report of a unit on a task in a round, if it has one.
+async fn find_report(
+    conn: &mut SqliteConnection,
+    round_id: Id,
+    task_id: Id,
+    unit_id: Id,
+) -> Result<Option<Report>> {
+    let r = sqlx::query(report_select!(
+        "r.round_id = ? AND r.task_id = ? AND r.unit_id = ?"
+    ))
+    .bind(round_id)
+    .bind(task_id)
+    .bind(unit_id)
+    .fetch_optional(&mut *conn)
     .await?;
-    let ms: Vec<(i64, i64, Option<String>)> = sqlx::query_as(
-        "SELECT milestone_id, done, done_on FROM report_milestones WHERE report_id = ? ORDER BY milestone_id",
-    )
-    .bind(id)
-    .fetch_all(&mut *conn)
-    .await?;
-    let ev: Vec<(String, String, i64, String)> = sqlx::query_as(
-        "SELECT sha256, name, size, mime FROM evidence WHERE report_id = ? ORDER BY name",
-    )
-    .bind(id)
-    .fetch_all(&mut *conn)
-    .await?;
+    r.as_ref().map(report_from_row).transpose()
+}
+
+fn report_from_row(r: &sqlx::sqlite::SqliteRow) -> Result<Report> {
+    let id: Id = r.try_get("id")?;
+    let json = |col: &str| -> Result<String> { Ok(r.try_get::<String, _>(col)?) };
+    let bad = |what: &str, e: &dyn std::fmt::Display| {
+        StoreError::invalid("report", format!("报告 #{id} 的{what}无法读取：{e}"))
+    };
+    let values: Vec<(i64, String)> =
+        serde_json::from_str(&json("values_json")?).map_err(|e| bad("填报值", &e))?;
+    let values: Vec<(i64, f64)> = values
+        .into_iter()
+        .map(|(t, v)| v.parse().map(|v| (t, v)).map_err(|e| bad("填报值", &e)))
+        .collect::<Result<_>>()?;
+    let ms: Vec<(i64, i64, Option<String>)> =
+        serde_json::from_str(&json("milestones_json")?).map_err(|e| bad("节点", &e))?;
+    let ev: Vec<(String, String, i64, String)> =
+        serde_json::from_str(&json("evidence_json")?).map_err(|e| bad("佐证材料", &e))?;
     let opt_time = |s: Option<String>| s.map(|s| time(&s)).transpose();
     Ok(Report {
         id,
@@ -935,34 +973,21 @@ impl Store for SqliteStore {
     }
 
     async fn save_report(&self, input: &ReportInput, actor: &Actor) -> Result<Report> {
-        let mut tx = self.write().await?;
-        let round = load_round(&mut tx, input.round_id).await?;
-        if round.state != RoundState::Open {
-            return Err(StoreError::invalid(
-                "round",
-                format!("轮次“{}”已关闭，不能再报送", round.name),
-            ));
-        }
-        let task = task_info(&mut tx, input.task_id).await?;
-        if task.plan_id != round.plan_id || task.plan_version != round.plan_version {
-            return Err(StoreError::invalid(
-                "task",
-                format!(
-                    "任务 {}（#{}）不属于轮次“{}”所调度的方案版本",
-                    task.code, input.task_id, round.name
-                ),
-            ));
-        }
+        // The task's units, targets and milestones belong to a plan version and do not change
+        // once imported: they are checked before taking the write lock, so that the lock is
+        // held for as few statements as possible (the round is checked under it).
+        let mut rd = self.pool.acquire().await?;
+        let task = task_info(&mut rd, input.task_id).await?;
         let role: Option<String> =
             sqlx::query_scalar("SELECT role FROM task_units WHERE task_id = ? AND unit_id = ?")
                 .bind(input.task_id)
                 .bind(input.unit_id)
-                .fetch_optional(&mut *tx)
+                .fetch_optional(&mut *rd)
                 .await?;
         if role.is_none() {
             let name: Option<String> = sqlx::query_scalar("SELECT name FROM units WHERE id = ?")
                 .bind(input.unit_id)
-                .fetch_optional(&mut *tx)
+                .fetch_optional(&mut *rd)
                 .await?;
             let name = name.unwrap_or_else(|| format!("单位 #{}", input.unit_id));
             return Err(StoreError::invalid(
@@ -973,7 +998,7 @@ impl Store for SqliteStore {
         let targets: Vec<(i64, i64, String, f64)> =
             sqlx::query_as("SELECT id, seq, kind, value FROM targets WHERE task_id = ?")
                 .bind(input.task_id)
-                .fetch_all(&mut *tx)
+                .fetch_all(&mut *rd)
                 .await?;
         let mut seen = HashSet::new();
         for &(target_id, value) in &input.values {
@@ -1004,7 +1029,7 @@ impl Store for SqliteStore {
         let milestones: Vec<(i64, i64)> =
             sqlx::query_as("SELECT id, seq FROM milestones WHERE task_id = ?")
                 .bind(input.task_id)
-                .fetch_all(&mut *tx)
+                .fetch_all(&mut *rd)
                 .await?;
         for &(mid, done, done_on) in &input.milestones {
             let Some((_, seq)) = milestones.iter().find(|m| m.0 == mid) else {
@@ -1038,18 +1063,32 @@ impl Store for SqliteStore {
             }
         }
 
-        let existing: Option<(i64, String, i64)> = sqlx::query_as(
-            "SELECT id, state, row_version FROM reports WHERE round_id = ? AND task_id = ? AND unit_id = ?",
-        )
-        .bind(input.round_id)
-        .bind(input.task_id)
-        .bind(input.unit_id)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let demo_round: bool = sqlx::query_scalar("SELECT demo FROM rounds WHERE id = ?")
+        // Whether a round is demonstration data is fixed when it is opened.
+        let demo_round: Option<bool> = sqlx::query_scalar("SELECT demo FROM rounds WHERE id = ?")
             .bind(input.round_id)
-            .fetch_one(&mut *tx)
+            .fetch_optional(&mut *rd)
             .await?;
+        drop(rd);
+        let mut tx = self.write().await?;
+        let round = load_round(&mut tx, input.round_id).await?;
+        let demo_round = demo_round.unwrap_or(false);
+        if round.state != RoundState::Open {
+            return Err(StoreError::invalid(
+                "round",
+                format!("轮次“{}”已关闭，不能再报送", round.name),
+            ));
+        }
+        if task.plan_id != round.plan_id || task.plan_version != round.plan_version {
+            return Err(StoreError::invalid(
+                "task",
+                format!(
+                    "任务 {}（#{}）不属于轮次“{}”所调度的方案版本",
+                    task.code, input.task_id, round.name
+                ),
+            ));
+        }
+
+        let existing = find_report(&mut tx, input.round_id, input.task_id, input.unit_id).await?;
         if input.at.is_some() && !demo_round {
             return Err(StoreError::invalid("at", "只有演示数据可以指定报送时间"));
         }
@@ -1061,8 +1100,8 @@ impl Store for SqliteStore {
         let cst = FixedOffset::east_opt(8 * 3600).expect("valid offset");
         let late = input.submit && at.with_timezone(&cst).date_naive() > round.due;
         let (id, before) = match existing {
-            Some((id, st, version)) => {
-                let st = ReportState::parse(&st).unwrap_or(ReportState::Draft);
+            Some(old) => {
+                let (id, st, version) = (old.id, old.state, old.row_version);
                 if matches!(st, ReportState::Submitted | ReportState::Accepted) {
                     return Err(StoreError::invalid(
                         "state",
@@ -1080,7 +1119,7 @@ impl Store for SqliteStore {
                         given: input.expected_version.unwrap_or(0),
                     });
                 }
-                let before = report_json(&load_report(&mut tx, id).await?);
+                let before = report_json(&old);
                 sqlx::query(
                     "UPDATE reports SET state = ?, narrative = ?, problems = ?, next_steps = ?, author = ?,
                      submitted_at = COALESCE(?, submitted_at), late = ?, row_version = row_version + 1, updated_at = ?
@@ -1102,10 +1141,13 @@ impl Store for SqliteStore {
                     .bind(id)
                     .execute(&mut *tx)
                     .await?;
-                sqlx::query("DELETE FROM report_milestones WHERE report_id = ?")
-                    .bind(id)
-                    .execute(&mut *tx)
-                    .await?;
+                // A task without milestones has no milestone states to replace.
+                if !milestones.is_empty() {
+                    sqlx::query("DELETE FROM report_milestones WHERE report_id = ?")
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await?;
+                }
                 (id, Some(before))
             }
             None => {
@@ -1138,22 +1180,30 @@ impl Store for SqliteStore {
                 (id, None)
             }
         };
-        for &(target_id, value) in &input.values {
-            sqlx::query("INSERT INTO report_values (report_id, target_id, value) VALUES (?, ?, ?)")
-                .bind(id)
-                .bind(target_id)
-                .bind(value)
-                .execute(&mut *tx)
-                .await?;
-        }
-        for &(mid, done, done_on) in &input.milestones {
-            sqlx::query(
-                "INSERT INTO report_milestones (report_id, milestone_id, done, done_on) VALUES (?, ?, ?, ?)",
+        // One statement per table (a task has a handful of targets and milestones, far below
+        // SQLite's limit of bound parameters).
+        if !input.values.is_empty() {
+            sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+                "INSERT INTO report_values (report_id, target_id, value) ",
             )
-            .bind(id)
-            .bind(mid)
-            .bind(done)
-            .bind(done_on.map(|d| d.to_string()))
+            .push_values(&input.values, |mut b, &(target_id, value)| {
+                b.push_bind(id).push_bind(target_id).push_bind(value);
+            })
+            .build()
+            .execute(&mut *tx)
+            .await?;
+        }
+        if !input.milestones.is_empty() {
+            sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+                "INSERT INTO report_milestones (report_id, milestone_id, done, done_on) ",
+            )
+            .push_values(&input.milestones, |mut b, &(mid, done, done_on)| {
+                b.push_bind(id)
+                    .push_bind(mid)
+                    .push_bind(done)
+                    .push_bind(done_on.map(|d| d.to_string()));
+            })
+            .build()
             .execute(&mut *tx)
             .await?;
         }

@@ -288,6 +288,45 @@ async fn stale_updates_are_refused() {
 }
 
 #[tokio::test]
+async fn a_report_reads_back_exactly_as_saved() {
+    let (db, plan_id) = seeded().await;
+    let r = round(&db, plan_id, "3月", "2024-03-31", "2024-04-05").await;
+    let t = task(&db, plan_id, None, "2.4.4").await;
+    // Values that need all 17 significant digits, and text with quotes and brackets.
+    let mut values: Vec<f64> = vec![0.1 + 0.2, 1.0 / 3.0, 123_456_789.012_345_67, -0.0, 5e-324];
+    // And 200 more spread over magnitudes (a fixed linear congruential sequence).
+    let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+    for _ in 0..200 {
+        x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+        let mantissa = (x >> 11) as f64 / (1u64 << 53) as f64;
+        let exp = ((x >> 3) % 24) as i32 - 8;
+        values.push(mantissa * 10f64.powi(exp));
+    }
+    for v in values {
+        let input = ReportInput {
+            round_id: r.id,
+            task_id: t.id,
+            unit_id: t.lead[0],
+            values: vec![(t.targets[0].id, v.abs())],
+            narrative: "完成\"第[1]批\"，\\ 100%".into(),
+            expected_version: db
+                .store
+                .reports(r.id)
+                .await
+                .unwrap()
+                .first()
+                .map(|x| x.row_version),
+            ..Default::default()
+        };
+        let saved = db.store.save_report(&input, &office()).await.unwrap();
+        let stored = db.store.report(saved.id).await.unwrap();
+        assert_eq!(stored.values[0].value.to_bits(), v.abs().to_bits(), "{v}");
+        assert_eq!(stored.narrative, input.narrative);
+        assert_eq!(saved.values, stored.values);
+    }
+}
+
+#[tokio::test]
 async fn a_failed_write_leaves_nothing_half_saved() {
     let (db, plan_id) = seeded().await;
     let r = round(&db, plan_id, "4月", "2024-04-30", "2024-05-05").await;

@@ -76,6 +76,9 @@ pub struct AppState {
     security: Arc<std::sync::RwLock<security::SecuritySettings>>,
     /// Sign-in attempts per address and per account.
     pub limiter: Arc<security::RateLimiter>,
+    /// The last judgement of the current plan, with the database's data version and the day
+    /// it was made for: pages reuse it until anything is committed or the day changes.
+    pub(crate) judged: Arc<std::sync::Mutex<Option<pages::desk::JudgedCache>>>,
 }
 
 /// The settings key of the security settings.
@@ -97,6 +100,7 @@ impl AppState {
             has_users: Arc::new(AtomicBool::new(has)),
             security: Arc::new(std::sync::RwLock::new(security)),
             limiter: Arc::default(),
+            judged: Arc::default(),
         })
     }
 

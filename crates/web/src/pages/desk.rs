@@ -1,6 +1,7 @@
 //! The office's and leaders' desk: dashboard, ledger, task page, instructions, rounds.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use askama::Template;
 use axum::Extension;
@@ -39,8 +40,35 @@ pub struct Judged {
     pub eval: Evaluation,
 }
 
+/// A judgement kept for reuse: the data version it was made at, the day, the judgement.
+pub type JudgedCache = (i64, NaiveDate, Arc<Judged>);
+
 /// Judges the current plan as of its current round (or today when it has none).
-pub async fn judge(state: &AppState) -> AppResult<Option<Judged>> {
+///
+/// Judging reads the whole ledger (about twenty statements), so the result is kept and
+/// reused while the database's data version and the day stay the same. The data version
+/// changes on any commit, by this process or another (a command run beside the server), so
+/// a page never shows a judgement older than the data it was asked after. When a commit
+/// lands while judging, the judgement is stored under the version read before it, and the
+/// next request judges again.
+pub async fn judge(state: &AppState) -> AppResult<Option<Arc<Judged>>> {
+    let version = state.store.data_version().await?;
+    let day = today();
+    if let Some((v, d, j)) = state.judged.lock().expect("judgement cache").as_ref()
+        && *v == version
+        && *d == day
+    {
+        return Ok(Some(Arc::clone(j)));
+    }
+    let Some(j) = judge_now(state).await? else {
+        return Ok(None);
+    };
+    let j = Arc::new(j);
+    *state.judged.lock().expect("judgement cache") = Some((version, day, Arc::clone(&j)));
+    Ok(Some(j))
+}
+
+async fn judge_now(state: &AppState) -> AppResult<Option<Judged>> {
     let Some(plan) = current_plan(state).await? else {
         return Ok(None);
     };
@@ -372,7 +400,7 @@ pub async fn ledger(
             total: 0,
         });
     };
-    let reading: Vec<(String, String)> = section_titles(&state, &j.plan).await;
+    let reading: Vec<(String, String)> = section_titles(&j.tasks);
     let section = q.section.unwrap_or_default();
     let colour = q.colour.unwrap_or_default();
     let unit = q.unit.unwrap_or(0);
@@ -418,11 +446,10 @@ pub async fn ledger(
     })
 }
 
-/// The plan's sections (from the reading it was imported from), for the ledger's filter.
-async fn section_titles(state: &AppState, plan: &PlanRecord) -> Vec<(String, String)> {
-    let tasks = state.store.tasks(plan.id, None).await.unwrap_or_default();
+/// The plan's sections (the first part of its task codes), for the ledger's filter.
+fn section_titles(tasks: &[TaskRecord]) -> Vec<(String, String)> {
     let mut firsts: BTreeMap<u64, String> = BTreeMap::new();
-    for t in &tasks {
+    for t in tasks {
         let head = t.code.split('.').next().unwrap_or("").to_string();
         if let Ok(n) = head.parse::<u64>() {
             firsts.entry(n).or_insert(head);

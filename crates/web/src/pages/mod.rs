@@ -3,7 +3,7 @@
 
 mod admin;
 mod bulletin;
-mod desk;
+pub(crate) mod desk;
 mod dispatch;
 mod offline;
 mod report;

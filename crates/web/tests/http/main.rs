@@ -1,6 +1,7 @@
 //! The web desk over real HTTP: the real server on a loopback port 0, a real SQLite file,
 //! reqwest clients with their own cookies.
 
+mod cache;
 mod dispatch;
 mod inputs;
 mod matrix;
