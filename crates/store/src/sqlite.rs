@@ -282,17 +282,33 @@ async fn load_round(conn: &mut SqliteConnection, id: Id) -> Result<Round> {
 /// The report columns with its values, milestone states and evidence as JSON arrays, so that
 /// one statement reads a whole report (each statement is a round trip to the connection's
 /// thread). Values travel as text with 17 significant digits, which gives back the same f64.
+macro_rules! report_columns {
+    ($all:literal, $r:literal) => {
+        concat!(
+            $all,
+            ",
+   (SELECT json_group_array(json_array(target_id, printf('%!.17g', value))) FROM
+      (SELECT target_id, value FROM report_values WHERE report_id = ",
+            $r,
+            ".id ORDER BY target_id)) AS values_json,
+   (SELECT json_group_array(json_array(milestone_id, done, done_on)) FROM
+      (SELECT milestone_id, done, done_on FROM report_milestones WHERE report_id = ",
+            $r,
+            ".id ORDER BY milestone_id)) AS milestones_json,
+   (SELECT json_group_array(json_array(sha256, name, size, mime)) FROM
+      (SELECT sha256, name, size, mime FROM evidence WHERE report_id = ",
+            $r,
+            ".id ORDER BY name)) AS evidence_json"
+        )
+    };
+}
+
 macro_rules! report_select {
     ($condition:literal) => {
         concat!(
-            "SELECT r.*,
-   (SELECT json_group_array(json_array(target_id, printf('%!.17g', value))) FROM
-      (SELECT target_id, value FROM report_values WHERE report_id = r.id ORDER BY target_id)) AS values_json,
-   (SELECT json_group_array(json_array(milestone_id, done, done_on)) FROM
-      (SELECT milestone_id, done, done_on FROM report_milestones WHERE report_id = r.id ORDER BY milestone_id)) AS milestones_json,
-   (SELECT json_group_array(json_array(sha256, name, size, mime)) FROM
-      (SELECT sha256, name, size, mime FROM evidence WHERE report_id = r.id ORDER BY name)) AS evidence_json
- FROM reports r WHERE ",
+            "SELECT ",
+            report_columns!("r.*", "r"),
+            " FROM reports r WHERE ",
             $condition
         )
     };
@@ -1120,23 +1136,6 @@ impl Store for SqliteStore {
                     });
                 }
                 let before = report_json(&old);
-                sqlx::query(
-                    "UPDATE reports SET state = ?, narrative = ?, problems = ?, next_steps = ?, author = ?,
-                     submitted_at = COALESCE(?, submitted_at), late = ?, row_version = row_version + 1, updated_at = ?
-                     WHERE id = ? AND row_version = ?",
-                )
-                .bind(state)
-                .bind(&input.narrative)
-                .bind(&input.problems)
-                .bind(&input.next_steps)
-                .bind(&actor.name)
-                .bind(&submitted_at)
-                .bind(late)
-                .bind(now())
-                .bind(id)
-                .bind(version)
-                .execute(&mut *tx)
-                .await?;
                 sqlx::query("DELETE FROM report_values WHERE report_id = ?")
                     .bind(id)
                     .execute(&mut *tx)
@@ -1148,7 +1147,7 @@ impl Store for SqliteStore {
                         .execute(&mut *tx)
                         .await?;
                 }
-                (id, Some(before))
+                (id, Some((before, version)))
             }
             None => {
                 if let Some(v) = input.expected_version {
@@ -1219,7 +1218,32 @@ impl Store for SqliteStore {
             .execute(&mut *tx)
             .await?;
         }
-        let report = load_report(&mut tx, id).await?;
+        let report = match &before {
+            // The update last, so that it returns the whole report as it now stands.
+            Some((_, version)) => {
+                let row = sqlx::query(concat!(
+                    "UPDATE reports SET state = ?, narrative = ?, problems = ?, next_steps = ?, author = ?,
+                     submitted_at = COALESCE(?, submitted_at), late = ?, row_version = row_version + 1, updated_at = ?
+                     WHERE id = ? AND row_version = ? RETURNING ",
+                    report_columns!("*", "reports")
+                ))
+                .bind(state)
+                .bind(&input.narrative)
+                .bind(&input.problems)
+                .bind(&input.next_steps)
+                .bind(&actor.name)
+                .bind(&submitted_at)
+                .bind(late)
+                .bind(now())
+                .bind(id)
+                .bind(version)
+                .fetch_one(&mut *tx)
+                .await?;
+                report_from_row(&row)?
+            }
+            None => load_report(&mut tx, id).await?,
+        };
+        let before = before.map(|(json, _)| json);
         write_audit(
             &mut tx,
             actor,
