@@ -1157,10 +1157,15 @@ pub fn document_xml(b: &Bulletin) -> String {
     }
     w.colophon();
 
-    let mut out = String::with_capacity(w.body.len() + 2048);
+    section_document(&w.body)
+}
+
+/// `word/document.xml`: a body in an A4 公文 section (margins, two footers, the line grid).
+pub(crate) fn section_document(body: &str) -> String {
+    let mut out = String::with_capacity(body.len() + 2048);
     out.push_str(XML_DECL);
     let _ = writeln!(out, "<w:document {NS}><w:body>");
-    out.push_str(&w.body);
+    out.push_str(body);
     let _ = write!(
         out,
         concat!(

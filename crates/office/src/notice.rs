@@ -22,8 +22,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::docx::{
-    self, Align, BLACK, Cell, FOOTER, Face, LINE, MARGIN_BOTTOM, MARGIN_LEFT, MARGIN_RIGHT,
-    MARGIN_TOP, NS, PAGE_H, PAGE_W, Para, RED, SIZE_3, SIZE_4, SIZE_S4, TEXT_W, XML_DECL,
+    self, Align, BLACK, Cell, Face, LINE, Para, RED, SIZE_3, SIZE_4, SIZE_S4, TEXT_W, XML_DECL,
     head_cell, push_run, push_tab, run, text_cell, text_em,
 };
 use crate::svg::escape;
@@ -329,30 +328,7 @@ fn receipt(out: &mut String, n: &NoticeDoc) {
 /// `word/document.xml` of a notice.
 pub fn document_xml(n: &NoticeDoc) -> String {
     let body = body(n);
-    let mut out = String::with_capacity(body.len() + 2048);
-    out.push_str(XML_DECL);
-    let _ = writeln!(out, "<w:document {NS}><w:body>");
-    out.push_str(&body);
-    let _ = write!(
-        out,
-        concat!(
-            r#"<w:sectPr><w:footerReference w:type="default" r:id="rIdFooterOdd"/>"#,
-            r#"<w:footerReference w:type="even" r:id="rIdFooterEven"/>"#,
-            r#"<w:pgSz w:w="{pw}" w:h="{ph}"/>"#,
-            r#"<w:pgMar w:top="{t}" w:right="{r}" w:bottom="{bt}" w:left="{l}" w:header="851" w:footer="{f}" w:gutter="0"/>"#,
-            r#"<w:cols w:space="425"/><w:docGrid w:linePitch="{lp}"/></w:sectPr>"#,
-            "\n</w:body></w:document>\n"
-        ),
-        pw = PAGE_W,
-        ph = PAGE_H,
-        t = MARGIN_TOP,
-        r = MARGIN_RIGHT,
-        bt = MARGIN_BOTTOM,
-        l = MARGIN_LEFT,
-        f = FOOTER,
-        lp = LINE,
-    );
-    out
+    crate::docx::section_document(&body)
 }
 
 fn core_xml(n: &NoticeDoc) -> String {
