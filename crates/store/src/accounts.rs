@@ -581,18 +581,8 @@ impl SqliteStore {
         task_id: Id,
         unit_id: Id,
     ) -> Result<Option<Report>> {
-        let id: Option<i64> = sqlx::query_scalar(
-            "SELECT id FROM reports WHERE round_id = ? AND task_id = ? AND unit_id = ?",
-        )
-        .bind(round_id)
-        .bind(task_id)
-        .bind(unit_id)
-        .fetch_optional(self.pool())
-        .await?;
-        match id {
-            Some(id) => Ok(Some(self.report(id).await?)),
-            None => Ok(None),
-        }
+        let mut conn = self.pool().acquire().await?;
+        crate::sqlite::report_of(&mut conn, round_id, task_id, unit_id).await
     }
 
     /// Audit records about a task (its reports and instructions), newest first.

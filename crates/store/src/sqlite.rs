@@ -327,7 +327,7 @@ async fn load_report(conn: &mut SqliteConnection, id: Id) -> Result<Report> {
 }
 
 /// The report of a unit on a task in a round, if it has one.
-async fn find_report(
+pub(crate) async fn report_of(
     conn: &mut SqliteConnection,
     round_id: Id,
     task_id: Id,
@@ -1104,7 +1104,7 @@ impl Store for SqliteStore {
             ));
         }
 
-        let existing = find_report(&mut tx, input.round_id, input.task_id, input.unit_id).await?;
+        let existing = report_of(&mut tx, input.round_id, input.task_id, input.unit_id).await?;
         if input.at.is_some() && !demo_round {
             return Err(StoreError::invalid("at", "只有演示数据可以指定报送时间"));
         }
