@@ -8,8 +8,7 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 use chrono::NaiveDate;
 use serde::Deserialize;
-use zhuanban_ledger::evaluate::{Evaluation, evaluate};
-use zhuanban_ledger::{Colour, Id, ReportState, RoundState, Status, TaskRecord, UnitRecord};
+use zhuanban_ledger::{Colour, Id, ReportState, RoundState, Status, UnitRecord};
 use zhuanban_plan::{Period, Severity};
 use zhuanban_store::{Actor, ImportOptions, ReportInput, RoundInput, SqliteStore, Store};
 
@@ -368,10 +367,15 @@ struct StatusReport<'a> {
     plan_id: Id,
     plan: &'a str,
     demo: bool,
+    /// The date of the progress judgement.
     as_of: NaiveDate,
+    /// The round whose reporting is judged.
     round: Option<Id>,
     tasks: Vec<TaskLine<'a>>,
+    /// Tasks by progress status, by colour, and by reporting state in the round.
     totals: BTreeMap<&'static str, usize>,
+    colours: BTreeMap<&'static str, usize>,
+    reporting: BTreeMap<&'static str, usize>,
     units: Vec<UnitLine<'a>>,
 }
 
@@ -382,6 +386,11 @@ struct TaskLine<'a> {
     status: &'static str,
     status_label: &'static str,
     colour: &'static str,
+    /// The reporting state in the round (None without a round).
+    reporting: Option<&'static str>,
+    reporting_label: Option<&'static str>,
+    /// Both facts: "严重滞后 · 本期未报送".
+    label: String,
     reason: &'a str,
     lead: Vec<&'a str>,
     targets: &'a [zhuanban_ledger::evaluate::TargetStatus],
@@ -397,8 +406,13 @@ struct UnitLine<'a> {
     red: usize,
     grey: usize,
     not_reported: usize,
+    returned: usize,
+    awaiting_review: usize,
+    late: usize,
 }
 
+/// `zhuanban status`: the judgement of `zhuanban_desk::judge` (the same as the desk's), as
+/// text or JSON. Without `--round` and `--as-of`, what the desk shows by default.
 pub async fn status(
     db: &DbArgs,
     plan: Option<Id>,
@@ -411,40 +425,20 @@ pub async fn status(
         (None, Some(r)) => store.round(r).await?.plan_id,
         _ => pick_plan(&store, plan).await?,
     };
-    let plan = store.plan(plan_id).await?;
-    let demo = plan.demo;
-    let rounds = store.rounds(plan_id).await?;
-    let as_of = match (as_of, round) {
-        (Some(d), _) => d,
-        (None, Some(r)) => store.round(r).await?.as_of,
-        (None, None) => rounds.last().map(|r| r.as_of).unwrap_or_else(today),
-    };
-    let snapshot = store.snapshot(plan_id, as_of, round).await?;
-    let mut eval = evaluate(&snapshot, as_of);
-    let version = match round {
-        Some(r) => store.round(r).await?.plan_version,
-        None => plan.version,
-    };
-    let tasks = store.tasks(plan_id, Some(version)).await?;
-    let env = zhuanban_web::environment::judgements(&store, plan_id, as_of).await?;
-    zhuanban_web::environment::apply(&mut eval, &tasks, &env);
-    let units = store.units(plan_id).await?;
+    let j = zhuanban_desk::judge(
+        &store,
+        plan_id,
+        zhuanban_desk::View { round, as_of },
+        zhuanban_store::clock::china_today(),
+    )
+    .await?;
     match format {
         StatusFormat::Json => {
-            let report = status_report(&plan.title, plan_id, demo, round, &eval, &tasks, &units);
-            println!("{}", serde_json::to_string_pretty(&report)?);
+            println!("{}", serde_json::to_string_pretty(&status_report(&j))?);
         }
-        StatusFormat::Text => print!(
-            "{}",
-            status_text(&plan.title, demo, round, &eval, &tasks, &units)
-        ),
+        StatusFormat::Text => print!("{}", status_text(&j)),
     }
     Ok(ExitCode::SUCCESS)
-}
-
-fn today() -> NaiveDate {
-    let cst = chrono::FixedOffset::east_opt(8 * 3600).expect("valid offset");
-    chrono::Utc::now().with_timezone(&cst).date_naive()
 }
 
 fn unit_name(units: &[UnitRecord], id: Id) -> &str {
@@ -454,37 +448,40 @@ fn unit_name(units: &[UnitRecord], id: Id) -> &str {
         .map_or("?", |u| u.name.as_str())
 }
 
-fn status_report<'a>(
-    title: &'a str,
-    plan_id: Id,
-    demo: bool,
-    round: Option<Id>,
-    eval: &'a Evaluation,
-    tasks: &'a [TaskRecord],
-    units: &'a [UnitRecord],
-) -> StatusReport<'a> {
+fn status_report(j: &zhuanban_desk::Judged) -> StatusReport<'_> {
+    let eval = &j.eval;
+    let units = &j.units;
     StatusReport {
-        plan_id,
-        plan: title,
-        demo,
+        plan_id: j.plan.id,
+        plan: &j.plan.title,
+        demo: j.plan.demo,
         as_of: eval.as_of,
-        round,
+        round: j.round.as_ref().map(|r| r.id),
         tasks: eval
             .tasks
             .iter()
-            .zip(tasks)
+            .zip(&j.tasks)
             .map(|(s, t)| TaskLine {
                 code: &t.code,
                 title: &t.title,
                 status: s.status.as_str(),
                 status_label: s.status.label(),
                 colour: s.colour.as_str(),
+                reporting: s.reporting.map(|r| r.as_str()),
+                reporting_label: s.reporting.map(|r| r.label()),
+                label: s.label_with_reporting(),
                 reason: &s.reason,
                 lead: t.lead.iter().map(|&u| unit_name(units, u)).collect(),
                 targets: &s.targets,
             })
             .collect(),
         totals: eval.totals.iter().map(|(s, n)| (s.as_str(), *n)).collect(),
+        colours: eval.colours.iter().map(|(c, n)| (c.as_str(), *n)).collect(),
+        reporting: eval
+            .reporting
+            .iter()
+            .map(|(r, n)| (r.as_str(), *n))
+            .collect(),
         units: eval
             .units
             .iter()
@@ -497,35 +494,37 @@ fn status_report<'a>(
                 red: u.red,
                 grey: u.grey,
                 not_reported: u.not_reported,
+                returned: u.returned,
+                awaiting_review: u.awaiting_review,
+                late: u.late,
             })
             .collect(),
     }
 }
 
-fn status_text(
-    title: &str,
-    demo: bool,
-    round: Option<Id>,
-    eval: &Evaluation,
-    tasks: &[TaskRecord],
-    units: &[UnitRecord],
-) -> String {
+fn status_text(j: &zhuanban_desk::Judged) -> String {
+    let eval = &j.eval;
+    let units = &j.units;
     let mut s = String::new();
-    if demo {
+    if j.plan.demo {
         let _ = writeln!(s, "【演示数据】以下进展为系统生成的演示数据，不是真实报送");
     }
     let _ = writeln!(
         s,
-        "{title}  截至 {}{}",
+        "{}  进度截至 {}{}",
+        j.plan.title,
         eval.as_of,
-        round.map(|r| format!("（轮次 #{r}）")).unwrap_or_default()
+        j.round
+            .as_ref()
+            .map(|r| format!("  本期：{}（轮次 #{}，报送截止 {}）", r.name, r.id, r.due))
+            .unwrap_or_default()
     );
     let _ = writeln!(s);
-    for (st, t) in eval.tasks.iter().zip(tasks) {
+    for (st, t) in eval.tasks.iter().zip(&j.tasks) {
         let lead: Vec<&str> = t.lead.iter().map(|&u| unit_name(units, u)).collect();
         let _ = writeln!(
             s,
-            "{:<8} [{}] {:<6} {}  牵头：{}",
+            "{:<8} [{}] {:<6} {}  牵头：{}{}",
             t.code,
             st.colour.label(),
             st.status.label(),
@@ -534,7 +533,10 @@ fn status_text(
                 "—".to_string()
             } else {
                 lead.join("、")
-            }
+            },
+            st.reporting
+                .map(|r| format!("  报送：{}", r.label()))
+                .unwrap_or_default()
         );
         let _ = writeln!(s, "         {}", st.reason);
         for (i, ts) in st.targets.iter().enumerate() {
@@ -560,21 +562,22 @@ fn status_text(
     let _ = writeln!(s, "{}", parts.join("，"));
     let colours: Vec<String> = [Colour::Green, Colour::Yellow, Colour::Red, Colour::Grey]
         .iter()
-        .map(|c| {
-            format!(
-                "{} {}",
-                c.label(),
-                eval.colours.get(c).copied().unwrap_or(0)
-            )
-        })
+        .map(|c| format!("{} {}", c.label(), eval.colour_count(*c)))
         .collect();
     let _ = writeln!(s, "按颜色：{}", colours.join("，"));
+    if !eval.reporting.is_empty() {
+        let parts: Vec<String> = zhuanban_ledger::Reporting::ALL
+            .iter()
+            .filter_map(|r| eval.reporting.get(r).map(|n| format!("{} {n}", r.label())))
+            .collect();
+        let _ = writeln!(s, "本期报送：{}", parts.join("，"));
+    }
     let _ = writeln!(s);
-    let _ = writeln!(s, "{} 牵头 配合 绿 黄 红 灰 未报送", pad("单位", 24));
+    let _ = writeln!(s, "{} 牵头 配合 绿 黄 红 灰 未报送 退回", pad("单位", 24));
     for u in &eval.units {
         let _ = writeln!(
             s,
-            "{} {:>4} {:>4} {:>2} {:>2} {:>2} {:>2} {:>6}",
+            "{} {:>4} {:>4} {:>2} {:>2} {:>2} {:>2} {:>6} {:>4}",
             pad(unit_name(units, u.unit_id), 24),
             u.led,
             u.supported,
@@ -582,7 +585,8 @@ fn status_text(
             u.yellow,
             u.red,
             u.grey,
-            u.not_reported
+            u.not_reported,
+            u.returned
         );
     }
     s

@@ -193,6 +193,13 @@ enum Command {
         format: String,
         #[arg(short = 'o', long)]
         output: PathBuf,
+        /// The bulletin's date (成文日期) when it is issued now; default: today. An issued
+        /// bulletin keeps its date.
+        #[arg(long)]
+        date: Option<NaiveDate>,
+        /// Issue it although reports of the round await review (their figures are left out).
+        #[arg(long)]
+        confirm: bool,
     },
     /// An online, consistent backup (database, evidence files) with a SHA-256 manifest.
     Backup {
@@ -578,7 +585,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             round,
             format,
             output,
-        } => runtime()?.block_on(serve::bulletin(&db, round, &format, &output)),
+            date,
+            confirm,
+        } => runtime()?.block_on(serve::bulletin(&db, round, &format, &output, date, confirm)),
         Command::Series { command } => {
             let rt = runtime()?;
             match command {

@@ -203,8 +203,8 @@ pub async fn show(
 ) -> anyhow::Result<ExitCode> {
     let store = open(db).await?;
     let plan_id = pick_plan(&store, plan).await?;
-    let as_of = as_of.unwrap_or_else(zhuanban_web::pages::today);
-    let j = zhuanban_web::environment::judgements(&store, plan_id, as_of).await?;
+    let as_of = as_of.unwrap_or_else(zhuanban_store::clock::china_today);
+    let j = zhuanban_desk::judge::monitored(&store, plan_id, as_of).await?;
     let mut rows: Vec<_> = j.into_iter().collect();
     rows.sort_by(|a, b| a.0.cmp(&b.0));
     for ((code, seq), e) in rows {

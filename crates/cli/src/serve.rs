@@ -294,16 +294,37 @@ pub async fn dispatch(
     Ok(ExitCode::SUCCESS)
 }
 
-/// `zhuanban bulletin`: a round's bulletin as DOCX, the ledger as XLSX, or the HTML preview.
+/// `zhuanban bulletin`: a round's bulletin as DOCX, the ledger as XLSX, or the HTML page. The
+/// first one issues (freezes) the bulletin with its date; a round with reports awaiting review
+/// needs `--confirm`.
 pub async fn bulletin(
     db: &DbArgs,
     round: i64,
     format: &str,
     out: &Path,
+    date: Option<chrono::NaiveDate>,
+    confirm: bool,
 ) -> anyhow::Result<ExitCode> {
+    if !matches!(format, "docx" | "xlsx" | "html") {
+        bail!("--format 应为 docx、xlsx 或 html，收到“{format}”");
+    }
     let store = crate::ledger_cmd::open(db).await?;
-    let (b, sheet) =
-        zhuanban_web::bulletin::bulletin_for(&store, round, &crate::ledger_cmd::actor(db)).await?;
+    let (b, sheet) = match zhuanban_desk::bulletin::freeze(
+        &store,
+        round,
+        date,
+        confirm,
+        zhuanban_store::clock::china_today(),
+        &crate::ledger_cmd::actor(db),
+    )
+    .await
+    {
+        Ok(done) => done,
+        Err(e @ zhuanban_desk::bulletin::FreezeError::NeedsConfirmation { .. }) => {
+            bail!("{e}（确认生成请加 --confirm）")
+        }
+        Err(zhuanban_desk::bulletin::FreezeError::Store(e)) => return Err(e.into()),
+    };
     let bytes = match format {
         "docx" => zhuanban_office::docx::bulletin_docx(&b),
         "xlsx" => zhuanban_office::xlsx::ledger_xlsx(&sheet),

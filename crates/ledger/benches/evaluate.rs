@@ -12,9 +12,9 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
-use zhuanban_ledger::evaluate::{MilestoneView, PlanView, TargetView, TaskView};
+use zhuanban_ledger::evaluate::{LeadReport, MilestoneView, PlanView, TargetView, TaskView};
 use zhuanban_ledger::{
-    Cmp, Colour, Hardness, PlanSettings, Snapshot, Status, TargetKind, evaluate,
+    Cmp, Colour, Hardness, PlanSettings, ReportState, Snapshot, Status, TargetKind, evaluate,
 };
 
 const PLANS: usize = 1_000;
@@ -145,6 +145,7 @@ fn target(rng: &mut Rng, id: i64, rounds: &[NaiveDate]) -> TargetView {
         deadline,
         mean,
         series,
+        monitored: None,
     }
 }
 
@@ -188,7 +189,14 @@ fn build(seed: u64) -> Vec<Snapshot> {
                         support,
                         targets,
                         milestones,
-                        reported: Some(!rng.chance(0.08)),
+                        round_reports: Some(if rng.chance(0.08) {
+                            vec![]
+                        } else {
+                            vec![LeadReport {
+                                state: ReportState::Accepted,
+                                late: false,
+                            }]
+                        }),
                         any_accepted: rng.chance(0.95),
                     }
                 })

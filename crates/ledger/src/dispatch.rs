@@ -9,12 +9,15 @@ use serde::{Deserialize, Serialize};
 use crate::evaluate::{Evaluation, Status};
 use crate::model::{Id, NoticeLevel};
 
-/// The written deduction rules an office sets for scoring units at the year's end.
+/// The written deduction rules an office sets for scoring units. A round's bulletin ranks that
+/// round ("本期"); the year to date is a separate, labelled ranking. Every field is a plan
+/// setting; fields missing from older settings take the defaults.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct DeductionRules {
     /// Points every unit starts from.
     pub base: f64,
-    /// A lead unit's missing report in a closed round.
+    /// A lead unit's missing report (nothing submitted by the ranking).
     pub missing_lead: f64,
     /// A support unit's missing contribution (0 by default: the lead consolidates).
     pub missing_support: f64,
@@ -22,15 +25,22 @@ pub struct DeductionRules {
     pub late_lead: f64,
     /// A support unit's late contribution.
     pub late_support: f64,
-    /// A task the unit leads that is overdue (逾期未完成) at the date of the ranking.
+    /// A report the office returned and the unit has not submitted again (退回未重报).
+    pub returned_unresubmitted: f64,
+    /// A task the unit leads that is lagging (滞后, 未达标, 有风险) at the date of the ranking.
+    pub lagging_task: f64,
+    /// … seriously lagging (严重滞后).
+    pub seriously_lagging_task: f64,
+    /// … overdue or missed (逾期未完成, 未完成目标).
     pub overdue_task: f64,
-    /// A report the office returned (退回), per return.
+    /// A report the office returned (退回), per return, even when submitted again.
     pub returned: f64,
 }
 
 impl Default for DeductionRules {
-    /// The defaults of the design brief: a missing report −10, a late one −5 for the lead unit
-    /// and −2.5 for a support unit, a task overdue −5.
+    /// The rules of the design brief: a missing report −10, a late one −5 for the lead unit and
+    /// −2.5 for a support unit, a report returned and not submitted again −5, a led task
+    /// lagging −2, seriously lagging −5, overdue −5.
     fn default() -> Self {
         DeductionRules {
             base: 100.0,
@@ -38,9 +48,40 @@ impl Default for DeductionRules {
             missing_support: 0.0,
             late_lead: 5.0,
             late_support: 2.5,
+            returned_unresubmitted: 5.0,
+            lagging_task: 2.0,
+            seriously_lagging_task: 5.0,
             overdue_task: 5.0,
             returned: 0.0,
         }
+    }
+}
+
+impl DeductionRules {
+    /// The rules in words, one line each, as printed under a ranking (rules of 0 points are
+    /// left out).
+    pub fn describe(&self) -> Vec<String> {
+        let n = |v: f64| {
+            let t = format!("{v:.2}");
+            t.trim_end_matches('0').trim_end_matches('.').to_string()
+        };
+        let mut out = vec![format!("各单位基础分{}分", n(self.base))];
+        for (what, points) in [
+            ("牵头任务未报送", self.missing_lead),
+            ("配合任务未报送", self.missing_support),
+            ("牵头任务逾期报送", self.late_lead),
+            ("配合任务逾期报送", self.late_support),
+            ("报告被退回后未重报", self.returned_unresubmitted),
+            ("报告被退回", self.returned),
+            ("牵头任务滞后（含未达标、有风险）", self.lagging_task),
+            ("牵头任务严重滞后", self.seriously_lagging_task),
+            ("牵头任务逾期未完成或未完成目标", self.overdue_task),
+        ] {
+            if points > 0.0 {
+                out.push(format!("{what}每项扣{}分", n(points)));
+            }
+        }
+        out
     }
 }
 
@@ -50,11 +91,14 @@ pub enum Submission {
     Missing,
     OnTime,
     Late,
+    /// Returned by the office and not submitted again (退回未重报).
+    Returned,
 }
 
 /// One unit's part in one task in one round, for scoring.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Duty {
+    pub round_id: Id,
     pub unit_id: Id,
     pub lead: bool,
     pub submission: Submission,
@@ -72,26 +116,26 @@ pub struct UnitScore {
     pub deductions: Vec<(String, u32, f64)>,
 }
 
-/// Scores units: every duty of every closed round, and the tasks each leads that are overdue in
-/// `eval`. Ties share a rank (1, 2, 2, 4); ties are listed by unit id.
+/// Scores the units that lead at least one task (`leads`: task → its lead units): every duty
+/// given (the caller picks the rounds: one for "本期", the year's for the year to date), and the
+/// tasks each leads that lag, lag seriously or are overdue in `eval`. Units that lead nothing
+/// are not ranked (the caller lists them apart). Ties share a rank (1, 2, 2, 4) and are listed
+/// by unit id.
 pub fn score_units(
     rules: &DeductionRules,
     duties: &[Duty],
     eval: Option<&Evaluation>,
     leads: &BTreeMap<Id, Vec<Id>>,
 ) -> Vec<UnitScore> {
-    let mut counts: BTreeMap<Id, BTreeMap<&'static str, (u32, f64)>> = BTreeMap::new();
-    for d in duties {
-        counts.entry(d.unit_id).or_default();
-    }
+    let leaders: std::collections::BTreeSet<Id> = leads.values().flatten().copied().collect();
+    let mut counts: BTreeMap<Id, BTreeMap<&'static str, (u32, f64)>> =
+        leaders.iter().map(|&u| (u, BTreeMap::new())).collect();
     let mut add = |unit: Id, what: &'static str, n: u32, points: f64| {
-        let e = counts
-            .entry(unit)
-            .or_default()
-            .entry(what)
-            .or_insert((0, 0.0));
-        e.0 += n;
-        e.1 += points * f64::from(n);
+        if let Some(c) = counts.get_mut(&unit) {
+            let e = c.entry(what).or_insert((0, 0.0));
+            e.0 += n;
+            e.1 += points * f64::from(n);
+        }
     };
     for d in duties {
         match (d.submission, d.lead) {
@@ -99,6 +143,9 @@ pub fn score_units(
             (Submission::Missing, false) => add(d.unit_id, "配合未报送", 1, rules.missing_support),
             (Submission::Late, true) => add(d.unit_id, "逾期报送", 1, rules.late_lead),
             (Submission::Late, false) => add(d.unit_id, "配合逾期报送", 1, rules.late_support),
+            (Submission::Returned, _) => {
+                add(d.unit_id, "退回未重报", 1, rules.returned_unresubmitted)
+            }
             (Submission::OnTime, _) => {}
         }
         if d.returns > 0 {
@@ -107,9 +154,19 @@ pub fn score_units(
     }
     if let Some(eval) = eval {
         for t in &eval.tasks {
-            if matches!(t.status, Status::Overdue | Status::Missed) {
+            let rule = match t.status {
+                Status::Overdue | Status::Missed => Some(("牵头任务逾期", rules.overdue_task)),
+                Status::SeriouslyLagging => {
+                    Some(("牵头任务严重滞后", rules.seriously_lagging_task))
+                }
+                Status::Lagging | Status::NotMet | Status::AtRisk => {
+                    Some(("牵头任务滞后", rules.lagging_task))
+                }
+                _ => None,
+            };
+            if let Some((what, points)) = rule {
                 for &u in leads.get(&t.task_id).into_iter().flatten() {
-                    add(u, "牵头任务逾期", 1, rules.overdue_task);
+                    add(u, what, 1, points);
                 }
             }
         }
@@ -159,9 +216,13 @@ pub struct TaskFacts {
     pub task_id: Id,
     pub code: String,
     pub lead: Option<Id>,
-    /// Its status now, and in the previous round (if judged).
+    /// Its progress now, and in the previous round (if judged).
     pub status: Status,
     pub previous: Option<Status>,
+    /// Rounds in a row, up to this one, in which the lead unit owed its report (nothing
+    /// submitted, or returned and not submitted again); this round counts once its due date
+    /// has passed.
+    pub unreported_rounds: u32,
     /// The nearest open deadline of its targets and milestones not yet done.
     pub next_deadline: Option<NaiveDate>,
     /// The lead unit's report this round says nothing of substance: no value changed, no
@@ -176,15 +237,19 @@ fn lagging(s: Status) -> bool {
     )
 }
 
-/// The notices the rules of the design brief propose (the office decides whether to issue):
-/// red when overdue or missed, or lagging two rounds running; yellow when lagging or the report
-/// is empty of substance; blue when a deadline is within `near_days`. One proposal per task, the
-/// most severe.
+/// The notices the rules propose (the office decides whether to issue), from the progress
+/// judgement whether or not the unit reported: red when seriously lagging, overdue or missed,
+/// or lagging two rounds running; yellow when lagging, when the lead unit owed its report two
+/// rounds running, or when its report is empty of substance; blue when a deadline is within
+/// `near_days`. One proposal per task, the most severe.
 pub fn propose_notices(facts: &[TaskFacts], as_of: NaiveDate, near_days: i64) -> Vec<Proposal> {
     let mut out = Vec::new();
     for f in facts {
         let Some(unit_id) = f.lead else { continue };
-        let (level, reason) = if matches!(f.status, Status::Overdue | Status::Missed) {
+        let (level, reason) = if matches!(
+            f.status,
+            Status::Overdue | Status::Missed | Status::SeriouslyLagging
+        ) {
             (
                 NoticeLevel::Red,
                 format!("任务 {} {}，请立即采取措施", f.code, f.status.label()),
@@ -192,17 +257,22 @@ pub fn propose_notices(facts: &[TaskFacts], as_of: NaiveDate, near_days: i64) ->
         } else if lagging(f.status) && f.previous.is_some_and(lagging) {
             (
                 NoticeLevel::Red,
-                format!("任务 {} 连续两轮{}", f.code, f.status.label()),
+                format!("任务 {} 连续两期{}", f.code, f.status.label()),
             )
-        } else if lagging(f.status) || f.status == Status::SeriouslyLagging {
+        } else if lagging(f.status) {
             (
                 NoticeLevel::Yellow,
                 format!("任务 {} {}，落后于序时进度", f.code, f.status.label()),
             )
+        } else if f.unreported_rounds >= 2 {
+            (
+                NoticeLevel::Yellow,
+                format!("任务 {} 连续{}期未报送进展", f.code, f.unreported_rounds),
+            )
         } else if f.empty_report {
             (
                 NoticeLevel::Yellow,
-                format!("任务 {} 本轮报送内容空泛，无实质进展", f.code),
+                format!("任务 {} 本期报送内容空泛，无实质进展", f.code),
             )
         } else if let Some(d) = f
             .next_deadline
@@ -364,51 +434,95 @@ mod tests {
 
     #[test]
     fn scores_and_ranks() {
+        let d = |unit_id, lead, submission| Duty {
+            round_id: 1,
+            unit_id,
+            lead,
+            submission,
+            returns: 0,
+        };
         let duties = vec![
-            Duty {
-                unit_id: 1,
-                lead: true,
-                submission: Submission::OnTime,
-                returns: 0,
-            },
-            Duty {
-                unit_id: 2,
-                lead: true,
-                submission: Submission::Missing,
-                returns: 0,
-            },
-            Duty {
-                unit_id: 2,
-                lead: true,
-                submission: Submission::Late,
-                returns: 0,
-            },
-            Duty {
-                unit_id: 3,
-                lead: false,
-                submission: Submission::Late,
-                returns: 0,
-            },
-            Duty {
-                unit_id: 4,
-                lead: true,
-                submission: Submission::OnTime,
-                returns: 0,
-            },
+            d(1, true, Submission::OnTime),
+            d(2, true, Submission::Missing),
+            d(2, true, Submission::Late),
+            d(3, false, Submission::Late),
+            d(3, true, Submission::OnTime),
+            d(4, true, Submission::OnTime),
+            d(5, true, Submission::Returned),
+            d(6, false, Submission::Missing),
         ];
-        let s = score_units(&DeductionRules::default(), &duties, None, &BTreeMap::new());
+        // Unit 6 leads nothing: not ranked.
+        let leads: BTreeMap<Id, Vec<Id>> = BTreeMap::from([
+            (10, vec![1]),
+            (11, vec![2]),
+            (12, vec![3, 4]),
+            (13, vec![5]),
+        ]);
+        let s = score_units(&DeductionRules::default(), &duties, None, &leads);
         let got: Vec<(Id, f64, usize)> = s.iter().map(|x| (x.unit_id, x.score, x.rank)).collect();
         assert_eq!(
             got,
-            vec![(1, 100.0, 1), (4, 100.0, 1), (3, 97.5, 3), (2, 85.0, 4)]
+            vec![
+                (1, 100.0, 1),
+                (4, 100.0, 1),
+                (3, 97.5, 3),
+                (5, 95.0, 4),
+                (2, 85.0, 5)
+            ]
         );
         assert_eq!(
-            s[3].deductions,
+            s[4].deductions,
             vec![
                 ("未报送".to_string(), 1, 10.0),
                 ("逾期报送".to_string(), 1, 5.0)
             ]
         );
+        assert_eq!(s[3].deductions, vec![("退回未重报".to_string(), 1, 5.0)]);
+        let rules = DeductionRules::default().describe();
+        assert_eq!(rules[0], "各单位基础分100分");
+        assert!(
+            rules.contains(&"配合任务逾期报送每项扣2.5分".to_string()),
+            "{rules:?}"
+        );
+        assert!(
+            !rules.iter().any(|r| r.contains("配合任务未报送")),
+            "{rules:?}"
+        );
+    }
+
+    #[test]
+    fn scores_count_progress_by_the_rules() {
+        use crate::evaluate::{Colour, Rule, TaskStatus};
+        let task = |task_id, status: Status| TaskStatus {
+            task_id,
+            code: task_id.to_string(),
+            status,
+            colour: status.colour(),
+            rule: Rule::WorstPart,
+            reason: String::new(),
+            targets: vec![],
+            milestones: vec![],
+            reporting: None,
+        };
+        let eval = Evaluation {
+            as_of: d("2024-09-30"),
+            tasks: vec![
+                task(10, Status::Lagging),
+                task(11, Status::SeriouslyLagging),
+                task(12, Status::Overdue),
+                task(13, Status::OnSchedule),
+            ],
+            units: vec![],
+            totals: Default::default(),
+            colours: Default::default(),
+            reporting: Default::default(),
+        };
+        let leads: BTreeMap<Id, Vec<Id>> =
+            BTreeMap::from([(10, vec![1]), (11, vec![2]), (12, vec![3]), (13, vec![4])]);
+        let s = score_units(&DeductionRules::default(), &[], Some(&eval), &leads);
+        let got: Vec<(Id, f64)> = s.iter().map(|x| (x.unit_id, x.score)).collect();
+        assert_eq!(got, vec![(4, 100.0), (1, 98.0), (2, 95.0), (3, 95.0)]);
+        let _ = Colour::Red;
     }
 
     #[test]
@@ -419,6 +533,7 @@ mod tests {
             lead: Some(9),
             status,
             previous,
+            unreported_rounds: 0,
             next_deadline: deadline.map(d),
             empty_report: empty,
         };
@@ -449,12 +564,19 @@ mod tests {
             ),
             f("7777777", Status::Done, None, None, false),
         ];
+        let mut facts = facts;
+        // Seriously lagging is red whether or not the unit reported; two rounds without a
+        // report are proposed too.
+        facts.push(f("88888888", Status::SeriouslyLagging, None, None, false));
+        let mut unreported = f("999999999", Status::OnSchedule, None, None, false);
+        unreported.unreported_rounds = 2;
+        facts.push(unreported);
         let p = propose_notices(&facts, d("2024-09-30"), 30);
         let levels: Vec<(String, NoticeLevel)> = p
             .iter()
             .map(|x| (x.reason.chars().take(9).collect(), x.level))
             .collect();
-        assert_eq!(p.len(), 5, "{levels:?}");
+        assert_eq!(p.len(), 7, "{levels:?}");
         assert_eq!(
             p.iter().map(|x| x.level).collect::<Vec<_>>(),
             vec![
@@ -462,10 +584,13 @@ mod tests {
                 NoticeLevel::Red,
                 NoticeLevel::Yellow,
                 NoticeLevel::Yellow,
-                NoticeLevel::Blue
+                NoticeLevel::Blue,
+                NoticeLevel::Red,
+                NoticeLevel::Yellow,
             ]
         );
-        assert!(p[1].reason.contains("连续两轮"));
+        assert!(p[1].reason.contains("连续两期"));
+        assert!(p[6].reason.contains("连续2期未报送"), "{}", p[6].reason);
     }
 
     #[test]

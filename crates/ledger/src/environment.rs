@@ -819,3 +819,40 @@ fn judge_growth(
     out.count = 1;
     out
 }
+
+/// Monthly means of a linked target's item at its sites, at each month's end (for charts). A
+/// class target shows nothing here (its chart would need one line per item).
+pub fn monthly_points(series: &Series, target: &EnvTarget) -> Vec<(NaiveDate, f64)> {
+    let metric = match &target.kind {
+        EnvKind::Limit { metric, .. } | EnvKind::Growth { metric, .. } => metric,
+        EnvKind::Class { .. } => return vec![],
+    };
+    let item = match metric {
+        Metric::Water(w) => Item::Water(*w),
+        Metric::Air(a) => Item::Air(*a),
+        Metric::Statistic(name) => match series.statistic(name) {
+            Some(i) => i,
+            None => return vec![],
+        },
+    };
+    let mut months: BTreeMap<(i32, u32), (f64, usize)> = Default::default();
+    for site in &target.sites {
+        let Some(id) = series.site_id(site) else {
+            continue;
+        };
+        for o in series.of(id, item).iter().filter(|o| o.valid) {
+            let d = o.time.date();
+            let v = o.value.for_mean(target.non_detect).to_f64();
+            let e = months.entry((d.year(), d.month())).or_insert((0.0, 0));
+            e.0 += v;
+            e.1 += 1;
+        }
+    }
+    months
+        .into_iter()
+        .filter_map(|((y, m), (sum, n))| {
+            let end = zhuanban_plan::dates::last_day_of_month(y, m)?;
+            Some((end, sum / n as f64))
+        })
+        .collect()
+}

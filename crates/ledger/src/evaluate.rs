@@ -15,18 +15,26 @@
 //!   falls due at the plan's end).
 //! - hardness: a firm (确保) target is judged one grade worse: lagging becomes seriously
 //!   lagging, not met becomes missed.
-//! - a task is as bad as its worst target or milestone; a task with no report in the round
-//!   being judged is 未报送 whatever its values.
+//! - a task is as bad as its worst target or milestone.
+//! - a target linked to monitoring data (water, air, statistics) is judged from that data
+//!   instead of units' reports ([`Monitored`], decided by `environment::judge`).
+//!
+//! Reporting is a second fact beside progress, never a replacement for it: in a round each
+//! task also has a [`Reporting`] state (按时报送, 逾期报送, 待审核, 退回待重报, 未报送, 无需报送)
+//! from its lead unit's report. A task whose unit did not report keeps the progress judgement
+//! of its latest accepted values and is shown as both ("严重滞后 · 本期未报送"). The progress
+//! judgement reads accepted values only; a report awaiting review changes nothing until the
+//! office accepts it.
 //!
 //! Colours: green done/on schedule/met/in progress, yellow lagging/not met/at risk, red
-//! seriously lagging/overdue/missed, grey no data/not reported/not started.
+//! seriously lagging/overdue/missed, grey no data/not started.
 
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::model::{Cmp, Hardness, Id, PlanSettings, TargetKind};
+use crate::model::{Cmp, Hardness, Id, PlanSettings, ReportState, TargetKind};
 
 /// What the evaluation needs to know of a plan.
 #[derive(Debug, Clone)]
@@ -51,6 +59,25 @@ pub struct TargetView {
     pub mean: bool,
     /// Accepted values by the as-of date of their round, ascending by date.
     pub series: Vec<(NaiveDate, f64)>,
+    /// The judgement from monitoring data, for a target linked to a site; it replaces the
+    /// judgement from reported values.
+    pub monitored: Option<Monitored>,
+}
+
+/// A target's judgement from monitoring data (see `environment::judge`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Monitored {
+    pub status: Status,
+    pub reason: String,
+    pub value: Option<f64>,
+}
+
+/// A lead unit's report on a task in the round being judged: its state and whether it came
+/// after the due date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LeadReport {
+    pub state: ReportState,
+    pub late: bool,
 }
 
 /// A milestone with its state from accepted reports.
@@ -71,9 +98,9 @@ pub struct TaskView {
     pub support: Vec<Id>,
     pub targets: Vec<TargetView>,
     pub milestones: Vec<MilestoneView>,
-    /// For the round being judged: whether the lead unit's report was submitted (submitted or
-    /// accepted). None when no round is being judged.
-    pub reported: Option<bool>,
+    /// For the round being judged: the lead units' reports in it (none yet: empty). None when
+    /// no round is being judged.
+    pub round_reports: Option<Vec<LeadReport>>,
     /// Whether any report on the task was ever accepted (a task without targets is otherwise
     /// without data).
     pub any_accepted: bool,
@@ -99,24 +126,26 @@ pub enum Status {
     NotMet,
     AtRisk,
     Lagging,
-    NotReported,
     SeriouslyLagging,
     Missed,
     Overdue,
 }
 
 /// The colour of a status on the desk and in bulletins.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Colour {
     Green,
+    #[default]
     Grey,
     Yellow,
     Red,
 }
 
 impl Status {
-    pub const ALL: [Status; 13] = [
+    pub const ALL: [Status; 12] = [
         Status::Done,
         Status::Met,
         Status::OnSchedule,
@@ -126,7 +155,6 @@ impl Status {
         Status::NotMet,
         Status::AtRisk,
         Status::Lagging,
-        Status::NotReported,
         Status::SeriouslyLagging,
         Status::Missed,
         Status::Overdue,
@@ -144,7 +172,6 @@ impl Status {
             Status::NotMet => "未达标",
             Status::AtRisk => "有风险",
             Status::Lagging => "滞后",
-            Status::NotReported => "未报送",
             Status::SeriouslyLagging => "严重滞后",
             Status::Missed => "未完成目标",
             Status::Overdue => "逾期未完成",
@@ -154,7 +181,7 @@ impl Status {
     pub fn colour(self) -> Colour {
         match self {
             Status::Done | Status::Met | Status::OnSchedule | Status::InProgress => Colour::Green,
-            Status::NotStarted | Status::NoData | Status::NotReported => Colour::Grey,
+            Status::NotStarted | Status::NoData => Colour::Grey,
             Status::NotMet | Status::AtRisk | Status::Lagging => Colour::Yellow,
             Status::SeriouslyLagging | Status::Missed | Status::Overdue => Colour::Red,
         }
@@ -173,10 +200,9 @@ impl Status {
             Status::NotMet => 6,
             Status::AtRisk => 7,
             Status::Lagging => 8,
-            Status::NotReported => 9,
-            Status::SeriouslyLagging => 10,
-            Status::Missed => 11,
-            Status::Overdue => 12,
+            Status::SeriouslyLagging => 9,
+            Status::Missed => 10,
+            Status::Overdue => 11,
         }
     }
 
@@ -191,11 +217,16 @@ impl Status {
             Status::NotMet => "not_met",
             Status::AtRisk => "at_risk",
             Status::Lagging => "lagging",
-            Status::NotReported => "not_reported",
             Status::SeriouslyLagging => "seriously_lagging",
             Status::Missed => "missed",
             Status::Overdue => "overdue",
         }
+    }
+
+    /// Whether the task needs attention: lagging, not met, at risk, seriously lagging, missed
+    /// or overdue (the yellow and red statuses).
+    pub fn behind(self) -> bool {
+        matches!(self.colour(), Colour::Yellow | Colour::Red)
     }
 
     /// One grade worse, for firm (确保) targets.
@@ -228,6 +259,92 @@ impl Colour {
     }
 }
 
+/// A task's reporting state in a round: the second fact beside its progress.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Reporting {
+    /// The lead unit's report was accepted, submitted by the due date.
+    OnTime,
+    /// Accepted, but submitted after the due date.
+    Late,
+    /// Submitted and awaiting the office's review; its figures do not count yet.
+    AwaitingReview,
+    /// Returned by the office and not submitted again.
+    Returned,
+    /// Nothing submitted (nothing, or a draft).
+    Missing,
+    /// Nobody owes a report (the task has no lead unit).
+    NotRequired,
+}
+
+impl Reporting {
+    pub const ALL: [Reporting; 6] = [
+        Reporting::OnTime,
+        Reporting::Late,
+        Reporting::AwaitingReview,
+        Reporting::Returned,
+        Reporting::Missing,
+        Reporting::NotRequired,
+    ];
+
+    /// The state of a task from its lead units' reports in the round (the most advanced one
+    /// counts when a task has several lead units).
+    pub fn of(has_lead: bool, reports: &[LeadReport]) -> Reporting {
+        if !has_lead {
+            return Reporting::NotRequired;
+        }
+        let rank = |r: &LeadReport| match r.state {
+            ReportState::Accepted => 3,
+            ReportState::Submitted => 2,
+            ReportState::Returned => 1,
+            ReportState::Draft => 0,
+        };
+        match reports.iter().max_by_key(|r| rank(r)) {
+            Some(r) => match r.state {
+                ReportState::Accepted if r.late => Reporting::Late,
+                ReportState::Accepted => Reporting::OnTime,
+                ReportState::Submitted => Reporting::AwaitingReview,
+                ReportState::Returned => Reporting::Returned,
+                ReportState::Draft => Reporting::Missing,
+            },
+            None => Reporting::Missing,
+        }
+    }
+
+    /// 按时报送 / 逾期报送 / 待审核 / 退回待重报 / 未报送 / 无需报送
+    pub fn label(self) -> &'static str {
+        match self {
+            Reporting::OnTime => "按时报送",
+            Reporting::Late => "逾期报送",
+            Reporting::AwaitingReview => "待审核",
+            Reporting::Returned => "退回待重报",
+            Reporting::Missing => "未报送",
+            Reporting::NotRequired => "无需报送",
+        }
+    }
+
+    /// How a round's state reads beside a progress judgement: "本期未报送", "本期待审核".
+    pub fn phrase(self) -> String {
+        format!("本期{}", self.label())
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reporting::OnTime => "on_time",
+            Reporting::Late => "late",
+            Reporting::AwaitingReview => "awaiting_review",
+            Reporting::Returned => "returned",
+            Reporting::Missing => "missing",
+            Reporting::NotRequired => "not_required",
+        }
+    }
+
+    /// Whether the unit owes something in the round: nothing submitted, or returned.
+    pub fn owing(self) -> bool {
+        matches!(self, Reporting::Missing | Reporting::Returned)
+    }
+}
+
 /// Which rule decided a judgement (stable codes for tests and reasons).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -245,7 +362,7 @@ pub enum Rule {
     MilestoneOpen,
     MilestoneOverdue,
     FirmEscalated,
-    NotReported,
+    Monitored,
     WorstPart,
     NoCommitments,
 }
@@ -293,6 +410,21 @@ pub struct TaskStatus {
     pub reason: String,
     pub targets: Vec<TargetStatus>,
     pub milestones: Vec<MilestoneStatus>,
+    /// The reporting state in the round judged (None when no round is judged).
+    pub reporting: Option<Reporting>,
+}
+
+impl TaskStatus {
+    /// Both facts in words, as every view shows them: "严重滞后 · 本期未报送"; the progress
+    /// judgement alone when the round's report is in (accepted) or no round is judged.
+    pub fn label_with_reporting(&self) -> String {
+        match self.reporting {
+            Some(r) if r != Reporting::OnTime && r != Reporting::NotRequired => {
+                format!("{} · {}", self.status.label(), r.phrase())
+            }
+            _ => self.status.label().to_string(),
+        }
+    }
 }
 
 /// Counts per unit: tasks it leads, by colour, and its missing reports.
@@ -305,8 +437,11 @@ pub struct UnitSummary {
     pub yellow: usize,
     pub red: usize,
     pub grey: usize,
-    /// Tasks it leads with no report in the round being judged.
+    /// Tasks it leads, by reporting state in the round being judged.
     pub not_reported: usize,
+    pub returned: usize,
+    pub awaiting_review: usize,
+    pub late: usize,
 }
 
 /// The whole judgement.
@@ -319,6 +454,25 @@ pub struct Evaluation {
     pub totals: BTreeMap<Status, usize>,
     /// Tasks by colour.
     pub colours: BTreeMap<Colour, usize>,
+    /// Tasks by reporting state in the round judged (empty when no round is judged).
+    pub reporting: BTreeMap<Reporting, usize>,
+}
+
+impl Evaluation {
+    /// Tasks with a status (0 when none).
+    pub fn count(&self, s: Status) -> usize {
+        self.totals.get(&s).copied().unwrap_or(0)
+    }
+
+    /// Tasks of a colour (0 when none).
+    pub fn colour_count(&self, c: Colour) -> usize {
+        self.colours.get(&c).copied().unwrap_or(0)
+    }
+
+    /// Tasks in a reporting state (0 when none).
+    pub fn reporting_count(&self, r: Reporting) -> usize {
+        self.reporting.get(&r).copied().unwrap_or(0)
+    }
 }
 
 fn elapsed(start: NaiveDate, deadline: NaiveDate, as_of: NaiveDate) -> f64 {
@@ -388,6 +542,14 @@ pub fn evaluate_target(plan: &PlanView, t: &TargetView, as_of: NaiveDate) -> Tar
         reason: String::new(),
     };
     let past = as_of > deadline;
+    if let Some(m) = &t.monitored {
+        out.status = m.status;
+        out.colour = m.status.colour();
+        out.rule = Rule::Monitored;
+        out.reason = format!("【监测数据】{}", m.reason);
+        out.actual = m.value;
+        return out;
+    }
     if as_of < plan.start && seen.is_empty() {
         out.status = Status::NotStarted;
         out.rule = Rule::BeforeStart;
@@ -540,7 +702,7 @@ pub fn evaluate_milestone(plan: &PlanView, m: &MilestoneView, as_of: NaiveDate) 
     }
 }
 
-/// Judges a task: its worst part, or 未报送.
+/// Judges a task: its progress (its worst part) and its reporting state in the round.
 pub fn evaluate_task(plan: &PlanView, t: &TaskView, as_of: NaiveDate) -> TaskStatus {
     let targets: Vec<TargetStatus> = t
         .targets
@@ -557,7 +719,7 @@ pub fn evaluate_task(plan: &PlanView, t: &TaskView, as_of: NaiveDate) -> TaskSta
         .map(|s| (s.status, s.reason.as_str()))
         .chain(milestones.iter().map(|s| (s.status, s.reason.as_str())))
         .max_by_key(|(s, _)| s.severity());
-    let (mut status, mut rule, mut reason) = match worst {
+    let (status, rule, reason) = match worst {
         Some((s, r)) => (s, Rule::WorstPart, r.to_string()),
         None if as_of < plan.start => (
             Status::NotStarted,
@@ -575,11 +737,10 @@ pub fn evaluate_task(plan: &PlanView, t: &TaskView, as_of: NaiveDate) -> TaskSta
             "无量化目标，尚无报送".to_string(),
         ),
     };
-    if t.reported == Some(false) && as_of >= plan.start {
-        status = Status::NotReported;
-        rule = Rule::NotReported;
-        reason = "本轮未报送".to_string();
-    }
+    let reporting = t
+        .round_reports
+        .as_ref()
+        .map(|r| Reporting::of(!t.lead.is_empty(), r));
     TaskStatus {
         task_id: t.id,
         code: t.code.clone(),
@@ -589,6 +750,7 @@ pub fn evaluate_task(plan: &PlanView, t: &TaskView, as_of: NaiveDate) -> TaskSta
         reason,
         targets,
         milestones,
+        reporting,
     }
 }
 
@@ -602,9 +764,13 @@ pub fn evaluate(snapshot: &Snapshot, as_of: NaiveDate) -> Evaluation {
     let mut units: BTreeMap<Id, UnitSummary> = BTreeMap::new();
     let mut totals = BTreeMap::new();
     let mut colours = BTreeMap::new();
+    let mut reporting = BTreeMap::new();
     for (t, s) in snapshot.tasks.iter().zip(&tasks) {
         *totals.entry(s.status).or_insert(0) += 1;
         *colours.entry(s.colour).or_insert(0) += 1;
+        if let Some(r) = s.reporting {
+            *reporting.entry(r).or_insert(0) += 1;
+        }
         for &u in &t.lead {
             let e = units.entry(u).or_insert_with(|| UnitSummary {
                 unit_id: u,
@@ -617,8 +783,12 @@ pub fn evaluate(snapshot: &Snapshot, as_of: NaiveDate) -> Evaluation {
                 Colour::Red => e.red += 1,
                 Colour::Grey => e.grey += 1,
             }
-            if s.status == Status::NotReported {
-                e.not_reported += 1;
+            match s.reporting {
+                Some(Reporting::Missing) => e.not_reported += 1,
+                Some(Reporting::Returned) => e.returned += 1,
+                Some(Reporting::AwaitingReview) => e.awaiting_review += 1,
+                Some(Reporting::Late) => e.late += 1,
+                _ => {}
             }
         }
         for &u in &t.support {
@@ -637,6 +807,7 @@ pub fn evaluate(snapshot: &Snapshot, as_of: NaiveDate) -> Evaluation {
         units: units.into_values().collect(),
         totals,
         colours,
+        reporting,
     }
 }
 

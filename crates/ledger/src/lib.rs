@@ -12,5 +12,5 @@ pub mod model;
 pub mod series;
 pub mod water;
 
-pub use evaluate::{Colour, Evaluation, Snapshot, Status, evaluate};
+pub use evaluate::{Colour, Evaluation, Reporting, Snapshot, Status, evaluate};
 pub use model::*;

@@ -18,8 +18,8 @@ use zhuanban_ledger::{
 
 use Rule::*;
 use Status::*;
-// Both enums have `NotReported`; bare, it is the status.
-use Status::NotReported;
+use zhuanban_ledger::ReportState;
+use zhuanban_ledger::evaluate::{LeadReport, Reporting};
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
@@ -63,6 +63,7 @@ fn target(kind: TargetKind, cmp: Cmp, value: f64) -> TargetView {
         deadline: None,
         mean: false,
         series: Vec::new(),
+        monitored: None,
     }
 }
 
@@ -545,20 +546,31 @@ fn task(id: i64, targets: Vec<TargetView>, milestones: Vec<MilestoneView>) -> Ta
         support: Vec::new(),
         targets,
         milestones,
-        reported: Some(true),
+        round_reports: Some(vec![accepted()]),
         any_accepted: true,
     }
 }
 
+fn accepted() -> LeadReport {
+    LeadReport {
+        state: ReportState::Accepted,
+        late: false,
+    }
+}
+
+fn report(state: ReportState, late: bool) -> LeadReport {
+    LeadReport { state, late }
+}
+
 trait TaskExt {
-    fn reported(self, r: Option<bool>) -> Self;
+    fn reported(self, r: Option<Vec<LeadReport>>) -> Self;
     fn accepted(self, a: bool) -> Self;
     fn units(self, lead: &[i64], support: &[i64]) -> Self;
 }
 
 impl TaskExt for TaskView {
-    fn reported(mut self, r: Option<bool>) -> Self {
-        self.reported = r;
+    fn reported(mut self, r: Option<Vec<LeadReport>>) -> Self {
+        self.round_reports = r;
         self
     }
     fn accepted(mut self, a: bool) -> Self {
@@ -639,13 +651,15 @@ fn tasks() {
         ("on schedule + no data: no data", task(1, vec![on_schedule(), no_data()], vec![]), 50, NoData, WorstPart),
         ("no data + not met: not met", task(1, vec![no_data(), not_met()], vec![]), 50, NotMet, WorstPart),
         ("no data + open milestone", task(1, vec![no_data()], vec![m_open()]), 50, NoData, WorstPart),
-        // Not reported in the round: 未报送 whatever the values.
-        ("not reported, all done", task(1, vec![done()], vec![m_done()]).reported(Some(false)), 50, NotReported, Rule::NotReported),
-        ("not reported, overdue", task(1, vec![overdue()], vec![]).reported(Some(false)), 50, NotReported, Rule::NotReported),
-        ("not reported, no commitments", task(1, vec![], vec![]).reported(Some(false)), 50, NotReported, Rule::NotReported),
-        ("not reported before start: not started", task(1, vec![done()], vec![]).reported(Some(false)), -1, NotStarted, WorstPart),
-        ("not reported before start, no parts", task(1, vec![], vec![]).reported(Some(false)), -1, NotStarted, BeforeStart),
-        ("reported", task(1, vec![done()], vec![]).reported(Some(true)), 50, Done, WorstPart),
+        // Not reported in the round: the progress judgement stays what the values say.
+        ("not reported, all done", task(1, vec![done()], vec![m_done()]).reported(Some(vec![])), 50, Done, WorstPart),
+        ("not reported, overdue", task(1, vec![overdue()], vec![]).reported(Some(vec![])), 50, Overdue, WorstPart),
+        ("not reported, seriously lagging", task(1, vec![seriously()], vec![]).reported(Some(vec![])), 50, SeriouslyLagging, WorstPart),
+        ("not reported, no commitments", task(1, vec![], vec![]).reported(Some(vec![])).accepted(false), 50, NoData, NoCommitments),
+        ("not reported before start: not started", task(1, vec![done()], vec![]).reported(Some(vec![])), -1, NotStarted, WorstPart),
+        ("not reported before start, no parts", task(1, vec![], vec![]).reported(Some(vec![])), -1, NotStarted, BeforeStart),
+        ("reported", task(1, vec![done()], vec![]).reported(Some(vec![accepted()])), 50, Done, WorstPart),
+        ("returned", task(1, vec![lagging()], vec![]).reported(Some(vec![report(ReportState::Returned, false)])), 50, Lagging, WorstPart),
         ("no round judged", task(1, vec![lagging()], vec![]).reported(None), 50, Lagging, WorstPart),
     ];
     let p = plan();
@@ -684,13 +698,57 @@ fn task_reasons_and_parts() {
     );
     assert_eq!(got.milestones[0].status, InProgress);
 
-    let t = task(3, vec![done(), lagging()], vec![m_open()]).reported(Some(false));
+    let t = task(3, vec![done(), lagging()], vec![m_open()]).reported(Some(vec![]));
     let got = evaluate_task(&p, &t, day(50));
-    assert_eq!(got.status, NotReported);
-    assert_eq!(got.reason, "本轮未报送");
+    assert_eq!(got.status, Lagging);
+    assert_eq!(got.reason, lag.reason);
+    assert_eq!(got.reporting, Some(Reporting::Missing));
+    assert_eq!(got.label_with_reporting(), "滞后 · 本期未报送");
     assert_eq!(
         got.targets.iter().map(|s| s.status).collect::<Vec<_>>(),
         [Done, Lagging]
+    );
+}
+
+/// Reporting is a second fact: every state of the lead unit's report gives its reporting state,
+/// and none of them changes the progress judgement.
+#[test]
+fn reporting_is_a_second_fact_beside_progress() {
+    use ReportState::*;
+    #[rustfmt::skip]
+    let rows: Vec<(&str, bool, Vec<LeadReport>, Reporting)> = vec![
+        ("nothing", true, vec![], Reporting::Missing),
+        ("a draft", true, vec![report(Draft, false)], Reporting::Missing),
+        ("submitted", true, vec![report(Submitted, false)], Reporting::AwaitingReview),
+        ("submitted late", true, vec![report(Submitted, true)], Reporting::AwaitingReview),
+        ("returned", true, vec![report(Returned, false)], Reporting::Returned),
+        ("accepted", true, vec![report(Accepted, false)], Reporting::OnTime),
+        ("accepted late", true, vec![report(Accepted, true)], Reporting::Late),
+        ("two leads: the most advanced counts", true, vec![report(Draft, false), report(Submitted, false)], Reporting::AwaitingReview),
+        ("no lead unit", false, vec![], Reporting::NotRequired),
+    ];
+    let p = plan();
+    for (name, has_lead, reports, want) in rows {
+        assert_eq!(Reporting::of(has_lead, &reports), want, "{name}");
+        let mut t = task(1, vec![seriously()], vec![]).reported(Some(reports));
+        if !has_lead {
+            t.lead.clear();
+        }
+        let got = evaluate_task(&p, &t, day(50));
+        assert_eq!(got.status, SeriouslyLagging, "{name}: progress unchanged");
+        assert_eq!(got.reporting, Some(want), "{name}");
+    }
+    let labels: Vec<&str> = Reporting::ALL.iter().map(|r| r.label()).collect();
+    assert_eq!(
+        labels,
+        [
+            "按时报送",
+            "逾期报送",
+            "待审核",
+            "退回待重报",
+            "未报送",
+            "无需报送"
+        ]
     );
 }
 
@@ -706,7 +764,6 @@ fn colours() {
         (InProgress, Colour::Green),
         (NotStarted, Colour::Grey),
         (NoData, Colour::Grey),
-        (NotReported, Colour::Grey),
         (NotMet, Colour::Yellow),
         (AtRisk, Colour::Yellow),
         (Lagging, Colour::Yellow),
@@ -792,6 +849,7 @@ fn summary(
         red,
         grey,
         not_reported,
+        ..Default::default()
     }
 }
 
@@ -804,7 +862,7 @@ fn snapshot() -> Snapshot {
             task(3, vec![overdue()], vec![]).units(&[20], &[]),
             task(4, vec![done()], vec![])
                 .units(&[10, 20], &[])
-                .reported(Some(false)),
+                .reported(Some(vec![])),
             task(5, vec![], vec![]).units(&[30], &[]).accepted(false),
             task(6, vec![met()], vec![m_open()]).units(&[], &[30, 40]),
             // No round judged: neither 未报送 nor counted as a missing report.
@@ -828,7 +886,7 @@ fn evaluation_per_unit_and_totals() {
             (1, Done),
             (2, Lagging),
             (3, Overdue),
-            (4, NotReported),
+            (4, Done),
             (5, NoData),
             (6, InProgress),
             (7, OnSchedule)
@@ -838,8 +896,8 @@ fn evaluation_per_unit_and_totals() {
         ev.units,
         [
             // unit, led, supported, [green, yellow, red, grey], not reported
-            summary(10, 3, 0, [1, 1, 0, 1], 1),
-            summary(20, 2, 2, [0, 0, 1, 1], 1),
+            summary(10, 3, 0, [2, 1, 0, 0], 1),
+            summary(20, 2, 2, [1, 0, 1, 0], 1),
             summary(30, 2, 2, [1, 0, 0, 1], 0),
             summary(40, 0, 1, [0, 0, 0, 0], 0),
         ]
@@ -847,11 +905,10 @@ fn evaluation_per_unit_and_totals() {
     assert_eq!(
         ev.totals,
         BTreeMap::from([
-            (Done, 1),
+            (Done, 2),
             (InProgress, 1),
             (NoData, 1),
             (Lagging, 1),
-            (NotReported, 1),
             (OnSchedule, 1),
             (Overdue, 1)
         ])
@@ -859,13 +916,24 @@ fn evaluation_per_unit_and_totals() {
     assert_eq!(
         ev.colours,
         BTreeMap::from([
-            (Colour::Green, 3),
-            (Colour::Grey, 2),
+            (Colour::Green, 4),
+            (Colour::Grey, 1),
             (Colour::Yellow, 1),
             (Colour::Red, 1)
         ])
     );
     assert_eq!(ev.tasks.len(), ev.totals.values().sum::<usize>());
+    // Reporting beside it: task 4 was not reported, task 6 has no lead, task 7 no round.
+    assert_eq!(
+        ev.reporting,
+        BTreeMap::from([
+            (Reporting::OnTime, 4),
+            (Reporting::Missing, 1),
+            (Reporting::NotRequired, 1)
+        ])
+    );
+    assert_eq!(ev.tasks[3].reporting, Some(Reporting::Missing));
+    assert_eq!(ev.tasks[6].reporting, None);
 }
 
 /// The same snapshot later: the lagging task is overdue, the met level is still met, the open
@@ -875,22 +943,14 @@ fn evaluation_after_the_deadline() {
     let ev = evaluate(&snapshot(), day(101));
     assert_eq!(
         ev.tasks.iter().map(|t| t.status).collect::<Vec<_>>(),
-        [
-            Done,
-            Overdue,
-            Overdue,
-            NotReported,
-            NoData,
-            Overdue,
-            Overdue
-        ]
+        [Done, Overdue, Overdue, Done, NoData, Overdue, Overdue]
     );
     assert_eq!(
         ev.colours,
-        BTreeMap::from([(Colour::Green, 1), (Colour::Grey, 2), (Colour::Red, 4)])
+        BTreeMap::from([(Colour::Green, 2), (Colour::Grey, 1), (Colour::Red, 4)])
     );
-    assert_eq!(ev.units[0], summary(10, 3, 0, [1, 0, 1, 1], 1));
-    assert_eq!(ev.units[1], summary(20, 2, 2, [0, 0, 1, 1], 1));
+    assert_eq!(ev.units[0], summary(10, 3, 0, [2, 0, 1, 0], 1));
+    assert_eq!(ev.units[1], summary(20, 2, 2, [1, 0, 1, 0], 1));
     assert_eq!(ev.units[2], summary(30, 2, 2, [0, 0, 1, 1], 0));
 }
 

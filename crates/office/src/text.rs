@@ -335,6 +335,7 @@ mod tests {
             instructions: vec![],
             ranking: vec![],
             closing: vec![],
+            ..Default::default()
         };
         for (name, label) in [
             ("2024年9月调度", "2024年9月调度"),

@@ -722,12 +722,44 @@ impl SqliteStore {
         Ok(())
     }
 
-    /// The bulletin record of a round, made on first use with the next issue number of the plan
-    /// and the default closing section.
+    /// The bulletin record of a round, if it was made.
+    pub async fn bulletin_record_of(&self, round_id: Id) -> Result<Option<BulletinRecord>> {
+        let row: Option<(i64, i64, String, String, i64)> =
+            sqlx::query_as("SELECT plan_version, issue, issued_on, closing, row_version FROM bulletins WHERE round_id = ?")
+                .bind(round_id)
+                .fetch_optional(self.pool())
+                .await?;
+        row.map(|(plan_version, issue, issued_on, closing, row_version)| {
+            Ok(BulletinRecord {
+                round_id,
+                plan_version,
+                issue,
+                issued_on: date(&issued_on)?,
+                closing,
+                row_version,
+            })
+        })
+        .transpose()
+    }
+
+    /// The issue number the plan's next bulletin would get (第N期: its bulletins so far + 1).
+    pub async fn next_bulletin_issue(&self, plan_id: Id) -> Result<i64> {
+        Ok(sqlx::query_scalar(
+            "SELECT COUNT(*) + 1 FROM bulletins b JOIN rounds r ON r.id = b.round_id WHERE r.plan_id = ?",
+        )
+        .bind(plan_id)
+        .fetch_one(self.pool())
+        .await?)
+    }
+
+    /// The bulletin record of a round, made on first use with the next issue number of the plan,
+    /// the date `issued_on` (else today, or for a closed round its due date) and the default
+    /// closing section. Given a date, an existing record takes it (the office reissues it).
     pub async fn bulletin_record(
         &self,
         round_id: Id,
         default_closing: &str,
+        issued_on: Option<NaiveDate>,
         actor: &Actor,
     ) -> Result<BulletinRecord> {
         let round = self.round(round_id).await?;
@@ -738,24 +770,56 @@ impl SqliteStore {
                 .fetch_optional(&mut *tx)
                 .await?;
         let rec = match existing {
-            Some((plan_version, issue, issued_on, closing, row_version)) => BulletinRecord {
-                round_id,
-                plan_version,
-                issue,
-                issued_on: date(&issued_on)?,
-                closing,
-                row_version,
-            },
+            Some((plan_version, issue, old_date, closing, row_version)) => {
+                let old_date = date(&old_date)?;
+                match issued_on.filter(|d| *d != old_date) {
+                    Some(d) => {
+                        sqlx::query("UPDATE bulletins SET issued_on = ?, row_version = row_version + 1 WHERE round_id = ?")
+                            .bind(d.to_string())
+                            .bind(round_id)
+                            .execute(&mut *tx)
+                            .await?;
+                        write_audit(
+                            &mut tx,
+                            actor,
+                            "bulletin.date",
+                            &format!("bulletin round#{round_id} 第{issue}期"),
+                            Some(&old_date.to_string()),
+                            Some(&d.to_string()),
+                            "ok",
+                        )
+                        .await?;
+                        BulletinRecord {
+                            round_id,
+                            plan_version,
+                            issue,
+                            issued_on: d,
+                            closing,
+                            row_version: row_version + 1,
+                        }
+                    }
+                    None => BulletinRecord {
+                        round_id,
+                        plan_version,
+                        issue,
+                        issued_on: old_date,
+                        closing,
+                        row_version,
+                    },
+                }
+            }
             None => {
                 let issue: i64 = sqlx::query_scalar("SELECT COUNT(*) + 1 FROM bulletins b JOIN rounds r ON r.id = b.round_id WHERE r.plan_id = ?")
                     .bind(round.plan_id)
                     .fetch_one(&mut *tx)
                     .await?;
-                let issued_on = if round.state == RoundState::Closed {
-                    round.due.max(round.as_of)
-                } else {
-                    china_today()
-                };
+                let issued_on = issued_on.unwrap_or_else(|| {
+                    if round.state == RoundState::Closed {
+                        round.due.max(round.as_of)
+                    } else {
+                        china_today()
+                    }
+                });
                 sqlx::query("INSERT INTO bulletins (round_id, plan_version, issue, issued_on, closing, created_at) VALUES (?, ?, ?, ?, ?, ?)")
                     .bind(round_id)
                     .bind(round.plan_version)
@@ -820,6 +884,15 @@ impl SqliteStore {
             ("deductions.late_support", d.late_support),
             ("deductions.overdue_task", d.overdue_task),
             ("deductions.returned", d.returned),
+            (
+                "deductions.returned_unresubmitted",
+                d.returned_unresubmitted,
+            ),
+            ("deductions.lagging_task", d.lagging_task),
+            (
+                "deductions.seriously_lagging_task",
+                d.seriously_lagging_task,
+            ),
         ] {
             if !(0.0..=100.0).contains(&v) {
                 return Err(StoreError::invalid(field, "扣分应在 0～100 之间"));
@@ -1020,9 +1093,12 @@ impl SqliteStore {
             }
             let submitted = matches!(state.as_deref(), Some("submitted") | Some("accepted"));
             out.push(Duty {
+                round_id,
                 unit_id,
                 lead: role == "lead",
-                submission: if !submitted {
+                submission: if state.as_deref() == Some("returned") {
+                    Submission::Returned
+                } else if !submitted {
                     Submission::Missing
                 } else if late == Some(1) {
                     Submission::Late

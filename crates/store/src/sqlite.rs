@@ -12,7 +12,7 @@ use sqlx::sqlite::{
     SqliteRow, SqliteSynchronous,
 };
 use zhuanban_ledger::evaluate::{
-    MilestoneView, PlanView, Snapshot, TargetView, TaskView, is_mean_bound,
+    LeadReport, MilestoneView, PlanView, Snapshot, TargetView, TaskView, is_mean_bound,
 };
 use zhuanban_ledger::{
     AuditRecord, Cmp, EvidenceRef, Hardness, Id, MilestoneRecord, MilestoneState, PlanRecord,
@@ -123,6 +123,17 @@ pub struct SqliteStore {
 }
 
 impl SqliteStore {
+    /// The rounds of a plan that have at least one accepted report.
+    pub async fn rounds_with_accepted_reports(&self, plan_id: Id) -> Result<Vec<Id>> {
+        Ok(sqlx::query_scalar(
+            "SELECT DISTINCT r.id FROM rounds r JOIN reports p ON p.round_id = r.id
+             WHERE r.plan_id = ? AND p.state = 'accepted' ORDER BY r.id",
+        )
+        .bind(plan_id)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
     /// Opens (creating when missing) a database file and brings its schema up to date. WAL
     /// mode, `synchronous=FULL` (an acknowledged write survives a power cut), foreign keys on.
     pub async fn open(path: &Path) -> Result<Self> {
@@ -1398,19 +1409,29 @@ impl Store for SqliteStore {
                 milestone_ext.insert((code, s), d);
             }
         }
-        let reported: Option<HashSet<i64>> = match &round {
-            Some(r) => Some(
-                sqlx::query_scalar(
-                    "SELECT DISTINCT p.task_id FROM reports p
+        // The lead units' reports in the round judged, by task: their state and lateness.
+        let round_reports: Option<HashMap<i64, Vec<LeadReport>>> = match &round {
+            Some(r) => {
+                let rows: Vec<(i64, String, i64)> = sqlx::query_as(
+                    "SELECT p.task_id, p.state, p.late FROM reports p
                      JOIN task_units tu ON tu.task_id = p.task_id AND tu.unit_id = p.unit_id AND tu.role = 'lead'
-                     WHERE p.round_id = ? AND p.state IN ('submitted', 'accepted')",
+                     WHERE p.round_id = ?",
                 )
                 .bind(r.id)
                 .fetch_all(&self.pool)
-                .await?
-                .into_iter()
-                .collect(),
-            ),
+                .await?;
+                let mut m: HashMap<i64, Vec<LeadReport>> = HashMap::new();
+                for (task, state, late) in rows {
+                    let state = ReportState::parse(&state).ok_or_else(|| {
+                        StoreError::invalid("report", format!("未知的报告状态“{state}”"))
+                    })?;
+                    m.entry(task).or_default().push(LeadReport {
+                        state,
+                        late: late != 0,
+                    });
+                }
+                Some(m)
+            }
             None => None,
         };
         let tasks = tasks
@@ -1419,11 +1440,9 @@ impl Store for SqliteStore {
                 id: t.id,
                 lead: t.lead.clone(),
                 support: t.support.clone(),
-                // A task without a lead unit has nobody to report it.
-                reported: reported
+                round_reports: round_reports
                     .as_ref()
-                    .filter(|_| !t.lead.is_empty())
-                    .map(|r| r.contains(&t.id)),
+                    .map(|m| m.get(&t.id).cloned().unwrap_or_default()),
                 any_accepted: accepted_codes.contains(&t.code),
                 targets: t
                     .targets
@@ -1439,6 +1458,7 @@ impl Store for SqliteStore {
                             deadline: target_ext.get(&key).copied().or(g.deadline),
                             mean: is_mean_bound(&g.text, &g.metric),
                             series: series.get(&key).cloned().unwrap_or_default(),
+                            monitored: None,
                         }
                     })
                     .collect(),

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 use zhuanban_ledger::evaluate::evaluate;
-use zhuanban_ledger::{ReportState, Status};
+use zhuanban_ledger::{ReportState, Reporting, Status};
 use zhuanban_plan::{ReadOptions, read_text};
 use zhuanban_store::{
     Actor, ImportOptions, ReportInput, RoundInput, SqliteStore, Store, StoreError,
@@ -560,9 +560,19 @@ async fn not_reported_and_late_in_a_round() {
             .unwrap(),
         d("2024-09-30"),
     );
-    let by = |code: &str| eval.tasks.iter().find(|t| t.code == code).unwrap().status;
-    assert_ne!(by("2.3.2"), Status::NotReported);
-    assert_eq!(by("2.4.4"), Status::NotReported);
+    let by = |code: &str| {
+        eval.tasks
+            .iter()
+            .find(|t| t.code == code)
+            .unwrap()
+            .reporting
+    };
+    // Submitted and not yet reviewed; the other task's unit did not report at all.
+    assert_eq!(by("2.3.2"), Some(Reporting::AwaitingReview));
+    assert_eq!(by("2.4.4"), Some(Reporting::Missing));
+    // The progress judgement uses accepted values only: the submitted 3 does not count yet.
+    let t232 = eval.tasks.iter().find(|t| t.code == "2.3.2").unwrap();
+    assert_eq!(t232.targets[0].actual.unwrap_or(0.0), 0.0);
     // A report with a backdated time is refused outside demonstration data.
     let err = db
         .store

@@ -8,14 +8,14 @@ use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
-use zhuanban_ledger::evaluate::evaluate;
 use zhuanban_ledger::{Id, Report, ReportState, RoundState, User};
 use zhuanban_store::{ReportInput, Store};
 
 use crate::AppState;
 use crate::error::{AppError, AppResult};
 use crate::pages::{
-    current_plan, judge, may_see_task, own_unit, report_view_model, visible_report,
+    ViewQuery, current_plan, judge, judge_view, may_see_task, own_unit, report_view_model,
+    visible_report,
 };
 use crate::routes::Ctx;
 
@@ -44,34 +44,17 @@ pub async fn me(Extension(ctx): Extension<Ctx>) -> AppResult<Response> {
     .into_response())
 }
 
-#[derive(Debug, Deserialize)]
-pub struct StatusQuery {
-    as_of: Option<NaiveDate>,
-}
-
+/// The judgement of the current plan: progress and reporting of every task, with their
+/// totals (`?round=ID&as_of=DATE`, by default what the dashboard shows).
 pub async fn status(
     State(state): State<AppState>,
-    Query(q): Query<StatusQuery>,
+    Query(q): Query<ViewQuery>,
 ) -> AppResult<Response> {
-    let plan = current_plan(&state)
+    let jd = judge_view(&state, q.view())
         .await
         .map_err(j)?
         .ok_or_else(|| j(AppError::not_found()))?;
-    let rounds = state.store.rounds(plan.id).await.map_err(|e| j(e.into()))?;
-    let round = crate::pages::current_round(&rounds);
-    let as_of = q
-        .as_of
-        .or(round.map(|r| r.as_of))
-        .unwrap_or_else(crate::pages::today);
-    let round_id = round
-        .filter(|r| q.as_of.is_none() || q.as_of == Some(r.as_of))
-        .map(|r| r.id);
-    let snapshot = state
-        .store
-        .snapshot(plan.id, as_of, round_id)
-        .await
-        .map_err(|e| j(e.into()))?;
-    Ok(Json(evaluate(&snapshot, as_of)).into_response())
+    Ok(Json(&jd.eval).into_response())
 }
 
 #[derive(Serialize)]
@@ -84,6 +67,12 @@ struct TaskJson {
     status: &'static str,
     status_label: &'static str,
     colour: &'static str,
+    /// The reporting state in the round judged (`missing`, `returned`, …), None without a
+    /// round.
+    reporting: Option<&'static str>,
+    reporting_label: Option<&'static str>,
+    /// Both facts as the desk shows them: "严重滞后 · 本期未报送".
+    label: String,
     reason: String,
     targets: Vec<serde_json::Value>,
 }
@@ -91,9 +80,10 @@ struct TaskJson {
 pub async fn tasks(
     State(state): State<AppState>,
     Extension(ctx): Extension<Ctx>,
+    Query(q): Query<ViewQuery>,
 ) -> AppResult<Response> {
     let user = ctx.user().map_err(j)?.clone();
-    let Some(jd) = judge(&state).await.map_err(j)? else {
+    let Some(jd) = judge_view(&state, q.view()).await.map_err(j)? else {
         return Ok(Json(Vec::<TaskJson>::new()).into_response());
     };
     let name = |id: Id| crate::pages::unit_name(&jd.units, id);
@@ -111,6 +101,9 @@ pub async fn tasks(
             status: s.status.as_str(),
             status_label: s.status.label(),
             colour: s.colour.as_str(),
+            reporting: s.reporting.map(|r| r.as_str()),
+            reporting_label: s.reporting.map(|r| r.label()),
+            label: s.label_with_reporting(),
             reason: s.reason.clone(),
             targets: t
                 .targets

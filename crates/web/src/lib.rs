@@ -15,8 +15,6 @@
 
 pub mod api;
 pub mod auth;
-pub mod bulletin;
-pub mod environment;
 pub mod error;
 pub mod evidence;
 pub mod openapi;

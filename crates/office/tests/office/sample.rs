@@ -203,6 +203,7 @@ pub fn seed_bulletin(demo: bool) -> Bulletin {
                     "时间进度74.8%，完成率33.3%（完成老旧小区改造1个，目标3个），落后序时进度41.5个百分点。",
                 ),
                 unit_reason: s("2个小区居民意见尚未统一，改造方案仍在征求意见，预计10月底开工。"),
+                ..Default::default()
             },
             LaggingTask {
                 code: s("2.1.1"),
@@ -215,6 +216,7 @@ pub fn seed_bulletin(demo: bool) -> Bulletin {
                     "S218大通湖河口至北洲子公路路基工程应于2024年6月30日前完成，已逾期92天。",
                 ),
                 unit_reason: s("受汛期影响停工两个月，已提出延期申请。"),
+                ..Default::default()
             },
             LaggingTask {
                 code: s("1.1"),
@@ -225,6 +227,7 @@ pub fn seed_bulletin(demo: bool) -> Bulletin {
                 colour: Colour::Yellow,
                 reason: s("地区生产总值增长6.2%，低于年度目标7%。"),
                 unit_reason: s("三季度重点项目投资放缓，四季度将加快项目入统。"),
+                ..Default::default()
             },
             LaggingTask {
                 code: s("2.2.2"),
@@ -235,6 +238,7 @@ pub fn seed_bulletin(demo: bool) -> Bulletin {
                 colour: Colour::Yellow,
                 reason: s("大湖水质总磷最新监测值0.092mg/L，高于年度目标0.08mg/L。"),
                 unit_reason: s(""),
+                ..Default::default()
             },
             LaggingTask {
                 code: s("2.3.1"),
@@ -247,6 +251,7 @@ pub fn seed_bulletin(demo: bool) -> Bulletin {
                 colour: Colour::Yellow,
                 reason: s("公办园在园幼儿占比56.3%，低于58%的年度目标。"),
                 unit_reason: s("新建公办园秋季学期方投入使用，预计年底前达标。"),
+                ..Default::default()
             },
         ],
         late_units: vec![
@@ -291,6 +296,7 @@ pub fn seed_bulletin(demo: bool) -> Bulletin {
                 "严格报送纪律。各成员单位要于每月25日前通过专班调度系统报送当月进展，专班办公室将对逾期报送、未报送情况继续予以通报并计入考核。",
             ),
         ],
+        ..Default::default()
     }
 }
 
@@ -361,6 +367,7 @@ fn ledger_row(
         schedule,
         status: s(status),
         colour,
+        ..Default::default()
     }
 }
 

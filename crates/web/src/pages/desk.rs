@@ -9,17 +9,14 @@ use axum::extract::{Form, Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::NaiveDate;
 use serde::Deserialize;
-use zhuanban_ledger::evaluate::{Evaluation, TaskStatus, evaluate};
+use zhuanban_ledger::evaluate::{Reporting, TaskStatus};
 use zhuanban_ledger::{
-    Colour, Id, PlanRecord, ReportState, Role, Round, RoundState, Status, TargetKind, TaskRecord,
-    UnitRecord, User,
+    Colour, Id, ReportState, Role, RoundState, Status, TargetKind, TaskRecord, UnitRecord, User,
 };
 use zhuanban_office::svg;
 use zhuanban_store::{RoundInput, Store};
 
-use super::{
-    Nav, colour_class, cst, current_plan, current_round, number, render, today, unit_name,
-};
+use super::{Nav, colour_class, cst, current_plan, number, render, today, unit_name};
 use crate::AppState;
 use crate::error::{AppError, AppResult};
 use crate::routes::Ctx;
@@ -28,22 +25,14 @@ use crate::routes::Ctx;
 /// desk, and about a phone's screen; charts are never scaled up, only down.
 const CHART_WIDTH: u32 = 340;
 
-/// Everything a desk page derives from the ledger: the plan, its round, the judgement.
-#[derive(Debug)]
-pub struct Judged {
-    pub plan: PlanRecord,
-    pub rounds: Vec<Round>,
-    pub round: Option<Round>,
-    pub as_of: NaiveDate,
-    pub tasks: Vec<TaskRecord>,
-    pub units: Vec<UnitRecord>,
-    pub eval: Evaluation,
-}
+pub use zhuanban_desk::Judged;
+use zhuanban_desk::View;
 
 /// A judgement kept for reuse: the data version it was made at, the day, the judgement.
 pub type JudgedCache = (i64, NaiveDate, Arc<Judged>);
 
-/// Judges the current plan as of its current round (or today when it has none).
+/// Judges the current plan as the desk shows it by default (the current round's reporting,
+/// progress as of the newest round with data: see `zhuanban_desk::judge`).
 ///
 /// Judging reads the whole ledger (about twenty statements), so the result is kept and
 /// reused while the database's data version and the day stay the same. The data version
@@ -52,48 +41,52 @@ pub type JudgedCache = (i64, NaiveDate, Arc<Judged>);
 /// lands while judging, the judgement is stored under the version read before it, and the
 /// next request judges again.
 pub async fn judge(state: &AppState) -> AppResult<Option<Arc<Judged>>> {
+    judge_view(state, View::default()).await
+}
+
+/// Judges the current plan for a view (`?round=ID&as_of=DATE` on the desk's pages and the
+/// API); the default view is cached (see [`judge`]). A round of another plan is not found.
+pub async fn judge_view(state: &AppState, view: View) -> AppResult<Option<Arc<Judged>>> {
+    let cached = view == View::default();
     let version = state.store.data_version().await?;
     let day = today();
-    if let Some((v, d, j)) = state.judged.lock().expect("judgement cache").as_ref()
+    if cached
+        && let Some((v, d, j)) = state.judged.lock().expect("judgement cache").as_ref()
         && *v == version
         && *d == day
     {
         return Ok(Some(Arc::clone(j)));
     }
-    let Some(j) = judge_now(state).await? else {
-        return Ok(None);
-    };
-    let j = Arc::new(j);
-    *state.judged.lock().expect("judgement cache") = Some((version, day, Arc::clone(&j)));
-    Ok(Some(j))
-}
-
-async fn judge_now(state: &AppState) -> AppResult<Option<Judged>> {
     let Some(plan) = current_plan(state).await? else {
         return Ok(None);
     };
-    let rounds = state.store.rounds(plan.id).await?;
-    let round = current_round(&rounds).cloned();
-    let as_of = round.as_ref().map_or_else(today, |r| r.as_of);
-    let snapshot = state
-        .store
-        .snapshot(plan.id, as_of, round.as_ref().map(|r| r.id))
-        .await?;
-    let mut eval = evaluate(&snapshot, as_of);
-    let version = round.as_ref().map_or(plan.version, |r| r.plan_version);
-    let tasks = state.store.tasks(plan.id, Some(version)).await?;
-    let env = crate::environment::judgements(&state.store, plan.id, as_of).await?;
-    crate::environment::apply(&mut eval, &tasks, &env);
-    let units = state.store.units(plan.id).await?;
-    Ok(Some(Judged {
-        plan,
-        rounds,
-        round,
-        as_of,
-        tasks,
-        units,
-        eval,
-    }))
+    let j = match zhuanban_desk::judge(&state.store, plan.id, view, day).await {
+        Ok(j) => Arc::new(j),
+        Err(zhuanban_store::StoreError::Invalid { .. }) if view.round.is_some() => {
+            return Err(AppError::not_found());
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if cached {
+        *state.judged.lock().expect("judgement cache") = Some((version, day, Arc::clone(&j)));
+    }
+    Ok(Some(j))
+}
+
+/// The view a page or API call asks for.
+#[derive(Debug, Default, Deserialize)]
+pub struct ViewQuery {
+    pub round: Option<Id>,
+    pub as_of: Option<NaiveDate>,
+}
+
+impl ViewQuery {
+    pub fn view(&self) -> View {
+        View {
+            round: self.round,
+            as_of: self.as_of,
+        }
+    }
 }
 
 /// Whether an account may see a task: office and leaders all, a unit its own.
@@ -166,11 +159,28 @@ pub struct TaskRow {
     pub support: String,
     pub status: &'static str,
     pub class: &'static str,
+    /// The reporting state in the round, shown beside the progress ("本期未报送"), and its
+    /// CSS class; None when nothing is owed or no round is judged.
+    pub reporting: Option<String>,
+    pub reporting_class: &'static str,
     pub reason: String,
     pub targets: Vec<TargetLine>,
 }
 
+/// The CSS class of a reporting state's tag (outlined, so that it never reads as a progress
+/// colour).
+pub fn reporting_class(r: Reporting) -> &'static str {
+    match r {
+        Reporting::OnTime | Reporting::NotRequired => "r-ok",
+        Reporting::Late | Reporting::AwaitingReview => "r-pending",
+        Reporting::Returned | Reporting::Missing => "r-owing",
+    }
+}
+
 fn task_row(j: &Judged, task: &TaskRecord, status: &TaskStatus) -> TaskRow {
+    let shown = status
+        .reporting
+        .filter(|r| !matches!(r, Reporting::OnTime | Reporting::NotRequired));
     TaskRow {
         code: task.code.clone(),
         title: task.title.clone(),
@@ -178,6 +188,8 @@ fn task_row(j: &Judged, task: &TaskRecord, status: &TaskStatus) -> TaskRow {
         support: names(&j.units, &task.support),
         status: status.status.label(),
         class: colour_class(status.colour),
+        reporting: shown.map(Reporting::phrase),
+        reporting_class: shown.map_or("", reporting_class),
         reason: status.reason.clone(),
         targets: target_lines(task, status),
     }
@@ -191,6 +203,7 @@ pub struct UnitRow {
     pub yellow: usize,
     pub red: usize,
     pub not_reported: usize,
+    pub returned: usize,
 }
 
 #[derive(Template)]
@@ -204,11 +217,11 @@ struct Dashboard {
     donut: String,
     attention: Vec<TaskRow>,
     units: Vec<UnitRow>,
-    reported: usize,
+    reporting: Vec<(&'static str, usize)>,
+    /// Tasks by status, every status with tasks: (code, label, count, CSS class).
+    totals: Vec<(&'static str, &'static str, usize, &'static str)>,
     expected: usize,
-    accepted: usize,
-    pending: usize,
-    late: usize,
+    due: String,
     progress_svg: String,
     indicators: Vec<(String, TargetLine)>,
     total: usize,
@@ -217,9 +230,10 @@ struct Dashboard {
 pub async fn dashboard(
     State(state): State<AppState>,
     Extension(ctx): Extension<Ctx>,
+    Query(q): Query<ViewQuery>,
 ) -> AppResult<Response> {
     let nav = Nav::new(&ctx, &state, "/dashboard");
-    let Some(j) = judge(&state).await? else {
+    let Some(j) = judge_view(&state, q.view()).await? else {
         return render(&Dashboard {
             nav,
             plan: None,
@@ -229,21 +243,20 @@ pub async fn dashboard(
             donut: String::new(),
             attention: vec![],
             units: vec![],
-            reported: 0,
+            reporting: vec![],
+            totals: vec![],
             expected: 0,
-            accepted: 0,
-            pending: 0,
-            late: 0,
+            due: String::new(),
             progress_svg: String::new(),
             indicators: vec![],
             total: 0,
         });
     };
-    let count = |s: Status| j.eval.totals.get(&s).copied().unwrap_or(0);
+    let e = &j.eval;
     let bars: Vec<svg::Bar> = Status::ALL
         .iter()
         .filter(|s| {
-            count(**s) > 0
+            e.count(**s) > 0
                 || matches!(
                     s,
                     Status::OnSchedule
@@ -254,35 +267,33 @@ pub async fn dashboard(
         })
         .map(|s| svg::Bar {
             label: s.label().to_string(),
-            value: count(*s) as u64,
+            value: e.count(*s) as u64,
             colour: svg::colour_hex(s.colour()),
         })
         .collect();
-    let colour = |c: Colour| j.eval.colours.get(&c).copied().unwrap_or(0) as u64;
+    let colour = |c: Colour| e.colour_count(c) as u64;
     let donut = svg::colour_donut(
         colour(Colour::Green),
         colour(Colour::Yellow),
         colour(Colour::Red),
         colour(Colour::Grey),
-        ["正常推进", "滞后/未达标", "严重滞后/逾期", "无数据/未报送"],
+        ["正常推进", "滞后/未达标", "严重滞后/逾期", "无数据"],
         "任务",
     );
-    let mut attention: Vec<(&TaskStatus, &TaskRecord)> = j
-        .eval
+    // Tasks behind schedule, whether or not they were reported, and tasks whose report is
+    // owed: worst progress first.
+    let mut attention: Vec<(&TaskStatus, &TaskRecord)> = e
         .tasks
         .iter()
         .zip(&j.tasks)
-        .filter(|(s, _)| {
-            matches!(s.colour, Colour::Red | Colour::Yellow) || s.status == Status::NotReported
-        })
+        .filter(|(s, _)| s.status.behind() || s.reporting.is_some_and(Reporting::owing))
         .collect();
     attention.sort_by_key(|(s, _)| std::cmp::Reverse(s.status.severity()));
     let attention = attention
         .into_iter()
         .map(|(s, t)| task_row(&j, t, s))
         .collect();
-    let mut units: Vec<UnitRow> = j
-        .eval
+    let mut units: Vec<UnitRow> = e
         .units
         .iter()
         .filter(|u| u.led > 0)
@@ -293,32 +304,20 @@ pub async fn dashboard(
             yellow: u.yellow,
             red: u.red,
             not_reported: u.not_reported,
+            returned: u.returned,
         })
         .collect();
-    units.sort_by_key(|u| std::cmp::Reverse((u.red, u.yellow, u.not_reported)));
-    // The round's submissions: lead units' reports on tasks that have a lead.
-    let (mut reported, mut accepted, mut pending, mut late) = (0, 0, 0, 0);
-    let expected = j.tasks.iter().filter(|t| !t.lead.is_empty()).count();
-    if let Some(r) = &j.round {
-        let reports = state.store.reports(r.id).await?;
-        for t in j.tasks.iter().filter(|t| !t.lead.is_empty()) {
-            if let Some(rep) = reports.iter().find(|x| {
-                x.task_id == t.id
-                    && t.lead.contains(&x.unit_id)
-                    && matches!(x.state, ReportState::Submitted | ReportState::Accepted)
-            }) {
-                reported += 1;
-                if rep.state == ReportState::Accepted {
-                    accepted += 1;
-                } else {
-                    pending += 1;
-                }
-                if rep.late {
-                    late += 1;
-                }
-            }
-        }
-    }
+    units.sort_by_key(|u| std::cmp::Reverse((u.red, u.yellow, u.not_reported + u.returned)));
+    // The round's reporting, from the same judgement.
+    let reporting: Vec<(&'static str, usize)> = Reporting::ALL
+        .iter()
+        .filter(|r| **r != Reporting::NotRequired)
+        .map(|r| (r.label(), e.reporting_count(*r)))
+        .collect();
+    let expected: usize = reporting.iter().map(|(_, n)| n).sum();
+    let reported = e.reporting_count(Reporting::OnTime)
+        + e.reporting_count(Reporting::Late)
+        + e.reporting_count(Reporting::AwaitingReview);
     let share = if expected == 0 {
         0.0
     } else {
@@ -330,7 +329,7 @@ pub async fn dashboard(
         .map_or(1.0, |r| if today() >= r.due { 1.0 } else { 0.5 });
     let progress_svg = svg::progress_bar(share, elapsed_round, svg::BLUE, 320);
     let mut indicators = Vec::new();
-    for (t, s) in j.tasks.iter().zip(&j.eval.tasks) {
+    for (t, s) in j.tasks.iter().zip(&e.tasks) {
         for (line, spec) in target_lines(t, s).into_iter().zip(&t.targets) {
             if spec.kind != TargetKind::Cumulative {
                 indicators.push((t.code.clone(), line));
@@ -346,11 +345,18 @@ pub async fn dashboard(
         donut,
         attention,
         units,
-        reported,
+        reporting,
+        totals: Status::ALL
+            .iter()
+            .filter(|s| e.count(**s) > 0)
+            .map(|s| (s.as_str(), s.label(), e.count(*s), colour_class(s.colour())))
+            .collect(),
         expected,
-        accepted,
-        pending,
-        late,
+        due: j
+            .round
+            .as_ref()
+            .map(|r| r.due.to_string())
+            .unwrap_or_default(),
         progress_svg,
         indicators,
         total: j.tasks.len(),
@@ -362,6 +368,10 @@ pub struct LedgerQuery {
     section: Option<String>,
     unit: Option<Id>,
     colour: Option<String>,
+    /// A reporting state (`missing`, `returned`, `awaiting_review`, `late`, `on_time`).
+    reporting: Option<String>,
+    round: Option<Id>,
+    as_of: Option<NaiveDate>,
 }
 
 #[derive(Template)]
@@ -376,6 +386,7 @@ struct LedgerPage {
     section: String,
     unit: Id,
     colour: String,
+    reporting: String,
     total: usize,
 }
 
@@ -386,7 +397,11 @@ pub async fn ledger(
 ) -> AppResult<Response> {
     let user = ctx.user()?.clone();
     let nav = Nav::new(&ctx, &state, "/ledger");
-    let Some(j) = judge(&state).await? else {
+    let view = View {
+        round: q.round,
+        as_of: q.as_of,
+    };
+    let Some(j) = judge_view(&state, view).await? else {
         return render(&LedgerPage {
             nav,
             plan: None,
@@ -397,6 +412,7 @@ pub async fn ledger(
             section: String::new(),
             unit: 0,
             colour: String::new(),
+            reporting: String::new(),
             total: 0,
         });
     };
@@ -404,6 +420,7 @@ pub async fn ledger(
     let section = q.section.unwrap_or_default();
     let colour = q.colour.unwrap_or_default();
     let unit = q.unit.unwrap_or(0);
+    let reporting = q.reporting.unwrap_or_default();
     let visible: Vec<(&TaskStatus, &TaskRecord)> = j
         .eval
         .tasks
@@ -419,6 +436,9 @@ pub async fn ledger(
         })
         .filter(|(_, t)| unit == 0 || t.lead.contains(&unit) || t.support.contains(&unit))
         .filter(|(s, _)| colour.is_empty() || s.colour.as_str() == colour)
+        .filter(|(s, _)| {
+            reporting.is_empty() || s.reporting.is_some_and(|r| r.as_str() == reporting)
+        })
         .map(|(s, t)| task_row(&j, t, s))
         .collect();
     let mut units: Vec<(Id, String)> = j
@@ -442,6 +462,7 @@ pub async fn ledger(
         section,
         unit,
         colour,
+        reporting,
         total,
     })
 }
@@ -513,18 +534,45 @@ pub async fn task(
     Path(code): Path<String>,
     Query(q): Query<BTreeMap<String, String>>,
 ) -> AppResult<Response> {
-    task_page(&state, &ctx, &code, q.get("ok").map(String::as_str), None).await
+    // The view (`?round=ID&as_of=DATE`), as on the dashboard and the ledger.
+    let round = match q.get("round").filter(|v| !v.is_empty()) {
+        Some(v) => Some(
+            v.parse::<Id>()
+                .map_err(|_| AppError::bad_request(format!("轮次“{v}”不是有效的编号")))?,
+        ),
+        None => None,
+    };
+    let as_of = match q.get("as_of").filter(|v| !v.is_empty()) {
+        Some(v) => Some(
+            v.parse::<NaiveDate>()
+                .map_err(|_| AppError::bad_request(format!("日期“{v}”无效（格式：2024-09-30）")))?,
+        ),
+        None => None,
+    };
+    let view = View { round, as_of };
+    task_page(
+        &state,
+        &ctx,
+        &code,
+        view,
+        q.get("ok").map(String::as_str),
+        None,
+    )
+    .await
 }
 
 async fn task_page(
     state: &AppState,
     ctx: &Ctx,
     code: &str,
+    view: View,
     flash: Option<&str>,
     instruction_error: Option<(String, String)>,
 ) -> AppResult<Response> {
     let user = ctx.user()?.clone();
-    let j = judge(state).await?.ok_or_else(AppError::not_found)?;
+    let j = judge_view(state, view)
+        .await?
+        .ok_or_else(AppError::not_found)?;
     let Some((idx, task)) = j.tasks.iter().enumerate().find(|(_, t)| t.code == code) else {
         return Err(AppError::not_found());
     };
@@ -547,7 +595,10 @@ async fn task_page(
         }
         if let Some(g) = task.targets.iter().find(|g| g.seq == seq) {
             let data = state.store.load_series().await?;
-            series.insert(g.id, crate::environment::monthly_points(&data, &env));
+            series.insert(
+                g.id,
+                zhuanban_ledger::environment::monthly_points(&data, &env),
+            );
         }
     }
     let targets = task
@@ -725,7 +776,15 @@ pub async fn add_instruction(
     {
         Ok(_) => Ok(Redirect::to(&format!("/tasks/{code}?ok=instruction")).into_response()),
         Err(zhuanban_store::StoreError::Invalid { message, .. }) => {
-            let mut res = task_page(&state, &ctx, &code, None, Some((message, f.text))).await?;
+            let mut res = task_page(
+                &state,
+                &ctx,
+                &code,
+                View::default(),
+                None,
+                Some((message, f.text)),
+            )
+            .await?;
             *res.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
             Ok(res)
         }

@@ -9,16 +9,13 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{Duration, NaiveDate};
 use serde::Deserialize;
-use zhuanban_ledger::dispatch::{Proposal, TaskFacts, propose_notices};
-use zhuanban_ledger::evaluate::evaluate;
-use zhuanban_ledger::{
-    ExtensionState, Id, Notice, NoticeLevel, NoticeState, ReportState, Role, Status, User,
-};
+use zhuanban_ledger::dispatch::Proposal;
+use zhuanban_ledger::{ExtensionState, Id, Notice, NoticeLevel, NoticeState, Role, User};
 use zhuanban_store::{
     Audience, ExtensionInput, NoticeInput, NoticeStep, Store, StoreError, notice_state_label,
 };
 
-use super::{Nav, cst, current_plan, current_round, own_unit, render, today, unit_name};
+use super::{Nav, cst, current_plan, own_unit, render, today, unit_name};
 use crate::AppState;
 use crate::error::{AppError, AppResult};
 use crate::routes::Ctx;
@@ -105,98 +102,12 @@ fn may_see_notice(user: &User, n: &Notice) -> bool {
 }
 
 /// The notices the rules propose for the current round, minus those already issued for the
-/// same task and level and still open.
+/// same task and level and still open (`zhuanban_desk::proposals`).
 async fn proposals(state: &AppState) -> AppResult<Vec<Proposal>> {
     let Some(plan) = current_plan(state).await? else {
         return Ok(vec![]);
     };
-    let rounds = state.store.rounds(plan.id).await?;
-    let Some(round) = current_round(&rounds) else {
-        return Ok(vec![]);
-    };
-    let snapshot = state
-        .store
-        .snapshot(plan.id, round.as_of, Some(round.id))
-        .await?;
-    let eval = evaluate(&snapshot, round.as_of);
-    let previous = rounds.iter().rev().find(|r| r.as_of < round.as_of);
-    let prev_eval = match previous {
-        Some(p) => Some(evaluate(
-            &state.store.snapshot(plan.id, p.as_of, Some(p.id)).await?,
-            p.as_of,
-        )),
-        None => None,
-    };
-    let reports = state.store.reports(round.id).await?;
-    let facts: Vec<TaskFacts> = snapshot
-        .tasks
-        .iter()
-        .zip(&eval.tasks)
-        .map(|(t, s)| {
-            let report = reports.iter().find(|r| {
-                r.task_id == t.id
-                    && t.lead.contains(&r.unit_id)
-                    && matches!(r.state, ReportState::Submitted | ReportState::Accepted)
-            });
-            let empty = report.is_some_and(|r| {
-                r.values.is_empty()
-                    && r.milestones.iter().all(|m| !m.done)
-                    && r.narrative.trim().chars().count() < 10
-            });
-            let next_deadline = s
-                .targets
-                .iter()
-                .filter(|x| !matches!(x.status, Status::Done | Status::Met))
-                .map(|x| x.deadline)
-                .chain(
-                    s.milestones
-                        .iter()
-                        .filter(|m| m.status != Status::Done)
-                        .map(|m| m.deadline),
-                )
-                .min();
-            TaskFacts {
-                task_id: t.id,
-                code: t.code.clone(),
-                lead: t.lead.first().copied(),
-                status: s.status,
-                previous: prev_eval
-                    .as_ref()
-                    .and_then(|e| e.tasks.iter().find(|x| x.code == t.code))
-                    .map(|x| x.status),
-                next_deadline,
-                empty_report: empty,
-            }
-        })
-        .collect();
-    let open: Vec<Notice> = state
-        .store
-        .notices(plan.id)
-        .await?
-        .into_iter()
-        .filter(|n| n.state != NoticeState::Closed)
-        .collect();
-    let tasks = state.store.tasks(plan.id, Some(round.plan_version)).await?;
-    Ok(
-        propose_notices(&facts, round.as_of, plan.settings.near_deadline_days)
-            .into_iter()
-            .filter(|p| {
-                let code = tasks
-                    .iter()
-                    .find(|t| t.id == p.task_id)
-                    .map(|t| t.code.as_str());
-                !open.iter().any(|n| {
-                    n.unit_id == p.unit_id
-                        && n.level == p.level
-                        && tasks
-                            .iter()
-                            .find(|t| t.id == n.task_id)
-                            .map(|t| t.code.as_str())
-                            == code
-                })
-            })
-            .collect(),
-    )
+    Ok(zhuanban_desk::proposals::proposals(&state.store, plan.id, super::today()).await?)
 }
 
 async fn notices_page(

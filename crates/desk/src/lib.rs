@@ -1,0 +1,10 @@
+//! The use cases that the web desk (`zhuanban-web`) and the command line (`zhuanban`) share,
+//! so that each fact is decided once: judging a plan ([`judge`]), proposing supervision notices
+//! ([`proposals`]) and composing the bulletin ([`bulletin`]). Neither front end judges by
+//! itself; both call these and only present what they return.
+
+pub mod bulletin;
+pub mod judge;
+pub mod proposals;
+
+pub use judge::{Judged, View, judge};
