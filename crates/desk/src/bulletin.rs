@@ -334,7 +334,7 @@ fn code_key(code: &str) -> Vec<u64> {
 }
 
 /// The lagging, seriously lagging and overdue tasks, worst first.
-fn behind<'a>(j: &'a Judged) -> Vec<(&'a TaskRecord, &'a TaskStatus)> {
+fn behind(j: &Judged) -> Vec<(&TaskRecord, &TaskStatus)> {
     let mut v: Vec<_> = j.rows().filter(|(_, s)| s.status.behind()).collect();
     v.sort_by(|a, b| {
         b.1.status

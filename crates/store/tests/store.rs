@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 use zhuanban_ledger::evaluate::evaluate;
-use zhuanban_ledger::{ReportState, Reporting, Status};
+use zhuanban_ledger::{ReportState, Reporting};
 use zhuanban_plan::{ReadOptions, read_text};
 use zhuanban_store::{
     Actor, ImportOptions, ReportInput, RoundInput, SqliteStore, Store, StoreError,

@@ -278,9 +278,27 @@ async fn the_bulletin_page_and_downloads() {
         "the preview shows the lagging task"
     );
     assert!(
-        !page.contains("编辑“下步工作要求”"),
-        "only the office edits"
+        !page.contains("编辑“下步工作要求”") && !page.contains("生成通报</button>"),
+        "only the office issues and edits"
     );
+    assert!(page.contains("草稿"), "a bulletin is a draft until issued");
+    // Nothing to download before the office issues it.
+    let early = leader
+        .get(app.url(&format!("/rounds/{}/bulletin.docx", app.round_id)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(early.status(), StatusCode::CONFLICT);
+    assert!(early.text().await.unwrap().contains("尚未生成"));
+    // The office issues it with its date.
+    let (office, csrf) = app.login("office").await;
+    let res = office
+        .post(app.url(&format!("/rounds/{}/bulletin/freeze", app.round_id)))
+        .form(&[("_csrf", csrf.as_str()), ("date", "2024-10-08")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let docx = leader
         .get(app.url(&format!("/rounds/{}/bulletin.docx", app.round_id)))
         .send()
@@ -303,16 +321,13 @@ async fn the_bulletin_page_and_downloads() {
         .unwrap();
     assert_eq!(first, again, "the same bulletin twice is the same bytes");
     // The office edits the closing section; the next DOCX carries it.
-    let (office, csrf) = app.login("office").await;
     let rec = app
         .store
-        .bulletin_record(
-            app.round_id,
-            "",
-            &zhuanban_store::Actor::new("测试", "test"),
-        )
+        .bulletin_record_of(app.round_id)
         .await
-        .unwrap();
+        .unwrap()
+        .expect("issued");
+    assert_eq!(rec.issued_on, d("2024-10-08"));
     let res = office
         .post(app.url(&format!("/rounds/{}/bulletin/closing", app.round_id)))
         .form(&[
