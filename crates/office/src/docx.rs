@@ -994,17 +994,29 @@ impl Writer<'_> {
         let b = self.b;
         if b.ranking.is_empty() {
             self.body_text("本期暂无成员单位评分。");
-            return;
+        } else {
+            self.body_text("按照方案确定的评分规则，本期成员单位得分排名如下。");
+            self.rank_table("本期成员单位得分排名", &b.ranking);
         }
-        self.body_text("按照方案确定的评分规则，本期成员单位得分排名如下。");
-        self.caption("成员单位得分排名");
+        if !b.ranking_year.is_empty() {
+            self.rank_table("年度累计得分排名", &b.ranking_year);
+        }
+        if let Some(p) = text::unranked(b) {
+            self.body_text(&p);
+        }
+        for rule in &b.ranking_rules {
+            self.body_text(rule);
+        }
+    }
+
+    fn rank_table(&mut self, caption: &str, ranking: &[crate::bulletin::RankRow]) {
+        self.caption(caption);
         let widths = [900, 2700, 1100, 4145];
         let head = ["排名", "成员单位", "得分", "扣分情况"]
             .into_iter()
             .map(head_cell)
             .collect();
-        let rows = b
-            .ranking
+        let rows = ranking
             .iter()
             .map(|r| {
                 let ded = if r.deductions.trim().is_empty() {

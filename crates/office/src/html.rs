@@ -298,14 +298,23 @@ fn instructions(h: &mut String, b: &Bulletin) {
 fn ranking(h: &mut String, b: &Bulletin) {
     if b.ranking.is_empty() {
         paras(h, "本期暂无成员单位评分。");
-        return;
+    } else {
+        rank_table(h, "本期成员单位得分排名", &b.ranking);
     }
-    table_open(
-        h,
-        "成员单位得分排名",
-        &["排名", "成员单位", "得分", "扣分情况"],
-    );
-    for r in &b.ranking {
+    if !b.ranking_year.is_empty() {
+        rank_table(h, "年度累计得分排名", &b.ranking_year);
+    }
+    if let Some(p) = text::unranked(b) {
+        paras(h, &p);
+    }
+    for rule in &b.ranking_rules {
+        let _ = writeln!(h, r#"<p class="bulletin-note">{}</p>"#, escape(rule));
+    }
+}
+
+fn rank_table(h: &mut String, caption: &str, rows: &[crate::bulletin::RankRow]) {
+    table_open(h, caption, &["排名", "成员单位", "得分", "扣分情况"]);
+    for r in rows {
         h.push_str("<tr>");
         td(h, "num", &r.rank.to_string());
         td(h, "", &r.unit);

@@ -360,3 +360,8 @@ mod tests {
         assert_eq!(score(90.0), "90");
     }
 }
+
+/// The units that lead no task, listed apart from the ranking (None when there are none).
+pub(crate) fn unranked(b: &Bulletin) -> Option<String> {
+    (!b.unranked.is_empty()).then(|| format!("{}不牵头任务，不参与排名。", b.unranked.join("、")))
+}

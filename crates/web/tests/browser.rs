@@ -235,7 +235,7 @@ async fn run(b: &Browser, base: &str, fx: &Fixture, pdf: &Path) -> Result<()> {
         .await
         .context("工作台（采纳后）")?;
     ensure!(
-        summary.contains("当前轮次：2024年9月调度"),
+        summary.contains("本期：2024年9月调度"),
         "dashboard: {summary}"
     );
     let indicators = dashboard_has_charts(b).await?;
@@ -415,7 +415,7 @@ async fn evidence_is_the_pdf(b: &Browser, link: &str) -> Result<()> {
 async fn dashboard_has_charts(b: &Browser) -> Result<usize> {
     let charts = b.client.find_all(Locator::Css("main .grid svg")).await?;
     let text = b.text_of("main .grid").await?;
-    for needle in ["任务状态", "总体情况", "本轮报送进度", "序时推进"] {
+    for needle in ["任务状态", "总体情况", "本期报送情况", "序时推进"] {
         ensure!(text.contains(needle), "no {needle:?} in the charts: {text}");
     }
     Ok(charts.len())

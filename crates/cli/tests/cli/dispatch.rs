@@ -224,6 +224,29 @@ fn the_bulletin_is_written_and_reproduced_byte_for_byte() {
     let b = dir.path().join("b.docx");
     let x = dir.path().join("a.xlsx");
     let h = dir.path().join("a.html");
+    // Reports await review in the last round: issuing asks for confirmation and writes nothing.
+    let refused = run(&[
+        "bulletin",
+        "--db",
+        &db,
+        "--round",
+        "6",
+        "--format",
+        "docx",
+        "-o",
+        a.to_str().unwrap(),
+    ]);
+    assert!(!refused.status.success());
+    let msg = String::from_utf8_lossy(&refused.stderr);
+    assert!(msg.contains("待审核") && msg.contains("--confirm"), "{msg}");
+    assert!(!a.exists(), "nothing is written before the confirmation");
+    assert_eq!(
+        count(
+            &db,
+            "SELECT COUNT(*) FROM bulletins WHERE content IS NOT NULL"
+        ),
+        0
+    );
     let out = ok(run(&[
         "bulletin",
         "--db",
@@ -232,6 +255,9 @@ fn the_bulletin_is_written_and_reproduced_byte_for_byte() {
         "6",
         "--format",
         "docx",
+        "--date",
+        "2024-07-08",
+        "--confirm",
         "-o",
         a.to_str().unwrap(),
     ]));
@@ -275,6 +301,10 @@ fn the_bulletin_is_written_and_reproduced_byte_for_byte() {
         h.to_str().unwrap(),
     ]));
     let html = std::fs::read_to_string(&h).unwrap();
+    assert!(
+        html.contains("2024年7月8日"),
+        "the issued bulletin keeps the date it was issued with"
+    );
     assert!(
         html.contains("演示") && html.contains("2024年6月调度"),
         "marked as demonstration data"

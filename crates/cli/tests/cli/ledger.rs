@@ -151,16 +151,25 @@ version = 2
     assert_eq!(tasks.len(), 16);
     let t = tasks.iter().find(|t| t["code"] == "2.3.2").unwrap();
     assert_eq!(t["lead"][0], "区住房城乡建设局");
-    assert_ne!(t["status"], "not_reported");
+    assert!(
+        matches!(t["reporting"].as_str(), Some("on_time" | "late")),
+        "{t}"
+    );
     assert_eq!(t["targets"][0]["actual"], 2.0);
     assert_eq!(
+        tasks.iter().filter(|t| t["reporting"] == "missing").count(),
+        13,
+        "all other tasks with a lead unit owe their report"
+    );
+    // Owing a report never replaces the progress judgement.
+    assert!(
         tasks
             .iter()
-            .filter(|t| t["status"] == "not_reported")
-            .count(),
-        13,
-        "all other tasks with a lead unit"
+            .filter(|t| t["reporting"] == "missing")
+            .all(|t| t["status"] != "not_reported" && t["status_label"] != "未报送"),
+        "{tasks:?}"
     );
+    assert_eq!(json["reporting"]["missing"], 13);
     assert_eq!(json["demo"], false);
 
     let rounds = ok(&["round", "list", "--db", &db]);
@@ -315,7 +324,7 @@ fn demo_data_is_reproducible_and_marked() {
             .as_array()
             .unwrap()
             .iter()
-            .any(|t| t["status"] == "not_reported")
+            .any(|t| t["reporting"] == "missing")
     );
     let other = ok(&[
         "demo-data",

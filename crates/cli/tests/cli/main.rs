@@ -32,6 +32,7 @@ pub fn tmp(name: &str, bytes: &[u8]) -> PathBuf {
     p
 }
 
+mod agreement;
 mod dispatch;
 mod durability;
 mod ledger;

@@ -311,7 +311,7 @@ fn tables_fit_the_text_block_and_repeat_headers() {
             "表3 严重滞后及逾期任务（红灯）",
             "表4 滞后任务（黄灯）",
             "表5 逾期报送及未报送单位",
-            "表6 成员单位得分排名"
+            "表6 本期成员单位得分排名"
         ]
     );
     // Sections with their lamps and a total row.

@@ -192,6 +192,17 @@ async fn samples(app: &TestApp) -> Samples {
         .unwrap();
     let unit_user = app.store.user_for_login("unit").await.unwrap().unwrap().0;
     let message = app.store.inbox(&unit_user, 1).await.unwrap()[0].id;
+    // The round's bulletin is issued, so its downloads and its closing have an object.
+    zhuanban_desk::bulletin::freeze(
+        &app.store,
+        app.round_id,
+        None,
+        true,
+        chrono::NaiveDate::from_ymd_opt(2024, 10, 8).unwrap(),
+        &actor,
+    )
+    .await
+    .unwrap();
     Samples {
         own_notice: notices[0],
         other_notice: notices[1],
