@@ -765,6 +765,10 @@ fn every_output_agrees_with_the_one_judgement() {
     let t212 = truth.tasks.iter().find(|t| t["code"] == "2.1.2").unwrap();
     assert_eq!(t212["label"], "严重滞后 · 本期未报送");
 
+    // Targets are written the same way on the desk as in the bulletin: a class as Ⅲ类.
+    let dash = get(&c, &format!("{}/dashboard", desk.base));
+    assert!(dash.contains("Ⅲ类") && !dash.contains("3类"), "water classes as Ⅲ类");
+
     // Proposals follow the judgement: every task seriously lagging, overdue or missed is
     // proposed for a red notice, or already has an open red one.
     let now = status_json(&desk.db, None, None);

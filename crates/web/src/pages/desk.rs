@@ -121,15 +121,6 @@ pub struct TargetLine {
     pub reason: String,
 }
 
-fn cmp_word(c: zhuanban_ledger::Cmp) -> &'static str {
-    match c {
-        zhuanban_ledger::Cmp::AtLeast => "≥",
-        zhuanban_ledger::Cmp::AtMost => "≤",
-        zhuanban_ledger::Cmp::About => "约",
-        zhuanban_ledger::Cmp::Equal => "=",
-    }
-}
-
 fn target_lines(task: &TaskRecord, status: &TaskStatus) -> Vec<TargetLine> {
     task.targets
         .iter()
@@ -140,10 +131,12 @@ fn target_lines(task: &TaskRecord, status: &TaskStatus) -> Vec<TargetLine> {
             } else {
                 t.metric.clone()
             },
-            goal: format!("{}{}{}", cmp_word(t.cmp), number(t.value), t.unit),
-            latest: s
-                .actual
-                .map_or_else(|| "—".into(), |v| format!("{}{}", number(v), t.unit)),
+            // The same words as the bulletin's: "≤0.08mg/L", "Ⅲ类及以上".
+            goal: zhuanban_desk::bulletin::target_text(t),
+            latest: s.actual.map_or_else(
+                || "—".into(),
+                |v| zhuanban_desk::bulletin::value_text(t, v),
+            ),
             status: s.status.label(),
             class: colour_class(s.colour),
             reason: s.reason.clone(),

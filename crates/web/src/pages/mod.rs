@@ -25,7 +25,7 @@ use askama::Template;
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
-use zhuanban_ledger::{Id, PlanRecord, Role, Round, RoundState, UnitRecord, User};
+use zhuanban_ledger::{Id, PlanRecord, Role, Round, UnitRecord, User};
 use zhuanban_store::Store;
 
 use crate::AppState;
@@ -192,13 +192,10 @@ pub async fn current_plan(state: &AppState) -> AppResult<Option<PlanRecord>> {
     Ok(state.store.plans().await?.pop())
 }
 
-/// The round the desk works on: the newest open one, else the newest.
+/// The round the desk works on: the newest open one, else the newest (the judgement's own
+/// rule).
 pub fn current_round(rounds: &[Round]) -> Option<&Round> {
-    rounds
-        .iter()
-        .rev()
-        .find(|r| r.state == RoundState::Open)
-        .or_else(|| rounds.last())
+    zhuanban_desk::judge::current_round(rounds)
 }
 
 pub fn unit_name(units: &[UnitRecord], id: Id) -> String {
