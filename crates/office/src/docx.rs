@@ -679,10 +679,13 @@ impl Writer<'_> {
                 run(Face::Hei, SIZE_S4, "占比"),
             ],
         );
+        let shares =
+            crate::figures::shares(&b.totals.iter().map(|t| t.count).collect::<Vec<_>>());
         let counts: Vec<(String, String)> = b
             .totals
             .iter()
-            .map(|t| (t.count.to_string(), text::share(t.count, total)))
+            .zip(shares)
+            .map(|(t, share)| (t.count.to_string(), share))
             .collect();
         for (t, (count, share)) in b.totals.iter().zip(&counts) {
             line(
@@ -704,7 +707,7 @@ impl Writer<'_> {
                 run(Face::Hei, SIZE_S4, "　　"),
                 run(Face::Hei, SIZE_S4, "合计"),
                 run(Face::Hei, SIZE_S4, &total_text),
-                run(Face::Hei, SIZE_S4, if total > 0 { "100%" } else { "—" }),
+                run(Face::Hei, SIZE_S4, if total > 0 { "100.0%" } else { "—" }),
             ],
         );
         let cells = [

@@ -13,6 +13,7 @@
 
 pub mod bulletin;
 pub mod docx;
+pub mod figures;
 pub mod html;
 pub mod notice;
 pub mod offline;
