@@ -70,11 +70,10 @@ pub(crate) fn plan_ref(b: &Bulletin) -> String {
 /// The lead-in paragraph before 一、.
 pub(crate) fn lead(b: &Bulletin) -> String {
     format!(
-        "现将{}{}情况通报如下（数据截至{}，按方案第{}版研判）。",
+        "现将{}{}情况通报如下（数据截至{}）。",
         plan_ref(b),
         round_label(b),
         cn_date(b.as_of),
-        b.plan_version
     )
 }
 
