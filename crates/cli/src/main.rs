@@ -183,7 +183,8 @@ enum Command {
         #[arg(long)]
         file: Option<PathBuf>,
     },
-    /// Write a round's bulletin (调度通报): DOCX, the ledger as XLSX, or the HTML preview.
+    /// Write a round's bulletin (调度通报): DOCX, the ledger as XLSX, or the bulletin as a whole
+    /// HTML page (the same page the desk's HTML download gives).
     Bulletin {
         #[command(flatten)]
         db: DbArgs,

@@ -328,7 +328,7 @@ pub async fn bulletin(
     let bytes = match format {
         "docx" => zhuanban_office::docx::bulletin_docx(&b),
         "xlsx" => zhuanban_office::xlsx::ledger_xlsx(&sheet),
-        "html" => zhuanban_office::html::bulletin_html(&b).into_bytes(),
+        "html" => zhuanban_office::html::bulletin_page(&b).into_bytes(),
         other => bail!("--format 应为 docx、xlsx 或 html，收到“{other}”"),
     };
     std::fs::write(out, &bytes).with_context(|| format!("无法写入 {}", out.display()))?;

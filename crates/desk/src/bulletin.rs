@@ -247,23 +247,10 @@ fn metric(t: &TargetRecord) -> String {
     }
 }
 
-/// `part / whole` as a percentage with one decimal, rounded once by GB/T 8170 (四舍六入五成双)
-/// on the exact decimal quotient of the figures as written: 1 of 3 is "33.3%", 1 of 16 (6.25%)
-/// is "6.2%". None when `whole` is zero or a figure is not a finite number.
+/// `part / whole` as a percentage with one decimal: the office's one percentage function,
+/// [`zhuanban_office::figures::percent`] (GB/T 8170, exact decimals; 1 of 16 is "6.2%").
 pub fn percent_of(part: f64, whole: f64) -> Option<String> {
-    use zhuanban_ledger::decimal::{Decimal, Rounding};
-    let dec = |v: f64| {
-        if v.is_finite() {
-            Decimal::parse(&format!("{v}")).ok()
-        } else {
-            None
-        }
-    };
-    let (p, w) = (dec(part)?, dec(whole)?);
-    let pct = p
-        .checked_mul(Decimal::from_i64(100))?
-        .div_round(w, 1, Rounding::HalfEven)?;
-    Some(format!("{pct}%"))
+    zhuanban_office::figures::percent(part, whole)
 }
 
 /// The task's completion in words, every target and milestone, not only its worst part:

@@ -56,8 +56,14 @@ pub(crate) const SIZE_3: u32 = 32; // 三号 16 pt
 pub(crate) const SIZE_4: u32 = 28; // 四号 14 pt
 pub(crate) const SIZE_S4: u32 = 24; // 小四 12 pt
 
-/// Body line pitch: exactly 29 pt.
-pub(crate) const LINE: u32 = 580;
+/// Body line pitch: 28.95 pt, so that 22 lines fill the 225 mm text block (GB/T 9704 §5.2.2:
+/// 22 lines a page); 22 × 579 twips = 224.7 mm (29 pt would make 22 lines 0.1 mm too tall, and
+/// the 22nd line moves to the next page).
+pub(crate) const LINE: u32 = 579;
+/// The character grid's pitch against the 3号 (16 pt) body size, in 1/4096 pt (`w:charSpace`):
+/// 16 pt − 842/4096 pt = 15.794 pt, and 28 × 15.794 pt = 442.24 pt fits the 156 mm (442.25 pt)
+/// text width (GB/T 9704: 28 characters a line).
+pub(crate) const CHAR_SPACE: i32 = -842;
 /// Table line pitch: exactly 18 pt (1.5 lines of 小四).
 pub(crate) const TABLE_LINE: u32 = 360;
 /// Line pitch of the chart's legend: exactly 22 pt.
@@ -95,10 +101,11 @@ impl Face {
     }
 
     /// The font for digits and Latin letters: Times New Roman in body text (as offices set
-    /// it), the face itself in headings, titles and page numbers.
+    /// it), the face itself in headings (a "（一）" heading is wholly 楷体, digits too), titles
+    /// and page numbers.
     fn latin(self) -> &'static str {
         match self {
-            Face::Fang | Face::Kai => "Times New Roman",
+            Face::Fang => "Times New Roman",
             other => other.east_asia(),
         }
     }
@@ -142,6 +149,11 @@ pub(crate) fn rpr(out: &mut String, face: Face, size: u32, colour: Option<&str>,
     }
     if let Some(c) = colour {
         let _ = write!(out, r#"<w:color w:val="{c}"/>"#);
+    }
+    if size == SIZE_3 && face != Face::Title {
+        // 3号 text set 0.4 pt tight: 15.6 pt a character, 28 to the 156 mm line
+        // (28 × 15.6 = 436.8 pt ≤ 442.25 pt < 29 × 15.6 = 452.4 pt), with room for rounding.
+        out.push_str(r#"<w:spacing w:val="-8"/>"#);
     }
     let _ = write!(
         out,
@@ -212,8 +224,11 @@ impl Para {
         }
         out.push_str(&self.borders);
         out.push_str(&self.tabs);
-        // Spacing in exact points keeps the 公文 line grid; `snapToGrid` off so that neither
-        // Word nor LibreOffice moves lines to a document grid.
+        // The section states the 公文 grid (22 lines × 28 characters, `docGrid`), and the text
+        // meets it by its own exact measures: lines [`LINE`] apart, 3号 characters set
+        // 0.4 pt tight (see [`rpr`]). `snapToGrid` is off: LibreOffice gives a 16 pt character
+        // two cells of a 15.79 pt grid (14 characters a line), and tables, captions and the
+        // masthead keep their own spacing.
         out.push_str(r#"<w:snapToGrid w:val="0"/>"#);
         if self.line > 0 {
             let _ = write!(
@@ -618,6 +633,19 @@ impl Writer<'_> {
         let headline = text::headline(b);
         self.para(Para::centred(700), &[run(Face::Title, SIZE_2, &headline)]);
         self.blank();
+        // 主送: flush left under the headline, with a full-width colon.
+        let recipients = b.recipients.trim().trim_end_matches(['：', ':']);
+        if !recipients.is_empty() {
+            let text = format!("{recipients}：");
+            self.para(
+                Para {
+                    line: LINE,
+                    jc: "left",
+                    ..Para::default()
+                },
+                &[run(Face::Fang, SIZE_3, &text)],
+            );
+        }
     }
 
     fn overview(&mut self, image: Option<(u64, &str)>) {
@@ -679,10 +707,12 @@ impl Writer<'_> {
                 run(Face::Hei, SIZE_S4, "占比"),
             ],
         );
+        let shares = crate::figures::shares(&b.totals.iter().map(|t| t.count).collect::<Vec<_>>());
         let counts: Vec<(String, String)> = b
             .totals
             .iter()
-            .map(|t| (t.count.to_string(), text::share(t.count, total)))
+            .zip(shares)
+            .map(|(t, share)| (t.count.to_string(), share))
             .collect();
         for (t, (count, share)) in b.totals.iter().zip(&counts) {
             line(
@@ -704,7 +734,7 @@ impl Writer<'_> {
                 run(Face::Hei, SIZE_S4, "　　"),
                 run(Face::Hei, SIZE_S4, "合计"),
                 run(Face::Hei, SIZE_S4, &total_text),
-                run(Face::Hei, SIZE_S4, if total > 0 { "100%" } else { "—" }),
+                run(Face::Hei, SIZE_S4, if total > 0 { "100.0%" } else { "—" }),
             ],
         );
         let cells = [
@@ -1049,38 +1079,80 @@ impl Writer<'_> {
                 runs.push(run(Face::Kai, SIZE_3, &lead));
             }
             runs.push(run(Face::Fang, SIZE_3, &rest));
-            // The last one stays on the page of the 版记 below it.
-            let p = Para {
-                keep_next: i + 1 == items.len(),
-                ..Para::body()
-            };
-            self.para(p, &runs);
+            self.para(Para::body(), &runs);
         }
     }
 
-    /// 版记: the issuer and the date of issue between two black rules across the text
-    /// width, the words one character in from either side.
+    /// 版记 (GB/T 9704 §7.4): 抄送 (when there is any) and the line of 印发机关 and 印发日期, in
+    /// 4号 仿宋 one character in from either side, between rules across the text width: the
+    /// first and last 0.35 mm, the one between them 0.25 mm. It is a section of its own that
+    /// starts on an even page and sits at its foot (see [`document_xml`]).
     fn colophon(&mut self) {
         let b = self.b;
         let indent = SIZE_4 * 10;
+        let thick = |side: &str| {
+            format!(r#"<w:{side} w:val="single" w:sz="8" w:space="4" w:color="{BLACK}"/>"#)
+        };
+        let thin = |side: &str| {
+            format!(r#"<w:{side} w:val="single" w:sz="6" w:space="4" w:color="{BLACK}"/>"#)
+        };
+        let cc = b.cc.trim().trim_end_matches(['。', '；', '，']);
+        let cc_text = format!("抄送：{cc}。");
+        // The 版记 is alone on its page (its section starts a page): a spacer of the text
+        // block's height less the 版记's own puts it at the foot, in Word and LibreOffice alike
+        // (LibreOffice does not read a section's bottom alignment). 4号 characters across the
+        // width less two indents, each rule with its 4 pt space, and room for rounding.
+        let per_line = f64::from((TEXT_W - 2 * indent) / (SIZE_4 * 10));
+        let cc_lines = if cc.is_empty() {
+            0
+        } else {
+            (text_em(&cc_text) / per_line).ceil() as u32
+        };
+        let own = (cc_lines + 1) * LINE + 3 * 100 + LINE / 2;
+        let block = PAGE_H - MARGIN_TOP - MARGIN_BOTTOM;
+        self.para(
+            Para {
+                line: block.saturating_sub(own).max(20),
+                ..Para::default()
+            },
+            &[],
+        );
+        if !cc.is_empty() {
+            let mut p = Para {
+                line: LINE,
+                jc: "both",
+                left: indent,
+                right: indent,
+                keep_next: true,
+                ..Para::default()
+            };
+            p.borders = format!("<w:pBdr>{}{}</w:pBdr>", thick("top"), thin("bottom"));
+            p.write(&mut self.body, &[run(Face::Fang, SIZE_4, &cc_text)]);
+        }
         let mut p = Para {
             line: LINE,
-            before: LINE,
             jc: "left",
             ..Para::default()
         };
-        p.borders = format!(
-            r#"<w:pBdr><w:top w:val="single" w:sz="8" w:space="4" w:color="{BLACK}"/><w:bottom w:val="single" w:sz="8" w:space="4" w:color="{BLACK}"/></w:pBdr>"#
-        );
+        p.borders = if cc.is_empty() {
+            format!("<w:pBdr>{}{}</w:pBdr>", thick("top"), thick("bottom"))
+        } else {
+            format!("<w:pBdr>{}</w:pBdr>", thick("bottom"))
+        };
         p.tabs = format!(
             r#"<w:tabs><w:tab w:val="left" w:pos="{indent}"/><w:tab w:val="right" w:pos="{}"/></w:tabs>"#,
             TEXT_W - indent
         );
         p.open(&mut self.body);
+        let printer = if b.printer.trim().is_empty() {
+            b.issuer.trim()
+        } else {
+            b.printer.trim()
+        };
         push_tab(&mut self.body, Face::Fang, SIZE_4);
-        push_run(&mut self.body, &run(Face::Fang, SIZE_4, b.issuer.trim()));
+        push_run(&mut self.body, &run(Face::Fang, SIZE_4, printer));
         push_tab(&mut self.body, Face::Fang, SIZE_4);
-        let date = format!("{}印发", cn_date(b.date));
+        let date = format!("{}印发", cn_date(b.printed_on.unwrap_or(b.date)));
         push_run(&mut self.body, &run(Face::Fang, SIZE_4, &date));
         self.body.push_str("</w:p>\n");
     }
@@ -1167,27 +1239,42 @@ pub fn document_xml(b: &Bulletin) -> String {
             Part::Closing => w.closing(),
         }
     }
+    // The body's section ends here (its properties in a paragraph of no height); the 版记 is
+    // the last section: it starts on the next even page and sits at its foot, so that the
+    // document always ends on an even page with the 版记 at the bottom (GB/T 9704 §7.4,
+    // §9.2). When the body ends on an even page, that page is followed by a blank odd page.
+    let mut body = std::mem::take(&mut w.body);
+    let _ = write!(
+        body,
+        r#"<w:p><w:pPr><w:snapToGrid w:val="0"/><w:spacing w:before="0" w:after="0" w:line="20" w:lineRule="exact"/>{}</w:pPr></w:p>"#,
+        sect_pr(None, false)
+    );
+    body.push('\n');
     w.colophon();
-
-    section_document(&w.body)
+    body.push_str(&w.body);
+    section_document_with(&body, Some("evenPage"), true)
 }
 
-/// `word/document.xml`: a body in an A4 公文 section (margins, two footers, the line grid).
-pub(crate) fn section_document(body: &str) -> String {
-    let mut out = String::with_capacity(body.len() + 2048);
-    out.push_str(XML_DECL);
-    let _ = writeln!(out, "<w:document {NS}><w:body>");
-    out.push_str(body);
-    let _ = write!(
-        out,
+/// The `w:sectPr` of an A4 公文 section: margins, odd and even footers, the 22 × 28 grid;
+/// `start` is the section's start ("evenPage", None for a new page), `bottom` aligns its text
+/// to the foot of the page.
+fn sect_pr(start: Option<&str>, bottom: bool) -> String {
+    format!(
         concat!(
             r#"<w:sectPr><w:footerReference w:type="default" r:id="rIdFooterOdd"/>"#,
-            r#"<w:footerReference w:type="even" r:id="rIdFooterEven"/>"#,
+            r#"<w:footerReference w:type="even" r:id="rIdFooterEven"/>{start}"#,
             r#"<w:pgSz w:w="{pw}" w:h="{ph}"/>"#,
             r#"<w:pgMar w:top="{t}" w:right="{r}" w:bottom="{bt}" w:left="{l}" w:header="851" w:footer="{f}" w:gutter="0"/>"#,
-            r#"<w:cols w:space="425"/><w:docGrid w:linePitch="{lp}"/></w:sectPr>"#,
-            "\n</w:body></w:document>\n"
+            r#"<w:cols w:space="425"/>{valign}<w:docGrid w:type="linesAndChars" w:linePitch="{lp}" w:charSpace="{cs}"/></w:sectPr>"#,
         ),
+        start = start
+            .map(|s| format!(r#"<w:type w:val="{s}"/>"#))
+            .unwrap_or_default(),
+        valign = if bottom {
+            r#"<w:vAlign w:val="bottom"/>"#
+        } else {
+            ""
+        },
         pw = PAGE_W,
         ph = PAGE_H,
         t = MARGIN_TOP,
@@ -1196,7 +1283,24 @@ pub(crate) fn section_document(body: &str) -> String {
         l = MARGIN_LEFT,
         f = FOOTER,
         lp = LINE,
-    );
+        cs = CHAR_SPACE,
+    )
+}
+
+/// `word/document.xml`: a body in an A4 公文 section (margins, two footers, the line grid).
+pub(crate) fn section_document(body: &str) -> String {
+    section_document_with(body, None, false)
+}
+
+/// `word/document.xml` whose last section starts as `start` says and may sit at the foot of
+/// its page (see [`sect_pr`]).
+fn section_document_with(body: &str, start: Option<&str>, bottom: bool) -> String {
+    let mut out = String::with_capacity(body.len() + 2048);
+    out.push_str(XML_DECL);
+    let _ = writeln!(out, "<w:document {NS}><w:body>");
+    out.push_str(body);
+    out.push_str(&sect_pr(start, bottom));
+    out.push_str("\n</w:body></w:document>\n");
     out
 }
 
@@ -1288,7 +1392,14 @@ pub(crate) fn styles_xml() -> String {
         s = SIZE_3,
         line = LINE
     );
-    out.push_str(r#"<w:style w:type="paragraph" w:default="1" w:styleId="Normal"><w:name w:val="Normal"/><w:qFormat/><w:pPr><w:widowControl/></w:pPr></w:style>"#);
+    // The size is stated on Normal itself too: LibreOffice takes the character grid's base
+    // width from it (16 pt + `CHAR_SPACE`), not from the document defaults.
+    let _ = write!(
+        out,
+        r#"<w:style w:type="paragraph" w:default="1" w:styleId="Normal"><w:name w:val="Normal"/><w:qFormat/><w:pPr><w:widowControl/></w:pPr><w:rPr>{f}<w:sz w:val="{s}"/><w:szCs w:val="{s}"/></w:rPr></w:style>"#,
+        f = fonts(Face::Fang),
+        s = SIZE_3
+    );
     let _ = write!(
         out,
         concat!(
@@ -1316,7 +1427,9 @@ pub(crate) fn font_table_xml() -> String {
     let mut out = String::new();
     out.push_str(XML_DECL);
     let _ = write!(out, "<w:fonts {NS}>");
-    // (name, alternative, family, pitch)
+    // (name, alternative, family, pitch). Where neither the name nor the alternative is
+    // installed (a Linux desk), LibreOffice falls back through fontconfig to the CJK font of
+    // the system (on Debian, fonts-noto-cjk: Noto Sans/Serif CJK SC).
     let fonts = [
         ("方正小标宋简体", "宋体", "script", "variable"),
         ("仿宋_GB2312", "仿宋", "modern", "fixed"),

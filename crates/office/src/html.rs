@@ -1,9 +1,14 @@
-//! The bulletin as an HTML fragment, for the web desk's preview.
+//! The bulletin as HTML: a fragment for the web desk's preview ([`bulletin_html`]) and a whole
+//! page that opens on its own ([`bulletin_page`]).
 //!
-//! One `<article class="bulletin">` (no `<html>`, `<head>` or `<body>`), the same sections in
-//! the same words as the DOCX, with the charts inline as SVG from [`crate::svg`]. No `style`
-//! attributes and no scripts (the desk's content security policy allows neither): the page
-//! styles the `bulletin-*` classes. All text is escaped.
+//! The fragment is one `<article class="bulletin">` (no `<html>`, `<head>` or `<body>`), the
+//! same sections in the same words as the DOCX, with the charts inline as SVG from
+//! [`crate::svg`]. No `style` attributes and no scripts (the desk's content security policy
+//! allows neither): the page styles the `bulletin-*` classes. All text is escaped.
+//!
+//! The page wraps the fragment in `<!doctype html>` with `<meta charset="utf-8">`, its title,
+//! and one inline `<style>` ([`PAGE_CSS`]): no link, script, font or image outside the file,
+//! so that it reads the same when mailed, saved or opened from a USB stick, and prints on A4.
 
 use std::fmt::Write as _;
 
@@ -39,6 +44,14 @@ pub fn bulletin_html(b: &Bulletin) -> String {
         r#"<h2 class="bulletin-headline">{}</h2>"#,
         escape(&text::headline(b))
     );
+    let recipients = b.recipients.trim().trim_end_matches(['：', ':']);
+    if !recipients.is_empty() {
+        let _ = writeln!(
+            h,
+            r#"<p class="bulletin-recipients">{}：</p>"#,
+            escape(recipients)
+        );
+    }
     paras(&mut h, &text::lead(b));
 
     for (i, (heading, part)) in text::parts(b).into_iter().enumerate() {
@@ -60,16 +73,90 @@ pub fn bulletin_html(b: &Bulletin) -> String {
         }
         h.push_str("</section>\n");
     }
+    // 版记: 抄送, then 印发机关 and 印发日期.
+    h.push_str(r#"<footer class="bulletin-colophon">"#);
+    let cc = b.cc.trim().trim_end_matches(['。', '；', '，']);
+    if !cc.is_empty() {
+        let _ = write!(h, r#"<p class="bulletin-cc">抄送：{}。</p>"#, escape(cc));
+    }
+    let printer = if b.printer.trim().is_empty() {
+        b.issuer.trim()
+    } else {
+        b.printer.trim()
+    };
     let _ = write!(
         h,
-        r#"<footer class="bulletin-colophon"><span>{}</span>　<span>{}印发</span></footer>"#,
-        escape(b.issuer.trim()),
-        escape(&cn_date(b.date))
+        r#"<p class="bulletin-printed"><span>{}</span>　<span>{}印发</span></p></footer>"#,
+        escape(printer),
+        escape(&cn_date(b.printed_on.unwrap_or(b.date)))
     );
     if b.demo {
         h.push_str(r#"<p class="bulletin-demo-mark">【演示数据】</p>"#);
     }
     h.push_str("\n</article>\n");
+    h
+}
+
+/// The styles of the standalone page: the 公文's fonts with the free Noto CJK fonts after
+/// them, status colours, tables, the chart, and A4 print margins.
+pub const PAGE_CSS: &str = r#"
+@page { size: A4; margin: 37mm 26mm 35mm 28mm; }
+html { background: #f4f4f4; }
+body { margin: 0; padding: 24px 0; color: #111; }
+.bulletin { max-width: 156mm; margin: 0 auto; padding: 20mm 24mm; background: #fff;
+  font: 16pt/1.8 "仿宋_GB2312", "仿宋", FangSong, "STFangsong", "Noto Serif CJK SC", "Source Han Serif SC", serif; }
+.bulletin p { margin: 0; text-indent: 2em; text-align: justify; }
+.bulletin .bulletin-masthead p { text-indent: 0; }
+.bulletin .bulletin-recipients, .bulletin .bulletin-colophon p, .bulletin .bulletin-note, .bulletin .bulletin-table p { text-indent: 0; text-align: left; }
+.bulletin p.bulletin-name { color: #e00; text-align: center; font: 26pt/1.4 "方正小标宋简体", "宋体", SimSun, "Noto Serif CJK SC", serif; }
+.bulletin p.bulletin-issue { text-align: center; }
+.bulletin .bulletin-issuer { display: flex; justify-content: space-between; padding: 0 1em 6px;
+  border-bottom: 2px solid #e00; margin-bottom: 1.5em !important; }
+.bulletin-headline { text-align: center; font: 22pt/1.5 "方正小标宋简体", "宋体", SimSun, "Noto Serif CJK SC", serif; margin: 0 0 1em; }
+.bulletin h3 { font: 16pt/1.8 "黑体", SimHei, "Noto Sans CJK SC", sans-serif; margin: 0; text-indent: 2em; }
+.bulletin h4 { font: 16pt/1.8 "楷体_GB2312", "楷体", KaiTi, "STKaiti", "Noto Serif CJK SC", serif; margin: 0; text-indent: 2em; }
+.bulletin-lead { font-family: "楷体_GB2312", "楷体", KaiTi, "STKaiti", "Noto Serif CJK SC", serif; }
+.bulletin-demo-mark { color: #e00; font-family: "黑体", SimHei, "Noto Sans CJK SC", sans-serif; }
+.bulletin-table { width: 100%; border-collapse: collapse; margin: .5em 0 1em; font-size: 12pt; line-height: 1.5; }
+.bulletin-table caption { font: 14pt/1.8 "黑体", SimHei, "Noto Sans CJK SC", sans-serif; }
+.bulletin-table th, .bulletin-table td { border: 1px solid #000; padding: 2px 4px; vertical-align: middle; }
+.bulletin-table th { font-family: "黑体", SimHei, "Noto Sans CJK SC", sans-serif; font-weight: normal; }
+.bulletin-table thead { display: table-header-group; }
+.bulletin-table tr { break-inside: avoid; }
+.bulletin-note { font-size: 12pt; line-height: 1.5; }
+.bulletin-unit-reason { color: #333; }
+.status-green { color: #1b5e20; background: #e8f5e9; }
+.status-yellow { color: #8a5a00; background: #fff3d6; }
+.status-red { color: #b71c1c; background: #fde7e7; }
+.status-grey { color: #424242; background: #eeeeee; }
+.bulletin-chart { margin: .5em 0; text-align: center; break-inside: avoid; }
+.bulletin-chart svg { max-width: 100%; height: auto; }
+.bulletin-chart figcaption { font: 14pt/1.8 "黑体", SimHei, "Noto Sans CJK SC", sans-serif; }
+.bulletin-instructions { margin: 0; padding-left: 2em; }
+.bulletin-colophon { margin-top: 3em; font-size: 14pt; break-inside: avoid; }
+.bulletin-colophon p { padding: 2px 1em; border-bottom: 1px solid #000; }
+.bulletin-colophon p:first-child { border-top: 1.5px solid #000; }
+.bulletin-colophon p:last-child { border-bottom-width: 1.5px; }
+.bulletin .bulletin-printed { display: flex; justify-content: space-between; }
+@media print { html, body { background: none; padding: 0; } .bulletin { max-width: none; padding: 0; } }
+"#;
+
+/// The bulletin as a whole HTML page that opens correctly on its own: see the
+/// [module documentation](self). The same bulletin always gives the same bytes.
+pub fn bulletin_page(b: &Bulletin) -> String {
+    let mut title = format!("{}（{}）", b.title.trim(), b.issue.trim());
+    if b.demo {
+        title.push_str("【演示数据】");
+    }
+    let article = bulletin_html(b);
+    let mut h = String::with_capacity(article.len() + PAGE_CSS.len() + 512);
+    h.push_str("<!doctype html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n");
+    h.push_str(r#"<meta name="viewport" content="width=device-width, initial-scale=1">"#);
+    h.push('\n');
+    let _ = writeln!(h, "<title>{}</title>", escape(&title));
+    let _ = writeln!(h, "<style>{PAGE_CSS}</style>\n</head>\n<body>");
+    h.push_str(&article);
+    h.push_str("</body>\n</html>\n");
     h
 }
 

@@ -13,6 +13,7 @@
 
 pub mod bulletin;
 pub mod docx;
+pub mod figures;
 pub mod html;
 pub mod notice;
 pub mod offline;
@@ -23,7 +24,7 @@ mod text;
 pub mod xlsx;
 
 pub use docx::bulletin_docx;
-pub use html::bulletin_html;
+pub use html::{bulletin_html, bulletin_page};
 pub use notice::notice_docx;
 pub use offline::{read_report_xlsx, report_template_xlsx};
 pub use xlsx::ledger_xlsx;

@@ -384,13 +384,8 @@ pub fn colour_donut(
         push_grouped(&mut s, &total.to_string());
         s
     };
-    let share = |c: u64| {
-        if total == 0 {
-            0.0
-        } else {
-            c as f64 / total as f64
-        }
-    };
+    // The shares as printed: GB/T 8170, adding up to 100.0% (see `crate::figures`).
+    let share_texts = crate::figures::shares(&counts.map(|c| c as usize));
 
     let count_texts = counts.map(fmt_count);
     let label_w = labels
@@ -416,7 +411,7 @@ pub fn colour_donut(
             Some(i) => (
                 "seg",
                 colours[i],
-                format!("{}：{}（100%）", labels[i], count_texts[i]),
+                format!("{}：{}（100.0%）", labels[i], count_texts[i]),
             ),
             None => ("empty", TRACK, NO_DATA.to_owned()),
         };
@@ -442,7 +437,7 @@ pub fn colour_donut(
                 "{}：{}（{}）",
                 labels[i],
                 count_texts[i],
-                fmt_percent(share(counts[i]))
+                share_texts[i].clone()
             );
             let _ = write!(
                 body,
@@ -494,7 +489,7 @@ pub fn colour_donut(
             r#"<g class="legend"><title>{}：{}（{}）</title><rect class="swatch" x="{}" y="{}" width="12" height="12" rx="2" fill="{}"/>"#,
             escape(&labels[i]),
             count_texts[i],
-            fmt_percent(share(counts[i])),
+            share_texts[i].clone(),
             n(legend_x),
             n(mid - 6.0),
             colours[i]

@@ -70,11 +70,10 @@ pub(crate) fn plan_ref(b: &Bulletin) -> String {
 /// The lead-in paragraph before 一、.
 pub(crate) fn lead(b: &Bulletin) -> String {
     format!(
-        "现将{}{}情况通报如下（数据截至{}，按方案第{}版研判）。",
+        "现将{}{}情况通报如下（数据截至{}）。",
         plan_ref(b),
         round_label(b),
         cn_date(b.as_of),
-        b.plan_version
     )
 }
 
@@ -247,17 +246,6 @@ fn strip_marker(text: &str) -> Option<(&str, &str)> {
     None
 }
 
-/// A share as a percentage with one decimal ("37.5%"); "—" without a total.
-pub(crate) fn share(count: usize, total: usize) -> String {
-    if total == 0 {
-        "—".to_owned()
-    } else {
-        let p = count as f64 * 100.0 / total as f64;
-        let s = format!("{p:.1}");
-        format!("{}%", s.strip_suffix(".0").unwrap_or(&s))
-    }
-}
-
 /// A score as printed: at most one decimal ("92", "87.5").
 pub(crate) fn score(v: f64) -> String {
     if !v.is_finite() {
@@ -353,9 +341,6 @@ mod tests {
 
     #[test]
     fn shares() {
-        assert_eq!(share(3, 8), "37.5%");
-        assert_eq!(share(1, 2), "50%");
-        assert_eq!(share(1, 0), "—");
         assert_eq!(score(87.5), "87.5");
         assert_eq!(score(90.0), "90");
     }

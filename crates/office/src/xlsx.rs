@@ -1,12 +1,21 @@
 //! The ledger sheet (台账) as an XLSX, written with `rust_xlsxwriter`.
 //!
-//! One sheet "台账": a title row, a line with the as-of date and plan version (and
-//! 【演示数据】 in red for a demonstration), the header row of the twelve office columns, then
-//! one row per target. Numbers are numbers (目标值 and 累计完成 carry their unit in the number
-//! format, so "1,200人" is the number 1200), 完成率 and 序时进度 are fractions shown as
-//! percentages, 完成时限 is a date. Long text wraps in columns sized for Chinese, row heights
-//! follow the longest cell, the header is frozen and filtered, status cells are filled in the
-//! status colour, and the sheet prints landscape on A4, one page wide, header repeated.
+//! Sheet "台账": a title row, a line with the as-of date (and 【演示数据】 in red for a
+//! demonstration), the header row of the sixteen columns an office keeps ([`COLUMNS`]), then one
+//! row per target of each task (a task without targets is one row); sections that are not
+//! tasks (工作目标, 推进机制) are not rows — the caller passes tasks only. 序号 runs 1, 2, 3…
+//! Numbers are numbers (目标值 and 完成值 carry their unit in the number format, so "1,200人" is
+//! the number 1200), 完成率 and 序时进度 are fractions shown as percentages, 完成时限 is a date.
+//! Values are those of accepted reports; a row whose unit has a newer report awaiting review
+//! says so in 报送情况 (filled light yellow). 进度判断 is filled in the status colour (red for
+//! 严重滞后 and 逾期, yellow for 滞后, green, grey). Long text wraps in columns sized for
+//! Chinese, row heights follow the longest cell, the header row and the first three columns
+//! are frozen, the header is filtered and repeated on every printed page.
+//!
+//! Printing: the same table twice, as two sheets with their own page setup — "台账" prints
+//! landscape on A4 and "台账（A3）" landscape on A3, each one page wide. (A worksheet has one
+//! page setup; a second sheet lets the office print either without touching the settings.)
+//! The office edits "台账"; the A3 sheet is a copy for printing.
 //!
 //! Reproducible: the document's creation time is the sheet's as-of date (midnight UTC) and
 //! `rust_xlsxwriter` stamps every zip entry 1980-01-01, so the same sheet gives the same bytes.
@@ -22,28 +31,33 @@ use crate::bulletin::{LedgerRow, LedgerSheet};
 use crate::svg;
 use crate::text::cn_date;
 
-/// The sheet's name.
+/// The sheet's name (A4 print setup), and the A3 copy's.
 pub const SHEET: &str = "台账";
+pub const SHEET_A3: &str = "台账（A3）";
 
-/// The twelve columns, in order.
-pub const COLUMNS: [&str; 12] = [
+/// The sixteen columns, in order.
+pub const COLUMNS: [&str; 16] = [
     "序号",
-    "任务",
-    "具体内容",
-    "牵头单位",
-    "配合单位",
+    "任务编号",
+    "任务名称",
+    "指标",
     "目标值",
     "完成时限",
+    "牵头单位",
+    "配合单位",
     "本期进展",
-    "累计完成",
+    "完成值",
     "完成率",
     "序时进度",
-    "状态",
+    "进度判断",
+    "报送情况",
+    "存在问题",
+    "下步计划",
 ];
 
 /// Column widths in Excel character units (a CJK character is about two).
-const WIDTHS: [f64; 12] = [
-    8.0, 22.0, 40.0, 16.0, 20.0, 11.0, 14.0, 40.0, 11.0, 9.0, 9.0, 11.0,
+const WIDTHS: [f64; 16] = [
+    6.0, 9.0, 22.0, 24.0, 11.0, 14.0, 16.0, 18.0, 36.0, 11.0, 9.0, 9.0, 11.0, 14.0, 26.0, 26.0,
 ];
 
 /// The first data row (0-based): title, info line, header above it.
@@ -84,9 +98,16 @@ fn build(s: &LedgerSheet) -> Result<Vec<u8>, XlsxError> {
             .set_author("zhuanban")
             .set_creation_datetime(&created),
     );
+    // Paper sizes of Excel's page setup: 9 is A4, 8 is A3.
+    for (name, paper) in [(SHEET, 9), (SHEET_A3, 8)] {
+        let ws = wb.add_worksheet();
+        ws.set_name(name)?;
+        sheet(ws, s, paper)?;
+    }
+    wb.save_to_buffer()
+}
 
-    let ws = wb.add_worksheet();
-    ws.set_name(SHEET)?;
+fn sheet(ws: &mut Worksheet, s: &LedgerSheet, paper: u8) -> Result<(), XlsxError> {
     for (i, w) in WIDTHS.iter().enumerate() {
         ws.set_column_width(i as u16, *w)?;
     }
@@ -99,7 +120,7 @@ fn build(s: &LedgerSheet) -> Result<Vec<u8>, XlsxError> {
     ws.merge_range(0, 0, 0, last_col, &clip(&s.title), &title_fmt)?;
     ws.set_row_height(0, 30)?;
 
-    let mut info = format!("数据截至{}　方案第{}版", cn_date(s.as_of), s.plan_version);
+    let mut info = format!("数据截至{}", cn_date(s.as_of));
     let mut info_fmt = base().set_align(FormatAlign::Right);
     if s.demo {
         info = format!("【演示数据】　{info}");
@@ -117,64 +138,97 @@ fn build(s: &LedgerSheet) -> Result<Vec<u8>, XlsxError> {
     }
     ws.set_row_height(2, 22)?;
 
-    let text_fmt = cell();
-    let centre_fmt = cell().set_align(FormatAlign::Center);
-    let date_fmt = cell()
-        .set_align(FormatAlign::Center)
-        .set_num_format("yyyy\"年\"m\"月\"d\"日\"");
-    let pct_fmt = cell().set_align(FormatAlign::Center).set_num_format("0.0%");
-
+    let f = Formats {
+        text: cell(),
+        centre: cell().set_align(FormatAlign::Center),
+        date: cell()
+            .set_align(FormatAlign::Center)
+            .set_num_format("yyyy\"年\"m\"月\"d\"日\""),
+        pct: cell().set_align(FormatAlign::Center).set_num_format("0.0%"),
+        pending: cell().set_background_color(Color::RGB(0xFF_F3D6)),
+    };
     for (i, r) in s.rows.iter().enumerate() {
         let row = FIRST_ROW + i as u32;
-        write_row(ws, row, r, &text_fmt, &centre_fmt, &date_fmt, &pct_fmt)?;
+        write_row(ws, row, i + 1, r, &f)?;
         ws.set_row_height(row, row_height(r))?;
     }
 
     let last_row = (FIRST_ROW + s.rows.len() as u32).saturating_sub(1).max(2);
     ws.autofilter(2, 0, last_row, last_col)?;
-    ws.set_freeze_panes(FIRST_ROW, 2)?;
+    ws.set_freeze_panes(FIRST_ROW, 3)?;
     ws.set_landscape()
-        .set_paper_size(9)
+        .set_paper_size(paper)
         .set_print_fit_to_pages(1, 0)
         .set_print_center_horizontally(true)
         .set_margins(0.4, 0.4, 0.6, 0.6, 0.3, 0.3)
         .set_footer("&C第 &P 页，共 &N 页");
-    ws.set_repeat_rows(0, 2)?;
+    ws.set_repeat_rows(2, 2)?;
+    Ok(())
+}
 
-    wb.save_to_buffer()
+struct Formats {
+    text: Format,
+    centre: Format,
+    date: Format,
+    pct: Format,
+    pending: Format,
+}
+
+/// 报送情况 as the row prints it: the lead unit's state, and a newer report awaiting review.
+pub fn reporting_text(r: &LedgerRow) -> String {
+    let state = r.reporting.trim();
+    match (state.is_empty(), r.pending) {
+        (_, false) => state.to_owned(),
+        (true, true) => "新报告待审核（未计入）".to_owned(),
+        (false, true) if state.contains("待审核") => format!("{state}（未计入）"),
+        (false, true) => format!("{state}；新报告待审核（未计入）"),
+    }
 }
 
 fn write_row(
     ws: &mut Worksheet,
     row: u32,
+    number_in_order: usize,
     r: &LedgerRow,
-    text_fmt: &Format,
-    centre_fmt: &Format,
-    date_fmt: &Format,
-    pct_fmt: &Format,
+    f: &Formats,
 ) -> Result<(), XlsxError> {
-    ws.write_string_with_format(row, 0, clip(&r.code), centre_fmt)?;
-    ws.write_string_with_format(row, 1, clip(&r.task), text_fmt)?;
-    ws.write_string_with_format(row, 2, clip(&r.content), text_fmt)?;
-    ws.write_string_with_format(row, 3, clip(&r.lead), text_fmt)?;
-    ws.write_string_with_format(row, 4, clip(&r.support), text_fmt)?;
-    number(ws, row, 5, r.target, &r.unit, centre_fmt)?;
+    ws.write_number_with_format(row, 0, number_in_order as f64, &f.centre)?;
+    ws.write_string_with_format(row, 1, clip(&r.code), &f.centre)?;
+    ws.write_string_with_format(row, 2, clip(&r.task), &f.text)?;
+    ws.write_string_with_format(row, 3, clip(&metric_text(r)), &f.text)?;
+    number(ws, row, 4, r.target, &r.unit, &f.centre)?;
     match r.deadline.and_then(excel_date) {
-        Some(d) => ws.write_datetime_with_format(row, 6, &d, date_fmt)?,
-        None => ws.write_blank(row, 6, centre_fmt)?,
+        Some(d) => ws.write_datetime_with_format(row, 5, &d, &f.date)?,
+        None => ws.write_blank(row, 5, &f.centre)?,
     };
-    ws.write_string_with_format(row, 7, clip(&r.progress), text_fmt)?;
-    number(ws, row, 8, r.actual, &r.unit, centre_fmt)?;
-    share(ws, row, 9, r.completion, pct_fmt)?;
-    share(ws, row, 10, r.schedule, pct_fmt)?;
+    ws.write_string_with_format(row, 6, clip(&r.lead), &f.text)?;
+    ws.write_string_with_format(row, 7, clip(&r.support), &f.text)?;
+    ws.write_string_with_format(row, 8, clip(&r.progress), &f.text)?;
+    number(ws, row, 9, r.actual, &r.unit, &f.centre)?;
+    share(ws, row, 10, r.completion, &f.pct)?;
+    share(ws, row, 11, r.schedule, &f.pct)?;
     let (fill, ink) = status_colours(r.colour);
     let status_fmt = cell()
         .set_align(FormatAlign::Center)
         .set_bold()
         .set_background_color(Color::RGB(fill))
         .set_font_color(Color::RGB(ink));
-    ws.write_string_with_format(row, 11, clip(&r.status), &status_fmt)?;
+    ws.write_string_with_format(row, 12, clip(&r.status), &status_fmt)?;
+    let reporting = reporting_text(r);
+    let reporting_fmt = if r.pending { &f.pending } else { &f.text };
+    ws.write_string_with_format(row, 13, clip(&reporting), reporting_fmt)?;
+    ws.write_string_with_format(row, 14, clip(&r.problems), &f.text)?;
+    ws.write_string_with_format(row, 15, clip(&r.next_steps), &f.text)?;
     Ok(())
+}
+
+/// 指标: the target's short name, else its text (a task without targets: the task's text).
+fn metric_text(r: &LedgerRow) -> String {
+    if r.metric.trim().is_empty() {
+        r.content.clone()
+    } else {
+        r.metric.clone()
+    }
 }
 
 /// A number with its unit in the number format ("1,200人"); blank when absent or not finite.
@@ -263,14 +317,19 @@ fn clip(s: &str) -> String {
 
 /// The row height (points) that shows the longest wrapped cell whole.
 fn row_height(r: &LedgerRow) -> f64 {
+    let metric = metric_text(r);
+    let reporting = reporting_text(r);
     let texts = [
-        (&r.code, 0),
-        (&r.task, 1),
-        (&r.content, 2),
-        (&r.lead, 3),
-        (&r.support, 4),
-        (&r.progress, 7),
-        (&r.status, 11),
+        (&r.code, 1),
+        (&r.task, 2),
+        (&metric, 3),
+        (&r.lead, 6),
+        (&r.support, 7),
+        (&r.progress, 8),
+        (&r.status, 12),
+        (&reporting, 13),
+        (&r.problems, 14),
+        (&r.next_steps, 15),
     ];
     let lines = texts
         .iter()

@@ -160,6 +160,7 @@ fn registry(state: AppState) -> (Router<AppState>, Vec<Rule>) {
         .add(M::POST, "/rounds/{id}/close", Access::Roles(OFFICE), "关闭轮次", pages::round_close)
         .add(M::GET, "/rounds/{id}/bulletin", Access::Roles(READERS), "调度通报预览", pages::bulletin)
         .add(M::GET, "/rounds/{id}/bulletin.docx", Access::Roles(READERS), "下载调度通报（DOCX）", pages::bulletin_docx)
+        .add(M::GET, "/rounds/{id}/bulletin.html", Access::Roles(READERS), "下载调度通报（HTML）", pages::bulletin_page_html)
         .add(M::GET, "/rounds/{id}/bulletin.xlsx", Access::Roles(READERS), "下载任务台账（XLSX）", pages::bulletin_xlsx)
         .add(M::POST, "/rounds/{id}/bulletin/freeze", Access::Roles(OFFICE), "生成（定稿）调度通报", pages::bulletin_freeze)
         .add(M::POST, "/rounds/{id}/bulletin/closing", Access::Roles(OFFICE), "编辑下步工作要求", pages::bulletin_closing)

@@ -309,6 +309,10 @@ fn the_bulletin_is_written_and_reproduced_byte_for_byte() {
         html.contains("演示") && html.contains("2024年6月调度"),
         "marked as demonstration data"
     );
+    // A whole page that opens on its own.
+    assert!(html.starts_with("<!doctype html>"), "{}", &html[..80]);
+    assert!(html.contains(r#"<meta charset="utf-8">"#) && html.contains("<style>"));
+    assert!(html.contains(r#"<article class="bulletin"#) && html.trim_end().ends_with("</html>"));
     assert!(std::fs::read(&x).unwrap().starts_with(b"PK"));
     let err = run(&[
         "bulletin",

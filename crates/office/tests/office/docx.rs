@@ -180,10 +180,14 @@ fn body_fonts_sizes_and_spacing() {
         &xml,
         "现将《大通湖区落实区域共进行动实施方案》2024年9月调度情况通报如下",
     );
-    assert!(lead.contains("数据截至2024年9月30日，按方案第2版研判"));
+    assert!(lead.contains("（数据截至2024年9月30日）"));
+    // Internal words never reach a document.
+    for word in ["按方案第", "版研判", "本轮", "（leader）"] {
+        assert!(!text_of(&xml).contains(word), "the document says {word}");
+    }
     for p in [lead, paragraph_with(&xml, "方案16项任务总体推进有序")] {
         assert!(
-            p.contains(r#"<w:spacing w:before="0" w:after="0" w:line="580" w:lineRule="exact"/>"#),
+            p.contains(r#"<w:spacing w:before="0" w:after="0" w:line="579" w:lineRule="exact"/>"#),
             "{p}"
         );
         assert!(
@@ -192,10 +196,14 @@ fn body_fonts_sizes_and_spacing() {
         );
         assert!(p.contains(r#"<w:rFonts w:ascii="Times New Roman" w:hAnsi="Times New Roman" w:eastAsia="仿宋_GB2312""#), "{p}");
         assert!(
-            p.contains(r#"<w:sz w:val="32"/><w:szCs w:val="32"/>"#),
+            p.contains(r#"<w:spacing w:val="-8"/><w:sz w:val="32"/><w:szCs w:val="32"/>"#),
             "{p}"
         );
     }
+    // The page grid: 22 lines of 28 characters (GB/T 9704 §5.2.2).
+    assert!(
+        xml.contains(r#"<w:docGrid w:type="linesAndChars" w:linePitch="579" w:charSpace="-842"/>"#)
+    );
     // Level-1 headings in 黑体, in order; level-2 in 楷体_GB2312.
     let headings = [
         "一、总体情况",
@@ -221,15 +229,16 @@ fn body_fonts_sizes_and_spacing() {
     for h in ["（一）严重滞后及逾期任务（红灯）", "（二）滞后任务（黄灯）"]
     {
         let p = paragraph_with(&xml, h);
+        // Wholly 楷体: digits and Latin letters too.
         assert!(
             p.contains(r#"<w:pStyle w:val="Heading2"/>"#)
-                && p.contains(r#"w:eastAsia="楷体_GB2312""#),
+                && p.contains(r#"<w:rFonts w:ascii="楷体_GB2312" w:hAnsi="楷体_GB2312" w:eastAsia="楷体_GB2312""#),
             "{h}"
         );
     }
     // 下步工作要求: "（一）" and the lead sentence in 楷体, the rest in 仿宋.
     let closing = paragraph_with(&xml, "压实工作责任。");
-    assert!(closing.contains(r#"w:eastAsia="楷体_GB2312" w:cs="Times New Roman" w:hint="eastAsia"/><w:sz w:val="32"/><w:szCs w:val="32"/></w:rPr><w:t xml:space="preserve">（一）</w:t>"#));
+    assert!(closing.contains(r#"w:eastAsia="楷体_GB2312" w:cs="楷体_GB2312" w:hint="eastAsia"/><w:spacing w:val="-8"/><w:sz w:val="32"/><w:szCs w:val="32"/></w:rPr><w:t xml:space="preserve">（一）</w:t>"#));
     assert!(text_of(closing).starts_with("（一）压实工作责任。各牵头单位要"));
     // Instructions, numbered.
     let ins = paragraph_with(&xml, "区委主要负责同志");
@@ -237,9 +246,36 @@ fn body_fonts_sizes_and_spacing() {
         text_of(ins),
         "1．2024年9月12日，区委主要负责同志在任务2.3.2上批示：“老旧小区改造是民生实事，要倒排工期、挂图作战，确保年底前全部完工。”"
     );
-    // 版记.
+    // 版记: its own last section, on an even page, between 0.35 mm rules.
     let colophon = paragraph_with(&xml, "2024年10月8日印发");
     assert!(colophon.contains(r#"<w:top w:val="single" w:sz="8""#));
+    assert!(colophon.contains(r#"<w:bottom w:val="single" w:sz="8""#));
+    let last = &xml[xml.rfind("<w:sectPr>").unwrap()..];
+    assert!(last.contains(r#"<w:type w:val="evenPage"/>"#), "{last}");
+    assert!(xml.find("2024年10月8日印发").unwrap() > xml.find("</w:sectPr></w:pPr>").unwrap());
+}
+
+#[test]
+fn recipients_and_colophon_with_cc() {
+    let mut b = seed_bulletin(false);
+    b.recipients = "各成员单位".to_owned();
+    b.cc = "区委办公室，区政府办公室".to_owned();
+    b.printer = "大通湖区工作专班办公室".to_owned();
+    b.printed_on = Some(chrono::NaiveDate::from_ymd_opt(2024, 10, 9).unwrap());
+    let xml = part(&bulletin_docx(&b), "word/document.xml");
+    // 主送 right after the headline, flush left, with a full-width colon.
+    let to = paragraph_with(&xml, "各成员单位：");
+    assert!(to.contains(r#"<w:jc w:val="left"/>"#) && !to.contains("firstLine"));
+    assert!(xml.find("各成员单位：").unwrap() > xml.find("情况的通报").unwrap());
+    assert!(xml.find("各成员单位：").unwrap() < xml.find("现将").unwrap());
+    // 抄送 over a thin rule, then 印发机关 and 印发日期 over a thick one.
+    let cc = paragraph_with(&xml, "抄送：区委办公室，区政府办公室。");
+    assert!(cc.contains(r#"<w:top w:val="single" w:sz="8""#));
+    assert!(cc.contains(r#"<w:bottom w:val="single" w:sz="6""#));
+    let printed = paragraph_with(&xml, "2024年10月9日印发");
+    assert!(text_of(printed).contains("大通湖区工作专班办公室"));
+    assert!(printed.contains(r#"<w:bottom w:val="single" w:sz="8""#));
+    assert!(!printed.contains("<w:top"));
 }
 
 #[test]
@@ -284,7 +320,8 @@ fn tables_fit_the_text_block_and_repeat_headers() {
         "合计",
         "16",
         "43.8%",
-        "100%",
+        "6.2%",
+        "100.0%",
     ] {
         assert!(legend.contains(t), "chart legend lacks {t}");
     }

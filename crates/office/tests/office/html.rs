@@ -88,3 +88,58 @@ fn reproducible() {
     let b = seed_bulletin(false);
     assert_eq!(bulletin_html(&b), bulletin_html(&b.clone()));
 }
+
+/// The standalone page: a whole document that needs nothing beside it.
+#[test]
+fn standalone_page_opens_on_its_own() {
+    use zhuanban_office::bulletin_page;
+    let mut b = seed_bulletin(false);
+    b.recipients = "各成员单位".to_owned();
+    b.cc = "区委办公室，区政府办公室".to_owned();
+    let page = bulletin_page(&b);
+    save_sample("bulletin-page.html", page.as_bytes());
+    assert!(
+        page.starts_with(
+            "<!doctype html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">"
+        )
+    );
+    assert!(page.trim_end().ends_with("</body>\n</html>"));
+    assert!(page.contains("<title>落实区域共进行动工作专班调度通报（第9期）</title>"));
+    // Its styles inline, the charts inline, nothing fetched from elsewhere.
+    assert_eq!(page.matches("<style>").count(), 1);
+    assert!(page.contains(".status-red {") && page.contains("@page { size: A4;"));
+    assert!(
+        page.contains("Noto Serif CJK SC"),
+        "a free CJK font after the 公文 fonts"
+    );
+    assert_eq!(page.matches("<svg xmlns=").count(), 2);
+    for outside in [
+        "<link", "<script", "src=", "@import", "url(", "http://", "https://",
+    ] {
+        let outside_svg: String = page
+            .split("<svg")
+            .enumerate()
+            .map(|(i, part)| {
+                if i == 0 {
+                    part
+                } else {
+                    part.split_once("</svg>").map_or("", |p| p.1)
+                }
+            })
+            .collect();
+        assert!(
+            !outside_svg.contains(outside),
+            "the page refers outside: {outside}"
+        );
+    }
+    // The fragment is inside it, whole, with 主送 and the 版记.
+    assert!(page.contains(&zhuanban_office::bulletin_html(&b)));
+    assert!(page.contains(r#"<p class="bulletin-recipients">各成员单位：</p>"#));
+    assert!(page.contains(r#"<p class="bulletin-cc">抄送：区委办公室，区政府办公室。</p>"#));
+    assert!(page.contains("2024年10月8日印发"));
+    for word in ["本轮", "按方案第", "（leader）"] {
+        assert!(!page.contains(word), "the page says {word}");
+    }
+    // The same bulletin, the same bytes.
+    assert_eq!(page, bulletin_page(&b));
+}

@@ -9,6 +9,7 @@
 //! `target/office-samples/` for people to look at.
 
 mod docx;
+mod grid;
 mod html;
 mod libreoffice;
 mod notice;

@@ -6,7 +6,7 @@ use std::io::Cursor;
 use calamine::{Data, Reader, Xlsx, open_workbook_from_rs};
 use zhuanban_office::bulletin::LedgerSheet;
 use zhuanban_office::ledger_xlsx;
-use zhuanban_office::xlsx::{COLUMNS, FIRST_ROW, SHEET};
+use zhuanban_office::xlsx::{COLUMNS, FIRST_ROW, SHEET, SHEET_A3, reporting_text};
 
 use crate::sample::{large_ledger, seed_ledger};
 use crate::support::{part, save_sample, unzip};
@@ -35,18 +35,39 @@ fn sheet_layout() {
     assert!(names.contains(&"xl/worksheets/sheet1.xml".to_owned()));
     let workbook = part(&xlsx, "xl/workbook.xml");
     assert!(
-        workbook.contains(r#"<sheet name="台账" sheetId="1""#),
+        workbook.contains(r#"<sheet name="台账" sheetId="1""#)
+            && workbook.contains(r#"<sheet name="台账（A3）" sheetId="2""#),
         "{workbook}"
     );
-    let sheet = part(&xlsx, "xl/worksheets/sheet1.xml");
-    // Frozen below the header and right of 任务; filter on the header row over 21 rows.
+    // The header row repeats on every printed page, on both sheets.
     assert!(
-        sheet.contains(r#"<pane xSplit="2" ySplit="3" topLeftCell="C4""#),
-        "{sheet}"
+        workbook.contains(
+            r#"<definedName name="_xlnm.Print_Titles" localSheetId="0">台账!$3:$3</definedName>"#
+        ),
+        "{workbook}"
     );
-    assert!(sheet.contains(r#"<autoFilter ref="A3:L24"/>"#));
-    assert!(sheet.contains(r#"<mergeCell ref="A1:L1"/>"#));
-    assert!(sheet.contains(r#"<pageSetup paperSize="9" fitToHeight="0" orientation="landscape""#));
+    assert!(
+        workbook.contains(r#"localSheetId="1">'台账（A3）'!$3:$3</definedName>"#),
+        "{workbook}"
+    );
+    // A4 landscape and A3 landscape, each one page wide.
+    for (n, paper) in [(1, 9), (2, 8)] {
+        let sheet = part(&xlsx, &format!("xl/worksheets/sheet{n}.xml"));
+        // Frozen below the header and right of 任务名称; filter on the header row over 21 rows.
+        assert!(
+            sheet.contains(r#"<pane xSplit="3" ySplit="3" topLeftCell="D4""#),
+            "{sheet}"
+        );
+        assert!(sheet.contains(r#"<autoFilter ref="A3:P24"/>"#));
+        assert!(sheet.contains(r#"<mergeCell ref="A1:P1"/>"#));
+        assert!(
+            sheet.contains(&format!(
+                r#"<pageSetup paperSize="{paper}" fitToHeight="0" orientation="landscape""#
+            )),
+            "{sheet}"
+        );
+        assert!(sheet.contains(r#"<pageSetUpPr fitToPage="1"/>"#));
+    }
     let styles = part(&xlsx, "xl/styles.xml");
     for f in [
         r#"formatCode="0.0%""#,
@@ -69,8 +90,11 @@ fn sheet_layout() {
 fn read(bytes: &[u8]) -> calamine::Range<Data> {
     let mut wb: Xlsx<_> =
         open_workbook_from_rs(Cursor::new(bytes.to_vec())).expect("calamine opens it");
-    assert_eq!(wb.sheet_names(), [SHEET]);
-    wb.worksheet_range(SHEET).expect("the sheet")
+    assert_eq!(wb.sheet_names(), [SHEET, SHEET_A3]);
+    let a4 = wb.worksheet_range(SHEET).expect("the sheet");
+    let a3 = wb.worksheet_range(SHEET_A3).expect("the A3 sheet");
+    assert_eq!(a4, a3, "the A3 sheet is the same table");
+    a4
 }
 
 fn cell(r: &calamine::Range<Data>, row: u32, col: u32) -> &Data {
@@ -102,10 +126,8 @@ fn assert_round_trip(sheet: &LedgerSheet) {
         Data::String(s) => s.clone(),
         other => panic!("info line is {other:?}"),
     };
-    assert!(
-        info.contains("数据截至2024年9月30日") && info.contains("方案第2版"),
-        "{info}"
-    );
+    assert!(info.contains("数据截至2024年9月30日"), "{info}");
+    assert!(!info.contains("方案第"), "no internal words: {info}");
     assert_eq!(info.contains("【演示数据】"), sheet.demo);
     for (i, h) in COLUMNS.iter().enumerate() {
         assert_text(&range, 2, i as u32, h);
@@ -113,13 +135,18 @@ fn assert_round_trip(sheet: &LedgerSheet) {
     assert_eq!(range.height(), FIRST_ROW as usize + sheet.rows.len());
     for (i, r) in sheet.rows.iter().enumerate() {
         let row = FIRST_ROW + i as u32;
-        assert_text(&range, row, 0, &r.code);
-        assert_text(&range, row, 1, &r.task);
-        assert_text(&range, row, 2, &r.content);
-        assert_text(&range, row, 3, &r.lead);
-        assert_text(&range, row, 4, &r.support);
-        assert_number(&range, row, 5, r.target);
-        match (cell(&range, row, 6), r.deadline) {
+        // 序号 runs 1, 2, 3… whatever the task codes.
+        assert_number(&range, row, 0, Some((i + 1) as f64));
+        assert_text(&range, row, 1, &r.code);
+        assert_text(&range, row, 2, &r.task);
+        let metric = if r.metric.is_empty() {
+            &r.content
+        } else {
+            &r.metric
+        };
+        assert_text(&range, row, 3, metric);
+        assert_number(&range, row, 4, r.target);
+        match (cell(&range, row, 5), r.deadline) {
             (Data::DateTime(d), Some(expected)) => {
                 assert_eq!(
                     d.as_datetime().map(|t| t.date()),
@@ -130,12 +157,51 @@ fn assert_round_trip(sheet: &LedgerSheet) {
             (Data::Empty, None) => {}
             (other, e) => panic!("deadline of row {row} is {other:?}, expected {e:?}"),
         }
-        assert_text(&range, row, 7, &r.progress);
-        assert_number(&range, row, 8, r.actual);
-        assert_number(&range, row, 9, r.completion);
-        assert_number(&range, row, 10, r.schedule);
-        assert_text(&range, row, 11, &r.status);
+        assert_text(&range, row, 6, &r.lead);
+        assert_text(&range, row, 7, &r.support);
+        assert_text(&range, row, 8, &r.progress);
+        assert_number(&range, row, 9, r.actual);
+        assert_number(&range, row, 10, r.completion);
+        assert_number(&range, row, 11, r.schedule);
+        assert_text(&range, row, 12, &r.status);
+        assert_text(&range, row, 13, &reporting_text(r));
+        assert_text(&range, row, 14, &r.problems);
+        assert_text(&range, row, 15, &r.next_steps);
     }
+}
+
+/// The office's columns filled: metric, reporting state, problems and next steps, and a row
+/// whose unit has a newer report awaiting review.
+fn office_ledger() -> LedgerSheet {
+    let mut sheet = seed_ledger(false);
+    sheet.rows[1].metric = "路基工程".to_owned();
+    sheet.rows[1].reporting = "按时报送".to_owned();
+    sheet.rows[1].problems = "汛期停工两个月".to_owned();
+    sheet.rows[1].next_steps = "10月底前完成路基".to_owned();
+    sheet.rows[2].reporting = "按时报送".to_owned();
+    sheet.rows[2].pending = true;
+    sheet
+}
+
+#[test]
+fn office_columns_and_pending_reports() {
+    let sheet = office_ledger();
+    assert_round_trip(&sheet);
+    let xlsx = ledger_xlsx(&sheet);
+    save_sample("ledger-office.xlsx", &xlsx);
+    let range = read(&xlsx);
+    assert_text(&range, FIRST_ROW + 1, 3, "路基工程");
+    assert_text(&range, FIRST_ROW + 1, 14, "汛期停工两个月");
+    assert_text(
+        &range,
+        FIRST_ROW + 2,
+        13,
+        "按时报送；新报告待审核（未计入）",
+    );
+    // The pending mark is filled light yellow (no such fill without a pending row).
+    let fill = r#"<fgColor rgb="FFFFF3D6"/>"#;
+    assert!(part(&xlsx, "xl/styles.xml").contains(fill));
+    assert!(!part(&ledger_xlsx(&seed_ledger(false)), "xl/styles.xml").contains(fill));
 }
 
 #[test]
@@ -153,11 +219,11 @@ fn odd_values_stay_valid() {
     sheet.rows[2].deadline = None;
     sheet.rows[3].content = "长".repeat(40_000);
     let range = read(&ledger_xlsx(&sheet));
-    assert_number(&range, FIRST_ROW, 5, None);
-    assert_number(&range, FIRST_ROW, 8, None);
-    assert_text(&range, FIRST_ROW + 1, 2, "A&B <x> \"引号\"\n第二行");
-    assert!(matches!(cell(&range, FIRST_ROW + 2, 6), Data::Empty));
-    assert_text(&range, FIRST_ROW + 3, 2, &"长".repeat(32_767));
+    assert_number(&range, FIRST_ROW, 4, None);
+    assert_number(&range, FIRST_ROW, 9, None);
+    assert_text(&range, FIRST_ROW + 1, 3, "A&B <x> \"引号\"\n第二行");
+    assert!(matches!(cell(&range, FIRST_ROW + 2, 5), Data::Empty));
+    assert_text(&range, FIRST_ROW + 3, 3, &"长".repeat(32_767));
     // An empty sheet is the header alone.
     sheet.rows.clear();
     let range = read(&ledger_xlsx(&sheet));

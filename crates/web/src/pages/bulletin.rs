@@ -1,5 +1,5 @@
 //! The bulletin (调度通报) of a round: the draft preview, freezing it with its date, the DOCX,
-//! XLSX and HTML downloads, and the office's closing section. Composition is
+//! XLSX and standalone HTML downloads, and the office's closing section. Composition is
 //! `zhuanban_desk::bulletin`'s.
 
 use askama::Template;
@@ -157,23 +157,40 @@ async fn issued(state: &AppState, id: Id) -> AppResult<(Bulletin, LedgerSheet)> 
         })
 }
 
-fn attachment(bytes: Vec<u8>, mime: &str, name: &str) -> Response {
-    let encoded: String = name
-        .bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b == b'.' {
-                (b as char).to_string()
+/// `Content-Disposition` of a download that keeps its extension in every browser: an ASCII
+/// `filename` (`ascii`, for browsers that ignore the extended form) and the Chinese `name` as
+/// `filename*=UTF-8''…` (RFC 6266 / RFC 8187: every byte outside `attr-char` percent-encoded).
+/// Both end in the same extension.
+fn content_disposition(ascii: &str, name: &str) -> String {
+    let ascii: String = ascii
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
+                c
             } else {
-                format!("%{b:02X}")
+                '_'
             }
         })
         .collect();
+    let mut encoded = String::with_capacity(name.len() * 3);
+    for b in name.bytes() {
+        if b.is_ascii_alphanumeric() || b"!#$&+-.^_`|~".contains(&b) {
+            encoded.push(b as char);
+        } else {
+            encoded.push_str(&format!("%{b:02X}"));
+        }
+    }
+    format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
+}
+
+/// A download: `name` (Chinese, with its extension) and its ASCII stand-in `ascii`.
+fn attachment(bytes: Vec<u8>, mime: &str, ascii: &str, name: &str) -> Response {
     (
         [
             (header::CONTENT_TYPE, mime.to_string()),
             (
                 header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"bulletin\"; filename*=UTF-8''{encoded}"),
+                content_disposition(ascii, name),
             ),
         ],
         Body::from(bytes),
@@ -190,7 +207,25 @@ pub async fn bulletin_docx(
     Ok(attachment(
         zhuanban_office::docx::bulletin_docx(&b),
         "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        &format!("bulletin-{id}.docx"),
         &format!("{}调度通报.docx", round.name),
+    ))
+}
+
+/// The issued bulletin as a whole HTML page (styles and charts inline) to save and send;
+/// like the DOCX, rendered from the frozen bulletin (the same bytes every time) and refused
+/// (409) before it is issued.
+pub async fn bulletin_page_html(
+    State(state): State<AppState>,
+    Path(id): Path<Id>,
+) -> AppResult<Response> {
+    let round = round_of_plan(&state, id).await?;
+    let (b, _) = issued(&state, id).await?;
+    Ok(attachment(
+        zhuanban_office::html::bulletin_page(&b).into_bytes(),
+        "text/html; charset=utf-8",
+        &format!("bulletin-{id}.html"),
+        &format!("{}调度通报.html", round.name),
     ))
 }
 
@@ -203,6 +238,7 @@ pub async fn bulletin_xlsx(
     Ok(attachment(
         zhuanban_office::xlsx::ledger_xlsx(&sheet),
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        &format!("ledger-{id}.xlsx"),
         &format!("{}任务台账.xlsx", round.name),
     ))
 }
@@ -267,4 +303,23 @@ pub async fn bulletin_recompose(
         .set_bulletin_content(id, None, &ctx.actor())
         .await?;
     Ok(Redirect::to(&format!("/rounds/{id}/bulletin?ok=recomposed")).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::content_disposition;
+
+    #[test]
+    fn download_names_keep_their_extension() {
+        let v = content_disposition("bulletin-7.docx", "2024年9月调度 通报.docx");
+        assert_eq!(
+            v,
+            "attachment; filename=\"bulletin-7.docx\"; filename*=UTF-8''2024%E5%B9%B49%E6%9C%88%E8%B0%83%E5%BA%A6%20%E9%80%9A%E6%8A%A5.docx"
+        );
+        // Quotes and separators never reach the ASCII name.
+        let v = content_disposition("a\"b;c.html", "x\"y;.html");
+        assert!(
+            v.starts_with("attachment; filename=\"a_b_c.html\"; filename*=UTF-8''x%22y%3B.html")
+        );
+    }
 }

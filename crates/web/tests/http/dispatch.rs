@@ -290,6 +290,12 @@ async fn the_bulletin_page_and_downloads() {
         .unwrap();
     assert_eq!(early.status(), StatusCode::CONFLICT);
     assert!(early.text().await.unwrap().contains("尚未生成"));
+    let early = leader
+        .get(app.url(&format!("/rounds/{}/bulletin.html", app.round_id)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(early.status(), StatusCode::CONFLICT);
     // The office issues it with its date.
     let (office, csrf) = app.login("office").await;
     let res = office
@@ -310,6 +316,12 @@ async fn the_bulletin_page_and_downloads() {
             .unwrap()
             .starts_with("attachment")
     );
+    assert!(
+        docx.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains(&format!("filename=\"bulletin-{}.docx\"", app.round_id))
+    );
     let first = docx.bytes().await.unwrap();
     let again = leader
         .get(app.url(&format!("/rounds/{}/bulletin.docx", app.round_id)))
@@ -320,6 +332,49 @@ async fn the_bulletin_page_and_downloads() {
         .await
         .unwrap();
     assert_eq!(first, again, "the same bulletin twice is the same bytes");
+    // The standalone page: the issued bulletin, a whole HTML document, saved as .html.
+    let page = leader
+        .get(app.url(&format!("/rounds/{}/bulletin.html", app.round_id)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    assert_eq!(page.headers()["content-type"], "text/html; charset=utf-8");
+    let disposition = page.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        disposition.starts_with(&format!(
+            "attachment; filename=\"bulletin-{}.html\"; filename*=UTF-8''",
+            app.round_id
+        )) && disposition.ends_with("%E8%B0%83%E5%BA%A6%E9%80%9A%E6%8A%A5.html"),
+        "{disposition}"
+    );
+    let page = page.text().await.unwrap();
+    assert!(page.starts_with("<!doctype html>") && page.contains(r#"<meta charset="utf-8">"#));
+    assert!(page.contains("<style>") && page.contains("2024年10月8日印发"));
+    let again = leader
+        .get(app.url(&format!("/rounds/{}/bulletin.html", app.round_id)))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(page, again, "the issued page, the same bytes");
+    let page_view = leader
+        .get(app.url(&format!("/rounds/{}/bulletin", app.round_id)))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page_view.contains(&format!(
+        r#"href="/rounds/{}/bulletin.html" id="download-html""#,
+        app.round_id
+    )));
     // The office edits the closing section; the next DOCX carries it.
     let rec = app
         .store
