@@ -266,6 +266,11 @@ pub(crate) fn chart_caption(b: &Bulletin) -> String {
     format!("任务状态分布：共{total}项，{}", parts.join("，"))
 }
 
+/// The units that lead no task, listed apart from the ranking (None when there are none).
+pub(crate) fn unranked(b: &Bulletin) -> Option<String> {
+    (!b.unranked.is_empty()).then(|| format!("{}不牵头任务，不参与排名。", b.unranked.join("、")))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -344,9 +349,4 @@ mod tests {
         assert_eq!(score(87.5), "87.5");
         assert_eq!(score(90.0), "90");
     }
-}
-
-/// The units that lead no task, listed apart from the ranking (None when there are none).
-pub(crate) fn unranked(b: &Bulletin) -> Option<String> {
-    (!b.unranked.is_empty()).then(|| format!("{}不牵头任务，不参与排名。", b.unranked.join("、")))
 }

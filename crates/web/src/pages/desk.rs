@@ -133,10 +133,9 @@ fn target_lines(task: &TaskRecord, status: &TaskStatus) -> Vec<TargetLine> {
             },
             // The same words as the bulletin's: "≤0.08mg/L", "Ⅲ类及以上".
             goal: zhuanban_desk::bulletin::target_text(t),
-            latest: s.actual.map_or_else(
-                || "—".into(),
-                |v| zhuanban_desk::bulletin::value_text(t, v),
-            ),
+            latest: s
+                .actual
+                .map_or_else(|| "—".into(), |v| zhuanban_desk::bulletin::value_text(t, v)),
             status: s.status.label(),
             class: colour_class(s.colour),
             reason: s.reason.clone(),
