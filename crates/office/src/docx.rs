@@ -951,7 +951,7 @@ impl Writer<'_> {
                 } else {
                     why.push(vec![
                         run(Face::Hei, SIZE_S4, "单位说明："),
-                        run(Face::Fang, SIZE_S4, "未说明"),
+                        run(Face::Fang, SIZE_S4, "未说明原因"),
                     ]);
                 }
                 vec![

@@ -327,7 +327,7 @@ fn lagging_table(h: &mut String, caption: &str, tasks: &[&LaggingTask]) {
         td(h, "", &t.support);
         td(h, colour_class(t.colour), &t.status);
         let unit = if t.unit_reason.trim().is_empty() {
-            "未说明"
+            "未说明原因"
         } else {
             t.unit_reason.trim()
         };

@@ -361,7 +361,7 @@ fn tables_fit_the_text_block_and_repeat_headers() {
     assert!(red.contains("配合：区民政人社局、区教育卫生健康局"));
     assert!(red.contains("单位说明：2个小区居民意见尚未统一"));
     let yellow = text_of(tables[3]);
-    assert!(yellow.contains("单位说明：未说明"));
+    assert!(yellow.contains("单位说明：未说明原因"));
     // Late and missing units.
     let reporting = text_of(tables[4]);
     assert!(reporting.contains("区科技工信局未报送2.2.3、2.4.1"));
