@@ -116,7 +116,7 @@ pub(crate) fn parts(b: &Bulletin) -> Vec<(String, Part)> {
 }
 
 /// What each colour means, for table notes and legends.
-pub(crate) const COLOUR_NOTE: &str = "注：绿灯为已完成、达标或序时推进，黄灯为滞后、未达标或有风险，红灯为严重滞后、逾期未完成或未完成目标，灰灯为未报送、无数据或未开始。";
+pub(crate) const COLOUR_NOTE: &str = "注：绿灯为已完成、达标或序时推进，黄灯为滞后、未达标或有风险，红灯为严重滞后、逾期未完成或未完成目标，灰灯为无数据或未开始；报送情况另列，不改变灯色。";
 
 /// The lamp word of a colour ("绿灯").
 pub(crate) fn lamp(colour: Colour) -> &'static str {

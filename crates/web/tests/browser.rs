@@ -242,6 +242,16 @@ async fn run(b: &Browser, base: &str, fx: &Fixture, pdf: &Path) -> Result<()> {
     ensure!(indicators >= 3, "{indicators} charts on the dashboard");
     shoot(b, "dashboard").await?;
 
+    // The round's bulletin: a draft until the office issues it, in the same words.
+    b.click("header.top nav a[href=\"/rounds\"]").await?;
+    b.click("main a[href$=\"/bulletin\"]").await?;
+    let page = wait_text(b, "main", "滞后及逾期任务").await?;
+    ensure!(
+        page.contains("草稿") && page.contains("各成员单位"),
+        "bulletin draft: {page}"
+    );
+    shoot(b, "bulletin").await?;
+
     // The task page lists the accepted report with its figures.
     b.click("header.top nav a[href=\"/ledger\"]").await?;
     b.click(&format!("{ledger_row} a[href=\"/tasks/{TASK}\"]"))
