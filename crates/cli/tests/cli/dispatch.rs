@@ -224,6 +224,7 @@ fn the_bulletin_is_written_and_reproduced_byte_for_byte() {
     let b = dir.path().join("b.docx");
     let x = dir.path().join("a.xlsx");
     let h = dir.path().join("a.html");
+    // The demonstration round has reports awaiting review: issuing needs the confirmation.
     let out = ok(run(&[
         "bulletin",
         "--db",
@@ -232,6 +233,7 @@ fn the_bulletin_is_written_and_reproduced_byte_for_byte() {
         "6",
         "--format",
         "docx",
+        "--confirm",
         "-o",
         a.to_str().unwrap(),
     ]));
