@@ -673,10 +673,13 @@ impl Writer<'_> {
             r#"<w:tabs><w:tab w:val="center" w:pos="{count_tab}"/><w:tab w:val="center" w:pos="{share_tab}"/></w:tabs>"#
         );
         let mut legend = String::new();
+        // Every paragraph of the figure's row keeps with the next: the row stays on the page of
+        // its caption below (Word keeps a table row with what follows only so).
         let line = |out: &mut String, border: &str, cells: [Run<'_>; 4]| {
             let mut p = Para {
                 line: LEGEND_LINE,
                 jc: "left",
+                keep_next: true,
                 ..Para::default()
             };
             p.borders = border.to_owned();

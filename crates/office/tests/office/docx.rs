@@ -304,6 +304,19 @@ fn tables_fit_the_text_block_and_repeat_headers() {
     assert!(figure.contains(r#"<w:top w:val="nil"/>"#));
     assert_eq!(figure.matches("<w:tr>").count(), 1);
     assert!(figure.contains("<w:cantSplit/>"));
+    // Kept with its caption: every paragraph of the row keeps with the next.
+    assert_eq!(
+        figure.matches("<w:p>").count(),
+        figure.matches("<w:p><w:pPr><w:keepNext/>").count(),
+        "{figure}"
+    );
+    let after = xml[xml.find(*figure).unwrap() + figure.len()..]
+        .strip_prefix("</w:tbl>")
+        .unwrap();
+    assert!(
+        after.trim_start().starts_with("<w:p>")
+            && after[..after.find("</w:p>").unwrap()].contains("图1 任务状态分布")
+    );
     assert!(figure.contains(r#"<a:blip r:embed="rIdChart"/>"#));
     assert!(
         figure.contains(r#"<wp:extent cx="1800000" cy="1800000"/>"#),
