@@ -932,9 +932,12 @@ impl Writer<'_> {
             .into_iter()
             .map(head_cell)
             .collect();
+        let lines: Vec<Vec<(&str, String, bool)>> =
+            tasks.iter().map(|t| text::lagging_lines(t)).collect();
         let rows = tasks
             .iter()
-            .map(|t| {
+            .zip(&lines)
+            .map(|(t, lines)| {
                 let mut units = vec![vec![
                     run(Face::Hei, SIZE_S4, "牵头："),
                     run(Face::Fang, SIZE_S4, t.lead.trim()),
@@ -946,15 +949,11 @@ impl Writer<'_> {
                     ]);
                 }
                 let mut why = vec![vec![run(Face::Fang, SIZE_S4, t.reason.trim())]];
-                if !t.unit_reason.trim().is_empty() {
+                for (label, text, flagged) in lines {
+                    let body = run(Face::Fang, SIZE_S4, text);
                     why.push(vec![
-                        run(Face::Hei, SIZE_S4, "单位说明："),
-                        run(Face::Fang, SIZE_S4, t.unit_reason.trim()),
-                    ]);
-                } else {
-                    why.push(vec![
-                        run(Face::Hei, SIZE_S4, "单位说明："),
-                        run(Face::Fang, SIZE_S4, "未说明"),
+                        run(Face::Hei, SIZE_S4, label),
+                        if *flagged { body.colour(RED) } else { body },
                     ]);
                 }
                 vec![
@@ -1054,7 +1053,13 @@ impl Writer<'_> {
             })
             .collect();
         table(&mut self.body, &widths, head, rows);
-        self.after_table();
+        let notes = text::ranking_notes(b);
+        if notes.is_empty() {
+            self.after_table();
+        }
+        for n in &notes {
+            self.note(n);
+        }
     }
 
     fn closing(&mut self) {

@@ -374,7 +374,7 @@ fn tables_fit_the_text_block_and_repeat_headers() {
     assert!(red.contains("配合：区民政人社局、区教育卫生健康局"));
     assert!(red.contains("单位说明：2个小区居民意见尚未统一"));
     let yellow = text_of(tables[3]);
-    assert!(yellow.contains("单位说明：未说明"));
+    assert!(yellow.contains("单位说明：未说明原因"));
     // Late and missing units.
     let reporting = text_of(tables[4]);
     assert!(reporting.contains("区科技工信局未报送2.2.3、2.4.1"));
@@ -466,4 +466,43 @@ fn large_plan_renders() {
     let xml = part(&docx, "word/document.xml");
     assert_well_formed("document.xml", &xml);
     assert_eq!(xml.matches("<w:tblHeader/>").count(), 6);
+}
+
+#[test]
+fn lagging_tasks_say_completion_and_reporting_and_the_ranking_its_rules() {
+    let mut b = seed_bulletin(false);
+    b.lagging[0].completion = "老旧小区改造1/3个（33.3%）".to_owned();
+    b.lagging[0].reporting = "新报告待审核".to_owned();
+    b.ranking_rules = vec![
+        "未报送一次扣10分".to_owned(),
+        "严重滞后任务一项扣5分".to_owned(),
+    ];
+    b.unranked = vec!["区工商联".to_owned()];
+    let xml = part(&bulletin_docx(&b), "word/document.xml");
+    let text = text_of(&xml);
+    assert!(
+        text.contains("完成情况：老旧小区改造1/3个（33.3%）"),
+        "{text}"
+    );
+    assert!(text.contains("报送情况：新报告待审核"));
+    assert!(text.contains("注：评分规则：未报送一次扣10分；严重滞后任务一项扣5分。"));
+    assert!(text.contains("未牵头任务、不参与排名的单位：区工商联。"));
+    // "未说明原因" is flagged in red.
+    let flagged = xml.find("未说明原因").unwrap();
+    assert!(
+        xml[..flagged]
+            .rfind(r#"<w:color w:val="FF0000"/>"#)
+            .unwrap()
+            > xml[..flagged].rfind("<w:r>").unwrap()
+    );
+    let html = zhuanban_office::bulletin_html(&b);
+    assert!(
+        html.contains(
+            r#"<p class="bulletin-unit-reason">完成情况：老旧小区改造1/3个（33.3%）</p>"#
+        )
+    );
+    assert!(
+        html.contains(r#"<p class="bulletin-unit-reason bulletin-flag">单位说明：未说明原因</p>"#)
+    );
+    assert!(html.contains("注：评分规则：未报送一次扣10分；严重滞后任务一项扣5分。"));
 }
