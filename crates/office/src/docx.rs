@@ -11,7 +11,7 @@
 //!   and date (right) over a red separator line.
 //! - the headline in 2号 (22 pt) 方正小标宋简体, centred; 主送 ("各成员单位：") flush left
 //!   under it; the body in 3号 (16 pt) 仿宋_GB2312 on the GB/T 9704 grid of 22 lines × 28
-//!   characters: the section's `docGrid` (linesAndChars, [`LINE`] pitch, [`CHAR_SPACE`]), lines
+//!   characters: the section's `docGrid` (linesAndChars, `LINE` pitch, `CHAR_SPACE`), lines
 //!   exactly 28.95 pt apart, characters set 0.4 pt tight so that 28 fill the 156 mm line in
 //!   Word and LibreOffice alike; first lines indented two characters; 一、 headings in 黑体,
 //!   （一） headings wholly in 楷体_GB2312 (digits too).
