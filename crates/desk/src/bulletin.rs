@@ -206,8 +206,7 @@ fn number(v: f64) -> String {
 }
 
 fn roman(n: f64) -> Option<&'static str> {
-    const R: [&str; 6] = ["Ⅰ", "Ⅱ", "Ⅲ", "Ⅳ", "Ⅴ", "劣Ⅴ"];
-    (n.fract() == 0.0 && (1.0..=6.0).contains(&n)).then(|| R[n as usize - 1])
+    zhuanban_office::figures::class_numeral(n)
 }
 
 /// A value of a target with its unit: "3个", "0.08mg/L", a water class as "Ⅲ类".
@@ -735,6 +734,7 @@ pub fn ledger_sheet(j: &Judged, reports: &[Report]) -> LedgerSheet {
             problems: accepted.map(|r| r.problems.clone()).unwrap_or_default(),
             next_steps: accepted.map(|r| r.next_steps.clone()).unwrap_or_default(),
             pending,
+            class: false,
         };
         if t.targets.is_empty() {
             rows.push(base(t.text.clone()));
@@ -743,6 +743,7 @@ pub fn ledger_sheet(j: &Judged, reports: &[Report]) -> LedgerSheet {
         for (g, gs) in t.targets.iter().zip(&s.targets) {
             let mut r = base(g.text.clone());
             r.metric = metric(g);
+            r.class = g.kind == TargetKind::Class;
             r.target = Some(g.value);
             r.unit = g.unit.clone();
             r.deadline = Some(gs.deadline);

@@ -206,4 +206,7 @@ pub struct LedgerRow {
     /// A newer report than the accepted figures awaits review (the row says so).
     #[serde(default)]
     pub pending: bool,
+    /// A water-quality class target: 目标值 and 完成值 are classes, written "Ⅲ类".
+    #[serde(default)]
+    pub class: bool,
 }

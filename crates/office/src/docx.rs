@@ -9,9 +9,12 @@
 //! - 版头: 【演示数据】 (demo only, 黑体 3号 red, top left), the bulletin's name in red
 //!   方正小标宋简体 (sized to fit one line, 22–42 pt), 期号 centred, then the issuer (left)
 //!   and date (right) over a red separator line.
-//! - the headline in 2号 (22 pt) 方正小标宋简体, centred; the body in 3号 (16 pt) 仿宋_GB2312,
-//!   lines exactly 29 pt apart (22 lines a page), first lines indented two characters;
-//!   一、 headings in 黑体, （一） headings in 楷体_GB2312.
+//! - the headline in 2号 (22 pt) 方正小标宋简体, centred; 主送 ("各成员单位：") flush left
+//!   under it; the body in 3号 (16 pt) 仿宋_GB2312 on the GB/T 9704 grid of 22 lines × 28
+//!   characters: the section's `docGrid` (linesAndChars, `LINE` pitch, `CHAR_SPACE`), lines
+//!   exactly 28.95 pt apart, characters set 0.4 pt tight so that 28 fill the 156 mm line in
+//!   Word and LibreOffice alike; first lines indented two characters; 一、 headings in 黑体,
+//!   （一） headings wholly in 楷体_GB2312 (digits too).
 //! - tables across the text width at 小四 (12 pt), lines 18 pt apart: a caption "表N …" in
 //!   黑体 kept with the table, headers in 黑体 repeated on every page, cells in 仿宋, fixed
 //!   column widths (wide enough for the longest status word), rows of up to eight lines kept
@@ -21,11 +24,19 @@
 //!   row that never splits, captioned "图1 任务状态分布".
 //! - footers "— 1 —" in 4号 宋体: odd pages right, even pages left, one character in; with
 //!   【演示数据】 on the other side when the bulletin is a demonstration.
-//! - 版记 at the end: the issuer and the date of issue between two black rules.
+//! - 版记 at the end (GB/T 9704 §7.4): 抄送 and the line of 印发机关 and 印发日期 between
+//!   black rules (0.35 mm outside, 0.25 mm between), in a last section that starts on an even
+//!   page and sits at its foot, so the document always ends on an even page. The cost: when
+//!   the body ends on an even page, a blank odd page precedes the 版记's page (the body's
+//!   length on paper is not known when the document is written). LibreOffice leaves that blank
+//!   page out of a PDF unless asked (`IsSkipEmptyPages` false); Word and printers keep it.
 //!
 //! Fonts are named as Chinese offices install them and declared in `fontTable.xml` with
 //! their common alternatives (宋体/SimSun, 仿宋/FangSong, 楷体/KaiTi, 黑体/SimHei), so that
-//! Word and LibreOffice fall back cleanly where the 方正/GB2312 fonts are missing.
+//! Word falls back cleanly where the 方正/GB2312 fonts are missing. LibreOffice does not read
+//! those alternatives: on a Linux desk without the Windows fonts it takes the system's CJK
+//! font through fontconfig (on Debian with fonts-noto-cjk: Noto Sans CJK SC for every face).
+//! A document cannot name a further fallback without hiding the real name from Word.
 
 use std::fmt::Write as _;
 use std::io::{Cursor, Write as _};
@@ -673,10 +684,13 @@ impl Writer<'_> {
             r#"<w:tabs><w:tab w:val="center" w:pos="{count_tab}"/><w:tab w:val="center" w:pos="{share_tab}"/></w:tabs>"#
         );
         let mut legend = String::new();
+        // Every paragraph of the figure's row keeps with the next: the row stays on the page of
+        // its caption below (Word keeps a table row with what follows only so).
         let line = |out: &mut String, border: &str, cells: [Run<'_>; 4]| {
             let mut p = Para {
                 line: LEGEND_LINE,
                 jc: "left",
+                keep_next: true,
                 ..Para::default()
             };
             p.borders = border.to_owned();
@@ -929,9 +943,12 @@ impl Writer<'_> {
             .into_iter()
             .map(head_cell)
             .collect();
+        let lines: Vec<Vec<(&str, String, bool)>> =
+            tasks.iter().map(|t| text::lagging_lines(t)).collect();
         let rows = tasks
             .iter()
-            .map(|t| {
+            .zip(&lines)
+            .map(|(t, lines)| {
                 let mut units = vec![vec![
                     run(Face::Hei, SIZE_S4, "牵头："),
                     run(Face::Fang, SIZE_S4, t.lead.trim()),
@@ -943,15 +960,11 @@ impl Writer<'_> {
                     ]);
                 }
                 let mut why = vec![vec![run(Face::Fang, SIZE_S4, t.reason.trim())]];
-                if !t.unit_reason.trim().is_empty() {
+                for (label, text, flagged) in lines {
+                    let body = run(Face::Fang, SIZE_S4, text);
                     why.push(vec![
-                        run(Face::Hei, SIZE_S4, "单位说明："),
-                        run(Face::Fang, SIZE_S4, t.unit_reason.trim()),
-                    ]);
-                } else {
-                    why.push(vec![
-                        run(Face::Hei, SIZE_S4, "单位说明："),
-                        run(Face::Fang, SIZE_S4, "未说明原因"),
+                        run(Face::Hei, SIZE_S4, label),
+                        if *flagged { body.colour(RED) } else { body },
                     ]);
                 }
                 vec![
@@ -1022,24 +1035,24 @@ impl Writer<'_> {
 
     fn ranking(&mut self) {
         let b = self.b;
+        let notes = text::ranking_notes(b);
+        let year = !b.ranking_year.is_empty();
         if b.ranking.is_empty() {
             self.body_text("本期暂无成员单位评分。");
         } else {
             self.body_text("按照方案确定的评分规则，本期成员单位得分排名如下。");
-            self.rank_table("本期成员单位得分排名", &b.ranking);
+            self.rank_table("本期成员单位得分排名", &b.ranking, year || notes.is_empty());
         }
-        if !b.ranking_year.is_empty() {
-            self.rank_table("年度累计得分排名", &b.ranking_year);
+        if year {
+            self.rank_table("年度累计得分排名", &b.ranking_year, notes.is_empty());
         }
-        if let Some(p) = text::unranked(b) {
-            self.body_text(&p);
-        }
-        for rule in &b.ranking_rules {
-            self.body_text(rule);
+        for n in &notes {
+            self.note(n);
         }
     }
 
-    fn rank_table(&mut self, caption: &str, ranking: &[crate::bulletin::RankRow]) {
+    /// A ranking table; `spaced` adds the space after it (a note directly below goes without).
+    fn rank_table(&mut self, caption: &str, ranking: &[crate::bulletin::RankRow], spaced: bool) {
         self.caption(caption);
         let widths = [900, 2700, 1100, 4145];
         let head = ["排名", "成员单位", "得分", "扣分情况"]
@@ -1063,7 +1076,9 @@ impl Writer<'_> {
             })
             .collect();
         table(&mut self.body, &widths, head, rows);
-        self.after_table();
+        if spaced {
+            self.after_table();
+        }
     }
 
     fn closing(&mut self) {

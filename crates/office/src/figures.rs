@@ -80,9 +80,27 @@ pub fn shares(counts: &[usize]) -> Vec<String> {
         .collect()
 }
 
+/// A water-quality class as documents write it, in Roman numeral characters (Ⅰ … Ⅴ, 劣Ⅴ for
+/// 6), never Latin letters ("III"): `3.0` → "Ⅲ". None for anything but a whole number 1–6.
+pub fn class_numeral(v: f64) -> Option<&'static str> {
+    const R: [&str; 6] = ["Ⅰ", "Ⅱ", "Ⅲ", "Ⅳ", "Ⅴ", "劣Ⅴ"];
+    (v.fract() == 0.0 && (1.0..=6.0).contains(&v)).then(|| R[v as usize - 1])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn classes_in_roman_numeral_characters() {
+        assert_eq!(class_numeral(3.0), Some("Ⅲ"));
+        assert_eq!(class_numeral(6.0), Some("劣Ⅴ"));
+        assert_eq!(class_numeral(2.5), None);
+        assert_eq!(class_numeral(0.0), None);
+        assert_eq!(class_numeral(f64::NAN), None);
+        // The characters U+2160…, not Latin I and V.
+        assert!(class_numeral(3.0).unwrap().chars().all(|c| !c.is_ascii()));
+    }
 
     #[test]
     fn percentages_round_once_by_gbt_8170() {

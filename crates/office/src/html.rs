@@ -125,6 +125,7 @@ body { margin: 0; padding: 24px 0; color: #111; }
 .bulletin-table tr { break-inside: avoid; }
 .bulletin-note { font-size: 12pt; line-height: 1.5; }
 .bulletin-unit-reason { color: #333; }
+.bulletin .bulletin-flag { color: #c62828; font-weight: bold; }
 .status-green { color: #1b5e20; background: #e8f5e9; }
 .status-yellow { color: #8a5a00; background: #fff3d6; }
 .status-red { color: #b71c1c; background: #fde7e7; }
@@ -326,17 +327,21 @@ fn lagging_table(h: &mut String, caption: &str, tasks: &[&LaggingTask]) {
         td(h, "", &t.lead);
         td(h, "", &t.support);
         td(h, colour_class(t.colour), &t.status);
-        let unit = if t.unit_reason.trim().is_empty() {
-            "未说明原因"
-        } else {
-            t.unit_reason.trim()
-        };
-        let _ = write!(
-            h,
-            r#"<td><p>{}</p><p class="bulletin-unit-reason">单位说明：{}</p></td>"#,
-            escape(t.reason.trim()),
-            escape(unit)
-        );
+        let _ = write!(h, r#"<td><p>{}</p>"#, escape(t.reason.trim()));
+        for (label, text, flagged) in text::lagging_lines(t) {
+            let class = if flagged {
+                "bulletin-unit-reason bulletin-flag"
+            } else {
+                "bulletin-unit-reason"
+            };
+            let _ = write!(
+                h,
+                r#"<p class="{class}">{}{}</p>"#,
+                escape(label),
+                escape(&text)
+            );
+        }
+        h.push_str("</td>");
         h.push_str("</tr>\n");
     }
     table_close(h);
@@ -391,11 +396,8 @@ fn ranking(h: &mut String, b: &Bulletin) {
     if !b.ranking_year.is_empty() {
         rank_table(h, "年度累计得分排名", &b.ranking_year);
     }
-    if let Some(p) = text::unranked(b) {
-        paras(h, &p);
-    }
-    for rule in &b.ranking_rules {
-        let _ = writeln!(h, r#"<p class="bulletin-note">{}</p>"#, escape(rule));
+    for n in text::ranking_notes(b) {
+        let _ = writeln!(h, r#"<p class="bulletin-note">{}</p>"#, escape(&n));
     }
 }
 

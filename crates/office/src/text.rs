@@ -173,6 +173,50 @@ pub(crate) fn lagging_intro(b: &Bulletin) -> String {
     s
 }
 
+/// The lines of a lagging task's "滞后情况及原因" cell after the desk's reason, as (label,
+/// text): its completion, the lead unit's reporting state, and what the unit said — "未说明原因"
+/// (flagged: `true`) when it said nothing.
+pub(crate) fn lagging_lines(t: &LaggingTask) -> Vec<(&'static str, String, bool)> {
+    let mut v = Vec::new();
+    if !t.completion.trim().is_empty() {
+        v.push(("完成情况：", t.completion.trim().to_owned(), false));
+    }
+    if !t.reporting.trim().is_empty() {
+        v.push(("报送情况：", t.reporting.trim().to_owned(), false));
+    }
+    if t.unit_reason.trim().is_empty() {
+        v.push(("单位说明：", "未说明原因".to_owned(), true));
+    } else {
+        v.push(("单位说明：", t.unit_reason.trim().to_owned(), false));
+    }
+    v
+}
+
+/// The notes under the ranking: the scoring rules used, and the units that lead no task
+/// (listed apart, not ranked).
+pub(crate) fn ranking_notes(b: &Bulletin) -> Vec<String> {
+    let mut v = Vec::new();
+    let rules: Vec<&str> = b
+        .ranking_rules
+        .iter()
+        .map(|r| r.trim())
+        .filter(|r| !r.is_empty())
+        .collect();
+    if !rules.is_empty() {
+        v.push(format!(
+            "注：评分规则：{}。",
+            rules.join("；").trim_end_matches('。')
+        ));
+    }
+    if !b.unranked.is_empty() {
+        v.push(format!(
+            "未牵头任务、不参与排名的单位：{}。",
+            b.unranked.join("、")
+        ));
+    }
+    v
+}
+
 /// The sentence that opens 四、.
 pub(crate) fn reporting_intro(b: &Bulletin) -> String {
     match (b.late_units.len(), b.missing_units.len()) {
@@ -264,11 +308,6 @@ pub(crate) fn chart_caption(b: &Bulletin) -> String {
         .map(|t| format!("{}{}项", t.label, t.count))
         .collect();
     format!("任务状态分布：共{total}项，{}", parts.join("，"))
-}
-
-/// The units that lead no task, listed apart from the ranking (None when there are none).
-pub(crate) fn unranked(b: &Bulletin) -> Option<String> {
-    (!b.unranked.is_empty()).then(|| format!("{}不牵头任务，不参与排名。", b.unranked.join("、")))
 }
 
 #[cfg(test)]

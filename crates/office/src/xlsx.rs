@@ -196,7 +196,7 @@ fn write_row(
     ws.write_string_with_format(row, 1, clip(&r.code), &f.centre)?;
     ws.write_string_with_format(row, 2, clip(&r.task), &f.text)?;
     ws.write_string_with_format(row, 3, clip(&metric_text(r)), &f.text)?;
-    number(ws, row, 4, r.target, &r.unit, &f.centre)?;
+    value(ws, row, 4, r, r.target, &f.centre)?;
     match r.deadline.and_then(excel_date) {
         Some(d) => ws.write_datetime_with_format(row, 5, &d, &f.date)?,
         None => ws.write_blank(row, 5, &f.centre)?,
@@ -204,7 +204,7 @@ fn write_row(
     ws.write_string_with_format(row, 6, clip(&r.lead), &f.text)?;
     ws.write_string_with_format(row, 7, clip(&r.support), &f.text)?;
     ws.write_string_with_format(row, 8, clip(&r.progress), &f.text)?;
-    number(ws, row, 9, r.actual, &r.unit, &f.centre)?;
+    value(ws, row, 9, r, r.actual, &f.centre)?;
     share(ws, row, 10, r.completion, &f.pct)?;
     share(ws, row, 11, r.schedule, &f.pct)?;
     let (fill, ink) = status_colours(r.colour);
@@ -220,6 +220,25 @@ fn write_row(
     ws.write_string_with_format(row, 14, clip(&r.problems), &f.text)?;
     ws.write_string_with_format(row, 15, clip(&r.next_steps), &f.text)?;
     Ok(())
+}
+
+/// 目标值 or 完成值: a class as text ("Ⅲ类", Roman numeral characters), any other value as a
+/// number with its unit.
+fn value(
+    ws: &mut Worksheet,
+    row: u32,
+    col: u16,
+    r: &LedgerRow,
+    v: Option<f64>,
+    fmt: &Format,
+) -> Result<(), XlsxError> {
+    if r.class
+        && let Some(c) = v.and_then(crate::figures::class_numeral)
+    {
+        ws.write_string_with_format(row, col, format!("{c}类"), fmt)?;
+        return Ok(());
+    }
+    number(ws, row, col, v, &r.unit, fmt)
 }
 
 /// 指标: the target's short name, else its text (a task without targets: the task's text).

@@ -304,6 +304,19 @@ fn tables_fit_the_text_block_and_repeat_headers() {
     assert!(figure.contains(r#"<w:top w:val="nil"/>"#));
     assert_eq!(figure.matches("<w:tr>").count(), 1);
     assert!(figure.contains("<w:cantSplit/>"));
+    // Kept with its caption: every paragraph of the row keeps with the next.
+    assert_eq!(
+        figure.matches("<w:p>").count(),
+        figure.matches("<w:p><w:pPr><w:keepNext/>").count(),
+        "{figure}"
+    );
+    let after = xml[xml.find(*figure).unwrap() + figure.len()..]
+        .strip_prefix("</w:tbl>")
+        .unwrap();
+    assert!(
+        after.trim_start().starts_with("<w:p>")
+            && after[..after.find("</w:p>").unwrap()].contains("图1 任务状态分布")
+    );
     assert!(figure.contains(r#"<a:blip r:embed="rIdChart"/>"#));
     assert!(
         figure.contains(r#"<wp:extent cx="1800000" cy="1800000"/>"#),
@@ -453,4 +466,43 @@ fn large_plan_renders() {
     let xml = part(&docx, "word/document.xml");
     assert_well_formed("document.xml", &xml);
     assert_eq!(xml.matches("<w:tblHeader/>").count(), 6);
+}
+
+#[test]
+fn lagging_tasks_say_completion_and_reporting_and_the_ranking_its_rules() {
+    let mut b = seed_bulletin(false);
+    b.lagging[0].completion = "老旧小区改造1/3个（33.3%）".to_owned();
+    b.lagging[0].reporting = "新报告待审核".to_owned();
+    b.ranking_rules = vec![
+        "未报送一次扣10分".to_owned(),
+        "严重滞后任务一项扣5分".to_owned(),
+    ];
+    b.unranked = vec!["区工商联".to_owned()];
+    let xml = part(&bulletin_docx(&b), "word/document.xml");
+    let text = text_of(&xml);
+    assert!(
+        text.contains("完成情况：老旧小区改造1/3个（33.3%）"),
+        "{text}"
+    );
+    assert!(text.contains("报送情况：新报告待审核"));
+    assert!(text.contains("注：评分规则：未报送一次扣10分；严重滞后任务一项扣5分。"));
+    assert!(text.contains("未牵头任务、不参与排名的单位：区工商联。"));
+    // "未说明原因" is flagged in red.
+    let flagged = xml.find("未说明原因").unwrap();
+    assert!(
+        xml[..flagged]
+            .rfind(r#"<w:color w:val="FF0000"/>"#)
+            .unwrap()
+            > xml[..flagged].rfind("<w:r>").unwrap()
+    );
+    let html = zhuanban_office::bulletin_html(&b);
+    assert!(
+        html.contains(
+            r#"<p class="bulletin-unit-reason">完成情况：老旧小区改造1/3个（33.3%）</p>"#
+        )
+    );
+    assert!(
+        html.contains(r#"<p class="bulletin-unit-reason bulletin-flag">单位说明：未说明原因</p>"#)
+    );
+    assert!(html.contains("注：评分规则：未报送一次扣10分；严重滞后任务一项扣5分。"));
 }

@@ -5,6 +5,7 @@ use std::io::Cursor;
 
 use calamine::{Data, Reader, Xlsx, open_workbook_from_rs};
 use zhuanban_office::bulletin::LedgerSheet;
+use zhuanban_office::figures::class_numeral;
 use zhuanban_office::ledger_xlsx;
 use zhuanban_office::xlsx::{COLUMNS, FIRST_ROW, SHEET, SHEET_A3, reporting_text};
 
@@ -145,7 +146,16 @@ fn assert_round_trip(sheet: &LedgerSheet) {
             &r.metric
         };
         assert_text(&range, row, 3, metric);
-        assert_number(&range, row, 4, r.target);
+        if r.class {
+            assert_text(
+                &range,
+                row,
+                4,
+                &format!("{}类", class_numeral(r.target.unwrap()).unwrap()),
+            );
+        } else {
+            assert_number(&range, row, 4, r.target);
+        }
         match (cell(&range, row, 5), r.deadline) {
             (Data::DateTime(d), Some(expected)) => {
                 assert_eq!(
@@ -160,7 +170,10 @@ fn assert_round_trip(sheet: &LedgerSheet) {
         assert_text(&range, row, 6, &r.lead);
         assert_text(&range, row, 7, &r.support);
         assert_text(&range, row, 8, &r.progress);
-        assert_number(&range, row, 9, r.actual);
+        match r.actual.filter(|_| r.class) {
+            Some(a) => assert_text(&range, row, 9, &format!("{}类", class_numeral(a).unwrap())),
+            None => assert_number(&range, row, 9, r.actual),
+        }
         assert_number(&range, row, 10, r.completion);
         assert_number(&range, row, 11, r.schedule);
         assert_text(&range, row, 12, &r.status);
@@ -180,6 +193,11 @@ fn office_ledger() -> LedgerSheet {
     sheet.rows[1].next_steps = "10月底前完成路基".to_owned();
     sheet.rows[2].reporting = "按时报送".to_owned();
     sheet.rows[2].pending = true;
+    // A water class target: Ⅲ类 wanted, Ⅳ类 reached.
+    sheet.rows[3].class = true;
+    sheet.rows[3].target = Some(3.0);
+    sheet.rows[3].actual = Some(4.0);
+    sheet.rows[3].unit = "类".to_owned();
     sheet
 }
 
