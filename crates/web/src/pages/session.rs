@@ -45,12 +45,49 @@ pub struct LoginQuery {
     ok: Option<String>,
 }
 
-/// Only local paths may follow a login (no open redirect).
+/// Only local paths may follow a login (no open redirect): the value must start with a single
+/// `/`, and neither it nor its percent-decoded form may contain `//` at the start, a backslash,
+/// a control character (browsers drop tabs and line breaks from URLs, so `/\t/host` would
+/// become `//host`) or anything a header cannot carry. Anything else goes to `/`.
 pub fn safe_next(next: Option<&str>) -> String {
+    fn local(s: &str) -> bool {
+        s.starts_with('/')
+            && !s.starts_with("//")
+            && !s.contains('\\')
+            && !s.chars().any(|c| c.is_control() || c == '\u{7f}')
+    }
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
+        Some(n)
+            if n.len() <= 2048
+                && local(n)
+                && local(&percent_decode(n))
+                && axum::http::HeaderValue::from_str(n).is_ok() =>
+        {
+            n.to_string()
+        }
         _ => "/".to_string(),
     }
+}
+
+/// Decodes `%XX` sequences (others kept as they are); invalid UTF-8 becomes U+FFFD.
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = |c: u8| (c as char).to_digit(16);
+        if b[i] == b'%'
+            && i + 2 < b.len()
+            && let (Some(h), Some(l)) = (hex(b[i + 1]), hex(b[i + 2]))
+        {
+            out.push((h * 16 + l) as u8);
+            i += 3;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 pub async fn login_form(

@@ -1,0 +1,146 @@
+//! What a probe of the desk broke, on the sign-in side: redirects after signing in, query
+//! strings no route may answer 500 to, the sign-in flood, lockout, the separation of the
+//! administration roles, connection limits, login names and e-mail addresses.
+
+use reqwest::StatusCode;
+use zhuanban_web::routes::rules;
+
+use crate::TestApp;
+
+fn location(res: &reqwest::Response) -> String {
+    res.headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string()
+}
+
+/// Finding 7: `next` takes only a local path. A tab or a line break (which browsers drop
+/// from URLs) cannot turn `/\t/host` into `//host`, and a line break is not a 500.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn next_accepts_only_a_local_path() {
+    let app = TestApp::start().await;
+    let (c, _) = app.login("office").await;
+    let bad = [
+        "/%09/127.0.0.2:9999/x",
+        "/%0A/x",
+        "/%0D%0ALocation:%20http://evil/",
+        "//127.0.0.2/x",
+        "/%2F127.0.0.2/x",
+        "/%5C127.0.0.2/x",
+        "/\\127.0.0.2/x",
+        "http://127.0.0.2/x",
+        "javascript:alert(1)",
+        "/%00/x",
+        "/%7F/x",
+    ];
+    for n in bad {
+        let res = c
+            .get(app.url(&format!("/login?next={n}")))
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            res.status() == StatusCode::SEE_OTHER || res.status() == StatusCode::OK,
+            "next={n}: {}",
+            res.status()
+        );
+        if res.status() == StatusCode::SEE_OTHER {
+            assert_eq!(location(&res), "/", "next={n}");
+        }
+        // The same through the sign-in form.
+        let fresh = TestApp::client();
+        let decoded = n.replace("%09", "\t").replace("%0A", "\n");
+        let res = fresh
+            .post(app.url("/login"))
+            .form(&[
+                ("login", "office"),
+                ("password", crate::PASSWORD),
+                ("next", decoded.as_str()),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "post next={n}");
+        assert_eq!(location(&res), "/", "post next={n}");
+    }
+    // A local path still works.
+    let res = c
+        .get(app.url("/login?next=/ledger%3Fq%3D1"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(location(&res), "/ledger?q=1");
+    // Anonymous: the form keeps only the safe value.
+    let anon = TestApp::client();
+    let page = anon
+        .get(app.url("/login?next=/%09/127.0.0.2:9999/x"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    assert!(!page.text().await.unwrap().contains("127.0.0.2"));
+}
+
+/// Finding 7: no GET route of the route table answers 500 to a malformed query string, for
+/// the anonymous visitor and for an account the route admits.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_route_answers_500_to_a_bad_query_string() {
+    let app = TestApp::start().await;
+    let report = app.submitted_report("2.3.2", app.unit_id, 1.0).await;
+    let queries = [
+        "%",
+        "%ZZ",
+        "a=%",
+        "next=%0A",
+        "next=/%0D%0Ax",
+        "=&&==&",
+        "actor=%FF%FE&action=%C0",
+        "from=2024-13-45&to=9999999-01-01",
+        "page=-1&offset=-5&limit=abc",
+        "page=99999999999999999999999",
+        "round=x&as_of=notadate&format=%00",
+        "q=%E4%B8",
+        "ok=%0A&expired=%0A&required=%0A",
+    ];
+    let mut clients = vec![(None, TestApp::client())];
+    for (login, role) in crate::ACCOUNTS {
+        clients.push((Some(*role), app.login(login).await.0));
+    }
+    let table = rules();
+    assert!(table.len() >= 30);
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    for rule in table.iter().filter(|r| r.method == reqwest::Method::GET) {
+        let path: String = rule
+            .path
+            .split('/')
+            .map(|seg| match seg {
+                "{code}" => "2.3.2".to_string(),
+                "{id}" if rule.path.starts_with("/reports/") => report.id.to_string(),
+                "{id}" if rule.path.starts_with("/api/reports/") => report.id.to_string(),
+                "{id}" if rule.path.starts_with("/rounds/") => app.round_id.to_string(),
+                "{id}" => "1".to_string(),
+                "{sha}" => "0".repeat(64),
+                s => s.to_string(),
+            })
+            .collect::<Vec<_>>()
+            .join("/");
+        for (role, c) in &clients {
+            if let Some(r) = role
+                && !rule.access.allows(*r)
+            {
+                continue;
+            }
+            for q in queries {
+                let res = c.get(app.url(&format!("{path}?{q}"))).send().await.unwrap();
+                checked += 1;
+                if res.status().is_server_error() {
+                    failures.push(format!("GET {path}?{q} as {role:?}: {}", res.status()));
+                }
+            }
+        }
+    }
+    assert!(checked > 300, "checked {checked}");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
