@@ -58,6 +58,10 @@ fn user_from_row(r: &SqliteRow) -> Result<User> {
     })
 }
 
+/// Failed and throttled sign-ins of one address and login name within this many minutes
+/// share one audit record (with a count).
+pub const FAILURE_WINDOW_MINUTES: i64 = 10;
+
 /// Login names: letters, digits, ".", "_", "-", 3–32 characters.
 pub fn valid_login(login: &str) -> bool {
     (3..=32).contains(&login.len())
@@ -294,7 +298,9 @@ impl SqliteStore {
         Ok(())
     }
 
-    /// Records a sign-in attempt: resets or counts failures, and writes the audit record.
+    /// Records a sign-in attempt: a success resets the account's failures and writes its audit
+    /// record; a failure counts against the account and is audited through
+    /// [`note_login_failure`](Self::note_login_failure) (aggregated per window).
     pub async fn note_login(
         &self,
         user: Option<Id>,
@@ -302,33 +308,110 @@ impl SqliteStore {
         ok: bool,
         actor: &Actor,
     ) -> Result<()> {
-        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
-        if let Some(id) = user {
-            if ok {
-                sqlx::query("UPDATE users SET failed_logins = 0, last_login_at = ? WHERE id = ?")
-                    .bind(now_pub())
-                    .bind(id)
-                    .execute(&mut *tx)
-                    .await?;
-            } else {
+        if !ok {
+            if let Some(id) = user {
                 sqlx::query("UPDATE users SET failed_logins = failed_logins + 1 WHERE id = ?")
                     .bind(id)
-                    .execute(&mut *tx)
+                    .execute(self.pool())
                     .await?;
             }
+            return self.note_login_failure("login.fail", login, actor).await;
+        }
+        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
+        if let Some(id) = user {
+            sqlx::query("UPDATE users SET failed_logins = 0, last_login_at = ? WHERE id = ?")
+                .bind(now_pub())
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
         }
         write_audit(
             &mut tx,
             actor,
-            if ok { "login" } else { "login.fail" },
+            "login",
             &format!("login {login}"),
             None,
             None,
-            if ok { "ok" } else { "denied" },
+            "ok",
         )
         .await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// Audits a failed or throttled sign-in (`action` is `login.fail` or `login.throttled`),
+    /// aggregated: the first one of a [`FAILURE_WINDOW_MINUTES`] window for an address and a
+    /// login name writes one chained audit record; the others in that window add to its count
+    /// in `login_failures` (shown beside the record on the audit page). The login name must
+    /// already be capped (the web desk keeps 64 characters).
+    pub async fn note_login_failure(&self, action: &str, login: &str, actor: &Actor) -> Result<()> {
+        let now = crate::clock::now();
+        let minute = now.timestamp().div_euclid(60);
+        let start = minute - minute.rem_euclid(FAILURE_WINDOW_MINUTES);
+        let window = DateTime::from_timestamp(start * 60, 0)
+            .unwrap_or(now)
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
+        let n = sqlx::query(
+            "UPDATE login_failures SET count = count + 1, last_at = ?
+             WHERE window_start = ? AND ip = ? AND login = ? AND action = ?",
+        )
+        .bind(now_pub())
+        .bind(&window)
+        .bind(&actor.source)
+        .bind(login)
+        .bind(action)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if n == 0 {
+            write_audit(
+                &mut tx,
+                actor,
+                action,
+                &format!("login {login}"),
+                None,
+                Some(&format!(
+                    "{FAILURE_WINDOW_MINUTES}分钟内的同类记录合并计数（见次数）"
+                )),
+                "denied",
+            )
+            .await?;
+            let audit_id: i64 = sqlx::query_scalar("SELECT MAX(id) FROM audit")
+                .fetch_one(&mut *tx)
+                .await?;
+            sqlx::query(
+                "INSERT INTO login_failures (window_start, ip, login, action, audit_id, count, last_at)
+                 VALUES (?, ?, ?, ?, ?, 1, ?)",
+            )
+            .bind(&window)
+            .bind(&actor.source)
+            .bind(login)
+            .bind(action)
+            .bind(audit_id)
+            .bind(now_pub())
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// How many sign-ins each of these aggregated audit records stands for (records that
+    /// aggregate nothing are absent).
+    pub async fn audit_counts(&self, ids: &[i64]) -> Result<std::collections::HashMap<i64, i64>> {
+        let mut out = std::collections::HashMap::new();
+        for chunk in ids.chunks(500) {
+            let marks = vec!["?"; chunk.len()].join(",");
+            let sql =
+                format!("SELECT audit_id, count FROM login_failures WHERE audit_id IN ({marks})");
+            let mut q = sqlx::query_as::<_, (i64, i64)>(sqlx::AssertSqlSafe(sql));
+            for id in chunk {
+                q = q.bind(id);
+            }
+            out.extend(q.fetch_all(self.pool()).await?);
+        }
+        Ok(out)
     }
 
     /// Writes a security event (logout, a denied request) as its own audit record.

@@ -25,6 +25,8 @@ pub struct AuditFilter {
     pub action: Option<String>,
     pub from: Option<DateTime<Utc>>,
     pub to: Option<DateTime<Utc>>,
+    /// Records to skip (newest first), for pages.
+    pub offset: usize,
     pub limit: usize,
 }
 
@@ -216,7 +218,7 @@ impl SqliteStore {
         let fmt = |t: &DateTime<Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
         let rows = sqlx::query(
             "SELECT * FROM audit WHERE (? IS NULL OR actor LIKE ?) AND (? IS NULL OR action = ?)
-             AND (? IS NULL OR at >= ?) AND (? IS NULL OR at < ?) ORDER BY id DESC LIMIT ?",
+             AND (? IS NULL OR at >= ?) AND (? IS NULL OR at < ?) ORDER BY id DESC LIMIT ? OFFSET ?",
         )
         .bind(f.actor.as_deref())
         .bind(f.actor.as_ref().map(|a| format!("%{a}%")))
@@ -227,6 +229,7 @@ impl SqliteStore {
         .bind(f.to.as_ref().map(fmt))
         .bind(f.to.as_ref().map(fmt))
         .bind(f.limit.clamp(1, 100_000) as i64)
+        .bind(f.offset.min(i64::MAX as usize) as i64)
         .fetch_all(self.pool())
         .await?;
         rows.iter()

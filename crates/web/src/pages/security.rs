@@ -363,7 +363,14 @@ pub struct AuditQuery {
     from: String,
     #[serde(default)]
     to: String,
+    /// The page (1 = the newest [`AUDIT_PAGE`] records); kept as text so that a bad value
+    /// means the first page, not an error.
+    #[serde(default)]
+    page: String,
 }
+
+/// Records per audit page.
+pub const AUDIT_PAGE: usize = 100;
 
 /// id, time, actor, source, action, object, content, result
 type AuditRow = (i64, String, String, String, String, String, String, String);
@@ -376,9 +383,13 @@ struct AuditPage {
     rows: Vec<AuditRow>,
     query: String,
     verified: String,
+    page: usize,
+    /// Links to the previous and next page (empty when there is none).
+    prev: String,
+    next: String,
 }
 
-fn filter(q: &AuditQuery, limit: usize) -> AuditFilter {
+fn filter(q: &AuditQuery, offset: usize, limit: usize) -> AuditFilter {
     let tz = chrono::FixedOffset::east_opt(8 * 3600).expect("valid offset");
     let day = |s: &str, plus: i64| {
         NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
@@ -395,6 +406,7 @@ fn filter(q: &AuditQuery, limit: usize) -> AuditFilter {
         action: Some(q.action.trim().to_string()).filter(|s| !s.is_empty()),
         from: day(&q.from, 0),
         to: day(&q.to, 1),
+        offset,
         limit,
     }
 }
@@ -404,20 +416,37 @@ pub async fn audit(
     Extension(ctx): Extension<Ctx>,
     Query(q): Query<AuditQuery>,
 ) -> AppResult<Response> {
-    let rows = state
+    let page = q
+        .page
+        .trim()
+        .parse::<usize>()
+        .unwrap_or(1)
+        .clamp(1, 1_000_000);
+    let mut found = state
         .store
-        .audit_search(&filter(&q, 500))
-        .await?
+        .audit_search(&filter(&q, (page - 1) * AUDIT_PAGE, AUDIT_PAGE + 1))
+        .await?;
+    let more = found.len() > AUDIT_PAGE;
+    found.truncate(AUDIT_PAGE);
+    let counts = state
+        .store
+        .audit_counts(&found.iter().map(|a| a.id).collect::<Vec<_>>())
+        .await?;
+    let rows = found
         .into_iter()
         .map(|a| {
+            let mut content: String = a.after.unwrap_or_default().chars().take(120).collect();
+            if let Some(n) = counts.get(&a.id) {
+                content = format!("共{n}次；{content}");
+            }
             (
                 a.id,
                 cst(&a.at),
-                a.actor,
+                a.actor.chars().take(80).collect(),
                 a.source,
                 a.action,
-                a.object,
-                a.after.unwrap_or_default().chars().take(120).collect(),
+                a.object.chars().take(120).collect(),
+                content,
                 a.result,
             )
         })
@@ -440,10 +469,18 @@ pub async fn audit(
         crate::routes::encode(&q.from),
         crate::routes::encode(&q.to)
     );
+    let link = |p: usize| format!("/audit?{query}&page={p}");
     render(&AuditPage {
         nav: Nav::new(&ctx, &state, "/audit"),
         q,
         rows,
+        prev: if page > 1 {
+            link(page - 1)
+        } else {
+            String::new()
+        },
+        next: if more { link(page + 1) } else { String::new() },
+        page,
         query,
         verified,
     })
@@ -465,7 +502,7 @@ pub async fn audit_csv(
     Extension(ctx): Extension<Ctx>,
     Query(q): Query<AuditQuery>,
 ) -> AppResult<Response> {
-    let rows = state.store.audit_search(&filter(&q, 100_000)).await?;
+    let rows = state.store.audit_search(&filter(&q, 0, 100_000)).await?;
     let mut out = String::from("\u{feff}编号,时间,操作人,来源,操作,对象,变更前,变更后,结果\r\n");
     for a in rows {
         let fields = [

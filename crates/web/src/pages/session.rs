@@ -126,6 +126,20 @@ pub struct LoginForm {
     next: String,
 }
 
+/// The longest login name a sign-in reads; longer input is cut here (valid names have at
+/// most 32 characters, so a cut name never signs in).
+pub const MAX_LOGIN_INPUT: usize = 64;
+
+/// The login name as typed, trimmed and cut to [`MAX_LOGIN_INPUT`] characters, control
+/// characters removed.
+pub fn cap_login(raw: &str) -> String {
+    raw.trim()
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(MAX_LOGIN_INPUT)
+        .collect()
+}
+
 /// Signs in. An unknown account and a wrong password get the same message and take the same
 /// time (the password is checked against a dummy hash when there is no account).
 pub async fn login(
@@ -133,7 +147,9 @@ pub async fn login(
     Extension(ctx): Extension<Ctx>,
     Form(f): Form<LoginForm>,
 ) -> AppResult<Response> {
-    let login = f.login.trim().to_string();
+    // The name is capped before anything else reads it: no account has a longer one, and a
+    // megabyte of name must not reach the limiter, the database or the audit log.
+    let login = cap_login(&f.login);
     let security = state.security();
     // Rate limits per address and per account, before any work.
     let now = std::time::Instant::now();
@@ -146,13 +162,18 @@ pub async fn login(
         now,
     );
     if !ip_ok || !account_ok {
+        // Aggregated like failures: per address and name when the account's limit was hit,
+        // per address alone when the address's was.
+        let key = if account_ok { "" } else { login.as_str() };
         state
             .store
-            .audit_event(
-                &Actor::new(login.clone(), ctx.ip.clone()),
+            .note_login_failure(
                 "login.throttled",
-                &format!("login {login}"),
-                "denied",
+                key,
+                &Actor::new(
+                    if key.is_empty() { "（多个）" } else { key },
+                    ctx.ip.clone(),
+                ),
             )
             .await?;
         let page = LoginPage {

@@ -144,3 +144,85 @@ async fn no_route_answers_500_to_a_bad_query_string() {
     assert!(checked > 300, "checked {checked}");
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// Finding 1: a login name is cut to 64 characters before anything reads it, and failed
+/// sign-ins of one address and name share one audit record with a count.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failed_sign_ins_are_capped_and_aggregated() {
+    let app = TestApp::start().await;
+    let before = app.count("audit").await;
+    let long = "x".repeat(200_000);
+    let c = TestApp::client();
+    for name in std::iter::repeat_n(long.as_str(), 20).chain(std::iter::repeat_n("nobody", 7)) {
+        let res = c
+            .post(app.url("/login"))
+            .form(&[("login", name), ("password", "Wrong#Pass1")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+        let page = res.text().await.unwrap();
+        assert!(page.len() < 20_000, "the page does not echo the whole name");
+    }
+    assert_eq!(
+        app.count("audit").await - before,
+        2,
+        "one record per address and name"
+    );
+    let longest: i64 = sqlx::query_scalar(
+        "SELECT MAX(LENGTH(actor) + LENGTH(object) + LENGTH(COALESCE(after, ''))) FROM audit",
+    )
+    .fetch_one(app.store.pool())
+    .await
+    .unwrap();
+    assert!(longest < 300, "an audit record of {longest} characters");
+    let counts: Vec<(String, i64)> =
+        sqlx::query_as("SELECT login, count FROM login_failures ORDER BY count")
+            .fetch_all(app.store.pool())
+            .await
+            .unwrap();
+    assert_eq!(
+        counts,
+        vec![("nobody".to_string(), 7), ("x".repeat(64), 20)]
+    );
+    // The auditor sees the count beside the record.
+    let (auditor, _) = app.login("auditor").await;
+    let page = auditor
+        .get(app.url("/audit?action=login.fail"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("共20次") && page.contains("共7次"), "{page}");
+}
+
+/// Finding 1: the auditor's page shows 100 records a page, with links between pages.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_audit_page_paginates() {
+    let app = TestApp::start().await;
+    let actor = zhuanban_store::Actor::new("分页测试", "test");
+    for i in 0..230 {
+        app.store
+            .audit_event(&actor, "test.page", &format!("item {i}"), "ok")
+            .await
+            .unwrap();
+    }
+    let (auditor, _) = app.login("auditor").await;
+    let get = |p: &str| {
+        let (a, url) = (auditor.clone(), app.url(p));
+        async move { a.get(url).send().await.unwrap().text().await.unwrap() }
+    };
+    let rows = |page: &str| page.matches("<tr><td>").count();
+    let first = get("/audit?action=test.page").await;
+    assert_eq!(rows(&first), 100);
+    assert!(first.contains("item 229") && !first.contains("item 129<"));
+    assert!(first.contains("page=2") && first.contains("下一页"));
+    assert!(!first.contains("上一页"));
+    let third = get("/audit?action=test.page&page=3").await;
+    assert_eq!(rows(&third), 30);
+    assert!(third.contains("item 0<") && third.contains("上一页") && !third.contains("下一页"));
+    // A bad page number is the first page.
+    assert_eq!(rows(&get("/audit?action=test.page&page=x").await), 100);
+}

@@ -1,0 +1,204 @@
+//! What a probe of the desk broke, from the command line and against the real server process:
+//! the sign-in flood (database and memory measured), accounts set by someone else, e-mail
+//! reminders.
+
+use std::net::TcpListener;
+use std::process::{Child, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::*;
+
+const PASSWORD: &str = "Probe#Test2024";
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// The server process, killed when dropped.
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn start(db: &str, port: u16, extra: &[&str]) -> Server {
+    let child = bin()
+        .args([
+            "serve",
+            "--db",
+            db,
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+        ])
+        .args(extra)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let server = Server(child);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while Instant::now() < deadline {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return server;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    panic!("the server did not start");
+}
+
+/// The resident set of a process in KiB, from /proc.
+fn rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap()
+}
+
+async fn sql_i64(db: &str, sql: &str) -> i64 {
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite:{db}"))
+        .await
+        .unwrap();
+    let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_string()))
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    n
+}
+
+/// The database's size in bytes as SQLite sees it (pages in use, the WAL's included), and
+/// the files on disk.
+async fn db_bytes(db: &str) -> (i64, u64) {
+    let pages = sql_i64(
+        db,
+        "SELECT page_count - freelist_count FROM pragma_page_count, pragma_freelist_count",
+    )
+    .await;
+    let size = sql_i64(db, "SELECT page_size FROM pragma_page_size").await;
+    let files = [db.to_string(), format!("{db}-wal")]
+        .iter()
+        .filter_map(|f| std::fs::metadata(f).ok())
+        .map(|m| m.len())
+        .sum();
+    (pages * size, files)
+}
+
+fn add_user(db: &str, login: &str, role: &str, extra: &[&str]) -> Output {
+    let pw = tmp(&format!("pw-{login}"), PASSWORD.as_bytes());
+    let mut args = vec!["user", "add", login, "--role", role, "--db", db];
+    args.extend(["--password-file", pw.to_str().unwrap()]);
+    args.extend(extra);
+    run(&args)
+}
+
+/// Sends `n` failed sign-ins with names of `name_len` bytes, `parallel` at a time.
+async fn flood(base: &str, n: usize, name_len: usize, parallel: usize) -> (usize, usize) {
+    let c = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_secs(60))
+        .build()
+        .unwrap();
+    let tail = "a".repeat(name_len.saturating_sub(8));
+    let next = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let mut tasks = Vec::new();
+    for _ in 0..parallel {
+        let (c, next, tail, base) = (c.clone(), next.clone(), tail.clone(), base.to_string());
+        tasks.push(tokio::spawn(async move {
+            let (mut refused, mut throttled) = (0, 0);
+            loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                if i >= n {
+                    break;
+                }
+                // Every name differs in its first characters.
+                let body = format!("login={i:08}{tail}&password=wrong");
+                let res = c
+                    .post(format!("{base}/login"))
+                    .header("content-type", "application/x-www-form-urlencoded")
+                    .body(body)
+                    .send()
+                    .await
+                    .unwrap();
+                match res.status().as_u16() {
+                    401 => refused += 1,
+                    429 => throttled += 1,
+                    s => panic!("a failed sign-in answered {s}"),
+                }
+            }
+            (refused, throttled)
+        }));
+    }
+    let mut out = (0, 0);
+    for t in tasks {
+        let (r, t) = t.await.unwrap();
+        out.0 += r;
+        out.1 += t;
+    }
+    out
+}
+
+/// Finding 1: 10,000 failed sign-ins with 1 MB login names grow the database by less than
+/// 1 MB and the server by less than 20 MiB.
+#[test]
+fn a_sign_in_flood_grows_neither_the_database_nor_the_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("flood.db").to_string_lossy().into_owned();
+    let o = add_user(&db, "admin", "sysadmin", &[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let port = free_port();
+    let server = start(&db, port, &[]);
+    let pid = server.0.id();
+    let base = format!("http://127.0.0.1:{port}");
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        // Warm up: the allocator, the password hashing, the rate limiter.
+        flood(&base, 200, 1 << 20, 8).await;
+        let (db_before, files_before) = db_bytes(&db).await;
+        let rss_before = rss_kib(pid);
+        let audit_before = sql_i64(&db, "SELECT COUNT(*) FROM audit").await;
+        let started = Instant::now();
+        let (refused, throttled) = flood(&base, 10_000, 1 << 20, 8).await;
+        assert_eq!(refused + throttled, 10_000);
+        assert!(
+            throttled > 9_000,
+            "the address's limit holds: {throttled} throttled"
+        );
+        let (db_after, files_after) = db_bytes(&db).await;
+        let rss_after = rss_kib(pid);
+        let audit_after = sql_i64(&db, "SELECT COUNT(*) FROM audit").await;
+        eprintln!(
+            "10,000 failed sign-ins in {:.1} s: database {db_before} -> {db_after} bytes \
+             (files {files_before} -> {files_after}), server RSS {rss_before} -> {rss_after} KiB, \
+             audit records {audit_before} -> {audit_after}",
+            started.elapsed().as_secs_f64()
+        );
+        assert!(
+            db_after - db_before < 1_000_000,
+            "the database grew by {} bytes",
+            db_after - db_before
+        );
+        assert!(
+            rss_after.saturating_sub(rss_before) < 20 * 1024,
+            "the server grew by {} KiB",
+            rss_after.saturating_sub(rss_before)
+        );
+        // Nothing long was stored, and every failure is counted.
+        let longest = sql_i64(
+            &db,
+            "SELECT MAX(LENGTH(actor) + LENGTH(object) + LENGTH(COALESCE(after, ''))) FROM audit",
+        )
+        .await;
+        assert!(longest < 400, "an audit record of {longest} characters");
+        let counted = sql_i64(&db, "SELECT SUM(count) FROM login_failures").await;
+        assert_eq!(counted, 10_200, "every failed sign-in is counted");
+    });
+}

@@ -1,0 +1,18 @@
+-- Sign-in hardening.
+
+-- Failed and throttled sign-ins, aggregated: one row per window, address, login name (capped
+-- at 64 characters before it gets here) and action. The first failure of a window writes one
+-- chained audit record (`audit_id`); later ones in the same window only count here, so a flood
+-- costs one audit record per address and name per window instead of one per request. The count
+-- is outside the hash chain: the chain proves that failures happened, this table how many.
+CREATE TABLE login_failures (
+    window_start  TEXT NOT NULL,
+    ip            TEXT NOT NULL,
+    login         TEXT NOT NULL,
+    action        TEXT NOT NULL,
+    audit_id      INTEGER NOT NULL,
+    count         INTEGER NOT NULL,
+    last_at       TEXT NOT NULL,
+    PRIMARY KEY (window_start, ip, login, action)
+);
+CREATE INDEX login_failures_audit ON login_failures(audit_id);
