@@ -309,13 +309,16 @@ impl SqliteStore {
         actor: &Actor,
     ) -> Result<()> {
         if !ok {
+            let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
             if let Some(id) = user {
                 sqlx::query("UPDATE users SET failed_logins = failed_logins + 1 WHERE id = ?")
                     .bind(id)
-                    .execute(self.pool())
+                    .execute(&mut *tx)
                     .await?;
             }
-            return self.note_login_failure("login.fail", login, actor).await;
+            aggregate_failure(&mut tx, "login.fail", login, actor).await?;
+            tx.commit().await?;
+            return Ok(());
         }
         let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
         if let Some(id) = user {
@@ -345,54 +348,8 @@ impl SqliteStore {
     /// in `login_failures` (shown beside the record on the audit page). The login name must
     /// already be capped (the web desk keeps 64 characters).
     pub async fn note_login_failure(&self, action: &str, login: &str, actor: &Actor) -> Result<()> {
-        let now = crate::clock::now();
-        let minute = now.timestamp().div_euclid(60);
-        let start = minute - minute.rem_euclid(FAILURE_WINDOW_MINUTES);
-        let window = DateTime::from_timestamp(start * 60, 0)
-            .unwrap_or(now)
-            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
         let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
-        let n = sqlx::query(
-            "UPDATE login_failures SET count = count + 1, last_at = ?
-             WHERE window_start = ? AND ip = ? AND login = ? AND action = ?",
-        )
-        .bind(now_pub())
-        .bind(&window)
-        .bind(&actor.source)
-        .bind(login)
-        .bind(action)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if n == 0 {
-            write_audit(
-                &mut tx,
-                actor,
-                action,
-                &format!("login {login}"),
-                None,
-                Some(&format!(
-                    "{FAILURE_WINDOW_MINUTES}分钟内的同类记录合并计数（见次数）"
-                )),
-                "denied",
-            )
-            .await?;
-            let audit_id: i64 = sqlx::query_scalar("SELECT MAX(id) FROM audit")
-                .fetch_one(&mut *tx)
-                .await?;
-            sqlx::query(
-                "INSERT INTO login_failures (window_start, ip, login, action, audit_id, count, last_at)
-                 VALUES (?, ?, ?, ?, ?, 1, ?)",
-            )
-            .bind(&window)
-            .bind(&actor.source)
-            .bind(login)
-            .bind(action)
-            .bind(audit_id)
-            .bind(now_pub())
-            .execute(&mut *tx)
-            .await?;
-        }
+        aggregate_failure(&mut tx, action, login, actor).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -788,4 +745,62 @@ impl SqliteStore {
         }
         Ok(out)
     }
+}
+
+/// Counts a failed or throttled sign-in in its window, writing the window's one chained audit
+/// record when it is the first (see [`SqliteStore::note_login_failure`]).
+pub(crate) async fn aggregate_failure(
+    conn: &mut sqlx::SqliteConnection,
+    action: &str,
+    login: &str,
+    actor: &Actor,
+) -> Result<()> {
+    let now = crate::clock::now();
+    let minute = now.timestamp().div_euclid(60);
+    let start = minute - minute.rem_euclid(FAILURE_WINDOW_MINUTES);
+    let window = DateTime::from_timestamp(start * 60, 0)
+        .unwrap_or(now)
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let n = sqlx::query(
+        "UPDATE login_failures SET count = count + 1, last_at = ?
+         WHERE window_start = ? AND ip = ? AND login = ? AND action = ?",
+    )
+    .bind(now_pub())
+    .bind(&window)
+    .bind(&actor.source)
+    .bind(login)
+    .bind(action)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    if n == 0 {
+        write_audit(
+            &mut *conn,
+            actor,
+            action,
+            &format!("login {login}"),
+            None,
+            Some(&format!(
+                "{FAILURE_WINDOW_MINUTES}分钟内的同类记录合并计数（见次数）"
+            )),
+            "denied",
+        )
+        .await?;
+        let audit_id: i64 = sqlx::query_scalar("SELECT MAX(id) FROM audit")
+            .fetch_one(&mut *conn)
+            .await?;
+        sqlx::query(
+            "INSERT INTO login_failures (window_start, ip, login, action, audit_id, count, last_at)
+             VALUES (?, ?, ?, ?, ?, 1, ?)",
+        )
+        .bind(&window)
+        .bind(&actor.source)
+        .bind(login)
+        .bind(action)
+        .bind(audit_id)
+        .bind(now_pub())
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
 }

@@ -16,6 +16,7 @@ mod accounts;
 pub mod audit;
 pub mod clock;
 pub mod dispatch;
+mod lockout;
 mod migrate;
 mod security;
 mod series;
@@ -33,6 +34,7 @@ pub use dispatch::{
     Audience, BulletinRecord, ExtensionInput, InboxMessage, NoticeInput, NoticeStep, OutboxItem,
     notice_state_label,
 };
+pub use lockout::LockOutcome;
 pub use security::{AUDIT_RETENTION_DAYS, AuditFilter};
 pub use series::SeriesImport;
 pub use sqlite::SqliteStore;

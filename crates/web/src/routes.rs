@@ -62,6 +62,9 @@ pub const READERS: &[Role] = &[Role::Office, Role::Leader];
 pub const SYSADMIN: &[Role] = &[Role::Sysadmin];
 pub const SECADMIN: &[Role] = &[Role::Secadmin];
 pub const AUDITOR: &[Role] = &[Role::Auditor];
+/// The system and security administrators: each manages its own kind of account on the
+/// accounts page (`pages::admin`).
+pub const ADMINS: &[Role] = &[Role::Sysadmin, Role::Secadmin];
 
 /// The signed-in account (if any) and its session, for handlers.
 #[derive(Debug, Clone)]
@@ -180,10 +183,11 @@ fn registry(state: AppState) -> (Router<AppState>, Vec<Rule>) {
         .add(M::GET, "/notices/{id}/print.docx", Access::Roles(BUSINESS), "打印督办通知单（DOCX）", pages::notice_print)
         .add(M::GET, "/inbox", Access::SignedIn, "消息", pages::inbox)
         .add(M::POST, "/inbox/{id}/read", Access::SignedIn, "标为已读", pages::inbox_read)
-        .add(M::GET, "/admin/users", Access::Roles(SYSADMIN), "账号管理", pages::admin_users)
+        .add(M::GET, "/admin/users", Access::Roles(ADMINS), "账号管理", pages::admin_users)
         .add(M::POST, "/admin/users", Access::Roles(SYSADMIN), "新建账号", pages::admin_user_create)
         .add(M::POST, "/admin/users/{id}/reset", Access::Roles(SYSADMIN), "重置密码", pages::admin_user_reset)
         .add(M::POST, "/admin/users/{id}/disable", Access::Roles(SYSADMIN), "停用或启用账号", pages::admin_user_disable)
+        .add(M::POST, "/admin/users/{id}/unlock", Access::Roles(SECADMIN), "解除登录锁定", pages::admin_user_unlock)
         .add(M::GET, "/admin/units", Access::Roles(SYSADMIN), "单位管理", pages::admin_units)
         .add(M::GET, "/login/totp", Access::SignedIn, "二次验证", pages::totp_form)
         .add(M::POST, "/login/totp", Access::SignedIn, "二次验证", pages::totp_verify)

@@ -16,3 +16,13 @@ CREATE TABLE login_failures (
     PRIMARY KEY (window_start, ip, login, action)
 );
 CREATE INDEX login_failures_audit ON login_failures(audit_id);
+
+-- Failed sign-ins per (account, address): a run of failures locks that address out of that
+-- account; the account itself locks only when several addresses are locked out at once.
+CREATE TABLE login_locks (
+    user_id       INTEGER NOT NULL REFERENCES users(id),
+    ip            TEXT NOT NULL,
+    failures      INTEGER NOT NULL DEFAULT 0,
+    locked_until  TEXT,
+    PRIMARY KEY (user_id, ip)
+);

@@ -27,6 +27,8 @@ pub struct UserLine {
     pub disabled: bool,
     pub last_login: String,
     pub is_self: bool,
+    /// The account, or an address of it, is locked out after failed sign-ins.
+    pub locked: bool,
 }
 
 #[derive(Template)]
@@ -36,6 +38,8 @@ struct UsersPage {
     users: Vec<UserLine>,
     units: Vec<UnitRecord>,
     roles: Vec<(&'static str, &'static str)>,
+    /// The security administrator lifts locks.
+    can_unlock: bool,
     form: UserForm,
     errors: Vec<(&'static str, String)>,
 }
@@ -72,12 +76,17 @@ async fn users_page(
 ) -> AppResult<Response> {
     let me = ctx.user()?.id;
     let units = state.store.all_units().await?;
-    let users = state
-        .store
-        .users()
-        .await?
+    let mut locked = std::collections::HashSet::new();
+    let all = state.store.users().await?;
+    for u in &all {
+        if state.store.is_locked_anywhere(u.id).await? {
+            locked.insert(u.id);
+        }
+    }
+    let users = all
         .into_iter()
         .map(|u| UserLine {
+            locked: locked.contains(&u.id),
             id: u.id,
             login: u.login,
             name: u.name,
@@ -106,6 +115,7 @@ async fn users_page(
         users,
         units,
         roles: Role::ALL.iter().map(|r| (r.as_str(), r.label())).collect(),
+        can_unlock: ctx.user()?.role == Role::Secadmin,
         form,
         errors,
     })?;
@@ -241,6 +251,16 @@ pub async fn admin_user_disable(
         "/admin/users?ok=enabled"
     })
     .into_response())
+}
+
+/// The security administrator lifts every sign-in lock of an account (audited).
+pub async fn admin_user_unlock(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path(id): Path<Id>,
+) -> AppResult<Response> {
+    state.store.unlock_user(id, &ctx.actor()).await?;
+    Ok(Redirect::to("/admin/users?ok=unlocked").into_response())
 }
 
 #[derive(Template)]

@@ -292,6 +292,8 @@ pub struct SecurityForm {
     profile: String,
     lockout_threshold: String,
     lockout_minutes: String,
+    #[serde(default)]
+    lockout_addresses: String,
     session_idle_minutes: String,
     session_absolute_hours: String,
     #[serde(default)]
@@ -321,6 +323,13 @@ pub async fn security_save(
             lockout_threshold: u32::try_from(num("lockout_threshold", &f.lockout_threshold)?)
                 .map_err(|_| "lockout_threshold：不能为负".to_string())?,
             lockout_minutes: num("lockout_minutes", &f.lockout_minutes)?,
+            // Missing (an older form): as it is now.
+            lockout_addresses: if f.lockout_addresses.trim().is_empty() {
+                state.security().lockout_addresses
+            } else {
+                u32::try_from(num("lockout_addresses", &f.lockout_addresses)?)
+                    .map_err(|_| "lockout_addresses：不能为负".to_string())?
+            },
             session_idle_minutes: num("session_idle_minutes", &f.session_idle_minutes)?,
             session_absolute_hours: num("session_absolute_hours", &f.session_absolute_hours)?,
             require_totp: f.require_totp.is_some(),

@@ -140,8 +140,26 @@ pub fn cap_login(raw: &str) -> String {
         .collect()
 }
 
+/// When a lock ends, in China time: "14:05", or "6月3日 14:05" on another day.
+fn unlock_time(until: chrono::DateTime<chrono::Utc>) -> String {
+    let tz = chrono::FixedOffset::east_opt(8 * 3600).expect("valid offset");
+    let t = until.with_timezone(&tz);
+    if t.date_naive() == zhuanban_store::clock::now().with_timezone(&tz).date_naive() {
+        t.format("%H:%M").to_string()
+    } else {
+        t.format("%-m月%-d日 %H:%M").to_string()
+    }
+}
+
 /// Signs in. An unknown account and a wrong password get the same message and take the same
 /// time (the password is checked against a dummy hash when there is no account).
+///
+/// Lockout (SECURITY.md): failures count against the pair (address, account), so an outsider
+/// locks out only the address it guesses from; the account locks when `lockout_addresses`
+/// addresses are locked out of it at once. A lock is told — "账户已锁定，将于HH:MM解锁" —
+/// only to someone who gives the right password: a wrong password on a locked account, and
+/// any name that does not exist, get the ordinary message, so a lock reveals nothing about
+/// which accounts exist. The address is the TCP peer's; `X-Forwarded-For` is not read.
 pub async fn login(
     State(state): State<AppState>,
     Extension(ctx): Extension<Ctx>,
@@ -198,13 +216,16 @@ pub async fn login(
     let good = tokio::task::spawn_blocking(move || auth::verify_password(&password, &hash))
         .await
         .map_err(AppError::internal)?;
-    let (ok, user) = match &found {
-        Some((u, _)) => {
-            let locked = u.locked_until.is_some_and(|t| t > clock);
-            (good && !u.disabled && !locked, Some(u))
-        }
-        None => (false, None),
+    let user = found.as_ref().map(|(u, _)| u);
+    // Locks: this address's on this account, and the account's own.
+    let address_lock = match user {
+        Some(u) => state.store.address_locked_until(u.id, &ctx.ip).await?,
+        None => None,
     };
+    let account_lock = user.and_then(|u| u.locked_until).filter(|t| *t > clock);
+    let lock = address_lock.max(account_lock);
+    let usable = user.is_some_and(|u| !u.disabled);
+    let ok = good && usable && lock.is_none();
     let actor = Actor::new(
         if login.is_empty() {
             "（空）".to_string()
@@ -213,34 +234,59 @@ pub async fn login(
         },
         ctx.ip.clone(),
     );
-    state
-        .store
-        .note_login(user.map(|u| u.id), &login, ok, &actor)
-        .await?;
+    if good && usable && lock.is_some() {
+        // The right password on a locked account: only its owner learns of the lock.
+        state
+            .store
+            .note_login_failure("login.locked", &login, &actor)
+            .await?;
+    } else if ok {
+        state
+            .store
+            .note_login(user.map(|u| u.id), &login, true, &actor)
+            .await?;
+    } else {
+        // One transaction whether or not the account exists: the same writes, the same time.
+        let counting = (!good && lock.is_none()).then_some((
+            security.lockout_threshold,
+            security.lockout_minutes,
+            security.lockout_addresses,
+        ));
+        state
+            .store
+            .failed_sign_in(user.map(|u| u.id), &login, &actor, counting)
+            .await?;
+    }
     if !ok {
-        if let Some(u) = user
-            && u.locked_until.is_none_or(|t| t <= clock)
-        {
-            state
-                .store
-                .count_failure(u.id, security.lockout_threshold, security.lockout_minutes)
-                .await?;
-        }
+        let (message, status) = match lock {
+            Some(until) if good && usable => (
+                format!(
+                    "账户已锁定，将于{}解锁（多次登录失败）；如需提前解锁，请联系安全管理员",
+                    unlock_time(until)
+                ),
+                axum::http::StatusCode::FORBIDDEN,
+            ),
+            _ => (
+                format!(
+                    "登录名或密码错误（连续失败{}次将锁定{}分钟）",
+                    security.lockout_threshold, security.lockout_minutes
+                ),
+                axum::http::StatusCode::UNAUTHORIZED,
+            ),
+        };
         let page = LoginPage {
             nav: Nav::new(&ctx, &state, ""),
             login,
             next: safe_next(Some(&f.next)),
-            error: Some(format!(
-                "登录名或密码错误（连续失败{}次将锁定{}分钟）",
-                security.lockout_threshold, security.lockout_minutes
-            )),
+            error: Some(message),
             notice: None,
         };
         let mut res = render(&page)?;
-        *res.status_mut() = axum::http::StatusCode::UNAUTHORIZED;
+        *res.status_mut() = status;
         return Ok(res);
     }
     let user = user.expect("ok implies an account");
+    state.store.clear_address_failures(user.id, &ctx.ip).await?;
     // A new session id at every sign-in; the old one (if any) ends.
     if let Some(old) = &ctx.token_hash {
         state.store.delete_session(old).await?;

@@ -6,6 +6,7 @@ use reqwest::StatusCode;
 use zhuanban_web::routes::rules;
 
 use crate::TestApp;
+use zhuanban_store::Store as _;
 
 fn location(res: &reqwest::Response) -> String {
     res.headers()
@@ -225,4 +226,118 @@ async fn the_audit_page_paginates() {
     assert!(third.contains("item 0<") && third.contains("上一页") && !third.contains("下一页"));
     // A bad page number is the first page.
     assert_eq!(rows(&get("/audit?action=test.page&page=x").await), 100);
+}
+
+/// A client whose connections come from `ip` (any 127.0.0.0/8 address works on Linux).
+fn client_from(ip: &str) -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .local_address(ip.parse::<std::net::IpAddr>().unwrap())
+        .timeout(std::time::Duration::from_secs(20))
+        .build()
+        .unwrap()
+}
+
+async fn sign_in(
+    c: &reqwest::Client,
+    app: &TestApp,
+    login: &str,
+    password: &str,
+) -> (StatusCode, String) {
+    let res = c
+        .post(app.url("/login"))
+        .form(&[("login", login), ("password", password)])
+        .send()
+        .await
+        .unwrap();
+    (res.status(), res.text().await.unwrap())
+}
+
+/// Finding 5: guessing from one address locks out that address, not the owner; the account
+/// locks when three addresses are locked out; only the right password learns of a lock; the
+/// security administrator lifts it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_outsider_cannot_lock_the_owner_out() {
+    let app = TestApp::start().await;
+    let owner = client_from("127.0.0.1");
+    let outsider = client_from("127.0.0.3");
+    for _ in 0..12 {
+        let (status, page) = sign_in(&outsider, &app, "office", "Wrong#Pass1").await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        assert!(
+            !page.contains("锁定，将于"),
+            "a wrong password learns nothing"
+        );
+        // An unknown name answers the same, however often.
+        let (status, page) = sign_in(&outsider, &app, "nobody", "Wrong#Pass1").await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        assert!(!page.contains("锁定，将于"));
+    }
+    // The owner, from elsewhere, signs in.
+    let (status, _) = sign_in(&owner, &app, "office", crate::PASSWORD).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "the owner is not locked out");
+    // The right password from the locked address is told of the lock and when it ends.
+    let (status, page) = sign_in(&outsider, &app, "office", crate::PASSWORD).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(page.contains("账户已锁定，将于"), "{page}");
+    // Two more addresses locked out: the whole account locks.
+    for ip in ["127.0.0.4", "127.0.0.5"] {
+        let c = client_from(ip);
+        for _ in 0..5 {
+            sign_in(&c, &app, "office", "Wrong#Pass1").await;
+        }
+    }
+    let u = app.store.user_for_login("office").await.unwrap().unwrap().0;
+    let until = u.locked_until.expect("three addresses lock the account");
+    let (status, page) = sign_in(&client_from("127.0.0.1"), &app, "office", crate::PASSWORD).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let hhmm = until
+        .with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).unwrap())
+        .format("%H:%M")
+        .to_string();
+    assert!(
+        page.contains(&format!("将于{hhmm}解锁")) || page.contains(&hhmm),
+        "{page}"
+    );
+    let (status, page) = sign_in(&owner, &app, "office", "Wrong#Pass1").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(!page.contains("锁定，将于"));
+    // The system administrator cannot lift it; the security administrator can, and sees it.
+    let (admin, admin_csrf) = app.login("admin").await;
+    let res = admin
+        .post(app.url(&format!("/admin/users/{}/unlock", u.id)))
+        .header("X-CSRF-Token", &admin_csrf)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let (sec, sec_csrf) = app.login("secadmin").await;
+    let page = sec
+        .get(app.url("/admin/users"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains(&format!("/admin/users/{}/unlock", u.id)),
+        "an unlock button"
+    );
+    let res = sec
+        .post(app.url(&format!("/admin/users/{}/unlock", u.id)))
+        .form(&[("_csrf", sec_csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (status, _) = sign_in(&outsider, &app, "office", crate::PASSWORD).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "every lock lifted");
+    let log = app.store.audit_log(100).await.unwrap();
+    assert!(
+        log.iter()
+            .any(|a| a.action == "user.unlock" && a.actor.contains("secadmin"))
+    );
+    assert!(log.iter().any(|a| a.action == "user.lock"));
 }
