@@ -318,6 +318,10 @@ enum UserCommand {
         name: Option<String>,
         #[arg(long)]
         password_file: Option<PathBuf>,
+        /// The password is the owner's own (the owner typed it): no change at the first
+        /// sign-in. Without it the owner must change the password when signing in.
+        #[arg(long)]
+        owner_password: bool,
     },
     /// List the accounts.
     List {
@@ -332,6 +336,9 @@ enum UserCommand {
         login: String,
         #[arg(long)]
         password_file: Option<PathBuf>,
+        /// The password is the owner's own: no change at the next sign-in.
+        #[arg(long)]
+        owner_password: bool,
     },
 }
 
@@ -640,6 +647,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     unit,
                     name,
                     password_file,
+                    owner_password,
                 } => rt.block_on(serve::user_add(
                     &db,
                     &login,
@@ -647,13 +655,20 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     unit.as_deref(),
                     name.as_deref(),
                     password_file.as_deref(),
+                    owner_password,
                 )),
                 UserCommand::List { db } => rt.block_on(serve::user_list(&db)),
                 UserCommand::Reset {
                     db,
                     login,
                     password_file,
-                } => rt.block_on(serve::user_reset(&db, &login, password_file.as_deref())),
+                    owner_password,
+                } => rt.block_on(serve::user_reset(
+                    &db,
+                    &login,
+                    password_file.as_deref(),
+                    owner_password,
+                )),
             }
         }
         Command::Audit { command } => {

@@ -188,6 +188,7 @@ pub async fn user_add(
     unit: Option<&str>,
     name: Option<&str>,
     password_file: Option<&Path>,
+    owner_password: bool,
 ) -> anyhow::Result<ExitCode> {
     let Some(role) = Role::parse(role) else {
         bail!("--role 应为 office、leader、unit、sysadmin、secadmin 或 auditor，收到“{role}”");
@@ -210,7 +211,7 @@ pub async fn user_add(
         .check(&password, login)
         .map_err(anyhow::Error::msg)?;
     let user = store
-        .create_user(
+        .create_user_with(
             &NewUser {
                 login: login.to_string(),
                 name: name.unwrap_or(login).to_string(),
@@ -218,10 +219,14 @@ pub async fn user_add(
                 unit_id,
                 password_hash: hash_password(&password).map_err(anyhow::Error::msg)?,
             },
+            !owner_password,
             &crate::ledger_cmd::actor(db),
         )
         .await?;
     println!("已创建账号 {}（{}）", user.login, user.role.label());
+    if !owner_password {
+        println!("该账号首次登录时须修改密码（密码由本人设置时可加 --owner-password）");
+    }
     Ok(ExitCode::SUCCESS)
 }
 
@@ -250,6 +255,7 @@ pub async fn user_reset(
     db: &DbArgs,
     login: &str,
     password_file: Option<&Path>,
+    owner_password: bool,
 ) -> anyhow::Result<ExitCode> {
     let store = crate::ledger_cmd::open(db).await?;
     let Some((user, _)) = store.user_for_login(login).await? else {
@@ -260,13 +266,17 @@ pub async fn user_reset(
         .check(&password, login)
         .map_err(anyhow::Error::msg)?;
     store
-        .set_password(
+        .reset_password(
             user.id,
             &hash_password(&password).map_err(anyhow::Error::msg)?,
+            !owner_password,
             &crate::ledger_cmd::actor(db),
         )
         .await?;
     println!("已重置 {} 的密码，其会话已全部结束", user.login);
+    if !owner_password {
+        println!("该账号下次登录时须修改密码（密码由本人设置时可加 --owner-password）");
+    }
     Ok(ExitCode::SUCCESS)
 }
 

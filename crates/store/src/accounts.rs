@@ -54,6 +54,7 @@ fn user_from_row(r: &SqliteRow) -> Result<User> {
         last_login_at: opt(r.try_get("last_login_at")?)?,
         email: r.try_get("email")?,
         totp_enabled: r.try_get::<Option<String>, _>("totp_secret")?.is_some(),
+        must_change_password: r.try_get::<i64, _>("must_change_password")? != 0,
         row_version: r.try_get("row_version")?,
     })
 }
@@ -77,9 +78,20 @@ impl SqliteStore {
             .await?)
     }
 
-    /// Creates an account. The first account of an empty database may only be a system
-    /// administrator.
+    /// Creates an account whose password its owner chose (the first start, demonstration
+    /// accounts, `user add --owner-password`).
     pub async fn create_user(&self, u: &NewUser, actor: &Actor) -> Result<User> {
+        self.create_user_with(u, false, actor).await
+    }
+
+    /// Creates an account; `must_change`: the password was set by someone else and must be
+    /// changed at the first sign-in.
+    pub async fn create_user_with(
+        &self,
+        u: &NewUser,
+        must_change: bool,
+        actor: &Actor,
+    ) -> Result<User> {
         if !valid_login(&u.login) {
             return Err(StoreError::invalid(
                 "login",
@@ -122,8 +134,8 @@ impl SqliteStore {
         }
         let t = now_pub();
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO users (login, name, role, unit_id, password_hash, password_changed_at, created_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            "INSERT INTO users (login, name, role, unit_id, password_hash, password_changed_at, created_at, must_change_password)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
         )
         .bind(&u.login)
         .bind(name)
@@ -132,9 +144,10 @@ impl SqliteStore {
         .bind(&u.password_hash)
         .bind(&t)
         .bind(&t)
+        .bind(must_change)
         .fetch_one(&mut *tx)
         .await?;
-        let after = serde_json::json!({"login": u.login, "name": name, "role": u.role.as_str(), "unit_id": u.unit_id}).to_string();
+        let after = serde_json::json!({"login": u.login, "name": name, "role": u.role.as_str(), "unit_id": u.unit_id, "must_change_password": must_change}).to_string();
         write_audit(
             &mut tx,
             actor,
@@ -185,7 +198,20 @@ impl SqliteStore {
         }
     }
 
+    /// The owner's own new password (changed by the owner, or `user reset --owner-password`).
     pub async fn set_password(&self, id: Id, hash: &str, actor: &Actor) -> Result<()> {
+        self.reset_password(id, hash, false, actor).await
+    }
+
+    /// Sets a password; `must_change`: someone else chose it, and the owner must change it at
+    /// the next sign-in.
+    pub async fn reset_password(
+        &self,
+        id: Id,
+        hash: &str,
+        must_change: bool,
+        actor: &Actor,
+    ) -> Result<()> {
         let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
         // The old hash joins the history (the policy refuses reusing recent passwords).
         sqlx::query("INSERT INTO password_history (user_id, hash, changed_at) SELECT id, password_hash, ? FROM users WHERE id = ?")
@@ -195,10 +221,11 @@ impl SqliteStore {
             .await?;
         let n = sqlx::query(
             "UPDATE users SET password_hash = ?, password_changed_at = ?, failed_logins = 0, locked_until = NULL,
-             row_version = row_version + 1 WHERE id = ?",
+             must_change_password = ?, row_version = row_version + 1 WHERE id = ?",
         )
         .bind(hash)
         .bind(now_pub())
+        .bind(must_change)
         .bind(id)
         .execute(&mut *tx)
         .await?
@@ -220,7 +247,7 @@ impl SqliteStore {
             "user.password",
             &format!("user#{id}"),
             None,
-            None,
+            must_change.then_some("他人设置，须在下次登录时修改"),
             "ok",
         )
         .await?;

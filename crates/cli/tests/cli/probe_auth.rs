@@ -202,3 +202,49 @@ fn a_sign_in_flood_grows_neither_the_database_nor_the_server() {
         assert_eq!(counted, 10_200, "every failed sign-in is counted");
     });
 }
+
+/// Finding 3: a password given with `user add` or `user reset` must be changed at the next
+/// sign-in, unless the operator says it is the owner's own (`--owner-password`).
+#[test]
+fn a_password_set_by_the_operator_must_be_changed() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("users.db").to_string_lossy().into_owned();
+    let must = |login: &str| {
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        rt.block_on(sql_i64(
+            &db,
+            &format!("SELECT must_change_password FROM users WHERE login = '{login}'"),
+        ))
+    };
+    let o = add_user(&db, "given", "auditor", &[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("首次登录时须修改密码"));
+    assert_eq!(must("given"), 1);
+    let o = add_user(&db, "own", "secadmin", &["--owner-password"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(must("own"), 0);
+    let pw = tmp("pw-reset", b"Other#Pass2024");
+    let o = run(&[
+        "user",
+        "reset",
+        "own",
+        "--db",
+        &db,
+        "--password-file",
+        pw.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(must("own"), 1);
+    let o = run(&[
+        "user",
+        "reset",
+        "given",
+        "--db",
+        &db,
+        "--owner-password",
+        "--password-file",
+        pw.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(must("given"), 0);
+}

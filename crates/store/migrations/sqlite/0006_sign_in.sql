@@ -26,3 +26,7 @@ CREATE TABLE login_locks (
     locked_until  TEXT,
     PRIMARY KEY (user_id, ip)
 );
+
+-- A password set by someone other than its owner (an administrator on the desk, an operator
+-- with `zhuanban user add/reset`) must be changed at the next sign-in.
+ALTER TABLE users ADD COLUMN must_change_password INTEGER NOT NULL DEFAULT 0;

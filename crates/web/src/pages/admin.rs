@@ -1,4 +1,11 @@
-//! The system administrator's pages: accounts and units. No plan content here.
+//! The administrators' pages: accounts and units. No plan content here.
+//!
+//! 三员 (the three administrators are kept apart): on the accounts page the system
+//! administrator creates, resets and disables only business accounts (office, leader, unit);
+//! the security administrator only the administration accounts (system administrator,
+//! security administrator, auditor), and lifts sign-in locks. Neither can make or take over an
+//! account of the other kind. The host's command line (`zhuanban user add/reset`) can do
+//! either. A password set here must be changed by its owner at the next sign-in.
 
 use std::collections::BTreeMap;
 
@@ -17,6 +24,29 @@ use crate::auth::{self, PasswordPolicy};
 use crate::error::{AppError, AppResult};
 use crate::routes::Ctx;
 
+/// Whether an administrator with role `actor` manages accounts with role `target`.
+pub fn manages(actor: Role, target: Role) -> bool {
+    match actor {
+        Role::Sysadmin => matches!(target, Role::Office | Role::Leader | Role::Unit),
+        Role::Secadmin => matches!(target, Role::Sysadmin | Role::Secadmin | Role::Auditor),
+        _ => false,
+    }
+}
+
+/// Why `actor` may not manage an account of role `target`.
+fn refusal(actor: Role, target: Role) -> String {
+    match actor {
+        Role::Sysadmin => format!(
+            "系统管理员只能管理业务账号（专班办公室、领导、成员单位）；{}账号由安全管理员或在服务器命令行管理",
+            target.label()
+        ),
+        _ => format!(
+            "安全管理员只能管理系统管理员、安全管理员和审计员账号；{}账号由系统管理员管理",
+            target.label()
+        ),
+    }
+}
+
 #[derive(Debug)]
 pub struct UserLine {
     pub id: Id,
@@ -27,6 +57,8 @@ pub struct UserLine {
     pub disabled: bool,
     pub last_login: String,
     pub is_self: bool,
+    /// The signed-in administrator may reset and disable it.
+    pub manageable: bool,
     /// The account, or an address of it, is locked out after failed sign-ins.
     pub locked: bool,
 }
@@ -75,6 +107,7 @@ async fn users_page(
     errors: Vec<(&'static str, String)>,
 ) -> AppResult<Response> {
     let me = ctx.user()?.id;
+    let my_role = ctx.user()?.role;
     let units = state.store.all_units().await?;
     let mut locked = std::collections::HashSet::new();
     let all = state.store.users().await?;
@@ -103,6 +136,7 @@ async fn users_page(
                 .map(cst)
                 .unwrap_or_else(|| "从未".into()),
             is_self: u.id == me,
+            manageable: manages(my_role, u.role),
         })
         .collect();
     let status = if errors.is_empty() {
@@ -114,7 +148,11 @@ async fn users_page(
         nav: Nav::new(ctx, state, "/admin/users").with_flash(flash),
         users,
         units,
-        roles: Role::ALL.iter().map(|r| (r.as_str(), r.label())).collect(),
+        roles: Role::ALL
+            .iter()
+            .filter(|r| manages(my_role, **r))
+            .map(|r| (r.as_str(), r.label()))
+            .collect(),
         can_unlock: ctx.user()?.role == Role::Secadmin,
         form,
         errors,
@@ -144,9 +182,12 @@ pub async fn admin_user_create(
     Form(f): Form<UserForm>,
 ) -> AppResult<Response> {
     let mut errors = Vec::new();
+    let me = ctx.user()?.role;
     let role = Role::parse(&f.role);
-    if role.is_none() {
-        errors.push(("role", "请选择角色".to_string()));
+    match role {
+        None => errors.push(("role", "请选择角色".to_string())),
+        Some(r) if !manages(me, r) => errors.push(("role", refusal(me, r))),
+        Some(_) => {}
     }
     let unit_id: Option<Id> = f.unit.trim().parse().ok().filter(|&u: &Id| u > 0);
     if role == Some(Role::Unit) && unit_id.is_none() {
@@ -161,7 +202,7 @@ pub async fn admin_user_create(
         let hash = auth::hash_password(&f.password).map_err(AppError::internal)?;
         let created = state
             .store
-            .create_user(
+            .create_user_with(
                 &NewUser {
                     login: f.login.trim().to_string(),
                     name: f.name.trim().to_string(),
@@ -169,6 +210,7 @@ pub async fn admin_user_create(
                     unit_id: if role == Role::Unit { unit_id } else { None },
                     password_hash: hash,
                 },
+                true,
                 &ctx.actor(),
             )
             .await;
@@ -206,6 +248,20 @@ pub async fn admin_user_reset(
     Form(f): Form<ResetForm>,
 ) -> AppResult<Response> {
     let user = state.store.user(id).await?;
+    let me = ctx.user()?.role;
+    if !manages(me, user.role) {
+        return users_page(
+            &state,
+            &ctx,
+            None,
+            UserForm::default(),
+            vec![(
+                "reset",
+                format!("{}：{}", user.login, refusal(me, user.role)),
+            )],
+        )
+        .await;
+    }
     if let Err(e) = PasswordPolicy::default().check(&f.password, &user.login) {
         return users_page(
             &state,
@@ -217,7 +273,11 @@ pub async fn admin_user_reset(
         .await;
     }
     let hash = auth::hash_password(&f.password).map_err(AppError::internal)?;
-    state.store.set_password(id, &hash, &ctx.actor()).await?;
+    // Set by an administrator: the owner changes it at the next sign-in.
+    state
+        .store
+        .reset_password(id, &hash, true, &ctx.actor())
+        .await?;
     Ok(Redirect::to("/admin/users?ok=reset").into_response())
 }
 
@@ -240,6 +300,21 @@ pub async fn admin_user_disable(
             None,
             UserForm::default(),
             vec![("reset", "不能停用自己的账号".into())],
+        )
+        .await;
+    }
+    let target = state.store.user(id).await?;
+    let me = ctx.user()?.role;
+    if !manages(me, target.role) {
+        return users_page(
+            &state,
+            &ctx,
+            None,
+            UserForm::default(),
+            vec![(
+                "reset",
+                format!("{}：{}", target.login, refusal(me, target.role)),
+            )],
         )
         .await;
     }

@@ -116,6 +116,8 @@ pub async fn totp_verify(
 struct PasswordPage {
     nav: Nav,
     expired: bool,
+    /// The password was set by someone else.
+    must: bool,
     rules: String,
     error: Option<String>,
 }
@@ -147,6 +149,7 @@ pub async fn password_form(
     render(&PasswordPage {
         nav: Nav::new(&ctx, &state, ""),
         expired: q.contains_key("expired"),
+        must: ctx.user()?.must_change_password,
         rules: rules_text(&state.security()),
         error: None,
     })
@@ -182,6 +185,8 @@ pub async fn password_change(
         Some("两次输入的新密码不一致".to_string())
     } else if let Err(e) = policy.check(&f.password, &user.login) {
         Some(e)
+    } else if user.must_change_password && auth::verify_password(&f.password, &hash) {
+        Some("新密码不能与他人为您设置的密码相同".to_string())
     } else {
         let recent = state
             .store
@@ -193,6 +198,7 @@ pub async fn password_change(
         let mut res = render(&PasswordPage {
             nav: Nav::new(&ctx, &state, ""),
             expired: false,
+            must: user.must_change_password,
             rules: rules_text(&security),
             error: Some(e),
         })?;

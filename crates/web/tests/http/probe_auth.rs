@@ -341,3 +341,266 @@ async fn an_outsider_cannot_lock_the_owner_out() {
     );
     assert!(log.iter().any(|a| a.action == "user.lock"));
 }
+
+async fn post_form(
+    c: &reqwest::Client,
+    app: &TestApp,
+    path: &str,
+    csrf: &str,
+    form: &[(&str, &str)],
+) -> (StatusCode, String) {
+    let mut f: Vec<(&str, &str)> = vec![("_csrf", csrf)];
+    f.extend_from_slice(form);
+    let res = c.post(app.url(path)).form(&f).send().await.unwrap();
+    let status = res.status();
+    (status, res.text().await.unwrap())
+}
+
+async fn id_of(app: &TestApp, login: &str) -> i64 {
+    app.store.user_for_login(login).await.unwrap().unwrap().0.id
+}
+
+/// Finding 3: 三员. The system administrator cannot create, reset or disable the
+/// administration accounts; the security administrator can, and not the business ones. A
+/// password set by an administrator must be changed at the next sign-in.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_system_administrator_cannot_make_or_take_over_the_other_administrators() {
+    let app = TestApp::start().await;
+    let new_pw = "Given#Pass2024";
+    let (admin, csrf) = app.login("admin").await;
+    for role in ["auditor", "secadmin", "sysadmin"] {
+        let (status, page) = post_form(
+            &admin,
+            &app,
+            "/admin/users",
+            &csrf,
+            &[
+                ("login", &format!("new{role}")),
+                ("name", "新账号"),
+                ("role", role),
+                ("password", new_pw),
+            ],
+        )
+        .await;
+        assert_eq!(
+            status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "sysadmin creates {role}"
+        );
+        assert!(page.contains("系统管理员只能管理业务账号"), "{page}");
+        assert!(
+            app.store
+                .user_for_login(&format!("new{role}"))
+                .await
+                .unwrap()
+                .is_none()
+        );
+    }
+    for target in ["auditor", "secadmin"] {
+        let id = id_of(&app, target).await;
+        let (status, _) = post_form(
+            &admin,
+            &app,
+            &format!("/admin/users/{id}/reset"),
+            &csrf,
+            &[("password", new_pw)],
+        )
+        .await;
+        assert_eq!(
+            status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "sysadmin resets {target}"
+        );
+        let (status, _) = post_form(
+            &admin,
+            &app,
+            &format!("/admin/users/{id}/disable"),
+            &csrf,
+            &[("disabled", "1")],
+        )
+        .await;
+        assert_eq!(
+            status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "sysadmin disables {target}"
+        );
+        // Untouched: the old password still signs in, the account is not disabled.
+        let (status, _) = sign_in(&TestApp::client(), &app, target, crate::PASSWORD).await;
+        assert_eq!(
+            status,
+            StatusCode::SEE_OTHER,
+            "{target} keeps its own password"
+        );
+    }
+    // The page offers the system administrator business roles only.
+    let page = admin
+        .get(app.url("/admin/users"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!page.contains("value=\"auditor\"") && page.contains("value=\"office\""));
+
+    // The system administrator makes a business account: its owner must change the password.
+    let (status, _) = post_form(
+        &admin,
+        &app,
+        "/admin/users",
+        &csrf,
+        &[
+            ("login", "office2"),
+            ("name", "新办公室"),
+            ("role", "office"),
+            ("password", new_pw),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let c = TestApp::client();
+    let (status, _) = sign_in(&c, &app, "office2", new_pw).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let res = c.get(app.url("/dashboard")).send().await.unwrap();
+    assert_eq!(location(&res), "/account/password?must=1");
+    assert_eq!(
+        c.get(app.url("/api/me")).send().await.unwrap().status(),
+        StatusCode::FORBIDDEN
+    );
+    let page = c
+        .get(app.url("/account/password?must=1"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("您的密码由管理员设置"));
+    let csrf2 = page
+        .split("name=\"_csrf\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+    // Keeping the given password is not a change.
+    let (status, _) = post_form(
+        &c,
+        &app,
+        "/account/password",
+        &csrf2,
+        &[
+            ("current", new_pw),
+            ("password", new_pw),
+            ("confirm", new_pw),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let own = "Own#Secret2024";
+    let (status, _) = post_form(
+        &c,
+        &app,
+        "/account/password",
+        &csrf2,
+        &[("current", new_pw), ("password", own), ("confirm", own)],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let c = TestApp::client();
+    sign_in(&c, &app, "office2", own).await;
+    assert_eq!(
+        c.get(app.url("/dashboard")).send().await.unwrap().status(),
+        StatusCode::OK
+    );
+
+    // A reset by the system administrator: the leader must change it too.
+    let id = id_of(&app, "leader").await;
+    let (status, _) = post_form(
+        &admin,
+        &app,
+        &format!("/admin/users/{id}/reset"),
+        &csrf,
+        &[("password", new_pw)],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let c = TestApp::client();
+    sign_in(&c, &app, "leader", new_pw).await;
+    assert_eq!(
+        location(&c.get(app.url("/dashboard")).send().await.unwrap()),
+        "/account/password?must=1"
+    );
+
+    // The security administrator makes an auditor and resets the system administrator, not
+    // a business account.
+    let (sec, sec_csrf) = app.login("secadmin").await;
+    let (status, _) = post_form(
+        &sec,
+        &app,
+        "/admin/users",
+        &sec_csrf,
+        &[
+            ("login", "auditor2"),
+            ("name", "审计员二"),
+            ("role", "auditor"),
+            ("password", new_pw),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert!(
+        app.store
+            .user_for_login("auditor2")
+            .await
+            .unwrap()
+            .unwrap()
+            .0
+            .must_change_password
+    );
+    let id = id_of(&app, "office").await;
+    let (status, page) = post_form(
+        &sec,
+        &app,
+        &format!("/admin/users/{id}/reset"),
+        &sec_csrf,
+        &[("password", new_pw)],
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("安全管理员只能管理"));
+    let (status, _) = post_form(
+        &sec,
+        &app,
+        "/admin/users",
+        &sec_csrf,
+        &[
+            ("login", "unitx"),
+            ("name", "单位"),
+            ("role", "office"),
+            ("password", new_pw),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let id = id_of(&app, "admin").await;
+    let (status, _) = post_form(
+        &sec,
+        &app,
+        &format!("/admin/users/{id}/reset"),
+        &sec_csrf,
+        &[("password", new_pw)],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert!(
+        app.store
+            .user_for_login("admin")
+            .await
+            .unwrap()
+            .unwrap()
+            .0
+            .must_change_password
+    );
+}
