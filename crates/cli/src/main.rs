@@ -159,6 +159,8 @@ enum Command {
         /// With --demo: the last round's as-of date.
         #[arg(long, default_value = "2024-09-30")]
         as_of: NaiveDate,
+        #[command(flatten)]
+        limits: serve::LimitArgs,
     },
     /// One pass of the dispatch worker: open scheduled rounds, queue reminders (催报), deliver
     /// the outbox through the channels configured in the environment.
@@ -558,12 +560,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             demo,
             dir,
             as_of,
+            limits,
         } => {
             let rt = runtime()?;
+            let limits = limits.limits()?;
             if demo {
-                rt.block_on(serve::serve_demo(dir, listen, as_of))
+                rt.block_on(serve::serve_demo(dir, listen, as_of, limits))
             } else {
-                rt.block_on(serve::serve(&db, listen, data, secure_cookies))
+                rt.block_on(serve::serve(&db, listen, data, secure_cookies, limits))
             }
         }
         Command::PlanSettings { db, plan, file } => {

@@ -21,17 +21,55 @@ pub fn data_dir_for(db: &Path) -> PathBuf {
     db.with_file_name(name)
 }
 
+/// Connection caps and timeouts of `serve` (web/src/conn.rs).
+#[derive(Debug, Clone, clap::Args)]
+pub struct LimitArgs {
+    /// Connections open at once, in all (kept below the process's open-file limit).
+    #[arg(long, default_value_t = 4096)]
+    max_connections: usize,
+    /// Connections open at once from one address (the TCP peer's; behind a proxy every
+    /// client is the proxy's address: raise this there).
+    #[arg(long, default_value_t = 256)]
+    max_connections_per_address: usize,
+    /// Seconds for a request's head to arrive.
+    #[arg(long, default_value_t = 10)]
+    header_timeout: u64,
+    /// The longest pause, in seconds, while a request body is read.
+    #[arg(long, default_value_t = 30)]
+    body_timeout: u64,
+    /// Seconds an open connection may wait for its next request.
+    #[arg(long, default_value_t = 60)]
+    idle_timeout: u64,
+}
+
+impl LimitArgs {
+    pub fn limits(&self) -> anyhow::Result<zhuanban_web::conn::Limits> {
+        let s = std::time::Duration::from_secs;
+        let l = zhuanban_web::conn::Limits {
+            max_connections: self.max_connections,
+            max_per_address: self.max_connections_per_address,
+            header_timeout: s(self.header_timeout),
+            body_timeout: s(self.body_timeout),
+            idle_timeout: s(self.idle_timeout),
+        };
+        l.validate().map_err(anyhow::Error::msg)?;
+        Ok(l)
+    }
+}
+
 pub async fn serve(
     db: &Path,
     listen: SocketAddr,
     data: Option<PathBuf>,
     secure_cookies: bool,
+    limits: zhuanban_web::conn::Limits,
 ) -> anyhow::Result<ExitCode> {
     let store = SqliteStore::open(db)
         .await
         .with_context(|| format!("无法打开或创建数据库 {}", db.display()))?;
     let mut config = Config::new(data.unwrap_or_else(|| data_dir_for(db)));
     config.secure_cookies = secure_cookies;
+    config.limits = limits;
     config.channels = crate::channels::from_env()?;
     config.demo = store.plans().await?.iter().any(|p| p.demo);
     let state = AppState::new(store, config).await?;
@@ -63,6 +101,7 @@ pub async fn serve_demo(
     dir: Option<PathBuf>,
     listen: SocketAddr,
     as_of: NaiveDate,
+    limits: zhuanban_web::conn::Limits,
 ) -> anyhow::Result<ExitCode> {
     let dir = match dir {
         Some(d) => d,
@@ -87,6 +126,7 @@ pub async fn serve_demo(
     println!("数据库：{}", db.display());
     let mut config = Config::new(dir.join("files"));
     config.demo = true;
+    config.limits = limits;
     config.channels = crate::channels::from_env()?;
     let state = AppState::new(store, config).await?;
     run(listen, state).await
