@@ -84,12 +84,29 @@ impl SqliteStore {
         self.create_user_with(u, false, actor).await
     }
 
+    /// The first start: creates the first account only while there is none. The check and
+    /// the insert are one `BEGIN IMMEDIATE` transaction, so of any number of racing requests
+    /// exactly one creates an account; the others get an error on the field "setup".
+    pub async fn create_first_user(&self, u: &NewUser, actor: &Actor) -> Result<User> {
+        self.create(u, false, true, actor).await
+    }
+
     /// Creates an account; `must_change`: the password was set by someone else and must be
     /// changed at the first sign-in.
     pub async fn create_user_with(
         &self,
         u: &NewUser,
         must_change: bool,
+        actor: &Actor,
+    ) -> Result<User> {
+        self.create(u, must_change, false, actor).await
+    }
+
+    async fn create(
+        &self,
+        u: &NewUser,
+        must_change: bool,
+        only_first: bool,
         actor: &Actor,
     ) -> Result<User> {
         if !valid_login(&u.login) {
@@ -113,14 +130,34 @@ impl SqliteStore {
             ));
         }
         let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
-        let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE login = ?")
-            .bind(&u.login)
-            .fetch_optional(&mut *tx)
-            .await?;
-        if exists.is_some() {
+        if only_first {
+            let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
+                .fetch_one(&mut *tx)
+                .await?;
+            if n > 0 {
+                return Err(StoreError::invalid(
+                    "setup",
+                    "系统管理员已由另一请求创建，请直接登录",
+                ));
+            }
+        }
+        // Unique without regard to case (the index users_login_nocase holds it too).
+        let exists: Option<String> =
+            sqlx::query_scalar("SELECT login FROM users WHERE lower(login) = lower(?)")
+                .bind(&u.login)
+                .fetch_optional(&mut *tx)
+                .await?;
+        if let Some(other) = exists {
             return Err(StoreError::invalid(
                 "login",
-                format!("登录名“{}”已被使用", u.login),
+                if other == u.login {
+                    format!("登录名“{}”已被使用", u.login)
+                } else {
+                    format!(
+                        "登录名“{}”已被使用（与“{other}”只差大小写，登录名不区分大小写）",
+                        u.login
+                    )
+                },
             ));
         }
         if let Some(unit) = u.unit_id {
@@ -186,9 +223,9 @@ impl SqliteStore {
         user_from_row(&row)
     }
 
-    /// The account and its password hash, for signing in.
+    /// The account and its password hash, for signing in (the name's case does not matter).
     pub async fn user_for_login(&self, login: &str) -> Result<Option<(User, String)>> {
-        let row = sqlx::query("SELECT * FROM users WHERE login = ?")
+        let row = sqlx::query("SELECT * FROM users WHERE lower(login) = lower(?)")
             .bind(login)
             .fetch_optional(self.pool())
             .await?;

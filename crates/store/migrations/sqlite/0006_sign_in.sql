@@ -30,3 +30,11 @@ CREATE TABLE login_locks (
 -- A password set by someone other than its owner (an administrator on the desk, an operator
 -- with `zhuanban user add/reset`) must be changed at the next sign-in.
 ALTER TABLE users ADD COLUMN must_change_password INTEGER NOT NULL DEFAULT 0;
+
+-- Login names are unique without regard to case ("Office" beside "office" is refused, and
+-- signing in ignores case). An existing account whose name differs from an older one's only
+-- in case is renamed "<login>-<id>" and disabled, so that the index can be built; the operator
+-- finds it in `zhuanban user list` and on the accounts page, and renames or removes it.
+UPDATE users SET login = login || '-' || id, disabled = 1
+ WHERE EXISTS (SELECT 1 FROM users o WHERE lower(o.login) = lower(users.login) AND o.id < users.id);
+CREATE UNIQUE INDEX users_login_nocase ON users(lower(login));

@@ -175,7 +175,7 @@ pub async fn login(
         .limiter
         .allow(&format!("ip:{}", ctx.ip), security.attempts_per_ip, now);
     let account_ok = state.limiter.allow(
-        &format!("login:{login}"),
+        &format!("login:{}", login.to_ascii_lowercase()),
         security.attempts_per_account,
         now,
     );
@@ -406,7 +406,7 @@ pub async fn setup(
         let hash = auth::hash_password(&f.password).map_err(crate::error::AppError::internal)?;
         let created = state
             .store
-            .create_user(
+            .create_first_user(
                 &NewUser {
                     login: login.clone(),
                     name: f.name.trim().to_string(),
@@ -421,6 +421,11 @@ pub async fn setup(
             Ok(_) => {
                 state.set_has_users();
                 return Ok(Redirect::to("/login?ok=setup").into_response());
+            }
+            Err(zhuanban_store::StoreError::Invalid { field, message }) if field == "setup" => {
+                // Another request created the first administrator a moment ago.
+                state.set_has_users();
+                return Err(AppError::new(axum::http::StatusCode::CONFLICT, &message));
             }
             Err(e) => errors.push(("login", e.to_string())),
         }

@@ -742,3 +742,83 @@ async fn slow_heads_bodies_and_idle_connections_are_closed() {
     let answer = closed_within(&mut s, secs(5)).await;
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
 }
+
+/// Finding 8: login names are unique without regard to case, and signing in ignores case.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn login_names_ignore_case() {
+    let app = TestApp::start().await;
+    let (admin, csrf) = app.login("admin").await;
+    let (status, page) = post_form(
+        &admin,
+        &app,
+        "/admin/users",
+        &csrf,
+        &[
+            ("login", "Office"),
+            ("name", "重名"),
+            ("role", "office"),
+            ("password", "Given#Pass2024"),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("不区分大小写"), "{page}");
+    // The database refuses it too, whoever asks.
+    let dup = sqlx::query(
+        "INSERT INTO users (login, name, role, password_hash, password_changed_at, created_at)
+         VALUES ('OFFICE', 'x', 'office', 'x', '2024-01-01T00:00:00Z', '2024-01-01T00:00:00Z')",
+    )
+    .execute(app.store.pool())
+    .await;
+    assert!(dup.is_err(), "the unique index on lower(login)");
+    for name in ["OFFICE", "Office", "office"] {
+        let (status, _) = sign_in(&TestApp::client(), &app, name, crate::PASSWORD).await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "{name}");
+    }
+}
+
+/// Finding 8: however many `/setup` posts race, one administrator is created.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn racing_setup_posts_create_one_administrator() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = zhuanban_store::SqliteStore::open(&dir.path().join("s.db"))
+        .await
+        .unwrap();
+    let state = zhuanban_web::AppState::new(
+        store.clone(),
+        zhuanban_web::Config::new(dir.path().join("files")),
+    )
+    .await
+    .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(zhuanban_web::serve(listener, state));
+    let mut racing = Vec::new();
+    for i in 0..24 {
+        racing.push(tokio::spawn(async move {
+            let login = format!("admin{i}");
+            TestApp::client()
+                .post(format!("http://{addr}/setup"))
+                .form(&[
+                    ("login", login.as_str()),
+                    ("name", "管理员"),
+                    ("password", "First#Admin2024"),
+                    ("confirm", "First#Admin2024"),
+                ])
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }));
+    }
+    let mut created = 0;
+    for r in racing {
+        let status = r.await.unwrap();
+        assert!(!status.is_server_error(), "{status}");
+        if status == StatusCode::SEE_OTHER {
+            created += 1;
+        }
+    }
+    assert_eq!(created, 1, "one post created the administrator");
+    assert_eq!(store.count_users().await.unwrap(), 1);
+}
