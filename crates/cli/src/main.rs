@@ -324,6 +324,9 @@ enum UserCommand {
         /// sign-in. Without it the owner must change the password when signing in.
         #[arg(long)]
         owner_password: bool,
+        /// Where e-mail reminders and notices go.
+        #[arg(long)]
+        email: Option<String>,
     },
     /// List the accounts.
     List {
@@ -652,12 +655,16 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     name,
                     password_file,
                     owner_password,
+                    email,
                 } => rt.block_on(serve::user_add(
                     &db,
-                    &login,
-                    &role,
-                    unit.as_deref(),
-                    name.as_deref(),
+                    &serve::NewAccount {
+                        login: &login,
+                        role: &role,
+                        unit: unit.as_deref(),
+                        name: name.as_deref(),
+                        email: email.as_deref(),
+                    },
                     password_file.as_deref(),
                     owner_password,
                 )),

@@ -221,15 +221,32 @@ fn read_password(file: Option<&Path>) -> anyhow::Result<String> {
     Ok(p)
 }
 
+/// What `user add` is told about the account.
+#[derive(Debug, Clone, Copy)]
+pub struct NewAccount<'a> {
+    pub login: &'a str,
+    pub role: &'a str,
+    pub unit: Option<&'a str>,
+    pub name: Option<&'a str>,
+    pub email: Option<&'a str>,
+}
+
 pub async fn user_add(
     db: &DbArgs,
-    login: &str,
-    role: &str,
-    unit: Option<&str>,
-    name: Option<&str>,
+    a: &NewAccount<'_>,
     password_file: Option<&Path>,
     owner_password: bool,
 ) -> anyhow::Result<ExitCode> {
+    let NewAccount {
+        login,
+        role,
+        unit,
+        name,
+        email,
+    } = *a;
+    if let Some(e) = email {
+        zhuanban_store::valid_email(e.trim()).map_err(|m| anyhow::anyhow!("--email：{m}"))?;
+    }
     let Some(role) = Role::parse(role) else {
         bail!("--role 应为 office、leader、unit、sysadmin、secadmin 或 auditor，收到“{role}”");
     };
@@ -263,6 +280,11 @@ pub async fn user_add(
             &crate::ledger_cmd::actor(db),
         )
         .await?;
+    if let Some(e) = email {
+        store
+            .set_email(user.id, Some(e), &crate::ledger_cmd::actor(db))
+            .await?;
+    }
     println!("已创建账号 {}（{}）", user.login, user.role.label());
     if !owner_password {
         println!("该账号首次登录时须修改密码（密码由本人设置时可加 --owner-password）");

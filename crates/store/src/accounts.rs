@@ -63,6 +63,52 @@ fn user_from_row(r: &SqliteRow) -> Result<User> {
 /// share one audit record (with a count).
 pub const FAILURE_WINDOW_MINUTES: i64 = 10;
 
+/// Checks an e-mail address: `local@domain`, at most 254 characters, no spaces or control
+/// characters, a domain of dot-separated labels of letters, digits and hyphens with at least
+/// one dot. The message says what is wrong.
+pub fn valid_email(e: &str) -> std::result::Result<(), String> {
+    let bad = |why: &str| {
+        Err(format!(
+            "“{}”不是有效的电子邮件地址：{why}",
+            e.chars().take(80).collect::<String>()
+        ))
+    };
+    if e.len() > 254 {
+        return bad("超过254个字符");
+    }
+    if e.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return bad("含有空格或控制字符");
+    }
+    let Some((local, domain)) = e.rsplit_once('@') else {
+        return bad("缺少“@”");
+    };
+    if local.is_empty() || local.len() > 64 || local.contains('@') {
+        return bad("“@”前的部分应为1～64个字符");
+    }
+    if !local
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "!#$%&'*+/=?^_`{|}~.-".contains(c))
+        || local.starts_with('.')
+        || local.ends_with('.')
+        || local.contains("..")
+    {
+        return bad("“@”前含有不允许的字符");
+    }
+    let labels: Vec<&str> = domain.split('.').collect();
+    if labels.len() < 2
+        || labels.iter().any(|l| {
+            l.is_empty()
+                || l.len() > 63
+                || l.starts_with('-')
+                || l.ends_with('-')
+                || !l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        })
+    {
+        return bad("“@”后应为域名，如 example.gov.cn");
+    }
+    Ok(())
+}
+
 /// Login names: letters, digits, ".", "_", "-", 3–32 characters.
 pub fn valid_login(login: &str) -> bool {
     (3..=32).contains(&login.len())
@@ -292,15 +338,11 @@ impl SqliteStore {
         Ok(())
     }
 
-    /// Sets (or clears) the e-mail address notices go to.
+    /// Sets (or clears) the e-mail address notices go to (checked by [`valid_email`]).
     pub async fn set_email(&self, id: Id, email: Option<&str>, actor: &Actor) -> Result<()> {
-        if let Some(e) = email
-            && (!e.contains('@') || e.len() > 200 || e.chars().any(char::is_whitespace))
-        {
-            return Err(StoreError::invalid(
-                "email",
-                format!("“{e}”不是有效的电子邮件地址"),
-            ));
+        let email = email.map(str::trim).filter(|e| !e.is_empty());
+        if let Some(e) = email {
+            valid_email(e).map_err(|m| StoreError::invalid("email", m))?;
         }
         let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
         sqlx::query("UPDATE users SET email = ?, row_version = row_version + 1 WHERE id = ?")

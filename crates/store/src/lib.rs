@@ -29,7 +29,7 @@ use zhuanban_ledger::{
     AuditRecord, Id, PlanRecord, PlanSettings, Report, Round, TaskRecord, UnitRecord,
 };
 
-pub use accounts::{FAILURE_WINDOW_MINUTES, NewUser, SessionRow, valid_login};
+pub use accounts::{FAILURE_WINDOW_MINUTES, NewUser, SessionRow, valid_email, valid_login};
 pub use dispatch::{
     Audience, BulletinRecord, ExtensionInput, InboxMessage, NoticeInput, NoticeStep, OutboxItem,
     notice_state_label,

@@ -193,6 +193,7 @@ fn registry(state: AppState) -> (Router<AppState>, Vec<Rule>) {
         .add(M::POST, "/login/totp", Access::SignedIn, "二次验证", pages::totp_verify)
         .add(M::GET, "/account/password", Access::SignedIn, "修改密码", pages::password_form)
         .add(M::POST, "/account/password", Access::SignedIn, "修改密码", pages::password_change)
+        .add(M::POST, "/account/email", Access::SignedIn, "修改本人电子邮件", pages::email_change)
         .add(M::GET, "/account/totp", Access::SignedIn, "设置二次验证", pages::totp_setup_form)
         .add(M::POST, "/account/totp", Access::SignedIn, "设置二次验证", pages::totp_setup)
         .add(M::GET, "/security", Access::Roles(SECADMIN), "安全策略", pages::security_form)

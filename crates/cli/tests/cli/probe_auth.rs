@@ -248,3 +248,127 @@ fn a_password_set_by_the_operator_must_be_changed() {
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(must("given"), 0);
 }
+
+/// A minimal SMTP server on 127.0.0.1 that keeps every message it is given.
+fn smtp_sink() -> (u16, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let got = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = got.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut out) = stream else { continue };
+            let mut lines = BufReader::new(out.try_clone().unwrap());
+            let _ = out.write_all(b"220 sink ESMTP\r\n");
+            let mut envelope = String::new();
+            let mut line = String::new();
+            loop {
+                line.clear();
+                if lines.read_line(&mut line).unwrap_or(0) == 0 {
+                    break;
+                }
+                let cmd = line.to_ascii_uppercase();
+                let answer: &[u8] = if cmd.starts_with("EHLO") || cmd.starts_with("HELO") {
+                    b"250 sink\r\n"
+                } else if cmd.starts_with("MAIL") || cmd.starts_with("RCPT") {
+                    envelope.push_str(&line);
+                    b"250 ok\r\n"
+                } else if cmd.starts_with("DATA") {
+                    let _ = out.write_all(b"354 go on\r\n");
+                    let mut body = envelope.clone();
+                    loop {
+                        line.clear();
+                        if lines.read_line(&mut line).unwrap_or(0) == 0 || line == ".\r\n" {
+                            break;
+                        }
+                        body.push_str(&line);
+                    }
+                    seen.lock().unwrap().push(body);
+                    b"250 queued\r\n"
+                } else if cmd.starts_with("QUIT") {
+                    let _ = out.write_all(b"221 bye\r\n");
+                    break;
+                } else {
+                    b"250 ok\r\n"
+                };
+                let _ = out.write_all(answer);
+            }
+        }
+    });
+    (port, got)
+}
+
+/// Finding 8: an account can carry an e-mail address (`user add --email`, checked), and a
+/// reminder from `zhuanban dispatch` reaches it through SMTP.
+#[test]
+fn a_reminder_goes_out_by_e_mail() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("mail.db").to_string_lossy().into_owned();
+    let seed = seed().to_string_lossy().into_owned();
+    assert!(run(&["import", &seed, "--db", &db]).status.success());
+    let o = run(&[
+        "round",
+        "open",
+        "--db",
+        &db,
+        "--name",
+        "2024年9月调度",
+        "--as-of",
+        "2024-09-30",
+        "--due",
+        "2024-10-05",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    // A bad address is refused with the reason, and nothing is created.
+    let o = add_user(
+        &db,
+        "unit1",
+        "unit",
+        &[
+            "--unit",
+            "区住房城乡建设局",
+            "--email",
+            "zhang.example.gov.cn",
+        ],
+    );
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("--email") && stderr(&o).contains("@"),
+        "{}",
+        stderr(&o)
+    );
+    let o = add_user(
+        &db,
+        "unit1",
+        "unit",
+        &[
+            "--unit",
+            "区住房城乡建设局",
+            "--email",
+            "zhang@jianshe.example.gov.cn",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let (port, got) = smtp_sink();
+    let o = bin()
+        .args(["dispatch", "--today", "2024-10-04", "--db", &db])
+        .env("ZHUANBAN_SMTP_HOST", "127.0.0.1")
+        .env("ZHUANBAN_SMTP_PORT", port.to_string())
+        .env("ZHUANBAN_SMTP_TLS", "none")
+        .env("ZHUANBAN_SMTP_FROM", "zhuanban@example.gov.cn")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
+    let mails = got.lock().unwrap().clone();
+    assert_eq!(
+        mails.len(),
+        1,
+        "one reminder to the one address: {mails:?}\n{}",
+        stdout(&o)
+    );
+    let m = &mails[0];
+    assert!(m.contains("<zhang@jianshe.example.gov.cn>"), "{m}");
+    assert!(m.contains("<zhuanban@example.gov.cn>"), "{m}");
+    assert!(m.to_ascii_lowercase().contains("subject:"), "{m}");
+}

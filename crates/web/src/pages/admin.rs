@@ -52,6 +52,7 @@ pub struct UserLine {
     pub id: Id,
     pub login: String,
     pub name: String,
+    pub email: String,
     pub role: &'static str,
     pub unit: String,
     pub disabled: bool,
@@ -97,6 +98,8 @@ pub struct UserForm {
     unit: String,
     #[serde(default)]
     password: String,
+    #[serde(default)]
+    email: String,
 }
 
 async fn users_page(
@@ -123,6 +126,7 @@ async fn users_page(
             id: u.id,
             login: u.login,
             name: u.name,
+            email: u.email.unwrap_or_default(),
             role: u.role.label(),
             unit: u
                 .unit_id
@@ -196,6 +200,12 @@ pub async fn admin_user_create(
     if let Err(e) = PasswordPolicy::default().check(&f.password, f.login.trim()) {
         errors.push(("password", e));
     }
+    let email = Some(f.email.trim()).filter(|e| !e.is_empty());
+    if let Some(e) = email
+        && let Err(m) = zhuanban_store::valid_email(e)
+    {
+        errors.push(("email", m));
+    }
     if errors.is_empty()
         && let Some(role) = role
     {
@@ -215,7 +225,12 @@ pub async fn admin_user_create(
             )
             .await;
         match created {
-            Ok(_) => return Ok(Redirect::to("/admin/users?ok=created").into_response()),
+            Ok(u) => {
+                if email.is_some() {
+                    state.store.set_email(u.id, email, &ctx.actor()).await?;
+                }
+                return Ok(Redirect::to("/admin/users?ok=created").into_response());
+            }
             Err(zhuanban_store::StoreError::Invalid { field, message }) => {
                 let f: &'static str = match field.as_str() {
                     "login" => "login",

@@ -118,6 +118,9 @@ struct PasswordPage {
     expired: bool,
     /// The password was set by someone else.
     must: bool,
+    /// The account's e-mail address, and a message about changing it.
+    email: String,
+    email_note: Option<String>,
     rules: String,
     error: Option<String>,
 }
@@ -150,6 +153,10 @@ pub async fn password_form(
         nav: Nav::new(&ctx, &state, ""),
         expired: q.contains_key("expired"),
         must: ctx.user()?.must_change_password,
+        email: ctx.user()?.email.clone().unwrap_or_default(),
+        email_note: q
+            .contains_key("email")
+            .then(|| "电子邮件已保存".to_string()),
         rules: rules_text(&state.security()),
         error: None,
     })
@@ -199,6 +206,8 @@ pub async fn password_change(
             nav: Nav::new(&ctx, &state, ""),
             expired: false,
             must: user.must_change_password,
+            email: user.email.clone().unwrap_or_default(),
+            email_note: None,
             rules: rules_text(&security),
             error: Some(e),
         })?;
@@ -212,6 +221,43 @@ pub async fn password_change(
         .set_password(user.id, &new, &ctx.actor())
         .await?;
     Ok(Redirect::to("/login?ok=password").into_response())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct EmailForm {
+    #[serde(default)]
+    email: String,
+}
+
+/// An account sets (or clears, with an empty field) its own e-mail address.
+pub async fn email_change(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Form(f): Form<EmailForm>,
+) -> AppResult<Response> {
+    let user = ctx.user()?.clone();
+    let email = f.email.trim();
+    match state
+        .store
+        .set_email(user.id, Some(email).filter(|e| !e.is_empty()), &ctx.actor())
+        .await
+    {
+        Ok(()) => Ok(Redirect::to("/account/password?email=1").into_response()),
+        Err(zhuanban_store::StoreError::Invalid { message, .. }) => {
+            let mut res = render(&PasswordPage {
+                nav: Nav::new(&ctx, &state, ""),
+                expired: false,
+                must: user.must_change_password,
+                email: email.chars().take(254).collect(),
+                email_note: Some(message),
+                rules: rules_text(&state.security()),
+                error: None,
+            })?;
+            *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(res)
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 #[derive(Template)]

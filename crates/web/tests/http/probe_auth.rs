@@ -822,3 +822,78 @@ async fn racing_setup_posts_create_one_administrator() {
     assert_eq!(created, 1, "one post created the administrator");
     assert_eq!(store.count_users().await.unwrap(), 1);
 }
+
+/// Finding 8: an account's e-mail address is set on the accounts page and on the owner's own
+/// page, and checked.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn accounts_carry_an_e_mail_address() {
+    let app = TestApp::start().await;
+    let (admin, csrf) = app.login("admin").await;
+    let form = |email: &'static str| {
+        [
+            ("login", "unitmail"),
+            ("name", "联络员"),
+            ("role", "unit"),
+            ("unit", "0"),
+            ("password", "Given#Pass2024"),
+            ("email", email),
+        ]
+    };
+    let unit = app.unit_id.to_string();
+    let mut bad = form("zhang@@example").to_vec();
+    bad[3] = ("unit", unit.as_str());
+    let (status, page) = post_form(&admin, &app, "/admin/users", &csrf, &bad).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("不是有效的电子邮件地址"), "{page}");
+    assert!(
+        app.store
+            .user_for_login("unitmail")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let mut good = form("zhang@example.gov.cn").to_vec();
+    good[3] = ("unit", unit.as_str());
+    let (status, _) = post_form(&admin, &app, "/admin/users", &csrf, &good).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let u = app
+        .store
+        .user_for_login("unitmail")
+        .await
+        .unwrap()
+        .unwrap()
+        .0;
+    assert_eq!(u.email.as_deref(), Some("zhang@example.gov.cn"));
+    // The owner's own page.
+    let (c, csrf) = app.login("unit").await;
+    let (status, page) = post_form(
+        &c,
+        &app,
+        "/account/email",
+        &csrf,
+        &[("email", "no-at-sign")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("缺少“@”"), "{page}");
+    let (status, _) = post_form(
+        &c,
+        &app,
+        "/account/email",
+        &csrf,
+        &[("email", " li@example.gov.cn ")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let u = app.store.user_for_login("unit").await.unwrap().unwrap().0;
+    assert_eq!(u.email.as_deref(), Some("li@example.gov.cn"));
+    let page = c
+        .get(app.url("/account/password"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("li@example.gov.cn"));
+}
