@@ -37,7 +37,8 @@ pub struct LimitArgs {
     /// The longest pause, in seconds, while a request body is read.
     #[arg(long, default_value_t = 30)]
     body_timeout: u64,
-    /// Seconds an open connection may wait for its next request.
+    /// Seconds an open connection may wait for its next request (the header timeout, which
+    /// starts when a connection waits for a request, bounds it too).
     #[arg(long, default_value_t = 60)]
     idle_timeout: u64,
 }

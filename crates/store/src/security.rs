@@ -85,37 +85,6 @@ impl SqliteStore {
         Ok(out)
     }
 
-    /// Counts a failed sign-in and locks the account for `minutes` when it reaches
-    /// `threshold` failures in a row.
-    pub async fn count_failure(&self, user_id: Id, threshold: u32, minutes: i64) -> Result<bool> {
-        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
-        let failed: i64 = sqlx::query_scalar("SELECT failed_logins FROM users WHERE id = ?")
-            .bind(user_id)
-            .fetch_one(&mut *tx)
-            .await?;
-        let locked = threshold > 0 && failed >= i64::from(threshold);
-        if locked {
-            let until = crate::clock::now() + Duration::minutes(minutes);
-            sqlx::query("UPDATE users SET locked_until = ?, failed_logins = 0 WHERE id = ?")
-                .bind(until.to_rfc3339_opts(chrono::SecondsFormat::Micros, true))
-                .bind(user_id)
-                .execute(&mut *tx)
-                .await?;
-            write_audit(
-                &mut tx,
-                &Actor::new("系统", "system"),
-                "user.lock",
-                &format!("user#{user_id}"),
-                None,
-                Some(&format!("连续{failed}次登录失败，锁定{minutes}分钟")),
-                "ok",
-            )
-            .await?;
-        }
-        tx.commit().await?;
-        Ok(locked)
-    }
-
     pub async fn set_totp_secret(
         &self,
         user_id: Id,

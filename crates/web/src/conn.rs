@@ -15,7 +15,10 @@
 //!   [`Limits::body_timeout`] between two pieces ends the request.
 //! - **Idle timeout.** A connection that has answered and waits for its next request (or was
 //!   opened and never used) is closed after [`Limits::idle_timeout`] without a byte. A handler
-//!   that takes long is not idle: the clock runs only once the last byte went out.
+//!   that takes long is not idle: the clock runs only once the last byte went out. hyper starts
+//!   its header clock as soon as a connection waits for a request head, so a kept-alive
+//!   connection closes after the shorter of the two (10 s with the defaults); the idle timeout
+//!   matters when the header timeout is set longer.
 
 use std::collections::HashMap;
 use std::future::Future;
