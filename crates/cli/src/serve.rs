@@ -83,9 +83,19 @@ pub async fn serve(
 }
 
 async fn run(listen: SocketAddr, state: AppState) -> anyhow::Result<ExitCode> {
-    let listener = tokio::net::TcpListener::bind(listen)
-        .await
-        .with_context(|| format!("无法监听 {listen}"))?;
+    // A long listen queue: connections over the caps are accepted and closed at once, and a
+    // burst of them should not crowd out others waiting to be accepted.
+    let listener = (|| {
+        let socket = if listen.is_ipv4() {
+            tokio::net::TcpSocket::new_v4()?
+        } else {
+            tokio::net::TcpSocket::new_v6()?
+        };
+        socket.set_reuseaddr(true)?;
+        socket.bind(listen)?;
+        socket.listen(4096)
+    })()
+    .with_context(|| format!("无法监听 {listen}"))?;
     let addr = listener.local_addr()?;
     println!("工作专班台账已启动：http://{addr}/  （按 Ctrl+C 停止）");
     zhuanban_web::worker::spawn(state.clone());
