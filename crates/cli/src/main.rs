@@ -159,6 +159,8 @@ enum Command {
         /// With --demo: the last round's as-of date.
         #[arg(long, default_value = "2024-09-30")]
         as_of: NaiveDate,
+        #[command(flatten)]
+        limits: serve::LimitArgs,
     },
     /// One pass of the dispatch worker: open scheduled rounds, queue reminders (催报), deliver
     /// the outbox through the channels configured in the environment.
@@ -319,6 +321,13 @@ enum UserCommand {
         name: Option<String>,
         #[arg(long)]
         password_file: Option<PathBuf>,
+        /// The password is the owner's own (the owner typed it): no change at the first
+        /// sign-in. Without it the owner must change the password when signing in.
+        #[arg(long)]
+        owner_password: bool,
+        /// Where e-mail reminders and notices go.
+        #[arg(long)]
+        email: Option<String>,
     },
     /// List the accounts.
     List {
@@ -333,6 +342,9 @@ enum UserCommand {
         login: String,
         #[arg(long)]
         password_file: Option<PathBuf>,
+        /// The password is the owner's own: no change at the next sign-in.
+        #[arg(long)]
+        owner_password: bool,
     },
 }
 
@@ -552,12 +564,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             demo,
             dir,
             as_of,
+            limits,
         } => {
             let rt = runtime()?;
+            let limits = limits.limits()?;
             if demo {
-                rt.block_on(serve::serve_demo(dir, listen, as_of))
+                rt.block_on(serve::serve_demo(dir, listen, as_of, limits))
             } else {
-                rt.block_on(serve::serve(&db, listen, data, secure_cookies))
+                rt.block_on(serve::serve(&db, listen, data, secure_cookies, limits))
             }
         }
         Command::PlanSettings { db, plan, file } => {
@@ -641,20 +655,32 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     unit,
                     name,
                     password_file,
+                    owner_password,
+                    email,
                 } => rt.block_on(serve::user_add(
                     &db,
-                    &login,
-                    &role,
-                    unit.as_deref(),
-                    name.as_deref(),
+                    &serve::NewAccount {
+                        login: &login,
+                        role: &role,
+                        unit: unit.as_deref(),
+                        name: name.as_deref(),
+                        email: email.as_deref(),
+                    },
                     password_file.as_deref(),
+                    owner_password,
                 )),
                 UserCommand::List { db } => rt.block_on(serve::user_list(&db)),
                 UserCommand::Reset {
                     db,
                     login,
                     password_file,
-                } => rt.block_on(serve::user_reset(&db, &login, password_file.as_deref())),
+                    owner_password,
+                } => rt.block_on(serve::user_reset(
+                    &db,
+                    &login,
+                    password_file.as_deref(),
+                    owner_password,
+                )),
             }
         }
         Command::Audit { command } => {

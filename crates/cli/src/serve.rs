@@ -21,17 +21,56 @@ pub fn data_dir_for(db: &Path) -> PathBuf {
     db.with_file_name(name)
 }
 
+/// Connection caps and timeouts of `serve` (web/src/conn.rs).
+#[derive(Debug, Clone, clap::Args)]
+pub struct LimitArgs {
+    /// Connections open at once, in all (kept below the process's open-file limit).
+    #[arg(long, default_value_t = 4096)]
+    max_connections: usize,
+    /// Connections open at once from one address (the TCP peer's; behind a proxy every
+    /// client is the proxy's address: raise this there).
+    #[arg(long, default_value_t = 256)]
+    max_connections_per_address: usize,
+    /// Seconds for a request's head to arrive.
+    #[arg(long, default_value_t = 10)]
+    header_timeout: u64,
+    /// The longest pause, in seconds, while a request body is read.
+    #[arg(long, default_value_t = 30)]
+    body_timeout: u64,
+    /// Seconds an open connection may wait for its next request (the header timeout, which
+    /// starts when a connection waits for a request, bounds it too).
+    #[arg(long, default_value_t = 60)]
+    idle_timeout: u64,
+}
+
+impl LimitArgs {
+    pub fn limits(&self) -> anyhow::Result<zhuanban_web::conn::Limits> {
+        let s = std::time::Duration::from_secs;
+        let l = zhuanban_web::conn::Limits {
+            max_connections: self.max_connections,
+            max_per_address: self.max_connections_per_address,
+            header_timeout: s(self.header_timeout),
+            body_timeout: s(self.body_timeout),
+            idle_timeout: s(self.idle_timeout),
+        };
+        l.validate().map_err(anyhow::Error::msg)?;
+        Ok(l)
+    }
+}
+
 pub async fn serve(
     db: &Path,
     listen: SocketAddr,
     data: Option<PathBuf>,
     secure_cookies: bool,
+    limits: zhuanban_web::conn::Limits,
 ) -> anyhow::Result<ExitCode> {
     let store = SqliteStore::open(db)
         .await
         .with_context(|| format!("无法打开或创建数据库 {}", db.display()))?;
     let mut config = Config::new(data.unwrap_or_else(|| data_dir_for(db)));
     config.secure_cookies = secure_cookies;
+    config.limits = limits;
     config.channels = crate::channels::from_env()?;
     config.demo = store.plans().await?.iter().any(|p| p.demo);
     let state = AppState::new(store, config).await?;
@@ -44,9 +83,19 @@ pub async fn serve(
 }
 
 async fn run(listen: SocketAddr, state: AppState) -> anyhow::Result<ExitCode> {
-    let listener = tokio::net::TcpListener::bind(listen)
-        .await
-        .with_context(|| format!("无法监听 {listen}"))?;
+    // A long listen queue: connections over the caps are accepted and closed at once, and a
+    // burst of them should not crowd out others waiting to be accepted.
+    let listener = (|| {
+        let socket = if listen.is_ipv4() {
+            tokio::net::TcpSocket::new_v4()?
+        } else {
+            tokio::net::TcpSocket::new_v6()?
+        };
+        socket.set_reuseaddr(true)?;
+        socket.bind(listen)?;
+        socket.listen(4096)
+    })()
+    .with_context(|| format!("无法监听 {listen}"))?;
     let addr = listener.local_addr()?;
     println!("工作专班台账已启动：http://{addr}/  （按 Ctrl+C 停止）");
     zhuanban_web::worker::spawn(state.clone());
@@ -63,6 +112,7 @@ pub async fn serve_demo(
     dir: Option<PathBuf>,
     listen: SocketAddr,
     as_of: NaiveDate,
+    limits: zhuanban_web::conn::Limits,
 ) -> anyhow::Result<ExitCode> {
     let dir = match dir {
         Some(d) => d,
@@ -87,6 +137,7 @@ pub async fn serve_demo(
     println!("数据库：{}", db.display());
     let mut config = Config::new(dir.join("files"));
     config.demo = true;
+    config.limits = limits;
     config.channels = crate::channels::from_env()?;
     let state = AppState::new(store, config).await?;
     run(listen, state).await
@@ -181,14 +232,32 @@ fn read_password(file: Option<&Path>) -> anyhow::Result<String> {
     Ok(p)
 }
 
+/// What `user add` is told about the account.
+#[derive(Debug, Clone, Copy)]
+pub struct NewAccount<'a> {
+    pub login: &'a str,
+    pub role: &'a str,
+    pub unit: Option<&'a str>,
+    pub name: Option<&'a str>,
+    pub email: Option<&'a str>,
+}
+
 pub async fn user_add(
     db: &DbArgs,
-    login: &str,
-    role: &str,
-    unit: Option<&str>,
-    name: Option<&str>,
+    a: &NewAccount<'_>,
     password_file: Option<&Path>,
+    owner_password: bool,
 ) -> anyhow::Result<ExitCode> {
+    let NewAccount {
+        login,
+        role,
+        unit,
+        name,
+        email,
+    } = *a;
+    if let Some(e) = email {
+        zhuanban_store::valid_email(e.trim()).map_err(|m| anyhow::anyhow!("--email：{m}"))?;
+    }
     let Some(role) = Role::parse(role) else {
         bail!("--role 应为 office、leader、unit、sysadmin、secadmin 或 auditor，收到“{role}”");
     };
@@ -210,7 +279,7 @@ pub async fn user_add(
         .check(&password, login)
         .map_err(anyhow::Error::msg)?;
     let user = store
-        .create_user(
+        .create_user_with(
             &NewUser {
                 login: login.to_string(),
                 name: name.unwrap_or(login).to_string(),
@@ -218,10 +287,19 @@ pub async fn user_add(
                 unit_id,
                 password_hash: hash_password(&password).map_err(anyhow::Error::msg)?,
             },
+            !owner_password,
             &crate::ledger_cmd::actor(db),
         )
         .await?;
+    if let Some(e) = email {
+        store
+            .set_email(user.id, Some(e), &crate::ledger_cmd::actor(db))
+            .await?;
+    }
     println!("已创建账号 {}（{}）", user.login, user.role.label());
+    if !owner_password {
+        println!("该账号首次登录时须修改密码（密码由本人设置时可加 --owner-password）");
+    }
     Ok(ExitCode::SUCCESS)
 }
 
@@ -250,6 +328,7 @@ pub async fn user_reset(
     db: &DbArgs,
     login: &str,
     password_file: Option<&Path>,
+    owner_password: bool,
 ) -> anyhow::Result<ExitCode> {
     let store = crate::ledger_cmd::open(db).await?;
     let Some((user, _)) = store.user_for_login(login).await? else {
@@ -260,13 +339,17 @@ pub async fn user_reset(
         .check(&password, login)
         .map_err(anyhow::Error::msg)?;
     store
-        .set_password(
+        .reset_password(
             user.id,
             &hash_password(&password).map_err(anyhow::Error::msg)?,
+            !owner_password,
             &crate::ledger_cmd::actor(db),
         )
         .await?;
     println!("已重置 {} 的密码，其会话已全部结束", user.login);
+    if !owner_password {
+        println!("该账号下次登录时须修改密码（密码由本人设置时可加 --owner-password）");
+    }
     Ok(ExitCode::SUCCESS)
 }
 

@@ -436,5 +436,8 @@ pub struct User {
     /// Whether the account signs in with a second factor (TOTP).
     #[serde(default)]
     pub totp_enabled: bool,
+    /// The password was set by someone else: it must be changed at the next sign-in.
+    #[serde(default)]
+    pub must_change_password: bool,
     pub row_version: i64,
 }

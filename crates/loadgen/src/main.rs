@@ -192,6 +192,8 @@ impl Server {
             .arg("--dir")
             .arg(dir)
             .args(["--listen", "127.0.0.1:0"])
+            // Every connection comes from 127.0.0.1: lift the per-address cap.
+            .args(["--max-connections-per-address", "100000"])
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())

@@ -54,8 +54,59 @@ fn user_from_row(r: &SqliteRow) -> Result<User> {
         last_login_at: opt(r.try_get("last_login_at")?)?,
         email: r.try_get("email")?,
         totp_enabled: r.try_get::<Option<String>, _>("totp_secret")?.is_some(),
+        must_change_password: r.try_get::<i64, _>("must_change_password")? != 0,
         row_version: r.try_get("row_version")?,
     })
+}
+
+/// Failed and throttled sign-ins of one address and login name within this many minutes
+/// share one audit record (with a count).
+pub const FAILURE_WINDOW_MINUTES: i64 = 10;
+
+/// Checks an e-mail address: `local@domain`, at most 254 characters, no spaces or control
+/// characters, a domain of dot-separated labels of letters, digits and hyphens with at least
+/// one dot. The message says what is wrong.
+pub fn valid_email(e: &str) -> std::result::Result<(), String> {
+    let bad = |why: &str| {
+        Err(format!(
+            "“{}”不是有效的电子邮件地址：{why}",
+            e.chars().take(80).collect::<String>()
+        ))
+    };
+    if e.len() > 254 {
+        return bad("超过254个字符");
+    }
+    if e.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return bad("含有空格或控制字符");
+    }
+    let Some((local, domain)) = e.rsplit_once('@') else {
+        return bad("缺少“@”");
+    };
+    if local.is_empty() || local.len() > 64 || local.contains('@') {
+        return bad("“@”前的部分应为1～64个字符");
+    }
+    if !local
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "!#$%&'*+/=?^_`{|}~.-".contains(c))
+        || local.starts_with('.')
+        || local.ends_with('.')
+        || local.contains("..")
+    {
+        return bad("“@”前含有不允许的字符");
+    }
+    let labels: Vec<&str> = domain.split('.').collect();
+    if labels.len() < 2
+        || labels.iter().any(|l| {
+            l.is_empty()
+                || l.len() > 63
+                || l.starts_with('-')
+                || l.ends_with('-')
+                || !l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        })
+    {
+        return bad("“@”后应为域名，如 example.gov.cn");
+    }
+    Ok(())
 }
 
 /// Login names: letters, digits, ".", "_", "-", 3–32 characters.
@@ -73,9 +124,37 @@ impl SqliteStore {
             .await?)
     }
 
-    /// Creates an account. The first account of an empty database may only be a system
-    /// administrator.
+    /// Creates an account whose password its owner chose (the first start, demonstration
+    /// accounts, `user add --owner-password`).
     pub async fn create_user(&self, u: &NewUser, actor: &Actor) -> Result<User> {
+        self.create_user_with(u, false, actor).await
+    }
+
+    /// The first start: creates the first account only while there is none. The check and
+    /// the insert are one `BEGIN IMMEDIATE` transaction, so of any number of racing requests
+    /// exactly one creates an account; the others get an error on the field "setup".
+    pub async fn create_first_user(&self, u: &NewUser, actor: &Actor) -> Result<User> {
+        self.create(u, false, true, actor).await
+    }
+
+    /// Creates an account; `must_change`: the password was set by someone else and must be
+    /// changed at the first sign-in.
+    pub async fn create_user_with(
+        &self,
+        u: &NewUser,
+        must_change: bool,
+        actor: &Actor,
+    ) -> Result<User> {
+        self.create(u, must_change, false, actor).await
+    }
+
+    async fn create(
+        &self,
+        u: &NewUser,
+        must_change: bool,
+        only_first: bool,
+        actor: &Actor,
+    ) -> Result<User> {
         if !valid_login(&u.login) {
             return Err(StoreError::invalid(
                 "login",
@@ -97,14 +176,34 @@ impl SqliteStore {
             ));
         }
         let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
-        let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE login = ?")
-            .bind(&u.login)
-            .fetch_optional(&mut *tx)
-            .await?;
-        if exists.is_some() {
+        if only_first {
+            let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
+                .fetch_one(&mut *tx)
+                .await?;
+            if n > 0 {
+                return Err(StoreError::invalid(
+                    "setup",
+                    "系统管理员已由另一请求创建，请直接登录",
+                ));
+            }
+        }
+        // Unique without regard to case (the index users_login_nocase holds it too).
+        let exists: Option<String> =
+            sqlx::query_scalar("SELECT login FROM users WHERE lower(login) = lower(?)")
+                .bind(&u.login)
+                .fetch_optional(&mut *tx)
+                .await?;
+        if let Some(other) = exists {
             return Err(StoreError::invalid(
                 "login",
-                format!("登录名“{}”已被使用", u.login),
+                if other == u.login {
+                    format!("登录名“{}”已被使用", u.login)
+                } else {
+                    format!(
+                        "登录名“{}”已被使用（与“{other}”只差大小写，登录名不区分大小写）",
+                        u.login
+                    )
+                },
             ));
         }
         if let Some(unit) = u.unit_id {
@@ -118,8 +217,8 @@ impl SqliteStore {
         }
         let t = now_pub();
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO users (login, name, role, unit_id, password_hash, password_changed_at, created_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            "INSERT INTO users (login, name, role, unit_id, password_hash, password_changed_at, created_at, must_change_password)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
         )
         .bind(&u.login)
         .bind(name)
@@ -128,9 +227,10 @@ impl SqliteStore {
         .bind(&u.password_hash)
         .bind(&t)
         .bind(&t)
+        .bind(must_change)
         .fetch_one(&mut *tx)
         .await?;
-        let after = serde_json::json!({"login": u.login, "name": name, "role": u.role.as_str(), "unit_id": u.unit_id}).to_string();
+        let after = serde_json::json!({"login": u.login, "name": name, "role": u.role.as_str(), "unit_id": u.unit_id, "must_change_password": must_change}).to_string();
         write_audit(
             &mut tx,
             actor,
@@ -169,9 +269,9 @@ impl SqliteStore {
         user_from_row(&row)
     }
 
-    /// The account and its password hash, for signing in.
+    /// The account and its password hash, for signing in (the name's case does not matter).
     pub async fn user_for_login(&self, login: &str) -> Result<Option<(User, String)>> {
-        let row = sqlx::query("SELECT * FROM users WHERE login = ?")
+        let row = sqlx::query("SELECT * FROM users WHERE lower(login) = lower(?)")
             .bind(login)
             .fetch_optional(self.pool())
             .await?;
@@ -181,7 +281,20 @@ impl SqliteStore {
         }
     }
 
+    /// The owner's own new password (changed by the owner, or `user reset --owner-password`).
     pub async fn set_password(&self, id: Id, hash: &str, actor: &Actor) -> Result<()> {
+        self.reset_password(id, hash, false, actor).await
+    }
+
+    /// Sets a password; `must_change`: someone else chose it, and the owner must change it at
+    /// the next sign-in.
+    pub async fn reset_password(
+        &self,
+        id: Id,
+        hash: &str,
+        must_change: bool,
+        actor: &Actor,
+    ) -> Result<()> {
         let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
         // The old hash joins the history (the policy refuses reusing recent passwords).
         sqlx::query("INSERT INTO password_history (user_id, hash, changed_at) SELECT id, password_hash, ? FROM users WHERE id = ?")
@@ -191,10 +304,11 @@ impl SqliteStore {
             .await?;
         let n = sqlx::query(
             "UPDATE users SET password_hash = ?, password_changed_at = ?, failed_logins = 0, locked_until = NULL,
-             row_version = row_version + 1 WHERE id = ?",
+             must_change_password = ?, row_version = row_version + 1 WHERE id = ?",
         )
         .bind(hash)
         .bind(now_pub())
+        .bind(must_change)
         .bind(id)
         .execute(&mut *tx)
         .await?
@@ -216,7 +330,7 @@ impl SqliteStore {
             "user.password",
             &format!("user#{id}"),
             None,
-            None,
+            must_change.then_some("他人设置，须在下次登录时修改"),
             "ok",
         )
         .await?;
@@ -224,15 +338,11 @@ impl SqliteStore {
         Ok(())
     }
 
-    /// Sets (or clears) the e-mail address notices go to.
+    /// Sets (or clears) the e-mail address notices go to (checked by [`valid_email`]).
     pub async fn set_email(&self, id: Id, email: Option<&str>, actor: &Actor) -> Result<()> {
-        if let Some(e) = email
-            && (!e.contains('@') || e.len() > 200 || e.chars().any(char::is_whitespace))
-        {
-            return Err(StoreError::invalid(
-                "email",
-                format!("“{e}”不是有效的电子邮件地址"),
-            ));
+        let email = email.map(str::trim).filter(|e| !e.is_empty());
+        if let Some(e) = email {
+            valid_email(e).map_err(|m| StoreError::invalid("email", m))?;
         }
         let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
         sqlx::query("UPDATE users SET email = ?, row_version = row_version + 1 WHERE id = ?")
@@ -294,7 +404,9 @@ impl SqliteStore {
         Ok(())
     }
 
-    /// Records a sign-in attempt: resets or counts failures, and writes the audit record.
+    /// Records a sign-in attempt: a success resets the account's failures and writes its audit
+    /// record; a failure counts against the account and is audited through
+    /// [`note_login_failure`](Self::note_login_failure) (aggregated per window).
     pub async fn note_login(
         &self,
         user: Option<Id>,
@@ -302,33 +414,67 @@ impl SqliteStore {
         ok: bool,
         actor: &Actor,
     ) -> Result<()> {
-        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
-        if let Some(id) = user {
-            if ok {
-                sqlx::query("UPDATE users SET failed_logins = 0, last_login_at = ? WHERE id = ?")
-                    .bind(now_pub())
-                    .bind(id)
-                    .execute(&mut *tx)
-                    .await?;
-            } else {
+        if !ok {
+            let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
+            if let Some(id) = user {
                 sqlx::query("UPDATE users SET failed_logins = failed_logins + 1 WHERE id = ?")
                     .bind(id)
                     .execute(&mut *tx)
                     .await?;
             }
+            aggregate_failure(&mut tx, "login.fail", login, actor).await?;
+            tx.commit().await?;
+            return Ok(());
+        }
+        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
+        if let Some(id) = user {
+            sqlx::query("UPDATE users SET failed_logins = 0, last_login_at = ? WHERE id = ?")
+                .bind(now_pub())
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
         }
         write_audit(
             &mut tx,
             actor,
-            if ok { "login" } else { "login.fail" },
+            "login",
             &format!("login {login}"),
             None,
             None,
-            if ok { "ok" } else { "denied" },
+            "ok",
         )
         .await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// Audits a failed or throttled sign-in (`action` is `login.fail` or `login.throttled`),
+    /// aggregated: the first one of a [`FAILURE_WINDOW_MINUTES`] window for an address and a
+    /// login name writes one chained audit record; the others in that window add to its count
+    /// in `login_failures` (shown beside the record on the audit page). The login name must
+    /// already be capped (the web desk keeps 64 characters).
+    pub async fn note_login_failure(&self, action: &str, login: &str, actor: &Actor) -> Result<()> {
+        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
+        aggregate_failure(&mut tx, action, login, actor).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// How many sign-ins each of these aggregated audit records stands for (records that
+    /// aggregate nothing are absent).
+    pub async fn audit_counts(&self, ids: &[i64]) -> Result<std::collections::HashMap<i64, i64>> {
+        let mut out = std::collections::HashMap::new();
+        for chunk in ids.chunks(500) {
+            let marks = vec!["?"; chunk.len()].join(",");
+            let sql =
+                format!("SELECT audit_id, count FROM login_failures WHERE audit_id IN ({marks})");
+            let mut q = sqlx::query_as::<_, (i64, i64)>(sqlx::AssertSqlSafe(sql));
+            for id in chunk {
+                q = q.bind(id);
+            }
+            out.extend(q.fetch_all(self.pool()).await?);
+        }
+        Ok(out)
     }
 
     /// Writes a security event (logout, a denied request) as its own audit record.
@@ -705,4 +851,62 @@ impl SqliteStore {
         }
         Ok(out)
     }
+}
+
+/// Counts a failed or throttled sign-in in its window, writing the window's one chained audit
+/// record when it is the first (see [`SqliteStore::note_login_failure`]).
+pub(crate) async fn aggregate_failure(
+    conn: &mut sqlx::SqliteConnection,
+    action: &str,
+    login: &str,
+    actor: &Actor,
+) -> Result<()> {
+    let now = crate::clock::now();
+    let minute = now.timestamp().div_euclid(60);
+    let start = minute - minute.rem_euclid(FAILURE_WINDOW_MINUTES);
+    let window = DateTime::from_timestamp(start * 60, 0)
+        .unwrap_or(now)
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let n = sqlx::query(
+        "UPDATE login_failures SET count = count + 1, last_at = ?
+         WHERE window_start = ? AND ip = ? AND login = ? AND action = ?",
+    )
+    .bind(now_pub())
+    .bind(&window)
+    .bind(&actor.source)
+    .bind(login)
+    .bind(action)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    if n == 0 {
+        write_audit(
+            &mut *conn,
+            actor,
+            action,
+            &format!("login {login}"),
+            None,
+            Some(&format!(
+                "{FAILURE_WINDOW_MINUTES}分钟内的同类记录合并计数（见次数）"
+            )),
+            "denied",
+        )
+        .await?;
+        let audit_id: i64 = sqlx::query_scalar("SELECT MAX(id) FROM audit")
+            .fetch_one(&mut *conn)
+            .await?;
+        sqlx::query(
+            "INSERT INTO login_failures (window_start, ip, login, action, audit_id, count, last_at)
+             VALUES (?, ?, ?, ?, ?, 1, ?)",
+        )
+        .bind(&window)
+        .bind(&actor.source)
+        .bind(login)
+        .bind(action)
+        .bind(audit_id)
+        .bind(now_pub())
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
 }

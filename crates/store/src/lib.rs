@@ -16,6 +16,7 @@ mod accounts;
 pub mod audit;
 pub mod clock;
 pub mod dispatch;
+mod lockout;
 mod migrate;
 mod security;
 mod series;
@@ -28,11 +29,12 @@ use zhuanban_ledger::{
     AuditRecord, Id, PlanRecord, PlanSettings, Report, Round, TaskRecord, UnitRecord,
 };
 
-pub use accounts::{NewUser, SessionRow, valid_login};
+pub use accounts::{FAILURE_WINDOW_MINUTES, NewUser, SessionRow, valid_email, valid_login};
 pub use dispatch::{
     Audience, BulletinRecord, ExtensionInput, InboxMessage, NoticeInput, NoticeStep, OutboxItem,
     notice_state_label,
 };
+pub use lockout::LockOutcome;
 pub use security::{AUDIT_RETENTION_DAYS, AuditFilter};
 pub use series::SeriesImport;
 pub use sqlite::SqliteStore;

@@ -31,6 +31,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "series",
         include_str!("../migrations/sqlite/0005_series.sql"),
     ),
+    (
+        6,
+        "sign_in",
+        include_str!("../migrations/sqlite/0006_sign_in.sql"),
+    ),
 ];
 
 /// Brings the database to the newest schema. Refuses a database newer than this binary.

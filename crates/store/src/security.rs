@@ -25,6 +25,8 @@ pub struct AuditFilter {
     pub action: Option<String>,
     pub from: Option<DateTime<Utc>>,
     pub to: Option<DateTime<Utc>>,
+    /// Records to skip (newest first), for pages.
+    pub offset: usize,
     pub limit: usize,
 }
 
@@ -81,37 +83,6 @@ impl SqliteStore {
         out.extend(older);
         out.truncate(n);
         Ok(out)
-    }
-
-    /// Counts a failed sign-in and locks the account for `minutes` when it reaches
-    /// `threshold` failures in a row.
-    pub async fn count_failure(&self, user_id: Id, threshold: u32, minutes: i64) -> Result<bool> {
-        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
-        let failed: i64 = sqlx::query_scalar("SELECT failed_logins FROM users WHERE id = ?")
-            .bind(user_id)
-            .fetch_one(&mut *tx)
-            .await?;
-        let locked = threshold > 0 && failed >= i64::from(threshold);
-        if locked {
-            let until = crate::clock::now() + Duration::minutes(minutes);
-            sqlx::query("UPDATE users SET locked_until = ?, failed_logins = 0 WHERE id = ?")
-                .bind(until.to_rfc3339_opts(chrono::SecondsFormat::Micros, true))
-                .bind(user_id)
-                .execute(&mut *tx)
-                .await?;
-            write_audit(
-                &mut tx,
-                &Actor::new("系统", "system"),
-                "user.lock",
-                &format!("user#{user_id}"),
-                None,
-                Some(&format!("连续{failed}次登录失败，锁定{minutes}分钟")),
-                "ok",
-            )
-            .await?;
-        }
-        tx.commit().await?;
-        Ok(locked)
     }
 
     pub async fn set_totp_secret(
@@ -216,7 +187,7 @@ impl SqliteStore {
         let fmt = |t: &DateTime<Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
         let rows = sqlx::query(
             "SELECT * FROM audit WHERE (? IS NULL OR actor LIKE ?) AND (? IS NULL OR action = ?)
-             AND (? IS NULL OR at >= ?) AND (? IS NULL OR at < ?) ORDER BY id DESC LIMIT ?",
+             AND (? IS NULL OR at >= ?) AND (? IS NULL OR at < ?) ORDER BY id DESC LIMIT ? OFFSET ?",
         )
         .bind(f.actor.as_deref())
         .bind(f.actor.as_ref().map(|a| format!("%{a}%")))
@@ -227,6 +198,7 @@ impl SqliteStore {
         .bind(f.to.as_ref().map(fmt))
         .bind(f.to.as_ref().map(fmt))
         .bind(f.limit.clamp(1, 100_000) as i64)
+        .bind(f.offset.min(i64::MAX as usize) as i64)
         .fetch_all(self.pool())
         .await?;
         rows.iter()

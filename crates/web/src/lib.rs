@@ -15,6 +15,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod conn;
 pub mod error;
 pub mod evidence;
 pub mod openapi;
@@ -23,7 +24,6 @@ pub mod routes;
 pub mod security;
 pub mod worker;
 
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -49,6 +49,8 @@ pub struct Config {
     pub demo: bool,
     /// Where reminders and notices go besides the in-app inbox (group robots, e-mail).
     pub channels: Vec<zhuanban_notify::Channel>,
+    /// Connection caps and timeouts.
+    pub limits: conn::Limits,
 }
 
 impl Config {
@@ -61,6 +63,7 @@ impl Config {
             max_upload: 10 * 1024 * 1024,
             demo: false,
             channels: Vec::new(),
+            limits: conn::Limits::default(),
         }
     }
 }
@@ -152,11 +155,9 @@ pub fn app(state: AppState) -> Router {
     routes::build(state)
 }
 
-/// Serves on a bound listener until the process ends.
+/// Serves on a bound listener until the process ends, under the configuration's connection
+/// caps and timeouts ([`conn`]).
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
-    axum::serve(
-        listener,
-        app(state).into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .await
+    let limits = state.config.limits;
+    conn::serve(listener, app(state), limits).await
 }

@@ -62,6 +62,9 @@ pub const READERS: &[Role] = &[Role::Office, Role::Leader];
 pub const SYSADMIN: &[Role] = &[Role::Sysadmin];
 pub const SECADMIN: &[Role] = &[Role::Secadmin];
 pub const AUDITOR: &[Role] = &[Role::Auditor];
+/// The system and security administrators: each manages its own kind of account on the
+/// accounts page (`pages::admin`).
+pub const ADMINS: &[Role] = &[Role::Sysadmin, Role::Secadmin];
 
 /// The signed-in account (if any) and its session, for handlers.
 #[derive(Debug, Clone)]
@@ -181,15 +184,17 @@ fn registry(state: AppState) -> (Router<AppState>, Vec<Rule>) {
         .add(M::GET, "/notices/{id}/print.docx", Access::Roles(BUSINESS), "打印督办通知单（DOCX）", pages::notice_print)
         .add(M::GET, "/inbox", Access::SignedIn, "消息", pages::inbox)
         .add(M::POST, "/inbox/{id}/read", Access::SignedIn, "标为已读", pages::inbox_read)
-        .add(M::GET, "/admin/users", Access::Roles(SYSADMIN), "账号管理", pages::admin_users)
-        .add(M::POST, "/admin/users", Access::Roles(SYSADMIN), "新建账号", pages::admin_user_create)
-        .add(M::POST, "/admin/users/{id}/reset", Access::Roles(SYSADMIN), "重置密码", pages::admin_user_reset)
-        .add(M::POST, "/admin/users/{id}/disable", Access::Roles(SYSADMIN), "停用或启用账号", pages::admin_user_disable)
+        .add(M::GET, "/admin/users", Access::Roles(ADMINS), "账号管理", pages::admin_users)
+        .add(M::POST, "/admin/users", Access::Roles(ADMINS), "新建账号", pages::admin_user_create)
+        .add(M::POST, "/admin/users/{id}/reset", Access::Roles(ADMINS), "重置密码", pages::admin_user_reset)
+        .add(M::POST, "/admin/users/{id}/disable", Access::Roles(ADMINS), "停用或启用账号", pages::admin_user_disable)
+        .add(M::POST, "/admin/users/{id}/unlock", Access::Roles(SECADMIN), "解除登录锁定", pages::admin_user_unlock)
         .add(M::GET, "/admin/units", Access::Roles(SYSADMIN), "单位管理", pages::admin_units)
         .add(M::GET, "/login/totp", Access::SignedIn, "二次验证", pages::totp_form)
         .add(M::POST, "/login/totp", Access::SignedIn, "二次验证", pages::totp_verify)
         .add(M::GET, "/account/password", Access::SignedIn, "修改密码", pages::password_form)
         .add(M::POST, "/account/password", Access::SignedIn, "修改密码", pages::password_change)
+        .add(M::POST, "/account/email", Access::SignedIn, "修改本人电子邮件", pages::email_change)
         .add(M::GET, "/account/totp", Access::SignedIn, "设置二次验证", pages::totp_setup_form)
         .add(M::POST, "/account/totp", Access::SignedIn, "设置二次验证", pages::totp_setup)
         .add(M::GET, "/security", Access::Roles(SECADMIN), "安全策略", pages::security_form)
@@ -369,6 +374,9 @@ async fn guard(
         let security = state.security();
         let (allowed, to) = if mfa_pending {
             (&["/login/totp"][..], "/login/totp")
+        } else if u.must_change_password {
+            // Someone else set this password: the owner replaces it first.
+            (&["/account/password"][..], "/account/password?must=1")
         } else if security
             .policy()
             .expired(u.password_changed_at, zhuanban_store::clock::now())
@@ -387,7 +395,7 @@ async fn guard(
                 return deny(
                     &rule,
                     StatusCode::FORBIDDEN,
-                    "请先完成登录步骤（二次验证、修改过期密码或设置验证器）",
+                    "请先完成登录步骤（二次验证、修改过期或他人设置的密码、设置验证器）",
                 );
             }
             return Redirect::to(to).into_response();

@@ -2,7 +2,8 @@
 //!
 //! The settings have two password profiles: 等保 (the default: 8+ characters from 3 classes,
 //! history of 5, expiry after 90 days) and OWASP ASVS (12+ characters, no composition rules,
-//! no expiry, common passwords refused). Lockout after 5 failures for 30 minutes, sessions idle
+//! no expiry, common passwords refused). Lockout after 5 failures from one address for 30
+//! minutes, of that address only (the whole account when 3 addresses are locked out), sessions idle
 //! 30 minutes and absolute 12 hours, accounts unused for 90 days disabled, TOTP optional or
 //! mandatory for everyone: all settings.
 
@@ -30,9 +31,12 @@ pub enum Profile {
 #[serde(default)]
 pub struct SecuritySettings {
     pub profile: Profile,
-    /// Failures in a row that lock an account (0: never).
+    /// Failures in a row from one address that lock that address out of an account (0: never).
     pub lockout_threshold: u32,
     pub lockout_minutes: i64,
+    /// Addresses locked out of an account at once that lock the whole account (0: never; the
+    /// account then locks only address by address).
+    pub lockout_addresses: u32,
     pub session_idle_minutes: i64,
     pub session_absolute_hours: i64,
     /// Every account must use a second factor (等保 level 3).
@@ -50,6 +54,7 @@ impl Default for SecuritySettings {
             profile: Profile::Dengbao,
             lockout_threshold: 5,
             lockout_minutes: 30,
+            lockout_addresses: 3,
             session_idle_minutes: 30,
             session_absolute_hours: 12,
             require_totp: false,
@@ -72,6 +77,9 @@ impl SecuritySettings {
     pub fn validate(&self) -> Result<(), String> {
         if self.lockout_threshold > 100 {
             return Err("lockout_threshold：应在 0～100 之间".into());
+        }
+        if self.lockout_addresses > 1000 {
+            return Err("lockout_addresses：应在 0～1000 之间".into());
         }
         if !(1..=24 * 60).contains(&self.lockout_minutes) {
             return Err("lockout_minutes：应在 1～1440 分钟之间".into());

@@ -83,6 +83,7 @@ fn setup(dir: &tempfile::TempDir) -> String {
             unit,
             "--password-file",
             pw.to_str().unwrap(),
+            "--owner-password",
             "--db",
             &db,
         ]);

@@ -37,4 +37,5 @@ mod dispatch;
 mod durability;
 mod ledger;
 mod plan;
+mod probe_auth;
 mod series;

@@ -1,4 +1,11 @@
-//! The system administrator's pages: accounts and units. No plan content here.
+//! The administrators' pages: accounts and units. No plan content here.
+//!
+//! 三员 (the three administrators are kept apart): on the accounts page the system
+//! administrator creates, resets and disables only business accounts (office, leader, unit);
+//! the security administrator only the administration accounts (system administrator,
+//! security administrator, auditor), and lifts sign-in locks. Neither can make or take over an
+//! account of the other kind. The host's command line (`zhuanban user add/reset`) can do
+//! either. A password set here must be changed by its owner at the next sign-in.
 
 use std::collections::BTreeMap;
 
@@ -17,16 +24,44 @@ use crate::auth::{self, PasswordPolicy};
 use crate::error::{AppError, AppResult};
 use crate::routes::Ctx;
 
+/// Whether an administrator with role `actor` manages accounts with role `target`.
+pub fn manages(actor: Role, target: Role) -> bool {
+    match actor {
+        Role::Sysadmin => matches!(target, Role::Office | Role::Leader | Role::Unit),
+        Role::Secadmin => matches!(target, Role::Sysadmin | Role::Secadmin | Role::Auditor),
+        _ => false,
+    }
+}
+
+/// Why `actor` may not manage an account of role `target`.
+fn refusal(actor: Role, target: Role) -> String {
+    match actor {
+        Role::Sysadmin => format!(
+            "系统管理员只能管理业务账号（专班办公室、领导、成员单位）；{}账号由安全管理员或在服务器命令行管理",
+            target.label()
+        ),
+        _ => format!(
+            "安全管理员只能管理系统管理员、安全管理员和审计员账号；{}账号由系统管理员管理",
+            target.label()
+        ),
+    }
+}
+
 #[derive(Debug)]
 pub struct UserLine {
     pub id: Id,
     pub login: String,
     pub name: String,
+    pub email: String,
     pub role: &'static str,
     pub unit: String,
     pub disabled: bool,
     pub last_login: String,
     pub is_self: bool,
+    /// The signed-in administrator may reset and disable it.
+    pub manageable: bool,
+    /// The account, or an address of it, is locked out after failed sign-ins.
+    pub locked: bool,
 }
 
 #[derive(Template)]
@@ -36,6 +71,8 @@ struct UsersPage {
     users: Vec<UserLine>,
     units: Vec<UnitRecord>,
     roles: Vec<(&'static str, &'static str)>,
+    /// The security administrator lifts locks.
+    can_unlock: bool,
     form: UserForm,
     errors: Vec<(&'static str, String)>,
 }
@@ -61,6 +98,8 @@ pub struct UserForm {
     unit: String,
     #[serde(default)]
     password: String,
+    #[serde(default)]
+    email: String,
 }
 
 async fn users_page(
@@ -71,16 +110,23 @@ async fn users_page(
     errors: Vec<(&'static str, String)>,
 ) -> AppResult<Response> {
     let me = ctx.user()?.id;
+    let my_role = ctx.user()?.role;
     let units = state.store.all_units().await?;
-    let users = state
-        .store
-        .users()
-        .await?
+    let mut locked = std::collections::HashSet::new();
+    let all = state.store.users().await?;
+    for u in &all {
+        if state.store.is_locked_anywhere(u.id).await? {
+            locked.insert(u.id);
+        }
+    }
+    let users = all
         .into_iter()
         .map(|u| UserLine {
+            locked: locked.contains(&u.id),
             id: u.id,
             login: u.login,
             name: u.name,
+            email: u.email.unwrap_or_default(),
             role: u.role.label(),
             unit: u
                 .unit_id
@@ -94,6 +140,7 @@ async fn users_page(
                 .map(cst)
                 .unwrap_or_else(|| "从未".into()),
             is_self: u.id == me,
+            manageable: manages(my_role, u.role),
         })
         .collect();
     let status = if errors.is_empty() {
@@ -105,7 +152,12 @@ async fn users_page(
         nav: Nav::new(ctx, state, "/admin/users").with_flash(flash),
         users,
         units,
-        roles: Role::ALL.iter().map(|r| (r.as_str(), r.label())).collect(),
+        roles: Role::ALL
+            .iter()
+            .filter(|r| manages(my_role, **r))
+            .map(|r| (r.as_str(), r.label()))
+            .collect(),
+        can_unlock: ctx.user()?.role == Role::Secadmin,
         form,
         errors,
     })?;
@@ -134,9 +186,12 @@ pub async fn admin_user_create(
     Form(f): Form<UserForm>,
 ) -> AppResult<Response> {
     let mut errors = Vec::new();
+    let me = ctx.user()?.role;
     let role = Role::parse(&f.role);
-    if role.is_none() {
-        errors.push(("role", "请选择角色".to_string()));
+    match role {
+        None => errors.push(("role", "请选择角色".to_string())),
+        Some(r) if !manages(me, r) => errors.push(("role", refusal(me, r))),
+        Some(_) => {}
     }
     let unit_id: Option<Id> = f.unit.trim().parse().ok().filter(|&u: &Id| u > 0);
     if role == Some(Role::Unit) && unit_id.is_none() {
@@ -145,13 +200,19 @@ pub async fn admin_user_create(
     if let Err(e) = PasswordPolicy::default().check(&f.password, f.login.trim()) {
         errors.push(("password", e));
     }
+    let email = Some(f.email.trim()).filter(|e| !e.is_empty());
+    if let Some(e) = email
+        && let Err(m) = zhuanban_store::valid_email(e)
+    {
+        errors.push(("email", m));
+    }
     if errors.is_empty()
         && let Some(role) = role
     {
         let hash = auth::hash_password(&f.password).map_err(AppError::internal)?;
         let created = state
             .store
-            .create_user(
+            .create_user_with(
                 &NewUser {
                     login: f.login.trim().to_string(),
                     name: f.name.trim().to_string(),
@@ -159,11 +220,17 @@ pub async fn admin_user_create(
                     unit_id: if role == Role::Unit { unit_id } else { None },
                     password_hash: hash,
                 },
+                true,
                 &ctx.actor(),
             )
             .await;
         match created {
-            Ok(_) => return Ok(Redirect::to("/admin/users?ok=created").into_response()),
+            Ok(u) => {
+                if email.is_some() {
+                    state.store.set_email(u.id, email, &ctx.actor()).await?;
+                }
+                return Ok(Redirect::to("/admin/users?ok=created").into_response());
+            }
             Err(zhuanban_store::StoreError::Invalid { field, message }) => {
                 let f: &'static str = match field.as_str() {
                     "login" => "login",
@@ -196,6 +263,20 @@ pub async fn admin_user_reset(
     Form(f): Form<ResetForm>,
 ) -> AppResult<Response> {
     let user = state.store.user(id).await?;
+    let me = ctx.user()?.role;
+    if !manages(me, user.role) {
+        return users_page(
+            &state,
+            &ctx,
+            None,
+            UserForm::default(),
+            vec![(
+                "reset",
+                format!("{}：{}", user.login, refusal(me, user.role)),
+            )],
+        )
+        .await;
+    }
     if let Err(e) = PasswordPolicy::default().check(&f.password, &user.login) {
         return users_page(
             &state,
@@ -207,7 +288,11 @@ pub async fn admin_user_reset(
         .await;
     }
     let hash = auth::hash_password(&f.password).map_err(AppError::internal)?;
-    state.store.set_password(id, &hash, &ctx.actor()).await?;
+    // Set by an administrator: the owner changes it at the next sign-in.
+    state
+        .store
+        .reset_password(id, &hash, true, &ctx.actor())
+        .await?;
     Ok(Redirect::to("/admin/users?ok=reset").into_response())
 }
 
@@ -233,6 +318,21 @@ pub async fn admin_user_disable(
         )
         .await;
     }
+    let target = state.store.user(id).await?;
+    let me = ctx.user()?.role;
+    if !manages(me, target.role) {
+        return users_page(
+            &state,
+            &ctx,
+            None,
+            UserForm::default(),
+            vec![(
+                "reset",
+                format!("{}：{}", target.login, refusal(me, target.role)),
+            )],
+        )
+        .await;
+    }
     let disabled = f.disabled == "1";
     state.store.set_disabled(id, disabled, &ctx.actor()).await?;
     Ok(Redirect::to(if disabled {
@@ -241,6 +341,16 @@ pub async fn admin_user_disable(
         "/admin/users?ok=enabled"
     })
     .into_response())
+}
+
+/// The security administrator lifts every sign-in lock of an account (audited).
+pub async fn admin_user_unlock(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path(id): Path<Id>,
+) -> AppResult<Response> {
+    state.store.unlock_user(id, &ctx.actor()).await?;
+    Ok(Redirect::to("/admin/users?ok=unlocked").into_response())
 }
 
 #[derive(Template)]

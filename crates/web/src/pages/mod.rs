@@ -71,7 +71,7 @@ impl Nav {
             Some(Role::Sysadmin) => {
                 vec![("/admin/users", "账号管理"), ("/admin/units", "单位管理")]
             }
-            Some(Role::Secadmin) => vec![("/security", "安全策略")],
+            Some(Role::Secadmin) => vec![("/security", "安全策略"), ("/admin/users", "账号管理")],
             Some(Role::Auditor) => vec![("/audit", "审计日志")],
             _ => vec![],
         };
@@ -109,6 +109,7 @@ fn flash_message(code: &str) -> Option<&'static str> {
         "reset" => "密码已重置，该账号的会话已全部结束",
         "disabled" => "账号已停用，其会话已结束",
         "enabled" => "账号已启用",
+        "unlocked" => "已解除登录锁定",
         "setup" => "系统管理员已创建，请登录",
         "password" => "密码已修改，请用新密码登录",
         "totp" => "二次验证已启用",

@@ -116,6 +116,11 @@ pub async fn totp_verify(
 struct PasswordPage {
     nav: Nav,
     expired: bool,
+    /// The password was set by someone else.
+    must: bool,
+    /// The account's e-mail address, and a message about changing it.
+    email: String,
+    email_note: Option<String>,
     rules: String,
     error: Option<String>,
 }
@@ -147,6 +152,11 @@ pub async fn password_form(
     render(&PasswordPage {
         nav: Nav::new(&ctx, &state, ""),
         expired: q.contains_key("expired"),
+        must: ctx.user()?.must_change_password,
+        email: ctx.user()?.email.clone().unwrap_or_default(),
+        email_note: q
+            .contains_key("email")
+            .then(|| "电子邮件已保存".to_string()),
         rules: rules_text(&state.security()),
         error: None,
     })
@@ -182,6 +192,8 @@ pub async fn password_change(
         Some("两次输入的新密码不一致".to_string())
     } else if let Err(e) = policy.check(&f.password, &user.login) {
         Some(e)
+    } else if user.must_change_password && auth::verify_password(&f.password, &hash) {
+        Some("新密码不能与他人为您设置的密码相同".to_string())
     } else {
         let recent = state
             .store
@@ -193,6 +205,9 @@ pub async fn password_change(
         let mut res = render(&PasswordPage {
             nav: Nav::new(&ctx, &state, ""),
             expired: false,
+            must: user.must_change_password,
+            email: user.email.clone().unwrap_or_default(),
+            email_note: None,
             rules: rules_text(&security),
             error: Some(e),
         })?;
@@ -206,6 +221,43 @@ pub async fn password_change(
         .set_password(user.id, &new, &ctx.actor())
         .await?;
     Ok(Redirect::to("/login?ok=password").into_response())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct EmailForm {
+    #[serde(default)]
+    email: String,
+}
+
+/// An account sets (or clears, with an empty field) its own e-mail address.
+pub async fn email_change(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Form(f): Form<EmailForm>,
+) -> AppResult<Response> {
+    let user = ctx.user()?.clone();
+    let email = f.email.trim();
+    match state
+        .store
+        .set_email(user.id, Some(email).filter(|e| !e.is_empty()), &ctx.actor())
+        .await
+    {
+        Ok(()) => Ok(Redirect::to("/account/password?email=1").into_response()),
+        Err(zhuanban_store::StoreError::Invalid { message, .. }) => {
+            let mut res = render(&PasswordPage {
+                nav: Nav::new(&ctx, &state, ""),
+                expired: false,
+                must: user.must_change_password,
+                email: email.chars().take(254).collect(),
+                email_note: Some(message),
+                rules: rules_text(&state.security()),
+                error: None,
+            })?;
+            *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(res)
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 #[derive(Template)]
@@ -292,6 +344,8 @@ pub struct SecurityForm {
     profile: String,
     lockout_threshold: String,
     lockout_minutes: String,
+    #[serde(default)]
+    lockout_addresses: String,
     session_idle_minutes: String,
     session_absolute_hours: String,
     #[serde(default)]
@@ -321,6 +375,13 @@ pub async fn security_save(
             lockout_threshold: u32::try_from(num("lockout_threshold", &f.lockout_threshold)?)
                 .map_err(|_| "lockout_threshold：不能为负".to_string())?,
             lockout_minutes: num("lockout_minutes", &f.lockout_minutes)?,
+            // Missing (an older form): as it is now.
+            lockout_addresses: if f.lockout_addresses.trim().is_empty() {
+                state.security().lockout_addresses
+            } else {
+                u32::try_from(num("lockout_addresses", &f.lockout_addresses)?)
+                    .map_err(|_| "lockout_addresses：不能为负".to_string())?
+            },
             session_idle_minutes: num("session_idle_minutes", &f.session_idle_minutes)?,
             session_absolute_hours: num("session_absolute_hours", &f.session_absolute_hours)?,
             require_totp: f.require_totp.is_some(),
@@ -363,7 +424,14 @@ pub struct AuditQuery {
     from: String,
     #[serde(default)]
     to: String,
+    /// The page (1 = the newest [`AUDIT_PAGE`] records); kept as text so that a bad value
+    /// means the first page, not an error.
+    #[serde(default)]
+    page: String,
 }
+
+/// Records per audit page.
+pub const AUDIT_PAGE: usize = 100;
 
 /// id, time, actor, source, action, object, content, result
 type AuditRow = (i64, String, String, String, String, String, String, String);
@@ -376,9 +444,13 @@ struct AuditPage {
     rows: Vec<AuditRow>,
     query: String,
     verified: String,
+    page: usize,
+    /// Links to the previous and next page (empty when there is none).
+    prev: String,
+    next: String,
 }
 
-fn filter(q: &AuditQuery, limit: usize) -> AuditFilter {
+fn filter(q: &AuditQuery, offset: usize, limit: usize) -> AuditFilter {
     let tz = chrono::FixedOffset::east_opt(8 * 3600).expect("valid offset");
     let day = |s: &str, plus: i64| {
         NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
@@ -395,6 +467,7 @@ fn filter(q: &AuditQuery, limit: usize) -> AuditFilter {
         action: Some(q.action.trim().to_string()).filter(|s| !s.is_empty()),
         from: day(&q.from, 0),
         to: day(&q.to, 1),
+        offset,
         limit,
     }
 }
@@ -404,20 +477,37 @@ pub async fn audit(
     Extension(ctx): Extension<Ctx>,
     Query(q): Query<AuditQuery>,
 ) -> AppResult<Response> {
-    let rows = state
+    let page = q
+        .page
+        .trim()
+        .parse::<usize>()
+        .unwrap_or(1)
+        .clamp(1, 1_000_000);
+    let mut found = state
         .store
-        .audit_search(&filter(&q, 500))
-        .await?
+        .audit_search(&filter(&q, (page - 1) * AUDIT_PAGE, AUDIT_PAGE + 1))
+        .await?;
+    let more = found.len() > AUDIT_PAGE;
+    found.truncate(AUDIT_PAGE);
+    let counts = state
+        .store
+        .audit_counts(&found.iter().map(|a| a.id).collect::<Vec<_>>())
+        .await?;
+    let rows = found
         .into_iter()
         .map(|a| {
+            let mut content: String = a.after.unwrap_or_default().chars().take(120).collect();
+            if let Some(n) = counts.get(&a.id) {
+                content = format!("共{n}次；{content}");
+            }
             (
                 a.id,
                 cst(&a.at),
-                a.actor,
+                a.actor.chars().take(80).collect(),
                 a.source,
                 a.action,
-                a.object,
-                a.after.unwrap_or_default().chars().take(120).collect(),
+                a.object.chars().take(120).collect(),
+                content,
                 a.result,
             )
         })
@@ -440,10 +530,18 @@ pub async fn audit(
         crate::routes::encode(&q.from),
         crate::routes::encode(&q.to)
     );
+    let link = |p: usize| format!("/audit?{query}&page={p}");
     render(&AuditPage {
         nav: Nav::new(&ctx, &state, "/audit"),
         q,
         rows,
+        prev: if page > 1 {
+            link(page - 1)
+        } else {
+            String::new()
+        },
+        next: if more { link(page + 1) } else { String::new() },
+        page,
         query,
         verified,
     })
@@ -465,7 +563,7 @@ pub async fn audit_csv(
     Extension(ctx): Extension<Ctx>,
     Query(q): Query<AuditQuery>,
 ) -> AppResult<Response> {
-    let rows = state.store.audit_search(&filter(&q, 100_000)).await?;
+    let rows = state.store.audit_search(&filter(&q, 0, 100_000)).await?;
     let mut out = String::from("\u{feff}编号,时间,操作人,来源,操作,对象,变更前,变更后,结果\r\n");
     for a in rows {
         let fields = [

@@ -32,7 +32,7 @@ fn system() -> zhuanban_store::Actor {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn five_failures_lock_the_account() {
+async fn five_failures_lock_the_address_out_of_the_account() {
     let app = TestApp::start().await;
     for _ in 0..5 {
         assert_eq!(
@@ -40,17 +40,26 @@ async fn five_failures_lock_the_account() {
             StatusCode::UNAUTHORIZED
         );
     }
-    // Locked: even the right password fails now, with the same answer.
+    // Locked from this address: even the right password fails now, and its owner is told.
     assert_eq!(
         login_status(&app, "office", PASSWORD).await,
-        StatusCode::UNAUTHORIZED
+        StatusCode::FORBIDDEN
     );
     let u = app.store.user_for_login("office").await.unwrap().unwrap().0;
-    let until = u.locked_until.expect("locked");
+    let until = app
+        .store
+        .address_locked_until(u.id, "127.0.0.1")
+        .await
+        .unwrap()
+        .expect("locked");
     let minutes = (until - chrono::Utc::now()).num_minutes();
     assert!(
         (28..=30).contains(&minutes),
         "locked for 30 minutes, got {minutes}"
+    );
+    assert!(
+        u.locked_until.is_none(),
+        "one address does not lock the account"
     );
     assert!(
         app.store
@@ -58,13 +67,13 @@ async fn five_failures_lock_the_account() {
             .await
             .unwrap()
             .iter()
-            .any(|a| a.action == "user.lock")
+            .any(|a| a.action == "user.lock_address")
     );
     // When the lock has run out, the right password works again.
     sql(
         &app,
         &format!(
-            "UPDATE users SET locked_until = '2020-01-01T00:00:00Z' WHERE id = {}",
+            "UPDATE login_locks SET locked_until = '2020-01-01T00:00:00Z' WHERE user_id = {}",
             u.id
         ),
     )
