@@ -648,7 +648,13 @@ async fn slow_connections_from_one_address_do_not_lock_out_another() {
     if n < 10_000 {
         eprintln!("open-file limit {fds}: {n} slow connections instead of 10,000");
     }
-    let app = TestApp::start().await;
+    // Long timeouts: this test is of the caps, and the slow connections must still be held
+    // (not timed out) when the last check runs on a busy machine.
+    let app = TestApp::start_with(|c| {
+        c.limits.header_timeout = std::time::Duration::from_secs(600);
+        c.limits.idle_timeout = std::time::Duration::from_secs(600);
+    })
+    .await;
     let (status, _) = healthz_from(&app, "127.0.0.2").await;
     assert!(status.contains("200"), "{status}");
     let mut held = Vec::with_capacity(n);
