@@ -16,6 +16,7 @@ pub mod docx;
 pub mod html;
 pub mod notice;
 pub mod offline;
+pub mod package;
 pub mod png;
 pub mod sheet;
 pub mod svg;

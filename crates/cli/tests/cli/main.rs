@@ -36,4 +36,5 @@ mod dispatch;
 mod durability;
 mod ledger;
 mod plan;
+mod probe_data;
 mod series;

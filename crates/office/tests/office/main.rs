@@ -14,5 +14,6 @@ mod libreoffice;
 mod notice;
 mod offline;
 mod sample;
+mod sheet;
 mod support;
 mod xlsx;

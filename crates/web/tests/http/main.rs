@@ -5,6 +5,7 @@ mod cache;
 mod dispatch;
 mod inputs;
 mod matrix;
+mod probe_data;
 mod security;
 mod session;
 
