@@ -31,6 +31,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "series",
         include_str!("../migrations/sqlite/0005_series.sql"),
     ),
+    (
+        7,
+        "audit_key",
+        include_str!("../migrations/sqlite/0007_audit_key.sql"),
+    ),
 ];
 
 /// Brings the database to the newest schema. Refuses a database newer than this binary.

@@ -120,6 +120,8 @@ pub struct SqliteStore {
     /// A connection that never writes, kept only to ask `PRAGMA data_version`, which changes
     /// whenever any other connection (of this process or another) commits.
     watch: std::sync::Arc<tokio::sync::Mutex<SqliteConnection>>,
+    /// The audit chain's key and anchor (see [`crate::audit`]).
+    keyring: std::sync::Arc<audit::Keyring>,
 }
 
 impl SqliteStore {
@@ -155,11 +157,49 @@ impl SqliteStore {
             .connect_with(opts.clone())
             .await?;
         let watch = sqlx::ConnectOptions::connect(&opts).await?;
+        let keyring = key_audit(&writer).await?;
         Ok(SqliteStore {
             pool,
             writer,
             watch: std::sync::Arc::new(tokio::sync::Mutex::new(watch)),
+            keyring,
         })
+    }
+
+    /// The last audit record (id, hash) of a database file, read without opening it as a
+    /// store (no migration, no key): for a backup's copy before its key is beside it.
+    pub async fn audit_head_of_file(path: &Path) -> Result<Option<(i64, String)>> {
+        let mut conn = sqlx::ConnectOptions::connect(
+            &SqliteConnectOptions::from_str("sqlite:")?
+                .filename(path)
+                .read_only(true),
+        )
+        .await?;
+        Ok(
+            sqlx::query_as("SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1")
+                .fetch_optional(&mut conn)
+                .await?,
+        )
+    }
+
+    /// The audit chain's keyring.
+    pub fn audit_keyring(&self) -> &audit::Keyring {
+        &self.keyring
+    }
+
+    /// Appends the audit chain's committed head to the anchor file (backups and `audit verify`
+    /// call it; every audited write anchors the head before it).
+    pub async fn anchor_audit_head(&self) -> Result<Option<(i64, String)>> {
+        let head: Option<(i64, String)> =
+            sqlx::query_as("SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1")
+                .fetch_optional(&self.pool)
+                .await?;
+        if let Some((id, hash)) = &head {
+            self.keyring
+                .anchor(*id, hash)
+                .map_err(|e| StoreError::invalid("audit", format!("无法写入审计锚定文件：{e}")))?;
+        }
+        Ok(head)
     }
 
     /// Opens an existing database; refuses a path with no database.
@@ -197,6 +237,86 @@ impl SqliteStore {
     }
 }
 
+/// SQLite's name for the main database file of a connection ("" in memory).
+async fn db_file(conn: &mut SqliteConnection) -> Result<String> {
+    let rows: Vec<(i64, String, String)> = sqlx::query_as("PRAGMA database_list")
+        .fetch_all(&mut *conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .find(|r| r.1 == "main")
+        .map(|r| r.2)
+        .unwrap_or_default())
+}
+
+/// Loads (or, the first time, creates) the audit key of the database and registers it for the
+/// audit writer: see [`crate::audit`]. A database whose chain is keyed refuses to open without
+/// its key file, rather than start a chain nobody could verify.
+async fn key_audit(writer: &SqlitePool) -> Result<std::sync::Arc<audit::Keyring>> {
+    let mut conn = writer.acquire().await?;
+    let file = db_file(&mut conn).await?;
+    let lost = |m: String| StoreError::invalid("audit", m);
+    if file.is_empty() {
+        let key = audit::new_key().map_err(|e| lost(e.to_string()))?;
+        return Ok(audit::register(&file, audit::Keyring::new(key, 1, None)));
+    }
+    let db = std::path::PathBuf::from(&file);
+    let key_path = audit::key_path(&db);
+    let anchor = Some(audit::anchor_path(&db));
+    let row: Option<(String, i64)> =
+        sqlx::query_as("SELECT key_id, keyed_from FROM audit_keying WHERE id = 1")
+            .fetch_optional(&mut *conn)
+            .await?;
+    let keyring = match row {
+        Some((key_id, keyed_from)) => {
+            let key = audit::read_key(&key_path).map_err(lost)?.ok_or_else(|| {
+                lost(format!(
+                    "审计密钥文件 {} 缺失：审计日志无法续写与校验；请从备份恢复该文件",
+                    key_path.display()
+                ))
+            })?;
+            if audit::key_id(&key) != key_id {
+                return Err(lost(format!(
+                    "审计密钥文件 {} 不是本数据库的密钥（应为 {key_id}）",
+                    key_path.display()
+                )));
+            }
+            audit::Keyring::new(key, keyed_from, anchor)
+        }
+        None => {
+            let key = match audit::read_key(&key_path).map_err(lost)? {
+                Some(k) => k,
+                None => audit::create_key(&key_path).map_err(lost)?,
+            };
+            let mut tx = sqlx::Connection::begin_with(&mut *conn, "BEGIN IMMEDIATE").await?;
+            sqlx::query(
+                "INSERT OR IGNORE INTO audit_keying (id, key_id, keyed_from, keyed_at)
+                 VALUES (1, ?, (SELECT COALESCE(MAX(id), 0) + 1 FROM audit), ?)",
+            )
+            .bind(audit::key_id(&key))
+            .bind(now())
+            .execute(&mut *tx)
+            .await?;
+            let (key_id, keyed_from): (String, i64) =
+                sqlx::query_as("SELECT key_id, keyed_from FROM audit_keying WHERE id = 1")
+                    .fetch_one(&mut *tx)
+                    .await?;
+            tx.commit().await?;
+            if key_id != audit::key_id(&key) {
+                return Err(lost(format!(
+                    "审计密钥文件 {} 不是本数据库的密钥（应为 {key_id}）",
+                    key_path.display()
+                )));
+            }
+            let k = audit::Keyring::new(key, keyed_from, anchor);
+            k.create_anchor()
+                .map_err(|e| lost(format!("无法创建审计锚定文件：{e}")))?;
+            k
+        }
+    };
+    Ok(audit::register(&file, keyring))
+}
+
 /// Appends an audit record in the caller's transaction.
 #[allow(clippy::too_many_arguments)]
 pub(crate) async fn write_audit(
@@ -212,8 +332,22 @@ pub(crate) async fn write_audit(
         sqlx::query_as("SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1")
             .fetch_optional(&mut *conn)
             .await?;
+    let file = db_file(conn).await?;
+    let Some(keyring) = audit::keyring(&file) else {
+        return Err(StoreError::invalid(
+            "audit",
+            format!("数据库 {file} 的审计密钥未加载"),
+        ));
+    };
     let (id, prev) = match last {
-        Some((id, h)) => (id + 1, h),
+        Some((id, h)) => {
+            // The head committed before this write (see `audit`: anchoring after our own
+            // commit is not possible here, anchoring this record could anchor a rollback).
+            keyring
+                .anchor(id, &h)
+                .map_err(|e| StoreError::invalid("audit", format!("无法写入审计锚定文件：{e}")))?;
+            (id + 1, h)
+        }
         None => (1, GENESIS.to_string()),
     };
     let at = now();
@@ -228,7 +362,7 @@ pub(crate) async fn write_audit(
         after,
         result,
     };
-    let hash = audit::hash(&prev, &e);
+    let hash = keyring.hash(&prev, &e);
     sqlx::query(
         "INSERT INTO audit (id, at, actor, source, action, object, before, after, result, prev_hash, hash)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -1514,11 +1648,12 @@ impl Store for SqliteStore {
             .fetch_all(&self.pool)
             .await?;
         let mut breaks = Vec::new();
+        let k = &self.keyring;
         // After a purge the chain starts at the anchor the purge left.
-        let (mut prev_id, mut prev_hash) = self
-            .audit_anchor()
-            .await?
-            .unwrap_or((0, GENESIS.to_string()));
+        let purged = self.audit_anchor().await?;
+        let (mut prev_id, mut prev_hash) = purged.clone().unwrap_or((0, GENESIS.to_string()));
+        let mut hashes: std::collections::HashMap<i64, String> =
+            std::collections::HashMap::with_capacity(rows.len());
         for r in &rows {
             let id: i64 = r.try_get("id")?;
             let at: String = r.try_get("at")?;
@@ -1553,11 +1688,57 @@ impl Store for SqliteStore {
                 after: after.as_deref(),
                 result: &result,
             };
-            if audit::hash(&stored_prev, &e) != stored_hash {
+            if k.hash(&stored_prev, &e) != stored_hash {
                 breaks.push(Break::Edited { id });
             }
+            hashes.insert(id, stored_hash.clone());
             prev_hash = stored_hash;
             prev_id = id;
+        }
+        // The keying point the database claims must be the one the anchor file was begun with.
+        let keyed: Option<(String, i64)> =
+            sqlx::query_as("SELECT key_id, keyed_from FROM audit_keying WHERE id = 1")
+                .fetch_optional(&self.pool)
+                .await?;
+        if let Some((key_id, from)) = &keyed
+            && (*key_id != k.key_id || *from != k.keyed_from)
+        {
+            breaks.push(Break::KeyLost {
+                reason: format!("数据库记录的密钥 {key_id}（自 #{from} 起）与已加载的不同"),
+            });
+        }
+        if let Some(path) = &k.anchor {
+            match audit::read_anchor(path) {
+                Err(e) => breaks.push(Break::AnchorLost {
+                    reason: format!("{}：{e}", path.display()),
+                }),
+                Ok((header, lines)) => {
+                    if header != Some((k.key_id.clone(), k.keyed_from)) {
+                        breaks.push(Break::AnchorLost {
+                            reason: format!(
+                                "{} 的首行应为“{}”（密钥或起始记录被替换）",
+                                path.display(),
+                                k.header()
+                            ),
+                        });
+                    }
+                    let floor = purged.as_ref().map_or(0, |p| p.0);
+                    let mut gone: Option<i64> = None;
+                    for a in lines.iter().filter(|a| a.id > floor) {
+                        match hashes.get(&a.id) {
+                            Some(h) if *h == a.hash => {}
+                            Some(_) => breaks.push(Break::AnchorDiffers { id: a.id }),
+                            None => gone = Some(gone.map_or(a.id, |g| g.max(a.id))),
+                        }
+                    }
+                    if let Some(anchored) = gone {
+                        breaks.push(Break::Truncated {
+                            anchored,
+                            last: rows.len().checked_sub(1).map_or(0, |_| prev_id),
+                        });
+                    }
+                }
+            }
         }
         Ok(AuditCheck {
             records: rows.len(),

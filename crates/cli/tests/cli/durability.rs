@@ -367,9 +367,13 @@ fn deleting_or_inserting_an_audit_record_is_detected_and_named() {
     );
     // Fold the write-ahead log into the file so that a plain copy is the whole database.
     tamper(&base, "PRAGMA wal_checkpoint(TRUNCATE);");
+    // The database travels with its audit key and anchor (files beside it).
     let copy = |name: &str| {
         let p = dir.path().join(name).to_string_lossy().into_owned();
         std::fs::copy(&base, &p).unwrap();
+        for suffix in [".audit-key", ".audit-anchor"] {
+            std::fs::copy(format!("{base}{suffix}"), format!("{p}{suffix}")).unwrap();
+        }
         p
     };
     let unguard = "DROP TRIGGER audit_no_update; DROP TRIGGER audit_no_delete;";
