@@ -14,6 +14,7 @@ use sqlx::sqlite::{
 use zhuanban_ledger::evaluate::{
     LeadReport, MilestoneView, PlanView, Snapshot, TargetView, TaskView, is_mean_bound,
 };
+use zhuanban_ledger::input;
 use zhuanban_ledger::{
     AuditRecord, Cmp, EvidenceRef, Hardness, Id, MilestoneRecord, MilestoneState, PlanRecord,
     Report, ReportState, Round, RoundState, TargetKind, TargetRecord, TargetValue, TaskRecord,
@@ -235,6 +236,13 @@ impl SqliteStore {
     async fn write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>> {
         Ok(self.writer.begin_with("BEGIN IMMEDIATE").await?)
     }
+}
+
+/// The shared text check ([`input::check_text`]) as a store error naming the field.
+pub(crate) fn check_text(field: &str, label: &str, text: &str, max: usize) -> Result<()> {
+    input::check_text(label, text, max)
+        .map(drop)
+        .map_err(|m| StoreError::invalid(field, m))
 }
 
 /// SQLite's name for the main database file of a connection ("" in memory).
@@ -1156,14 +1164,14 @@ impl Store for SqliteStore {
                 format!("“{name}”不是任务 {} 的牵头或配合单位，不能报送", task.code),
             ));
         }
-        let targets: Vec<(i64, i64, String, f64)> =
-            sqlx::query_as("SELECT id, seq, kind, value FROM targets WHERE task_id = ?")
+        let targets: Vec<(i64, i64, String, f64, String)> =
+            sqlx::query_as("SELECT id, seq, kind, value, unit FROM targets WHERE task_id = ?")
                 .bind(input.task_id)
                 .fetch_all(&mut *rd)
                 .await?;
         let mut seen = HashSet::new();
         for &(target_id, value) in &input.values {
-            let Some((_, seq, kind, _)) = targets.iter().find(|t| t.0 == target_id) else {
+            let Some((_, seq, kind, goal, unit)) = targets.iter().find(|t| t.0 == target_id) else {
                 return Err(StoreError::invalid(
                     format!("values[目标 #{target_id}]"),
                     format!("该目标不属于任务 {}", task.code),
@@ -1177,11 +1185,10 @@ impl Store for SqliteStore {
                 return Err(StoreError::invalid(field, "不是有效的数值"));
             }
             let kind = kind_parse(kind);
-            if value < 0.0 && matches!(kind, TargetKind::Cumulative | TargetKind::Limit) {
-                return Err(StoreError::invalid(
-                    field,
-                    format!("不能为负数（填报的是 {value}）"),
-                ));
+            if let Err(e) =
+                input::check_value(&format!("第 {seq} 个目标"), kind, unit, *goal, value)
+            {
+                return Err(StoreError::invalid(field, e));
             }
             if kind == TargetKind::Class && !(1.0..=6.0).contains(&value) {
                 return Err(StoreError::invalid(field, "水质类别应为 1～6（I～劣V类）"));
@@ -1214,14 +1221,27 @@ impl Store for SqliteStore {
                 }
             }
         }
-        for (field, text, max) in [
-            ("narrative", &input.narrative, 20_000),
-            ("problems", &input.problems, 10_000),
-            ("next_steps", &input.next_steps, 10_000),
+        for (field, label, text, max) in [
+            (
+                "narrative",
+                "本期进展",
+                &input.narrative,
+                input::limits::NARRATIVE,
+            ),
+            (
+                "problems",
+                "存在问题",
+                &input.problems,
+                input::limits::PROBLEMS,
+            ),
+            (
+                "next_steps",
+                "下步打算",
+                &input.next_steps,
+                input::limits::NEXT_STEPS,
+            ),
         ] {
-            if text.chars().count() > max {
-                return Err(StoreError::invalid(field, format!("超过 {max} 字")));
-            }
+            check_text(field, label, text, max)?;
         }
 
         // Whether a round is demonstration data is fixed when it is opened.
@@ -1421,6 +1441,7 @@ impl Store for SqliteStore {
         if reason.trim().is_empty() {
             return Err(StoreError::invalid("reason", "退回报告必须写明理由"));
         }
+        check_text("reason", "退回理由", reason, input::limits::REASON)?;
         review(self, id, expected_version, Some(reason.trim()), actor).await
     }
 

@@ -9,6 +9,7 @@ use reqwest::multipart::{Form, Part};
 use zhuanban_testkit::bombs::{dense_xlsx, sparse_xlsx};
 
 use crate::TestApp;
+use zhuanban_store::Store as _;
 
 /// This process's peak resident memory (VmHWM) in KiB: the server runs in the test's own
 /// process (one process per test under nextest).
@@ -56,4 +57,161 @@ async fn spreadsheet_bombs_uploaded_to_monitoring_data_are_refused_quickly_and_s
         assert!(grew < 200 * 1024, "{name}: the server grew by {grew} KiB");
     }
     assert_eq!(app.count("observations").await, 0);
+}
+
+fn report_form(values: &[(i64, &str)], narrative: &str, action: &str) -> Form {
+    let mut f = Form::new()
+        .text("narrative", narrative.to_string())
+        .text("action", action.to_string());
+    for (id, v) in values {
+        f = f.text(format!("value_{id}"), v.to_string());
+    }
+    f
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn evidence_up_to_the_documented_ten_megabytes_is_accepted() {
+    let app = TestApp::start().await;
+    let (c, csrf) = app.login("unit").await;
+    let t = app.task("2.3.2").clone();
+    let url = app.url(&format!("/my/tasks/2.3.2?_csrf={csrf}"));
+    let mut pdf = b"%PDF-1.4\n% evidence\n".to_vec();
+    pdf.resize(9 * 1024 * 1024, b' ');
+    let f = report_form(&[(t.targets[0].id, "2")], "完成改造2个小区", "submit")
+        .part("evidence", Part::bytes(pdf).file_name("验收材料.pdf"));
+    let res = c.post(&url).multipart(f).send().await.unwrap();
+    assert_eq!(
+        res.status(),
+        StatusCode::SEE_OTHER,
+        "{}",
+        res.text().await.unwrap()
+    );
+    let r = app
+        .store
+        .reports(app.round_id)
+        .await
+        .unwrap()
+        .pop()
+        .unwrap();
+    assert_eq!(r.evidence.len(), 1);
+    assert_eq!(r.evidence[0].size, 9 * 1024 * 1024);
+    // Over the limit: refused with the limit named, nothing saved.
+    let mut big = b"%PDF-1.4\n".to_vec();
+    big.resize(11 * 1024 * 1024, b' ');
+    let f = report_form(&[(t.targets[0].id, "3")], "再报", "submit")
+        .part("evidence", Part::bytes(big).file_name("大.pdf"));
+    let res = c.post(&url).multipart(f).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.text().await.unwrap().contains("10"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn free_text_is_length_limited_and_control_characters_are_refused() {
+    let app = TestApp::start().await;
+    let (office, ocsrf) = app.login("office").await;
+    let (unit, ucsrf) = app.login("unit").await;
+    let task_id = app.task("2.3.2").id.to_string();
+    let unit_id = app.unit_id.to_string();
+    let reply_by = (chrono::Utc::now().date_naive() + chrono::Duration::days(7)).to_string();
+    let long = "长".repeat(3_000);
+    for (reason, says) in [
+        (long.as_str(), "督办事由不超过 2000 字"),
+        ("滞后\0隐藏", "督办事由含有不可见的控制字符"),
+    ] {
+        let res = office
+            .post(app.url("/notices"))
+            .form(&[
+                ("_csrf", ocsrf.as_str()),
+                ("task_id", &task_id),
+                ("unit_id", &unit_id),
+                ("level", "yellow"),
+                ("reason", reason),
+                ("reply_by", &reply_by),
+            ])
+            .send()
+            .await
+            .unwrap();
+        let body = res.text().await.unwrap();
+        assert!(body.contains(says), "{says}");
+    }
+    assert!(app.store.notices(app.plan_id).await.unwrap().is_empty());
+
+    let target = format!("t{}", app.task("2.3.2").targets[0].id);
+    let res = unit
+        .post(app.url("/my/tasks/2.3.2/extension"))
+        .form(&[
+            ("_csrf", ucsrf.as_str()),
+            ("what", &target),
+            ("requested", "2030-12-01"),
+            ("reason", &long),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert!(res.text().await.unwrap().contains("延期理由不超过 2000 字"));
+    assert_eq!(app.count("extensions").await, 0);
+
+    // A narrative with NUL: refused beside the field; tab and line feed are kept.
+    let url = app.url(&format!("/my/tasks/2.3.2?_csrf={ucsrf}"));
+    let res = unit
+        .post(&url)
+        .multipart(report_form(&[], "完成\0改造", "draft"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("本期进展含有不可见的控制字符")
+    );
+    let res = unit
+        .post(&url)
+        .multipart(report_form(&[], "一、完成\r\n\t二、改造", "draft"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let r = app
+        .store
+        .reports(app.round_id)
+        .await
+        .unwrap()
+        .pop()
+        .unwrap();
+    assert_eq!(r.narrative, "一、完成\n\t二、改造");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn numbers_are_bounded_and_a_lone_comma_is_ambiguous() {
+    let app = TestApp::start().await;
+    let (c, csrf) = app.login("unit").await;
+    let t = app.task("2.3.2").clone();
+    let url = app.url(&format!("/my/tasks/2.3.2?_csrf={csrf}"));
+    for (value, says) in [
+        ("1,5", "含义不明"),
+        ("1e308", "不是数字"),
+        ("inf", "不是数字"),
+        ("-3", "不能为负数"),
+    ] {
+        let res = c
+            .post(&url)
+            .multipart(report_form(&[(t.targets[0].id, value)], "进展", "draft"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{value}");
+        let body = res.text().await.unwrap();
+        assert!(body.contains(says), "{value}: {says}");
+    }
+    assert_eq!(app.count("reports").await, 0);
+    // Thousands separators in groups of three are fine.
+    let res = c
+        .post(&url)
+        .multipart(report_form(&[(t.targets[0].id, "1,500")], "进展", "draft"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
 }
