@@ -15,6 +15,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod download;
 pub mod error;
 pub mod evidence;
 pub mod openapi;

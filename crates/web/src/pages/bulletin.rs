@@ -4,9 +4,8 @@
 
 use askama::Template;
 use axum::Extension;
-use axum::body::Body;
 use axum::extract::{Form, Path, Query, State};
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::NaiveDate;
 use serde::Deserialize;
@@ -157,29 +156,7 @@ async fn issued(state: &AppState, id: Id) -> AppResult<(Bulletin, LedgerSheet)> 
         })
 }
 
-fn attachment(bytes: Vec<u8>, mime: &str, name: &str) -> Response {
-    let encoded: String = name
-        .bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b == b'.' {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect();
-    (
-        [
-            (header::CONTENT_TYPE, mime.to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"bulletin\"; filename*=UTF-8''{encoded}"),
-            ),
-        ],
-        Body::from(bytes),
-    )
-        .into_response()
-}
+use crate::download::attachment;
 
 pub async fn bulletin_docx(
     State(state): State<AppState>,

@@ -7,9 +7,8 @@ use std::collections::HashMap;
 
 use askama::Template;
 use axum::Extension;
-use axum::body::Body;
 use axum::extract::{Multipart, Path, State};
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use zhuanban_ledger::{Id, ReportState, Role, TargetKind};
 use zhuanban_office::offline::{
@@ -108,29 +107,7 @@ async fn template(state: &AppState, ctx: &Ctx) -> AppResult<ReportTemplate> {
     })
 }
 
-fn attachment(bytes: Vec<u8>, mime: &str, name: &str) -> Response {
-    let encoded: String = name
-        .bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b == b'.' || b == b'-' {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect();
-    (
-        [
-            (header::CONTENT_TYPE, mime.to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"report.xlsx\"; filename*=UTF-8''{encoded}"),
-            ),
-        ],
-        Body::from(bytes),
-    )
-        .into_response()
-}
+use crate::download::attachment;
 
 pub async fn template_download(
     State(state): State<AppState>,

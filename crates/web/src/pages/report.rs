@@ -4,9 +4,8 @@ use std::collections::{BTreeMap, HashMap};
 
 use askama::Template;
 use axum::Extension;
-use axum::body::Body;
 use axum::extract::{Form, Multipart, Path, Query, State};
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::NaiveDate;
 use serde::Deserialize;
@@ -780,29 +779,7 @@ pub async fn evidence_download(
     let bytes = tokio::fs::read(&path)
         .await
         .map_err(|_| AppError::not_found())?;
-    let encoded: String = e
-        .name
-        .bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b == b'.' {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect();
-    Ok((
-        [
-            (header::CONTENT_TYPE, e.mime.clone()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"evidence\"; filename*=UTF-8''{encoded}"),
-            ),
-            (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_string()),
-        ],
-        Body::from(bytes),
-    )
-        .into_response())
+    Ok(crate::download::attachment(bytes, &e.mime, &e.name))
 }
 
 #[derive(Template)]

@@ -215,3 +215,142 @@ async fn numbers_are_bounded_and_a_lone_comma_is_ambiguous() {
         .unwrap();
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
 }
+
+/// The `filename` and `filename*` of a download.
+fn names(res: &reqwest::Response) -> (String, String) {
+    let v = res.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(v.starts_with("attachment;"), "{v}");
+    let ascii = v
+        .split("filename=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+    let utf8 = v.split("filename*=UTF-8''").nth(1).unwrap().to_string();
+    (ascii, utf8)
+}
+
+async fn freeze(app: &TestApp) -> (reqwest::Client, String) {
+    let (office, csrf) = app.login("office").await;
+    let res = office
+        .post(app.url(&format!("/rounds/{}/bulletin/freeze", app.round_id)))
+        .form(&[("_csrf", csrf.as_str()), ("date", "2024-10-08")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        res.status(),
+        StatusCode::SEE_OTHER,
+        "{}",
+        res.text().await.unwrap()
+    );
+    (office, csrf)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_download_is_named_with_its_own_extension() {
+    let app = TestApp::start().await;
+    let (office, ocsrf) = freeze(&app).await;
+    let reply_by = (chrono::Utc::now().date_naive() + chrono::Duration::days(7)).to_string();
+    let res = office
+        .post(app.url("/notices"))
+        .form(&[
+            ("_csrf", ocsrf.as_str()),
+            ("task_id", &app.task("2.3.2").id.to_string()),
+            ("unit_id", &app.unit_id.to_string()),
+            ("level", "yellow"),
+            ("reason", "滞后"),
+            ("reply_by", &reply_by),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let notice = app.store.notices(app.plan_id).await.unwrap().pop().unwrap();
+    let (auditor, _) = app.login("auditor").await;
+    let (unit, _) = app.login("unit").await;
+    for (client, path, ext) in [
+        (
+            &office,
+            format!("/notices/{}/print.docx", notice.id),
+            ".docx",
+        ),
+        (
+            &office,
+            format!("/rounds/{}/bulletin.docx", app.round_id),
+            ".docx",
+        ),
+        (
+            &office,
+            format!("/rounds/{}/bulletin.xlsx", app.round_id),
+            ".xlsx",
+        ),
+        (&unit, "/my/template.xlsx".to_string(), ".xlsx"),
+        (&auditor, "/audit.csv".to_string(), ".csv"),
+    ] {
+        let res = client.get(app.url(&path)).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "{path}");
+        let (ascii, utf8) = names(&res);
+        assert!(
+            ascii.ends_with(ext) && ascii.is_ascii() && ascii.len() > ext.len(),
+            "{path}: {ascii}"
+        );
+        assert!(utf8.ends_with(ext) && utf8.contains('%'), "{path}: {utf8}");
+        assert_eq!(res.headers()["x-content-type-options"], "nosniff", "{path}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_frozen_bulletin_keeps_its_bytes_after_the_ledger_changes() {
+    let app = TestApp::start().await;
+    let (office, _) = freeze(&app).await;
+    let get = |path: String| {
+        let office = office.clone();
+        let url = app.url(&path);
+        async move {
+            let res = office.get(url).send().await.unwrap();
+            assert_eq!(res.status(), StatusCode::OK, "{path}");
+            res.bytes().await.unwrap().to_vec()
+        }
+    };
+    let docx = get(format!("/rounds/{}/bulletin.docx", app.round_id)).await;
+    let xlsx = get(format!("/rounds/{}/bulletin.xlsx", app.round_id)).await;
+    let html = get(format!("/rounds/{}/bulletin", app.round_id)).await;
+    // A report accepted after the bulletin was issued changes the ledger...
+    let r = app.submitted_report("2.3.2", app.unit_id, 3.0).await;
+    app.store
+        .accept_report(
+            r.id,
+            r.row_version,
+            &zhuanban_store::Actor::new("测试", "test"),
+        )
+        .await
+        .unwrap();
+    // ...but not the issued bulletin.
+    assert_eq!(
+        get(format!("/rounds/{}/bulletin.docx", app.round_id)).await,
+        docx
+    );
+    assert_eq!(
+        get(format!("/rounds/{}/bulletin.xlsx", app.round_id)).await,
+        xlsx
+    );
+    let section = |page: &[u8]| {
+        let page = String::from_utf8_lossy(page).into_owned();
+        let start = page.find("调度通报").unwrap();
+        page[start..]
+            .lines()
+            .filter(|l| !l.contains("_csrf") && !l.contains("csrf"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    assert_eq!(
+        section(&get(format!("/rounds/{}/bulletin", app.round_id)).await),
+        section(&html)
+    );
+}
