@@ -81,18 +81,52 @@ pub async fn backup(db: &DbArgs, out: &Path, data: Option<PathBuf>) -> anyhow::R
     let copy = SqliteStore::open_existing(&db_copy).await?;
     let audit_records = copy.verify_audit().await?.records;
     copy.pool().close().await;
-    // Evidence files: content-addressed, written before the rows that refer to them.
-    let data = data.unwrap_or_else(|| data_dir_for(&db.db));
+    // Evidence files: content-addressed, written before the rows that refer to them, in the
+    // data folder given, or else in every layout a data folder has had.
+    let dirs = match data {
+        Some(d) => vec![d],
+        None => data_dirs_for(&db.db),
+    };
     let mut files = Vec::new();
-    walk(&data.join("evidence"), &mut files)?;
-    for f in &files {
-        let rel = f.strip_prefix(&data).unwrap_or(f);
+    let mut seen = std::collections::BTreeSet::new();
+    for data in &dirs {
+        let mut found = Vec::new();
+        walk(&data.join("evidence"), &mut found)?;
+        for f in found {
+            let rel = f.strip_prefix(data).unwrap_or(&f).to_path_buf();
+            if seen.insert(rel.clone()) {
+                files.push((f, rel));
+            }
+        }
+    }
+    // Every evidence file the database refers to must be in the backup.
+    let wanted = SqliteStore::evidence_hashes_of_file(&db_copy).await?;
+    let missing: Vec<&String> = wanted
+        .iter()
+        .filter(|h| {
+            !files
+                .iter()
+                .any(|(f, _)| f.file_name().is_some_and(|n| n.to_string_lossy() == **h))
+        })
+        .collect();
+    if let Some(first) = missing.first() {
+        bail!(
+            "备份不完整：数据库引用的 {} 个佐证文件在 {} 中找不到（如 {first}）；请用 --data 指定数据目录",
+            missing.len(),
+            dirs.iter()
+                .map(|d| d.display().to_string())
+                .collect::<Vec<_>>()
+                .join("、")
+        );
+    }
+    for (f, rel) in &files {
         let dest = out.join("files").join(rel);
         if let Some(dir) = dest.parent() {
             std::fs::create_dir_all(dir)?;
         }
         std::fs::copy(f, &dest).with_context(|| format!("无法复制 {}", f.display()))?;
     }
+    let files: Vec<&PathBuf> = files.iter().map(|(f, _)| f).collect();
     let mut entries = Vec::new();
     let mut all = vec![
         db_copy.clone(),
@@ -130,6 +164,19 @@ pub async fn backup(db: &DbArgs, out: &Path, data: Option<PathBuf>) -> anyhow::R
         audit_records
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// Where a database's evidence may live: `<db>.files` (`serve`, `serve --demo` since), and
+/// `files/` beside it (`serve --demo` folders from before).
+fn data_dirs_for(db: &Path) -> Vec<PathBuf> {
+    let mut dirs = vec![data_dir_for(db)];
+    if let Some(parent) = db.parent() {
+        let legacy = parent.join("files");
+        if legacy.join("evidence").is_dir() {
+            dirs.push(legacy);
+        }
+    }
+    dirs
 }
 
 /// Puts the audit key and an anchor ending at the copy's head beside the copy.

@@ -183,6 +183,22 @@ impl SqliteStore {
         )
     }
 
+    /// The SHA-256 of every evidence file a database file refers to, read without opening it
+    /// as a store: for checking that a backup holds them all.
+    pub async fn evidence_hashes_of_file(path: &Path) -> Result<Vec<String>> {
+        let mut conn = sqlx::ConnectOptions::connect(
+            &SqliteConnectOptions::from_str("sqlite:")?
+                .filename(path)
+                .read_only(true),
+        )
+        .await?;
+        Ok(
+            sqlx::query_scalar("SELECT DISTINCT sha256 FROM evidence ORDER BY sha256")
+                .fetch_all(&mut conn)
+                .await?,
+        )
+    }
+
     /// The audit chain's keyring.
     pub fn audit_keyring(&self) -> &audit::Keyring {
         &self.keyring

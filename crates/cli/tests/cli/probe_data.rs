@@ -294,3 +294,63 @@ fn a_database_from_before_the_key_is_keyed_from_its_next_record() {
     let (code, out) = verify(&db);
     assert_eq!(code, Some(1), "{out}");
 }
+
+#[test]
+fn backup_finds_the_evidence_of_a_demo_folder() {
+    // A folder as `serve --demo --dir` left it before: demo.db, and evidence under files/.
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.db").to_string_lossy().into_owned();
+    let o = run(&["demo-data", "--db", &db, "--as-of", "2024-02-29"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let sha = "ab".repeat(32);
+    let file = dir.path().join("files/evidence/ab").join(&sha);
+    std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+    std::fs::write(&file, b"%PDF-1.4 demo evidence").unwrap();
+    sql(
+        &db,
+        &format!(
+            "INSERT INTO evidence (report_id, sha256, name, size, mime)
+             SELECT MIN(id), '{sha}', '验收.pdf', 22, 'application/pdf' FROM reports;"
+        ),
+    );
+    let out = dir.path().join("backup");
+    let o = run(&["backup", "--db", &db, "-o", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        out.join("files/evidence/ab").join(&sha).is_file(),
+        "the demo folder's evidence is in the backup: {}",
+        stdout(&o)
+    );
+    // Restored beside the new database, where the desk looks for it.
+    let restored = dir.path().join("r/restored.db");
+    std::fs::create_dir_all(restored.parent().unwrap()).unwrap();
+    let o = run(&[
+        "restore",
+        "--from",
+        out.to_str().unwrap(),
+        "--db",
+        restored.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        dir.path()
+            .join("r/restored.db.files/evidence/ab")
+            .join(&sha)
+            .is_file()
+    );
+    // Evidence the database refers to but nobody can find: the backup says so.
+    std::fs::remove_file(&file).unwrap();
+    let o = run(&[
+        "backup",
+        "--db",
+        &db,
+        "-o",
+        dir.path().join("b2").to_str().unwrap(),
+    ]);
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("备份不完整") && stderr(&o).contains(&sha),
+        "{}",
+        stderr(&o)
+    );
+}
