@@ -140,13 +140,7 @@ impl SqliteStore {
     /// Opens (creating when missing) a database file and brings its schema up to date. WAL
     /// mode, `synchronous=FULL` (an acknowledged write survives a power cut), foreign keys on.
     pub async fn open(path: &Path) -> Result<Self> {
-        let opts = SqliteConnectOptions::from_str("sqlite:")?
-            .filename(path)
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Full)
-            .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(10));
+        let opts = Self::connect_options(path)?;
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
             .connect_with(opts.clone())
@@ -217,6 +211,24 @@ impl SqliteStore {
                 .map_err(|e| StoreError::invalid("audit", format!("无法写入审计锚定文件：{e}")))?;
         }
         Ok(head)
+    }
+
+    /// The options of every connection of the store (the pool, the writer and the watcher):
+    /// WAL, `synchronous=FULL` set explicitly (not left to the library's compiled-in default),
+    /// foreign keys, a 10 s busy timeout.
+    pub fn connect_options(path: &Path) -> Result<SqliteConnectOptions> {
+        Ok(SqliteConnectOptions::from_str("sqlite:")?
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10)))
+    }
+
+    /// The writer's pool (one connection): for tests of the connections' settings.
+    pub fn writer_pool(&self) -> &SqlitePool {
+        &self.writer
     }
 
     /// Opens an existing database; refuses a path with no database.
