@@ -1315,7 +1315,7 @@ impl Store for SqliteStore {
                     return Err(StoreError::invalid(
                         "state",
                         format!(
-                            "报告已{}，不能再修改（如需更正请联系专班办公室退回）",
+                            "报告{}，不能再修改（如需更正请联系专班办公室退回）",
                             st.label()
                         ),
                     ));

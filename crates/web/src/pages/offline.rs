@@ -163,7 +163,7 @@ pub async fn template_upload(
             return errors_page(&state, &ctx, list).await;
         }
     };
-    // Check every task before saving any: a report already submitted or accepted cannot change.
+    // Check every task before saving any.
     let mut inputs = Vec::new();
     let kinds: HashMap<Id, TargetKind> = t
         .tasks
@@ -176,18 +176,12 @@ pub async fn template_upload(
             .store
             .find_report(t.round_id, f.task_id, unit_id)
             .await?;
-        if let Some(r) = &existing
-            && matches!(r.state, ReportState::Submitted | ReportState::Accepted)
+        // A report already submitted or accepted cannot change: its task is skipped (its rows
+        // are whatever the file says), the others are saved.
+        if existing
+            .as_ref()
+            .is_some_and(|r| matches!(r.state, ReportState::Submitted | ReportState::Accepted))
         {
-            let code = t
-                .tasks
-                .iter()
-                .find(|x| x.task_id == f.task_id)
-                .map_or("", |x| x.code.as_str());
-            problems.push(format!(
-                "任务 {code} 的报告已{}，不能再修改",
-                r.state.label()
-            ));
             continue;
         }
         if f.narrative.trim().is_empty() {

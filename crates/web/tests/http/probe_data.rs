@@ -354,3 +354,84 @@ async fn a_frozen_bulletin_keeps_its_bytes_after_the_ledger_changes() {
         section(&html)
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_offline_upload_skips_accepted_tasks_instead_of_refusing_the_file() {
+    let app = TestApp::start().await;
+    let actor = zhuanban_store::Actor::new("测试", "test");
+    let tasks_of = |unit| -> Vec<zhuanban_ledger::TaskRecord> {
+        app.tasks
+            .iter()
+            .filter(|t| t.lead.contains(&unit) || t.support.contains(&unit))
+            .cloned()
+            .collect()
+    };
+    // The unit with more tasks; the first of them is accepted.
+    let (login, unit_id, mine) = if tasks_of(app.unit2_id).len() > tasks_of(app.unit_id).len() {
+        ("unit2", app.unit2_id, tasks_of(app.unit2_id))
+    } else {
+        ("unit", app.unit_id, tasks_of(app.unit_id))
+    };
+    assert!(mine.len() > 1, "the unit has several tasks");
+    let accepted = mine[0].code.clone();
+    // A draft with a narrative on every task (the template carries it), one accepted.
+    for t in &mine {
+        let r = app
+            .store
+            .save_report(
+                &zhuanban_store::ReportInput {
+                    round_id: app.round_id,
+                    task_id: t.id,
+                    unit_id,
+                    narrative: format!("{}进展", t.code),
+                    submit: t.code == accepted,
+                    ..Default::default()
+                },
+                &actor,
+            )
+            .await
+            .unwrap();
+        if t.code == accepted {
+            app.store
+                .accept_report(r.id, r.row_version, &actor)
+                .await
+                .unwrap();
+        }
+    }
+    let (c, csrf) = app.login(login).await;
+    let template = c
+        .get(app.url("/my/template.xlsx"))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap()
+        .to_vec();
+    let res = c
+        .post(app.url(&format!("/my/template?_csrf={csrf}")))
+        .multipart(Form::new().part("file", Part::bytes(template).file_name("填报表.xlsx")))
+        .send()
+        .await
+        .unwrap();
+    let status = res.status();
+    let body = res.text().await.unwrap();
+    assert!(!body.contains("已已"), "{body}");
+    assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
+    for r in app.store.reports(app.round_id).await.unwrap() {
+        let code = &mine.iter().find(|t| t.id == r.task_id).unwrap().code;
+        if *code == accepted {
+            assert_eq!(
+                r.state,
+                zhuanban_ledger::ReportState::Accepted,
+                "left as accepted"
+            );
+        } else {
+            assert_eq!(
+                r.state,
+                zhuanban_ledger::ReportState::Submitted,
+                "{code} submitted"
+            );
+        }
+    }
+}
