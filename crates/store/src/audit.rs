@@ -207,8 +207,11 @@ pub struct Anchored {
     pub hash: String,
 }
 
+/// An anchor file's header (key id, keyed from), if it has a readable one, and its lines.
+pub type AnchorFile = (Option<(String, i64)>, Vec<Anchored>);
+
 /// The anchor file: its header's (key id, keyed from) and its lines.
-pub fn read_anchor(path: &Path) -> std::io::Result<(Option<(String, i64)>, Vec<Anchored>)> {
+pub fn read_anchor(path: &Path) -> std::io::Result<AnchorFile> {
     let text = std::fs::read_to_string(path)?;
     let mut header = None;
     let mut lines = Vec::new();
