@@ -6,6 +6,11 @@
 //! consistent), and `manifest.json` with the SHA-256 and size of every file. The deployment's
 //! settings (security policy, plan settings) live in the database and travel with it; channel
 //! secrets come from the environment and are not copied.
+//!
+//! The audit chain's key (`zhuanban.db.audit-key`) travels as its own file beside the copy,
+//! and so does an anchor (`zhuanban.db.audit-anchor`): the live anchor's lines up to the copy's
+//! head, and that head. The live anchor gets the head too. `restore` puts both beside the
+//! restored database, replacing the ones there (the restored chain ends at the backup's head).
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -13,7 +18,7 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use zhuanban_store::{SqliteStore, Store};
+use zhuanban_store::{SqliteStore, Store, audit};
 
 use crate::DbArgs;
 use crate::serve::data_dir_for;
@@ -70,24 +75,64 @@ pub async fn backup(db: &DbArgs, out: &Path, data: Option<PathBuf>) -> anyhow::R
     std::fs::create_dir_all(out).with_context(|| format!("无法创建目录 {}", out.display()))?;
     let store = crate::ledger_cmd::open(db).await?;
     let db_copy = out.join("zhuanban.db");
+    store.anchor_audit_head().await?;
     store.backup_into(&db_copy).await?;
+    copy_audit_files(&store, &db.db, &db_copy).await?;
     let copy = SqliteStore::open_existing(&db_copy).await?;
     let audit_records = copy.verify_audit().await?.records;
     copy.pool().close().await;
-    // Evidence files: content-addressed, written before the rows that refer to them.
-    let data = data.unwrap_or_else(|| data_dir_for(&db.db));
+    // Evidence files: content-addressed, written before the rows that refer to them, in the
+    // data folder given, or else in every layout a data folder has had.
+    let dirs = match data {
+        Some(d) => vec![d],
+        None => data_dirs_for(&db.db),
+    };
     let mut files = Vec::new();
-    walk(&data.join("evidence"), &mut files)?;
-    for f in &files {
-        let rel = f.strip_prefix(&data).unwrap_or(f);
+    let mut seen = std::collections::BTreeSet::new();
+    for data in &dirs {
+        let mut found = Vec::new();
+        walk(&data.join("evidence"), &mut found)?;
+        for f in found {
+            let rel = f.strip_prefix(data).unwrap_or(&f).to_path_buf();
+            if seen.insert(rel.clone()) {
+                files.push((f, rel));
+            }
+        }
+    }
+    // Every evidence file the database refers to must be in the backup.
+    let wanted = SqliteStore::evidence_hashes_of_file(&db_copy).await?;
+    let missing: Vec<&String> = wanted
+        .iter()
+        .filter(|h| {
+            !files
+                .iter()
+                .any(|(f, _)| f.file_name().is_some_and(|n| n.to_string_lossy() == **h))
+        })
+        .collect();
+    if let Some(first) = missing.first() {
+        bail!(
+            "备份不完整：数据库引用的 {} 个佐证文件在 {} 中找不到（如 {first}）；请用 --data 指定数据目录",
+            missing.len(),
+            dirs.iter()
+                .map(|d| d.display().to_string())
+                .collect::<Vec<_>>()
+                .join("、")
+        );
+    }
+    for (f, rel) in &files {
         let dest = out.join("files").join(rel);
         if let Some(dir) = dest.parent() {
             std::fs::create_dir_all(dir)?;
         }
         std::fs::copy(f, &dest).with_context(|| format!("无法复制 {}", f.display()))?;
     }
+    let files: Vec<&PathBuf> = files.iter().map(|(f, _)| f).collect();
     let mut entries = Vec::new();
-    let mut all = vec![db_copy.clone()];
+    let mut all = vec![
+        db_copy.clone(),
+        audit::key_path(&db_copy),
+        audit::anchor_path(&db_copy),
+    ];
     walk(&out.join("files"), &mut all)?;
     for p in all {
         let (size, sha256) = sha256_file(&p)?;
@@ -119,6 +164,46 @@ pub async fn backup(db: &DbArgs, out: &Path, data: Option<PathBuf>) -> anyhow::R
         audit_records
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// Where a database's evidence may live: `<db>.files` (`serve`, `serve --demo` since), and
+/// `files/` beside it (`serve --demo` folders from before).
+fn data_dirs_for(db: &Path) -> Vec<PathBuf> {
+    let mut dirs = vec![data_dir_for(db)];
+    if let Some(parent) = db.parent() {
+        let legacy = parent.join("files");
+        if legacy.join("evidence").is_dir() {
+            dirs.push(legacy);
+        }
+    }
+    dirs
+}
+
+/// Puts the audit key and an anchor ending at the copy's head beside the copy.
+async fn copy_audit_files(store: &SqliteStore, live: &Path, copy: &Path) -> anyhow::Result<()> {
+    let key = audit::key_path(live);
+    let key_copy = audit::key_path(copy);
+    std::fs::copy(&key, &key_copy)
+        .with_context(|| format!("无法复制审计密钥 {}", key.display()))?;
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(&key_copy, std::fs::Permissions::from_mode(0o600))?;
+    }
+    // The copy's head, read from the copy itself without opening it as a store.
+    let head = SqliteStore::audit_head_of_file(copy).await?;
+    let k = store.audit_keyring();
+    let mut text = format!("{}\n", k.header());
+    let head_id = head.as_ref().map_or(0, |h| h.0);
+    if let Ok((_, lines)) = audit::read_anchor(&audit::anchor_path(live)) {
+        for a in lines.iter().filter(|a| a.id < head_id) {
+            text.push_str(&format!("{} {}\n", a.id, a.hash));
+        }
+    }
+    if let Some((id, hash)) = head {
+        text.push_str(&format!("{id} {hash}\n"));
+    }
+    std::fs::write(audit::anchor_path(copy), text)?;
+    Ok(())
 }
 
 /// Checks every file of a backup against its manifest; names the first file that differs.
@@ -193,6 +278,19 @@ pub async fn restore(
     }
     let tmp = db.with_extension("restoring");
     std::fs::copy(from.join("zhuanban.db"), &tmp)?;
+    // The chain's key and anchor come with it (a backup from before keying has neither: the
+    // restored database is keyed when it is opened).
+    let backup_db = from.join("zhuanban.db");
+    for (src, dst) in [
+        (audit::key_path(&backup_db), audit::key_path(db)),
+        (audit::anchor_path(&backup_db), audit::anchor_path(db)),
+    ] {
+        if src.exists() {
+            std::fs::copy(&src, &dst).with_context(|| format!("无法恢复 {}", dst.display()))?;
+        } else if dst.exists() {
+            std::fs::remove_file(&dst)?;
+        }
+    }
     std::fs::rename(&tmp, db)?;
     let data = data.unwrap_or_else(|| data_dir_for(db));
     let mut files = Vec::new();

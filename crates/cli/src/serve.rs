@@ -135,7 +135,9 @@ pub async fn serve_demo(
         println!("  {login:<10} {password:<16} {who}");
     }
     println!("数据库：{}", db.display());
-    let mut config = Config::new(dir.join("files"));
+    // The same layout as every other database (evidence in `demo.db.files/`), so that
+    // `backup --db <dir>/demo.db` finds it without being told.
+    let mut config = Config::new(data_dir_for(&db));
     config.demo = true;
     config.limits = limits;
     config.channels = crate::channels::from_env()?;

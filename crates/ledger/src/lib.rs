@@ -8,6 +8,7 @@ pub mod decimal;
 pub mod dispatch;
 pub mod environment;
 pub mod evaluate;
+pub mod input;
 pub mod model;
 pub mod series;
 pub mod water;

@@ -17,6 +17,7 @@ pub mod figures;
 pub mod html;
 pub mod notice;
 pub mod offline;
+pub mod package;
 pub mod png;
 pub mod sheet;
 pub mod svg;

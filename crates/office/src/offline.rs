@@ -29,7 +29,8 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
-use std::io::{Cursor, Read};
+use std::io::Cursor;
+use std::time::Duration;
 
 use calamine::{DataRef, Reader, Xlsx};
 use chrono::{Datelike, NaiveDate};
@@ -40,6 +41,7 @@ use rust_xlsxwriter::{
 use serde::{Deserialize, Serialize};
 use zhuanban_ledger::TargetKind;
 
+use crate::package::{LimitError, Limits, OpenError, Package, PartError};
 use crate::text::cn_date;
 
 /// What a unit reports on for one round: its tasks, with their targets and last values.
@@ -794,29 +796,43 @@ fn cell_error(row: u32, col: u16, reason: impl Into<String>) -> CellError {
 const NOT_XLSX: &str =
     "文件不是Excel工作簿（.xlsx）：请上传本系统下载的填报模板，填好后保存为 .xlsx";
 
-/// Checks that the bytes are a zip package that unpacks to at most [`MAX_UNPACKED`] bytes
-/// (counted while unpacking, whatever the headers claim).
+/// The limits of an upload: a template of a few hundred rows unpacks to well under 1 MB.
+pub const LIMITS: Limits = Limits {
+    max_entries: 1_000,
+    max_unpacked: MAX_UNPACKED,
+    max_ratio: 200,
+    max_time: Duration::from_secs(10),
+};
+
+/// Checks that the bytes are a zip package within [`LIMITS`]: entries, unpacked size (declared,
+/// and counted while unpacking, whatever the headers claim), compression ratio and time.
 fn check_package(bytes: &[u8]) -> Result<(), CellError> {
     if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
         return Err(file_error(
             "文件是旧版Excel（.xls）或加密的工作簿：请另存为不加密的 .xlsx 后上传",
         ));
     }
-    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|_| file_error(NOT_XLSX))?;
-    let too_large =
-        || file_error("文件过大：填报模板不应超过64MB（解压后），请勿在模板中插入图片或其他内容");
-    if zip.len() > 10_000 {
-        return Err(too_large());
-    }
-    let mut total = 0u64;
-    for i in 0..zip.len() {
-        let entry = zip.by_index(i).map_err(|_| file_error(NOT_XLSX))?;
-        let mut limited = entry.take(MAX_UNPACKED - total + 1);
-        let n =
-            std::io::copy(&mut limited, &mut std::io::sink()).map_err(|_| file_error(NOT_XLSX))?;
-        total += n;
-        if total > MAX_UNPACKED {
-            return Err(too_large());
+    let too_large = |e: LimitError| {
+        file_error(format!(
+            "文件过大或异常（{e}）：填报模板解压后不应超过64MB，请勿在模板中插入图片或其他内容"
+        ))
+    };
+    let mut pkg = match Package::open(bytes, LIMITS) {
+        Ok(p) => p,
+        Err(OpenError::NotZip) => return Err(file_error(NOT_XLSX)),
+        Err(OpenError::Limit(e)) => return Err(too_large(e)),
+    };
+    for i in 0..pkg.len() {
+        let copied = match pkg.reader_at(i) {
+            Ok(mut r) => std::io::copy(&mut r, &mut std::io::sink()).map(drop),
+            Err(PartError::Limit(e)) => return Err(too_large(e)),
+            Err(PartError::Damaged(_)) => return Err(file_error(NOT_XLSX)),
+        };
+        if let Err(e) = copied {
+            return Err(match pkg.error(e.to_string()) {
+                PartError::Limit(e) => too_large(e),
+                PartError::Damaged(_) => file_error(NOT_XLSX),
+            });
         }
     }
     Ok(())

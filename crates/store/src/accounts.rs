@@ -560,9 +560,12 @@ impl SqliteStore {
         if text.is_empty() {
             return Err(StoreError::invalid("text", "批示内容不能为空"));
         }
-        if text.chars().count() > 2000 {
-            return Err(StoreError::invalid("text", "批示内容不超过2000字"));
-        }
+        crate::sqlite::check_text(
+            "text",
+            "批示内容",
+            text,
+            zhuanban_ledger::input::limits::REASON,
+        )?;
         let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
         let code: Option<String> = sqlx::query_scalar("SELECT code FROM tasks WHERE id = ?")
             .bind(task_id)

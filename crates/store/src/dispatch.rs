@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
 use zhuanban_ledger::dispatch::{Duty, Submission, notice_number};
+use zhuanban_ledger::input;
 use zhuanban_ledger::{
     ExtensionRequest, ExtensionState, Id, Notice, NoticeLevel, NoticeState, RoundState,
 };
@@ -169,6 +170,7 @@ impl SqliteStore {
         if reason.is_empty() {
             return Err(StoreError::invalid("reason", "督办事由不能为空"));
         }
+        crate::sqlite::check_text("reason", "督办事由", reason, input::limits::REASON)?;
         let today = china_today();
         if n.reply_by < today {
             return Err(StoreError::invalid(
@@ -271,6 +273,15 @@ impl SqliteStore {
         step: NoticeStep<'_>,
         actor: &Actor,
     ) -> Result<Notice> {
+        match step {
+            NoticeStep::Reply(t) => {
+                crate::sqlite::check_text("text", "回复", t, input::limits::REPLY)?;
+            }
+            NoticeStep::Reopen(t) => {
+                crate::sqlite::check_text("text", "退回理由", t, input::limits::REASON)?;
+            }
+            _ => {}
+        }
         let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
         let row = sqlx::query("SELECT * FROM notices WHERE id = ?")
             .bind(id)
@@ -392,6 +403,7 @@ impl SqliteStore {
         if reason.is_empty() {
             return Err(StoreError::invalid("reason", "请说明延期理由"));
         }
+        crate::sqlite::check_text("reason", "延期理由", reason, input::limits::REASON)?;
         if e.target_id.is_some() == e.milestone_id.is_some() {
             return Err(StoreError::invalid("target", "应指定一个目标或一个节点"));
         }

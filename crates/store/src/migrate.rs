@@ -36,6 +36,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "sign_in",
         include_str!("../migrations/sqlite/0006_sign_in.sql"),
     ),
+    (
+        7,
+        "audit_key",
+        include_str!("../migrations/sqlite/0007_audit_key.sql"),
+    ),
 ];
 
 /// Brings the database to the newest schema. Refuses a database newer than this binary.

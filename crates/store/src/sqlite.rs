@@ -14,6 +14,7 @@ use sqlx::sqlite::{
 use zhuanban_ledger::evaluate::{
     LeadReport, MilestoneView, PlanView, Snapshot, TargetView, TaskView, is_mean_bound,
 };
+use zhuanban_ledger::input;
 use zhuanban_ledger::{
     AuditRecord, Cmp, EvidenceRef, Hardness, Id, MilestoneRecord, MilestoneState, PlanRecord,
     Report, ReportState, Round, RoundState, TargetKind, TargetRecord, TargetValue, TaskRecord,
@@ -120,6 +121,8 @@ pub struct SqliteStore {
     /// A connection that never writes, kept only to ask `PRAGMA data_version`, which changes
     /// whenever any other connection (of this process or another) commits.
     watch: std::sync::Arc<tokio::sync::Mutex<SqliteConnection>>,
+    /// The audit chain's key and anchor (see [`crate::audit`]).
+    keyring: std::sync::Arc<audit::Keyring>,
 }
 
 impl SqliteStore {
@@ -137,13 +140,7 @@ impl SqliteStore {
     /// Opens (creating when missing) a database file and brings its schema up to date. WAL
     /// mode, `synchronous=FULL` (an acknowledged write survives a power cut), foreign keys on.
     pub async fn open(path: &Path) -> Result<Self> {
-        let opts = SqliteConnectOptions::from_str("sqlite:")?
-            .filename(path)
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Full)
-            .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(10));
+        let opts = Self::connect_options(path)?;
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
             .connect_with(opts.clone())
@@ -155,11 +152,83 @@ impl SqliteStore {
             .connect_with(opts.clone())
             .await?;
         let watch = sqlx::ConnectOptions::connect(&opts).await?;
+        let keyring = key_audit(&writer).await?;
         Ok(SqliteStore {
             pool,
             writer,
             watch: std::sync::Arc::new(tokio::sync::Mutex::new(watch)),
+            keyring,
         })
+    }
+
+    /// The last audit record (id, hash) of a database file, read without opening it as a
+    /// store (no migration, no key): for a backup's copy before its key is beside it.
+    pub async fn audit_head_of_file(path: &Path) -> Result<Option<(i64, String)>> {
+        let mut conn = sqlx::ConnectOptions::connect(
+            &SqliteConnectOptions::from_str("sqlite:")?
+                .filename(path)
+                .read_only(true),
+        )
+        .await?;
+        Ok(
+            sqlx::query_as("SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1")
+                .fetch_optional(&mut conn)
+                .await?,
+        )
+    }
+
+    /// The SHA-256 of every evidence file a database file refers to, read without opening it
+    /// as a store: for checking that a backup holds them all.
+    pub async fn evidence_hashes_of_file(path: &Path) -> Result<Vec<String>> {
+        let mut conn = sqlx::ConnectOptions::connect(
+            &SqliteConnectOptions::from_str("sqlite:")?
+                .filename(path)
+                .read_only(true),
+        )
+        .await?;
+        Ok(
+            sqlx::query_scalar("SELECT DISTINCT sha256 FROM evidence ORDER BY sha256")
+                .fetch_all(&mut conn)
+                .await?,
+        )
+    }
+
+    /// The audit chain's keyring.
+    pub fn audit_keyring(&self) -> &audit::Keyring {
+        &self.keyring
+    }
+
+    /// Appends the audit chain's committed head to the anchor file (backups and `audit verify`
+    /// call it; every audited write anchors the head before it).
+    pub async fn anchor_audit_head(&self) -> Result<Option<(i64, String)>> {
+        let head: Option<(i64, String)> =
+            sqlx::query_as("SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1")
+                .fetch_optional(&self.pool)
+                .await?;
+        if let Some((id, hash)) = &head {
+            self.keyring
+                .anchor(*id, hash)
+                .map_err(|e| StoreError::invalid("audit", format!("无法写入审计锚定文件：{e}")))?;
+        }
+        Ok(head)
+    }
+
+    /// The options of every connection of the store (the pool, the writer and the watcher):
+    /// WAL, `synchronous=FULL` set explicitly (not left to the library's compiled-in default),
+    /// foreign keys, a 10 s busy timeout.
+    pub fn connect_options(path: &Path) -> Result<SqliteConnectOptions> {
+        Ok(SqliteConnectOptions::from_str("sqlite:")?
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10)))
+    }
+
+    /// The writer's pool (one connection): for tests of the connections' settings.
+    pub fn writer_pool(&self) -> &SqlitePool {
+        &self.writer
     }
 
     /// Opens an existing database; refuses a path with no database.
@@ -197,6 +266,93 @@ impl SqliteStore {
     }
 }
 
+/// The shared text check ([`input::check_text`]) as a store error naming the field.
+pub(crate) fn check_text(field: &str, label: &str, text: &str, max: usize) -> Result<()> {
+    input::check_text(label, text, max)
+        .map(drop)
+        .map_err(|m| StoreError::invalid(field, m))
+}
+
+/// SQLite's name for the main database file of a connection ("" in memory).
+async fn db_file(conn: &mut SqliteConnection) -> Result<String> {
+    let rows: Vec<(i64, String, String)> = sqlx::query_as("PRAGMA database_list")
+        .fetch_all(&mut *conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .find(|r| r.1 == "main")
+        .map(|r| r.2)
+        .unwrap_or_default())
+}
+
+/// Loads (or, the first time, creates) the audit key of the database and registers it for the
+/// audit writer: see [`crate::audit`]. A database whose chain is keyed refuses to open without
+/// its key file, rather than start a chain nobody could verify.
+async fn key_audit(writer: &SqlitePool) -> Result<std::sync::Arc<audit::Keyring>> {
+    let mut conn = writer.acquire().await?;
+    let file = db_file(&mut conn).await?;
+    let lost = |m: String| StoreError::invalid("audit", m);
+    if file.is_empty() {
+        let key = audit::new_key().map_err(|e| lost(e.to_string()))?;
+        return Ok(audit::register(&file, audit::Keyring::new(key, 1, None)));
+    }
+    let db = std::path::PathBuf::from(&file);
+    let key_path = audit::key_path(&db);
+    let anchor = Some(audit::anchor_path(&db));
+    let row: Option<(String, i64)> =
+        sqlx::query_as("SELECT key_id, keyed_from FROM audit_keying WHERE id = 1")
+            .fetch_optional(&mut *conn)
+            .await?;
+    let keyring = match row {
+        Some((key_id, keyed_from)) => {
+            let key = audit::read_key(&key_path).map_err(lost)?.ok_or_else(|| {
+                lost(format!(
+                    "审计密钥文件 {} 缺失：审计日志无法续写与校验；请从备份恢复该文件",
+                    key_path.display()
+                ))
+            })?;
+            if audit::key_id(&key) != key_id {
+                return Err(lost(format!(
+                    "审计密钥文件 {} 不是本数据库的密钥（应为 {key_id}）",
+                    key_path.display()
+                )));
+            }
+            audit::Keyring::new(key, keyed_from, anchor)
+        }
+        None => {
+            let key = match audit::read_key(&key_path).map_err(lost)? {
+                Some(k) => k,
+                None => audit::create_key(&key_path).map_err(lost)?,
+            };
+            let mut tx = sqlx::Connection::begin_with(&mut *conn, "BEGIN IMMEDIATE").await?;
+            sqlx::query(
+                "INSERT OR IGNORE INTO audit_keying (id, key_id, keyed_from, keyed_at)
+                 VALUES (1, ?, (SELECT COALESCE(MAX(id), 0) + 1 FROM audit), ?)",
+            )
+            .bind(audit::key_id(&key))
+            .bind(now())
+            .execute(&mut *tx)
+            .await?;
+            let (key_id, keyed_from): (String, i64) =
+                sqlx::query_as("SELECT key_id, keyed_from FROM audit_keying WHERE id = 1")
+                    .fetch_one(&mut *tx)
+                    .await?;
+            tx.commit().await?;
+            if key_id != audit::key_id(&key) {
+                return Err(lost(format!(
+                    "审计密钥文件 {} 不是本数据库的密钥（应为 {key_id}）",
+                    key_path.display()
+                )));
+            }
+            let k = audit::Keyring::new(key, keyed_from, anchor);
+            k.create_anchor()
+                .map_err(|e| lost(format!("无法创建审计锚定文件：{e}")))?;
+            k
+        }
+    };
+    Ok(audit::register(&file, keyring))
+}
+
 /// Appends an audit record in the caller's transaction.
 #[allow(clippy::too_many_arguments)]
 pub(crate) async fn write_audit(
@@ -212,8 +368,22 @@ pub(crate) async fn write_audit(
         sqlx::query_as("SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1")
             .fetch_optional(&mut *conn)
             .await?;
+    let file = db_file(conn).await?;
+    let Some(keyring) = audit::keyring(&file) else {
+        return Err(StoreError::invalid(
+            "audit",
+            format!("数据库 {file} 的审计密钥未加载"),
+        ));
+    };
     let (id, prev) = match last {
-        Some((id, h)) => (id + 1, h),
+        Some((id, h)) => {
+            // The head committed before this write (see `audit`: anchoring after our own
+            // commit is not possible here, anchoring this record could anchor a rollback).
+            keyring
+                .anchor(id, &h)
+                .map_err(|e| StoreError::invalid("audit", format!("无法写入审计锚定文件：{e}")))?;
+            (id + 1, h)
+        }
         None => (1, GENESIS.to_string()),
     };
     let at = now();
@@ -228,7 +398,7 @@ pub(crate) async fn write_audit(
         after,
         result,
     };
-    let hash = audit::hash(&prev, &e);
+    let hash = keyring.hash(&prev, &e);
     sqlx::query(
         "INSERT INTO audit (id, at, actor, source, action, object, before, after, result, prev_hash, hash)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -1022,14 +1192,14 @@ impl Store for SqliteStore {
                 format!("“{name}”不是任务 {} 的牵头或配合单位，不能报送", task.code),
             ));
         }
-        let targets: Vec<(i64, i64, String, f64)> =
-            sqlx::query_as("SELECT id, seq, kind, value FROM targets WHERE task_id = ?")
+        let targets: Vec<(i64, i64, String, f64, String)> =
+            sqlx::query_as("SELECT id, seq, kind, value, unit FROM targets WHERE task_id = ?")
                 .bind(input.task_id)
                 .fetch_all(&mut *rd)
                 .await?;
         let mut seen = HashSet::new();
         for &(target_id, value) in &input.values {
-            let Some((_, seq, kind, _)) = targets.iter().find(|t| t.0 == target_id) else {
+            let Some((_, seq, kind, goal, unit)) = targets.iter().find(|t| t.0 == target_id) else {
                 return Err(StoreError::invalid(
                     format!("values[目标 #{target_id}]"),
                     format!("该目标不属于任务 {}", task.code),
@@ -1043,11 +1213,10 @@ impl Store for SqliteStore {
                 return Err(StoreError::invalid(field, "不是有效的数值"));
             }
             let kind = kind_parse(kind);
-            if value < 0.0 && matches!(kind, TargetKind::Cumulative | TargetKind::Limit) {
-                return Err(StoreError::invalid(
-                    field,
-                    format!("不能为负数（填报的是 {value}）"),
-                ));
+            if let Err(e) =
+                input::check_value(&format!("第 {seq} 个目标"), kind, unit, *goal, value)
+            {
+                return Err(StoreError::invalid(field, e));
             }
             if kind == TargetKind::Class && !(1.0..=6.0).contains(&value) {
                 return Err(StoreError::invalid(field, "水质类别应为 1～6（I～劣V类）"));
@@ -1080,14 +1249,27 @@ impl Store for SqliteStore {
                 }
             }
         }
-        for (field, text, max) in [
-            ("narrative", &input.narrative, 20_000),
-            ("problems", &input.problems, 10_000),
-            ("next_steps", &input.next_steps, 10_000),
+        for (field, label, text, max) in [
+            (
+                "narrative",
+                "本期进展",
+                &input.narrative,
+                input::limits::NARRATIVE,
+            ),
+            (
+                "problems",
+                "存在问题",
+                &input.problems,
+                input::limits::PROBLEMS,
+            ),
+            (
+                "next_steps",
+                "下步打算",
+                &input.next_steps,
+                input::limits::NEXT_STEPS,
+            ),
         ] {
-            if text.chars().count() > max {
-                return Err(StoreError::invalid(field, format!("超过 {max} 字")));
-            }
+            check_text(field, label, text, max)?;
         }
 
         // Whether a round is demonstration data is fixed when it is opened.
@@ -1133,7 +1315,7 @@ impl Store for SqliteStore {
                     return Err(StoreError::invalid(
                         "state",
                         format!(
-                            "报告已{}，不能再修改（如需更正请联系专班办公室退回）",
+                            "报告{}，不能再修改（如需更正请联系专班办公室退回）",
                             st.label()
                         ),
                     ));
@@ -1287,6 +1469,7 @@ impl Store for SqliteStore {
         if reason.trim().is_empty() {
             return Err(StoreError::invalid("reason", "退回报告必须写明理由"));
         }
+        check_text("reason", "退回理由", reason, input::limits::REASON)?;
         review(self, id, expected_version, Some(reason.trim()), actor).await
     }
 
@@ -1514,11 +1697,12 @@ impl Store for SqliteStore {
             .fetch_all(&self.pool)
             .await?;
         let mut breaks = Vec::new();
+        let k = &self.keyring;
         // After a purge the chain starts at the anchor the purge left.
-        let (mut prev_id, mut prev_hash) = self
-            .audit_anchor()
-            .await?
-            .unwrap_or((0, GENESIS.to_string()));
+        let purged = self.audit_anchor().await?;
+        let (mut prev_id, mut prev_hash) = purged.clone().unwrap_or((0, GENESIS.to_string()));
+        let mut hashes: std::collections::HashMap<i64, String> =
+            std::collections::HashMap::with_capacity(rows.len());
         for r in &rows {
             let id: i64 = r.try_get("id")?;
             let at: String = r.try_get("at")?;
@@ -1553,11 +1737,57 @@ impl Store for SqliteStore {
                 after: after.as_deref(),
                 result: &result,
             };
-            if audit::hash(&stored_prev, &e) != stored_hash {
+            if k.hash(&stored_prev, &e) != stored_hash {
                 breaks.push(Break::Edited { id });
             }
+            hashes.insert(id, stored_hash.clone());
             prev_hash = stored_hash;
             prev_id = id;
+        }
+        // The keying point the database claims must be the one the anchor file was begun with.
+        let keyed: Option<(String, i64)> =
+            sqlx::query_as("SELECT key_id, keyed_from FROM audit_keying WHERE id = 1")
+                .fetch_optional(&self.pool)
+                .await?;
+        if let Some((key_id, from)) = &keyed
+            && (*key_id != k.key_id || *from != k.keyed_from)
+        {
+            breaks.push(Break::KeyLost {
+                reason: format!("数据库记录的密钥 {key_id}（自 #{from} 起）与已加载的不同"),
+            });
+        }
+        if let Some(path) = &k.anchor {
+            match audit::read_anchor(path) {
+                Err(e) => breaks.push(Break::AnchorLost {
+                    reason: format!("{}：{e}", path.display()),
+                }),
+                Ok((header, lines)) => {
+                    if header != Some((k.key_id.clone(), k.keyed_from)) {
+                        breaks.push(Break::AnchorLost {
+                            reason: format!(
+                                "{} 的首行应为“{}”（密钥或起始记录被替换）",
+                                path.display(),
+                                k.header()
+                            ),
+                        });
+                    }
+                    let floor = purged.as_ref().map_or(0, |p| p.0);
+                    let mut gone: Option<i64> = None;
+                    for a in lines.iter().filter(|a| a.id > floor) {
+                        match hashes.get(&a.id) {
+                            Some(h) if *h == a.hash => {}
+                            Some(_) => breaks.push(Break::AnchorDiffers { id: a.id }),
+                            None => gone = Some(gone.map_or(a.id, |g| g.max(a.id))),
+                        }
+                    }
+                    if let Some(anchored) = gone {
+                        breaks.push(Break::Truncated {
+                            anchored,
+                            last: rows.len().checked_sub(1).map_or(0, |_| prev_id),
+                        });
+                    }
+                }
+            }
         }
         Ok(AuditCheck {
             records: rows.len(),

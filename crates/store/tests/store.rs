@@ -615,3 +615,36 @@ async fn a_plan_without_a_period_or_tasks_is_refused() {
     assert!(err.to_string().contains("没有识别到任何任务"));
     assert_eq!(count(&db.path, "SELECT COUNT(*) FROM plans").await, 0);
 }
+
+/// Every pooled connection runs with `synchronous=FULL`, and the store sets it itself: SQLite's
+/// compiled-in default is FULL today, so asking the connections alone could not notice the
+/// setting being dropped (a build with `SQLITE_DEFAULT_WAL_SYNCHRONOUS=1` would then lose
+/// acknowledged writes in a power cut).
+#[tokio::test]
+async fn every_pooled_connection_is_synchronous_full() {
+    let db = fresh().await;
+    let opts = format!("{:?}", SqliteStore::connect_options(&db.path).unwrap());
+    assert!(
+        opts.contains(r#""synchronous": Some("FULL")"#),
+        "the connect options set synchronous=FULL explicitly: {opts}"
+    );
+    // Hold every connection of both pools at once, so that each one is asked.
+    for pool in [db.store.pool(), db.store.writer_pool()] {
+        let mut held = Vec::new();
+        for _ in 0..pool.options().get_max_connections() {
+            held.push(pool.acquire().await.unwrap());
+        }
+        for conn in &mut held {
+            let level: i64 = sqlx::query_scalar("PRAGMA synchronous")
+                .fetch_one(&mut **conn)
+                .await
+                .unwrap();
+            assert_eq!(level, 2, "FULL on every connection");
+            let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
+                .fetch_one(&mut **conn)
+                .await
+                .unwrap();
+            assert_eq!(mode, "wal");
+        }
+    }
+}

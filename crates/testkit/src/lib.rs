@@ -20,6 +20,8 @@
 //! # }
 //! ```
 
+pub mod bombs;
+
 use std::os::unix::process::CommandExt as _;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};

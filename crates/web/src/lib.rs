@@ -16,6 +16,7 @@
 pub mod api;
 pub mod auth;
 pub mod conn;
+pub mod download;
 pub mod error;
 pub mod evidence;
 pub mod openapi;

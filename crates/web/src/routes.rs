@@ -97,12 +97,46 @@ struct Registry {
 
 impl Registry {
     fn add<H, T>(
+        self,
+        method: Method,
+        path: &'static str,
+        access: Access,
+        summary: &'static str,
+        handler: H,
+    ) -> Self
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        self.add_limited(method, path, access, summary, handler, None)
+    }
+
+    /// A route that takes an upload: its body may be up to `limit` bytes instead of axum's
+    /// default 2 MiB, which every other route keeps.
+    fn upload<H, T>(
+        self,
+        method: Method,
+        path: &'static str,
+        access: Access,
+        summary: &'static str,
+        handler: H,
+        limit: usize,
+    ) -> Self
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        self.add_limited(method, path, access, summary, handler, Some(limit))
+    }
+
+    fn add_limited<H, T>(
         mut self,
         method: Method,
         path: &'static str,
         access: Access,
         summary: &'static str,
         handler: H,
+        limit: Option<usize>,
     ) -> Self
     where
         H: Handler<T, AppState>,
@@ -117,8 +151,11 @@ impl Registry {
         };
         let filter = MethodFilter::try_from(method).expect("a standard method");
         let guard_state = (self.state.clone(), Arc::new(rule.clone()));
-        let mr =
+        let mut mr =
             on(filter, handler).route_layer(middleware::from_fn_with_state(guard_state, guard));
+        if let Some(limit) = limit {
+            mr = mr.layer(axum::extract::DefaultBodyLimit::max(limit));
+        }
         self.router = self.router.route(path, mr);
         self.rules.push(rule);
         self
@@ -134,6 +171,11 @@ pub fn rules() -> Vec<Rule> {
 #[rustfmt::skip]
 fn registry(state: AppState) -> (Router<AppState>, Vec<Rule>) {
     use Method as M;
+    // Evidence: up to four files of the configured size in one report form, plus its text.
+    let report_body = state.config.max_upload.saturating_mul(4).saturating_add(1 << 20);
+    // Monitoring data: a year of hourly CSV for a few dozen sites; the spreadsheet reader has
+    // its own limits on what the bytes unpack to.
+    let series_body = 16 << 20;
     let r = Registry {
         router: Router::new(),
         rules: Vec::new(),
@@ -152,7 +194,7 @@ fn registry(state: AppState) -> (Router<AppState>, Vec<Rule>) {
         .add(M::POST, "/tasks/{code}/instructions", Access::Roles(LEADER), "领导批示", pages::add_instruction)
         .add(M::GET, "/my", Access::Roles(UNIT), "我的任务", pages::my_tasks)
         .add(M::GET, "/my/tasks/{code}", Access::Roles(UNIT), "填报进展", pages::report_form)
-        .add(M::POST, "/my/tasks/{code}", Access::Roles(UNIT), "保存或报送进展", pages::report_save)
+        .upload(M::POST, "/my/tasks/{code}", Access::Roles(UNIT), "保存或报送进展", pages::report_save, report_body)
         .add(M::GET, "/reports/{id}", Access::Roles(BUSINESS), "报告详情", pages::report_view)
         .add(M::GET, "/reports/{id}/evidence/{sha}", Access::Roles(BUSINESS), "下载佐证材料", pages::evidence_download)
         .add(M::GET, "/review", Access::Roles(OFFICE), "待审核报告", pages::review_queue)
@@ -178,7 +220,7 @@ fn registry(state: AppState) -> (Router<AppState>, Vec<Rule>) {
         .add(M::POST, "/extensions/{id}/grant", Access::Roles(OFFICE), "同意延期", pages::extension_grant)
         .add(M::POST, "/extensions/{id}/refuse", Access::Roles(OFFICE), "不同意延期", pages::extension_refuse)
         .add(M::GET, "/series", Access::Roles(OFFICE), "监测与统计数据", pages::series)
-        .add(M::POST, "/series", Access::Roles(OFFICE), "导入监测数据（CSV）", pages::series_upload)
+        .upload(M::POST, "/series", Access::Roles(OFFICE), "导入监测数据（CSV）", pages::series_upload, series_body)
         .add(M::GET, "/my/template.xlsx", Access::Roles(UNIT), "下载本轮填报表（Excel）", pages::template_download)
         .add(M::POST, "/my/template", Access::Roles(UNIT), "上传填好的报表", pages::template_upload)
         .add(M::GET, "/notices/{id}/print.docx", Access::Roles(BUSINESS), "打印督办通知单（DOCX）", pages::notice_print)

@@ -95,7 +95,32 @@ fn setup(dir: &tempfile::TempDir) -> String {
 /// What the server acknowledged: report id → (row version, value).
 type Acks = Arc<Mutex<std::collections::BTreeMap<i64, (i64, f64)>>>;
 
-async fn writer(port: u16, login: &'static str, task: &'static str, stop: Instant, acks: Acks) {
+/// What the writers saw of a kill: when it happened, and how many saves had been sent before
+/// it and got no (complete) answer, that is, were in flight when the server died.
+#[derive(Debug, Default)]
+struct Kill {
+    at: Mutex<Option<Instant>>,
+    in_flight: std::sync::atomic::AtomicUsize,
+}
+
+impl Kill {
+    /// Notes a save sent at `sent` that failed: in flight at the kill if sent before it.
+    fn failed(&self, sent: Instant) {
+        if self.at.lock().unwrap().is_some_and(|k| sent < k) {
+            self.in_flight
+                .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }
+    }
+}
+
+async fn writer(
+    port: u16,
+    login: &'static str,
+    task: &'static str,
+    stop: Instant,
+    acks: Acks,
+    kill: Arc<Kill>,
+) {
     let base = format!("http://127.0.0.1:{port}");
     let c = reqwest::Client::builder()
         .cookie_store(true)
@@ -147,6 +172,7 @@ async fn writer(port: u16, login: &'static str, task: &'static str, stop: Instan
         if let Some(v) = version {
             body["version"] = serde_json::json!(v);
         }
+        let sent = Instant::now();
         let Ok(res) = c
             .post(format!("{base}/api/reports"))
             .header("X-CSRF-Token", &csrf)
@@ -154,6 +180,7 @@ async fn writer(port: u16, login: &'static str, task: &'static str, stop: Instan
             .send()
             .await
         else {
+            kill.failed(sent);
             return;
         };
         if res.status() != reqwest::StatusCode::CREATED {
@@ -161,6 +188,7 @@ async fn writer(port: u16, login: &'static str, task: &'static str, stop: Instan
         }
         // Acknowledged: from here on it must survive.
         let Ok(r) = res.json::<serde_json::Value>().await else {
+            kill.failed(sent);
             return;
         };
         let id = r["id"].as_i64().unwrap();
@@ -186,17 +214,34 @@ fn twenty_kills_under_load_lose_nothing_acknowledged() {
         rng ^= rng << 17;
         let run_for = Duration::from_millis(300 + rng % 700);
         let stop = Instant::now() + Duration::from_secs(30);
+        let kill = Arc::new(Kill::default());
+        let acked_before = acks.lock().unwrap().values().map(|a| a.0).sum::<i64>();
         let handles: Vec<_> = UNITS
             .iter()
-            .map(|(login, _, task)| rt.spawn(writer(port, login, task, stop, acks.clone())))
+            .map(|(login, _, task)| {
+                rt.spawn(writer(port, login, task, stop, acks.clone(), kill.clone()))
+            })
             .collect();
         std::thread::sleep(run_for);
         // SIGKILL in the middle of the load.
+        *kill.at.lock().unwrap() = Some(Instant::now());
         server.kill().unwrap();
         server.wait().unwrap();
         for h in handles {
             let _ = rt.block_on(h);
         }
+        // The kill hit saves under way: some were acknowledged in this round before it, and
+        // some had been sent and were never answered.
+        let acked_after = acks.lock().unwrap().values().map(|a| a.0).sum::<i64>();
+        assert!(
+            acked_after > acked_before,
+            "round {round}: saves were acknowledged before the kill"
+        );
+        let in_flight = kill.in_flight.load(std::sync::atomic::Ordering::SeqCst);
+        assert!(
+            in_flight > 0,
+            "round {round}: no save was in flight when the server was killed"
+        );
         // Every acknowledged write is there, nothing is half-written, the chain holds.
         let (present, integrity, chain) = rt.block_on(async {
             let store = zhuanban_store::SqliteStore::open_existing(std::path::Path::new(&db))
@@ -239,9 +284,12 @@ fn a_backup_taken_under_load_restores_to_that_moment() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let acks: Acks = Arc::default();
     let stop = Instant::now() + Duration::from_millis(2500);
+    let kill = Arc::new(Kill::default());
     let handles: Vec<_> = UNITS
         .iter()
-        .map(|(login, _, task)| rt.spawn(writer(port, login, task, stop, acks.clone())))
+        .map(|(login, _, task)| {
+            rt.spawn(writer(port, login, task, stop, acks.clone(), kill.clone()))
+        })
         .collect();
     std::thread::sleep(Duration::from_millis(1000));
     let backup = dir.path().join("backup");
@@ -368,9 +416,13 @@ fn deleting_or_inserting_an_audit_record_is_detected_and_named() {
     );
     // Fold the write-ahead log into the file so that a plain copy is the whole database.
     tamper(&base, "PRAGMA wal_checkpoint(TRUNCATE);");
+    // The database travels with its audit key and anchor (files beside it).
     let copy = |name: &str| {
         let p = dir.path().join(name).to_string_lossy().into_owned();
         std::fs::copy(&base, &p).unwrap();
+        for suffix in [".audit-key", ".audit-anchor"] {
+            std::fs::copy(format!("{base}{suffix}"), format!("{p}{suffix}")).unwrap();
+        }
         p
     };
     let unguard = "DROP TRIGGER audit_no_update; DROP TRIGGER audit_no_delete;";

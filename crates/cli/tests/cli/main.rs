@@ -38,4 +38,5 @@ mod durability;
 mod ledger;
 mod plan;
 mod probe_auth;
+mod probe_data;
 mod series;

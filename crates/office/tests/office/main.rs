@@ -15,5 +15,6 @@ mod libreoffice;
 mod notice;
 mod offline;
 mod sample;
+mod sheet;
 mod support;
 mod xlsx;

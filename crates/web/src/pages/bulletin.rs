@@ -4,9 +4,8 @@
 
 use askama::Template;
 use axum::Extension;
-use axum::body::Body;
 use axum::extract::{Form, Path, Query, State};
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::NaiveDate;
 use serde::Deserialize;
@@ -157,46 +156,7 @@ async fn issued(state: &AppState, id: Id) -> AppResult<(Bulletin, LedgerSheet)> 
         })
 }
 
-/// `Content-Disposition` of a download that keeps its extension in every browser: an ASCII
-/// `filename` (`ascii`, for browsers that ignore the extended form) and the Chinese `name` as
-/// `filename*=UTF-8''…` (RFC 6266 / RFC 8187: every byte outside `attr-char` percent-encoded).
-/// Both end in the same extension.
-fn content_disposition(ascii: &str, name: &str) -> String {
-    let ascii: String = ascii
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    let mut encoded = String::with_capacity(name.len() * 3);
-    for b in name.bytes() {
-        if b.is_ascii_alphanumeric() || b"!#$&+-.^_`|~".contains(&b) {
-            encoded.push(b as char);
-        } else {
-            encoded.push_str(&format!("%{b:02X}"));
-        }
-    }
-    format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
-}
-
-/// A download: `name` (Chinese, with its extension) and its ASCII stand-in `ascii`.
-fn attachment(bytes: Vec<u8>, mime: &str, ascii: &str, name: &str) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, mime.to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                content_disposition(ascii, name),
-            ),
-        ],
-        Body::from(bytes),
-    )
-        .into_response()
-}
+use crate::download::attachment_named as attachment;
 
 pub async fn bulletin_docx(
     State(state): State<AppState>,
@@ -303,23 +263,4 @@ pub async fn bulletin_recompose(
         .set_bulletin_content(id, None, &ctx.actor())
         .await?;
     Ok(Redirect::to(&format!("/rounds/{id}/bulletin?ok=recomposed")).into_response())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::content_disposition;
-
-    #[test]
-    fn download_names_keep_their_extension() {
-        let v = content_disposition("bulletin-7.docx", "2024年9月调度 通报.docx");
-        assert_eq!(
-            v,
-            "attachment; filename=\"bulletin-7.docx\"; filename*=UTF-8''2024%E5%B9%B49%E6%9C%88%E8%B0%83%E5%BA%A6%20%E9%80%9A%E6%8A%A5.docx"
-        );
-        // Quotes and separators never reach the ASCII name.
-        let v = content_disposition("a\"b;c.html", "x\"y;.html");
-        assert!(
-            v.starts_with("attachment; filename=\"a_b_c.html\"; filename*=UTF-8''x%22y%3B.html")
-        );
-    }
 }

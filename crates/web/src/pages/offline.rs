@@ -7,9 +7,8 @@ use std::collections::HashMap;
 
 use askama::Template;
 use axum::Extension;
-use axum::body::Body;
 use axum::extract::{Multipart, Path, State};
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use zhuanban_ledger::{Id, ReportState, Role, TargetKind};
 use zhuanban_office::offline::{
@@ -108,29 +107,7 @@ async fn template(state: &AppState, ctx: &Ctx) -> AppResult<ReportTemplate> {
     })
 }
 
-fn attachment(bytes: Vec<u8>, mime: &str, name: &str) -> Response {
-    let encoded: String = name
-        .bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b == b'.' || b == b'-' {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect();
-    (
-        [
-            (header::CONTENT_TYPE, mime.to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"report.xlsx\"; filename*=UTF-8''{encoded}"),
-            ),
-        ],
-        Body::from(bytes),
-    )
-        .into_response()
-}
+use crate::download::attachment;
 
 pub async fn template_download(
     State(state): State<AppState>,
@@ -186,7 +163,7 @@ pub async fn template_upload(
             return errors_page(&state, &ctx, list).await;
         }
     };
-    // Check every task before saving any: a report already submitted or accepted cannot change.
+    // Check every task before saving any.
     let mut inputs = Vec::new();
     let kinds: HashMap<Id, TargetKind> = t
         .tasks
@@ -199,18 +176,12 @@ pub async fn template_upload(
             .store
             .find_report(t.round_id, f.task_id, unit_id)
             .await?;
-        if let Some(r) = &existing
-            && matches!(r.state, ReportState::Submitted | ReportState::Accepted)
+        // A report already submitted or accepted cannot change: its task is skipped (its rows
+        // are whatever the file says), the others are saved.
+        if existing
+            .as_ref()
+            .is_some_and(|r| matches!(r.state, ReportState::Submitted | ReportState::Accepted))
         {
-            let code = t
-                .tasks
-                .iter()
-                .find(|x| x.task_id == f.task_id)
-                .map_or("", |x| x.code.as_str());
-            problems.push(format!(
-                "任务 {code} 的报告已{}，不能再修改",
-                r.state.label()
-            ));
             continue;
         }
         if f.narrative.trim().is_empty() {

@@ -4,12 +4,12 @@ use std::collections::{BTreeMap, HashMap};
 
 use askama::Template;
 use axum::Extension;
-use axum::body::Body;
 use axum::extract::{Form, Multipart, Path, Query, State};
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::NaiveDate;
 use serde::Deserialize;
+use zhuanban_ledger::input;
 use zhuanban_ledger::{
     EvidenceRef, Id, Report, ReportState, Role, Round, RoundState, TargetKind, TaskRecord, User,
 };
@@ -449,7 +449,7 @@ pub async fn report_save(
 ) -> AppResult<Response> {
     let user = ctx.user()?.clone();
     let fc = form_ctx(&state, &user, &code).await?;
-    let typed = match read_multipart(mp, state.config.max_upload).await {
+    let mut typed = match read_multipart(mp, state.config.max_upload).await {
         Ok(t) => t,
         Err(e) => {
             let page = build_form(&state, &ctx, &fc, None, vec![e], HashMap::new());
@@ -466,21 +466,22 @@ pub async fn report_save(
         let raw = typed
             .fields
             .get(&key)
-            .map(|s| s.trim().replace([',', '，'], ""))
+            .map(|s| s.trim().to_string())
             .unwrap_or_default();
         if raw.is_empty() {
             continue;
         }
-        match raw.parse::<f64>() {
-            Ok(v) if v.is_finite() => {
-                if v < 0.0 && matches!(t.kind, TargetKind::Cumulative | TargetKind::Limit) {
-                    field_errors.insert(leak_key(&key), "不能为负数".into());
-                } else {
-                    values.push((t.id, v));
-                }
-            }
-            _ => {
-                field_errors.insert(leak_key(&key), format!("“{raw}”不是数字，请填写阿拉伯数字"));
+        let label = if t.metric.is_empty() {
+            "数值"
+        } else {
+            t.metric.as_str()
+        };
+        match input::parse_value(label, &raw)
+            .and_then(|v| input::check_value(label, t.kind, &t.unit, t.value, v).map(|()| v))
+        {
+            Ok(v) => values.push((t.id, v)),
+            Err(e) => {
+                field_errors.insert(leak_key(&key), e);
             }
         }
     }
@@ -517,17 +518,18 @@ pub async fn report_save(
         }
     }
     let submit = typed.fields.get("action").map(String::as_str) == Some("submit");
-    for (field, max) in [
-        ("narrative", 20_000),
-        ("problems", 10_000),
-        ("next_steps", 10_000),
+    for (field, label, max) in [
+        ("narrative", "本期进展", input::limits::NARRATIVE),
+        ("problems", "存在问题", input::limits::PROBLEMS),
+        ("next_steps", "下步打算", input::limits::NEXT_STEPS),
     ] {
-        if typed
-            .fields
-            .get(field)
-            .is_some_and(|t| t.chars().count() > max)
-        {
-            field_errors.insert(field, format!("不超过 {max} 字"));
+        if let Some(t) = typed.fields.get_mut(field) {
+            match input::check_text(label, t, max) {
+                Ok(clean) => *t = clean,
+                Err(e) => {
+                    field_errors.insert(field, e);
+                }
+            }
         }
     }
     if submit
@@ -777,29 +779,7 @@ pub async fn evidence_download(
     let bytes = tokio::fs::read(&path)
         .await
         .map_err(|_| AppError::not_found())?;
-    let encoded: String = e
-        .name
-        .bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b == b'.' {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect();
-    Ok((
-        [
-            (header::CONTENT_TYPE, e.mime.clone()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"evidence\"; filename*=UTF-8''{encoded}"),
-            ),
-            (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_string()),
-        ],
-        Body::from(bytes),
-    )
-        .into_response())
+    Ok(crate::download::attachment(bytes, &e.mime, &e.name))
 }
 
 #[derive(Template)]

@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use askama::Template;
 use axum::Extension;
 use axum::extract::{Form, Query, State};
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{NaiveDate, TimeZone};
 use serde::Deserialize;
@@ -585,15 +585,9 @@ pub async fn audit_csv(
         .store
         .audit_event(&ctx.actor(), "audit.export", "audit", "ok")
         .await?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                "attachment; filename=\"audit.csv\"".to_string(),
-            ),
-        ],
+    Ok(crate::download::attachment(
         out,
-    )
-        .into_response())
+        "text/csv; charset=utf-8",
+        "审计日志-audit.csv",
+    ))
 }

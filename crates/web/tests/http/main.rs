@@ -6,6 +6,7 @@ mod dispatch;
 mod inputs;
 mod matrix;
 mod probe_auth;
+mod probe_data;
 mod security;
 mod session;
 
