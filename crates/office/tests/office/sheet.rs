@@ -107,9 +107,14 @@ fn peak_kib() -> u64 {
 
 fn refused_quickly(name: &str, bytes: &[u8], reason: &str) {
     let before = peak_kib();
-    let started = Instant::now();
-    let e = first_sheet_csv(bytes).expect_err(name);
-    let took = started.elapsed();
+    // The best of three: the time is the reader's, not that of other tests on the same cores.
+    let mut took = Duration::MAX;
+    let mut e = String::new();
+    for _ in 0..3 {
+        let started = Instant::now();
+        e = first_sheet_csv(bytes).expect_err(name);
+        took = took.min(started.elapsed());
+    }
     let grew = peak_kib().saturating_sub(before);
     assert!(e.contains(reason), "{name}: {e}");
     assert!(
