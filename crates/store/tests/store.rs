@@ -648,3 +648,49 @@ async fn every_pooled_connection_is_synchronous_full() {
         }
     }
 }
+
+/// The offline template's upload: several reports in one transaction, all or nothing.
+#[tokio::test]
+async fn several_reports_are_saved_all_or_nothing() {
+    let (db, plan_id) = seeded().await;
+    let r = round(&db, plan_id, "9月", "2024-09-30", "2099-10-05").await;
+    let a = task(&db, plan_id, None, "2.3.2").await;
+    let b = task(&db, plan_id, None, "2.4.4").await;
+    let good = |t: &zhuanban_ledger::TaskRecord| ReportInput {
+        round_id: r.id,
+        task_id: t.id,
+        unit_id: t.lead[0],
+        values: vec![(t.targets[0].id, 1.0)],
+        narrative: "按计划推进".into(),
+        submit: true,
+        ..Default::default()
+    };
+    let audits = count(&db.path, "SELECT COUNT(*) FROM audit").await;
+    // The second report names a target of another task: refused, and the first not saved.
+    let mut bad = good(&b);
+    bad.values = vec![(a.targets[0].id, 1.0)];
+    let err = db
+        .store
+        .save_reports(&[good(&a), bad], &office())
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("2.4.4"), "{err}");
+    assert_eq!(count(&db.path, "SELECT COUNT(*) FROM reports").await, 0);
+    assert_eq!(count(&db.path, "SELECT COUNT(*) FROM audit").await, audits);
+    // Both good: both saved, each with its audit record.
+    let saved = db
+        .store
+        .save_reports(&[good(&a), good(&b)], &office())
+        .await
+        .unwrap();
+    assert_eq!(saved.len(), 2);
+    assert_eq!(count(&db.path, "SELECT COUNT(*) FROM reports").await, 2);
+    assert_eq!(
+        count(
+            &db.path,
+            "SELECT COUNT(*) FROM audit WHERE action = 'report.submit'"
+        )
+        .await,
+        2
+    );
+}

@@ -15,7 +15,7 @@ use zhuanban_office::offline::{
     ReportTemplate, TemplateTarget, TemplateTask, read_report_xlsx, report_template_xlsx,
     template_file_name,
 };
-use zhuanban_store::{ReportInput, Store};
+use zhuanban_store::{ReportInput, Store, StoreError};
 
 use super::{Nav, current_plan, own_unit, render};
 use crate::AppState;
@@ -212,10 +212,14 @@ pub async fn template_upload(
         problems.push("未保存任何内容".into());
         return errors_page(&state, &ctx, problems).await;
     }
-    for input in &inputs {
-        state.store.save_report(input, &ctx.actor()).await?;
+    // All or nothing: one transaction for the whole file.
+    match state.store.save_reports(&inputs, &ctx.actor()).await {
+        Ok(_) => Ok(Redirect::to("/my?ok=submitted").into_response()),
+        Err(e @ (StoreError::Invalid { .. } | StoreError::Conflict { .. })) => {
+            errors_page(&state, &ctx, vec![e.to_string(), "未保存任何内容".into()]).await
+        }
+        Err(e) => Err(e.into()),
     }
-    Ok(Redirect::to("/my?ok=submitted").into_response())
 }
 
 /// The printed supervision notice (DOCX).
