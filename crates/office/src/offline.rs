@@ -69,6 +69,10 @@ pub struct TemplateTask {
     pub narrative: String,
     pub problems: String,
     pub next_steps: String,
+    /// Why the task cannot be changed in this round ("本期报告已采纳"): its rows are shown
+    /// locked and grey, and an upload skips it. None for a task to fill in.
+    #[serde(default)]
+    pub locked: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -396,6 +400,12 @@ fn build(t: &ReportTemplate) -> Result<Vec<u8>, XlsxError> {
         no_value: cell().set_background_color(Color::RGB(0xF2_F2F2)),
         prose: input().set_num_format("@").set_align(FormatAlign::Top),
         id: base().set_num_format("0"),
+        done_prose: cell()
+            .set_background_color(Color::RGB(0xE0_E0E0))
+            .set_align(FormatAlign::Top),
+        done_value: cell()
+            .set_background_color(Color::RGB(0xE0_E0E0))
+            .set_align(FormatAlign::Center),
     };
     for l in &rows {
         write_line(ws, l, &fmts)?;
@@ -459,19 +469,30 @@ struct Formats {
     no_value: Format,
     prose: Format,
     id: Format,
+    /// A locked task's texts and values: grey, not editable.
+    done_prose: Format,
+    done_value: Format,
 }
 
 fn write_line(ws: &mut Worksheet, l: &Line<'_>, f: &Formats) -> Result<(), XlsxError> {
     let row = l.row;
     let task = l.task;
+    let (prose, value) = match task.locked {
+        Some(_) => (&f.done_prose, &f.done_value),
+        None => (&f.prose, &f.value),
+    };
     if l.first {
         let last = row + l.span - 1;
+        let narrative = match &task.locked {
+            Some(why) => format!("【{why}，不可修改】{}", task.narrative),
+            None => task.narrative.clone(),
+        };
         let cols: [(u16, String, &Format); 5] = [
             (COL_CODE, clip(&task.code), &f.centre),
             (COL_TASK, clip(&task.title), &f.text),
-            (COL_NARRATIVE, clip(&task.narrative), &f.prose),
-            (COL_PROBLEMS, clip(&task.problems), &f.prose),
-            (COL_NEXT, clip(&task.next_steps), &f.prose),
+            (COL_NARRATIVE, clip(&narrative), prose),
+            (COL_PROBLEMS, clip(&task.problems), prose),
+            (COL_NEXT, clip(&task.next_steps), prose),
         ];
         for (col, text, fmt) in cols {
             if last > row {
@@ -497,8 +518,8 @@ fn write_line(ws: &mut Worksheet, l: &Line<'_>, f: &Formats) -> Result<(), XlsxE
     }
     match l.target {
         Some(g) => match g.last_value.filter(|v| v.is_finite()) {
-            Some(v) => ws.write_number_with_format(row, COL_VALUE, v, &f.value)?,
-            None => ws.write_blank(row, COL_VALUE, &f.value)?,
+            Some(v) => ws.write_number_with_format(row, COL_VALUE, v, value)?,
+            None => ws.write_blank(row, COL_VALUE, value)?,
         },
         None => ws.write_blank(row, COL_VALUE, &f.no_value)?,
     };

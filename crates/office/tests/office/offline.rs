@@ -56,6 +56,7 @@ fn task(
         narrative: texts[0].to_owned(),
         problems: texts[1].to_owned(),
         next_steps: texts[2].to_owned(),
+        locked: None,
     }
 }
 
@@ -1179,4 +1180,36 @@ fn libreoffice_resaved_template_reads_back() {
         })
         .map(|(_, d)| String::from_utf8(d).unwrap());
     assert!(sheet.is_some_and(|s| s.contains(r#"hidden="true""#) || s.contains(r#"hidden="1""#)));
+}
+
+/// A task whose report is already accepted is shown locked: no cell of its rows is open, its
+/// progress cell says why, and the template still reads back.
+#[test]
+fn an_accepted_task_is_shown_locked() {
+    let mut t = sample();
+    t.tasks[0].locked = Some("本期报告已采纳".into());
+    let bytes = report_template_xlsx(&t);
+    let unlocked = unlocked_styles(&part(&bytes, "xl/styles.xml"));
+    let sheet = Sheet::parse(&part(&bytes, SHEET_XML));
+    for (r, row) in &sheet.rows {
+        for c in &row.cells {
+            let s: usize = attr_value(&c.attrs, "s").map_or(0, |s| s.parse().unwrap());
+            if *r == 5 || *r == 6 {
+                assert!(
+                    !unlocked.contains(&s),
+                    "{}{r} of the accepted task is open",
+                    c.col
+                );
+            }
+        }
+    }
+    // Task 2.4.1 (row 7) is still open to fill in.
+    assert!(sheet.rows.iter().any(|(r, row)| *r == 7
+        && row.cells.iter().any(|c| c.col == "F"
+            && unlocked.contains(&attr_value(&c.attrs, "s").map_or(0, |s| s.parse().unwrap())))));
+    let mut book: Xlsx<_> = open_workbook_from_rs(std::io::Cursor::new(bytes.clone())).unwrap();
+    let range = book.worksheet_range("填报").unwrap();
+    let g5 = cell(&range, 4, 6).to_string();
+    assert!(g5.starts_with("【本期报告已采纳，不可修改】"), "{g5}");
+    assert!(read_report_xlsx(&bytes, &t).is_ok());
 }

@@ -96,6 +96,11 @@ async fn template(state: &AppState, ctx: &Ctx) -> AppResult<ReportTemplate> {
                 .as_ref()
                 .map(|r| r.next_steps.clone())
                 .unwrap_or_default(),
+            // A report submitted or accepted cannot change: shown locked, skipped on upload.
+            locked: current
+                .as_ref()
+                .filter(|r| matches!(r.state, ReportState::Submitted | ReportState::Accepted))
+                .map(|r| format!("本期报告{}", r.state.label())),
         });
     }
     Ok(ReportTemplate {

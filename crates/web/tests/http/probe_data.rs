@@ -408,6 +408,24 @@ async fn the_offline_upload_skips_accepted_tasks_instead_of_refusing_the_file() 
         .await
         .unwrap()
         .to_vec();
+    // The accepted task is shown locked in the template, saying why.
+    {
+        use calamine::Reader;
+        let mut book: calamine::Xlsx<_> =
+            calamine::open_workbook_from_rs(std::io::Cursor::new(template.clone())).unwrap();
+        let range = book.worksheet_range("填报").unwrap();
+        let shown: Vec<String> = range
+            .rows()
+            .filter(|r| r.first().is_some_and(|c| c.to_string() == accepted))
+            .flat_map(|r| r.iter().map(|c| c.to_string()).collect::<Vec<_>>())
+            .collect();
+        assert!(
+            shown
+                .iter()
+                .any(|c| c.starts_with("【本期报告已采纳，不可修改】")),
+            "{shown:?}"
+        );
+    }
     let res = c
         .post(app.url(&format!("/my/template?_csrf={csrf}")))
         .multipart(Form::new().part("file", Part::bytes(template).file_name("填报表.xlsx")))
