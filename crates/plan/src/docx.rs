@@ -31,6 +31,10 @@ use zip::ZipArchive;
 /// Largest decompressed size accepted for any part read from the package (zip-bomb guard).
 pub const MAX_PART_BYTES: u64 = 64 * 1024 * 1024;
 
+/// Entries a .docx may hold: a real document has dozens (a few thousand with many images);
+/// more is a crafted package.
+pub const MAX_ENTRIES: usize = 10_000;
+
 /// Largest total size of generated numbering labels (guard against label amplification).
 const MAX_LABEL_BYTES: usize = 64 * 1024 * 1024;
 
@@ -105,6 +109,14 @@ pub enum DocxError {
     /// The archive has no main document part.
     #[error("不是有效的 .docx 文件（缺少 word/document.xml）")]
     MissingDocument,
+    /// The archive holds more entries than [`MAX_ENTRIES`].
+    #[error(".docx 文件包含 {entries} 个条目，超过上限 {limit}，拒绝读取（疑似构造的文件）")]
+    TooManyEntries {
+        /// Entries in the archive.
+        entries: usize,
+        /// The limit.
+        limit: usize,
+    },
     /// A part decompresses beyond [`MAX_PART_BYTES`].
     #[error(".docx 文件中的 {part} 解压后超过 {limit_mib} MiB，拒绝读取（疑似压缩炸弹）")]
     TooLarge {
@@ -169,6 +181,12 @@ fn read_paragraphs(bytes: &[u8], limit: u64) -> Result<Vec<Paragraph>, DocxError
         return Err(DocxError::LegacyOrEncrypted);
     }
     let mut archive = ZipArchive::new(Cursor::new(bytes)).map_err(|_| DocxError::NotZip)?;
+    if archive.len() > MAX_ENTRIES {
+        return Err(DocxError::TooManyEntries {
+            entries: archive.len(),
+            limit: MAX_ENTRIES,
+        });
+    }
 
     let main_part = main_part_name(&mut archive, limit)?;
     let doc_bytes =
@@ -2067,6 +2085,25 @@ mod tests {
             read_paragraphs(&bytes, 4096),
             Err(DocxError::TooLarge { .. })
         ));
+    }
+
+    #[test]
+    fn docx_with_too_many_entries_is_refused() {
+        let doc = document(&p("目标"));
+        let mut zip = ZipWriter::new(Cursor::new(Vec::new()));
+        let options = SimpleFileOptions::default();
+        zip.start_file("word/document.xml", options).expect("start");
+        zip.write_all(doc.as_bytes()).expect("write");
+        for i in 0..MAX_ENTRIES {
+            zip.start_file(format!("x/{i}"), options).expect("start");
+        }
+        let bytes = zip.finish().expect("finish").into_inner();
+        let err = paragraphs(&bytes).unwrap_err();
+        assert!(
+            matches!(err, DocxError::TooManyEntries { entries, .. } if entries == MAX_ENTRIES + 1),
+            "{err:?}"
+        );
+        assert!(err.to_string().contains("10000"), "{err}");
     }
 
     #[test]
