@@ -317,7 +317,7 @@ pub async fn restore(
 
 pub async fn purge(db: &DbArgs, before: chrono::NaiveDate) -> anyhow::Result<ExitCode> {
     let store = crate::ledger_cmd::open(db).await?;
-    let tz = chrono::FixedOffset::east_opt(8 * 3600).expect("valid offset");
+    let tz = zhuanban_store::clock::china();
     let at = before
         .and_hms_opt(0, 0, 0)
         .and_then(|t| chrono::TimeZone::from_local_datetime(&tz, &t).single())

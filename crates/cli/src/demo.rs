@@ -9,7 +9,7 @@
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
-use chrono::{Datelike, Duration, FixedOffset, NaiveDate, TimeZone, Utc};
+use chrono::{Datelike, Duration, NaiveDate, TimeZone, Utc};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use zhuanban_ledger::{Cmp, Id, TargetKind, TaskRecord};
@@ -123,7 +123,7 @@ pub async fn fill(store: &SqliteStore, as_of: NaiveDate, seed: u64) -> anyhow::R
     let missing_unit = lead_units
         .get(rng.random_range(0..lead_units.len().max(1)))
         .copied();
-    let cst = FixedOffset::east_opt(8 * 3600).expect("valid offset");
+    let cst = zhuanban_store::clock::china();
 
     let months = as_of.month();
     let mut prev: Vec<Vec<f64>> = tasks.iter().map(|t| vec![0.0; t.targets.len()]).collect();

@@ -633,7 +633,7 @@ pub async fn audit_verify(db: &DbArgs) -> anyhow::Result<ExitCode> {
 
 pub async fn audit_log(db: &DbArgs, limit: usize) -> anyhow::Result<ExitCode> {
     let store = open(db).await?;
-    let cst = chrono::FixedOffset::east_opt(8 * 3600).expect("valid offset");
+    let cst = zhuanban_store::clock::china();
     for r in store.audit_log(limit).await? {
         println!(
             "#{} {} {}（{}）{} {} {}",

@@ -543,7 +543,7 @@ async fn compose(
         for i in store.instructions(plan.id, &t.code).await? {
             let d = i
                 .created_at
-                .with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("valid offset"))
+                .with_timezone(&zhuanban_store::clock::china())
                 .date_naive();
             instructions.push(InstructionRow {
                 author: display_name(&i.author),

@@ -15,9 +15,13 @@ pub fn now() -> DateTime<Utc> {
     Utc::now()
 }
 
-/// Today in China Standard Time (China has no daylight saving).
+/// China Standard Time, UTC+8 (China has no daylight saving): the one offset every date and
+/// time shown to people is in.
+pub fn china() -> FixedOffset {
+    FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset")
+}
+
+/// Today in China Standard Time.
 pub fn china_today() -> NaiveDate {
-    now()
-        .with_timezone(&FixedOffset::east_opt(8 * 3600).expect("valid offset"))
-        .date_naive()
+    now().with_timezone(&china()).date_naive()
 }

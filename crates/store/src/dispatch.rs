@@ -1,7 +1,7 @@
 //! Dispatch records: supervision notices (督办单), extension requests (延期申请), the
 //! notification outbox, the in-app inbox, bulletin records, and the duties units are scored on.
 
-use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
@@ -26,9 +26,7 @@ fn date(s: &str) -> Result<NaiveDate> {
 }
 
 fn china_today() -> NaiveDate {
-    Utc::now()
-        .with_timezone(&FixedOffset::east_opt(8 * 3600).expect("valid offset"))
-        .date_naive()
+    crate::clock::china_today()
 }
 
 fn level_str(l: NoticeLevel) -> &'static str {

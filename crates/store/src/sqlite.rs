@@ -5,7 +5,7 @@ use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
-use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::Row;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
@@ -29,7 +29,7 @@ use crate::{
 
 /// China Standard Time, for "today" in due-date checks (China has no daylight saving).
 fn china_today() -> NaiveDate {
-    let cst = FixedOffset::east_opt(8 * 3600).expect("valid offset");
+    let cst = crate::clock::china();
     let _ = cst;
     crate::clock::china_today()
 }
@@ -664,7 +664,7 @@ async fn write_report(
     let submitted_at = input
         .submit
         .then(|| at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true));
-    let cst = FixedOffset::east_opt(8 * 3600).expect("valid offset");
+    let cst = crate::clock::china();
     let late = input.submit && at.with_timezone(&cst).date_naive() > round.due;
     let (id, before) = match existing {
         Some(old) => {

@@ -24,7 +24,7 @@ pub use session::*;
 use askama::Template;
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
-use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use zhuanban_ledger::{Id, PlanRecord, Role, Round, UnitRecord, User};
 use zhuanban_store::Store;
 
@@ -175,13 +175,12 @@ pub async fn healthz() -> &'static str {
 
 /// China Standard Time for display ("2024-09-30 14:05").
 pub fn cst(t: &DateTime<Utc>) -> String {
-    let tz = FixedOffset::east_opt(8 * 3600).expect("valid offset");
+    let tz = zhuanban_store::clock::china();
     t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string()
 }
 
 pub fn today() -> NaiveDate {
-    let tz = FixedOffset::east_opt(8 * 3600).expect("valid offset");
-    Utc::now().with_timezone(&tz).date_naive()
+    zhuanban_store::clock::china_today()
 }
 
 pub fn number(v: f64) -> String {

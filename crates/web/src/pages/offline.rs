@@ -270,7 +270,7 @@ pub async fn notice_print(
     let issuer = reading
         .and_then(|r| r.task_force.map(|t| format!("{}办公室", t.name)))
         .unwrap_or_else(|| "工作专班办公室".into());
-    let tz = chrono::FixedOffset::east_opt(8 * 3600).expect("valid offset");
+    let tz = zhuanban_store::clock::china();
     let doc = zhuanban_office::notice::NoticeDoc {
         number: n.number.clone(),
         level: super::level_label(n.level).to_string(),

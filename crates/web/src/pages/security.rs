@@ -451,7 +451,7 @@ struct AuditPage {
 }
 
 fn filter(q: &AuditQuery, offset: usize, limit: usize) -> AuditFilter {
-    let tz = chrono::FixedOffset::east_opt(8 * 3600).expect("valid offset");
+    let tz = zhuanban_store::clock::china();
     let day = |s: &str, plus: i64| {
         NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
             .ok()

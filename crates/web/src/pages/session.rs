@@ -142,7 +142,7 @@ pub fn cap_login(raw: &str) -> String {
 
 /// When a lock ends, in China time: "14:05", or "6月3日 14:05" on another day.
 fn unlock_time(until: chrono::DateTime<chrono::Utc>) -> String {
-    let tz = chrono::FixedOffset::east_opt(8 * 3600).expect("valid offset");
+    let tz = zhuanban_store::clock::china();
     let t = until.with_timezone(&tz);
     if t.date_naive() == zhuanban_store::clock::now().with_timezone(&tz).date_naive() {
         t.format("%H:%M").to_string()
