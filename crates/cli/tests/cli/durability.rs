@@ -222,6 +222,14 @@ fn twenty_kills_under_load_lose_nothing_acknowledged() {
                 rt.spawn(writer(port, login, task, stop, acks.clone(), kill.clone()))
             })
             .collect();
+        // The load is under way once a save of this round is acknowledged (signing in takes a
+        // while on a busy machine); then it runs a random while longer.
+        let under_way = Instant::now() + Duration::from_secs(20);
+        while acks.lock().unwrap().values().map(|a| a.0).sum::<i64>() == acked_before
+            && Instant::now() < under_way
+        {
+            std::thread::sleep(Duration::from_millis(10));
+        }
         std::thread::sleep(run_for);
         // SIGKILL in the middle of the load.
         *kill.at.lock().unwrap() = Some(Instant::now());
