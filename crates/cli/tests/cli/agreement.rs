@@ -100,16 +100,7 @@ struct Truth {
 impl Truth {
     /// As the API gives it: both labels.
     fn labels(&self) -> Shown {
-        self.tasks
-            .iter()
-            .map(|t| {
-                let rep = t["reporting_label"].as_str().map(str::to_string);
-                (
-                    t["code"].as_str().unwrap().to_string(),
-                    (t["status_label"].as_str().unwrap().to_string(), rep),
-                )
-            })
-            .collect()
+        by_code(&self.tasks, "status_label", "reporting_label")
     }
 
     /// As the pages show it: the reporting state only where something is owed or pending (a
@@ -149,6 +140,31 @@ impl Truth {
     }
 }
 
+/// Tasks of a JSON list by code: (their `status` field, their `reporting` field).
+fn by_code(tasks: &[Value], status: &str, reporting: &str) -> Shown {
+    tasks
+        .iter()
+        .map(|t| {
+            (
+                t["code"].as_str().unwrap().to_string(),
+                (
+                    t[status].as_str().unwrap().to_string(),
+                    t[reporting].as_str().map(str::to_string),
+                ),
+            )
+        })
+        .collect()
+}
+
+/// A JSON object of counts ("seriously_lagging": 2, …).
+fn counts(v: &Value) -> BTreeMap<String, u64> {
+    v.as_object()
+        .unwrap()
+        .iter()
+        .map(|(k, n)| (k.clone(), n.as_u64().unwrap()))
+        .collect()
+}
+
 fn status_json(db: &str, round: Option<i64>, as_of: Option<&str>) -> Truth {
     let mut args = vec!["status", "--db", db, "--format", "json"];
     let round_s = round.map(|r| r.to_string());
@@ -161,18 +177,11 @@ fn status_json(db: &str, round: Option<i64>, as_of: Option<&str>) -> Truth {
     let o = run(&args);
     assert!(o.status.success(), "{}", stderr(&o));
     let v: Value = serde_json::from_slice(&o.stdout).unwrap();
-    let map = |k: &str| -> BTreeMap<String, u64> {
-        v[k].as_object()
-            .unwrap()
-            .iter()
-            .map(|(k, n)| (k.clone(), n.as_u64().unwrap()))
-            .collect()
-    };
     Truth {
         tasks: v["tasks"].as_array().unwrap().clone(),
-        totals: map("totals"),
-        colours: map("colours"),
-        reporting: map("reporting"),
+        totals: counts(&v["totals"]),
+        colours: counts(&v["colours"]),
+        reporting: counts(&v["reporting"]),
     }
 }
 
@@ -635,42 +644,13 @@ fn check_view(desk: &Desk, c: &reqwest::blocking::Client, round: Option<i64>, as
         ("colours", &truth.colours),
         ("reporting", &truth.reporting),
     ] {
-        let theirs: BTreeMap<String, u64> = api[k]
-            .as_object()
-            .unwrap()
-            .iter()
-            .map(|(k, n)| (k.clone(), n.as_u64().unwrap()))
-            .collect();
-        assert_eq!(&theirs, mine, "{what}: /api/status {k}");
+        assert_eq!(&counts(&api[k]), mine, "{what}: /api/status {k}");
     }
-    let api_tasks: BTreeMap<String, (String, Option<String>)> = api["tasks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| {
-            (
-                t["code"].as_str().unwrap().to_string(),
-                (
-                    t["status"].as_str().unwrap().to_string(),
-                    t["reporting"].as_str().map(str::to_string),
-                ),
-            )
-        })
-        .collect();
-    let truth_codes: BTreeMap<String, (String, Option<String>)> = truth
-        .tasks
-        .iter()
-        .map(|t| {
-            (
-                t["code"].as_str().unwrap().to_string(),
-                (
-                    t["status"].as_str().unwrap().to_string(),
-                    t["reporting"].as_str().map(str::to_string),
-                ),
-            )
-        })
-        .collect();
-    assert_eq!(api_tasks, truth_codes, "{what}: /api/status tasks");
+    assert_eq!(
+        by_code(api["tasks"].as_array().unwrap(), "status", "reporting"),
+        by_code(&truth.tasks, "status", "reporting"),
+        "{what}: /api/status tasks"
+    );
 
     // /api/tasks: labels as shown.
     let tasks: Value = c
@@ -679,21 +659,11 @@ fn check_view(desk: &Desk, c: &reqwest::blocking::Client, round: Option<i64>, as
         .unwrap()
         .json()
         .unwrap();
-    let api_shown: Shown = tasks
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| {
-            (
-                t["code"].as_str().unwrap().to_string(),
-                (
-                    t["status_label"].as_str().unwrap().to_string(),
-                    t["reporting_label"].as_str().map(str::to_string),
-                ),
-            )
-        })
-        .collect();
-    assert_eq!(api_shown, truth.labels(), "{what}: /api/tasks");
+    assert_eq!(
+        by_code(tasks.as_array().unwrap(), "status_label", "reporting_label"),
+        truth.labels(),
+        "{what}: /api/tasks"
+    );
 
     // The dashboard: totals, and the tasks needing attention (behind, or owing a report).
     let dash = get(c, &format!("{}/dashboard{q}", desk.base));
@@ -985,11 +955,9 @@ fn every_output_agrees_with_the_one_judgement() {
         .unwrap()
         .json()
         .unwrap();
-    let desk_totals: BTreeMap<String, u64> = api["totals"]
-        .as_object()
-        .unwrap()
-        .iter()
-        .map(|(k, n)| (k.clone(), n.as_u64().unwrap()))
-        .collect();
-    assert_eq!(desk_totals, before.totals, "the desk after a round opened");
+    assert_eq!(
+        counts(&api["totals"]),
+        before.totals,
+        "the desk after a round opened"
+    );
 }
