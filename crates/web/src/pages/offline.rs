@@ -22,15 +22,6 @@ use crate::AppState;
 use crate::error::{AppError, AppResult};
 use crate::routes::Ctx;
 
-fn cmp_word(c: zhuanban_ledger::Cmp) -> &'static str {
-    match c {
-        zhuanban_ledger::Cmp::AtLeast => "≥",
-        zhuanban_ledger::Cmp::AtMost => "≤",
-        zhuanban_ledger::Cmp::About => "约",
-        zhuanban_ledger::Cmp::Equal => "=",
-    }
-}
-
 /// The template of the signed-in unit for the open round.
 async fn template(state: &AppState, ctx: &Ctx) -> AppResult<ReportTemplate> {
     let user = ctx.user()?.clone();
@@ -73,12 +64,8 @@ async fn template(state: &AppState, ctx: &Ctx) -> AppResult<ReportTemplate> {
                     } else {
                         g.metric.clone()
                     },
-                    goal: format!(
-                        "{}{}{}",
-                        cmp_word(g.cmp),
-                        zhuanban_office::svg::fmt_number(g.value),
-                        g.unit
-                    ),
+                    // The same words as the desk and the bulletin ("≥3个", "Ⅲ类及以上").
+                    goal: zhuanban_desk::bulletin::target_text(g),
                     unit: g.unit.clone(),
                     last_value: value_of(g.id),
                     kind: g.kind,
