@@ -100,8 +100,8 @@ const SCENARIOS: &[&str] = &[
 ];
 
 /// Goals from the issue.
-const GOAL_LEDGER_RPS: f64 = 2_000.0;
-const GOAL_SAVE_RPS: f64 = 1_000.0;
+const GOAL_LEDGER_RPS: f64 = 5_000.0;
+const GOAL_SAVE_RPS: f64 = 3_000.0;
 const GOAL_MEMORY_KIB: u64 = 100 * 1024;
 
 /// Clock ticks per second of `/proc/<pid>/stat` (USER_HZ, 100 on Linux).
@@ -186,11 +186,36 @@ impl Server {
     /// Starts `zhuanban serve --demo` on a loopback port the system picks (read back from the
     /// line the server prints when it listens) and reads the accounts it prints.
     fn start(binary: &Path, dir: &Path) -> Result<Server> {
-        let child = Command::new(binary)
-            .arg("serve")
-            .arg("--demo")
-            .arg("--dir")
-            .arg(dir)
+        let mut demo = Command::new(binary);
+        demo.arg("serve").arg("--demo").arg("--dir").arg(dir);
+        let server = Self::spawn(demo)?;
+        ensure!(
+            !server.accounts.is_empty(),
+            "the server printed no demonstration accounts"
+        );
+        Ok(server)
+    }
+
+    /// Kills the server with SIGKILL (no shutdown of any kind) and starts `zhuanban serve` on
+    /// its database again: for the durability check.
+    fn kill_and_restart(&mut self, binary: &Path, dir: &Path) -> Result<()> {
+        self.child.kill().context("could not kill the server")?;
+        self.child.wait()?;
+        let mut again = Command::new(binary);
+        again.arg("serve").arg("--db").arg(dir.join("demo.db"));
+        let restarted = Self::spawn(again)?;
+        let accounts = std::mem::take(&mut self.accounts);
+        *self = restarted;
+        self.accounts = accounts;
+        Ok(())
+    }
+
+    /// Starts the server command on a loopback port the system picks and reads its start-up
+    /// lines (the accounts of a demonstration, the address).
+    fn spawn(mut command: Command) -> Result<Server> {
+        let binary = command.get_program().to_owned();
+        let binary = Path::new(&binary);
+        let child = command
             .args(["--listen", "127.0.0.1:0"])
             // Every connection comes from 127.0.0.1: lift the per-address cap.
             .args(["--max-connections-per-address", "100000"])
@@ -257,10 +282,6 @@ impl Server {
             }
         }
         drop(rx); // the reader thread relays from now on
-        ensure!(
-            !server.accounts.is_empty(),
-            "the server printed no demonstration accounts"
-        );
         Ok(server)
     }
 
@@ -732,7 +753,7 @@ async fn run(args: &Args) -> Result<bool> {
     let fs = fs_type(tmp.path());
     let load_before = load_average();
     // Declared after `tmp`, so it is dropped (killed) before the folder is removed.
-    let server = Server::start(&args.server, &tmp.path().join("demo"))?;
+    let mut server = Server::start(&args.server, &tmp.path().join("demo"))?;
     let base = server.base.clone();
     eprintln!(
         "loadgen: server pid {} at {}, database on {fs}, {} accounts",
@@ -878,8 +899,17 @@ async fn run(args: &Args) -> Result<bool> {
                 f.conflicts
             ));
         }
-        // Durability check: every acknowledged save made a new version, and the last one
-        // acknowledged is the one the server has.
+        // Durability check: the server is killed with SIGKILL and started again on its
+        // database; every acknowledged save made a new version, and the last one acknowledged
+        // is the one the restarted server has.
+        server.kill_and_restart(&args.server, &tmp.path().join("demo"))?;
+        let base = server.base.clone();
+        // The units' sessions are kept in the database: they outlive the process.
+        eprintln!(
+            "loadgen: server killed (SIGKILL) and restarted, pid {} at {}",
+            server.pid(),
+            base.0
+        );
         for op in &ops {
             let Op::Save(slot) = op else { continue };
             let on_server = slot.server_version(&c, &base).await?;

@@ -16,6 +16,7 @@ mod accounts;
 pub mod audit;
 pub mod clock;
 pub mod dispatch;
+mod group;
 mod lockout;
 mod migrate;
 mod security;
@@ -56,6 +57,9 @@ pub enum StoreError {
     Invalid { field: String, message: String },
     #[error("数据库错误：{0}")]
     Db(#[from] sqlx::Error),
+    /// An error of the writer thread's connection (see the store's `group` module).
+    #[error("数据库错误：{0}")]
+    Sqlite(#[from] rusqlite::Error),
     #[error("数据库结构升级失败：{0}")]
     Migrate(String),
     #[error("数据格式错误：{0}")]

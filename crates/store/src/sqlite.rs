@@ -27,13 +27,6 @@ use crate::{
     StoreError,
 };
 
-/// China Standard Time, for "today" in due-date checks (China has no daylight saving).
-fn china_today() -> NaiveDate {
-    let cst = crate::clock::china();
-    let _ = cst;
-    crate::clock::china_today()
-}
-
 pub(crate) fn now_pub() -> String {
     now()
 }
@@ -100,7 +93,7 @@ fn kind_str(k: TargetKind) -> &'static str {
     }
 }
 
-fn kind_parse(s: &str) -> TargetKind {
+pub(crate) fn kind_parse(s: &str) -> TargetKind {
     match s {
         "level" => TargetKind::Level,
         "growth" => TargetKind::Growth,
@@ -123,6 +116,8 @@ pub struct SqliteStore {
     watch: std::sync::Arc<tokio::sync::Mutex<SqliteConnection>>,
     /// The audit chain's key and anchor (see [`crate::audit`]).
     keyring: std::sync::Arc<audit::Keyring>,
+    /// The writer thread of report saves (see [`crate::group`]).
+    saves: crate::group::Committer,
 }
 
 impl SqliteStore {
@@ -153,7 +148,9 @@ impl SqliteStore {
             .await?;
         let watch = sqlx::ConnectOptions::connect(&opts).await?;
         let keyring = key_audit(&writer).await?;
+        let saves = crate::group::Committer::start(path, keyring.clone())?;
         Ok(SqliteStore {
+            saves,
             pool,
             writer,
             watch: std::sync::Arc::new(tokio::sync::Mutex::new(watch)),
@@ -265,138 +262,37 @@ impl SqliteStore {
         Ok(self.writer.begin_with("BEGIN IMMEDIATE").await?)
     }
 
-    /// What a report save checks before the write lock: the unit's part in the task, the
-    /// values and milestones against the task's, the free text; and whether its round is
-    /// demonstration data.
-    async fn check_report(&self, input: &ReportInput) -> Result<CheckedReport> {
-        let mut rd = self.pool.acquire().await?;
-        let task = task_info(&mut rd, input.task_id).await?;
-        let role: Option<String> =
-            sqlx::query_scalar("SELECT role FROM task_units WHERE task_id = ? AND unit_id = ?")
-                .bind(input.task_id)
-                .bind(input.unit_id)
-                .fetch_optional(&mut *rd)
-                .await?;
-        if role.is_none() {
-            let name: Option<String> = sqlx::query_scalar("SELECT name FROM units WHERE id = ?")
-                .bind(input.unit_id)
-                .fetch_optional(&mut *rd)
-                .await?;
-            let name = name.unwrap_or_else(|| format!("单位 #{}", input.unit_id));
-            return Err(StoreError::invalid(
-                "unit",
-                format!("“{name}”不是任务 {} 的牵头或配合单位，不能报送", task.code),
-            ));
-        }
-        let targets: Vec<(i64, i64, String, f64, String)> =
-            sqlx::query_as("SELECT id, seq, kind, value, unit FROM targets WHERE task_id = ?")
-                .bind(input.task_id)
-                .fetch_all(&mut *rd)
-                .await?;
-        let mut seen = HashSet::new();
-        for &(target_id, value) in &input.values {
-            let Some((_, seq, kind, goal, unit)) = targets.iter().find(|t| t.0 == target_id) else {
-                return Err(StoreError::invalid(
-                    format!("values[目标 #{target_id}]"),
-                    format!("该目标不属于任务 {}", task.code),
-                ));
-            };
-            let field = format!("values[{seq}]");
-            if !seen.insert(target_id) {
-                return Err(StoreError::invalid(field, "同一目标填报了两次"));
-            }
-            if !value.is_finite() {
-                return Err(StoreError::invalid(field, "不是有效的数值"));
-            }
-            let kind = kind_parse(kind);
-            if let Err(e) =
-                input::check_value(&format!("第 {seq} 个目标"), kind, unit, *goal, value)
-            {
-                return Err(StoreError::invalid(field, e));
-            }
-            if kind == TargetKind::Class && !(1.0..=6.0).contains(&value) {
-                return Err(StoreError::invalid(field, "水质类别应为 1～6（I～劣V类）"));
-            }
-        }
-        let milestones: Vec<(i64, i64)> =
-            sqlx::query_as("SELECT id, seq FROM milestones WHERE task_id = ?")
-                .bind(input.task_id)
-                .fetch_all(&mut *rd)
-                .await?;
-        for &(mid, done, done_on) in &input.milestones {
-            let Some((_, seq)) = milestones.iter().find(|m| m.0 == mid) else {
-                return Err(StoreError::invalid(
-                    format!("milestones[节点 #{mid}]"),
-                    format!("该节点不属于任务 {}", task.code),
-                ));
-            };
-            if let Some(d) = done_on {
-                if !done {
-                    return Err(StoreError::invalid(
-                        format!("milestones[{seq}]"),
-                        "未完成的节点不应填写完成日期",
-                    ));
-                }
-                if d > china_today() {
-                    return Err(StoreError::invalid(
-                        format!("milestones[{seq}]"),
-                        format!("完成日期 {d} 晚于今天"),
-                    ));
-                }
-            }
-        }
-        for (field, label, text, max) in [
-            (
-                "narrative",
-                "本期进展",
-                &input.narrative,
-                input::limits::NARRATIVE,
-            ),
-            (
-                "problems",
-                "存在问题",
-                &input.problems,
-                input::limits::PROBLEMS,
-            ),
-            (
-                "next_steps",
-                "下步打算",
-                &input.next_steps,
-                input::limits::NEXT_STEPS,
-            ),
-        ] {
-            check_text(field, label, text, max)?;
-        }
-
-        // Whether a round is demonstration data is fixed when it is opened.
-        let demo_round: Option<bool> = sqlx::query_scalar("SELECT demo FROM rounds WHERE id = ?")
-            .bind(input.round_id)
-            .fetch_optional(&mut *rd)
-            .await?;
-        Ok(CheckedReport {
-            task,
-            has_milestones: !milestones.is_empty(),
-            demo_round: demo_round.unwrap_or(false),
-        })
+    /// Where a unit's report on a task goes, in one statement: the newest open round (by its
+    /// as-of date) of the plan (the newest plan when None), and the task with that number in
+    /// the plan version the round schedules, when the unit leads or supports it. None when the
+    /// plan has no open round; `Some((round, None))` when there is no such task for the unit.
+    pub async fn open_round_task(
+        &self,
+        plan_id: Option<Id>,
+        code: &str,
+        unit_id: Id,
+    ) -> Result<Option<(Id, Option<Id>)>> {
+        Ok(sqlx::query_as(
+            "WITH r AS (SELECT id, plan_id, plan_version FROM rounds
+                        WHERE plan_id = COALESCE(?, (SELECT MAX(id) FROM plans)) AND state = 'open'
+                        ORDER BY as_of DESC, id DESC LIMIT 1)
+             SELECT r.id, (SELECT t.id FROM tasks t JOIN task_units u ON u.task_id = t.id
+                           WHERE t.plan_id = r.plan_id AND t.plan_version = r.plan_version
+                             AND t.code = ? AND u.unit_id = ? LIMIT 1)
+             FROM r",
+        )
+        .bind(plan_id)
+        .bind(code)
+        .bind(unit_id)
+        .fetch_optional(&self.pool)
+        .await?)
     }
 
     /// Saves several reports in one transaction: all of them or none (the offline template's
     /// upload). Each is checked as [`Store::save_report`] checks it; the first refusal names its
     /// task and nothing is written.
     pub async fn save_reports(&self, inputs: &[ReportInput], actor: &Actor) -> Result<Vec<Report>> {
-        let mut checked = Vec::with_capacity(inputs.len());
-        for input in inputs {
-            checked.push(self.check_report(input).await?);
-        }
-        let mut tx = self.write().await?;
-        let mut out = Vec::with_capacity(inputs.len());
-        for (input, c) in inputs.iter().zip(checked) {
-            let (t, report) = write_report(tx, input, c, actor).await?;
-            tx = t;
-            out.push(report);
-        }
-        tx.commit().await?;
-        Ok(out)
+        self.saves.save(inputs.to_vec(), actor.clone()).await
     }
 }
 
@@ -618,200 +514,6 @@ macro_rules! report_columns {
     };
 }
 
-/// What [`SqliteStore::check_report`] found, for the write under the lock.
-struct CheckedReport {
-    task: TaskInfo,
-    has_milestones: bool,
-    demo_round: bool,
-}
-
-/// The part of a report save under the write lock; the transaction is handed back (or dropped,
-/// rolling back, on a refusal).
-async fn write_report(
-    mut tx: sqlx::Transaction<'static, sqlx::Sqlite>,
-    input: &ReportInput,
-    checked: CheckedReport,
-    actor: &Actor,
-) -> Result<(sqlx::Transaction<'static, sqlx::Sqlite>, Report)> {
-    let CheckedReport {
-        task,
-        has_milestones,
-        demo_round,
-    } = checked;
-    let round = load_round(&mut tx, input.round_id).await?;
-    if round.state != RoundState::Open {
-        return Err(StoreError::invalid(
-            "round",
-            format!("轮次“{}”已关闭，不能再报送", round.name),
-        ));
-    }
-    if task.plan_id != round.plan_id || task.plan_version != round.plan_version {
-        return Err(StoreError::invalid(
-            "task",
-            format!(
-                "任务 {}（#{}）不属于轮次“{}”所调度的方案版本",
-                task.code, input.task_id, round.name
-            ),
-        ));
-    }
-
-    let existing = report_of(&mut tx, input.round_id, input.task_id, input.unit_id).await?;
-    if input.at.is_some() && !demo_round {
-        return Err(StoreError::invalid("at", "只有演示数据可以指定报送时间"));
-    }
-    let state = if input.submit { "submitted" } else { "draft" };
-    let at = input.at.unwrap_or_else(crate::clock::now);
-    let submitted_at = input
-        .submit
-        .then(|| at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true));
-    let cst = crate::clock::china();
-    let late = input.submit && at.with_timezone(&cst).date_naive() > round.due;
-    let (id, before) = match existing {
-        Some(old) => {
-            let (id, st, version) = (old.id, old.state, old.row_version);
-            if matches!(st, ReportState::Submitted | ReportState::Accepted) {
-                return Err(StoreError::invalid(
-                    "state",
-                    format!(
-                        "报告{}，不能再修改（如需更正请联系专班办公室退回）",
-                        st.label()
-                    ),
-                ));
-            }
-            if input.expected_version != Some(version) {
-                return Err(StoreError::Conflict {
-                    what: "报告",
-                    id,
-                    current: version,
-                    given: input.expected_version.unwrap_or(0),
-                });
-            }
-            let before = report_json(&old);
-            sqlx::query("DELETE FROM report_values WHERE report_id = ?")
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
-            // A task without milestones has no milestone states to replace.
-            if has_milestones {
-                sqlx::query("DELETE FROM report_milestones WHERE report_id = ?")
-                    .bind(id)
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            (id, Some((before, version)))
-        }
-        None => {
-            if let Some(v) = input.expected_version {
-                return Err(StoreError::Conflict {
-                    what: "报告",
-                    id: 0,
-                    current: 0,
-                    given: v,
-                });
-            }
-            let id: i64 = sqlx::query_scalar(
-                    "INSERT INTO reports (round_id, task_id, unit_id, state, narrative, problems, next_steps, author,
-                     submitted_at, late, demo, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-                )
-                .bind(input.round_id)
-                .bind(input.task_id)
-                .bind(input.unit_id)
-                .bind(state)
-                .bind(&input.narrative)
-                .bind(&input.problems)
-                .bind(&input.next_steps)
-                .bind(&actor.name)
-                .bind(&submitted_at)
-                .bind(late)
-                .bind(demo_round)
-                .bind(now())
-                .fetch_one(&mut *tx)
-                .await?;
-            (id, None)
-        }
-    };
-    // One statement per table (a task has a handful of targets and milestones, far below
-    // SQLite's limit of bound parameters).
-    if !input.values.is_empty() {
-        sqlx::QueryBuilder::<sqlx::Sqlite>::new(
-            "INSERT INTO report_values (report_id, target_id, value) ",
-        )
-        .push_values(&input.values, |mut b, &(target_id, value)| {
-            b.push_bind(id).push_bind(target_id).push_bind(value);
-        })
-        .build()
-        .execute(&mut *tx)
-        .await?;
-    }
-    if !input.milestones.is_empty() {
-        sqlx::QueryBuilder::<sqlx::Sqlite>::new(
-            "INSERT INTO report_milestones (report_id, milestone_id, done, done_on) ",
-        )
-        .push_values(&input.milestones, |mut b, &(mid, done, done_on)| {
-            b.push_bind(id)
-                .push_bind(mid)
-                .push_bind(done)
-                .push_bind(done_on.map(|d| d.to_string()));
-        })
-        .build()
-        .execute(&mut *tx)
-        .await?;
-    }
-    for e in &input.evidence {
-        sqlx::query(
-                "INSERT OR IGNORE INTO evidence (report_id, sha256, name, size, mime) VALUES (?, ?, ?, ?, ?)",
-            )
-            .bind(id)
-            .bind(&e.sha256)
-            .bind(&e.name)
-            .bind(e.size as i64)
-            .bind(&e.mime)
-            .execute(&mut *tx)
-            .await?;
-    }
-    let report = match &before {
-        // The update last, so that it returns the whole report as it now stands.
-        Some((_, version)) => {
-            let row = sqlx::query(concat!(
-                    "UPDATE reports SET state = ?, narrative = ?, problems = ?, next_steps = ?, author = ?,
-                     submitted_at = COALESCE(?, submitted_at), late = ?, row_version = row_version + 1, updated_at = ?
-                     WHERE id = ? AND row_version = ? RETURNING ",
-                    report_columns!("*", "reports")
-                ))
-                .bind(state)
-                .bind(&input.narrative)
-                .bind(&input.problems)
-                .bind(&input.next_steps)
-                .bind(&actor.name)
-                .bind(&submitted_at)
-                .bind(late)
-                .bind(now())
-                .bind(id)
-                .bind(version)
-                .fetch_one(&mut *tx)
-                .await?;
-            report_from_row(&row)?
-        }
-        None => load_report(&mut tx, id).await?,
-    };
-    let before = before.map(|(json, _)| json);
-    write_audit(
-        &mut tx,
-        actor,
-        if input.submit {
-            "report.submit"
-        } else {
-            "report.save_draft"
-        },
-        &format!("report#{id} round#{} task {}", input.round_id, task.code),
-        before.as_deref(),
-        Some(&report_json(&report)),
-        "ok",
-    )
-    .await?;
-    Ok((tx, report))
-}
-
 macro_rules! report_select {
     ($condition:literal) => {
         concat!(
@@ -823,8 +525,21 @@ macro_rules! report_select {
     };
 }
 
+/// A report by id (for the writer thread, [`crate::group`]).
+pub(crate) const REPORT_BY_ID: &str = report_select!("r.id = ?");
+/// A unit's report on a task in a round.
+pub(crate) const REPORT_OF: &str =
+    report_select!("r.round_id = ? AND r.task_id = ? AND r.unit_id = ?");
+/// A re-saved report's update, which returns the whole report as it now stands.
+pub(crate) const UPDATE_REPORT: &str = concat!(
+    "UPDATE reports SET state = ?, narrative = ?, problems = ?, next_steps = ?, author = ?,
+     submitted_at = COALESCE(?, submitted_at), late = ?, row_version = row_version + 1, updated_at = ?
+     WHERE id = ? AND row_version = ? RETURNING ",
+    report_columns!("*", "reports")
+);
+
 async fn load_report(conn: &mut SqliteConnection, id: Id) -> Result<Report> {
-    let r = sqlx::query(report_select!("r.id = ?"))
+    let r = sqlx::query(REPORT_BY_ID)
         .bind(id)
         .fetch_optional(&mut *conn)
         .await?
@@ -853,9 +568,9 @@ pub(crate) async fn report_of(
     r.as_ref().map(report_from_row).transpose()
 }
 
-fn report_from_row(r: &sqlx::sqlite::SqliteRow) -> Result<Report> {
-    let id: Id = r.try_get("id")?;
-    let json = |col: &str| -> Result<String> { Ok(r.try_get::<String, _>(col)?) };
+pub(crate) fn report_from_row(r: &impl Col) -> Result<Report> {
+    let id: Id = r.int("id")?;
+    let json = |col: &str| r.text(col);
     let bad = |what: &str, e: &dyn std::fmt::Display| {
         StoreError::invalid("report", format!("报告 #{id} 的{what}无法读取：{e}"))
     };
@@ -872,10 +587,10 @@ fn report_from_row(r: &sqlx::sqlite::SqliteRow) -> Result<Report> {
     let opt_time = |s: Option<String>| s.map(|s| time(&s)).transpose();
     Ok(Report {
         id,
-        round_id: r.try_get("round_id")?,
-        task_id: r.try_get("task_id")?,
-        unit_id: r.try_get("unit_id")?,
-        state: ReportState::parse(&r.try_get::<String, _>("state")?).unwrap_or(ReportState::Draft),
+        round_id: r.int("round_id")?,
+        task_id: r.int("task_id")?,
+        unit_id: r.int("unit_id")?,
+        state: ReportState::parse(&r.text("state")?).unwrap_or(ReportState::Draft),
         values: values
             .into_iter()
             .map(|(target_id, value)| TargetValue { target_id, value })
@@ -890,9 +605,9 @@ fn report_from_row(r: &sqlx::sqlite::SqliteRow) -> Result<Report> {
                 })
             })
             .collect::<Result<_>>()?,
-        narrative: r.try_get("narrative")?,
-        problems: r.try_get("problems")?,
-        next_steps: r.try_get("next_steps")?,
+        narrative: r.text("narrative")?,
+        problems: r.text("problems")?,
+        next_steps: r.text("next_steps")?,
         evidence: ev
             .into_iter()
             .map(|(sha256, name, size, mime)| EvidenceRef {
@@ -902,18 +617,38 @@ fn report_from_row(r: &sqlx::sqlite::SqliteRow) -> Result<Report> {
                 mime,
             })
             .collect(),
-        author: r.try_get("author")?,
-        submitted_at: opt_time(r.try_get("submitted_at")?)?,
-        late: r.try_get::<i64, _>("late")? != 0,
-        reviewed_by: r.try_get("reviewed_by")?,
-        reviewed_at: opt_time(r.try_get("reviewed_at")?)?,
-        return_reason: r.try_get("return_reason")?,
-        row_version: r.try_get("row_version")?,
+        author: r.text("author")?,
+        submitted_at: opt_time(r.opt_text("submitted_at")?)?,
+        late: r.int("late")? != 0,
+        reviewed_by: r.opt_text("reviewed_by")?,
+        reviewed_at: opt_time(r.opt_text("reviewed_at")?)?,
+        return_reason: r.opt_text("return_reason")?,
+        row_version: r.int("row_version")?,
     })
 }
 
+/// The columns a report row is read by, from either driver's row (sqlx's here, the writer
+/// thread's in [`crate::group`]).
+pub(crate) trait Col {
+    fn int(&self, col: &str) -> Result<i64>;
+    fn text(&self, col: &str) -> Result<String>;
+    fn opt_text(&self, col: &str) -> Result<Option<String>>;
+}
+
+impl Col for SqliteRow {
+    fn int(&self, col: &str) -> Result<i64> {
+        Ok(self.try_get(col)?)
+    }
+    fn text(&self, col: &str) -> Result<String> {
+        Ok(self.try_get(col)?)
+    }
+    fn opt_text(&self, col: &str) -> Result<Option<String>> {
+        Ok(self.try_get(col)?)
+    }
+}
+
 /// A compact JSON of a report's content for the audit log.
-fn report_json(r: &Report) -> String {
+pub(crate) fn report_json(r: &Report) -> String {
     serde_json::json!({
         "state": r.state.as_str(),
         "values": r.values.iter().map(|v| (v.target_id.to_string(), v.value)).collect::<BTreeMap<_, _>>(),
@@ -928,26 +663,15 @@ fn report_json(r: &Report) -> String {
     .to_string()
 }
 
-struct TaskInfo {
-    plan_id: Id,
-    plan_version: i64,
-    code: String,
-}
-
-async fn task_info(conn: &mut SqliteConnection, task_id: Id) -> Result<TaskInfo> {
-    let row: Option<(i64, i64, String)> =
-        sqlx::query_as("SELECT plan_id, plan_version, code FROM tasks WHERE id = ?")
-            .bind(task_id)
-            .fetch_optional(&mut *conn)
-            .await?;
-    let (plan_id, plan_version, code) = row.ok_or(StoreError::NotFound {
+/// A task's number (代码), for messages and audit records.
+async fn task_code(conn: &mut SqliteConnection, task_id: Id) -> Result<String> {
+    let code: Option<String> = sqlx::query_scalar("SELECT code FROM tasks WHERE id = ?")
+        .bind(task_id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    code.ok_or(StoreError::NotFound {
         what: "任务",
         id: task_id.to_string(),
-    })?;
-    Ok(TaskInfo {
-        plan_id,
-        plan_version,
-        code,
     })
 }
 
@@ -1498,14 +1222,10 @@ impl Store for SqliteStore {
     }
 
     async fn save_report(&self, input: &ReportInput, actor: &Actor) -> Result<Report> {
-        // The task's units, targets and milestones belong to a plan version and do not change
-        // once imported: they are checked before taking the write lock, so that the lock is
-        // held for as few statements as possible (the round is checked under it).
-        let checked = self.check_report(input).await?;
-        let tx = self.write().await?;
-        let (tx, report) = write_report(tx, input, checked, actor).await?;
-        tx.commit().await?;
-        Ok(report)
+        // Checked and written on the store's writer thread, committed in groups: see
+        // [`crate::group`].
+        let mut saved = self.saves.save(vec![input.clone()], actor.clone()).await?;
+        Ok(saved.remove(0))
     }
 
     async fn accept_report(&self, id: Id, expected_version: i64, actor: &Actor) -> Result<Report> {
@@ -1894,7 +1614,7 @@ async fn review(
     .execute(&mut *tx)
     .await?;
     let after = load_report(&mut tx, id).await?;
-    let code = task_info(&mut tx, after.task_id).await?.code;
+    let code = task_code(&mut tx, after.task_id).await?;
     write_audit(
         &mut tx,
         actor,

@@ -694,3 +694,69 @@ async fn several_reports_are_saved_all_or_nothing() {
         2
     );
 }
+
+/// Group commit: many saves at once, some of them refused inside the committer's transaction
+/// (a stale version): every good save is committed with its audit record, every refused one
+/// is refused alone, and the audit chain holds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn saves_committed_together_stand_or_fall_alone() {
+    let (db, plan_id) = seeded().await;
+    let r = round(&db, plan_id, "9月", "2024-09-30", "2099-10-05").await;
+    let tasks = db.store.tasks(plan_id, None).await.unwrap();
+    let audits = count(&db.path, "SELECT COUNT(*) FROM audit").await;
+    let mut inputs = Vec::new();
+    for t in &tasks {
+        for &unit_id in t.lead.iter().chain(&t.support) {
+            let good = ReportInput {
+                round_id: r.id,
+                task_id: t.id,
+                unit_id,
+                narrative: format!("{} 按计划推进", t.code),
+                ..Default::default()
+            };
+            // The same report again, claiming a version that does not exist yet: refused
+            // (whichever of the two the committer takes first, exactly one is refused).
+            let stale = ReportInput {
+                expected_version: Some(41),
+                ..good.clone()
+            };
+            inputs.push(good);
+            inputs.push(stale);
+        }
+    }
+    assert!(inputs.len() >= 40, "{}", inputs.len());
+    let store = std::sync::Arc::new(db.store.clone());
+    let handles: Vec<_> = inputs
+        .iter()
+        .cloned()
+        .map(|input| {
+            let store = store.clone();
+            tokio::spawn(async move { store.save_report(&input, &office()).await })
+        })
+        .collect();
+    let mut saved = 0;
+    for (input, h) in inputs.iter().zip(handles) {
+        match h.await.unwrap() {
+            Ok(report) => {
+                assert_eq!(input.expected_version, None);
+                assert_eq!(
+                    (report.task_id, report.unit_id),
+                    (input.task_id, input.unit_id)
+                );
+                saved += 1;
+            }
+            Err(StoreError::Conflict { .. }) => assert_eq!(input.expected_version, Some(41)),
+            Err(e) => panic!("unexpected refusal: {e}"),
+        }
+    }
+    assert_eq!(saved, inputs.len() / 2);
+    assert_eq!(
+        count(&db.path, "SELECT COUNT(*) FROM reports").await,
+        saved as i64
+    );
+    assert_eq!(
+        count(&db.path, "SELECT COUNT(*) FROM audit").await,
+        audits + saved as i64
+    );
+    assert!(db.store.verify_audit().await.unwrap().breaks.is_empty());
+}

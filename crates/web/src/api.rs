@@ -245,30 +245,19 @@ pub async fn save_report(
             "请求内容不是有效的报告：{e}"
         )))
     })?;
-    let plan = current_plan(&state)
-        .await
-        .map_err(j)?
-        .ok_or_else(|| j(AppError::not_found()))?;
-    let rounds = state.store.rounds(plan.id).await.map_err(|e| j(e.into()))?;
-    let round = rounds
-        .iter()
-        .rev()
-        .find(|r| r.state == RoundState::Open)
-        .ok_or_else(|| {
-            j(AppError::new(
-                axum::http::StatusCode::UNPROCESSABLE_ENTITY,
-                "当前没有进行中的调度轮次",
-            ))
-        })?;
-    let tasks = state
+    // The newest open round of the plan, and the task of the unit in it: one statement.
+    let Some((round_id, task_id)) = state
         .store
-        .tasks(plan.id, Some(round.plan_version))
+        .open_round_task(None, &b.task, unit_id)
         .await
-        .map_err(|e| j(e.into()))?;
-    let task = tasks
-        .iter()
-        .find(|t| t.code == b.task && (t.lead.contains(&unit_id) || t.support.contains(&unit_id)))
-        .ok_or_else(|| j(AppError::not_found()))?;
+        .map_err(|e| j(e.into()))?
+    else {
+        return Err(j(AppError::new(
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            "当前没有进行中的调度轮次",
+        )));
+    };
+    let task_id = task_id.ok_or_else(|| j(AppError::not_found()))?;
     let parse_id = |k: &str, field: &str| {
         k.parse::<Id>().map_err(|_| {
             j(AppError::new(
@@ -286,8 +275,8 @@ pub async fn save_report(
         milestones.push((parse_id(k, "milestones")?, m.done, m.done_on));
     }
     let input = ReportInput {
-        round_id: round.id,
-        task_id: task.id,
+        round_id,
+        task_id,
         unit_id,
         values,
         milestones,

@@ -57,9 +57,10 @@ impl From<StoreError> for AppError {
             StoreError::Invalid { .. } => {
                 AppError::new(StatusCode::UNPROCESSABLE_ENTITY, e.to_string())
             }
-            StoreError::Db(_) | StoreError::Migrate(_) | StoreError::Json(_) => {
-                AppError::internal(&e)
-            }
+            StoreError::Db(_)
+            | StoreError::Sqlite(_)
+            | StoreError::Migrate(_)
+            | StoreError::Json(_) => AppError::internal(&e),
         }
     }
 }

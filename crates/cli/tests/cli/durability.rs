@@ -101,6 +101,10 @@ type Acks = Arc<Mutex<std::collections::BTreeMap<i64, (i64, f64)>>>;
 struct Kill {
     at: Mutex<Option<Instant>>,
     in_flight: std::sync::atomic::AtomicUsize,
+    /// Good saves the server refused.
+    refused: Mutex<Vec<String>>,
+    /// The writers with a save acknowledged in this round.
+    saving: Mutex<std::collections::HashSet<&'static str>>,
 }
 
 impl Kill {
@@ -184,6 +188,13 @@ async fn writer(
             return;
         };
         if res.status() != reqwest::StatusCode::CREATED {
+            // A refusal of a good save is a failure of its own (the writer stops).
+            let status = res.status();
+            let body = res.text().await.unwrap_or_default();
+            kill.refused
+                .lock()
+                .unwrap()
+                .push(format!("{login} {task}: {status} {body}"));
             return;
         }
         // Acknowledged: from here on it must survive.
@@ -194,6 +205,7 @@ async fn writer(
         let id = r["id"].as_i64().unwrap();
         let v = r["row_version"].as_i64().unwrap();
         acks.lock().unwrap().insert(id, (v, n));
+        kill.saving.lock().unwrap().insert(login);
         version = Some(v);
     }
 }
@@ -206,6 +218,7 @@ fn twenty_kills_under_load_lose_nothing_acknowledged() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let mut rng = 0x9E37_79B9_7F4A_7C15u64;
     let mut total = 0;
+    let mut hit = 0;
     for round in 0..20 {
         let port = free_port();
         let mut server = start(&db, port);
@@ -222,12 +235,10 @@ fn twenty_kills_under_load_lose_nothing_acknowledged() {
                 rt.spawn(writer(port, login, task, stop, acks.clone(), kill.clone()))
             })
             .collect();
-        // The load is under way once a save of this round is acknowledged (signing in takes a
-        // while on a busy machine); then it runs a random while longer.
+        // The load is under way once every writer has had a save of this round acknowledged
+        // (signing in takes a while on a busy machine); then it runs a random while longer.
         let under_way = Instant::now() + Duration::from_secs(20);
-        while acks.lock().unwrap().values().map(|a| a.0).sum::<i64>() == acked_before
-            && Instant::now() < under_way
-        {
+        while kill.saving.lock().unwrap().len() < UNITS.len() && Instant::now() < under_way {
             std::thread::sleep(Duration::from_millis(10));
         }
         std::thread::sleep(run_for);
@@ -238,6 +249,11 @@ fn twenty_kills_under_load_lose_nothing_acknowledged() {
         for h in handles {
             let _ = rt.block_on(h);
         }
+        let refused = kill.refused.lock().unwrap().clone();
+        assert!(
+            refused.is_empty(),
+            "round {round}: saves refused: {refused:?}"
+        );
         // The kill hit saves under way: some were acknowledged in this round before it, and
         // some had been sent and were never answered.
         let acked_after = acks.lock().unwrap().values().map(|a| a.0).sum::<i64>();
@@ -245,11 +261,12 @@ fn twenty_kills_under_load_lose_nothing_acknowledged() {
             acked_after > acked_before,
             "round {round}: saves were acknowledged before the kill"
         );
-        let in_flight = kill.in_flight.load(std::sync::atomic::Ordering::SeqCst);
-        assert!(
-            in_flight > 0,
-            "round {round}: no save was in flight when the server was killed"
-        );
+        // A save takes well under a millisecond of the server's time, so now and then (on a
+        // busy machine) all four writers are between two saves at the kill: counted over the
+        // twenty kills below.
+        if kill.in_flight.load(std::sync::atomic::Ordering::SeqCst) > 0 {
+            hit += 1;
+        }
         // Every acknowledged write is there, nothing is half-written, the chain holds.
         let (present, integrity, chain) = rt.block_on(async {
             let store = zhuanban_store::SqliteStore::open_existing(std::path::Path::new(&db))
@@ -281,6 +298,10 @@ fn twenty_kills_under_load_lose_nothing_acknowledged() {
         total = acks.lock().unwrap().len();
     }
     assert_eq!(total, UNITS.len(), "each unit's report was acknowledged");
+    assert!(
+        hit >= 15,
+        "saves were in flight at only {hit} of the 20 kills"
+    );
 }
 
 #[test]
