@@ -4,6 +4,9 @@
 //!   then runs `cargo fmt --check`, `cargo clippy --all-targets -D warnings` and every test of
 //!   the workspace (with cargo-nextest when it is installed, else `cargo test`), and the doc
 //!   tests. This is the command CI runs.
+//! - `cargo xtask tidy` — the layout rules the compiler does not check (see `tidy.rs`): no
+//!   I/O, clock or database in the pure crates, the wall clock read in one place, writes only
+//!   through the store's write path. `cargo xtask test` runs it too.
 //! - `cargo xtask bench [ARGS] [--web LOADGEN-ARGS]` — runs the benchmarks (`cargo bench
 //!   --workspace ARGS`) and prints their figures, then the web load benchmark: builds the
 //!   release `zhuanban` binary and runs `zhuanban-loadgen` against it (LOADGEN-ARGS go to the
@@ -11,6 +14,7 @@
 
 #[cfg(test)]
 mod licences;
+mod tidy;
 
 use std::process::Command;
 
@@ -43,15 +47,25 @@ fn main() -> Result<()> {
     match args.first().map(String::as_str) {
         Some("test") | Some("ci") => test(&args[1..]),
         Some("bench") => bench(&args[1..]),
+        Some("tidy") => tidy::check(&workspace_root()),
         _ => {
-            eprintln!("usage: cargo xtask <test|ci|bench> [args]");
-            eprintln!("  test   install test prerequisites, then fmt, clippy and all tests");
+            eprintln!("usage: cargo xtask <test|ci|tidy|bench> [args]");
+            eprintln!("  test   install test prerequisites, then fmt, tidy, clippy and all tests");
+            eprintln!("  tidy   the layout rules: pure crates, one clock, one write path");
             eprintln!(
                 "  bench  run the benchmarks, then the web load benchmark ([ARGS] [--web LOADGEN-ARGS])"
             );
             std::process::exit(2);
         }
     }
+}
+
+/// The workspace's root folder.
+fn workspace_root() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(std::path::Path::to_path_buf)
+        .unwrap_or_default()
 }
 
 fn cargo() -> Command {
@@ -120,6 +134,7 @@ fn is_root() -> bool {
 fn test(extra: &[String]) -> Result<()> {
     ensure_packages(TEST_PACKAGES)?;
     run(cargo().args(["fmt", "--all", "--", "--check"]))?;
+    tidy::check(&workspace_root())?;
     run(cargo().args([
         "clippy",
         "--workspace",

@@ -175,7 +175,7 @@ impl SqliteStore {
                 },
             ));
         }
-        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.write().await?;
         if only_first {
             let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
                 .fetch_one(&mut *tx)
@@ -295,7 +295,7 @@ impl SqliteStore {
         must_change: bool,
         actor: &Actor,
     ) -> Result<()> {
-        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.write().await?;
         // The old hash joins the history (the policy refuses reusing recent passwords).
         sqlx::query("INSERT INTO password_history (user_id, hash, changed_at) SELECT id, password_hash, ? FROM users WHERE id = ?")
             .bind(now_pub())
@@ -344,7 +344,7 @@ impl SqliteStore {
         if let Some(e) = email {
             valid_email(e).map_err(|m| StoreError::invalid("email", m))?;
         }
-        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.write().await?;
         sqlx::query("UPDATE users SET email = ?, row_version = row_version + 1 WHERE id = ?")
             .bind(email)
             .bind(id)
@@ -365,7 +365,7 @@ impl SqliteStore {
     }
 
     pub async fn set_disabled(&self, id: Id, disabled: bool, actor: &Actor) -> Result<()> {
-        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.write().await?;
         let n = sqlx::query(
             "UPDATE users SET disabled = ?, row_version = row_version + 1 WHERE id = ?",
         )
@@ -415,7 +415,7 @@ impl SqliteStore {
         actor: &Actor,
     ) -> Result<()> {
         if !ok {
-            let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
+            let mut tx = self.write().await?;
             if let Some(id) = user {
                 sqlx::query("UPDATE users SET failed_logins = failed_logins + 1 WHERE id = ?")
                     .bind(id)
@@ -426,7 +426,7 @@ impl SqliteStore {
             tx.commit().await?;
             return Ok(());
         }
-        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.write().await?;
         if let Some(id) = user {
             sqlx::query("UPDATE users SET failed_logins = 0, last_login_at = ? WHERE id = ?")
                 .bind(now_pub())
@@ -454,7 +454,7 @@ impl SqliteStore {
     /// in `login_failures` (shown beside the record on the audit page). The login name must
     /// already be capped (the web desk keeps 64 characters).
     pub async fn note_login_failure(&self, action: &str, login: &str, actor: &Actor) -> Result<()> {
-        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.write().await?;
         aggregate_failure(&mut tx, action, login, actor).await?;
         tx.commit().await?;
         Ok(())
@@ -485,7 +485,7 @@ impl SqliteStore {
         object: &str,
         result: &str,
     ) -> Result<()> {
-        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.write().await?;
         write_audit(&mut tx, actor, action, object, None, None, result).await?;
         tx.commit().await?;
         Ok(())
@@ -508,7 +508,7 @@ impl SqliteStore {
         .bind(&t)
         .bind(&t)
         .bind(ip)
-        .execute(self.pool())
+        .execute(self.write_pool())
         .await?;
         Ok(())
     }
@@ -536,7 +536,7 @@ impl SqliteStore {
         sqlx::query("UPDATE sessions SET last_seen = ? WHERE token_hash = ?")
             .bind(now_pub())
             .bind(token_hash)
-            .execute(self.pool())
+            .execute(self.write_pool())
             .await?;
         Ok(())
     }
@@ -544,7 +544,7 @@ impl SqliteStore {
     pub async fn delete_session(&self, token_hash: &str) -> Result<()> {
         sqlx::query("DELETE FROM sessions WHERE token_hash = ?")
             .bind(token_hash)
-            .execute(self.pool())
+            .execute(self.write_pool())
             .await?;
         Ok(())
     }
@@ -566,7 +566,7 @@ impl SqliteStore {
             text,
             zhuanban_ledger::input::limits::REASON,
         )?;
-        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.write().await?;
         let code: Option<String> = sqlx::query_scalar("SELECT code FROM tasks WHERE id = ?")
             .bind(task_id)
             .fetch_optional(&mut *tx)
@@ -630,7 +630,7 @@ impl SqliteStore {
 
     /// Attaches an evidence file (already stored by its hash) to a draft or returned report.
     pub async fn add_evidence(&self, report_id: Id, e: &EvidenceRef, actor: &Actor) -> Result<()> {
-        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.write().await?;
         let state: Option<String> = sqlx::query_scalar("SELECT state FROM reports WHERE id = ?")
             .bind(report_id)
             .fetch_optional(&mut *tx)
@@ -814,7 +814,7 @@ impl SqliteStore {
                 "单位名称不能为空，且不超过60字",
             ));
         }
-        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.write().await?;
         let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM units WHERE name = ?")
             .bind(name)
             .fetch_optional(&mut *tx)

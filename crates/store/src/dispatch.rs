@@ -177,7 +177,7 @@ impl SqliteStore {
             ));
         }
         let plan = self.plan(plan_id).await?;
-        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.write().await?;
         let role: Option<String> = sqlx::query_scalar(
             "SELECT tu.role FROM task_units tu JOIN tasks t ON t.id = tu.task_id WHERE tu.task_id = ? AND tu.unit_id = ? AND t.plan_id = ?",
         )
@@ -280,7 +280,7 @@ impl SqliteStore {
             }
             _ => {}
         }
-        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.write().await?;
         let row = sqlx::query("SELECT * FROM notices WHERE id = ?")
             .bind(id)
             .fetch_optional(&mut *tx)
@@ -405,7 +405,7 @@ impl SqliteStore {
         if e.target_id.is_some() == e.milestone_id.is_some() {
             return Err(StoreError::invalid("target", "应指定一个目标或一个节点"));
         }
-        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.write().await?;
         let role: Option<String> =
             sqlx::query_scalar("SELECT role FROM task_units WHERE task_id = ? AND unit_id = ?")
                 .bind(e.task_id)
@@ -517,7 +517,7 @@ impl SqliteStore {
         grant: bool,
         actor: &Actor,
     ) -> Result<ExtensionRequest> {
-        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.write().await?;
         let state: Option<String> = sqlx::query_scalar("SELECT state FROM extensions WHERE id = ?")
             .bind(id)
             .fetch_optional(&mut *tx)
@@ -579,7 +579,7 @@ impl SqliteStore {
         .bind(body)
         .bind(&now)
         .bind(&now)
-        .execute(self.pool())
+        .execute(self.write_pool())
         .await?
         .rows_affected();
         Ok(n == 1)
@@ -615,7 +615,7 @@ impl SqliteStore {
         sqlx::query("UPDATE outbox SET state = 'sent', sent_at = ?, attempts = attempts + 1 WHERE id = ? AND state = 'pending'")
             .bind(now_pub())
             .bind(id)
-            .execute(self.pool())
+            .execute(self.write_pool())
             .await?;
         Ok(())
     }
@@ -633,14 +633,14 @@ impl SqliteStore {
                     .bind(error)
                     .bind(t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true))
                     .bind(id)
-                    .execute(self.pool())
+                    .execute(self.write_pool())
                     .await?;
             }
             None => {
                 sqlx::query("UPDATE outbox SET attempts = attempts + 1, last_error = ?, state = 'failed' WHERE id = ?")
                     .bind(error)
                     .bind(id)
-                    .execute(self.pool())
+                    .execute(self.write_pool())
                     .await?;
             }
         }
@@ -681,7 +681,7 @@ impl SqliteStore {
         .bind(body)
         .bind(link)
         .bind(now_pub())
-        .execute(self.pool())
+        .execute(self.write_pool())
         .await?
         .rows_affected();
         Ok(n == 1)
@@ -727,7 +727,7 @@ impl SqliteStore {
         .bind(inbox_id)
         .bind(user_id)
         .bind(now_pub())
-        .execute(self.pool())
+        .execute(self.write_pool())
         .await?;
         Ok(())
     }
@@ -773,7 +773,7 @@ impl SqliteStore {
         actor: &Actor,
     ) -> Result<BulletinRecord> {
         let round = self.round(round_id).await?;
-        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.write().await?;
         let existing: Option<(i64, i64, String, String, i64)> =
             sqlx::query_as("SELECT plan_version, issue, issued_on, closing, row_version FROM bulletins WHERE round_id = ?")
                 .bind(round_id)
@@ -923,7 +923,7 @@ impl SqliteStore {
                 "督办单文号前缀不能为空，且不超过20字",
             ));
         }
-        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.write().await?;
         let before: Option<(String, i64)> =
             sqlx::query_as("SELECT settings, row_version FROM plans WHERE id = ?")
                 .bind(plan_id)
@@ -981,7 +981,7 @@ impl SqliteStore {
         content: Option<&str>,
         actor: &Actor,
     ) -> Result<()> {
-        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.write().await?;
         sqlx::query(
             "UPDATE bulletins SET content = ?, row_version = row_version + 1 WHERE round_id = ?",
         )
@@ -1031,7 +1031,7 @@ impl SqliteStore {
         closing: &str,
         actor: &Actor,
     ) -> Result<()> {
-        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.write().await?;
         let n = sqlx::query("UPDATE bulletins SET closing = ?, row_version = row_version + 1 WHERE round_id = ? AND row_version = ?")
             .bind(closing.trim())
             .bind(round_id)

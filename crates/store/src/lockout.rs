@@ -65,7 +65,7 @@ impl SqliteStore {
         minutes: i64,
         addresses: u32,
     ) -> Result<LockOutcome> {
-        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.write().await?;
         let out = count_pair(&mut tx, user_id, ip, threshold, minutes, addresses).await?;
         tx.commit().await?;
         Ok(out)
@@ -81,7 +81,7 @@ impl SqliteStore {
         actor: &Actor,
         lock: Option<(u32, i64, u32)>,
     ) -> Result<LockOutcome> {
-        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.write().await?;
         if let Some(id) = user_id {
             sqlx::query("UPDATE users SET failed_logins = failed_logins + 1 WHERE id = ?")
                 .bind(id)
@@ -104,14 +104,14 @@ impl SqliteStore {
         sqlx::query("DELETE FROM login_locks WHERE user_id = ? AND ip = ?")
             .bind(user_id)
             .bind(ip)
-            .execute(self.pool())
+            .execute(self.write_pool())
             .await?;
         Ok(())
     }
 
     /// Lifts every lock of an account (the account's and every address's), audited.
     pub async fn unlock_user(&self, user_id: Id, actor: &Actor) -> Result<()> {
-        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.write().await?;
         let before: Option<Option<String>> =
             sqlx::query_scalar("SELECT locked_until FROM users WHERE id = ?")
                 .bind(user_id)

@@ -70,7 +70,7 @@ pub async fn sqlite(pool: &SqlitePool) -> Result<()> {
         sqlx::query("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)")
             .bind(version)
             .bind(name)
-            .bind(chrono::Utc::now().to_rfc3339())
+            .bind(crate::clock::now().to_rfc3339())
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;

@@ -41,7 +41,7 @@ impl SqliteStore {
     }
 
     pub async fn set_setting(&self, key: &str, value: &str, actor: &Actor) -> Result<()> {
-        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.write().await?;
         let before: Option<String> = sqlx::query_scalar("SELECT value FROM settings WHERE key = ?")
             .bind(key)
             .fetch_optional(&mut *tx)
@@ -91,7 +91,7 @@ impl SqliteStore {
         secret: Option<&str>,
         actor: &Actor,
     ) -> Result<()> {
-        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.write().await?;
         sqlx::query("UPDATE users SET totp_secret = ?, row_version = row_version + 1 WHERE id = ?")
             .bind(secret)
             .bind(user_id)
@@ -139,7 +139,7 @@ impl SqliteStore {
         sqlx::query("UPDATE sessions SET mfa_pending = ? WHERE token_hash = ?")
             .bind(pending)
             .bind(token_hash)
-            .execute(self.pool())
+            .execute(self.write_pool())
             .await?;
         Ok(())
     }
@@ -149,7 +149,7 @@ impl SqliteStore {
     pub async fn disable_inactive(&self, days: i64, actor: &Actor) -> Result<Vec<String>> {
         let cutoff = (crate::clock::now() - Duration::days(days))
             .to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
-        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.write().await?;
         let users: Vec<(i64, String)> = sqlx::query_as(
             "SELECT id, login FROM users WHERE disabled = 0 AND COALESCE(last_login_at, created_at) < ?",
         )
@@ -233,7 +233,7 @@ impl SqliteStore {
             ));
         }
         let cutoff = before.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
-        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.write().await?;
         let last: Option<(i64, String)> =
             sqlx::query_as("SELECT id, hash FROM audit WHERE at < ? ORDER BY id DESC LIMIT 1")
                 .bind(&cutoff)

@@ -43,7 +43,7 @@ impl SqliteStore {
         actor: &Actor,
     ) -> Result<SeriesImport> {
         let s = &parsed.series;
-        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.write().await?;
         for site in &s.sites {
             sqlx::query("INSERT INTO series_sites (name, kind, lake) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET kind = excluded.kind, lake = excluded.lake")
                 .bind(&site.name)
@@ -176,7 +176,7 @@ impl SqliteStore {
         target: &EnvTarget,
         actor: &Actor,
     ) -> Result<()> {
-        let mut tx = self.pool().begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.write().await?;
         let json = serde_json::to_string(target)?;
         sqlx::query(
             "INSERT INTO target_links (plan_id, task_code, target_seq, target) VALUES (?, ?, ?, ?)

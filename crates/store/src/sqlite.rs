@@ -258,8 +258,13 @@ impl SqliteStore {
     /// A write transaction that takes the write lock at once (no lock upgrade later, so
     /// concurrent writers wait instead of failing), on the writer connection: writers of this
     /// process wait their turn for it in order.
-    async fn write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>> {
+    pub(crate) async fn write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>> {
         Ok(self.writer.begin_with("BEGIN IMMEDIATE").await?)
+    }
+
+    /// The writer connection, for a write of one statement (its own transaction).
+    pub(crate) fn write_pool(&self) -> &SqlitePool {
+        &self.writer
     }
 
     /// Where a unit's report on a task goes, in one statement: the newest open round (by its

@@ -10,7 +10,7 @@
 use std::sync::Mutex;
 use std::time::Instant;
 
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use zhuanban_ledger::dispatch::{reminders_due, scheduled_round};
 use zhuanban_ledger::{ReportState, Role, RoundState};
 use zhuanban_notify::{Channel, Message, Recipient, Throttle};
@@ -205,7 +205,8 @@ pub async fn deliver(state: &AppState, tick: &mut Tick) -> AppResult<()> {
                     .err()
             };
             if let Some(wait) = wait {
-                let retry = Utc::now() + chrono::Duration::from_std(wait).unwrap_or_default();
+                let retry = zhuanban_store::clock::now()
+                    + chrono::Duration::from_std(wait).unwrap_or_default();
                 state
                     .store
                     .outbox_failed(item.id, "发送频率受限，稍后重试", Some(retry))
@@ -236,7 +237,7 @@ pub async fn deliver(state: &AppState, tick: &mut Tick) -> AppResult<()> {
                     } else {
                         1i64 << item.attempts.min(6)
                     };
-                    Utc::now() + chrono::Duration::minutes(minutes)
+                    zhuanban_store::clock::now() + chrono::Duration::minutes(minutes)
                 });
                 if retry.is_none() {
                     tick.failed += 1;
