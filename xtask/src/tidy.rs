@@ -9,6 +9,9 @@
 //!   the audit key's first write), and a statement that changes data never runs on the
 //!   store's read pool.
 //!
+//! - The command line uses the web crate only to start the server (`cli/src/serve.rs`): what
+//!   both need is in `zhuanban_desk`.
+//!
 //! The rules read source text (no parser): code after a file's first `#[cfg(test)]` is test
 //! code and is not checked, nor are `tests/`, `benches/` and the tools (`xtask`, `loadgen`,
 //! `testkit`). An exception is listed in [`ALLOWED`] with its reason.
@@ -168,6 +171,13 @@ pub fn check_file(file: &str, text: &str) -> Vec<Finding> {
                 find(i, "the wall clock read outside zhuanban_store::clock", raw);
             }
         }
+        if krate == "cli" && file != "crates/cli/src/serve.rs" && mentions(code, "zhuanban_web") {
+            find(
+                i,
+                "the command line uses the web crate beyond starting the server",
+                raw,
+            );
+        }
         if !store && (mentions(code, "sqlx") || mentions(code, "rusqlite")) {
             find(i, "a database driver used outside the store", raw);
         }
@@ -279,6 +289,16 @@ mod tests {
             rules("crates/web/src/a.rs", "use sqlx::Row;\n"),
             ["a database driver used outside the store"]
         );
+    }
+
+    #[test]
+    fn the_command_line_starts_the_server_and_no_more() {
+        let text = "let t = zhuanban_web::worker::tick(&state, today, true);\n";
+        assert_eq!(
+            rules("crates/cli/src/main.rs", text),
+            ["the command line uses the web crate beyond starting the server"]
+        );
+        assert!(rules("crates/cli/src/serve.rs", text).is_empty());
     }
 
     #[test]

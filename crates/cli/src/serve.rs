@@ -7,9 +7,9 @@ use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use chrono::NaiveDate;
+use zhuanban_desk::passwords::{PasswordPolicy, hash_password, random_password};
 use zhuanban_ledger::Role;
 use zhuanban_store::{Actor, NewUser, SqliteStore, Store};
-use zhuanban_web::auth::{PasswordPolicy, hash_password, random_password};
 use zhuanban_web::{AppState, Config};
 
 use crate::DbArgs;
@@ -362,13 +362,12 @@ pub async fn dispatch(
     send: bool,
 ) -> anyhow::Result<ExitCode> {
     let store = crate::ledger_cmd::open(db).await?;
-    let mut config = Config::new(data_dir_for(&db.db));
-    config.channels = crate::channels::from_env()?;
-    let state = AppState::new(store, config).await?;
-    let today = today.unwrap_or_else(zhuanban_web::pages::today);
-    let t = zhuanban_web::worker::tick(&state, today, send)
-        .await
-        .map_err(|e| anyhow::anyhow!(e.message))?;
+    let channels = crate::channels::from_env()?;
+    let today = today.unwrap_or_else(zhuanban_store::clock::china_today);
+    let t = zhuanban_desk::dispatch::tick(&store, &channels, today, send).await?;
+    for login in &t.disabled {
+        println!("已停用长期未登录的账号：{login}");
+    }
     for name in &t.opened {
         println!("已按计划开启轮次：{name}");
     }

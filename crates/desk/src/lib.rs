@@ -4,7 +4,10 @@
 //! itself; both call these and only present what they return.
 
 pub mod bulletin;
+pub mod dispatch;
 pub mod judge;
+pub mod passwords;
 pub mod proposals;
+pub mod security;
 
 pub use judge::{Judged, View, judge};

@@ -83,8 +83,7 @@ pub struct AppState {
     pub(crate) judged: Arc<std::sync::Mutex<Option<pages::desk::JudgedCache>>>,
 }
 
-/// The settings key of the security settings.
-pub const SECURITY_KEY: &str = "security";
+pub use zhuanban_desk::security::SECURITY_KEY;
 
 impl AppState {
     pub async fn new(
@@ -92,10 +91,7 @@ impl AppState {
         config: Config,
     ) -> Result<Self, zhuanban_store::StoreError> {
         let has = store.count_users().await? > 0;
-        let security = match store.setting(SECURITY_KEY).await? {
-            Some(json) => serde_json::from_str(&json).unwrap_or_default(),
-            None => security::SecuritySettings::default(),
-        };
+        let security = zhuanban_desk::security::load(&store).await?;
         Ok(AppState {
             store,
             config: Arc::new(config),

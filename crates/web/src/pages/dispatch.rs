@@ -314,8 +314,9 @@ pub async fn notice_issue(
                     "/notices",
                 )
                 .await;
-            crate::worker::notify_unit(
-                &state,
+            zhuanban_desk::dispatch::notify_unit(
+                &state.store,
+                &state.config.channels,
                 n.unit_id,
                 &format!("notice:{}", n.id),
                 &format!("督办单 {}", n.number),
