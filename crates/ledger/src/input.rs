@@ -14,7 +14,11 @@
 //! level; a percentage between 0 and 100, unless the plan's own target is beyond 100 (then up
 //! to that) or it is a growth rate (then at least -100).
 
-use crate::model::TargetKind;
+use std::collections::HashSet;
+
+use chrono::NaiveDate;
+
+use crate::model::{Id, TargetKind};
 
 /// Character limits of the free-text fields.
 pub mod limits {
@@ -121,6 +125,175 @@ pub fn check_value(
     Ok(())
 }
 
+/// A report as a unit fills it in, before it is stored: what every entry point (the form, the
+/// JSON API, the offline template, the command line) hands to the store, and what
+/// [`ReportDraft::check`] decides on, once for all of them.
+#[derive(Debug, Clone, Copy)]
+pub struct ReportDraft<'a> {
+    /// (target id, value).
+    pub values: &'a [(Id, f64)],
+    /// (milestone id, done, completion date).
+    pub milestones: &'a [(Id, bool, Option<NaiveDate>)],
+    pub narrative: &'a str,
+    pub problems: &'a str,
+    pub next_steps: &'a str,
+    /// Submitted (报送) rather than kept as a draft (草稿).
+    pub submit: bool,
+}
+
+/// What a report is checked against: its task's targets and milestones.
+#[derive(Debug, Clone, Default)]
+pub struct TaskShape {
+    /// The task's number (代码), for messages.
+    pub code: String,
+    pub targets: Vec<TargetShape>,
+    /// (milestone id, its number within the task).
+    pub milestones: Vec<(Id, i64)>,
+}
+
+impl TaskShape {
+    /// The shape of a task as the store gives it.
+    pub fn of(task: &crate::model::TaskRecord) -> Self {
+        TaskShape {
+            code: task.code.clone(),
+            targets: task
+                .targets
+                .iter()
+                .map(|t| TargetShape {
+                    id: t.id,
+                    seq: t.seq,
+                    kind: t.kind,
+                    value: t.value,
+                    unit: t.unit.clone(),
+                    metric: t.metric.clone(),
+                })
+                .collect(),
+            milestones: task.milestones.iter().map(|m| (m.id, m.seq)).collect(),
+        }
+    }
+}
+
+/// A target as a report's value is checked against it.
+#[derive(Debug, Clone)]
+pub struct TargetShape {
+    pub id: Id,
+    /// Its number within the task.
+    pub seq: i64,
+    pub kind: TargetKind,
+    /// The plan's goal.
+    pub value: f64,
+    pub unit: String,
+    /// What it measures (指标), as messages name it; "第 n 个目标" when the plan names nothing.
+    pub metric: String,
+}
+
+impl TargetShape {
+    fn label(&self) -> String {
+        if self.metric.trim().is_empty() {
+            format!("第 {} 个目标", self.seq)
+        } else {
+            self.metric.clone()
+        }
+    }
+}
+
+/// Why a report was refused: the field (`values[2]`, `milestones[1]`, `narrative` …) and a
+/// message for the person who typed it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    pub field: String,
+    pub message: String,
+}
+
+impl Refusal {
+    fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Refusal {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+impl ReportDraft<'_> {
+    /// Everything a report is checked for, in one place: each value names a target of the
+    /// task once and is a number that target can take ([`check_value`]; a water class 1 to 6);
+    /// each milestone is the task's, and a completion date belongs to a completed milestone
+    /// and is not after `today`; the free text passes [`check_text`]; a submitted report says
+    /// what was done (本期进展). The first refusal is returned.
+    pub fn check(&self, task: &TaskShape, today: NaiveDate) -> Result<(), Refusal> {
+        match self.refusals(task, today).into_iter().next() {
+            Some(r) => Err(r),
+            None => Ok(()),
+        }
+    }
+
+    /// Every refusal [`check`](Self::check) would make, in the order of the fields (a form
+    /// shows them all at once).
+    pub fn refusals(&self, task: &TaskShape, today: NaiveDate) -> Vec<Refusal> {
+        let code = &task.code;
+        let mut out = Vec::new();
+        let mut seen = HashSet::new();
+        for &(target_id, value) in self.values {
+            let Some(t) = task.targets.iter().find(|t| t.id == target_id) else {
+                out.push(Refusal::new(
+                    format!("values[目标 #{target_id}]"),
+                    format!("该目标不属于任务 {code}"),
+                ));
+                continue;
+            };
+            let field = format!("values[{}]", t.seq);
+            let label = t.label();
+            if !seen.insert(target_id) {
+                out.push(Refusal::new(field, "同一目标填报了两次"));
+            } else if !value.is_finite() {
+                out.push(Refusal::new(field, "不是有效的数值"));
+            } else if let Err(e) = check_value(&label, t.kind, &t.unit, t.value, value) {
+                out.push(Refusal::new(field, e));
+            } else if t.kind == TargetKind::Class && !(1.0..=6.0).contains(&value) {
+                out.push(Refusal::new(field, "水质类别应为 1～6（I～劣V类）"));
+            }
+        }
+        for &(mid, done, done_on) in self.milestones {
+            let Some((_, seq)) = task.milestones.iter().find(|m| m.0 == mid) else {
+                out.push(Refusal::new(
+                    format!("milestones[节点 #{mid}]"),
+                    format!("该节点不属于任务 {code}"),
+                ));
+                continue;
+            };
+            match done_on {
+                Some(_) if !done => out.push(Refusal::new(
+                    format!("milestones[{seq}]"),
+                    "未完成的节点不应填写完成日期",
+                )),
+                Some(d) if d > today => out.push(Refusal::new(
+                    format!("milestones[{seq}]"),
+                    format!("完成日期 {d} 晚于今天"),
+                )),
+                _ => {}
+            }
+        }
+        for (field, label, text, max) in [
+            ("narrative", "本期进展", self.narrative, limits::NARRATIVE),
+            ("problems", "存在问题", self.problems, limits::PROBLEMS),
+            (
+                "next_steps",
+                "下步打算",
+                self.next_steps,
+                limits::NEXT_STEPS,
+            ),
+        ] {
+            if let Err(e) = check_text(label, text, max) {
+                out.push(Refusal::new(field, e));
+            }
+        }
+        if self.submit && self.narrative.trim().is_empty() {
+            out.push(Refusal::new("narrative", "报送时请填写本期进展情况"));
+        }
+        out
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -162,6 +335,117 @@ mod tests {
             check_text("回复", &"字".repeat(11), 10)
                 .unwrap_err()
                 .contains("不超过 10 字")
+        );
+    }
+
+    fn shape() -> TaskShape {
+        TaskShape {
+            code: "2.3.2".into(),
+            targets: vec![
+                TargetShape {
+                    id: 7,
+                    seq: 1,
+                    kind: TargetKind::Cumulative,
+                    value: 3.0,
+                    unit: "个".into(),
+                    metric: "改造小区".into(),
+                },
+                TargetShape {
+                    id: 8,
+                    seq: 2,
+                    kind: TargetKind::Class,
+                    value: 3.0,
+                    unit: "类".into(),
+                    metric: String::new(),
+                },
+            ],
+            milestones: vec![(11, 1)],
+        }
+    }
+
+    fn refusal(d: ReportDraft<'_>) -> Option<(String, String)> {
+        let today = NaiveDate::from_ymd_opt(2024, 9, 30).unwrap();
+        d.check(&shape(), today).err().map(|r| (r.field, r.message))
+    }
+
+    #[test]
+    fn a_report_is_checked_once_for_every_entry_point() {
+        let good = ReportDraft {
+            values: &[(7, 2.0), (8, 3.0)],
+            milestones: &[(11, true, NaiveDate::from_ymd_opt(2024, 9, 1))],
+            narrative: "已完成2个小区改造",
+            problems: "",
+            next_steps: "",
+            submit: true,
+        };
+        assert_eq!(refusal(good), None);
+        // A draft may be empty; a submitted report must say what was done.
+        let empty = ReportDraft {
+            values: &[],
+            milestones: &[],
+            narrative: " ",
+            submit: false,
+            ..good
+        };
+        assert_eq!(refusal(empty), None);
+        assert_eq!(
+            refusal(ReportDraft {
+                submit: true,
+                ..empty
+            }),
+            Some(("narrative".into(), "报送时请填写本期进展情况".into()))
+        );
+        fn field(d: ReportDraft<'_>) -> Option<String> {
+            refusal(d).map(|r| r.0)
+        }
+        assert_eq!(
+            field(ReportDraft {
+                values: &[(9, 1.0)],
+                ..good
+            }),
+            Some("values[目标 #9]".into())
+        );
+        assert_eq!(
+            field(ReportDraft {
+                values: &[(7, 1.0), (7, 2.0)],
+                ..good
+            }),
+            Some("values[1]".into())
+        );
+        assert_eq!(
+            field(ReportDraft {
+                values: &[(7, -1.0)],
+                ..good
+            }),
+            Some("values[1]".into())
+        );
+        assert_eq!(
+            field(ReportDraft {
+                values: &[(8, 7.0)],
+                ..good
+            }),
+            Some("values[2]".into())
+        );
+        assert_eq!(
+            field(ReportDraft {
+                milestones: &[(11, false, NaiveDate::from_ymd_opt(2024, 9, 1))],
+                ..good
+            }),
+            Some("milestones[1]".into())
+        );
+        assert_eq!(
+            field(ReportDraft {
+                milestones: &[(11, true, NaiveDate::from_ymd_opt(2024, 10, 1))],
+                ..good
+            }),
+            Some("milestones[1]".into())
+        );
+        assert_eq!(
+            field(ReportDraft {
+                problems: "a\u{1b}b",
+                ..good
+            }),
+            Some("problems".into())
         );
     }
 }

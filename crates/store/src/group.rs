@@ -17,19 +17,18 @@
 //! committed); the batch's records are chained in memory, and the new head is anchored after
 //! the commit.
 
-use std::collections::HashSet;
 use std::path::Path;
 use std::sync::mpsc;
 use std::time::Duration;
 
 use rusqlite::{OptionalExtension, params};
 use tokio::sync::oneshot;
-use zhuanban_ledger::{Id, Report, ReportState, RoundState, TargetKind, input};
+use zhuanban_ledger::input::{ReportDraft, TargetShape, TaskShape};
+use zhuanban_ledger::{Id, Report, ReportState, RoundState};
 
 use crate::audit::{self, Entry, GENESIS};
 use crate::sqlite::{
-    Col, REPORT_BY_ID, REPORT_OF, UPDATE_REPORT, check_text, kind_parse, report_from_row,
-    report_json,
+    Col, REPORT_BY_ID, REPORT_OF, UPDATE_REPORT, kind_parse, report_from_row, report_json,
 };
 use crate::{Actor, ReportInput, Result, StoreError};
 
@@ -196,10 +195,9 @@ struct Checked {
     demo_round: bool,
 }
 
-/// Everything a report save checks, in one place: the round is open and schedules the task's
-/// plan version; the unit leads or supports the task; each value names a target of the task
-/// once and is a number the target can take; each milestone is the task's, and a completion
-/// date is for a completed milestone and not in the future; the free text is within bounds.
+/// What a report save checks against the database: the round is open and schedules the task's
+/// plan version; the unit leads or supports the task; then the report itself against its
+/// task, by [`ReportDraft::check`] (the one check of a report, in `zhuanban_ledger::input`).
 fn check_report(c: &rusqlite::Connection, input: &ReportInput) -> Result<Checked> {
     let (plan_id, plan_version, code): (Id, i64, String) = c
         .prepare_cached("SELECT plan_id, plan_version, code FROM tasks WHERE id = ?")?
@@ -259,91 +257,46 @@ fn check_report(c: &rusqlite::Connection, input: &ReportInput) -> Result<Checked
             format!("“{name}”不是任务 {code} 的牵头或配合单位，不能报送"),
         ));
     }
-    let targets: Vec<(Id, i64, String, f64, String)> = c
-        .prepare_cached("SELECT id, seq, kind, value, unit FROM targets WHERE task_id = ?")?
+    let targets = c
+        .prepare_cached("SELECT id, seq, kind, value, unit, metric FROM targets WHERE task_id = ?")?
         .query_map([input.task_id], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+            Ok(TargetShape {
+                id: r.get(0)?,
+                seq: r.get(1)?,
+                kind: kind_parse(&r.get::<_, String>(2)?),
+                value: r.get(3)?,
+                unit: r.get(4)?,
+                metric: r.get(5)?,
+            })
         })?
         .collect::<rusqlite::Result<_>>()?;
-    let mut seen = HashSet::new();
-    for &(target_id, value) in &input.values {
-        let Some((_, seq, kind, goal, unit)) = targets.iter().find(|t| t.0 == target_id) else {
-            return Err(StoreError::invalid(
-                format!("values[目标 #{target_id}]"),
-                format!("该目标不属于任务 {code}"),
-            ));
-        };
-        let field = format!("values[{seq}]");
-        if !seen.insert(target_id) {
-            return Err(StoreError::invalid(field, "同一目标填报了两次"));
-        }
-        if !value.is_finite() {
-            return Err(StoreError::invalid(field, "不是有效的数值"));
-        }
-        let kind = kind_parse(kind);
-        if let Err(e) = input::check_value(&format!("第 {seq} 个目标"), kind, unit, *goal, value)
-        {
-            return Err(StoreError::invalid(field, e));
-        }
-        if kind == TargetKind::Class && !(1.0..=6.0).contains(&value) {
-            return Err(StoreError::invalid(field, "水质类别应为 1～6（I～劣V类）"));
-        }
-    }
     let milestones: Vec<(Id, i64)> = c
         .prepare_cached("SELECT id, seq FROM milestones WHERE task_id = ?")?
         .query_map([input.task_id], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<rusqlite::Result<_>>()?;
-    let today = crate::clock::china_today();
-    for &(mid, done, done_on) in &input.milestones {
-        let Some((_, seq)) = milestones.iter().find(|m| m.0 == mid) else {
-            return Err(StoreError::invalid(
-                format!("milestones[节点 #{mid}]"),
-                format!("该节点不属于任务 {code}"),
-            ));
-        };
-        if let Some(d) = done_on {
-            if !done {
-                return Err(StoreError::invalid(
-                    format!("milestones[{seq}]"),
-                    "未完成的节点不应填写完成日期",
-                ));
-            }
-            if d > today {
-                return Err(StoreError::invalid(
-                    format!("milestones[{seq}]"),
-                    format!("完成日期 {d} 晚于今天"),
-                ));
-            }
-        }
+    let has_milestones = !milestones.is_empty();
+    let shape = TaskShape {
+        code,
+        targets,
+        milestones,
+    };
+    ReportDraft {
+        values: &input.values,
+        milestones: &input.milestones,
+        narrative: &input.narrative,
+        problems: &input.problems,
+        next_steps: &input.next_steps,
+        submit: input.submit,
     }
-    for (field, label, text, max) in [
-        (
-            "narrative",
-            "本期进展",
-            &input.narrative,
-            input::limits::NARRATIVE,
-        ),
-        (
-            "problems",
-            "存在问题",
-            &input.problems,
-            input::limits::PROBLEMS,
-        ),
-        (
-            "next_steps",
-            "下步打算",
-            &input.next_steps,
-            input::limits::NEXT_STEPS,
-        ),
-    ] {
-        check_text(field, label, text, max)?;
-    }
+    .check(&shape, crate::clock::china_today())
+    .map_err(|r| StoreError::invalid(r.field, r.message))?;
+    let code = shape.code;
     let round_due = chrono::NaiveDate::parse_from_str(&due, "%Y-%m-%d")
         .map_err(|_| StoreError::invalid("due", format!("日期“{due}”格式不正确")))?;
     Ok(Checked {
         code,
         round_due,
-        has_milestones: !milestones.is_empty(),
+        has_milestones,
         demo_round,
     })
 }

@@ -163,6 +163,7 @@ async fn a_new_version_keeps_old_reports_and_statuses_reproducible() {
                 task_id: t.id,
                 unit_id: lead,
                 values: vec![(t.targets[0].id, 1.0), (t.targets[1].id, 600.0)],
+                narrative: "按计划推进".into(),
                 submit: true,
                 ..Default::default()
             },
@@ -274,6 +275,7 @@ async fn stale_updates_are_refused() {
     let mut submit = input.clone();
     submit.expected_version = Some(stored.row_version);
     submit.submit = true;
+    submit.narrative = "按计划推进".into();
     let sub = db.store.save_report(&submit, &office()).await.unwrap();
     assert!(matches!(
         db.store
@@ -383,6 +385,7 @@ async fn every_change_has_an_audit_record() {
         task_id: t.id,
         unit_id: t.lead[0],
         values: vec![(t.targets[0].id, 1.0)],
+        narrative: "按计划推进".into(),
         submit: true,
         ..Default::default()
     };
@@ -468,6 +471,7 @@ async fn bad_reports_are_refused_and_change_nothing() {
         task_id: t.id,
         unit_id: t.lead[0],
         values: vec![(t.targets[0].id, 1.0)],
+        narrative: "按计划推进".into(),
         submit: true,
         ..Default::default()
     };
@@ -544,6 +548,7 @@ async fn not_reported_and_late_in_a_round() {
                 task_id: t.id,
                 unit_id: t.lead[0],
                 values: vec![(t.targets[0].id, 3.0)],
+                narrative: "按计划推进".into(),
                 submit: true,
                 ..Default::default()
             },
@@ -581,6 +586,7 @@ async fn not_reported_and_late_in_a_round() {
                 round_id: r.id,
                 task_id: task(&db, plan_id, None, "2.4.4").await.id,
                 unit_id: unit(&db, "区农业农村水利局").await,
+                narrative: "按计划推进".into(),
                 submit: true,
                 at: Some(chrono::Utc::now()),
                 ..Default::default()

@@ -122,6 +122,7 @@ narrative = "完成老旧小区改造1个"
 task = "2.3.2"
 unit = "住建局"
 version = 2
+narrative = "完成老旧小区改造2个"
 [values]
 1 = 2
 2 = 650

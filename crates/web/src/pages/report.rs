@@ -476,9 +476,9 @@ pub async fn report_save(
         } else {
             t.metric.as_str()
         };
-        match input::parse_value(label, &raw)
-            .and_then(|v| input::check_value(label, t.kind, &t.unit, t.value, v).map(|()| v))
-        {
+        // Read here (the message quotes what was typed); what the number may be is checked
+        // with the rest of the report below.
+        match input::parse_value(label, &raw) {
             Ok(v) => values.push((t.id, v)),
             Err(e) => {
                 field_errors.insert(leak_key(&key), e);
@@ -505,10 +505,7 @@ pub async fn report_save(
                 }
             }
         };
-        if date.is_some() && !done {
-            field_errors.insert(leak_key(&key), "未勾选完成时不应填写完成日期".into());
-        }
-        milestones.push((m.id, done, date.filter(|_| done)));
+        milestones.push((m.id, done, date));
     }
     let mut evidence_refs: Vec<(EvidenceRef, Vec<u8>)> = Vec::new();
     for (name, bytes) in &typed.files {
@@ -518,27 +515,54 @@ pub async fn report_save(
         }
     }
     let submit = typed.fields.get("action").map(String::as_str) == Some("submit");
-    for (field, label, max) in [
-        ("narrative", "本期进展", input::limits::NARRATIVE),
-        ("problems", "存在问题", input::limits::PROBLEMS),
-        ("next_steps", "下步打算", input::limits::NEXT_STEPS),
-    ] {
+    // Windows line ends become line feeds (the text itself is checked below).
+    for field in ["narrative", "problems", "next_steps"] {
         if let Some(t) = typed.fields.get_mut(field) {
-            match input::check_text(label, t, max) {
-                Ok(clean) => *t = clean,
-                Err(e) => {
-                    field_errors.insert(field, e);
-                }
-            }
+            t.retain(|c| c != '\r');
         }
     }
-    if submit
-        && typed
-            .fields
-            .get("narrative")
-            .is_none_or(|t| t.trim().is_empty())
     {
-        field_errors.insert("narrative", "报送时请填写本期进展情况".into());
+        // The one check of a report (the store makes it again under its write lock): each
+        // refusal is shown beside the field it names (after a number that could not be read).
+        let text = |k: &str| typed.fields.get(k).map(String::as_str).unwrap_or_default();
+        let draft = input::ReportDraft {
+            values: &values,
+            milestones: &milestones,
+            narrative: text("narrative"),
+            problems: text("problems"),
+            next_steps: text("next_steps"),
+            submit,
+        };
+        for r in draft.refusals(&input::TaskShape::of(&fc.task), super::today()) {
+            let seq = |f: &str, prefix: &str| {
+                f.strip_prefix(prefix)
+                    .and_then(|r| r.strip_suffix(']'))
+                    .and_then(|n| n.parse::<i64>().ok())
+            };
+            let key = if let Some(n) = seq(&r.field, "values[") {
+                fc.task
+                    .targets
+                    .iter()
+                    .find(|t| t.seq == n)
+                    .map(|t| leak_key(&format!("value_{}", t.id)))
+            } else if let Some(n) = seq(&r.field, "milestones[") {
+                fc.task
+                    .milestones
+                    .iter()
+                    .find(|m| m.seq == n)
+                    .map(|m| leak_key(&format!("done_on_{}", m.id)))
+            } else {
+                ["narrative", "problems", "next_steps"]
+                    .into_iter()
+                    .find(|f| *f == r.field)
+            };
+            match key {
+                Some(k) => {
+                    field_errors.entry(k).or_insert(r.message);
+                }
+                None => errors.push(r.message),
+            }
+        }
     }
     if !errors.is_empty() || !field_errors.is_empty() {
         if !typed.files.is_empty() {

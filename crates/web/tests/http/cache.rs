@@ -45,6 +45,7 @@ async fn a_commit_by_another_process_shows_at_once() {
                 task_id: t.id,
                 unit_id: app.unit_id,
                 values: vec![(t.targets[0].id, 2.0)],
+                narrative: "按计划推进".into(),
                 submit: true,
                 ..Default::default()
             },
