@@ -5,11 +5,11 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
-use zhuanban_ledger::decimal::{Comparison, Decimal, NonDetect};
 use zhuanban_ledger::environment::{EnvKind, EnvTarget, GrowthBasis, Metric, Statistic};
-use zhuanban_ledger::series::{CsvOptions, Item, SiteKind, parse_csv};
-use zhuanban_ledger::water::WaterClass;
 use zhuanban_ledger::{Id, TargetKind};
+use zhuanban_standards::decimal::{Comparison, Decimal, NonDetect};
+use zhuanban_standards::series::{CsvOptions, Item, SiteKind, parse_csv};
+use zhuanban_standards::water::WaterClass;
 use zhuanban_store::Store;
 
 use crate::DbArgs;

@@ -36,12 +36,12 @@ use std::collections::BTreeMap;
 use chrono::{Datelike, Months, NaiveDate, Timelike};
 use serde::{Deserialize, Serialize};
 
-use crate::air::{self, Grade};
-use crate::decimal::{Comparison, Decimal, Mean, NonDetect, Rounding};
 use crate::evaluate::Status;
 use crate::model::{Cmp, Hardness};
-use crate::series::{AirItem, Item, Observation, Series, SiteId, SiteKind};
-use crate::water::{self, Exceedance, WaterClass, WaterItem};
+use zhuanban_standards::air::{self, Grade};
+use zhuanban_standards::decimal::{Comparison, Decimal, Mean, NonDetect, Rounding};
+use zhuanban_standards::series::{AirItem, Item, Observation, Series, SiteId, SiteKind};
+use zhuanban_standards::water::{self, Exceedance, WaterClass, WaterItem};
 
 /// What a target measures, independent of any one series.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,17 +1,15 @@
-//! The ledger's domain: its records ([`model`]) and the judgement of progress ([`evaluate`]).
+//! The ledger's domain: its records ([`model`]) and the judgement of progress ([`evaluate`]);
+//! environmental targets judged by the monitoring standards of `zhuanban_standards`
+//! ([`environment`]).
 //!
 //! Architecture invariant: pure. No database, no clock, no files: the store builds a
 //! [`evaluate::Snapshot`] from its rows and the caller passes the as-of date.
 
-pub mod air;
-pub mod decimal;
 pub mod dispatch;
 pub mod environment;
 pub mod evaluate;
 pub mod input;
 pub mod model;
-pub mod series;
-pub mod water;
 
 pub use evaluate::{Colour, Evaluation, Reporting, Snapshot, Status, evaluate};
 pub use model::*;

@@ -8,19 +8,19 @@ use std::collections::BTreeMap;
 
 use chrono::{NaiveDate, NaiveDateTime};
 use toml::{Table, Value};
-use zhuanban_ledger::air::{
+use zhuanban_ledger::environment::{EnvKind, EnvTarget, GrowthBasis, Metric, Statistic, judge};
+use zhuanban_ledger::{Cmp, Hardness, Status};
+use zhuanban_standards::air::{
     self, AqiLevel, Averaging, Edition, Grade, HJ633_2012, HJ633_2026_CHANGES, IAQI_LEVELS,
     Pollutant, Reading, Report,
 };
-use zhuanban_ledger::decimal::{Comparison, Decimal, Mean, Measurement, NonDetect};
-use zhuanban_ledger::environment::{EnvKind, EnvTarget, GrowthBasis, Metric, Statistic, judge};
-use zhuanban_ledger::series::{
+use zhuanban_standards::decimal::{Comparison, Decimal, Mean, Measurement, NonDetect};
+use zhuanban_standards::series::{
     AirItem, CsvErrorKind, CsvOptions, Item, SiteKind, Value as ObsValue, parse_csv,
 };
-use zhuanban_ledger::water::{
+use zhuanban_standards::water::{
     self, GB3838, Rule, Settings, TLI_PARAMETERS, TrophicState, WaterClass, WaterItem,
 };
-use zhuanban_ledger::{Cmp, Hardness, Status};
 
 use WaterClass::*;
 
@@ -1198,7 +1198,7 @@ fn lake_year(year: i32, tp: &[&str; 12], codmn: &str, tn: &str) -> String {
     csv
 }
 
-fn lake_series(text: &str) -> zhuanban_ledger::series::Series {
+fn lake_series(text: &str) -> zhuanban_standards::series::Series {
     parse_csv(text, &CsvOptions::water(true)).unwrap().series
 }
 

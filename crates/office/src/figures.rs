@@ -2,7 +2,7 @@
 //!
 //! Every percentage in a bulletin, a ledger sheet or a status page comes from [`percent`] (one
 //! figure) or [`shares`] (the parts of a whole). Both compute on exact decimals
-//! ([`zhuanban_ledger::decimal::Decimal`], read from the figures as written, never from a
+//! ([`zhuanban_standards::decimal::Decimal`], read from the figures as written, never from a
 //! binary fraction) and round **once** to one decimal place by GB/T 8170-2008 (数值修约规则,
 //! 四舍六入五成双: round half to even).
 //!
@@ -18,7 +18,7 @@
 //! exact value lies nearest the rounding boundary in the needed direction (the largest
 //! remainders), earlier shares first on a tie. No share moves by more than 0.1.
 
-use zhuanban_ledger::decimal::{Decimal, Rounding};
+use zhuanban_standards::decimal::{Decimal, Rounding};
 
 /// A finite `f64` as the exact decimal of its shortest text ("0.1" is 1 × 10⁻¹).
 fn exact(v: f64) -> Option<Decimal> {

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use serde_json::json;
 use zhuanban_ledger::Id;
 use zhuanban_ledger::environment::EnvTarget;
-use zhuanban_ledger::series::{Item, Observation, Parsed, Series, Site, SiteKind, Value};
+use zhuanban_standards::series::{Item, Observation, Parsed, Series, Site, SiteKind, Value};
 
 use crate::sqlite::write_audit;
 use crate::{Actor, Result, SqliteStore, StoreError};

@@ -8,7 +8,7 @@ use axum::Extension;
 use axum::extract::{Multipart, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use zhuanban_ledger::series::{CsvOptions, SiteKind, parse_csv};
+use zhuanban_standards::series::{CsvOptions, SiteKind, parse_csv};
 
 use super::{Nav, render};
 use crate::AppState;

@@ -1,7 +1,7 @@
 //! Surface water: GB 3838-2002 《地表水环境质量标准》 Table 1, the single-factor evaluation of
 //! 《地表水环境质量评价办法（试行）》(环办〔2011〕22号) and the lake trophic state index TLI(Σ).
 //!
-//! Figures are transcribed from `data/standards.toml` (a copy of the team's reference, with its
+//! Figures are transcribed from `crates/ledger/data/standards.toml` (a copy of the team's reference, with its
 //! source keys in brackets); `tests/standards.rs` checks these tables against that file.
 //!
 //! Rules:

@@ -1,7 +1,7 @@
 //! Ambient air: GB 3095 limits, the AQI of HJ 633 and the annual evaluation of HJ 663, in their
 //! 2012/2013 versions (data before 2026-03-01) and 2026 versions (from 2026-03-01).
 //!
-//! Figures are transcribed from `data/standards.toml` with its source keys in brackets;
+//! Figures are transcribed from `crates/ledger/data/standards.toml` with its source keys in brackets;
 //! `tests/standards.rs` checks these tables against that file.
 //!
 //! - **Edition by date** ([`Edition::for_date`]): data before 2026-03-01 use GB 3095-2012,

@@ -19,9 +19,9 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use chrono::{Datelike, NaiveDate, NaiveDateTime};
-use zhuanban_ledger::air::{self, AqiLevel, Grade, Pollutant};
-use zhuanban_ledger::decimal::{Comparison, Decimal, NonDetect};
-use zhuanban_ledger::series::{AirItem, CsvOptions, Item, Series, parse_csv};
+use zhuanban_standards::air::{self, AqiLevel, Grade, Pollutant};
+use zhuanban_standards::decimal::{Comparison, Decimal, NonDetect};
+use zhuanban_standards::series::{AirItem, CsvOptions, Item, Series, parse_csv};
 
 const SITES: usize = 100;
 const FIRST_YEAR: i32 = 2017;
