@@ -80,7 +80,7 @@ pub async fn backup(db: &DbArgs, out: &Path, data: Option<PathBuf>) -> anyhow::R
     copy_audit_files(&store, &db.db, &db_copy).await?;
     let copy = SqliteStore::open_existing(&db_copy).await?;
     let audit_records = copy.verify_audit().await?.records;
-    copy.pool().close().await;
+    copy.close().await;
     // Evidence files: content-addressed, written before the rows that refer to them, in the
     // data folder given, or else in every layout a data folder has had.
     let dirs = match data {
@@ -249,7 +249,7 @@ pub async fn restore(
     let copy = SqliteStore::open_existing(&from.join("zhuanban.db")).await?;
     let integrity = copy.integrity_check().await?;
     let audit = copy.verify_audit().await?;
-    copy.pool().close().await;
+    copy.close().await;
     if integrity != "ok" {
         bail!("备份数据库完整性检查失败：{integrity}");
     }
@@ -305,7 +305,7 @@ pub async fn restore(
     }
     let restored = SqliteStore::open_existing(db).await?;
     let check = restored.verify_audit().await?;
-    restored.pool().close().await;
+    restored.close().await;
     println!(
         "已恢复到 {}（佐证文件 {} 个，审计记录 {} 条）",
         db.display(),

@@ -43,10 +43,18 @@ struct Job {
     reply: oneshot::Sender<Result<Vec<Report>>>,
 }
 
+/// What the writer thread is asked.
+#[derive(Debug)]
+enum Ask {
+    Save(Job),
+    /// Close the connection and end the thread; answered once the connection is closed.
+    Stop(oneshot::Sender<()>),
+}
+
 /// The queue to the writer thread.
 #[derive(Debug, Clone)]
 pub(crate) struct Committer {
-    tx: mpsc::Sender<Job>,
+    tx: mpsc::Sender<Ask>,
 }
 
 impl Committer {
@@ -77,13 +85,22 @@ impl Committer {
     pub async fn save(&self, inputs: Vec<ReportInput>, actor: Actor) -> Result<Vec<Report>> {
         let (reply, answer) = oneshot::channel();
         self.tx
-            .send(Job {
+            .send(Ask::Save(Job {
                 inputs,
                 actor,
                 reply,
-            })
+            }))
             .map_err(|_| stopped())?;
         answer.await.map_err(|_| stopped())?
+    }
+
+    /// Closes the writer's connection (its file handles, its WAL) and ends the thread, once
+    /// the saves queued before are done. Saves asked afterwards are refused.
+    pub async fn stop(&self) {
+        let (done, closed) = oneshot::channel();
+        if self.tx.send(Ask::Stop(done)).is_ok() {
+            let _ = closed.await;
+        }
     }
 }
 
@@ -91,17 +108,31 @@ fn stopped() -> StoreError {
     StoreError::invalid("db", "数据库写入线程已停止，请重启服务")
 }
 
-fn run(mut conn: rusqlite::Connection, keyring: &audit::Keyring, rx: mpsc::Receiver<Job>) {
-    while let Ok(first) = rx.recv() {
+fn run(mut conn: rusqlite::Connection, keyring: &audit::Keyring, rx: mpsc::Receiver<Ask>) {
+    let mut stop = None;
+    while stop.is_none() {
+        let Ok(first) = rx.recv() else { break };
         let mut jobs = std::collections::VecDeque::with_capacity(16);
-        jobs.push_back(first);
-        while jobs.len() < MAX_BATCH {
-            match rx.try_recv() {
-                Ok(j) => jobs.push_back(j),
-                Err(_) => break,
+        let mut next = Some(first);
+        while let Some(ask) = next.take() {
+            match ask {
+                Ask::Save(job) => jobs.push_back(job),
+                Ask::Stop(done) => {
+                    stop = Some(done);
+                    break;
+                }
+            }
+            if jobs.len() < MAX_BATCH {
+                next = rx.try_recv().ok();
             }
         }
-        commit(&mut conn, keyring, jobs);
+        if !jobs.is_empty() {
+            commit(&mut conn, keyring, jobs);
+        }
+    }
+    let _ = conn.close();
+    if let Some(done) = stop {
+        let _ = done.send(());
     }
 }
 

@@ -246,6 +246,15 @@ impl SqliteStore {
         &self.pool
     }
 
+    /// Closes the store's connections that may write or hold its WAL open (the read pool, the
+    /// writer, the report-save thread's), after the writes under way: before its files are
+    /// copied, hashed or moved. The store is not used afterwards.
+    pub async fn close(&self) {
+        self.saves.stop().await;
+        self.writer.close().await;
+        self.pool.close().await;
+    }
+
     /// A number that changes whenever anything has been committed to the database since the
     /// last call, by this process or another: what caches of derived data are keyed by.
     pub async fn data_version(&self) -> Result<i64> {

@@ -285,7 +285,7 @@ fn twenty_kills_under_load_lose_nothing_acknowledged() {
             let integrity = store.integrity_check().await.unwrap();
             use zhuanban_store::Store as _;
             let chain = store.verify_audit().await.unwrap();
-            store.pool().close().await;
+            store.close().await;
             (present, integrity, chain)
         });
         assert_eq!(integrity, "ok", "round {round}");
