@@ -4,18 +4,18 @@
 //!
 //! Every message is first written to the outbox under a key (message, recipient, channel) —
 //! a reminder's message is (round, unit, kind) — so running the worker twice, or restarting it
-//! between writing and sending, never queues or sends a message twice. Delivery marks a message
-//! sent only after the channel accepted it; a crash between the two can resend that one message
-//! (robots have no idempotency keys), which is the only duplicate possible.
-
-use std::sync::Mutex;
-use std::time::Instant;
+//! between writing and sending, never queues or sends a message twice. Several servers on one
+//! database run the pass side by side: each claims a message before sending it (one claim
+//! wins), and a robot's rate limit is counted over every server's claims. Delivery marks a
+//! message sent only after the channel accepted it; a crash between claiming and marking can
+//! resend that one message after the claim's hold (robots have no idempotency keys), which is
+//! the only duplicate possible.
 
 use chrono::NaiveDate;
 use zhuanban_ledger::dispatch::{reminders_due, scheduled_round};
 use zhuanban_ledger::{ReportState, Role, RoundState};
-use zhuanban_notify::{Channel, Message, Recipient, Throttle};
-use zhuanban_store::{Actor, Audience, Result, RoundInput, SqliteStore, Store};
+use zhuanban_notify::{Channel, Message, Recipient};
+use zhuanban_store::{Actor, Audience, Claim, Result, RoundInput, SqliteStore, Store, StoreError};
 
 /// What one tick did.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -98,7 +98,7 @@ async fn schedule(store: &SqliteStore, today: NaiveDate, tick: &mut Tick) -> Res
         {
             continue;
         }
-        store
+        let opened = store
             .open_round(
                 &RoundInput {
                     plan_id: plan.id,
@@ -109,8 +109,14 @@ async fn schedule(store: &SqliteStore, today: NaiveDate, tick: &mut Tick) -> Res
                 plan.demo,
                 &system(),
             )
-            .await?;
-        tick.opened.push(due.name);
+            .await;
+        match opened {
+            Ok(_) => tick.opened.push(due.name),
+            // Another server on the database opened it meanwhile (the store refuses a second
+            // round of the same name in its write transaction).
+            Err(StoreError::Invalid { field, .. }) if field == "name" => {}
+            Err(e) => return Err(e),
+        }
     }
     Ok(())
 }
@@ -179,7 +185,9 @@ async fn remind(
     Ok(())
 }
 
-static THROTTLE: Mutex<Option<Throttle>> = Mutex::new(None);
+/// How long a claimed message is left to the server that claimed it: sent within it, or
+/// (after a crash) claimed again by any server.
+const CLAIM_HOLD: chrono::Duration = chrono::Duration::minutes(10);
 
 /// Delivers what the outbox holds, within the robots' rate limits.
 pub async fn deliver(store: &SqliteStore, channels: &[Channel], tick: &mut Tick) -> Result<()> {
@@ -189,16 +197,18 @@ pub async fn deliver(store: &SqliteStore, channels: &[Channel], tick: &mut Tick)
             tick.failed += 1;
             continue;
         };
-        if let Some(key) = channel.throttle_key() {
-            let wait = {
-                let mut t = THROTTLE.lock().unwrap_or_else(|e| e.into_inner());
-                t.get_or_insert_with(Throttle::robots)
-                    .check(&key, Instant::now())
-                    .err()
-            };
-            if let Some(wait) = wait {
-                let retry = zhuanban_store::clock::now()
-                    + chrono::Duration::from_std(wait).unwrap_or_default();
+        // Claimed before sending: no other server on the database sends it too, and a
+        // robot's rate limit is counted across all of them.
+        let per_minute = channel
+            .throttle_key()
+            .map(|_| zhuanban_notify::ROBOT_LIMIT as u32);
+        match store
+            .claim_outbox(item.id, &item.channel, per_minute, CLAIM_HOLD)
+            .await?
+        {
+            Claim::Mine => {}
+            Claim::Taken => continue,
+            Claim::Throttled(retry) => {
                 store
                     .outbox_failed(item.id, "发送频率受限，稍后重试", Some(retry))
                     .await?;

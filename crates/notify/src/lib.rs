@@ -21,7 +21,7 @@ pub use config::{
     Channel, ChannelKind, DINGTALK_DEFAULT_URL, DingTalkConfig, EmailConfig, TlsMode,
     WECOM_DEFAULT_URL, WeComConfig,
 };
-pub use throttle::Throttle;
+pub use throttle::{ROBOT_LIMIT, Throttle};
 
 /// One notice to deliver. Text is UTF-8 (Chinese as it is written).
 ///

@@ -126,6 +126,17 @@ pub struct OutboxItem {
     pub attempts: i64,
 }
 
+/// The answer to [`SqliteStore::claim_outbox`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Claim {
+    /// This pass sends it.
+    Mine,
+    /// Another server (or pass) sent or claimed it meanwhile.
+    Taken,
+    /// The channel's rate is used up until then.
+    Throttled(DateTime<Utc>),
+}
+
 /// An in-app message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InboxMessage {
@@ -609,6 +620,54 @@ impl SqliteStore {
                 },
             )
             .collect())
+    }
+
+    /// Claims a due message for sending, in one write transaction: no other server (or pass)
+    /// sends a message claimed in the last `hold`; and when `per_minute` is given, at most that
+    /// many messages of the channel are claimed or sent in any minute, across every server on
+    /// the database (the robots' limit). A crash after claiming delays the message by `hold`.
+    pub async fn claim_outbox(
+        &self,
+        id: Id,
+        channel: &str,
+        per_minute: Option<u32>,
+        hold: chrono::Duration,
+    ) -> Result<Claim> {
+        let now = crate::clock::now();
+        let stamp = |t: DateTime<Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+        let mut tx = self.write().await?;
+        if let Some(limit) = per_minute {
+            let minute_ago = stamp(now - chrono::Duration::minutes(1));
+            let recent: Vec<String> = sqlx::query_scalar(
+                "SELECT claimed_at FROM outbox WHERE channel = ? AND claimed_at > ?
+                 ORDER BY claimed_at",
+            )
+            .bind(channel)
+            .bind(&minute_ago)
+            .fetch_all(&mut *tx)
+            .await?;
+            if recent.len() >= limit as usize {
+                // Free again a minute after the oldest claim of the window.
+                let oldest = recent
+                    .first()
+                    .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+                    .map_or(now, |t| t.with_timezone(&Utc));
+                return Ok(Claim::Throttled(oldest + chrono::Duration::minutes(1)));
+            }
+        }
+        let n = sqlx::query(
+            "UPDATE outbox SET claimed_at = ?, next_attempt_at = ?
+             WHERE id = ? AND state = 'pending' AND next_attempt_at <= ?",
+        )
+        .bind(stamp(now))
+        .bind(stamp(now + hold))
+        .bind(id)
+        .bind(stamp(now))
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        tx.commit().await?;
+        Ok(if n == 1 { Claim::Mine } else { Claim::Taken })
     }
 
     pub async fn outbox_sent(&self, id: Id) -> Result<()> {

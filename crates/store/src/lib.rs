@@ -32,8 +32,8 @@ use zhuanban_ledger::{
 
 pub use accounts::{FAILURE_WINDOW_MINUTES, NewUser, SessionRow, valid_email, valid_login};
 pub use dispatch::{
-    Audience, BulletinRecord, ExtensionInput, InboxMessage, NoticeInput, NoticeStep, OutboxItem,
-    notice_state_label,
+    Audience, BulletinRecord, Claim, ExtensionInput, InboxMessage, NoticeInput, NoticeStep,
+    OutboxItem, notice_state_label,
 };
 pub use lockout::LockOutcome;
 pub use security::{AUDIT_RETENTION_DAYS, AuditFilter};

@@ -41,6 +41,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "audit_key",
         include_str!("../migrations/sqlite/0007_audit_key.sql"),
     ),
+    (
+        8,
+        "outbox_claims",
+        include_str!("../migrations/sqlite/0008_outbox_claims.sql"),
+    ),
 ];
 
 /// Brings the database to the newest schema. Refuses a database newer than this binary.

@@ -766,3 +766,55 @@ async fn saves_committed_together_stand_or_fall_alone() {
     );
     assert!(db.store.verify_audit().await.unwrap().breaks.is_empty());
 }
+
+/// Sending from several servers: a message is claimed once, and a robot's rate is counted over
+/// every claim on the database.
+#[tokio::test]
+async fn outbox_messages_are_claimed_once_within_a_shared_rate() {
+    let db = fresh().await;
+    let hold = chrono::Duration::minutes(10);
+    for i in 0..3 {
+        assert!(
+            db.store
+                .enqueue(&format!("k{i}"), "wecom", "group", "催报", "请报送")
+                .await
+                .unwrap()
+        );
+    }
+    let due = db.store.outbox_due(10).await.unwrap();
+    assert_eq!(due.len(), 3);
+    use zhuanban_store::Claim;
+    // Another store on the same file: another server.
+    let other = SqliteStore::open(&db.path).await.unwrap();
+    assert_eq!(
+        db.store
+            .claim_outbox(due[0].id, "wecom", Some(2), hold)
+            .await
+            .unwrap(),
+        Claim::Mine
+    );
+    assert_eq!(
+        other
+            .claim_outbox(due[0].id, "wecom", Some(2), hold)
+            .await
+            .unwrap(),
+        Claim::Taken
+    );
+    assert_eq!(
+        other
+            .claim_outbox(due[1].id, "wecom", Some(2), hold)
+            .await
+            .unwrap(),
+        Claim::Mine
+    );
+    // Two claims of the channel in the last minute: the third waits, whichever server asks.
+    assert!(matches!(
+        db.store
+            .claim_outbox(due[2].id, "wecom", Some(2), hold)
+            .await
+            .unwrap(),
+        Claim::Throttled(_)
+    ));
+    // A claimed message is not due any more (until its hold ends).
+    assert_eq!(db.store.outbox_due(10).await.unwrap().len(), 1);
+}

@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use crate::*;
 
 /// A WeCom-like robot on 127.0.0.1 that records what it is sent.
-fn robot() -> (String, Arc<Mutex<Vec<String>>>) {
+pub(crate) fn robot() -> (String, Arc<Mutex<Vec<String>>>) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!(
         "http://{}/cgi-bin/webhook/send",

@@ -40,3 +40,4 @@ mod plan;
 mod probe_auth;
 mod probe_data;
 mod series;
+mod two_servers;
