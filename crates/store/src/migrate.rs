@@ -134,12 +134,14 @@ pub async fn postgres(pool: &PgPool) -> Result<()> {
             .execute(&mut *tx)
             .await
             .map_err(|e| StoreError::Migrate(format!("{version}_{name}: {e}")))?;
-        sqlx::query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)")
-            .bind(version)
-            .bind(name)
-            .bind(crate::clock::now().to_rfc3339())
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
+        )
+        .bind(version)
+        .bind(name)
+        .bind(crate::clock::now().to_rfc3339())
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
     }
     Ok(())

@@ -1,5 +1,5 @@
 //! The PostgreSQL store: for now it opens a database and brings its schema up to date
-//! (`migrations/postgres`, applied by [`crate::migrate::postgres`]); the [`crate::Store`]
+//! (`migrations/postgres`, applied by `migrate::postgres`); the [`crate::Store`]
 //! trait comes next.
 
 use sqlx::PgPool;

@@ -24,7 +24,10 @@ fn migration_files() -> Vec<(i64, String)> {
             let name = entry.unwrap().file_name().into_string().unwrap();
             let stem = name.strip_suffix(".sql").expect("only .sql files");
             let (version, name) = stem.split_once('_').expect("NNNN_name.sql");
-            (version.parse().expect("a numbered migration"), name.to_string())
+            (
+                version.parse().expect("a numbered migration"),
+                name.to_string(),
+            )
         })
         .collect();
     files.sort();
@@ -170,16 +173,14 @@ async fn the_postgres_schema_has_the_sqlite_tables_and_columns() {
     );
 
     let pairs = |cols: &[Column]| -> BTreeSet<(String, String)> {
-        cols.iter().map(|(t, c, _, _)| (t.clone(), c.clone())).collect()
+        cols.iter()
+            .map(|(t, c, _, _)| (t.clone(), c.clone()))
+            .collect()
     };
     assert_same("(table, column) pairs", &pairs(&sqlite), &pairs(&postgres));
 
     let full = |cols: Vec<Column>| -> BTreeSet<Column> { cols.into_iter().collect() };
-    assert_same(
-        "column types and NOT NULL",
-        &full(sqlite),
-        &full(postgres),
-    );
+    assert_same("column types and NOT NULL", &full(sqlite), &full(postgres));
     assert_same("indexes", &sqlite_indexes, &postgres_indexes);
 }
 

@@ -18,6 +18,7 @@
 //! # }
 //! ```
 
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -75,7 +76,9 @@ impl PgCluster {
         };
         if as_postgres {
             check(
-                Command::new("chown").arg("postgres:postgres").arg(&cluster.dir),
+                Command::new("chown")
+                    .arg("postgres:postgres")
+                    .arg(&cluster.dir),
                 "chown",
             )?;
         }
@@ -230,19 +233,23 @@ fn check(cmd: &mut Command, what: &str) -> Result<Output> {
 /// `PATH` really are (Debian links `initdb` into /usr/local/bin on some machines), a `PATH`
 /// folder holding all three, else the newest /usr/lib/postgresql/VERSION/bin.
 fn find_bin() -> Result<PathBuf> {
+    find_bin_in(std::env::var_os("PATH"), Path::new("/usr/lib/postgresql"))
+}
+
+/// [`find_bin`] with a given `PATH` and Debian root.
+fn find_bin_in(path: Option<OsString>, debian: &Path) -> Result<PathBuf> {
+    let path: Vec<PathBuf> = path.map_or_else(Vec::new, |p| std::env::split_paths(&p).collect());
     let mut candidates = Vec::new();
     for tool in TOOLS {
-        if let Some(found) = super::find_on_path(tool)
+        if let Some(found) = path.iter().map(|dir| dir.join(tool)).find(|c| c.is_file())
             && let Ok(real) = found.canonicalize()
             && let Some(parent) = real.parent()
         {
             candidates.push(parent.to_path_buf());
         }
     }
-    if let Some(path) = std::env::var_os("PATH") {
-        candidates.extend(std::env::split_paths(&path));
-    }
-    candidates.extend(debian_versions(Path::new("/usr/lib/postgresql")));
+    candidates.extend(path);
+    candidates.extend(debian_versions(debian));
     if let Some(dir) = candidates
         .iter()
         .find(|dir| TOOLS.iter().all(|tool| dir.join(tool).is_file()))
@@ -255,9 +262,10 @@ fn find_bin() -> Result<PathBuf> {
         .filter(|tool| !candidates.iter().any(|dir| dir.join(tool).is_file()))
         .collect();
     Err(anyhow!(
-        "PostgreSQL is not installed: no folder on PATH or under /usr/lib/postgresql/*/bin holds \
-         `initdb`, `pg_ctl` and `createdb` together (missing everywhere: {missing:?}); install \
-         the Debian package `postgresql` (`cargo xtask test` installs it)"
+        "PostgreSQL is not installed: no folder on PATH or under {}/*/bin holds `initdb`, \
+         `pg_ctl` and `createdb` together (missing everywhere: {missing:?}); install the Debian \
+         package `postgresql` (`cargo xtask test` installs it)",
+        debian.display()
     ))
 }
 
@@ -272,7 +280,7 @@ fn debian_versions(root: &Path) -> Vec<PathBuf> {
             Some((version, entry.path().join("bin")))
         })
         .collect();
-    versions.sort_by(|a, b| b.0.cmp(&a.0));
+    versions.sort_by_key(|v| std::cmp::Reverse(v.0));
     versions.into_iter().map(|(_, dir)| dir).collect()
 }
 
@@ -297,4 +305,31 @@ fn free_port() -> Result<u16> {
     let listener = std::net::TcpListener::bind(("127.0.0.1", 0))
         .context("could not bind a loopback port for PostgreSQL")?;
     Ok(listener.local_addr()?.port())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_missing_postgresql_names_the_package() {
+        let empty = super::super::fresh_temp_dir().unwrap();
+        let e = find_bin_in(Some(empty.as_os_str().to_owned()), &empty.join("none"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("Debian package `postgresql`"), "{e}");
+        assert!(e.contains("\"initdb\""), "{e}");
+
+        // The newest of several Debian versions holding all three tools, not one without.
+        for (version, tools) in [("13", TOOLS), ("15", TOOLS), ("16", &TOOLS[..1])] {
+            let bin = empty.join("lib").join(version).join("bin");
+            std::fs::create_dir_all(&bin).unwrap();
+            for tool in tools {
+                std::fs::write(bin.join(tool), "").unwrap();
+            }
+        }
+        let found = find_bin_in(None, &empty.join("lib")).unwrap();
+        assert_eq!(found, empty.join("lib/15/bin"));
+        std::fs::remove_dir_all(&empty).unwrap();
+    }
 }
