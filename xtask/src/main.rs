@@ -40,6 +40,9 @@ const TEST_PACKAGES: &[(&str, &str)] = &[
         "/usr/lib/libreoffice/program/libsclo.so",
     ),
     ("poppler-utils", "pdftotext"),
+    // The PostgreSQL store's tests (crates/store/tests/postgres.rs) run a throwaway cluster
+    // (crates/testkit/src/pg.rs) with Debian's PostgreSQL; its tools are not on PATH.
+    ("postgresql", "/usr/lib/postgresql/15/bin/initdb"),
 ];
 
 fn main() -> Result<()> {

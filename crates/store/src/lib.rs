@@ -2,7 +2,7 @@
 //!
 //! The [`Store`] trait is what the rest of zhuanban uses; [`SqliteStore`] is the embedded
 //! default (SQLite in WAL mode with `synchronous=FULL` and foreign keys on). PostgreSQL joins
-//! behind the same trait.
+//! behind the same trait: [`PgStore`] opens and migrates a PostgreSQL database so far.
 //!
 //! Architecture invariants:
 //! - Every write is one transaction, and the audit record of a change is written in the same
@@ -19,6 +19,7 @@ pub mod dispatch;
 mod group;
 mod lockout;
 mod migrate;
+mod postgres;
 mod security;
 mod series;
 mod sqlite;
@@ -36,6 +37,7 @@ pub use dispatch::{
     OutboxItem, notice_state_label,
 };
 pub use lockout::LockOutcome;
+pub use postgres::PgStore;
 pub use security::{AUDIT_RETENTION_DAYS, AuditFilter};
 pub use series::SeriesImport;
 pub use sqlite::SqliteStore;

@@ -1,6 +1,6 @@
 //! Embedded migrations, one folder per backend, applied in order inside a transaction each.
 
-use sqlx::SqlitePool;
+use sqlx::{PgPool, SqlitePool};
 
 use crate::{Result, StoreError};
 
@@ -48,6 +48,15 @@ const SQLITE: &[(i64, &str, &str)] = &[
     ),
 ];
 
+/// (version, name, SQL) of every PostgreSQL migration, in order. Their own numbering: version 1
+/// is the whole schema of SQLite migrations 1–7; a later SQLite migration gets a PostgreSQL one
+/// with the next version here.
+const POSTGRES: &[(i64, &str, &str)] = &[(
+    1,
+    "ledger",
+    include_str!("../migrations/postgres/0001_ledger.sql"),
+)];
+
 /// Brings the database to the newest schema. Refuses a database newer than this binary.
 pub async fn sqlite(pool: &SqlitePool) -> Result<()> {
     sqlx::query(
@@ -78,6 +87,66 @@ pub async fn sqlite(pool: &SqlitePool) -> Result<()> {
             .bind(crate::clock::now().to_rfc3339())
             .execute(&mut *tx)
             .await?;
+        tx.commit().await?;
+    }
+    Ok(())
+}
+
+/// Brings a PostgreSQL database to the newest schema, as [`sqlite`] does a SQLite one.
+/// Refuses a database newer than this binary. Each migration is applied in its own
+/// transaction, which first locks `schema_migrations` and reads the version again: two
+/// processes opening one database at once apply each migration once (the second waits, then
+/// finds it recorded). Plain SQL only (no advisory locks), so that it also runs on
+/// PostgreSQL-compatible databases.
+pub async fn postgres(pool: &PgPool) -> Result<()> {
+    let created = sqlx::query(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (
+            version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)",
+    )
+    .execute(pool)
+    .await;
+    match created {
+        Ok(_) => {}
+        // Another process created it at the same moment (IF NOT EXISTS does not cover a
+        // creation still in progress): it is there now.
+        Err(sqlx::Error::Database(e))
+            if matches!(e.code().as_deref(), Some("23505") | Some("42P07")) => {}
+        Err(e) => return Err(e.into()),
+    }
+    let current: Option<i64> = sqlx::query_scalar("SELECT MAX(version) FROM schema_migrations")
+        .fetch_one(pool)
+        .await?;
+    let current = current.unwrap_or(0);
+    let newest = POSTGRES.last().map_or(0, |m| m.0);
+    if current > newest {
+        return Err(StoreError::Migrate(format!(
+            "数据库结构版本为 {current}，高于本程序支持的 {newest}，请升级程序"
+        )));
+    }
+    for (version, name, sql) in POSTGRES.iter().filter(|m| m.0 > current) {
+        let mut tx = pool.begin().await?;
+        sqlx::query("LOCK TABLE schema_migrations IN EXCLUSIVE MODE")
+            .execute(&mut *tx)
+            .await?;
+        let done: Option<i64> = sqlx::query_scalar("SELECT MAX(version) FROM schema_migrations")
+            .fetch_one(&mut *tx)
+            .await?;
+        if done.unwrap_or(0) >= *version {
+            tx.commit().await?;
+            continue;
+        }
+        sqlx::raw_sql(*sql)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| StoreError::Migrate(format!("{version}_{name}: {e}")))?;
+        sqlx::query(
+            "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
+        )
+        .bind(version)
+        .bind(name)
+        .bind(crate::clock::now().to_rfc3339())
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
     }
     Ok(())

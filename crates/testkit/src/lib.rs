@@ -1,4 +1,5 @@
-//! Dev-only helpers for zhuanban's browser tests.
+//! Dev-only helpers for zhuanban's browser tests, and a throwaway PostgreSQL cluster
+//! ([`pg::PgCluster`]) for the PostgreSQL store's tests.
 //!
 //! [`Browser::start`] runs Debian's `chromedriver` (package `chromium-driver`) on a free loopback
 //! port and opens a headless Debian `chromium` session through it with [`fantoccini`]. Nothing is
@@ -21,6 +22,7 @@
 //! ```
 
 pub mod bombs;
+pub mod pg;
 
 use std::os::unix::process::CommandExt as _;
 use std::path::{Path, PathBuf};

@@ -1,0 +1,262 @@
+//! The PostgreSQL store, for real, on a throwaway cluster (`zhuanban_testkit::pg`): its
+//! migrations, its schema against the SQLite one, and the append-only audit table.
+//!
+//! These tests need PostgreSQL installed (Debian package `postgresql`; `cargo xtask test`
+//! installs it) and fail without it.
+
+use std::collections::BTreeSet;
+use std::fmt::Debug;
+
+use sqlx::PgPool;
+use zhuanban_store::{PgStore, SqliteStore};
+use zhuanban_testkit::pg::PgCluster;
+
+fn cluster() -> PgCluster {
+    PgCluster::start().expect("a throwaway PostgreSQL cluster")
+}
+
+/// (version, name) of every file in `migrations/postgres`, named `NNNN_name.sql`, in order.
+fn migration_files() -> Vec<(i64, String)> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations/postgres");
+    let mut files: Vec<(i64, String)> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|entry| {
+            let name = entry.unwrap().file_name().into_string().unwrap();
+            let stem = name.strip_suffix(".sql").expect("only .sql files");
+            let (version, name) = stem.split_once('_').expect("NNNN_name.sql");
+            (
+                version.parse().expect("a numbered migration"),
+                name.to_string(),
+            )
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+async fn recorded(pool: &PgPool) -> Vec<(i64, String, String)> {
+    sqlx::query_as("SELECT version, name, applied_at FROM schema_migrations ORDER BY version")
+        .fetch_all(pool)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn migrations_are_applied_and_recorded_once() {
+    let cluster = cluster();
+    let url = cluster.new_database().unwrap();
+
+    let first = PgStore::open(&url).await.unwrap();
+    let after_first = recorded(first.pool()).await;
+    let versions: Vec<(i64, String)> = after_first
+        .iter()
+        .map(|(v, n, _)| (*v, n.clone()))
+        .collect();
+    assert_eq!(versions, migration_files(), "every migration file, once");
+    for (_, _, at) in &after_first {
+        chrono::DateTime::parse_from_rfc3339(at).expect("applied_at is RFC 3339");
+    }
+
+    // Opening again applies nothing: the same records, with the same times.
+    let second = PgStore::open(&url).await.unwrap();
+    assert_eq!(recorded(second.pool()).await, after_first);
+
+    // Two stores opening a new database at once apply each migration once between them.
+    let url = cluster.new_database().unwrap();
+    let (a, b) = tokio::join!(PgStore::open(&url), PgStore::open(&url));
+    let (a, _b) = (a.unwrap(), b.unwrap());
+    let versions: Vec<(i64, String)> = recorded(a.pool())
+        .await
+        .into_iter()
+        .map(|(v, n, _)| (v, n))
+        .collect();
+    assert_eq!(versions, migration_files());
+}
+
+/// A column as both schemas can describe it: table, column, kind of type, and whether it
+/// refuses NULL.
+type Column = (String, String, &'static str, bool);
+
+/// The kind of a SQLite declared type.
+fn sqlite_kind(declared: &str) -> &'static str {
+    match declared.to_ascii_uppercase().as_str() {
+        "INTEGER" => "integer",
+        "REAL" => "real",
+        "TEXT" => "text",
+        _ => "other",
+    }
+}
+
+/// The kind of a PostgreSQL type: flags are BOOLEAN where SQLite keeps 0/1 INTEGERs.
+fn postgres_kind(data_type: &str) -> &'static str {
+    match data_type {
+        "bigint" | "integer" | "smallint" | "boolean" => "integer",
+        "double precision" => "real",
+        "text" => "text",
+        _ => "other",
+    }
+}
+
+async fn sqlite_columns() -> (Vec<Column>, BTreeSet<String>) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&dir.path().join("ledger.db"))
+        .await
+        .unwrap();
+    let rows: Vec<(String, String, String, i64, i64)> = sqlx::query_as(
+        "SELECT m.name, p.name, p.type, p.\"notnull\", p.pk
+           FROM sqlite_master m JOIN pragma_table_info(m.name) p
+          WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\'",
+    )
+    .fetch_all(store.pool())
+    .await
+    .unwrap();
+    let columns = rows
+        .into_iter()
+        // A primary key column refuses NULL in PostgreSQL; in SQLite an INTEGER PRIMARY KEY
+        // does too, and the others are meant to.
+        .map(|(t, c, ty, notnull, pk)| (t, c, sqlite_kind(&ty), notnull != 0 || pk > 0))
+        .collect();
+    // Indexes made by CREATE INDEX (not those of keys and UNIQUE, which have no SQL).
+    let indexes: Vec<(String,)> =
+        sqlx::query_as("SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL")
+            .fetch_all(store.pool())
+            .await
+            .unwrap();
+    (columns, indexes.into_iter().map(|(n,)| n).collect())
+}
+
+async fn postgres_columns(pool: &PgPool) -> (Vec<Column>, BTreeSet<String>) {
+    let rows: Vec<(String, String, String, String)> = sqlx::query_as(
+        "SELECT table_name::text, column_name::text, data_type::text, is_nullable::text
+           FROM information_schema.columns WHERE table_schema = 'public'",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    let columns = rows
+        .into_iter()
+        .map(|(t, c, ty, nullable)| (t, c, postgres_kind(&ty), nullable == "NO"))
+        .collect();
+    // Indexes made by CREATE INDEX (not those of keys and UNIQUE, named as their constraints).
+    let indexes: Vec<(String,)> = sqlx::query_as(
+        "SELECT indexname::text FROM pg_indexes WHERE schemaname = 'public'
+            AND indexname NOT IN (SELECT conname FROM pg_constraint)",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    (columns, indexes.into_iter().map(|(n,)| n).collect())
+}
+
+/// Asserts two sets are equal, listing what each has that the other lacks.
+fn assert_same<T: Ord + Debug>(what: &str, sqlite: &BTreeSet<T>, postgres: &BTreeSet<T>) {
+    let only_sqlite: Vec<&T> = sqlite.difference(postgres).collect();
+    let only_postgres: Vec<&T> = postgres.difference(sqlite).collect();
+    assert!(
+        only_sqlite.is_empty() && only_postgres.is_empty(),
+        "{what} differ:\n  only in SQLite: {only_sqlite:#?}\n  only in PostgreSQL: {only_postgres:#?}"
+    );
+}
+
+#[tokio::test]
+async fn the_postgres_schema_has_the_sqlite_tables_and_columns() {
+    let cluster = cluster();
+    let store = PgStore::open(&cluster.new_database().unwrap())
+        .await
+        .unwrap();
+    let (sqlite, sqlite_indexes) = sqlite_columns().await;
+    let (postgres, postgres_indexes) = postgres_columns(store.pool()).await;
+    assert!(
+        sqlite.len() > 100,
+        "the SQLite schema was read ({} columns)",
+        sqlite.len()
+    );
+
+    let pairs = |cols: &[Column]| -> BTreeSet<(String, String)> {
+        cols.iter()
+            .map(|(t, c, _, _)| (t.clone(), c.clone()))
+            .collect()
+    };
+    assert_same("(table, column) pairs", &pairs(&sqlite), &pairs(&postgres));
+
+    let full = |cols: Vec<Column>| -> BTreeSet<Column> { cols.into_iter().collect() };
+    assert_same("column types and NOT NULL", &full(sqlite), &full(postgres));
+    assert_same("indexes", &sqlite_indexes, &postgres_indexes);
+}
+
+async fn insert_audit(pool: &PgPool) -> i64 {
+    sqlx::query_scalar(
+        "INSERT INTO audit (at, actor, source, action, object, before, after, result, prev_hash, hash)
+         VALUES ('2026-01-01T00:00:00+00:00', '办公室甲', 'test', 'plan.import', 'plan:1',
+                 NULL, '{}', 'ok', '', 'h1')
+         RETURNING id",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap()
+}
+
+/// The error of a statement that must be refused.
+async fn refused(pool: &PgPool, sql: &'static str) -> String {
+    match sqlx::query(sql).execute(pool).await {
+        Ok(done) => panic!("{sql} was not refused: {done:?}"),
+        Err(e) => e.to_string(),
+    }
+}
+
+#[tokio::test]
+async fn the_audit_table_refuses_update_and_delete() {
+    let cluster = cluster();
+    let store = PgStore::open(&cluster.new_database().unwrap())
+        .await
+        .unwrap();
+    let pool = store.pool();
+    let id = insert_audit(pool).await;
+    let before: Vec<(i64, String, String)> =
+        sqlx::query_as("SELECT id, actor, hash FROM audit ORDER BY id")
+            .fetch_all(pool)
+            .await
+            .unwrap();
+
+    let e = refused(pool, "UPDATE audit SET actor = '他人', hash = 'forged'").await;
+    assert!(e.contains("audit records cannot be changed"), "{e}");
+    let e = refused(pool, "DELETE FROM audit").await;
+    assert!(e.contains("audit records cannot be deleted"), "{e}");
+    let e = refused(pool, "TRUNCATE audit").await;
+    assert!(e.contains("audit records cannot be deleted"), "{e}");
+
+    let after: Vec<(i64, String, String)> =
+        sqlx::query_as("SELECT id, actor, hash FROM audit ORDER BY id")
+            .fetch_all(pool)
+            .await
+            .unwrap();
+    assert_eq!(after, before, "the record is untouched");
+
+    // The purge gate, open inside a transaction, lets a DELETE through (as in SQLite), and
+    // still no UPDATE.
+    let mut tx = pool.begin().await.unwrap();
+    sqlx::query("UPDATE audit_gate SET open = TRUE WHERE id = 1")
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    let deleted = sqlx::query("DELETE FROM audit WHERE id = $1")
+        .bind(id)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    assert_eq!(deleted.rows_affected(), 1);
+    tx.rollback().await.unwrap();
+
+    // The audit keying is written once and never changed either.
+    sqlx::query(
+        "INSERT INTO audit_keying (id, key_id, keyed_from, keyed_at)
+         VALUES (1, 'k1', 1, '2026-01-01T00:00:00+00:00')",
+    )
+    .execute(pool)
+    .await
+    .unwrap();
+    let e = refused(pool, "UPDATE audit_keying SET keyed_from = 2").await;
+    assert!(e.contains("the audit keying cannot be changed"), "{e}");
+    let e = refused(pool, "DELETE FROM audit_keying").await;
+    assert!(e.contains("the audit keying cannot be deleted"), "{e}");
+}
