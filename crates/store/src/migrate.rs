@@ -51,11 +51,18 @@ const SQLITE: &[(i64, &str, &str)] = &[
 /// (version, name, SQL) of every PostgreSQL migration, in order. Their own numbering: version 1
 /// is the whole schema of SQLite migrations 1–7; a later SQLite migration gets a PostgreSQL one
 /// with the next version here.
-const POSTGRES: &[(i64, &str, &str)] = &[(
-    1,
-    "ledger",
-    include_str!("../migrations/postgres/0001_ledger.sql"),
-)];
+const POSTGRES: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "ledger",
+        include_str!("../migrations/postgres/0001_ledger.sql"),
+    ),
+    (
+        2,
+        "outbox_claims",
+        include_str!("../migrations/postgres/0002_outbox_claims.sql"),
+    ),
+];
 
 /// Brings the database to the newest schema. Refuses a database newer than this binary.
 pub async fn sqlite(pool: &SqlitePool) -> Result<()> {
