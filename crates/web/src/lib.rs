@@ -52,6 +52,9 @@ pub struct Config {
     pub channels: Vec<zhuanban_notify::Channel>,
     /// Connection caps and timeouts.
     pub limits: conn::Limits,
+    /// How long the security settings (and whether any account exists) are taken as read
+    /// before they are read again: another server on the database may have changed them.
+    pub settings_refresh: Duration,
 }
 
 impl Config {
@@ -65,6 +68,7 @@ impl Config {
             demo: false,
             channels: Vec::new(),
             limits: conn::Limits::default(),
+            settings_refresh: Duration::from_secs(5),
         }
     }
 }
@@ -76,6 +80,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     has_users: Arc<AtomicBool>,
     security: Arc<std::sync::RwLock<security::SecuritySettings>>,
+    /// When the settings were last read from the database.
+    settings_read: Arc<std::sync::Mutex<std::time::Instant>>,
     /// Sign-in attempts per address and per account.
     pub limiter: Arc<security::RateLimiter>,
     /// The last judgement of the current plan, with the database's data version and the day
@@ -97,9 +103,29 @@ impl AppState {
             config: Arc::new(config),
             has_users: Arc::new(AtomicBool::new(has)),
             security: Arc::new(std::sync::RwLock::new(security)),
+            settings_read: Arc::new(std::sync::Mutex::new(std::time::Instant::now())),
             limiter: Arc::default(),
             judged: Arc::default(),
         })
+    }
+
+    /// Reads the security settings and whether any account exists again when they were read
+    /// more than `settings_refresh` ago: another server on the same database may have changed
+    /// them (the guard calls it before every request).
+    pub async fn refresh_settings(&self) -> Result<(), zhuanban_store::StoreError> {
+        {
+            let mut read = self.settings_read.lock().unwrap_or_else(|e| e.into_inner());
+            if read.elapsed() < self.config.settings_refresh {
+                return Ok(());
+            }
+            *read = std::time::Instant::now();
+        }
+        let s = zhuanban_desk::security::load(&self.store).await?;
+        *self.security.write().unwrap_or_else(|e| e.into_inner()) = s;
+        if !self.has_users() && self.store.count_users().await? > 0 {
+            self.set_has_users();
+        }
+        Ok(())
     }
 
     /// The security settings in force.

@@ -346,6 +346,13 @@ async fn guard(
     next: Next,
 ) -> Response {
     let ip = client_ip(&req);
+    if let Err(e) = state.refresh_settings().await {
+        return deny(
+            &rule,
+            StatusCode::INTERNAL_SERVER_ERROR,
+            &AppError::internal(e).message,
+        );
+    }
     // Until the first account exists, everything leads to /setup.
     if !state.has_users() && !matches!(rule.access, Access::Setup | Access::Public) {
         return Redirect::to("/setup").into_response();

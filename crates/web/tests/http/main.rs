@@ -8,6 +8,7 @@ mod matrix;
 mod probe_auth;
 mod probe_data;
 mod security;
+mod servers;
 mod session;
 
 use std::net::SocketAddr;
