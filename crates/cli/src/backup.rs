@@ -65,6 +65,7 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> anyhow::Result<()> {
 }
 
 pub async fn backup(db: &DbArgs, out: &Path, data: Option<PathBuf>) -> anyhow::Result<ExitCode> {
+    crate::ledger_cmd::sqlite_only(&db.db)?;
     if out.exists()
         && std::fs::read_dir(out)
             .map(|mut d| d.next().is_some())
@@ -245,6 +246,9 @@ pub async fn restore(
     verify_only: bool,
     force: bool,
 ) -> anyhow::Result<ExitCode> {
+    if let Some(db) = db {
+        crate::ledger_cmd::sqlite_only(db)?;
+    }
     let m = verify(from)?;
     let copy = SqliteStore::open_existing(&from.join("zhuanban.db")).await?;
     let integrity = copy.integrity_check().await?;

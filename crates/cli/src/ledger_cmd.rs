@@ -18,7 +18,26 @@ pub fn actor(db: &DbArgs) -> Actor {
     Actor::new(db.actor.clone(), "cli")
 }
 
+/// The PostgreSQL URL that `--db` names, when it names one (`postgres://` or `postgresql://`).
+pub fn postgres_url(db: &Path) -> Option<&str> {
+    db.to_str()
+        .filter(|s| s.starts_with("postgres://") || s.starts_with("postgresql://"))
+}
+
+/// Refuses a PostgreSQL `--db` for the commands that do not take one yet (all but `init`),
+/// with a message that says so instead of one about a missing file.
+pub fn sqlite_only(db: &Path) -> anyhow::Result<()> {
+    if postgres_url(db).is_some() {
+        bail!(
+            "PostgreSQL 数据库（--db postgres://…）目前只能用于 zhuanban init（建立台账结构）；\
+             其余命令尚不支持 PostgreSQL，请暂用 SQLite 数据库文件"
+        );
+    }
+    Ok(())
+}
+
 pub async fn open(db: &DbArgs) -> anyhow::Result<SqliteStore> {
+    sqlite_only(&db.db)?;
     SqliteStore::open_existing(&db.db)
         .await
         .with_context(|| format!("无法打开数据库 {}", db.db.display()))
@@ -38,6 +57,17 @@ pub async fn pick_plan(store: &SqliteStore, plan: Option<Id>) -> anyhow::Result<
 }
 
 pub async fn init(db: &DbArgs) -> anyhow::Result<ExitCode> {
+    if let Some(url) = postgres_url(&db.db) {
+        // The URL may carry a password: it is not printed.
+        let store = zhuanban_store::PgStore::open(url)
+            .await
+            .context("无法连接或升级 PostgreSQL 数据库")?;
+        println!(
+            "PostgreSQL 数据库：台账结构已是最新（结构版本 {}）",
+            store.schema_version().await?
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
     let existed = db.db.exists();
     SqliteStore::open(&db.db)
         .await
@@ -87,6 +117,7 @@ pub async fn import(
             evidence: vec![format!("--year {y}")],
         });
     }
+    sqlite_only(&db.db)?;
     let store = SqliteStore::open(&db.db)
         .await
         .with_context(|| format!("无法打开或创建数据库 {}", db.db.display()))?;

@@ -65,6 +65,7 @@ pub async fn serve(
     secure_cookies: bool,
     limits: zhuanban_web::conn::Limits,
 ) -> anyhow::Result<ExitCode> {
+    crate::ledger_cmd::sqlite_only(db)?;
     let store = SqliteStore::open(db)
         .await
         .with_context(|| format!("无法打开或创建数据库 {}", db.display()))?;
@@ -263,6 +264,7 @@ pub async fn user_add(
     let Some(role) = Role::parse(role) else {
         bail!("--role 应为 office、leader、unit、sysadmin、secadmin 或 auditor，收到“{role}”");
     };
+    crate::ledger_cmd::sqlite_only(&db.db)?;
     let store = SqliteStore::open(&db.db).await?;
     let unit_id = match (role, unit) {
         (Role::Unit, Some(u)) => Some(

@@ -26,6 +26,14 @@ impl PgStore {
         Ok(PgStore { pool })
     }
 
+    /// The newest migration applied (the schema's version).
+    pub async fn schema_version(&self) -> Result<i64> {
+        let v: Option<i64> = sqlx::query_scalar("SELECT MAX(version) FROM schema_migrations")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(v.unwrap_or(0))
+    }
+
     /// The connection pool.
     pub fn pool(&self) -> &PgPool {
         &self.pool

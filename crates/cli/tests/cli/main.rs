@@ -37,6 +37,7 @@ mod dispatch;
 mod durability;
 mod ledger;
 mod plan;
+mod postgres;
 mod probe_auth;
 mod probe_data;
 mod series;
