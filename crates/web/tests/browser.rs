@@ -118,6 +118,16 @@ async fn run(b: &Browser, base: &str, fx: &Fixture, pdf: &Path) -> Result<()> {
             "no {needle:?} in the targets: {section}"
         );
     }
+    // A negative count and no narrative: refused, each message beside its field, the typed
+    // value kept.
+    b.fill(&format!("input[name=\"{}\"]", inputs[0]), "-1")
+        .await?;
+    b.click("#submit-report").await?;
+    let refused = wait_text(b, "#report-form", "报送时请填写本期进展情况").await?;
+    ensure!(refused.contains("不能为负数"), "the form says: {refused}");
+    let kept = input_value(b, &format!("input[name=\"{}\"]", inputs[0])).await?;
+    ensure!(kept == "-1", "the refused form shows {kept:?}");
+    shoot(b, "report-form-refused").await?;
     for (name, value) in inputs.iter().zip(FIRST_VALUES) {
         b.fill(&format!("input[name=\"{name}\"]"), value).await?;
     }
