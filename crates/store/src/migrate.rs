@@ -62,6 +62,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         "outbox_claims",
         include_str!("../migrations/postgres/0002_outbox_claims.sql"),
     ),
+    (
+        3,
+        "changes",
+        include_str!("../migrations/postgres/0003_changes.sql"),
+    ),
 ];
 
 /// Brings the database to the newest schema. Refuses a database newer than this binary.

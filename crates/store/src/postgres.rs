@@ -2,15 +2,23 @@
 //! (`migrations/postgres`, applied by `migrate::postgres`); the [`crate::Store`]
 //! trait comes next.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+
 use sqlx::PgPool;
-use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::postgres::{PgConnectOptions, PgListener, PgPoolOptions};
 
 use crate::Result;
+
+/// The channel every committed change is announced on (see `migrations/postgres/0003_changes.sql`).
+const CHANGES: &str = "zhuanban_changes";
 
 /// A ledger kept in a PostgreSQL database.
 #[derive(Debug, Clone)]
 pub struct PgStore {
     pool: PgPool,
+    /// Bumped by every change notification (and whenever notifications may have been missed).
+    changes: Arc<AtomicI64>,
 }
 
 impl PgStore {
@@ -23,7 +31,20 @@ impl PgStore {
             .connect_with(options)
             .await?;
         crate::migrate::postgres(&pool).await?;
-        Ok(PgStore { pool })
+        let changes = Arc::new(AtomicI64::new(0));
+        // Listening before `open` returns: nothing committed afterwards goes unseen.
+        let mut listener = PgListener::connect_with(&pool).await?;
+        listener.listen(CHANGES).await?;
+        tokio::spawn(listen(listener, changes.clone()));
+        Ok(PgStore { pool, changes })
+    }
+
+    /// A number that changes whenever anything has been committed to the database since the
+    /// last call, by this server or another: what caches of derived data are keyed by (as
+    /// SQLite's `data_version` is for `SqliteStore`). A notification arrives shortly after
+    /// the commit; a lost connection to the database counts as a change.
+    pub fn data_version(&self) -> i64 {
+        self.changes.load(Ordering::SeqCst)
     }
 
     /// The newest migration applied (the schema's version).
@@ -37,5 +58,31 @@ impl PgStore {
     /// The connection pool.
     pub fn pool(&self) -> &PgPool {
         &self.pool
+    }
+}
+
+/// Counts change notifications until the store is dropped (the counter is then alone).
+async fn listen(mut listener: PgListener, changes: Arc<AtomicI64>) {
+    loop {
+        match listener.try_recv().await {
+            Ok(Some(_)) => {
+                changes.fetch_add(1, Ordering::SeqCst);
+            }
+            // The connection was lost (and is made again by the next call): notifications may
+            // have been missed, so caches start over.
+            Ok(None) => {
+                changes.fetch_add(1, Ordering::SeqCst);
+            }
+            Err(_) => {
+                changes.fetch_add(1, Ordering::SeqCst);
+                if Arc::strong_count(&changes) == 1 {
+                    return;
+                }
+                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+            }
+        }
+        if Arc::strong_count(&changes) == 1 {
+            return;
+        }
     }
 }

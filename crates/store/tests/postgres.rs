@@ -260,3 +260,56 @@ async fn the_audit_table_refuses_update_and_delete() {
     let e = refused(pool, "DELETE FROM audit_keying").await;
     assert!(e.contains("the audit keying cannot be deleted"), "{e}");
 }
+
+/// Caches are kept until the database changes: a commit by another server moves this store's
+/// data version; a transaction rolled back, or one still open, does not.
+#[tokio::test]
+async fn a_commit_by_another_server_moves_the_data_version() {
+    let cluster = cluster();
+    let url = cluster.new_database().unwrap();
+    let a = PgStore::open(&url).await.unwrap();
+    let b = PgStore::open(&url).await.unwrap();
+    let settle = || tokio::time::sleep(std::time::Duration::from_millis(300));
+    settle().await;
+    let v0 = b.data_version();
+    let insert =
+        |name: &'static str| sqlx::query("INSERT INTO units (name) VALUES ($1)").bind(name);
+    // Rolled back: nothing to see.
+    let mut tx = a.pool().begin().await.unwrap();
+    insert("区住房城乡建设局").execute(&mut *tx).await.unwrap();
+    tx.rollback().await.unwrap();
+    // Open: not yet.
+    let mut tx = a.pool().begin().await.unwrap();
+    insert("区教育卫生健康局").execute(&mut *tx).await.unwrap();
+    settle().await;
+    assert_eq!(b.data_version(), v0, "nothing committed yet");
+    // Reading changes nothing either.
+    sqlx::query("SELECT COUNT(*) FROM units")
+        .fetch_one(a.pool())
+        .await
+        .unwrap();
+    settle().await;
+    assert_eq!(b.data_version(), v0);
+    tx.commit().await.unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while b.data_version() == v0 && std::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(b.data_version() > v0, "the commit was seen");
+    // Every table announces its changes (a later migration's table too).
+    let untriggered: Vec<(String,)> = sqlx::query_as(
+        "SELECT table_name::text FROM information_schema.tables
+          WHERE table_schema = 'public' AND table_type = 'BASE TABLE'
+            AND table_name <> 'schema_migrations'
+            AND NOT EXISTS (SELECT 1 FROM pg_trigger
+                             WHERE tgname = table_name || '_changed'
+                               AND tgrelid = (quote_ident(table_name))::regclass)",
+    )
+    .fetch_all(a.pool())
+    .await
+    .unwrap();
+    assert!(
+        untriggered.is_empty(),
+        "tables without the trigger: {untriggered:?}"
+    );
+}
