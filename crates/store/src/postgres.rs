@@ -26,8 +26,12 @@ impl PgStore {
     /// its schema up to date. Opening an up-to-date database changes nothing.
     pub async fn open(url: &str) -> Result<Self> {
         let options: PgConnectOptions = url.parse()?;
+        // One connection first, so that a wrong address or password is reported as such (the
+        // pool would retry until its timeout and report only that).
+        sqlx::ConnectOptions::connect(&options).await?;
         let pool = PgPoolOptions::new()
             .max_connections(8)
+            .acquire_timeout(std::time::Duration::from_secs(10))
             .connect_with(options)
             .await?;
         crate::migrate::postgres(&pool).await?;

@@ -46,4 +46,22 @@ fn init_builds_the_schema_in_postgresql_and_other_commands_say_they_do_not_yet()
         );
     }
     assert!(!out.exists(), "a refused backup makes no folder");
+    // Nobody listening: the cause is named (not a pool's timeout), and the password is not repeated.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let o = run(&[
+        "init",
+        "--db",
+        &format!("postgres://zhuanban:s3cret-pw@127.0.0.1:{port}/ledger"),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(
+        err.contains("无法连接或升级 PostgreSQL 数据库") && err.contains("refused"),
+        "{err}"
+    );
+    assert!(!err.contains("s3cret-pw"), "{err}");
 }
