@@ -71,21 +71,6 @@ fn ok(o: Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
-fn count(db: &str, sql: &str) -> i64 {
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    rt.block_on(async {
-        let pool = sqlx::SqlitePool::connect(&format!("sqlite:{db}"))
-            .await
-            .unwrap();
-        let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_string()))
-            .fetch_one(&pool)
-            .await
-            .unwrap();
-        pool.close().await;
-        n
-    })
-}
-
 #[test]
 fn reminders_go_out_once_even_across_a_crash() {
     let dir = tempfile::tempdir().unwrap();

@@ -1,8 +1,6 @@
 //! Losing nothing: the server killed with SIGKILL under a load of report submissions, twenty
 //! times; a backup taken during load; tampering with the audit log; purging it.
 
-use std::net::TcpListener;
-use std::process::{Child, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -18,38 +16,7 @@ const UNITS: &[(&str, &str, &str)] = &[
     ("unit4", "区交通运输局", "2.1.1"),
 ];
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 #[allow(clippy::zombie_processes)] // the caller kills and waits for it
-fn start(db: &str, port: u16) -> Child {
-    let child = bin()
-        .args([
-            "serve",
-            "--db",
-            db,
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while Instant::now() < deadline {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return child;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    panic!("the server did not start");
-}
-
 fn setup(dir: &tempfile::TempDir) -> String {
     let db = dir.path().join("crash.db").to_string_lossy().into_owned();
     let seed = seed().to_string_lossy().into_owned();
@@ -221,7 +188,7 @@ fn twenty_kills_under_load_lose_nothing_acknowledged() {
     let mut hit = 0;
     for round in 0..20 {
         let port = free_port();
-        let mut server = start(&db, port);
+        let mut server = serve(&db, port, &[], &[]);
         rng ^= rng << 13;
         rng ^= rng >> 7;
         rng ^= rng << 17;
@@ -244,8 +211,8 @@ fn twenty_kills_under_load_lose_nothing_acknowledged() {
         std::thread::sleep(run_for);
         // SIGKILL in the middle of the load.
         *kill.at.lock().unwrap() = Some(Instant::now());
-        server.kill().unwrap();
-        server.wait().unwrap();
+        server.0.kill().unwrap();
+        server.0.wait().unwrap();
         for h in handles {
             let _ = rt.block_on(h);
         }
@@ -309,7 +276,7 @@ fn a_backup_taken_under_load_restores_to_that_moment() {
     let dir = tempfile::tempdir().unwrap();
     let db = setup(&dir);
     let port = free_port();
-    let mut server = start(&db, port);
+    let mut server = serve(&db, port, &[], &[]);
     let rt = tokio::runtime::Runtime::new().unwrap();
     let acks: Acks = Arc::default();
     let stop = Instant::now() + Duration::from_millis(2500);
@@ -327,8 +294,8 @@ fn a_backup_taken_under_load_restores_to_that_moment() {
     for h in handles {
         let _ = rt.block_on(h);
     }
-    server.kill().unwrap();
-    server.wait().unwrap();
+    server.0.kill().unwrap();
+    server.0.wait().unwrap();
     // The backup checks out, and restores.
     let o = run(&[
         "restore",

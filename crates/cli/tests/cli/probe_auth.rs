@@ -3,55 +3,12 @@
 //! reminders.
 
 use std::net::TcpListener;
-use std::process::{Child, Stdio};
+
 use std::time::{Duration, Instant};
 
 use crate::*;
 
 const PASSWORD: &str = "Probe#Test2024";
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// The server process, killed when dropped.
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn start(db: &str, port: u16, extra: &[&str]) -> Server {
-    let child = bin()
-        .args([
-            "serve",
-            "--db",
-            db,
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-        ])
-        .args(extra)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let server = Server(child);
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while Instant::now() < deadline {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return server;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    panic!("the server did not start");
-}
 
 /// The resident set of a process in KiB, from /proc.
 fn rss_kib(pid: u32) -> u64 {
@@ -155,7 +112,7 @@ fn a_sign_in_flood_grows_neither_the_database_nor_the_server() {
     let o = add_user(&db, "admin", "sysadmin", &[]);
     assert!(o.status.success(), "{}", stderr(&o));
     let port = free_port();
-    let server = start(&db, port, &[]);
+    let server = serve(&db, port, &[], &[]);
     let pid = server.0.id();
     let base = format!("http://127.0.0.1:{port}");
     let rt = tokio::runtime::Runtime::new().unwrap();

@@ -3,72 +3,12 @@
 //! ledger both serve, and every reminder reaches the group robot once although both servers
 //! run the dispatch pass every second.
 
-use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::*;
 
 const PASSWORD: &str = "Two#Servers2024";
 const NOW: &str = "2024-10-04T09:00:00+08:00";
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn start(db: &str, port: u16, robot: &str) -> Server {
-    let child = bin()
-        .args([
-            "serve",
-            "--db",
-            db,
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-        ])
-        .env("ZHUANBAN_WECOM_KEY", "test-key")
-        .env("ZHUANBAN_WECOM_URL", robot)
-        .env("ZHUANBAN_TEST_NOW", NOW)
-        .env("ZHUANBAN_TEST_WORKER_SECS", "1")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let server = Server(child);
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while Instant::now() < deadline {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return server;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    panic!("the server did not start");
-}
-
-fn count(db: &str, sql: &str) -> i64 {
-    tokio::runtime::Runtime::new().unwrap().block_on(async {
-        let pool = sqlx::SqlitePool::connect(&format!("sqlite:{db}"))
-            .await
-            .unwrap();
-        let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_string()))
-            .fetch_one(&pool)
-            .await
-            .unwrap();
-        pool.close().await;
-        n
-    })
-}
 
 /// Signs in on `base`; gives the client (holding the session cookie), the cookie header and the
 /// CSRF token.
@@ -165,8 +105,14 @@ fn two_servers_serve_one_ledger_and_send_each_reminder_once() {
     }
     let (robot, got) = super::dispatch::robot();
     let (pa, pb) = (free_port(), free_port());
-    let _a = start(&db, pa, &robot);
-    let _b = start(&db, pb, &robot);
+    let env = [
+        ("ZHUANBAN_WECOM_KEY", "test-key"),
+        ("ZHUANBAN_WECOM_URL", robot.as_str()),
+        ("ZHUANBAN_TEST_NOW", NOW),
+        ("ZHUANBAN_TEST_WORKER_SECS", "1"),
+    ];
+    let _a = serve(&db, pa, &[], &env);
+    let _b = serve(&db, pb, &[], &env);
     let (a, b) = (
         format!("http://127.0.0.1:{pa}"),
         format!("http://127.0.0.1:{pb}"),
