@@ -5,7 +5,7 @@
 //!   back values.
 //! - The wall clock is read in one place, `zhuanban_store::clock` (which tests can set).
 //! - Only the store writes, and only through its write path: a transaction is opened by the
-//!   store's writer (`SqliteStore::write`, the save thread in `group.rs`, the migrations and
+//!   store's writer (`Db::write`, the save thread in `group.rs`, the migrations and
 //!   the audit key's first write), and a statement that changes data never runs on the
 //!   store's read pool.
 //!

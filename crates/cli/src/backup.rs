@@ -18,7 +18,7 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use zhuanban_store::{SqliteStore, Store, audit};
+use zhuanban_store::{Db, Store, audit};
 
 use crate::DbArgs;
 use crate::serve::data_dir_for;
@@ -79,7 +79,7 @@ pub async fn backup(db: &DbArgs, out: &Path, data: Option<PathBuf>) -> anyhow::R
     store.anchor_audit_head().await?;
     store.backup_into(&db_copy).await?;
     copy_audit_files(&store, &db.db, &db_copy).await?;
-    let copy = SqliteStore::open_existing(&db_copy).await?;
+    let copy = Db::open_existing(&db_copy).await?;
     let audit_records = copy.verify_audit().await?.records;
     copy.close().await;
     // Evidence files: content-addressed, written before the rows that refer to them, in the
@@ -101,7 +101,7 @@ pub async fn backup(db: &DbArgs, out: &Path, data: Option<PathBuf>) -> anyhow::R
         }
     }
     // Every evidence file the database refers to must be in the backup.
-    let wanted = SqliteStore::evidence_hashes_of_file(&db_copy).await?;
+    let wanted = Db::evidence_hashes_of_file(&db_copy).await?;
     let missing: Vec<&String> = wanted
         .iter()
         .filter(|h| {
@@ -181,7 +181,7 @@ fn data_dirs_for(db: &Path) -> Vec<PathBuf> {
 }
 
 /// Puts the audit key and an anchor ending at the copy's head beside the copy.
-async fn copy_audit_files(store: &SqliteStore, live: &Path, copy: &Path) -> anyhow::Result<()> {
+async fn copy_audit_files(store: &Db, live: &Path, copy: &Path) -> anyhow::Result<()> {
     let key = audit::key_path(live);
     let key_copy = audit::key_path(copy);
     std::fs::copy(&key, &key_copy)
@@ -191,7 +191,7 @@ async fn copy_audit_files(store: &SqliteStore, live: &Path, copy: &Path) -> anyh
         std::fs::set_permissions(&key_copy, std::fs::Permissions::from_mode(0o600))?;
     }
     // The copy's head, read from the copy itself without opening it as a store.
-    let head = SqliteStore::audit_head_of_file(copy).await?;
+    let head = Db::audit_head_of_file(copy).await?;
     let k = store.audit_keyring();
     let mut text = format!("{}\n", k.header());
     let head_id = head.as_ref().map_or(0, |h| h.0);
@@ -250,7 +250,7 @@ pub async fn restore(
         crate::ledger_cmd::sqlite_only(db)?;
     }
     let m = verify(from)?;
-    let copy = SqliteStore::open_existing(&from.join("zhuanban.db")).await?;
+    let copy = Db::open_existing(&from.join("zhuanban.db")).await?;
     let integrity = copy.integrity_check().await?;
     let audit = copy.verify_audit().await?;
     copy.close().await;
@@ -307,7 +307,7 @@ pub async fn restore(
         }
         std::fs::copy(f, &dest)?;
     }
-    let restored = SqliteStore::open_existing(db).await?;
+    let restored = Db::open_existing(db).await?;
     let check = restored.verify_audit().await?;
     restored.close().await;
     println!(

@@ -14,7 +14,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use zhuanban_ledger::{Cmp, Id, TargetKind, TaskRecord};
 use zhuanban_plan::ReadOptions;
-use zhuanban_store::{Actor, ImportOptions, ReportInput, RoundInput, SqliteStore, Store};
+use zhuanban_store::{Actor, ImportOptions, ReportInput, RoundInput, Db, Store};
 
 use crate::DbArgs;
 
@@ -71,7 +71,7 @@ fn last_day(y: i32, m: u32) -> NaiveDate {
 /// Imports the seed plan as demonstration data and fills it with history.
 pub async fn demo_data(db: &DbArgs, as_of: NaiveDate, seed: u64) -> anyhow::Result<ExitCode> {
     crate::ledger_cmd::sqlite_only(&db.db)?;
-    let store = SqliteStore::open(&db.db)
+    let store = Db::open(&db.db)
         .await
         .with_context(|| format!("无法打开数据库 {}", db.db.display()))?;
     let summary = fill(&store, as_of, seed).await?;
@@ -80,7 +80,7 @@ pub async fn demo_data(db: &DbArgs, as_of: NaiveDate, seed: u64) -> anyhow::Resu
 }
 
 /// The work of `demo-data`, for the server's `--demo` as well. Returns a summary line.
-pub async fn fill(store: &SqliteStore, as_of: NaiveDate, seed: u64) -> anyhow::Result<String> {
+pub async fn fill(store: &Db, as_of: NaiveDate, seed: u64) -> anyhow::Result<String> {
     if store.plans().await?.iter().any(|p| p.demo) {
         bail!("数据库中已有演示数据，不再重复生成");
     }

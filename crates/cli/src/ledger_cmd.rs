@@ -10,7 +10,7 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 use zhuanban_ledger::{Colour, Id, ReportState, RoundState, Status, UnitRecord};
 use zhuanban_plan::{Period, Severity};
-use zhuanban_store::{Actor, ImportOptions, ReportInput, RoundInput, SqliteStore, Store};
+use zhuanban_store::{Actor, ImportOptions, ReportInput, RoundInput, Db, Store};
 
 use crate::{DbArgs, StatusFormat, plan_cmd};
 
@@ -36,15 +36,15 @@ pub fn sqlite_only(db: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub async fn open(db: &DbArgs) -> anyhow::Result<SqliteStore> {
+pub async fn open(db: &DbArgs) -> anyhow::Result<Db> {
     sqlite_only(&db.db)?;
-    SqliteStore::open_existing(&db.db)
+    Db::open_existing(&db.db)
         .await
         .with_context(|| format!("无法打开数据库 {}", db.db.display()))
 }
 
 /// The plan to act on: the one given, else the only (or newest) plan in the ledger.
-pub async fn pick_plan(store: &SqliteStore, plan: Option<Id>) -> anyhow::Result<Id> {
+pub async fn pick_plan(store: &Db, plan: Option<Id>) -> anyhow::Result<Id> {
     if let Some(p) = plan {
         store.plan(p).await?;
         return Ok(p);
@@ -59,7 +59,7 @@ pub async fn pick_plan(store: &SqliteStore, plan: Option<Id>) -> anyhow::Result<
 pub async fn init(db: &DbArgs) -> anyhow::Result<ExitCode> {
     if let Some(url) = postgres_url(&db.db) {
         // The URL may carry a password: it is not printed.
-        let store = zhuanban_store::PgStore::open(url)
+        let store = Db::connect(url)
             .await
             .context("无法连接或升级 PostgreSQL 数据库")?;
         println!(
@@ -69,7 +69,7 @@ pub async fn init(db: &DbArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let existed = db.db.exists();
-    SqliteStore::open(&db.db)
+    Db::open(&db.db)
         .await
         .with_context(|| format!("无法创建数据库 {}", db.db.display()))?;
     println!(
@@ -118,7 +118,7 @@ pub async fn import(
         });
     }
     sqlite_only(&db.db)?;
-    let store = SqliteStore::open(&db.db)
+    let store = Db::open(&db.db)
         .await
         .with_context(|| format!("无法打开或创建数据库 {}", db.db.display()))?;
     let out = store

@@ -9,7 +9,7 @@ use anyhow::{Context, bail};
 use chrono::NaiveDate;
 use zhuanban_desk::passwords::{PasswordPolicy, hash_password, random_password};
 use zhuanban_ledger::Role;
-use zhuanban_store::{Actor, NewUser, SqliteStore, Store};
+use zhuanban_store::{Actor, NewUser, Db, Store};
 use zhuanban_web::{AppState, Config};
 
 use crate::DbArgs;
@@ -66,7 +66,7 @@ pub async fn serve(
     limits: zhuanban_web::conn::Limits,
 ) -> anyhow::Result<ExitCode> {
     crate::ledger_cmd::sqlite_only(db)?;
-    let store = SqliteStore::open(db)
+    let store = Db::open(db)
         .await
         .with_context(|| format!("无法打开或创建数据库 {}", db.display()))?;
     let mut config = Config::new(data.unwrap_or_else(|| data_dir_for(db)));
@@ -127,7 +127,7 @@ pub async fn serve_demo(
             db.display()
         );
     }
-    let store = SqliteStore::open(&db).await?;
+    let store = Db::open(&db).await?;
     let summary = crate::demo::fill(&store, as_of, 2024).await?;
     println!("{summary}");
     let accounts = demo_accounts(&store).await?;
@@ -148,7 +148,7 @@ pub async fn serve_demo(
 
 /// One office, one leader, one system administrator, and one account per unit that carries
 /// tasks. Returns (login, password, description).
-pub async fn demo_accounts(store: &SqliteStore) -> anyhow::Result<Vec<(String, String, String)>> {
+pub async fn demo_accounts(store: &Db) -> anyhow::Result<Vec<(String, String, String)>> {
     let plan = store.plans().await?.pop().context("没有方案")?;
     let tasks = store.tasks(plan.id, None).await?;
     let units = store.units(plan.id).await?;
@@ -265,7 +265,7 @@ pub async fn user_add(
         bail!("--role 应为 office、leader、unit、sysadmin、secadmin 或 auditor，收到“{role}”");
     };
     crate::ledger_cmd::sqlite_only(&db.db)?;
-    let store = SqliteStore::open(&db.db).await?;
+    let store = Db::open(&db.db).await?;
     let unit_id = match (role, unit) {
         (Role::Unit, Some(u)) => Some(
             store

@@ -22,7 +22,7 @@ use zhuanban_ledger::{
     UnitRecord,
 };
 use zhuanban_office::bulletin::*;
-use zhuanban_store::{Actor, SqliteStore, Store, StoreError};
+use zhuanban_store::{Actor, Db, Store, StoreError};
 
 use crate::judge::{Judged, View, judge, lead_report, unit_name};
 
@@ -62,7 +62,7 @@ impl std::error::Error for FreezeError {}
 
 /// The frozen bulletin of a round, if the office has frozen it.
 pub async fn frozen(
-    store: &SqliteStore,
+    store: &Db,
     round_id: Id,
 ) -> Result<Option<(Bulletin, LedgerSheet)>, StoreError> {
     let Some(json) = store.bulletin_content(round_id).await? else {
@@ -78,7 +78,7 @@ pub async fn frozen(
 }
 
 /// Reports of the round awaiting review (lead units' reports on its tasks).
-pub async fn pending_reviews(store: &SqliteStore, round_id: Id) -> Result<usize, StoreError> {
+pub async fn pending_reviews(store: &Db, round_id: Id) -> Result<usize, StoreError> {
     let round = store.round(round_id).await?;
     let j = judge(
         store,
@@ -95,7 +95,7 @@ pub async fn pending_reviews(store: &SqliteStore, round_id: Id) -> Result<usize,
 
 /// The bulletin of a round: the frozen one, else a preview (nothing stored) dated `date`.
 pub async fn current(
-    store: &SqliteStore,
+    store: &Db,
     round_id: Id,
     date: NaiveDate,
 ) -> Result<(Bulletin, LedgerSheet, bool), StoreError> {
@@ -108,7 +108,7 @@ pub async fn current(
 
 /// A bulletin as it would be frozen now with the date `date`, without storing anything.
 pub async fn preview(
-    store: &SqliteStore,
+    store: &Db,
     round_id: Id,
     date: NaiveDate,
 ) -> Result<(Bulletin, LedgerSheet), StoreError> {
@@ -129,7 +129,7 @@ pub async fn preview(
 /// its issue number, date, drafted closing and content. A round with reports awaiting review
 /// needs `confirmed`. An already frozen bulletin is returned as it is.
 pub async fn freeze(
-    store: &SqliteStore,
+    store: &Db,
     round_id: Id,
     date: Option<NaiveDate>,
     confirmed: bool,
@@ -161,7 +161,7 @@ pub async fn freeze(
 }
 
 /// The judgement a round's bulletin is made from: the round's reporting, as of its date.
-async fn judged(store: &SqliteStore, round_id: Id) -> Result<Judged, StoreError> {
+async fn judged(store: &Db, round_id: Id) -> Result<Judged, StoreError> {
     let round = store.round(round_id).await?;
     judge(
         store,
@@ -336,7 +336,7 @@ fn behind(j: &Judged) -> Vec<(&TaskRecord, &TaskStatus)> {
 /// and by when; then the general paragraphs. The office edits it freely.
 async fn draft_closing(
     j: &Judged,
-    store: &SqliteStore,
+    store: &Db,
     date: NaiveDate,
 ) -> Result<String, StoreError> {
     let by = month_day(date + Duration::days(j.plan.settings.notice_reply_days.max(1)));
@@ -393,7 +393,7 @@ async fn draft_closing(
 
 /// Composes a bulletin and the ledger sheet from a round's judgement.
 async fn compose(
-    store: &SqliteStore,
+    store: &Db,
     j: &Judged,
     issue: i64,
     date: NaiveDate,

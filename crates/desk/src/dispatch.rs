@@ -15,7 +15,7 @@ use chrono::NaiveDate;
 use zhuanban_ledger::dispatch::{reminders_due, scheduled_round};
 use zhuanban_ledger::{ReportState, Role, RoundState};
 use zhuanban_notify::{Channel, Message, Recipient};
-use zhuanban_store::{Actor, Audience, Claim, Result, RoundInput, SqliteStore, Store, StoreError};
+use zhuanban_store::{Actor, Audience, Claim, Result, RoundInput, Db, Store, StoreError};
 
 /// What one tick did.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -41,7 +41,7 @@ fn channel_name(c: &Channel) -> &'static str {
 /// Queues a message for a unit on every configured channel: the group robots once, e-mail to
 /// every account of the unit that has an address. `key` names the message.
 pub async fn notify_unit(
-    store: &SqliteStore,
+    store: &Db,
     channels: &[Channel],
     unit_id: i64,
     key: &str,
@@ -83,7 +83,7 @@ pub async fn notify_unit(
 }
 
 /// Opens the round the plan's schedule calls for, if it is not open yet.
-async fn schedule(store: &SqliteStore, today: NaiveDate, tick: &mut Tick) -> Result<()> {
+async fn schedule(store: &Db, today: NaiveDate, tick: &mut Tick) -> Result<()> {
     for plan in store.plans().await? {
         let Some(s) = plan.settings.schedule else {
             continue;
@@ -124,7 +124,7 @@ async fn schedule(store: &SqliteStore, today: NaiveDate, tick: &mut Tick) -> Res
 /// Queues the reminders due today: to lead units that have not submitted every report they
 /// owe in an open round.
 async fn remind(
-    store: &SqliteStore,
+    store: &Db,
     channels: &[Channel],
     today: NaiveDate,
     tick: &mut Tick,
@@ -190,7 +190,7 @@ async fn remind(
 const CLAIM_HOLD: chrono::Duration = chrono::Duration::minutes(10);
 
 /// Delivers what the outbox holds, within the robots' rate limits.
-pub async fn deliver(store: &SqliteStore, channels: &[Channel], tick: &mut Tick) -> Result<()> {
+pub async fn deliver(store: &Db, channels: &[Channel], tick: &mut Tick) -> Result<()> {
     for item in store.outbox_due(200).await? {
         let Some(channel) = channels.iter().find(|c| channel_name(c) == item.channel) else {
             store.outbox_failed(item.id, "该渠道未配置", None).await?;
@@ -254,7 +254,7 @@ pub async fn deliver(store: &SqliteStore, channels: &[Channel], tick: &mut Tick)
 
 /// One pass of the worker. `send` false queues without delivering.
 pub async fn tick(
-    store: &SqliteStore,
+    store: &Db,
     channels: &[Channel],
     today: NaiveDate,
     send: bool,

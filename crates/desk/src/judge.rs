@@ -22,7 +22,7 @@ use chrono::NaiveDate;
 use zhuanban_ledger::environment::{EnvJudgement, judge as judge_monitored};
 use zhuanban_ledger::evaluate::{Evaluation, Monitored, evaluate};
 use zhuanban_ledger::{Id, PlanRecord, ReportState, Round, RoundState, TaskRecord, UnitRecord};
-use zhuanban_store::{SqliteStore, Store, StoreError};
+use zhuanban_store::{Db, Store, StoreError};
 
 /// What to judge: a round (its reporting) and a date (its progress). `None` takes the default
 /// described in the module docs.
@@ -93,7 +93,7 @@ pub fn progress_date(rounds: &[Round], with_data: &[Id], today: NaiveDate) -> Na
 /// Judges a plan for a view (see the module docs). `today` is the caller's clock (China's
 /// date), used only when the plan has no round and no date is given.
 pub async fn judge(
-    store: &SqliteStore,
+    store: &Db,
     plan_id: Id,
     view: View,
     today: NaiveDate,
@@ -160,7 +160,7 @@ pub async fn judge(
 /// The judgements of a plan's targets linked to monitoring data as of a date, by (task code,
 /// target position).
 pub async fn monitored(
-    store: &SqliteStore,
+    store: &Db,
     plan_id: Id,
     as_of: NaiveDate,
 ) -> Result<HashMap<(String, i64), EnvJudgement>, StoreError> {

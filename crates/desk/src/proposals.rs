@@ -4,7 +4,7 @@
 use chrono::NaiveDate;
 use zhuanban_ledger::dispatch::{Proposal, TaskFacts, propose_notices};
 use zhuanban_ledger::{Id, NoticeState, Status};
-use zhuanban_store::{SqliteStore, Store, StoreError};
+use zhuanban_store::{Db, Store, StoreError};
 
 use crate::judge::{Judged, View, judge, lead_report};
 
@@ -12,7 +12,7 @@ use crate::judge::{Judged, View, judge, lead_report};
 /// default), minus those already issued for the same task, unit and level and still open.
 /// `today` decides whether the round's due date has passed (a report not yet due is not owed).
 pub async fn proposals(
-    store: &SqliteStore,
+    store: &Db,
     plan_id: Id,
     today: NaiveDate,
 ) -> Result<Vec<Proposal>, StoreError> {

@@ -4,7 +4,7 @@
 //! accounts by them.
 
 use serde::{Deserialize, Serialize};
-use zhuanban_store::SqliteStore;
+use zhuanban_store::Db;
 
 use crate::passwords::PasswordPolicy;
 
@@ -13,7 +13,7 @@ pub const SECURITY_KEY: &str = "security";
 
 /// The settings in force: the stored ones, else the defaults (also when the stored ones
 /// cannot be read).
-pub async fn load(store: &SqliteStore) -> zhuanban_store::Result<SecuritySettings> {
+pub async fn load(store: &Db) -> zhuanban_store::Result<SecuritySettings> {
     Ok(match store.setting(SECURITY_KEY).await? {
         Some(json) => serde_json::from_str(&json).unwrap_or_default(),
         None => SecuritySettings::default(),

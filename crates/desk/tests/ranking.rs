@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 use zhuanban_desk::bulletin::preview;
 use zhuanban_ledger::TaskRecord;
 use zhuanban_plan::{ReadOptions, read_text};
-use zhuanban_store::{Actor, ImportOptions, ReportInput, RoundInput, SqliteStore, Store};
+use zhuanban_store::{Actor, ImportOptions, ReportInput, RoundInput, Db, Store};
 
 const SEED: &str = include_str!("../../plan/tests/data/plans/datonghu-regional-action-2024.txt");
 
@@ -15,7 +15,7 @@ fn d(s: &str) -> NaiveDate {
 }
 
 async fn report(
-    store: &SqliteStore,
+    store: &Db,
     round: i64,
     task: &TaskRecord,
     unit: i64,
@@ -45,7 +45,7 @@ async fn report(
 #[tokio::test]
 async fn the_ranking_is_per_round_with_the_year_apart_and_its_rules_shown() {
     let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open(&dir.path().join("ledger.db"))
+    let store = Db::open(&dir.path().join("ledger.db"))
         .await
         .unwrap();
     let office = Actor::new("办公室", "test");

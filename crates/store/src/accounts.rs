@@ -3,14 +3,13 @@
 //! methods of the SQLite store for now; they join the trait when a second backend arrives.
 
 use chrono::{DateTime, Utc};
-use sqlx::Row;
-use sqlx::sqlite::SqliteRow;
 use zhuanban_ledger::{EvidenceRef, Id, Instruction, Report, ReportState, Role, User};
 
 use crate::Store as _;
 
-use crate::sqlite::{load_report_pub, now_pub, write_audit};
-use crate::{Actor, Result, SqliteStore, StoreError};
+use crate::db::{self, Row, Tx};
+use crate::ledger::{load_report, now_pub, write_audit};
+use crate::{Actor, Result, Db, StoreError};
 
 /// A new account. The password arrives hashed (the web crate hashes with Argon2id).
 #[derive(Debug, Clone)]
@@ -39,22 +38,22 @@ fn time(s: &str) -> Result<DateTime<Utc>> {
         .map_err(|_| StoreError::invalid("time", format!("时间“{s}”格式不正确")))
 }
 
-fn user_from_row(r: &SqliteRow) -> Result<User> {
+fn user_from_row(r: &Row) -> Result<User> {
     let opt = |s: Option<String>| s.map(|s| time(&s)).transpose();
     Ok(User {
         id: r.try_get("id")?,
         login: r.try_get("login")?,
         name: r.try_get("name")?,
-        role: Role::parse(&r.try_get::<String, _>("role")?).unwrap_or(Role::Unit),
+        role: Role::parse(&r.try_get::<String>("role")?).unwrap_or(Role::Unit),
         unit_id: r.try_get("unit_id")?,
-        disabled: r.try_get::<i64, _>("disabled")? != 0,
+        disabled: r.try_get::<i64>("disabled")? != 0,
         failed_logins: r.try_get("failed_logins")?,
         locked_until: opt(r.try_get("locked_until")?)?,
-        password_changed_at: time(&r.try_get::<String, _>("password_changed_at")?)?,
+        password_changed_at: time(&r.try_get::<String>("password_changed_at")?)?,
         last_login_at: opt(r.try_get("last_login_at")?)?,
         email: r.try_get("email")?,
-        totp_enabled: r.try_get::<Option<String>, _>("totp_secret")?.is_some(),
-        must_change_password: r.try_get::<i64, _>("must_change_password")? != 0,
+        totp_enabled: r.try_get::<Option<String>>("totp_secret")?.is_some(),
+        must_change_password: r.try_get::<i64>("must_change_password")? != 0,
         row_version: r.try_get("row_version")?,
     })
 }
@@ -117,10 +116,10 @@ pub fn valid_login(login: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
 }
 
-impl SqliteStore {
+impl Db {
     pub async fn count_users(&self) -> Result<i64> {
-        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM users")
-            .fetch_one(self.pool())
+        Ok(db::query_scalar("SELECT COUNT(*) FROM users")
+            .fetch_one(&self.pool)
             .await?)
     }
 
@@ -177,8 +176,8 @@ impl SqliteStore {
         }
         let mut tx = self.write().await?;
         if only_first {
-            let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
-                .fetch_one(&mut *tx)
+            let n: i64 = db::query_scalar("SELECT COUNT(*) FROM users")
+                .fetch_one(&mut tx)
                 .await?;
             if n > 0 {
                 return Err(StoreError::invalid(
@@ -189,9 +188,9 @@ impl SqliteStore {
         }
         // Unique without regard to case (the index users_login_nocase holds it too).
         let exists: Option<String> =
-            sqlx::query_scalar("SELECT login FROM users WHERE lower(login) = lower(?)")
+            db::query_scalar("SELECT login FROM users WHERE lower(login) = lower($1)")
                 .bind(&u.login)
-                .fetch_optional(&mut *tx)
+                .fetch_optional(&mut tx)
                 .await?;
         if let Some(other) = exists {
             return Err(StoreError::invalid(
@@ -207,18 +206,18 @@ impl SqliteStore {
             ));
         }
         if let Some(unit) = u.unit_id {
-            let found: Option<i64> = sqlx::query_scalar("SELECT id FROM units WHERE id = ?")
+            let found: Option<i64> = db::query_scalar("SELECT id FROM units WHERE id = $1")
                 .bind(unit)
-                .fetch_optional(&mut *tx)
+                .fetch_optional(&mut tx)
                 .await?;
             if found.is_none() {
                 return Err(StoreError::invalid("unit", format!("单位 #{unit} 不存在")));
             }
         }
         let t = now_pub();
-        let id: i64 = sqlx::query_scalar(
+        let id: i64 = db::query_scalar(
             "INSERT INTO users (login, name, role, unit_id, password_hash, password_changed_at, created_at, must_change_password)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
         )
         .bind(&u.login)
         .bind(name)
@@ -228,7 +227,7 @@ impl SqliteStore {
         .bind(&t)
         .bind(&t)
         .bind(must_change)
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut tx)
         .await?;
         let after = serde_json::json!({"login": u.login, "name": name, "role": u.role.as_str(), "unit_id": u.unit_id, "must_change_password": must_change}).to_string();
         write_audit(
@@ -241,9 +240,9 @@ impl SqliteStore {
             "ok",
         )
         .await?;
-        let row = sqlx::query("SELECT * FROM users WHERE id = ?")
+        let row = db::query("SELECT * FROM users WHERE id = $1")
             .bind(id)
-            .fetch_one(&mut *tx)
+            .fetch_one(&mut tx)
             .await?;
         let user = user_from_row(&row)?;
         tx.commit().await?;
@@ -251,16 +250,16 @@ impl SqliteStore {
     }
 
     pub async fn users(&self) -> Result<Vec<User>> {
-        let rows = sqlx::query("SELECT * FROM users ORDER BY id")
-            .fetch_all(self.pool())
+        let rows = db::query("SELECT * FROM users ORDER BY id")
+            .fetch_all(&self.pool)
             .await?;
         rows.iter().map(user_from_row).collect()
     }
 
     pub async fn user(&self, id: Id) -> Result<User> {
-        let row = sqlx::query("SELECT * FROM users WHERE id = ?")
+        let row = db::query("SELECT * FROM users WHERE id = $1")
             .bind(id)
-            .fetch_optional(self.pool())
+            .fetch_optional(&self.pool)
             .await?
             .ok_or(StoreError::NotFound {
                 what: "账号",
@@ -271,9 +270,9 @@ impl SqliteStore {
 
     /// The account and its password hash, for signing in (the name's case does not matter).
     pub async fn user_for_login(&self, login: &str) -> Result<Option<(User, String)>> {
-        let row = sqlx::query("SELECT * FROM users WHERE lower(login) = lower(?)")
+        let row = db::query("SELECT * FROM users WHERE lower(login) = lower($1)")
             .bind(login)
-            .fetch_optional(self.pool())
+            .fetch_optional(&self.pool)
             .await?;
         match row {
             Some(r) => Ok(Some((user_from_row(&r)?, r.try_get("password_hash")?))),
@@ -297,20 +296,20 @@ impl SqliteStore {
     ) -> Result<()> {
         let mut tx = self.write().await?;
         // The old hash joins the history (the policy refuses reusing recent passwords).
-        sqlx::query("INSERT INTO password_history (user_id, hash, changed_at) SELECT id, password_hash, ? FROM users WHERE id = ?")
+        db::query("INSERT INTO password_history (user_id, hash, changed_at) SELECT id, password_hash, $1 FROM users WHERE id = $2")
             .bind(now_pub())
             .bind(id)
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await?;
-        let n = sqlx::query(
-            "UPDATE users SET password_hash = ?, password_changed_at = ?, failed_logins = 0, locked_until = NULL,
-             must_change_password = ?, row_version = row_version + 1 WHERE id = ?",
+        let n = db::query(
+            "UPDATE users SET password_hash = $1, password_changed_at = $2, failed_logins = 0, locked_until = NULL,
+             must_change_password = $3, row_version = row_version + 1 WHERE id = $4",
         )
         .bind(hash)
         .bind(now_pub())
         .bind(must_change)
         .bind(id)
-        .execute(&mut *tx)
+        .execute(&mut tx)
         .await?
         .rows_affected();
         if n == 0 {
@@ -320,9 +319,9 @@ impl SqliteStore {
             });
         }
         // A new password ends every session of the account.
-        sqlx::query("DELETE FROM sessions WHERE user_id = ?")
+        db::query("DELETE FROM sessions WHERE user_id = $1")
             .bind(id)
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await?;
         write_audit(
             &mut tx,
@@ -345,10 +344,10 @@ impl SqliteStore {
             valid_email(e).map_err(|m| StoreError::invalid("email", m))?;
         }
         let mut tx = self.write().await?;
-        sqlx::query("UPDATE users SET email = ?, row_version = row_version + 1 WHERE id = ?")
+        db::query("UPDATE users SET email = $1, row_version = row_version + 1 WHERE id = $2")
             .bind(email)
             .bind(id)
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await?;
         write_audit(
             &mut tx,
@@ -366,12 +365,12 @@ impl SqliteStore {
 
     pub async fn set_disabled(&self, id: Id, disabled: bool, actor: &Actor) -> Result<()> {
         let mut tx = self.write().await?;
-        let n = sqlx::query(
-            "UPDATE users SET disabled = ?, row_version = row_version + 1 WHERE id = ?",
+        let n = db::query(
+            "UPDATE users SET disabled = $1, row_version = row_version + 1 WHERE id = $2",
         )
         .bind(disabled)
         .bind(id)
-        .execute(&mut *tx)
+        .execute(&mut tx)
         .await?
         .rows_affected();
         if n == 0 {
@@ -381,9 +380,9 @@ impl SqliteStore {
             });
         }
         if disabled {
-            sqlx::query("DELETE FROM sessions WHERE user_id = ?")
+            db::query("DELETE FROM sessions WHERE user_id = $1")
                 .bind(id)
-                .execute(&mut *tx)
+                .execute(&mut tx)
                 .await?;
         }
         write_audit(
@@ -417,9 +416,9 @@ impl SqliteStore {
         if !ok {
             let mut tx = self.write().await?;
             if let Some(id) = user {
-                sqlx::query("UPDATE users SET failed_logins = failed_logins + 1 WHERE id = ?")
+                db::query("UPDATE users SET failed_logins = failed_logins + 1 WHERE id = $1")
                     .bind(id)
-                    .execute(&mut *tx)
+                    .execute(&mut tx)
                     .await?;
             }
             aggregate_failure(&mut tx, "login.fail", login, actor).await?;
@@ -428,10 +427,10 @@ impl SqliteStore {
         }
         let mut tx = self.write().await?;
         if let Some(id) = user {
-            sqlx::query("UPDATE users SET failed_logins = 0, last_login_at = ? WHERE id = ?")
+            db::query("UPDATE users SET failed_logins = 0, last_login_at = $1 WHERE id = $2")
                 .bind(now_pub())
                 .bind(id)
-                .execute(&mut *tx)
+                .execute(&mut tx)
                 .await?;
         }
         write_audit(
@@ -468,11 +467,11 @@ impl SqliteStore {
             let marks = vec!["?"; chunk.len()].join(",");
             let sql =
                 format!("SELECT audit_id, count FROM login_failures WHERE audit_id IN ({marks})");
-            let mut q = sqlx::query_as::<_, (i64, i64)>(sqlx::AssertSqlSafe(sql));
+            let mut q = db::query_as::<(i64, i64)>(sql);
             for id in chunk {
                 q = q.bind(id);
             }
-            out.extend(q.fetch_all(self.pool()).await?);
+            out.extend(q.fetch_all(&self.pool).await?);
         }
         Ok(out)
     }
@@ -499,8 +498,8 @@ impl SqliteStore {
         ip: &str,
     ) -> Result<()> {
         let t = now_pub();
-        sqlx::query(
-            "INSERT INTO sessions (token_hash, user_id, csrf, created_at, last_seen, ip) VALUES (?, ?, ?, ?, ?, ?)",
+        db::query(
+            "INSERT INTO sessions (token_hash, user_id, csrf, created_at, last_seen, ip) VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(token_hash)
         .bind(user_id)
@@ -508,17 +507,17 @@ impl SqliteStore {
         .bind(&t)
         .bind(&t)
         .bind(ip)
-        .execute(self.write_pool())
+        .execute(&self.writer)
         .await?;
         Ok(())
     }
 
     pub async fn session(&self, token_hash: &str) -> Result<Option<SessionRow>> {
-        let row: Option<(i64, String, String, String, i64)> = sqlx::query_as(
-            "SELECT user_id, csrf, created_at, last_seen, mfa_pending FROM sessions WHERE token_hash = ?",
+        let row: Option<(i64, String, String, String, i64)> = db::query_as(
+            "SELECT user_id, csrf, created_at, last_seen, mfa_pending FROM sessions WHERE token_hash = $1",
         )
         .bind(token_hash)
-        .fetch_optional(self.pool())
+        .fetch_optional(&self.pool)
         .await?;
         row.map(|(user_id, csrf, created, seen, mfa)| {
             Ok(SessionRow {
@@ -533,18 +532,18 @@ impl SqliteStore {
     }
 
     pub async fn touch_session(&self, token_hash: &str) -> Result<()> {
-        sqlx::query("UPDATE sessions SET last_seen = ? WHERE token_hash = ?")
+        db::query("UPDATE sessions SET last_seen = $1 WHERE token_hash = $2")
             .bind(now_pub())
             .bind(token_hash)
-            .execute(self.write_pool())
+            .execute(&self.writer)
             .await?;
         Ok(())
     }
 
     pub async fn delete_session(&self, token_hash: &str) -> Result<()> {
-        sqlx::query("DELETE FROM sessions WHERE token_hash = ?")
+        db::query("DELETE FROM sessions WHERE token_hash = $1")
             .bind(token_hash)
-            .execute(self.write_pool())
+            .execute(&self.writer)
             .await?;
         Ok(())
     }
@@ -560,30 +559,30 @@ impl SqliteStore {
         if text.is_empty() {
             return Err(StoreError::invalid("text", "批示内容不能为空"));
         }
-        crate::sqlite::check_text(
+        crate::ledger::check_text(
             "text",
             "批示内容",
             text,
             zhuanban_ledger::input::limits::REASON,
         )?;
         let mut tx = self.write().await?;
-        let code: Option<String> = sqlx::query_scalar("SELECT code FROM tasks WHERE id = ?")
+        let code: Option<String> = db::query_scalar("SELECT code FROM tasks WHERE id = $1")
             .bind(task_id)
-            .fetch_optional(&mut *tx)
+            .fetch_optional(&mut tx)
             .await?;
         let code = code.ok_or(StoreError::NotFound {
             what: "任务",
             id: task_id.to_string(),
         })?;
         let t = now_pub();
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO instructions (task_id, author, text, created_at) VALUES (?, ?, ?, ?) RETURNING id",
+        let id: i64 = db::query_scalar(
+            "INSERT INTO instructions (task_id, author, text, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
         )
         .bind(task_id)
         .bind(&actor.name)
         .bind(text)
         .bind(&t)
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut tx)
         .await?;
         write_audit(
             &mut tx,
@@ -607,13 +606,13 @@ impl SqliteStore {
 
     /// Instructions on every version of a task (by its code), newest first.
     pub async fn instructions(&self, plan_id: Id, code: &str) -> Result<Vec<Instruction>> {
-        let rows: Vec<(i64, i64, String, String, String)> = sqlx::query_as(
+        let rows: Vec<(i64, i64, String, String, String)> = db::query_as(
             "SELECT i.id, i.task_id, i.author, i.text, i.created_at FROM instructions i JOIN tasks t ON t.id = i.task_id
-             WHERE t.plan_id = ? AND t.code = ? ORDER BY i.id DESC",
+             WHERE t.plan_id = $1 AND t.code = $2 ORDER BY i.id DESC",
         )
         .bind(plan_id)
         .bind(code)
-        .fetch_all(self.pool())
+        .fetch_all(&self.pool)
         .await?;
         rows.into_iter()
             .map(|(id, task_id, author, text, created)| {
@@ -631,9 +630,9 @@ impl SqliteStore {
     /// Attaches an evidence file (already stored by its hash) to a draft or returned report.
     pub async fn add_evidence(&self, report_id: Id, e: &EvidenceRef, actor: &Actor) -> Result<()> {
         let mut tx = self.write().await?;
-        let state: Option<String> = sqlx::query_scalar("SELECT state FROM reports WHERE id = ?")
+        let state: Option<String> = db::query_scalar("SELECT state FROM reports WHERE id = $1")
             .bind(report_id)
-            .fetch_optional(&mut *tx)
+            .fetch_optional(&mut tx)
             .await?;
         match state.as_deref().and_then(ReportState::parse) {
             None => {
@@ -650,15 +649,15 @@ impl SqliteStore {
             }
             Some(_) => {}
         }
-        sqlx::query(
-            "INSERT OR IGNORE INTO evidence (report_id, sha256, name, size, mime) VALUES (?, ?, ?, ?, ?)",
+        db::query(
+            "INSERT OR IGNORE INTO evidence (report_id, sha256, name, size, mime) VALUES ($1, $2, $3, $4, $5)",
         )
         .bind(report_id)
         .bind(&e.sha256)
         .bind(&e.name)
         .bind(e.size as i64)
         .bind(&e.mime)
-        .execute(&mut *tx)
+        .execute(&mut tx)
         .await?;
         write_audit(
             &mut tx,
@@ -676,26 +675,26 @@ impl SqliteStore {
 
     /// Every report on a task (all plan versions, by its code), oldest round first.
     pub async fn task_reports(&self, plan_id: Id, code: &str) -> Result<Vec<Report>> {
-        let ids: Vec<i64> = sqlx::query_scalar(
+        let ids: Vec<i64> = db::query_scalar(
             "SELECT p.id FROM reports p JOIN tasks t ON t.id = p.task_id JOIN rounds r ON r.id = p.round_id
-             WHERE t.plan_id = ? AND t.code = ? ORDER BY r.as_of, r.id, p.id",
+             WHERE t.plan_id = $1 AND t.code = $2 ORDER BY r.as_of, r.id, p.id",
         )
         .bind(plan_id)
         .bind(code)
-        .fetch_all(self.pool())
+        .fetch_all(&self.pool)
         .await?;
         self.load_reports(ids).await
     }
 
     /// Reports of a plan in a state, oldest first.
     pub async fn reports_in_state(&self, plan_id: Id, state: ReportState) -> Result<Vec<Report>> {
-        let ids: Vec<i64> = sqlx::query_scalar(
+        let ids: Vec<i64> = db::query_scalar(
             "SELECT p.id FROM reports p JOIN rounds r ON r.id = p.round_id
-             WHERE r.plan_id = ? AND p.state = ? ORDER BY p.submitted_at, p.id",
+             WHERE r.plan_id = $1 AND p.state = $2 ORDER BY p.submitted_at, p.id",
         )
         .bind(plan_id)
         .bind(state.as_str())
-        .fetch_all(self.pool())
+        .fetch_all(&self.pool)
         .await?;
         self.load_reports(ids).await
     }
@@ -707,15 +706,15 @@ impl SqliteStore {
         code: &str,
         unit_id: Id,
     ) -> Result<Option<Report>> {
-        let id: Option<i64> = sqlx::query_scalar(
+        let id: Option<i64> = db::query_scalar(
             "SELECT p.id FROM reports p JOIN tasks t ON t.id = p.task_id JOIN rounds r ON r.id = p.round_id
-             WHERE t.plan_id = ? AND t.code = ? AND p.unit_id = ? AND p.state = 'accepted'
+             WHERE t.plan_id = $1 AND t.code = $2 AND p.unit_id = $3 AND p.state = 'accepted'
              ORDER BY r.as_of DESC, r.id DESC LIMIT 1",
         )
         .bind(plan_id)
         .bind(code)
         .bind(unit_id)
-        .fetch_optional(self.pool())
+        .fetch_optional(&self.pool)
         .await?;
         match id {
             Some(id) => Ok(Some(self.report(id).await?)),
@@ -730,8 +729,7 @@ impl SqliteStore {
         task_id: Id,
         unit_id: Id,
     ) -> Result<Option<Report>> {
-        let mut conn = self.pool().acquire().await?;
-        crate::sqlite::report_of(&mut conn, round_id, task_id, unit_id).await
+        crate::ledger::report_of(&self.pool, round_id, task_id, unit_id).await
     }
 
     /// Audit records about a task (its reports and instructions), newest first.
@@ -741,16 +739,16 @@ impl SqliteStore {
         limit: usize,
     ) -> Result<Vec<zhuanban_ledger::AuditRecord>> {
         let pattern = format!("%task {code}");
-        let rows = sqlx::query("SELECT * FROM audit WHERE object LIKE ? ORDER BY id DESC LIMIT ?")
+        let rows = db::query("SELECT * FROM audit WHERE object LIKE $1 ORDER BY id DESC LIMIT $2")
             .bind(pattern)
             .bind(limit as i64)
-            .fetch_all(self.pool())
+            .fetch_all(&self.pool)
             .await?;
         rows.iter()
             .map(|r| {
                 Ok(zhuanban_ledger::AuditRecord {
                     id: r.try_get("id")?,
-                    at: time(&r.try_get::<String, _>("at")?)?,
+                    at: time(&r.try_get::<String>("at")?)?,
                     actor: r.try_get("actor")?,
                     source: r.try_get("source")?,
                     action: r.try_get("action")?,
@@ -765,9 +763,9 @@ impl SqliteStore {
 
     pub async fn unit_by_id(&self, id: Id) -> Result<zhuanban_ledger::UnitRecord> {
         let row: Option<(i64, String, String, i64)> =
-            sqlx::query_as("SELECT id, name, aliases, row_version FROM units WHERE id = ?")
+            db::query_as("SELECT id, name, aliases, row_version FROM units WHERE id = $1")
                 .bind(id)
-                .fetch_optional(self.pool())
+                .fetch_optional(&self.pool)
                 .await?;
         let (id, name, aliases, row_version) = row.ok_or(StoreError::NotFound {
             what: "单位",
@@ -785,8 +783,8 @@ impl SqliteStore {
     /// Every unit in the ledger, by name.
     pub async fn all_units(&self) -> Result<Vec<zhuanban_ledger::UnitRecord>> {
         let rows: Vec<(i64, String, String, i64)> =
-            sqlx::query_as("SELECT id, name, aliases, row_version FROM units ORDER BY name")
-                .fetch_all(self.pool())
+            db::query_as("SELECT id, name, aliases, row_version FROM units ORDER BY name")
+                .fetch_all(&self.pool)
                 .await?;
         rows.into_iter()
             .map(|(id, name, aliases, row_version)| {
@@ -815,16 +813,16 @@ impl SqliteStore {
             ));
         }
         let mut tx = self.write().await?;
-        let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM units WHERE name = ?")
+        let exists: Option<i64> = db::query_scalar("SELECT id FROM units WHERE name = $1")
             .bind(name)
-            .fetch_optional(&mut *tx)
+            .fetch_optional(&mut tx)
             .await?;
         if exists.is_some() {
             return Err(StoreError::invalid("name", format!("单位“{name}”已存在")));
         }
-        let id: i64 = sqlx::query_scalar("INSERT INTO units (name) VALUES (?) RETURNING id")
+        let id: i64 = db::query_scalar("INSERT INTO units (name) VALUES ($1) RETURNING id")
             .bind(name)
-            .fetch_one(&mut *tx)
+            .fetch_one(&mut tx)
             .await?;
         write_audit(
             &mut tx,
@@ -847,19 +845,18 @@ impl SqliteStore {
     }
 
     async fn load_reports(&self, ids: Vec<i64>) -> Result<Vec<Report>> {
-        let mut conn = self.pool().acquire().await?;
         let mut out = Vec::with_capacity(ids.len());
         for id in ids {
-            out.push(load_report_pub(&mut conn, id).await?);
+            out.push(load_report(&self.pool, id).await?);
         }
         Ok(out)
     }
 }
 
 /// Counts a failed or throttled sign-in in its window, writing the window's one chained audit
-/// record when it is the first (see [`SqliteStore::note_login_failure`]).
+/// record when it is the first (see [`Db::note_login_failure`]).
 pub(crate) async fn aggregate_failure(
-    conn: &mut sqlx::SqliteConnection,
+    conn: &mut Tx,
     action: &str,
     login: &str,
     actor: &Actor,
@@ -870,9 +867,9 @@ pub(crate) async fn aggregate_failure(
     let window = DateTime::from_timestamp(start * 60, 0)
         .unwrap_or(now)
         .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-    let n = sqlx::query(
-        "UPDATE login_failures SET count = count + 1, last_at = ?
-         WHERE window_start = ? AND ip = ? AND login = ? AND action = ?",
+    let n = db::query(
+        "UPDATE login_failures SET count = count + 1, last_at = $1
+         WHERE window_start = $2 AND ip = $3 AND login = $4 AND action = $5",
     )
     .bind(now_pub())
     .bind(&window)
@@ -895,12 +892,12 @@ pub(crate) async fn aggregate_failure(
             "denied",
         )
         .await?;
-        let audit_id: i64 = sqlx::query_scalar("SELECT MAX(id) FROM audit")
+        let audit_id: i64 = db::query_scalar("SELECT MAX(id) FROM audit")
             .fetch_one(&mut *conn)
             .await?;
-        sqlx::query(
+        db::query(
             "INSERT INTO login_failures (window_start, ip, login, action, audit_id, count, last_at)
-             VALUES (?, ?, ?, ?, ?, 1, ?)",
+             VALUES ($1, $2, $3, $4, $5, 1, $6)",
         )
         .bind(&window)
         .bind(&actor.source)

@@ -180,9 +180,9 @@ impl Keyring {
     }
 }
 
-/// Keyrings of the databases this process opened, by SQLite's name for the file (what
-/// `PRAGMA database_list` answers), so that the audit writer finds the key of the connection
-/// it writes on.
+/// Keyrings of the databases this process opened, by database (SQLite's name for the file, a
+/// PostgreSQL URL with its key file), so that a second store on the same database shares the
+/// first one's keyring and its anchor state.
 static KEYRINGS: LazyLock<Mutex<HashMap<String, Arc<Keyring>>>> = LazyLock::new(Default::default);
 
 pub(crate) fn register(file: &str, k: Keyring) -> Arc<Keyring> {
@@ -190,14 +190,6 @@ pub(crate) fn register(file: &str, k: Keyring) -> Arc<Keyring> {
     let mut map = KEYRINGS.lock().unwrap_or_else(|e| e.into_inner());
     // A second store on the same file shares the first one's keyring (and its anchor state).
     Arc::clone(map.entry(file.to_owned()).or_insert(k))
-}
-
-pub(crate) fn keyring(file: &str) -> Option<Arc<Keyring>> {
-    KEYRINGS
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .get(file)
-        .cloned()
 }
 
 /// One line of the anchor file.

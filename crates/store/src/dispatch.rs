@@ -3,16 +3,15 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
-use sqlx::Row;
-use sqlx::sqlite::SqliteRow;
 use zhuanban_ledger::dispatch::{Duty, Submission, notice_number};
 use zhuanban_ledger::input;
 use zhuanban_ledger::{
     ExtensionRequest, ExtensionState, Id, Notice, NoticeLevel, NoticeState, RoundState,
 };
 
-use crate::sqlite::{now_pub, write_audit};
-use crate::{Actor, Result, SqliteStore, Store, StoreError};
+use crate::db::{self, Row};
+use crate::ledger::{now_pub, write_audit};
+use crate::{Actor, Result, Db, Store, StoreError};
 
 fn time(s: &str) -> Result<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(s)
@@ -76,19 +75,19 @@ pub fn notice_state_label(s: NoticeState) -> &'static str {
     }
 }
 
-fn notice_from_row(r: &SqliteRow) -> Result<Notice> {
+fn notice_from_row(r: &Row) -> Result<Notice> {
     Ok(Notice {
         id: r.try_get("id")?,
         number: r.try_get("number")?,
-        level: level_parse(&r.try_get::<String, _>("level")?),
+        level: level_parse(&r.try_get::<String>("level")?),
         task_id: r.try_get("task_id")?,
         unit_id: r.try_get("unit_id")?,
         reason: r.try_get("reason")?,
-        reply_by: date(&r.try_get::<String, _>("reply_by")?)?,
-        state: state_parse(&r.try_get::<String, _>("state")?),
+        reply_by: date(&r.try_get::<String>("reply_by")?)?,
+        state: state_parse(&r.try_get::<String>("state")?),
         reply: r.try_get("reply")?,
         issued_by: r.try_get("issued_by")?,
-        issued_at: time(&r.try_get::<String, _>("issued_at")?)?,
+        issued_at: time(&r.try_get::<String>("issued_at")?)?,
         row_version: r.try_get("row_version")?,
     })
 }
@@ -126,7 +125,7 @@ pub struct OutboxItem {
     pub attempts: i64,
 }
 
-/// The answer to [`SqliteStore::claim_outbox`].
+/// The answer to [`Db::claim_outbox`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Claim {
     /// This pass sends it.
@@ -167,7 +166,7 @@ pub struct BulletinRecord {
     pub row_version: i64,
 }
 
-impl SqliteStore {
+impl Db {
     /// Issues a supervision notice; its number is the next of the plan's year.
     pub async fn issue_notice(
         &self,
@@ -179,7 +178,7 @@ impl SqliteStore {
         if reason.is_empty() {
             return Err(StoreError::invalid("reason", "督办事由不能为空"));
         }
-        crate::sqlite::check_text("reason", "督办事由", reason, input::limits::REASON)?;
+        crate::ledger::check_text("reason", "督办事由", reason, input::limits::REASON)?;
         let today = china_today();
         if n.reply_by < today {
             return Err(StoreError::invalid(
@@ -189,13 +188,13 @@ impl SqliteStore {
         }
         let plan = self.plan(plan_id).await?;
         let mut tx = self.write().await?;
-        let role: Option<String> = sqlx::query_scalar(
-            "SELECT tu.role FROM task_units tu JOIN tasks t ON t.id = tu.task_id WHERE tu.task_id = ? AND tu.unit_id = ? AND t.plan_id = ?",
+        let role: Option<String> = db::query_scalar(
+            "SELECT tu.role FROM task_units tu JOIN tasks t ON t.id = tu.task_id WHERE tu.task_id = $1 AND tu.unit_id = $2 AND t.plan_id = $3",
         )
         .bind(n.task_id)
         .bind(n.unit_id)
         .bind(plan_id)
-        .fetch_optional(&mut *tx)
+        .fetch_optional(&mut tx)
         .await?;
         if role.is_none() {
             return Err(StoreError::invalid(
@@ -205,17 +204,17 @@ impl SqliteStore {
         }
         use chrono::Datelike;
         let year = today.year();
-        let seq: i64 = sqlx::query_scalar(
-            "SELECT COALESCE(MAX(seq), 0) + 1 FROM notices WHERE plan_id = ? AND year = ?",
+        let seq: i64 = db::query_scalar(
+            "SELECT COALESCE(MAX(seq), 0) + 1 FROM notices WHERE plan_id = $1 AND year = $2",
         )
         .bind(plan_id)
         .bind(year)
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut tx)
         .await?;
         let number = notice_number(&plan.settings.notice_prefix, year, seq);
-        let id: i64 = sqlx::query_scalar(
+        let id: i64 = db::query_scalar(
             "INSERT INTO notices (plan_id, year, seq, number, level, task_id, unit_id, reason, reply_by, state, issued_by, issued_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'issued', ?, ?) RETURNING id",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'issued', $10, $11) RETURNING id",
         )
         .bind(plan_id)
         .bind(year)
@@ -228,16 +227,16 @@ impl SqliteStore {
         .bind(n.reply_by.to_string())
         .bind(&actor.name)
         .bind(now_pub())
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut tx)
         .await?;
-        let row = sqlx::query("SELECT * FROM notices WHERE id = ?")
+        let row = db::query("SELECT * FROM notices WHERE id = $1")
             .bind(id)
-            .fetch_one(&mut *tx)
+            .fetch_one(&mut tx)
             .await?;
         let notice = notice_from_row(&row)?;
-        let code: String = sqlx::query_scalar("SELECT code FROM tasks WHERE id = ?")
+        let code: String = db::query_scalar("SELECT code FROM tasks WHERE id = $1")
             .bind(n.task_id)
-            .fetch_one(&mut *tx)
+            .fetch_one(&mut tx)
             .await?;
         write_audit(
             &mut tx,
@@ -254,17 +253,17 @@ impl SqliteStore {
     }
 
     pub async fn notices(&self, plan_id: Id) -> Result<Vec<Notice>> {
-        let rows = sqlx::query("SELECT * FROM notices WHERE plan_id = ? ORDER BY year, seq")
+        let rows = db::query("SELECT * FROM notices WHERE plan_id = $1 ORDER BY year, seq")
             .bind(plan_id)
-            .fetch_all(self.pool())
+            .fetch_all(&self.pool)
             .await?;
         rows.iter().map(notice_from_row).collect()
     }
 
     pub async fn notice(&self, id: Id) -> Result<Notice> {
-        let row = sqlx::query("SELECT * FROM notices WHERE id = ?")
+        let row = db::query("SELECT * FROM notices WHERE id = $1")
             .bind(id)
-            .fetch_optional(self.pool())
+            .fetch_optional(&self.pool)
             .await?
             .ok_or(StoreError::NotFound {
                 what: "督办单",
@@ -284,17 +283,17 @@ impl SqliteStore {
     ) -> Result<Notice> {
         match step {
             NoticeStep::Reply(t) => {
-                crate::sqlite::check_text("text", "回复", t, input::limits::REPLY)?;
+                crate::ledger::check_text("text", "回复", t, input::limits::REPLY)?;
             }
             NoticeStep::Reopen(t) => {
-                crate::sqlite::check_text("text", "退回理由", t, input::limits::REASON)?;
+                crate::ledger::check_text("text", "退回理由", t, input::limits::REASON)?;
             }
             _ => {}
         }
         let mut tx = self.write().await?;
-        let row = sqlx::query("SELECT * FROM notices WHERE id = ?")
+        let row = db::query("SELECT * FROM notices WHERE id = $1")
             .bind(id)
-            .fetch_optional(&mut *tx)
+            .fetch_optional(&mut tx)
             .await?
             .ok_or(StoreError::NotFound {
                 what: "督办单",
@@ -336,12 +335,12 @@ impl SqliteStore {
         let now = now_pub();
         match step {
             NoticeStep::Sign => {
-                sqlx::query("UPDATE notices SET state = ?, signed_by = ?, signed_at = ?, row_version = row_version + 1 WHERE id = ?")
+                db::query("UPDATE notices SET state = $1, signed_by = $2, signed_at = $3, row_version = row_version + 1 WHERE id = $4")
                     .bind(state_str(to))
                     .bind(&actor.name)
                     .bind(&now)
                     .bind(id)
-                    .execute(&mut *tx)
+                    .execute(&mut tx)
                     .await?;
             }
             NoticeStep::Reply(text) => {
@@ -349,21 +348,21 @@ impl SqliteStore {
                 if text.is_empty() {
                     return Err(StoreError::invalid("reply", "请填写整改措施"));
                 }
-                sqlx::query("UPDATE notices SET state = ?, reply = ?, replied_at = ?, row_version = row_version + 1 WHERE id = ?")
+                db::query("UPDATE notices SET state = $1, reply = $2, replied_at = $3, row_version = row_version + 1 WHERE id = $4")
                     .bind(state_str(to))
                     .bind(text)
                     .bind(&now)
                     .bind(id)
-                    .execute(&mut *tx)
+                    .execute(&mut tx)
                     .await?;
             }
             NoticeStep::Close => {
-                sqlx::query("UPDATE notices SET state = ?, closed_by = ?, closed_at = ?, row_version = row_version + 1 WHERE id = ?")
+                db::query("UPDATE notices SET state = $1, closed_by = $2, closed_at = $3, row_version = row_version + 1 WHERE id = $4")
                     .bind(state_str(to))
                     .bind(&actor.name)
                     .bind(&now)
                     .bind(id)
-                    .execute(&mut *tx)
+                    .execute(&mut tx)
                     .await?;
             }
             NoticeStep::Reopen(reason) => {
@@ -375,17 +374,17 @@ impl SqliteStore {
                     "{}\n【退回重办】{reason}",
                     before.reply.clone().unwrap_or_default()
                 );
-                sqlx::query("UPDATE notices SET state = ?, reply = ?, row_version = row_version + 1 WHERE id = ?")
+                db::query("UPDATE notices SET state = $1, reply = $2, row_version = row_version + 1 WHERE id = $3")
                     .bind(state_str(to))
                     .bind(reply)
                     .bind(id)
-                    .execute(&mut *tx)
+                    .execute(&mut tx)
                     .await?;
             }
         }
-        let row = sqlx::query("SELECT * FROM notices WHERE id = ?")
+        let row = db::query("SELECT * FROM notices WHERE id = $1")
             .bind(id)
-            .fetch_one(&mut *tx)
+            .fetch_one(&mut tx)
             .await?;
         let after = notice_from_row(&row)?;
         write_audit(
@@ -412,16 +411,16 @@ impl SqliteStore {
         if reason.is_empty() {
             return Err(StoreError::invalid("reason", "请说明延期理由"));
         }
-        crate::sqlite::check_text("reason", "延期理由", reason, input::limits::REASON)?;
+        crate::ledger::check_text("reason", "延期理由", reason, input::limits::REASON)?;
         if e.target_id.is_some() == e.milestone_id.is_some() {
             return Err(StoreError::invalid("target", "应指定一个目标或一个节点"));
         }
         let mut tx = self.write().await?;
         let role: Option<String> =
-            sqlx::query_scalar("SELECT role FROM task_units WHERE task_id = ? AND unit_id = ?")
+            db::query_scalar("SELECT role FROM task_units WHERE task_id = $1 AND unit_id = $2")
                 .bind(e.task_id)
                 .bind(e.unit_id)
-                .fetch_optional(&mut *tx)
+                .fetch_optional(&mut tx)
                 .await?;
         if role.is_none() {
             return Err(StoreError::invalid(
@@ -429,23 +428,23 @@ impl SqliteStore {
                 "只有任务的责任单位可以申请延期",
             ));
         }
-        let (plan_end, code): (String, String) = sqlx::query_as("SELECT p.period_end, t.code FROM tasks t JOIN plans p ON p.id = t.plan_id WHERE t.id = ?")
+        let (plan_end, code): (String, String) = db::query_as("SELECT p.period_end, t.code FROM tasks t JOIN plans p ON p.id = t.plan_id WHERE t.id = $1")
             .bind(e.task_id)
-            .fetch_one(&mut *tx)
+            .fetch_one(&mut tx)
             .await?;
         let old: Option<Option<String>> = match (e.target_id, e.milestone_id) {
             (Some(t), _) => {
-                sqlx::query_scalar("SELECT deadline FROM targets WHERE id = ? AND task_id = ?")
+                db::query_scalar("SELECT deadline FROM targets WHERE id = $1 AND task_id = $2")
                     .bind(t)
                     .bind(e.task_id)
-                    .fetch_optional(&mut *tx)
+                    .fetch_optional(&mut tx)
                     .await?
             }
             (_, Some(m)) => {
-                sqlx::query_scalar("SELECT deadline FROM milestones WHERE id = ? AND task_id = ?")
+                db::query_scalar("SELECT deadline FROM milestones WHERE id = $1 AND task_id = $2")
                     .bind(m)
                     .bind(e.task_id)
-                    .fetch_optional(&mut *tx)
+                    .fetch_optional(&mut tx)
                     .await?
             }
             _ => None,
@@ -457,13 +456,13 @@ impl SqliteStore {
             ));
         };
         // The deadline in force: the latest granted extension, else the plan's.
-        let granted: Option<String> = sqlx::query_scalar(
-            "SELECT requested FROM extensions WHERE task_id = ? AND state = 'granted' AND (target_id IS ? AND milestone_id IS ?) ORDER BY decided_at DESC LIMIT 1",
+        let granted: Option<String> = db::query_scalar(
+            "SELECT requested FROM extensions WHERE task_id = $1 AND state = 'granted' AND (target_id IS $2 AND milestone_id IS $3) ORDER BY decided_at DESC LIMIT 1",
         )
         .bind(e.task_id)
         .bind(e.target_id)
         .bind(e.milestone_id)
-        .fetch_optional(&mut *tx)
+        .fetch_optional(&mut tx)
         .await?;
         let in_force = granted.or(old).unwrap_or(plan_end);
         let in_force = date(&in_force)?;
@@ -473,9 +472,9 @@ impl SqliteStore {
                 format!("申请的新时限 {} 应晚于现时限 {in_force}", e.requested),
             ));
         }
-        let id: i64 = sqlx::query_scalar(
+        let id: i64 = db::query_scalar(
             "INSERT INTO extensions (task_id, target_id, milestone_id, unit_id, old_deadline, requested, reason, state, created_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?) RETURNING id",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', $8) RETURNING id",
         )
         .bind(e.task_id)
         .bind(e.target_id)
@@ -485,7 +484,7 @@ impl SqliteStore {
         .bind(e.requested.to_string())
         .bind(reason)
         .bind(now_pub())
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut tx)
         .await?;
         write_audit(
             &mut tx,
@@ -502,9 +501,9 @@ impl SqliteStore {
     }
 
     pub async fn extension(&self, id: Id) -> Result<ExtensionRequest> {
-        let row = sqlx::query("SELECT * FROM extensions WHERE id = ?")
+        let row = db::query("SELECT * FROM extensions WHERE id = $1")
             .bind(id)
-            .fetch_optional(self.pool())
+            .fetch_optional(&self.pool)
             .await?
             .ok_or(StoreError::NotFound {
                 what: "延期申请",
@@ -514,9 +513,9 @@ impl SqliteStore {
     }
 
     pub async fn extensions(&self, plan_id: Id) -> Result<Vec<ExtensionRequest>> {
-        let rows = sqlx::query("SELECT e.* FROM extensions e JOIN tasks t ON t.id = e.task_id WHERE t.plan_id = ? ORDER BY e.id")
+        let rows = db::query("SELECT e.* FROM extensions e JOIN tasks t ON t.id = e.task_id WHERE t.plan_id = $1 ORDER BY e.id")
             .bind(plan_id)
-            .fetch_all(self.pool())
+            .fetch_all(&self.pool)
             .await?;
         rows.iter().map(extension_from_row).collect()
     }
@@ -529,9 +528,9 @@ impl SqliteStore {
         actor: &Actor,
     ) -> Result<ExtensionRequest> {
         let mut tx = self.write().await?;
-        let state: Option<String> = sqlx::query_scalar("SELECT state FROM extensions WHERE id = ?")
+        let state: Option<String> = db::query_scalar("SELECT state FROM extensions WHERE id = $1")
             .bind(id)
-            .fetch_optional(&mut *tx)
+            .fetch_optional(&mut tx)
             .await?;
         match state.as_deref() {
             None => {
@@ -543,12 +542,12 @@ impl SqliteStore {
             Some("pending") => {}
             Some(_) => return Err(StoreError::invalid("state", "该延期申请已处理")),
         }
-        sqlx::query("UPDATE extensions SET state = ?, decided_by = ?, decided_at = ? WHERE id = ?")
+        db::query("UPDATE extensions SET state = $1, decided_by = $2, decided_at = $3 WHERE id = $4")
             .bind(if grant { "granted" } else { "refused" })
             .bind(&actor.name)
             .bind(now_pub())
             .bind(id)
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await?;
         write_audit(
             &mut tx,
@@ -579,9 +578,9 @@ impl SqliteStore {
         body: &str,
     ) -> Result<bool> {
         let now = now_pub();
-        let n = sqlx::query(
+        let n = db::query(
             "INSERT OR IGNORE INTO outbox (key, channel, recipient, subject, body, state, next_attempt_at, created_at)
-             VALUES (?, ?, ?, ?, ?, 'pending', ?, ?)",
+             VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7)",
         )
         .bind(key)
         .bind(channel)
@@ -590,7 +589,7 @@ impl SqliteStore {
         .bind(body)
         .bind(&now)
         .bind(&now)
-        .execute(self.write_pool())
+        .execute(&self.writer)
         .await?
         .rows_affected();
         Ok(n == 1)
@@ -598,13 +597,13 @@ impl SqliteStore {
 
     /// Pending messages whose time has come, oldest first.
     pub async fn outbox_due(&self, limit: usize) -> Result<Vec<OutboxItem>> {
-        let rows: Vec<(i64, String, String, String, String, String, i64)> = sqlx::query_as(
+        let rows: Vec<(i64, String, String, String, String, String, i64)> = db::query_as(
             "SELECT id, key, channel, recipient, subject, body, attempts FROM outbox
-             WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY id LIMIT ?",
+             WHERE state = 'pending' AND next_attempt_at <= $1 ORDER BY id LIMIT $2",
         )
         .bind(now_pub())
         .bind(limit as i64)
-        .fetch_all(self.pool())
+        .fetch_all(&self.pool)
         .await?;
         Ok(rows
             .into_iter()
@@ -638,13 +637,13 @@ impl SqliteStore {
         let mut tx = self.write().await?;
         if let Some(limit) = per_minute {
             let minute_ago = stamp(now - chrono::Duration::minutes(1));
-            let recent: Vec<String> = sqlx::query_scalar(
-                "SELECT claimed_at FROM outbox WHERE channel = ? AND claimed_at > ?
+            let recent: Vec<String> = db::query_scalar(
+                "SELECT claimed_at FROM outbox WHERE channel = $1 AND claimed_at > $2
                  ORDER BY claimed_at",
             )
             .bind(channel)
             .bind(&minute_ago)
-            .fetch_all(&mut *tx)
+            .fetch_all(&mut tx)
             .await?;
             if recent.len() >= limit as usize {
                 // Free again a minute after the oldest claim of the window.
@@ -655,15 +654,15 @@ impl SqliteStore {
                 return Ok(Claim::Throttled(oldest + chrono::Duration::minutes(1)));
             }
         }
-        let n = sqlx::query(
-            "UPDATE outbox SET claimed_at = ?, next_attempt_at = ?
-             WHERE id = ? AND state = 'pending' AND next_attempt_at <= ?",
+        let n = db::query(
+            "UPDATE outbox SET claimed_at = $1, next_attempt_at = $2
+             WHERE id = $3 AND state = 'pending' AND next_attempt_at <= $4",
         )
         .bind(stamp(now))
         .bind(stamp(now + hold))
         .bind(id)
         .bind(stamp(now))
-        .execute(&mut *tx)
+        .execute(&mut tx)
         .await?
         .rows_affected();
         tx.commit().await?;
@@ -671,10 +670,10 @@ impl SqliteStore {
     }
 
     pub async fn outbox_sent(&self, id: Id) -> Result<()> {
-        sqlx::query("UPDATE outbox SET state = 'sent', sent_at = ?, attempts = attempts + 1 WHERE id = ? AND state = 'pending'")
+        db::query("UPDATE outbox SET state = 'sent', sent_at = $1, attempts = attempts + 1 WHERE id = $2 AND state = 'pending'")
             .bind(now_pub())
             .bind(id)
-            .execute(self.write_pool())
+            .execute(&self.writer)
             .await?;
         Ok(())
     }
@@ -688,18 +687,18 @@ impl SqliteStore {
     ) -> Result<()> {
         match retry_at {
             Some(t) => {
-                sqlx::query("UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE id = ?")
+                db::query("UPDATE outbox SET attempts = attempts + 1, last_error = $1, next_attempt_at = $2 WHERE id = $3")
                     .bind(error)
                     .bind(t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true))
                     .bind(id)
-                    .execute(self.write_pool())
+                    .execute(&self.writer)
                     .await?;
             }
             None => {
-                sqlx::query("UPDATE outbox SET attempts = attempts + 1, last_error = ?, state = 'failed' WHERE id = ?")
+                db::query("UPDATE outbox SET attempts = attempts + 1, last_error = $1, state = 'failed' WHERE id = $2")
                     .bind(error)
                     .bind(id)
-                    .execute(self.write_pool())
+                    .execute(&self.writer)
                     .await?;
             }
         }
@@ -709,8 +708,8 @@ impl SqliteStore {
     /// Outbox counts by state, for the desk.
     pub async fn outbox_counts(&self) -> Result<Vec<(String, i64)>> {
         Ok(
-            sqlx::query_as("SELECT state, COUNT(*) FROM outbox GROUP BY state ORDER BY state")
-                .fetch_all(self.pool())
+            db::query_as("SELECT state, COUNT(*) FROM outbox GROUP BY state ORDER BY state")
+                .fetch_all(&self.pool)
                 .await?,
         )
     }
@@ -729,8 +728,8 @@ impl SqliteStore {
             Audience::User(u) => (None, Some(u), None),
             Audience::Role(r) => (None, None, Some(r.as_str())),
         };
-        let n = sqlx::query(
-            "INSERT OR IGNORE INTO inbox (key, unit_id, user_id, role, title, body, link, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        let n = db::query(
+            "INSERT OR IGNORE INTO inbox (key, unit_id, user_id, role, title, body, link, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
         .bind(key)
         .bind(unit)
@@ -740,7 +739,7 @@ impl SqliteStore {
         .bind(body)
         .bind(link)
         .bind(now_pub())
-        .execute(self.write_pool())
+        .execute(&self.writer)
         .await?
         .rows_affected();
         Ok(n == 1)
@@ -752,18 +751,18 @@ impl SqliteStore {
         user: &zhuanban_ledger::User,
         limit: usize,
     ) -> Result<Vec<InboxMessage>> {
-        let rows: Vec<(i64, String, String, String, String, Option<String>)> = sqlx::query_as(
+        let rows: Vec<(i64, String, String, String, String, Option<String>)> = db::query_as(
             "SELECT i.id, i.title, i.body, i.link, i.created_at, r.read_at FROM inbox i
-             LEFT JOIN inbox_reads r ON r.inbox_id = i.id AND r.user_id = ?
-             WHERE i.user_id = ? OR (i.unit_id IS NOT NULL AND i.unit_id = ?) OR i.role = ?
-             ORDER BY i.id DESC LIMIT ?",
+             LEFT JOIN inbox_reads r ON r.inbox_id = i.id AND r.user_id = $1
+             WHERE i.user_id = $2 OR (i.unit_id IS NOT NULL AND i.unit_id = $3) OR i.role = $4
+             ORDER BY i.id DESC LIMIT $5",
         )
         .bind(user.id)
         .bind(user.id)
         .bind(user.unit_id)
         .bind(user.role.as_str())
         .bind(limit as i64)
-        .fetch_all(self.pool())
+        .fetch_all(&self.pool)
         .await?;
         rows.into_iter()
             .map(|(id, title, body, link, created, read)| {
@@ -780,13 +779,13 @@ impl SqliteStore {
     }
 
     pub async fn mark_read(&self, user_id: Id, inbox_id: Id) -> Result<()> {
-        sqlx::query(
-            "INSERT OR IGNORE INTO inbox_reads (inbox_id, user_id, read_at) VALUES (?, ?, ?)",
+        db::query(
+            "INSERT OR IGNORE INTO inbox_reads (inbox_id, user_id, read_at) VALUES ($1, $2, $3)",
         )
         .bind(inbox_id)
         .bind(user_id)
         .bind(now_pub())
-        .execute(self.write_pool())
+        .execute(&self.writer)
         .await?;
         Ok(())
     }
@@ -794,9 +793,9 @@ impl SqliteStore {
     /// The bulletin record of a round, if it was made.
     pub async fn bulletin_record_of(&self, round_id: Id) -> Result<Option<BulletinRecord>> {
         let row: Option<(i64, i64, String, String, i64)> =
-            sqlx::query_as("SELECT plan_version, issue, issued_on, closing, row_version FROM bulletins WHERE round_id = ?")
+            db::query_as("SELECT plan_version, issue, issued_on, closing, row_version FROM bulletins WHERE round_id = $1")
                 .bind(round_id)
-                .fetch_optional(self.pool())
+                .fetch_optional(&self.pool)
                 .await?;
         row.map(|(plan_version, issue, issued_on, closing, row_version)| {
             Ok(BulletinRecord {
@@ -813,11 +812,11 @@ impl SqliteStore {
 
     /// The issue number the plan's next bulletin would get (第N期: its bulletins so far + 1).
     pub async fn next_bulletin_issue(&self, plan_id: Id) -> Result<i64> {
-        Ok(sqlx::query_scalar(
-            "SELECT COUNT(*) + 1 FROM bulletins b JOIN rounds r ON r.id = b.round_id WHERE r.plan_id = ?",
+        Ok(db::query_scalar(
+            "SELECT COUNT(*) + 1 FROM bulletins b JOIN rounds r ON r.id = b.round_id WHERE r.plan_id = $1",
         )
         .bind(plan_id)
-        .fetch_one(self.pool())
+        .fetch_one(&self.pool)
         .await?)
     }
 
@@ -834,19 +833,19 @@ impl SqliteStore {
         let round = self.round(round_id).await?;
         let mut tx = self.write().await?;
         let existing: Option<(i64, i64, String, String, i64)> =
-            sqlx::query_as("SELECT plan_version, issue, issued_on, closing, row_version FROM bulletins WHERE round_id = ?")
+            db::query_as("SELECT plan_version, issue, issued_on, closing, row_version FROM bulletins WHERE round_id = $1")
                 .bind(round_id)
-                .fetch_optional(&mut *tx)
+                .fetch_optional(&mut tx)
                 .await?;
         let rec = match existing {
             Some((plan_version, issue, old_date, closing, row_version)) => {
                 let old_date = date(&old_date)?;
                 match issued_on.filter(|d| *d != old_date) {
                     Some(d) => {
-                        sqlx::query("UPDATE bulletins SET issued_on = ?, row_version = row_version + 1 WHERE round_id = ?")
+                        db::query("UPDATE bulletins SET issued_on = $1, row_version = row_version + 1 WHERE round_id = $2")
                             .bind(d.to_string())
                             .bind(round_id)
-                            .execute(&mut *tx)
+                            .execute(&mut tx)
                             .await?;
                         write_audit(
                             &mut tx,
@@ -878,9 +877,9 @@ impl SqliteStore {
                 }
             }
             None => {
-                let issue: i64 = sqlx::query_scalar("SELECT COUNT(*) + 1 FROM bulletins b JOIN rounds r ON r.id = b.round_id WHERE r.plan_id = ?")
+                let issue: i64 = db::query_scalar("SELECT COUNT(*) + 1 FROM bulletins b JOIN rounds r ON r.id = b.round_id WHERE r.plan_id = $1")
                     .bind(round.plan_id)
-                    .fetch_one(&mut *tx)
+                    .fetch_one(&mut tx)
                     .await?;
                 let issued_on = issued_on.unwrap_or_else(|| {
                     if round.state == RoundState::Closed {
@@ -889,14 +888,14 @@ impl SqliteStore {
                         china_today()
                     }
                 });
-                sqlx::query("INSERT INTO bulletins (round_id, plan_version, issue, issued_on, closing, created_at) VALUES (?, ?, ?, ?, ?, ?)")
+                db::query("INSERT INTO bulletins (round_id, plan_version, issue, issued_on, closing, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
                     .bind(round_id)
                     .bind(round.plan_version)
                     .bind(issue)
                     .bind(issued_on.to_string())
                     .bind(default_closing)
                     .bind(now_pub())
-                    .execute(&mut *tx)
+                    .execute(&mut tx)
                     .await?;
                 write_audit(
                     &mut tx,
@@ -984,9 +983,9 @@ impl SqliteStore {
         }
         let mut tx = self.write().await?;
         let before: Option<(String, i64)> =
-            sqlx::query_as("SELECT settings, row_version FROM plans WHERE id = ?")
+            db::query_as("SELECT settings, row_version FROM plans WHERE id = $1")
                 .bind(plan_id)
-                .fetch_optional(&mut *tx)
+                .fetch_optional(&mut tx)
                 .await?;
         let Some((before, version)) = before else {
             return Err(StoreError::NotFound {
@@ -1003,10 +1002,10 @@ impl SqliteStore {
             });
         }
         let after = serde_json::to_string(settings)?;
-        sqlx::query("UPDATE plans SET settings = ?, row_version = row_version + 1 WHERE id = ?")
+        db::query("UPDATE plans SET settings = $1, row_version = row_version + 1 WHERE id = $2")
             .bind(&after)
             .bind(plan_id)
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await?;
         write_audit(
             &mut tx,
@@ -1024,11 +1023,11 @@ impl SqliteStore {
 
     /// The frozen content of a round's bulletin, if composed.
     pub async fn bulletin_content(&self, round_id: Id) -> Result<Option<String>> {
-        Ok(sqlx::query_scalar::<_, Option<String>>(
-            "SELECT content FROM bulletins WHERE round_id = ?",
+        Ok(db::query_scalar::<Option<String>>(
+            "SELECT content FROM bulletins WHERE round_id = $1",
         )
         .bind(round_id)
-        .fetch_optional(self.pool())
+        .fetch_optional(&self.pool)
         .await?
         .flatten())
     }
@@ -1041,12 +1040,12 @@ impl SqliteStore {
         actor: &Actor,
     ) -> Result<()> {
         let mut tx = self.write().await?;
-        sqlx::query(
-            "UPDATE bulletins SET content = ?, row_version = row_version + 1 WHERE round_id = ?",
+        db::query(
+            "UPDATE bulletins SET content = $1, row_version = row_version + 1 WHERE round_id = $2",
         )
         .bind(content)
         .bind(round_id)
-        .execute(&mut *tx)
+        .execute(&mut tx)
         .await?;
         write_audit(
             &mut tx,
@@ -1068,12 +1067,12 @@ impl SqliteStore {
 
     /// The reading a plan version was imported from.
     pub async fn plan_reading(&self, plan_id: Id, version: i64) -> Result<zhuanban_plan::Plan> {
-        let json: Option<String> = sqlx::query_scalar(
-            "SELECT reading FROM plan_versions WHERE plan_id = ? AND version = ?",
+        let json: Option<String> = db::query_scalar(
+            "SELECT reading FROM plan_versions WHERE plan_id = $1 AND version = $2",
         )
         .bind(plan_id)
         .bind(version)
-        .fetch_optional(self.pool())
+        .fetch_optional(&self.pool)
         .await?;
         let json = json.ok_or(StoreError::NotFound {
             what: "方案版本",
@@ -1091,18 +1090,18 @@ impl SqliteStore {
         actor: &Actor,
     ) -> Result<()> {
         let mut tx = self.write().await?;
-        let n = sqlx::query("UPDATE bulletins SET closing = ?, row_version = row_version + 1 WHERE round_id = ? AND row_version = ?")
+        let n = db::query("UPDATE bulletins SET closing = $1, row_version = row_version + 1 WHERE round_id = $2 AND row_version = $3")
             .bind(closing.trim())
             .bind(round_id)
             .bind(expected_version)
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await?
             .rows_affected();
         if n == 0 {
             let current: Option<i64> =
-                sqlx::query_scalar("SELECT row_version FROM bulletins WHERE round_id = ?")
+                db::query_scalar("SELECT row_version FROM bulletins WHERE round_id = $1")
                     .bind(round_id)
-                    .fetch_optional(&mut *tx)
+                    .fetch_optional(&mut tx)
                     .await?;
             return Err(match current {
                 Some(c) => StoreError::Conflict {
@@ -1136,18 +1135,18 @@ impl SqliteStore {
     pub async fn duties(&self, plan_id: Id, until: Option<Id>) -> Result<Vec<Duty>> {
         // (round, unit, role, report state, late)
         type DutyRow = (i64, i64, String, Option<String>, Option<i64>);
-        let rows: Vec<DutyRow> = sqlx::query_as(
+        let rows: Vec<DutyRow> = db::query_as(
             "SELECT r.id, tu.unit_id, tu.role, p.state, p.late
              FROM rounds r
              JOIN tasks t ON t.plan_id = r.plan_id AND t.plan_version = r.plan_version
              JOIN task_units tu ON tu.task_id = t.id
              LEFT JOIN reports p ON p.round_id = r.id AND p.task_id = t.id AND p.unit_id = tu.unit_id
-             WHERE r.plan_id = ? AND (r.state = 'closed' OR r.id = ?)
+             WHERE r.plan_id = $1 AND (r.state = 'closed' OR r.id = $2)
              ORDER BY r.id, t.id, tu.unit_id",
         )
         .bind(plan_id)
         .bind(until.unwrap_or(-1))
-        .fetch_all(self.pool())
+        .fetch_all(&self.pool)
         .await?;
         let until_as_of = match until {
             Some(r) => Some(self.round(r).await?.as_of),
@@ -1190,7 +1189,7 @@ pub enum NoticeStep<'a> {
     Reopen(&'a str),
 }
 
-fn extension_from_row(r: &SqliteRow) -> Result<ExtensionRequest> {
+fn extension_from_row(r: &Row) -> Result<ExtensionRequest> {
     let opt_date = |s: Option<String>| s.map(|s| date(&s)).transpose();
     Ok(ExtensionRequest {
         id: r.try_get("id")?,
@@ -1199,16 +1198,16 @@ fn extension_from_row(r: &SqliteRow) -> Result<ExtensionRequest> {
         milestone_id: r.try_get("milestone_id")?,
         unit_id: r.try_get("unit_id")?,
         old_deadline: opt_date(r.try_get("old_deadline")?)?,
-        requested: date(&r.try_get::<String, _>("requested")?)?,
+        requested: date(&r.try_get::<String>("requested")?)?,
         reason: r.try_get("reason")?,
-        state: match r.try_get::<String, _>("state")?.as_str() {
+        state: match r.try_get::<String>("state")?.as_str() {
             "granted" => ExtensionState::Granted,
             "refused" => ExtensionState::Refused,
             _ => ExtensionState::Pending,
         },
         decided_by: r.try_get("decided_by")?,
         decided_at: r
-            .try_get::<Option<String>, _>("decided_at")?
+            .try_get::<Option<String>>("decided_at")?
             .map(|s| time(&s))
             .transpose()?,
     })

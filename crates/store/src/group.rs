@@ -1,11 +1,16 @@
-//! Report saves on SQLite: one writer thread, group commit.
+//! Report saves: one writer thread, group commit.
 //!
 //! A durable commit costs one fsync, and the statements of a save cost microseconds when they
 //! run on the thread that owns the connection (through sqlx, each statement is a round trip
 //! between the async task and sqlx's connection thread, two thread wake-ups apiece). So report
-//! saves are sent to one thread that owns its own connection to the database file: it takes
-//! every save waiting (up to [`MAX_BATCH`]), and in one `BEGIN IMMEDIATE` transaction checks
-//! and writes each inside its own savepoint, then commits them all with one fsync. A refused
+//! saves are sent to one thread that owns its own connection to the database: it takes every
+//! save waiting (up to [`MAX_BATCH`]), and in one write transaction checks and writes each
+//! inside its own savepoint, then commits them all with one fsync.
+//!
+//! The thread runs the same code on both backends through [`SaveConn`]: on SQLite a rusqlite
+//! connection to the file (`BEGIN IMMEDIATE`); on PostgreSQL a connection of the pool, its
+//! statements run to completion one at a time (`BEGIN` and the store's write lock,
+//! [`crate::PG_WRITE_LOCK`], so the batch is the only writer and the chain's head is its own). A refused
 //! save is rolled back to its savepoint and answered at once; the others go on. Each save is
 //! acknowledged only after the commit that holds it has returned, so an acknowledged save
 //! survives a crash or a SIGKILL; when the commit fails, every save of the batch gets the
@@ -21,15 +26,13 @@ use std::path::Path;
 use std::sync::mpsc;
 use std::time::Duration;
 
-use rusqlite::{OptionalExtension, params};
 use tokio::sync::oneshot;
 use zhuanban_ledger::input::{ReportDraft, TargetShape, TaskShape};
 use zhuanban_ledger::{Id, Report, ReportState, RoundState};
 
 use crate::audit::{self, Entry, GENESIS};
-use crate::sqlite::{
-    Col, REPORT_BY_ID, REPORT_OF, UPDATE_REPORT, kind_parse, report_from_row, report_json,
-};
+use crate::db::Arg;
+use crate::ledger::{Col, kind_parse, report_from_row, report_json, report_sql};
 use crate::{Actor, ReportInput, Result, StoreError};
 
 /// The most saves one transaction takes.
@@ -58,8 +61,8 @@ pub(crate) struct Committer {
 }
 
 impl Committer {
-    /// Opens the writer's connection to the database file and starts its thread.
-    pub fn start(path: &Path, keyring: std::sync::Arc<audit::Keyring>) -> Result<Committer> {
+    /// Opens the writer's connection to a SQLite database file and starts its thread.
+    pub fn start_sqlite(path: &Path, keyring: std::sync::Arc<audit::Keyring>) -> Result<Committer> {
         let conn = rusqlite::Connection::open(path)?;
         conn.busy_timeout(Duration::from_secs(10))?;
         // The same settings as every connection of the store (see `connect_options`).
@@ -73,6 +76,26 @@ impl Committer {
                 format!("写入连接未能设为 synchronous=FULL（为 {synchronous}）"),
             ));
         }
+        Self::spawn(conn, keyring)
+    }
+
+    /// Takes a connection of a PostgreSQL pool for the writer and starts its thread.
+    pub async fn start_pg(
+        pool: &sqlx::PgPool,
+        keyring: std::sync::Arc<audit::Keyring>,
+    ) -> Result<Committer> {
+        let conn = pool.acquire().await?.detach();
+        Self::spawn(
+            PgSave {
+                conn,
+                rt: tokio::runtime::Handle::current(),
+                open: false,
+            },
+            keyring,
+        )
+    }
+
+    fn spawn(conn: impl SaveConn, keyring: std::sync::Arc<audit::Keyring>) -> Result<Committer> {
         let (tx, rx) = mpsc::channel();
         std::thread::Builder::new()
             .name("zhuanban-writer".into())
@@ -108,7 +131,7 @@ fn stopped() -> StoreError {
     StoreError::invalid("db", "数据库写入线程已停止，请重启服务")
 }
 
-fn run(mut conn: rusqlite::Connection, keyring: &audit::Keyring, rx: mpsc::Receiver<Ask>) {
+fn run(mut conn: impl SaveConn, keyring: &audit::Keyring, rx: mpsc::Receiver<Ask>) {
     let mut stop = None;
     while stop.is_none() {
         let Ok(first) = rx.recv() else { break };
@@ -130,7 +153,7 @@ fn run(mut conn: rusqlite::Connection, keyring: &audit::Keyring, rx: mpsc::Recei
             commit(&mut conn, keyring, jobs);
         }
     }
-    let _ = conn.close();
+    conn.close();
     if let Some(done) = stop {
         let _ = done.send(());
     }
@@ -140,7 +163,7 @@ type Done = Vec<(oneshot::Sender<Result<Vec<Report>>>, Vec<Report>)>;
 
 /// Writes and commits one batch, answering every job.
 fn commit(
-    conn: &mut rusqlite::Connection,
+    conn: &mut impl SaveConn,
     keyring: &audit::Keyring,
     mut waiting: std::collections::VecDeque<Job>,
 ) {
@@ -158,9 +181,7 @@ fn commit(
         Err(e) => {
             // Nothing of the batch was committed (the transaction is rolled back): the saves
             // written so far and those not yet reached all get the error.
-            if !conn.is_autocommit() {
-                let _ = conn.execute_batch("ROLLBACK");
-            }
+            conn.abandon();
             let replies = done
                 .into_iter()
                 .map(|(reply, _)| reply)
@@ -178,23 +199,24 @@ fn commit(
 /// The batch's transaction: takes jobs from `waiting` one by one, answers refusals at once and
 /// moves the written ones to `done`; commits and gives back the chain's new head.
 fn write_batch(
-    conn: &mut rusqlite::Connection,
+    conn: &mut impl SaveConn,
     keyring: &audit::Keyring,
     waiting: &mut std::collections::VecDeque<Job>,
     done: &mut Done,
 ) -> Result<Option<(i64, String)>> {
-    conn.execute_batch("BEGIN IMMEDIATE")?;
-    let mut head: Option<(i64, String)> = conn
-        .prepare_cached("SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1")?
-        .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
-        .optional()?;
+    conn.begin()?;
+    let mut head: Option<(i64, String)> = conn.first(
+        "SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1",
+        &[],
+        |r| Ok((r.int("id")?, r.text("hash")?)),
+    )?;
     if let Some((id, h)) = &head {
         keyring
             .anchor(*id, h)
             .map_err(|e| StoreError::invalid("audit", format!("无法写入审计锚定文件：{e}")))?;
     }
     while let Some(job) = waiting.pop_front() {
-        conn.execute_batch("SAVEPOINT save")?;
+        conn.batch("SAVEPOINT save")?;
         let mut chain = head.clone();
         let written: Result<Vec<Report>> = job
             .inputs
@@ -203,18 +225,19 @@ fn write_batch(
             .collect();
         match written {
             Ok(reports) => {
-                conn.execute_batch("RELEASE save")?;
+                conn.batch("RELEASE save")?;
                 head = chain;
                 done.push((job.reply, reports));
             }
             Err(e) => {
                 // A refusal (or a failed statement) undoes this job only.
                 let _ = job.reply.send(Err(e));
-                conn.execute_batch("ROLLBACK TO save; RELEASE save")?;
+                conn.batch("ROLLBACK TO SAVEPOINT save")?;
+                conn.batch("RELEASE save")?;
             }
         }
     }
-    conn.execute_batch("COMMIT")?;
+    conn.batch("COMMIT")?;
     Ok(head)
 }
 
@@ -229,30 +252,33 @@ struct Checked {
 /// What a report save checks against the database: the round is open and schedules the task's
 /// plan version; the unit leads or supports the task; then the report itself against its
 /// task, by [`ReportDraft::check`] (the one check of a report, in `zhuanban_ledger::input`).
-fn check_report(c: &rusqlite::Connection, input: &ReportInput) -> Result<Checked> {
+fn check_report(c: &mut impl SaveConn, input: &ReportInput) -> Result<Checked> {
+    let task = [Arg::from(input.task_id)];
     let (plan_id, plan_version, code): (Id, i64, String) = c
-        .prepare_cached("SELECT plan_id, plan_version, code FROM tasks WHERE id = ?")?
-        .query_row([input.task_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-        .optional()?
+        .first(
+            "SELECT plan_id, plan_version, code FROM tasks WHERE id = $1",
+            &task,
+            |r| Ok((r.int("plan_id")?, r.int("plan_version")?, r.text("code")?)),
+        )?
         .ok_or(StoreError::NotFound {
             what: "任务",
             id: input.task_id.to_string(),
         })?;
     let round: (String, String, Id, i64, String, bool) = c
-        .prepare_cached(
-            "SELECT name, state, plan_id, plan_version, due, demo FROM rounds WHERE id = ?",
+        .first(
+            "SELECT name, state, plan_id, plan_version, due, demo FROM rounds WHERE id = $1",
+            &[input.round_id.into()],
+            |r| {
+                Ok((
+                    r.text("name")?,
+                    r.text("state")?,
+                    r.int("plan_id")?,
+                    r.int("plan_version")?,
+                    r.text("due")?,
+                    r.flag("demo")?,
+                ))
+            },
         )?
-        .query_row([input.round_id], |r| {
-            Ok((
-                r.get(0)?,
-                r.get(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                r.get(4)?,
-                r.get(5)?,
-            ))
-        })
-        .optional()?
         .ok_or(StoreError::NotFound {
             what: "调度轮次",
             id: input.round_id.to_string(),
@@ -273,38 +299,42 @@ fn check_report(c: &rusqlite::Connection, input: &ReportInput) -> Result<Checked
             ),
         ));
     }
-    let role: Option<String> = c
-        .prepare_cached("SELECT role FROM task_units WHERE task_id = ? AND unit_id = ?")?
-        .query_row([input.task_id, input.unit_id], |r| r.get(0))
-        .optional()?;
+    let role: Option<String> = c.first(
+        "SELECT role FROM task_units WHERE task_id = $1 AND unit_id = $2",
+        &[input.task_id.into(), input.unit_id.into()],
+        |r| r.text("role"),
+    )?;
     if role.is_none() {
-        let name: Option<String> = c
-            .prepare_cached("SELECT name FROM units WHERE id = ?")?
-            .query_row([input.unit_id], |r| r.get(0))
-            .optional()?;
+        let name: Option<String> = c.first(
+            "SELECT name FROM units WHERE id = $1",
+            &[input.unit_id.into()],
+            |r| r.text("name"),
+        )?;
         let name = name.unwrap_or_else(|| format!("单位 #{}", input.unit_id));
         return Err(StoreError::invalid(
             "unit",
             format!("“{name}”不是任务 {code} 的牵头或配合单位，不能报送"),
         ));
     }
-    let targets = c
-        .prepare_cached("SELECT id, seq, kind, value, unit, metric FROM targets WHERE task_id = ?")?
-        .query_map([input.task_id], |r| {
+    let targets = c.all(
+        "SELECT id, seq, kind, value, unit, metric FROM targets WHERE task_id = $1",
+        &task,
+        &mut |r| {
             Ok(TargetShape {
-                id: r.get(0)?,
-                seq: r.get(1)?,
-                kind: kind_parse(&r.get::<_, String>(2)?),
-                value: r.get(3)?,
-                unit: r.get(4)?,
-                metric: r.get(5)?,
+                id: r.int("id")?,
+                seq: r.int("seq")?,
+                kind: kind_parse(&r.text("kind")?),
+                value: r.real("value")?,
+                unit: r.text("unit")?,
+                metric: r.text("metric")?,
             })
-        })?
-        .collect::<rusqlite::Result<_>>()?;
-    let milestones: Vec<(Id, i64)> = c
-        .prepare_cached("SELECT id, seq FROM milestones WHERE task_id = ?")?
-        .query_map([input.task_id], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<rusqlite::Result<_>>()?;
+        },
+    )?;
+    let milestones: Vec<(Id, i64)> = c.all(
+        "SELECT id, seq FROM milestones WHERE task_id = $1",
+        &task,
+        &mut |r| Ok((r.int("id")?, r.int("seq")?)),
+    )?;
     let has_milestones = !milestones.is_empty();
     let shape = TaskShape {
         code,
@@ -332,19 +362,15 @@ fn check_report(c: &rusqlite::Connection, input: &ReportInput) -> Result<Checked
     })
 }
 
-fn load(c: &rusqlite::Connection, sql: &str, args: &[Id]) -> Result<Option<Report>> {
-    let mut stmt = c.prepare_cached(sql)?;
-    let mut rows = stmt.query(rusqlite::params_from_iter(args))?;
-    match rows.next()? {
-        Some(row) => Ok(Some(report_from_row(row)?)),
-        None => Ok(None),
-    }
+fn load(c: &mut impl SaveConn, sql: &str, args: &[Id]) -> Result<Option<Report>> {
+    let args: Vec<Arg> = args.iter().map(|&a| a.into()).collect();
+    c.first(sql, &args, |r| report_from_row(r))
 }
 
 /// Checks and writes one report in the caller's transaction, chaining its audit record after
 /// `head` (which it moves on).
 fn write_report(
-    c: &rusqlite::Connection,
+    c: &mut impl SaveConn,
     input: &ReportInput,
     actor: &Actor,
     keyring: &audit::Keyring,
@@ -356,11 +382,8 @@ fn write_report(
         has_milestones,
         demo_round,
     } = check_report(c, input)?;
-    let existing = load(
-        c,
-        REPORT_OF,
-        &[input.round_id, input.task_id, input.unit_id],
-    )?;
+    let sql = report_sql(c.is_pg());
+    let existing = load(c, sql.of, &[input.round_id, input.task_id, input.unit_id])?;
     if input.at.is_some() && !demo_round {
         return Err(StoreError::invalid("at", "只有演示数据可以指定报送时间"));
     }
@@ -391,12 +414,16 @@ fn write_report(
                     given: input.expected_version.unwrap_or(0),
                 });
             }
-            c.prepare_cached("DELETE FROM report_values WHERE report_id = ?")?
-                .execute([id])?;
+            c.exec(
+                "DELETE FROM report_values WHERE report_id = $1",
+                &[id.into()],
+            )?;
             // A task without milestones has no milestone states to replace.
             if has_milestones {
-                c.prepare_cached("DELETE FROM report_milestones WHERE report_id = ?")?
-                    .execute([id])?;
+                c.exec(
+                    "DELETE FROM report_milestones WHERE report_id = $1",
+                    &[id.into()],
+                )?;
             }
             (id, Some((report_json(&old), version)))
         }
@@ -410,77 +437,86 @@ fn write_report(
                 });
             }
             let id: Id = c
-                .prepare_cached(
+                .first(
                     "INSERT INTO reports (round_id, task_id, unit_id, state, narrative, problems, next_steps, author,
-                     submitted_at, late, demo, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-                )?
-                .query_row(
-                    params![
-                        input.round_id,
-                        input.task_id,
-                        input.unit_id,
-                        state,
-                        input.narrative,
-                        input.problems,
-                        input.next_steps,
-                        actor.name,
-                        submitted_at,
-                        late,
-                        demo_round,
-                        now,
+                     submitted_at, late, demo, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+                     RETURNING id",
+                    &[
+                        input.round_id.into(),
+                        input.task_id.into(),
+                        input.unit_id.into(),
+                        state.into(),
+                        (&input.narrative).into(),
+                        (&input.problems).into(),
+                        (&input.next_steps).into(),
+                        (&actor.name).into(),
+                        submitted_at.clone().into(),
+                        late.into(),
+                        demo_round.into(),
+                        (&now).into(),
                     ],
-                    |r| r.get(0),
-                )?;
+                    |r| r.int("id"),
+                )?
+                .ok_or_else(|| StoreError::invalid("report", "报告未能写入"))?;
             (id, None)
         }
     };
-    {
-        let mut ins = c.prepare_cached(
-            "INSERT INTO report_values (report_id, target_id, value) VALUES (?, ?, ?)",
+    for &(target_id, value) in &input.values {
+        c.exec(
+            "INSERT INTO report_values (report_id, target_id, value) VALUES ($1, $2, $3)",
+            &[id.into(), target_id.into(), value.into()],
         )?;
-        for &(target_id, value) in &input.values {
-            ins.execute(params![id, target_id, value])?;
-        }
     }
-    if !input.milestones.is_empty() {
-        let mut ins = c.prepare_cached(
-            "INSERT INTO report_milestones (report_id, milestone_id, done, done_on) VALUES (?, ?, ?, ?)",
+    for &(mid, done, done_on) in &input.milestones {
+        c.exec(
+            "INSERT INTO report_milestones (report_id, milestone_id, done, done_on) VALUES ($1, $2, $3, $4)",
+            &[
+                id.into(),
+                mid.into(),
+                done.into(),
+                done_on.map(|d| d.to_string()).into(),
+            ],
         )?;
-        for &(mid, done, done_on) in &input.milestones {
-            ins.execute(params![id, mid, done, done_on.map(|d| d.to_string())])?;
-        }
     }
     for e in &input.evidence {
-        c.prepare_cached(
-            "INSERT OR IGNORE INTO evidence (report_id, sha256, name, size, mime) VALUES (?, ?, ?, ?, ?)",
-        )?
-        .execute(params![id, e.sha256, e.name, e.size as i64, e.mime])?;
+        c.exec(
+            "INSERT INTO evidence (report_id, sha256, name, size, mime) VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT DO NOTHING",
+            &[
+                id.into(),
+                (&e.sha256).into(),
+                (&e.name).into(),
+                (e.size as i64).into(),
+                (&e.mime).into(),
+            ],
+        )?;
     }
     let report = match &before {
         // The update last, so that it returns the whole report as it now stands.
-        Some((_, version)) => {
-            let mut stmt = c.prepare_cached(UPDATE_REPORT)?;
-            let mut rows = stmt.query(params![
-                state,
-                input.narrative,
-                input.problems,
-                input.next_steps,
-                actor.name,
-                submitted_at,
-                late,
-                now,
-                id,
-                version
-            ])?;
-            let row = rows.next()?.ok_or(StoreError::Conflict {
+        Some((_, version)) => c
+            .first(
+                sql.update,
+                &[
+                    state.into(),
+                    (&input.narrative).into(),
+                    (&input.problems).into(),
+                    (&input.next_steps).into(),
+                    (&actor.name).into(),
+                    submitted_at.into(),
+                    late.into(),
+                    (&now).into(),
+                    id.into(),
+                    version.into(),
+                ],
+                |r| report_from_row(r),
+            )?
+            .ok_or(StoreError::Conflict {
                 what: "报告",
                 id,
                 current: version + 1,
                 given: *version,
-            })?;
-            report_from_row(row)?
-        }
-        None => load(c, REPORT_BY_ID, &[id])?.ok_or(StoreError::NotFound {
+            })?,
+        None => load(c, sql.by_id, &[id])?.ok_or(StoreError::NotFound {
             what: "报告",
             id: id.to_string(),
         })?,
@@ -509,7 +545,7 @@ fn write_report(
 /// Appends an audit record after `head` in the caller's transaction; gives back the new head.
 #[allow(clippy::too_many_arguments)]
 fn append_audit(
-    c: &rusqlite::Connection,
+    c: &mut impl SaveConn,
     keyring: &audit::Keyring,
     head: Option<(i64, String)>,
     actor: &Actor,
@@ -535,24 +571,201 @@ fn append_audit(
         result: "ok",
     };
     let hash = keyring.hash(&prev, &e);
-    c.prepare_cached(
+    c.exec(
         "INSERT INTO audit (id, at, actor, source, action, object, before, after, result, prev_hash, hash)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-    )?
-    .execute(params![
-        id,
-        at,
-        actor.name,
-        actor.source,
-        action,
-        object,
-        before,
-        after,
-        "ok",
-        prev,
-        hash
-    ])?;
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        &[
+            id.into(),
+            at.into(),
+            (&actor.name).into(),
+            (&actor.source).into(),
+            action.into(),
+            object.into(),
+            before.into(),
+            after.into(),
+            "ok".into(),
+            prev.into(),
+            (&hash).into(),
+        ],
+    )?;
     Ok((id, hash))
+}
+
+/// The writer thread's connection: the statements a save runs, one at a time, on the thread
+/// that owns it. Statements use `$1`, `$2` … (SQLite numbers `$N` by first appearance, which
+/// is N when they appear in order, as here).
+pub(crate) trait SaveConn: Send + 'static {
+    /// Whether this is PostgreSQL (for the statements written per dialect).
+    fn is_pg(&self) -> bool;
+    /// Opens the batch's write transaction, holding the write lock from its start.
+    fn begin(&mut self) -> Result<()>;
+    /// A statement without arguments or rows (SAVEPOINT, RELEASE, COMMIT …).
+    fn batch(&mut self, sql: &str) -> Result<()>;
+    fn exec(&mut self, sql: &str, args: &[Arg]) -> Result<()>;
+    /// The first row, read by `f`.
+    fn first<T>(
+        &mut self,
+        sql: &str,
+        args: &[Arg],
+        f: impl FnOnce(&dyn Col) -> Result<T>,
+    ) -> Result<Option<T>>;
+    /// Every row, each read by `f`.
+    fn all<T>(
+        &mut self,
+        sql: &str,
+        args: &[Arg],
+        f: &mut dyn FnMut(&dyn Col) -> Result<T>,
+    ) -> Result<Vec<T>>;
+    /// Rolls back a transaction left open by a failure.
+    fn abandon(&mut self);
+    fn close(self);
+}
+
+impl rusqlite::ToSql for Arg {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        use rusqlite::types::{ToSqlOutput, Value};
+        Ok(match self {
+            Arg::Int(v) => v.map_or(ToSqlOutput::Owned(Value::Null), |v| v.into()),
+            Arg::Real(v) => v.map_or(ToSqlOutput::Owned(Value::Null), |v| v.into()),
+            Arg::Flag(v) => v.map_or(ToSqlOutput::Owned(Value::Null), |v| v.into()),
+            Arg::Text(v) => match v {
+                Some(s) => ToSqlOutput::Borrowed(rusqlite::types::ValueRef::Text(s.as_bytes())),
+                None => ToSqlOutput::Owned(Value::Null),
+            },
+        })
+    }
+}
+
+impl SaveConn for rusqlite::Connection {
+    fn is_pg(&self) -> bool {
+        false
+    }
+    fn begin(&mut self) -> Result<()> {
+        Ok(self.execute_batch("BEGIN IMMEDIATE")?)
+    }
+    fn batch(&mut self, sql: &str) -> Result<()> {
+        Ok(self.execute_batch(sql)?)
+    }
+    fn exec(&mut self, sql: &str, args: &[Arg]) -> Result<()> {
+        self.prepare_cached(sql)?
+            .execute(rusqlite::params_from_iter(args))?;
+        Ok(())
+    }
+    fn first<T>(
+        &mut self,
+        sql: &str,
+        args: &[Arg],
+        f: impl FnOnce(&dyn Col) -> Result<T>,
+    ) -> Result<Option<T>> {
+        let mut stmt = self.prepare_cached(sql)?;
+        let mut rows = stmt.query(rusqlite::params_from_iter(args))?;
+        match rows.next()? {
+            Some(row) => Ok(Some(f(row)?)),
+            None => Ok(None),
+        }
+    }
+    fn all<T>(
+        &mut self,
+        sql: &str,
+        args: &[Arg],
+        f: &mut dyn FnMut(&dyn Col) -> Result<T>,
+    ) -> Result<Vec<T>> {
+        let mut stmt = self.prepare_cached(sql)?;
+        let mut rows = stmt.query(rusqlite::params_from_iter(args))?;
+        let mut out = Vec::new();
+        while let Some(row) = rows.next()? {
+            out.push(f(row)?);
+        }
+        Ok(out)
+    }
+    fn abandon(&mut self) {
+        if !self.is_autocommit() {
+            let _ = self.execute_batch("ROLLBACK");
+        }
+    }
+    fn close(self) {
+        let _ = rusqlite::Connection::close(self);
+    }
+}
+
+/// A PostgreSQL connection driven from the writer thread: each statement runs to completion
+/// (`Handle::block_on`) before the next, as a synchronous connection would.
+struct PgSave {
+    conn: sqlx::PgConnection,
+    rt: tokio::runtime::Handle,
+    /// Whether a transaction is open.
+    open: bool,
+}
+
+impl PgSave {
+    fn run<T>(&mut self, f: impl AsyncFnOnce(&mut sqlx::PgConnection) -> Result<T>) -> Result<T> {
+        let conn = &mut self.conn;
+        self.rt.block_on(f(conn))
+    }
+}
+
+impl SaveConn for PgSave {
+    fn is_pg(&self) -> bool {
+        true
+    }
+    fn begin(&mut self) -> Result<()> {
+        self.batch("BEGIN")?;
+        self.open = true;
+        self.exec(
+            "SELECT pg_advisory_xact_lock($1)",
+            &[crate::PG_WRITE_LOCK.into()],
+        )
+    }
+    fn batch(&mut self, sql: &str) -> Result<()> {
+        let text = sql.to_string();
+        self.run(async move |c| {
+            sqlx::raw_sql(sqlx::AssertSqlSafe(text)).execute(c).await?;
+            Ok(())
+        })?;
+        if sql_ends(sql) {
+            self.open = false;
+        }
+        Ok(())
+    }
+    fn exec(&mut self, sql: &str, args: &[Arg]) -> Result<()> {
+        let q = crate::db::query(sql.to_string()).args(args);
+        self.run(async move |c| q.execute(c).await.map(drop))
+    }
+    fn first<T>(
+        &mut self,
+        sql: &str,
+        args: &[Arg],
+        f: impl FnOnce(&dyn Col) -> Result<T>,
+    ) -> Result<Option<T>> {
+        let q = crate::db::query(sql.to_string()).args(args);
+        let row = self.run(async move |c| q.fetch_optional(c).await)?;
+        row.map(|r| f(&r)).transpose()
+    }
+    fn all<T>(
+        &mut self,
+        sql: &str,
+        args: &[Arg],
+        f: &mut dyn FnMut(&dyn Col) -> Result<T>,
+    ) -> Result<Vec<T>> {
+        let q = crate::db::query(sql.to_string()).args(args);
+        let rows = self.run(async move |c| q.fetch_all(c).await)?;
+        rows.iter().map(|r| f(r)).collect()
+    }
+    fn abandon(&mut self) {
+        if self.open {
+            let _ = self.batch("ROLLBACK");
+            self.open = false;
+        }
+    }
+    fn close(self) {
+        let PgSave { conn, rt, .. } = self;
+        let _ = rt.block_on(sqlx::Connection::close(conn));
+    }
+}
+
+/// Whether a statement ends the transaction.
+fn sql_ends(sql: &str) -> bool {
+    matches!(sql.trim(), "COMMIT" | "ROLLBACK")
 }
 
 /// The column access a report row needs, for both drivers' rows.
@@ -564,6 +777,12 @@ impl Col for rusqlite::Row<'_> {
         Ok(self.get(col)?)
     }
     fn opt_text(&self, col: &str) -> Result<Option<String>> {
+        Ok(self.get(col)?)
+    }
+    fn real(&self, col: &str) -> Result<f64> {
+        Ok(self.get(col)?)
+    }
+    fn flag(&self, col: &str) -> Result<bool> {
         Ok(self.get(col)?)
     }
 }

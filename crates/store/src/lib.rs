@@ -1,6 +1,6 @@
 //! Persistence of the ledger.
 //!
-//! The [`Store`] trait is what the rest of zhuanban uses; [`SqliteStore`] is the embedded
+//! The [`Store`] trait is what the rest of zhuanban uses; [`Db`] is the embedded
 //! default (SQLite in WAL mode with `synchronous=FULL` and foreign keys on). PostgreSQL joins
 //! behind the same trait: [`PgStore`] opens and migrates a PostgreSQL database so far.
 //!
@@ -22,7 +22,8 @@ mod migrate;
 mod postgres;
 mod security;
 mod series;
-mod sqlite;
+mod ledger;
+mod db;
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -37,10 +38,9 @@ pub use dispatch::{
     OutboxItem, notice_state_label,
 };
 pub use lockout::LockOutcome;
-pub use postgres::PgStore;
 pub use security::{AUDIT_RETENTION_DAYS, AuditFilter};
 pub use series::SeriesImport;
-pub use sqlite::SqliteStore;
+pub use ledger::{Db, PgOptions, PG_WRITE_LOCK, is_postgres};
 
 /// What went wrong in the store. Messages are in Chinese for the office; each names the field
 /// or record concerned.

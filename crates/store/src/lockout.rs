@@ -10,8 +10,9 @@
 use chrono::{DateTime, Duration, Utc};
 use zhuanban_ledger::Id;
 
-use crate::sqlite::write_audit;
-use crate::{Actor, Result, SqliteStore, StoreError};
+use crate::db::{self, Tx};
+use crate::ledger::write_audit;
+use crate::{Actor, Result, Db, StoreError};
 
 fn fmt(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
@@ -34,7 +35,7 @@ pub enum LockOutcome {
     AccountLocked(DateTime<Utc>),
 }
 
-impl SqliteStore {
+impl Db {
     /// Until when this address is locked out of this account, if it is now.
     pub async fn address_locked_until(
         &self,
@@ -42,10 +43,10 @@ impl SqliteStore {
         ip: &str,
     ) -> Result<Option<DateTime<Utc>>> {
         let until: Option<Option<String>> =
-            sqlx::query_scalar("SELECT locked_until FROM login_locks WHERE user_id = ? AND ip = ?")
+            db::query_scalar("SELECT locked_until FROM login_locks WHERE user_id = $1 AND ip = $2")
                 .bind(user_id)
                 .bind(ip)
-                .fetch_optional(self.pool())
+                .fetch_optional(&self.pool)
                 .await?;
         let now = crate::clock::now();
         Ok(until
@@ -83,9 +84,9 @@ impl SqliteStore {
     ) -> Result<LockOutcome> {
         let mut tx = self.write().await?;
         if let Some(id) = user_id {
-            sqlx::query("UPDATE users SET failed_logins = failed_logins + 1 WHERE id = ?")
+            db::query("UPDATE users SET failed_logins = failed_logins + 1 WHERE id = $1")
                 .bind(id)
-                .execute(&mut *tx)
+                .execute(&mut tx)
                 .await?;
         }
         crate::accounts::aggregate_failure(&mut tx, "login.fail", login, actor).await?;
@@ -101,10 +102,10 @@ impl SqliteStore {
 
     /// A successful sign-in from `ip`: its count on the account starts again.
     pub async fn clear_address_failures(&self, user_id: Id, ip: &str) -> Result<()> {
-        sqlx::query("DELETE FROM login_locks WHERE user_id = ? AND ip = ?")
+        db::query("DELETE FROM login_locks WHERE user_id = $1 AND ip = $2")
             .bind(user_id)
             .bind(ip)
-            .execute(self.write_pool())
+            .execute(&self.writer)
             .await?;
         Ok(())
     }
@@ -113,9 +114,9 @@ impl SqliteStore {
     pub async fn unlock_user(&self, user_id: Id, actor: &Actor) -> Result<()> {
         let mut tx = self.write().await?;
         let before: Option<Option<String>> =
-            sqlx::query_scalar("SELECT locked_until FROM users WHERE id = ?")
+            db::query_scalar("SELECT locked_until FROM users WHERE id = $1")
                 .bind(user_id)
-                .fetch_optional(&mut *tx)
+                .fetch_optional(&mut tx)
                 .await?;
         let Some(before) = before else {
             return Err(StoreError::NotFound {
@@ -123,16 +124,16 @@ impl SqliteStore {
                 id: user_id.to_string(),
             });
         };
-        let addresses = sqlx::query("DELETE FROM login_locks WHERE user_id = ?")
+        let addresses = db::query("DELETE FROM login_locks WHERE user_id = $1")
             .bind(user_id)
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await?
             .rows_affected();
-        sqlx::query(
-            "UPDATE users SET locked_until = NULL, failed_logins = 0, row_version = row_version + 1 WHERE id = ?",
+        db::query(
+            "UPDATE users SET locked_until = NULL, failed_logins = 0, row_version = row_version + 1 WHERE id = $1",
         )
         .bind(user_id)
-        .execute(&mut *tx)
+        .execute(&mut tx)
         .await?;
         write_audit(
             &mut tx,
@@ -151,15 +152,15 @@ impl SqliteStore {
     /// Whether an account or any address of it is locked now.
     pub async fn is_locked_anywhere(&self, user_id: Id) -> Result<bool> {
         let now = fmt(crate::clock::now());
-        let n: i64 = sqlx::query_scalar(
-            "SELECT (SELECT COUNT(*) FROM users WHERE id = ? AND locked_until > ?)
-                  + (SELECT COUNT(*) FROM login_locks WHERE user_id = ? AND locked_until > ?)",
+        let n: i64 = db::query_scalar(
+            "SELECT (SELECT COUNT(*) FROM users WHERE id = $1 AND locked_until > $2)
+                  + (SELECT COUNT(*) FROM login_locks WHERE user_id = $3 AND locked_until > $4)",
         )
         .bind(user_id)
         .bind(&now)
         .bind(user_id)
         .bind(&now)
-        .fetch_one(self.pool())
+        .fetch_one(&self.pool)
         .await?;
         Ok(n > 0)
     }
@@ -168,7 +169,7 @@ impl SqliteStore {
 /// Counts a failed sign-in of `ip` on an account; locks the pair at `threshold` failures
 /// (0: never) and the account when `addresses` addresses are locked out of it at once.
 async fn count_pair(
-    conn: &mut sqlx::SqliteConnection,
+    conn: &mut Tx,
     user_id: Id,
     ip: &str,
     threshold: u32,
@@ -176,8 +177,8 @@ async fn count_pair(
     addresses: u32,
 ) -> Result<LockOutcome> {
     let now = crate::clock::now();
-    let failures: i64 = sqlx::query_scalar(
-        "INSERT INTO login_locks (user_id, ip, failures) VALUES (?, ?, 1)
+    let failures: i64 = db::query_scalar(
+        "INSERT INTO login_locks (user_id, ip, failures) VALUES ($1, $2, 1)
          ON CONFLICT (user_id, ip) DO UPDATE SET failures = failures + 1
          RETURNING failures",
     )
@@ -189,8 +190,8 @@ async fn count_pair(
         return Ok(LockOutcome::Counted);
     }
     let until = now + Duration::minutes(minutes);
-    sqlx::query(
-        "UPDATE login_locks SET failures = 0, locked_until = ? WHERE user_id = ? AND ip = ?",
+    db::query(
+        "UPDATE login_locks SET failures = 0, locked_until = $1 WHERE user_id = $2 AND ip = $3",
     )
     .bind(fmt(until))
     .bind(user_id)
@@ -209,15 +210,15 @@ async fn count_pair(
         "ok",
     )
     .await?;
-    let locked: Vec<String> = sqlx::query_scalar(
-        "SELECT ip FROM login_locks WHERE user_id = ? AND locked_until > ? ORDER BY ip",
+    let locked: Vec<String> = db::query_scalar(
+        "SELECT ip FROM login_locks WHERE user_id = $1 AND locked_until > $2 ORDER BY ip",
     )
     .bind(user_id)
     .bind(fmt(now))
     .fetch_all(&mut *conn)
     .await?;
     let outcome = if addresses > 0 && locked.len() >= addresses as usize {
-        sqlx::query("UPDATE users SET locked_until = ?, failed_logins = 0 WHERE id = ?")
+        db::query("UPDATE users SET locked_until = $1, failed_logins = 0 WHERE id = $2")
             .bind(fmt(until))
             .bind(user_id)
             .execute(&mut *conn)

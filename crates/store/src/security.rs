@@ -2,11 +2,11 @@
 //! and the audit log's search and purge.
 
 use chrono::{DateTime, Duration, Utc};
-use sqlx::Row;
 use zhuanban_ledger::{AuditRecord, Id};
 
-use crate::sqlite::{now_pub, write_audit};
-use crate::{Actor, Result, SqliteStore, StoreError};
+use crate::db;
+use crate::ledger::{now_pub, write_audit};
+use crate::{Actor, Result, Db, StoreError};
 
 /// How long audit records must be kept before they may be purged (网络安全法 第二十一条: at
 /// least six months).
@@ -30,26 +30,26 @@ pub struct AuditFilter {
     pub limit: usize,
 }
 
-impl SqliteStore {
+impl Db {
     pub async fn setting(&self, key: &str) -> Result<Option<String>> {
         Ok(
-            sqlx::query_scalar("SELECT value FROM settings WHERE key = ?")
+            db::query_scalar("SELECT value FROM settings WHERE key = $1")
                 .bind(key)
-                .fetch_optional(self.pool())
+                .fetch_optional(&self.pool)
                 .await?,
         )
     }
 
     pub async fn set_setting(&self, key: &str, value: &str, actor: &Actor) -> Result<()> {
         let mut tx = self.write().await?;
-        let before: Option<String> = sqlx::query_scalar("SELECT value FROM settings WHERE key = ?")
+        let before: Option<String> = db::query_scalar("SELECT value FROM settings WHERE key = $1")
             .bind(key)
-            .fetch_optional(&mut *tx)
+            .fetch_optional(&mut tx)
             .await?;
-        sqlx::query("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+        db::query("INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
             .bind(key)
             .bind(value)
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await?;
         write_audit(
             &mut tx,
@@ -68,17 +68,17 @@ impl SqliteStore {
     /// The last `n` password hashes of an account (the current one first).
     pub async fn password_history(&self, user_id: Id, n: usize) -> Result<Vec<String>> {
         let current: Option<String> =
-            sqlx::query_scalar("SELECT password_hash FROM users WHERE id = ?")
+            db::query_scalar("SELECT password_hash FROM users WHERE id = $1")
                 .bind(user_id)
-                .fetch_optional(self.pool())
+                .fetch_optional(&self.pool)
                 .await?;
         let mut out: Vec<String> = current.into_iter().collect();
-        let older: Vec<String> = sqlx::query_scalar(
-            "SELECT hash FROM password_history WHERE user_id = ? ORDER BY changed_at DESC LIMIT ?",
+        let older: Vec<String> = db::query_scalar(
+            "SELECT hash FROM password_history WHERE user_id = $1 ORDER BY changed_at DESC LIMIT $2",
         )
         .bind(user_id)
         .bind(n as i64)
-        .fetch_all(self.pool())
+        .fetch_all(&self.pool)
         .await?;
         out.extend(older);
         out.truncate(n);
@@ -92,10 +92,10 @@ impl SqliteStore {
         actor: &Actor,
     ) -> Result<()> {
         let mut tx = self.write().await?;
-        sqlx::query("UPDATE users SET totp_secret = ?, row_version = row_version + 1 WHERE id = ?")
+        db::query("UPDATE users SET totp_secret = $1, row_version = row_version + 1 WHERE id = $2")
             .bind(secret)
             .bind(user_id)
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await?;
         write_audit(
             &mut tx,
@@ -117,9 +117,9 @@ impl SqliteStore {
 
     pub async fn totp_secret(&self, user_id: Id) -> Result<Option<String>> {
         Ok(
-            sqlx::query_scalar::<_, Option<String>>("SELECT totp_secret FROM users WHERE id = ?")
+            db::query_scalar::<Option<String>>("SELECT totp_secret FROM users WHERE id = $1")
                 .bind(user_id)
-                .fetch_optional(self.pool())
+                .fetch_optional(&self.pool)
                 .await?
                 .flatten(),
         )
@@ -128,18 +128,18 @@ impl SqliteStore {
     /// Whether a session still waits for its second factor.
     pub async fn session_mfa_pending(&self, token_hash: &str) -> Result<bool> {
         let v: Option<i64> =
-            sqlx::query_scalar("SELECT mfa_pending FROM sessions WHERE token_hash = ?")
+            db::query_scalar("SELECT mfa_pending FROM sessions WHERE token_hash = $1")
                 .bind(token_hash)
-                .fetch_optional(self.pool())
+                .fetch_optional(&self.pool)
                 .await?;
         Ok(v == Some(1))
     }
 
     pub async fn set_session_mfa_pending(&self, token_hash: &str, pending: bool) -> Result<()> {
-        sqlx::query("UPDATE sessions SET mfa_pending = ? WHERE token_hash = ?")
+        db::query("UPDATE sessions SET mfa_pending = $1 WHERE token_hash = $2")
             .bind(pending)
             .bind(token_hash)
-            .execute(self.write_pool())
+            .execute(&self.writer)
             .await?;
         Ok(())
     }
@@ -150,22 +150,22 @@ impl SqliteStore {
         let cutoff = (crate::clock::now() - Duration::days(days))
             .to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
         let mut tx = self.write().await?;
-        let users: Vec<(i64, String)> = sqlx::query_as(
-            "SELECT id, login FROM users WHERE disabled = 0 AND COALESCE(last_login_at, created_at) < ?",
+        let users: Vec<(i64, String)> = db::query_as(
+            "SELECT id, login FROM users WHERE disabled = 0 AND COALESCE(last_login_at, created_at) < $1",
         )
         .bind(&cutoff)
-        .fetch_all(&mut *tx)
+        .fetch_all(&mut tx)
         .await?;
         for (id, login) in &users {
-            sqlx::query(
-                "UPDATE users SET disabled = 1, row_version = row_version + 1 WHERE id = ?",
+            db::query(
+                "UPDATE users SET disabled = 1, row_version = row_version + 1 WHERE id = $1",
             )
             .bind(id)
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await?;
-            sqlx::query("DELETE FROM sessions WHERE user_id = ?")
+            db::query("DELETE FROM sessions WHERE user_id = $1")
                 .bind(id)
-                .execute(&mut *tx)
+                .execute(&mut tx)
                 .await?;
             write_audit(
                 &mut tx,
@@ -185,9 +185,9 @@ impl SqliteStore {
     /// Audit records matching a filter, newest first.
     pub async fn audit_search(&self, f: &AuditFilter) -> Result<Vec<AuditRecord>> {
         let fmt = |t: &DateTime<Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
-        let rows = sqlx::query(
-            "SELECT * FROM audit WHERE (? IS NULL OR actor LIKE ?) AND (? IS NULL OR action = ?)
-             AND (? IS NULL OR at >= ?) AND (? IS NULL OR at < ?) ORDER BY id DESC LIMIT ? OFFSET ?",
+        let rows = db::query(
+            "SELECT * FROM audit WHERE ($1 IS NULL OR actor LIKE $2) AND ($3 IS NULL OR action = $4)
+             AND ($5 IS NULL OR at >= $6) AND ($7 IS NULL OR at < $8) ORDER BY id DESC LIMIT $9 OFFSET $10",
         )
         .bind(f.actor.as_deref())
         .bind(f.actor.as_ref().map(|a| format!("%{a}%")))
@@ -199,13 +199,13 @@ impl SqliteStore {
         .bind(f.to.as_ref().map(fmt))
         .bind(f.limit.clamp(1, 100_000) as i64)
         .bind(f.offset.min(i64::MAX as usize) as i64)
-        .fetch_all(self.pool())
+        .fetch_all(&self.pool)
         .await?;
         rows.iter()
             .map(|r| {
                 Ok(AuditRecord {
                     id: r.try_get("id")?,
-                    at: time(&r.try_get::<String, _>("at")?)?,
+                    at: time(&r.try_get::<String>("at")?)?,
                     actor: r.try_get("actor")?,
                     source: r.try_get("source")?,
                     action: r.try_get("action")?,
@@ -235,32 +235,32 @@ impl SqliteStore {
         let cutoff = before.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
         let mut tx = self.write().await?;
         let last: Option<(i64, String)> =
-            sqlx::query_as("SELECT id, hash FROM audit WHERE at < ? ORDER BY id DESC LIMIT 1")
+            db::query_as("SELECT id, hash FROM audit WHERE at < $1 ORDER BY id DESC LIMIT 1")
                 .bind(&cutoff)
-                .fetch_optional(&mut *tx)
+                .fetch_optional(&mut tx)
                 .await?;
         let Some((last_id, last_hash)) = last else {
             return Ok(0);
         };
-        sqlx::query("UPDATE audit_gate SET open = 1 WHERE id = 1")
-            .execute(&mut *tx)
+        db::query("UPDATE audit_gate SET open = 1 WHERE id = 1")
+            .execute(&mut tx)
             .await?;
-        let n = sqlx::query("DELETE FROM audit WHERE id <= ?")
+        let n = db::query("DELETE FROM audit WHERE id <= $1")
             .bind(last_id)
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await?
             .rows_affected();
-        sqlx::query("UPDATE audit_gate SET open = 0 WHERE id = 1")
-            .execute(&mut *tx)
+        db::query("UPDATE audit_gate SET open = 0 WHERE id = 1")
+            .execute(&mut tx)
             .await?;
-        sqlx::query(
-            "INSERT INTO audit_anchor (id, last_id, last_hash, purged_at) VALUES (1, ?, ?, ?)
+        db::query(
+            "INSERT INTO audit_anchor (id, last_id, last_hash, purged_at) VALUES (1, $1, $2, $3)
              ON CONFLICT (id) DO UPDATE SET last_id = excluded.last_id, last_hash = excluded.last_hash, purged_at = excluded.purged_at",
         )
         .bind(last_id)
         .bind(&last_hash)
         .bind(now_pub())
-        .execute(&mut *tx)
+        .execute(&mut tx)
         .await?;
         write_audit(
             &mut tx,
@@ -279,8 +279,8 @@ impl SqliteStore {
     /// Where verification starts: (last purged id, its hash), or the beginning.
     pub async fn audit_anchor(&self) -> Result<Option<(i64, String)>> {
         Ok(
-            sqlx::query_as("SELECT last_id, last_hash FROM audit_anchor WHERE id = 1")
-                .fetch_optional(self.pool())
+            db::query_as("SELECT last_id, last_hash FROM audit_anchor WHERE id = 1")
+                .fetch_optional(&self.pool)
                 .await?,
         )
     }
@@ -294,17 +294,23 @@ impl SqliteStore {
                 format!("{} 已存在", path.display()),
             ));
         }
+        let Some(pool) = self.sqlite_pool() else {
+            return Err(StoreError::invalid(
+                "backup",
+                "PostgreSQL 数据库请用 pg_dump 备份（见 zhuanban backup）",
+            ));
+        };
         let p = path.to_string_lossy().replace('\'', "''");
         sqlx::raw_sql(sqlx::AssertSqlSafe(format!("VACUUM INTO '{p}'")))
-            .execute(self.pool())
+            .execute(pool)
             .await?;
         Ok(())
     }
 
     /// `PRAGMA integrity_check`: "ok" when the file is sound.
     pub async fn integrity_check(&self) -> Result<String> {
-        let rows: Vec<String> = sqlx::query_scalar("PRAGMA integrity_check")
-            .fetch_all(self.pool())
+        let rows: Vec<String> = db::query_scalar("PRAGMA integrity_check")
+            .fetch_all(&self.pool)
             .await?;
         Ok(rows.join("; "))
     }

@@ -7,8 +7,9 @@ use zhuanban_ledger::Id;
 use zhuanban_ledger::environment::EnvTarget;
 use zhuanban_standards::series::{Item, Observation, Parsed, Series, Site, SiteKind, Value};
 
-use crate::sqlite::write_audit;
-use crate::{Actor, Result, SqliteStore, StoreError};
+use crate::db;
+use crate::ledger::write_audit;
+use crate::{Actor, Result, Db, StoreError};
 
 fn kind_str(k: SiteKind) -> &'static str {
     match k {
@@ -33,7 +34,7 @@ pub struct SeriesImport {
     pub sites: usize,
 }
 
-impl SqliteStore {
+impl Db {
     /// Stores a parsed series in one transaction: an observation of the same site, item and
     /// time replaces the stored one (a corrected value).
     pub async fn import_series(
@@ -45,11 +46,11 @@ impl SqliteStore {
         let s = &parsed.series;
         let mut tx = self.write().await?;
         for site in &s.sites {
-            sqlx::query("INSERT INTO series_sites (name, kind, lake) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET kind = excluded.kind, lake = excluded.lake")
+            db::query("INSERT INTO series_sites (name, kind, lake) VALUES ($1, $2, $3) ON CONFLICT (name) DO UPDATE SET kind = excluded.kind, lake = excluded.lake")
                 .bind(&site.name)
                 .bind(kind_str(site.kind))
                 .bind(site.lake)
-                .execute(&mut *tx)
+                .execute(&mut tx)
                 .await?;
         }
         let mut replaced = 0;
@@ -57,23 +58,23 @@ impl SqliteStore {
             let site = &s.site(o.site).name;
             let item = item_key(s, o.item)?;
             let time = o.time.format("%Y-%m-%dT%H:%M:%S").to_string();
-            let existed: Option<i64> = sqlx::query_scalar(
-                "SELECT 1 FROM observations WHERE site = ? AND item = ? AND time = ?",
+            let existed: Option<i64> = db::query_scalar(
+                "SELECT 1 FROM observations WHERE site = $1 AND item = $2 AND time = $3",
             )
             .bind(site)
             .bind(&item)
             .bind(&time)
-            .fetch_optional(&mut *tx)
+            .fetch_optional(&mut tx)
             .await?;
             replaced += usize::from(existed.is_some());
-            sqlx::query("INSERT OR REPLACE INTO observations (site, item, time, value, flag, valid) VALUES (?, ?, ?, ?, ?, ?)")
+            db::query("INSERT OR REPLACE INTO observations (site, item, time, value, flag, valid) VALUES ($1, $2, $3, $4, $5, $6)")
                 .bind(site)
                 .bind(&item)
                 .bind(&time)
                 .bind(serde_json::to_string(&o.value)?)
                 .bind(s.flag(o))
                 .bind(o.valid)
-                .execute(&mut *tx)
+                .execute(&mut tx)
                 .await?;
         }
         let out = SeriesImport {
@@ -101,8 +102,8 @@ impl SqliteStore {
     /// Every stored series, as one [`Series`].
     pub async fn load_series(&self) -> Result<Series> {
         let sites: Vec<(String, String, i64)> =
-            sqlx::query_as("SELECT name, kind, lake FROM series_sites ORDER BY name")
-                .fetch_all(self.pool())
+            db::query_as("SELECT name, kind, lake FROM series_sites ORDER BY name")
+                .fetch_all(&self.pool)
                 .await?;
         let mut series = Series::default();
         let mut index = BTreeMap::new();
@@ -119,8 +120,8 @@ impl SqliteStore {
             });
         }
         let rows: Vec<(String, String, String, String, Option<String>, i64)> =
-            sqlx::query_as("SELECT site, item, time, value, flag, valid FROM observations")
-                .fetch_all(self.pool())
+            db::query_as("SELECT site, item, time, value, flag, valid FROM observations")
+                .fetch_all(&self.pool)
                 .await?;
         for (site, item, time, value, flag, valid) in rows {
             let Some(&site) = index.get(&site) else {
@@ -178,15 +179,15 @@ impl SqliteStore {
     ) -> Result<()> {
         let mut tx = self.write().await?;
         let json = serde_json::to_string(target)?;
-        sqlx::query(
-            "INSERT INTO target_links (plan_id, task_code, target_seq, target) VALUES (?, ?, ?, ?)
+        db::query(
+            "INSERT INTO target_links (plan_id, task_code, target_seq, target) VALUES ($1, $2, $3, $4)
              ON CONFLICT (plan_id, task_code, target_seq) DO UPDATE SET target = excluded.target",
         )
         .bind(plan_id)
         .bind(task_code)
         .bind(seq)
         .bind(&json)
-        .execute(&mut *tx)
+        .execute(&mut tx)
         .await?;
         write_audit(
             &mut tx,
@@ -204,9 +205,9 @@ impl SqliteStore {
 
     /// The linked targets of a plan: (task code, target position, how to judge it).
     pub async fn target_links(&self, plan_id: Id) -> Result<Vec<(String, i64, EnvTarget)>> {
-        let rows: Vec<(String, i64, String)> = sqlx::query_as("SELECT task_code, target_seq, target FROM target_links WHERE plan_id = ? ORDER BY task_code, target_seq")
+        let rows: Vec<(String, i64, String)> = db::query_as("SELECT task_code, target_seq, target FROM target_links WHERE plan_id = $1 ORDER BY task_code, target_seq")
             .bind(plan_id)
-            .fetch_all(self.pool())
+            .fetch_all(&self.pool)
             .await?;
         rows.into_iter()
             .map(|(c, s, t)| Ok((c, s, serde_json::from_str(&t)?)))

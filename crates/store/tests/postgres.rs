@@ -8,8 +8,17 @@ use std::collections::BTreeSet;
 use std::fmt::Debug;
 
 use sqlx::PgPool;
-use zhuanban_store::{PgStore, SqliteStore};
+use zhuanban_store::{Db, PgOptions};
 use zhuanban_testkit::pg::PgCluster;
+
+/// Opens a store on the database at `url`, with its audit key in a folder kept for the test
+/// process's life (every store of one database shares it, as servers do).
+async fn open_pg(url: &str) -> zhuanban_store::Result<Db> {
+    static KEYS: std::sync::LazyLock<tempfile::TempDir> =
+        std::sync::LazyLock::new(|| tempfile::tempdir().unwrap());
+    let name = url.rsplit('/').next().unwrap_or("db").to_string();
+    Db::open_pg(url, &PgOptions::new(KEYS.path().join(format!("{name}.audit-key")))).await
+}
 
 fn cluster() -> PgCluster {
     PgCluster::start().expect("a throwaway PostgreSQL cluster")
@@ -46,8 +55,8 @@ async fn migrations_are_applied_and_recorded_once() {
     let cluster = cluster();
     let url = cluster.new_database().unwrap();
 
-    let first = PgStore::open(&url).await.unwrap();
-    let after_first = recorded(first.pool()).await;
+    let first = open_pg(&url).await.unwrap();
+    let after_first = recorded(first.pg_pool().unwrap()).await;
     let versions: Vec<(i64, String)> = after_first
         .iter()
         .map(|(v, n, _)| (*v, n.clone()))
@@ -58,14 +67,14 @@ async fn migrations_are_applied_and_recorded_once() {
     }
 
     // Opening again applies nothing: the same records, with the same times.
-    let second = PgStore::open(&url).await.unwrap();
-    assert_eq!(recorded(second.pool()).await, after_first);
+    let second = open_pg(&url).await.unwrap();
+    assert_eq!(recorded(second.pg_pool().unwrap()).await, after_first);
 
     // Two stores opening a new database at once apply each migration once between them.
     let url = cluster.new_database().unwrap();
-    let (a, b) = tokio::join!(PgStore::open(&url), PgStore::open(&url));
+    let (a, b) = tokio::join!(open_pg(&url), open_pg(&url));
     let (a, _b) = (a.unwrap(), b.unwrap());
-    let versions: Vec<(i64, String)> = recorded(a.pool())
+    let versions: Vec<(i64, String)> = recorded(a.pg_pool().unwrap())
         .await
         .into_iter()
         .map(|(v, n, _)| (v, n))
@@ -99,7 +108,7 @@ fn postgres_kind(data_type: &str) -> &'static str {
 
 async fn sqlite_columns() -> (Vec<Column>, BTreeSet<String>) {
     let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open(&dir.path().join("ledger.db"))
+    let store = Db::open(&dir.path().join("ledger.db"))
         .await
         .unwrap();
     let rows: Vec<(String, String, String, i64, i64)> = sqlx::query_as(
@@ -107,7 +116,7 @@ async fn sqlite_columns() -> (Vec<Column>, BTreeSet<String>) {
            FROM sqlite_master m JOIN pragma_table_info(m.name) p
           WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\'",
     )
-    .fetch_all(store.pool())
+    .fetch_all(store.sqlite_pool().unwrap())
     .await
     .unwrap();
     let columns = rows
@@ -119,7 +128,7 @@ async fn sqlite_columns() -> (Vec<Column>, BTreeSet<String>) {
     // Indexes made by CREATE INDEX (not those of keys and UNIQUE, which have no SQL).
     let indexes: Vec<(String,)> =
         sqlx::query_as("SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL")
-            .fetch_all(store.pool())
+            .fetch_all(store.sqlite_pool().unwrap())
             .await
             .unwrap();
     (columns, indexes.into_iter().map(|(n,)| n).collect())
@@ -161,11 +170,11 @@ fn assert_same<T: Ord + Debug>(what: &str, sqlite: &BTreeSet<T>, postgres: &BTre
 #[tokio::test]
 async fn the_postgres_schema_has_the_sqlite_tables_and_columns() {
     let cluster = cluster();
-    let store = PgStore::open(&cluster.new_database().unwrap())
+    let store = open_pg(&cluster.new_database().unwrap())
         .await
         .unwrap();
     let (sqlite, sqlite_indexes) = sqlite_columns().await;
-    let (postgres, postgres_indexes) = postgres_columns(store.pool()).await;
+    let (postgres, postgres_indexes) = postgres_columns(store.pg_pool().unwrap()).await;
     assert!(
         sqlite.len() > 100,
         "the SQLite schema was read ({} columns)",
@@ -207,10 +216,10 @@ async fn refused(pool: &PgPool, sql: &'static str) -> String {
 #[tokio::test]
 async fn the_audit_table_refuses_update_and_delete() {
     let cluster = cluster();
-    let store = PgStore::open(&cluster.new_database().unwrap())
+    let store = open_pg(&cluster.new_database().unwrap())
         .await
         .unwrap();
-    let pool = store.pool();
+    let pool = store.pg_pool().unwrap();
     let id = insert_audit(pool).await;
     let before: Vec<(i64, String, String)> =
         sqlx::query_as("SELECT id, actor, hash FROM audit ORDER BY id")
@@ -247,14 +256,7 @@ async fn the_audit_table_refuses_update_and_delete() {
     assert_eq!(deleted.rows_affected(), 1);
     tx.rollback().await.unwrap();
 
-    // The audit keying is written once and never changed either.
-    sqlx::query(
-        "INSERT INTO audit_keying (id, key_id, keyed_from, keyed_at)
-         VALUES (1, 'k1', 1, '2026-01-01T00:00:00+00:00')",
-    )
-    .execute(pool)
-    .await
-    .unwrap();
+    // The audit keying (written when the store first opened the database) is never changed.
     let e = refused(pool, "UPDATE audit_keying SET keyed_from = 2").await;
     assert!(e.contains("the audit keying cannot be changed"), "{e}");
     let e = refused(pool, "DELETE FROM audit_keying").await;
@@ -267,35 +269,35 @@ async fn the_audit_table_refuses_update_and_delete() {
 async fn a_commit_by_another_server_moves_the_data_version() {
     let cluster = cluster();
     let url = cluster.new_database().unwrap();
-    let a = PgStore::open(&url).await.unwrap();
-    let b = PgStore::open(&url).await.unwrap();
+    let a = open_pg(&url).await.unwrap();
+    let b = open_pg(&url).await.unwrap();
     let settle = || tokio::time::sleep(std::time::Duration::from_millis(300));
     settle().await;
-    let v0 = b.data_version();
+    let v0 = b.data_version().await.unwrap();
     let insert =
         |name: &'static str| sqlx::query("INSERT INTO units (name) VALUES ($1)").bind(name);
     // Rolled back: nothing to see.
-    let mut tx = a.pool().begin().await.unwrap();
+    let mut tx = a.pg_pool().unwrap().begin().await.unwrap();
     insert("区住房城乡建设局").execute(&mut *tx).await.unwrap();
     tx.rollback().await.unwrap();
     // Open: not yet.
-    let mut tx = a.pool().begin().await.unwrap();
+    let mut tx = a.pg_pool().unwrap().begin().await.unwrap();
     insert("区教育卫生健康局").execute(&mut *tx).await.unwrap();
     settle().await;
-    assert_eq!(b.data_version(), v0, "nothing committed yet");
+    assert_eq!(b.data_version().await.unwrap(), v0, "nothing committed yet");
     // Reading changes nothing either.
     sqlx::query("SELECT COUNT(*) FROM units")
-        .fetch_one(a.pool())
+        .fetch_one(a.pg_pool().unwrap())
         .await
         .unwrap();
     settle().await;
-    assert_eq!(b.data_version(), v0);
+    assert_eq!(b.data_version().await.unwrap(), v0);
     tx.commit().await.unwrap();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    while b.data_version() == v0 && std::time::Instant::now() < deadline {
+    while b.data_version().await.unwrap() == v0 && std::time::Instant::now() < deadline {
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
-    assert!(b.data_version() > v0, "the commit was seen");
+    assert!(b.data_version().await.unwrap() > v0, "the commit was seen");
     // Every table announces its changes (a later migration's table too).
     let untriggered: Vec<(String,)> = sqlx::query_as(
         "SELECT table_name::text FROM information_schema.tables
@@ -305,7 +307,7 @@ async fn a_commit_by_another_server_moves_the_data_version() {
                              WHERE tgname = table_name || '_changed'
                                AND tgrelid = (quote_ident(table_name))::regclass)",
     )
-    .fetch_all(a.pool())
+    .fetch_all(a.pg_pool().unwrap())
     .await
     .unwrap();
     assert!(

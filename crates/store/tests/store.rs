@@ -1,4 +1,7 @@
-//! The SQLite store, for real: import, versions, rounds, reports, conflicts, atomicity, audit.
+//! The store's conformance suite, for real on both backends: import, versions, rounds,
+//! reports, conflicts, atomicity, audit, claims. Every test runs on a SQLite file
+//! (`sqlite::…`) and on a throwaway PostgreSQL cluster (`postgres::…`, see
+//! `zhuanban_testkit::pg`); a test of what only one backend has says so by its name.
 
 use std::path::{Path, PathBuf};
 
@@ -7,7 +10,7 @@ use zhuanban_ledger::evaluate::evaluate;
 use zhuanban_ledger::{ReportState, Reporting};
 use zhuanban_plan::{ReadOptions, read_text};
 use zhuanban_store::{
-    Actor, ImportOptions, ReportInput, RoundInput, SqliteStore, Store, StoreError,
+    Actor, ImportOptions, ReportInput, RoundInput, Store, StoreError,
 };
 
 const SEED: &str = include_str!("../../plan/tests/data/plans/datonghu-regional-action-2024.txt");
@@ -20,25 +23,143 @@ fn office() -> Actor {
     Actor::new("办公室甲", "test")
 }
 
-struct Db {
-    _dir: tempfile::TempDir,
-    path: PathBuf,
-    store: SqliteStore,
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Backend {
+    Sqlite,
+    Pg,
 }
 
-async fn fresh() -> Db {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("ledger.db");
-    let store = SqliteStore::open(&path).await.unwrap();
-    Db {
-        _dir: dir,
-        path,
-        store,
+/// Runs each named test (an `async fn(Backend)`) on both backends.
+macro_rules! both {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    super::$name(super::Backend::Sqlite).await
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    super::$name(super::Backend::Pg).await
+                }
+            )*
+        }
+    };
+}
+
+struct TestDb {
+    dir: tempfile::TempDir,
+    /// The SQLite file, or the PostgreSQL URL.
+    spec: String,
+    store: zhuanban_store::Db,
+    _cluster: Option<zhuanban_testkit::pg::PgCluster>,
+}
+
+impl TestDb {
+    fn path(&self) -> PathBuf {
+        PathBuf::from(&self.spec)
+    }
+
+    /// Another store on the same database: another server.
+    async fn reopen(&self) -> zhuanban_store::Db {
+        if self._cluster.is_some() {
+            zhuanban_store::Db::open_pg(&self.spec, &pg_options(self.dir.path()))
+                .await
+                .unwrap()
+        } else {
+            zhuanban_store::Db::open(&self.path()).await.unwrap()
+        }
+    }
+
+    /// Runs SQL beside the store (the statement for this backend), on a connection of its own.
+    async fn exec(&self, sqlite: &str, pg: &str) {
+        match &self._cluster {
+            None => {
+                let pool = sqlx::SqlitePool::connect(&format!("sqlite:{}", self.spec))
+                    .await
+                    .unwrap();
+                sqlx::raw_sql(sqlx::AssertSqlSafe(sqlite.to_string()))
+                    .execute(&pool)
+                    .await
+                    .unwrap();
+                pool.close().await;
+            }
+            Some(_) => {
+                let pool = sqlx::PgPool::connect(&self.spec).await.unwrap();
+                sqlx::raw_sql(sqlx::AssertSqlSafe(pg.to_string()))
+                    .execute(&pool)
+                    .await
+                    .unwrap();
+                pool.close().await;
+            }
+        }
+    }
+
+    /// Whether a statement run beside the store fails.
+    async fn refuses(&self, sql: &str) -> bool {
+        match &self._cluster {
+            None => {
+                let pool = sqlx::SqlitePool::connect(&format!("sqlite:{}", self.spec))
+                    .await
+                    .unwrap();
+                let r = sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_string()))
+                    .execute(&pool)
+                    .await;
+                pool.close().await;
+                r.is_err()
+            }
+            Some(_) => {
+                let pool = sqlx::PgPool::connect(&self.spec).await.unwrap();
+                let r = sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_string()))
+                    .execute(&pool)
+                    .await;
+                pool.close().await;
+                r.is_err()
+            }
+        }
     }
 }
 
-async fn seeded() -> (Db, i64) {
-    let db = fresh().await;
+fn pg_options(dir: &Path) -> zhuanban_store::PgOptions {
+    zhuanban_store::PgOptions::new(dir.join("ledger.audit-key"))
+}
+
+async fn fresh(backend: Backend) -> TestDb {
+    let dir = tempfile::tempdir().unwrap();
+    match backend {
+        Backend::Sqlite => {
+            let path = dir.path().join("ledger.db");
+            let store = zhuanban_store::Db::open(&path).await.unwrap();
+            TestDb {
+                spec: path.to_string_lossy().into_owned(),
+                dir,
+                store,
+                _cluster: None,
+            }
+        }
+        Backend::Pg => {
+            let cluster =
+                zhuanban_testkit::pg::PgCluster::start().expect("a throwaway PostgreSQL cluster");
+            let url = cluster.new_database().unwrap();
+            let store = zhuanban_store::Db::open_pg(&url, &pg_options(dir.path()))
+                .await
+                .unwrap();
+            TestDb {
+                spec: url,
+                dir,
+                store,
+                _cluster: Some(cluster),
+            }
+        }
+    }
+}
+
+async fn seeded(backend: Backend) -> (TestDb, i64) {
+    let db = fresh(backend).await;
     let plan = read_text(SEED, &ReadOptions::new("seed.txt")).plan;
     let out = db
         .store
@@ -48,20 +169,29 @@ async fn seeded() -> (Db, i64) {
     (db, out.plan_id)
 }
 
-async fn count(path: &Path, sql: &str) -> i64 {
-    let pool = sqlx::SqlitePool::connect(&format!("sqlite:{}", path.display()))
-        .await
-        .unwrap();
-    let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_string()))
-        .fetch_one(&pool)
-        .await
-        .unwrap();
-    pool.close().await;
-    n
+/// A count read beside the store.
+async fn count(db: &TestDb, sql: &str) -> i64 {
+    let sql = sqlx::AssertSqlSafe(sql.to_string());
+    match &db._cluster {
+        None => {
+            let pool = sqlx::SqlitePool::connect(&format!("sqlite:{}", db.spec))
+                .await
+                .unwrap();
+            let n: i64 = sqlx::query_scalar(sql).fetch_one(&pool).await.unwrap();
+            pool.close().await;
+            n
+        }
+        Some(_) => {
+            let pool = sqlx::PgPool::connect(&db.spec).await.unwrap();
+            let n: i64 = sqlx::query_scalar(sql).fetch_one(&pool).await.unwrap();
+            pool.close().await;
+            n
+        }
+    }
 }
 
 async fn round(
-    db: &Db,
+    db: &TestDb,
     plan_id: i64,
     name: &str,
     as_of: &str,
@@ -84,7 +214,7 @@ async fn round(
 
 /// The ids of a task by code, its unit ids by name, and its target ids by seq.
 async fn task(
-    db: &Db,
+    db: &TestDb,
     plan_id: i64,
     version: Option<i64>,
     code: &str,
@@ -98,13 +228,12 @@ async fn task(
         .unwrap()
 }
 
-async fn unit(db: &Db, name: &str) -> i64 {
+async fn unit(db: &TestDb, name: &str) -> i64 {
     db.store.unit_by_name(name).await.unwrap().id
 }
 
-#[tokio::test]
-async fn importing_the_seed_makes_the_ledger() {
-    let (db, plan_id) = seeded().await;
+async fn importing_the_seed_makes_the_ledger(b: Backend) {
+    let (db, plan_id) = seeded(b).await;
     let tasks = db.store.tasks(plan_id, None).await.unwrap();
     assert_eq!(tasks.len(), 16);
     assert_eq!(tasks.iter().map(|t| t.targets.len()).sum::<usize>(), 26);
@@ -149,9 +278,8 @@ async fn importing_the_seed_makes_the_ledger() {
     assert!(db.store.verify_audit().await.unwrap().breaks.is_empty());
 }
 
-#[tokio::test]
-async fn a_new_version_keeps_old_reports_and_statuses_reproducible() {
-    let (db, plan_id) = seeded().await;
+async fn a_new_version_keeps_old_reports_and_statuses_reproducible(b: Backend) {
+    let (db, plan_id) = seeded(b).await;
     let r1 = round(&db, plan_id, "2024年6月调度", "2024-06-30", "2024-07-05").await;
     let t = task(&db, plan_id, None, "2.3.2").await;
     let lead = t.lead[0];
@@ -232,9 +360,8 @@ async fn a_new_version_keeps_old_reports_and_statuses_reproducible() {
     assert!((ts.targets[0].progress.unwrap() - 0.2).abs() < 1e-9);
 }
 
-#[tokio::test]
-async fn stale_updates_are_refused() {
-    let (db, plan_id) = seeded().await;
+async fn stale_updates_are_refused(b: Backend) {
+    let (db, plan_id) = seeded(b).await;
     let r = round(&db, plan_id, "3月", "2024-03-31", "2024-04-05").await;
     let t = task(&db, plan_id, None, "2.4.4").await;
     let input = ReportInput {
@@ -289,9 +416,8 @@ async fn stale_updates_are_refused() {
         .unwrap();
 }
 
-#[tokio::test]
-async fn a_report_reads_back_exactly_as_saved() {
-    let (db, plan_id) = seeded().await;
+async fn a_report_reads_back_exactly_as_saved(b: Backend) {
+    let (db, plan_id) = seeded(b).await;
     let r = round(&db, plan_id, "3月", "2024-03-31", "2024-04-05").await;
     let t = task(&db, plan_id, None, "2.4.4").await;
     // Values that need all 17 significant digits, and text with quotes and brackets.
@@ -329,25 +455,23 @@ async fn a_report_reads_back_exactly_as_saved() {
     }
 }
 
-#[tokio::test]
-async fn a_failed_write_leaves_nothing_half_saved() {
-    let (db, plan_id) = seeded().await;
+async fn a_failed_write_leaves_nothing_half_saved(b: Backend) {
+    let (db, plan_id) = seeded(b).await;
     let r = round(&db, plan_id, "4月", "2024-04-30", "2024-05-05").await;
     let t = task(&db, plan_id, None, "2.3.2").await;
     // Fault injection: the database refuses a particular value, after the report row and the
     // first value of the same transaction were written.
-    let pool = sqlx::SqlitePool::connect(&format!("sqlite:{}", db.path.display()))
-        .await
-        .unwrap();
-    sqlx::raw_sql(
+    db.exec(
         "CREATE TRIGGER fail_mid_write BEFORE INSERT ON report_values WHEN NEW.value = 666
          BEGIN SELECT RAISE(ABORT, 'injected failure'); END;",
+        "CREATE FUNCTION fail_mid_write() RETURNS trigger AS $$
+         BEGIN IF NEW.value = 666 THEN RAISE EXCEPTION 'injected failure'; END IF; RETURN NEW; END
+         $$ LANGUAGE plpgsql;
+         CREATE TRIGGER fail_mid_write BEFORE INSERT ON report_values
+         FOR EACH ROW EXECUTE PROCEDURE fail_mid_write();",
     )
-    .execute(&pool)
-    .await
-    .unwrap();
-    pool.close().await;
-    let audit_before = count(&db.path, "SELECT COUNT(*) FROM audit").await;
+    .await;
+    let audit_before = count(&db, "SELECT COUNT(*) FROM audit").await;
     let input = ReportInput {
         round_id: r.id,
         task_id: t.id,
@@ -359,25 +483,24 @@ async fn a_failed_write_leaves_nothing_half_saved() {
     };
     let err = db.store.save_report(&input, &office()).await.unwrap_err();
     assert!(err.to_string().contains("injected failure"), "{err}");
-    assert_eq!(count(&db.path, "SELECT COUNT(*) FROM reports").await, 0);
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM reports").await, 0);
     assert_eq!(
-        count(&db.path, "SELECT COUNT(*) FROM report_values").await,
+        count(&db, "SELECT COUNT(*) FROM report_values").await,
         0
     );
     assert_eq!(
-        count(&db.path, "SELECT COUNT(*) FROM audit").await,
+        count(&db, "SELECT COUNT(*) FROM audit").await,
         audit_before
     );
     // The same report without the poisoned value goes through.
     let mut ok = input.clone();
     ok.values = vec![(t.targets[0].id, 1.0)];
     db.store.save_report(&ok, &office()).await.unwrap();
-    assert_eq!(count(&db.path, "SELECT COUNT(*) FROM reports").await, 1);
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM reports").await, 1);
 }
 
-#[tokio::test]
-async fn every_change_has_an_audit_record() {
-    let (db, plan_id) = seeded().await;
+async fn every_change_has_an_audit_record(b: Backend) {
+    let (db, plan_id) = seeded(b).await;
     let r = round(&db, plan_id, "5月", "2024-05-31", "2024-06-05").await;
     let t = task(&db, plan_id, None, "2.3.2").await;
     let input = ReportInput {
@@ -443,26 +566,12 @@ async fn every_change_has_an_audit_record() {
     );
     assert!(db.store.verify_audit().await.unwrap().breaks.is_empty());
     // The table refuses edits and deletions.
-    let pool = sqlx::SqlitePool::connect(&format!("sqlite:{}", db.path.display()))
-        .await
-        .unwrap();
-    assert!(
-        sqlx::query("UPDATE audit SET actor = 'x' WHERE id = 1")
-            .execute(&pool)
-            .await
-            .is_err()
-    );
-    assert!(
-        sqlx::query("DELETE FROM audit WHERE id = 1")
-            .execute(&pool)
-            .await
-            .is_err()
-    );
+    assert!(db.refuses("UPDATE audit SET actor = 'x' WHERE id = 1").await);
+    assert!(db.refuses("DELETE FROM audit WHERE id = 1").await);
 }
 
-#[tokio::test]
-async fn bad_reports_are_refused_and_change_nothing() {
-    let (db, plan_id) = seeded().await;
+async fn bad_reports_are_refused_and_change_nothing(b: Backend) {
+    let (db, plan_id) = seeded(b).await;
     let r = round(&db, plan_id, "6月", "2024-06-30", "2024-07-05").await;
     let t = task(&db, plan_id, None, "2.3.2").await;
     let other = task(&db, plan_id, None, "2.4.4").await;
@@ -475,7 +584,7 @@ async fn bad_reports_are_refused_and_change_nothing() {
         submit: true,
         ..Default::default()
     };
-    let audit_before = count(&db.path, "SELECT COUNT(*) FROM audit").await;
+    let audit_before = count(&db, "SELECT COUNT(*) FROM audit").await;
     let cases: Vec<(ReportInput, &str)> = vec![
         (
             ReportInput {
@@ -527,17 +636,16 @@ async fn bad_reports_are_refused_and_change_nothing() {
         .unwrap();
     let err = db.store.save_report(&base, &office()).await.unwrap_err();
     assert!(err.to_string().contains("已关闭"), "{err}");
-    assert_eq!(count(&db.path, "SELECT COUNT(*) FROM reports").await, 0);
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM reports").await, 0);
     // Only the round's closing was recorded.
     assert_eq!(
-        count(&db.path, "SELECT COUNT(*) FROM audit").await,
+        count(&db, "SELECT COUNT(*) FROM audit").await,
         audit_before + 1
     );
 }
 
-#[tokio::test]
-async fn not_reported_and_late_in_a_round() {
-    let (db, plan_id) = seeded().await;
+async fn not_reported_and_late_in_a_round(b: Backend) {
+    let (db, plan_id) = seeded(b).await;
     let r = round(&db, plan_id, "9月", "2024-09-30", "2024-10-05").await;
     let t = task(&db, plan_id, None, "2.3.2").await;
     let rep = db
@@ -598,9 +706,8 @@ async fn not_reported_and_late_in_a_round() {
     assert!(err.to_string().contains("演示数据"));
 }
 
-#[tokio::test]
-async fn a_plan_without_a_period_or_tasks_is_refused() {
-    let db = fresh().await;
+async fn a_plan_without_a_period_or_tasks_is_refused(b: Backend) {
+    let db = fresh(b).await;
     let plan = read_text(
         "一、重点任务\n1．建设公园3个。（区住建局负责）",
         &ReadOptions::new("x"),
@@ -619,7 +726,7 @@ async fn a_plan_without_a_period_or_tasks_is_refused() {
         .await
         .unwrap_err();
     assert!(err.to_string().contains("没有识别到任何任务"));
-    assert_eq!(count(&db.path, "SELECT COUNT(*) FROM plans").await, 0);
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM plans").await, 0);
 }
 
 /// Every pooled connection runs with `synchronous=FULL`, and the store sets it itself: SQLite's
@@ -627,15 +734,15 @@ async fn a_plan_without_a_period_or_tasks_is_refused() {
 /// setting being dropped (a build with `SQLITE_DEFAULT_WAL_SYNCHRONOUS=1` would then lose
 /// acknowledged writes in a power cut).
 #[tokio::test]
-async fn every_pooled_connection_is_synchronous_full() {
-    let db = fresh().await;
-    let opts = format!("{:?}", SqliteStore::connect_options(&db.path).unwrap());
+async fn sqlite_every_pooled_connection_is_synchronous_full() {
+    let db = fresh(Backend::Sqlite).await;
+    let opts = format!("{:?}", zhuanban_store::Db::connect_options(&db.path()).unwrap());
     assert!(
         opts.contains(r#""synchronous": Some("FULL")"#),
         "the connect options set synchronous=FULL explicitly: {opts}"
     );
     // Hold every connection of both pools at once, so that each one is asked.
-    for pool in [db.store.pool(), db.store.writer_pool()] {
+    for pool in [db.store.sqlite_pool().unwrap(), db.store.sqlite_writer().unwrap()] {
         let mut held = Vec::new();
         for _ in 0..pool.options().get_max_connections() {
             held.push(pool.acquire().await.unwrap());
@@ -656,9 +763,8 @@ async fn every_pooled_connection_is_synchronous_full() {
 }
 
 /// The offline template's upload: several reports in one transaction, all or nothing.
-#[tokio::test]
-async fn several_reports_are_saved_all_or_nothing() {
-    let (db, plan_id) = seeded().await;
+async fn several_reports_are_saved_all_or_nothing(b: Backend) {
+    let (db, plan_id) = seeded(b).await;
     let r = round(&db, plan_id, "9月", "2024-09-30", "2099-10-05").await;
     let a = task(&db, plan_id, None, "2.3.2").await;
     let b = task(&db, plan_id, None, "2.4.4").await;
@@ -671,7 +777,7 @@ async fn several_reports_are_saved_all_or_nothing() {
         submit: true,
         ..Default::default()
     };
-    let audits = count(&db.path, "SELECT COUNT(*) FROM audit").await;
+    let audits = count(&db, "SELECT COUNT(*) FROM audit").await;
     // The second report names a target of another task: refused, and the first not saved.
     let mut bad = good(&b);
     bad.values = vec![(a.targets[0].id, 1.0)];
@@ -681,8 +787,8 @@ async fn several_reports_are_saved_all_or_nothing() {
         .await
         .unwrap_err();
     assert!(err.to_string().contains("2.4.4"), "{err}");
-    assert_eq!(count(&db.path, "SELECT COUNT(*) FROM reports").await, 0);
-    assert_eq!(count(&db.path, "SELECT COUNT(*) FROM audit").await, audits);
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM reports").await, 0);
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM audit").await, audits);
     // Both good: both saved, each with its audit record.
     let saved = db
         .store
@@ -690,10 +796,10 @@ async fn several_reports_are_saved_all_or_nothing() {
         .await
         .unwrap();
     assert_eq!(saved.len(), 2);
-    assert_eq!(count(&db.path, "SELECT COUNT(*) FROM reports").await, 2);
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM reports").await, 2);
     assert_eq!(
         count(
-            &db.path,
+            &db,
             "SELECT COUNT(*) FROM audit WHERE action = 'report.submit'"
         )
         .await,
@@ -704,12 +810,11 @@ async fn several_reports_are_saved_all_or_nothing() {
 /// Group commit: many saves at once, some of them refused inside the committer's transaction
 /// (a stale version): every good save is committed with its audit record, every refused one
 /// is refused alone, and the audit chain holds.
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn saves_committed_together_stand_or_fall_alone() {
-    let (db, plan_id) = seeded().await;
+async fn saves_committed_together_stand_or_fall_alone(b: Backend) {
+    let (db, plan_id) = seeded(b).await;
     let r = round(&db, plan_id, "9月", "2024-09-30", "2099-10-05").await;
     let tasks = db.store.tasks(plan_id, None).await.unwrap();
-    let audits = count(&db.path, "SELECT COUNT(*) FROM audit").await;
+    let audits = count(&db, "SELECT COUNT(*) FROM audit").await;
     let mut inputs = Vec::new();
     for t in &tasks {
         for &unit_id in t.lead.iter().chain(&t.support) {
@@ -757,11 +862,11 @@ async fn saves_committed_together_stand_or_fall_alone() {
     }
     assert_eq!(saved, inputs.len() / 2);
     assert_eq!(
-        count(&db.path, "SELECT COUNT(*) FROM reports").await,
+        count(&db, "SELECT COUNT(*) FROM reports").await,
         saved as i64
     );
     assert_eq!(
-        count(&db.path, "SELECT COUNT(*) FROM audit").await,
+        count(&db, "SELECT COUNT(*) FROM audit").await,
         audits + saved as i64
     );
     assert!(db.store.verify_audit().await.unwrap().breaks.is_empty());
@@ -769,9 +874,8 @@ async fn saves_committed_together_stand_or_fall_alone() {
 
 /// Sending from several servers: a message is claimed once, and a robot's rate is counted over
 /// every claim on the database.
-#[tokio::test]
-async fn outbox_messages_are_claimed_once_within_a_shared_rate() {
-    let db = fresh().await;
+async fn outbox_messages_are_claimed_once_within_a_shared_rate(b: Backend) {
+    let db = fresh(b).await;
     let hold = chrono::Duration::minutes(10);
     for i in 0..3 {
         assert!(
@@ -785,7 +889,7 @@ async fn outbox_messages_are_claimed_once_within_a_shared_rate() {
     assert_eq!(due.len(), 3);
     use zhuanban_store::Claim;
     // Another store on the same file: another server.
-    let other = SqliteStore::open(&db.path).await.unwrap();
+    let other = db.reopen().await;
     assert_eq!(
         db.store
             .claim_outbox(due[0].id, "wecom", Some(2), hold)
@@ -818,3 +922,18 @@ async fn outbox_messages_are_claimed_once_within_a_shared_rate() {
     // A claimed message is not due any more (until its hold ends).
     assert_eq!(db.store.outbox_due(10).await.unwrap().len(), 1);
 }
+
+both!(
+    importing_the_seed_makes_the_ledger,
+    a_new_version_keeps_old_reports_and_statuses_reproducible,
+    stale_updates_are_refused,
+    a_report_reads_back_exactly_as_saved,
+    a_failed_write_leaves_nothing_half_saved,
+    every_change_has_an_audit_record,
+    bad_reports_are_refused_and_change_nothing,
+    not_reported_and_late_in_a_round,
+    a_plan_without_a_period_or_tasks_is_refused,
+    several_reports_are_saved_all_or_nothing,
+    outbox_messages_are_claimed_once_within_a_shared_rate,
+    saves_committed_together_stand_or_fall_alone,
+);

@@ -31,7 +31,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use axum::Router;
-use zhuanban_store::SqliteStore;
+use zhuanban_store::Db;
 
 /// How the server runs.
 #[derive(Debug, Clone)]
@@ -76,7 +76,7 @@ impl Config {
 /// What every handler can reach.
 #[derive(Debug, Clone)]
 pub struct AppState {
-    pub store: SqliteStore,
+    pub store: Db,
     pub config: Arc<Config>,
     has_users: Arc<AtomicBool>,
     security: Arc<std::sync::RwLock<security::SecuritySettings>>,
@@ -93,7 +93,7 @@ pub use zhuanban_desk::security::SECURITY_KEY;
 
 impl AppState {
     pub async fn new(
-        store: SqliteStore,
+        store: Db,
         config: Config,
     ) -> Result<Self, zhuanban_store::StoreError> {
         let has = store.count_users().await? > 0;

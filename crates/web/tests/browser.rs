@@ -16,7 +16,7 @@ use fantoccini::Locator;
 use tokio::net::TcpListener;
 use zhuanban_ledger::{Role, TargetKind};
 use zhuanban_plan::ReadOptions;
-use zhuanban_store::{Actor, ImportOptions, NewUser, ReportInput, RoundInput, SqliteStore, Store};
+use zhuanban_store::{Actor, ImportOptions, NewUser, ReportInput, RoundInput, Db, Store};
 use zhuanban_testkit::{Browser, DESKTOP, PHONE};
 use zhuanban_web::{AppState, Config};
 
@@ -49,7 +49,7 @@ struct Fixture {
 async fn reporting_loop_in_a_real_browser() -> Result<()> {
     let started = Instant::now();
     let dir = tempfile::tempdir()?;
-    let store = SqliteStore::open(&dir.path().join("ledger.db")).await?;
+    let store = Db::open(&dir.path().join("ledger.db")).await?;
     let fixture = fill_ledger(&store).await?;
     let state = AppState::new(store, Config::new(dir.path().join("files"))).await?;
     let listener = TcpListener::bind("127.0.0.1:0").await?;
@@ -528,7 +528,7 @@ fn minimal_pdf() -> Vec<u8> {
 /// The seed plan, a closed June round in which every lead unit reported and was accepted, an
 /// open September round in which some other tasks are already accepted (so the charts show a
 /// mix), and the three accounts the test signs in with.
-async fn fill_ledger(store: &SqliteStore) -> Result<Fixture> {
+async fn fill_ledger(store: &Db) -> Result<Fixture> {
     let system = Actor::new("浏览器测试", "test");
     let reading = zhuanban_plan::read_text(
         SEED_PLAN,
@@ -670,7 +670,7 @@ fn values_at(t: &zhuanban_ledger::TaskRecord, share: f64) -> Vec<(i64, f64)> {
 
 /// Submits a lead unit's report and accepts it.
 async fn accept(
-    store: &SqliteStore,
+    store: &Db,
     round_id: i64,
     task_id: i64,
     unit_id: i64,

@@ -236,7 +236,7 @@ fn twenty_kills_under_load_lose_nothing_acknowledged() {
         }
         // Every acknowledged write is there, nothing is half-written, the chain holds.
         let (present, integrity, chain) = rt.block_on(async {
-            let store = zhuanban_store::SqliteStore::open_existing(std::path::Path::new(&db))
+            let store = zhuanban_store::Db::open_existing(std::path::Path::new(&db))
                 .await
                 .unwrap();
             let mut present = Vec::new();
@@ -323,10 +323,10 @@ fn a_backup_taken_under_load_restores_to_that_moment() {
     // check through the audit records of report saves, whose contents are the reports'.
     rt.block_on(async {
         use zhuanban_store::Store as _;
-        let src = zhuanban_store::SqliteStore::open_existing(std::path::Path::new(&db))
+        let src = zhuanban_store::Db::open_existing(std::path::Path::new(&db))
             .await
             .unwrap();
-        let dst = zhuanban_store::SqliteStore::open_existing(std::path::Path::new(&restored))
+        let dst = zhuanban_store::Db::open_existing(std::path::Path::new(&restored))
             .await
             .unwrap();
         let a = src.audit_log(1_000_000).await.unwrap();

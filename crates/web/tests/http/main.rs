@@ -19,7 +19,7 @@ use reqwest::{Client, StatusCode, redirect};
 use tempfile::TempDir;
 use zhuanban_ledger::{Id, Role, TaskRecord};
 use zhuanban_plan::{ReadOptions, read_text};
-use zhuanban_store::{Actor, ImportOptions, NewUser, ReportInput, RoundInput, SqliteStore, Store};
+use zhuanban_store::{Actor, ImportOptions, NewUser, ReportInput, RoundInput, Db, Store};
 use zhuanban_web::{AppState, Config, auth};
 
 pub const SEED: &str =
@@ -30,7 +30,7 @@ pub const PASSWORD: &str = "Test#Pass2024";
 #[derive(Debug)]
 pub struct TestApp {
     pub addr: SocketAddr,
-    pub store: SqliteStore,
+    pub store: Db,
     pub dir: TempDir,
     pub plan_id: Id,
     pub round_id: Id,
@@ -59,7 +59,7 @@ impl TestApp {
 
     pub async fn start_with(tune: impl FnOnce(&mut Config)) -> TestApp {
         let dir = tempfile::tempdir().unwrap();
-        let store = SqliteStore::open(&dir.path().join("t.db")).await.unwrap();
+        let store = Db::open(&dir.path().join("t.db")).await.unwrap();
         let system = Actor::new("测试", "test");
         let plan = read_text(SEED, &ReadOptions::new("seed.txt")).plan;
         let plan_id = store
@@ -221,7 +221,7 @@ impl TestApp {
 
     pub async fn count(&self, table: &str) -> i64 {
         sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}")))
-            .fetch_one(self.store.pool())
+            .fetch_one(self.store.sqlite_pool().unwrap())
             .await
             .unwrap()
     }

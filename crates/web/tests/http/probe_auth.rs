@@ -173,13 +173,13 @@ async fn failed_sign_ins_are_capped_and_aggregated() {
     let longest: i64 = sqlx::query_scalar(
         "SELECT MAX(LENGTH(actor) + LENGTH(object) + LENGTH(COALESCE(after, ''))) FROM audit",
     )
-    .fetch_one(app.store.pool())
+    .fetch_one(app.store.sqlite_pool().unwrap())
     .await
     .unwrap();
     assert!(longest < 300, "an audit record of {longest} characters");
     let counts: Vec<(String, i64)> =
         sqlx::query_as("SELECT login, count FROM login_failures ORDER BY count")
-            .fetch_all(app.store.pool())
+            .fetch_all(app.store.sqlite_pool().unwrap())
             .await
             .unwrap();
     assert_eq!(
@@ -793,7 +793,7 @@ async fn login_names_ignore_case() {
         "INSERT INTO users (login, name, role, password_hash, password_changed_at, created_at)
          VALUES ('OFFICE', 'x', 'office', 'x', '2024-01-01T00:00:00Z', '2024-01-01T00:00:00Z')",
     )
-    .execute(app.store.pool())
+    .execute(app.store.sqlite_pool().unwrap())
     .await;
     assert!(dup.is_err(), "the unique index on lower(login)");
     for name in ["OFFICE", "Office", "office"] {
@@ -806,7 +806,7 @@ async fn login_names_ignore_case() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn racing_setup_posts_create_one_administrator() {
     let dir = tempfile::tempdir().unwrap();
-    let store = zhuanban_store::SqliteStore::open(&dir.path().join("s.db"))
+    let store = zhuanban_store::Db::open(&dir.path().join("s.db"))
         .await
         .unwrap();
     let state = zhuanban_web::AppState::new(

@@ -22,7 +22,7 @@ async fn login_status(app: &TestApp, login: &str, password: &str) -> StatusCode 
 
 async fn sql(app: &TestApp, q: &str) {
     sqlx::raw_sql(sqlx::AssertSqlSafe(q.to_string()))
-        .execute(app.store.pool())
+        .execute(app.store.sqlite_pool().unwrap())
         .await
         .unwrap();
 }
@@ -562,7 +562,7 @@ async fn the_administration_roles_are_separate() {
     );
     // An account has exactly one role: the schema has one role column and the form one choice.
     let roles: Vec<String> = sqlx::query_scalar("SELECT role FROM users")
-        .fetch_all(app.store.pool())
+        .fetch_all(app.store.sqlite_pool().unwrap())
         .await
         .unwrap();
     assert_eq!(roles.len(), crate::ACCOUNTS.len());

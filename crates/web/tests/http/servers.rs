@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use zhuanban_store::{Actor, SqliteStore};
+use zhuanban_store::{Actor, Db};
 use zhuanban_web::security::{Profile, SecuritySettings};
 use zhuanban_web::{AppState, Config};
 
@@ -15,10 +15,10 @@ async fn security_settings_changed_on_one_server_reach_the_other() {
         c.settings_refresh = Duration::ZERO;
         c
     };
-    let a = AppState::new(SqliteStore::open(&db).await.unwrap(), config())
+    let a = AppState::new(Db::open(&db).await.unwrap(), config())
         .await
         .unwrap();
-    let b = AppState::new(SqliteStore::open(&db).await.unwrap(), config())
+    let b = AppState::new(Db::open(&db).await.unwrap(), config())
         .await
         .unwrap();
     assert_eq!(b.security().profile, Profile::Dengbao);

@@ -296,7 +296,7 @@ async fn every_response_carries_the_security_headers() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_first_start_asks_for_the_administrator() {
     let dir = tempfile::tempdir().unwrap();
-    let store = zhuanban_store::SqliteStore::open(&dir.path().join("empty.db"))
+    let store = zhuanban_store::Db::open(&dir.path().join("empty.db"))
         .await
         .unwrap();
     let state = zhuanban_web::AppState::new(

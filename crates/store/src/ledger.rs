@@ -6,10 +6,9 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use sqlx::Row;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
-    SqliteRow, SqliteSynchronous,
+    SqliteSynchronous,
 };
 use zhuanban_ledger::evaluate::{
     LeadReport, MilestoneView, PlanView, Snapshot, TargetView, TaskView, is_mean_bound,
@@ -22,6 +21,7 @@ use zhuanban_ledger::{
 };
 
 use crate::audit::{self, Break, Entry, GENESIS};
+use crate::db::{self, Ex, Pool, Row, Tx, TxInner};
 use crate::{
     Actor, AuditCheck, ImportOptions, ImportOutcome, ReportInput, Result, RoundInput, Store,
     StoreError,
@@ -31,9 +31,6 @@ pub(crate) fn now_pub() -> String {
     now()
 }
 
-pub(crate) async fn load_report_pub(conn: &mut SqliteConnection, id: Id) -> Result<Report> {
-    load_report(conn, id).await
-}
 
 fn now() -> String {
     crate::clock::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
@@ -103,33 +100,93 @@ pub(crate) fn kind_parse(s: &str) -> TargetKind {
     }
 }
 
-/// The embedded store: one SQLite file.
+/// The ledger's store: SQLite (one file, the embedded default) or PostgreSQL (a city's or a
+/// province's database, shared by several servers). Every query is written once for both (see
+/// [`crate::db`]); what differs is kept here: how connections are opened, how a write
+/// transaction takes the write lock, how changes made by others are noticed, and where the
+/// audit key lives.
 #[derive(Debug, Clone)]
-pub struct SqliteStore {
-    pool: SqlitePool,
-    /// The one connection `write` uses: this process's writers queue for it in turn, instead
-    /// of racing for SQLite's write lock and sleeping in its busy handler (which backs off up
-    /// to 100 ms between tries, so the lock sits idle while writers sleep).
-    writer: SqlitePool,
-    /// A connection that never writes, kept only to ask `PRAGMA data_version`, which changes
-    /// whenever any other connection (of this process or another) commits.
-    watch: std::sync::Arc<tokio::sync::Mutex<SqliteConnection>>,
+pub struct Db {
+    /// The connections reads use.
+    pub(crate) pool: Pool,
+    /// Where writes go. SQLite: the one connection `write` uses, so this process's writers
+    /// queue for it in turn instead of racing for SQLite's write lock and sleeping in its busy
+    /// handler (which backs off up to 100 ms between tries). PostgreSQL: the pool itself, a
+    /// write transaction taking the store's write lock (see [`Db::write`]).
+    pub(crate) writer: Pool,
+    backend: Backend,
     /// The audit chain's key and anchor (see [`crate::audit`]).
     keyring: std::sync::Arc<audit::Keyring>,
     /// The writer thread of report saves (see [`crate::group`]).
     saves: crate::group::Committer,
 }
 
-impl SqliteStore {
+#[derive(Debug, Clone)]
+enum Backend {
+    Sqlite {
+        /// A connection that never writes, kept only to ask `PRAGMA data_version`, which
+        /// changes whenever any other connection (of this process or another) commits.
+        watch: std::sync::Arc<tokio::sync::Mutex<SqliteConnection>>,
+    },
+    Pg {
+        /// Bumped by every change notification (see [`crate::postgres`]).
+        changes: std::sync::Arc<std::sync::atomic::AtomicI64>,
+    },
+}
+
+/// Where a PostgreSQL store keeps what is not in the database.
+#[derive(Debug, Clone)]
+pub struct PgOptions {
+    /// The audit chain's key file (64 hex digits, created with mode 0600 when missing); its
+    /// anchor file goes beside it (`….audit-anchor`). Every server of one database must use
+    /// the same key.
+    pub audit_key: std::path::PathBuf,
+    /// Connections of this server's pool.
+    pub connections: u32,
+}
+
+impl PgOptions {
+    pub fn new(audit_key: impl Into<std::path::PathBuf>) -> Self {
+        PgOptions {
+            audit_key: audit_key.into(),
+            connections: 16,
+        }
+    }
+}
+
+/// The transaction-scoped advisory lock every PostgreSQL write transaction takes first: writes
+/// are serialized as SQLite serializes them (one writer at a time, across every server of the
+/// database), so a read-check-write in a transaction sees no concurrent write, and the audit
+/// chain has one head. ("zhuanban" in ASCII, as a number.)
+pub const PG_WRITE_LOCK: i64 = 0x7a6875616e62616e;
+
+impl Db {
     /// The rounds of a plan that have at least one accepted report.
     pub async fn rounds_with_accepted_reports(&self, plan_id: Id) -> Result<Vec<Id>> {
-        Ok(sqlx::query_scalar(
+        Ok(db::query_scalar(
             "SELECT DISTINCT r.id FROM rounds r JOIN reports p ON p.round_id = r.id
-             WHERE r.plan_id = ? AND p.state = 'accepted' ORDER BY r.id",
+             WHERE r.plan_id = $1 AND p.state = 'accepted' ORDER BY r.id",
         )
         .bind(plan_id)
         .fetch_all(&self.pool)
         .await?)
+    }
+
+    /// Opens the store named by `spec`: a `postgres://` URL (with the audit key file named by
+    /// `ZHUANBAN_AUDIT_KEY`; see [`Db::open_pg`]), or else the path of a SQLite file (created
+    /// when missing; see [`Db::open`]).
+    pub async fn connect(spec: &str) -> Result<Self> {
+        if is_postgres(spec) {
+            let key = std::env::var_os("ZHUANBAN_AUDIT_KEY").ok_or_else(|| {
+                StoreError::invalid(
+                    "db",
+                    "使用 PostgreSQL 时须以环境变量 ZHUANBAN_AUDIT_KEY 指定审计密钥文件的路径（各服务器使用同一密钥文件）",
+                )
+            })?;
+            Self::open_pg(spec, &PgOptions::new(key)).await
+        } else {
+            Self::open(Path::new(spec)).await
+        }
     }
 
     /// Opens (creating when missing) a database file and brings its schema up to date. WAL
@@ -147,15 +204,53 @@ impl SqliteStore {
             .connect_with(opts.clone())
             .await?;
         let watch = sqlx::ConnectOptions::connect(&opts).await?;
-        let keyring = key_audit(&writer).await?;
-        let saves = crate::group::Committer::start(path, keyring.clone())?;
-        Ok(SqliteStore {
+        let writer = Pool::Sqlite(writer);
+        let keyring = key_audit(&writer, sqlite_keyring_home(&writer).await?).await?;
+        let saves = crate::group::Committer::start_sqlite(path, keyring.clone())?;
+        Ok(Db {
             saves,
-            pool,
+            pool: Pool::Sqlite(pool),
             writer,
-            watch: std::sync::Arc::new(tokio::sync::Mutex::new(watch)),
+            backend: Backend::Sqlite {
+                watch: std::sync::Arc::new(tokio::sync::Mutex::new(watch)),
+            },
             keyring,
         })
+    }
+
+    /// Connects to the PostgreSQL database at `url` (`postgres://user@host:port/database`) and
+    /// brings its schema up to date (opening an up-to-date database changes nothing).
+    pub async fn open_pg(url: &str, opts: &PgOptions) -> Result<Self> {
+        let (pool, changes) = crate::postgres::connect(url, opts.connections).await?;
+        let pool = Pool::Pg(pool);
+        let home = KeyringHome {
+            registry: format!("{url} {}", opts.audit_key.display()),
+            key: Some(opts.audit_key.clone()),
+            anchor: Some(audit::anchor_path(&opts.audit_key.with_extension(""))),
+        };
+        let keyring = key_audit(&pool, home).await?;
+        let Pool::Pg(pg) = &pool else { unreachable!() };
+        let saves = crate::group::Committer::start_pg(pg, keyring.clone()).await?;
+        Ok(Db {
+            saves,
+            writer: pool.clone(),
+            pool,
+            backend: Backend::Pg { changes },
+            keyring,
+        })
+    }
+
+    /// The newest migration applied (the schema's version).
+    pub async fn schema_version(&self) -> Result<i64> {
+        let v: Option<i64> = db::query_scalar("SELECT MAX(version) FROM schema_migrations")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(v.unwrap_or(0))
+    }
+
+    /// Whether the store is a PostgreSQL database.
+    pub fn is_postgres(&self) -> bool {
+        self.pool.is_pg()
     }
 
     /// The last audit record (id, hash) of a database file, read without opening it as a
@@ -167,11 +262,9 @@ impl SqliteStore {
                 .read_only(true),
         )
         .await?;
-        Ok(
-            sqlx::query_as("SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1")
-                .fetch_optional(&mut conn)
-                .await?,
-        )
+        db::query_as("SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1")
+            .fetch_optional(&mut conn)
+            .await
     }
 
     /// The SHA-256 of every evidence file a database file refers to, read without opening it
@@ -183,11 +276,9 @@ impl SqliteStore {
                 .read_only(true),
         )
         .await?;
-        Ok(
-            sqlx::query_scalar("SELECT DISTINCT sha256 FROM evidence ORDER BY sha256")
-                .fetch_all(&mut conn)
-                .await?,
-        )
+        db::query_scalar("SELECT DISTINCT sha256 FROM evidence ORDER BY sha256")
+            .fetch_all(&mut conn)
+            .await
     }
 
     /// The audit chain's keyring.
@@ -199,7 +290,7 @@ impl SqliteStore {
     /// call it; every audited write anchors the head before it).
     pub async fn anchor_audit_head(&self) -> Result<Option<(i64, String)>> {
         let head: Option<(i64, String)> =
-            sqlx::query_as("SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1")
+            db::query_as("SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1")
                 .fetch_optional(&self.pool)
                 .await?;
         if let Some((id, hash)) = &head {
@@ -210,9 +301,9 @@ impl SqliteStore {
         Ok(head)
     }
 
-    /// The options of every connection of the store (the pool, the writer and the watcher):
-    /// WAL, `synchronous=FULL` set explicitly (not left to the library's compiled-in default),
-    /// foreign keys, a 10 s busy timeout.
+    /// The options of every connection of a SQLite store (the pool, the writer and the
+    /// watcher): WAL, `synchronous=FULL` set explicitly (not left to the library's compiled-in
+    /// default), foreign keys, a 10 s busy timeout.
     pub fn connect_options(path: &Path) -> Result<SqliteConnectOptions> {
         Ok(SqliteConnectOptions::from_str("sqlite:")?
             .filename(path)
@@ -223,12 +314,7 @@ impl SqliteStore {
             .busy_timeout(Duration::from_secs(10)))
     }
 
-    /// The writer's pool (one connection): for tests of the connections' settings.
-    pub fn writer_pool(&self) -> &SqlitePool {
-        &self.writer
-    }
-
-    /// Opens an existing database; refuses a path with no database.
+    /// Opens an existing SQLite database; refuses a path with no database.
     pub async fn open_existing(path: &Path) -> Result<Self> {
         if !path.is_file() {
             return Err(StoreError::invalid(
@@ -242,38 +328,82 @@ impl SqliteStore {
         Self::open(path).await
     }
 
-    pub fn pool(&self) -> &SqlitePool {
-        &self.pool
+    /// A SQLite store's read pool (None on PostgreSQL): for tests and SQLite-only tools.
+    pub fn sqlite_pool(&self) -> Option<&SqlitePool> {
+        match &self.pool {
+            Pool::Sqlite(p) => Some(p),
+            Pool::Pg(_) => None,
+        }
     }
 
-    /// Closes the store's connections that may write or hold its WAL open (the read pool, the
-    /// writer, the report-save thread's), after the writes under way: before its files are
-    /// copied, hashed or moved. The store is not used afterwards.
+    /// A SQLite store's writer (one connection; None on PostgreSQL): for tests of the
+    /// connections' settings.
+    pub fn sqlite_writer(&self) -> Option<&SqlitePool> {
+        match &self.writer {
+            Pool::Sqlite(p) => Some(p),
+            Pool::Pg(_) => None,
+        }
+    }
+
+    /// A PostgreSQL store's pool (None on SQLite).
+    pub fn pg_pool(&self) -> Option<&sqlx::PgPool> {
+        match &self.pool {
+            Pool::Pg(p) => Some(p),
+            Pool::Sqlite(_) => None,
+        }
+    }
+
+    /// Closes the store's connections that may write or hold its files open (the read pool,
+    /// the writer, the report-save thread's), after the writes under way: before its files
+    /// are copied, hashed or moved. The store is not used afterwards.
     pub async fn close(&self) {
         self.saves.stop().await;
-        self.writer.close().await;
-        self.pool.close().await;
+        for p in [&self.writer, &self.pool] {
+            match p {
+                Pool::Sqlite(p) => p.close().await,
+                Pool::Pg(p) => p.close().await,
+            }
+        }
     }
 
     /// A number that changes whenever anything has been committed to the database since the
     /// last call, by this process or another: what caches of derived data are keyed by.
+    /// SQLite: `PRAGMA data_version`; PostgreSQL: the count of change notifications.
     pub async fn data_version(&self) -> Result<i64> {
-        let mut conn = self.watch.lock().await;
-        Ok(sqlx::query_scalar("PRAGMA data_version")
-            .fetch_one(&mut *conn)
-            .await?)
+        match &self.backend {
+            Backend::Sqlite { watch } => {
+                let mut conn = watch.lock().await;
+                db::query_scalar("PRAGMA data_version")
+                    .fetch_one(&mut *conn)
+                    .await
+            }
+            Backend::Pg { changes } => Ok(changes.load(std::sync::atomic::Ordering::SeqCst)),
+        }
     }
 
-    /// A write transaction that takes the write lock at once (no lock upgrade later, so
-    /// concurrent writers wait instead of failing), on the writer connection: writers of this
-    /// process wait their turn for it in order.
-    pub(crate) async fn write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>> {
-        Ok(self.writer.begin_with("BEGIN IMMEDIATE").await?)
+    /// A write transaction that holds the write lock from its start (so concurrent writers
+    /// wait instead of failing on a lock upgrade). SQLite: `BEGIN IMMEDIATE` on the writer
+    /// connection (writers of this process wait their turn for it in order); PostgreSQL: the
+    /// store's transaction-scoped advisory lock ([`PG_WRITE_LOCK`]), which every server's
+    /// writers wait for.
+    pub(crate) async fn write(&self) -> Result<Tx> {
+        Self::begin_write(&self.writer, self.keyring.clone()).await
     }
 
-    /// The writer connection, for a write of one statement (its own transaction).
-    pub(crate) fn write_pool(&self) -> &SqlitePool {
-        &self.writer
+    /// A write transaction on `writer` (see [`Db::write`]) whose audit records `keyring` keys.
+    async fn begin_write(writer: &Pool, keyring: std::sync::Arc<audit::Keyring>) -> Result<Tx> {
+        let inner = match writer {
+            Pool::Sqlite(p) => TxInner::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
+            Pool::Pg(p) => {
+                let mut t = p.begin().await?;
+                sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                    .bind(PG_WRITE_LOCK)
+                    .execute(&mut *t)
+                    .await?;
+                TxInner::Pg(t)
+            }
+        };
+        Ok(Tx { inner, keyring })
     }
 
     /// Where a unit's report on a task goes, in one statement: the newest open round (by its
@@ -286,20 +416,20 @@ impl SqliteStore {
         code: &str,
         unit_id: Id,
     ) -> Result<Option<(Id, Option<Id>)>> {
-        Ok(sqlx::query_as(
+        db::query_as(
             "WITH r AS (SELECT id, plan_id, plan_version FROM rounds
-                        WHERE plan_id = COALESCE(?, (SELECT MAX(id) FROM plans)) AND state = 'open'
+                        WHERE plan_id = COALESCE($1, (SELECT MAX(id) FROM plans)) AND state = 'open'
                         ORDER BY as_of DESC, id DESC LIMIT 1)
              SELECT r.id, (SELECT t.id FROM tasks t JOIN task_units u ON u.task_id = t.id
                            WHERE t.plan_id = r.plan_id AND t.plan_version = r.plan_version
-                             AND t.code = ? AND u.unit_id = ? LIMIT 1)
+                             AND t.code = $2 AND u.unit_id = $3 LIMIT 1)
              FROM r",
         )
         .bind(plan_id)
         .bind(code)
         .bind(unit_id)
         .fetch_optional(&self.pool)
-        .await?)
+        .await
     }
 
     /// Saves several reports in one transaction: all of them or none (the offline template's
@@ -310,6 +440,11 @@ impl SqliteStore {
     }
 }
 
+/// Whether a `--db` value names a PostgreSQL database rather than a SQLite file.
+pub fn is_postgres(spec: &str) -> bool {
+    spec.starts_with("postgres://") || spec.starts_with("postgresql://")
+}
+
 /// The shared text check ([`input::check_text`]) as a store error naming the field.
 pub(crate) fn check_text(field: &str, label: &str, text: &str, max: usize) -> Result<()> {
     input::check_text(label, text, max)
@@ -317,35 +452,56 @@ pub(crate) fn check_text(field: &str, label: &str, text: &str, max: usize) -> Re
         .map_err(|m| StoreError::invalid(field, m))
 }
 
-/// SQLite's name for the main database file of a connection ("" in memory).
-async fn db_file(conn: &mut SqliteConnection) -> Result<String> {
-    let rows: Vec<(i64, String, String)> = sqlx::query_as("PRAGMA database_list")
-        .fetch_all(&mut *conn)
+/// Where a store's audit key and anchor are kept, and the name its keyring is shared under by
+/// the stores of one process.
+struct KeyringHome {
+    registry: String,
+    /// None: an in-memory SQLite database (a fresh key each time, no anchor).
+    key: Option<std::path::PathBuf>,
+    anchor: Option<std::path::PathBuf>,
+}
+
+/// A SQLite database's key and anchor files, beside it.
+async fn sqlite_keyring_home(writer: &Pool) -> Result<KeyringHome> {
+    let rows: Vec<(i64, String, String)> = db::query_as("PRAGMA database_list")
+        .fetch_all(writer)
         .await?;
-    Ok(rows
+    let file = rows
         .into_iter()
         .find(|r| r.1 == "main")
         .map(|r| r.2)
-        .unwrap_or_default())
+        .unwrap_or_default();
+    if file.is_empty() {
+        return Ok(KeyringHome {
+            registry: file,
+            key: None,
+            anchor: None,
+        });
+    }
+    let db = std::path::PathBuf::from(&file);
+    Ok(KeyringHome {
+        key: Some(audit::key_path(&db)),
+        anchor: Some(audit::anchor_path(&db)),
+        registry: file,
+    })
 }
 
 /// Loads (or, the first time, creates) the audit key of the database and registers it for the
 /// audit writer: see [`crate::audit`]. A database whose chain is keyed refuses to open without
 /// its key file, rather than start a chain nobody could verify.
-async fn key_audit(writer: &SqlitePool) -> Result<std::sync::Arc<audit::Keyring>> {
-    let mut conn = writer.acquire().await?;
-    let file = db_file(&mut conn).await?;
+async fn key_audit(writer: &Pool, home: KeyringHome) -> Result<std::sync::Arc<audit::Keyring>> {
     let lost = |m: String| StoreError::invalid("audit", m);
-    if file.is_empty() {
+    let Some(key_path) = home.key else {
         let key = audit::new_key().map_err(|e| lost(e.to_string()))?;
-        return Ok(audit::register(&file, audit::Keyring::new(key, 1, None)));
-    }
-    let db = std::path::PathBuf::from(&file);
-    let key_path = audit::key_path(&db);
-    let anchor = Some(audit::anchor_path(&db));
+        return Ok(audit::register(
+            &home.registry,
+            audit::Keyring::new(key, 1, None),
+        ));
+    };
+    let anchor = home.anchor;
     let row: Option<(String, i64)> =
-        sqlx::query_as("SELECT key_id, keyed_from FROM audit_keying WHERE id = 1")
-            .fetch_optional(&mut *conn)
+        db::query_as("SELECT key_id, keyed_from FROM audit_keying WHERE id = 1")
+            .fetch_optional(writer)
             .await?;
     let keyring = match row {
         Some((key_id, keyed_from)) => {
@@ -368,20 +524,24 @@ async fn key_audit(writer: &SqlitePool) -> Result<std::sync::Arc<audit::Keyring>
                 Some(k) => k,
                 None => audit::create_key(&key_path).map_err(lost)?,
             };
-            let mut tx = sqlx::Connection::begin_with(&mut *conn, "BEGIN IMMEDIATE").await?;
-            sqlx::query(
-                "INSERT OR IGNORE INTO audit_keying (id, key_id, keyed_from, keyed_at)
-                 VALUES (1, ?, (SELECT COALESCE(MAX(id), 0) + 1 FROM audit), ?)",
-            )
-            .bind(audit::key_id(&key))
-            .bind(now())
-            .execute(&mut *tx)
-            .await?;
-            let (key_id, keyed_from): (String, i64) =
-                sqlx::query_as("SELECT key_id, keyed_from FROM audit_keying WHERE id = 1")
-                    .fetch_one(&mut *tx)
+            let placeholder = audit::Keyring::new(key, 1, None);
+            let (key_id, keyed_from): (String, i64) = {
+                let mut tx = Db::begin_write(writer, std::sync::Arc::new(placeholder)).await?;
+                db::query(
+                    "INSERT INTO audit_keying (id, key_id, keyed_from, keyed_at)
+                     VALUES (1, $1, (SELECT COALESCE(MAX(id), 0) + 1 FROM audit), $2)
+                     ON CONFLICT (id) DO NOTHING",
+                )
+                .bind(audit::key_id(&key))
+                .bind(now())
+                .execute(&mut tx)
+                .await?;
+                let row = db::query_as("SELECT key_id, keyed_from FROM audit_keying WHERE id = 1")
+                    .fetch_one(&mut tx)
                     .await?;
-            tx.commit().await?;
+                tx.commit().await?;
+                row
+            };
             if key_id != audit::key_id(&key) {
                 return Err(lost(format!(
                     "审计密钥文件 {} 不是本数据库的密钥（应为 {key_id}）",
@@ -394,13 +554,13 @@ async fn key_audit(writer: &SqlitePool) -> Result<std::sync::Arc<audit::Keyring>
             k
         }
     };
-    Ok(audit::register(&file, keyring))
+    Ok(audit::register(&home.registry, keyring))
 }
 
 /// Appends an audit record in the caller's transaction.
 #[allow(clippy::too_many_arguments)]
 pub(crate) async fn write_audit(
-    conn: &mut SqliteConnection,
+    conn: &mut Tx,
     actor: &Actor,
     action: &str,
     object: &str,
@@ -409,16 +569,10 @@ pub(crate) async fn write_audit(
     result: &str,
 ) -> Result<()> {
     let last: Option<(i64, String)> =
-        sqlx::query_as("SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1")
+        db::query_as("SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1")
             .fetch_optional(&mut *conn)
             .await?;
-    let file = db_file(conn).await?;
-    let Some(keyring) = audit::keyring(&file) else {
-        return Err(StoreError::invalid(
-            "audit",
-            format!("数据库 {file} 的审计密钥未加载"),
-        ));
-    };
+    let keyring = conn.keyring.clone();
     let (id, prev) = match last {
         Some((id, h)) => {
             // The head committed before this write (see `audit`: anchoring after our own
@@ -443,9 +597,9 @@ pub(crate) async fn write_audit(
         result,
     };
     let hash = keyring.hash(&prev, &e);
-    sqlx::query(
+    db::query(
         "INSERT INTO audit (id, at, actor, source, action, object, before, after, result, prev_hash, hash)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
     )
     .bind(id)
     .bind(&at)
@@ -463,39 +617,39 @@ pub(crate) async fn write_audit(
     Ok(())
 }
 
-fn plan_from_row(r: &SqliteRow) -> Result<PlanRecord> {
+fn plan_from_row(r: &Row) -> Result<PlanRecord> {
     let settings: String = r.try_get("settings")?;
     Ok(PlanRecord {
         id: r.try_get("id")?,
         title: r.try_get("title")?,
         source: r.try_get("source")?,
         version: r.try_get("version")?,
-        period_start: date(&r.try_get::<String, _>("period_start")?)?,
-        period_end: date(&r.try_get::<String, _>("period_end")?)?,
+        period_start: date(&r.try_get::<String>("period_start")?)?,
+        period_end: date(&r.try_get::<String>("period_end")?)?,
         settings: serde_json::from_str(&settings)?,
-        demo: r.try_get::<i64, _>("demo")? != 0,
+        demo: r.try_get::<i64>("demo")? != 0,
         row_version: r.try_get("row_version")?,
-        created_at: time(&r.try_get::<String, _>("created_at")?)?,
+        created_at: time(&r.try_get::<String>("created_at")?)?,
     })
 }
 
-fn round_from_row(r: &SqliteRow) -> Result<Round> {
+fn round_from_row(r: &Row) -> Result<Round> {
     Ok(Round {
         id: r.try_get("id")?,
         plan_id: r.try_get("plan_id")?,
         plan_version: r.try_get("plan_version")?,
         name: r.try_get("name")?,
-        as_of: date(&r.try_get::<String, _>("as_of")?)?,
-        due: date(&r.try_get::<String, _>("due")?)?,
-        state: RoundState::parse(&r.try_get::<String, _>("state")?).unwrap_or(RoundState::Closed),
+        as_of: date(&r.try_get::<String>("as_of")?)?,
+        due: date(&r.try_get::<String>("due")?)?,
+        state: RoundState::parse(&r.try_get::<String>("state")?).unwrap_or(RoundState::Closed),
         row_version: r.try_get("row_version")?,
     })
 }
 
-async fn load_round(conn: &mut SqliteConnection, id: Id) -> Result<Round> {
-    let row = sqlx::query("SELECT * FROM rounds WHERE id = ?")
+async fn load_round<'e>(ex: impl Into<Ex<'e>>, id: Id) -> Result<Round> {
+    let row = db::query("SELECT * FROM rounds WHERE id = $1")
         .bind(id)
-        .fetch_optional(&mut *conn)
+        .fetch_optional(ex)
         .await?
         .ok_or(StoreError::NotFound {
             what: "调度轮次",
@@ -505,10 +659,12 @@ async fn load_round(conn: &mut SqliteConnection, id: Id) -> Result<Round> {
 }
 
 /// The report columns with its values, milestone states and evidence as JSON arrays, so that
-/// one statement reads a whole report (each statement is a round trip to the connection's
-/// thread). Values travel as text with 17 significant digits, which gives back the same f64.
+/// one statement reads a whole report (each statement is a round trip to the connection).
+/// Values travel as text that gives back the same f64 (17 significant digits in SQLite,
+/// PostgreSQL's shortest exact text). The JSON functions differ between the backends, so each
+/// has its own text of the statements below.
 macro_rules! report_columns {
-    ($all:literal, $r:literal) => {
+    (sqlite, $all:literal, $r:literal) => {
         concat!(
             $all,
             ",
@@ -526,36 +682,72 @@ macro_rules! report_columns {
             ".id ORDER BY name)) AS evidence_json"
         )
     };
-}
-
-macro_rules! report_select {
-    ($condition:literal) => {
+    (pg, $all:literal, $r:literal) => {
         concat!(
-            "SELECT ",
-            report_columns!("r.*", "r"),
-            " FROM reports r WHERE ",
-            $condition
+            $all,
+            ",
+   (SELECT CAST(COALESCE(json_agg(json_build_array(target_id, CAST(value AS TEXT))
+      ORDER BY target_id), '[]') AS TEXT) FROM report_values WHERE report_id = ",
+            $r,
+            ".id) AS values_json,
+   (SELECT CAST(COALESCE(json_agg(json_build_array(milestone_id, CASE WHEN done THEN 1 ELSE 0 END,
+      done_on) ORDER BY milestone_id), '[]') AS TEXT) FROM report_milestones WHERE report_id = ",
+            $r,
+            ".id) AS milestones_json,
+   (SELECT CAST(COALESCE(json_agg(json_build_array(sha256, name, size, mime) ORDER BY name), '[]')
+      AS TEXT) FROM evidence WHERE report_id = ",
+            $r,
+            ".id) AS evidence_json"
         )
     };
 }
 
-/// A report by id (for the writer thread, [`crate::group`]).
-pub(crate) const REPORT_BY_ID: &str = report_select!("r.id = ?");
-/// A unit's report on a task in a round.
-pub(crate) const REPORT_OF: &str =
-    report_select!("r.round_id = ? AND r.task_id = ? AND r.unit_id = ?");
-/// A re-saved report's update, which returns the whole report as it now stands.
-pub(crate) const UPDATE_REPORT: &str = concat!(
-    "UPDATE reports SET state = ?, narrative = ?, problems = ?, next_steps = ?, author = ?,
-     submitted_at = COALESCE(?, submitted_at), late = ?, row_version = row_version + 1, updated_at = ?
-     WHERE id = ? AND row_version = ? RETURNING ",
-    report_columns!("*", "reports")
-);
+macro_rules! report_sql {
+    ($b:ident) => {
+        ReportSql {
+            by_id: concat!(
+                "SELECT ",
+                report_columns!($b, "r.*", "r"),
+                " FROM reports r WHERE r.id = $1"
+            ),
+            of: concat!(
+                "SELECT ",
+                report_columns!($b, "r.*", "r"),
+                " FROM reports r WHERE r.round_id = $1 AND r.task_id = $2 AND r.unit_id = $3"
+            ),
+            update: concat!(
+                "UPDATE reports SET state = $1, narrative = $2, problems = $3, next_steps = $4,
+                 author = $5, submitted_at = COALESCE($6, submitted_at), late = $7,
+                 row_version = row_version + 1, updated_at = $8
+                 WHERE id = $9 AND row_version = $10 RETURNING ",
+                report_columns!($b, "*", "reports")
+            ),
+        }
+    };
+}
 
-async fn load_report(conn: &mut SqliteConnection, id: Id) -> Result<Report> {
-    let r = sqlx::query(REPORT_BY_ID)
+/// The statements that read a whole report, in a backend's dialect.
+pub(crate) struct ReportSql {
+    /// A report by id.
+    pub by_id: &'static str,
+    /// A unit's report on a task in a round.
+    pub of: &'static str,
+    /// A re-saved report's update, which returns the whole report as it now stands.
+    pub update: &'static str,
+}
+
+const REPORT_SQL: [ReportSql; 2] = [report_sql!(sqlite), report_sql!(pg)];
+
+/// The report statements of SQLite (`pg` false) or PostgreSQL.
+pub(crate) fn report_sql(pg: bool) -> &'static ReportSql {
+    &REPORT_SQL[usize::from(pg)]
+}
+
+pub(crate) async fn load_report<'e>(ex: impl Into<Ex<'e>>, id: Id) -> Result<Report> {
+    let ex = ex.into();
+    let r = db::query(report_sql(ex.is_pg()).by_id)
         .bind(id)
-        .fetch_optional(&mut *conn)
+        .fetch_optional(ex)
         .await?
         .ok_or(StoreError::NotFound {
             what: "报告",
@@ -565,24 +757,23 @@ async fn load_report(conn: &mut SqliteConnection, id: Id) -> Result<Report> {
 }
 
 /// The report of a unit on a task in a round, if it has one.
-pub(crate) async fn report_of(
-    conn: &mut SqliteConnection,
+pub(crate) async fn report_of<'e>(
+    ex: impl Into<Ex<'e>>,
     round_id: Id,
     task_id: Id,
     unit_id: Id,
 ) -> Result<Option<Report>> {
-    let r = sqlx::query(report_select!(
-        "r.round_id = ? AND r.task_id = ? AND r.unit_id = ?"
-    ))
-    .bind(round_id)
-    .bind(task_id)
-    .bind(unit_id)
-    .fetch_optional(&mut *conn)
-    .await?;
+    let ex = ex.into();
+    let r = db::query(report_sql(ex.is_pg()).of)
+        .bind(round_id)
+        .bind(task_id)
+        .bind(unit_id)
+        .fetch_optional(ex)
+        .await?;
     r.as_ref().map(report_from_row).transpose()
 }
 
-pub(crate) fn report_from_row(r: &impl Col) -> Result<Report> {
+pub(crate) fn report_from_row(r: &(impl Col + ?Sized)) -> Result<Report> {
     let id: Id = r.int("id")?;
     let json = |col: &str| r.text(col);
     let bad = |what: &str, e: &dyn std::fmt::Display| {
@@ -647,9 +838,11 @@ pub(crate) trait Col {
     fn int(&self, col: &str) -> Result<i64>;
     fn text(&self, col: &str) -> Result<String>;
     fn opt_text(&self, col: &str) -> Result<Option<String>>;
+    fn real(&self, col: &str) -> Result<f64>;
+    fn flag(&self, col: &str) -> Result<bool>;
 }
 
-impl Col for SqliteRow {
+impl Col for Row {
     fn int(&self, col: &str) -> Result<i64> {
         Ok(self.try_get(col)?)
     }
@@ -657,6 +850,12 @@ impl Col for SqliteRow {
         Ok(self.try_get(col)?)
     }
     fn opt_text(&self, col: &str) -> Result<Option<String>> {
+        Ok(self.try_get(col)?)
+    }
+    fn real(&self, col: &str) -> Result<f64> {
+        Ok(self.try_get(col)?)
+    }
+    fn flag(&self, col: &str) -> Result<bool> {
         Ok(self.try_get(col)?)
     }
 }
@@ -678,8 +877,8 @@ pub(crate) fn report_json(r: &Report) -> String {
 }
 
 /// A task's number (代码), for messages and audit records.
-async fn task_code(conn: &mut SqliteConnection, task_id: Id) -> Result<String> {
-    let code: Option<String> = sqlx::query_scalar("SELECT code FROM tasks WHERE id = ?")
+async fn task_code(conn: &mut Tx, task_id: Id) -> Result<String> {
+    let code: Option<String> = db::query_scalar("SELECT code FROM tasks WHERE id = $1")
         .bind(task_id)
         .fetch_optional(&mut *conn)
         .await?;
@@ -689,7 +888,7 @@ async fn task_code(conn: &mut SqliteConnection, task_id: Id) -> Result<String> {
     })
 }
 
-impl Store for SqliteStore {
+impl Store for Db {
     async fn import_plan(
         &self,
         plan: &zhuanban_plan::Plan,
@@ -740,9 +939,9 @@ impl Store for SqliteStore {
         let (plan_id, version) = match opts.plan_id {
             Some(id) => {
                 let row: Option<(i64, String)> =
-                    sqlx::query_as("SELECT version, settings FROM plans WHERE id = ?")
+                    db::query_as("SELECT version, settings FROM plans WHERE id = $1")
                         .bind(id)
-                        .fetch_optional(&mut *tx)
+                        .fetch_optional(&mut tx)
                         .await?;
                 let (v, settings) = row.ok_or(StoreError::NotFound {
                     what: "方案",
@@ -752,9 +951,9 @@ impl Store for SqliteStore {
                     Some(s) => serde_json::to_string(s)?,
                     None => settings,
                 };
-                sqlx::query(
-                    "UPDATE plans SET version = ?, title = ?, source = ?, period_start = ?, period_end = ?,
-                     settings = ?, task_force = ?, row_version = row_version + 1 WHERE id = ?",
+                db::query(
+                    "UPDATE plans SET version = $1, title = $2, source = $3, period_start = $4, period_end = $5,
+                     settings = $6, task_force = $7, row_version = row_version + 1 WHERE id = $8",
                 )
                 .bind(v + 1)
                 .bind(&title)
@@ -764,15 +963,15 @@ impl Store for SqliteStore {
                 .bind(settings)
                 .bind(&task_force)
                 .bind(id)
-                .execute(&mut *tx)
+                .execute(&mut tx)
                 .await?;
                 (id, v + 1)
             }
             None => {
                 let settings = serde_json::to_string(&opts.settings.clone().unwrap_or_default())?;
-                let id: i64 = sqlx::query_scalar(
+                let id: i64 = db::query_scalar(
                     "INSERT INTO plans (title, source, version, period_start, period_end, settings, task_force, demo, created_at)
-                     VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?) RETURNING id",
+                     VALUES ($1, $2, 1, $3, $4, $5, $6, $7, $8) RETURNING id",
                 )
                 .bind(&title)
                 .bind(&plan.source)
@@ -782,20 +981,20 @@ impl Store for SqliteStore {
                 .bind(&task_force)
                 .bind(opts.demo)
                 .bind(&created)
-                .fetch_one(&mut *tx)
+                .fetch_one(&mut tx)
                 .await?;
                 (id, 1)
             }
         };
-        sqlx::query(
-            "INSERT INTO plan_versions (plan_id, version, reading, created_at, created_by) VALUES (?, ?, ?, ?, ?)",
+        db::query(
+            "INSERT INTO plan_versions (plan_id, version, reading, created_at, created_by) VALUES ($1, $2, $3, $4, $5)",
         )
         .bind(plan_id)
         .bind(version)
         .bind(&reading)
         .bind(&created)
         .bind(&actor.name)
-        .execute(&mut *tx)
+        .execute(&mut tx)
         .await?;
 
         // Units: one row per canonical name across plans; aliases accumulate.
@@ -813,9 +1012,9 @@ impl Store for SqliteStore {
         }
         for (name, aliases) in &names {
             let existing: Option<(i64, String)> =
-                sqlx::query_as("SELECT id, aliases FROM units WHERE name = ?")
+                db::query_as("SELECT id, aliases FROM units WHERE name = $1")
                     .bind(name)
-                    .fetch_optional(&mut *tx)
+                    .fetch_optional(&mut tx)
                     .await?;
             let id = match existing {
                 Some((id, old)) => {
@@ -827,34 +1026,34 @@ impl Store for SqliteStore {
                         }
                     }
                     if all.len() != before {
-                        sqlx::query("UPDATE units SET aliases = ?, row_version = row_version + 1 WHERE id = ?")
+                        db::query("UPDATE units SET aliases = $1, row_version = row_version + 1 WHERE id = $2")
                             .bind(serde_json::to_string(&all)?)
                             .bind(id)
-                            .execute(&mut *tx)
+                            .execute(&mut tx)
                             .await?;
                     }
                     id
                 }
                 None => {
                     created_units += 1;
-                    sqlx::query_scalar(
-                        "INSERT INTO units (name, aliases) VALUES (?, ?) RETURNING id",
+                    db::query_scalar(
+                        "INSERT INTO units (name, aliases) VALUES ($1, $2) RETURNING id",
                     )
                     .bind(name)
                     .bind(serde_json::to_string(aliases)?)
-                    .fetch_one(&mut *tx)
+                    .fetch_one(&mut tx)
                     .await?
                 }
             };
             unit_ids.insert(name.clone(), id);
-            sqlx::query(
-                "INSERT INTO plan_units (plan_id, unit_id, member) VALUES (?, ?, ?)
+            db::query(
+                "INSERT INTO plan_units (plan_id, unit_id, member) VALUES ($1, $2, $3)
                  ON CONFLICT (plan_id, unit_id) DO UPDATE SET member = excluded.member",
             )
             .bind(plan_id)
             .bind(id)
             .bind(members.contains(name.as_str()))
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await?;
         }
 
@@ -868,8 +1067,8 @@ impl Store for SqliteStore {
                     "编号重复（第 {} 行），请先更正方案中的编号".replace("{}", &t.line.to_string()),
                 ));
             }
-            let task_id: i64 = sqlx::query_scalar(
-                "INSERT INTO tasks (plan_id, plan_version, code, title, text, line) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+            let task_id: i64 = db::query_scalar(
+                "INSERT INTO tasks (plan_id, plan_version, code, title, text, line) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
             )
             .bind(plan_id)
             .bind(version)
@@ -877,7 +1076,7 @@ impl Store for SqliteStore {
             .bind(&t.title)
             .bind(&t.text)
             .bind(t.line as i64)
-            .fetch_one(&mut *tx)
+            .fetch_one(&mut tx)
             .await?;
             for (role, list) in [("lead", &t.lead), ("support", &t.support)] {
                 for (i, name) in list.iter().enumerate() {
@@ -891,21 +1090,21 @@ impl Store for SqliteStore {
                             ));
                         }
                     };
-                    sqlx::query(
-                        "INSERT OR IGNORE INTO task_units (task_id, unit_id, role, seq) VALUES (?, ?, ?, ?)",
+                    db::query(
+                        "INSERT OR IGNORE INTO task_units (task_id, unit_id, role, seq) VALUES ($1, $2, $3, $4)",
                     )
                     .bind(task_id)
                     .bind(unit_id)
                     .bind(role)
                     .bind(i as i64 + 1)
-                    .execute(&mut *tx)
+                    .execute(&mut tx)
                     .await?;
                 }
             }
             for (i, g) in t.targets.iter().enumerate() {
-                sqlx::query(
+                db::query(
                     "INSERT INTO targets (task_id, seq, value, unit, cmp, hardness, kind, deadline, metric, text)
-                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
                 )
                 .bind(task_id)
                 .bind(i as i64 + 1)
@@ -917,19 +1116,19 @@ impl Store for SqliteStore {
                 .bind(g.deadline.map(|d| d.to_string()))
                 .bind(&g.metric)
                 .bind(&g.text)
-                .execute(&mut *tx)
+                .execute(&mut tx)
                 .await?;
                 targets += 1;
             }
             for (i, m) in t.milestones.iter().enumerate() {
-                sqlx::query(
-                    "INSERT INTO milestones (task_id, seq, text, deadline) VALUES (?, ?, ?, ?)",
+                db::query(
+                    "INSERT INTO milestones (task_id, seq, text, deadline) VALUES ($1, $2, $3, $4)",
                 )
                 .bind(task_id)
                 .bind(i as i64 + 1)
                 .bind(&m.text)
                 .bind(m.deadline.map(|d| d.to_string()))
-                .execute(&mut *tx)
+                .execute(&mut tx)
                 .await?;
                 milestones += 1;
             }
@@ -962,14 +1161,14 @@ impl Store for SqliteStore {
     }
 
     async fn plans(&self) -> Result<Vec<PlanRecord>> {
-        let rows = sqlx::query("SELECT * FROM plans ORDER BY id")
+        let rows = db::query("SELECT * FROM plans ORDER BY id")
             .fetch_all(&self.pool)
             .await?;
         rows.iter().map(plan_from_row).collect()
     }
 
     async fn plan(&self, id: Id) -> Result<PlanRecord> {
-        let row = sqlx::query("SELECT * FROM plans WHERE id = ?")
+        let row = db::query("SELECT * FROM plans WHERE id = $1")
             .bind(id)
             .fetch_optional(&self.pool)
             .await?
@@ -985,32 +1184,32 @@ impl Store for SqliteStore {
             Some(v) => v,
             None => self.plan(plan_id).await?.version,
         };
-        let rows: Vec<(i64, String, String, String)> = sqlx::query_as(
-            "SELECT id, code, title, text FROM tasks WHERE plan_id = ? AND plan_version = ? ORDER BY id",
+        let rows: Vec<(i64, String, String, String)> = db::query_as(
+            "SELECT id, code, title, text FROM tasks WHERE plan_id = $1 AND plan_version = $2 ORDER BY id",
         )
         .bind(plan_id)
         .bind(version)
         .fetch_all(&self.pool)
         .await?;
-        let units: Vec<(i64, i64, String)> = sqlx::query_as(
+        let units: Vec<(i64, i64, String)> = db::query_as(
             "SELECT tu.task_id, tu.unit_id, tu.role FROM task_units tu JOIN tasks t ON t.id = tu.task_id
-             WHERE t.plan_id = ? AND t.plan_version = ? ORDER BY tu.task_id, tu.role, tu.seq",
+             WHERE t.plan_id = $1 AND t.plan_version = $2 ORDER BY tu.task_id, tu.role, tu.seq",
         )
         .bind(plan_id)
         .bind(version)
         .fetch_all(&self.pool)
         .await?;
-        let targets = sqlx::query(
+        let targets = db::query(
             "SELECT g.* FROM targets g JOIN tasks t ON t.id = g.task_id
-             WHERE t.plan_id = ? AND t.plan_version = ? ORDER BY g.task_id, g.seq",
+             WHERE t.plan_id = $1 AND t.plan_version = $2 ORDER BY g.task_id, g.seq",
         )
         .bind(plan_id)
         .bind(version)
         .fetch_all(&self.pool)
         .await?;
-        let milestones: Vec<(i64, i64, i64, String, Option<String>)> = sqlx::query_as(
+        let milestones: Vec<(i64, i64, i64, String, Option<String>)> = db::query_as(
             "SELECT m.id, m.task_id, m.seq, m.text, m.deadline FROM milestones m JOIN tasks t ON t.id = m.task_id
-             WHERE t.plan_id = ? AND t.plan_version = ? ORDER BY m.task_id, m.seq",
+             WHERE t.plan_id = $1 AND t.plan_version = $2 ORDER BY m.task_id, m.seq",
         )
         .bind(plan_id)
         .bind(version)
@@ -1051,9 +1250,9 @@ impl Store for SqliteStore {
                     seq: r.try_get("seq")?,
                     value: r.try_get("value")?,
                     unit: r.try_get("unit")?,
-                    cmp: cmp_parse(&r.try_get::<String, _>("cmp")?),
-                    hardness: hardness_parse(&r.try_get::<String, _>("hardness")?),
-                    kind: kind_parse(&r.try_get::<String, _>("kind")?),
+                    cmp: cmp_parse(&r.try_get::<String>("cmp")?),
+                    hardness: hardness_parse(&r.try_get::<String>("hardness")?),
+                    kind: kind_parse(&r.try_get::<String>("kind")?),
                     deadline: opt_date(r.try_get("deadline")?)?,
                     metric: r.try_get("metric")?,
                     text: r.try_get("text")?,
@@ -1077,9 +1276,9 @@ impl Store for SqliteStore {
     }
 
     async fn units(&self, plan_id: Id) -> Result<Vec<UnitRecord>> {
-        let rows: Vec<(i64, String, String, i64, i64)> = sqlx::query_as(
+        let rows: Vec<(i64, String, String, i64, i64)> = db::query_as(
             "SELECT u.id, u.name, u.aliases, pu.member, u.row_version FROM units u
-             JOIN plan_units pu ON pu.unit_id = u.id WHERE pu.plan_id = ? ORDER BY u.id",
+             JOIN plan_units pu ON pu.unit_id = u.id WHERE pu.plan_id = $1 ORDER BY u.id",
         )
         .bind(plan_id)
         .fetch_all(&self.pool)
@@ -1099,7 +1298,7 @@ impl Store for SqliteStore {
 
     async fn unit_by_name(&self, name: &str) -> Result<UnitRecord> {
         let rows: Vec<(i64, String, String, i64)> =
-            sqlx::query_as("SELECT id, name, aliases, row_version FROM units ORDER BY id")
+            db::query_as("SELECT id, name, aliases, row_version FROM units ORDER BY id")
                 .fetch_all(&self.pool)
                 .await?;
         for (id, n, aliases, row_version) in rows {
@@ -1133,19 +1332,19 @@ impl Store for SqliteStore {
         }
         let mut tx = self.write().await?;
         let plan: Option<(i64, String, String)> =
-            sqlx::query_as("SELECT version, period_start, period_end FROM plans WHERE id = ?")
+            db::query_as("SELECT version, period_start, period_end FROM plans WHERE id = $1")
                 .bind(input.plan_id)
-                .fetch_optional(&mut *tx)
+                .fetch_optional(&mut tx)
                 .await?;
         let (version, ..) = plan.ok_or(StoreError::NotFound {
             what: "方案",
             id: input.plan_id.to_string(),
         })?;
         let dup: Option<i64> =
-            sqlx::query_scalar("SELECT id FROM rounds WHERE plan_id = ? AND name = ?")
+            db::query_scalar("SELECT id FROM rounds WHERE plan_id = $1 AND name = $2")
                 .bind(input.plan_id)
                 .bind(name)
-                .fetch_optional(&mut *tx)
+                .fetch_optional(&mut tx)
                 .await?;
         if let Some(d) = dup {
             return Err(StoreError::invalid(
@@ -1153,9 +1352,9 @@ impl Store for SqliteStore {
                 format!("已有同名轮次“{name}”（#{d}）"),
             ));
         }
-        let id: i64 = sqlx::query_scalar(
+        let id: i64 = db::query_scalar(
             "INSERT INTO rounds (plan_id, plan_version, name, as_of, due, state, demo, opened_at)
-             VALUES (?, ?, ?, ?, ?, 'open', ?, ?) RETURNING id",
+             VALUES ($1, $2, $3, $4, $5, 'open', $6, $7) RETURNING id",
         )
         .bind(input.plan_id)
         .bind(version)
@@ -1164,7 +1363,7 @@ impl Store for SqliteStore {
         .bind(input.due.to_string())
         .bind(demo)
         .bind(now())
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut tx)
         .await?;
         let round = load_round(&mut tx, id).await?;
         write_audit(
@@ -1198,14 +1397,14 @@ impl Store for SqliteStore {
                 given: expected_version,
             });
         }
-        sqlx::query(
-            "UPDATE rounds SET state = 'closed', closed_at = ?, row_version = row_version + 1
-             WHERE id = ? AND row_version = ?",
+        db::query(
+            "UPDATE rounds SET state = 'closed', closed_at = $1, row_version = row_version + 1
+             WHERE id = $2 AND row_version = $3",
         )
         .bind(now())
         .bind(id)
         .bind(expected_version)
-        .execute(&mut *tx)
+        .execute(&mut tx)
         .await?;
         let after = load_round(&mut tx, id).await?;
         write_audit(
@@ -1223,7 +1422,7 @@ impl Store for SqliteStore {
     }
 
     async fn rounds(&self, plan_id: Id) -> Result<Vec<Round>> {
-        let rows = sqlx::query("SELECT * FROM rounds WHERE plan_id = ? ORDER BY as_of, id")
+        let rows = db::query("SELECT * FROM rounds WHERE plan_id = $1 ORDER BY as_of, id")
             .bind(plan_id)
             .fetch_all(&self.pool)
             .await?;
@@ -1231,8 +1430,7 @@ impl Store for SqliteStore {
     }
 
     async fn round(&self, id: Id) -> Result<Round> {
-        let mut conn = self.pool.acquire().await?;
-        load_round(&mut conn, id).await
+        load_round(&self.pool, id).await
     }
 
     async fn save_report(&self, input: &ReportInput, actor: &Actor) -> Result<Report> {
@@ -1261,20 +1459,18 @@ impl Store for SqliteStore {
     }
 
     async fn report(&self, id: Id) -> Result<Report> {
-        let mut conn = self.pool.acquire().await?;
-        load_report(&mut conn, id).await
+        load_report(&self.pool, id).await
     }
 
     async fn reports(&self, round_id: Id) -> Result<Vec<Report>> {
         let ids: Vec<i64> =
-            sqlx::query_scalar("SELECT id FROM reports WHERE round_id = ? ORDER BY id")
+            db::query_scalar("SELECT id FROM reports WHERE round_id = $1 ORDER BY id")
                 .bind(round_id)
                 .fetch_all(&self.pool)
                 .await?;
-        let mut conn = self.pool.acquire().await?;
         let mut out = Vec::with_capacity(ids.len());
         for id in ids {
-            out.push(load_report(&mut conn, id).await?);
+            out.push(load_report(&self.pool, id).await?);
         }
         Ok(out)
     }
@@ -1299,7 +1495,7 @@ impl Store for SqliteStore {
         let as_of_s = as_of.to_string();
 
         // Accepted values of lead units, by (task code, target seq), across plan versions.
-        let values: Vec<(String, i64, String, f64)> = sqlx::query_as(
+        let values: Vec<(String, i64, String, f64)> = db::query_as(
             "SELECT t.code, g.seq, r.as_of, v.value
              FROM report_values v
              JOIN reports p ON p.id = v.report_id
@@ -1307,7 +1503,7 @@ impl Store for SqliteStore {
              JOIN targets g ON g.id = v.target_id
              JOIN tasks t ON t.id = g.task_id
              JOIN task_units tu ON tu.task_id = t.id AND tu.unit_id = p.unit_id AND tu.role = 'lead'
-             WHERE t.plan_id = ? AND p.state = 'accepted' AND r.as_of <= ?
+             WHERE t.plan_id = $1 AND p.state = 'accepted' AND r.as_of <= $2
              ORDER BY r.as_of, r.id",
         )
         .bind(plan_id)
@@ -1324,7 +1520,7 @@ impl Store for SqliteStore {
             }
             s.push((d, v));
         }
-        let done: Vec<(String, i64, Option<String>, String)> = sqlx::query_as(
+        let done: Vec<(String, i64, Option<String>, String)> = db::query_as(
             "SELECT t.code, m.seq, rm.done_on, r.as_of
              FROM report_milestones rm
              JOIN reports p ON p.id = rm.report_id
@@ -1332,7 +1528,7 @@ impl Store for SqliteStore {
              JOIN milestones m ON m.id = rm.milestone_id
              JOIN tasks t ON t.id = m.task_id
              JOIN task_units tu ON tu.task_id = t.id AND tu.unit_id = p.unit_id AND tu.role = 'lead'
-             WHERE t.plan_id = ? AND p.state = 'accepted' AND rm.done = 1 AND r.as_of <= ?
+             WHERE t.plan_id = $1 AND p.state = 'accepted' AND rm.done = 1 AND r.as_of <= $2
              ORDER BY r.as_of",
         )
         .bind(plan_id)
@@ -1347,9 +1543,9 @@ impl Store for SqliteStore {
             };
             done_on.entry((code, seq)).or_insert(d);
         }
-        let accepted_codes: HashSet<String> = sqlx::query_scalar(
+        let accepted_codes: HashSet<String> = db::query_scalar(
             "SELECT DISTINCT t.code FROM reports p JOIN rounds r ON r.id = p.round_id JOIN tasks t ON t.id = p.task_id
-             WHERE t.plan_id = ? AND p.state = 'accepted' AND r.as_of <= ?",
+             WHERE t.plan_id = $1 AND p.state = 'accepted' AND r.as_of <= $2",
         )
         .bind(plan_id)
         .bind(&as_of_s)
@@ -1358,12 +1554,12 @@ impl Store for SqliteStore {
         .into_iter()
         .collect();
         // Granted extensions: the latest granted date per target / milestone (by code and seq).
-        let ext: Vec<(String, Option<i64>, Option<i64>, String)> = sqlx::query_as(
+        let ext: Vec<(String, Option<i64>, Option<i64>, String)> = db::query_as(
             "SELECT t.code, g.seq, m.seq, e.requested FROM extensions e
              JOIN tasks t ON t.id = e.task_id
              LEFT JOIN targets g ON g.id = e.target_id
              LEFT JOIN milestones m ON m.id = e.milestone_id
-             WHERE t.plan_id = ? AND e.state = 'granted' ORDER BY e.decided_at",
+             WHERE t.plan_id = $1 AND e.state = 'granted' ORDER BY e.decided_at",
         )
         .bind(plan_id)
         .fetch_all(&self.pool)
@@ -1382,10 +1578,10 @@ impl Store for SqliteStore {
         // The lead units' reports in the round judged, by task: their state and lateness.
         let round_reports: Option<HashMap<i64, Vec<LeadReport>>> = match &round {
             Some(r) => {
-                let rows: Vec<(i64, String, i64)> = sqlx::query_as(
+                let rows: Vec<(i64, String, i64)> = db::query_as(
                     "SELECT p.task_id, p.state, p.late FROM reports p
                      JOIN task_units tu ON tu.task_id = p.task_id AND tu.unit_id = p.unit_id AND tu.role = 'lead'
-                     WHERE p.round_id = ?",
+                     WHERE p.round_id = $1",
                 )
                 .bind(r.id)
                 .fetch_all(&self.pool)
@@ -1458,7 +1654,7 @@ impl Store for SqliteStore {
     }
 
     async fn audit_log(&self, limit: usize) -> Result<Vec<AuditRecord>> {
-        let rows = sqlx::query("SELECT * FROM audit ORDER BY id DESC LIMIT ?")
+        let rows = db::query("SELECT * FROM audit ORDER BY id DESC LIMIT $1")
             .bind(limit as i64)
             .fetch_all(&self.pool)
             .await?;
@@ -1466,7 +1662,7 @@ impl Store for SqliteStore {
             .map(|r| {
                 Ok(AuditRecord {
                     id: r.try_get("id")?,
-                    at: time(&r.try_get::<String, _>("at")?)?,
+                    at: time(&r.try_get::<String>("at")?)?,
                     actor: r.try_get("actor")?,
                     source: r.try_get("source")?,
                     action: r.try_get("action")?,
@@ -1480,7 +1676,7 @@ impl Store for SqliteStore {
     }
 
     async fn verify_audit(&self) -> Result<AuditCheck> {
-        let rows = sqlx::query("SELECT * FROM audit ORDER BY id")
+        let rows = db::query("SELECT * FROM audit ORDER BY id")
             .fetch_all(&self.pool)
             .await?;
         let mut breaks = Vec::new();
@@ -1533,7 +1729,7 @@ impl Store for SqliteStore {
         }
         // The keying point the database claims must be the one the anchor file was begun with.
         let keyed: Option<(String, i64)> =
-            sqlx::query_as("SELECT key_id, keyed_from FROM audit_keying WHERE id = 1")
+            db::query_as("SELECT key_id, keyed_from FROM audit_keying WHERE id = 1")
                 .fetch_optional(&self.pool)
                 .await?;
         if let Some((key_id, from)) = &keyed
@@ -1584,7 +1780,7 @@ impl Store for SqliteStore {
 }
 
 async fn review(
-    store: &SqliteStore,
+    store: &Db,
     id: Id,
     expected_version: i64,
     return_reason: Option<&str>,
@@ -1614,9 +1810,9 @@ async fn review(
     } else {
         "accepted"
     };
-    sqlx::query(
-        "UPDATE reports SET state = ?, reviewed_by = ?, reviewed_at = ?, return_reason = ?,
-         row_version = row_version + 1, updated_at = ? WHERE id = ? AND row_version = ?",
+    db::query(
+        "UPDATE reports SET state = $1, reviewed_by = $2, reviewed_at = $3, return_reason = $4,
+         row_version = row_version + 1, updated_at = $5 WHERE id = $6 AND row_version = $7",
     )
     .bind(state)
     .bind(&actor.name)
@@ -1625,7 +1821,7 @@ async fn review(
     .bind(now())
     .bind(id)
     .bind(expected_version)
-    .execute(&mut *tx)
+    .execute(&mut tx)
     .await?;
     let after = load_report(&mut tx, id).await?;
     let code = task_code(&mut tx, after.task_id).await?;
