@@ -46,14 +46,14 @@ fn user_from_row(r: &Row) -> Result<User> {
         name: r.try_get("name")?,
         role: Role::parse(&r.try_get::<String>("role")?).unwrap_or(Role::Unit),
         unit_id: r.try_get("unit_id")?,
-        disabled: r.try_get::<i64>("disabled")? != 0,
+        disabled: r.try_get::<bool>("disabled")?,
         failed_logins: r.try_get("failed_logins")?,
         locked_until: opt(r.try_get("locked_until")?)?,
         password_changed_at: time(&r.try_get::<String>("password_changed_at")?)?,
         last_login_at: opt(r.try_get("last_login_at")?)?,
         email: r.try_get("email")?,
         totp_enabled: r.try_get::<Option<String>>("totp_secret")?.is_some(),
-        must_change_password: r.try_get::<i64>("must_change_password")? != 0,
+        must_change_password: r.try_get::<bool>("must_change_password")?,
         row_version: r.try_get("row_version")?,
     })
 }
@@ -513,7 +513,7 @@ impl Db {
     }
 
     pub async fn session(&self, token_hash: &str) -> Result<Option<SessionRow>> {
-        let row: Option<(i64, String, String, String, i64)> = db::query_as(
+        let row: Option<(i64, String, String, String, bool)> = db::query_as(
             "SELECT user_id, csrf, created_at, last_seen, mfa_pending FROM sessions WHERE token_hash = $1",
         )
         .bind(token_hash)
@@ -525,7 +525,7 @@ impl Db {
                 csrf,
                 created_at: time(&created)?,
                 last_seen: time(&seen)?,
-                mfa_pending: mfa != 0,
+                mfa_pending: mfa,
             })
         })
         .transpose()
@@ -650,7 +650,8 @@ impl Db {
             Some(_) => {}
         }
         db::query(
-            "INSERT OR IGNORE INTO evidence (report_id, sha256, name, size, mime) VALUES ($1, $2, $3, $4, $5)",
+            "INSERT INTO evidence (report_id, sha256, name, size, mime) VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT DO NOTHING",
         )
         .bind(report_id)
         .bind(&e.sha256)

@@ -579,8 +579,8 @@ impl Db {
     ) -> Result<bool> {
         let now = now_pub();
         let n = db::query(
-            "INSERT OR IGNORE INTO outbox (key, channel, recipient, subject, body, state, next_attempt_at, created_at)
-             VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7)",
+            "INSERT INTO outbox (key, channel, recipient, subject, body, state, next_attempt_at, created_at)
+             VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7) ON CONFLICT DO NOTHING",
         )
         .bind(key)
         .bind(channel)
@@ -729,7 +729,8 @@ impl Db {
             Audience::Role(r) => (None, None, Some(r.as_str())),
         };
         let n = db::query(
-            "INSERT OR IGNORE INTO inbox (key, unit_id, user_id, role, title, body, link, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            "INSERT INTO inbox (key, unit_id, user_id, role, title, body, link, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING",
         )
         .bind(key)
         .bind(unit)
@@ -780,7 +781,8 @@ impl Db {
 
     pub async fn mark_read(&self, user_id: Id, inbox_id: Id) -> Result<()> {
         db::query(
-            "INSERT OR IGNORE INTO inbox_reads (inbox_id, user_id, read_at) VALUES ($1, $2, $3)",
+            "INSERT INTO inbox_reads (inbox_id, user_id, read_at) VALUES ($1, $2, $3)
+             ON CONFLICT DO NOTHING",
         )
         .bind(inbox_id)
         .bind(user_id)

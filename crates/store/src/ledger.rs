@@ -627,7 +627,7 @@ fn plan_from_row(r: &Row) -> Result<PlanRecord> {
         period_start: date(&r.try_get::<String>("period_start")?)?,
         period_end: date(&r.try_get::<String>("period_end")?)?,
         settings: serde_json::from_str(&settings)?,
-        demo: r.try_get::<i64>("demo")? != 0,
+        demo: r.try_get::<bool>("demo")?,
         row_version: r.try_get("row_version")?,
         created_at: time(&r.try_get::<String>("created_at")?)?,
     })
@@ -824,7 +824,7 @@ pub(crate) fn report_from_row(r: &(impl Col + ?Sized)) -> Result<Report> {
             .collect(),
         author: r.text("author")?,
         submitted_at: opt_time(r.opt_text("submitted_at")?)?,
-        late: r.int("late")? != 0,
+        late: r.flag("late")?,
         reviewed_by: r.opt_text("reviewed_by")?,
         reviewed_at: opt_time(r.opt_text("reviewed_at")?)?,
         return_reason: r.opt_text("return_reason")?,
@@ -1091,7 +1091,8 @@ impl Store for Db {
                         }
                     };
                     db::query(
-                        "INSERT OR IGNORE INTO task_units (task_id, unit_id, role, seq) VALUES ($1, $2, $3, $4)",
+                        "INSERT INTO task_units (task_id, unit_id, role, seq) VALUES ($1, $2, $3, $4)
+                         ON CONFLICT DO NOTHING",
                     )
                     .bind(task_id)
                     .bind(unit_id)
@@ -1276,7 +1277,7 @@ impl Store for Db {
     }
 
     async fn units(&self, plan_id: Id) -> Result<Vec<UnitRecord>> {
-        let rows: Vec<(i64, String, String, i64, i64)> = db::query_as(
+        let rows: Vec<(i64, String, String, bool, i64)> = db::query_as(
             "SELECT u.id, u.name, u.aliases, pu.member, u.row_version FROM units u
              JOIN plan_units pu ON pu.unit_id = u.id WHERE pu.plan_id = $1 ORDER BY u.id",
         )
@@ -1289,7 +1290,7 @@ impl Store for Db {
                     id,
                     name,
                     aliases: serde_json::from_str(&aliases)?,
-                    member: member != 0,
+                    member,
                     row_version,
                 })
             })
@@ -1528,7 +1529,7 @@ impl Store for Db {
              JOIN milestones m ON m.id = rm.milestone_id
              JOIN tasks t ON t.id = m.task_id
              JOIN task_units tu ON tu.task_id = t.id AND tu.unit_id = p.unit_id AND tu.role = 'lead'
-             WHERE t.plan_id = $1 AND p.state = 'accepted' AND rm.done = 1 AND r.as_of <= $2
+             WHERE t.plan_id = $1 AND p.state = 'accepted' AND rm.done = TRUE AND r.as_of <= $2
              ORDER BY r.as_of",
         )
         .bind(plan_id)
@@ -1578,7 +1579,7 @@ impl Store for Db {
         // The lead units' reports in the round judged, by task: their state and lateness.
         let round_reports: Option<HashMap<i64, Vec<LeadReport>>> = match &round {
             Some(r) => {
-                let rows: Vec<(i64, String, i64)> = db::query_as(
+                let rows: Vec<(i64, String, bool)> = db::query_as(
                     "SELECT p.task_id, p.state, p.late FROM reports p
                      JOIN task_units tu ON tu.task_id = p.task_id AND tu.unit_id = p.unit_id AND tu.role = 'lead'
                      WHERE p.round_id = $1",
@@ -1593,7 +1594,7 @@ impl Store for Db {
                     })?;
                     m.entry(task).or_default().push(LeadReport {
                         state,
-                        late: late != 0,
+                        late,
                     });
                 }
                 Some(m)

@@ -151,14 +151,14 @@ impl Db {
             .to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
         let mut tx = self.write().await?;
         let users: Vec<(i64, String)> = db::query_as(
-            "SELECT id, login FROM users WHERE disabled = 0 AND COALESCE(last_login_at, created_at) < $1",
+            "SELECT id, login FROM users WHERE disabled = FALSE AND COALESCE(last_login_at, created_at) < $1",
         )
         .bind(&cutoff)
         .fetch_all(&mut tx)
         .await?;
         for (id, login) in &users {
             db::query(
-                "UPDATE users SET disabled = 1, row_version = row_version + 1 WHERE id = $1",
+                "UPDATE users SET disabled = TRUE, row_version = row_version + 1 WHERE id = $1",
             )
             .bind(id)
             .execute(&mut tx)
@@ -242,7 +242,7 @@ impl Db {
         let Some((last_id, last_hash)) = last else {
             return Ok(0);
         };
-        db::query("UPDATE audit_gate SET open = 1 WHERE id = 1")
+        db::query("UPDATE audit_gate SET open = TRUE WHERE id = 1")
             .execute(&mut tx)
             .await?;
         let n = db::query("DELETE FROM audit WHERE id <= $1")
@@ -250,7 +250,7 @@ impl Db {
             .execute(&mut tx)
             .await?
             .rows_affected();
-        db::query("UPDATE audit_gate SET open = 0 WHERE id = 1")
+        db::query("UPDATE audit_gate SET open = FALSE WHERE id = 1")
             .execute(&mut tx)
             .await?;
         db::query(

@@ -67,7 +67,11 @@ impl Db {
             .fetch_optional(&mut tx)
             .await?;
             replaced += usize::from(existed.is_some());
-            db::query("INSERT OR REPLACE INTO observations (site, item, time, value, flag, valid) VALUES ($1, $2, $3, $4, $5, $6)")
+            db::query(
+                "INSERT INTO observations (site, item, time, value, flag, valid) VALUES ($1, $2, $3, $4, $5, $6)
+                 ON CONFLICT (site, item, time) DO UPDATE
+                 SET value = excluded.value, flag = excluded.flag, valid = excluded.valid",
+            )
                 .bind(site)
                 .bind(&item)
                 .bind(&time)
@@ -101,7 +105,7 @@ impl Db {
 
     /// Every stored series, as one [`Series`].
     pub async fn load_series(&self) -> Result<Series> {
-        let sites: Vec<(String, String, i64)> =
+        let sites: Vec<(String, String, bool)> =
             db::query_as("SELECT name, kind, lake FROM series_sites ORDER BY name")
                 .fetch_all(&self.pool)
                 .await?;
@@ -116,10 +120,10 @@ impl Db {
                     "air" => SiteKind::Air,
                     _ => SiteKind::Statistic,
                 },
-                lake: lake != 0,
+                lake,
             });
         }
-        let rows: Vec<(String, String, String, String, Option<String>, i64)> =
+        let rows: Vec<(String, String, String, String, Option<String>, bool)> =
             db::query_as("SELECT site, item, time, value, flag, valid FROM observations")
                 .fetch_all(&self.pool)
                 .await?;
@@ -159,7 +163,7 @@ impl Db {
                 time,
                 value,
                 flag,
-                valid: valid != 0,
+                valid,
             });
         }
         series
