@@ -70,10 +70,7 @@ fn last_day(y: i32, m: u32) -> NaiveDate {
 
 /// Imports the seed plan as demonstration data and fills it with history.
 pub async fn demo_data(db: &DbArgs, as_of: NaiveDate, seed: u64) -> anyhow::Result<ExitCode> {
-    crate::ledger_cmd::sqlite_only(&db.db)?;
-    let store = Db::open(&db.db)
-        .await
-        .with_context(|| format!("无法打开数据库 {}", db.db.display()))?;
+    let store = crate::ledger_cmd::open_path(&db.db, true).await?;
     let summary = fill(&store, as_of, seed).await?;
     println!("{summary}");
     Ok(ExitCode::SUCCESS)

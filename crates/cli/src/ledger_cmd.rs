@@ -24,23 +24,38 @@ pub fn postgres_url(db: &Path) -> Option<&str> {
         .filter(|s| s.starts_with("postgres://") || s.starts_with("postgresql://"))
 }
 
-/// Refuses a PostgreSQL `--db` for the commands that do not take one yet (all but `init`),
-/// with a message that says so instead of one about a missing file.
+/// Refuses a PostgreSQL `--db` for the commands that work on a SQLite file only, with a
+/// message that says so instead of one about a missing file.
 pub fn sqlite_only(db: &Path) -> anyhow::Result<()> {
     if postgres_url(db).is_some() {
-        bail!(
-            "PostgreSQL 数据库（--db postgres://…）目前只能用于 zhuanban init（建立台账结构）；\
-             其余命令尚不支持 PostgreSQL，请暂用 SQLite 数据库文件"
-        );
+        bail!("此命令只适用于 SQLite 数据库文件，不适用于 PostgreSQL 数据库（--db postgres://…）");
     }
     Ok(())
 }
 
+/// Opens the ledger `--db` names: a PostgreSQL database (its audit key file named by
+/// `ZHUANBAN_AUDIT_KEY`), or a SQLite file that must exist.
 pub async fn open(db: &DbArgs) -> anyhow::Result<Db> {
-    sqlite_only(&db.db)?;
-    Db::open_existing(&db.db)
-        .await
-        .with_context(|| format!("无法打开数据库 {}", db.db.display()))
+    open_path(&db.db, false).await
+}
+
+/// Opens the ledger at `db`; a SQLite file is created when missing if `create`. The message
+/// of a failure names the database (never a PostgreSQL password).
+pub async fn open_path(db: &Path, create: bool) -> anyhow::Result<Db> {
+    if let Some(url) = postgres_url(db) {
+        return Db::connect(url)
+            .await
+            .context("无法连接或升级 PostgreSQL 数据库");
+    }
+    if create {
+        Db::open(db)
+            .await
+            .with_context(|| format!("无法打开或创建数据库 {}", db.display()))
+    } else {
+        Db::open_existing(db)
+            .await
+            .with_context(|| format!("无法打开数据库 {}", db.display()))
+    }
 }
 
 /// The plan to act on: the one given, else the only (or newest) plan in the ledger.
@@ -117,10 +132,7 @@ pub async fn import(
             evidence: vec![format!("--year {y}")],
         });
     }
-    sqlite_only(&db.db)?;
-    let store = Db::open(&db.db)
-        .await
-        .with_context(|| format!("无法打开或创建数据库 {}", db.db.display()))?;
+    let store = open_path(&db.db, true).await?;
     let out = store
         .import_plan(
             &reading.plan,

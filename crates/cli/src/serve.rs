@@ -65,11 +65,15 @@ pub async fn serve(
     secure_cookies: bool,
     limits: zhuanban_web::conn::Limits,
 ) -> anyhow::Result<ExitCode> {
-    crate::ledger_cmd::sqlite_only(db)?;
-    let store = Db::open(db)
-        .await
-        .with_context(|| format!("无法打开或创建数据库 {}", db.display()))?;
-    let mut config = Config::new(data.unwrap_or_else(|| data_dir_for(db)));
+    let data = match (data, crate::ledger_cmd::postgres_url(db)) {
+        (Some(d), _) => d,
+        (None, None) => data_dir_for(db),
+        (None, Some(_)) => bail!(
+            "使用 PostgreSQL 数据库时须以 --data 指定佐证材料的存放目录（各服务器共用的同一目录）"
+        ),
+    };
+    let store = crate::ledger_cmd::open_path(db, true).await?;
+    let mut config = Config::new(data);
     config.secure_cookies = secure_cookies;
     config.limits = limits;
     config.channels = crate::channels::from_env()?;
@@ -264,8 +268,7 @@ pub async fn user_add(
     let Some(role) = Role::parse(role) else {
         bail!("--role 应为 office、leader、unit、sysadmin、secadmin 或 auditor，收到“{role}”");
     };
-    crate::ledger_cmd::sqlite_only(&db.db)?;
-    let store = Db::open(&db.db).await?;
+    let store = crate::ledger_cmd::open_path(&db.db, true).await?;
     let unit_id = match (role, unit) {
         (Role::Unit, Some(u)) => Some(
             store
