@@ -1,5 +1,9 @@
-//! The web desk over real HTTP: the real server on a loopback port 0, a real SQLite file,
+//! The web desk over real HTTP: the real server on a loopback port 0, a real database,
 //! reqwest clients with their own cookies.
+//!
+//! The database is a SQLite file, or, when the environment has `ZHUANBAN_TEST_DB=postgres`, a
+//! database on a throwaway PostgreSQL cluster (`zhuanban_testkit::pg`): the test command runs
+//! this suite once on each, so every page and API is checked on both backends.
 
 mod cache;
 mod dispatch;
@@ -26,11 +30,132 @@ pub const SEED: &str =
     include_str!("../../../plan/tests/data/plans/datonghu-regional-action-2024.txt");
 pub const PASSWORD: &str = "Test#Pass2024";
 
+/// Whether this run's databases are PostgreSQL (see the module docs).
+pub fn on_postgres() -> bool {
+    std::env::var("ZHUANBAN_TEST_DB").as_deref() == Ok("postgres")
+}
+
+/// A test's database: a SQLite file in a folder, or a database of its own throwaway
+/// PostgreSQL cluster; with the statements tests run beside the store.
+#[derive(Debug)]
+pub struct TestDb {
+    /// The SQLite file or the PostgreSQL URL.
+    pub spec: String,
+    key: std::path::PathBuf,
+    _cluster: Option<zhuanban_testkit::pg::PgCluster>,
+}
+
+impl TestDb {
+    /// A new database named `name` (a file in `dir`, or a new cluster's database).
+    pub fn new(dir: &std::path::Path, name: &str) -> TestDb {
+        let key = dir.join(format!("{name}.audit-key"));
+        if on_postgres() {
+            let cluster = zhuanban_testkit::pg::PgCluster::start()
+                .expect("a throwaway PostgreSQL cluster");
+            TestDb {
+                spec: cluster.new_database().unwrap(),
+                key,
+                _cluster: Some(cluster),
+            }
+        } else {
+            TestDb {
+                spec: dir.join(format!("{name}.db")).to_string_lossy().into_owned(),
+                key,
+                _cluster: None,
+            }
+        }
+    }
+
+    /// A store on it (each call: another server's store).
+    pub async fn open(&self) -> Db {
+        if self._cluster.is_some() {
+            Db::open_pg(&self.spec, &zhuanban_store::PgOptions::new(&self.key))
+                .await
+                .unwrap()
+        } else {
+            Db::open(std::path::Path::new(&self.spec)).await.unwrap()
+        }
+    }
+
+    /// Runs statements beside the store, on a connection of its own.
+    pub async fn exec(&self, sql: &str) -> Result<(), String> {
+        let sql = sqlx::AssertSqlSafe(sql.to_string());
+        if self._cluster.is_some() {
+            let pool = sqlx::PgPool::connect(&self.spec).await.unwrap();
+            let r = sqlx::raw_sql(sql).execute(&pool).await;
+            pool.close().await;
+            r.map(drop).map_err(|e| e.to_string())
+        } else {
+            let pool = sqlx::SqlitePool::connect(&format!("sqlite:{}", self.spec))
+                .await
+                .unwrap();
+            let r = sqlx::raw_sql(sql).execute(&pool).await;
+            pool.close().await;
+            r.map(drop).map_err(|e| e.to_string())
+        }
+    }
+
+    /// The rows of a query of one text column and one integer column (BIGINT on PostgreSQL).
+    pub async fn pairs(&self, sql: &str) -> Vec<(String, i64)> {
+        let sql = sqlx::AssertSqlSafe(sql.to_string());
+        if self._cluster.is_some() {
+            let pool = sqlx::PgPool::connect(&self.spec).await.unwrap();
+            let r = sqlx::query_as(sql).fetch_all(&pool).await.unwrap();
+            pool.close().await;
+            r
+        } else {
+            let pool = sqlx::SqlitePool::connect(&format!("sqlite:{}", self.spec))
+                .await
+                .unwrap();
+            let r = sqlx::query_as(sql).fetch_all(&pool).await.unwrap();
+            pool.close().await;
+            r
+        }
+    }
+
+    /// The texts of a query of one text column.
+    pub async fn texts(&self, sql: &str) -> Vec<String> {
+        let sql = sqlx::AssertSqlSafe(sql.to_string());
+        if self._cluster.is_some() {
+            let pool = sqlx::PgPool::connect(&self.spec).await.unwrap();
+            let r = sqlx::query_scalar(sql).fetch_all(&pool).await.unwrap();
+            pool.close().await;
+            r
+        } else {
+            let pool = sqlx::SqlitePool::connect(&format!("sqlite:{}", self.spec))
+                .await
+                .unwrap();
+            let r = sqlx::query_scalar(sql).fetch_all(&pool).await.unwrap();
+            pool.close().await;
+            r
+        }
+    }
+
+    /// The one integer a query gives (BIGINT on PostgreSQL).
+    pub async fn int(&self, sql: &str) -> i64 {
+        let sql = sqlx::AssertSqlSafe(sql.to_string());
+        if self._cluster.is_some() {
+            let pool = sqlx::PgPool::connect(&self.spec).await.unwrap();
+            let r = sqlx::query_scalar(sql).fetch_one(&pool).await.unwrap();
+            pool.close().await;
+            r
+        } else {
+            let pool = sqlx::SqlitePool::connect(&format!("sqlite:{}", self.spec))
+                .await
+                .unwrap();
+            let r = sqlx::query_scalar(sql).fetch_one(&pool).await.unwrap();
+            pool.close().await;
+            r
+        }
+    }
+}
+
 /// A running server with a seeded ledger and one account per role.
 #[derive(Debug)]
 pub struct TestApp {
     pub addr: SocketAddr,
     pub store: Db,
+    pub db: TestDb,
     pub dir: TempDir,
     pub plan_id: Id,
     pub round_id: Id,
@@ -59,7 +184,8 @@ impl TestApp {
 
     pub async fn start_with(tune: impl FnOnce(&mut Config)) -> TestApp {
         let dir = tempfile::tempdir().unwrap();
-        let store = Db::open(&dir.path().join("t.db")).await.unwrap();
+        let db = TestDb::new(dir.path(), "t");
+        let store = db.open().await;
         let system = Actor::new("测试", "test");
         let plan = read_text(SEED, &ReadOptions::new("seed.txt")).plan;
         let plan_id = store
@@ -122,6 +248,7 @@ impl TestApp {
         TestApp {
             addr,
             store,
+            db,
             dir,
             plan_id,
             round_id: round.id,
@@ -220,9 +347,8 @@ impl TestApp {
     }
 
     pub async fn count(&self, table: &str) -> i64 {
-        sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}")))
-            .fetch_one(self.store.sqlite_pool().unwrap())
+        self.db
+            .int(&format!("SELECT COUNT(*) FROM {table}"))
             .await
-            .unwrap()
     }
 }

@@ -170,18 +170,15 @@ async fn failed_sign_ins_are_capped_and_aggregated() {
         2,
         "one record per address and name"
     );
-    let longest: i64 = sqlx::query_scalar(
-        "SELECT MAX(LENGTH(actor) + LENGTH(object) + LENGTH(COALESCE(after, ''))) FROM audit",
-    )
-    .fetch_one(app.store.sqlite_pool().unwrap())
-    .await
-    .unwrap();
+    let longest: i64 = app
+        .db
+        .int("SELECT CAST(MAX(LENGTH(actor) + LENGTH(object) + LENGTH(COALESCE(after, ''))) AS BIGINT) FROM audit")
+        .await;
     assert!(longest < 300, "an audit record of {longest} characters");
-    let counts: Vec<(String, i64)> =
-        sqlx::query_as("SELECT login, count FROM login_failures ORDER BY count")
-            .fetch_all(app.store.sqlite_pool().unwrap())
-            .await
-            .unwrap();
+    let counts: Vec<(String, i64)> = app
+        .db
+        .pairs("SELECT login, count FROM login_failures ORDER BY count")
+        .await;
     assert_eq!(
         counts,
         vec![("nobody".to_string(), 7), ("x".repeat(64), 20)]
@@ -789,12 +786,13 @@ async fn login_names_ignore_case() {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.contains("不区分大小写"), "{page}");
     // The database refuses it too, whoever asks.
-    let dup = sqlx::query(
-        "INSERT INTO users (login, name, role, password_hash, password_changed_at, created_at)
-         VALUES ('OFFICE', 'x', 'office', 'x', '2024-01-01T00:00:00Z', '2024-01-01T00:00:00Z')",
-    )
-    .execute(app.store.sqlite_pool().unwrap())
-    .await;
+    let dup = app
+        .db
+        .exec(
+            "INSERT INTO users (login, name, role, password_hash, password_changed_at, created_at)
+             VALUES ('OFFICE', 'x', 'office', 'x', '2024-01-01T00:00:00Z', '2024-01-01T00:00:00Z')",
+        )
+        .await;
     assert!(dup.is_err(), "the unique index on lower(login)");
     for name in ["OFFICE", "Office", "office"] {
         let (status, _) = sign_in(&TestApp::client(), &app, name, crate::PASSWORD).await;
@@ -806,9 +804,8 @@ async fn login_names_ignore_case() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn racing_setup_posts_create_one_administrator() {
     let dir = tempfile::tempdir().unwrap();
-    let store = zhuanban_store::Db::open(&dir.path().join("s.db"))
-        .await
-        .unwrap();
+    let db = crate::TestDb::new(dir.path(), "s");
+    let store = db.open().await;
     let state = zhuanban_web::AppState::new(
         store.clone(),
         zhuanban_web::Config::new(dir.path().join("files")),

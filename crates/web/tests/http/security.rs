@@ -21,10 +21,7 @@ async fn login_status(app: &TestApp, login: &str, password: &str) -> StatusCode 
 }
 
 async fn sql(app: &TestApp, q: &str) {
-    sqlx::raw_sql(sqlx::AssertSqlSafe(q.to_string()))
-        .execute(app.store.sqlite_pool().unwrap())
-        .await
-        .unwrap();
+    app.db.exec(q).await.unwrap();
 }
 
 fn system() -> zhuanban_store::Actor {
@@ -561,9 +558,6 @@ async fn the_administration_roles_are_separate() {
         "nor plan content"
     );
     // An account has exactly one role: the schema has one role column and the form one choice.
-    let roles: Vec<String> = sqlx::query_scalar("SELECT role FROM users")
-        .fetch_all(app.store.sqlite_pool().unwrap())
-        .await
-        .unwrap();
+    let roles: Vec<String> = app.db.texts("SELECT role FROM users").await;
     assert_eq!(roles.len(), crate::ACCOUNTS.len());
 }

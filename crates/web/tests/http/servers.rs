@@ -2,23 +2,23 @@
 
 use std::time::Duration;
 
-use zhuanban_store::{Actor, Db};
+use zhuanban_store::Actor;
 use zhuanban_web::security::{Profile, SecuritySettings};
 use zhuanban_web::{AppState, Config};
 
 #[tokio::test]
 async fn security_settings_changed_on_one_server_reach_the_other() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("two.db");
+    let db = crate::TestDb::new(dir.path(), "two");
     let config = || {
         let mut c = Config::new(dir.path().join("files"));
         c.settings_refresh = Duration::ZERO;
         c
     };
-    let a = AppState::new(Db::open(&db).await.unwrap(), config())
+    let a = AppState::new(db.open().await, config())
         .await
         .unwrap();
-    let b = AppState::new(Db::open(&db).await.unwrap(), config())
+    let b = AppState::new(db.open().await, config())
         .await
         .unwrap();
     assert_eq!(b.security().profile, Profile::Dengbao);

@@ -296,9 +296,8 @@ async fn every_response_carries_the_security_headers() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_first_start_asks_for_the_administrator() {
     let dir = tempfile::tempdir().unwrap();
-    let store = zhuanban_store::Db::open(&dir.path().join("empty.db"))
-        .await
-        .unwrap();
+    let db = crate::TestDb::new(dir.path(), "empty");
+    let store = db.open().await;
     let state = zhuanban_web::AppState::new(
         store.clone(),
         zhuanban_web::Config::new(dir.path().join("files")),
