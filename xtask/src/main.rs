@@ -146,18 +146,47 @@ fn test(extra: &[String]) -> Result<()> {
         "-D",
         "warnings",
     ]))?;
-    if have("cargo-nextest") {
+    // The web desk's HTTP suite runs a second time on PostgreSQL (each test on a throwaway
+    // cluster; see crates/web/tests/http/main.rs), so every page and API is checked on both
+    // backends; the store's own conformance suite runs both in the workspace run.
+    let on_postgres = |mut c: Command| {
+        c.env("ZHUANBAN_TEST_DB", "postgres");
+        c
+    };
+    let (all, desk_on_postgres) = if have("cargo-nextest") {
         // Doc tests first: nextest does not run them, and its summary should close the log.
         run(cargo().args(["test", "--workspace", "--doc"]))?;
-        run(cargo()
+        let all = run(cargo()
             .args(["nextest", "run", "--workspace", "--no-fail-fast"])
-            .args(extra))?;
+            .args(extra));
+        let mut pg = on_postgres(cargo());
+        pg.args([
+            "nextest",
+            "run",
+            "-p",
+            "zhuanban-web",
+            "--test",
+            "http",
+            "--no-fail-fast",
+        ]);
+        (all, run(&mut pg))
     } else {
-        run(cargo()
+        let all = run(cargo()
             .args(["test", "--workspace", "--no-fail-fast"])
-            .args(extra))?;
-    }
-    Ok(())
+            .args(extra));
+        let mut pg = on_postgres(cargo());
+        pg.args([
+            "test",
+            "-p",
+            "zhuanban-web",
+            "--test",
+            "http",
+            "--no-fail-fast",
+        ]);
+        (all, run(&mut pg))
+    };
+    all.context("the workspace's tests failed")?;
+    desk_on_postgres.context("the web desk's HTTP tests failed on PostgreSQL")
 }
 
 fn bench(extra: &[String]) -> Result<()> {

@@ -9,7 +9,7 @@ use crate::Store as _;
 
 use crate::db::{self, Row, Tx};
 use crate::ledger::{load_report, now_pub, write_audit};
-use crate::{Actor, Result, Db, StoreError};
+use crate::{Actor, Db, Result, StoreError};
 
 /// A new account. The password arrives hashed (the web crate hashes with Argon2id).
 #[derive(Debug, Clone)]
@@ -118,9 +118,9 @@ pub fn valid_login(login: &str) -> bool {
 
 impl Db {
     pub async fn count_users(&self) -> Result<i64> {
-        Ok(db::query_scalar("SELECT COUNT(*) FROM users")
+        db::query_scalar("SELECT COUNT(*) FROM users")
             .fetch_one(&self.pool)
-            .await?)
+            .await
     }
 
     /// Creates an account whose password its owner chose (the first start, demonstration
@@ -464,7 +464,10 @@ impl Db {
     pub async fn audit_counts(&self, ids: &[i64]) -> Result<std::collections::HashMap<i64, i64>> {
         let mut out = std::collections::HashMap::new();
         for chunk in ids.chunks(500) {
-            let marks = vec!["?"; chunk.len()].join(",");
+            let marks = (1..=chunk.len())
+                .map(|i| format!("${i}"))
+                .collect::<Vec<_>>()
+                .join(",");
             let sql =
                 format!("SELECT audit_id, count FROM login_failures WHERE audit_id IN ({marks})");
             let mut q = db::query_as::<(i64, i64)>(sql);

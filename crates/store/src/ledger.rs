@@ -31,7 +31,6 @@ pub(crate) fn now_pub() -> String {
     now()
 }
 
-
 fn now() -> String {
     crate::clock::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
 }
@@ -163,13 +162,13 @@ pub const PG_WRITE_LOCK: i64 = 0x7a6875616e62616e;
 impl Db {
     /// The rounds of a plan that have at least one accepted report.
     pub async fn rounds_with_accepted_reports(&self, plan_id: Id) -> Result<Vec<Id>> {
-        Ok(db::query_scalar(
+        db::query_scalar(
             "SELECT DISTINCT r.id FROM rounds r JOIN reports p ON p.round_id = r.id
              WHERE r.plan_id = $1 AND p.state = 'accepted' ORDER BY r.id",
         )
         .bind(plan_id)
         .fetch_all(&self.pool)
-        .await?)
+        .await
     }
 
     /// Opens the store named by `spec`: a `postgres://` URL (with the audit key file named by
@@ -1592,10 +1591,7 @@ impl Store for Db {
                     let state = ReportState::parse(&state).ok_or_else(|| {
                         StoreError::invalid("report", format!("未知的报告状态“{state}”"))
                     })?;
-                    m.entry(task).or_default().push(LeadReport {
-                        state,
-                        late,
-                    });
+                    m.entry(task).or_default().push(LeadReport { state, late });
                 }
                 Some(m)
             }

@@ -12,7 +12,7 @@ use zhuanban_ledger::Id;
 
 use crate::db::{self, Tx};
 use crate::ledger::write_audit;
-use crate::{Actor, Result, Db, StoreError};
+use crate::{Actor, Db, Result, StoreError};
 
 fn fmt(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
@@ -179,7 +179,7 @@ async fn count_pair(
     let now = crate::clock::now();
     let failures: i64 = db::query_scalar(
         "INSERT INTO login_locks (user_id, ip, failures) VALUES ($1, $2, 1)
-         ON CONFLICT (user_id, ip) DO UPDATE SET failures = failures + 1
+         ON CONFLICT (user_id, ip) DO UPDATE SET failures = login_locks.failures + 1
          RETURNING failures",
     )
     .bind(user_id)

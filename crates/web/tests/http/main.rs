@@ -23,7 +23,7 @@ use reqwest::{Client, StatusCode, redirect};
 use tempfile::TempDir;
 use zhuanban_ledger::{Id, Role, TaskRecord};
 use zhuanban_plan::{ReadOptions, read_text};
-use zhuanban_store::{Actor, ImportOptions, NewUser, ReportInput, RoundInput, Db, Store};
+use zhuanban_store::{Actor, Db, ImportOptions, NewUser, ReportInput, RoundInput, Store};
 use zhuanban_web::{AppState, Config, auth};
 
 pub const SEED: &str =
@@ -50,8 +50,8 @@ impl TestDb {
     pub fn new(dir: &std::path::Path, name: &str) -> TestDb {
         let key = dir.join(format!("{name}.audit-key"));
         if on_postgres() {
-            let cluster = zhuanban_testkit::pg::PgCluster::start()
-                .expect("a throwaway PostgreSQL cluster");
+            let cluster =
+                zhuanban_testkit::pg::PgCluster::start().expect("a throwaway PostgreSQL cluster");
             TestDb {
                 spec: cluster.new_database().unwrap(),
                 key,
@@ -59,7 +59,10 @@ impl TestDb {
             }
         } else {
             TestDb {
-                spec: dir.join(format!("{name}.db")).to_string_lossy().into_owned(),
+                spec: dir
+                    .join(format!("{name}.db"))
+                    .to_string_lossy()
+                    .into_owned(),
                 key,
                 _cluster: None,
             }
@@ -347,8 +350,6 @@ impl TestApp {
     }
 
     pub async fn count(&self, table: &str) -> i64 {
-        self.db
-            .int(&format!("SELECT COUNT(*) FROM {table}"))
-            .await
+        self.db.int(&format!("SELECT COUNT(*) FROM {table}")).await
     }
 }

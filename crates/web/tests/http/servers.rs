@@ -15,12 +15,8 @@ async fn security_settings_changed_on_one_server_reach_the_other() {
         c.settings_refresh = Duration::ZERO;
         c
     };
-    let a = AppState::new(db.open().await, config())
-        .await
-        .unwrap();
-    let b = AppState::new(db.open().await, config())
-        .await
-        .unwrap();
+    let a = AppState::new(db.open().await, config()).await.unwrap();
+    let b = AppState::new(db.open().await, config()).await.unwrap();
     assert_eq!(b.security().profile, Profile::Dengbao);
     let changed = SecuritySettings {
         profile: Profile::Asvs,
