@@ -7,6 +7,16 @@
 //! integer sum is read. Where the two differ (JSON aggregation, the write lock), the statement is
 //! chosen by [`Pool::is_pg`] next to its use.
 //!
+//! PostgreSQL-only features the statements use (besides the schema's, listed in
+//! `migrations/postgres/0001_ledger.sql`), each also offered by KingbaseES and openGauss unless
+//! said otherwise:
+//! - `pg_advisory_xact_lock` — the store's write lock ([`crate::PG_WRITE_LOCK`]).
+//! - `json_agg`, `json_build_array`, `CAST(… AS TEXT)` of a JSON value and of a double (its
+//!   shortest exact text) — a report read in one statement (`ledger.rs`, `report_sql`).
+//! - `LISTEN`/`NOTIFY` on `zhuanban_changes` — how a server hears of another's commits
+//!   (`postgres.rs`). openGauss does not have them: there a server would not notice other
+//!   servers' commits before its caches expire (untested: no openGauss here).
+//!
 //! The types here mirror sqlx's own (`query`, `query_as`, `query_scalar`, `bind`, `execute`,
 //! `fetch_one` …) over an enum of the two drivers, so a statement reads as it would with sqlx.
 //! Arguments are the four kinds of value the schema holds (integer, real, text, flag), each
