@@ -14,8 +14,8 @@
 //! - `json_agg`, `json_build_array`, `CAST(… AS TEXT)` of a JSON value and of a double (its
 //!   shortest exact text) — a report read in one statement (`ledger.rs`, `report_sql`).
 //! - `LISTEN`/`NOTIFY` on `zhuanban_changes` — how a server hears of another's commits
-//!   (`postgres.rs`). openGauss does not have them: there a server would not notice other
-//!   servers' commits before its caches expire (untested: no openGauss here).
+//!   (`postgres.rs`). openGauss does not have them: there another server's commits would not
+//!   refresh a server's cached judgement until the day changes (untested: no openGauss here).
 //!
 //! The types here mirror sqlx's own (`query`, `query_as`, `query_scalar`, `bind`, `execute`,
 //! `fetch_one` …) over an enum of the two drivers, so a statement reads as it would with sqlx.
