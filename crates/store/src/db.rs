@@ -382,3 +382,9 @@ impl Ex<'_> {
         matches!(self, Ex::PgPool(_) | Ex::Pg(_))
     }
 }
+
+impl<'a, 'b> From<&'a mut &'b mut Tx> for Ex<'a> {
+    fn from(t: &'a mut &'b mut Tx) -> Self {
+        Ex::from(&mut **t)
+    }
+}

@@ -894,268 +894,8 @@ impl Store for Db {
         opts: &ImportOptions,
         actor: &Actor,
     ) -> Result<ImportOutcome> {
-        if plan.tasks.is_empty() {
-            return Err(StoreError::invalid(
-                "plan",
-                "方案中没有识别到任何任务，未导入",
-            ));
-        }
-        let Some(period) = &plan.period else {
-            return Err(StoreError::invalid(
-                "period",
-                "未能从方案中识别实施期限（如“2024年”），请指定方案年度后再导入",
-            ));
-        };
-        // Canonical names: the reading's unit table, with its aliases.
-        let mut canonical: HashMap<&str, &str> = HashMap::new();
-        for u in &plan.units {
-            canonical.insert(&u.name, &u.name);
-            for a in &u.aliases {
-                canonical.insert(a, &u.name);
-            }
-        }
-        let members: HashSet<&str> = plan
-            .task_force
-            .iter()
-            .flat_map(|tf| tf.members.iter().chain(tf.office.iter()))
-            .map(|m| canonical.get(m.as_str()).copied().unwrap_or(m.as_str()))
-            .collect();
-        let title = plan.title.clone().unwrap_or_else(|| {
-            plan.task_force
-                .as_ref()
-                .map(|tf| tf.name.trim_end_matches("工作专班").to_string() + "实施方案")
-                .unwrap_or_else(|| plan.source.clone())
-        });
-        let reading = serde_json::to_string(plan)?;
-        let task_force = plan
-            .task_force
-            .as_ref()
-            .map(serde_json::to_string)
-            .transpose()?;
-        let created = now();
-
         let mut tx = self.write().await?;
-        let (plan_id, version) = match opts.plan_id {
-            Some(id) => {
-                let row: Option<(i64, String)> =
-                    db::query_as("SELECT version, settings FROM plans WHERE id = $1")
-                        .bind(id)
-                        .fetch_optional(&mut tx)
-                        .await?;
-                let (v, settings) = row.ok_or(StoreError::NotFound {
-                    what: "方案",
-                    id: id.to_string(),
-                })?;
-                let settings = match &opts.settings {
-                    Some(s) => serde_json::to_string(s)?,
-                    None => settings,
-                };
-                db::query(
-                    "UPDATE plans SET version = $1, title = $2, source = $3, period_start = $4, period_end = $5,
-                     settings = $6, task_force = $7, row_version = row_version + 1 WHERE id = $8",
-                )
-                .bind(v + 1)
-                .bind(&title)
-                .bind(&plan.source)
-                .bind(period.start.to_string())
-                .bind(period.end.to_string())
-                .bind(settings)
-                .bind(&task_force)
-                .bind(id)
-                .execute(&mut tx)
-                .await?;
-                (id, v + 1)
-            }
-            None => {
-                let settings = serde_json::to_string(&opts.settings.clone().unwrap_or_default())?;
-                let id: i64 = db::query_scalar(
-                    "INSERT INTO plans (title, source, version, period_start, period_end, settings, task_force, demo, created_at)
-                     VALUES ($1, $2, 1, $3, $4, $5, $6, $7, $8) RETURNING id",
-                )
-                .bind(&title)
-                .bind(&plan.source)
-                .bind(period.start.to_string())
-                .bind(period.end.to_string())
-                .bind(settings)
-                .bind(&task_force)
-                .bind(opts.demo)
-                .bind(&created)
-                .fetch_one(&mut tx)
-                .await?;
-                (id, 1)
-            }
-        };
-        db::query(
-            "INSERT INTO plan_versions (plan_id, version, reading, created_at, created_by) VALUES ($1, $2, $3, $4, $5)",
-        )
-        .bind(plan_id)
-        .bind(version)
-        .bind(&reading)
-        .bind(&created)
-        .bind(&actor.name)
-        .execute(&mut tx)
-        .await?;
-
-        // Units: one row per canonical name across plans; aliases accumulate.
-        let mut unit_ids: HashMap<String, Id> = HashMap::new();
-        let mut created_units = 0;
-        let mut names: Vec<(String, Vec<String>)> = plan
-            .units
-            .iter()
-            .map(|u| (u.name.clone(), u.aliases.clone()))
-            .collect();
-        for m in &members {
-            if !names.iter().any(|(n, _)| n == m) {
-                names.push((m.to_string(), vec![]));
-            }
-        }
-        for (name, aliases) in &names {
-            let existing: Option<(i64, String)> =
-                db::query_as("SELECT id, aliases FROM units WHERE name = $1")
-                    .bind(name)
-                    .fetch_optional(&mut tx)
-                    .await?;
-            let id = match existing {
-                Some((id, old)) => {
-                    let mut all: Vec<String> = serde_json::from_str(&old).unwrap_or_default();
-                    let before = all.len();
-                    for a in aliases {
-                        if !all.contains(a) {
-                            all.push(a.clone());
-                        }
-                    }
-                    if all.len() != before {
-                        db::query("UPDATE units SET aliases = $1, row_version = row_version + 1 WHERE id = $2")
-                            .bind(serde_json::to_string(&all)?)
-                            .bind(id)
-                            .execute(&mut tx)
-                            .await?;
-                    }
-                    id
-                }
-                None => {
-                    created_units += 1;
-                    db::query_scalar(
-                        "INSERT INTO units (name, aliases) VALUES ($1, $2) RETURNING id",
-                    )
-                    .bind(name)
-                    .bind(serde_json::to_string(aliases)?)
-                    .fetch_one(&mut tx)
-                    .await?
-                }
-            };
-            unit_ids.insert(name.clone(), id);
-            db::query(
-                "INSERT INTO plan_units (plan_id, unit_id, member) VALUES ($1, $2, $3)
-                 ON CONFLICT (plan_id, unit_id) DO UPDATE SET member = excluded.member",
-            )
-            .bind(plan_id)
-            .bind(id)
-            .bind(members.contains(name.as_str()))
-            .execute(&mut tx)
-            .await?;
-        }
-
-        let mut targets = 0;
-        let mut milestones = 0;
-        let mut seen_codes = HashSet::new();
-        for t in &plan.tasks {
-            if !seen_codes.insert(t.id.as_str()) {
-                return Err(StoreError::invalid(
-                    format!("任务 {}", t.id),
-                    "编号重复（第 {} 行），请先更正方案中的编号".replace("{}", &t.line.to_string()),
-                ));
-            }
-            let task_id: i64 = db::query_scalar(
-                "INSERT INTO tasks (plan_id, plan_version, code, title, text, line) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-            )
-            .bind(plan_id)
-            .bind(version)
-            .bind(&t.id)
-            .bind(&t.title)
-            .bind(&t.text)
-            .bind(t.line as i64)
-            .fetch_one(&mut tx)
-            .await?;
-            for (role, list) in [("lead", &t.lead), ("support", &t.support)] {
-                for (i, name) in list.iter().enumerate() {
-                    let name = canonical.get(name.as_str()).copied().unwrap_or(name);
-                    let unit_id = match unit_ids.get(name) {
-                        Some(&id) => id,
-                        None => {
-                            return Err(StoreError::invalid(
-                                format!("任务 {}", t.id),
-                                format!("责任单位“{name}”不在方案的单位表中"),
-                            ));
-                        }
-                    };
-                    db::query(
-                        "INSERT INTO task_units (task_id, unit_id, role, seq) VALUES ($1, $2, $3, $4)
-                         ON CONFLICT DO NOTHING",
-                    )
-                    .bind(task_id)
-                    .bind(unit_id)
-                    .bind(role)
-                    .bind(i as i64 + 1)
-                    .execute(&mut tx)
-                    .await?;
-                }
-            }
-            for (i, g) in t.targets.iter().enumerate() {
-                db::query(
-                    "INSERT INTO targets (task_id, seq, value, unit, cmp, hardness, kind, deadline, metric, text)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-                )
-                .bind(task_id)
-                .bind(i as i64 + 1)
-                .bind(g.value)
-                .bind(&g.unit)
-                .bind(cmp_str(g.cmp))
-                .bind(hardness_str(g.hardness))
-                .bind(kind_str(g.kind))
-                .bind(g.deadline.map(|d| d.to_string()))
-                .bind(&g.metric)
-                .bind(&g.text)
-                .execute(&mut tx)
-                .await?;
-                targets += 1;
-            }
-            for (i, m) in t.milestones.iter().enumerate() {
-                db::query(
-                    "INSERT INTO milestones (task_id, seq, text, deadline) VALUES ($1, $2, $3, $4)",
-                )
-                .bind(task_id)
-                .bind(i as i64 + 1)
-                .bind(&m.text)
-                .bind(m.deadline.map(|d| d.to_string()))
-                .execute(&mut tx)
-                .await?;
-                milestones += 1;
-            }
-        }
-        let outcome = ImportOutcome {
-            plan_id,
-            version,
-            tasks: plan.tasks.len(),
-            targets,
-            milestones,
-            units: names.len(),
-            units_created: created_units,
-        };
-        write_audit(
-            &mut tx,
-            actor,
-            if version == 1 {
-                "plan.import"
-            } else {
-                "plan.new_version"
-            },
-            &format!("plan#{plan_id} v{version}"),
-            None,
-            Some(&serde_json::to_string(&outcome)?),
-            "ok",
-        )
-        .await?;
+        let outcome = import_in(&mut tx, plan, opts, actor).await?;
         tx.commit().await?;
         Ok(outcome)
     }
@@ -1774,6 +1514,268 @@ impl Store for Db {
             breaks,
         })
     }
+}
+
+/// Imports a plan reading in the caller's write transaction (see [`Store::import_plan`]):
+/// checked first, then written with its audit record; nothing is committed here.
+pub(crate) async fn import_in(
+    mut tx: &mut Tx,
+    plan: &zhuanban_plan::Plan,
+    opts: &ImportOptions,
+    actor: &Actor,
+) -> Result<ImportOutcome> {
+    crate::readings::check_importable(plan)?;
+    let Some(period) = &plan.period else {
+        return Err(StoreError::invalid("period", "方案缺少实施期限"));
+    };
+    // Canonical names: the reading's unit table, with its aliases.
+    let mut canonical: HashMap<&str, &str> = HashMap::new();
+    for u in &plan.units {
+        canonical.insert(&u.name, &u.name);
+        for a in &u.aliases {
+            canonical.insert(a, &u.name);
+        }
+    }
+    let members: HashSet<&str> = plan
+        .task_force
+        .iter()
+        .flat_map(|tf| tf.members.iter().chain(tf.office.iter()))
+        .map(|m| canonical.get(m.as_str()).copied().unwrap_or(m.as_str()))
+        .collect();
+    let title = plan.title.clone().unwrap_or_else(|| {
+        plan.task_force
+            .as_ref()
+            .map(|tf| tf.name.trim_end_matches("工作专班").to_string() + "实施方案")
+            .unwrap_or_else(|| plan.source.clone())
+    });
+    let reading = serde_json::to_string(plan)?;
+    let task_force = plan
+        .task_force
+        .as_ref()
+        .map(serde_json::to_string)
+        .transpose()?;
+    let created = now();
+
+    let (plan_id, version) = match opts.plan_id {
+        Some(id) => {
+            let row: Option<(i64, String)> =
+                db::query_as("SELECT version, settings FROM plans WHERE id = $1")
+                    .bind(id)
+                    .fetch_optional(&mut tx)
+                    .await?;
+            let (v, settings) = row.ok_or(StoreError::NotFound {
+                what: "方案",
+                id: id.to_string(),
+            })?;
+            let settings = match &opts.settings {
+                Some(s) => serde_json::to_string(s)?,
+                None => settings,
+            };
+            db::query(
+                "UPDATE plans SET version = $1, title = $2, source = $3, period_start = $4, period_end = $5,
+                 settings = $6, task_force = $7, row_version = row_version + 1 WHERE id = $8",
+            )
+            .bind(v + 1)
+            .bind(&title)
+            .bind(&plan.source)
+            .bind(period.start.to_string())
+            .bind(period.end.to_string())
+            .bind(settings)
+            .bind(&task_force)
+            .bind(id)
+            .execute(&mut tx)
+            .await?;
+            (id, v + 1)
+        }
+        None => {
+            let settings = serde_json::to_string(&opts.settings.clone().unwrap_or_default())?;
+            let id: i64 = db::query_scalar(
+                "INSERT INTO plans (title, source, version, period_start, period_end, settings, task_force, demo, created_at)
+                 VALUES ($1, $2, 1, $3, $4, $5, $6, $7, $8) RETURNING id",
+            )
+            .bind(&title)
+            .bind(&plan.source)
+            .bind(period.start.to_string())
+            .bind(period.end.to_string())
+            .bind(settings)
+            .bind(&task_force)
+            .bind(opts.demo)
+            .bind(&created)
+            .fetch_one(&mut tx)
+            .await?;
+            (id, 1)
+        }
+    };
+    db::query(
+        "INSERT INTO plan_versions (plan_id, version, reading, created_at, created_by) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(plan_id)
+    .bind(version)
+    .bind(&reading)
+    .bind(&created)
+    .bind(&actor.name)
+    .execute(&mut tx)
+    .await?;
+
+    // Units: one row per canonical name across plans; aliases accumulate.
+    let mut unit_ids: HashMap<String, Id> = HashMap::new();
+    let mut created_units = 0;
+    let mut names: Vec<(String, Vec<String>)> = plan
+        .units
+        .iter()
+        .map(|u| (u.name.clone(), u.aliases.clone()))
+        .collect();
+    for m in &members {
+        if !names.iter().any(|(n, _)| n == m) {
+            names.push((m.to_string(), vec![]));
+        }
+    }
+    for (name, aliases) in &names {
+        let existing: Option<(i64, String)> =
+            db::query_as("SELECT id, aliases FROM units WHERE name = $1")
+                .bind(name)
+                .fetch_optional(&mut tx)
+                .await?;
+        let id = match existing {
+            Some((id, old)) => {
+                let mut all: Vec<String> = serde_json::from_str(&old).unwrap_or_default();
+                let before = all.len();
+                for a in aliases {
+                    if !all.contains(a) {
+                        all.push(a.clone());
+                    }
+                }
+                if all.len() != before {
+                    db::query("UPDATE units SET aliases = $1, row_version = row_version + 1 WHERE id = $2")
+                        .bind(serde_json::to_string(&all)?)
+                        .bind(id)
+                        .execute(&mut tx)
+                        .await?;
+                }
+                id
+            }
+            None => {
+                created_units += 1;
+                db::query_scalar("INSERT INTO units (name, aliases) VALUES ($1, $2) RETURNING id")
+                    .bind(name)
+                    .bind(serde_json::to_string(aliases)?)
+                    .fetch_one(&mut tx)
+                    .await?
+            }
+        };
+        unit_ids.insert(name.clone(), id);
+        db::query(
+            "INSERT INTO plan_units (plan_id, unit_id, member) VALUES ($1, $2, $3)
+             ON CONFLICT (plan_id, unit_id) DO UPDATE SET member = excluded.member",
+        )
+        .bind(plan_id)
+        .bind(id)
+        .bind(members.contains(name.as_str()))
+        .execute(&mut tx)
+        .await?;
+    }
+
+    let mut targets = 0;
+    let mut milestones = 0;
+    let mut seen_codes = HashSet::new();
+    for t in &plan.tasks {
+        if !seen_codes.insert(t.id.as_str()) {
+            return Err(StoreError::invalid(
+                format!("任务 {}", t.id),
+                "编号重复（第 {} 行），请先更正方案中的编号".replace("{}", &t.line.to_string()),
+            ));
+        }
+        let task_id: i64 = db::query_scalar(
+            "INSERT INTO tasks (plan_id, plan_version, code, title, text, line) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        )
+        .bind(plan_id)
+        .bind(version)
+        .bind(&t.id)
+        .bind(&t.title)
+        .bind(&t.text)
+        .bind(t.line as i64)
+        .fetch_one(&mut tx)
+        .await?;
+        for (role, list) in [("lead", &t.lead), ("support", &t.support)] {
+            for (i, name) in list.iter().enumerate() {
+                let name = canonical.get(name.as_str()).copied().unwrap_or(name);
+                let unit_id = match unit_ids.get(name) {
+                    Some(&id) => id,
+                    None => {
+                        return Err(StoreError::invalid(
+                            format!("任务 {}", t.id),
+                            format!("责任单位“{name}”不在方案的单位表中"),
+                        ));
+                    }
+                };
+                db::query(
+                    "INSERT INTO task_units (task_id, unit_id, role, seq) VALUES ($1, $2, $3, $4)
+                     ON CONFLICT DO NOTHING",
+                )
+                .bind(task_id)
+                .bind(unit_id)
+                .bind(role)
+                .bind(i as i64 + 1)
+                .execute(&mut tx)
+                .await?;
+            }
+        }
+        for (i, g) in t.targets.iter().enumerate() {
+            db::query(
+                "INSERT INTO targets (task_id, seq, value, unit, cmp, hardness, kind, deadline, metric, text)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            )
+            .bind(task_id)
+            .bind(i as i64 + 1)
+            .bind(g.value)
+            .bind(&g.unit)
+            .bind(cmp_str(g.cmp))
+            .bind(hardness_str(g.hardness))
+            .bind(kind_str(g.kind))
+            .bind(g.deadline.map(|d| d.to_string()))
+            .bind(&g.metric)
+            .bind(&g.text)
+            .execute(&mut tx)
+            .await?;
+            targets += 1;
+        }
+        for (i, m) in t.milestones.iter().enumerate() {
+            db::query(
+                "INSERT INTO milestones (task_id, seq, text, deadline) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(task_id)
+            .bind(i as i64 + 1)
+            .bind(&m.text)
+            .bind(m.deadline.map(|d| d.to_string()))
+            .execute(&mut tx)
+            .await?;
+            milestones += 1;
+        }
+    }
+    let outcome = ImportOutcome {
+        plan_id,
+        version,
+        tasks: plan.tasks.len(),
+        targets,
+        milestones,
+        units: names.len(),
+        units_created: created_units,
+    };
+    write_audit(
+        &mut tx,
+        actor,
+        if version == 1 {
+            "plan.import"
+        } else {
+            "plan.new_version"
+        },
+        &format!("plan#{plan_id} v{version}"),
+        None,
+        Some(&serde_json::to_string(&outcome)?),
+        "ok",
+    )
+    .await?;
+    Ok(outcome)
 }
 
 async fn review(

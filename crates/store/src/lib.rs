@@ -22,6 +22,7 @@ mod ledger;
 mod lockout;
 mod migrate;
 mod postgres;
+mod readings;
 mod security;
 mod series;
 
@@ -39,6 +40,7 @@ pub use dispatch::{
 };
 pub use ledger::{Db, PG_WRITE_LOCK, PgOptions, is_postgres};
 pub use lockout::LockOutcome;
+pub use readings::{MAX_TEXT, NewReading, PlanReading, check_importable, complete_units};
 pub use security::{AUDIT_RETENTION_DAYS, AuditFilter};
 pub use series::SeriesImport;
 

@@ -924,6 +924,128 @@ async fn outbox_messages_are_claimed_once_within_a_shared_rate(b: Backend) {
     assert_eq!(db.store.outbox_due(10).await.unwrap().len(), 1);
 }
 
+/// A reading uploaded through the desk: corrected as a draft (a stale or invalid correction
+/// changes nothing), confirmed once as a plan carrying the corrections, then as a new version.
+async fn a_reading_is_corrected_and_confirmed_once(b: Backend) {
+    use zhuanban_store::NewReading;
+    let db = fresh(b).await;
+    let read = read_text(SEED, &ReadOptions::new("seed.txt"));
+    let r = db
+        .store
+        .create_reading(
+            &NewReading {
+                source: "seed.txt",
+                format: "UTF-8",
+                text: SEED,
+                plan: &read.plan,
+                diagnostics: &read.diagnostics,
+            },
+            &office(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.state, "draft");
+    assert_eq!(r.reading, read.plan);
+    assert_eq!(r.text, SEED);
+    // The office corrects a lead unit and a target's value.
+    let mut corrected = r.reading.clone();
+    let i = corrected
+        .tasks
+        .iter()
+        .position(|t| t.id == "2.3.2")
+        .unwrap();
+    corrected.tasks[i].lead = vec!["区财政局".to_string()];
+    let old_value = corrected.tasks[i].targets[0].value;
+    corrected.tasks[i].targets[0].value = old_value + 1.0;
+    let saved = db
+        .store
+        .correct_reading(r.id, &corrected, r.row_version, &office())
+        .await
+        .unwrap();
+    let mut expected = corrected.clone();
+    zhuanban_store::complete_units(&mut expected);
+    assert_eq!(
+        saved.reading, expected,
+        "the corrected unit joins the unit table"
+    );
+    assert!(saved.reading.units.iter().any(|u| u.name == "区财政局"));
+    assert_eq!(
+        saved.original, read.plan,
+        "the reader's reading is kept as read"
+    );
+    // A stale version and an invalid correction are refused and change nothing.
+    let stale = db
+        .store
+        .correct_reading(r.id, &read.plan, r.row_version, &office())
+        .await;
+    assert!(
+        matches!(stale, Err(StoreError::Conflict { .. })),
+        "{stale:?}"
+    );
+    let mut bad = saved.reading.clone();
+    bad.tasks[i].title = "  ".into();
+    let e = db
+        .store
+        .correct_reading(r.id, &bad, saved.row_version, &office())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&e, StoreError::Invalid { field, .. } if field == &format!("tasks[{i}].title")),
+        "{e:?}"
+    );
+    assert_eq!(db.store.reading(r.id).await.unwrap(), saved);
+    // Confirmed: a plan whose task carries the corrections; a second confirmation is refused.
+    let audits = count(&db, "SELECT COUNT(*) FROM audit").await;
+    let out = db
+        .store
+        .confirm_reading(r.id, None, &office())
+        .await
+        .unwrap();
+    assert_eq!(out.version, 1);
+    let tasks = db.store.tasks(out.plan_id, None).await.unwrap();
+    let t = tasks.iter().find(|t| t.code == "2.3.2").unwrap();
+    let lead = db.store.unit_by_name("区财政局").await.unwrap();
+    assert_eq!(t.lead, vec![lead.id]);
+    assert_eq!(t.targets[0].value, old_value + 1.0);
+    assert!(
+        count(&db, "SELECT COUNT(*) FROM audit").await >= audits + 2,
+        "the import and the confirmation are audited"
+    );
+    let again = db.store.confirm_reading(r.id, None, &office()).await;
+    assert!(
+        matches!(again, Err(StoreError::Invalid { .. })),
+        "{again:?}"
+    );
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM plans").await, 1);
+    let done = db.store.reading(r.id).await.unwrap();
+    assert_eq!(
+        (done.state.as_str(), done.plan_id, done.version),
+        ("confirmed", Some(out.plan_id), Some(1))
+    );
+    // A second reading of the same document becomes the plan's version 2.
+    let r2 = db
+        .store
+        .create_reading(
+            &NewReading {
+                source: "seed-v2.txt",
+                format: "UTF-8",
+                text: SEED,
+                plan: &read.plan,
+                diagnostics: &[],
+            },
+            &office(),
+        )
+        .await
+        .unwrap();
+    let out2 = db
+        .store
+        .confirm_reading(r2.id, Some(out.plan_id), &office())
+        .await
+        .unwrap();
+    assert_eq!((out2.plan_id, out2.version), (out.plan_id, 2));
+    assert!(db.store.verify_audit().await.unwrap().breaks.is_empty());
+}
+
 both!(
     importing_the_seed_makes_the_ledger,
     a_new_version_keeps_old_reports_and_statuses_reproducible,
@@ -937,4 +1059,5 @@ both!(
     several_reports_are_saved_all_or_nothing,
     outbox_messages_are_claimed_once_within_a_shared_rate,
     saves_committed_together_stand_or_fall_alone,
+    a_reading_is_corrected_and_confirmed_once,
 );

@@ -1,0 +1,345 @@
+//! Plan readings brought in through the desk: uploaded, corrected as a draft, confirmed.
+//!
+//! A reading keeps the document's text (the lines the review page shows beside the reading),
+//! what the reader made of it (`original`, never changed) and the office's corrected reading
+//! (`reading`). A correction is saved whole and checked as an import checks a plan
+//! ([`check_importable`]); a refused one changes nothing. Confirming imports the corrected
+//! reading as a new plan or a new version of one, and marks the draft confirmed, in one
+//! transaction: a reading becomes a plan once.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use zhuanban_ledger::Id;
+use zhuanban_plan::{Diagnostic, Plan};
+
+use crate::db;
+use crate::ledger::{import_in, now_pub, write_audit};
+use crate::{Actor, Db, ImportOptions, ImportOutcome, Result, StoreError};
+
+/// The most a document's text may hold (characters), as the upload limit allows.
+pub const MAX_TEXT: usize = 8 * 1024 * 1024;
+
+/// A reading as stored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlanReading {
+    pub id: Id,
+    /// The uploaded file's name.
+    pub source: String,
+    /// What the bytes were (".docx", "GB18030" …).
+    pub format: String,
+    /// The document's text as read, one line per line of the review page.
+    pub text: String,
+    /// What the reader made of it.
+    pub original: Plan,
+    /// The reading as the office corrected it (the reader's until corrected).
+    pub reading: Plan,
+    pub diagnostics: Vec<Diagnostic>,
+    /// `draft`, `confirmed` or `discarded`.
+    pub state: String,
+    /// The plan (and its version) it became when confirmed.
+    pub plan_id: Option<Id>,
+    pub version: Option<i64>,
+    pub created_by: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub row_version: i64,
+}
+
+/// A reading to store: what the reader made of an uploaded document.
+#[derive(Debug, Clone)]
+pub struct NewReading<'a> {
+    pub source: &'a str,
+    pub format: &'a str,
+    pub text: &'a str,
+    pub plan: &'a Plan,
+    pub diagnostics: &'a [Diagnostic],
+}
+
+/// What an import requires of a reading; the error names the field (as the review page shows
+/// it beside the field).
+pub fn check_importable(plan: &Plan) -> Result<()> {
+    if plan.tasks.is_empty() {
+        return Err(StoreError::invalid(
+            "plan",
+            "方案中没有识别到任何任务，未导入",
+        ));
+    }
+    if plan.period.is_none() {
+        return Err(StoreError::invalid(
+            "period",
+            "未能从方案中识别实施期限（如“2024年”），请指定方案年度后再导入",
+        ));
+    }
+    let mut seen = std::collections::HashSet::new();
+    for (i, t) in plan.tasks.iter().enumerate() {
+        let n = i + 1;
+        if t.id.trim().is_empty() {
+            return Err(StoreError::invalid(
+                format!("tasks[{i}].id"),
+                format!("第{n}项任务没有编号"),
+            ));
+        }
+        if !seen.insert(t.id.as_str()) {
+            return Err(StoreError::invalid(
+                format!("tasks[{i}].id"),
+                format!("任务编号“{}”重复", t.id),
+            ));
+        }
+        if t.title.trim().is_empty() {
+            return Err(StoreError::invalid(
+                format!("tasks[{i}].title"),
+                format!("任务 {} 没有名称", t.id),
+            ));
+        }
+        for (k, g) in t.targets.iter().enumerate() {
+            if !g.value.is_finite() {
+                return Err(StoreError::invalid(
+                    format!("tasks[{i}].targets[{k}].value"),
+                    format!("任务 {} 的第{}个目标值不是有效数字", t.id, k + 1),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Adds to the reading's unit table every unit a task names that it lacks (a corrected lead
+/// or support unit, or a reading given without a unit table, as `SCHEMA.md` allows): the
+/// import then knows each of them. Names already there, or aliases of one, are left alone.
+pub fn complete_units(plan: &mut Plan) {
+    let mut known: std::collections::HashSet<String> = plan
+        .units
+        .iter()
+        .flat_map(|u| std::iter::once(u.name.clone()).chain(u.aliases.iter().cloned()))
+        .collect();
+    let named: Vec<String> = plan
+        .tasks
+        .iter()
+        .flat_map(|t| t.lead.iter().chain(&t.support))
+        .map(|n| n.trim().to_string())
+        .filter(|n| !n.is_empty())
+        .collect();
+    for name in named {
+        if known.insert(name.clone()) {
+            plan.units.push(zhuanban_plan::Unit {
+                name,
+                aliases: Vec::new(),
+            });
+        }
+    }
+}
+
+fn time(s: &str) -> Result<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|_| StoreError::invalid("time", format!("时间“{s}”格式不正确")))
+}
+
+fn reading_from_row(r: &db::Row) -> Result<PlanReading> {
+    Ok(PlanReading {
+        id: r.try_get("id")?,
+        source: r.try_get("source")?,
+        format: r.try_get("format")?,
+        text: r.try_get("text")?,
+        original: serde_json::from_str(&r.try_get::<String>("original")?)?,
+        reading: serde_json::from_str(&r.try_get::<String>("reading")?)?,
+        diagnostics: serde_json::from_str(&r.try_get::<String>("diagnostics")?)?,
+        state: r.try_get("state")?,
+        plan_id: r.try_get("plan_id")?,
+        version: r.try_get("version")?,
+        created_by: r.try_get("created_by")?,
+        created_at: time(&r.try_get::<String>("created_at")?)?,
+        updated_at: time(&r.try_get::<String>("updated_at")?)?,
+        row_version: r.try_get("row_version")?,
+    })
+}
+
+async fn load<'e>(ex: impl Into<db::Ex<'e>>, id: Id) -> Result<PlanReading> {
+    let row = db::query("SELECT * FROM plan_readings WHERE id = $1")
+        .bind(id)
+        .fetch_optional(ex)
+        .await?
+        .ok_or(StoreError::NotFound {
+            what: "方案识别稿",
+            id: id.to_string(),
+        })?;
+    reading_from_row(&row)
+}
+
+impl Db {
+    /// Keeps what the reader made of an uploaded document, as a draft.
+    pub async fn create_reading(&self, r: &NewReading<'_>, actor: &Actor) -> Result<PlanReading> {
+        if r.text.chars().count() > MAX_TEXT {
+            return Err(StoreError::invalid(
+                "file",
+                format!("“{}”的文字超过{MAX_TEXT}个字符", r.source),
+            ));
+        }
+        let plan = serde_json::to_string(r.plan)?;
+        let diagnostics = serde_json::to_string(r.diagnostics)?;
+        let now = now_pub();
+        let mut tx = self.write().await?;
+        let id: Id = db::query_scalar(
+            "INSERT INTO plan_readings (source, format, text, original, reading, diagnostics,
+             created_by, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+             RETURNING id",
+        )
+        .bind(r.source)
+        .bind(r.format)
+        .bind(r.text)
+        .bind(&plan)
+        .bind(&plan)
+        .bind(&diagnostics)
+        .bind(&actor.name)
+        .bind(&now)
+        .bind(&now)
+        .fetch_one(&mut tx)
+        .await?;
+        write_audit(
+            &mut tx,
+            actor,
+            "plan.reading.upload",
+            &format!("reading#{id} {}", r.source),
+            None,
+            Some(
+                &serde_json::json!({
+                    "source": r.source, "format": r.format,
+                    "tasks": r.plan.tasks.len(), "diagnostics": r.diagnostics.len(),
+                })
+                .to_string(),
+            ),
+            "ok",
+        )
+        .await?;
+        let out = load(&mut tx, id).await?;
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    pub async fn reading(&self, id: Id) -> Result<PlanReading> {
+        load(&self.pool, id).await
+    }
+
+    /// Every reading, newest first.
+    pub async fn readings(&self) -> Result<Vec<PlanReading>> {
+        let rows = db::query("SELECT * FROM plan_readings ORDER BY id DESC")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(reading_from_row).collect()
+    }
+
+    /// Saves the office's corrected reading over the draft's (checked as an import checks a
+    /// plan; refused when the draft was saved by someone else meanwhile or is no longer a
+    /// draft).
+    pub async fn correct_reading(
+        &self,
+        id: Id,
+        plan: &Plan,
+        expected_version: i64,
+        actor: &Actor,
+    ) -> Result<PlanReading> {
+        let mut plan = plan.clone();
+        complete_units(&mut plan);
+        check_importable(&plan)?;
+        let json = serde_json::to_string(&plan)?;
+        let mut tx = self.write().await?;
+        let before = load(&mut tx, id).await?;
+        if before.state != "draft" {
+            return Err(StoreError::invalid(
+                "state",
+                format!("识别稿 #{id} 已{}，不能再修改", state_label(&before.state)),
+            ));
+        }
+        if before.row_version != expected_version {
+            return Err(StoreError::Conflict {
+                what: "方案识别稿",
+                id,
+                current: before.row_version,
+                given: expected_version,
+            });
+        }
+        db::query(
+            "UPDATE plan_readings SET reading = $1, updated_at = $2, row_version = row_version + 1
+             WHERE id = $3 AND row_version = $4",
+        )
+        .bind(&json)
+        .bind(now_pub())
+        .bind(id)
+        .bind(expected_version)
+        .execute(&mut tx)
+        .await?;
+        write_audit(
+            &mut tx,
+            actor,
+            "plan.reading.correct",
+            &format!("reading#{id} {}", before.source),
+            Some(&serde_json::to_string(&before.reading)?),
+            Some(&json),
+            "ok",
+        )
+        .await?;
+        let out = load(&mut tx, id).await?;
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    /// Imports the corrected reading as a new plan (`plan` None) or a new version of `plan`,
+    /// and marks the draft confirmed, in one transaction.
+    pub async fn confirm_reading(
+        &self,
+        id: Id,
+        plan: Option<Id>,
+        actor: &Actor,
+    ) -> Result<ImportOutcome> {
+        let mut tx = self.write().await?;
+        let r = load(&mut tx, id).await?;
+        if r.state != "draft" {
+            return Err(StoreError::invalid(
+                "state",
+                format!("识别稿 #{id} 已{}", state_label(&r.state)),
+            ));
+        }
+        let mut reading = r.reading.clone();
+        complete_units(&mut reading);
+        let outcome = import_in(
+            &mut tx,
+            &reading,
+            &ImportOptions {
+                plan_id: plan,
+                ..ImportOptions::default()
+            },
+            actor,
+        )
+        .await?;
+        db::query(
+            "UPDATE plan_readings SET state = 'confirmed', plan_id = $1, version = $2,
+             updated_at = $3, row_version = row_version + 1 WHERE id = $4",
+        )
+        .bind(outcome.plan_id)
+        .bind(outcome.version)
+        .bind(now_pub())
+        .bind(id)
+        .execute(&mut tx)
+        .await?;
+        write_audit(
+            &mut tx,
+            actor,
+            "plan.reading.confirm",
+            &format!("reading#{id} {}", r.source),
+            None,
+            Some(&format!("plan#{} v{}", outcome.plan_id, outcome.version)),
+            "ok",
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(outcome)
+    }
+}
+
+fn state_label(state: &str) -> &'static str {
+    match state {
+        "confirmed" => "确认导入",
+        "discarded" => "放弃",
+        _ => "保存为草稿",
+    }
+}
