@@ -1762,7 +1762,7 @@ pub(crate) async fn import_in(
         units_created: created_units,
     };
     write_audit(
-        &mut tx,
+        tx,
         actor,
         if version == 1 {
             "plan.import"
