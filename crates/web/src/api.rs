@@ -14,8 +14,7 @@ use zhuanban_store::{ReportInput, Store};
 use crate::AppState;
 use crate::error::{AppError, AppResult};
 use crate::pages::{
-    ViewQuery, current_plan, judge, judge_view, may_see_task, own_unit, report_view_model,
-    visible_report,
+    ViewQuery, current_plan, judge, may_see_task, own_unit, report_view_model, visible_report,
 };
 use crate::routes::Ctx;
 
@@ -50,7 +49,7 @@ pub async fn status(
     State(state): State<AppState>,
     Query(q): Query<ViewQuery>,
 ) -> AppResult<Response> {
-    let jd = judge_view(&state, q.view())
+    let jd = crate::pages::desk::judge_plan(&state, q.plan, q.view())
         .await
         .map_err(j)?
         .ok_or_else(|| j(AppError::not_found()))?;
@@ -83,7 +82,10 @@ pub async fn tasks(
     Query(q): Query<ViewQuery>,
 ) -> AppResult<Response> {
     let user = ctx.user().map_err(j)?.clone();
-    let Some(jd) = judge_view(&state, q.view()).await.map_err(j)? else {
+    let Some(jd) = crate::pages::desk::judge_plan(&state, q.plan, q.view())
+        .await
+        .map_err(j)?
+    else {
         return Ok(Json(Vec::<TaskJson>::new()).into_response());
     };
     let name = |id: Id| crate::pages::unit_name(&jd.units, id);
@@ -404,4 +406,174 @@ pub async fn add_instruction(
         .await
         .map_err(|e| j(e.into()))?;
     Ok((axum::http::StatusCode::CREATED, Json(i)).into_response())
+}
+
+/// A plan as `GET /api/plans` lists it.
+#[derive(Serialize)]
+struct PlanJson {
+    id: Id,
+    title: String,
+    version: i64,
+    period_start: NaiveDate,
+    period_end: NaiveDate,
+    demo: bool,
+    /// Whether the desk works on it by default (the newest plan).
+    current: bool,
+}
+
+/// The plans on the desk: every plan for the office and leaders, a unit's those in which it
+/// has a task.
+pub async fn plans(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+) -> AppResult<Response> {
+    let user = ctx.user().map_err(j)?.clone();
+    let all = state.store.plans().await.map_err(|e| j(e.into()))?;
+    let newest = all.last().map(|p| p.id);
+    let mut out = Vec::with_capacity(all.len());
+    for p in all {
+        if user.role == zhuanban_ledger::Role::Unit {
+            let unit = own_unit(&user).map_err(j)?;
+            let tasks = state
+                .store
+                .tasks(p.id, None)
+                .await
+                .map_err(|e| j(e.into()))?;
+            if !tasks
+                .iter()
+                .any(|t| t.lead.contains(&unit) || t.support.contains(&unit))
+            {
+                continue;
+            }
+        }
+        out.push(PlanJson {
+            current: Some(p.id) == newest,
+            id: p.id,
+            title: p.title,
+            version: p.version,
+            period_start: p.period_start,
+            period_end: p.period_end,
+            demo: p.demo,
+        });
+    }
+    Ok(Json(out).into_response())
+}
+
+/// A reading as the API answers it.
+fn reading_json(r: &zhuanban_store::PlanReading) -> serde_json::Value {
+    serde_json::json!({
+        "id": r.id,
+        "source": r.source,
+        "format": r.format,
+        "state": r.state,
+        "plan": r.reading,
+        "original": r.original,
+        "diagnostics": r.diagnostics,
+        "plan_id": r.plan_id,
+        "version": r.version,
+        "row_version": r.row_version,
+    })
+}
+
+/// Reads an uploaded plan document (multipart field `file`) and keeps the reading as a draft:
+/// `{"id", "plan", "diagnostics", …}`. A file that cannot be read is refused with a message
+/// naming it and why; nothing is kept.
+pub async fn upload_reading(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    mp: axum::extract::Multipart,
+) -> AppResult<Response> {
+    let (name, bytes) = crate::pages::plans::read_upload(mp, state.config.max_upload)
+        .await
+        .map_err(|m| {
+            j(AppError::new(
+                axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+                m,
+            ))
+        })?;
+    let doc = zhuanban_desk::plans::read_document(&name, &bytes).map_err(|m| {
+        j(AppError::new(
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            m,
+        ))
+    })?;
+    let r = state
+        .store
+        .create_reading(&doc.new_reading(&name), &ctx.actor())
+        .await
+        .map_err(|e| j(e.into()))?;
+    Ok((axum::http::StatusCode::CREATED, Json(reading_json(&r))).into_response())
+}
+
+pub async fn reading(State(state): State<AppState>, Path(id): Path<Id>) -> AppResult<Response> {
+    let r = state.store.reading(id).await.map_err(|e| j(e.into()))?;
+    Ok(Json(reading_json(&r)).into_response())
+}
+
+/// Saves a corrected reading (the schema of a plan's reading; `If-Match: "N"` names the
+/// version it corrects, else the newest is corrected).
+pub async fn correct_reading(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path(id): Path<Id>,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Bytes,
+) -> AppResult<Response> {
+    let bad = |m: String| {
+        j(AppError::new(
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            m,
+        ))
+    };
+    let plan: zhuanban_plan::Plan =
+        serde_json::from_slice(&body).map_err(|e| bad(format!("识别结果格式不正确：{e}")))?;
+    let version = match headers.get(axum::http::header::IF_MATCH) {
+        Some(v) => v
+            .to_str()
+            .ok()
+            .and_then(|v| v.trim().trim_matches('"').parse::<i64>().ok())
+            .ok_or_else(|| bad("If-Match 应为识别稿的版本号，如 \"2\"".into()))?,
+        None => {
+            state
+                .store
+                .reading(id)
+                .await
+                .map_err(|e| j(e.into()))?
+                .row_version
+        }
+    };
+    let r = state
+        .store
+        .correct_reading(id, &plan, version, &ctx.actor())
+        .await
+        .map_err(|e| j(e.into()))?;
+    Ok(Json(reading_json(&r)).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfirmBody {
+    /// None: a new plan; Some: a new version of that plan.
+    plan: Option<Id>,
+}
+
+/// Confirms a reading as a new plan or a new version of one: `{"plan_id", "version"}`.
+pub async fn confirm_reading(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path(id): Path<Id>,
+    body: axum::body::Bytes,
+) -> AppResult<Response> {
+    let b: ConfirmBody = serde_json::from_slice(&body).map_err(|e| {
+        j(AppError::new(
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            format!("请求应为 {{\"plan\": null}} 或 {{\"plan\": 方案编号}}：{e}"),
+        ))
+    })?;
+    let out = state
+        .store
+        .confirm_reading(id, b.plan, &ctx.actor())
+        .await
+        .map_err(|e| j(e.into()))?;
+    Ok(Json(serde_json::json!({"plan_id": out.plan_id, "version": out.version})).into_response())
 }

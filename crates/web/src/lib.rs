@@ -86,7 +86,9 @@ pub struct AppState {
     pub limiter: Arc<security::RateLimiter>,
     /// The last judgement of the current plan, with the database's data version and the day
     /// it was made for: pages reuse it until anything is committed or the day changes.
-    pub(crate) judged: Arc<std::sync::Mutex<Option<pages::desk::JudgedCache>>>,
+    pub(crate) judged: Arc<
+        std::sync::Mutex<std::collections::HashMap<zhuanban_ledger::Id, pages::desk::JudgedCache>>,
+    >,
 }
 
 pub use zhuanban_desk::security::SECURITY_KEY;

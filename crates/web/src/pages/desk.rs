@@ -47,19 +47,39 @@ pub async fn judge(state: &AppState) -> AppResult<Option<Arc<Judged>>> {
 /// Judges the current plan for a view (`?round=ID&as_of=DATE` on the desk's pages and the
 /// API); the default view is cached (see [`judge`]). A round of another plan is not found.
 pub async fn judge_view(state: &AppState, view: View) -> AppResult<Option<Arc<Judged>>> {
+    judge_plan(state, None, view).await
+}
+
+/// Judges a plan (the current one when None; an unknown one is not found) for a view. The
+/// default view of each plan is kept (see [`judge`]).
+pub async fn judge_plan(
+    state: &AppState,
+    plan: Option<Id>,
+    view: View,
+) -> AppResult<Option<Arc<Judged>>> {
     let cached = view == View::default();
     let version = state.store.data_version().await?;
     let day = today();
+    let plan = match plan {
+        Some(id) => match state.store.plan(id).await {
+            Ok(p) => p,
+            Err(zhuanban_store::StoreError::NotFound { .. }) => {
+                return Err(AppError::not_found());
+            }
+            Err(e) => return Err(e.into()),
+        },
+        None => match current_plan(state).await? {
+            Some(p) => p,
+            None => return Ok(None),
+        },
+    };
     if cached
-        && let Some((v, d, j)) = state.judged.lock().expect("judgement cache").as_ref()
+        && let Some((v, d, j)) = state.judged.lock().expect("judgement cache").get(&plan.id)
         && *v == version
         && *d == day
     {
         return Ok(Some(Arc::clone(j)));
     }
-    let Some(plan) = current_plan(state).await? else {
-        return Ok(None);
-    };
     let j = match zhuanban_desk::judge(&state.store, plan.id, view, day).await {
         Ok(j) => Arc::new(j),
         Err(zhuanban_store::StoreError::Invalid { .. }) if view.round.is_some() => {
@@ -68,7 +88,10 @@ pub async fn judge_view(state: &AppState, view: View) -> AppResult<Option<Arc<Ju
         Err(e) => return Err(e.into()),
     };
     if cached {
-        *state.judged.lock().expect("judgement cache") = Some((version, day, Arc::clone(&j)));
+        let mut kept = state.judged.lock().expect("judgement cache");
+        // Judgements of an older data version are of no more use.
+        kept.retain(|_, (v, _, _)| *v == version);
+        kept.insert(plan.id, (version, day, Arc::clone(&j)));
     }
     Ok(Some(j))
 }
@@ -78,6 +101,8 @@ pub async fn judge_view(state: &AppState, view: View) -> AppResult<Option<Arc<Ju
 pub struct ViewQuery {
     pub round: Option<Id>,
     pub as_of: Option<NaiveDate>,
+    /// The plan (the API's `?plan=ID`; the current plan when absent).
+    pub plan: Option<Id>,
 }
 
 impl ViewQuery {

@@ -6,6 +6,7 @@ mod bulletin;
 pub(crate) mod desk;
 mod dispatch;
 mod offline;
+pub(crate) mod plans;
 mod report;
 mod security;
 mod series;

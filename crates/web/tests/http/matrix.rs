@@ -41,6 +41,7 @@ struct Samples {
     other_notice: i64,
     extension: i64,
     unit_message: i64,
+    reading: i64,
 }
 
 fn fill(path: &str, s: &Samples, other: bool) -> String {
@@ -65,6 +66,7 @@ fn fill(path: &str, s: &Samples, other: bool) -> String {
             "{id}" if path.starts_with("/extensions/") => s.extension.to_string(),
             "{id}" if path.starts_with("/inbox/") => s.unit_message.to_string(),
             "{id}" if path.starts_with("/admin/users/") => s.user.to_string(),
+            "{id}" if path.starts_with("/api/plans/readings/") => s.reading.to_string(),
             "{sha}" => {
                 if other {
                     s.other_sha.clone()
@@ -203,7 +205,25 @@ async fn samples(app: &TestApp) -> Samples {
     )
     .await
     .unwrap();
+    // A plan reading awaiting confirmation (confirming it in the matrix makes a new plan).
+    let read = zhuanban_plan::read_text(crate::SEED, &zhuanban_plan::ReadOptions::new("r.txt"));
+    let reading = app
+        .store
+        .create_reading(
+            &zhuanban_store::NewReading {
+                source: "r.txt",
+                format: "UTF-8",
+                text: crate::SEED,
+                plan: &read.plan,
+                diagnostics: &read.diagnostics,
+            },
+            &actor,
+        )
+        .await
+        .unwrap()
+        .id;
     Samples {
+        reading,
         own_notice: notices[0],
         other_notice: notices[1],
         extension: ext.id,

@@ -1,0 +1,235 @@
+//! Plans through the API: a document uploaded, its reading corrected and confirmed as a plan
+//! that carries the corrections; the plans listed; the ledger of a plan by `?plan=`.
+
+use reqwest::StatusCode;
+use reqwest::multipart::{Form, Part};
+use serde_json::Value;
+
+use crate::{SEED, TestApp};
+
+async fn upload(
+    app: &TestApp,
+    c: &reqwest::Client,
+    csrf: &str,
+    name: &str,
+    bytes: Vec<u8>,
+) -> (StatusCode, Value) {
+    let form = Form::new().part("file", Part::bytes(bytes).file_name(name.to_string()));
+    let res = c
+        .post(app.url("/api/plans/readings"))
+        .header("X-CSRF-Token", csrf)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    let status = res.status();
+    (status, res.json().await.unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plan_is_uploaded_corrected_and_confirmed_through_the_api() {
+    let app = TestApp::start().await;
+    let (c, csrf) = app.login("office").await;
+    let plans_before = app.count("plans").await;
+
+    // What cannot be read is refused with the file's name, and nothing is kept.
+    let (status, body) = upload(&app, &c, &csrf, "空白.txt", b"   \n".to_vec()).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(
+        body["error"].as_str().unwrap().contains("空白.txt"),
+        "{body}"
+    );
+    assert_eq!(app.count("plan_readings").await, 0);
+
+    let (status, r) = upload(&app, &c, &csrf, "方案.txt", SEED.as_bytes().to_vec()).await;
+    assert_eq!(status, StatusCode::CREATED, "{r}");
+    let id = r["id"].as_i64().unwrap();
+    let tasks = r["plan"]["tasks"].as_array().unwrap();
+    assert!(tasks.len() >= 10, "{}", tasks.len());
+    assert!(r["diagnostics"].is_array());
+
+    // The office corrects a lead unit and a target, in the schema of a reading.
+    let mut plan = r["plan"].clone();
+    let i = tasks.iter().position(|t| t["id"] == "2.3.2").unwrap();
+    plan["tasks"][i]["lead"] = serde_json::json!(["区财政局"]);
+    let old = plan["tasks"][i]["targets"][0]["value"].as_f64().unwrap();
+    plan["tasks"][i]["targets"][0]["value"] = serde_json::json!(old + 2.0);
+    let put = |body: Value, version: Option<i64>| {
+        let mut req = c
+            .put(app.url(&format!("/api/plans/readings/{id}")))
+            .header("X-CSRF-Token", &csrf)
+            .header("content-type", "application/json")
+            .body(body.to_string());
+        if let Some(v) = version {
+            req = req.header("If-Match", format!("\"{v}\""));
+        }
+        req.send()
+    };
+    let res = put(plan.clone(), Some(r["row_version"].as_i64().unwrap()))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let saved: Value = res.json().await.unwrap();
+    assert_eq!(saved["plan"]["tasks"][i]["lead"][0], "区财政局");
+    // A stale version conflicts; a task without a title is refused by its field.
+    let res = put(plan.clone(), Some(r["row_version"].as_i64().unwrap()))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    let mut bad = plan.clone();
+    bad["tasks"][i]["title"] = serde_json::json!("");
+    let res = put(bad, None).await.unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let e: Value = res.json().await.unwrap();
+    assert!(e["error"].as_str().unwrap().contains("没有名称"), "{e}");
+
+    // Confirmed as a new plan: listed, and its ledger carries the corrections.
+    let confirm = |body: &'static str| {
+        c.post(app.url(&format!("/api/plans/readings/{id}/confirm")))
+            .header("X-CSRF-Token", &csrf)
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+    };
+    let res = confirm(r#"{"plan": null}"#).await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let out: Value = res.json().await.unwrap();
+    assert_eq!(out["version"], 1);
+    let new_plan = out["plan_id"].as_i64().unwrap();
+    assert_eq!(app.count("plans").await, plans_before + 1);
+    let res = confirm(r#"{"plan": null}"#).await.unwrap();
+    assert_eq!(
+        res.status(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "confirmed once"
+    );
+    assert_eq!(app.count("plans").await, plans_before + 1);
+
+    let listed: Value = c
+        .get(app.url("/api/plans"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let ids: Vec<i64> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids, vec![app.plan_id, new_plan]);
+    let ledger: Value = c
+        .get(app.url(&format!("/api/tasks?plan={new_plan}")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let t = ledger
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["code"] == "2.3.2")
+        .unwrap();
+    assert_eq!(t["lead"], serde_json::json!(["区财政局"]));
+    assert_eq!(t["targets"][0]["value"].as_f64().unwrap(), old + 2.0);
+    // The first plan's ledger is unchanged, and an unknown plan is not found.
+    let first: Value = c
+        .get(app.url(&format!("/api/tasks?plan={}", app.plan_id)))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let t = first
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["code"] == "2.3.2")
+        .unwrap();
+    assert_eq!(t["lead"], serde_json::json!(["区住房城乡建设局"]));
+    let res = c
+        .get(app.url("/api/tasks?plan=99999"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+
+    // Every step is in the audit log.
+    let actions = app.db.texts("SELECT action FROM audit").await;
+    for a in [
+        "plan.reading.upload",
+        "plan.reading.correct",
+        "plan.reading.confirm",
+        "plan.import",
+    ] {
+        assert!(actions.iter().any(|x| x == a), "{a} in {actions:?}");
+    }
+}
+
+/// A unit lists the plans it has a part in, and sees only its own tasks of another plan.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_unit_sees_only_its_part_of_each_plan() {
+    let app = TestApp::start().await;
+    // A second plan in which the unit (区住房城乡建设局) leads nothing at all.
+    let mut other = zhuanban_plan::read_text(SEED, &zhuanban_plan::ReadOptions::new("b.txt")).plan;
+    for t in &mut other.tasks {
+        t.lead = vec!["区交通运输局".into()];
+        t.support.clear();
+    }
+    zhuanban_store::complete_units(&mut other);
+    use zhuanban_store::Store as _;
+    let second = app
+        .store
+        .import_plan(
+            &other,
+            &Default::default(),
+            &zhuanban_store::Actor::new("测试", "test"),
+        )
+        .await
+        .unwrap()
+        .plan_id;
+    let (unit, _) = app.login("unit").await;
+    let listed: Value = unit
+        .get(app.url("/api/plans"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let ids: Vec<i64> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(
+        ids,
+        vec![app.plan_id],
+        "the unit has no part in plan {second}"
+    );
+    let tasks: Value = unit
+        .get(app.url(&format!("/api/tasks?plan={second}")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(tasks, serde_json::json!([]));
+    let (unit2, _) = app.login("unit2").await;
+    let listed: Value = unit2
+        .get(app.url("/api/plans"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed.as_array().unwrap().len(), 2);
+}
