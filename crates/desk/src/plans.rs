@@ -2,6 +2,7 @@
 //! (by content, not by the file's name), the text kept for the review page, the reader's
 //! reading and its diagnostics.
 
+use zhuanban_ledger::Id;
 use zhuanban_plan::{ReadOptions, Reading};
 use zhuanban_store::NewReading;
 
@@ -16,14 +17,15 @@ pub struct Document {
 }
 
 impl Document {
-    /// The draft the store keeps of it.
-    pub fn new_reading<'a>(&'a self, source: &'a str) -> NewReading<'a> {
+    /// The draft the store keeps of it; `revises`: the plan it is a revised version of.
+    pub fn new_reading<'a>(&'a self, source: &'a str, revises: Option<Id>) -> NewReading<'a> {
         NewReading {
             source,
             format: &self.format,
             text: &self.text,
             plan: &self.reading.plan,
             diagnostics: &self.reading.diagnostics,
+            revises,
         }
     }
 }

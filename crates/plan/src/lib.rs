@@ -8,6 +8,7 @@
 //! form) → `reader` (numbering tree, tables, unit markers) → `targets` (targets and milestones
 //! per task) → `taskforce` → `lint`.
 
+pub mod corrections;
 pub mod dates;
 mod decode;
 pub mod docx;

@@ -10,6 +10,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use zhuanban_ledger::Id;
+use zhuanban_plan::corrections::{Reapplied, reapply};
 use zhuanban_plan::{Diagnostic, Plan};
 
 use crate::db;
@@ -34,6 +35,8 @@ pub struct PlanReading {
     /// The reading as the office corrected it (the reader's until corrected).
     pub reading: Plan,
     pub diagnostics: Vec<Diagnostic>,
+    /// The office's earlier corrections carried over from the plan's last confirmed reading.
+    pub reapplied: Reapplied,
     /// `draft`, `confirmed` or `discarded`.
     pub state: String,
     /// The plan (and its version) it became when confirmed.
@@ -53,6 +56,9 @@ pub struct NewReading<'a> {
     pub text: &'a str,
     pub plan: &'a Plan,
     pub diagnostics: &'a [Diagnostic],
+    /// The plan this document revises: its last confirmed reading's corrections are carried
+    /// over to the tasks that read as they did then.
+    pub revises: Option<Id>,
 }
 
 /// What an import requires of a reading; the error names the field (as the review page shows
@@ -144,6 +150,7 @@ fn reading_from_row(r: &db::Row) -> Result<PlanReading> {
         original: serde_json::from_str(&r.try_get::<String>("original")?)?,
         reading: serde_json::from_str(&r.try_get::<String>("reading")?)?,
         diagnostics: serde_json::from_str(&r.try_get::<String>("diagnostics")?)?,
+        reapplied: serde_json::from_str(&r.try_get::<String>("reapplied")?)?,
         state: r.try_get("state")?,
         plan_id: r.try_get("plan_id")?,
         version: r.try_get("version")?,
@@ -175,21 +182,41 @@ impl Db {
                 format!("“{}”的文字超过{MAX_TEXT}个字符", r.source),
             ));
         }
-        let plan = serde_json::to_string(r.plan)?;
+        let original = serde_json::to_string(r.plan)?;
         let diagnostics = serde_json::to_string(r.diagnostics)?;
         let now = now_pub();
         let mut tx = self.write().await?;
+        // The plan's last confirmed reading, whose corrections carry over.
+        let (reading, reapplied) = match r.revises {
+            None => (r.plan.clone(), Reapplied::default()),
+            Some(plan_id) => {
+                let last: Option<i64> = db::query_scalar(
+                    "SELECT MAX(id) FROM plan_readings WHERE plan_id = $1 AND state = 'confirmed'",
+                )
+                .bind(plan_id)
+                .fetch_one(&mut tx)
+                .await?;
+                match last {
+                    Some(id) => {
+                        let before = load(&mut tx, id).await?;
+                        reapply(&before.original, &before.reading, r.plan)
+                    }
+                    None => (r.plan.clone(), Reapplied::default()),
+                }
+            }
+        };
         let id: Id = db::query_scalar(
             "INSERT INTO plan_readings (source, format, text, original, reading, diagnostics,
-             created_by, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-             RETURNING id",
+             reapplied, created_by, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
         )
         .bind(r.source)
         .bind(r.format)
         .bind(r.text)
-        .bind(&plan)
-        .bind(&plan)
+        .bind(&original)
+        .bind(serde_json::to_string(&reading)?)
         .bind(&diagnostics)
+        .bind(serde_json::to_string(&reapplied)?)
         .bind(&actor.name)
         .bind(&now)
         .bind(&now)
@@ -205,6 +232,7 @@ impl Db {
                 &serde_json::json!({
                     "source": r.source, "format": r.format,
                     "tasks": r.plan.tasks.len(), "diagnostics": r.diagnostics.len(),
+                    "revises": r.revises, "reapplied": reapplied,
                 })
                 .to_string(),
             ),

@@ -939,6 +939,7 @@ async fn a_reading_is_corrected_and_confirmed_once(b: Backend) {
                 text: SEED,
                 plan: &read.plan,
                 diagnostics: &read.diagnostics,
+                revises: None,
             },
             &office(),
         )
@@ -1032,11 +1033,19 @@ async fn a_reading_is_corrected_and_confirmed_once(b: Backend) {
                 text: SEED,
                 plan: &read.plan,
                 diagnostics: &[],
+                revises: Some(out.plan_id),
             },
             &office(),
         )
         .await
         .unwrap();
+    // The same document again: the office's correction of 2.3.2 carries over.
+    assert_eq!(r2.reapplied.corrected, vec!["2.3.2".to_string()]);
+    assert_eq!(r2.reading.tasks[i].lead, vec!["区财政局".to_string()]);
+    assert_eq!(
+        r2.original, read.plan,
+        "as read, before the carried corrections"
+    );
     let out2 = db
         .store
         .confirm_reading(r2.id, Some(out.plan_id), &office())

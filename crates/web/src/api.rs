@@ -469,37 +469,38 @@ fn reading_json(r: &zhuanban_store::PlanReading) -> serde_json::Value {
         "plan": r.reading,
         "original": r.original,
         "diagnostics": r.diagnostics,
+        "reapplied": r.reapplied,
         "plan_id": r.plan_id,
         "version": r.version,
         "row_version": r.row_version,
     })
 }
 
-/// Reads an uploaded plan document (multipart field `file`) and keeps the reading as a draft:
-/// `{"id", "plan", "diagnostics", …}`. A file that cannot be read is refused with a message
+/// Reads an uploaded plan document (multipart field `file`; `plan`: the plan it is a revised
+/// version of, whose earlier corrections carry over) and keeps the reading as a draft:
+/// `{"id", "plan", "diagnostics", "reapplied", …}`. A file that cannot be read is refused with a message
 /// naming it and why; nothing is kept.
 pub async fn upload_reading(
     State(state): State<AppState>,
     Extension(ctx): Extension<Ctx>,
     mp: axum::extract::Multipart,
 ) -> AppResult<Response> {
-    let (name, bytes) = crate::pages::plans::read_upload(mp, state.config.max_upload)
-        .await
-        .map_err(|m| {
-            j(AppError::new(
-                axum::http::StatusCode::UNPROCESSABLE_ENTITY,
-                m,
-            ))
-        })?;
-    let doc = zhuanban_desk::plans::read_document(&name, &bytes).map_err(|m| {
+    let refuse = |m: String| {
         j(AppError::new(
             axum::http::StatusCode::UNPROCESSABLE_ENTITY,
             m,
         ))
-    })?;
+    };
+    let up = crate::pages::plans::read_upload(mp, state.config.max_upload)
+        .await
+        .map_err(refuse)?;
+    let doc = zhuanban_desk::plans::read_document(&up.name, &up.bytes).map_err(refuse)?;
+    if let Some(p) = up.revises {
+        state.store.plan(p).await.map_err(|e| j(e.into()))?;
+    }
     let r = state
         .store
-        .create_reading(&doc.new_reading(&name), &ctx.actor())
+        .create_reading(&doc.new_reading(&up.name, up.revises), &ctx.actor())
         .await
         .map_err(|e| j(e.into()))?;
     Ok((axum::http::StatusCode::CREATED, Json(reading_json(&r))).into_response())

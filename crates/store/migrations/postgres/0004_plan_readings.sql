@@ -8,6 +8,7 @@ CREATE TABLE plan_readings (
     original     TEXT NOT NULL,
     reading      TEXT NOT NULL,
     diagnostics  TEXT NOT NULL,
+    reapplied    TEXT NOT NULL DEFAULT '{}',
     state        TEXT NOT NULL DEFAULT 'draft' CHECK (state IN ('draft', 'confirmed', 'discarded')),
     plan_id      BIGINT REFERENCES plans(id),
     version      BIGINT,

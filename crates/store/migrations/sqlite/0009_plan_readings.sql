@@ -1,6 +1,8 @@
 -- Plan readings brought in through the desk: the document's text as read, the reader's
 -- reading, and the office's corrected reading, kept as a draft until it is confirmed as a new
--- plan or as a new version of one (then `plan_id` and `version` name what it became).
+-- plan or as a new version of one (then `plan_id` and `version` name what it became). A
+-- reading of a revised document carries the office's earlier corrections of the tasks that did
+-- not change (`reapplied` names them).
 CREATE TABLE plan_readings (
     id           INTEGER PRIMARY KEY,
     source       TEXT NOT NULL,
@@ -9,6 +11,7 @@ CREATE TABLE plan_readings (
     original     TEXT NOT NULL,
     reading      TEXT NOT NULL,
     diagnostics  TEXT NOT NULL,
+    reapplied    TEXT NOT NULL DEFAULT '{}',
     state        TEXT NOT NULL DEFAULT 'draft' CHECK (state IN ('draft', 'confirmed', 'discarded')),
     plan_id      INTEGER REFERENCES plans(id),
     version      INTEGER,

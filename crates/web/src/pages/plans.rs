@@ -2,9 +2,29 @@
 
 use axum::extract::Multipart;
 
-/// The file of a multipart upload (field `file`): its name and bytes, within `max` bytes.
-pub async fn read_upload(mut mp: Multipart, max: usize) -> Result<(String, Vec<u8>), String> {
+/// A plan document as uploaded.
+#[derive(Debug)]
+pub struct Upload {
+    pub name: String,
+    pub bytes: Vec<u8>,
+    /// The plan the document is a revised version of (field `plan`), if any.
+    pub revises: Option<zhuanban_ledger::Id>,
+}
+
+/// A multipart upload of a plan document: field `file` (within `max` bytes) and, optionally,
+/// `plan`, the plan it revises.
+pub async fn read_upload(mut mp: Multipart, max: usize) -> Result<Upload, String> {
+    let mut file = None;
+    let mut revises = None;
     while let Ok(Some(f)) = mp.next_field().await {
+        if f.name() == Some("plan") {
+            let v = f.text().await.unwrap_or_default();
+            let v = v.trim();
+            if !v.is_empty() {
+                revises = Some(v.parse().map_err(|_| format!("方案编号“{v}”应为数字"))?);
+            }
+            continue;
+        }
         if f.name() != Some("file") {
             continue;
         }
@@ -19,7 +39,12 @@ pub async fn read_upload(mut mp: Multipart, max: usize) -> Result<(String, Vec<u
         if bytes.len() > max {
             return Err(format!("“{name}”超过{}MB，未上传", max / (1024 * 1024)));
         }
-        return Ok((name, bytes.to_vec()));
+        file = Some((name, bytes.to_vec()));
     }
-    Err("请选择要上传的方案文件（表单字段 file）".into())
+    let (name, bytes) = file.ok_or("请选择要上传的方案文件（表单字段 file）")?;
+    Ok(Upload {
+        name,
+        bytes,
+        revises,
+    })
 }

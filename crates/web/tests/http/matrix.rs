@@ -216,6 +216,7 @@ async fn samples(app: &TestApp) -> Samples {
                 text: crate::SEED,
                 plan: &read.plan,
                 diagnostics: &read.diagnostics,
+                revises: None,
             },
             &actor,
         )

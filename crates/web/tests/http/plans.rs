@@ -159,6 +159,36 @@ async fn a_plan_is_uploaded_corrected_and_confirmed_through_the_api() {
         .unwrap();
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
 
+    // The revised document (here: the same text) as a new version of the plan: the office's
+    // correction carries over to the task that did not change.
+    let form = Form::new()
+        .part(
+            "file",
+            Part::bytes(SEED.as_bytes().to_vec()).file_name("方案（修订）.txt"),
+        )
+        .text("plan", new_plan.to_string());
+    let res = c
+        .post(app.url("/api/plans/readings"))
+        .header("X-CSRF-Token", &csrf)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let again: Value = res.json().await.unwrap();
+    assert_eq!(
+        again["reapplied"]["corrected"],
+        serde_json::json!(["2.3.2"])
+    );
+    assert_eq!(
+        again["plan"]["tasks"][i]["lead"],
+        serde_json::json!(["区财政局"])
+    );
+    assert_eq!(
+        again["original"]["tasks"][i]["lead"],
+        serde_json::json!(["区住房城乡建设局"])
+    );
+
     // Every step is in the audit log.
     let actions = app.db.texts("SELECT action FROM audit").await;
     for a in [
