@@ -37,6 +37,8 @@ pub struct PlanReading {
     pub diagnostics: Vec<Diagnostic>,
     /// The office's earlier corrections carried over from the plan's last confirmed reading.
     pub reapplied: Reapplied,
+    /// The plan the document was uploaded as a revision of.
+    pub revises: Option<Id>,
     /// `draft`, `confirmed` or `discarded`.
     pub state: String,
     /// The plan (and its version) it became when confirmed.
@@ -151,6 +153,7 @@ fn reading_from_row(r: &db::Row) -> Result<PlanReading> {
         reading: serde_json::from_str(&r.try_get::<String>("reading")?)?,
         diagnostics: serde_json::from_str(&r.try_get::<String>("diagnostics")?)?,
         reapplied: serde_json::from_str(&r.try_get::<String>("reapplied")?)?,
+        revises: r.try_get("revises")?,
         state: r.try_get("state")?,
         plan_id: r.try_get("plan_id")?,
         version: r.try_get("version")?,
@@ -207,8 +210,8 @@ impl Db {
         };
         let id: Id = db::query_scalar(
             "INSERT INTO plan_readings (source, format, text, original, reading, diagnostics,
-             reapplied, created_by, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+             reapplied, created_by, created_at, updated_at, revises)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
         )
         .bind(r.source)
         .bind(r.format)
@@ -220,6 +223,7 @@ impl Db {
         .bind(&actor.name)
         .bind(&now)
         .bind(&now)
+        .bind(r.revises)
         .fetch_one(&mut tx)
         .await?;
         write_audit(

@@ -9,6 +9,7 @@ CREATE TABLE plan_readings (
     reading      TEXT NOT NULL,
     diagnostics  TEXT NOT NULL,
     reapplied    TEXT NOT NULL DEFAULT '{}',
+    revises      BIGINT REFERENCES plans(id),
     state        TEXT NOT NULL DEFAULT 'draft' CHECK (state IN ('draft', 'confirmed', 'discarded')),
     plan_id      BIGINT REFERENCES plans(id),
     version      BIGINT,

@@ -12,6 +12,7 @@ CREATE TABLE plan_readings (
     reading      TEXT NOT NULL,
     diagnostics  TEXT NOT NULL,
     reapplied    TEXT NOT NULL DEFAULT '{}',
+    revises      INTEGER REFERENCES plans(id),
     state        TEXT NOT NULL DEFAULT 'draft' CHECK (state IN ('draft', 'confirmed', 'discarded')),
     plan_id      INTEGER REFERENCES plans(id),
     version      INTEGER,

@@ -50,6 +50,7 @@ impl Nav {
             Some(Role::Office) => vec![
                 ("/dashboard", "工作台"),
                 ("/ledger", "任务台账"),
+                ("/plans", "方案"),
                 ("/review", "待审核"),
                 ("/rounds", "调度与通报"),
                 ("/notices", "督办"),

@@ -1,6 +1,18 @@
 //! Plans brought in through the desk: the upload of a plan document.
 
+use askama::Template;
+use axum::Extension;
 use axum::extract::Multipart;
+use axum::extract::{Form, Path, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use zhuanban_ledger::Id;
+use zhuanban_plan::{Cmp, Plan};
+use zhuanban_store::{PlanReading, Store as _, StoreError};
+
+use super::{Nav, render};
+use crate::AppState;
+use crate::error::{AppError, AppResult};
+use crate::routes::Ctx;
 
 /// A plan document as uploaded.
 #[derive(Debug)]
@@ -47,4 +59,404 @@ pub async fn read_upload(mut mp: Multipart, max: usize) -> Result<Upload, String
         bytes,
         revises,
     })
+}
+
+#[derive(Template)]
+#[template(path = "plans.html")]
+struct PlansPage {
+    nav: Nav,
+    plans: Vec<zhuanban_ledger::PlanRecord>,
+    readings: Vec<PlanReading>,
+    errors: Vec<String>,
+}
+
+async fn plans_page(state: &AppState, ctx: &Ctx, errors: Vec<String>) -> AppResult<Response> {
+    render(&PlansPage {
+        nav: Nav::new(ctx, state, "/plans"),
+        plans: state.store.plans().await?,
+        readings: state.store.readings().await?,
+        errors,
+    })
+}
+
+/// The office's plans: every plan, the readings under way, and the upload of a document.
+pub async fn plans(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+) -> AppResult<Response> {
+    plans_page(&state, &ctx, Vec::new()).await
+}
+
+/// Uploads a plan document: read at once and kept as a draft to review.
+pub async fn upload(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    mp: Multipart,
+) -> AppResult<Response> {
+    let up = match read_upload(mp, state.config.max_upload).await {
+        Ok(u) => u,
+        Err(m) => return plans_page(&state, &ctx, vec![m]).await,
+    };
+    let doc = match zhuanban_desk::plans::read_document(&up.name, &up.bytes) {
+        Ok(d) => d,
+        Err(m) => return plans_page(&state, &ctx, vec![m]).await,
+    };
+    if let Some(p) = up.revises {
+        state.store.plan(p).await?;
+    }
+    let r = state
+        .store
+        .create_reading(&doc.new_reading(&up.name, up.revises), &ctx.actor())
+        .await?;
+    Ok(Redirect::to(&format!("/plans/readings/{}", r.id)).into_response())
+}
+
+/// One line of the document beside the reading.
+struct SourceLine {
+    n: usize,
+    text: String,
+    /// A task starts here.
+    task: Option<String>,
+}
+
+/// One target as the review form edits it.
+struct TargetRow {
+    value: String,
+    unit: String,
+    cmp: &'static str,
+    deadline: String,
+    metric: String,
+    text: String,
+}
+
+/// One task as the review form edits it.
+struct TaskRow {
+    i: usize,
+    id: String,
+    title: String,
+    lead: String,
+    support: String,
+    line: usize,
+    targets: Vec<TargetRow>,
+    /// Units it names that the unit directory does not hold yet.
+    new_units: Vec<String>,
+    carried: bool,
+    /// The message of a refused correction of this task.
+    error: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "plan_review.html")]
+struct ReviewPage {
+    nav: Nav,
+    r: PlanReading,
+    lines: Vec<SourceLine>,
+    tasks: Vec<TaskRow>,
+    unsure: Vec<String>,
+    plans: Vec<zhuanban_ledger::PlanRecord>,
+    error: Option<String>,
+    saved: bool,
+}
+
+fn cmp_key(c: Cmp) -> &'static str {
+    match c {
+        Cmp::AtLeast => ">=",
+        Cmp::AtMost => "<=",
+        Cmp::About => "~",
+        Cmp::Equal => "=",
+    }
+}
+
+fn cmp_parse(s: &str) -> Option<Cmp> {
+    Some(match s {
+        ">=" => Cmp::AtLeast,
+        "<=" => Cmp::AtMost,
+        "~" => Cmp::About,
+        "=" => Cmp::Equal,
+        _ => return None,
+    })
+}
+
+async fn review_page(
+    state: &AppState,
+    ctx: &Ctx,
+    r: PlanReading,
+    shown: Option<&Plan>,
+    error: Option<(String, String)>,
+    saved: bool,
+) -> AppResult<Response> {
+    let plan = shown.unwrap_or(&r.reading).clone();
+    let directory: std::collections::HashSet<String> = state
+        .store
+        .all_units()
+        .await?
+        .into_iter()
+        .flat_map(|u| std::iter::once(u.name).chain(u.aliases))
+        .collect();
+    let starts: std::collections::HashMap<usize, String> =
+        plan.tasks.iter().map(|t| (t.line, t.id.clone())).collect();
+    let lines = r
+        .text
+        .lines()
+        .enumerate()
+        .map(|(i, l)| SourceLine {
+            n: i + 1,
+            text: l.to_string(),
+            task: starts.get(&(i + 1)).cloned(),
+        })
+        .collect();
+    // The field a refusal names ("tasks[3].title") and the task it belongs to.
+    let (error_task, error_text) = match &error {
+        Some((field, msg)) => (
+            field
+                .strip_prefix("tasks[")
+                .and_then(|f| f.split(']').next())
+                .and_then(|n| n.parse::<usize>().ok()),
+            Some(msg.clone()),
+        ),
+        None => (None, None),
+    };
+    let mut unsure: Vec<String> = r
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity != zhuanban_plan::Severity::Info)
+        .map(|d| match (&d.task, d.line) {
+            (Some(t), _) => format!("任务 {t}：{}", d.message),
+            (None, Some(l)) => format!("第{l}行：{}", d.message),
+            _ => d.message.clone(),
+        })
+        .collect();
+    let tasks: Vec<TaskRow> = plan
+        .tasks
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let new_units: Vec<String> = t
+                .lead
+                .iter()
+                .chain(&t.support)
+                .filter(|u| !directory.contains(*u))
+                .cloned()
+                .collect();
+            TaskRow {
+                i,
+                id: t.id.clone(),
+                title: t.title.clone(),
+                lead: t.lead.join("、"),
+                support: t.support.join("、"),
+                line: t.line,
+                targets: t
+                    .targets
+                    .iter()
+                    .map(|g| TargetRow {
+                        value: super::number(g.value),
+                        unit: g.unit.clone(),
+                        cmp: cmp_key(g.cmp),
+                        deadline: g.deadline.map(|d| d.to_string()).unwrap_or_default(),
+                        metric: g.metric.clone(),
+                        text: g.text.clone(),
+                    })
+                    .collect(),
+                new_units,
+                carried: r.reapplied.corrected.contains(&t.id),
+                error: (error_task == Some(i))
+                    .then(|| error_text.clone())
+                    .flatten(),
+            }
+        })
+        .collect();
+    for t in &tasks {
+        if t.lead.is_empty() {
+            unsure.push(format!("任务 {}：没有识别到牵头单位", t.id));
+        }
+        if !t.new_units.is_empty() {
+            unsure.push(format!(
+                "任务 {}：单位目录中还没有“{}”（确认后新建）",
+                t.id,
+                t.new_units.join("、")
+            ));
+        }
+    }
+    let error = match (error_task, error_text) {
+        (Some(_), _) | (None, None) => None,
+        (None, Some(m)) => Some(m),
+    };
+    render(&ReviewPage {
+        nav: Nav::new(ctx, state, "/plans"),
+        plans: state.store.plans().await?,
+        r,
+        lines,
+        tasks,
+        unsure,
+        error,
+        saved,
+    })
+}
+
+/// The review page: the document's lines beside the reading, what the reader was unsure of
+/// first, every task's fields to correct.
+pub async fn review(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path(id): Path<Id>,
+) -> AppResult<Response> {
+    let r = state.store.reading(id).await?;
+    review_page(&state, &ctx, r, None, None, false).await
+}
+
+/// Applies the review form's fields to a reading. A field that cannot be read is refused by
+/// its name ("tasks[3].targets[0].value"), as the store refuses.
+fn apply_form(plan: &mut Plan, form: &[(String, String)]) -> Result<(), (String, String)> {
+    let split = |s: &str| -> Vec<String> {
+        s.split(['、', '，', ',', ';', '；', '\n'])
+            .map(|u| u.trim().to_string())
+            .filter(|u| !u.is_empty())
+            .collect()
+    };
+    for (k, v) in form {
+        let Some(rest) = k.strip_prefix("t") else {
+            continue;
+        };
+        let mut parts = rest.splitn(2, '.');
+        let (Some(i), Some(field)) = (parts.next(), parts.next()) else {
+            continue;
+        };
+        let Ok(i) = i.parse::<usize>() else { continue };
+        let Some(task) = plan.tasks.get_mut(i) else {
+            continue;
+        };
+        let v = v.trim();
+        match field {
+            "id" => task.id = v.to_string(),
+            "title" => task.title = v.to_string(),
+            "lead" => task.lead = split(v),
+            "support" => task.support = split(v),
+            f => {
+                let Some(rest) = f.strip_prefix('g') else {
+                    continue;
+                };
+                let mut p = rest.splitn(2, '.');
+                let (Some(k), Some(f)) = (p.next(), p.next()) else {
+                    continue;
+                };
+                let Ok(k) = k.parse::<usize>() else { continue };
+                let code = task.id.clone();
+                let Some(g) = task.targets.get_mut(k) else {
+                    continue;
+                };
+                let name = format!("tasks[{i}].targets[{k}].{f}");
+                match f {
+                    "value" => {
+                        let label = format!("任务 {code} 第{}个目标值", k + 1);
+                        g.value = zhuanban_ledger::input::parse_value(&label, v)
+                            .map_err(|m| (name.clone(), m))?;
+                    }
+                    "unit" => g.unit = v.to_string(),
+                    "metric" => g.metric = v.to_string(),
+                    "cmp" => {
+                        g.cmp = cmp_parse(v).ok_or_else(|| {
+                            (
+                                name.clone(),
+                                format!("任务 {code} 第{}个目标：比较方式不正确", k + 1),
+                            )
+                        })?;
+                    }
+                    "deadline" => {
+                        g.deadline = if v.is_empty() {
+                            None
+                        } else {
+                            Some(v.parse().map_err(|_| {
+                                (
+                                    name.clone(),
+                                    format!(
+                                        "任务 {code} 第{}个目标：日期“{v}”应为 2024-12-31 的格式",
+                                        k + 1
+                                    ),
+                                )
+                            })?)
+                        };
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Saves the review form's corrections (all of them, or none with the message beside the
+/// field), or confirms the reading as a plan.
+pub async fn review_save(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path(id): Path<Id>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    let r = state.store.reading(id).await?;
+    let get = |k: &str| form.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+    let version: i64 = get("row_version")
+        .and_then(|v| v.parse().ok())
+        .ok_or_else(|| AppError::bad_request("缺少识别稿版本号"))?;
+    let mut plan = r.reading.clone();
+    if let Err((field, msg)) = apply_form(&mut plan, &form) {
+        return review_page(&state, &ctx, r, Some(&plan), Some((field, msg)), false).await;
+    }
+    match state
+        .store
+        .correct_reading(id, &plan, version, &ctx.actor())
+        .await
+    {
+        Ok(saved) => {
+            if get("confirm").is_some() {
+                let target = match get("plan").map(str::trim) {
+                    None | Some("") => None,
+                    Some(p) => Some(
+                        p.parse::<Id>()
+                            .map_err(|_| AppError::bad_request("方案编号应为数字"))?,
+                    ),
+                };
+                match state.store.confirm_reading(id, target, &ctx.actor()).await {
+                    Ok(out) => {
+                        return Ok(Redirect::to(&format!(
+                            "/plans?confirmed={}&version={}",
+                            out.plan_id, out.version
+                        ))
+                        .into_response());
+                    }
+                    Err(StoreError::Invalid { field, message }) => {
+                        return review_page(
+                            &state,
+                            &ctx,
+                            saved,
+                            None,
+                            Some((field, message)),
+                            false,
+                        )
+                        .await;
+                    }
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            review_page(&state, &ctx, saved, None, None, true).await
+        }
+        Err(StoreError::Invalid { field, message }) => {
+            review_page(&state, &ctx, r, Some(&plan), Some((field, message)), false).await
+        }
+        Err(StoreError::Conflict { .. }) => {
+            let now = state.store.reading(id).await?;
+            review_page(
+                &state,
+                &ctx,
+                now,
+                None,
+                Some((
+                    String::new(),
+                    "识别稿已被他人修改，以下为最新内容，请重新更正".into(),
+                )),
+                false,
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
 }

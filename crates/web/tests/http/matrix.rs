@@ -66,7 +66,12 @@ fn fill(path: &str, s: &Samples, other: bool) -> String {
             "{id}" if path.starts_with("/extensions/") => s.extension.to_string(),
             "{id}" if path.starts_with("/inbox/") => s.unit_message.to_string(),
             "{id}" if path.starts_with("/admin/users/") => s.user.to_string(),
-            "{id}" if path.starts_with("/api/plans/readings/") => s.reading.to_string(),
+            "{id}"
+                if path.starts_with("/api/plans/readings/")
+                    || path.starts_with("/plans/readings/") =>
+            {
+                s.reading.to_string()
+            }
             "{sha}" => {
                 if other {
                     s.other_sha.clone()

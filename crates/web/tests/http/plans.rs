@@ -263,3 +263,101 @@ async fn a_unit_sees_only_its_part_of_each_plan() {
         .unwrap();
     assert_eq!(listed.as_array().unwrap().len(), 2);
 }
+
+/// The review page: the document's lines beside the fields; a bad value is refused beside its
+/// task with nothing saved; a correction saved; the reading confirmed as a plan.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_office_reviews_corrects_and_confirms_on_the_page() {
+    let app = TestApp::start().await;
+    let (c, csrf) = app.login("office").await;
+    let form = Form::new().part(
+        "file",
+        Part::bytes(SEED.as_bytes().to_vec()).file_name("新方案.txt"),
+    );
+    let res = c
+        .post(app.url(&format!("/plans/readings?_csrf={csrf}")))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let to = res.headers()["location"].to_str().unwrap().to_string();
+    let id: i64 = to.rsplit('/').next().unwrap().parse().unwrap();
+    let page = c
+        .get(app.url(&to))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("核对识别结果：新方案.txt"), "{page}");
+    assert!(page.contains("id=\"L1\""), "the document's lines are shown");
+    let r = app.store.reading(id).await.unwrap();
+    let i = r
+        .reading
+        .tasks
+        .iter()
+        .position(|t| t.id == "2.3.2")
+        .unwrap();
+    assert!(
+        page.contains(&format!("name=\"t{i}.lead\" value=\"区住房城乡建设局\"")),
+        "{page}"
+    );
+
+    let post = |fields: Vec<(String, String)>| {
+        c.post(app.url(&format!("/plans/readings/{id}")))
+            .form(&fields)
+            .send()
+    };
+    let base = |v: i64| {
+        vec![
+            ("_csrf".to_string(), csrf.clone()),
+            ("row_version".to_string(), v.to_string()),
+        ]
+    };
+    // A value that is not a number: refused beside its task, nothing saved.
+    let mut f = base(r.row_version);
+    f.push((format!("t{i}.lead"), "区财政局".into()));
+    f.push((format!("t{i}.g0.value"), "三个".into()));
+    let page = post(f).await.unwrap().text().await.unwrap();
+    assert!(page.contains("class=\"field-error\""), "{page}");
+    assert!(
+        page.contains("三个"),
+        "the message quotes what was typed: {page}"
+    );
+    assert_eq!(
+        app.store.reading(id).await.unwrap().row_version,
+        r.row_version
+    );
+    // Saved, then confirmed as a new plan with the correction.
+    let mut f = base(r.row_version);
+    f.push((format!("t{i}.lead"), "区财政局".into()));
+    let page = post(f).await.unwrap().text().await.unwrap();
+    assert!(page.contains("更正已保存"), "{page}");
+    assert!(
+        page.contains("单位目录中还没有"),
+        "a new unit is pointed out: {page}"
+    );
+    let mut f = base(r.row_version + 1);
+    f.push(("confirm".into(), "1".into()));
+    f.push(("plan".into(), String::new()));
+    let res = post(f).await.unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let done = app.store.reading(id).await.unwrap();
+    assert_eq!(done.state, "confirmed");
+    use zhuanban_store::Store as _;
+    let tasks = app.store.tasks(done.plan_id.unwrap(), None).await.unwrap();
+    let t = tasks.iter().find(|t| t.code == "2.3.2").unwrap();
+    let unit = app.store.unit_by_name("区财政局").await.unwrap();
+    assert_eq!(t.lead, vec![unit.id]);
+    let list = c
+        .get(app.url("/plans"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(list.contains("已导入"), "{list}");
+}
