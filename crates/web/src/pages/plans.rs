@@ -221,6 +221,7 @@ async fn review_page(
         .iter()
         .filter(|d| d.severity != zhuanban_plan::Severity::Info)
         .map(|d| match (&d.task, d.line) {
+            (Some(t), _) if d.message.contains(&format!("任务 {t}")) => d.message.clone(),
             (Some(t), _) => format!("任务 {t}：{}", d.message),
             (None, Some(l)) => format!("第{l}行：{}", d.message),
             _ => d.message.clone(),
@@ -265,17 +266,29 @@ async fn review_page(
             }
         })
         .collect();
+    // Beyond the reader's own findings: tasks without a lead unit it did not already name,
+    // and the units the directory does not hold yet (once each).
+    let named: std::collections::HashSet<&str> = r
+        .diagnostics
+        .iter()
+        .filter_map(|d| d.task.as_deref())
+        .collect();
     for t in &tasks {
-        if t.lead.is_empty() {
+        if t.lead.is_empty() && !named.contains(t.id.as_str()) {
             unsure.push(format!("任务 {}：没有识别到牵头单位", t.id));
         }
-        if !t.new_units.is_empty() {
-            unsure.push(format!(
-                "任务 {}：单位目录中还没有“{}”（确认后新建）",
-                t.id,
-                t.new_units.join("、")
-            ));
+    }
+    let mut new_units: Vec<&str> = Vec::new();
+    for u in tasks.iter().flat_map(|t| &t.new_units) {
+        if !new_units.contains(&u.as_str()) {
+            new_units.push(u);
         }
+    }
+    if !new_units.is_empty() {
+        unsure.push(format!(
+            "单位目录中还没有这些单位（确认后新建；如是已有单位的别称，请改为目录中的名称）：{}",
+            new_units.join("、")
+        ));
     }
     let error = match (error_task, error_text) {
         (Some(_), _) | (None, None) => None,
