@@ -130,7 +130,7 @@ pub async fn task(
     Path(code): Path<String>,
 ) -> AppResult<Response> {
     let user = ctx.user().map_err(j)?.clone();
-    let jd = judge(&state)
+    let jd = judge(&state, &ctx)
         .await
         .map_err(j)?
         .ok_or_else(|| j(AppError::not_found()))?;
@@ -171,7 +171,7 @@ pub async fn my_tasks(
 ) -> AppResult<Response> {
     let user = ctx.user().map_err(j)?.clone();
     let unit_id = own_unit(&user).map_err(j)?;
-    let Some(plan) = current_plan(&state).await.map_err(j)? else {
+    let Some(plan) = current_plan(&state, &ctx).await.map_err(j)? else {
         return Ok(Json(serde_json::json!({"round": null, "tasks": []})).into_response());
     };
     let rounds = state.store.rounds(plan.id).await.map_err(|e| j(e.into()))?;
@@ -308,8 +308,11 @@ pub async fn report(
     Ok(Json(r).into_response())
 }
 
-pub async fn review_queue(State(state): State<AppState>) -> AppResult<Response> {
-    let Some(plan) = current_plan(&state).await.map_err(j)? else {
+pub async fn review_queue(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+) -> AppResult<Response> {
+    let Some(plan) = current_plan(&state, &ctx).await.map_err(j)? else {
         return Ok(Json(Vec::<Report>::new()).into_response());
     };
     let reports = state
@@ -335,11 +338,10 @@ pub struct ReviewBody {
     reason: String,
 }
 
+/// A report the office may review: submitted (a draft is its unit's alone), of any plan.
 async fn reviewable(state: &AppState, id: Id) -> AppResult<()> {
-    let plan = current_plan(state).await?.ok_or_else(AppError::not_found)?;
     let r = state.store.report(id).await?;
-    let round = state.store.round(r.round_id).await?;
-    if round.plan_id != plan.id || r.state == ReportState::Draft {
+    if r.state == ReportState::Draft {
         return Err(AppError::not_found());
     }
     Ok(())
@@ -387,7 +389,7 @@ pub async fn add_instruction(
     Path(code): Path<String>,
     Json(b): Json<InstructionBody>,
 ) -> AppResult<Response> {
-    let plan = current_plan(&state)
+    let plan = current_plan(&state, &ctx)
         .await
         .map_err(j)?
         .ok_or_else(|| j(AppError::not_found()))?;

@@ -37,6 +37,23 @@ pub fn session_cookie(token: Option<&str>, secure: bool) -> String {
     }
 }
 
+/// The cookie that names the plan the desk works on (chosen on /plans/switch).
+pub const PLAN_COOKIE: &str = "zb_plan";
+
+/// The Set-Cookie value choosing a plan.
+pub fn plan_cookie(plan: i64, secure: bool) -> String {
+    let secure = if secure { "; Secure" } else { "" };
+    format!("{PLAN_COOKIE}={plan}; Path=/; HttpOnly; SameSite=Lax{secure}")
+}
+
+/// The plan chosen, from a Cookie header.
+pub fn plan_from_cookies(header: &str) -> Option<i64> {
+    header.split(';').find_map(|kv| {
+        let (k, v) = kv.trim().split_once('=')?;
+        (k == PLAN_COOKIE).then(|| v.parse().ok()).flatten()
+    })
+}
+
 /// The session token from a Cookie header.
 pub fn token_from_cookies(header: &str) -> Option<&str> {
     header.split(';').find_map(|kv| {

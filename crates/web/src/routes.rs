@@ -73,6 +73,8 @@ pub struct Ctx {
     pub csrf: String,
     pub token_hash: Option<String>,
     pub ip: String,
+    /// The plan chosen to work on (its cookie), if any; pages fall back to the newest.
+    pub plan: Option<zhuanban_ledger::Id>,
 }
 
 impl Ctx {
@@ -246,6 +248,8 @@ fn registry(state: AppState) -> (Router<AppState>, Vec<Rule>) {
         .add(M::GET, "/static/style.css", Access::Public, "样式表", pages::stylesheet)
         .add(M::GET, "/healthz", Access::Public, "健康检查", pages::healthz)
         .add(M::GET, "/plans", Access::Roles(OFFICE), "方案与识别稿", pages::plans::plans)
+        .add(M::GET, "/plans/switch", Access::Roles(BUSINESS), "切换方案", pages::plans::switch_form)
+        .add(M::POST, "/plans/switch", Access::Roles(BUSINESS), "切换方案", pages::plans::switch)
         .upload(M::POST, "/plans/readings", Access::Roles(OFFICE), "上传方案文件并识别", pages::plans::upload, report_body)
         .add(M::GET, "/plans/readings/{id}", Access::Roles(OFFICE), "核对识别结果", pages::plans::review)
         .add(M::POST, "/plans/readings/{id}", Access::Roles(OFFICE), "保存更正或确认导入", pages::plans::review_save)
@@ -378,6 +382,11 @@ async fn guard(
         csrf: String::new(),
         token_hash: None,
         ip: ip.clone(),
+        plan: req
+            .headers()
+            .get(header::COOKIE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(auth::plan_from_cookies),
     };
     let token = req
         .headers()

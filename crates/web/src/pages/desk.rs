@@ -40,18 +40,21 @@ pub type JudgedCache = (i64, NaiveDate, Arc<Judged>);
 /// a page never shows a judgement older than the data it was asked after. When a commit
 /// lands while judging, the judgement is stored under the version read before it, and the
 /// next request judges again.
-pub async fn judge(state: &AppState) -> AppResult<Option<Arc<Judged>>> {
-    judge_view(state, View::default()).await
+pub async fn judge(state: &AppState, ctx: &Ctx) -> AppResult<Option<Arc<Judged>>> {
+    judge_view(state, ctx, View::default()).await
 }
 
 /// Judges the current plan for a view (`?round=ID&as_of=DATE` on the desk's pages and the
 /// API); the default view is cached (see [`judge`]). A round of another plan is not found.
-pub async fn judge_view(state: &AppState, view: View) -> AppResult<Option<Arc<Judged>>> {
-    judge_plan(state, None, view).await
+pub async fn judge_view(state: &AppState, ctx: &Ctx, view: View) -> AppResult<Option<Arc<Judged>>> {
+    match current_plan(state, ctx).await? {
+        Some(plan) => judge_plan(state, Some(plan.id), view).await,
+        None => Ok(None),
+    }
 }
 
-/// Judges a plan (the current one when None; an unknown one is not found) for a view. The
-/// default view of each plan is kept (see [`judge`]).
+/// Judges a plan (the newest when None; an unknown one is not found) for a view. The default
+/// view of each plan is kept (see [`judge`]).
 pub async fn judge_plan(
     state: &AppState,
     plan: Option<Id>,
@@ -68,7 +71,7 @@ pub async fn judge_plan(
             }
             Err(e) => return Err(e.into()),
         },
-        None => match current_plan(state).await? {
+        None => match state.store.plans().await?.pop() {
             Some(p) => p,
             None => return Ok(None),
         },
@@ -250,7 +253,7 @@ pub async fn dashboard(
     Query(q): Query<ViewQuery>,
 ) -> AppResult<Response> {
     let nav = Nav::new(&ctx, &state, "/dashboard");
-    let Some(j) = judge_view(&state, q.view()).await? else {
+    let Some(j) = judge_view(&state, &ctx, q.view()).await? else {
         return render(&Dashboard {
             nav,
             plan: None,
@@ -418,7 +421,7 @@ pub async fn ledger(
         round: q.round,
         as_of: q.as_of,
     };
-    let Some(j) = judge_view(&state, view).await? else {
+    let Some(j) = judge_view(&state, &ctx, view).await? else {
         return render(&LedgerPage {
             nav,
             plan: None,
@@ -587,7 +590,7 @@ async fn task_page(
     instruction_error: Option<(String, String)>,
 ) -> AppResult<Response> {
     let user = ctx.user()?.clone();
-    let j = judge_view(state, view)
+    let j = judge_view(state, ctx, view)
         .await?
         .ok_or_else(AppError::not_found)?;
     let Some((idx, task)) = j.tasks.iter().enumerate().find(|(_, t)| t.code == code) else {
@@ -778,7 +781,7 @@ pub async fn add_instruction(
     Path(code): Path<String>,
     Form(f): Form<InstructionForm>,
 ) -> AppResult<Response> {
-    let plan = current_plan(&state)
+    let plan = current_plan(&state, &ctx)
         .await?
         .ok_or_else(AppError::not_found)?;
     let tasks = state.store.tasks(plan.id, None).await?;
@@ -862,7 +865,7 @@ async fn rounds_page(
 ) -> AppResult<Response> {
     let nav = Nav::new(ctx, state, "/rounds").with_flash(flash);
     let is_office = ctx.user()?.role == Role::Office;
-    let Some(plan) = current_plan(state).await? else {
+    let Some(plan) = current_plan(state, ctx).await? else {
         return render(&RoundsPage {
             nav,
             is_office,
@@ -939,7 +942,7 @@ pub async fn round_open(
     if due.is_err() {
         errors.push(("due", "请填写报送截止日期（年-月-日）".to_string()));
     }
-    let plan = current_plan(&state).await?;
+    let plan = current_plan(&state, &ctx).await?;
     if errors.is_empty()
         && let (Ok(as_of), Ok(due), Some(plan)) = (as_of, due, plan)
     {
@@ -985,7 +988,7 @@ pub async fn round_close(
     Path(id): Path<Id>,
     Form(f): Form<VersionForm>,
 ) -> AppResult<Response> {
-    let plan = current_plan(&state)
+    let plan = current_plan(&state, &ctx)
         .await?
         .ok_or_else(AppError::not_found)?;
     let round = state.store.round(id).await?;

@@ -103,8 +103,8 @@ fn may_see_notice(user: &User, n: &Notice) -> bool {
 
 /// The notices the rules propose for the current round, minus those already issued for the
 /// same task and level and still open (`zhuanban_desk::proposals`).
-async fn proposals(state: &AppState) -> AppResult<Vec<Proposal>> {
-    let Some(plan) = current_plan(state).await? else {
+async fn proposals(state: &AppState, ctx: &Ctx) -> AppResult<Vec<Proposal>> {
+    let Some(plan) = current_plan(state, ctx).await? else {
         return Ok(vec![]);
     };
     Ok(zhuanban_desk::proposals::proposals(&state.store, plan.id, super::today()).await?)
@@ -119,7 +119,7 @@ async fn notices_page(
     let user = ctx.user()?.clone();
     let is_office = user.role == Role::Office;
     let nav = Nav::new(ctx, state, "/notices").with_flash(flash);
-    let Some(plan) = current_plan(state).await? else {
+    let Some(plan) = current_plan(state, ctx).await? else {
         return render(&NoticesPage {
             nav,
             notices: vec![],
@@ -175,7 +175,7 @@ async fn notices_page(
         })
         .collect();
     let proposals = if is_office {
-        proposals(state)
+        proposals(state, ctx)
             .await?
             .into_iter()
             .map(|p| ProposalLine {
@@ -276,7 +276,7 @@ pub async fn notice_issue(
     Extension(ctx): Extension<Ctx>,
     Form(f): Form<IssueForm>,
 ) -> AppResult<Response> {
-    let plan = current_plan(&state)
+    let plan = current_plan(&state, &ctx)
         .await?
         .ok_or_else(AppError::not_found)?;
     let level = match f.level.as_str() {
@@ -348,7 +348,9 @@ async fn notice_step(
 ) -> AppResult<Response> {
     let user = ctx.user()?.clone();
     let n = state.store.notice(id).await?;
-    let plan = current_plan(state).await?.ok_or_else(AppError::not_found)?;
+    let plan = current_plan(state, ctx)
+        .await?
+        .ok_or_else(AppError::not_found)?;
     if !may_see_notice(&user, &n)
         || state
             .store
@@ -434,7 +436,7 @@ pub async fn extension_request(
 ) -> AppResult<Response> {
     let user = ctx.user()?.clone();
     let unit_id = own_unit(&user)?;
-    let plan = current_plan(&state)
+    let plan = current_plan(&state, &ctx)
         .await?
         .ok_or_else(AppError::not_found)?;
     let tasks = state.store.tasks(plan.id, None).await?;
@@ -474,7 +476,9 @@ pub async fn extension_request(
 }
 
 async fn decide(state: &AppState, ctx: &Ctx, id: Id, grant: bool) -> AppResult<Response> {
-    let plan = current_plan(state).await?.ok_or_else(AppError::not_found)?;
+    let plan = current_plan(state, ctx)
+        .await?
+        .ok_or_else(AppError::not_found)?;
     if state
         .store
         .extensions(plan.id)

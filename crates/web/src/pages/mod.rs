@@ -60,6 +60,7 @@ impl Nav {
             Some(Role::Leader) => vec![
                 ("/dashboard", "工作台"),
                 ("/ledger", "任务台账"),
+                ("/plans/switch", "切换方案"),
                 ("/rounds", "调度与通报"),
                 ("/notices", "督办"),
                 ("/inbox", "消息"),
@@ -67,6 +68,7 @@ impl Nav {
             Some(Role::Unit) => vec![
                 ("/my", "我的任务"),
                 ("/ledger", "任务台账"),
+                ("/plans/switch", "切换方案"),
                 ("/notices", "督办与延期"),
                 ("/inbox", "消息"),
             ],
@@ -189,9 +191,15 @@ pub fn number(v: f64) -> String {
     zhuanban_office::svg::fmt_number(v)
 }
 
-/// The plan the desk works on: the newest one.
-pub async fn current_plan(state: &AppState) -> AppResult<Option<PlanRecord>> {
-    Ok(state.store.plans().await?.pop())
+/// The plan the desk works on: the one chosen (`/plans/switch`), else the newest.
+pub async fn current_plan(state: &AppState, ctx: &Ctx) -> AppResult<Option<PlanRecord>> {
+    let mut plans = state.store.plans().await?;
+    if let Some(id) = ctx.plan
+        && let Some(i) = plans.iter().position(|p| p.id == id)
+    {
+        return Ok(Some(plans.swap_remove(i)));
+    }
+    Ok(plans.pop())
 }
 
 /// The round the desk works on: the newest open one, else the newest (the judgement's own

@@ -26,7 +26,9 @@ use crate::routes::Ctx;
 async fn template(state: &AppState, ctx: &Ctx) -> AppResult<ReportTemplate> {
     let user = ctx.user()?.clone();
     let unit_id = own_unit(&user)?;
-    let plan = current_plan(state).await?.ok_or_else(AppError::not_found)?;
+    let plan = current_plan(state, ctx)
+        .await?
+        .ok_or_else(AppError::not_found)?;
     let round = state
         .store
         .rounds(plan.id)
@@ -221,7 +223,7 @@ pub async fn notice_print(
     Path(id): Path<Id>,
 ) -> AppResult<Response> {
     let user = ctx.user()?.clone();
-    let plan = current_plan(&state)
+    let plan = current_plan(&state, &ctx)
         .await?
         .ok_or_else(AppError::not_found)?;
     let n = state.store.notice(id).await?;

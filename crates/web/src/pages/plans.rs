@@ -473,3 +473,90 @@ pub async fn review_save(
         Err(e) => Err(e.into()),
     }
 }
+
+#[derive(Template)]
+#[template(path = "plan_switch.html")]
+struct SwitchPage {
+    nav: Nav,
+    /// (plan, whether it is the one worked on)
+    plans: Vec<(zhuanban_ledger::PlanRecord, bool)>,
+}
+
+/// The plans an account works on: every plan for the office and leaders, a unit's those in
+/// which it has a task.
+async fn visible_plans(
+    state: &AppState,
+    user: &zhuanban_ledger::User,
+) -> AppResult<Vec<zhuanban_ledger::PlanRecord>> {
+    let all = state.store.plans().await?;
+    if user.role != zhuanban_ledger::Role::Unit {
+        return Ok(all);
+    }
+    let unit = super::own_unit(user)?;
+    let mut out = Vec::new();
+    for p in all {
+        let tasks = state.store.tasks(p.id, None).await?;
+        if tasks
+            .iter()
+            .any(|t| t.lead.contains(&unit) || t.support.contains(&unit))
+        {
+            out.push(p);
+        }
+    }
+    Ok(out)
+}
+
+/// Which plan the desk works on: the list to choose from.
+pub async fn switch_form(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+) -> AppResult<Response> {
+    let user = ctx.user()?.clone();
+    let current = super::current_plan(&state, &ctx).await?.map(|p| p.id);
+    let plans = visible_plans(&state, &user)
+        .await?
+        .into_iter()
+        .map(|p| {
+            let on = Some(p.id) == current;
+            (p, on)
+        })
+        .collect();
+    render(&SwitchPage {
+        nav: Nav::new(&ctx, &state, "/plans/switch"),
+        plans,
+    })
+}
+
+#[derive(Debug, serde::Deserialize)]
+pub struct SwitchForm {
+    plan: Id,
+}
+
+/// Chooses the plan the desk's pages work on (kept in a cookie of this browser).
+pub async fn switch(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Form(f): Form<SwitchForm>,
+) -> AppResult<Response> {
+    let user = ctx.user()?.clone();
+    if !visible_plans(&state, &user)
+        .await?
+        .iter()
+        .any(|p| p.id == f.plan)
+    {
+        return Err(AppError::not_found());
+    }
+    let home = if user.role == zhuanban_ledger::Role::Unit {
+        "/my"
+    } else {
+        "/dashboard"
+    };
+    let mut res = Redirect::to(home).into_response();
+    res.headers_mut().insert(
+        axum::http::header::SET_COOKIE,
+        crate::auth::plan_cookie(f.plan, state.config.secure_cookies)
+            .parse()
+            .map_err(AppError::internal)?,
+    );
+    Ok(res)
+}

@@ -41,8 +41,11 @@ struct MyPage {
 }
 
 /// The open round of the current plan (units report only into an open round).
-async fn open_round(state: &AppState) -> AppResult<Option<(zhuanban_ledger::PlanRecord, Round)>> {
-    let Some(plan) = current_plan(state).await? else {
+async fn open_round(
+    state: &AppState,
+    ctx: &Ctx,
+) -> AppResult<Option<(zhuanban_ledger::PlanRecord, Round)>> {
+    let Some(plan) = current_plan(state, ctx).await? else {
         return Ok(None);
     };
     let round = state
@@ -64,7 +67,7 @@ pub async fn my_tasks(
     let unit_id = own_unit(&user)?;
     let nav = Nav::new(&ctx, &state, "/my").with_flash(q.get("ok").map(String::as_str));
     let unit = state.store.unit_by_id(unit_id).await?.name;
-    let Some((plan, round)) = open_round(&state).await? else {
+    let Some((plan, round)) = open_round(&state, &ctx).await? else {
         return render(&MyPage {
             nav,
             unit,
@@ -168,9 +171,9 @@ struct FormCtx {
     plan_id: Id,
 }
 
-async fn form_ctx(state: &AppState, user: &User, code: &str) -> AppResult<FormCtx> {
+async fn form_ctx(state: &AppState, ctx: &Ctx, user: &User, code: &str) -> AppResult<FormCtx> {
     let unit_id = own_unit(user)?;
-    let Some((plan, round)) = open_round(state).await? else {
+    let Some((plan, round)) = open_round(state, ctx).await? else {
         return Err(AppError::new(
             StatusCode::NOT_FOUND,
             "当前没有进行中的调度轮次，无需填报",
@@ -399,7 +402,7 @@ pub async fn report_form(
     Path(code): Path<String>,
 ) -> AppResult<Response> {
     let user = ctx.user()?.clone();
-    let fc = form_ctx(&state, &user, &code).await?;
+    let fc = form_ctx(&state, &ctx, &user, &code).await?;
     render(&build_form(&state, &ctx, &fc, None, vec![], HashMap::new()))
 }
 
@@ -448,7 +451,7 @@ pub async fn report_save(
     mp: Multipart,
 ) -> AppResult<Response> {
     let user = ctx.user()?.clone();
-    let fc = form_ctx(&state, &user, &code).await?;
+    let fc = form_ctx(&state, &ctx, &user, &code).await?;
     let mut typed = match read_multipart(mp, state.config.max_upload).await {
         Ok(t) => t,
         Err(e) => {
@@ -821,7 +824,7 @@ async fn review_page(
     error: Option<String>,
 ) -> AppResult<Response> {
     let mut reports = Vec::new();
-    if let Some(plan) = current_plan(state).await? {
+    if let Some(plan) = current_plan(state, ctx).await? {
         for r in state
             .store
             .reports_in_state(plan.id, ReportState::Submitted)
@@ -852,11 +855,10 @@ pub struct ReviewForm {
     reason: String,
 }
 
+/// A report the office may review: submitted (a draft is its unit's alone), of any plan.
 async fn reviewable(state: &AppState, id: Id) -> AppResult<Report> {
-    let plan = current_plan(state).await?.ok_or_else(AppError::not_found)?;
     let r = state.store.report(id).await?;
-    let round = state.store.round(r.round_id).await?;
-    if round.plan_id != plan.id || r.state == ReportState::Draft {
+    if r.state == ReportState::Draft {
         return Err(AppError::not_found());
     }
     Ok(r)

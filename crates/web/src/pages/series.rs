@@ -59,7 +59,7 @@ async fn page(
             )
         })
         .collect();
-    let links = match super::current_plan(state).await? {
+    let links = match super::current_plan(state, ctx).await? {
         Some(p) => state
             .store
             .target_links(p.id)

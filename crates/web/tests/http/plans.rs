@@ -361,3 +361,93 @@ async fn the_office_reviews_corrects_and_confirms_on_the_page() {
         .unwrap();
     assert!(list.contains("已导入"), "{list}");
 }
+
+/// The plan the desk's pages work on is chosen per browser; a unit cannot choose a plan in
+/// which it has no part.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_pages_follow_the_plan_chosen() {
+    let app = TestApp::start().await;
+    let mut second = zhuanban_plan::read_text(SEED, &zhuanban_plan::ReadOptions::new("b.txt")).plan;
+    second.title = Some("第二个方案".into());
+    for t in &mut second.tasks {
+        t.lead = vec!["区交通运输局".into()];
+        t.support.clear();
+    }
+    zhuanban_store::complete_units(&mut second);
+    use zhuanban_store::Store as _;
+    let b = app
+        .store
+        .import_plan(
+            &second,
+            &Default::default(),
+            &zhuanban_store::Actor::new("测试", "test"),
+        )
+        .await
+        .unwrap()
+        .plan_id;
+    let (office, csrf) = app.login("office").await;
+    // The newest plan by default.
+    let ledger = office
+        .get(app.url("/api/tasks"))
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap();
+    let t = ledger
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["code"] == "2.3.2")
+        .unwrap()
+        .clone();
+    assert_eq!(t["lead"], serde_json::json!(["区交通运输局"]));
+    let dash = office
+        .get(app.url("/dashboard"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(dash.contains("第二个方案"), "{dash}");
+    // The office chooses the first plan: the pages follow.
+    let res = office
+        .post(app.url("/plans/switch"))
+        .form(&[("_csrf", csrf.as_str()), ("plan", &app.plan_id.to_string())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let dash = office
+        .get(app.url("/dashboard"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!dash.contains("第二个方案"), "{dash}");
+    let page = office
+        .get(app.url("/plans/switch"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("第二个方案") && page.contains("当前"),
+        "{page}"
+    );
+    // A unit with no part in the second plan cannot choose it.
+    let (unit, ucsrf) = app.login("unit").await;
+    let res = unit
+        .post(app.url("/plans/switch"))
+        .form(&[("_csrf", ucsrf.as_str()), ("plan", &b.to_string())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+}
