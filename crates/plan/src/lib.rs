@@ -19,6 +19,9 @@ pub mod outline;
 mod reader;
 mod render;
 mod targets;
+mod html;
+mod sheet;
+pub mod table;
 mod taskforce;
 pub mod units;
 
