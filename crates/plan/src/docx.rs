@@ -24,12 +24,12 @@
 use std::collections::{HashMap, HashSet};
 use std::io::{Cursor, Read};
 
+use crate::table::{Cell, Table};
 use quick_xml::NsReader;
 use quick_xml::XmlVersion;
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::name::ResolveResult;
 use zip::ZipArchive;
-use crate::table::{Cell, Table};
 
 /// Largest decompressed size accepted for any part read from the package (zip-bomb guard).
 pub const MAX_PART_BYTES: u64 = 64 * 1024 * 1024;
@@ -1722,7 +1722,9 @@ impl Handler for DocumentReader<'_> {
             }
             Tag::GridSpan if parent == Some(Tag::TcPr) => {
                 if let Some(t) = self.tables.last_mut() {
-                    t.span = int_val(e).and_then(|v| usize::try_from(v).ok()).unwrap_or(1);
+                    t.span = int_val(e)
+                        .and_then(|v| usize::try_from(v).ok())
+                        .unwrap_or(1);
                 }
             }
             Tag::VMerge if parent == Some(Tag::TcPr) => {
@@ -2105,7 +2107,12 @@ mod tests {
         .concat();
         assert_eq!(
             lines(&docx(&body, None, None)),
-            ["表前", "序号\t任务\t牵头单位", "1\t建设\u{2028}平台\t", "表后"]
+            [
+                "表前",
+                "序号\t任务\t牵头单位",
+                "1\t建设\u{2028}平台\t",
+                "表后"
+            ]
         );
     }
 

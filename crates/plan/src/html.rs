@@ -9,20 +9,51 @@ use crate::table::{Cell, Table};
 
 /// Elements whose content is never part of the plan.
 const SKIPPED: &[&str] = &[
-    "script", "style", "noscript", "head", "nav", "header", "footer", "select", "option",
-    "button", "iframe", "form", "svg", "template", "object",
+    "script", "style", "noscript", "head", "nav", "header", "footer", "select", "option", "button",
+    "iframe", "form", "svg", "template", "object",
 ];
 
 /// Class or id words of page chrome.
 const CHROME: &[&str] = &[
-    "nav", "menu", "footer", "header", "crumb", "breadcrumb", "share", "copyright", "sidebar",
-    "topbar", "banner",
+    "nav",
+    "menu",
+    "footer",
+    "header",
+    "crumb",
+    "breadcrumb",
+    "share",
+    "copyright",
+    "sidebar",
+    "topbar",
+    "banner",
 ];
 
 /// Elements that end a line of text.
 const BLOCKS: &[&str] = &[
-    "p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "table", "section",
-    "article", "ul", "ol", "dd", "dt", "dl", "blockquote", "pre", "center", "hr", "title",
+    "p",
+    "div",
+    "br",
+    "li",
+    "tr",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "table",
+    "section",
+    "article",
+    "ul",
+    "ol",
+    "dd",
+    "dt",
+    "dl",
+    "blockquote",
+    "pre",
+    "center",
+    "hr",
+    "title",
 ];
 
 /// Longest page parsed (bytes).
@@ -33,7 +64,11 @@ const MAX_DEPTH: usize = 256;
 /// Whether text is an HTML page: it starts (after blanks and comments) with a doctype or an
 /// `<html>`, `<head>` or `<body>` tag, or holds a `<table>` with rows.
 pub fn looks_like_html(text: &str) -> bool {
-    let head: String = text.chars().take(4096).collect::<String>().to_ascii_lowercase();
+    let head: String = text
+        .chars()
+        .take(4096)
+        .collect::<String>()
+        .to_ascii_lowercase();
     let t = head.trim_start_matches(['\u{FEFF}', ' ', '\t', '\r', '\n']);
     t.starts_with("<!doctype html")
         || t.starts_with("<html")
@@ -113,9 +148,11 @@ fn is_chrome(tag: &tl::HTMLTag<'_>) -> bool {
         .map(|b| b.as_utf8_str().to_ascii_lowercase())
         .collect::<Vec<_>>()
         .join(" ");
-    words
-        .split(|c: char| !c.is_ascii_alphanumeric())
-        .any(|w| CHROME.iter().any(|c| w == *c || w.starts_with(c) && w.len() <= c.len() + 4))
+    words.split(|c: char| !c.is_ascii_alphanumeric()).any(|w| {
+        CHROME
+            .iter()
+            .any(|c| w == *c || w.starts_with(c) && w.len() <= c.len() + 4)
+    })
 }
 
 fn walk(h: tl::NodeHandle, parser: &tl::Parser<'_>, out: &mut Out, depth: usize) {
@@ -164,7 +201,14 @@ fn walk(h: tl::NodeHandle, parser: &tl::Parser<'_>, out: &mut Out, depth: usize)
 /// their `rowspan`/`colspan`. Nested tables are read as the text of their cell.
 fn read_table(table: &tl::HTMLTag<'_>, parser: &tl::Parser<'_>, depth: usize) -> Table {
     let mut rows = Vec::new();
-    let mut stack: Vec<tl::NodeHandle> = table.children().top().as_slice().iter().rev().copied().collect();
+    let mut stack: Vec<tl::NodeHandle> = table
+        .children()
+        .top()
+        .as_slice()
+        .iter()
+        .rev()
+        .copied()
+        .collect();
     while let Some(h) = stack.pop() {
         let Some(tag) = h.get(parser).and_then(tl::Node::as_tag) else {
             continue;
@@ -283,7 +327,10 @@ mod tests {
 
     #[test]
     fn entities() {
-        assert_eq!(decode_entities("a&nbsp;b&lt;&#20013;&#x6587;&amp;x&y"), "a b<中文&x&y");
+        assert_eq!(
+            decode_entities("a&nbsp;b&lt;&#20013;&#x6587;&amp;x&y"),
+            "a b<中文&x&y"
+        );
     }
 
     #[test]

@@ -11,6 +11,7 @@
 pub mod dates;
 mod decode;
 pub mod docx;
+mod html;
 mod lint;
 pub mod model;
 mod normalize;
@@ -18,10 +19,9 @@ pub mod numeral;
 pub mod outline;
 mod reader;
 mod render;
-mod targets;
-mod html;
 mod sheet;
 pub mod table;
+mod targets;
 mod taskforce;
 pub mod units;
 

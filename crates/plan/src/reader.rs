@@ -6,8 +6,8 @@ use crate::dates::{self, find_dates};
 use crate::model::*;
 use crate::normalize::Line;
 use crate::outline::{MarkerKind, OutlineNumber, path_id};
-use crate::targets::{self, Body};
 use crate::table::{self, Row, row_number, split_cells};
+use crate::targets::{self, Body};
 use crate::units::{self, AliasTable, FieldKind, Roles};
 use crate::{ReadOptions, Reading};
 

@@ -30,7 +30,10 @@ impl SheetKind {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SheetError {
     #[error("{format} 电子表格已损坏，无法读取：{reason}")]
-    Broken { format: &'static str, reason: String },
+    Broken {
+        format: &'static str,
+        reason: String,
+    },
     #[error(
         "{format} 电子表格中没有任务表：没有一个工作表的表头含“序号”和任务、责任单位等列；请确认文件是任务分解表，或另存为 .docx/.txt 后再导入"
     )]
@@ -85,7 +88,8 @@ pub fn tables(bytes: &[u8], kind: SheetKind) -> Result<Vec<(String, Table)>, She
                 let Ok(range) = wb.worksheet_range(&name) else {
                     continue;
                 };
-                let merges: Vec<Dimensions> = wb.merge_cells_by_sheet_name(&name).unwrap_or_default();
+                let merges: Vec<Dimensions> =
+                    wb.merge_cells_by_sheet_name(&name).unwrap_or_default();
                 out.push((name, range, merges));
             }
             out
@@ -169,7 +173,12 @@ pub enum ZipKind {
 pub fn zip_kind(bytes: &[u8]) -> Option<ZipKind> {
     let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).ok()?;
     let names: Vec<String> = (0..archive.len().min(10_000))
-        .filter_map(|i| archive.name_for_index(i).and_then(|n| n.ok()).map(|n| n.to_string()))
+        .filter_map(|i| {
+            archive
+                .name_for_index(i)
+                .and_then(|n| n.ok())
+                .map(|n| n.to_string())
+        })
         .collect();
     let has = |n: &str| names.iter().any(|x| x.trim_start_matches('/') == n);
     if has("word/document.xml") {

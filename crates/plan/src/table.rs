@@ -113,7 +113,14 @@ impl Table {
             if row.iter().all(|c| c.trim().is_empty()) {
                 continue;
             }
-            let cells: Vec<String> = row.iter().map(|c| cell_layout(c)).collect();
+            let mut cells: Vec<String> = row.iter().map(|c| cell_layout(c)).collect();
+            // A line's leading blanks are trimmed when text is read: an empty first cell is
+            // written as "—" (an empty cell) so that the columns keep their places.
+            if let Some(first) = cells.first_mut()
+                && first.is_empty()
+            {
+                first.push('—');
+            }
             out.push_str(&cells.join("\t"));
             out.push('\n');
         }
@@ -193,7 +200,14 @@ pub fn role_of(header: &str) -> Option<Role> {
         Role::People
     } else if has(&["评分", "考核部门", "考核单位", "督办", "督查单位", "考评"]) {
         Role::Assessor
-    } else if has(&["推进情况", "完成情况", "进展", "进度", "落实情况", "工作情况"]) {
+    } else if has(&[
+        "推进情况",
+        "完成情况",
+        "进展",
+        "进度",
+        "落实情况",
+        "工作情况",
+    ]) {
         Role::Progress
     } else if has(&["备注", "说明"]) {
         Role::Remarks
@@ -222,7 +236,9 @@ pub fn role_of(header: &str) -> Option<Role> {
         Role::Task
     } else if has(&["目标", "指标", "任务量", "标准"]) {
         Role::Target
-    } else if has(&["项目", "任务", "事项", "内容", "措施", "名称", "工作", "举措", "要求"]) {
+    } else if has(&[
+        "项目", "任务", "事项", "内容", "措施", "名称", "工作", "举措", "要求",
+    ]) {
         Role::Task
     } else {
         return None;
@@ -476,9 +492,7 @@ fn read_delimited(
     sep: Sep,
     new_header: bool,
 ) -> TextTable {
-    let header_line = lines
-        .get(start.saturating_sub(1))
-        .map_or(0, |l| l.no);
+    let header_line = lines.get(start.saturating_sub(1)).map_or(0, |l| l.no);
     let mut diagnostics = Vec::new();
     let width = header.width();
     let k = header.number_col();
@@ -524,6 +538,21 @@ fn read_delimited(
             .map(|m| (m, k - m))
             .find(|&(_, at)| keys.get(at).and_then(|c| row_number(c)).is_some());
         match found {
+            Some((m, at)) if m == 0 && continues_merged(&header, rows.last(), &keys, at) => {
+                // The 序号 and task cells merged over two rows of a sheet (a cell split over
+                // rows): the second row adds to the first.
+                if let Some(last) = rows.last_mut() {
+                    for (j, t) in texts.into_iter().enumerate() {
+                        if let Some(c) = last.2.get_mut(j)
+                            && !is_empty_cell(&t)
+                            && *c != t
+                        {
+                            c.push('\n');
+                            c.push_str(&t);
+                        }
+                    }
+                }
+            }
             Some((m, at)) => {
                 let number = row_number(&keys[at]).unwrap_or(0);
                 let mut cells: Vec<String> = Vec::with_capacity(width);
@@ -554,7 +583,7 @@ fn read_delimited(
                 } else {
                     // A continuation row: its cells add to the row's cells column by column.
                     for (j, t) in texts.into_iter().enumerate() {
-                        if t.is_empty() {
+                        if is_empty_cell(&t) {
                             continue;
                         }
                         if let Some(c) = cells.get_mut(j) {
@@ -584,6 +613,27 @@ fn read_delimited(
     }
 }
 
+/// Whether a row repeats the last row's 序号 and task cells (cells merged over both rows).
+fn continues_merged(
+    header: &Header,
+    last: Option<&(u64, usize, Vec<String>)>,
+    keys: &[String],
+    at: usize,
+) -> bool {
+    let Some((n, _, cells)) = last else {
+        return false;
+    };
+    if row_number(&keys[at]) != Some(*n) {
+        return false;
+    }
+    let task = header.roles.iter().position(|r| *r == Some(Role::Task));
+    task.is_some_and(|t| {
+        keys.get(t)
+            .zip(cells.get(t))
+            .is_some_and(|(a, b)| !a.is_empty() && a.replace('\n', "") == b.replace('\n', ""))
+    })
+}
+
 fn has_sep_free_continuation(l: &Line) -> bool {
     OutlineNumber::parse(&l.key).is_none() && l.key.chars().count() <= 40
 }
@@ -599,6 +649,7 @@ fn cell_line_header(lines: &[Line], i: usize) -> Option<(Header, usize)> {
             || row_number(k).is_some()
             || k.contains('\t')
             || OutlineNumber::parse(k).is_some()
+            || (k.chars().any(|c| c.is_ascii_digit()) && role_of(k) != Some(Role::Progress))
         {
             break;
         }
@@ -613,7 +664,11 @@ fn cell_line_header(lines: &[Line], i: usize) -> Option<(Header, usize)> {
         let mut m = j + 1;
         let mut ok = false;
         while m < lines.len() && m < j + 3 {
-            joined.push_str(lines[m].key.trim());
+            let piece = lines[m].key.trim();
+            if piece.chars().count() > 6 || piece.chars().any(|c| c.is_ascii_digit()) {
+                break;
+            }
+            joined.push_str(piece);
             m += 1;
             if role_of(&joined).is_some() && joined.chars().count() <= 12 {
                 ok = true;
@@ -635,8 +690,23 @@ fn cell_line_header(lines: &[Line], i: usize) -> Option<(Header, usize)> {
 /// Whether a header word `head` was wrapped before `tail` ("配合" / "单位", "年度目标" / "任务").
 fn wraps(head: &str, tail: &str) -> bool {
     const HEADS: &[&str] = &[
-        "牵头", "配合", "责任", "参与", "协同", "主要", "重点", "年度", "年度目标", "目标", "项目",
-        "工作", "具体", "完成", "时间", "分管", "主要责任",
+        "牵头",
+        "配合",
+        "责任",
+        "参与",
+        "协同",
+        "主要",
+        "重点",
+        "年度",
+        "年度目标",
+        "目标",
+        "项目",
+        "工作",
+        "具体",
+        "完成",
+        "时间",
+        "分管",
+        "主要责任",
     ];
     const TAILS: &[&str] = &[
         "单位", "部门", "科室", "任务", "时限", "节点", "名称", "内容", "领导", "目标", "主体",
@@ -751,7 +821,10 @@ fn read_cell_lines(lines: &[Line], i: usize) -> Option<TextTable> {
             merged.extend(after[target + extra + 1..].iter().cloned());
             after = merged;
         }
-        if deadline_last && after.len() < after_cols && after.last().is_some_and(|t| looks_like_date_cell(t)) {
+        if deadline_last
+            && after.len() < after_cols
+            && after.last().is_some_and(|t| looks_like_date_cell(t))
+        {
             // Empty cells were left out: the date goes to the deadline column.
             let d = after.pop().unwrap_or_default();
             after.resize(after_cols - 1, String::new());
@@ -787,8 +860,14 @@ fn is_empty_cell(s: &str) -> bool {
 fn join_lines(s: &str) -> String {
     let mut out = String::new();
     for part in s.split('\n').map(str::trim).filter(|p| !p.is_empty()) {
-        let ascii_edge = out.chars().next_back().is_some_and(|c| c.is_ascii_alphanumeric())
-            && part.chars().next().is_some_and(|c| c.is_ascii_alphanumeric());
+        let ascii_edge = out
+            .chars()
+            .next_back()
+            .is_some_and(|c| c.is_ascii_alphanumeric())
+            && part
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphanumeric());
         if ascii_edge {
             out.push(' ');
         }
@@ -816,10 +895,46 @@ fn with_unit(cell: &str, unit: Option<&str>) -> Option<String> {
     }
     match unit {
         Some(u) if is_number && !u.trim().is_empty() && !is_empty_cell(u) => {
-            Some(format!("{t}{}", u.trim()))
+            let u = u.trim();
+            // Apply 万/亿 here, in decimal, so that 0.07 万亩 is exactly 700 亩 ("万元" and
+            // "亿元" are units of their own).
+            let shift = match u.chars().next() {
+                Some('万') if u != "万元" && u.chars().count() > 1 => Some(4),
+                Some('亿') if u != "亿元" && u.chars().count() > 1 => Some(8),
+                _ => None,
+            };
+            match shift.and_then(|s| shift_decimal(&bare, s)) {
+                Some(v) => Some(format!(
+                    "{v}{}",
+                    &u[u.char_indices().nth(1).map_or(0, |x| x.0)..]
+                )),
+                None => Some(format!("{t}{u}")),
+            }
         }
         _ => Some(t.to_string()),
     }
+}
+
+/// "0.07" shifted by 4 places → "700".
+fn shift_decimal(n: &str, places: usize) -> Option<String> {
+    let (int, frac) = n.split_once('.').unwrap_or((n, ""));
+    if !int.chars().chain(frac.chars()).all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    let mut digits = format!("{int}{frac}");
+    let point = int.len() + places;
+    while digits.len() < point {
+        digits.push('0');
+    }
+    let (a, b) = digits.split_at(point);
+    let a = a.trim_start_matches('0');
+    let a = if a.is_empty() { "0" } else { a };
+    let b = b.trim_end_matches('0');
+    Some(if b.is_empty() {
+        a.to_string()
+    } else {
+        format!("{a}.{b}")
+    })
 }
 
 /// A row's cells by role.
@@ -885,8 +1000,17 @@ mod tests {
     fn grid_expands_spans() {
         let t = Table {
             rows: vec![
-                vec![Cell::new("类别"), Cell::new("序号"), Cell::spanning("单位", 1, 2)],
-                vec![Cell::spanning("产业", 2, 1), Cell::new("1"), Cell::new("a"), Cell::new("b")],
+                vec![
+                    Cell::new("类别"),
+                    Cell::new("序号"),
+                    Cell::spanning("单位", 1, 2),
+                ],
+                vec![
+                    Cell::spanning("产业", 2, 1),
+                    Cell::new("1"),
+                    Cell::new("a"),
+                    Cell::new("b"),
+                ],
                 vec![Cell::new("2"), Cell::new("c"), Cell::new("d")],
             ],
         };
@@ -919,8 +1043,13 @@ mod tests {
 
     #[test]
     fn unit_column_applies_to_a_bare_number() {
-        assert_eq!(with_unit("0.07", Some("万亩")).as_deref(), Some("0.07万亩"));
+        assert_eq!(with_unit("0.07", Some("万亩")).as_deref(), Some("700亩"));
+        assert_eq!(with_unit("1.5", Some("亿元")).as_deref(), Some("1.5亿元"));
+        assert_eq!(with_unit("12", Some("个")).as_deref(), Some("12个"));
         assert_eq!(with_unit("0", Some("万亩")), None);
-        assert_eq!(with_unit("良好以上", Some("/")).as_deref(), Some("良好以上"));
+        assert_eq!(
+            with_unit("良好以上", Some("/")).as_deref(),
+            Some("良好以上")
+        );
     }
 }

@@ -11,8 +11,12 @@ use zhuanban_plan::{Plan, ReadOptions, Reading, SourceFormat, read_bytes, read_t
 use crate::compare;
 
 fn data(name: &str) -> Vec<u8> {
-    std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/tables").join(name))
-        .unwrap_or_else(|e| panic!("{name}: {e}"))
+    std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/data/tables")
+            .join(name),
+    )
+    .unwrap_or_else(|e| panic!("{name}: {e}"))
 }
 
 fn expected() -> Value {
@@ -107,12 +111,18 @@ fn people_and_assessor_columns_are_not_units() {
     assert!(tasks[1].support.is_empty());
     for t in tasks {
         for u in t.lead.iter().chain(&t.support) {
-            assert!(!u.contains('某') && !u.contains("督查") && !u.contains("考核"), "{u}");
+            assert!(
+                !u.contains('某') && !u.contains("督查") && !u.contains("考核"),
+                "{u}"
+            );
         }
     }
     assert_eq!(tasks[0].leaders, ["张某某", "李某"]);
     assert_eq!(tasks[0].targets.len(), 1);
-    assert_eq!((tasks[0].targets[0].value, tasks[0].targets[0].unit.as_str()), (15.0, "公里"));
+    assert_eq!(
+        (tasks[0].targets[0].value, tasks[0].targets[0].unit.as_str()),
+        (15.0, "公里")
+    );
 }
 
 #[test]
@@ -169,10 +179,26 @@ fn a_header_repeated_on_each_page_is_skipped() {
 }
 
 #[test]
-fn a_spreadsheet_without_a_task_table_is_refused_with_a_reason() {
-    // An .xlsx whose only sheet is not a task table: the .ods made from the page's text has
-    // a table, so use a workbook with the header removed — built from the committed .xlsx by
-    // checking the refusal message of a non-table CSV instead (CSV without 序号 is text).
+fn other_documents_are_refused_with_a_reason() {
+    use std::io::Write;
+    // An archive that says it is an OpenDocument text, and one that says it is a spreadsheet
+    // but is not one.
+    for (mime, needle) in [
+        ("application/vnd.oasis.opendocument.text", ".odt"),
+        ("application/vnd.oasis.opendocument.spreadsheet", ".ods"),
+    ] {
+        let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        let opts = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Stored);
+        zip.start_file("mimetype", opts).unwrap();
+        zip.write_all(mime.as_bytes()).unwrap();
+        let bytes = zip.finish().unwrap().into_inner();
+        let err = read_bytes(&bytes, &ReadOptions::new("x"))
+            .err()
+            .expect("refused");
+        assert!(err.to_string().contains(needle), "{err}");
+    }
+    // A CSV file that is no task table stays text.
     let r = read_bytes("名称,数量\n甲,1\n".as_bytes(), &ReadOptions::new("x.csv")).unwrap();
     assert_eq!(r.format, Some(SourceFormat::Utf8));
 }
