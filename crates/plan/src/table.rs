@@ -192,57 +192,58 @@ pub fn role_of(header: &str) -> Option<Role> {
     if h.is_empty() {
         return None;
     }
-    let role = if h == "序号" || h == "编号" || h == "序" || h == "No." || h == "NO" {
-        Role::Number
-    } else if has(&["序号"]) {
-        Role::Number
-    } else if has(&["领导", "联系人", "负责人", "责任人", "联络员", "分管"]) {
-        Role::People
-    } else if has(&["评分", "考核部门", "考核单位", "督办", "督查单位", "考评"]) {
-        Role::Assessor
-    } else if has(&[
-        "推进情况",
-        "完成情况",
-        "进展",
-        "进度",
-        "落实情况",
-        "工作情况",
-    ]) {
-        Role::Progress
-    } else if has(&["备注", "说明"]) {
-        Role::Remarks
-    } else if has(&["牵头", "主要责任单位", "主责单位", "主办单位"]) {
-        Role::Lead
-    } else if has(&["配合", "参与", "协同", "协办", "协助", "协作"]) {
-        Role::Support
-    } else if has(&[
-        "责任单位",
-        "责任部门",
-        "责任科室",
-        "责任主体",
-        "实施主体",
-        "实施单位",
-        "承办单位",
-        "责任处室",
-    ]) {
-        Role::Responsible
-    } else if has(&["时限", "时间", "节点", "期限"]) {
-        Role::Deadline
-    } else if h == "单位" || h == "计量单位" || h == "指标单位" {
-        Role::Unit
-    } else if has(&["类别", "板块", "类型", "领域", "分类"]) {
-        Role::Category
-    } else if has(&["考核指标"]) {
-        Role::Task
-    } else if has(&["目标", "指标", "任务量", "标准"]) {
-        Role::Target
-    } else if has(&[
-        "项目", "任务", "事项", "内容", "措施", "名称", "工作", "举措", "要求",
-    ]) {
-        Role::Task
-    } else {
-        return None;
-    };
+    let role =
+        if h == "序号" || h == "编号" || h == "序" || h == "No." || h == "NO" || has(&["序号"])
+        {
+            Role::Number
+        } else if has(&["领导", "联系人", "负责人", "责任人", "联络员", "分管"]) {
+            Role::People
+        } else if has(&["评分", "考核部门", "考核单位", "督办", "督查单位", "考评"])
+        {
+            Role::Assessor
+        } else if has(&[
+            "推进情况",
+            "完成情况",
+            "进展",
+            "进度",
+            "落实情况",
+            "工作情况",
+        ]) {
+            Role::Progress
+        } else if has(&["备注", "说明"]) {
+            Role::Remarks
+        } else if has(&["牵头", "主要责任单位", "主责单位", "主办单位"]) {
+            Role::Lead
+        } else if has(&["配合", "参与", "协同", "协办", "协助", "协作"]) {
+            Role::Support
+        } else if has(&[
+            "责任单位",
+            "责任部门",
+            "责任科室",
+            "责任主体",
+            "实施主体",
+            "实施单位",
+            "承办单位",
+            "责任处室",
+        ]) {
+            Role::Responsible
+        } else if has(&["时限", "时间", "节点", "期限"]) {
+            Role::Deadline
+        } else if h == "单位" || h == "计量单位" || h == "指标单位" {
+            Role::Unit
+        } else if has(&["类别", "板块", "类型", "领域", "分类"]) {
+            Role::Category
+        } else if has(&["考核指标"]) {
+            Role::Task
+        } else if has(&["目标", "指标", "任务量", "标准"]) {
+            Role::Target
+        } else if has(&[
+            "项目", "任务", "事项", "内容", "措施", "名称", "工作", "举措", "要求",
+        ]) {
+            Role::Task
+        } else {
+            return None;
+        };
     Some(role)
 }
 
@@ -573,11 +574,11 @@ fn read_delimited(
                 if cells.len() < width && cells.len() + n - 1 <= width {
                     // The row ran over a line inside a cell: the first piece ends that cell.
                     let mut it = texts.into_iter();
-                    if let (Some(c), Some(first_piece)) = (cells.last_mut(), it.next()) {
-                        if !first_piece.is_empty() {
-                            c.push('\n');
-                            c.push_str(&first_piece);
-                        }
+                    if let (Some(c), Some(first_piece)) = (cells.last_mut(), it.next())
+                        && !first_piece.is_empty()
+                    {
+                        c.push('\n');
+                        c.push_str(&first_piece);
                     }
                     cells.extend(it);
                 } else {

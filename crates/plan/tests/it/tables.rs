@@ -193,9 +193,7 @@ fn other_documents_are_refused_with_a_reason() {
         zip.start_file("mimetype", opts).unwrap();
         zip.write_all(mime.as_bytes()).unwrap();
         let bytes = zip.finish().unwrap().into_inner();
-        let err = read_bytes(&bytes, &ReadOptions::new("x"))
-            .err()
-            .expect("refused");
+        let err = read_bytes(&bytes, &ReadOptions::new("x")).expect_err("refused");
         assert!(err.to_string().contains(needle), "{err}");
     }
     // A CSV file that is no task table stays text.
