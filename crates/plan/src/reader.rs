@@ -99,6 +99,9 @@ fn build_tree(lines: &[Line], diagnostics: &mut Vec<Diagnostic>) -> (Vec<Node>, 
             i = t.end;
             continue;
         }
+        // A table's category row merged over the whole width reads as its one text.
+        let collapsed = table::collapse_repeated(l);
+        let l = collapsed.as_ref().unwrap_or(l);
         if let Some(m) = OutlineNumber::parse(&l.key) {
             if let Some(pos) = stack.iter().position(|s| s.0 == m.kind) {
                 stack.truncate(pos);
@@ -427,6 +430,7 @@ pub fn read_lines(lines: &[Line], opts: &ReadOptions) -> Reading {
         t.chars().count() <= 20
             || t.ends_with(['。', '！', '？', '）', '”', '；', '：', '|'])
             || split_cells(t).is_some()
+            || t.contains("  ")
             || row_number(t).is_some()
     });
 
@@ -504,6 +508,8 @@ pub fn read_lines(lines: &[Line], opts: &ReadOptions) -> Reading {
                     .into_iter()
                     .rfind(|m| !m.base)
             })
+            // A table's 完成时限 cell without a year ("12月底前") gives no deadline of its own.
+            .filter(|m| n.row.is_none() || m.deadline.year.is_some())
             .and_then(|m| m.deadline.resolve(plan_year));
         let body = Body {
             key: &a.key,

@@ -522,6 +522,21 @@ fn read_delimited(
             break;
         }
         let (texts, keys) = cells_of(l, &ranges);
+        if let Some(cat) = category_cell(&keys)
+            && row_number(cat).is_none()
+        {
+            // A category row (a cell merged over the whole width): it groups the rows below.
+            // A numbered one (一、产业发展) is a heading: the table stops, the reader makes it a
+            // section, and the rows after it go on with this header.
+            if OutlineNumber::parse(cat)
+                .is_some_and(|m| m.kind != crate::outline::MarkerKind::ArabicDot)
+            {
+                break;
+            }
+            first = false;
+            i += 1;
+            continue;
+        }
         if first && new_header && header.refine(&keys) {
             first = false;
             i += 1;
@@ -612,6 +627,37 @@ fn read_delimited(
         end: i,
         diagnostics,
     }
+}
+
+/// The one text of a row whose non-empty cells all hold it (a cell merged over the row).
+fn category_cell(cells: &[String]) -> Option<&str> {
+    let mut it = cells.iter().map(|c| c.trim()).filter(|c| !is_empty_cell(c));
+    let first = it.next()?;
+    (cells.len() >= 3 && it.clone().count() >= 1 && it.all(|c| c == first)).then_some(first)
+}
+
+/// A line laid out from a row whose cells all hold one text (a category row merged over the
+/// whole width) as that text alone, so that a numbered one reads as a heading.
+pub(crate) fn collapse_repeated(l: &Line) -> Option<Line> {
+    let ranges = split_cells(&l.key)?;
+    let (_, keys) = cells_of(l, &ranges);
+    category_cell(&keys)?;
+    let &(a, b) = ranges
+        .iter()
+        .find(|&&(a, b)| !is_empty_cell(&l.key[a..b]))?;
+    let (a, b) = trim_range(&l.key, a, b);
+    Some(Line {
+        no: l.no,
+        text: l.text[a..b].to_string(),
+        key: l.key[a..b].to_string(),
+    })
+}
+
+fn trim_range(s: &str, a: usize, b: usize) -> (usize, usize) {
+    let t = &s[a..b];
+    let lead = t.len() - t.trim_start().len();
+    let trail = t.len() - t.trim_end().len();
+    (a + lead, b - trail)
 }
 
 /// Whether a row repeats the last row's 序号 and task cells (cells merged over both rows).

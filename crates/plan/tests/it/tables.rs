@@ -200,3 +200,68 @@ fn other_documents_are_refused_with_a_reason() {
     let r = read_bytes("名称,数量\n甲,1\n".as_bytes(), &ReadOptions::new("x.csv")).unwrap();
     assert_eq!(r.format, Some(SourceFormat::Utf8));
 }
+
+#[test]
+fn category_rows_group_rows_and_numbered_ones_are_sections() {
+    let numbered = "\
+序号|重点任务|牵头单位|配合单位|完成时限
+一、产业发展|一、产业发展|一、产业发展|一、产业发展|一、产业发展
+1|新建高标准农田1.2万亩|市农业农村局|市财政局|2024年12月底前
+2|培育农村电商示范村5个|市商务局|各县（市、区）人民政府|2024年11月底前
+二、民生保障|二、民生保障|二、民生保障|二、民生保障|二、民生保障
+3|新建农村互助养老服务站30个|市民政局|/|2024年10月底前
+";
+    let r = read_text(numbered, &ReadOptions::new("t"));
+    let ids: Vec<&str> = r.plan.tasks.iter().map(|t| t.id.as_str()).collect();
+    assert_eq!(ids, ["1.1", "1.2", "2.3"]);
+    let sections: Vec<&str> = r.plan.sections.iter().map(|s| s.title.as_str()).collect();
+    assert_eq!(sections, ["产业发展", "民生保障"]);
+    assert_eq!(r.plan.tasks[2].lead, ["市民政局"]);
+    assert!(r.plan.tasks[2].support.is_empty());
+
+    let plain = numbered
+        .replace("一、产业发展", "产业发展")
+        .replace("二、民生保障", "民生保障");
+    let r = read_text(&plain, &ReadOptions::new("t"));
+    let ids: Vec<&str> = r.plan.tasks.iter().map(|t| t.id.as_str()).collect();
+    assert_eq!(ids, ["1", "2", "3"]);
+    // The category row is not part of the row above it.
+    assert_eq!(r.plan.tasks[1].support, ["各县（市、区）人民政府"]);
+}
+
+#[test]
+fn a_deadline_cell_without_a_year_gives_no_deadline() {
+    let text = "\
+序号|重点任务|责任单位|完成时限
+1|新建污水管网12公里|区住房城乡建设局、区财政局|12月底前
+2|新建公园3个|区城市管理局|2024年9月底前
+";
+    let r = read_text(text, &ReadOptions::new("t"));
+    let t = &r.plan.tasks;
+    assert_eq!(t.len(), 2);
+    assert_eq!(t[0].lead, ["区住房城乡建设局"]);
+    assert_eq!(t[0].support, ["区财政局"]);
+    assert_eq!(t[0].targets[0].deadline, None);
+    assert_eq!(
+        t[1].targets[0].deadline.map(|d| d.to_string()).as_deref(),
+        Some("2024-09-30")
+    );
+}
+
+#[test]
+fn cells_split_by_runs_of_spaces() {
+    let text = "\
+序号  重点任务  牵头单位  配合单位  完成时限
+1  新建高标准农田1.2万亩  市农业农村局  市财政局、市自然资源局  2024年12月底前
+2  培育农村电商示范村5个  市商务局  各县（市、区）人民政府  2024年11月底前
+";
+    let r = read_text(text, &ReadOptions::new("t"));
+    let t = &r.plan.tasks;
+    assert_eq!(t.len(), 2, "{:?}", r.diagnostics);
+    assert_eq!(t[0].support, ["市财政局", "市自然资源局"]);
+    assert_eq!(t[1].support, ["各县（市、区）人民政府"]);
+    assert_eq!(
+        (t[0].targets[0].value, t[0].targets[0].unit.as_str()),
+        (12000.0, "亩")
+    );
+}
