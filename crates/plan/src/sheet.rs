@@ -97,12 +97,14 @@ pub fn tables(bytes: &[u8], kind: SheetKind) -> Result<Vec<(String, Table)>, She
         SheetKind::Ods => {
             let mut wb: Ods<_> = open_workbook_from_rs(cursor)
                 .map_err(|e: calamine::OdsError| broken(e.to_string()))?;
+            let mut spans = ods_spans(bytes);
             let mut out = Vec::new();
             for name in wb.sheet_names() {
                 let Ok(range) = wb.worksheet_range(&name) else {
                     continue;
                 };
-                out.push((name, range, Vec::new()));
+                let merges = spans.remove(&name).unwrap_or_default();
+                out.push((name, range, merges));
             }
             out
         }
@@ -156,6 +158,111 @@ fn sheet_table(range: &Range<Data>, merges: &[Dimensions]) -> Table {
         rows.push(cells);
     }
     Table { rows }
+}
+
+/// Largest `content.xml` of an .ods read for merged cells.
+const MAX_ODS_CONTENT: u64 = 64 * 1024 * 1024;
+
+/// The merged cells of each sheet of an .ods (calamine does not report them): cells with
+/// `table:number-rows-spanned` / `table:number-columns-spanned`, positions counted as calamine
+/// counts them (repeated rows and columns included). Empty when the part cannot be read.
+fn ods_spans(bytes: &[u8]) -> std::collections::HashMap<String, Vec<Dimensions>> {
+    use quick_xml::events::Event;
+    use std::io::Read;
+
+    let mut out = std::collections::HashMap::new();
+    let Ok(mut archive) = zip::ZipArchive::new(Cursor::new(bytes)) else {
+        return out;
+    };
+    let mut xml = String::new();
+    match archive.by_name("content.xml") {
+        Ok(f) => {
+            if f.take(MAX_ODS_CONTENT).read_to_string(&mut xml).is_err() {
+                return out;
+            }
+        }
+        Err(_) => return out,
+    }
+    let mut reader = quick_xml::Reader::from_str(&xml);
+    let attr = |e: &quick_xml::events::BytesStart<'_>, name: &str| -> Option<String> {
+        e.attributes().flatten().find_map(|a| {
+            (a.key.local_name().into_inner() == name)
+                .then(|| a.normalized_value(quick_xml::XmlVersion::Implicit1_0).ok())
+                .flatten()
+                .map(|v| v.into_owned())
+        })
+    };
+    let attr_u32 = |e: &quick_xml::events::BytesStart<'_>, name: &str| -> Option<u32> {
+        attr(e, name).and_then(|v| v.trim().parse().ok())
+    };
+    let mut sheet: Option<(String, Vec<Dimensions>)> = None;
+    let (mut row, mut col, mut row_repeat) = (0u32, 0u32, 1u32);
+    let mut depth_in_cell = 0usize;
+    loop {
+        let ev = match reader.read_event() {
+            Ok(ev) => ev,
+            Err(_) => break,
+        };
+        let (e, empty) = match &ev {
+            Event::Start(e) => (e, false),
+            Event::Empty(e) => (e, true),
+            Event::End(e) => {
+                match e.local_name().into_inner() {
+                    "table" if depth_in_cell == 0 => {
+                        if let Some((name, dims)) = sheet.take() {
+                            out.insert(name, dims);
+                        }
+                    }
+                    "table-row" if depth_in_cell == 0 => {
+                        row = row.saturating_add(row_repeat);
+                    }
+                    "table-cell" | "covered-table-cell" => {
+                        depth_in_cell = depth_in_cell.saturating_sub(1);
+                    }
+                    _ => {}
+                }
+                continue;
+            }
+            Event::Eof => break,
+            _ => continue,
+        };
+        match e.local_name().into_inner() {
+            "table" if depth_in_cell == 0 => {
+                let name = attr(e, "name").unwrap_or_default();
+                sheet = Some((name, Vec::new()));
+                row = 0;
+            }
+            "table-row" if depth_in_cell == 0 => {
+                col = 0;
+                row_repeat = attr_u32(e, "number-rows-repeated").unwrap_or(1).max(1);
+                if empty {
+                    row = row.saturating_add(row_repeat);
+                }
+            }
+            name @ ("table-cell" | "covered-table-cell") if depth_in_cell == 0 => {
+                let repeat = attr_u32(e, "number-columns-repeated").unwrap_or(1).max(1);
+                if name == "table-cell" {
+                    let rs = attr_u32(e, "number-rows-spanned").unwrap_or(1).max(1);
+                    let cs = attr_u32(e, "number-columns-spanned").unwrap_or(1).max(1);
+                    if (rs > 1 || cs > 1)
+                        && let Some((_, dims)) = sheet.as_mut()
+                    {
+                        dims.push(Dimensions::new(
+                            (row, col),
+                            (row.saturating_add(rs - 1), col.saturating_add(cs - 1)),
+                        ));
+                    }
+                }
+                col = col.saturating_add(repeat);
+                if !empty {
+                    depth_in_cell += 1;
+                }
+            }
+            "table-cell" | "covered-table-cell" if !empty => depth_in_cell += 1,
+            _ => {}
+        }
+    }
+    out
 }
 
 /// What a ZIP archive holds, from its entry names (and an OpenDocument `mimetype`).

@@ -265,3 +265,29 @@ fn cells_split_by_runs_of_spaces() {
         (12000.0, "亩")
     );
 }
+
+#[test]
+fn merged_cells_apply_to_each_row_they_cover() {
+    // The 类别 cell is merged over rows 1–3 (产业发展), 4–6 and 7–8: laid out as text, each row
+    // carries it.
+    for name in [
+        "task-table.docx",
+        "task-table.xlsx",
+        "task-table.ods",
+        "task-table.html",
+    ] {
+        let d = zhuanban_plan::decode(&data(name)).unwrap();
+        let rows = |cat: &str| {
+            d.text
+                .lines()
+                .filter(|l| l.starts_with(&format!("{cat}\t")))
+                .count()
+        };
+        assert_eq!(
+            (rows("产业发展"), rows("民生保障")),
+            (3, 3),
+            "{name}:\n{}",
+            d.text
+        );
+    }
+}
