@@ -1,6 +1,6 @@
 //! Task tables: one 8-row table (tests/data/tables/task-table.*), written by hand as an HTML
 //! page and as text copied from a browser (tab separated, one cell per line), and made once
-//! with LibreOffice into .docx, .xlsx, .ods and .csv, reads in every form to the reading
+//! with LibreOffice into .docx, .xlsx, .xls, .ods and .csv, reads in every form to the reading
 //! written by hand in `task-table.expected.json`.
 
 use std::path::Path;
@@ -50,6 +50,11 @@ fn docx_table_reads_as_expected() {
 #[test]
 fn xlsx_table_reads_as_expected() {
     check("task-table.xlsx", SourceFormat::Xlsx);
+}
+
+#[test]
+fn xls_table_reads_as_expected() {
+    check("task-table.xls", SourceFormat::Xls);
 }
 
 #[test]
