@@ -1523,6 +1523,8 @@ struct DocxCell {
 fn docx_table(rows: Vec<Vec<DocxCell>>) -> Table {
     let mut out: Vec<Vec<Cell>> = Vec::with_capacity(rows.len());
     let mut above: Vec<String> = Vec::new();
+    // Copies of merged cells are bounded (see `Table::grid`).
+    let mut budget: usize = 16 * 1024 * 1024;
     for row in rows {
         let mut cells = Vec::with_capacity(row.len());
         let mut col = 0usize;
@@ -1530,7 +1532,9 @@ fn docx_table(rows: Vec<Vec<DocxCell>>) -> Table {
         for c in row {
             let span = c.span.clamp(1, 64);
             let text = if c.continues {
-                above.get(col).cloned().unwrap_or_default()
+                let t = above.get(col).cloned().unwrap_or_default();
+                budget = budget.saturating_sub(t.len());
+                if budget > 0 { t } else { String::new() }
             } else {
                 c.text
             };

@@ -40,8 +40,8 @@ pub enum SheetError {
     NoTaskTable { format: &'static str },
 }
 
-/// Largest sheet read (cells); larger sheets are cut to their first rows.
-const MAX_CELLS: usize = 2_000_000;
+/// Most non-empty cells read from a sheet; the rest are left out.
+const MAX_CELLS: usize = 200_000;
 
 /// The task tables of a workbook, laid out as text (see [`Table::to_text`]), one sheet after
 /// another.
@@ -65,18 +65,30 @@ pub fn tables(bytes: &[u8], kind: SheetKind) -> Result<Vec<(String, Table)>, She
         reason: e,
     };
     let cursor = Cursor::new(bytes);
-    let sheets: Vec<(String, Range<Data>, Vec<Dimensions>)> = match kind {
+    let sheets: Vec<(String, Vec<SheetCell>, Vec<Dimensions>)> = match kind {
         SheetKind::Xlsx => {
             let mut wb: Xlsx<_> = open_workbook_from_rs(cursor)
                 .map_err(|e: calamine::XlsxError| broken(e.to_string()))?;
             let mut out = Vec::new();
             for name in wb.sheet_names() {
-                let Ok(range) = wb.worksheet_range(&name) else {
+                // Cell by cell, with a bound: the sheet's stated extent may be huge.
+                let Ok(mut reader) = wb.worksheet_cells_reader(&name) else {
                     continue;
                 };
+                let mut cells = Vec::new();
+                while let Ok(Some(c)) = reader.next_cell() {
+                    let text = data_text(&Data::from(c.get_value().clone()));
+                    if !text.trim().is_empty() {
+                        cells.push((c.get_position(), text));
+                    }
+                    if cells.len() >= MAX_CELLS {
+                        break;
+                    }
+                }
+                drop(reader);
                 let merges: Vec<Dimensions> =
                     wb.merge_cells_by_sheet_name(&name).unwrap_or_default();
-                out.push((name, range, merges));
+                out.push((name, cells, merges));
             }
             out
         }
@@ -90,7 +102,7 @@ pub fn tables(bytes: &[u8], kind: SheetKind) -> Result<Vec<(String, Table)>, She
                 };
                 let merges: Vec<Dimensions> =
                     wb.merge_cells_by_sheet_name(&name).unwrap_or_default();
-                out.push((name, range, merges));
+                out.push((name, range_cells(&range), merges));
             }
             out
         }
@@ -104,14 +116,14 @@ pub fn tables(bytes: &[u8], kind: SheetKind) -> Result<Vec<(String, Table)>, She
                     continue;
                 };
                 let merges = spans.remove(&name).unwrap_or_default();
-                out.push((name, range, merges));
+                out.push((name, range_cells(&range), merges));
             }
             out
         }
     };
     let tables: Vec<(String, Table)> = sheets
         .into_iter()
-        .map(|(name, range, merges)| (name, sheet_table(&range, &merges)))
+        .map(|(name, cells, merges)| (name, sheet_table(cells, &merges)))
         .filter(|(_, t)| t.looks_like_task_table())
         .collect();
     if tables.is_empty() {
@@ -131,31 +143,74 @@ fn data_text(d: &Data) -> String {
     }
 }
 
-/// A sheet as a table: a merged region becomes one cell with its spans.
-fn sheet_table(range: &Range<Data>, merges: &[Dimensions]) -> Table {
-    let Some((r0, c0)) = range.start() else {
+/// A non-empty cell: (row, column) and its text.
+type SheetCell = ((u32, u32), String);
+
+/// The non-empty cells of a range, at their absolute positions.
+fn range_cells(range: &Range<Data>) -> Vec<SheetCell> {
+    let (r0, c0) = range.start().unwrap_or((0, 0));
+    range
+        .used_cells()
+        .filter_map(|(r, c, d)| {
+            let text = data_text(d);
+            (!text.trim().is_empty()).then(|| ((r0 + r as u32, c0 + c as u32), text))
+        })
+        .take(MAX_CELLS)
+        .collect()
+}
+
+/// Widest sheet read (columns).
+const MAX_SHEET_COLUMNS: u32 = 256;
+
+/// A sheet as a table: a merged region becomes one cell with its spans; rows without any
+/// cell are left out.
+fn sheet_table(mut cells: Vec<SheetCell>, merges: &[Dimensions]) -> Table {
+    cells.retain(|((_, c), _)| *c < MAX_SHEET_COLUMNS);
+    cells.sort_by_key(|(p, _)| *p);
+    let Some(c0) = cells.iter().map(|((_, c), _)| *c).min() else {
         return Table::default();
     };
-    let (height, width) = range.get_size();
-    let height = height.min(MAX_CELLS / width.max(1));
-    let mut rows = Vec::with_capacity(height);
-    for r in 0..height {
-        let mut cells = Vec::with_capacity(width);
-        for c in 0..width {
-            let (ar, ac) = (r0 + r as u32, c0 + c as u32);
-            let text = range.get((r, c)).map(data_text).unwrap_or_default();
-            match merges.iter().find(|m| m.contains(ar, ac)) {
-                Some(m) if m.start == (ar, ac) => {
-                    let rs = (m.end.0 - m.start.0 + 1) as usize;
-                    let cs = (m.end.1 - m.start.1 + 1) as usize;
-                    cells.push(Cell::spanning(text, rs, cs));
-                }
-                // Covered by a merged region: the region's first cell stands for it.
-                Some(_) => {}
-                None => cells.push(Cell::new(text)),
+    let width = cells.iter().map(|((_, c), _)| *c).max().unwrap_or(c0) - c0 + 1;
+    // Merged regions that start on an empty row still cover the rows below.
+    let mut row_ids: Vec<u32> = cells.iter().map(|((r, _), _)| *r).collect();
+    row_ids.dedup();
+    let merges: Vec<&Dimensions> = merges
+        .iter()
+        .filter(|m| m.start.1 < MAX_SHEET_COLUMNS)
+        .take(100_000)
+        .collect();
+    let mut rows = Vec::with_capacity(row_ids.len());
+    let mut it = cells.into_iter().peekable();
+    for &r in &row_ids {
+        let mut texts: Vec<String> = vec![String::new(); width as usize];
+        while let Some(((cr, cc), _)) = it.peek() {
+            if *cr != r {
+                break;
+            }
+            let col = (*cc - c0) as usize;
+            if let Some(((_, _), t)) = it.next() {
+                texts[col] = t;
             }
         }
-        rows.push(cells);
+        let mut row = Vec::with_capacity(width as usize);
+        for (i, text) in texts.into_iter().enumerate() {
+            let c = c0 + i as u32;
+            match merges.iter().find(|m| m.contains(r, c)) {
+                Some(m) if m.start == (r, c) => {
+                    // Count only the rows kept (rows without cells are left out).
+                    let rs = row_ids
+                        .iter()
+                        .filter(|&&x| x >= m.start.0 && x <= m.end.0)
+                        .count();
+                    let cs = (m.end.1.min(MAX_SHEET_COLUMNS) - m.start.1 + 1) as usize;
+                    row.push(Cell::spanning(text, rs, cs));
+                }
+                // Covered by a merged region: the region's first cell stands for it.
+                Some(m) if row_ids.binary_search(&m.start.0).is_ok() && m.start.1 >= c0 => {}
+                _ => row.push(Cell::new(text)),
+            }
+        }
+        rows.push(row);
     }
     Table { rows }
 }
@@ -198,11 +253,7 @@ fn ods_spans(bytes: &[u8]) -> std::collections::HashMap<String, Vec<Dimensions>>
     let mut sheet: Option<(String, Vec<Dimensions>)> = None;
     let (mut row, mut col, mut row_repeat) = (0u32, 0u32, 1u32);
     let mut depth_in_cell = 0usize;
-    loop {
-        let ev = match reader.read_event() {
-            Ok(ev) => ev,
-            Err(_) => break,
-        };
+    while let Ok(ev) = reader.read_event() {
         let (e, empty) = match &ev {
             Event::Start(e) => (e, false),
             Event::Empty(e) => (e, true),

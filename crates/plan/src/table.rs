@@ -58,12 +58,15 @@ impl Cell {
 const MAX_SPAN: usize = 1000;
 /// Widest table laid out.
 const MAX_COLUMNS: usize = 256;
+/// Most bytes of merged cells' text copied into the slots they cover.
+const MAX_COPIED_BYTES: usize = 16 * 1024 * 1024;
 
 impl Table {
     /// The table with every span expanded: each slot a merged cell covers holds its text.
     /// Rows are as wide as the widest row; missing slots are empty.
     pub fn grid(&self) -> Vec<Vec<String>> {
         let mut grid: Vec<Vec<Option<String>>> = Vec::with_capacity(self.rows.len());
+        let mut budget: usize = MAX_COPIED_BYTES;
         for (r, row) in self.rows.iter().enumerate() {
             if grid.len() <= r {
                 grid.resize_with(r + 1, Vec::new);
@@ -80,6 +83,14 @@ impl Table {
                     break;
                 }
                 for dr in 0..rs.min(self.rows.len() - r) {
+                    // Copies of merged cells are bounded: past the budget a slot stays empty.
+                    let copies = if dr == 0 { cs - 1 } else { cs };
+                    budget = budget.saturating_sub(cell.text.len().saturating_mul(copies));
+                    let text = if budget > 0 || (dr == 0) {
+                        cell.text.as_str()
+                    } else {
+                        ""
+                    };
                     let target = r + dr;
                     if grid.len() <= target {
                         grid.resize_with(target + 1, Vec::new);
@@ -88,8 +99,13 @@ impl Table {
                     if line.len() < c + cs {
                         line.resize(c + cs, None);
                     }
-                    for slot in &mut line[c..c + cs] {
-                        *slot = Some(cell.text.clone());
+                    for (k, slot) in line[c..c + cs].iter_mut().enumerate() {
+                        let t = if dr == 0 && k == 0 {
+                            cell.text.as_str()
+                        } else {
+                            text
+                        };
+                        *slot = Some(t.to_string());
                     }
                 }
                 c += cs;
