@@ -3,7 +3,7 @@
 //!
 //! Page chrome is left out: scripts, styles, navigation, headers and footers (by element, and
 //! by class or id words such as `nav`, `footer`, `crumb`, `share`). A `<table>` that is not a
-//! task table (a layout table) is read as flowing text.
+//! task table (a layout table) is read as flowing text, a cell after another.
 
 use crate::table::{Cell, Table};
 
@@ -171,14 +171,23 @@ fn walk(h: tl::NodeHandle, parser: &tl::Parser<'_>, out: &mut Out, depth: usize)
                 return;
             }
             if name == "table" {
+                // Each table is read once (its cells' text holds what nested tables hold).
                 let table = read_table(tag, parser, depth);
+                out.end_line();
                 if table.looks_like_task_table() {
-                    out.end_line();
                     for l in table.to_text().lines() {
                         out.lines.push(l.to_string());
                     }
-                    return;
+                } else {
+                    // A layout table: its cells are flowing text.
+                    for cell in table.rows.iter().flatten() {
+                        for l in cell.text.lines() {
+                            out.push(l);
+                            out.end_line();
+                        }
+                    }
                 }
+                return;
             }
             let block = BLOCKS.contains(&name.as_str());
             if block {
@@ -331,6 +340,16 @@ mod tests {
             decode_entities("a&nbsp;b&lt;&#20013;&#x6587;&amp;x&y"),
             "a b<中文&x&y"
         );
+    }
+
+    #[test]
+    fn deeply_nested_tables_are_read_in_linear_time() {
+        let html = format!(
+            "<html><body>{}一、任务{}</body></html>",
+            "<table><tr><td>".repeat(200),
+            "</td></tr></table>".repeat(200)
+        );
+        assert_eq!(text(&html), "一、任务");
     }
 
     #[test]

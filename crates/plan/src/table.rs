@@ -58,6 +58,8 @@ impl Cell {
 const MAX_SPAN: usize = 1000;
 /// Widest table laid out.
 const MAX_COLUMNS: usize = 256;
+/// Most cells of a header read one a line.
+const MAX_HEADER_CELLS: usize = 40;
 /// Most bytes of merged cells' text copied into the slots they cover.
 const MAX_COPIED_BYTES: usize = 16 * 1024 * 1024;
 
@@ -707,6 +709,10 @@ fn cell_line_header(lines: &[Line], i: usize) -> Option<(Header, usize)> {
     let mut words: Vec<String> = Vec::new();
     let mut j = i;
     while let Some(l) = lines.get(j) {
+        // No header has this many columns (and the scan stays short on any input).
+        if words.len() >= MAX_HEADER_CELLS {
+            return None;
+        }
         let k = l.key.trim();
         if k.chars().count() > 12
             || row_number(k).is_some()
