@@ -39,6 +39,13 @@ fn assert_reads_as_expected(name: &str, plan: &Plan) {
 fn check(name: &str, format: SourceFormat) {
     let r = read(name);
     assert_eq!(r.format, Some(format), "{name}");
+    assert!(r.plan.complete, "{name}");
+    assert_eq!(
+        r.plan.title.as_deref(),
+        Some("江州市2024年乡村振兴重点任务分解表"),
+        "{name}"
+    );
+    assert!(!r.has_errors(), "{name}: {:?}", r.diagnostics);
     assert_reads_as_expected(name, &r.plan);
 }
 
@@ -100,9 +107,9 @@ fn collective_unit_with_brackets_stays_whole() {
 }
 
 const PEOPLE_AND_ASSESSORS: &str = "\
-序号\t工作任务\t责任单位\t分管县领导\t联系人\t评分部门\t完成时限
-1\t新建改建农村公路15公里\t县交通运输局、县财政局\t张某某\t李某\t县委督查室\t2024年12月底前
-2\t创建省级卫生村3个\t县卫生健康局\t王某某\t赵某\t县考核办\t2024年11月底前
+序号\t工作任务\t责任单位\t分管县领导\t联系人\t评分部门\t1-10月推进情况\t完成时限
+1\t新建改建农村公路15公里\t县交通运输局、县财政局\t张某某\t李某\t县委督查室\t已完成12公里\t2024年12月底前
+2\t创建省级卫生村3个\t县卫生健康局\t王某某\t赵某\t县考核办\t已创建2个\t2024年11月底前
 ";
 
 #[test]
@@ -295,4 +302,18 @@ fn merged_cells_apply_to_each_row_they_cover() {
             d.text
         );
     }
+}
+
+#[test]
+fn a_two_row_header_refines_the_unit_columns() {
+    let text = "\
+序号|重点任务|责任单位|责任单位|完成时限
+序号|重点任务|牵头|配合|完成时限
+1|完成老旧小区改造12个|区住房城乡建设局|各街道办事处、区财政局|2024年12月底前
+";
+    let r = read_text(text, &ReadOptions::new("t"));
+    let t = &r.plan.tasks;
+    assert_eq!(t.len(), 1);
+    assert_eq!(t[0].lead, ["区住房城乡建设局"]);
+    assert_eq!(t[0].support, ["各街道办事处", "区财政局"]);
 }
