@@ -73,6 +73,10 @@ pub enum DecodeError {
     Sheet(#[from] sheet::SheetError),
     #[error("这是 OpenDocument 文本（.odt）文件，暂不能直接读取；请另存为 .docx 后再导入")]
     Odt,
+    #[error(
+        "这是 PDF 文件，暂不能直接读取；请用 Word 打开另存为 .docx，或复制其中的文字后粘贴导入"
+    )]
+    Pdf,
 }
 
 const ZIP_MAGIC: &[u8] = b"PK\x03\x04";
@@ -96,6 +100,9 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded, DecodeError> {
         }
         let text = docx::text(bytes)?;
         return finish(text, SourceFormat::Docx);
+    }
+    if bytes.starts_with(b"%PDF-") {
+        return Err(DecodeError::Pdf);
     }
     if bytes.starts_with(OLE_MAGIC) {
         // A legacy .xls; anything else in an OLE file (.doc, an encrypted document) is refused.

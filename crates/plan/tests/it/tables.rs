@@ -208,6 +208,12 @@ fn other_documents_are_refused_with_a_reason() {
         let err = read_bytes(&bytes, &ReadOptions::new("x")).expect_err("refused");
         assert!(err.to_string().contains(needle), "{err}");
     }
+    let err = read_bytes(
+        b"%PDF-1.7\n%\xE2\xE3\xCF\xD3\n1 0 obj",
+        &ReadOptions::new("x"),
+    )
+    .expect_err("refused");
+    assert!(err.to_string().contains("PDF"), "{err}");
     // A CSV file that is no task table stays text.
     let r = read_bytes("名称,数量\n甲,1\n".as_bytes(), &ReadOptions::new("x.csv")).unwrap();
     assert_eq!(r.format, Some(SourceFormat::Utf8));
