@@ -27,22 +27,11 @@ struct Node {
 
 /// Words that end a plan's title line.
 const TITLE_ENDS: &[&str] = &[
-    "方案",
-    "计划",
-    "意见",
-    "措施",
-    "要点",
-    "清单",
-    "办法",
-    "规划",
-    "纲要",
-    "细则",
-    "规定",
-    "分解表",
-    "任务表",
-    "一览表",
-    "台账",
+    "方案", "计划", "意见", "措施", "要点", "清单", "办法", "规划", "纲要", "细则", "规定",
 ];
+
+/// Words that end the title of a plan that is a table.
+const TABLE_TITLE_ENDS: &[&str] = &["分解表", "任务表", "一览表", "台账"];
 
 fn is_title_line(key: &str) -> bool {
     let n = key.chars().count();
@@ -50,7 +39,7 @@ fn is_title_line(key: &str) -> bool {
         && !key.contains('。')
         && OutlineNumber::parse(key).is_none()
         && !key.contains("关于印发")
-        && TITLE_ENDS.iter().any(|w| {
+        && TITLE_ENDS.iter().chain(TABLE_TITLE_ENDS).any(|w| {
             let k = key.trim_end_matches(['）', ' ']);
             let k = k
                 .rsplit_once('（')

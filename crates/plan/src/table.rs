@@ -225,6 +225,7 @@ pub fn role_of(header: &str) -> Option<Role> {
             "进展",
             "进度",
             "落实情况",
+            "状态",
             "工作情况",
         ]) {
             Role::Progress
