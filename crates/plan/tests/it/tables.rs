@@ -323,3 +323,31 @@ fn a_two_row_header_refines_the_unit_columns() {
     assert_eq!(t[0].lead, ["区住房城乡建设局"]);
     assert_eq!(t[0].support, ["各街道办事处", "区财政局"]);
 }
+
+mod never_panics {
+    use proptest::prelude::*;
+    use zhuanban_plan::{ReadOptions, read_bytes, read_text};
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+        /// Fragments of task tables in every text layout, shuffled: reading never panics and
+        /// every task's line is a line of the text.
+        #[test]
+        fn table_like_text(text in "(序号|类别|项目名称|年度目标|任务|牵头单位|配合|单位|责任|完成|时限|分管领导|评分部门|推进情况|资金来源|一、产业发展|[0-9]{1,3}|0\\.07|万亩|各县（市、区）人民政府|市农业农村局、市财政局|2024年12月底前|12月底前|/|—|\\t|\\||  |\\n|\u{2028}){0,120}") {
+            let r = read_text(&text, &ReadOptions::new("fuzz"));
+            let lines = text.split('\n').count();
+            for t in &r.plan.tasks {
+                prop_assert!(t.line >= 1 && t.line <= lines);
+            }
+        }
+
+        /// HTML and CSV made of table pieces never make the decoder or reader panic.
+        #[test]
+        fn html_and_csv_like_bytes(text in "(<table>|</table>|<tr>|</tr>|<td rowspan=\"[0-9]{1,4}\">|<td colspan=\"[0-9]{1,3}\">|<td>|</td>|<th>|<br>|序号|项目名称|牵头单位|配合单位|完成时限|[0-9]{1,2}|,|\"|\\n|&nbsp;|&#[0-9]{1,7};){0,150}") {
+            let html = format!("<html><body>{text}</body></html>");
+            let _ = read_bytes(html.as_bytes(), &ReadOptions::new("fuzz"));
+            let _ = read_bytes(text.as_bytes(), &ReadOptions::new("fuzz"));
+        }
+    }
+}
