@@ -1,14 +1,17 @@
-//! Bytes → text: UTF-8 (with or without BOM), UTF-16 with BOM, GB18030/GBK, and .docx.
+//! Bytes → text: UTF-8 (with or without BOM), UTF-16 with BOM, GB18030/GBK, .docx, and task
+//! tables in .xlsx, .xls, .ods, CSV and HTML pages (laid out as text by `table`).
 //!
-//! The encoding is detected from the bytes, never guessed from a file name: a ZIP signature
-//! means .docx; a BOM decides; valid UTF-8 is UTF-8; otherwise `chardetng` is asked, and GBK
-//! is decoded as GB18030 (its superset).
+//! The format is detected from the bytes, never guessed from a file name: a ZIP archive is
+//! .docx, .xlsx or .ods by its entries; an OLE compound file is a legacy .xls (or a .doc,
+//! refused); a BOM decides; valid UTF-8 is UTF-8; otherwise `chardetng` is asked, and GBK is
+//! decoded as GB18030 (its superset). Decoded text that is an HTML page or CSV is read as such.
 
 use std::fmt;
 
 use serde::Serialize;
 
 use crate::docx;
+use crate::sheet::{self, SheetKind, ZipKind};
 
 /// What the bytes were found to be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -21,6 +24,11 @@ pub enum SourceFormat {
     /// Another legacy encoding chardetng recognised (Big5 for traditional-character texts).
     Big5,
     Docx,
+    Xlsx,
+    Xls,
+    Ods,
+    Csv,
+    Html,
 }
 
 impl fmt::Display for SourceFormat {
@@ -32,6 +40,11 @@ impl fmt::Display for SourceFormat {
             SourceFormat::Gb18030 => "GB18030",
             SourceFormat::Big5 => "Big5",
             SourceFormat::Docx => ".docx",
+            SourceFormat::Xlsx => ".xlsx",
+            SourceFormat::Xls => ".xls",
+            SourceFormat::Ods => ".ods",
+            SourceFormat::Csv => "CSV",
+            SourceFormat::Html => "HTML",
         })
     }
 }
@@ -56,9 +69,18 @@ pub enum DecodeError {
     UnknownEncoding,
     #[error("{0}")]
     Docx(#[from] docx::DocxError),
+    #[error("{0}")]
+    Sheet(#[from] sheet::SheetError),
+    #[error("这是 OpenDocument 文本（.odt）文件，暂不能直接读取；请另存为 .docx 后再导入")]
+    Odt,
+    #[error(
+        "这是 PDF 文件，暂不能直接读取；请用 Word 打开另存为 .docx，或复制其中的文字后粘贴导入"
+    )]
+    Pdf,
 }
 
 const ZIP_MAGIC: &[u8] = b"PK\x03\x04";
+const OLE_MAGIC: &[u8] = &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
 
 /// Decodes a plan file's bytes into text.
 pub fn decode(bytes: &[u8]) -> Result<Decoded, DecodeError> {
@@ -66,8 +88,29 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded, DecodeError> {
         return Err(DecodeError::Empty);
     }
     if bytes.starts_with(ZIP_MAGIC) {
+        match sheet::zip_kind(bytes) {
+            Some(ZipKind::Xlsx) => {
+                return finish(sheet::text(bytes, SheetKind::Xlsx)?, SourceFormat::Xlsx);
+            }
+            Some(ZipKind::Ods) => {
+                return finish(sheet::text(bytes, SheetKind::Ods)?, SourceFormat::Ods);
+            }
+            Some(ZipKind::Odt) => return Err(DecodeError::Odt),
+            Some(ZipKind::Docx) | None => {}
+        }
         let text = docx::text(bytes)?;
         return finish(text, SourceFormat::Docx);
+    }
+    if bytes.starts_with(b"%PDF-") {
+        return Err(DecodeError::Pdf);
+    }
+    if bytes.starts_with(OLE_MAGIC) {
+        // A legacy .xls; anything else in an OLE file (.doc, an encrypted document) is refused.
+        return match sheet::text(bytes, SheetKind::Xls) {
+            Ok(text) => finish(text, SourceFormat::Xls),
+            Err(e @ sheet::SheetError::NoTaskTable { .. }) => Err(e.into()),
+            Err(_) => Err(docx::DocxError::LegacyOrEncrypted.into()),
+        };
     }
     if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
         let text = String::from_utf8_lossy(rest).into_owned();
@@ -103,10 +146,32 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded, DecodeError> {
 }
 
 fn finish(text: String, format: SourceFormat) -> Result<Decoded, DecodeError> {
+    let (text, format) = text_kind(text, format);
     if text.trim().is_empty() {
         return Err(DecodeError::Blank);
     }
     Ok(Decoded { text, format })
+}
+
+/// Decoded text that is an HTML page or a CSV task table is read as such.
+fn text_kind(text: String, format: SourceFormat) -> (String, SourceFormat) {
+    if !matches!(
+        format,
+        SourceFormat::Utf8
+            | SourceFormat::Utf8Bom
+            | SourceFormat::Utf16
+            | SourceFormat::Gb18030
+            | SourceFormat::Big5
+    ) {
+        return (text, format);
+    }
+    if crate::html::looks_like_html(&text) {
+        return (crate::html::text(&text), SourceFormat::Html);
+    }
+    match sheet::csv_table(&text) {
+        Some(t) => (t.to_text(), SourceFormat::Csv),
+        None => (text, format),
+    }
 }
 
 /// A NUL byte, or many control bytes, mean the file is not text.

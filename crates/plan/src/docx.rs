@@ -6,8 +6,10 @@
 //!
 //! * the main document part (normally `word/document.xml`, located through `_rels/.rels`),
 //!   body paragraphs in order, including paragraphs in tables and text boxes;
-//! * table rows become one paragraph each, the cells' text joined by `'|'` (a cell's own
-//!   paragraphs are joined by a space, a nested table's rows are folded into the enclosing cell);
+//! * a table is read into a [`crate::table::Table`] (merged cells: `w:gridSpan`, `w:vMerge`)
+//!   and laid out as [`crate::table::Table::to_text`] does: one paragraph a row, spans
+//!   expanded, cells joined by tabs, a cell's own paragraphs and line breaks joined by U+2028
+//!   (a nested table's rows are folded into the enclosing cell, cells joined by `'|'`);
 //! * tracked changes are shown as accepted: deleted text (`w:del`, `w:moveFrom`) is skipped,
 //!   inserted text (`w:ins`, `w:moveTo`) is kept, old properties (`w:pPrChange`, ...) are ignored;
 //! * hidden runs (`w:vanish`), field instructions, ruby annotations and VML fallbacks are skipped;
@@ -22,6 +24,7 @@
 use std::collections::{HashMap, HashSet};
 use std::io::{Cursor, Read};
 
+use crate::table::{Cell, Table};
 use quick_xml::NsReader;
 use quick_xml::XmlVersion;
 use quick_xml::events::{BytesStart, Event};
@@ -56,7 +59,7 @@ const NS_MC: &str = "http://schemas.openxmlformats.org/markup-compatibility/2006
 pub struct Paragraph {
     /// The paragraph's text. Tabs are `'\t'`; line breaks inside the paragraph are `'\n'`
     /// (leading and trailing line breaks are trimmed). For a table row: the cells' text
-    /// joined by `'|'`.
+    /// joined by tabs (see [`crate::table::Table::to_text`]).
     pub text: String,
     /// The automatic numbering label Word displays before the text ("一、", "（二）", "3．"),
     /// or `None` (not numbered, a bullet, or an empty label).
@@ -88,6 +91,18 @@ impl Paragraph {
                 .map(|c| if c == '\n' || c == '\r' { ' ' } else { c }),
         );
         out
+    }
+}
+
+impl Paragraph {
+    /// Like [`Paragraph::line`], with the line breaks inside the paragraph kept as `'\n'`.
+    fn line_with_breaks(&self) -> String {
+        let one = Paragraph {
+            text: self.text.replace(['\n', '\r'], "\u{E000}"),
+            label: self.label.clone(),
+            outline_level: self.outline_level,
+        };
+        one.line().replace('\u{E000}', "\n")
     }
 }
 
@@ -429,6 +444,9 @@ enum Tag {
     Tr,
     TrPr,
     Tc,
+    TcPr,
+    VMerge,
+    GridSpan,
     Del,
     MoveFrom,
     Vanish,
@@ -478,6 +496,9 @@ impl Tag {
                 "tr" => Tag::Tr,
                 "trPr" => Tag::TrPr,
                 "tc" => Tag::Tc,
+                "tcPr" => Tag::TcPr,
+                "vMerge" => Tag::VMerge,
+                "gridSpan" => Tag::GridSpan,
                 "del" => Tag::Del,
                 "moveFrom" => Tag::MoveFrom,
                 "vanish" => Tag::Vanish,
@@ -1479,9 +1500,54 @@ struct ParaBuilder {
 
 #[derive(Debug, Default)]
 struct TableBuilder {
-    row: Option<Vec<String>>,
+    row: Option<Vec<DocxCell>>,
     row_deleted: bool,
     cell: Option<String>,
+    /// The current cell's `w:gridSpan` and `w:vMerge` (`Some(true)`: restart, `Some(false)`:
+    /// continue).
+    span: usize,
+    vmerge: Option<bool>,
+    rows: Vec<Vec<DocxCell>>,
+}
+
+#[derive(Debug)]
+struct DocxCell {
+    text: String,
+    span: usize,
+    /// Continues the cell above (`w:vMerge` without `restart`).
+    continues: bool,
+}
+
+/// A Word table as a [`Table`]: a cell that continues a vertical merge takes the text of the
+/// cell above it in the same grid column.
+fn docx_table(rows: Vec<Vec<DocxCell>>) -> Table {
+    let mut out: Vec<Vec<Cell>> = Vec::with_capacity(rows.len());
+    let mut above: Vec<String> = Vec::new();
+    // Copies of merged cells are bounded (see `Table::grid`).
+    let mut budget: usize = 16 * 1024 * 1024;
+    for row in rows {
+        let mut cells = Vec::with_capacity(row.len());
+        let mut col = 0usize;
+        let mut this: Vec<String> = Vec::new();
+        for c in row {
+            let span = c.span.clamp(1, 64);
+            let text = if c.continues {
+                let t = above.get(col).cloned().unwrap_or_default();
+                budget = budget.saturating_sub(t.len());
+                if budget > 0 { t } else { String::new() }
+            } else {
+                c.text
+            };
+            for _ in 0..span {
+                this.push(text.clone());
+            }
+            col += span;
+            cells.push(Cell::spanning(text, 1, span));
+        }
+        above = this;
+        out.push(cells);
+    }
+    Table { rows: out }
 }
 
 struct DocumentReader<'a> {
@@ -1570,7 +1636,16 @@ impl<'a> DocumentReader<'a> {
             outline_level,
         };
         match self.tables.last_mut().and_then(|t| t.cell.as_mut()) {
-            Some(cell) => append_to_cell(cell, &para.line()),
+            Some(cell) => {
+                // A cell's paragraphs and line breaks stay apart (a unit a line).
+                let line = para.line_with_breaks();
+                if !line.is_empty() {
+                    if !cell.is_empty() {
+                        cell.push('\n');
+                    }
+                    cell.push_str(&line);
+                }
+            }
             None => self.out.push(para),
         }
         Ok(())
@@ -1587,20 +1662,35 @@ impl<'a> DocumentReader<'a> {
         if deleted {
             return;
         }
-        let line = cells.join("|");
-        let outer_cell = self
-            .tables
-            .iter_mut()
-            .rev()
-            .nth(1)
-            .and_then(|t| t.cell.as_mut());
-        match outer_cell {
-            Some(cell) => append_to_cell(cell, &line),
-            None => self.out.push(Paragraph {
-                text: line,
-                label: None,
-                outline_level: None,
-            }),
+        table.rows.push(cells);
+    }
+
+    fn finish_table(&mut self) {
+        let Some(table) = self.tables.pop() else {
+            return;
+        };
+        match self.tables.last_mut().and_then(|t| t.cell.as_mut()) {
+            // A nested table folds into the enclosing cell, a row a line.
+            Some(cell) => {
+                for row in table.rows {
+                    let line = row
+                        .iter()
+                        .map(|c| c.text.replace('\n', " "))
+                        .collect::<Vec<_>>()
+                        .join("|");
+                    append_to_cell(cell, &line);
+                }
+            }
+            None => {
+                let text = docx_table(table.rows).to_text();
+                for line in text.lines() {
+                    self.out.push(Paragraph {
+                        text: line.to_string(),
+                        label: None,
+                        outline_level: None,
+                    });
+                }
+            }
         }
     }
 }
@@ -1630,6 +1720,20 @@ impl Handler for DocumentReader<'_> {
             Tag::Tc => {
                 if let Some(t) = self.tables.last_mut() {
                     t.cell = Some(String::new());
+                    t.span = 1;
+                    t.vmerge = None;
+                }
+            }
+            Tag::GridSpan if parent == Some(Tag::TcPr) => {
+                if let Some(t) = self.tables.last_mut() {
+                    t.span = int_val(e)
+                        .and_then(|v| usize::try_from(v).ok())
+                        .unwrap_or(1);
+                }
+            }
+            Tag::VMerge if parent == Some(Tag::TcPr) => {
+                if let Some(t) = self.tables.last_mut() {
+                    t.vmerge = Some(val(e).is_some_and(|v| v.trim() == "restart"));
                 }
             }
             Tag::Del if parent == Some(Tag::TrPr) => {
@@ -1685,15 +1789,18 @@ impl Handler for DocumentReader<'_> {
             }
             Tag::Tc => {
                 if let Some(t) = self.tables.last_mut()
-                    && let Some(cell) = t.cell.take()
+                    && let Some(text) = t.cell.take()
                 {
+                    let cell = DocxCell {
+                        text,
+                        span: t.span,
+                        continues: t.vmerge == Some(false),
+                    };
                     t.row.get_or_insert_with(Vec::new).push(cell);
                 }
             }
             Tag::Tr => self.finish_row(),
-            Tag::Tbl => {
-                self.tables.pop();
-            }
+            Tag::Tbl => self.finish_table(),
             _ => {}
         }
         Ok(())
@@ -2004,7 +2111,12 @@ mod tests {
         .concat();
         assert_eq!(
             lines(&docx(&body, None, None)),
-            ["表前", "序号|任务|牵头单位", "1|建设 平台|", "表后"]
+            [
+                "表前",
+                "序号\t任务\t牵头单位",
+                "1\t建设\u{2028}平台\t",
+                "表后"
+            ]
         );
     }
 

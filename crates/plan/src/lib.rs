@@ -4,7 +4,8 @@
 //! ([`read_text`]); values come out. Reading text never fails: it returns the plan and a list of
 //! diagnostics. Only decoding can fail (empty, binary, broken .docx), with a [`DecodeError`].
 //!
-//! The pipeline: [`decode`] (bytes → text) → `normalize` (lines in a display and an analysis
+//! The pipeline: [`decode`] (bytes → text; tables of .docx, spreadsheets and HTML pages laid
+//! out as text by [`table`]) → `normalize` (lines in a display and an analysis
 //! form) → `reader` (numbering tree, tables, unit markers) → `targets` (targets and milestones
 //! per task) → `taskforce` → `lint`.
 
@@ -12,6 +13,7 @@ pub mod corrections;
 pub mod dates;
 mod decode;
 pub mod docx;
+mod html;
 mod lint;
 pub mod model;
 mod normalize;
@@ -19,6 +21,8 @@ pub mod numeral;
 pub mod outline;
 mod reader;
 mod render;
+mod sheet;
+pub mod table;
 mod targets;
 mod taskforce;
 pub mod units;
@@ -64,7 +68,8 @@ impl Reading {
     }
 }
 
-/// Reads a plan from a file's bytes (UTF-8, GB18030/GBK, UTF-16 with BOM, or .docx).
+/// Reads a plan from a file's bytes (UTF-8, GB18030/GBK, UTF-16 with BOM, .docx, or a task
+/// table in .xlsx, .xls, .ods, CSV or an HTML page), the format sniffed from the bytes.
 pub fn read_bytes(bytes: &[u8], opts: &ReadOptions) -> Result<Reading, DecodeError> {
     let decoded = decode(bytes)?;
     let mut r = read_text(&decoded.text, opts);

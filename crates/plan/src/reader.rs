@@ -6,6 +6,7 @@ use crate::dates::{self, find_dates};
 use crate::model::*;
 use crate::normalize::Line;
 use crate::outline::{MarkerKind, OutlineNumber, path_id};
+use crate::table::{self, Row, row_number, split_cells};
 use crate::targets::{self, Body};
 use crate::units::{self, AliasTable, FieldKind, Roles};
 use crate::{ReadOptions, Reading};
@@ -24,151 +25,13 @@ struct Node {
     row: Option<Row>,
 }
 
-/// A table row's cells by role.
-#[derive(Debug, Default)]
-struct Row {
-    title: String,
-    content: Vec<String>,
-    lead: Vec<String>,
-    support: Vec<String>,
-    responsible: Vec<String>,
-    leaders: Vec<String>,
-    deadline: Option<String>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Col {
-    Number,
-    Title,
-    Content,
-    Lead,
-    Support,
-    Responsible,
-    Leader,
-    Deadline,
-    Other,
-}
-
-fn column_role(header: &str) -> Col {
-    let h = header.trim();
-    if h.contains("序号") || h == "编号" {
-        Col::Number
-    } else if h.contains("领导") {
-        Col::Leader
-    } else if h.contains("牵头") {
-        Col::Lead
-    } else if h.contains("配合") || h.contains("协办") || h.contains("参与") {
-        Col::Support
-    } else if h.contains("责任单位")
-        || h.contains("责任部门")
-        || h.contains("实施主体")
-        || h.contains("主体")
-    {
-        Col::Responsible
-    } else if h.contains("时限") || h.contains("时间") || h.contains("节点") || h.contains("期限")
-    {
-        Col::Deadline
-    } else if h.contains("进展")
-        || h.contains("完成情况")
-        || h.contains("备注")
-        || h.contains("状态")
-    {
-        Col::Other
-    } else if h.contains("任务") || h.contains("事项") || h.contains("项目") || h.contains("名称")
-    {
-        Col::Title
-    } else if h.contains("内容")
-        || h.contains("措施")
-        || h.contains("目标")
-        || h.contains("要求")
-        || h.contains("标准")
-    {
-        Col::Content
-    } else {
-        Col::Other
-    }
-}
-
-fn split_cells(key: &str) -> Option<Vec<(usize, usize)>> {
-    let sep = if key.contains('|') || key.contains('｜') {
-        |c: char| c == '|' || c == '｜'
-    } else if key.contains('\t') {
-        |c: char| c == '\t'
-    } else {
-        return None;
-    };
-    let mut out = Vec::new();
-    let mut start = 0;
-    for (i, c) in key.char_indices() {
-        if sep(c) {
-            out.push((start, i));
-            start = i + c.len_utf8();
-        }
-    }
-    out.push((start, key.len()));
-    // Leading and trailing pipes: "|1|任务|" → drop empty edge cells.
-    if out
-        .first()
-        .is_some_and(|&(a, b)| key[a..b].trim().is_empty())
-    {
-        out.remove(0);
-    }
-    if out
-        .last()
-        .is_some_and(|&(a, b)| key[a..b].trim().is_empty())
-    {
-        out.pop();
-    }
-    (out.len() >= 2).then_some(out)
-}
-
-fn is_header_row(cells: &[&str]) -> bool {
-    cells.iter().any(|c| c.contains("序号"))
-        && cells
-            .iter()
-            .filter(|c| column_role(c) != Col::Other)
-            .count()
-            >= 2
-}
-
-fn row_number(cell: &str) -> Option<u64> {
-    let t = cell.trim().trim_end_matches(['.', '、']);
-    if t.is_empty() || t.len() > 4 || !t.chars().all(|c| c.is_ascii_digit()) {
-        return None;
-    }
-    t.parse().ok().filter(|&n| n > 0)
-}
-
-fn fill_row(row: &mut Row, cols: &[Col], cells: &[String]) {
-    for (i, cell) in cells.iter().enumerate() {
-        let cell = cell.trim();
-        if cell.is_empty() {
-            continue;
-        }
-        let col = cols.get(i).copied().unwrap_or(Col::Content);
-        match col {
-            Col::Number | Col::Other => {}
-            Col::Title => {
-                if row.title.is_empty() {
-                    row.title = cell.to_string();
-                } else {
-                    row.content.push(cell.to_string());
-                }
-            }
-            Col::Content => row.content.push(cell.to_string()),
-            Col::Lead => row.lead.extend(units::split_names(cell)),
-            Col::Support => row.support.extend(units::split_names(cell)),
-            Col::Responsible => row.responsible.extend(units::split_names(cell)),
-            Col::Leader => row.leaders.extend(units::split_names(cell)),
-            Col::Deadline => row.deadline = Some(cell.to_string()),
-        }
-    }
-}
-
 /// Words that end a plan's title line.
 const TITLE_ENDS: &[&str] = &[
     "方案", "计划", "意见", "措施", "要点", "清单", "办法", "规划", "纲要", "细则", "规定",
 ];
+
+/// Words that end the title of a plan that is a table.
+const TABLE_TITLE_ENDS: &[&str] = &["分解表", "任务表", "一览表", "台账"];
 
 fn is_title_line(key: &str) -> bool {
     let n = key.chars().count();
@@ -176,7 +39,7 @@ fn is_title_line(key: &str) -> bool {
         && !key.contains('。')
         && OutlineNumber::parse(key).is_none()
         && !key.contains("关于印发")
-        && TITLE_ENDS.iter().any(|w| {
+        && TITLE_ENDS.iter().chain(TABLE_TITLE_ENDS).any(|w| {
             let k = key.trim_end_matches(['）', ' ']);
             let k = k
                 .rsplit_once('（')
@@ -216,105 +79,33 @@ fn plan_start(lines: &[Line]) -> (usize, Option<String>) {
     (0, None)
 }
 
-enum TableMode {
-    None,
-    /// Rows on one line, cells separated by | or tabs.
-    Delimited(Vec<Col>),
-    /// One cell per line.
-    CellLines(Vec<Col>),
-}
-
 fn build_tree(lines: &[Line], diagnostics: &mut Vec<Diagnostic>) -> (Vec<Node>, Vec<Line>) {
     let mut nodes: Vec<Node> = Vec::new();
     let mut preamble: Vec<Line> = Vec::new();
     let mut stack: Vec<(MarkerKind, u64, usize)> = Vec::new();
-    let mut table = TableMode::None;
+    // The header of the last table: its rows may go on after a numbered heading.
+    let mut last_header: Option<table::Header> = None;
     let mut i = 0;
     let mut current: Option<usize> = None;
-    // The node a table's rows hang under.
-    let mut table_parent: Option<usize> = None;
     while i < lines.len() {
         let l = &lines[i];
-        // Tables: a header row with 序号 starts one.
-        if let Some(cells) = split_cells(&l.key) {
-            let cell_keys: Vec<&str> = cells.iter().map(|&(a, b)| &l.key[a..b]).collect();
-            if is_header_row(&cell_keys) {
-                table = TableMode::Delimited(cell_keys.iter().map(|c| column_role(c)).collect());
-                table_parent = stack.last().map(|s| s.2);
-                i += 1;
-                continue;
-            }
-            if let TableMode::Delimited(cols) = &table {
-                let texts: Vec<String> = cells
-                    .iter()
-                    .map(|&(a, b)| l.text[a..b].to_string())
-                    .collect();
-                let num_col = cols.iter().position(|c| *c == Col::Number).unwrap_or(0);
-                if let Some(n) = texts.get(num_col).and_then(|c| row_number(c)) {
-                    let mut row = Row::default();
-                    fill_row(&mut row, cols, &texts);
-                    current = Some(push_row(&mut nodes, table_parent, n, l.no, row));
-                } else if let Some(c) = current.and_then(|c| nodes[c].row.as_mut().map(|r| (c, r)))
-                {
-                    // A continuation of the previous row's cells.
-                    fill_row(c.1, cols, &texts);
-                }
-                i += 1;
-                continue;
-            }
-        }
-        if l.key == "序号" {
-            // One cell per line: header cells until a row number.
-            let mut cols = vec![Col::Number];
-            let mut j = i + 1;
-            while j < lines.len()
-                && row_number(&lines[j].key).is_none()
-                && lines[j].key.chars().count() <= 8
-            {
-                cols.push(column_role(&lines[j].key));
-                j += 1;
-            }
-            if cols.len() >= 3 {
-                table = TableMode::CellLines(cols);
-                table_parent = stack.last().map(|s| s.2);
-                i = j;
-                continue;
-            }
-        }
-        if let TableMode::CellLines(cols) = &table
-            && let Some(n) = row_number(&l.key)
+        // Tables: a header row with 序号 starts one (see `table`).
+        if let Some(t) = table::read_at(lines, i, last_header.as_ref())
+            && t.end > i
         {
-            {
-                // Cells until the next row number or a numbered heading.
-                let mut cells = vec![l.text.clone()];
-                let mut j = i + 1;
-                while j < lines.len()
-                    && row_number(&lines[j].key).is_none()
-                    && OutlineNumber::parse(&lines[j].key)
-                        .is_none_or(|m| m.kind == MarkerKind::ArabicDot && cells.len() < cols.len())
-                {
-                    if cells.len() < cols.len() {
-                        cells.push(lines[j].text.clone());
-                    } else if let Some(ci) = cols
-                        .iter()
-                        .rposition(|c| matches!(c, Col::Content | Col::Title))
-                    {
-                        let extra = lines[j].text.clone();
-                        if let Some(c) = cells.get_mut(ci) {
-                            c.push_str(&extra);
-                        }
-                    }
-                    j += 1;
-                }
-                let mut row = Row::default();
-                fill_row(&mut row, cols, &cells);
-                current = Some(push_row(&mut nodes, table_parent, n, l.no, row));
-                i = j;
-                continue;
+            let parent = stack.last().map(|s| s.2);
+            for (n, line, row) in t.rows {
+                current = Some(push_row(&mut nodes, parent, n, line, row));
             }
+            diagnostics.extend(t.diagnostics);
+            last_header = Some(t.header);
+            i = t.end;
+            continue;
         }
+        // A table's category row merged over the whole width reads as its one text.
+        let collapsed = table::collapse_repeated(l);
+        let l = collapsed.as_ref().unwrap_or(l);
         if let Some(m) = OutlineNumber::parse(&l.key) {
-            table = TableMode::None;
             if let Some(pos) = stack.iter().position(|s| s.0 == m.kind) {
                 stack.truncate(pos);
             }
@@ -337,10 +128,6 @@ fn build_tree(lines: &[Line], diagnostics: &mut Vec<Diagnostic>) -> (Vec<Node>, 
             stack.push((m.kind, m.ordinal, idx));
             current = Some(idx);
         } else {
-            table = match table {
-                TableMode::Delimited(_) => TableMode::None,
-                t => t,
-            };
             match current {
                 Some(c) => nodes[c].body.push(l.clone()),
                 None => preamble.push(l.clone()),
@@ -646,6 +433,7 @@ pub fn read_lines(lines: &[Line], opts: &ReadOptions) -> Reading {
         t.chars().count() <= 20
             || t.ends_with(['。', '！', '？', '）', '”', '；', '：', '|'])
             || split_cells(t).is_some()
+            || t.contains("  ")
             || row_number(t).is_some()
     });
 
@@ -723,6 +511,8 @@ pub fn read_lines(lines: &[Line], opts: &ReadOptions) -> Reading {
                     .into_iter()
                     .rfind(|m| !m.base)
             })
+            // A table's 完成时限 cell without a year ("12月底前") gives no deadline of its own.
+            .filter(|m| n.row.is_none() || m.deadline.year.is_some())
             .and_then(|m| m.deadline.resolve(plan_year));
         let body = Body {
             key: &a.key,

@@ -9,3 +9,4 @@ mod formats;
 mod lint;
 mod properties;
 mod reader;
+mod tables;

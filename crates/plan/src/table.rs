@@ -1,0 +1,1125 @@
+//! Task tables (任务分解表, 任务清单, 台账): one model for every source.
+//!
+//! A source (a Word table, a spreadsheet, an HTML `<table>`, a CSV file) is read into a
+//! [`Table`] of rows of [`Cell`]s with their row and column spans. [`Table::to_text`] lays the
+//! table out as text, one row a line with the spans expanded (a cell merged over three rows is
+//! written in each of them) and the cells separated by tabs; a line break inside a cell is
+//! written as U+2028 (LINE SEPARATOR). The reader then reads every table from text with
+//! [`read_at`], whether it came from such a layout or from a copy of a table (cells split by
+//! tabs, by `|`, by runs of two or more spaces, or one cell per line).
+//!
+//! Reading a table: the header row gives each column a [`Role`] from its words
+//! (`tests/data/SCHEMA.md`, "Tables"); a header cell with no known role is reported (code
+//! `unknown-column`) and its cells are not read. A row with a number in the 序号 column is a
+//! task; a row without one continues the previous row; a repeated header (a table continued
+//! over pages) is skipped.
+
+use crate::model::{Diagnostic, Severity};
+use crate::normalize::Line;
+use crate::outline::OutlineNumber;
+use crate::units;
+
+/// The line separator that stands for a line break inside a cell in a table's text layout.
+pub const CELL_BREAK: char = '\u{2028}';
+
+/// A table as its source holds it: rows of cells, each with its spans.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Table {
+    pub rows: Vec<Vec<Cell>>,
+}
+
+/// One cell: its text (line breaks as `'\n'`) and how many rows and columns it covers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cell {
+    pub text: String,
+    pub row_span: usize,
+    pub col_span: usize,
+}
+
+impl Cell {
+    pub fn new(text: impl Into<String>) -> Cell {
+        Cell {
+            text: text.into(),
+            row_span: 1,
+            col_span: 1,
+        }
+    }
+
+    pub fn spanning(text: impl Into<String>, row_span: usize, col_span: usize) -> Cell {
+        Cell {
+            text: text.into(),
+            row_span: row_span.max(1),
+            col_span: col_span.max(1),
+        }
+    }
+}
+
+/// Longest span honoured (a bound against crafted files).
+const MAX_SPAN: usize = 1000;
+/// Widest table laid out.
+const MAX_COLUMNS: usize = 256;
+/// Most cells of a header read one a line.
+const MAX_HEADER_CELLS: usize = 40;
+/// Most bytes of merged cells' text copied into the slots they cover.
+const MAX_COPIED_BYTES: usize = 16 * 1024 * 1024;
+
+impl Table {
+    /// The table with every span expanded: each slot a merged cell covers holds its text.
+    /// Rows are as wide as the widest row; missing slots are empty.
+    pub fn grid(&self) -> Vec<Vec<String>> {
+        let mut grid: Vec<Vec<Option<String>>> = Vec::with_capacity(self.rows.len());
+        let mut budget: usize = MAX_COPIED_BYTES;
+        for (r, row) in self.rows.iter().enumerate() {
+            if grid.len() <= r {
+                grid.resize_with(r + 1, Vec::new);
+            }
+            let mut c = 0;
+            for cell in row {
+                // Skip slots filled by a cell merged from a row above.
+                while grid[r].get(c).is_some_and(Option::is_some) {
+                    c += 1;
+                }
+                let rs = cell.row_span.clamp(1, MAX_SPAN);
+                let cs = cell.col_span.clamp(1, MAX_SPAN);
+                if c + cs > MAX_COLUMNS {
+                    break;
+                }
+                for dr in 0..rs.min(self.rows.len() - r) {
+                    // Copies of merged cells are bounded: past the budget a slot stays empty.
+                    let copies = if dr == 0 { cs - 1 } else { cs };
+                    budget = budget.saturating_sub(cell.text.len().saturating_mul(copies));
+                    let text = if budget > 0 || (dr == 0) {
+                        cell.text.as_str()
+                    } else {
+                        ""
+                    };
+                    let target = r + dr;
+                    if grid.len() <= target {
+                        grid.resize_with(target + 1, Vec::new);
+                    }
+                    let line = &mut grid[target];
+                    if line.len() < c + cs {
+                        line.resize(c + cs, None);
+                    }
+                    for (k, slot) in line[c..c + cs].iter_mut().enumerate() {
+                        let t = if dr == 0 && k == 0 {
+                            cell.text.as_str()
+                        } else {
+                            text
+                        };
+                        *slot = Some(t.to_string());
+                    }
+                }
+                c += cs;
+            }
+        }
+        let width = grid.iter().map(Vec::len).max().unwrap_or(0);
+        grid.into_iter()
+            .map(|row| {
+                let mut row: Vec<String> = row.into_iter().map(Option::unwrap_or_default).collect();
+                row.resize(width, String::new());
+                row
+            })
+            .collect()
+    }
+
+    /// The table laid out as text: one row a line, cells separated by tabs, spans expanded,
+    /// line breaks inside a cell as [`CELL_BREAK`]. Empty rows are left out.
+    pub fn to_text(&self) -> String {
+        let mut out = String::new();
+        for row in self.grid() {
+            if row.iter().all(|c| c.trim().is_empty()) {
+                continue;
+            }
+            let mut cells: Vec<String> = row.iter().map(|c| cell_layout(c)).collect();
+            // A line's leading blanks are trimmed when text is read: an empty first cell is
+            // written as "—" (an empty cell) so that the columns keep their places.
+            if let Some(first) = cells.first_mut()
+                && first.is_empty()
+            {
+                first.push('—');
+            }
+            out.push_str(&cells.join("\t"));
+            out.push('\n');
+        }
+        out
+    }
+
+    /// Whether the table has a header row that reads as a task table (a 序号 column and at
+    /// least two other known columns) within its first rows.
+    pub fn looks_like_task_table(&self) -> bool {
+        self.grid().iter().take(10).any(|row| {
+            let cells: Vec<String> = row.iter().map(|c| c.replace('\n', "")).collect();
+            Header::of(&cells).is_some()
+        })
+    }
+}
+
+fn cell_layout(c: &str) -> String {
+    let mut s = String::with_capacity(c.len());
+    for ch in c.trim().chars() {
+        match ch {
+            '\t' => s.push(' '),
+            '\r' => {}
+            '\n' => s.push(CELL_BREAK),
+            _ => s.push(ch),
+        }
+    }
+    s
+}
+
+/// What a column holds, from its header's words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// 序号, 编号
+    Number,
+    /// 类别, 板块: groups rows, no part of a task.
+    Category,
+    /// 项目名称, 重点任务, 工作任务 …: the task's title (a second such column is its text).
+    Task,
+    /// 年度目标, 目标任务, 指标值 …: targets.
+    Target,
+    /// 单位 beside a target: the unit of the target's number.
+    Unit,
+    /// 完成时限, 时间节点.
+    Deadline,
+    /// 牵头单位.
+    Lead,
+    /// 配合单位, 参与单位, 协同单位.
+    Support,
+    /// A single responsibility column (责任单位): first = lead, the rest = support.
+    Responsible,
+    /// 分管领导, 责任领导, 联系人: people, not units.
+    People,
+    /// 评分部门, 考核部门, 督办单位: assessors, not units of the task.
+    Assessor,
+    /// 推进情况, 完成情况: reports, not targets.
+    Progress,
+    /// 备注.
+    Remarks,
+}
+
+/// The role a header cell gives its column, or `None` when its words are unknown.
+pub fn role_of(header: &str) -> Option<Role> {
+    let h: String = header
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != CELL_BREAK)
+        .collect();
+    let h = h.trim_matches(|c: char| matches!(c, '*' | '：' | ':' | '（' | '）'));
+    let has = |ws: &[&str]| ws.iter().any(|w| h.contains(w));
+    if h.is_empty() {
+        return None;
+    }
+    let role =
+        if h == "序号" || h == "编号" || h == "序" || h == "No." || h == "NO" || has(&["序号"])
+        {
+            Role::Number
+        } else if has(&["领导", "联系人", "负责人", "责任人", "联络员", "分管"]) {
+            Role::People
+        } else if has(&["评分", "考核部门", "考核单位", "督办", "督查单位", "考评"])
+        {
+            Role::Assessor
+        } else if has(&[
+            "推进情况",
+            "完成情况",
+            "进展",
+            "进度",
+            "落实情况",
+            "状态",
+            "工作情况",
+        ]) {
+            Role::Progress
+        } else if has(&["备注", "说明"]) {
+            Role::Remarks
+        } else if has(&["牵头", "主要责任单位", "主责单位", "主办单位"]) {
+            Role::Lead
+        } else if has(&["配合", "参与", "协同", "协办", "协助", "协作"]) {
+            Role::Support
+        } else if has(&[
+            "责任单位",
+            "责任部门",
+            "责任科室",
+            "责任主体",
+            "实施主体",
+            "实施单位",
+            "承办单位",
+            "责任处室",
+        ]) {
+            Role::Responsible
+        } else if has(&["时限", "时间", "节点", "期限"]) {
+            Role::Deadline
+        } else if h == "单位" || h == "计量单位" || h == "指标单位" {
+            Role::Unit
+        } else if has(&["类别", "板块", "类型", "领域", "分类"]) {
+            Role::Category
+        } else if has(&["考核指标"]) {
+            Role::Task
+        } else if has(&["目标", "指标", "任务量", "标准"]) {
+            Role::Target
+        } else if has(&[
+            "项目", "任务", "事项", "内容", "措施", "名称", "工作", "举措", "要求",
+        ]) {
+            Role::Task
+        } else {
+            return None;
+        };
+    Some(role)
+}
+
+/// A table's header: each column's role (`None`: unknown) and its words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Header {
+    pub roles: Vec<Option<Role>>,
+    pub words: Vec<String>,
+}
+
+impl Header {
+    /// Reads a row as a header: a 序号 column and at least two other known columns.
+    pub fn of(cells: &[String]) -> Option<Header> {
+        let roles: Vec<Option<Role>> = cells.iter().map(|c| role_of(c)).collect();
+        let number = roles.contains(&Some(Role::Number));
+        let known = roles
+            .iter()
+            .filter(|r| r.is_some_and(|r| r != Role::Number))
+            .count();
+        // A header has short cells; a data row mentioning 序号 does not qualify.
+        let short = cells.iter().all(|c| c.chars().count() <= 20);
+        (number && known >= 2 && short).then(|| Header {
+            roles,
+            words: cells.iter().map(|c| c.trim().to_string()).collect(),
+        })
+    }
+
+    fn number_col(&self) -> usize {
+        self.roles
+            .iter()
+            .position(|r| *r == Some(Role::Number))
+            .unwrap_or(0)
+    }
+
+    fn width(&self) -> usize {
+        self.roles.len()
+    }
+
+    /// A second header row under this one ("责任单位" over "牵头" | "配合") refines roles.
+    fn refine(&mut self, cells: &[String]) -> bool {
+        if cells.len() != self.width() {
+            return false;
+        }
+        let roles: Vec<Option<Role>> = cells.iter().map(|c| role_of(c)).collect();
+        let known = roles.iter().filter(|r| r.is_some()).count();
+        if known < 2 || row_number(&cells[self.number_col()]).is_some() {
+            return false;
+        }
+        // Every cell must be a header word (or repeat the header above it).
+        if !cells
+            .iter()
+            .zip(&self.words)
+            .all(|(c, w)| c.trim().is_empty() || c.trim() == w || role_of(c).is_some())
+        {
+            return false;
+        }
+        for (i, r) in roles.into_iter().enumerate() {
+            if r.is_some() && cells[i].trim() != self.words[i] {
+                self.roles[i] = r;
+                self.words[i] = cells[i].trim().to_string();
+            }
+        }
+        true
+    }
+
+    fn is_repeat(&self, cells: &[String]) -> bool {
+        let same = cells
+            .iter()
+            .zip(&self.words)
+            .filter(|(c, w)| c.trim() == w.as_str())
+            .count();
+        same >= 2 && same * 2 >= self.width().min(cells.len()) && cells.len() <= self.width()
+    }
+
+    fn unknown_columns(&self) -> Vec<String> {
+        self.roles
+            .iter()
+            .zip(&self.words)
+            .filter(|(r, w)| r.is_none() && !w.is_empty())
+            .map(|(_, w)| w.clone())
+            .collect()
+    }
+}
+
+/// A table row's cells by role, ready to become a task.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Row {
+    pub title: String,
+    pub content: Vec<String>,
+    pub lead: Vec<String>,
+    pub support: Vec<String>,
+    pub responsible: Vec<String>,
+    pub leaders: Vec<String>,
+    pub deadline: Option<String>,
+}
+
+/// A table read from text.
+#[derive(Debug)]
+pub(crate) struct TextTable {
+    pub header: Header,
+    /// (序号, line, row).
+    pub rows: Vec<(u64, usize, Row)>,
+    /// The index of the first line after the table.
+    pub end: usize,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Sep {
+    Pipe,
+    Tab,
+    Spaces,
+}
+
+/// A number in a 序号 cell ("1", "12.", "3、").
+pub(crate) fn row_number(cell: &str) -> Option<u64> {
+    let t = cell.trim().trim_end_matches(['.', '、', '．']);
+    if t.is_empty() || t.len() > 4 || !t.chars().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    t.parse().ok().filter(|&n| n > 0)
+}
+
+/// Splits a line into cells at `|` or tabs (byte ranges), when it has at least two cells.
+pub(crate) fn split_cells(key: &str) -> Option<Vec<(usize, usize)>> {
+    let sep = if key.contains('|') || key.contains('｜') {
+        Sep::Pipe
+    } else if key.contains('\t') {
+        Sep::Tab
+    } else {
+        return None;
+    };
+    let cells = split_with(key, sep);
+    (cells.len() >= 2).then_some(cells)
+}
+
+fn split_with(key: &str, sep: Sep) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut chars = key.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        let cut = match sep {
+            Sep::Pipe => (c == '|' || c == '｜').then_some(i + c.len_utf8()),
+            Sep::Tab => (c == '\t').then_some(i + 1),
+            Sep::Spaces => {
+                if c == ' ' && chars.peek().is_some_and(|&(_, n)| n == ' ') {
+                    let mut end = i;
+                    while let Some(&(j, ' ')) = chars.peek() {
+                        end = j + 1;
+                        chars.next();
+                    }
+                    Some(end)
+                } else {
+                    None
+                }
+            }
+        };
+        if let Some(next) = cut {
+            out.push((start, i));
+            start = next;
+        }
+    }
+    out.push((start, key.len()));
+    if sep == Sep::Pipe {
+        // Leading and trailing pipes: "|1|任务|" → drop the empty edge cells.
+        if out
+            .first()
+            .is_some_and(|&(a, b)| key[a..b].trim().is_empty())
+        {
+            out.remove(0);
+        }
+        if out
+            .last()
+            .is_some_and(|&(a, b)| key[a..b].trim().is_empty())
+        {
+            out.pop();
+        }
+    }
+    out
+}
+
+fn cells_of(l: &Line, ranges: &[(usize, usize)]) -> (Vec<String>, Vec<String>) {
+    let text = ranges
+        .iter()
+        .map(|&(a, b)| l.text[a..b].trim().replace(CELL_BREAK, "\n"))
+        .collect();
+    let key = ranges
+        .iter()
+        .map(|&(a, b)| l.key[a..b].trim().replace(CELL_BREAK, "\n"))
+        .collect();
+    (text, key)
+}
+
+/// Reads the table that starts at `lines[i]`, if one does: a header row, or (when `prev`, the
+/// header of the last table, is given) a row of that table continued after a heading.
+pub(crate) fn read_at(lines: &[Line], i: usize, prev: Option<&Header>) -> Option<TextTable> {
+    let l = lines.get(i)?;
+    for sep in [Sep::Pipe, Sep::Tab, Sep::Spaces] {
+        if sep == Sep::Pipe && !(l.key.contains('|') || l.key.contains('｜')) {
+            continue;
+        }
+        if sep == Sep::Tab && !l.key.contains('\t') {
+            continue;
+        }
+        let ranges = split_with(&l.key, sep);
+        if ranges.len() < 3 {
+            continue;
+        }
+        let (_, keys) = cells_of(l, &ranges);
+        if let Some(header) = Header::of(&keys) {
+            return Some(read_delimited(lines, i + 1, header, sep, true));
+        }
+        if let Some(h) = prev
+            && sep != Sep::Spaces
+            && ranges.len() + 1 >= h.width()
+            && keys
+                .get(h.number_col().min(keys.len() - 1))
+                .and_then(|c| row_number(c))
+                .is_some()
+        {
+            return Some(read_delimited(lines, i, h.clone(), sep, false));
+        }
+    }
+    read_cell_lines(lines, i)
+}
+
+fn unknown_diagnostics(header: &Header, line: usize) -> Vec<Diagnostic> {
+    header
+        .unknown_columns()
+        .into_iter()
+        .map(|w| Diagnostic {
+            severity: Severity::Warning,
+            code: "unknown-column".into(),
+            line: Some(line),
+            task: None,
+            message: format!("表格的“{w}”列无法识别，其内容未读入任务，请核对表头"),
+            text: w,
+        })
+        .collect()
+}
+
+/// Rows of a table whose cells are split by `sep`, from `lines[start]` on.
+fn read_delimited(
+    lines: &[Line],
+    start: usize,
+    mut header: Header,
+    sep: Sep,
+    new_header: bool,
+) -> TextTable {
+    let header_line = lines.get(start.saturating_sub(1)).map_or(0, |l| l.no);
+    let mut diagnostics = Vec::new();
+    let width = header.width();
+    let k = header.number_col();
+    let mut rows: Vec<(u64, usize, Vec<String>)> = Vec::new();
+    let mut i = start;
+    let mut first = true;
+    while let Some(l) = lines.get(i) {
+        let has_sep = match sep {
+            Sep::Pipe => l.key.contains('|') || l.key.contains('｜'),
+            Sep::Tab => l.key.contains('\t'),
+            Sep::Spaces => l.key.contains("  "),
+        };
+        let ranges = split_with(&l.key, sep);
+        if !has_sep || ranges.len() < 2 {
+            // A single cell: the rest of a cell that ran over a line, when the last row is short.
+            let short = rows.last().is_some_and(|r| r.2.len() < width);
+            if short
+                && has_sep_free_continuation(l)
+                && let Some(last) = rows.last_mut().and_then(|r| r.2.last_mut())
+            {
+                last.push('\n');
+                last.push_str(&l.text.replace(CELL_BREAK, "\n"));
+                i += 1;
+                continue;
+            }
+            break;
+        }
+        let (texts, keys) = cells_of(l, &ranges);
+        if let Some(cat) = category_cell(&keys)
+            && row_number(cat).is_none()
+        {
+            // A category row (a cell merged over the whole width): it groups the rows below.
+            // A numbered one (一、产业发展) is a heading: the table stops, the reader makes it a
+            // section, and the rows after it go on with this header.
+            if OutlineNumber::parse(cat)
+                .is_some_and(|m| m.kind != crate::outline::MarkerKind::ArabicDot)
+            {
+                break;
+            }
+            first = false;
+            i += 1;
+            continue;
+        }
+        if first && new_header && header.refine(&keys) {
+            first = false;
+            i += 1;
+            continue;
+        }
+        first = false;
+        if header.is_repeat(&keys) {
+            i += 1;
+            continue;
+        }
+        let n = texts.len();
+        // The 序号 cell: in its column, or further left when merged cells were left out.
+        let missing = width.saturating_sub(n);
+        let found = (0..=missing.min(k))
+            .map(|m| (m, k - m))
+            .find(|&(_, at)| keys.get(at).and_then(|c| row_number(c)).is_some());
+        match found {
+            Some((m, at)) if m == 0 && continues_merged(&header, rows.last(), &keys, at) => {
+                // The 序号 and task cells merged over two rows of a sheet (a cell split over
+                // rows): the second row adds to the first.
+                if let Some(last) = rows.last_mut() {
+                    for (j, t) in texts.into_iter().enumerate() {
+                        if let Some(c) = last.2.get_mut(j)
+                            && !is_empty_cell(&t)
+                            && *c != t
+                        {
+                            c.push('\n');
+                            c.push_str(&t);
+                        }
+                    }
+                }
+            }
+            Some((m, at)) => {
+                let number = row_number(&keys[at]).unwrap_or(0);
+                let mut cells: Vec<String> = Vec::with_capacity(width);
+                // Cells merged over rows were left out of the copy: take them from the row above.
+                if m > 0 {
+                    let above = rows.last().map(|r| r.2.clone()).unwrap_or_default();
+                    cells.extend((0..m).map(|j| above.get(j).cloned().unwrap_or_default()));
+                }
+                cells.extend(texts);
+                rows.push((number, l.no, cells));
+            }
+            None => {
+                let Some(last) = rows.last_mut() else {
+                    i += 1;
+                    continue;
+                };
+                let cells = &mut last.2;
+                if cells.len() < width && cells.len() + n - 1 <= width {
+                    // The row ran over a line inside a cell: the first piece ends that cell.
+                    let mut it = texts.into_iter();
+                    if let (Some(c), Some(first_piece)) = (cells.last_mut(), it.next())
+                        && !first_piece.is_empty()
+                    {
+                        c.push('\n');
+                        c.push_str(&first_piece);
+                    }
+                    cells.extend(it);
+                } else {
+                    // A continuation row: its cells add to the row's cells column by column.
+                    for (j, t) in texts.into_iter().enumerate() {
+                        if is_empty_cell(&t) {
+                            continue;
+                        }
+                        if let Some(c) = cells.get_mut(j) {
+                            if !c.is_empty() {
+                                c.push('\n');
+                            }
+                            c.push_str(&t);
+                        }
+                    }
+                }
+            }
+        }
+        i += 1;
+    }
+    if new_header {
+        diagnostics.extend(unknown_diagnostics(&header, header_line));
+    }
+    let rows = rows
+        .into_iter()
+        .map(|(n, line, cells)| (n, line, fill_row(&header, &cells)))
+        .collect();
+    TextTable {
+        header,
+        rows,
+        end: i,
+        diagnostics,
+    }
+}
+
+/// The one text of a row whose non-empty cells all hold it (a cell merged over the row).
+fn category_cell(cells: &[String]) -> Option<&str> {
+    let mut it = cells.iter().map(|c| c.trim()).filter(|c| !is_empty_cell(c));
+    let first = it.next()?;
+    (cells.len() >= 3 && it.clone().count() >= 1 && it.all(|c| c == first)).then_some(first)
+}
+
+/// A line laid out from a row whose cells all hold one text (a category row merged over the
+/// whole width) as that text alone, so that a numbered one reads as a heading.
+pub(crate) fn collapse_repeated(l: &Line) -> Option<Line> {
+    let ranges = split_cells(&l.key)?;
+    let (_, keys) = cells_of(l, &ranges);
+    category_cell(&keys)?;
+    let &(a, b) = ranges
+        .iter()
+        .find(|&&(a, b)| !is_empty_cell(&l.key[a..b]))?;
+    let (a, b) = trim_range(&l.key, a, b);
+    Some(Line {
+        no: l.no,
+        text: l.text[a..b].to_string(),
+        key: l.key[a..b].to_string(),
+    })
+}
+
+fn trim_range(s: &str, a: usize, b: usize) -> (usize, usize) {
+    let t = &s[a..b];
+    let lead = t.len() - t.trim_start().len();
+    let trail = t.len() - t.trim_end().len();
+    (a + lead, b - trail)
+}
+
+/// Whether a row repeats the last row's 序号 and task cells (cells merged over both rows).
+fn continues_merged(
+    header: &Header,
+    last: Option<&(u64, usize, Vec<String>)>,
+    keys: &[String],
+    at: usize,
+) -> bool {
+    let Some((n, _, cells)) = last else {
+        return false;
+    };
+    if row_number(&keys[at]) != Some(*n) {
+        return false;
+    }
+    let task = header.roles.iter().position(|r| *r == Some(Role::Task));
+    task.is_some_and(|t| {
+        keys.get(t)
+            .zip(cells.get(t))
+            .is_some_and(|(a, b)| !a.is_empty() && a.replace('\n', "") == b.replace('\n', ""))
+    })
+}
+
+fn has_sep_free_continuation(l: &Line) -> bool {
+    OutlineNumber::parse(&l.key).is_none() && l.key.chars().count() <= 40
+}
+
+/// Joins the header cells of a one-cell-per-line table, where a header may be split over
+/// lines ("责任" / "单位"). Returns the header and the index after it.
+fn cell_line_header(lines: &[Line], i: usize) -> Option<(Header, usize)> {
+    let mut words: Vec<String> = Vec::new();
+    let mut j = i;
+    while let Some(l) = lines.get(j) {
+        // No header has this many columns (and the scan stays short on any input).
+        if words.len() >= MAX_HEADER_CELLS {
+            return None;
+        }
+        let k = l.key.trim();
+        if k.chars().count() > 12
+            || row_number(k).is_some()
+            || k.contains('\t')
+            || OutlineNumber::parse(k).is_some()
+            || (k.chars().any(|c| c.is_ascii_digit()) && role_of(k) != Some(Role::Progress))
+        {
+            break;
+        }
+        let next = lines.get(j + 1).map(|n| n.key.trim());
+        if role_of(k).is_some() && !next.is_some_and(|n| wraps(k, n)) {
+            words.push(k.to_string());
+            j += 1;
+            continue;
+        }
+        // A header split over lines: join with the next line(s).
+        let mut joined = k.to_string();
+        let mut m = j + 1;
+        let mut ok = false;
+        while m < lines.len() && m < j + 3 {
+            let piece = lines[m].key.trim();
+            if piece.chars().count() > 6 || piece.chars().any(|c| c.is_ascii_digit()) {
+                break;
+            }
+            joined.push_str(piece);
+            m += 1;
+            if role_of(&joined).is_some() && joined.chars().count() <= 12 {
+                ok = true;
+                break;
+            }
+        }
+        if !ok {
+            break;
+        }
+        words.push(joined);
+        j = m;
+    }
+    if words.len() < 3 {
+        return None;
+    }
+    Header::of(&words).map(|h| (h, j))
+}
+
+/// Whether a header word `head` was wrapped before `tail` ("配合" / "单位", "年度目标" / "任务").
+fn wraps(head: &str, tail: &str) -> bool {
+    const HEADS: &[&str] = &[
+        "牵头",
+        "配合",
+        "责任",
+        "参与",
+        "协同",
+        "主要",
+        "重点",
+        "年度",
+        "年度目标",
+        "目标",
+        "项目",
+        "工作",
+        "具体",
+        "完成",
+        "时间",
+        "分管",
+        "主要责任",
+    ];
+    const TAILS: &[&str] = &[
+        "单位", "部门", "科室", "任务", "时限", "节点", "名称", "内容", "领导", "目标", "主体",
+    ];
+    HEADS.contains(&head) && TAILS.contains(&tail)
+}
+
+fn looks_like_date_cell(s: &str) -> bool {
+    s.chars().any(|c| c.is_ascii_digit())
+        && (s.contains('年') || s.contains('月') || s.contains("前") || s.contains("底"))
+        && s.chars().count() <= 30
+        || matches!(s.trim(), "长期坚持" | "持续推进" | "常态化" | "长期")
+}
+
+/// A table copied one cell per line: a header (cells on lines of their own, possibly split
+/// over lines), then rows that start at their 序号 (1, 2, 3 … in turn).
+fn read_cell_lines(lines: &[Line], i: usize) -> Option<TextTable> {
+    let (header, after) = cell_line_header(lines, i)?;
+    let width = header.width();
+    let k = header.number_col();
+    // Data tokens until the table ends (a numbered heading, or a long prose line after the
+    // last row's cells).
+    let mut tokens: Vec<(usize, String, String)> = Vec::new();
+    let mut j = after;
+    let mut expected = None::<u64>;
+    let mut starts: Vec<usize> = Vec::new();
+    while let Some(l) = lines.get(j) {
+        let key = l.key.trim();
+        // A repeated header (the table continued over a page).
+        if role_of(key) == Some(Role::Number)
+            && let Some((h, next)) = cell_line_header(lines, j)
+            && h.words == header.words
+        {
+            j = next;
+            continue;
+        }
+        let n = row_number(key);
+        let is_start = match (n, expected) {
+            (Some(n), None) => n <= 2,
+            (Some(n), Some(e)) => n == e,
+            _ => false,
+        };
+        if is_start {
+            starts.push(tokens.len());
+            expected = n.map(|n| n + 1);
+        } else if expected.is_none() {
+            // Before the first row: only the leading cells of the first row may stand here.
+            if tokens.len() >= k {
+                return None;
+            }
+        } else if OutlineNumber::parse(key)
+            .is_some_and(|m| m.kind != crate::outline::MarkerKind::ArabicDot)
+        {
+            // A numbered heading (一、 （二）) ends the table; numbered steps in a cell do not.
+            break;
+        }
+        tokens.push((l.no, l.text.clone(), key.to_string()));
+        j += 1;
+    }
+    if starts.is_empty() {
+        return None;
+    }
+    // Split the tokens into rows: the cells before each 序号 (leading columns) and after it.
+    let mut rows: Vec<(u64, usize, Vec<String>)> = Vec::new();
+    let mut lead_cells: Vec<String> = tokens[..starts[0]].iter().map(|t| t.1.clone()).collect();
+    let mut end_line = j;
+    for (si, &s) in starts.iter().enumerate() {
+        let next = starts.get(si + 1).copied().unwrap_or(tokens.len());
+        let number = row_number(&tokens[s].2).unwrap_or(0);
+        let line = tokens[s].0;
+        let mut after: Vec<String> = tokens[s + 1..next].iter().map(|t| t.1.clone()).collect();
+        let after_cols = width - k - 1;
+        // Leading cells of the next row stand after this row's last cell.
+        let mut next_lead = Vec::new();
+        let deadline_last = header.roles.last() == Some(&Some(Role::Deadline));
+        if deadline_last {
+            if let Some(d) = after.iter().rposition(|t| looks_like_date_cell(t)) {
+                next_lead = after.split_off(d + 1);
+            }
+        } else if after.len() > after_cols && k > 0 && si + 1 < starts.len() {
+            let extra = (after.len() - after_cols).min(k);
+            next_lead = after.split_off(after.len() - extra);
+        }
+        if si + 1 == starts.len() && !next_lead.is_empty() {
+            // After the last row: not part of the table.
+            let back = next_lead.len();
+            end_line = j - back.min(j);
+            next_lead.clear();
+        }
+        let mut cells: Vec<String> = Vec::with_capacity(width);
+        // Leading cells: those given, else the row above's (merged over rows).
+        if lead_cells.len() >= k {
+            cells.extend(lead_cells.iter().take(k).cloned());
+        } else {
+            let above = rows.last().map(|r| r.2.clone()).unwrap_or_default();
+            let missing = k - lead_cells.len();
+            cells.extend((0..missing).map(|m| above.get(m).cloned().unwrap_or_default()));
+            cells.extend(lead_cells.iter().cloned());
+        }
+        cells.push(tokens[s].1.clone());
+        // The cells after the 序号: one a line; extra lines belong to the cell before the
+        // deadline (a unit column printed one unit per line), or to the last cell.
+        if after.len() > after_cols && after_cols > 0 {
+            let extra = after.len() - after_cols;
+            let target = if deadline_last {
+                after_cols.saturating_sub(2)
+            } else {
+                after_cols - 1
+            };
+            let mut merged: Vec<String> = after[..target].to_vec();
+            merged.push(after[target..=target + extra].join("\n"));
+            merged.extend(after[target + extra + 1..].iter().cloned());
+            after = merged;
+        }
+        if deadline_last
+            && after.len() < after_cols
+            && after.last().is_some_and(|t| looks_like_date_cell(t))
+        {
+            // Empty cells were left out: the date goes to the deadline column.
+            let d = after.pop().unwrap_or_default();
+            after.resize(after_cols - 1, String::new());
+            after.push(d);
+        }
+        cells.extend(after);
+        rows.push((number, line, cells));
+        lead_cells = next_lead;
+    }
+    let header_line = lines.get(i).map_or(0, |l| l.no);
+    let diagnostics = unknown_diagnostics(&header, header_line);
+    let rows = rows
+        .into_iter()
+        .map(|(n, line, cells)| (n, line, fill_row(&header, &cells)))
+        .collect();
+    Some(TextTable {
+        header,
+        rows,
+        end: end_line,
+        diagnostics,
+    })
+}
+
+/// Whether a cell says nothing: "/", "—", "无".
+fn is_empty_cell(s: &str) -> bool {
+    matches!(
+        s.trim(),
+        "" | "/" | "／" | "—" | "——" | "-" | "--" | "－" | "无" | "暂无" | "\\"
+    )
+}
+
+/// Joins the lines of a text cell: no space between ideographs, one elsewhere.
+fn join_lines(s: &str) -> String {
+    let mut out = String::new();
+    for part in s.split('\n').map(str::trim).filter(|p| !p.is_empty()) {
+        let ascii_edge = out
+            .chars()
+            .next_back()
+            .is_some_and(|c| c.is_ascii_alphanumeric())
+            && part
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphanumeric());
+        if ascii_edge {
+            out.push(' ');
+        }
+        out.push_str(part);
+    }
+    out
+}
+
+/// Unit names in a unit cell: split on 、，,；; and line breaks; brackets stay in a name.
+fn unit_names(cell: &str) -> Vec<String> {
+    cell.split('\n')
+        .flat_map(units::split_names)
+        .filter(|n| !is_empty_cell(n))
+        .collect()
+}
+
+/// A target cell with a separate unit column: the unit follows a bare number ("0.07" + "万亩").
+/// A cell of 0 is no target.
+fn with_unit(cell: &str, unit: Option<&str>) -> Option<String> {
+    let t = cell.trim();
+    let bare: String = t.chars().filter(|c| *c != ',').collect();
+    let is_number = !bare.is_empty() && bare.parse::<f64>().is_ok();
+    if is_number && bare.parse::<f64>().ok() == Some(0.0) {
+        return None;
+    }
+    match unit {
+        Some(u) if is_number && !u.trim().is_empty() && !is_empty_cell(u) => {
+            let u = u.trim();
+            // Apply 万/亿 here, in decimal, so that 0.07 万亩 is exactly 700 亩 ("万元" and
+            // "亿元" are units of their own).
+            let shift = match u.chars().next() {
+                Some('万') if u != "万元" && u.chars().count() > 1 => Some(4),
+                Some('亿') if u != "亿元" && u.chars().count() > 1 => Some(8),
+                _ => None,
+            };
+            match shift.and_then(|s| shift_decimal(&bare, s)) {
+                Some(v) => Some(format!(
+                    "{v}{}",
+                    &u[u.char_indices().nth(1).map_or(0, |x| x.0)..]
+                )),
+                None => Some(format!("{t}{u}")),
+            }
+        }
+        _ => Some(t.to_string()),
+    }
+}
+
+/// "0.07" shifted by 4 places → "700".
+fn shift_decimal(n: &str, places: usize) -> Option<String> {
+    let (int, frac) = n.split_once('.').unwrap_or((n, ""));
+    if !int.chars().chain(frac.chars()).all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    let mut digits = format!("{int}{frac}");
+    let point = int.len() + places;
+    while digits.len() < point {
+        digits.push('0');
+    }
+    let (a, b) = digits.split_at(point);
+    let a = a.trim_start_matches('0');
+    let a = if a.is_empty() { "0" } else { a };
+    let b = b.trim_end_matches('0');
+    Some(if b.is_empty() {
+        a.to_string()
+    } else {
+        format!("{a}.{b}")
+    })
+}
+
+/// A row's cells by role.
+fn fill_row(header: &Header, cells: &[String]) -> Row {
+    let mut row = Row::default();
+    let unit = header
+        .roles
+        .iter()
+        .position(|r| *r == Some(Role::Unit))
+        .and_then(|i| cells.get(i))
+        .map(String::as_str);
+    for (i, cell) in cells.iter().enumerate() {
+        let cell = cell.trim();
+        if is_empty_cell(cell) {
+            continue;
+        }
+        let Some(role) = header.roles.get(i).copied().flatten() else {
+            continue;
+        };
+        match role {
+            Role::Task => {
+                let text = join_lines(cell);
+                if row.title.is_empty() {
+                    match text.split_once('。') {
+                        Some((head, rest)) => {
+                            row.title = head.trim().to_string();
+                            if !rest.trim().is_empty() {
+                                row.content.push(rest.trim().to_string());
+                            }
+                        }
+                        None => row.title = text,
+                    }
+                } else {
+                    row.content.push(text);
+                }
+            }
+            Role::Target => {
+                if let Some(t) = with_unit(&join_lines(cell), unit) {
+                    row.content.push(t);
+                }
+            }
+            Role::Lead => row.lead.extend(unit_names(cell)),
+            Role::Support => row.support.extend(unit_names(cell)),
+            Role::Responsible => row.responsible.extend(unit_names(cell)),
+            Role::People => row.leaders.extend(unit_names(cell)),
+            Role::Deadline => row.deadline = Some(join_lines(cell)),
+            Role::Number
+            | Role::Category
+            | Role::Unit
+            | Role::Assessor
+            | Role::Progress
+            | Role::Remarks => {}
+        }
+    }
+    row
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grid_expands_spans() {
+        let t = Table {
+            rows: vec![
+                vec![
+                    Cell::new("类别"),
+                    Cell::new("序号"),
+                    Cell::spanning("单位", 1, 2),
+                ],
+                vec![
+                    Cell::spanning("产业", 2, 1),
+                    Cell::new("1"),
+                    Cell::new("a"),
+                    Cell::new("b"),
+                ],
+                vec![Cell::new("2"), Cell::new("c"), Cell::new("d")],
+            ],
+        };
+        assert_eq!(
+            t.grid(),
+            vec![
+                vec!["类别", "序号", "单位", "单位"],
+                vec!["产业", "1", "a", "b"],
+                vec!["产业", "2", "c", "d"],
+            ]
+        );
+    }
+
+    #[test]
+    fn roles_from_header_words() {
+        assert_eq!(role_of("序号"), Some(Role::Number));
+        assert_eq!(role_of("项目名称"), Some(Role::Task));
+        assert_eq!(role_of("年度目标任务"), Some(Role::Target));
+        assert_eq!(role_of("牵头单位"), Some(Role::Lead));
+        assert_eq!(role_of("配合单位"), Some(Role::Support));
+        assert_eq!(role_of("责任单位"), Some(Role::Responsible));
+        assert_eq!(role_of("完成时限"), Some(Role::Deadline));
+        assert_eq!(role_of("分管县领导"), Some(Role::People));
+        assert_eq!(role_of("评分部门"), Some(Role::Assessor));
+        assert_eq!(role_of("1-10月推进情况"), Some(Role::Progress));
+        assert_eq!(role_of("单位"), Some(Role::Unit));
+        assert_eq!(role_of("类别"), Some(Role::Category));
+        assert_eq!(role_of("资金来源渠道"), None);
+    }
+
+    #[test]
+    fn unit_column_applies_to_a_bare_number() {
+        assert_eq!(with_unit("0.07", Some("万亩")).as_deref(), Some("700亩"));
+        assert_eq!(with_unit("1.5", Some("亿元")).as_deref(), Some("1.5亿元"));
+        assert_eq!(with_unit("12", Some("个")).as_deref(), Some("12个"));
+        assert_eq!(with_unit("0", Some("万亩")), None);
+        assert_eq!(
+            with_unit("良好以上", Some("/")).as_deref(),
+            Some("良好以上")
+        );
+    }
+}

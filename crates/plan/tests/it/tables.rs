@@ -1,0 +1,353 @@
+//! Task tables: one 8-row table (tests/data/tables/task-table.*), written by hand as an HTML
+//! page and as text copied from a browser (tab separated, one cell per line), and made once
+//! with LibreOffice into .docx, .xlsx, .xls, .ods and .csv, reads in every form to the reading
+//! written by hand in `task-table.expected.json`.
+
+use std::path::Path;
+
+use serde_json::Value;
+use zhuanban_plan::{Plan, ReadOptions, Reading, SourceFormat, read_bytes, read_text};
+
+use crate::compare;
+
+fn data(name: &str) -> Vec<u8> {
+    std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/data/tables")
+            .join(name),
+    )
+    .unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+fn expected() -> Value {
+    serde_json::from_slice(&data("task-table.expected.json")).unwrap()
+}
+
+fn read(name: &str) -> Reading {
+    read_bytes(&data(name), &ReadOptions::new(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+fn assert_reads_as_expected(name: &str, plan: &Plan) {
+    let diffs = compare::reading(&expected(), &serde_json::to_value(plan).unwrap());
+    assert!(
+        diffs.is_empty(),
+        "{name} differs from the expected reading:\n{}",
+        diffs.join("\n")
+    );
+}
+
+fn check(name: &str, format: SourceFormat) {
+    let r = read(name);
+    assert_eq!(r.format, Some(format), "{name}");
+    assert!(r.plan.complete, "{name}");
+    assert_eq!(
+        r.plan.title.as_deref(),
+        Some("江州市2024年乡村振兴重点任务分解表"),
+        "{name}"
+    );
+    assert!(!r.has_errors(), "{name}: {:?}", r.diagnostics);
+    assert_reads_as_expected(name, &r.plan);
+}
+
+#[test]
+fn docx_table_reads_as_expected() {
+    check("task-table.docx", SourceFormat::Docx);
+}
+
+#[test]
+fn xlsx_table_reads_as_expected() {
+    check("task-table.xlsx", SourceFormat::Xlsx);
+}
+
+#[test]
+fn xls_table_reads_as_expected() {
+    check("task-table.xls", SourceFormat::Xls);
+}
+
+#[test]
+fn ods_table_reads_as_expected() {
+    check("task-table.ods", SourceFormat::Ods);
+}
+
+#[test]
+fn csv_table_reads_as_expected() {
+    check("task-table.csv", SourceFormat::Csv);
+}
+
+#[test]
+fn html_page_reads_as_expected() {
+    check("task-table.html", SourceFormat::Html);
+}
+
+#[test]
+fn browser_copy_tab_separated_reads_as_expected() {
+    check("task-table.tabs.txt", SourceFormat::Utf8);
+}
+
+#[test]
+fn one_cell_per_line_reads_as_expected() {
+    check("task-table.lines.txt", SourceFormat::Utf8);
+}
+
+#[test]
+fn the_format_is_sniffed_not_named() {
+    // The same bytes under a misleading name read the same.
+    let r = read_bytes(&data("task-table.xlsx"), &ReadOptions::new("plan.docx")).unwrap();
+    assert_eq!(r.format, Some(SourceFormat::Xlsx));
+    assert_eq!(r.plan.tasks.len(), 8);
+}
+
+#[test]
+fn collective_unit_with_brackets_stays_whole() {
+    let r = read("task-table.tabs.txt");
+    let t3 = r.plan.tasks.iter().find(|t| t.id == "3").expect("task 3");
+    assert_eq!(t3.support, ["各县（市、区）人民政府"]);
+    let t4 = r.plan.tasks.iter().find(|t| t.id == "4").expect("task 4");
+    assert_eq!(t4.support, ["市卫生健康委", "各县（市、区）人民政府"]);
+}
+
+const PEOPLE_AND_ASSESSORS: &str = "\
+序号\t工作任务\t责任单位\t分管县领导\t联系人\t评分部门\t1-10月推进情况\t完成时限
+1\t新建改建农村公路15公里\t县交通运输局、县财政局\t张某某\t李某\t县委督查室\t已完成12公里\t2024年12月底前
+2\t创建省级卫生村3个\t县卫生健康局\t王某某\t赵某\t县考核办\t已创建2个\t2024年11月底前
+";
+
+#[test]
+fn people_and_assessor_columns_are_not_units() {
+    let r = read_text(PEOPLE_AND_ASSESSORS, &ReadOptions::new("t"));
+    let tasks = &r.plan.tasks;
+    assert_eq!(tasks.len(), 2);
+    assert_eq!(tasks[0].lead, ["县交通运输局"]);
+    assert_eq!(tasks[0].support, ["县财政局"]);
+    assert_eq!(tasks[1].lead, ["县卫生健康局"]);
+    assert!(tasks[1].support.is_empty());
+    for t in tasks {
+        for u in t.lead.iter().chain(&t.support) {
+            assert!(
+                !u.contains('某') && !u.contains("督查") && !u.contains("考核"),
+                "{u}"
+            );
+        }
+    }
+    assert_eq!(tasks[0].leaders, ["张某某", "李某"]);
+    assert_eq!(tasks[0].targets.len(), 1);
+    assert_eq!(
+        (tasks[0].targets[0].value, tasks[0].targets[0].unit.as_str()),
+        (15.0, "公里")
+    );
+}
+
+#[test]
+fn an_unknown_header_column_is_reported() {
+    let text = "\
+序号\t重点任务\t资金来源渠道\t牵头单位\t完成时限
+1\t新建标准化厂房2万平方米\t专项债券\t县工业和信息化局\t2024年12月底前
+";
+    let r = read_text(text, &ReadOptions::new("t"));
+    let unknown: Vec<_> = r
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == "unknown-column")
+        .collect();
+    assert_eq!(unknown.len(), 1, "{:?}", r.diagnostics);
+    assert_eq!(unknown[0].text, "资金来源渠道");
+    assert_eq!(r.plan.tasks.len(), 1);
+    assert_eq!(r.plan.tasks[0].lead, ["县工业和信息化局"]);
+    // A known table reports no unknown column.
+    let r = read_text(PEOPLE_AND_ASSESSORS, &ReadOptions::new("t"));
+    assert!(r.diagnostics.iter().all(|d| d.code != "unknown-column"));
+}
+
+#[test]
+fn a_unit_column_applies_to_the_number() {
+    let text = "\
+序号|考核指标|单位|指标值|责任单位|完成时限
+1|新增高标准农田|万亩|0.07|县农业农村局|2024年12月底前
+2|空气质量|/|良好以上|县生态环境局|2024年12月底前
+3|新增造林面积|万亩|0|县林业局|2024年12月底前
+";
+    let r = read_text(text, &ReadOptions::new("t"));
+    let tasks = &r.plan.tasks;
+    assert_eq!(tasks.len(), 3);
+    let t = &tasks[0].targets;
+    assert_eq!(t.len(), 1, "{t:?}");
+    assert_eq!((t[0].value, t[0].unit.as_str()), (700.0, "亩"));
+    assert!(tasks[1].targets.is_empty(), "{:?}", tasks[1].targets);
+    assert!(tasks[2].targets.is_empty(), "{:?}", tasks[2].targets);
+}
+
+#[test]
+fn a_header_repeated_on_each_page_is_skipped() {
+    let text = "\
+序号|重点任务|牵头单位|配合单位|完成时限
+1|完成老旧小区改造12个|区住房城乡建设局|各街道办事处|2024年12月底前
+序号|重点任务|牵头单位|配合单位|完成时限
+2|新增停车泊位500个|区城市管理局|区公安分局|2024年10月底前
+";
+    let r = read_text(text, &ReadOptions::new("t"));
+    let ids: Vec<&str> = r.plan.tasks.iter().map(|t| t.id.as_str()).collect();
+    assert_eq!(ids, ["1", "2"]);
+    assert_eq!(r.plan.tasks[1].support, ["区公安分局"]);
+}
+
+#[test]
+fn other_documents_are_refused_with_a_reason() {
+    use std::io::Write;
+    // An archive that says it is an OpenDocument text, and one that says it is a spreadsheet
+    // but is not one.
+    for (mime, needle) in [
+        ("application/vnd.oasis.opendocument.text", ".odt"),
+        ("application/vnd.oasis.opendocument.spreadsheet", ".ods"),
+    ] {
+        let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        let opts = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Stored);
+        zip.start_file("mimetype", opts).unwrap();
+        zip.write_all(mime.as_bytes()).unwrap();
+        let bytes = zip.finish().unwrap().into_inner();
+        let err = read_bytes(&bytes, &ReadOptions::new("x")).expect_err("refused");
+        assert!(err.to_string().contains(needle), "{err}");
+    }
+    let err = read_bytes(
+        b"%PDF-1.7\n%\xE2\xE3\xCF\xD3\n1 0 obj",
+        &ReadOptions::new("x"),
+    )
+    .expect_err("refused");
+    assert!(err.to_string().contains("PDF"), "{err}");
+    // A CSV file that is no task table stays text.
+    let r = read_bytes("名称,数量\n甲,1\n".as_bytes(), &ReadOptions::new("x.csv")).unwrap();
+    assert_eq!(r.format, Some(SourceFormat::Utf8));
+}
+
+#[test]
+fn category_rows_group_rows_and_numbered_ones_are_sections() {
+    let numbered = "\
+序号|重点任务|牵头单位|配合单位|完成时限
+一、产业发展|一、产业发展|一、产业发展|一、产业发展|一、产业发展
+1|新建高标准农田1.2万亩|市农业农村局|市财政局|2024年12月底前
+2|培育农村电商示范村5个|市商务局|各县（市、区）人民政府|2024年11月底前
+二、民生保障|二、民生保障|二、民生保障|二、民生保障|二、民生保障
+3|新建农村互助养老服务站30个|市民政局|/|2024年10月底前
+";
+    let r = read_text(numbered, &ReadOptions::new("t"));
+    let ids: Vec<&str> = r.plan.tasks.iter().map(|t| t.id.as_str()).collect();
+    assert_eq!(ids, ["1.1", "1.2", "2.3"]);
+    let sections: Vec<&str> = r.plan.sections.iter().map(|s| s.title.as_str()).collect();
+    assert_eq!(sections, ["产业发展", "民生保障"]);
+    assert_eq!(r.plan.tasks[2].lead, ["市民政局"]);
+    assert!(r.plan.tasks[2].support.is_empty());
+
+    let plain = numbered
+        .replace("一、产业发展", "产业发展")
+        .replace("二、民生保障", "民生保障");
+    let r = read_text(&plain, &ReadOptions::new("t"));
+    let ids: Vec<&str> = r.plan.tasks.iter().map(|t| t.id.as_str()).collect();
+    assert_eq!(ids, ["1", "2", "3"]);
+    // The category row is not part of the row above it.
+    assert_eq!(r.plan.tasks[1].support, ["各县（市、区）人民政府"]);
+}
+
+#[test]
+fn a_deadline_cell_without_a_year_gives_no_deadline() {
+    let text = "\
+序号|重点任务|责任单位|完成时限
+1|新建污水管网12公里|区住房城乡建设局、区财政局|12月底前
+2|新建公园3个|区城市管理局|2024年9月底前
+";
+    let r = read_text(text, &ReadOptions::new("t"));
+    let t = &r.plan.tasks;
+    assert_eq!(t.len(), 2);
+    assert_eq!(t[0].lead, ["区住房城乡建设局"]);
+    assert_eq!(t[0].support, ["区财政局"]);
+    assert_eq!(t[0].targets[0].deadline, None);
+    assert_eq!(
+        t[1].targets[0].deadline.map(|d| d.to_string()).as_deref(),
+        Some("2024-09-30")
+    );
+}
+
+#[test]
+fn cells_split_by_runs_of_spaces() {
+    let text = "\
+序号  重点任务  牵头单位  配合单位  完成时限
+1  新建高标准农田1.2万亩  市农业农村局  市财政局、市自然资源局  2024年12月底前
+2  培育农村电商示范村5个  市商务局  各县（市、区）人民政府  2024年11月底前
+";
+    let r = read_text(text, &ReadOptions::new("t"));
+    let t = &r.plan.tasks;
+    assert_eq!(t.len(), 2, "{:?}", r.diagnostics);
+    assert_eq!(t[0].support, ["市财政局", "市自然资源局"]);
+    assert_eq!(t[1].support, ["各县（市、区）人民政府"]);
+    assert_eq!(
+        (t[0].targets[0].value, t[0].targets[0].unit.as_str()),
+        (12000.0, "亩")
+    );
+}
+
+#[test]
+fn merged_cells_apply_to_each_row_they_cover() {
+    // The 类别 cell is merged over rows 1–3 (产业发展), 4–6 and 7–8: laid out as text, each row
+    // carries it.
+    for name in [
+        "task-table.docx",
+        "task-table.xlsx",
+        "task-table.ods",
+        "task-table.html",
+    ] {
+        let d = zhuanban_plan::decode(&data(name)).unwrap();
+        let rows = |cat: &str| {
+            d.text
+                .lines()
+                .filter(|l| l.starts_with(&format!("{cat}\t")))
+                .count()
+        };
+        assert_eq!(
+            (rows("产业发展"), rows("民生保障")),
+            (3, 3),
+            "{name}:\n{}",
+            d.text
+        );
+    }
+}
+
+#[test]
+fn a_two_row_header_refines_the_unit_columns() {
+    let text = "\
+序号|重点任务|责任单位|责任单位|完成时限
+序号|重点任务|牵头|配合|完成时限
+1|完成老旧小区改造12个|区住房城乡建设局|各街道办事处、区财政局|2024年12月底前
+";
+    let r = read_text(text, &ReadOptions::new("t"));
+    let t = &r.plan.tasks;
+    assert_eq!(t.len(), 1);
+    assert_eq!(t[0].lead, ["区住房城乡建设局"]);
+    assert_eq!(t[0].support, ["各街道办事处", "区财政局"]);
+}
+
+mod never_panics {
+    use proptest::prelude::*;
+    use zhuanban_plan::{ReadOptions, read_bytes, read_text};
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+        /// Fragments of task tables in every text layout, shuffled: reading never panics and
+        /// every task's line is a line of the text.
+        #[test]
+        fn table_like_text(text in "(序号|类别|项目名称|年度目标|任务|牵头单位|配合|单位|责任|完成|时限|分管领导|评分部门|推进情况|资金来源|一、产业发展|[0-9]{1,3}|0\\.07|万亩|各县（市、区）人民政府|市农业农村局、市财政局|2024年12月底前|12月底前|/|—|\\t|\\||  |\\n|\u{2028}){0,120}") {
+            let r = read_text(&text, &ReadOptions::new("fuzz"));
+            let lines = text.split('\n').count();
+            for t in &r.plan.tasks {
+                prop_assert!(t.line >= 1 && t.line <= lines);
+            }
+        }
+
+        /// HTML and CSV made of table pieces never make the decoder or reader panic.
+        #[test]
+        fn html_and_csv_like_bytes(text in "(<table>|</table>|<tr>|</tr>|<td rowspan=\"[0-9]{1,4}\">|<td colspan=\"[0-9]{1,3}\">|<td>|</td>|<th>|<br>|序号|项目名称|牵头单位|配合单位|完成时限|[0-9]{1,2}|,|\"|\\n|&nbsp;|&#[0-9]{1,7};){0,150}") {
+            let html = format!("<html><body>{text}</body></html>");
+            let _ = read_bytes(html.as_bytes(), &ReadOptions::new("fuzz"));
+            let _ = read_bytes(text.as_bytes(), &ReadOptions::new("fuzz"));
+        }
+    }
+}
