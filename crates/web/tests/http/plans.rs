@@ -451,3 +451,31 @@ async fn the_pages_follow_the_plan_chosen() {
         .unwrap();
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
 }
+
+/// A task table uploaded as a spreadsheet reads to its tasks (the reader's table formats reach
+/// the desk).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_task_table_spreadsheet_is_read_on_upload() {
+    let app = TestApp::start().await;
+    let (c, csrf) = app.login("office").await;
+    let expected: Value = serde_json::from_str(include_str!(
+        "../../../plan/tests/data/tables/task-table.expected.json"
+    ))
+    .unwrap();
+    let bytes = include_bytes!("../../../plan/tests/data/tables/task-table.xlsx").to_vec();
+    let (status, r) = upload(&app, &c, &csrf, "任务分解表.xlsx", bytes).await;
+    assert_eq!(status, StatusCode::CREATED, "{r}");
+    let got: Vec<(&str, &Value)> = r["plan"]["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| (t["id"].as_str().unwrap(), &t["lead"]))
+        .collect();
+    let want: Vec<(&str, &Value)> = expected["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| (t["id"].as_str().unwrap(), &t["lead"]))
+        .collect();
+    assert_eq!(got, want);
+}
