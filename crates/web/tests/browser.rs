@@ -47,7 +47,6 @@ struct Fixture {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reporting_loop_in_a_real_browser() -> Result<()> {
-    let started = Instant::now();
     let dir = tempfile::tempdir()?;
     let store = Db::open(&dir.path().join("ledger.db")).await?;
     let fixture = fill_ledger(&store).await?;
@@ -63,13 +62,7 @@ async fn reporting_loop_in_a_real_browser() -> Result<()> {
     let outcome = run(&browser, &base, &fixture, &pdf).await;
     browser.close().await;
     server.abort();
-    outcome?;
-    let took = started.elapsed();
-    ensure!(
-        took < Duration::from_secs(60),
-        "the browser test took {took:?}"
-    );
-    Ok(())
+    outcome
 }
 
 /// Drives the browser through the loop; each step is named in the error when it fails.

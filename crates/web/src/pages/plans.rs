@@ -430,11 +430,15 @@ pub async fn review_save(
                 };
                 match state.store.confirm_reading(id, target, &ctx.actor()).await {
                     Ok(out) => {
-                        return Ok(Redirect::to(&format!(
-                            "/plans?confirmed={}&version={}",
-                            out.plan_id, out.version
-                        ))
-                        .into_response());
+                        // The desk opens on the plan just confirmed.
+                        let mut res = Redirect::to("/dashboard").into_response();
+                        res.headers_mut().insert(
+                            axum::http::header::SET_COOKIE,
+                            crate::auth::plan_cookie(out.plan_id, state.config.secure_cookies)
+                                .parse()
+                                .map_err(AppError::internal)?,
+                        );
+                        return Ok(res);
                     }
                     Err(StoreError::Invalid { field, message }) => {
                         return review_page(

@@ -344,6 +344,11 @@ async fn the_office_reviews_corrects_and_confirms_on_the_page() {
     f.push(("plan".into(), String::new()));
     let res = post(f).await.unwrap();
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        res.headers()["location"],
+        "/dashboard",
+        "the desk opens on the new plan"
+    );
     let done = app.store.reading(id).await.unwrap();
     assert_eq!(done.state, "confirmed");
     use zhuanban_store::Store as _;
