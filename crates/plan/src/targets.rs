@@ -21,8 +21,57 @@ pub struct Body<'a> {
     pub text: &'a str,
     /// (byte offset, line number) at each line start, ascending.
     pub lines: &'a [(usize, usize)],
-    /// Byte ranges to skip (unit markers, field lines).
+    /// Byte ranges to skip (unit markers, field lines), sorted and disjoint (see
+    /// [`merge_ranges`]).
     pub skip: &'a [(usize, usize)],
+}
+
+/// Sorts byte ranges and merges those that overlap or touch, so that [`in_ranges`] can
+/// search them.
+pub(crate) fn merge_ranges(v: &mut Vec<(usize, usize)>) {
+    v.retain(|&(a, b)| a < b);
+    v.sort_unstable();
+    let mut out: Vec<(usize, usize)> = Vec::with_capacity(v.len());
+    for &(a, b) in v.iter() {
+        match out.last_mut() {
+            Some(last) if a <= last.1 => last.1 = last.1.max(b),
+            _ => out.push((a, b)),
+        }
+    }
+    *v = out;
+}
+
+/// Whether `at` lies in one of the sorted, disjoint `ranges` (binary search).
+pub(crate) fn in_ranges(ranges: &[(usize, usize)], at: usize) -> bool {
+    let i = ranges.partition_point(|&(_, b)| b <= at);
+    ranges.get(i).is_some_and(|&(a, _)| a <= at)
+}
+
+/// The text of `s[a..b]` without the bytes in the sorted, disjoint `skip` ranges (which fall
+/// on character boundaries).
+pub(crate) fn without_ranges(s: &str, a: usize, b: usize, skip: &[(usize, usize)]) -> String {
+    let b = b.min(s.len());
+    let mut out = String::with_capacity(b.saturating_sub(a));
+    let mut i = a;
+    let mut k = skip.partition_point(|&(_, e)| e <= i);
+    while i < b {
+        match skip.get(k) {
+            Some(&(sa, sb)) if sa <= i => {
+                i = sb.max(i + 1);
+                k += 1;
+            }
+            Some(&(sa, _)) => {
+                let stop = sa.min(b);
+                out.push_str(s.get(i..stop).unwrap_or(""));
+                i = stop;
+            }
+            None => {
+                out.push_str(s.get(i..b).unwrap_or(""));
+                i = b;
+            }
+        }
+    }
+    out
 }
 
 impl Body<'_> {
@@ -35,7 +84,7 @@ impl Body<'_> {
     }
 
     fn skipped(&self, offset: usize) -> bool {
-        self.skip.iter().any(|&(a, b)| a <= offset && offset < b)
+        in_ranges(self.skip, offset)
     }
 }
 
@@ -156,6 +205,122 @@ const CN_MEASURES: &[&str] = &[
 const FIRM: &[&str] = &["确保", "必须", "务必", "坚决"];
 const STRETCH: &[&str] = &["力争", "争取", "努力", "争创", "力求"];
 
+/// What is computed once per sentence so that each number in it is read in time independent
+/// of the sentence's length (a task may be one very long sentence).
+struct Sentence {
+    start: usize,
+    end: usize,
+    /// Clause ranges (split at "，" and "：" outside brackets), ascending.
+    clauses: Vec<(usize, usize)>,
+    /// Offsets of "、" outside brackets (depth counted from each clause's start), ascending.
+    top_commas: Vec<usize>,
+    /// Offsets of every "、", ascending.
+    commas: Vec<usize>,
+    /// Hardness markers: (end offset, latest firm start, latest stretch start) at or before
+    /// that end, ascending by end.
+    hardness: Vec<(usize, Option<usize>, Option<usize>)>,
+    /// Date mentions outside skipped ranges, ascending.
+    dates: Vec<DateMention>,
+}
+
+impl Sentence {
+    fn new(body: &Body<'_>, s_start: usize, s_end: usize) -> Sentence {
+        let key = body.key;
+        let sentence = &key[s_start..s_end];
+        let clauses = clauses(key, s_start, s_end);
+        let mut top_commas = Vec::new();
+        let mut commas = Vec::new();
+        for &(a, b) in &clauses {
+            let mut depth = 0i32;
+            for (i, c) in key[a..b].char_indices() {
+                match c {
+                    '（' => depth += 1,
+                    '）' => depth = (depth - 1).max(0),
+                    '、' => {
+                        commas.push(a + i);
+                        if depth == 0 {
+                            top_commas.push(a + i);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        // Commas between clauses (in "，…：" gaps there are none; kept for completeness).
+        commas.sort_unstable();
+        let mut marks: Vec<(usize, usize, bool)> = Vec::new();
+        for (words, firm) in [(FIRM, true), (STRETCH, false)] {
+            for w in words {
+                for (p, _) in sentence.match_indices(w) {
+                    marks.push((s_start + p + w.len(), s_start + p, firm));
+                }
+            }
+        }
+        marks.sort_unstable();
+        let mut hardness = Vec::with_capacity(marks.len());
+        let (mut f, mut st) = (None, None);
+        for (e, p, firm) in marks {
+            if firm {
+                f = f.max(Some(p));
+            } else {
+                st = st.max(Some(p));
+            }
+            hardness.push((e, f, st));
+        }
+        let dates: Vec<DateMention> = find_dates(sentence)
+            .into_iter()
+            .map(|mut m| {
+                m.start += s_start;
+                m.end += s_start;
+                m
+            })
+            .filter(|m| !body.skipped(m.start))
+            .collect();
+        Sentence {
+            start: s_start,
+            end: s_end,
+            clauses,
+            top_commas,
+            commas,
+            hardness,
+            dates,
+        }
+    }
+
+    /// The clause that holds `at`, else the whole sentence.
+    fn clause_of(&self, at: usize) -> (usize, usize) {
+        let i = self.clauses.partition_point(|&(_, b)| b <= at);
+        match self.clauses.get(i) {
+            Some(&(a, b)) if a <= at => (a, b),
+            _ => (self.start, self.end),
+        }
+    }
+
+    /// The latest firm and stretch markers that end at or before `at`.
+    fn hardness_before(&self, at: usize) -> (Option<usize>, Option<usize>) {
+        let i = self.hardness.partition_point(|&(e, _, _)| e <= at);
+        i.checked_sub(1)
+            .and_then(|i| self.hardness.get(i))
+            .map_or((None, None), |&(_, f, s)| (f, s))
+    }
+
+    /// Dates (not base years) starting in `[a, b)`: the first one.
+    fn first_date_in(&self, a: usize, b: usize) -> Option<&DateMention> {
+        let i = self.dates.partition_point(|m| m.start < a);
+        self.dates[i..]
+            .iter()
+            .take_while(|m| m.start < b)
+            .find(|m| !m.base)
+    }
+
+    /// The last date (not a base year) that ends at or before `at`.
+    fn last_date_before(&self, at: usize) -> Option<&DateMention> {
+        // Mentions do not overlap, so ends ascend with starts.
+        let i = self.dates.partition_point(|m| m.end <= at);
+        self.dates[..i].iter().rfind(|m| !m.base)
+    }
+}
+
 /// Reads the targets and milestones of one task. `default_deadline` is the task's own (from a
 /// 完成时限 cell or field), `plan_year` resolves dates written without a year.
 pub fn read(
@@ -166,43 +331,32 @@ pub fn read(
     let mut out = Reading::default();
     let key = body.key;
     for (s_start, s_end) in sentences(key) {
-        let sentence = &key[s_start..s_end];
-        let dates: Vec<DateMention> = find_dates(sentence)
-            .into_iter()
-            .map(|mut m| {
-                m.start += s_start;
-                m.end += s_start;
-                m
-            })
-            .filter(|m| !body.skipped(m.start))
-            .collect();
-        for m in &dates {
-            out.dates.push((
-                *m,
-                clause_text(body, clause_of(key, m.start, s_start, s_end)),
-            ));
+        let sent = Sentence::new(body, s_start, s_end);
+        for m in &sent.dates {
+            out.dates
+                .push((*m, clause_text(body, sent.clause_of(m.start))));
         }
         let quotes = quote_ranges(key, s_start, s_end);
+        let mut q_at = 0;
         let mut found_in_clauses: Vec<(usize, usize)> = Vec::new();
         let mut i = s_start;
         while i < s_end {
-            if body.skipped(i) || quotes.iter().any(|&(a, b)| a <= i && i < b) {
+            while quotes.get(q_at).is_some_and(|&(_, b)| b <= i) {
+                q_at += 1;
+            }
+            let in_quote = quotes.get(q_at).is_some_and(|&(a, b)| a <= i && i < b);
+            if body.skipped(i) || in_quote {
                 i += char_len(key, i);
                 continue;
             }
             match number_at(key, i, s_end) {
                 Some(q) => {
                     let next = q.end;
-                    if let Some(t) = target_from(
-                        body,
-                        &q,
-                        s_start,
-                        s_end,
-                        &dates,
-                        default_deadline,
-                        plan_year,
-                    ) {
-                        found_in_clauses.push(clause_of(key, q.start, s_start, s_end));
+                    if let Some(t) = target_from(body, &q, &sent, default_deadline, plan_year) {
+                        let c = sent.clause_of(q.start);
+                        if found_in_clauses.last() != Some(&c) {
+                            found_in_clauses.push(c);
+                        }
                         out.targets.push(t);
                     }
                     i = next.max(i + 1);
@@ -211,10 +365,17 @@ pub fn read(
             }
         }
         // Milestones: clauses without a target that promise something by a date or "尽快".
-        for (c_start, c_end) in clauses(key, s_start, s_end) {
+        let mut f_at = 0;
+        for &(c_start, c_end) in &sent.clauses {
+            while found_in_clauses
+                .get(f_at)
+                .is_some_and(|&(_, b)| b <= c_start)
+            {
+                f_at += 1;
+            }
             if found_in_clauses
-                .iter()
-                .any(|&(a, b)| a < c_end && c_start < b)
+                .get(f_at)
+                .is_some_and(|&(a, b)| a < c_end && c_start < b)
             {
                 continue;
             }
@@ -222,10 +383,8 @@ pub fn read(
                 continue;
             }
             let clause = key[c_start..c_end].trim();
-            let date = dates
-                .iter()
-                .find(|m| m.start >= c_start && m.start < c_end && !m.base)
-                .or_else(|| dates.iter().rfind(|m| m.end <= c_start && !m.base));
+            let own = sent.first_date_in(c_start, c_end);
+            let date = own.or_else(|| sent.last_date_before(c_start));
             let asap = clause.contains("尽快");
             let completion = [
                 "完成",
@@ -246,9 +405,7 @@ pub fn read(
                 .iter()
                 .any(|w| clause.starts_with(w))
                 && ["建设", "工程", "项目"].iter().any(|w| clause.contains(w));
-            let own_date = dates
-                .iter()
-                .any(|m| m.start >= c_start && m.start < c_end && !m.base);
+            let own_date = own.is_some();
             if asap || (own_date && completion) || project_done {
                 let deadline = date.and_then(|m| m.deadline.resolve(plan_year));
                 let text = clause_text(body, (c_start, c_end));
@@ -321,25 +478,9 @@ fn clauses(s: &str, start: usize, end: usize) -> Vec<(usize, usize)> {
     out
 }
 
-fn clause_of(s: &str, at: usize, start: usize, end: usize) -> (usize, usize) {
-    clauses(s, start, end)
-        .into_iter()
-        .find(|&(a, b)| a <= at && at < b)
-        .unwrap_or((start, end))
-}
-
 /// The display text of a clause, without unit markers inside it.
 fn clause_text(body: &Body<'_>, (a, b): (usize, usize)) -> String {
-    let mut out = String::new();
-    let mut i = a;
-    while i < b {
-        let l = char_len(body.text, i);
-        if !body.skipped(i) {
-            out.push_str(&body.text[i..i + l]);
-        }
-        i += l;
-    }
-    out.trim().to_string()
+    without_ranges(body.text, a, b, body.skip).trim().to_string()
 }
 
 /// Ranges inside quotation marks and book-title marks: names, not commitments.
@@ -476,6 +617,7 @@ fn strong_one(s: &str, i: usize, measure: &str) -> bool {
 fn name_like(after: &str) -> bool {
     let phrase: String = after
         .chars()
+        .take(40)
         .take_while(|c| !matches!(c, '，' | '。' | '；' | '、' | '（' | '“'))
         .collect();
     ["工程", "行动", "计划", "战略", "机制", "模式"]
@@ -578,41 +720,32 @@ fn quantity(s: &str, start: usize, num_end: usize, end: usize, value: f64) -> Op
     })
 }
 
-/// The last `sep` outside brackets.
-fn last_top_level(s: &str, sep: char) -> Option<usize> {
-    let mut depth = 0i32;
-    let mut last = None;
-    for (i, c) in s.char_indices() {
-        match c {
-            '（' => depth += 1,
-            '）' => depth = (depth - 1).max(0),
-            c if c == sep && depth == 0 => last = Some(i),
-            _ => {}
-        }
-    }
-    last
-}
-
 fn ends_with_any(s: &str, words: &[&str]) -> Option<usize> {
     words.iter().find(|w| s.ends_with(**w)).map(|w| w.len())
 }
 
-#[allow(clippy::too_many_arguments)]
 fn target_from(
     body: &Body<'_>,
     q: &Quantity,
-    s_start: usize,
-    s_end: usize,
-    dates: &[DateMention],
+    sent: &Sentence,
     default_deadline: Option<NaiveDate>,
     plan_year: Option<i32>,
 ) -> Option<Target> {
     let key = body.key;
-    let (c_start, c_end) = clause_of(key, q.start, s_start, s_end);
+    let (c_start, c_end) = sent.clause_of(q.start);
     // The phrase around the number, bounded by 、 too, for comparator words.
-    let seg_start = last_top_level(&key[c_start..q.start], '、')
-        .map_or(c_start, |p| c_start + p + '、'.len_utf8());
-    let seg_end = key[q.end..c_end].find('、').map_or(c_end, |p| q.end + p);
+    let k = sent.top_commas.partition_point(|&p| p < q.start);
+    let seg_start = k
+        .checked_sub(1)
+        .and_then(|k| sent.top_commas.get(k))
+        .filter(|&&p| p >= c_start)
+        .map_or(c_start, |&p| p + '、'.len_utf8());
+    let k = sent.commas.partition_point(|&p| p < q.end);
+    let seg_end = sent
+        .commas
+        .get(k)
+        .filter(|&&p| p < c_end)
+        .map_or(c_end, |&p| p);
     let before = &key[seg_start..q.start];
     let after = &key[q.end..seg_end];
 
@@ -731,12 +864,7 @@ fn target_from(
     }
 
     // Hardness: the last marker before the number in the sentence.
-    let sentence_before = &key[s_start..q.start];
-    let firm = FIRM.iter().filter_map(|w| sentence_before.rfind(w)).max();
-    let stretch = STRETCH
-        .iter()
-        .filter_map(|w| sentence_before.rfind(w))
-        .max();
+    let (firm, stretch) = sent.hardness_before(q.start);
     let hardness = match (firm, stretch) {
         (Some(f), Some(s)) if f > s => Hardness::Firm,
         (Some(_), Some(_)) => Hardness::Stretch,
@@ -746,11 +874,9 @@ fn target_from(
     };
 
     // Deadline: in the clause, else the last before the number in the sentence.
-    let deadline = dates
-        .iter()
-        .filter(|m| !m.base)
-        .find(|m| m.start >= c_start && m.start < c_end)
-        .or_else(|| dates.iter().filter(|m| !m.base).rfind(|m| m.end <= q.start))
+    let deadline = sent
+        .first_date_in(c_start, c_end)
+        .or_else(|| sent.last_date_before(q.start))
         .and_then(|m| m.deadline.resolve(plan_year))
         .or(default_deadline);
 
@@ -822,8 +948,14 @@ fn metric(
     seg_end: usize,
 ) -> String {
     let _ = c_start;
-    let mut before = &key[seg_start..q.start];
-    let mut b_off = seg_start;
+    // A metric is a short name: look at most 40 characters back (bounds the work per number).
+    let lo = key[seg_start..q.start]
+        .char_indices()
+        .rev()
+        .nth(39)
+        .map_or(seg_start, |(i, _)| seg_start + i);
+    let mut before = &key[lo..q.start];
+    let mut b_off = lo;
     loop {
         let prev = before;
         for w in LEAD_WORDS {
