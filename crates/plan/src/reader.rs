@@ -17,8 +17,8 @@ struct Node {
     line: usize,
     /// Heading text after the number: (display, key).
     head: (String, String),
-    /// Continuation lines.
-    body: Vec<Line>,
+    /// Continuation lines (indices into the plan's lines).
+    body: Vec<usize>,
     children: usize,
     parent: Option<usize>,
     row: Option<Row>,
@@ -342,7 +342,7 @@ fn build_tree(lines: &[Line], diagnostics: &mut Vec<Diagnostic>) -> (Vec<Node>, 
                 t => t,
             };
             match current {
-                Some(c) => nodes[c].body.push(l.clone()),
+                Some(c) => nodes[c].body.push(i),
                 None => preamble.push(l.clone()),
             }
         }
@@ -397,7 +397,7 @@ struct Assembled {
     title: String,
 }
 
-fn assemble(node: &Node) -> Assembled {
+fn assemble(node: &Node, lines: &[Line]) -> Assembled {
     let mut a = Assembled {
         key: String::new(),
         text: String::new(),
@@ -451,7 +451,7 @@ fn assemble(node: &Node) -> Assembled {
         a.text.push_str(text);
     };
     push(&mut a, &node.head.0, &node.head.1, node.line);
-    for l in &node.body {
+    for l in node.body.iter().filter_map(|&i| lines.get(i)) {
         let start = a.key.len() + usize::from(!a.key.is_empty());
         push(&mut a, &l.text, &l.key, l.no);
         if let Some((kind, off)) = units::field_line(&l.key) {
@@ -537,6 +537,7 @@ fn assemble(node: &Node) -> Assembled {
     a.title = if head.trim().is_empty() {
         node.body
             .first()
+            .and_then(|&i| lines.get(i))
             .map(|l| first_sentence(&l.text))
             .unwrap_or_default()
     } else {
@@ -648,7 +649,7 @@ pub fn read_lines(lines: &[Line], opts: &ReadOptions) -> Reading {
 
     let assembled: Vec<Option<Assembled>> = nodes
         .iter()
-        .map(|n| (n.children == 0).then(|| assemble(n)))
+        .map(|n| (n.children == 0).then(|| assemble(n, lines)))
         .collect();
 
     // The plan's period: from the title, else from the years its deadlines name.

@@ -6,6 +6,9 @@ mod compare;
 mod docx_builder;
 
 mod formats;
+mod limits;
 mod lint;
+mod metrics;
 mod properties;
 mod reader;
+mod web;
