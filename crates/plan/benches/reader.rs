@@ -5,7 +5,8 @@
 //! - `long-task`: a single task whose text runs on for many lines;
 //! - `targets`: one task followed by many lines of targets;
 //! - `deep`: deep numbering (一、/（一）/1．/（1）/① nested, repeated);
-//! - `docx`: a .docx of numbered paragraphs (Word automatic numbering), sized by its bytes.
+//! - `docx`: a .docx of numbered paragraphs (Word automatic numbering), sized by its text (up to
+//!   the paragraph limit; the time per byte is per byte of the .docx file).
 //!
 //! For each shape the bench reads inputs of about 0.1, 0.4, 1.6 and 10 MB and prints the time
 //! per byte at each size and the growth factor of the time per byte from the smallest to the
@@ -14,16 +15,15 @@
 //!
 //! Run: `cargo bench -p zhuanban-plan --bench reader` (or `cargo xtask bench`). Timings on a
 //! shared two-core machine are noisy: the figure that matters is the ratio within one run.
-//! `READER_BENCH_MAX_MB=2` caps the largest size.
+//! `READER_BENCH_MAX_MB=2` caps the largest size; `READER_BENCH_SHAPES=deep,docx` picks shapes.
 
 use std::hint::black_box;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 use zhuanban_plan::numeral::to_chinese;
-use zhuanban_plan::{ReadOptions, read_bytes};
+use zhuanban_plan::{ReadOptions, docx, read_bytes};
 
-#[allow(dead_code)]
 #[path = "../tests/support/docx_builder.rs"]
 mod docx_builder;
 
@@ -113,11 +113,10 @@ fn deep(bytes: usize) -> Vec<u8> {
     out.into_bytes()
 }
 
-/// (e) A .docx of numbered paragraphs of about `bytes` bytes (the file, compressed).
-fn docx(bytes: usize) -> Vec<u8> {
-    // About 11 bytes of compressed .docx per paragraph (60,000 paragraphs ≈ 660 KB).
-    let per = 11;
-    let n = (bytes / per).max(100);
+/// (e) A .docx of `bytes / 30` numbered paragraphs (Word automatic numbering; about 60 bytes of
+/// text each), capped just below `docx::MAX_PARAGRAPHS`: 60,000 paragraphs is the 1.6 MB size.
+fn docx_plan(bytes: usize) -> Vec<u8> {
+    let n = (bytes / 30).clamp(100, docx::MAX_PARAGRAPHS - 10);
     let mut paras = Vec::with_capacity(n);
     let mut i = 0;
     while paras.len() < n {
@@ -129,10 +128,14 @@ fn docx(bytes: usize) -> Vec<u8> {
         for j in 0..9 {
             paras.push(DocxPara::Numbered {
                 level: 2,
-                text: format!("完成任务{j}，新建{j}个站点。（区发改局负责）"),
+                text: format!(
+                    "完成任务{i}-{j}，新建{}个站点。（区发改局负责）",
+                    (i * 7 + j) % 97
+                ),
             });
         }
     }
+    paras.truncate(n);
     build_docx(&paras)
 }
 
@@ -172,12 +175,16 @@ fn main() {
         ("long-task", Box::new(long_task)),
         ("targets", Box::new(many_targets)),
         ("deep", Box::new(deep)),
-        ("docx", Box::new(docx)),
+        ("docx", Box::new(docx_plan)),
     ];
     let give_up = Duration::from_secs(20);
     println!("reader benchmark (best of several runs; ns per input byte)");
     let mut all_ok = true;
+    let only = std::env::var("READER_BENCH_SHAPES").unwrap_or_default();
     for (name, generate) in &shapes {
+        if !only.is_empty() && !only.split(',').any(|o| o == *name) {
+            continue;
+        }
         let mut first: Option<f64> = None;
         let mut last = 0.0;
         let mut stopped = false;

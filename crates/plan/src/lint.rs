@@ -143,10 +143,12 @@ pub fn lint_with(plan: &Plan, aliases: &AliasTable) -> Vec<Diagnostic> {
     }
 
     // The same target under two tasks.
-    let mut seen: BTreeMap<(String, String, String), (&Task, &Target)> = BTreeMap::new();
+    // (A hash map: only looked up, never iterated, so its order does not show.)
+    let mut seen: std::collections::HashMap<(String, &str, &str), (&Task, &Target)> =
+        std::collections::HashMap::new();
     for t in &plan.tasks {
         for g in &t.targets {
-            let k = (format!("{}", g.value), g.unit.clone(), g.metric.clone());
+            let k = (format!("{}", g.value), g.unit.as_str(), g.metric.as_str());
             if let Some((pt, _)) = seen.get(&k) {
                 if pt.id != t.id {
                     out.push(finding(

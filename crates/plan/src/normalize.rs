@@ -80,8 +80,7 @@ fn gloss_at(s: &str, need_tone: bool) -> Option<usize> {
     let open = s.chars().next().filter(|&c| c == '(' || c == '（')?;
     let inner_start = open.len_utf8();
     let mut toned = false;
-    let mut n = 0;
-    for (i, c) in s[inner_start..].char_indices() {
+    for (n, (i, c)) in s[inner_start..].char_indices().enumerate() {
         if c == ')' || c == '）' {
             let ok = (1..=7).contains(&n) && (toned || !need_tone);
             return ok.then_some(inner_start + i + c.len_utf8());
@@ -90,7 +89,6 @@ fn gloss_at(s: &str, need_tone: bool) -> Option<usize> {
             return None;
         }
         toned |= TONED.contains(c);
-        n += 1;
     }
     None
 }
@@ -192,6 +190,13 @@ fn is_web_chrome(key: &str) -> bool {
         return false;
     }
     let k = key.trim_start_matches(['【', '[', '（', ' ', '|']);
+    // Every chrome word has one of these characters: most lines are passed over at once.
+    if !key.contains([
+        '次', '量', '字', '号', '【', '分', '打', '关', '扫', '手', '收', '点', '发', '来', '作',
+        '编', '索', '主', '成', '首', '当', '您', '位',
+    ]) {
+        return false;
+    }
     if CHROME_ANYWHERE.iter().any(|w| key.contains(w)) {
         return true;
     }

@@ -488,7 +488,7 @@ fn assemble(node: &Node, lines: &[Line]) -> Assembled {
         // A bracket without role words counts only where a marker stands: at a line's end.
         let at_end = a.key[close + '）'.len_utf8()..]
             .chars()
-            .find(|&c| !(c.is_whitespace() && c != '\n') && !matches!(c, '。' | '；' | '，'))
+            .find(|&c| !(matches!(c, '。' | '；' | '，') || (c.is_whitespace() && c != '\n')))
             .is_none_or(|c| c == '\n');
         if !at_end && !units::has_role_word(inner_key) {
             continue;
