@@ -342,6 +342,12 @@ pub fn read(
         let mut prev_metric: Option<String> = None;
         let mut i = s_start;
         while i < s_end {
+            // Quantities start with a digit, a Roman numeral or a Chinese numeral.
+            let c = key[i..].chars().next().unwrap_or(' ');
+            if !(c.is_ascii_digit() || is_roman_char(c) || c == '十' || digit_value(c).is_some()) {
+                i += c.len_utf8();
+                continue;
+            }
             while quotes.get(q_at).is_some_and(|&(_, b)| b <= i) {
                 q_at += 1;
             }
