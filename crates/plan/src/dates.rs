@@ -77,6 +77,14 @@ pub fn find_dates(s: &str) -> Vec<DateMention> {
     let mut i = 0;
     while i < s.len() {
         let rest = &s[i..];
+        // Dates start with a number; relative words with 年, 上 or 下.
+        let c = rest.chars().next().unwrap_or(' ');
+        if !(c.is_ascii_digit() || c == '十' || matches!(c, '年' | '上' | '下'))
+            && digit_value(c).is_none()
+        {
+            i += c.len_utf8();
+            continue;
+        }
         if let Some((m, len)) = date_at(s, i) {
             out.push(m);
             i += len.max(1);
@@ -295,7 +303,7 @@ fn month_day_at(s: &str) -> Option<((u32, Option<u32>), usize)> {
 fn is_base(s: &str, start: usize, end: usize) -> bool {
     let before = &s[..start];
     let after = &s[end..];
-    ["比", "较", "与", "同", "自", "从", "对比"]
+    ["比", "较", "与", "同", "自", "从", "由", "对比"]
         .iter()
         .any(|w| before.ends_with(w))
         || [

@@ -31,8 +31,23 @@ use quick_xml::events::{BytesStart, Event};
 use quick_xml::name::ResolveResult;
 use zip::ZipArchive;
 
-/// Largest decompressed size accepted for any part read from the package (zip-bomb guard).
+/// Largest decompressed size accepted for the parts read from the package, together (zip-bomb
+/// guard): the document, its styles, its numbering and their relationships. A 10 MB plan is
+/// about 40 MB of WordprocessingML.
 pub const MAX_PART_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Most paragraphs a document may hold (body, table cells and text boxes together); a
+/// 1,000-page plan has about 30,000.
+pub const MAX_PARAGRAPHS: usize = 300_000;
+
+/// Most rows of one table.
+pub const MAX_TABLE_ROWS: usize = 50_000;
+
+/// Most cells of one table row.
+pub const MAX_TABLE_COLUMNS: usize = 200;
+
+/// Most table cells in the whole document.
+pub const MAX_CELLS: usize = 1_000_000;
 
 /// Entries a .docx may hold: a real document has dozens (a few thousand with many images);
 /// more is a crafted package.
@@ -132,8 +147,8 @@ pub enum DocxError {
         /// The limit.
         limit: usize,
     },
-    /// A part decompresses beyond [`MAX_PART_BYTES`].
-    #[error(".docx 文件中的 {part} 解压后超过 {limit_mib} MiB，拒绝读取（疑似压缩炸弹）")]
+    /// The parts read decompress beyond [`MAX_PART_BYTES`] together.
+    #[error(".docx 文件解压后超过上限 {limit_mib} MiB（读到 {part} 时），拒绝读取（疑似压缩炸弹）")]
     TooLarge {
         /// The part's name in the archive.
         part: String,
@@ -159,6 +174,23 @@ pub enum DocxError {
         column: usize,
         /// What the XML parser reported.
         reason: String,
+    },
+    /// The document holds more paragraphs than [`MAX_PARAGRAPHS`].
+    #[error(".docx 文件的段落数超过上限 {limit} 个，拒绝读取（疑似构造的文件，请拆分后再导入）")]
+    TooManyParagraphs {
+        /// The limit.
+        limit: usize,
+    },
+    /// A table is larger than [`MAX_TABLE_ROWS`] or [`MAX_TABLE_COLUMNS`], or the document holds
+    /// more than [`MAX_CELLS`] cells.
+    #[error(
+        ".docx 文件的表格过大：{what}超过上限 {limit}，拒绝读取（疑似构造的文件，请拆分后再导入）"
+    )]
+    TableTooLarge {
+        /// What exceeded its limit: "单个表格的行数", "单行的单元格数" or "表格单元格总数".
+        what: &'static str,
+        /// The limit.
+        limit: usize,
     },
     /// The numbering labels would expand far beyond any real document.
     #[error(".docx 文件的自动编号展开后过大（超过 {limit_mib} MiB），拒绝读取")]
@@ -203,9 +235,10 @@ fn read_paragraphs(bytes: &[u8], limit: u64) -> Result<Vec<Paragraph>, DocxError
         });
     }
 
-    let main_part = main_part_name(&mut archive, limit)?;
+    let mut budget = Budget { limit, used: 0 };
+    let main_part = main_part_name(&mut archive, &mut budget)?;
     let doc_bytes =
-        read_part(&mut archive, &main_part, limit)?.ok_or(DocxError::MissingDocument)?;
+        read_part(&mut archive, &main_part, &mut budget)?.ok_or(DocxError::MissingDocument)?;
 
     let (dir, file) = match main_part.rsplit_once('/') {
         Some((d, f)) => (d.to_string(), f.to_string()),
@@ -214,7 +247,7 @@ fn read_paragraphs(bytes: &[u8], limit: u64) -> Result<Vec<Paragraph>, DocxError
     let mut numbering_part = join_part(&dir, "numbering.xml");
     let mut styles_part = join_part(&dir, "styles.xml");
     let rels_name = join_part(&join_part(&dir, "_rels"), &format!("{file}.rels"));
-    if let Some(rels) = read_part(&mut archive, &rels_name, limit)? {
+    if let Some(rels) = read_part(&mut archive, &rels_name, &mut budget)? {
         for rel in relationships(&decode_text(&rels)) {
             if rel.type_.ends_with("/numbering") {
                 numbering_part = resolve_target(&dir, &rel.target);
@@ -224,26 +257,34 @@ fn read_paragraphs(bytes: &[u8], limit: u64) -> Result<Vec<Paragraph>, DocxError
         }
     }
 
-    let styles = match read_part(&mut archive, &styles_part, limit)? {
+    let styles = match read_part(&mut archive, &styles_part, &mut budget)? {
         Some(b) => parse_styles(&styles_part, &decode_text(&b))?,
         None => Styles::default(),
     };
-    let numbering = match read_part(&mut archive, &numbering_part, limit)? {
+    let numbering = match read_part(&mut archive, &numbering_part, &mut budget)? {
         Some(b) => parse_numbering(&numbering_part, &decode_text(&b))?,
         None => Numbering::default(),
     };
 
-    let doc_text = decode_text(&doc_bytes);
-    drop(doc_bytes);
+    // Valid UTF-8 becomes the text without a copy (the part may be tens of MiB).
+    let doc_text = match String::from_utf8(doc_bytes) {
+        Ok(mut s) => {
+            if s.starts_with('\u{FEFF}') {
+                s.drain(..'\u{FEFF}'.len_utf8());
+            }
+            s
+        }
+        Err(e) => decode_text(e.as_bytes()),
+    };
     let mut reader = DocumentReader::new(&styles, &numbering);
     walk_xml(&main_part, &doc_text, &mut reader)?;
     Ok(reader.out)
 }
 
 /// The main document part, from `_rels/.rels` (falling back to `word/document.xml`).
-fn main_part_name(archive: &mut Archive<'_>, limit: u64) -> Result<String, DocxError> {
+fn main_part_name(archive: &mut Archive<'_>, budget: &mut Budget) -> Result<String, DocxError> {
     const DEFAULT: &str = "word/document.xml";
-    if let Some(rels) = read_part(archive, "_rels/.rels", limit)? {
+    if let Some(rels) = read_part(archive, "_rels/.rels", budget)? {
         for rel in relationships(&decode_text(&rels)) {
             if rel.type_.ends_with("/officeDocument") {
                 let name = resolve_target("", &rel.target);
@@ -278,18 +319,26 @@ fn normalize_entry_name(name: &str) -> String {
         .to_ascii_lowercase()
 }
 
-/// Reads one part, refusing to decompress more than `limit` bytes. `Ok(None)` if absent.
+/// How many decompressed bytes the parts read so far used, of the limit for them all.
+struct Budget {
+    limit: u64,
+    used: u64,
+}
+
+/// Reads one part, refusing to decompress beyond what is left of the budget. `Ok(None)` if
+/// absent.
 fn read_part(
     archive: &mut Archive<'_>,
     name: &str,
-    limit: u64,
+    budget: &mut Budget,
 ) -> Result<Option<Vec<u8>>, DocxError> {
     let Some(index) = find_entry(archive, name) else {
         return Ok(None);
     };
+    let limit = budget.limit.saturating_sub(budget.used);
     let too_large = || DocxError::TooLarge {
         part: name.to_string(),
-        limit_mib: limit.div_ceil(1024 * 1024),
+        limit_mib: budget.limit.div_ceil(1024 * 1024),
     };
     let corrupt = |reason: String| DocxError::Corrupt {
         part: name.to_string(),
@@ -317,6 +366,7 @@ fn read_part(
             return Err(too_large());
         }
     }
+    budget.used += buf.len() as u64;
     Ok(Some(buf))
 }
 
@@ -1500,6 +1550,8 @@ struct ParaBuilder {
 
 #[derive(Debug, Default)]
 struct TableBuilder {
+    /// Rows seen so far (for the limit).
+    row_count: usize,
     row: Option<Vec<DocxCell>>,
     row_deleted: bool,
     cell: Option<String>,
@@ -1559,6 +1611,9 @@ struct DocumentReader<'a> {
     tables: Vec<TableBuilder>,
     pending_prefix: String,
     label_bytes: usize,
+    /// Paragraphs and table cells seen, for [`MAX_PARAGRAPHS`] and [`MAX_CELLS`].
+    paragraphs: usize,
+    cells: usize,
     out: Vec<Paragraph>,
 }
 
@@ -1573,6 +1628,8 @@ impl<'a> DocumentReader<'a> {
             tables: Vec::new(),
             pending_prefix: String::new(),
             label_bytes: 0,
+            paragraphs: 0,
+            cells: 0,
             out: Vec::new(),
         }
     }
@@ -1586,6 +1643,12 @@ impl<'a> DocumentReader<'a> {
     }
 
     fn finish_paragraph(&mut self, b: ParaBuilder) -> Result<(), DocxError> {
+        self.paragraphs += 1;
+        if self.paragraphs > MAX_PARAGRAPHS {
+            return Err(DocxError::TooManyParagraphs {
+                limit: MAX_PARAGRAPHS,
+            });
+        }
         let mut text = std::mem::take(&mut self.pending_prefix);
         text.push_str(&b.text);
         if b.mark_deleted {
@@ -1796,10 +1859,35 @@ impl Handler for DocumentReader<'_> {
                         span: t.span,
                         continues: t.vmerge == Some(false),
                     };
-                    t.row.get_or_insert_with(Vec::new).push(cell);
+                    let row = t.row.get_or_insert_with(Vec::new);
+                    row.push(cell);
+                    self.cells += 1;
+                    if row.len() > MAX_TABLE_COLUMNS {
+                        return Err(DocxError::TableTooLarge {
+                            what: "单行的单元格数",
+                            limit: MAX_TABLE_COLUMNS,
+                        });
+                    }
+                    if self.cells > MAX_CELLS {
+                        return Err(DocxError::TableTooLarge {
+                            what: "表格单元格总数",
+                            limit: MAX_CELLS,
+                        });
+                    }
                 }
             }
-            Tag::Tr => self.finish_row(),
+            Tag::Tr => {
+                if let Some(t) = self.tables.last_mut() {
+                    t.row_count += 1;
+                    if t.row_count > MAX_TABLE_ROWS {
+                        return Err(DocxError::TableTooLarge {
+                            what: "单个表格的行数",
+                            limit: MAX_TABLE_ROWS,
+                        });
+                    }
+                }
+                self.finish_row();
+            }
             Tag::Tbl => self.finish_table(),
             _ => {}
         }

@@ -143,10 +143,12 @@ pub fn lint_with(plan: &Plan, aliases: &AliasTable) -> Vec<Diagnostic> {
     }
 
     // The same target under two tasks.
-    let mut seen: BTreeMap<(String, String, String), (&Task, &Target)> = BTreeMap::new();
+    // (A hash map: only looked up, never iterated, so its order does not show.)
+    let mut seen: std::collections::HashMap<(String, &str, &str), (&Task, &Target)> =
+        std::collections::HashMap::new();
     for t in &plan.tasks {
         for g in &t.targets {
-            let k = (format!("{}", g.value), g.unit.clone(), g.metric.clone());
+            let k = (format!("{}", g.value), g.unit.as_str(), g.metric.as_str());
             if let Some((pt, _)) = seen.get(&k) {
                 if pt.id != t.id {
                     out.push(finding(
@@ -241,11 +243,17 @@ pub(crate) fn infer_level(preamble: &[Line], lines: &[Line], tasks: &[Task]) -> 
         (AdminLevel::Province, '省'),
     ];
     let mut score = [0usize; 5];
+    let words: Vec<(String, String)> = levels
+        .iter()
+        .map(|(_, c)| (format!("我{c}"), format!("本{c}")))
+        .collect();
     for l in preamble.iter().chain(lines) {
-        for (i, (_, c)) in levels.iter().enumerate() {
-            let mine = format!("我{c}");
-            let whole = format!("本{c}");
-            score[i] += l.key.matches(&mine).count() * 3 + l.key.matches(&whole).count() * 3;
+        if !l.key.contains(['我', '本']) {
+            continue;
+        }
+        for (i, (mine, whole)) in words.iter().enumerate() {
+            score[i] += l.key.matches(mine.as_str()).count() * 3
+                + l.key.matches(whole.as_str()).count() * 3;
         }
     }
     for t in tasks {

@@ -22,25 +22,290 @@ pub(crate) struct Line {
     pub key: String,
 }
 
-/// Splits and normalises the text; drops page furniture ("— 3 —", "第 2 页 共 4 页").
+/// Splits and normalises the text; drops page furniture ("— 3 —", "第 2 页 共 4 页") and the
+/// chrome of a web page (发布时间, 浏览次数, 分享到 …), reads pinyin glosses ("一(yī)、") as if
+/// absent, and splits a plan run together on one line at its outline marks.
 pub(crate) fn lines(text: &str) -> Vec<Line> {
     let traditional = looks_traditional(text);
+    let glossed = has_pinyin_glosses(text);
     let mut out = Vec::new();
     for (i, raw) in text.split('\n').enumerate() {
         let raw = raw.strip_suffix('\r').unwrap_or(raw);
+        let unglossed;
+        let raw = if glossed {
+            unglossed = strip_pinyin_glosses(raw);
+            unglossed.as_str()
+        } else {
+            raw
+        };
         let display = display_form(raw);
         let trimmed = display.trim_matches(|c: char| c.is_whitespace());
         if trimmed.is_empty() || is_page_furniture(trimmed) {
             continue;
         }
-        let text = trimmed.to_string();
-        let key = key_form(&text, traditional);
-        debug_assert_eq!(text.len(), key.len());
-        out.push(Line {
-            no: i + 1,
-            text,
-            key,
-        });
+        for piece in split_run_together(trimmed) {
+            let piece = piece.trim_matches(|c: char| c.is_whitespace());
+            if piece.is_empty() {
+                continue;
+            }
+            let text = piece.to_string();
+            let key = key_form(&text, traditional);
+            debug_assert_eq!(text.len(), key.len());
+            if is_web_chrome(&key) {
+                continue;
+            }
+            out.push(Line {
+                no: i + 1,
+                text,
+                key,
+            });
+        }
+    }
+    out
+}
+
+/// Vowels with a tone mark, as pinyin glosses write them.
+const TONED: &str = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ";
+
+fn is_pinyin_char(c: char) -> bool {
+    c.is_ascii_lowercase() || TONED.contains(c) || c == 'ü' || c == 'ê'
+}
+
+fn is_ideograph(c: char) -> bool {
+    ('\u{4E00}'..='\u{9FFF}').contains(&c) || ('\u{3400}'..='\u{4DBF}').contains(&c)
+}
+
+/// A pinyin gloss at the start of `s`: "(yī)" or "（tǐ）" → its byte length.
+fn gloss_at(s: &str, need_tone: bool) -> Option<usize> {
+    let open = s.chars().next().filter(|&c| c == '(' || c == '（')?;
+    let inner_start = open.len_utf8();
+    let mut toned = false;
+    for (n, (i, c)) in s[inner_start..].char_indices().enumerate() {
+        if c == ')' || c == '）' {
+            let ok = (1..=7).contains(&n) && (toned || !need_tone);
+            return ok.then_some(inner_start + i + c.len_utf8());
+        }
+        if !is_pinyin_char(c) || n >= 7 {
+            return None;
+        }
+        toned |= TONED.contains(c);
+    }
+    None
+}
+
+/// Whether the text carries pinyin glosses after characters (at least two with a tone mark).
+fn has_pinyin_glosses(text: &str) -> bool {
+    let mut found = 0;
+    let mut prev = ' ';
+    for (i, c) in text.char_indices() {
+        if (c == '(' || c == '（') && is_ideograph(prev) && gloss_at(&text[i..], true).is_some() {
+            found += 1;
+            if found >= 2 {
+                return true;
+            }
+        }
+        prev = c;
+    }
+    false
+}
+
+/// The line without the pinyin glosses that follow characters ("體(tǐ)系" → "體系").
+fn strip_pinyin_glosses(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut prev = ' ';
+    let mut i = 0;
+    while let Some(c) = line[i..].chars().next() {
+        if (c == '(' || c == '（')
+            && is_ideograph(prev)
+            && let Some(len) = gloss_at(&line[i..], false)
+        {
+            i += len;
+            continue;
+        }
+        out.push(c);
+        prev = c;
+        i += c.len_utf8();
+    }
+    out
+}
+
+/// Words that make a short line the chrome of a web page wherever they stand.
+const CHROME_ANYWHERE: &[&str] = &[
+    "浏览次数",
+    "阅读次数",
+    "访问次数",
+    "点击次数",
+    "点击数：",
+    "浏览量",
+    "阅读量",
+    "字体大小",
+    "字体：大",
+    "字号：大",
+    "【大】",
+    "【中】",
+    "【小】",
+    "分享到",
+    "打印本页",
+    "关闭窗口",
+    "【打印】",
+    "【关闭】",
+    "【返回顶部】",
+    "扫一扫在手机",
+    "在手机上打开",
+    "收藏本页",
+    "加入收藏",
+];
+
+/// Words that make a short line the chrome of a web page when they start it.
+const CHROME_START: &[&str] = &[
+    "发布时间",
+    "发布日期",
+    "发稿时间",
+    "信息来源",
+    "来源：",
+    "文章来源",
+    "作者：",
+    "责任编辑",
+    "编辑：",
+    "索引号",
+    "主题分类",
+    "发布机构",
+    "成文日期",
+    "首页",
+    "当前位置",
+    "您当前的位置",
+    "您的位置",
+    "字体：",
+    "字号：",
+    "打印",
+    "关闭",
+    "分享",
+];
+
+/// A line of a web page's chrome (publishing data, counters, font size, share and print
+/// buttons), not part of the plan. Tested on the analysis form.
+fn is_web_chrome(key: &str) -> bool {
+    let n = key.chars().count();
+    if n > 120 {
+        return false;
+    }
+    let k = key.trim_start_matches(['【', '[', '（', ' ', '|']);
+    // Every chrome word has one of these characters: most lines are passed over at once.
+    if !key.contains([
+        '次', '量', '字', '号', '【', '分', '打', '关', '扫', '手', '收', '点', '发', '来', '作',
+        '编', '索', '主', '成', '首', '当', '您', '位',
+    ]) {
+        return false;
+    }
+    if CHROME_ANYWHERE.iter().any(|w| key.contains(w)) {
+        return true;
+    }
+    n <= 60
+        && CHROME_START.iter().any(|w| k.starts_with(w))
+        // "打印" and the like alone or followed by more buttons, not "打印机采购…"
+        && (k.contains('：')
+            || k.contains('】')
+            || k.contains(']')
+            || n <= 6
+            || k.split_whitespace().count() > 1)
+}
+
+/// A plan run together on one line, as some web pages give it, split before its outline marks
+/// ("一、", "（一）", "1．", "（1）", "①"). A mark counts where a paragraph could start (the line's
+/// start, after a space or after 。；：！？”）) or where it continues the numbering of its kind
+/// (the next ordinal), and a first item ("（一）") right after a heading. Only a long line with
+/// at least three marks, two of them headings (一、 （一） 第一章 …), is split: a task's own
+/// inline list ("（1）…；（2）…") and table rows stay whole.
+fn split_run_together(line: &str) -> Vec<&str> {
+    use crate::outline::{MarkerKind, OutlineNumber};
+    if line.len() < 600 || line.contains(['|', '｜', '\t']) || line.chars().count() < 300 {
+        return vec![line];
+    }
+    let mut headings = 0;
+    let mut cuts: Vec<usize> = Vec::new();
+    // (kind, last ordinal, offset of its mark)
+    let mut stack: Vec<(MarkerKind, u64, usize)> = Vec::new();
+    let mut last_mark: Option<usize> = None;
+    let mut prev: Option<char> = None;
+    let mut spaced = true;
+    for (i, c) in line.char_indices() {
+        let candidate = c == '（'
+            || c == '第'
+            || c.is_ascii_digit()
+            || crate::numeral::circled_value(c).is_some()
+            || crate::numeral::digit_value(c).is_some()
+            || c == '十';
+        if candidate
+            && !prev.is_some_and(|p| p.is_ascii_digit() || p == '.' || p == '第')
+            && let Some(m) = OutlineNumber::parse(&line[i..])
+        {
+            let boundary = spaced
+                || prev.is_none_or(|p| matches!(p, '。' | '；' | '：' | '！' | '？' | '”' | '）'));
+            let after_heading =
+                last_mark.is_some_and(|p| i - p <= 90 && !line[p..i].contains(['。', '；']));
+            let accept = match stack.iter().position(|s| s.0 == m.kind) {
+                Some(pos) => {
+                    let (_, last, at) = stack[pos];
+                    let next = m.ordinal == last + 1;
+                    let far = i - at > 30;
+                    next && (boundary || (far && m.kind != MarkerKind::ArabicDot))
+                }
+                None => {
+                    (boundary && (m.ordinal == 1 || stack.is_empty()))
+                        || (m.ordinal == 1 && after_heading)
+                }
+            };
+            if accept {
+                if let Some(pos) = stack.iter().position(|s| s.0 == m.kind) {
+                    stack.truncate(pos);
+                }
+                stack.push((m.kind, m.ordinal, i));
+                if matches!(
+                    m.kind,
+                    MarkerKind::Chapter
+                        | MarkerKind::Section
+                        | MarkerKind::Article
+                        | MarkerKind::ChineseComma
+                        | MarkerKind::ChineseParen
+                ) {
+                    headings += 1;
+                }
+                if i > 0 {
+                    cuts.push(i);
+                }
+                last_mark = Some(i);
+            }
+        }
+        spaced = c.is_whitespace();
+        if !spaced {
+            prev = Some(c);
+        }
+    }
+    if cuts.len() < 2 || headings < 2 {
+        return vec![line];
+    }
+    // A heading set off from its paragraph by spaces ("一、工作目标　　以实施…") is a line of its own.
+    let mut all = Vec::with_capacity(cuts.len() * 2);
+    let mut starts = vec![0];
+    starts.extend(cuts);
+    for (k, &c) in starts.iter().enumerate() {
+        all.push(c);
+        let end = starts.get(k + 1).copied().unwrap_or(line.len());
+        let piece = &line[c..end];
+        if let Some(m) = OutlineNumber::parse(piece)
+            && let Some(sp) = piece[m.len..].find(char::is_whitespace)
+        {
+            let head = &piece[m.len..m.len + sp];
+            let n = head.chars().count();
+            if (2..=30).contains(&n) && !head.contains(['。', '，', '；', '：']) {
+                all.push(c + m.len + sp);
+            }
+        }
+    }
+    let mut out = Vec::with_capacity(all.len());
+    for (k, &c) in all.iter().enumerate() {
+        let end = all.get(k + 1).copied().unwrap_or(line.len());
+        out.push(&line[c..end]);
     }
     out
 }

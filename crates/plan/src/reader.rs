@@ -18,8 +18,8 @@ struct Node {
     line: usize,
     /// Heading text after the number: (display, key).
     head: (String, String),
-    /// Continuation lines.
-    body: Vec<Line>,
+    /// Continuation lines (indices into the plan's lines).
+    body: Vec<usize>,
     children: usize,
     parent: Option<usize>,
     row: Option<Row>,
@@ -129,7 +129,7 @@ fn build_tree(lines: &[Line], diagnostics: &mut Vec<Diagnostic>) -> (Vec<Node>, 
             current = Some(idx);
         } else {
             match current {
-                Some(c) => nodes[c].body.push(l.clone()),
+                Some(c) => nodes[c].body.push(i),
                 None => preamble.push(l.clone()),
             }
         }
@@ -184,7 +184,7 @@ struct Assembled {
     title: String,
 }
 
-fn assemble(node: &Node) -> Assembled {
+fn assemble(node: &Node, lines: &[Line]) -> Assembled {
     let mut a = Assembled {
         key: String::new(),
         text: String::new(),
@@ -238,7 +238,7 @@ fn assemble(node: &Node) -> Assembled {
         a.text.push_str(text);
     };
     push(&mut a, &node.head.0, &node.head.1, node.line);
-    for l in &node.body {
+    for l in node.body.iter().filter_map(|&i| lines.get(i)) {
         let start = a.key.len() + usize::from(!a.key.is_empty());
         push(&mut a, &l.text, &l.key, l.no);
         if let Some((kind, off)) = units::field_line(&l.key) {
@@ -262,21 +262,21 @@ fn assemble(node: &Node) -> Assembled {
             a.skip.push((start, a.key.len()));
         }
     }
-    // Unit markers in brackets.
+    // Unit markers in brackets. (The ranges found so far are sorted; those added in a pass lie
+    // after the point being checked, so each pass checks against the sorted list before it.)
+    targets::merge_ranges(&mut a.skip);
+    let field_skip = a.skip.clone();
     for (open, close) in bracket_groups(&a.key) {
         let inner_key = &a.key[open + '（'.len_utf8()..close];
-        if a.skip.iter().any(|&(s, e)| s <= open && open < e) {
+        if targets::in_ranges(&field_skip, open) {
             continue;
         }
         let inner_text = &a.text[open + '（'.len_utf8()..close];
         // A bracket without role words counts only where a marker stands: at a line's end.
-        let rest_of_line = a.key[close + '）'.len_utf8()..]
-            .split('\n')
-            .next()
-            .unwrap_or("");
-        let at_end = rest_of_line
-            .trim_matches(|c: char| c.is_whitespace() || matches!(c, '。' | '；' | '，'))
-            .is_empty();
+        let at_end = a.key[close + '）'.len_utf8()..]
+            .chars()
+            .find(|&c| !(matches!(c, '。' | '；' | '，') || (c.is_whitespace() && c != '\n')))
+            .is_none_or(|c| c == '\n');
         if !at_end && !units::has_role_word(inner_key) {
             continue;
         }
@@ -286,9 +286,14 @@ fn assemble(node: &Node) -> Assembled {
         }
     }
     // "由X负责落实。" and a closing "X牵头，Y配合。" sentence.
+    targets::merge_ranges(&mut a.skip);
+    let marker_skip = a.skip.clone();
     for (s, e) in sentence_ranges(&a.key) {
         let sk = a.key[s..e].trim();
-        if a.skip.iter().any(|&(x, y)| x <= s && s < y) {
+        // (A range pushed below for the previous sentence may reach into this one.)
+        let prev_pushed = a.skip.last().filter(|_| a.skip.len() > marker_skip.len());
+        if targets::in_ranges(&marker_skip, s) || prev_pushed.is_some_and(|&(x, y)| x <= s && s < y)
+        {
             continue;
         }
         let by = sk.starts_with('由') && (sk.contains("负责") || sk.contains("牵头"));
@@ -313,11 +318,13 @@ fn assemble(node: &Node) -> Assembled {
             }
         }
     }
+    targets::merge_ranges(&mut a.skip);
     // The title: the heading up to its first "。"; a heading line on its own is whole.
     let head = strip_ranges(&a.text, &a.key, 0, node.head.0.len(), &a.skip);
     a.title = if head.trim().is_empty() {
         node.body
             .first()
+            .and_then(|&i| lines.get(i))
             .map(|l| first_sentence(&l.text))
             .unwrap_or_default()
     } else {
@@ -360,16 +367,7 @@ fn first_sentence(s: &str) -> String {
 }
 
 fn strip_ranges(text: &str, _key: &str, a: usize, b: usize, skip: &[(usize, usize)]) -> String {
-    let mut out = String::new();
-    let mut i = a;
-    while i < b.min(text.len()) {
-        let l = text[i..].chars().next().map_or(1, char::len_utf8);
-        if !skip.iter().any(|&(s, e)| s <= i && i < e) {
-            out.push_str(&text[i..i + l]);
-        }
-        i += l;
-    }
-    out
+    targets::without_ranges(text, a, b, skip)
 }
 
 /// Top-level "（…）" groups: (open, close) byte offsets.
@@ -439,7 +437,7 @@ pub fn read_lines(lines: &[Line], opts: &ReadOptions) -> Reading {
 
     let assembled: Vec<Option<Assembled>> = nodes
         .iter()
-        .map(|n| (n.children == 0).then(|| assemble(n)))
+        .map(|n| (n.children == 0).then(|| assemble(n, lines)))
         .collect();
 
     // The plan's period: from the title, else from the years its deadlines name.

@@ -21,8 +21,57 @@ pub struct Body<'a> {
     pub text: &'a str,
     /// (byte offset, line number) at each line start, ascending.
     pub lines: &'a [(usize, usize)],
-    /// Byte ranges to skip (unit markers, field lines).
+    /// Byte ranges to skip (unit markers, field lines), sorted and disjoint (see
+    /// [`merge_ranges`]).
     pub skip: &'a [(usize, usize)],
+}
+
+/// Sorts byte ranges and merges those that overlap or touch, so that [`in_ranges`] can
+/// search them.
+pub(crate) fn merge_ranges(v: &mut Vec<(usize, usize)>) {
+    v.retain(|&(a, b)| a < b);
+    v.sort_unstable();
+    let mut out: Vec<(usize, usize)> = Vec::with_capacity(v.len());
+    for &(a, b) in v.iter() {
+        match out.last_mut() {
+            Some(last) if a <= last.1 => last.1 = last.1.max(b),
+            _ => out.push((a, b)),
+        }
+    }
+    *v = out;
+}
+
+/// Whether `at` lies in one of the sorted, disjoint `ranges` (binary search).
+pub(crate) fn in_ranges(ranges: &[(usize, usize)], at: usize) -> bool {
+    let i = ranges.partition_point(|&(_, b)| b <= at);
+    ranges.get(i).is_some_and(|&(a, _)| a <= at)
+}
+
+/// The text of `s[a..b]` without the bytes in the sorted, disjoint `skip` ranges (which fall
+/// on character boundaries).
+pub(crate) fn without_ranges(s: &str, a: usize, b: usize, skip: &[(usize, usize)]) -> String {
+    let b = b.min(s.len());
+    let mut out = String::with_capacity(b.saturating_sub(a));
+    let mut i = a;
+    let mut k = skip.partition_point(|&(_, e)| e <= i);
+    while i < b {
+        match skip.get(k) {
+            Some(&(sa, sb)) if sa <= i => {
+                i = sb.max(i + 1);
+                k += 1;
+            }
+            Some(&(sa, _)) => {
+                let stop = sa.min(b);
+                out.push_str(s.get(i..stop).unwrap_or(""));
+                i = stop;
+            }
+            None => {
+                out.push_str(s.get(i..b).unwrap_or(""));
+                i = b;
+            }
+        }
+    }
+    out
 }
 
 impl Body<'_> {
@@ -35,7 +84,7 @@ impl Body<'_> {
     }
 
     fn skipped(&self, offset: usize) -> bool {
-        self.skip.iter().any(|&(a, b)| a <= offset && offset < b)
+        in_ranges(self.skip, offset)
     }
 }
 
@@ -156,6 +205,122 @@ const CN_MEASURES: &[&str] = &[
 const FIRM: &[&str] = &["确保", "必须", "务必", "坚决"];
 const STRETCH: &[&str] = &["力争", "争取", "努力", "争创", "力求"];
 
+/// What is computed once per sentence so that each number in it is read in time independent
+/// of the sentence's length (a task may be one very long sentence).
+struct Sentence {
+    start: usize,
+    end: usize,
+    /// Clause ranges (split at "，" and "：" outside brackets), ascending.
+    clauses: Vec<(usize, usize)>,
+    /// Offsets of "、" outside brackets (depth counted from each clause's start), ascending.
+    top_commas: Vec<usize>,
+    /// Offsets of every "、", ascending.
+    commas: Vec<usize>,
+    /// Hardness markers: (end offset, latest firm start, latest stretch start) at or before
+    /// that end, ascending by end.
+    hardness: Vec<(usize, Option<usize>, Option<usize>)>,
+    /// Date mentions outside skipped ranges, ascending.
+    dates: Vec<DateMention>,
+}
+
+impl Sentence {
+    fn new(body: &Body<'_>, s_start: usize, s_end: usize) -> Sentence {
+        let key = body.key;
+        let sentence = &key[s_start..s_end];
+        let clauses = clauses(key, s_start, s_end);
+        let mut top_commas = Vec::new();
+        let mut commas = Vec::new();
+        for &(a, b) in &clauses {
+            let mut depth = 0i32;
+            for (i, c) in key[a..b].char_indices() {
+                match c {
+                    '（' => depth += 1,
+                    '）' => depth = (depth - 1).max(0),
+                    '、' => {
+                        commas.push(a + i);
+                        if depth == 0 {
+                            top_commas.push(a + i);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        // Commas between clauses (in "，…：" gaps there are none; kept for completeness).
+        commas.sort_unstable();
+        let mut marks: Vec<(usize, usize, bool)> = Vec::new();
+        for (words, firm) in [(FIRM, true), (STRETCH, false)] {
+            for w in words {
+                for (p, _) in sentence.match_indices(w) {
+                    marks.push((s_start + p + w.len(), s_start + p, firm));
+                }
+            }
+        }
+        marks.sort_unstable();
+        let mut hardness = Vec::with_capacity(marks.len());
+        let (mut f, mut st) = (None, None);
+        for (e, p, firm) in marks {
+            if firm {
+                f = f.max(Some(p));
+            } else {
+                st = st.max(Some(p));
+            }
+            hardness.push((e, f, st));
+        }
+        let dates: Vec<DateMention> = find_dates(sentence)
+            .into_iter()
+            .map(|mut m| {
+                m.start += s_start;
+                m.end += s_start;
+                m
+            })
+            .filter(|m| !body.skipped(m.start))
+            .collect();
+        Sentence {
+            start: s_start,
+            end: s_end,
+            clauses,
+            top_commas,
+            commas,
+            hardness,
+            dates,
+        }
+    }
+
+    /// The clause that holds `at`, else the whole sentence.
+    fn clause_of(&self, at: usize) -> (usize, usize) {
+        let i = self.clauses.partition_point(|&(_, b)| b <= at);
+        match self.clauses.get(i) {
+            Some(&(a, b)) if a <= at => (a, b),
+            _ => (self.start, self.end),
+        }
+    }
+
+    /// The latest firm and stretch markers that end at or before `at`.
+    fn hardness_before(&self, at: usize) -> (Option<usize>, Option<usize>) {
+        let i = self.hardness.partition_point(|&(e, _, _)| e <= at);
+        i.checked_sub(1)
+            .and_then(|i| self.hardness.get(i))
+            .map_or((None, None), |&(_, f, s)| (f, s))
+    }
+
+    /// Dates (not base years) starting in `[a, b)`: the first one.
+    fn first_date_in(&self, a: usize, b: usize) -> Option<&DateMention> {
+        let i = self.dates.partition_point(|m| m.start < a);
+        self.dates[i..]
+            .iter()
+            .take_while(|m| m.start < b)
+            .find(|m| !m.base)
+    }
+
+    /// The last date (not a base year) that ends at or before `at`.
+    fn last_date_before(&self, at: usize) -> Option<&DateMention> {
+        // Mentions do not overlap, so ends ascend with starts.
+        let i = self.dates.partition_point(|m| m.end <= at);
+        self.dates[..i].iter().rfind(|m| !m.base)
+    }
+}
+
 /// Reads the targets and milestones of one task. `default_deadline` is the task's own (from a
 /// 完成时限 cell or field), `plan_year` resolves dates written without a year.
 pub fn read(
@@ -166,43 +331,43 @@ pub fn read(
     let mut out = Reading::default();
     let key = body.key;
     for (s_start, s_end) in sentences(key) {
-        let sentence = &key[s_start..s_end];
-        let dates: Vec<DateMention> = find_dates(sentence)
-            .into_iter()
-            .map(|mut m| {
-                m.start += s_start;
-                m.end += s_start;
-                m
-            })
-            .filter(|m| !body.skipped(m.start))
-            .collect();
-        for m in &dates {
-            out.dates.push((
-                *m,
-                clause_text(body, clause_of(key, m.start, s_start, s_end)),
-            ));
+        let sent = Sentence::new(body, s_start, s_end);
+        for m in &sent.dates {
+            out.dates
+                .push((*m, clause_text(body, sent.clause_of(m.start))));
         }
         let quotes = quote_ranges(key, s_start, s_end);
+        let mut q_at = 0;
         let mut found_in_clauses: Vec<(usize, usize)> = Vec::new();
+        let mut prev_metric: Option<String> = None;
         let mut i = s_start;
         while i < s_end {
-            if body.skipped(i) || quotes.iter().any(|&(a, b)| a <= i && i < b) {
+            // Quantities start with a digit, a Roman numeral or a Chinese numeral.
+            let c = key[i..].chars().next().unwrap_or(' ');
+            if !(c.is_ascii_digit() || is_roman_char(c) || c == '十' || digit_value(c).is_some()) {
+                i += c.len_utf8();
+                continue;
+            }
+            while quotes.get(q_at).is_some_and(|&(_, b)| b <= i) {
+                q_at += 1;
+            }
+            let in_quote = quotes.get(q_at).is_some_and(|&(a, b)| a <= i && i < b);
+            if body.skipped(i) || in_quote {
                 i += char_len(key, i);
                 continue;
             }
             match number_at(key, i, s_end) {
                 Some(q) => {
                     let next = q.end;
-                    if let Some(t) = target_from(
-                        body,
-                        &q,
-                        s_start,
-                        s_end,
-                        &dates,
-                        default_deadline,
-                        plan_year,
-                    ) {
-                        found_in_clauses.push(clause_of(key, q.start, s_start, s_end));
+                    if let Some(mut t) = target_from(body, &q, &sent, default_deadline, plan_year) {
+                        if let Some(m) = complete_metric(&t.metric, prev_metric.as_deref()) {
+                            t.metric = m;
+                        }
+                        prev_metric = Some(t.metric.clone());
+                        let c = sent.clause_of(q.start);
+                        if found_in_clauses.last() != Some(&c) {
+                            found_in_clauses.push(c);
+                        }
                         out.targets.push(t);
                     }
                     i = next.max(i + 1);
@@ -211,10 +376,17 @@ pub fn read(
             }
         }
         // Milestones: clauses without a target that promise something by a date or "尽快".
-        for (c_start, c_end) in clauses(key, s_start, s_end) {
+        let mut f_at = 0;
+        for &(c_start, c_end) in &sent.clauses {
+            while found_in_clauses
+                .get(f_at)
+                .is_some_and(|&(_, b)| b <= c_start)
+            {
+                f_at += 1;
+            }
             if found_in_clauses
-                .iter()
-                .any(|&(a, b)| a < c_end && c_start < b)
+                .get(f_at)
+                .is_some_and(|&(a, b)| a < c_end && c_start < b)
             {
                 continue;
             }
@@ -222,10 +394,8 @@ pub fn read(
                 continue;
             }
             let clause = key[c_start..c_end].trim();
-            let date = dates
-                .iter()
-                .find(|m| m.start >= c_start && m.start < c_end && !m.base)
-                .or_else(|| dates.iter().rfind(|m| m.end <= c_start && !m.base));
+            let own = sent.first_date_in(c_start, c_end);
+            let date = own.or_else(|| sent.last_date_before(c_start));
             let asap = clause.contains("尽快");
             let completion = [
                 "完成",
@@ -246,9 +416,7 @@ pub fn read(
                 .iter()
                 .any(|w| clause.starts_with(w))
                 && ["建设", "工程", "项目"].iter().any(|w| clause.contains(w));
-            let own_date = dates
-                .iter()
-                .any(|m| m.start >= c_start && m.start < c_end && !m.base);
+            let own_date = own.is_some();
             if asap || (own_date && completion) || project_done {
                 let deadline = date.and_then(|m| m.deadline.resolve(plan_year));
                 let text = clause_text(body, (c_start, c_end));
@@ -321,25 +489,11 @@ fn clauses(s: &str, start: usize, end: usize) -> Vec<(usize, usize)> {
     out
 }
 
-fn clause_of(s: &str, at: usize, start: usize, end: usize) -> (usize, usize) {
-    clauses(s, start, end)
-        .into_iter()
-        .find(|&(a, b)| a <= at && at < b)
-        .unwrap_or((start, end))
-}
-
 /// The display text of a clause, without unit markers inside it.
 fn clause_text(body: &Body<'_>, (a, b): (usize, usize)) -> String {
-    let mut out = String::new();
-    let mut i = a;
-    while i < b {
-        let l = char_len(body.text, i);
-        if !body.skipped(i) {
-            out.push_str(&body.text[i..i + l]);
-        }
-        i += l;
-    }
-    out.trim().to_string()
+    without_ranges(body.text, a, b, body.skip)
+        .trim()
+        .to_string()
 }
 
 /// Ranges inside quotation marks and book-title marks: names, not commitments.
@@ -388,6 +542,21 @@ fn number_at(s: &str, i: usize, end: usize) -> Option<Quantity> {
             return None;
         }
         let (value, len) = arabic(&s[i..end])?;
+        // A range "3000—3500公顷", "1.5至2万亩": the lower bound, with the unit after the upper.
+        let rest = &s[i + len..end];
+        let dash = ["——", "—", "－", "-", "–", "~", "～", "至", "到"]
+            .iter()
+            .find(|d| rest.starts_with(**d));
+        if let Some(d) = dash
+            && rest[d.len()..].starts_with(|c: char| c.is_ascii_digit())
+            && let Some((_, len2)) = arabic(&rest[d.len()..])
+        {
+            let upper_end = i + len + d.len() + len2;
+            if let Some(mut q) = quantity(s, upper_end, upper_end, end, value) {
+                q.start = i;
+                return Some(q);
+            }
+        }
         quantity(s, i, i + len, end, value)
     } else if is_roman_char(c) {
         if prev.is_some_and(|p| p.is_ascii_alphabetic()) {
@@ -476,6 +645,7 @@ fn strong_one(s: &str, i: usize, measure: &str) -> bool {
 fn name_like(after: &str) -> bool {
     let phrase: String = after
         .chars()
+        .take(40)
         .take_while(|c| !matches!(c, '，' | '。' | '；' | '、' | '（' | '“'))
         .collect();
     ["工程", "行动", "计划", "战略", "机制", "模式"]
@@ -578,43 +748,64 @@ fn quantity(s: &str, start: usize, num_end: usize, end: usize, value: f64) -> Op
     })
 }
 
-/// The last `sep` outside brackets.
-fn last_top_level(s: &str, sep: char) -> Option<usize> {
-    let mut depth = 0i32;
-    let mut last = None;
-    for (i, c) in s.char_indices() {
-        match c {
-            '（' => depth += 1,
-            '）' => depth = (depth - 1).max(0),
-            c if c == sep && depth == 0 => last = Some(i),
-            _ => {}
-        }
-    }
-    last
-}
-
 fn ends_with_any(s: &str, words: &[&str]) -> Option<usize> {
     words.iter().find(|w| s.ends_with(**w)).map(|w| w.len())
 }
 
-#[allow(clippy::too_many_arguments)]
 fn target_from(
     body: &Body<'_>,
     q: &Quantity,
-    s_start: usize,
-    s_end: usize,
-    dates: &[DateMention],
+    sent: &Sentence,
     default_deadline: Option<NaiveDate>,
     plan_year: Option<i32>,
 ) -> Option<Target> {
     let key = body.key;
-    let (c_start, c_end) = clause_of(key, q.start, s_start, s_end);
+    let (c_start, c_end) = sent.clause_of(q.start);
     // The phrase around the number, bounded by 、 too, for comparator words.
-    let seg_start = last_top_level(&key[c_start..q.start], '、')
-        .map_or(c_start, |p| c_start + p + '、'.len_utf8());
-    let seg_end = key[q.end..c_end].find('、').map_or(c_end, |p| q.end + p);
+    let k = sent.top_commas.partition_point(|&p| p < q.start);
+    let seg_start = k
+        .checked_sub(1)
+        .and_then(|k| sent.top_commas.get(k))
+        .filter(|&&p| p >= c_start)
+        .map_or(c_start, |&p| p + '、'.len_utf8());
+    let k = sent.commas.partition_point(|&p| p < q.end);
+    let seg_end = sent
+        .commas
+        .get(k)
+        .filter(|&&p| p < c_end)
+        .map_or(c_end, |&p| p);
     let before = &key[seg_start..q.start];
     let after = &key[q.end..seg_end];
+
+    // Rates and caps of a subsidy or a standard are not targets: "按1500元/人的标准",
+    // "每个最高补助5000元", "每亩补贴200元".
+    let money = matches!(q.unit.as_str(), "元" | "万元" | "亿元" | "美元" | "万美元");
+    if money && after.starts_with('/') {
+        return None;
+    }
+    // A baseline is not a target: "由2020年的85%提高到90%", "较2020年的1.2万吨".
+    let b = before.trim_end_matches([' ', '的']);
+    let base_date_before = sent.dates.iter().any(|m| {
+        m.end == seg_start + b.len()
+            && (m.base || key[..m.start].ends_with('由') || key[..m.start].ends_with('从'))
+    });
+    if b.ends_with('由')
+        || b.ends_with('从')
+        || b.ends_with('较')
+        || (base_date_before && b.len() < before.len())
+    {
+        return None;
+    }
+    if money
+        && ["补助", "补贴", "奖补", "奖励", "资助", "扶持资金"]
+            .iter()
+            .any(|w| before.contains(w))
+        && ["每", "最高", "按", "标准", "不超过"]
+            .iter()
+            .any(|w| before.contains(w) || after.starts_with(w))
+    {
+        return None;
+    }
 
     let mut value = q.value;
     let unit = q.unit.clone();
@@ -731,12 +922,7 @@ fn target_from(
     }
 
     // Hardness: the last marker before the number in the sentence.
-    let sentence_before = &key[s_start..q.start];
-    let firm = FIRM.iter().filter_map(|w| sentence_before.rfind(w)).max();
-    let stretch = STRETCH
-        .iter()
-        .filter_map(|w| sentence_before.rfind(w))
-        .max();
+    let (firm, stretch) = sent.hardness_before(q.start);
     let hardness = match (firm, stretch) {
         (Some(f), Some(s)) if f > s => Hardness::Firm,
         (Some(_), Some(_)) => Hardness::Stretch,
@@ -746,15 +932,13 @@ fn target_from(
     };
 
     // Deadline: in the clause, else the last before the number in the sentence.
-    let deadline = dates
-        .iter()
-        .filter(|m| !m.base)
-        .find(|m| m.start >= c_start && m.start < c_end)
-        .or_else(|| dates.iter().filter(|m| !m.base).rfind(|m| m.end <= q.start))
+    let deadline = sent
+        .first_date_in(c_start, c_end)
+        .or_else(|| sent.last_date_before(q.start))
         .and_then(|m| m.deadline.resolve(plan_year))
         .or(default_deadline);
 
-    let metric = metric(key, body.text, c_start, seg_start, q, seg_end);
+    let metric = metric(key, body.text, sent, seg_start, q, seg_end);
     let text = clause_text(body, (c_start, c_end));
     Some(Target {
         value,
@@ -769,19 +953,82 @@ fn target_from(
     })
 }
 
+/// Words that open the phrase before a number but are not part of the measured thing:
+/// hardness, scope and period words, and verbs of doing ("创建", "培育") — not the verbs that
+/// name what is counted ("新建", "新增", "改造提升").
 const LEAD_WORDS: &[&str] = &[
-    "确保", "必须", "务必", "力争", "争取", "努力", "争创", "力求", "全年", "年内", "累计", "全面",
+    "确保",
+    "必须",
+    "务必",
+    "力争",
+    "争取",
+    "努力",
+    "争创",
+    "力求",
+    "全年",
+    "年内",
+    "累计",
+    "全面",
     "完成",
+    "实现",
+    "其中",
+    "每年",
+    "全县",
+    "全市",
+    "全区",
+    "全省",
+    "全镇",
+    "全州",
+    "全乡",
+    "全旗",
+    "全国",
+    "创建",
+    "培育",
+    "建设",
+    "建成",
+    "实施",
+    "开展",
+    "打造",
+    "推广",
+    "举办",
+    "组织",
+    "开发",
+    "打通",
+    "评选",
+    "申报",
+    "制定",
+    "稳步推进",
+    "加快推进",
+    "积极推进",
+    "推进",
+    "大力",
+    "积极",
+    "全力",
+    "持续",
+    "共",
 ];
+
+/// Words that close the phrase before a number: comparators and verbs of reaching.
 const VERB_TAILS: &[&str] = &[
     "稳定在",
     "保持在",
     "维持在",
     "控制在",
+    "控制到",
+    "压缩至",
+    "压缩到",
+    "压减至",
+    "降至",
+    "降到",
+    "下降到",
+    "减少到",
     "达到",
     "不低于",
     "不少于",
     "不超过",
+    "不高于",
+    "低于",
+    "高于",
     "至少",
     "超过",
     "突破",
@@ -789,59 +1036,105 @@ const VERB_TAILS: &[&str] = &[
     "提升到",
     "提高至",
     "提升至",
-    "增长",
-    "下降",
-    "降低",
-    "提高",
-    "提升",
     "完成",
     "实现",
     "建设",
     "建成",
     "新建",
-    "改造",
     "打造",
     "开展",
     "引导各镇建立",
     "建立",
+    "全部",
+    "必须",
+    "确保",
+    "力争",
+    "原则上每年",
+    "每年",
+    "原则上",
     "共",
     "约",
+    "大约",
     "为",
     "在",
     "的",
 ];
 
-/// The measured thing: the phrase before the number without hardness, dates and verbs, or,
-/// when that is empty, the phrase after the unit.
+/// Growth words kept at the end of a rate's metric ("地区生产总值增长").
+const GROWTH_WORDS: &[&str] = &[
+    "增长", "下降", "降低", "提高", "提升", "减少", "增加", "上升",
+];
+
+/// Verbs that name what is counted and stay in the metric ("新建幼儿园").
+const COUNTING_VERBS: &[&str] = &["新建改建", "新改建", "新建", "新增", "改造提升", "改扩建"];
+
+/// The measured thing, as a ledger column would name it: the phrase before the number without
+/// hardness, scope, dates and verbs; the phrase after the unit when the one before is empty, a
+/// list of names or a proper name ("河坝镇80兆瓦渔光互补光伏发电项目" keeps both).
 fn metric(
     key: &str,
     text: &str,
-    c_start: usize,
+    sent: &Sentence,
     seg_start: usize,
     q: &Quantity,
     seg_end: usize,
 ) -> String {
-    let _ = c_start;
-    let mut before = &key[seg_start..q.start];
-    let mut b_off = seg_start;
-    loop {
-        let prev = before;
-        for w in LEAD_WORDS {
-            if let Some(t) = before.strip_prefix(w) {
-                b_off += w.len();
-                before = t;
+    let (c_start, _) = sent.clause_of(q.start);
+    // A water-quality class: the water it is of ("大湖水质…III类" → "大湖水质类别").
+    if q.unit == "类" {
+        let s_key = &key[sent.start..q.start];
+        if let Some(p) = s_key.find("水质") {
+            let mut from = sent.clause_of(sent.start + p).0;
+            while let Some(w) = LEAD_WORDS.iter().find(|w| key[from..].starts_with(**w)) {
+                from += w.len();
+            }
+            let end = sent.start + p + "水质".len();
+            if from < end {
+                return format!("{}类别", text.get(from..end).unwrap_or("水质"));
             }
         }
-        // A date at the start ("2024年", "到2024年底").
-        if let Some(m) = find_dates(before).first()
+        return "水质类别".to_string();
+    }
+    // A list before the number belongs to the name ("国控、省控断面…") when no other quantity
+    // stands in the clause before it.
+    let seg_start =
+        if seg_start > c_start && !key[c_start..seg_start].contains(|c: char| c.is_ascii_digit()) {
+            c_start
+        } else {
+            seg_start
+        };
+    // A metric is a short name: look at most 40 characters back (bounds the work per number).
+    let lo = key[seg_start..q.start]
+        .char_indices()
+        .rev()
+        .nth(39)
+        .map_or(seg_start, |(i, _)| seg_start + i);
+    let mut b_off = lo;
+    loop {
+        let before = &key[b_off..q.start];
+        let mut moved = false;
+        if let Some(w) = LEAD_WORDS.iter().find(|w| before.starts_with(**w)) {
+            b_off += w.len();
+            moved = true;
+        }
+        // A date at the start ("2024年", "到2024年底", "2024年12月底前").
+        if let Some(m) = find_dates(&key[b_off..q.start]).first()
             && m.start <= "到".len()
         {
             b_off += m.end;
-            before = &before[m.end..];
+            moved = true;
         }
-        if before == prev {
+        if !moved {
             break;
         }
+    }
+    let ends_with_share = key[b_off..q.start].ends_with('共');
+    let raw_before = key[b_off..q.start].trim();
+    // "X财政安排…资金": who pays is not part of the name.
+    if let Some(p) = raw_before.find("安排")
+        && p > 0
+    {
+        b_off += p + "安排".len();
     }
     let mut b_end = q.start;
     loop {
@@ -851,17 +1144,161 @@ fn metric(
             None => break,
         }
     }
-    let before_text = text.get(b_off..b_end).unwrap_or("").trim();
-    if before_text.chars().count() >= 2 {
-        return before_text.to_string();
-    }
+    let before = text.get(b_off..b_end).unwrap_or("").trim();
+    let before_key = key.get(b_off..b_end).unwrap_or("").trim();
+    // The phrase after the unit (up to the next 、 or clause end).
     let mut a = q.end;
-    for w in ["以上", "及以上", "以内", "以下", "左右", "的"] {
+    for w in ["及以上", "以上", "以内", "以下", "左右", "的"] {
         if key[a..seg_end].starts_with(w) {
             a += w.len();
         }
     }
-    text.get(a..seg_end).unwrap_or("").trim().to_string()
+    let after = without_dates(key, text, a, seg_end);
+    let after = after.trim();
+    let counting_verb = COUNTING_VERBS.iter().find(|v| raw_before == **v);
+    let names_before = before_key.contains('、') || before_key.ends_with('”') || ends_with_share;
+    let capacity = matches!(
+        q.unit.as_str(),
+        "兆瓦" | "千瓦" | "万千瓦" | "MW" | "kW" | "GW"
+    );
+    let after_ok = after.chars().count() >= 2;
+    // "用水、用气报装时间分别压缩至5个工作日以内和4个工作日以内": the i-th number is the i-th
+    // item's, with the noun the items share.
+    if let Some(name) = respectively(key, text, sent, c_start, q) {
+        return name;
+    }
+    // Capacities listed before their project ("河坝镇80兆瓦、金盆镇60兆瓦渔光互补光伏发电"): the
+    // project named after the next one.
+    let after = if capacity && !after_ok {
+        capacity_project(key, text, seg_end, sent.clause_of(q.start).1, &q.unit)
+    } else if capacity {
+        project_name(after)
+    } else {
+        after.to_string()
+    };
+    let after = after.as_str();
+    let after_ok = after.chars().count() >= 2;
+    let mut name = if after_ok && capacity && !before.is_empty() {
+        format!("{before}{after}")
+    } else if after_ok && (names_before || before.chars().count() < 2) {
+        match counting_verb {
+            Some(v) => format!("{v}{after}"),
+            None => after.to_string(),
+        }
+    } else {
+        before.to_string()
+    };
+    // "（含居民医保、职工医保）" explains the name and is not part of it.
+    while let Some(o) = name
+        .find("（含")
+        .or_else(|| name.find("（包括"))
+        .or_else(|| name.find("（即"))
+    {
+        match name[o..].find('）') {
+            Some(c) => name.replace_range(o..o + c + '）'.len_utf8(), ""),
+            None => break,
+        }
+    }
+    // A growth rate keeps its growth word ("增长7%" → "…增长").
+    if matches!(q.unit.as_str(), "%" | "‰" | "个百分点")
+        && let Some(w) = GROWTH_WORDS.iter().find(|w| {
+            key[b_off..q.start]
+                .trim_end_matches(['了', ' '])
+                .ends_with(**w)
+        })
+        && !name.ends_with(w)
+    {
+        name.push_str(w);
+    }
+    name
+}
+
+/// A project's name after its capacity, as a ledger names it: "风力发电等项目建设" → "风力发电项目".
+fn project_name(after: &str) -> String {
+    let mut a = after.trim_end_matches("建设").to_string();
+    if let Some(p) = a.find("等项目") {
+        a.replace_range(p..p + "等".len(), "");
+    }
+    if !a.is_empty() && !a.ends_with("项目") && !a.ends_with("工程") {
+        a.push_str("项目");
+    }
+    a
+}
+
+/// The project named after the next capacity of the same unit in the clause.
+fn capacity_project(key: &str, text: &str, from: usize, c_end: usize, unit: &str) -> String {
+    let Some(p) = key[from..c_end].find(unit) else {
+        return String::new();
+    };
+    let a = from + p + unit.len();
+    let end = key[a..c_end].find('、').map_or(c_end, |e| a + e);
+    project_name(text.get(a..end).unwrap_or("").trim())
+}
+
+/// The metric of the i-th number after "分别" in a clause "A、B名词分别…X…和Y".
+fn respectively(
+    key: &str,
+    text: &str,
+    sent: &Sentence,
+    c_start: usize,
+    q: &Quantity,
+) -> Option<String> {
+    let clause = &key[c_start..q.start];
+    let p = clause.find("分别")?;
+    let head_key = &key[c_start..c_start + p];
+    let head_text = text.get(c_start..c_start + p)?;
+    let items: Vec<&str> = head_key.split('、').collect();
+    if items.len() < 2 {
+        return None;
+    }
+    // Which number after 分别 this is: count the quantities' separators "和" / "、" before it.
+    let between = &key[c_start + p..q.start];
+    let idx = between.matches('和').count() + between.matches('、').count();
+    let first_chars = items[0].chars().count();
+    let last = items[items.len() - 1];
+    let shared: String = last.chars().skip(first_chars).collect();
+    let item_key: String = items.get(idx)?.chars().take(first_chars).collect();
+    // Spell the item as the text writes it (the two forms are aligned).
+    let off = head_key.find(&item_key)?;
+    let item = head_text.get(off..off + item_key.len())?;
+    let s_off = head_key.rfind(&shared)?;
+    let shared_text = head_text.get(s_off..s_off + shared.len())?;
+    let _ = sent;
+    let mut from = 0;
+    while let Some(w) = LEAD_WORDS.iter().find(|w| item[from..].starts_with(**w)) {
+        from += w.len();
+    }
+    Some(format!("{}{shared_text}", &item[from..]))
+}
+
+/// `text[a..b]` without the date mentions in it ("县域普通高中2024年标准化建设").
+fn without_dates(key: &str, text: &str, a: usize, b: usize) -> String {
+    let mut out = String::new();
+    let mut i = a;
+    for m in find_dates(&key[a..b]) {
+        out.push_str(text.get(i..a + m.start).unwrap_or(""));
+        i = a + m.end;
+    }
+    out.push_str(text.get(i..b).unwrap_or(""));
+    out
+}
+
+/// A metric that only makes sense with the one before it in the sentence: a bare growth word
+/// ("…突破5.6万亿元，增长6%") takes the previous metric's name; a bare "产量" takes its subject
+/// ("粮食播种面积…、总产量…" → "粮食总产量").
+fn complete_metric(metric: &str, prev: Option<&str>) -> Option<String> {
+    let prev = prev?;
+    let base = GROWTH_WORDS
+        .iter()
+        .fold(prev, |p, w| p.strip_suffix(w).unwrap_or(p));
+    if metric.is_empty() || GROWTH_WORDS.contains(&metric) {
+        return (!base.is_empty()).then(|| format!("{base}{metric}"));
+    }
+    if ["产量", "总产量", "单产"].contains(&metric) {
+        let subject: String = base.chars().take(2).collect();
+        return Some(format!("{subject}{metric}"));
+    }
+    None
 }
 
 #[cfg(test)]
@@ -1002,6 +1439,61 @@ mod tests {
             "比2020年增长的基础上。",
         ] {
             assert_eq!(brief(s), vec![], "{s}");
+        }
+    }
+
+    #[test]
+    fn ranges_about_baselines_and_subsidies() {
+        assert_eq!(
+            brief("新增造林面积3000—3500公顷。"),
+            vec![t(3000.0, "公顷", ">=", "plain", None)]
+        );
+        assert_eq!(
+            brief("力争培训约2000人次。"),
+            vec![t(2000.0, "人次", "~", "stretch", None)]
+        );
+        assert_eq!(
+            brief("森林覆盖率由2020年的85%提高到90%。"),
+            vec![t(90.0, "%", ">=", "plain", None)]
+        );
+        for s in [
+            "对新建户厕按1500元/户的标准给予补助。",
+            "每个示范村最高补助5000元。",
+            "每亩补贴200元。",
+        ] {
+            assert_eq!(brief(s), vec![], "{s}");
+        }
+    }
+
+    #[test]
+    fn metrics_are_ledger_names() {
+        let metrics = |s: &str| -> Vec<String> {
+            read_one(s).targets.into_iter().map(|t| t.metric).collect()
+        };
+        for (s, want) in [
+            ("力争地区生产总值增长7%。", vec!["地区生产总值增长"]),
+            (
+                "确保粮食播种面积稳定在27万亩以上、产量保持在12万吨以上。",
+                vec!["粮食播种面积", "粮食产量"],
+            ),
+            (
+                "确保大湖水质总磷年度均值控制在0.08mg/L以内，其他指标达到III类水质以上。",
+                vec!["大湖水质总磷年度均值", "大湖水质类别"],
+            ),
+            (
+                "稳步推进河坝镇80兆瓦渔光互补光伏发电项目。",
+                vec!["河坝镇渔光互补光伏发电项目"],
+            ),
+            ("申报荷花、睡莲、轮叶黑藻3个标准。", vec!["标准"]),
+            (
+                "全省地区生产总值突破5.6万亿元，增长6%左右。",
+                vec!["地区生产总值", "地区生产总值增长"],
+            ),
+            ("新建三所幼儿园。", vec!["新建幼儿园"]),
+            ("力争新增城镇就业1200人。", vec!["新增城镇就业"]),
+            ("新增造林面积3000—3500公顷。", vec!["新增造林面积"]),
+        ] {
+            assert_eq!(metrics(s), want, "{s}");
         }
     }
 

@@ -6,7 +6,10 @@ mod compare;
 mod docx_builder;
 
 mod formats;
+mod limits;
 mod lint;
+mod metrics;
 mod properties;
 mod reader;
 mod tables;
+mod web;

@@ -1,0 +1,165 @@
+//! Text copied from a government web page reads like the plan itself: the page's chrome
+//! (发布时间, 浏览次数, 字体大小, 分享到, 打印本页 …) is ignored, pinyin glosses after characters are
+//! read as if absent, and a plan the page runs together on one line is split at its outline
+//! marks.
+
+use std::path::Path;
+
+use serde_json::Value;
+use zhuanban_plan::{Plan, ReadOptions, read_bytes};
+
+use crate::compare;
+
+const SEED: &str = "datonghu-regional-action-2024";
+
+fn seed_text() -> String {
+    std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/data/plans/{SEED}.txt")),
+    )
+    .unwrap()
+}
+
+fn expected() -> Value {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join(format!("tests/data/plans/{SEED}.expected.json"));
+    serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
+}
+
+fn read(text: &str) -> Plan {
+    read_bytes(text.as_bytes(), &ReadOptions::new("web.txt"))
+        .expect("readable")
+        .plan
+}
+
+fn assert_reads_as_expected(plan: &Plan) {
+    let diffs = compare::reading(&expected(), &serde_json::to_value(plan).unwrap());
+    assert!(diffs.is_empty(), "differences:\n{}", diffs.join("\n"));
+}
+
+/// The page around the plan, as a select-all copy from a county portal gives it.
+const PAGE_HEAD: &str = "首页 > 政务公开 > 政策文件 > 规划计划
+发布时间：2024-03-15 10:21:36  信息来源：区发改财政局  浏览次数：1526
+【字体：大 中 小】  【打印本页】  【关闭窗口】
+索引号：431122-2024-00018 主题分类：综合政务
+发布日期：2024-03-15
+字体大小：大 中 小
+分享到：
+";
+
+const PAGE_TAIL: &str = "
+分享到：  微信  微博  QQ空间
+扫一扫在手机打开当前页
+【打印】 【关闭】
+责任编辑：李某某
+";
+
+#[test]
+fn web_page_chrome_is_ignored() {
+    let seed = seed_text();
+    let page = format!("{PAGE_HEAD}{seed}{PAGE_TAIL}");
+    let plan = read(&page);
+    assert_reads_as_expected(&plan);
+    // Nothing of the chrome leaks into a task's text.
+    for t in &plan.tasks {
+        for w in [
+            "浏览次数",
+            "分享到",
+            "打印",
+            "关闭窗口",
+            "责任编辑",
+            "扫一扫",
+        ] {
+            assert!(!t.text.contains(w), "{} carries {w}: {}", t.id, t.text);
+        }
+    }
+}
+
+#[test]
+fn web_page_chrome_does_not_hide_plan_lines() {
+    // Lines that begin like chrome but are plan text stay.
+    let text = "一、工作任务\n1．打印机采购与更新。完成3个科室打印设备更新。（区政务服务中心负责）\n2．信息来源多元化建设。新建2个数据接口。（区大数据中心负责）\n";
+    let plan = read(text);
+    let titles: Vec<&str> = plan.tasks.iter().map(|t| t.title.as_str()).collect();
+    assert_eq!(titles, ["打印机采购与更新", "信息来源多元化建设"]);
+    assert_eq!(plan.tasks[0].targets.len(), 1);
+}
+
+#[test]
+fn pinyin_glosses_read_as_if_absent() {
+    let seed = seed_text();
+    let glossed = seed
+        .replacen("一、工作目标", "一(yī)、工(gōng)作目标", 1)
+        .replacen("二、工作任务", "二（èr）、工作任(rèn)务", 1)
+        .replace("统筹", "统(tǒng)筹")
+        .replace("区域", "区(qū)域");
+    assert_ne!(glossed, seed);
+    let plan = read(&glossed);
+    assert_reads_as_expected(&plan);
+    for t in &plan.tasks {
+        assert!(
+            !t.text.contains("tǒng") && !t.title.contains("qū"),
+            "{}",
+            t.text
+        );
+    }
+}
+
+#[test]
+fn pinyin_glosses_in_traditional_text() {
+    let text = "一(yī)、健全體(tǐ)系\n1．完善標(biāo)準體系。新建3個服務站。（區發改局負責）\n";
+    let plan = read(text);
+    assert_eq!(plan.tasks.len(), 1);
+    assert_eq!(plan.tasks[0].id, "1.1");
+    assert_eq!(plan.tasks[0].title, "完善標準體系");
+    assert_eq!(plan.tasks[0].lead, ["區發改局"]);
+}
+
+#[test]
+fn a_plan_run_together_on_one_line_is_split_at_its_outline_marks() {
+    let seed = seed_text();
+    let lines: Vec<&str> = seed
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    // As pages give it: paragraphs separated by full-width indents, or by nothing at all.
+    for sep in ["\u{3000}\u{3000}", " ", ""] {
+        let one = lines.join(sep);
+        assert_eq!(one.lines().count(), 1);
+        let plan = read(&one);
+        let expected = expected();
+        let mut got = serde_json::to_value(&plan).unwrap();
+        if sep.is_empty() {
+            // With nothing between them, a heading that is a task of its own ("一、工作目标") cannot
+            // be told from the paragraph after it: its title runs on, but starts right.
+            for (e, g) in expected["tasks"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .zip(got["tasks"].as_array_mut().unwrap())
+            {
+                let (et, gt) = (e["title"].as_str().unwrap(), g["title"].as_str().unwrap());
+                if gt.starts_with(et) && gt != et {
+                    g["title"] = Value::from(et);
+                }
+            }
+        }
+        let diffs = compare::reading(&expected, &got);
+        assert!(
+            diffs.is_empty(),
+            "joined with {sep:?}, differences:\n{}",
+            diffs.join("\n")
+        );
+    }
+}
+
+#[test]
+fn an_inline_list_in_a_long_paragraph_is_not_split() {
+    let item = "加强基层治理能力建设，完善网格化管理服务机制，推动人力、财力、物力等资源向基层下沉，健全矛盾纠纷多元化解机制，提升群众满意度和获得感";
+    let long = format!(
+        "一、工作任务\n1．提升治理水平。主要包括：（1）{item}；（2）{item}；（3）{item}；（4）{item}。（区委政法委负责）\n"
+    );
+    let plan = read(&long);
+    let ids: Vec<&str> = plan.tasks.iter().map(|t| t.id.as_str()).collect();
+    assert_eq!(ids, ["1.1"]);
+}
