@@ -9,7 +9,7 @@ use crate::Store as _;
 
 use crate::db::{self, Row, Tx};
 use crate::ledger::{load_report, now_pub, write_audit};
-use crate::{Actor, Result, Db, StoreError};
+use crate::{Actor, Db, Result, StoreError};
 
 /// A new account. The password arrives hashed (the web crate hashes with Argon2id).
 #[derive(Debug, Clone)]
@@ -118,9 +118,9 @@ pub fn valid_login(login: &str) -> bool {
 
 impl Db {
     pub async fn count_users(&self) -> Result<i64> {
-        Ok(db::query_scalar("SELECT COUNT(*) FROM users")
+        db::query_scalar("SELECT COUNT(*) FROM users")
             .fetch_one(&self.pool)
-            .await?)
+            .await
     }
 
     /// Creates an account whose password its owner chose (the first start, demonstration

@@ -11,7 +11,7 @@ use zhuanban_ledger::{
 
 use crate::db::{self, Row};
 use crate::ledger::{now_pub, write_audit};
-use crate::{Actor, Result, Db, Store, StoreError};
+use crate::{Actor, Db, Result, Store, StoreError};
 
 fn time(s: &str) -> Result<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(s)
@@ -542,13 +542,15 @@ impl Db {
             Some("pending") => {}
             Some(_) => return Err(StoreError::invalid("state", "该延期申请已处理")),
         }
-        db::query("UPDATE extensions SET state = $1, decided_by = $2, decided_at = $3 WHERE id = $4")
-            .bind(if grant { "granted" } else { "refused" })
-            .bind(&actor.name)
-            .bind(now_pub())
-            .bind(id)
-            .execute(&mut tx)
-            .await?;
+        db::query(
+            "UPDATE extensions SET state = $1, decided_by = $2, decided_at = $3 WHERE id = $4",
+        )
+        .bind(if grant { "granted" } else { "refused" })
+        .bind(&actor.name)
+        .bind(now_pub())
+        .bind(id)
+        .execute(&mut tx)
+        .await?;
         write_audit(
             &mut tx,
             actor,
@@ -707,11 +709,9 @@ impl Db {
 
     /// Outbox counts by state, for the desk.
     pub async fn outbox_counts(&self) -> Result<Vec<(String, i64)>> {
-        Ok(
-            db::query_as("SELECT state, COUNT(*) FROM outbox GROUP BY state ORDER BY state")
-                .fetch_all(&self.pool)
-                .await?,
-        )
+        db::query_as("SELECT state, COUNT(*) FROM outbox GROUP BY state ORDER BY state")
+            .fetch_all(&self.pool)
+            .await
     }
 
     /// Posts an in-app message once per key.
@@ -814,12 +814,12 @@ impl Db {
 
     /// The issue number the plan's next bulletin would get (第N期: its bulletins so far + 1).
     pub async fn next_bulletin_issue(&self, plan_id: Id) -> Result<i64> {
-        Ok(db::query_scalar(
+        db::query_scalar(
             "SELECT COUNT(*) + 1 FROM bulletins b JOIN rounds r ON r.id = b.round_id WHERE r.plan_id = $1",
         )
         .bind(plan_id)
         .fetch_one(&self.pool)
-        .await?)
+        .await
     }
 
     /// The bulletin record of a round, made on first use with the next issue number of the plan,
@@ -1025,13 +1025,13 @@ impl Db {
 
     /// The frozen content of a round's bulletin, if composed.
     pub async fn bulletin_content(&self, round_id: Id) -> Result<Option<String>> {
-        Ok(db::query_scalar::<Option<String>>(
-            "SELECT content FROM bulletins WHERE round_id = $1",
+        Ok(
+            db::query_scalar::<Option<String>>("SELECT content FROM bulletins WHERE round_id = $1")
+                .bind(round_id)
+                .fetch_optional(&self.pool)
+                .await?
+                .flatten(),
         )
-        .bind(round_id)
-        .fetch_optional(&self.pool)
-        .await?
-        .flatten())
     }
 
     /// Freezes (or, with `None`, unfreezes for recomposition) a round's bulletin content.

@@ -31,7 +31,6 @@ pub(crate) fn now_pub() -> String {
     now()
 }
 
-
 fn now() -> String {
     crate::clock::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
 }
@@ -131,6 +130,8 @@ enum Backend {
     Pg {
         /// Bumped by every change notification (see [`crate::postgres`]).
         changes: std::sync::Arc<std::sync::atomic::AtomicI64>,
+        /// Ends the change listener, which holds a connection of the pool (see [`Db::close`]).
+        stop_listening: std::sync::Arc<tokio::sync::Notify>,
     },
 }
 
@@ -163,13 +164,13 @@ pub const PG_WRITE_LOCK: i64 = 0x7a6875616e62616e;
 impl Db {
     /// The rounds of a plan that have at least one accepted report.
     pub async fn rounds_with_accepted_reports(&self, plan_id: Id) -> Result<Vec<Id>> {
-        Ok(db::query_scalar(
+        db::query_scalar(
             "SELECT DISTINCT r.id FROM rounds r JOIN reports p ON p.round_id = r.id
              WHERE r.plan_id = $1 AND p.state = 'accepted' ORDER BY r.id",
         )
         .bind(plan_id)
         .fetch_all(&self.pool)
-        .await?)
+        .await
     }
 
     /// Opens the store named by `spec`: a `postgres://` URL (with the audit key file named by
@@ -221,12 +222,13 @@ impl Db {
     /// Connects to the PostgreSQL database at `url` (`postgres://user@host:port/database`) and
     /// brings its schema up to date (opening an up-to-date database changes nothing).
     pub async fn open_pg(url: &str, opts: &PgOptions) -> Result<Self> {
-        let (pool, changes) = crate::postgres::connect(url, opts.connections).await?;
+        let (pool, changes, stop_listening) =
+            crate::postgres::connect(url, opts.connections).await?;
         let pool = Pool::Pg(pool);
         let home = KeyringHome {
             registry: format!("{url} {}", opts.audit_key.display()),
             key: Some(opts.audit_key.clone()),
-            anchor: Some(audit::anchor_path(&opts.audit_key.with_extension(""))),
+            anchor: Some(audit::key_anchor_path(&opts.audit_key)),
         };
         let keyring = key_audit(&pool, home).await?;
         let Pool::Pg(pg) = &pool else { unreachable!() };
@@ -235,7 +237,10 @@ impl Db {
             saves,
             writer: pool.clone(),
             pool,
-            backend: Backend::Pg { changes },
+            backend: Backend::Pg {
+                changes,
+                stop_listening,
+            },
             keyring,
         })
     }
@@ -358,6 +363,10 @@ impl Db {
     /// are copied, hashed or moved. The store is not used afterwards.
     pub async fn close(&self) {
         self.saves.stop().await;
+        // Closing a pool waits for all its connections, the change listener's too.
+        if let Backend::Pg { stop_listening, .. } = &self.backend {
+            stop_listening.notify_one();
+        }
         for p in [&self.writer, &self.pool] {
             match p {
                 Pool::Sqlite(p) => p.close().await,
@@ -377,7 +386,7 @@ impl Db {
                     .fetch_one(&mut *conn)
                     .await
             }
-            Backend::Pg { changes } => Ok(changes.load(std::sync::atomic::Ordering::SeqCst)),
+            Backend::Pg { changes, .. } => Ok(changes.load(std::sync::atomic::Ordering::SeqCst)),
         }
     }
 
@@ -404,6 +413,39 @@ impl Db {
             }
         };
         Ok(Tx { inner, keyring })
+    }
+
+    /// Exports a snapshot of a PostgreSQL store (see [`crate::PgSnapshot`]); None on SQLite.
+    /// Its transaction is read-only (it writes nothing, so it is not one of the write path's).
+    pub async fn pg_snapshot(&self) -> Result<Option<crate::PgSnapshot>> {
+        let Some(pool) = self.pg_pool() else {
+            return Ok(None);
+        };
+        let mut tx = pool.begin().await?;
+        sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            .execute(&mut *tx)
+            .await?;
+        let id: String = sqlx::query_scalar("SELECT pg_export_snapshot()")
+            .fetch_one(&mut *tx)
+            .await?;
+        let audit_head: Option<(i64, String)> =
+            sqlx::query_as("SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1")
+                .fetch_optional(&mut *tx)
+                .await?;
+        let audit_records: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit")
+            .fetch_one(&mut *tx)
+            .await?;
+        let evidence: Vec<String> =
+            sqlx::query_scalar("SELECT DISTINCT sha256 FROM evidence ORDER BY sha256")
+                .fetch_all(&mut *tx)
+                .await?;
+        Ok(Some(crate::PgSnapshot {
+            tx,
+            id,
+            audit_head,
+            audit_records,
+            evidence,
+        }))
     }
 
     /// Where a unit's report on a task goes, in one statement: the newest open round (by its
@@ -1592,10 +1634,7 @@ impl Store for Db {
                     let state = ReportState::parse(&state).ok_or_else(|| {
                         StoreError::invalid("report", format!("未知的报告状态“{state}”"))
                     })?;
-                    m.entry(task).or_default().push(LeadReport {
-                        state,
-                        late,
-                    });
+                    m.entry(task).or_default().push(LeadReport { state, late });
                 }
                 Some(m)
             }

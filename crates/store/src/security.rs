@@ -6,7 +6,7 @@ use zhuanban_ledger::{AuditRecord, Id};
 
 use crate::db;
 use crate::ledger::{now_pub, write_audit};
-use crate::{Actor, Result, Db, StoreError};
+use crate::{Actor, Db, Result, StoreError};
 
 /// How long audit records must be kept before they may be purged (网络安全法 第二十一条: at
 /// least six months).
@@ -32,12 +32,10 @@ pub struct AuditFilter {
 
 impl Db {
     pub async fn setting(&self, key: &str) -> Result<Option<String>> {
-        Ok(
-            db::query_scalar("SELECT value FROM settings WHERE key = $1")
-                .bind(key)
-                .fetch_optional(&self.pool)
-                .await?,
-        )
+        db::query_scalar("SELECT value FROM settings WHERE key = $1")
+            .bind(key)
+            .fetch_optional(&self.pool)
+            .await
     }
 
     pub async fn set_setting(&self, key: &str, value: &str, actor: &Actor) -> Result<()> {
@@ -278,11 +276,9 @@ impl Db {
 
     /// Where verification starts: (last purged id, its hash), or the beginning.
     pub async fn audit_anchor(&self) -> Result<Option<(i64, String)>> {
-        Ok(
-            db::query_as("SELECT last_id, last_hash FROM audit_anchor WHERE id = 1")
-                .fetch_optional(&self.pool)
-                .await?,
-        )
+        db::query_as("SELECT last_id, last_hash FROM audit_anchor WHERE id = 1")
+            .fetch_optional(&self.pool)
+            .await
     }
 
     /// A consistent copy of the database at one moment (SQLite `VACUUM INTO`), taken while the

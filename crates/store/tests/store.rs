@@ -9,9 +9,7 @@ use chrono::NaiveDate;
 use zhuanban_ledger::evaluate::evaluate;
 use zhuanban_ledger::{ReportState, Reporting};
 use zhuanban_plan::{ReadOptions, read_text};
-use zhuanban_store::{
-    Actor, ImportOptions, ReportInput, RoundInput, Store, StoreError,
-};
+use zhuanban_store::{Actor, ImportOptions, ReportInput, RoundInput, Store, StoreError};
 
 const SEED: &str = include_str!("../../plan/tests/data/plans/datonghu-regional-action-2024.txt");
 
@@ -484,14 +482,8 @@ async fn a_failed_write_leaves_nothing_half_saved(b: Backend) {
     let err = db.store.save_report(&input, &office()).await.unwrap_err();
     assert!(err.to_string().contains("injected failure"), "{err}");
     assert_eq!(count(&db, "SELECT COUNT(*) FROM reports").await, 0);
-    assert_eq!(
-        count(&db, "SELECT COUNT(*) FROM report_values").await,
-        0
-    );
-    assert_eq!(
-        count(&db, "SELECT COUNT(*) FROM audit").await,
-        audit_before
-    );
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM report_values").await, 0);
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM audit").await, audit_before);
     // The same report without the poisoned value goes through.
     let mut ok = input.clone();
     ok.values = vec![(t.targets[0].id, 1.0)];
@@ -566,7 +558,10 @@ async fn every_change_has_an_audit_record(b: Backend) {
     );
     assert!(db.store.verify_audit().await.unwrap().breaks.is_empty());
     // The table refuses edits and deletions.
-    assert!(db.refuses("UPDATE audit SET actor = 'x' WHERE id = 1").await);
+    assert!(
+        db.refuses("UPDATE audit SET actor = 'x' WHERE id = 1")
+            .await
+    );
     assert!(db.refuses("DELETE FROM audit WHERE id = 1").await);
 }
 
@@ -736,13 +731,19 @@ async fn a_plan_without_a_period_or_tasks_is_refused(b: Backend) {
 #[tokio::test]
 async fn sqlite_every_pooled_connection_is_synchronous_full() {
     let db = fresh(Backend::Sqlite).await;
-    let opts = format!("{:?}", zhuanban_store::Db::connect_options(&db.path()).unwrap());
+    let opts = format!(
+        "{:?}",
+        zhuanban_store::Db::connect_options(&db.path()).unwrap()
+    );
     assert!(
         opts.contains(r#""synchronous": Some("FULL")"#),
         "the connect options set synchronous=FULL explicitly: {opts}"
     );
     // Hold every connection of both pools at once, so that each one is asked.
-    for pool in [db.store.sqlite_pool().unwrap(), db.store.sqlite_writer().unwrap()] {
+    for pool in [
+        db.store.sqlite_pool().unwrap(),
+        db.store.sqlite_writer().unwrap(),
+    ] {
         let mut held = Vec::new();
         for _ in 0..pool.options().get_max_connections() {
             held.push(pool.acquire().await.unwrap());
@@ -923,7 +924,41 @@ async fn outbox_messages_are_claimed_once_within_a_shared_rate(b: Backend) {
     assert_eq!(db.store.outbox_due(10).await.unwrap().len(), 1);
 }
 
+/// Closing a store (before a backup copies its files, after a restore checks it) returns once
+/// its writes are done, on both backends: on PostgreSQL the change listener, which holds a
+/// connection of the pool, ends too; the database takes other connections afterwards.
+async fn closing_a_store_returns_after_its_writes(backend: Backend) {
+    let (db, plan_id) = seeded(backend).await;
+    // Another server on the same database keeps working while this one closes.
+    let other = db.reopen().await;
+    let round = db
+        .store
+        .open_round(
+            &RoundInput {
+                plan_id,
+                name: "关闭前".into(),
+                as_of: d("2024-03-31"),
+                due: d("2024-04-05"),
+            },
+            false,
+            &office(),
+        )
+        .await
+        .unwrap();
+    tokio::time::timeout(std::time::Duration::from_secs(20), db.store.close())
+        .await
+        .expect("close returns");
+    assert_eq!(other.round(round.id).await.unwrap().name, "关闭前");
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM rounds").await, 1);
+    let check = other.verify_audit().await.unwrap();
+    assert!(check.breaks.is_empty(), "{:?}", check.breaks);
+    tokio::time::timeout(std::time::Duration::from_secs(20), other.close())
+        .await
+        .expect("close returns");
+}
+
 both!(
+    closing_a_store_returns_after_its_writes,
     importing_the_seed_makes_the_ledger,
     a_new_version_keeps_old_reports_and_statuses_reproducible,
     stale_updates_are_refused,
