@@ -10,7 +10,7 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 use zhuanban_ledger::{Colour, Id, ReportState, RoundState, Status, UnitRecord};
 use zhuanban_plan::{Period, Severity};
-use zhuanban_store::{Actor, ImportOptions, ReportInput, RoundInput, Db, Store};
+use zhuanban_store::{Actor, Db, ImportOptions, ReportInput, RoundInput, Store};
 
 use crate::{DbArgs, StatusFormat, plan_cmd};
 
@@ -22,15 +22,6 @@ pub fn actor(db: &DbArgs) -> Actor {
 pub fn postgres_url(db: &Path) -> Option<&str> {
     db.to_str()
         .filter(|s| s.starts_with("postgres://") || s.starts_with("postgresql://"))
-}
-
-/// Refuses a PostgreSQL `--db` for the commands that work on a SQLite file only, with a
-/// message that says so instead of one about a missing file.
-pub fn sqlite_only(db: &Path) -> anyhow::Result<()> {
-    if postgres_url(db).is_some() {
-        bail!("此命令只适用于 SQLite 数据库文件，不适用于 PostgreSQL 数据库（--db postgres://…）");
-    }
-    Ok(())
 }
 
 /// Opens the ledger `--db` names: a PostgreSQL database (its audit key file named by

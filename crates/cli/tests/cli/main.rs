@@ -270,6 +270,7 @@ mod agreement;
 mod dispatch;
 mod durability;
 mod ledger;
+mod pg_backup;
 mod plan;
 mod postgres;
 mod probe_auth;
