@@ -920,6 +920,17 @@ async fn outbox_messages_are_claimed_once_within_a_shared_rate(b: Backend) {
             .unwrap(),
         Claim::Throttled(_)
     ));
+    // A message another server holds is taken, not throttled (a throttled one is rescheduled
+    // by the worker, which must not touch a message being sent elsewhere).
+    for (store, id) in [(&db.store, due[1].id), (&other, due[0].id)] {
+        assert_eq!(
+            store
+                .claim_outbox(id, "wecom", Some(2), hold)
+                .await
+                .unwrap(),
+            Claim::Taken
+        );
+    }
     // A claimed message is not due any more (until its hold ends).
     assert_eq!(db.store.outbox_due(10).await.unwrap().len(), 1);
 }
