@@ -348,8 +348,8 @@ struct PgConn {
 }
 
 impl PgConn {
-    /// `postgres://user:password@host:port/db?…` → `postgres://user@host:port/db?…` and the
-    /// password (percent-decoded).
+    /// `postgres://user:password@host:port/db?…&password=…` → `postgres://user@host:port/db?…`
+    /// and the password (percent-decoded), from the user part or the `password` parameter.
     fn parse(url: &str) -> PgConn {
         let Some((scheme, rest)) = url.split_once("://") else {
             return PgConn {
@@ -359,17 +359,33 @@ impl PgConn {
         };
         let end = rest.find(['/', '?']).unwrap_or(rest.len());
         let (authority, tail) = rest.split_at(end);
-        if let Some((userinfo, host)) = authority.rsplit_once('@')
-            && let Some((user, password)) = userinfo.split_once(':')
-        {
-            return PgConn {
-                url: format!("{scheme}://{user}@{host}{tail}"),
-                password: Some(percent_decode(password)),
-            };
+        let mut password = None;
+        let authority = match authority.rsplit_once('@') {
+            Some((userinfo, host)) => match userinfo.split_once(':') {
+                Some((user, pw)) => {
+                    password = Some(percent_decode(pw));
+                    format!("{user}@{host}")
+                }
+                None => authority.to_string(),
+            },
+            None => authority.to_string(),
+        };
+        let (path, query) = tail.split_once('?').unwrap_or((tail, ""));
+        let mut kept = Vec::new();
+        for pair in query.split('&').filter(|p| !p.is_empty()) {
+            match pair.strip_prefix("password=") {
+                Some(pw) => password = Some(percent_decode(pw)),
+                None => kept.push(pair),
+            }
         }
+        let query = if kept.is_empty() {
+            String::new()
+        } else {
+            format!("?{}", kept.join("&"))
+        };
         PgConn {
-            url: url.to_string(),
-            password: None,
+            url: format!("{scheme}://{authority}{path}{query}"),
+            password,
         }
     }
 }
@@ -379,15 +395,19 @@ fn percent_decode(s: &str) -> String {
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
     while i < b.len() {
-        if b[i] == b'%'
-            && i + 2 < b.len()
-            && let Ok(v) = u8::from_str_radix(&s[i + 1..i + 3], 16)
-        {
-            out.push(v);
-            i += 3;
-        } else {
-            out.push(b[i]);
-            i += 1;
+        let hex = b
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (b[i], hex) {
+            (b'%', Some(v)) => {
+                out.push(v);
+                i += 3;
+            }
+            (c, _) => {
+                out.push(c);
+                i += 1;
+            }
         }
     }
     String::from_utf8_lossy(&out).into_owned()
@@ -754,4 +774,36 @@ pub async fn purge(db: &DbArgs, before: chrono::NaiveDate) -> anyhow::Result<Exi
     let n = store.purge_audit(at, &crate::ledger_cmd::actor(db)).await?;
     println!("已清理 {before} 之前的审计记录 {n} 条");
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_password_leaves_the_url_the_tools_see() {
+        for (url, bare, pw) in [
+            (
+                "postgres://clerk:s3cr%40t@db.example:5432/ledger?sslmode=require",
+                "postgres://clerk@db.example:5432/ledger?sslmode=require",
+                Some("s3cr@t"),
+            ),
+            (
+                "postgresql://clerk@db/ledger?password=p%25w&sslmode=disable",
+                "postgresql://clerk@db/ledger?sslmode=disable",
+                Some("p%w"),
+            ),
+            (
+                "postgres://clerk@db/ledger",
+                "postgres://clerk@db/ledger",
+                None,
+            ),
+            ("postgres://a:b@c", "postgres://a@c", Some("b")),
+            ("postgres://a:%中%4@c/d", "postgres://a@c/d", Some("%中%4")),
+        ] {
+            let c = PgConn::parse(url);
+            assert_eq!(c.url, bare, "{url}");
+            assert_eq!(c.password.as_deref(), pw, "{url}");
+        }
+    }
 }
