@@ -9,7 +9,7 @@ use anyhow::{Context, bail};
 use chrono::NaiveDate;
 use zhuanban_desk::passwords::{PasswordPolicy, hash_password, random_password};
 use zhuanban_ledger::Role;
-use zhuanban_store::{Actor, NewUser, Db, Store};
+use zhuanban_store::{Actor, Db, NewUser, Store};
 use zhuanban_web::{AppState, Config};
 
 use crate::DbArgs;
