@@ -24,15 +24,6 @@ pub fn postgres_url(db: &Path) -> Option<&str> {
         .filter(|s| s.starts_with("postgres://") || s.starts_with("postgresql://"))
 }
 
-/// Refuses a PostgreSQL `--db` for the commands that work on a SQLite file only, with a
-/// message that says so instead of one about a missing file.
-pub fn sqlite_only(db: &Path) -> anyhow::Result<()> {
-    if postgres_url(db).is_some() {
-        bail!("此命令只适用于 SQLite 数据库文件，不适用于 PostgreSQL 数据库（--db postgres://…）");
-    }
-    Ok(())
-}
-
 /// Opens the ledger `--db` names: a PostgreSQL database (its audit key file named by
 /// `ZHUANBAN_AUDIT_KEY`), or a SQLite file that must exist.
 pub async fn open(db: &DbArgs) -> anyhow::Result<Db> {

@@ -211,7 +211,8 @@ enum Command {
         /// A new, empty folder for the backup.
         #[arg(short = 'o', long)]
         out: PathBuf,
-        /// Where evidence files are kept (default: beside the database).
+        /// Where evidence files are kept (default: beside a SQLite database; required for
+        /// PostgreSQL).
         #[arg(long)]
         data: Option<PathBuf>,
     },
@@ -220,10 +221,12 @@ enum Command {
         /// The backup folder.
         #[arg(long)]
         from: PathBuf,
-        /// The database file to restore to.
+        /// The database to restore to: a SQLite file, or an empty PostgreSQL database
+        /// (`postgres://…`, the audit key file named by `ZHUANBAN_AUDIT_KEY`).
         #[arg(long)]
         db: Option<PathBuf>,
-        /// Where evidence files go (default: beside the database).
+        /// Where evidence files go (default: beside a SQLite database; required for
+        /// PostgreSQL).
         #[arg(long)]
         data: Option<PathBuf>,
         /// Only check the backup (files, manifest, database integrity, audit chain).

@@ -40,6 +40,12 @@ pub fn anchor_path(db: &Path) -> PathBuf {
     PathBuf::from(format!("{}.audit-anchor", db.display()))
 }
 
+/// The anchor file that goes with a key file given on its own (a PostgreSQL store's,
+/// `ZHUANBAN_AUDIT_KEY`): beside it, `ledger.audit-key` → `ledger.audit-anchor`.
+pub fn key_anchor_path(key: &Path) -> PathBuf {
+    anchor_path(&key.with_extension(""))
+}
+
 /// The HMAC key of a database's audit chain, where its anchor goes, and from which record on
 /// records are keyed.
 #[derive(Clone)]

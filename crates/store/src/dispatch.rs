@@ -130,9 +130,10 @@ pub struct OutboxItem {
 pub enum Claim {
     /// This pass sends it.
     Mine,
-    /// Another server (or pass) sent or claimed it meanwhile.
+    /// Another server (or pass) sent or claimed it meanwhile (whether or not the channel's
+    /// rate is used up).
     Taken,
-    /// The channel's rate is used up until then.
+    /// The channel's rate is used up until then, and the message is still to be sent.
     Throttled(DateTime<Utc>),
 }
 
@@ -637,6 +638,20 @@ impl Db {
         let now = crate::clock::now();
         let stamp = |t: DateTime<Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
         let mut tx = self.write().await?;
+        // Held by another server (or sent) since the caller listed it: taken, whatever the
+        // rate, so that the caller does not reschedule a message someone else is sending.
+        let claimable: i64 = db::query_scalar(
+            "SELECT COUNT(*) FROM outbox
+             WHERE id = $1 AND state = 'pending' AND next_attempt_at <= $2",
+        )
+        .bind(id)
+        .bind(stamp(now))
+        .fetch_one(&mut tx)
+        .await?;
+        if claimable == 0 {
+            tx.commit().await?;
+            return Ok(Claim::Taken);
+        }
         if let Some(limit) = per_minute {
             let minute_ago = stamp(now - chrono::Duration::minutes(1));
             let recent: Vec<String> = db::query_scalar(

@@ -130,6 +130,8 @@ enum Backend {
     Pg {
         /// Bumped by every change notification (see [`crate::postgres`]).
         changes: std::sync::Arc<std::sync::atomic::AtomicI64>,
+        /// Ends the change listener, which holds a connection of the pool (see [`Db::close`]).
+        stop_listening: std::sync::Arc<tokio::sync::Notify>,
     },
 }
 
@@ -220,12 +222,13 @@ impl Db {
     /// Connects to the PostgreSQL database at `url` (`postgres://user@host:port/database`) and
     /// brings its schema up to date (opening an up-to-date database changes nothing).
     pub async fn open_pg(url: &str, opts: &PgOptions) -> Result<Self> {
-        let (pool, changes) = crate::postgres::connect(url, opts.connections).await?;
+        let (pool, changes, stop_listening) =
+            crate::postgres::connect(url, opts.connections).await?;
         let pool = Pool::Pg(pool);
         let home = KeyringHome {
             registry: format!("{url} {}", opts.audit_key.display()),
             key: Some(opts.audit_key.clone()),
-            anchor: Some(audit::anchor_path(&opts.audit_key.with_extension(""))),
+            anchor: Some(audit::key_anchor_path(&opts.audit_key)),
         };
         let keyring = key_audit(&pool, home).await?;
         let Pool::Pg(pg) = &pool else { unreachable!() };
@@ -234,7 +237,10 @@ impl Db {
             saves,
             writer: pool.clone(),
             pool,
-            backend: Backend::Pg { changes },
+            backend: Backend::Pg {
+                changes,
+                stop_listening,
+            },
             keyring,
         })
     }
@@ -357,6 +363,10 @@ impl Db {
     /// are copied, hashed or moved. The store is not used afterwards.
     pub async fn close(&self) {
         self.saves.stop().await;
+        // Closing a pool waits for all its connections, the change listener's too.
+        if let Backend::Pg { stop_listening, .. } = &self.backend {
+            stop_listening.notify_one();
+        }
         for p in [&self.writer, &self.pool] {
             match p {
                 Pool::Sqlite(p) => p.close().await,
@@ -376,7 +386,7 @@ impl Db {
                     .fetch_one(&mut *conn)
                     .await
             }
-            Backend::Pg { changes } => Ok(changes.load(std::sync::atomic::Ordering::SeqCst)),
+            Backend::Pg { changes, .. } => Ok(changes.load(std::sync::atomic::Ordering::SeqCst)),
         }
     }
 
@@ -403,6 +413,39 @@ impl Db {
             }
         };
         Ok(Tx { inner, keyring })
+    }
+
+    /// Exports a snapshot of a PostgreSQL store (see [`crate::PgSnapshot`]); None on SQLite.
+    /// Its transaction is read-only (it writes nothing, so it is not one of the write path's).
+    pub async fn pg_snapshot(&self) -> Result<Option<crate::PgSnapshot>> {
+        let Some(pool) = self.pg_pool() else {
+            return Ok(None);
+        };
+        let mut tx = pool.begin().await?;
+        sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            .execute(&mut *tx)
+            .await?;
+        let id: String = sqlx::query_scalar("SELECT pg_export_snapshot()")
+            .fetch_one(&mut *tx)
+            .await?;
+        let audit_head: Option<(i64, String)> =
+            sqlx::query_as("SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1")
+                .fetch_optional(&mut *tx)
+                .await?;
+        let audit_records: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit")
+            .fetch_one(&mut *tx)
+            .await?;
+        let evidence: Vec<String> =
+            sqlx::query_scalar("SELECT DISTINCT sha256 FROM evidence ORDER BY sha256")
+                .fetch_all(&mut *tx)
+                .await?;
+        Ok(Some(crate::PgSnapshot {
+            tx,
+            id,
+            audit_head,
+            audit_records,
+            evidence,
+        }))
     }
 
     /// Where a unit's report on a task goes, in one statement: the newest open round (by its

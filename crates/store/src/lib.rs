@@ -40,6 +40,7 @@ pub use dispatch::{
 };
 pub use ledger::{Db, PG_WRITE_LOCK, PgOptions, is_postgres};
 pub use lockout::LockOutcome;
+pub use postgres::{PgSnapshot, pg_user_tables};
 pub use readings::{MAX_TEXT, NewReading, PlanReading, check_importable, complete_units};
 pub use security::{AUDIT_RETENTION_DAYS, AuditFilter};
 pub use series::SeriesImport;

@@ -920,6 +920,17 @@ async fn outbox_messages_are_claimed_once_within_a_shared_rate(b: Backend) {
             .unwrap(),
         Claim::Throttled(_)
     ));
+    // A message another server holds is taken, not throttled (a throttled one is rescheduled
+    // by the worker, which must not touch a message being sent elsewhere).
+    for (store, id) in [(&db.store, due[1].id), (&other, due[0].id)] {
+        assert_eq!(
+            store
+                .claim_outbox(id, "wecom", Some(2), hold)
+                .await
+                .unwrap(),
+            Claim::Taken
+        );
+    }
     // A claimed message is not due any more (until its hold ends).
     assert_eq!(db.store.outbox_due(10).await.unwrap().len(), 1);
 }
@@ -1055,6 +1066,39 @@ async fn a_reading_is_corrected_and_confirmed_once(b: Backend) {
     assert!(db.store.verify_audit().await.unwrap().breaks.is_empty());
 }
 
+/// Closing a store (before a backup copies its files, after a restore checks it) returns once
+/// its writes are done, on both backends: on PostgreSQL the change listener, which holds a
+/// connection of the pool, ends too; the database takes other connections afterwards.
+async fn closing_a_store_returns_after_its_writes(backend: Backend) {
+    let (db, plan_id) = seeded(backend).await;
+    // Another server on the same database keeps working while this one closes.
+    let other = db.reopen().await;
+    let round = db
+        .store
+        .open_round(
+            &RoundInput {
+                plan_id,
+                name: "关闭前".into(),
+                as_of: d("2024-03-31"),
+                due: d("2024-04-05"),
+            },
+            false,
+            &office(),
+        )
+        .await
+        .unwrap();
+    tokio::time::timeout(std::time::Duration::from_secs(20), db.store.close())
+        .await
+        .expect("close returns");
+    assert_eq!(other.round(round.id).await.unwrap().name, "关闭前");
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM rounds").await, 1);
+    let check = other.verify_audit().await.unwrap();
+    assert!(check.breaks.is_empty(), "{:?}", check.breaks);
+    tokio::time::timeout(std::time::Duration::from_secs(20), other.close())
+        .await
+        .expect("close returns");
+}
+
 both!(
     importing_the_seed_makes_the_ledger,
     a_new_version_keeps_old_reports_and_statuses_reproducible,
@@ -1069,4 +1113,5 @@ both!(
     outbox_messages_are_claimed_once_within_a_shared_rate,
     saves_committed_together_stand_or_fall_alone,
     a_reading_is_corrected_and_confirmed_once,
+    closing_a_store_returns_after_its_writes,
 );

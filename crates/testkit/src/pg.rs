@@ -128,6 +128,61 @@ impl PgCluster {
         Ok(self.url_of(&name))
     }
 
+    /// Makes a login role `name` that must give `password` (SCRAM) over TCP, where every
+    /// other role is trusted, with a new database it owns, and gives the URL of that database
+    /// as that role (the password in it): for tests of a wrong password. Waits until the
+    /// server asks the role for its password.
+    pub fn add_password_user(&self, name: &str, password: &str) -> Result<String> {
+        if !name.chars().all(|c| c.is_ascii_lowercase() || c == '_') {
+            bail!("a role name of lower-case letters please, not {name:?}");
+        }
+        self.psql(&format!(
+            "CREATE ROLE {name} LOGIN PASSWORD '{}'",
+            password.replace('\'', "''")
+        ))?;
+        self.psql(&format!("CREATE DATABASE {name} OWNER {name}"))?;
+        // pg_hba.conf is read top down: this line before the `trust` ones.
+        let hba = self.data().join("pg_hba.conf");
+        let old = std::fs::read_to_string(&hba).context("reading pg_hba.conf")?;
+        std::fs::write(
+            &hba,
+            format!("host all {name} 127.0.0.1/32 scram-sha-256\n{old}"),
+        )
+        .context("writing pg_hba.conf")?;
+        self.psql("SELECT pg_reload_conf()")?;
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            let out = Command::new(self.bin.join("psql"))
+                .args(["-h", "127.0.0.1", "-p", &self.port.to_string(), "-U", name])
+                .args(["-d", &self.database, "-w", "-c", "SELECT 1"])
+                .env_remove("PGPASSWORD")
+                .stdin(Stdio::null())
+                .output()
+                .context("could not run psql")?;
+            if !out.status.success() {
+                break;
+            }
+            if std::time::Instant::now() > deadline {
+                bail!("the server does not ask {name} for a password after reloading pg_hba.conf");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        Ok(format!(
+            "postgres://{name}:{password}@127.0.0.1:{}/{name}",
+            self.port
+        ))
+    }
+
+    /// Runs one statement as the superuser in the cluster's first database.
+    fn psql(&self, sql: &str) -> Result<Output> {
+        check(
+            Command::new(self.bin.join("psql"))
+                .args(["-h", "127.0.0.1", "-p", &self.port.to_string(), "-U", USER])
+                .args(["-d", &self.database, "-v", "ON_ERROR_STOP=1", "-c", sql]),
+            "psql",
+        )
+    }
+
     /// The port the server listens on (127.0.0.1 only).
     pub fn port(&self) -> u16 {
         self.port

@@ -1,7 +1,8 @@
 //! Two `zhuanban serve` processes on one database, as behind a load balancer: a session made on
 //! one is honoured by the other (its CSRF token too), a report saved through either is the
 //! ledger both serve, and every reminder reaches the group robot once although both servers
-//! run the dispatch pass every second.
+//! run the dispatch pass every second. The same test on a SQLite file and on a PostgreSQL
+//! database (a throwaway cluster).
 
 use std::time::{Duration, Instant};
 
@@ -9,41 +10,6 @@ use crate::*;
 
 const PASSWORD: &str = "Two#Servers2024";
 const NOW: &str = "2024-10-04T09:00:00+08:00";
-
-/// Signs in on `base`; gives the client (holding the session cookie), the cookie header and the
-/// CSRF token.
-async fn sign_in(base: &str, login: &str) -> (reqwest::Client, String, String) {
-    let c = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let res = c
-        .post(format!("{base}/login"))
-        .form(&[("login", login), ("password", PASSWORD)])
-        .send()
-        .await
-        .unwrap();
-    assert!(res.status().is_redirection(), "{login}: {}", res.status());
-    let cookie = res
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("zb_session="))
-        .map(|v| v.split(';').next().unwrap().to_string())
-        .expect("a session cookie");
-    let me: serde_json::Value = c
-        .get(format!("{base}/api/me"))
-        .header("cookie", &cookie)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let csrf = me["csrf"].as_str().unwrap().to_string();
-    (c, cookie, csrf)
-}
 
 async fn my_task(c: &reqwest::Client, base: &str, cookie: &str, code: &str) -> serde_json::Value {
     let my: serde_json::Value = c
@@ -65,16 +31,23 @@ async fn my_task(c: &reqwest::Client, base: &str, cookie: &str, code: &str) -> s
 }
 
 #[test]
-fn two_servers_serve_one_ledger_and_send_each_reminder_once() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("two.db").to_string_lossy().into_owned();
+fn two_servers_on_sqlite_serve_one_ledger_and_send_each_reminder_once() {
+    two_servers_serve_one_ledger_and_send_each_reminder_once(Backend::Sqlite);
+}
+
+#[test]
+fn two_servers_on_postgresql_serve_one_ledger_and_send_each_reminder_once() {
+    two_servers_serve_one_ledger_and_send_each_reminder_once(Backend::Postgres);
+}
+
+fn two_servers_serve_one_ledger_and_send_each_reminder_once(backend: Backend) {
+    let ledger = Ledger::new(backend);
+    let dir = &ledger.dir;
     let seed = seed().to_string_lossy().into_owned();
-    assert!(run(&["import", &seed, "--db", &db]).status.success());
-    let o = run(&[
+    ledger.ok(&["import", &seed]);
+    let o = ledger.run(&[
         "round",
         "open",
-        "--db",
-        &db,
         "--name",
         "2024年9月调度",
         "--as-of",
@@ -87,7 +60,7 @@ fn two_servers_serve_one_ledger_and_send_each_reminder_once() {
     std::fs::write(&pw, PASSWORD).unwrap();
     for (login, unit) in [("unit1", "区住房城乡建设局"), ("unit2", "区教育卫生健康局")]
     {
-        let o = run(&[
+        let o = ledger.run(&[
             "user",
             "add",
             login,
@@ -98,8 +71,6 @@ fn two_servers_serve_one_ledger_and_send_each_reminder_once() {
             "--password-file",
             pw.to_str().unwrap(),
             "--owner-password",
-            "--db",
-            &db,
         ]);
         assert!(o.status.success(), "{}", stderr(&o));
     }
@@ -111,8 +82,8 @@ fn two_servers_serve_one_ledger_and_send_each_reminder_once() {
         ("ZHUANBAN_TEST_NOW", NOW),
         ("ZHUANBAN_TEST_WORKER_SECS", "1"),
     ];
-    let _a = serve(&db, pa, &[], &env);
-    let _b = serve(&db, pb, &[], &env);
+    let _a = ledger.serve(pa, &[], &env);
+    let _b = ledger.serve(pb, &[], &env);
     let (a, b) = (
         format!("http://127.0.0.1:{pa}"),
         format!("http://127.0.0.1:{pb}"),
@@ -121,7 +92,7 @@ fn two_servers_serve_one_ledger_and_send_each_reminder_once() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
         // unit1 signs in on A and submits its report through B with the same session.
-        let (c1, cookie1, csrf1) = sign_in(&a, "unit1").await;
+        let (c1, cookie1, csrf1) = sign_in(&a, "unit1", PASSWORD).await;
         let t = my_task(&c1, &b, &cookie1, "2.3.2").await;
         let target = t["targets"][0]["id"].as_i64().unwrap();
         let res = c1
@@ -146,7 +117,7 @@ fn two_servers_serve_one_ledger_and_send_each_reminder_once() {
         assert_eq!(on_a["report"]["state"], "submitted");
 
         // unit2 signs in on B and saves a draft through A.
-        let (c2, cookie2, csrf2) = sign_in(&b, "unit2").await;
+        let (c2, cookie2, csrf2) = sign_in(&b, "unit2", PASSWORD).await;
         let res = c2
             .post(format!("{a}/api/reports"))
             .header("cookie", &cookie2)
@@ -163,9 +134,10 @@ fn two_servers_serve_one_ledger_and_send_each_reminder_once() {
 
     // Both servers run the dispatch pass every second: wait until the reminders are out, then
     // a few more passes.
-    let reminders = || count(&db, "SELECT COUNT(*) FROM outbox WHERE channel = 'wecom'");
+    let reminders = || ledger.count("SELECT COUNT(*) FROM outbox WHERE channel = 'wecom'");
     let deadline = Instant::now() + Duration::from_secs(30);
-    while (reminders() == 0 || count(&db, "SELECT COUNT(*) FROM outbox WHERE state <> 'sent'") > 0)
+    while (reminders() == 0
+        || ledger.count("SELECT COUNT(*) FROM outbox WHERE state <> 'sent'") > 0)
         && Instant::now() < deadline
     {
         std::thread::sleep(Duration::from_millis(200));
@@ -177,7 +149,7 @@ fn two_servers_serve_one_ledger_and_send_each_reminder_once() {
         "reminders to the units that owe reports: {queued}"
     );
     assert_eq!(
-        count(&db, "SELECT COUNT(*) FROM outbox WHERE state = 'sent'"),
+        ledger.count("SELECT COUNT(*) FROM outbox WHERE state = 'sent'"),
         queued,
         "every reminder sent"
     );
