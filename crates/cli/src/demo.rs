@@ -14,7 +14,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use zhuanban_ledger::{Cmp, Id, TargetKind, TaskRecord};
 use zhuanban_plan::ReadOptions;
-use zhuanban_store::{Actor, ImportOptions, ReportInput, RoundInput, Db, Store};
+use zhuanban_store::{Actor, Db, ImportOptions, ReportInput, RoundInput, Store};
 
 use crate::DbArgs;
 

@@ -10,7 +10,7 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 use zhuanban_ledger::{Colour, Id, ReportState, RoundState, Status, UnitRecord};
 use zhuanban_plan::{Period, Severity};
-use zhuanban_store::{Actor, ImportOptions, ReportInput, RoundInput, Db, Store};
+use zhuanban_store::{Actor, Db, ImportOptions, ReportInput, RoundInput, Store};
 
 use crate::{DbArgs, StatusFormat, plan_cmd};
 

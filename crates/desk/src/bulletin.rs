@@ -334,11 +334,7 @@ fn behind(j: &Judged) -> Vec<(&TaskRecord, &TaskStatus)> {
 /// 下步工作要求 drafted from the facts: for each lead unit of a seriously lagging or overdue
 /// task, the measures it must send and by when; for each unit that owes its report, the report
 /// and by when; then the general paragraphs. The office edits it freely.
-async fn draft_closing(
-    j: &Judged,
-    store: &Db,
-    date: NaiveDate,
-) -> Result<String, StoreError> {
+async fn draft_closing(j: &Judged, store: &Db, date: NaiveDate) -> Result<String, StoreError> {
     let by = month_day(date + Duration::days(j.plan.settings.notice_reply_days.max(1)));
     let _ = store;
     let mut red: BTreeMap<String, Vec<String>> = BTreeMap::new();

@@ -15,7 +15,7 @@ use chrono::NaiveDate;
 use zhuanban_ledger::dispatch::{reminders_due, scheduled_round};
 use zhuanban_ledger::{ReportState, Role, RoundState};
 use zhuanban_notify::{Channel, Message, Recipient};
-use zhuanban_store::{Actor, Audience, Claim, Result, RoundInput, Db, Store, StoreError};
+use zhuanban_store::{Actor, Audience, Claim, Db, Result, RoundInput, Store, StoreError};
 
 /// What one tick did.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -123,12 +123,7 @@ async fn schedule(store: &Db, today: NaiveDate, tick: &mut Tick) -> Result<()> {
 
 /// Queues the reminders due today: to lead units that have not submitted every report they
 /// owe in an open round.
-async fn remind(
-    store: &Db,
-    channels: &[Channel],
-    today: NaiveDate,
-    tick: &mut Tick,
-) -> Result<()> {
+async fn remind(store: &Db, channels: &[Channel], today: NaiveDate, tick: &mut Tick) -> Result<()> {
     for plan in store.plans().await? {
         for round in store
             .rounds(plan.id)
@@ -253,12 +248,7 @@ pub async fn deliver(store: &Db, channels: &[Channel], tick: &mut Tick) -> Resul
 }
 
 /// One pass of the worker. `send` false queues without delivering.
-pub async fn tick(
-    store: &Db,
-    channels: &[Channel],
-    today: NaiveDate,
-    send: bool,
-) -> Result<Tick> {
+pub async fn tick(store: &Db, channels: &[Channel], today: NaiveDate, send: bool) -> Result<Tick> {
     let mut t = Tick::default();
     let days = crate::security::load(store).await?.inactive_days;
     if days > 0 {

@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 use zhuanban_desk::bulletin::preview;
 use zhuanban_ledger::TaskRecord;
 use zhuanban_plan::{ReadOptions, read_text};
-use zhuanban_store::{Actor, ImportOptions, ReportInput, RoundInput, Db, Store};
+use zhuanban_store::{Actor, Db, ImportOptions, ReportInput, RoundInput, Store};
 
 const SEED: &str = include_str!("../../plan/tests/data/plans/datonghu-regional-action-2024.txt");
 
@@ -14,12 +14,7 @@ fn d(s: &str) -> NaiveDate {
     s.parse().unwrap()
 }
 
-async fn report(
-    store: &Db,
-    round: i64,
-    task: &TaskRecord,
-    unit: i64,
-) -> zhuanban_ledger::Report {
+async fn report(store: &Db, round: i64, task: &TaskRecord, unit: i64) -> zhuanban_ledger::Report {
     store
         .save_report(
             &ReportInput {
@@ -45,9 +40,7 @@ async fn report(
 #[tokio::test]
 async fn the_ranking_is_per_round_with_the_year_apart_and_its_rules_shown() {
     let dir = tempfile::tempdir().unwrap();
-    let store = Db::open(&dir.path().join("ledger.db"))
-        .await
-        .unwrap();
+    let store = Db::open(&dir.path().join("ledger.db")).await.unwrap();
     let office = Actor::new("办公室", "test");
     let plan = read_text(SEED, &ReadOptions::new("seed.txt")).plan;
     let plan_id = store

@@ -9,7 +9,7 @@ use crate::Store as _;
 
 use crate::db::{self, Row, Tx};
 use crate::ledger::{load_report, now_pub, write_audit};
-use crate::{Actor, Result, Db, StoreError};
+use crate::{Actor, Db, Result, StoreError};
 
 /// A new account. The password arrives hashed (the web crate hashes with Argon2id).
 #[derive(Debug, Clone)]

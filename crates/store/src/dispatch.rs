@@ -11,7 +11,7 @@ use zhuanban_ledger::{
 
 use crate::db::{self, Row};
 use crate::ledger::{now_pub, write_audit};
-use crate::{Actor, Result, Db, Store, StoreError};
+use crate::{Actor, Db, Result, Store, StoreError};
 
 fn time(s: &str) -> Result<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(s)
@@ -542,13 +542,15 @@ impl Db {
             Some("pending") => {}
             Some(_) => return Err(StoreError::invalid("state", "该延期申请已处理")),
         }
-        db::query("UPDATE extensions SET state = $1, decided_by = $2, decided_at = $3 WHERE id = $4")
-            .bind(if grant { "granted" } else { "refused" })
-            .bind(&actor.name)
-            .bind(now_pub())
-            .bind(id)
-            .execute(&mut tx)
-            .await?;
+        db::query(
+            "UPDATE extensions SET state = $1, decided_by = $2, decided_at = $3 WHERE id = $4",
+        )
+        .bind(if grant { "granted" } else { "refused" })
+        .bind(&actor.name)
+        .bind(now_pub())
+        .bind(id)
+        .execute(&mut tx)
+        .await?;
         write_audit(
             &mut tx,
             actor,
@@ -1025,13 +1027,13 @@ impl Db {
 
     /// The frozen content of a round's bulletin, if composed.
     pub async fn bulletin_content(&self, round_id: Id) -> Result<Option<String>> {
-        Ok(db::query_scalar::<Option<String>>(
-            "SELECT content FROM bulletins WHERE round_id = $1",
+        Ok(
+            db::query_scalar::<Option<String>>("SELECT content FROM bulletins WHERE round_id = $1")
+                .bind(round_id)
+                .fetch_optional(&self.pool)
+                .await?
+                .flatten(),
         )
-        .bind(round_id)
-        .fetch_optional(&self.pool)
-        .await?
-        .flatten())
     }
 
     /// Freezes (or, with `None`, unfreezes for recomposition) a round's bulletin content.

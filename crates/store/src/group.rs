@@ -79,20 +79,57 @@ impl Committer {
         Self::spawn(conn, keyring)
     }
 
-    /// Takes a connection of a PostgreSQL pool for the writer and starts its thread.
+    /// Starts the writer's thread with its own connection to the PostgreSQL database of
+    /// `pool` (made with the pool's options).
+    ///
+    /// The thread has its own single-threaded runtime, which owns the connection's socket: a
+    /// statement's answer wakes the writer thread itself, not a worker of the server's runtime
+    /// that would then wake it (a save runs a dozen statements, and on a busy machine every
+    /// extra wake-up is a wait for a core).
     pub async fn start_pg(
         pool: &sqlx::PgPool,
         keyring: std::sync::Arc<audit::Keyring>,
     ) -> Result<Committer> {
-        let conn = pool.acquire().await?.detach();
-        Self::spawn(
-            PgSave {
-                conn,
-                rt: tokio::runtime::Handle::current(),
-                open: false,
-            },
-            keyring,
-        )
+        let options = (*pool.connect_options()).clone();
+        let (ready, started) = oneshot::channel::<Result<()>>();
+        let (tx, rx) = mpsc::channel();
+        std::thread::Builder::new()
+            .name("zhuanban-writer".into())
+            .spawn(move || {
+                let rt = match tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                {
+                    Ok(rt) => rt,
+                    Err(e) => {
+                        let _ = ready.send(Err(StoreError::invalid(
+                            "db",
+                            format!("无法启动数据库写入线程：{e}"),
+                        )));
+                        return;
+                    }
+                };
+                let conn = match rt.block_on(sqlx::ConnectOptions::connect(&options)) {
+                    Ok(c) => c,
+                    Err(e) => {
+                        let _ = ready.send(Err(e.into()));
+                        return;
+                    }
+                };
+                let _ = ready.send(Ok(()));
+                run(
+                    PgSave {
+                        conn,
+                        rt,
+                        open: false,
+                    },
+                    &keyring,
+                    rx,
+                )
+            })
+            .map_err(|e| StoreError::invalid("db", format!("无法启动数据库写入线程：{e}")))?;
+        started.await.map_err(|_| stopped())??;
+        Ok(Committer { tx })
     }
 
     fn spawn(conn: impl SaveConn, keyring: std::sync::Arc<audit::Keyring>) -> Result<Committer> {
@@ -688,11 +725,11 @@ impl SaveConn for rusqlite::Connection {
     }
 }
 
-/// A PostgreSQL connection driven from the writer thread: each statement runs to completion
-/// (`Handle::block_on`) before the next, as a synchronous connection would.
+/// A PostgreSQL connection driven by the writer thread's own runtime: each statement runs to
+/// completion (`Runtime::block_on`) before the next, as a synchronous connection would.
 struct PgSave {
     conn: sqlx::PgConnection,
-    rt: tokio::runtime::Handle,
+    rt: tokio::runtime::Runtime,
     /// Whether a transaction is open.
     open: bool,
 }

@@ -31,7 +31,6 @@ pub(crate) fn now_pub() -> String {
     now()
 }
 
-
 fn now() -> String {
     crate::clock::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
 }
@@ -1592,10 +1591,7 @@ impl Store for Db {
                     let state = ReportState::parse(&state).ok_or_else(|| {
                         StoreError::invalid("report", format!("未知的报告状态“{state}”"))
                     })?;
-                    m.entry(task).or_default().push(LeadReport {
-                        state,
-                        late,
-                    });
+                    m.entry(task).or_default().push(LeadReport { state, late });
                 }
                 Some(m)
             }

@@ -15,15 +15,15 @@
 mod accounts;
 pub mod audit;
 pub mod clock;
+mod db;
 pub mod dispatch;
 mod group;
+mod ledger;
 mod lockout;
 mod migrate;
 mod postgres;
 mod security;
 mod series;
-mod ledger;
-mod db;
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -37,10 +37,10 @@ pub use dispatch::{
     Audience, BulletinRecord, Claim, ExtensionInput, InboxMessage, NoticeInput, NoticeStep,
     OutboxItem, notice_state_label,
 };
+pub use ledger::{Db, PG_WRITE_LOCK, PgOptions, is_postgres};
 pub use lockout::LockOutcome;
 pub use security::{AUDIT_RETENTION_DAYS, AuditFilter};
 pub use series::SeriesImport;
-pub use ledger::{Db, PgOptions, PG_WRITE_LOCK, is_postgres};
 
 /// What went wrong in the store. Messages are in Chinese for the office; each names the field
 /// or record concerned.

@@ -12,7 +12,7 @@ use zhuanban_ledger::Id;
 
 use crate::db::{self, Tx};
 use crate::ledger::write_audit;
-use crate::{Actor, Result, Db, StoreError};
+use crate::{Actor, Db, Result, StoreError};
 
 fn fmt(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)

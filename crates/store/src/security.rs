@@ -6,7 +6,7 @@ use zhuanban_ledger::{AuditRecord, Id};
 
 use crate::db;
 use crate::ledger::{now_pub, write_audit};
-use crate::{Actor, Result, Db, StoreError};
+use crate::{Actor, Db, Result, StoreError};
 
 /// How long audit records must be kept before they may be purged (网络安全法 第二十一条: at
 /// least six months).

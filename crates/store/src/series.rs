@@ -9,7 +9,7 @@ use zhuanban_standards::series::{Item, Observation, Parsed, Series, Site, SiteKi
 
 use crate::db;
 use crate::ledger::write_audit;
-use crate::{Actor, Result, Db, StoreError};
+use crate::{Actor, Db, Result, StoreError};
 
 fn kind_str(k: SiteKind) -> &'static str {
     match k {

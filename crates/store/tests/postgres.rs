@@ -17,7 +17,11 @@ async fn open_pg(url: &str) -> zhuanban_store::Result<Db> {
     static KEYS: std::sync::LazyLock<tempfile::TempDir> =
         std::sync::LazyLock::new(|| tempfile::tempdir().unwrap());
     let name = url.rsplit('/').next().unwrap_or("db").to_string();
-    Db::open_pg(url, &PgOptions::new(KEYS.path().join(format!("{name}.audit-key")))).await
+    Db::open_pg(
+        url,
+        &PgOptions::new(KEYS.path().join(format!("{name}.audit-key"))),
+    )
+    .await
 }
 
 fn cluster() -> PgCluster {
@@ -108,9 +112,7 @@ fn postgres_kind(data_type: &str) -> &'static str {
 
 async fn sqlite_columns() -> (Vec<Column>, BTreeSet<String>) {
     let dir = tempfile::tempdir().unwrap();
-    let store = Db::open(&dir.path().join("ledger.db"))
-        .await
-        .unwrap();
+    let store = Db::open(&dir.path().join("ledger.db")).await.unwrap();
     let rows: Vec<(String, String, String, i64, i64)> = sqlx::query_as(
         "SELECT m.name, p.name, p.type, p.\"notnull\", p.pk
            FROM sqlite_master m JOIN pragma_table_info(m.name) p
@@ -170,9 +172,7 @@ fn assert_same<T: Ord + Debug>(what: &str, sqlite: &BTreeSet<T>, postgres: &BTre
 #[tokio::test]
 async fn the_postgres_schema_has_the_sqlite_tables_and_columns() {
     let cluster = cluster();
-    let store = open_pg(&cluster.new_database().unwrap())
-        .await
-        .unwrap();
+    let store = open_pg(&cluster.new_database().unwrap()).await.unwrap();
     let (sqlite, sqlite_indexes) = sqlite_columns().await;
     let (postgres, postgres_indexes) = postgres_columns(store.pg_pool().unwrap()).await;
     assert!(
@@ -216,9 +216,7 @@ async fn refused(pool: &PgPool, sql: &'static str) -> String {
 #[tokio::test]
 async fn the_audit_table_refuses_update_and_delete() {
     let cluster = cluster();
-    let store = open_pg(&cluster.new_database().unwrap())
-        .await
-        .unwrap();
+    let store = open_pg(&cluster.new_database().unwrap()).await.unwrap();
     let pool = store.pg_pool().unwrap();
     let id = insert_audit(pool).await;
     let before: Vec<(i64, String, String)> =

@@ -9,9 +9,7 @@ use chrono::NaiveDate;
 use zhuanban_ledger::evaluate::evaluate;
 use zhuanban_ledger::{ReportState, Reporting};
 use zhuanban_plan::{ReadOptions, read_text};
-use zhuanban_store::{
-    Actor, ImportOptions, ReportInput, RoundInput, Store, StoreError,
-};
+use zhuanban_store::{Actor, ImportOptions, ReportInput, RoundInput, Store, StoreError};
 
 const SEED: &str = include_str!("../../plan/tests/data/plans/datonghu-regional-action-2024.txt");
 
@@ -484,14 +482,8 @@ async fn a_failed_write_leaves_nothing_half_saved(b: Backend) {
     let err = db.store.save_report(&input, &office()).await.unwrap_err();
     assert!(err.to_string().contains("injected failure"), "{err}");
     assert_eq!(count(&db, "SELECT COUNT(*) FROM reports").await, 0);
-    assert_eq!(
-        count(&db, "SELECT COUNT(*) FROM report_values").await,
-        0
-    );
-    assert_eq!(
-        count(&db, "SELECT COUNT(*) FROM audit").await,
-        audit_before
-    );
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM report_values").await, 0);
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM audit").await, audit_before);
     // The same report without the poisoned value goes through.
     let mut ok = input.clone();
     ok.values = vec![(t.targets[0].id, 1.0)];
@@ -566,7 +558,10 @@ async fn every_change_has_an_audit_record(b: Backend) {
     );
     assert!(db.store.verify_audit().await.unwrap().breaks.is_empty());
     // The table refuses edits and deletions.
-    assert!(db.refuses("UPDATE audit SET actor = 'x' WHERE id = 1").await);
+    assert!(
+        db.refuses("UPDATE audit SET actor = 'x' WHERE id = 1")
+            .await
+    );
     assert!(db.refuses("DELETE FROM audit WHERE id = 1").await);
 }
 
@@ -736,13 +731,19 @@ async fn a_plan_without_a_period_or_tasks_is_refused(b: Backend) {
 #[tokio::test]
 async fn sqlite_every_pooled_connection_is_synchronous_full() {
     let db = fresh(Backend::Sqlite).await;
-    let opts = format!("{:?}", zhuanban_store::Db::connect_options(&db.path()).unwrap());
+    let opts = format!(
+        "{:?}",
+        zhuanban_store::Db::connect_options(&db.path()).unwrap()
+    );
     assert!(
         opts.contains(r#""synchronous": Some("FULL")"#),
         "the connect options set synchronous=FULL explicitly: {opts}"
     );
     // Hold every connection of both pools at once, so that each one is asked.
-    for pool in [db.store.sqlite_pool().unwrap(), db.store.sqlite_writer().unwrap()] {
+    for pool in [
+        db.store.sqlite_pool().unwrap(),
+        db.store.sqlite_writer().unwrap(),
+    ] {
         let mut held = Vec::new();
         for _ in 0..pool.options().get_max_connections() {
             held.push(pool.acquire().await.unwrap());

@@ -92,10 +92,7 @@ pub struct AppState {
 pub use zhuanban_desk::security::SECURITY_KEY;
 
 impl AppState {
-    pub async fn new(
-        store: Db,
-        config: Config,
-    ) -> Result<Self, zhuanban_store::StoreError> {
+    pub async fn new(store: Db, config: Config) -> Result<Self, zhuanban_store::StoreError> {
         let has = store.count_users().await? > 0;
         let security = zhuanban_desk::security::load(&store).await?;
         Ok(AppState {

@@ -16,7 +16,7 @@ use fantoccini::Locator;
 use tokio::net::TcpListener;
 use zhuanban_ledger::{Role, TargetKind};
 use zhuanban_plan::ReadOptions;
-use zhuanban_store::{Actor, ImportOptions, NewUser, ReportInput, RoundInput, Db, Store};
+use zhuanban_store::{Actor, Db, ImportOptions, NewUser, ReportInput, RoundInput, Store};
 use zhuanban_testkit::{Browser, DESKTOP, PHONE};
 use zhuanban_web::{AppState, Config};
 

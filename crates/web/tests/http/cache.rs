@@ -1,7 +1,7 @@
 //! The desk keeps its judgement of the ledger between requests; any commit, by the server or
 //! by another process on the same database file, makes the next request judge again.
 
-use zhuanban_store::{Actor, ReportInput, Db, Store as _};
+use zhuanban_store::{Actor, Db, ReportInput, Store as _};
 
 use crate::TestApp;
 
@@ -33,9 +33,7 @@ async fn a_commit_by_another_process_shows_at_once() {
     assert_eq!(actual_of(&app, &c, "2.3.2").await, before);
 
     // Another process (its own connections to the same file) saves and accepts a report.
-    let other = Db::open(&app.dir.path().join("t.db"))
-        .await
-        .unwrap();
+    let other = Db::open(&app.dir.path().join("t.db")).await.unwrap();
     let t = app.task("2.3.2");
     let actor = Actor::new("命令行", "cli");
     let report = other

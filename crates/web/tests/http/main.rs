@@ -19,7 +19,7 @@ use reqwest::{Client, StatusCode, redirect};
 use tempfile::TempDir;
 use zhuanban_ledger::{Id, Role, TaskRecord};
 use zhuanban_plan::{ReadOptions, read_text};
-use zhuanban_store::{Actor, ImportOptions, NewUser, ReportInput, RoundInput, Db, Store};
+use zhuanban_store::{Actor, Db, ImportOptions, NewUser, ReportInput, RoundInput, Store};
 use zhuanban_web::{AppState, Config, auth};
 
 pub const SEED: &str =
