@@ -469,7 +469,8 @@ pub(super) async fn run(args: &Args) -> Result<bool> {
         .last()
         .map(|r| r.id)
         .context("the current plan has no round")?;
-    store.close().await;
+    // Not `Db::close`: on PostgreSQL it waits for every pooled connection, and the change
+    // listener keeps one until the store is dropped.
     drop(store);
 
     let backing = Backing::Pg {

@@ -46,6 +46,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "outbox_claims",
         include_str!("../migrations/sqlite/0008_outbox_claims.sql"),
     ),
+    (
+        9,
+        "report_indexes",
+        include_str!("../migrations/sqlite/0009_report_indexes.sql"),
+    ),
 ];
 
 /// (version, name, SQL) of every PostgreSQL migration, in order. Their own numbering: version 1
@@ -66,6 +71,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         3,
         "changes",
         include_str!("../migrations/postgres/0003_changes.sql"),
+    ),
+    (
+        4,
+        "report_indexes",
+        include_str!("../migrations/postgres/0004_report_indexes.sql"),
     ),
 ];
 
