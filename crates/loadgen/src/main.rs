@@ -29,6 +29,13 @@
 //! the run every report's version on the server is checked against the saves that were
 //! acknowledged.
 //!
+//! On PostgreSQL (`--postgres`): a throwaway cluster (`zhuanban_testkit::pg`) with
+//! [`PG_SETTINGS`] (fsync, synchronous_commit and full_page_writes on), a new database per run
+//! filled by `zhuanban serve --demo --db URL --data DIR`, the same scenarios and the same
+//! SIGKILL-and-restart check (`zhuanban serve --db URL --data DIR`); the table adds
+//! PostgreSQL's CPU. `--province` measures a province-sized ledger instead (`province.rs`).
+//! `--runs N` repeats the whole benchmark on fresh databases and prints each figure's range.
+//!
 //! Run: `cargo xtask bench` (after the cargo benches), or
 //! `cargo run --release -p zhuanban-loadgen -- --server target/release/zhuanban`.
 //! Loopback only; the server is killed at the end, also on error, panic, Ctrl+C, SIGTERM or
