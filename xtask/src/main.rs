@@ -7,10 +7,13 @@
 //! - `cargo xtask tidy` — the layout rules the compiler does not check (see `tidy.rs`): no
 //!   I/O, clock or database in the pure crates, the wall clock read in one place, writes only
 //!   through the store's write path. `cargo xtask test` runs it too.
-//! - `cargo xtask bench [ARGS] [--web LOADGEN-ARGS]` — runs the benchmarks (`cargo bench
-//!   --workspace ARGS`) and prints their figures, then the web load benchmark: builds the
-//!   release `zhuanban` binary and runs `zhuanban-loadgen` against it (LOADGEN-ARGS go to the
-//!   load generator, e.g. `--seconds 5`), which writes `target/bench/web.json`.
+//! - `cargo xtask bench [ARGS] [--pg] [--web LOADGEN-ARGS]` — runs the benchmarks (`cargo
+//!   bench --workspace ARGS`) and prints their figures, then the web load benchmark: builds the
+//!   release `zhuanban` binary and runs `zhuanban-loadgen` against it three times (LOADGEN-ARGS
+//!   go to the load generator, e.g. `--seconds 5` or `--runs 1`), which prints each figure's
+//!   range and writes `target/bench/web.json`. With `--pg`, the same on PostgreSQL
+//!   (`web-pg.json`) and the province-sized ledger on PostgreSQL (`province.json`) follow; they
+//!   need Debian's `postgresql` (a throwaway cluster, see `zhuanban_testkit::pg`).
 
 #[cfg(test)]
 mod licences;
@@ -56,7 +59,7 @@ fn main() -> Result<()> {
             eprintln!("  test   install test prerequisites, then fmt, tidy, clippy and all tests");
             eprintln!("  tidy   the layout rules: pure crates, one clock, one write path");
             eprintln!(
-                "  bench  run the benchmarks, then the web load benchmark ([ARGS] [--web LOADGEN-ARGS])"
+                "  bench  run the benchmarks, then the web load benchmark ([ARGS] [--pg] [--web LOADGEN-ARGS])"
             );
             std::process::exit(2);
         }
@@ -194,12 +197,27 @@ fn bench(extra: &[String]) -> Result<()> {
         Some(i) => (&extra[..i], &extra[i + 1..]),
         None => (extra, &[][..]),
     };
+    let pg = extra.iter().any(|a| a == "--pg");
+    let extra: Vec<&String> = extra.iter().filter(|a| *a != "--pg").collect();
     run(cargo().args(["bench", "--workspace"]).args(extra))?;
-    web_bench(web)
+    // Several runs, so that the figures come with their range.
+    let mut web: Vec<String> = web.to_vec();
+    if !web
+        .iter()
+        .any(|a| a == "--runs" || a.starts_with("--runs="))
+    {
+        web.extend(["--runs".into(), "3".into()]);
+    }
+    web_bench(&web, "web.json", &[])?;
+    if pg {
+        web_bench(&web, "web-pg.json", &["--postgres"])?;
+        web_bench(&web, "province.json", &["--province"])?;
+    }
+    Ok(())
 }
 
 /// The web load benchmark: the release server under `zhuanban-loadgen` (crates/loadgen).
-fn web_bench(extra: &[String]) -> Result<()> {
+fn web_bench(extra: &[String], out: &str, mode: &[&str]) -> Result<()> {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .context("the workspace folder")?;
@@ -210,7 +228,7 @@ fn web_bench(extra: &[String]) -> Result<()> {
         .current_dir(root)
         .args(["build", "--release", "-p", "zhuanban"]))?;
     let server = target.join("release").join("zhuanban");
-    let out = target.join("bench").join("web.json");
+    let out = target.join("bench").join(out);
     run(cargo()
         .current_dir(root)
         .args([
@@ -225,5 +243,6 @@ fn web_bench(extra: &[String]) -> Result<()> {
         .arg(&server)
         .arg("--out")
         .arg(&out)
+        .args(mode)
         .args(extra))
 }

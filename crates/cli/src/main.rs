@@ -150,7 +150,8 @@ enum Command {
         /// Mark cookies Secure (when served behind TLS).
         #[arg(long)]
         secure_cookies: bool,
-        /// A demonstration: a fresh database with the seed plan, its history and accounts.
+        /// A demonstration: a fresh database with the seed plan, its history and accounts (with
+        /// a `postgres://` --db, an empty PostgreSQL database and --data).
         #[arg(long)]
         demo: bool,
         /// With --demo: the folder for the demonstration database (default: a new temporary one).
@@ -572,7 +573,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let rt = runtime()?;
             let limits = limits.limits()?;
             if demo {
-                rt.block_on(serve::serve_demo(dir, listen, as_of, limits))
+                let pg = crate::ledger_cmd::postgres_url(&db).map(|url| (url, data));
+                rt.block_on(serve::serve_demo(dir, pg, listen, as_of, limits))
             } else {
                 rt.block_on(serve::serve(&db, listen, data, secure_cookies, limits))
             }

@@ -112,26 +112,52 @@ async fn run(listen: SocketAddr, state: AppState) -> anyhow::Result<ExitCode> {
 }
 
 /// `serve --demo`: a fresh database in a folder, the seed plan with its demonstration
-/// history, and demonstration accounts (printed with their passwords).
+/// history, and demonstration accounts (printed with their passwords). With `pg` (a
+/// `postgres://` URL and the evidence folder), the demonstration goes into that PostgreSQL
+/// database instead, which must hold no plan yet.
 pub async fn serve_demo(
     dir: Option<PathBuf>,
+    pg: Option<(&str, Option<PathBuf>)>,
     listen: SocketAddr,
     as_of: NaiveDate,
     limits: zhuanban_web::conn::Limits,
 ) -> anyhow::Result<ExitCode> {
-    let dir = match dir {
-        Some(d) => d,
-        None => std::env::temp_dir().join(format!("zhuanban-demo-{}", std::process::id())),
+    let on_pg = pg.is_some();
+    let (store, data) = match pg {
+        Some((url, data)) => {
+            let Some(data) = data else {
+                bail!(
+                    "使用 PostgreSQL 数据库时须以 --data 指定佐证材料的存放目录（各服务器共用的同一目录）"
+                );
+            };
+            if dir.is_some() {
+                bail!("--dir 只适用于 SQLite 演示数据库；PostgreSQL 演示请用 --db 与 --data");
+            }
+            let store = crate::ledger_cmd::open_path(Path::new(url), true).await?;
+            if !store.plans().await?.is_empty() {
+                bail!("演示模式需要一个没有方案的空数据库");
+            }
+            (store, data)
+        }
+        None => {
+            let dir = match dir {
+                Some(d) => d,
+                None => std::env::temp_dir().join(format!("zhuanban-demo-{}", std::process::id())),
+            };
+            std::fs::create_dir_all(&dir)
+                .with_context(|| format!("无法创建目录 {}", dir.display()))?;
+            let db = dir.join("demo.db");
+            if db.exists() {
+                bail!(
+                    "{} 已存在；演示模式需要一个新的目录（或省略 --dir）",
+                    db.display()
+                );
+            }
+            // The same layout as every other database (evidence in `demo.db.files/`), so that
+            // `backup --db <dir>/demo.db` finds it without being told.
+            (Db::open(&db).await?, data_dir_for(&db))
+        }
     };
-    std::fs::create_dir_all(&dir).with_context(|| format!("无法创建目录 {}", dir.display()))?;
-    let db = dir.join("demo.db");
-    if db.exists() {
-        bail!(
-            "{} 已存在；演示模式需要一个新的目录（或省略 --dir）",
-            db.display()
-        );
-    }
-    let store = Db::open(&db).await?;
     let summary = crate::demo::fill(&store, as_of, 2024).await?;
     println!("{summary}");
     let accounts = demo_accounts(&store).await?;
@@ -139,10 +165,10 @@ pub async fn serve_demo(
     for (login, password, who) in &accounts {
         println!("  {login:<10} {password:<16} {who}");
     }
-    println!("数据库：{}", db.display());
-    // The same layout as every other database (evidence in `demo.db.files/`), so that
-    // `backup --db <dir>/demo.db` finds it without being told.
-    let mut config = Config::new(data_dir_for(&db));
+    if !on_pg {
+        println!("数据库：{}", data.with_extension("").display());
+    }
+    let mut config = Config::new(data);
     config.demo = true;
     config.limits = limits;
     config.channels = crate::channels::from_env()?;

@@ -29,6 +29,13 @@
 //! the run every report's version on the server is checked against the saves that were
 //! acknowledged.
 //!
+//! On PostgreSQL (`--postgres`): a throwaway cluster (`zhuanban_testkit::pg`) with
+//! [`PG_SETTINGS`] (fsync, synchronous_commit and full_page_writes on), a new database per run
+//! filled by `zhuanban serve --demo --db URL --data DIR`, the same scenarios and the same
+//! SIGKILL-and-restart check (`zhuanban serve --db URL --data DIR`); the table adds
+//! PostgreSQL's CPU. `--province` measures a province-sized ledger instead (`province.rs`).
+//! `--runs N` repeats the whole benchmark on fresh databases and prints each figure's range.
+//!
 //! Run: `cargo xtask bench` (after the cargo benches), or
 //! `cargo run --release -p zhuanban-loadgen -- --server target/release/zhuanban`.
 //! Loopback only; the server is killed at the end, also on error, panic, Ctrl+C, SIGTERM or
@@ -47,6 +54,9 @@ use reqwest::header::{COOKIE, SET_COOKIE};
 use reqwest::{Client, StatusCode, Url};
 use serde::Serialize;
 use serde_json::{Value, json};
+use zhuanban_testkit::pg::PgCluster;
+
+mod province;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -89,6 +99,22 @@ struct Args {
     /// Exit with status 1 when a goal is missed (not only on errors).
     #[arg(long)]
     strict: bool,
+    /// Run the server on PostgreSQL: a throwaway cluster (Debian's PostgreSQL, see
+    /// `zhuanban_testkit::pg`) with durable settings, a new database for each run, the
+    /// demonstration written into it by `zhuanban serve --demo --db URL --data DIR`.
+    #[arg(long)]
+    postgres: bool,
+    /// The province-sized ledger on PostgreSQL (1,000 plans, 100,000 tasks, 12 rounds with
+    /// reports) instead of the demonstration: judging every plan, and a unit's ledger page.
+    #[arg(long)]
+    province: bool,
+    /// Plans of the province-sized ledger (100 tasks each).
+    #[arg(long, default_value_t = 1000)]
+    plans: usize,
+    /// How many times the whole benchmark runs (each on a fresh database); with more than one
+    /// run, each figure's range is printed.
+    #[arg(long, default_value_t = 1)]
+    runs: usize,
 }
 
 const SCENARIOS: &[&str] = &[
@@ -102,6 +128,8 @@ const SCENARIOS: &[&str] = &[
 /// Goals from the issue.
 const GOAL_LEDGER_RPS: f64 = 5_000.0;
 const GOAL_SAVE_RPS: f64 = 3_000.0;
+/// On PostgreSQL (a round trip per statement, the database in another process).
+const GOAL_SAVE_RPS_PG: f64 = 1_500.0;
 const GOAL_MEMORY_KIB: u64 = 100 * 1024;
 
 /// Clock ticks per second of `/proc/<pid>/stat` (USER_HZ, 100 on Linux).
@@ -159,6 +187,8 @@ struct Server {
     child: Child,
     base: Base,
     accounts: Vec<Account>,
+    /// The PostgreSQL server's process (its backends are its children), when on PostgreSQL.
+    db_pid: Option<u32>,
 }
 
 /// The server's address (`http://127.0.0.1:PORT`).
@@ -168,6 +198,45 @@ struct Base(String);
 impl Base {
     fn url(&self, path: &str) -> Result<Url> {
         Url::parse(&format!("{}{path}", self.0)).context("url")
+    }
+}
+
+/// The database a server runs on.
+#[derive(Debug, Clone)]
+enum Backing {
+    /// A SQLite demonstration database in this folder (`demo.db`).
+    Sqlite { dir: PathBuf },
+    /// A PostgreSQL database, with the evidence folder and the audit key file every server of
+    /// it uses (`ZHUANBAN_AUDIT_KEY`).
+    Pg {
+        url: String,
+        data: PathBuf,
+        key: PathBuf,
+    },
+}
+
+impl Backing {
+    /// `zhuanban serve` on this database: a demonstration (`--demo`, which fills the
+    /// database) or the database as it is.
+    fn command(&self, binary: &Path, demo: bool) -> Command {
+        let mut c = Command::new(binary);
+        c.arg("serve");
+        match self {
+            Backing::Sqlite { dir } if demo => {
+                c.arg("--demo").arg("--dir").arg(dir);
+            }
+            Backing::Sqlite { dir } => {
+                c.arg("--db").arg(dir.join("demo.db"));
+            }
+            Backing::Pg { url, data, key } => {
+                if demo {
+                    c.arg("--demo");
+                }
+                c.arg("--db").arg(url).arg("--data").arg(data);
+                c.env("ZHUANBAN_AUDIT_KEY", key);
+            }
+        }
+        c
     }
 }
 
@@ -185,10 +254,8 @@ impl Server {
 
     /// Starts `zhuanban serve --demo` on a loopback port the system picks (read back from the
     /// line the server prints when it listens) and reads the accounts it prints.
-    fn start(binary: &Path, dir: &Path) -> Result<Server> {
-        let mut demo = Command::new(binary);
-        demo.arg("serve").arg("--demo").arg("--dir").arg(dir);
-        let server = Self::spawn(demo)?;
+    fn start(binary: &Path, backing: &Backing) -> Result<Server> {
+        let server = Self::spawn(backing.command(binary, true))?;
         ensure!(
             !server.accounts.is_empty(),
             "the server printed no demonstration accounts"
@@ -198,12 +265,10 @@ impl Server {
 
     /// Kills the server with SIGKILL (no shutdown of any kind) and starts `zhuanban serve` on
     /// its database again: for the durability check.
-    fn kill_and_restart(&mut self, binary: &Path, dir: &Path) -> Result<()> {
+    fn kill_and_restart(&mut self, binary: &Path, backing: &Backing) -> Result<()> {
         self.child.kill().context("could not kill the server")?;
         self.child.wait()?;
-        let mut again = Command::new(binary);
-        again.arg("serve").arg("--db").arg(dir.join("demo.db"));
-        let restarted = Self::spawn(again)?;
+        let restarted = Self::spawn(backing.command(binary, false))?;
         let accounts = std::mem::take(&mut self.accounts);
         *self = restarted;
         self.accounts = accounts;
@@ -228,6 +293,7 @@ impl Server {
             child,
             base: Base(String::new()),
             accounts: Vec::new(),
+            db_pid: None,
         };
         let stdout = server.child.stdout.take().context("no stdout")?;
         let (tx, rx) = mpsc::channel::<String>();
@@ -317,6 +383,34 @@ fn cpu_seconds(pid: &str) -> f64 {
     let f: Vec<&str> = rest.split_whitespace().collect();
     let tick = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
     (tick(11) + tick(12)) / TICKS_PER_SECOND
+}
+
+/// CPU seconds of a process and its children (PostgreSQL's server and backends; the
+/// backends that ended are not counted).
+fn tree_cpu_seconds(root: u32) -> f64 {
+    let mut total = cpu_seconds(&root.to_string());
+    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name
+            .to_str()
+            .filter(|n| n.bytes().all(|b| b.is_ascii_digit()))
+        else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+            continue;
+        };
+        // The parent's pid is the field after the state, after the command name.
+        let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+        let ppid = rest
+            .split_whitespace()
+            .nth(1)
+            .and_then(|p| p.parse::<u32>().ok());
+        if ppid == Some(root) {
+            total += cpu_seconds(pid);
+        }
+    }
+    total
 }
 
 /// The system's load average over the last minute (others' work on the machine skews the
@@ -620,6 +714,8 @@ struct Figures {
     client_cpu_cores: f64,
     vm_rss_kib: u64,
     vm_hwm_kib: u64,
+    /// PostgreSQL's CPU (the server and its backends) over the measured time, in cores.
+    db_cpu_cores: Option<f64>,
     first_error: Option<String>,
 }
 
@@ -669,6 +765,7 @@ async fn measure(args: &Args, server: &Server, sc: Scenario) -> Result<(Figures,
     }
     // CPU is read at the start of the measured time, not of the warm-up.
     tokio::time::sleep_until(measured_from.into()).await;
+    let db0 = server.db_pid.map(tree_cpu_seconds);
     let (srv0, me0, t0) = (
         cpu_seconds(&server_pid),
         cpu_seconds("self"),
@@ -683,6 +780,11 @@ async fn measure(args: &Args, server: &Server, sc: Scenario) -> Result<(Figures,
     }
     let wall = t0.elapsed().as_secs_f64().max(1e-9);
     let (srv1, me1) = (cpu_seconds(&server_pid), cpu_seconds("self"));
+    let db_cpu_cores = server
+        .db_pid
+        .map(tree_cpu_seconds)
+        .zip(db0)
+        .map(|(b, a)| (b - a) / wall);
     let (rss, hwm) = server.memory()?;
     let mut lat = std::mem::take(&mut tally.latencies_us);
     lat.sort_unstable();
@@ -715,13 +817,15 @@ async fn measure(args: &Args, server: &Server, sc: Scenario) -> Result<(Figures,
             client_cpu_cores: (me1 - me0) / wall,
             vm_rss_kib: rss,
             vm_hwm_kib: hwm,
+            db_cpu_cores,
             first_error: tally.first_error,
         },
         ops,
     ))
 }
 
-/// The whole benchmark. Returns whether it ran clean (and, with `--strict`, met the goals).
+/// The whole benchmark, `--runs` times (or the province-sized ledger, `--province`). Returns
+/// whether it ran clean (and, with `--strict`, met the goals in every run).
 async fn run(args: &Args) -> Result<bool> {
     ensure!(
         args.server.is_file(),
@@ -732,12 +836,159 @@ async fn run(args: &Args) -> Result<bool> {
         (1..=256).contains(&args.connections),
         "--connections must be 1 to 256"
     );
+    ensure!((1..=20).contains(&args.runs), "--runs must be 1 to 20");
     for s in &args.only {
         ensure!(
             SCENARIOS.contains(&s.as_str()),
             "unknown scenario {s}; known: {SCENARIOS:?}"
         );
     }
+    if args.province {
+        return province::run(args).await;
+    }
+    let cluster = if args.postgres {
+        Some(start_cluster().await?)
+    } else {
+        None
+    };
+    let mut outcomes = Vec::new();
+    for i in 0..args.runs {
+        if args.runs > 1 {
+            eprintln!("loadgen: run {} of {}", i + 1, args.runs);
+        }
+        outcomes.push(run_once(args, cluster.as_ref()).await?);
+    }
+    if args.runs > 1 {
+        print_ranges(&outcomes);
+    }
+    let doc = if let [one] = &outcomes[..] {
+        one.doc.clone()
+    } else {
+        json!({
+            "benchmark": "web",
+            "backend": backend_name(args),
+            "runs": outcomes.iter().map(|o| o.doc.clone()).collect::<Vec<_>>(),
+        })
+    };
+    if let Some(dir) = args.out.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)?;
+    }
+    std::fs::write(&args.out, serde_json::to_string_pretty(&doc)? + "\n")
+        .with_context(|| format!("could not write {}", args.out.display()))?;
+    println!("figures written to {}", args.out.display());
+    let clean = outcomes.iter().all(|o| o.clean);
+    let met = outcomes.iter().all(|o| o.goals.iter().all(|g| g.met));
+    Ok(clean && (!args.strict || met))
+}
+
+fn backend_name(args: &Args) -> &'static str {
+    if args.postgres || args.province {
+        "postgresql"
+    } else {
+        "sqlite"
+    }
+}
+
+/// PostgreSQL server settings of the benchmarks, for this small machine (2 cores, a few GiB
+/// free): durability as in production (`fsync`, `synchronous_commit` and `full_page_writes`
+/// on), memory for the working set, checkpoints spaced out so that one does not land in a
+/// measured run by chance, and no parallel query workers (two cores are already shared by
+/// the server, the database and the load generator).
+const PG_SETTINGS: &[(&str, &str)] = &[
+    ("fsync", "on"),
+    ("synchronous_commit", "on"),
+    ("full_page_writes", "on"),
+    ("shared_buffers", "512MB"),
+    ("effective_cache_size", "4GB"),
+    ("work_mem", "16MB"),
+    ("maintenance_work_mem", "256MB"),
+    ("wal_buffers", "16MB"),
+    ("max_wal_size", "4GB"),
+    ("checkpoint_timeout", "15min"),
+    ("random_page_cost", "1.1"),
+    ("max_parallel_workers_per_gather", "0"),
+];
+
+/// A throwaway PostgreSQL cluster with [`PG_SETTINGS`] (in the system's temporary folder).
+async fn start_cluster() -> Result<PgCluster> {
+    eprintln!("loadgen: starting a PostgreSQL cluster ({PG_SETTINGS:?})");
+    let cluster = tokio::task::spawn_blocking(|| PgCluster::start_with(PG_SETTINGS)).await??;
+    eprintln!(
+        "loadgen: PostgreSQL on 127.0.0.1:{} (server pid {:?})",
+        cluster.port(),
+        cluster.server_pid()
+    );
+    Ok(cluster)
+}
+
+/// What one run gave.
+#[derive(Debug)]
+struct RunOutcome {
+    figures: Vec<Figures>,
+    goals: Vec<Goal>,
+    clean: bool,
+    doc: Value,
+}
+
+/// Each scenario's range over the runs.
+fn print_ranges(outcomes: &[RunOutcome]) {
+    println!();
+    println!("range over {} runs (min – max):", outcomes.len());
+    println!(
+        "{:<12} {:>17} {:>15} {:>15} {:>6} {:>13} {:>13}",
+        "scenario", "req/s", "p50 ms", "p99 ms", "fail", "srv CPU", "db CPU"
+    );
+    let mut names: Vec<&str> = Vec::new();
+    for o in outcomes {
+        for f in &o.figures {
+            if !names.contains(&f.scenario.as_str()) {
+                names.push(&f.scenario);
+            }
+        }
+    }
+    for name in names {
+        let fs: Vec<&Figures> = outcomes
+            .iter()
+            .flat_map(|o| o.figures.iter().filter(|f| f.scenario == name))
+            .collect();
+        let range = |v: &dyn Fn(&Figures) -> f64, prec: usize| {
+            let lo = fs.iter().map(|f| v(f)).fold(f64::INFINITY, f64::min);
+            let hi = fs.iter().map(|f| v(f)).fold(f64::NEG_INFINITY, f64::max);
+            format!("{lo:.prec$} – {hi:.prec$}")
+        };
+        let db = if fs.iter().all(|f| f.db_cpu_cores.is_some()) {
+            range(&|f| f.db_cpu_cores.unwrap_or(0.0), 2)
+        } else {
+            "-".into()
+        };
+        println!(
+            "{:<12} {:>17} {:>15} {:>15} {:>6} {:>13} {:>13}",
+            name,
+            range(&|f| f.requests_per_second, 0),
+            range(&|f| f.p50_ms, 2),
+            range(&|f| f.p99_ms, 2),
+            fs.iter().map(|f| f.failures).sum::<u64>(),
+            range(&|f| f.server_cpu_cores, 2),
+            db,
+        );
+    }
+    let mut goals: Vec<(&str, usize)> = Vec::new();
+    for o in outcomes {
+        for g in &o.goals {
+            match goals.iter_mut().find(|(n, _)| *n == g.goal) {
+                Some((_, met)) => *met += usize::from(g.met),
+                None => goals.push((&g.goal, usize::from(g.met))),
+            }
+        }
+    }
+    for (goal, met) in goals {
+        println!("{goal}: met in {met} of {} runs", outcomes.len());
+    }
+}
+
+/// One run of the benchmark on a fresh database (a new SQLite demonstration folder, or a new
+/// database of `cluster`).
+async fn run_once(args: &Args, cluster: Option<&PgCluster>) -> Result<RunOutcome> {
     let wanted = |s: &str| args.only.is_empty() || args.only.iter().any(|o| o == s);
     let tmp = match &args.tmp {
         Some(d) => {
@@ -750,10 +1001,25 @@ async fn run(args: &Args) -> Result<bool> {
             .prefix("zhuanban-loadgen-")
             .tempdir()?,
     };
-    let fs = fs_type(tmp.path());
+    let backing = match cluster {
+        Some(c) => Backing::Pg {
+            url: c.new_database()?,
+            data: tmp.path().join("files"),
+            key: tmp.path().join("audit.key"),
+        },
+        None => Backing::Sqlite {
+            dir: tmp.path().join("demo"),
+        },
+    };
+    let db_pid = cluster.and_then(PgCluster::server_pid);
+    let fs = match cluster {
+        Some(_) => format!("PostgreSQL, {}", fs_type(&std::env::temp_dir())),
+        None => fs_type(tmp.path()),
+    };
     let load_before = load_average();
     // Declared after `tmp`, so it is dropped (killed) before the folder is removed.
-    let mut server = Server::start(&args.server, &tmp.path().join("demo"))?;
+    let mut server = Server::start(&args.server, &backing)?;
+    server.db_pid = db_pid;
     let base = server.base.clone();
     eprintln!(
         "loadgen: server pid {} at {}, database on {fs}, {} accounts",
@@ -902,7 +1168,8 @@ async fn run(args: &Args) -> Result<bool> {
         // Durability check: the server is killed with SIGKILL and started again on its
         // database; every acknowledged save made a new version, and the last one acknowledged
         // is the one the restarted server has.
-        server.kill_and_restart(&args.server, &tmp.path().join("demo"))?;
+        server.kill_and_restart(&args.server, &backing)?;
+        server.db_pid = db_pid;
         let base = server.base.clone();
         // The units' sessions are kept in the database: they outlive the process.
         eprintln!(
@@ -942,11 +1209,18 @@ async fn run(args: &Args) -> Result<bool> {
                 f.requests_per_second,
                 f.requests_per_second >= GOAL_LEDGER_RPS && f.non_2xx == 0,
             )),
-            "report-save" => goals.push(Goal::new(
-                format!("report-save: ≥ {GOAL_SAVE_RPS} durable saves/s, no failures"),
-                f.requests_per_second,
-                f.requests_per_second >= GOAL_SAVE_RPS && f.failures == 0,
-            )),
+            "report-save" => {
+                let goal = if cluster.is_some() {
+                    GOAL_SAVE_RPS_PG
+                } else {
+                    GOAL_SAVE_RPS
+                };
+                goals.push(Goal::new(
+                    format!("report-save: ≥ {goal} durable saves/s, no failures"),
+                    f.requests_per_second,
+                    f.requests_per_second >= goal && f.failures == 0,
+                ))
+            }
             _ => {}
         }
     }
@@ -986,6 +1260,7 @@ async fn run(args: &Args) -> Result<bool> {
 
     let doc = json!({
         "benchmark": "web",
+        "backend": backend_name(args),
         "server": args.server.display().to_string(),
         "connections": n,
         "client_threads": args.client_threads,
@@ -1002,14 +1277,13 @@ async fn run(args: &Args) -> Result<bool> {
         "notes": notes,
         "clean": clean,
     });
-    if let Some(dir) = args.out.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)?;
-    }
-    std::fs::write(&args.out, serde_json::to_string_pretty(&doc)? + "\n")
-        .with_context(|| format!("could not write {}", args.out.display()))?;
-    println!("figures written to {}", args.out.display());
     drop(server);
-    Ok(clean && (!args.strict || goals.iter().all(|g| g.met)))
+    Ok(RunOutcome {
+        figures,
+        goals,
+        clean,
+        doc,
+    })
 }
 
 #[derive(Debug, Serialize)]
@@ -1160,7 +1434,7 @@ async fn save_slots(
 
 fn print_table(figures: &[Figures]) {
     println!(
-        "{:<12} {:>9} {:>8} {:>8} {:>8} {:>7} {:>5} {:>5} {:>8} {:>8} {:>8} {:>8}",
+        "{:<12} {:>9} {:>8} {:>8} {:>8} {:>7} {:>5} {:>5} {:>8} {:>8} {:>8} {:>8} {:>8}",
         "scenario",
         "req/s",
         "p50 ms",
@@ -1171,12 +1445,13 @@ fn print_table(figures: &[Figures]) {
         "fail",
         "srv CPU",
         "cli CPU",
+        "db CPU",
         "RSS MiB",
         "HWM MiB"
     );
     for f in figures {
         println!(
-            "{:<12} {:>9.0} {:>8.2} {:>8.2} {:>8.1} {:>7} {:>5} {:>5} {:>8.2} {:>8.2} {:>8.1} {:>8.1}",
+            "{:<12} {:>9.0} {:>8.2} {:>8.2} {:>8.1} {:>7} {:>5} {:>5} {:>8.2} {:>8.2} {:>8} {:>8.1} {:>8.1}",
             f.scenario,
             f.requests_per_second,
             f.p50_ms,
@@ -1187,6 +1462,8 @@ fn print_table(figures: &[Figures]) {
             f.failures,
             f.server_cpu_cores,
             f.client_cpu_cores,
+            f.db_cpu_cores
+                .map_or_else(|| "-".into(), |c| format!("{c:.2}")),
             f.vm_rss_kib as f64 / 1024.0,
             f.vm_hwm_kib as f64 / 1024.0
         );

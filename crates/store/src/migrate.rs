@@ -51,6 +51,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "plan_readings",
         include_str!("../migrations/sqlite/0009_plan_readings.sql"),
     ),
+    (
+        10,
+        "report_indexes",
+        include_str!("../migrations/sqlite/0010_report_indexes.sql"),
+    ),
 ];
 
 /// (version, name, SQL) of every PostgreSQL migration, in order. Their own numbering: version 1
@@ -76,6 +81,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         4,
         "plan_readings",
         include_str!("../migrations/postgres/0004_plan_readings.sql"),
+    ),
+    (
+        5,
+        "report_indexes",
+        include_str!("../migrations/postgres/0005_report_indexes.sql"),
     ),
 ];
 

@@ -48,6 +48,8 @@ pub struct PgCluster {
     /// Whether the server was started (so Drop stops it).
     started: bool,
     next_database: AtomicU32,
+    /// Server settings (`-c NAME=VALUE`) given after the defaults, which they override.
+    settings: Vec<(String, String)>,
 }
 
 impl PgCluster {
@@ -55,6 +57,22 @@ impl PgCluster {
     ///
     /// Fails, naming the Debian package `postgresql`, when PostgreSQL is not installed.
     pub fn start() -> Result<PgCluster> {
+        Self::start_with(&[])
+    }
+
+    /// [`PgCluster::start`] with server settings (`-c NAME=VALUE`) that override the defaults:
+    /// a benchmark measuring durable commits passes `("fsync", "on")` (the default for tests is
+    /// `fsync=off`, as a test cluster need not survive a power cut), and its memory settings.
+    pub fn start_with(settings: &[(&str, &str)]) -> Result<PgCluster> {
+        for (name, value) in settings {
+            if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                || !value
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c))
+            {
+                bail!("the server setting {name}={value} is not a plain name and value");
+            }
+        }
         let bin = find_bin()?;
         let as_postgres = is_root();
         if as_postgres && !user_exists("postgres") {
@@ -73,6 +91,10 @@ impl PgCluster {
             database: String::new(),
             started: false,
             next_database: AtomicU32::new(1),
+            settings: settings
+                .iter()
+                .map(|(n, v)| (n.to_string(), v.to_string()))
+                .collect(),
         };
         if as_postgres {
             check(
@@ -183,6 +205,12 @@ impl PgCluster {
         )
     }
 
+    /// The server's process id (from its `postmaster.pid`); its backends are its children.
+    pub fn server_pid(&self) -> Option<u32> {
+        let pid = std::fs::read_to_string(self.data().join("postmaster.pid")).ok()?;
+        pid.lines().next()?.trim().parse().ok()
+    }
+
     /// The port the server listens on (127.0.0.1 only).
     pub fn port(&self) -> u16 {
         self.port
@@ -216,6 +244,11 @@ impl PgCluster {
             bail!("the temporary folder {dir} has a quote or a space in its name");
         }
         let log = self.dir.join("server.log");
+        let mut options =
+            format!("-p {port} -k '{dir}' -c listen_addresses=127.0.0.1 -c fsync=off");
+        for (name, value) in &self.settings {
+            options.push_str(&format!(" -c {name}={value}"));
+        }
         let started = check(
             self.server_tool("pg_ctl")
                 .args(["-w", "-t", "60", "-D"])
@@ -223,9 +256,7 @@ impl PgCluster {
                 .arg("-l")
                 .arg(&log)
                 .arg("-o")
-                .arg(format!(
-                    "-p {port} -k '{dir}' -c listen_addresses=127.0.0.1 -c fsync=off"
-                ))
+                .arg(options)
                 .arg("start"),
             "pg_ctl start",
         );
