@@ -84,11 +84,13 @@ pub struct AppState {
     settings_read: Arc<std::sync::Mutex<std::time::Instant>>,
     /// Sign-in attempts per address and per account.
     pub limiter: Arc<security::RateLimiter>,
-    /// The last judgement of the current plan, with the database's data version and the day
+    /// The last default judgement of each plan, with the database's data version and the day
     /// it was made for: pages reuse it until anything is committed or the day changes.
     pub(crate) judged: Arc<
         std::sync::Mutex<std::collections::HashMap<zhuanban_ledger::Id, pages::desk::JudgedCache>>,
     >,
+    /// The newest plan's id, at a data version (what the desk shows by default).
+    pub(crate) newest_plan: Arc<std::sync::Mutex<Option<(i64, Option<zhuanban_ledger::Id>)>>>,
 }
 
 pub use zhuanban_desk::security::SECURITY_KEY;
@@ -105,6 +107,7 @@ impl AppState {
             settings_read: Arc::new(std::sync::Mutex::new(std::time::Instant::now())),
             limiter: Arc::default(),
             judged: Arc::default(),
+            newest_plan: Arc::default(),
         })
     }
 

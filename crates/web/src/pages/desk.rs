@@ -47,14 +47,18 @@ pub async fn judge(state: &AppState, ctx: &Ctx) -> AppResult<Option<Arc<Judged>>
 /// Judges the current plan for a view (`?round=ID&as_of=DATE` on the desk's pages and the
 /// API); the default view is cached (see [`judge`]). A round of another plan is not found.
 pub async fn judge_view(state: &AppState, ctx: &Ctx, view: View) -> AppResult<Option<Arc<Judged>>> {
-    match current_plan(state, ctx).await? {
-        Some(plan) => judge_plan(state, Some(plan.id), view).await,
-        None => Ok(None),
+    match judge_plan(state, ctx.plan, view).await {
+        // A chosen plan that is not (any more) in this ledger: the newest, as `current_plan`.
+        Err(e) if ctx.plan.is_some() && e.status == axum::http::StatusCode::NOT_FOUND => {
+            judge_plan(state, None, view).await
+        }
+        other => other,
     }
 }
 
 /// Judges a plan (the newest when None; an unknown one is not found) for a view. The default
-/// view of each plan is kept (see [`judge`]).
+/// view of each plan is kept (see [`judge`]); a kept judgement is found without reading
+/// anything but the data version.
 pub async fn judge_plan(
     state: &AppState,
     plan: Option<Id>,
@@ -63,27 +67,39 @@ pub async fn judge_plan(
     let cached = view == View::default();
     let version = state.store.data_version().await?;
     let day = today();
-    let plan = match plan {
-        Some(id) => match state.store.plan(id).await {
-            Ok(p) => p,
-            Err(zhuanban_store::StoreError::NotFound { .. }) => {
-                return Err(AppError::not_found());
+    let id = match plan {
+        Some(id) => id,
+        None => {
+            let kept = *state.newest_plan.lock().expect("newest plan");
+            match kept {
+                Some((v, id)) if v == version => match id {
+                    Some(id) => id,
+                    None => return Ok(None),
+                },
+                _ => {
+                    let newest = state.store.plans().await?.last().map(|p| p.id);
+                    *state.newest_plan.lock().expect("newest plan") = Some((version, newest));
+                    match newest {
+                        Some(id) => id,
+                        None => return Ok(None),
+                    }
+                }
             }
-            Err(e) => return Err(e.into()),
-        },
-        None => match state.store.plans().await?.pop() {
-            Some(p) => p,
-            None => return Ok(None),
-        },
+        }
     };
     if cached
-        && let Some((v, d, j)) = state.judged.lock().expect("judgement cache").get(&plan.id)
+        && let Some((v, d, j)) = state.judged.lock().expect("judgement cache").get(&id)
         && *v == version
         && *d == day
     {
         return Ok(Some(Arc::clone(j)));
     }
-    let j = match zhuanban_desk::judge(&state.store, plan.id, view, day).await {
+    match state.store.plan(id).await {
+        Ok(_) => {}
+        Err(zhuanban_store::StoreError::NotFound { .. }) => return Err(AppError::not_found()),
+        Err(e) => return Err(e.into()),
+    }
+    let j = match zhuanban_desk::judge(&state.store, id, view, day).await {
         Ok(j) => Arc::new(j),
         Err(zhuanban_store::StoreError::Invalid { .. }) if view.round.is_some() => {
             return Err(AppError::not_found());
@@ -94,7 +110,7 @@ pub async fn judge_plan(
         let mut kept = state.judged.lock().expect("judgement cache");
         // Judgements of an older data version are of no more use.
         kept.retain(|_, (v, _, _)| *v == version);
-        kept.insert(plan.id, (version, day, Arc::clone(&j)));
+        kept.insert(id, (version, day, Arc::clone(&j)));
     }
     Ok(Some(j))
 }
