@@ -90,8 +90,11 @@ pub struct AppState {
         std::sync::Mutex<std::collections::HashMap<zhuanban_ledger::Id, pages::desk::JudgedCache>>,
     >,
     /// The newest plan's id, at a data version (what the desk shows by default).
-    pub(crate) newest_plan: Arc<std::sync::Mutex<Option<(i64, Option<zhuanban_ledger::Id>)>>>,
+    pub(crate) newest_plan: Arc<std::sync::Mutex<Option<NewestPlan>>>,
 }
+
+/// The newest plan's id (None: no plan yet) at a data version.
+pub(crate) type NewestPlan = (i64, Option<zhuanban_ledger::Id>);
 
 pub use zhuanban_desk::security::SECURITY_KEY;
 
