@@ -659,7 +659,7 @@ pub(crate) async fn write_audit(
     Ok(())
 }
 
-fn plan_from_row(r: &Row) -> Result<PlanRecord> {
+pub(crate) fn plan_from_row(r: &Row) -> Result<PlanRecord> {
     let settings: String = r.try_get("settings")?;
     Ok(PlanRecord {
         id: r.try_get("id")?,

@@ -9,7 +9,7 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use zhuanban_ledger::Id;
+use zhuanban_ledger::{Id, PlanRecord};
 use zhuanban_plan::corrections::{Reapplied, reapply};
 use zhuanban_plan::{Diagnostic, Plan};
 
@@ -365,6 +365,24 @@ impl Db {
         .await?;
         tx.commit().await?;
         Ok(outcome)
+    }
+}
+
+impl Db {
+    /// The plans a unit has a part in: it leads or supports a task of the plan's current
+    /// version. The one rule for which plans a unit account sees (the plan list, the switcher,
+    /// 我的任务), in the order of `plans()`.
+    pub async fn plans_of_unit(&self, unit_id: Id) -> Result<Vec<PlanRecord>> {
+        let rows = db::query(
+            "SELECT p.* FROM plans p WHERE EXISTS (
+                 SELECT 1 FROM tasks t JOIN task_units tu ON tu.task_id = t.id
+                 WHERE t.plan_id = p.id AND t.plan_version = p.version AND tu.unit_id = $1)
+             ORDER BY p.id",
+        )
+        .bind(unit_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(crate::ledger::plan_from_row).collect()
     }
 }
 

@@ -47,9 +47,16 @@ pub async fn me(Extension(ctx): Extension<Ctx>) -> AppResult<Response> {
 /// totals (`?round=ID&as_of=DATE`, by default what the dashboard shows).
 pub async fn status(
     State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
     Query(q): Query<ViewQuery>,
 ) -> AppResult<Response> {
-    let jd = crate::pages::desk::judge_plan(&state, q.plan, q.view())
+    let plan = match q.plan {
+        Some(id) => Some(id),
+        None => crate::pages::desk::plan_for(&state, &ctx)
+            .await
+            .map_err(j)?,
+    };
+    let jd = crate::pages::desk::judge_plan(&state, plan, q.view())
         .await
         .map_err(j)?
         .ok_or_else(|| j(AppError::not_found()))?;
@@ -82,7 +89,13 @@ pub async fn tasks(
     Query(q): Query<ViewQuery>,
 ) -> AppResult<Response> {
     let user = ctx.user().map_err(j)?.clone();
-    let Some(jd) = crate::pages::desk::judge_plan(&state, q.plan, q.view())
+    let plan = match q.plan {
+        Some(id) => Some(id),
+        None => crate::pages::desk::plan_for(&state, &ctx)
+            .await
+            .map_err(j)?,
+    };
+    let Some(jd) = crate::pages::desk::judge_plan(&state, plan, q.view())
         .await
         .map_err(j)?
     else {
@@ -419,7 +432,7 @@ struct PlanJson {
     period_start: NaiveDate,
     period_end: NaiveDate,
     demo: bool,
-    /// Whether the desk works on it by default (the newest plan).
+    /// Whether the desk works on it for this account (the plan chosen, else the newest it sees).
     current: bool,
 }
 
@@ -430,26 +443,16 @@ pub async fn plans(
     Extension(ctx): Extension<Ctx>,
 ) -> AppResult<Response> {
     let user = ctx.user().map_err(j)?.clone();
-    let all = state.store.plans().await.map_err(|e| j(e.into()))?;
-    let newest = all.last().map(|p| p.id);
-    let mut out = Vec::with_capacity(all.len());
-    for p in all {
-        if user.role == zhuanban_ledger::Role::Unit {
-            let unit = own_unit(&user).map_err(j)?;
-            let tasks = state
-                .store
-                .tasks(p.id, None)
-                .await
-                .map_err(|e| j(e.into()))?;
-            if !tasks
-                .iter()
-                .any(|t| t.lead.contains(&unit) || t.support.contains(&unit))
-            {
-                continue;
-            }
-        }
+    let current = crate::pages::desk::plan_for(&state, &ctx)
+        .await
+        .map_err(j)?;
+    let visible = crate::pages::visible_plans(&state, &user)
+        .await
+        .map_err(j)?;
+    let mut out = Vec::with_capacity(visible.len());
+    for p in visible {
         out.push(PlanJson {
-            current: Some(p.id) == newest,
+            current: Some(p.id) == current,
             id: p.id,
             title: p.title,
             version: p.version,

@@ -54,6 +54,14 @@ pub fn plan_from_cookies(header: &str) -> Option<i64> {
     })
 }
 
+/// The plan named by a request's query string (`plan=ID`), if any.
+pub fn plan_from_query(query: &str) -> Option<i64> {
+    query.split('&').find_map(|kv| {
+        let (k, v) = kv.split_once('=')?;
+        (k == "plan").then(|| v.parse().ok()).flatten()
+    })
+}
+
 /// The session token from a Cookie header.
 pub fn token_from_cookies(header: &str) -> Option<&str> {
     header.split(';').find_map(|kv| {
@@ -65,6 +73,15 @@ pub fn token_from_cookies(header: &str) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plan_from_a_query() {
+        assert_eq!(plan_from_query("plan=3"), Some(3));
+        assert_eq!(plan_from_query("view=all&plan=12&x=1"), Some(12));
+        assert_eq!(plan_from_query("plans=3&xplan=4"), None);
+        assert_eq!(plan_from_query("plan=abc"), None);
+        assert_eq!(plan_from_query(""), None);
+    }
 
     #[test]
     fn cookies_and_tokens() {

@@ -89,12 +89,17 @@ pub struct AppState {
     pub(crate) judged: Arc<
         std::sync::Mutex<std::collections::HashMap<zhuanban_ledger::Id, pages::desk::JudgedCache>>,
     >,
-    /// The newest plan's id, at a data version (what the desk shows by default).
-    pub(crate) newest_plan: Arc<std::sync::Mutex<Option<NewestPlan>>>,
+    /// The plans each kind of account may see, at a data version (see
+    /// `pages::desk::plan_for`).
+    pub(crate) plan_ids: Arc<std::sync::Mutex<Option<PlanIds>>>,
 }
 
-/// The newest plan's id (None: no plan yet) at a data version.
-pub(crate) type NewestPlan = (i64, Option<zhuanban_ledger::Id>);
+/// The ids of the plans each kind of account may see (None: every plan; Some(unit): a unit's
+/// plans), at a data version.
+pub(crate) type PlanIds = (
+    i64,
+    std::collections::HashMap<Option<zhuanban_ledger::Id>, Arc<Vec<zhuanban_ledger::Id>>>,
+);
 
 pub use zhuanban_desk::security::SECURITY_KEY;
 
@@ -110,7 +115,7 @@ impl AppState {
             settings_read: Arc::new(std::sync::Mutex::new(std::time::Instant::now())),
             limiter: Arc::default(),
             judged: Arc::default(),
-            newest_plan: Arc::default(),
+            plan_ids: Arc::default(),
         })
     }
 

@@ -73,8 +73,12 @@ pub struct Ctx {
     pub csrf: String,
     pub token_hash: Option<String>,
     pub ip: String,
-    /// The plan chosen to work on (its cookie), if any; pages fall back to the newest.
+    /// The plan to work on: named in the URL (`?plan=ID`), else chosen in this browser (its
+    /// cookie); see `pages::desk::plan_for`.
     pub plan: Option<zhuanban_ledger::Id>,
+    /// Whether `plan` was named in the URL: a plan named there that the account may not see is
+    /// not found, while a chosen one falls back to the newest.
+    pub plan_in_url: bool,
 }
 
 impl Ctx {
@@ -382,12 +386,24 @@ async fn guard(
         csrf: String::new(),
         token_hash: None,
         ip: ip.clone(),
-        plan: req
-            .headers()
-            .get(header::COOKIE)
-            .and_then(|v| v.to_str().ok())
-            .and_then(auth::plan_from_cookies),
+        plan: None,
+        plan_in_url: false,
     };
+    // `?plan=ID` names the plan for this request (links across plans, the API); else the plan
+    // chosen in this browser.
+    match auth::plan_from_query(req.uri().query().unwrap_or("")) {
+        Some(id) => {
+            ctx.plan = Some(id);
+            ctx.plan_in_url = true;
+        }
+        None => {
+            ctx.plan = req
+                .headers()
+                .get(header::COOKIE)
+                .and_then(|v| v.to_str().ok())
+                .and_then(auth::plan_from_cookies);
+        }
+    }
     let token = req
         .headers()
         .get(header::COOKIE)

@@ -47,52 +47,86 @@ pub async fn judge(state: &AppState, ctx: &Ctx) -> AppResult<Option<Arc<Judged>>
 /// Judges the current plan for a view (`?round=ID&as_of=DATE` on the desk's pages and the
 /// API); the default view is cached (see [`judge`]). A round of another plan is not found.
 pub async fn judge_view(state: &AppState, ctx: &Ctx, view: View) -> AppResult<Option<Arc<Judged>>> {
-    match judge_plan(state, ctx.plan, view).await {
-        // A chosen plan that is not (any more) in this ledger: the newest, as `current_plan`.
-        Err(e) if ctx.plan.is_some() && e.status == axum::http::StatusCode::NOT_FOUND => {
-            judge_plan(state, None, view).await
-        }
-        other => other,
+    let version = state.store.data_version().await?;
+    match plan_at(state, ctx, version).await? {
+        Some(id) => judge_at(state, id, view, version).await.map(Some),
+        None => Ok(None),
     }
 }
 
-/// Judges a plan (the newest when None; an unknown one is not found) for a view. The default
-/// view of each plan is kept (see [`judge`]); a kept judgement is found without reading
-/// anything but the data version.
+/// The plan the desk works on for a request — the one rule, for every page and the API's
+/// default: the plan named by `?plan=ID` or chosen on /plans/switch when the account may see
+/// it (one named in the URL that it may not see is not found; a chosen one no longer there
+/// falls back), else the newest plan it may see. The office, leaders and the administrator see every
+/// plan; a unit the plans it has a part in (`Db::plans_of_unit`). None: no plan to show.
+pub async fn plan_for(state: &AppState, ctx: &Ctx) -> AppResult<Option<Id>> {
+    let version = state.store.data_version().await?;
+    plan_at(state, ctx, version).await
+}
+
+/// [`plan_for`] at a data version. The plans each account may see are kept per data version
+/// (a unit's ledger is the desk's busiest page), so a kept choice costs no query.
+async fn plan_at(state: &AppState, ctx: &Ctx, version: i64) -> AppResult<Option<Id>> {
+    // None: every plan; Some(unit): a unit's plans (an account of no unit has none).
+    let key = ctx
+        .user
+        .as_ref()
+        .filter(|u| u.role == zhuanban_ledger::Role::Unit)
+        .map(|u| u.unit_id.unwrap_or(0));
+    let kept = {
+        let kept = state.plan_ids.lock().expect("plan ids");
+        match &*kept {
+            Some((v, by)) if *v == version => by.get(&key).cloned(),
+            _ => None,
+        }
+    };
+    let ids = match kept {
+        Some(ids) => ids,
+        None => {
+            let plans = match key {
+                None => state.store.plans().await?,
+                Some(unit) => state.store.plans_of_unit(unit).await?,
+            };
+            let ids: Arc<Vec<Id>> = Arc::new(plans.iter().map(|p| p.id).collect());
+            let mut kept = state.plan_ids.lock().expect("plan ids");
+            match &mut *kept {
+                Some((v, by)) if *v == version => {
+                    by.insert(key, Arc::clone(&ids));
+                }
+                _ => *kept = Some((version, [(key, Arc::clone(&ids))].into())),
+            }
+            ids
+        }
+    };
+    match ctx.plan {
+        Some(id) if ids.contains(&id) => Ok(Some(id)),
+        Some(_) if ctx.plan_in_url => Err(AppError::not_found()),
+        _ => Ok(ids.last().copied()),
+    }
+}
+
+/// Judges a plan (None: there is no plan to judge; an unknown one is not found) for a view.
+/// The default view of each plan is kept (see [`judge`]); a kept judgement is found without
+/// reading anything but the data version.
 pub async fn judge_plan(
     state: &AppState,
     plan: Option<Id>,
     view: View,
 ) -> AppResult<Option<Arc<Judged>>> {
-    let cached = view == View::default();
+    let Some(id) = plan else { return Ok(None) };
     let version = state.store.data_version().await?;
+    judge_at(state, id, view, version).await.map(Some)
+}
+
+async fn judge_at(state: &AppState, id: Id, view: View, version: i64) -> AppResult<Arc<Judged>> {
+    let cached = view == View::default();
     let day = today();
-    let id = match plan {
-        Some(id) => id,
-        None => {
-            let kept = *state.newest_plan.lock().expect("newest plan");
-            match kept {
-                Some((v, id)) if v == version => match id {
-                    Some(id) => id,
-                    None => return Ok(None),
-                },
-                _ => {
-                    let newest = state.store.plans().await?.last().map(|p| p.id);
-                    *state.newest_plan.lock().expect("newest plan") = Some((version, newest));
-                    match newest {
-                        Some(id) => id,
-                        None => return Ok(None),
-                    }
-                }
-            }
-        }
-    };
     if cached
         && let Some((v, d, j)) = state.judged.lock().expect("judgement cache").get(&id)
         && *v == version
         && *d == day
     {
-        return Ok(Some(Arc::clone(j)));
+        return Ok(Arc::clone(j));
     }
     match state.store.plan(id).await {
         Ok(_) => {}
@@ -112,7 +146,7 @@ pub async fn judge_plan(
         kept.retain(|_, (v, _, _)| *v == version);
         kept.insert(id, (version, day, Arc::clone(&j)));
     }
-    Ok(Some(j))
+    Ok(j)
 }
 
 /// The view a page or API call asks for.

@@ -191,15 +191,21 @@ pub fn number(v: f64) -> String {
     zhuanban_office::svg::fmt_number(v)
 }
 
-/// The plan the desk works on: the one chosen (`/plans/switch`), else the newest.
+/// The plan the desk works on (see [`desk::plan_for`], the one rule).
 pub async fn current_plan(state: &AppState, ctx: &Ctx) -> AppResult<Option<PlanRecord>> {
-    let mut plans = state.store.plans().await?;
-    if let Some(id) = ctx.plan
-        && let Some(i) = plans.iter().position(|p| p.id == id)
-    {
-        return Ok(Some(plans.swap_remove(i)));
+    match desk::plan_for(state, ctx).await? {
+        Some(id) => Ok(Some(state.store.plan(id).await?)),
+        None => Ok(None),
     }
-    Ok(plans.pop())
+}
+
+/// The plans an account sees: every plan for the office, a leader and the administrator; for
+/// a unit, the plans it has a part in (`Db::plans_of_unit`, the one rule).
+pub async fn visible_plans(state: &AppState, user: &User) -> AppResult<Vec<PlanRecord>> {
+    if user.role != zhuanban_ledger::Role::Unit {
+        return Ok(state.store.plans().await?);
+    }
+    Ok(state.store.plans_of_unit(own_unit(user)?).await?)
 }
 
 /// The round the desk works on: the newest open one, else the newest (the judgement's own

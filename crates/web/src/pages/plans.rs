@@ -488,28 +488,6 @@ struct SwitchPage {
 
 /// The plans an account works on: every plan for the office and leaders, a unit's those in
 /// which it has a task.
-async fn visible_plans(
-    state: &AppState,
-    user: &zhuanban_ledger::User,
-) -> AppResult<Vec<zhuanban_ledger::PlanRecord>> {
-    let all = state.store.plans().await?;
-    if user.role != zhuanban_ledger::Role::Unit {
-        return Ok(all);
-    }
-    let unit = super::own_unit(user)?;
-    let mut out = Vec::new();
-    for p in all {
-        let tasks = state.store.tasks(p.id, None).await?;
-        if tasks
-            .iter()
-            .any(|t| t.lead.contains(&unit) || t.support.contains(&unit))
-        {
-            out.push(p);
-        }
-    }
-    Ok(out)
-}
-
 /// Which plan the desk works on: the list to choose from.
 pub async fn switch_form(
     State(state): State<AppState>,
@@ -517,7 +495,7 @@ pub async fn switch_form(
 ) -> AppResult<Response> {
     let user = ctx.user()?.clone();
     let current = super::current_plan(&state, &ctx).await?.map(|p| p.id);
-    let plans = visible_plans(&state, &user)
+    let plans = super::visible_plans(&state, &user)
         .await?
         .into_iter()
         .map(|p| {
@@ -543,7 +521,7 @@ pub async fn switch(
     Form(f): Form<SwitchForm>,
 ) -> AppResult<Response> {
     let user = ctx.user()?.clone();
-    if !visible_plans(&state, &user)
+    if !super::visible_plans(&state, &user)
         .await?
         .iter()
         .any(|p| p.id == f.plan)

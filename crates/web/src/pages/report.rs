@@ -36,6 +36,15 @@ pub struct MyTask {
 struct MyPage {
     nav: Nav,
     unit: String,
+    /// Every plan the unit has a part in: the desk's current plan first.
+    plans: Vec<MyPlan>,
+}
+
+/// A plan on 我的任务: its open round and the unit's tasks in it.
+struct MyPlan {
+    id: Id,
+    title: String,
+    current: bool,
     round: Option<Round>,
     tasks: Vec<MyTask>,
 }
@@ -48,16 +57,19 @@ async fn open_round(
     let Some(plan) = current_plan(state, ctx).await? else {
         return Ok(None);
     };
-    let round = state
-        .store
-        .rounds(plan.id)
-        .await?
-        .into_iter()
-        .rev()
-        .find(|r| r.state == RoundState::Open);
+    let round = newest_open(state.store.rounds(plan.id).await?);
     Ok(round.map(|r| (plan, r)))
 }
 
+fn newest_open(rounds: Vec<Round>) -> Option<Round> {
+    rounds
+        .into_iter()
+        .rev()
+        .find(|r| r.state == RoundState::Open)
+}
+
+/// 我的任务: the unit's tasks in the open round of every plan it has a part in (a unit that
+/// leads tasks in two plans reports in both from here; each link names its plan).
 pub async fn my_tasks(
     State(state): State<AppState>,
     Extension(ctx): Extension<Ctx>,
@@ -67,17 +79,33 @@ pub async fn my_tasks(
     let unit_id = own_unit(&user)?;
     let nav = Nav::new(&ctx, &state, "/my").with_flash(q.get("ok").map(String::as_str));
     let unit = state.store.unit_by_id(unit_id).await?.name;
-    let Some((plan, round)) = open_round(&state, &ctx).await? else {
-        return render(&MyPage {
-            nav,
-            unit,
-            round: None,
-            tasks: vec![],
+    let current = current_plan(&state, &ctx).await?.map(|p| p.id);
+    let mut plans = Vec::new();
+    for plan in super::visible_plans(&state, &user).await? {
+        let round = newest_open(state.store.rounds(plan.id).await?);
+        let tasks = match &round {
+            Some(round) => {
+                let tasks = state.store.tasks(plan.id, Some(round.plan_version)).await?;
+                let reports = state.store.reports(round.id).await?;
+                my_rows(&tasks, &reports, unit_id)
+            }
+            None => vec![],
+        };
+        plans.push(MyPlan {
+            id: plan.id,
+            title: plan.title,
+            current: Some(plan.id) == current,
+            round,
+            tasks,
         });
-    };
-    let tasks = state.store.tasks(plan.id, Some(round.plan_version)).await?;
-    let reports = state.store.reports(round.id).await?;
-    let mine = tasks
+    }
+    // The current plan first, then plans with an open round, newest first.
+    plans.sort_by_key(|p| (!p.current, p.round.is_none(), std::cmp::Reverse(p.id)));
+    render(&MyPage { nav, unit, plans })
+}
+
+fn my_rows(tasks: &[TaskRecord], reports: &[Report], unit_id: Id) -> Vec<MyTask> {
+    tasks
         .iter()
         .filter(|t| t.lead.contains(&unit_id) || t.support.contains(&unit_id))
         .map(|t| {
@@ -98,13 +126,7 @@ pub async fn my_tasks(
                     .is_none_or(|r| matches!(r.state, ReportState::Draft | ReportState::Returned)),
             }
         })
-        .collect();
-    render(&MyPage {
-        nav,
-        unit,
-        round: Some(round),
-        tasks: mine,
-    })
+        .collect()
 }
 
 /// One target row of the report form.
@@ -134,6 +156,8 @@ pub struct FormMilestone {
 #[template(path = "report_form.html")]
 struct ReportFormPage {
     nav: Nav,
+    /// The plan of the task (carried in the form's URLs: a unit may report in several plans).
+    plan_id: Id,
     round: Round,
     code: String,
     title: String,
@@ -302,6 +326,7 @@ fn build_form(
         .is_none_or(|r| matches!(r.state, ReportState::Draft | ReportState::Returned));
     ReportFormPage {
         nav: Nav::new(ctx, state, "/my"),
+        plan_id: fc.plan_id,
         round: fc.round.clone(),
         code: fc.task.code.clone(),
         title: fc.task.title.clone(),

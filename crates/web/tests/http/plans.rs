@@ -484,3 +484,126 @@ async fn a_task_table_spreadsheet_is_read_on_upload() {
         .collect();
     assert_eq!(got, want);
 }
+
+/// A unit that leads tasks in two plans sees both on 我的任务 and reports into the second plan's
+/// round from there; a unit with no part in the second plan sees neither its section nor its
+/// tasks.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_unit_leading_tasks_in_two_plans_sees_and_reports_both() {
+    use zhuanban_store::Store as _;
+    let app = TestApp::start().await;
+    let mut other = zhuanban_plan::read_text(SEED, &zhuanban_plan::ReadOptions::new("b.txt")).plan;
+    other.title = Some("大通湖区第二方案（测试）".into());
+    for t in &mut other.tasks {
+        t.lead = vec!["区交通运输局".into()];
+        t.support.clear();
+    }
+    zhuanban_store::complete_units(&mut other);
+    let system = zhuanban_store::Actor::new("测试", "test");
+    let second = app
+        .store
+        .import_plan(&other, &Default::default(), &system)
+        .await
+        .unwrap()
+        .plan_id;
+    let d = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+    let round = app
+        .store
+        .open_round(
+            &zhuanban_store::RoundInput {
+                plan_id: second,
+                name: "第二方案2024年9月调度".into(),
+                as_of: d("2024-09-30"),
+                due: d("2024-10-08"),
+            },
+            false,
+            &system,
+        )
+        .await
+        .unwrap();
+    let tasks = app.store.tasks(second, None).await.unwrap();
+    let task = tasks.iter().find(|t| t.code == "2.3.2").unwrap();
+
+    let (c, csrf) = app.login("unit2").await;
+    let page = c
+        .get(app.url("/my"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let first_title = app.store.plan(app.plan_id).await.unwrap().title;
+    assert!(page.contains(&first_title), "the first plan is listed");
+    assert!(
+        page.contains("大通湖区第二方案（测试）"),
+        "the second plan too"
+    );
+    assert!(page.contains(&format!("id=\"plan-{}\"", app.plan_id)));
+    assert!(page.contains(&format!("id=\"plan-{second}\"")));
+    assert!(
+        page.contains("第二方案2024年9月调度"),
+        "with its open round"
+    );
+    assert!(page.contains(&format!("/my/tasks/2.3.2?plan={second}")));
+
+    // The form of the second plan's task, and a report saved into the second plan's round.
+    let form = c
+        .get(app.url(&format!("/my/tasks/2.3.2?plan={second}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(form.status(), StatusCode::OK);
+    let form = form.text().await.unwrap();
+    assert!(form.contains(&format!("/my/tasks/2.3.2?plan={second}&amp;_csrf=")));
+    let mut f = Form::new()
+        .text("narrative", "第二方案本月完成改造1个小区")
+        .text("action", "submit");
+    for t in &task.targets {
+        f = f.text(format!("value_{}", t.id), "1");
+    }
+    let res = c
+        .post(app.url(&format!("/my/tasks/2.3.2?plan={second}&_csrf={csrf}")))
+        .multipart(f)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        res.status(),
+        StatusCode::SEE_OTHER,
+        "{:?}",
+        res.text().await
+    );
+    let saved = app.store.reports(round.id).await.unwrap();
+    assert_eq!(saved.len(), 1);
+    assert_eq!(saved[0].task_id, task.id);
+    assert_eq!(saved[0].unit_id, app.unit2_id);
+    assert!(
+        app.store
+            .reports(app.round_id)
+            .await
+            .unwrap()
+            .iter()
+            .all(|r| r.narrative != "第二方案本月完成改造1个小区"),
+        "nothing went into the first plan's round"
+    );
+
+    // The unit with no part in the second plan.
+    let (u, _) = app.login("unit").await;
+    let page = u
+        .get(app.url("/my"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!page.contains("大通湖区第二方案（测试）"));
+    assert!(!page.contains(&format!("plan={second}")));
+    let res = u
+        .get(app.url(&format!("/my/tasks/2.3.2?plan={second}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+}
