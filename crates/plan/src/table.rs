@@ -124,11 +124,19 @@ impl Table {
     }
 
     /// The table laid out as text: one row a line, cells separated by tabs, spans expanded,
-    /// line breaks inside a cell as [`CELL_BREAK`]. Empty rows are left out.
+    /// line breaks inside a cell as [`CELL_BREAK`]. Empty rows are left out; a row that is one
+    /// cell merged across the whole table is written once.
     pub fn to_text(&self) -> String {
         let mut out = String::new();
         for row in self.grid() {
             if row.iter().all(|c| c.trim().is_empty()) {
+                continue;
+            }
+            // A row that is one cell merged across the table (the table's title, a section
+            // heading) is written once, as the line it is.
+            if row.len() > 1 && !row[0].trim().is_empty() && row.iter().all(|c| *c == row[0]) {
+                out.push_str(&cell_layout(&row[0]));
+                out.push('\n');
                 continue;
             }
             let mut cells: Vec<String> = row.iter().map(|c| cell_layout(c)).collect();

@@ -351,3 +351,33 @@ mod never_panics {
         }
     }
 }
+
+/// The demonstration's second plan (`serve --demo`): a task table whose title is a row merged
+/// across the table and whose 类别 cells are merged down, written by hand as an HTML page and
+/// made into .xlsx with LibreOffice; both read to the reading written by hand.
+#[test]
+fn the_demonstration_table_plan_reads_as_expected() {
+    let expected: Value =
+        serde_json::from_slice(&data("datonghu-livelihood-projects-2024.expected.json")).unwrap();
+    for (name, format) in [
+        ("datonghu-livelihood-projects-2024.xlsx", SourceFormat::Xlsx),
+        ("datonghu-livelihood-projects-2024.html", SourceFormat::Html),
+    ] {
+        let r = read(name);
+        assert_eq!(r.format, Some(format), "{name}");
+        assert!(r.plan.complete, "{name}");
+        assert_eq!(
+            r.plan.title.as_deref(),
+            expected["title"].as_str(),
+            "{name}: the merged title row is the plan's title"
+        );
+        assert_eq!(
+            serde_json::to_value(r.plan.period.as_ref().map(|p| (p.start, p.end))).unwrap(),
+            serde_json::json!([expected["period"]["start"], expected["period"]["end"]]),
+            "{name}"
+        );
+        assert!(!r.has_errors(), "{name}: {:?}", r.diagnostics);
+        let diffs = compare::reading(&expected, &serde_json::to_value(&r.plan).unwrap());
+        assert!(diffs.is_empty(), "{name}:\n{}", diffs.join("\n"));
+    }
+}
