@@ -43,6 +43,8 @@ const TEST_PACKAGES: &[(&str, &str)] = &[
         "/usr/lib/libreoffice/program/libsclo.so",
     ),
     ("poppler-utils", "pdftotext"),
+    // The plan API is driven from `curl` on the demonstration desk (crates/cli/tests/cli/demo_api.rs).
+    ("curl", "curl"),
     // The PostgreSQL store's tests (crates/store/tests/postgres.rs) run a throwaway cluster
     // (crates/testkit/src/pg.rs) with Debian's PostgreSQL; its tools are not on PATH.
     ("postgresql", "/usr/lib/postgresql/15/bin/initdb"),

@@ -1,6 +1,10 @@
-//! `zhuanban demo-data`: a year of demonstration history for the seed plan.
+//! `zhuanban demo-data`: a year of demonstration history for two plans.
 //!
-//! Monthly rounds from January to the as-of date; for each task a pace drawn at random (ahead,
+//! The seed plan (a district's action plan in numbered prose) with monthly rounds from January
+//! to the as-of date, and a second plan of the genre in table form written for the
+//! demonstration (大通湖区2024年重点民生实事项目任务分解表, an .xlsx with merged cells, read by the
+//! same reader) with quarterly rounds. The seed plan is imported last, so it is the newest plan
+//! and the desk's default; its rounds come first, so their ids run from 1. For each task a pace drawn at random (ahead,
 //! on schedule, lagging, seriously lagging), values that follow it month by month, a few units
 //! that report late or not at all, and reviews (most accepted, a few returned). A seeded random
 //! process: the same seed gives the same history. Everything it writes is marked as
@@ -22,6 +26,18 @@ use crate::DbArgs;
 pub const SEED_PLAN: &str =
     include_str!("../../plan/tests/data/plans/datonghu-regional-action-2024.txt");
 pub const SEED_NAME: &str = "datonghu-regional-action-2024.txt";
+
+/// The demonstration's second plan, a task table as offices circulate it, compiled in.
+pub const TABLE_PLAN: &[u8] =
+    include_bytes!("../../plan/tests/data/tables/datonghu-livelihood-projects-2024.xlsx");
+pub const TABLE_NAME: &str = "datonghu-livelihood-projects-2024.xlsx";
+
+/// How often a plan's demonstration history is dispatched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Every {
+    Month,
+    Quarter,
+}
 
 #[derive(Debug, Clone, Copy)]
 enum Pace {
@@ -81,19 +97,82 @@ pub async fn fill(store: &Db, as_of: NaiveDate, seed: u64) -> anyhow::Result<Str
     if store.plans().await?.iter().any(|p| p.demo) {
         bail!("数据库中已有演示数据，不再重复生成");
     }
+    let table = zhuanban_plan::read_bytes(TABLE_PLAN, &ReadOptions::new(TABLE_NAME))
+        .map_err(|e| anyhow::anyhow!("演示方案 {TABLE_NAME}：{e}"))?;
+    if table.has_errors() {
+        bail!("演示方案 {TABLE_NAME} 识别有误：{:?}", table.diagnostics);
+    }
     let reading = zhuanban_plan::read_text(SEED_PLAN, &ReadOptions::new(SEED_NAME));
     let system = Actor::new("演示数据生成", "system");
-    let imported = store
-        .import_plan(
-            &reading.plan,
-            &ImportOptions {
-                demo: true,
-                ..Default::default()
-            },
-            &system,
-        )
-        .await?;
-    let plan = store.plan(imported.plan_id).await?;
+    let demo = ImportOptions {
+        demo: true,
+        ..Default::default()
+    };
+    let table_id = store
+        .import_plan(&table.plan, &demo, &system)
+        .await?
+        .plan_id;
+    let seed_id = store
+        .import_plan(&reading.plan, &demo, &system)
+        .await?
+        .plan_id;
+    let names =
+        |p: &zhuanban_plan::Plan| p.units.iter().map(|u| u.name.clone()).collect::<Vec<_>>();
+    let a = history(
+        store,
+        seed_id,
+        as_of,
+        seed,
+        Every::Month,
+        &names(&reading.plan),
+    )
+    .await?;
+    let b = history(
+        store,
+        table_id,
+        as_of,
+        seed.wrapping_add(1),
+        Every::Quarter,
+        &names(&table.plan),
+    )
+    .await?;
+    Ok(format!(
+        "已生成演示数据：{a}；{b}；截至 {as_of}（随机种子 {seed}）"
+    ))
+}
+
+/// The rounds of a plan's history: (as-of date, name) up to `as_of`.
+fn round_dates(as_of: NaiveDate, every: Every) -> Vec<(NaiveDate, String, u32)> {
+    let y = as_of.year();
+    let mut out = Vec::new();
+    for m in 1..=as_of.month() {
+        let last = m == as_of.month();
+        let end = if last { as_of } else { last_day(y, m) };
+        match every {
+            Every::Month => out.push((end, format!("{y}年{m}月调度（演示）"), m)),
+            Every::Quarter if m % 3 == 0 => {
+                let q = ["一", "二", "三", "四"][(m / 3 - 1) as usize];
+                out.push((end, format!("民生实事{y}年第{q}季度调度（演示）"), m));
+            }
+            Every::Quarter if last => {
+                out.push((end, format!("民生实事{y}年{m}月调度（演示）"), m));
+            }
+            Every::Quarter => {}
+        }
+    }
+    out
+}
+
+/// A plan's demonstration history: its rounds, the units' reports and the office's reviews.
+async fn history(
+    store: &Db,
+    plan_id: Id,
+    as_of: NaiveDate,
+    seed: u64,
+    every: Every,
+    unit_order: &[String],
+) -> anyhow::Result<String> {
+    let plan = store.plan(plan_id).await?;
     if as_of < plan.period_start || as_of.year() != plan.period_start.year() {
         bail!(
             "--as-of {as_of} 不在方案年度内（{} 至 {}）",
@@ -101,6 +180,7 @@ pub async fn fill(store: &Db, as_of: NaiveDate, seed: u64) -> anyhow::Result<Str
             plan.period_end
         );
     }
+    let system = Actor::new("演示数据生成", "system");
     let tasks = store.tasks(plan.id, None).await?;
     let units = store.units(plan.id).await?;
     let mut rng = StdRng::seed_from_u64(seed);
@@ -110,7 +190,16 @@ pub async fn fill(store: &Db, as_of: NaiveDate, seed: u64) -> anyhow::Result<Str
         .iter()
         .filter_map(|t| t.lead.first().copied())
         .collect();
-    lead_units.sort();
+    // In the order the plan lists its units (not by id: ids depend on what was imported
+    // before), so that a seed tells the same story in any ledger.
+    let rank = |id: &Id| {
+        let name = units.iter().find(|u| u.id == *id).map(|u| u.name.as_str());
+        unit_order
+            .iter()
+            .position(|n| Some(n.as_str()) == name)
+            .unwrap_or(usize::MAX)
+    };
+    lead_units.sort_by_key(|id| (rank(id), *id));
     lead_units.dedup();
     let late_units: Vec<Id> = lead_units
         .iter()
@@ -127,18 +216,14 @@ pub async fn fill(store: &Db, as_of: NaiveDate, seed: u64) -> anyhow::Result<Str
     let mut prev: Vec<Vec<f64>> = tasks.iter().map(|t| vec![0.0; t.targets.len()]).collect();
     let mut reports_made = 0;
     let mut rounds_made = 0;
-    for m in 1..=months {
-        let round_as_of = if m == months {
-            as_of
-        } else {
-            last_day(as_of.year(), m)
-        };
+    let dates = round_dates(as_of, every);
+    for (k, (round_as_of, name, m)) in dates.iter().cloned().enumerate() {
         let due = round_as_of + Duration::days(5);
         let round = store
             .open_round(
                 &RoundInput {
                     plan_id: plan.id,
-                    name: format!("{}年{}月调度（演示）", as_of.year(), m),
+                    name,
                     as_of: round_as_of,
                     due,
                 },
@@ -147,7 +232,7 @@ pub async fn fill(store: &Db, as_of: NaiveDate, seed: u64) -> anyhow::Result<Str
             )
             .await?;
         rounds_made += 1;
-        let last = m == months;
+        let last = k + 1 == dates.len();
         for (ti, task) in tasks.iter().enumerate() {
             let Some(&lead) = task.lead.first() else {
                 continue;
@@ -244,9 +329,13 @@ pub async fn fill(store: &Db, as_of: NaiveDate, seed: u64) -> anyhow::Result<Str
                 .await?;
         }
     }
+    let kind = match every {
+        Every::Month => "月度",
+        Every::Quarter => "季度",
+    };
     Ok(format!(
-        "已生成演示数据：方案 #{}（{}），{} 个月度轮次，{} 份报告，截至 {}（随机种子 {}）",
-        plan.id, plan.title, rounds_made, reports_made, as_of, seed
+        "方案 #{}（{}），{rounds_made} 个{kind}轮次，{reports_made} 份报告",
+        plan.id, plan.title
     ))
 }
 

@@ -179,9 +179,22 @@ pub async fn serve_demo(
 /// One office, one leader, one system administrator, and one account per unit that carries
 /// tasks. Returns (login, password, description).
 pub async fn demo_accounts(store: &Db) -> anyhow::Result<Vec<(String, String, String)>> {
-    let plan = store.plans().await?.pop().context("没有方案")?;
-    let tasks = store.tasks(plan.id, None).await?;
-    let units = store.units(plan.id).await?;
+    // The units with a part in any plan: the newest plan's first (as it lists them), then
+    // the others'.
+    let plans = store.plans().await?;
+    if plans.is_empty() {
+        anyhow::bail!("没有方案");
+    }
+    let mut units: Vec<zhuanban_ledger::UnitRecord> = Vec::new();
+    let mut tasks = Vec::new();
+    for plan in plans.iter().rev() {
+        for u in store.units(plan.id).await? {
+            if !units.iter().any(|x| x.id == u.id) {
+                units.push(u);
+            }
+        }
+        tasks.extend(store.tasks(plan.id, None).await?);
+    }
     let actor = Actor::new("演示数据生成", "system");
     let mut out = Vec::new();
     let mut add = |login: String, name: String, role: Role, unit_id: Option<i64>, who: String| {

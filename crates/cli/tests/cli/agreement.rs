@@ -16,13 +16,13 @@ use serde_json::Value;
 use crate::*;
 
 /// The demonstration desk, running.
-struct Desk {
+pub(crate) struct Desk {
     child: Child,
     /// Kept open so the server's later prints do not fail.
     _out: BufReader<ChildStdout>,
-    db: String,
-    base: String,
-    office_password: String,
+    pub(crate) db: String,
+    pub(crate) base: String,
+    pub(crate) office_password: String,
     _dir: tempfile::TempDir,
 }
 
@@ -33,7 +33,7 @@ impl Drop for Desk {
     }
 }
 
-fn start_demo() -> Desk {
+pub(crate) fn start_demo() -> Desk {
     let dir = tempfile::tempdir().unwrap();
     let port = TcpListener::bind("127.0.0.1:0")
         .unwrap()

@@ -267,6 +267,7 @@ pub fn tmp(name: &str, bytes: &[u8]) -> PathBuf {
 }
 
 mod agreement;
+mod demo_api;
 mod dispatch;
 mod durability;
 mod ledger;

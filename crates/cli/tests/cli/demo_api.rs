@@ -1,0 +1,168 @@
+//! Plans through the API from `curl` on the demonstration desk (`serve --demo`): the two
+//! demonstration plans listed; a task table (.docx) uploaded, its reading corrected (a lead
+//! unit, a target) and confirmed as a new plan whose tasks carry the corrections; the three
+//! plans listed. The requests are made by the `curl` program, as an integrator would.
+
+use std::process::Command;
+
+use serde_json::Value;
+
+use crate::agreement::start_demo;
+
+/// One `curl` call with the session's cookie jar; returns (HTTP status, body).
+fn curl(jar: &std::path::Path, args: &[&str]) -> (u16, String) {
+    let out = Command::new("curl")
+        .args([
+            "-sS",
+            "-b",
+            jar.to_str().unwrap(),
+            "-c",
+            jar.to_str().unwrap(),
+        ])
+        .args(["-w", "\n%{http_code}"])
+        .args(args)
+        .output()
+        .expect("curl runs (the test command installs it)");
+    assert!(
+        out.status.success(),
+        "curl {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    let (body, code) = text.rsplit_once('\n').unwrap();
+    (code.parse().unwrap(), body.to_string())
+}
+
+fn json(body: &str) -> Value {
+    serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {body}"))
+}
+
+#[test]
+fn the_plan_api_works_from_curl_on_the_demonstration_desk() {
+    let desk = start_demo();
+    let dir = tempfile::tempdir().unwrap();
+    let jar = dir.path().join("cookies");
+    let url = |p: &str| format!("{}{p}", desk.base);
+
+    let (code, _) = curl(
+        &jar,
+        &[
+            "--data-urlencode",
+            "login=office",
+            "--data-urlencode",
+            &format!("password={}", desk.office_password),
+            &url("/login"),
+        ],
+    );
+    assert_eq!(code, 303, "signed in");
+    let (_, me) = curl(&jar, &[&url("/api/me")]);
+    let csrf = json(&me)["csrf"].as_str().unwrap().to_string();
+    let token = format!("X-CSRF-Token: {csrf}");
+
+    // Both demonstration plans, the seed (prose) and the task table (.xlsx).
+    let (code, plans) = curl(&jar, &[&url("/api/plans")]);
+    assert_eq!(code, 200, "{plans}");
+    let plans = json(&plans);
+    let titles: Vec<&str> = plans
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        titles,
+        [
+            "大通湖区2024年重点民生实事项目任务分解表",
+            "落实区域共进行动实施方案"
+        ],
+        "{plans}"
+    );
+    assert!(plans.as_array().unwrap().iter().all(|p| p["demo"] == true));
+
+    // Upload a task table made by LibreOffice as a Word document.
+    let docx = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../plan/tests/data/tables/task-table.docx");
+    let (code, body) = curl(
+        &jar,
+        &[
+            "-H",
+            &token,
+            "-F",
+            &format!("file=@{}", docx.display()),
+            &url("/api/plans/readings"),
+        ],
+    );
+    assert_eq!(code, 201, "{body}");
+    let reading = json(&body);
+    let id = reading["id"].as_i64().unwrap();
+    assert!(reading["diagnostics"].is_array());
+    let mut plan = reading["plan"].clone();
+    assert_eq!(plan["tasks"].as_array().unwrap().len(), 8, "{plan}");
+    assert_eq!(
+        plan["tasks"][0]["lead"],
+        serde_json::json!(["市农业农村局"])
+    );
+
+    // Correct a lead unit and a target's value.
+    plan["tasks"][0]["lead"] = serde_json::json!(["市乡村振兴局"]);
+    plan["tasks"][0]["targets"][0]["value"] = serde_json::json!(15000);
+    let put = dir.path().join("put.json");
+    std::fs::write(&put, plan.to_string()).unwrap();
+    let (code, body) = curl(
+        &jar,
+        &[
+            "-X",
+            "PUT",
+            "-H",
+            &token,
+            "-H",
+            "Content-Type: application/json",
+            "-H",
+            &format!("If-Match: \"{}\"", reading["row_version"]),
+            "--data-binary",
+            &format!("@{}", put.display()),
+            &url(&format!("/api/plans/readings/{id}")),
+        ],
+    );
+    assert_eq!(code, 200, "{body}");
+
+    // Confirm as a new plan.
+    let (code, body) = curl(
+        &jar,
+        &[
+            "-H",
+            &token,
+            "-H",
+            "Content-Type: application/json",
+            "--data",
+            r#"{"plan": null}"#,
+            &url(&format!("/api/plans/readings/{id}/confirm")),
+        ],
+    );
+    assert_eq!(code, 200, "{body}");
+    let confirmed = json(&body);
+    assert_eq!(confirmed["version"], 1);
+    let new_plan = confirmed["plan_id"].as_i64().unwrap();
+
+    // The new plan's tasks carry the corrections.
+    let (code, body) = curl(&jar, &[&url(&format!("/api/tasks?plan={new_plan}"))]);
+    assert_eq!(code, 200, "{body}");
+    let tasks = json(&body);
+    let first = &tasks.as_array().unwrap()[0];
+    assert_eq!(first["code"], "1");
+    assert_eq!(first["lead"], serde_json::json!(["市乡村振兴局"]));
+    assert_eq!(first["targets"][0]["value"], 15000.0);
+
+    // The two demonstration plans and the new one.
+    let (_, plans) = curl(&jar, &[&url("/api/plans")]);
+    let plans = json(&plans);
+    let ids: Vec<i64> = plans
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids.len(), 3, "{plans}");
+    assert_eq!(ids[2], new_plan);
+    assert_eq!(plans[2]["title"], "江州市2024年乡村振兴重点任务分解表");
+}
