@@ -65,11 +65,215 @@ async fn reporting_loop_in_a_real_browser() -> Result<()> {
     outcome
 }
 
+/// A plan brought in through the desk, in a real browser: the office uploads a task table as
+/// a Word document, corrects a lead unit and a target on the review page, confirms it as a new
+/// plan and opens a round; the unit (an account of the corrected lead unit) reports; the office
+/// accepts, and the ledger judges the task on the corrected target. Screenshots of each page.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plan_uploaded_corrected_and_reported_in_a_real_browser() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let store = Db::open(&dir.path().join("ledger.db")).await?;
+    let system = Actor::new("浏览器测试", "test");
+    store
+        .create_user(
+            &NewUser {
+                login: OFFICE.0.into(),
+                name: "专班办公室".into(),
+                role: Role::Office,
+                unit_id: None,
+                password_hash: zhuanban_web::auth::hash_password(OFFICE.1)
+                    .map_err(anyhow::Error::msg)?,
+            },
+            &system,
+        )
+        .await?;
+    let state = AppState::new(store.clone(), Config::new(dir.path().join("files"))).await?;
+    let listener = TcpListener::bind("127.0.0.1:0").await?;
+    let base = format!("http://{}", listener.local_addr()?);
+    let server = tokio::spawn(zhuanban_web::serve(listener, state));
+    // The task table as LibreOffice writes it to Word (crates/plan/tests/data/tables).
+    let docx = dir.path().join("江州市乡村振兴重点任务分解表.docx");
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../plan/tests/data/tables/task-table.docx"),
+        &docx,
+    )?;
+
+    let browser = Browser::start().await?;
+    let outcome = plan_path(&browser, &base, &store, &docx).await;
+    browser.close().await;
+    server.abort();
+    outcome
+}
+
+async fn plan_path(b: &Browser, base: &str, store: &Db, docx: &Path) -> Result<()> {
+    const NEW_LEAD: &str = "市乡村振兴局";
+    const NEW_LOGIN: (&str, &str) = ("xiangcun", "Zb-Xiangcun-2024!");
+    let url = |path: &str| format!("{base}{path}");
+
+    // The office uploads the Word document on 方案.
+    sign_in(b, base, OFFICE, "专班办公室").await?;
+    b.goto(&url("/plans")).await?;
+    wait_text(b, "main", "还没有方案").await?;
+    b.client
+        .find(Locator::Css("#file"))
+        .await?
+        .send_keys(&docx.display().to_string())
+        .await
+        .context("could not choose the plan file")?;
+    shoot(b, "plan-upload").await?;
+    b.click("#upload button[type=submit]").await?;
+
+    // The review page: the document's lines beside the reading, eight tasks.
+    wait_text(
+        b,
+        "main h1",
+        "核对识别结果：江州市乡村振兴重点任务分解表.docx",
+    )
+    .await?;
+    let head = b.text_of("main p.muted").await?;
+    ensure!(
+        head.contains("8 项任务") && head.contains("待确认"),
+        "{head}"
+    );
+    let source = b.text_of("section.source").await?;
+    ensure!(
+        source.contains("高标准农田建设"),
+        "the source lines: {source}"
+    );
+    ensure!(
+        input_value(b, "input[name=\"t0.lead\"]").await? == "市农业农村局",
+        "the reader's lead unit of task 1"
+    );
+    let value = input_value(b, "input[name=\"t0.g0.value\"]").await?;
+    ensure!(value == "12,000", "the reader's target of task 1: {value}");
+    shoot(b, "plan-review").await?;
+
+    // Corrections: another lead unit, a higher target; saved as a draft first.
+    b.fill("input[name=\"t0.lead\"]", NEW_LEAD).await?;
+    b.fill("input[name=\"t0.g0.value\"]", "15000").await?;
+    b.click("button[name=save]").await?;
+    wait_text(b, "main .flash.ok", "更正已保存").await?;
+    ensure!(input_value(b, "input[name=\"t0.lead\"]").await? == NEW_LEAD);
+    let value = input_value(b, "input[name=\"t0.g0.value\"]").await?;
+    ensure!(value == "15,000", "the corrected target: {value}");
+    let hint = b.text_of("#task-0").await?;
+    ensure!(
+        hint.contains("单位目录中还没有") && hint.contains(NEW_LEAD),
+        "the new unit is named: {hint}"
+    );
+    shoot(b, "plan-review-corrected").await?;
+
+    // Confirmed as a new plan: the desk opens on it.
+    b.click("button[name=confirm]").await?;
+    wait_text(b, "main h1", "江州市2024年乡村振兴重点任务分解表")
+        .await
+        .context("the dashboard of the new plan")?;
+
+    // The office opens a round of the new plan.
+    b.click("header.top nav a[href=\"/rounds\"]").await?;
+    b.fill("#name", "2024年9月调度").await?;
+    b.client
+        .execute(
+            "document.querySelector('#as_of').value = '2024-09-30';
+             document.querySelector('#due').value = '2024-10-08';",
+            vec![],
+        )
+        .await?;
+    b.click("form[action=\"/rounds\"] button[type=submit]")
+        .await?;
+    wait_text(b, "main", "2024年9月调度").await?;
+    shoot(b, "plan-rounds").await?;
+    sign_out(b).await?;
+
+    // The corrected lead unit exists now (made at confirmation); its liaison gets an account.
+    let unit = store.unit_by_name(NEW_LEAD).await?;
+    store
+        .create_user(
+            &NewUser {
+                login: NEW_LOGIN.0.into(),
+                name: "市乡村振兴局联络员".into(),
+                role: Role::Unit,
+                unit_id: Some(unit.id),
+                password_hash: zhuanban_web::auth::hash_password(NEW_LOGIN.1)
+                    .map_err(anyhow::Error::msg)?,
+            },
+            &Actor::new("浏览器测试", "test"),
+        )
+        .await?;
+
+    // The unit leads task 1 of the new plan and reports 11,000 of the 15,000 亩.
+    sign_in(b, base, NEW_LOGIN, "市乡村振兴局联络员").await?;
+    let row = wait_text(
+        b,
+        "table#my-tasks tbody tr:has(a[href^=\"/tasks/1?plan=\"])",
+        "未填报",
+    )
+    .await
+    .context("我的任务 of the new lead unit")?;
+    ensure!(
+        row.contains("高标准农田建设") && row.contains("牵头"),
+        "{row}"
+    );
+    shoot(b, "plan-my").await?;
+    b.click("a.button[href^=\"/my/tasks/1?plan=\"]").await?;
+    wait_text(b, "main h1", "高标准农田建设").await?;
+    let targets = b.text_of("#report-form section.card").await?;
+    ensure!(
+        targets.contains("15000") || targets.contains("15,000"),
+        "the form shows the corrected target: {targets}"
+    );
+    let inputs = value_inputs(b).await?;
+    ensure!(inputs.len() == 1, "{inputs:?}");
+    b.fill(&format!("input[name=\"{}\"]", inputs[0]), "11000")
+        .await?;
+    b.fill("#narrative", "新建高标准农田1.1万亩，其余地块正在施工。")
+        .await?;
+    b.click("#submit-report").await?;
+    wait_text(b, "main .flash.ok", "已报送，等待专班办公室审核").await?;
+    sign_out(b).await?;
+
+    // The office accepts; the ledger judges task 1 on the corrected target.
+    sign_in(b, base, OFFICE, "专班办公室").await?;
+    b.goto(&url("/review")).await?;
+    wait_text(b, "main h1", "待审核报告 1 份").await?;
+    let id = review_id(b).await?;
+    b.click(&format!("#accept-{id}")).await?;
+    wait_text(b, "main .flash.ok", "已采纳").await?;
+    b.click("header.top nav a[href=\"/ledger\"]").await?;
+    let row = wait_text(
+        b,
+        "table#ledger tbody tr:has(a[href=\"/tasks/1\"])",
+        NEW_LEAD,
+    )
+    .await
+    .context("台账 of the new plan")?;
+    ensure!(
+        row.contains("11,000亩") || row.contains("11000亩"),
+        "the accepted figure: {row}"
+    );
+    ensure!(!row.contains("未报送"), "{row}");
+    let status = b
+        .text_of("table#ledger tbody tr:has(a[href=\"/tasks/1\"]) td:last-child .tag")
+        .await?;
+    ensure!(!status.is_empty(), "task 1 is judged: {row}");
+    shoot(b, "plan-ledger").await?;
+    b.click("table#ledger tbody tr a[href=\"/tasks/1\"]")
+        .await?;
+    let page = wait_text(b, "main", "已采纳").await?;
+    ensure!(
+        page.contains("15,000") || page.contains("15000"),
+        "the task page judges against the corrected target: {page}"
+    );
+    shoot(b, "plan-task").await?;
+    sign_out(b).await?;
+    Ok(())
+}
+
 /// Drives the browser through the loop; each step is named in the error when it fails.
 async fn run(b: &Browser, base: &str, fx: &Fixture, pdf: &Path) -> Result<()> {
     let url = |path: &str| format!("{base}{path}");
     let ledger_row = format!("table#ledger tbody tr:has(a[href=\"/tasks/{TASK}\"])");
-    let my_row = format!("table#my-tasks tbody tr:has(a[href=\"/tasks/{TASK}\"])");
+    let my_row = format!("table#my-tasks tbody tr:has(a[href^=\"/tasks/{TASK}?plan=\"])");
 
     // The unit signs in and lands on 我的任务: 2.3.2 is theirs to lead, not yet filled in.
     sign_in(b, base, UNIT_LOGIN, "区住房城乡建设局联络员").await?;
@@ -91,7 +295,7 @@ async fn run(b: &Browser, base: &str, fx: &Fixture, pdf: &Path) -> Result<()> {
 
     // The form for 2.3.2: four targets, each with last round's accepted value beside it.
     b.goto(&url("/my")).await?;
-    b.click(&format!("a.button[href=\"/my/tasks/{TASK}\"]"))
+    b.click(&format!("a.button[href^=\"/my/tasks/{TASK}?plan=\"]"))
         .await?;
     wait_text(b, "main h1", "填报：2.3.2 建设宜居韧性城市").await?;
     let head = b.text_of("main p.muted").await?;
@@ -178,7 +382,7 @@ async fn run(b: &Browser, base: &str, fx: &Fixture, pdf: &Path) -> Result<()> {
     sign_in(b, base, UNIT_LOGIN, "区住房城乡建设局联络员").await?;
     let row = wait_text(b, &my_row, "已退回，请修改").await?;
     ensure!(row.contains("已退回"), "{row}");
-    b.click(&format!("a.button[href=\"/my/tasks/{TASK}\"]"))
+    b.click(&format!("a.button[href^=\"/my/tasks/{TASK}?plan=\"]"))
         .await?;
     let reason = wait_text(b, "#return-reason", RETURN_REASON).await?;
     ensure!(reason.contains("专班办公室退回了本报告"), "{reason}");
