@@ -251,6 +251,7 @@ fn registry(state: AppState) -> (Router<AppState>, Vec<Rule>) {
         .add(M::GET, "/audit.csv", Access::Roles(AUDITOR), "导出审计日志", pages::audit_csv)
         .add(M::GET, "/static/style.css", Access::Public, "样式表", pages::stylesheet)
         .add(M::GET, "/healthz", Access::Public, "健康检查", pages::healthz)
+        .add(M::GET, "/overview", Access::Roles(READERS), "全部方案概览", pages::overview::overview)
         .add(M::GET, "/plans", Access::Roles(OFFICE), "方案与识别稿", pages::plans::plans)
         .add(M::GET, "/plans/switch", Access::Roles(BUSINESS), "切换方案", pages::plans::switch_form)
         .add(M::POST, "/plans/switch", Access::Roles(BUSINESS), "切换方案", pages::plans::switch)

@@ -265,6 +265,17 @@ async fn plan_path(b: &Browser, base: &str, store: &Db, docx: &Path) -> Result<(
         "the task page judges against the corrected target: {page}"
     );
     shoot(b, "plan-task").await?;
+    // 全部方案: the plan's counts and its tasks needing attention.
+    b.click("header.top nav a[href=\"/overview\"]").await?;
+    let row = wait_text(
+        b,
+        "table#overview tbody tr",
+        "江州市2024年乡村振兴重点任务分解表",
+    )
+    .await?;
+    ensure!(row.contains("2024年9月调度"), "{row}");
+    wait_text(b, "table#attention-all", "乡村教师培训").await?;
+    shoot(b, "overview").await?;
     sign_out(b).await?;
     Ok(())
 }

@@ -247,6 +247,21 @@ pub fn reporting_class(r: Reporting) -> &'static str {
     }
 }
 
+/// The tasks that need attention in a judgement — behind schedule, whether or not they were
+/// reported, or with a report owed — worst progress first, as rows. The dashboard's
+/// 需要关注的任务 and the overview of all plans show these.
+pub fn attention(j: &Judged) -> Vec<TaskRow> {
+    let mut out: Vec<(&TaskStatus, &TaskRecord)> = j
+        .eval
+        .tasks
+        .iter()
+        .zip(&j.tasks)
+        .filter(|(s, _)| s.status.behind() || s.reporting.is_some_and(Reporting::owing))
+        .collect();
+    out.sort_by_key(|(s, _)| std::cmp::Reverse(s.status.severity()));
+    out.into_iter().map(|(s, t)| task_row(j, t, s)).collect()
+}
+
 fn task_row(j: &Judged, task: &TaskRecord, status: &TaskStatus) -> TaskRow {
     let shown = status
         .reporting
@@ -350,19 +365,7 @@ pub async fn dashboard(
         ["正常推进", "滞后/未达标", "严重滞后/逾期", "无数据"],
         "任务",
     );
-    // Tasks behind schedule, whether or not they were reported, and tasks whose report is
-    // owed: worst progress first.
-    let mut attention: Vec<(&TaskStatus, &TaskRecord)> = e
-        .tasks
-        .iter()
-        .zip(&j.tasks)
-        .filter(|(s, _)| s.status.behind() || s.reporting.is_some_and(Reporting::owing))
-        .collect();
-    attention.sort_by_key(|(s, _)| std::cmp::Reverse(s.status.severity()));
-    let attention = attention
-        .into_iter()
-        .map(|(s, t)| task_row(&j, t, s))
-        .collect();
+    let attention = attention(&j);
     let mut units: Vec<UnitRow> = e
         .units
         .iter()

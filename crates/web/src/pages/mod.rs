@@ -6,6 +6,7 @@ mod bulletin;
 pub(crate) mod desk;
 mod dispatch;
 mod offline;
+pub(crate) mod overview;
 pub(crate) mod plans;
 mod report;
 mod security;
@@ -49,6 +50,7 @@ impl Nav {
         let links: Vec<(&'static str, &'static str)> = match ctx.user.as_ref().map(|u| u.role) {
             Some(Role::Office) => vec![
                 ("/dashboard", "工作台"),
+                ("/overview", "全部方案"),
                 ("/ledger", "任务台账"),
                 ("/plans", "方案"),
                 ("/review", "待审核"),
@@ -59,6 +61,7 @@ impl Nav {
             ],
             Some(Role::Leader) => vec![
                 ("/dashboard", "工作台"),
+                ("/overview", "全部方案"),
                 ("/ledger", "任务台账"),
                 ("/plans/switch", "切换方案"),
                 ("/rounds", "调度与通报"),

@@ -607,3 +607,107 @@ async fn a_unit_leading_tasks_in_two_plans_sees_and_reports_both() {
         .unwrap();
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
 }
+
+/// 全部方案: each plan's counts are its judgement's (as /api/status gives them) and its tasks
+/// needing attention are its dashboard's; a leader sees it, a unit does not.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_overview_of_all_plans_agrees_with_each_plan() {
+    use zhuanban_store::Store as _;
+    let app = TestApp::start().await;
+    let mut other = zhuanban_plan::read_text(SEED, &zhuanban_plan::ReadOptions::new("b.txt")).plan;
+    other.title = Some("第二个方案（测试）".into());
+    other.tasks.truncate(5);
+    zhuanban_store::complete_units(&mut other);
+    let second = app
+        .store
+        .import_plan(
+            &other,
+            &Default::default(),
+            &zhuanban_store::Actor::new("测试", "test"),
+        )
+        .await
+        .unwrap()
+        .plan_id;
+    let (c, _) = app.login("office").await;
+    let page = c
+        .get(app.url("/overview"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    // Between two markers of the page, the text of the first element after each.
+    let cell = |row: &str, attr: &str| -> i64 {
+        let at = row.find(attr).unwrap_or_else(|| panic!("{attr} in {row}"));
+        let rest = &row[at..];
+        let start = rest.find('>').unwrap() + 1;
+        let end = rest.find('<').unwrap();
+        rest[start..end].trim().parse().unwrap()
+    };
+    let codes_of = |html: &str, table: &str, plan: Option<i64>| -> Vec<String> {
+        let Some(at) = html.find(&format!("id=\"{table}\"")) else {
+            return vec![];
+        };
+        let body = &html[at..at + html[at..].find("</table>").unwrap()];
+        body.split("<tr ")
+            .skip(1)
+            .filter(|r| plan.is_none_or(|p| r.contains(&format!("data-plan=\"{p}\""))))
+            .filter_map(|r| {
+                let at = r.find("data-code=\"")? + 11;
+                Some(r[at..at + r[at..].find('"')?].to_string())
+            })
+            .collect()
+    };
+    let mut total = 0;
+    for plan in [app.plan_id, second] {
+        let at = page
+            .find(&format!("<tr data-plan=\"{plan}\"><td>"))
+            .unwrap_or_else(|| panic!("plan {plan} on the overview"));
+        let row = &page[at..at + page[at..].find("</tr>").unwrap()];
+        let status: Value = c
+            .get(app.url(&format!("/api/status?plan={plan}")))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert!(status["colours"].is_object(), "{status}");
+        let sum: i64 = ["green", "yellow", "red", "grey"]
+            .iter()
+            .map(|c| cell(row, &format!("data-colour=\"{c}\"")))
+            .sum();
+        assert_eq!(sum, status["tasks"].as_array().unwrap().len() as i64);
+        for colour in ["green", "yellow", "red", "grey"] {
+            assert_eq!(
+                cell(row, &format!("data-colour=\"{colour}\"")),
+                status["colours"][colour].as_i64().unwrap_or(0),
+                "plan {plan}, {colour}: {row}"
+            );
+        }
+        let dashboard = c
+            .get(app.url(&format!("/dashboard?plan={plan}")))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let want = codes_of(&dashboard, "attention", None);
+        let got = codes_of(&page, "attention-all", Some(plan));
+        let mut want_sorted = want.clone();
+        want_sorted.sort();
+        let mut got_sorted = got.clone();
+        got_sorted.sort();
+        assert_eq!(got_sorted, want_sorted, "plan {plan}: attention");
+        total += want.len();
+    }
+    assert!(total > 0, "the test ledger has tasks needing attention");
+    let (leader, _) = app.login("leader").await;
+    let res = leader.get(app.url("/overview")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let (unit, _) = app.login("unit").await;
+    let res = unit.get(app.url("/overview")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+}

@@ -1,0 +1,138 @@
+//! 全部方案: every plan on one page — each plan's judgement in counts, and the tasks that need
+//! attention across plans — for an office or a 督查室 that runs several plans at once.
+//!
+//! Each plan is judged by the one judgement of the desk (`desk::judge_plan`, kept per plan
+//! and data version) and its attention list is the dashboard's (`desk::attention`), so the
+//! overview and each plan's dashboard agree by construction (a test checks it).
+
+use std::collections::BTreeMap;
+
+use askama::Template;
+use axum::Extension;
+use axum::extract::{Query, State};
+use axum::response::Response;
+use zhuanban_ledger::evaluate::Reporting;
+use zhuanban_ledger::{Colour, Id};
+
+use super::desk::{TaskRow, attention, judge_plan};
+use super::{Nav, render, visible_plans};
+use crate::AppState;
+use crate::error::AppResult;
+use crate::routes::Ctx;
+use zhuanban_desk::judge::View;
+
+/// One plan's line: its judgement in counts.
+pub struct PlanLine {
+    pub id: Id,
+    pub title: String,
+    pub version: i64,
+    pub demo: bool,
+    /// The round judged and the date of the judgement, when the plan has a round.
+    pub round: Option<String>,
+    pub as_of: String,
+    pub total: usize,
+    pub green: usize,
+    pub yellow: usize,
+    pub red: usize,
+    pub grey: usize,
+    /// Reports owed in the round judged (未报送, 退回待重报).
+    pub owing: usize,
+}
+
+/// A task that needs attention, with its plan.
+pub struct AttentionLine {
+    pub plan_id: Id,
+    pub plan: String,
+    pub row: TaskRow,
+    severity: u8,
+}
+
+#[derive(Template)]
+#[template(path = "overview.html")]
+struct OverviewPage {
+    nav: Nav,
+    plans: Vec<PlanLine>,
+    attention: Vec<AttentionLine>,
+    /// Only the plans whose attention list has a task in it are shown, with how many more.
+    more: usize,
+    totals: PlanTotals,
+}
+
+#[derive(Default)]
+struct PlanTotals {
+    total: usize,
+    green: usize,
+    yellow: usize,
+    red: usize,
+    grey: usize,
+    owing: usize,
+}
+
+/// At most this many tasks are listed under 需要关注的任务 (the worst first).
+const ATTENTION_LIMIT: usize = 200;
+
+pub async fn overview(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Query(_q): Query<BTreeMap<String, String>>,
+) -> AppResult<Response> {
+    let user = ctx.user()?.clone();
+    let mut plans = Vec::new();
+    let mut all = Vec::new();
+    let mut totals = PlanTotals::default();
+    for p in visible_plans(&state, &user).await?.into_iter().rev() {
+        let Some(j) = judge_plan(&state, Some(p.id), View::default()).await? else {
+            continue;
+        };
+        let e = &j.eval;
+        let owing = e.reporting_count(Reporting::Missing) + e.reporting_count(Reporting::Returned);
+        let line = PlanLine {
+            id: p.id,
+            title: p.title.clone(),
+            version: p.version,
+            demo: p.demo,
+            round: j.round.as_ref().map(|r| r.name.clone()),
+            as_of: j.as_of.to_string(),
+            total: j.tasks.len(),
+            green: e.colour_count(Colour::Green),
+            yellow: e.colour_count(Colour::Yellow),
+            red: e.colour_count(Colour::Red),
+            grey: e.colour_count(Colour::Grey),
+            owing,
+        };
+        totals.total += line.total;
+        totals.green += line.green;
+        totals.yellow += line.yellow;
+        totals.red += line.red;
+        totals.grey += line.grey;
+        totals.owing += line.owing;
+        plans.push(line);
+        let severity: BTreeMap<&str, u8> = j
+            .eval
+            .tasks
+            .iter()
+            .zip(&j.tasks)
+            .map(|(s, t)| (t.code.as_str(), s.status.severity()))
+            .collect();
+        for row in attention(&j) {
+            all.push(AttentionLine {
+                plan_id: p.id,
+                plan: p.title.clone(),
+                severity: severity.get(row.code.as_str()).copied().unwrap_or(0),
+                row,
+            });
+        }
+    }
+    // Worst first across plans; within the same severity, the newest plan first (the order
+    // the plans were read in) and the plan's own order.
+    all.sort_by_key(|a| std::cmp::Reverse(a.severity));
+    let more = all.len().saturating_sub(ATTENTION_LIMIT);
+    all.truncate(ATTENTION_LIMIT);
+    render(&OverviewPage {
+        nav: Nav::new(&ctx, &state, "/overview"),
+        plans,
+        attention: all,
+        more,
+        totals,
+    })
+}
