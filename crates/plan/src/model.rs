@@ -179,6 +179,13 @@ impl Cmp {
             Cmp::Equal => "=",
         }
     }
+
+    /// The comparison a [`Cmp::symbol`] names (">=", "<=", "~", "=").
+    pub fn from_symbol(s: &str) -> Option<Cmp> {
+        [Cmp::AtLeast, Cmp::AtMost, Cmp::About, Cmp::Equal]
+            .into_iter()
+            .find(|c| c.symbol() == s)
+    }
 }
 
 /// How binding a commitment is: 确保 (firm), 力争 (stretch), or neither.

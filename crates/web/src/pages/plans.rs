@@ -150,6 +150,9 @@ struct TaskRow {
 struct ReviewPage {
     nav: Nav,
     r: PlanReading,
+    /// When the reading revises a plan: what the new version changes and what happens to the
+    /// plan's open rounds.
+    revision: Option<Revision>,
     lines: Vec<SourceLine>,
     tasks: Vec<TaskRow>,
     unsure: Vec<String>,
@@ -158,23 +161,44 @@ struct ReviewPage {
     saved: bool,
 }
 
-fn cmp_key(c: Cmp) -> &'static str {
-    match c {
-        Cmp::AtLeast => ">=",
-        Cmp::AtMost => "<=",
-        Cmp::About => "~",
-        Cmp::Equal => "=",
-    }
+/// A new version of a plan, as the review page shows it before confirming.
+struct Revision {
+    title: String,
+    version: i64,
+    diff: zhuanban_desk::plans::PlanDiff,
+    /// What happens to the plan's open rounds.
+    rounds: Vec<String>,
 }
 
-fn cmp_parse(s: &str) -> Option<Cmp> {
-    Some(match s {
-        ">=" => Cmp::AtLeast,
-        "<=" => Cmp::AtMost,
-        "~" => Cmp::About,
-        "=" => Cmp::Equal,
-        _ => return None,
-    })
+async fn revision(state: &AppState, plan_id: Id, next: &Plan) -> AppResult<Option<Revision>> {
+    let plan = match state.store.plan(plan_id).await {
+        Ok(p) => p,
+        Err(StoreError::NotFound { .. }) => return Ok(None),
+        Err(e) => return Err(e.into()),
+    };
+    let tasks = state.store.tasks(plan_id, None).await?;
+    let units = state.store.units(plan_id).await?;
+    let rounds = state
+        .store
+        .rounds(plan_id)
+        .await?
+        .into_iter()
+        .filter(|r| r.state == zhuanban_ledger::RoundState::Open)
+        .map(|r| {
+            format!(
+                "进行中的“{}”仍按第{}版的任务填报和研判；确认后新开的调度轮次按第{}版。",
+                r.name,
+                r.plan_version,
+                plan.version + 1
+            )
+        })
+        .collect();
+    Ok(Some(Revision {
+        title: plan.title,
+        version: plan.version,
+        diff: zhuanban_desk::plans::diff(&tasks, &units, next),
+        rounds,
+    }))
 }
 
 async fn review_page(
@@ -252,7 +276,7 @@ async fn review_page(
                     .map(|g| TargetRow {
                         value: super::number(g.value),
                         unit: g.unit.clone(),
-                        cmp: cmp_key(g.cmp),
+                        cmp: g.cmp.symbol(),
                         deadline: g.deadline.map(|d| d.to_string()).unwrap_or_default(),
                         metric: g.metric.clone(),
                         text: g.text.clone(),
@@ -294,9 +318,14 @@ async fn review_page(
         (Some(_), _) | (None, None) => None,
         (None, Some(m)) => Some(m),
     };
+    let revision = match r.revises {
+        Some(id) if r.state == "draft" => revision(state, id, &plan).await?,
+        _ => None,
+    };
     render(&ReviewPage {
         nav: Nav::new(ctx, state, "/plans"),
         plans: state.store.plans().await?,
+        revision,
         r,
         lines,
         tasks,
@@ -367,7 +396,7 @@ fn apply_form(plan: &mut Plan, form: &[(String, String)]) -> Result<(), (String,
                     "unit" => g.unit = v.to_string(),
                     "metric" => g.metric = v.to_string(),
                     "cmp" => {
-                        g.cmp = cmp_parse(v).ok_or_else(|| {
+                        g.cmp = Cmp::from_symbol(v).ok_or_else(|| {
                             (
                                 name.clone(),
                                 format!("任务 {code} 第{}个目标：比较方式不正确", k + 1),

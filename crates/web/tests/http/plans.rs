@@ -711,3 +711,69 @@ async fn the_overview_of_all_plans_agrees_with_each_plan() {
     let res = unit.get(app.url("/overview")).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
 }
+
+/// A revised document of a plan: before confirming, the review page shows what the new
+/// version changes (task by task) and that the open round stays on the current version.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_revised_version_shows_its_changes_before_confirming() {
+    let app = TestApp::start().await;
+    let (c, csrf) = app.login("office").await;
+    let revised = SEED.replacen("完成3个老旧小区改造", "完成5个老旧小区改造", 1);
+    assert_ne!(revised, SEED);
+    let form = Form::new().text("plan", app.plan_id.to_string()).part(
+        "file",
+        Part::bytes(revised.into_bytes()).file_name("修订稿.txt"),
+    );
+    let res = c
+        .post(app.url(&format!("/plans/readings?_csrf={csrf}")))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let to = res.headers()["location"].to_str().unwrap().to_string();
+    let page = c
+        .get(app.url(&to))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let at = page.find("id=\"revision\"").expect("the changes are shown");
+    let section = &page[at..at + page[at..].find("</section>").unwrap()];
+    assert!(section.contains("第2版的变化"), "{section}");
+    let changed: Vec<&str> = section.matches("class=\"changed\"").collect();
+    assert_eq!(changed.len(), 1, "one task changed: {section}");
+    assert!(
+        section.contains("任务 2.3.2") && section.contains("≥3个") && section.contains("≥5个"),
+        "{section}"
+    );
+    assert!(!section.contains("class=\"added\"") && !section.contains("class=\"removed\""));
+    assert!(
+        section.contains("进行中的“2024年9月调度”仍按第1版的任务填报"),
+        "{section}"
+    );
+
+    // The same document again: no change to show.
+    let form = Form::new().text("plan", app.plan_id.to_string()).part(
+        "file",
+        Part::bytes(SEED.as_bytes().to_vec()).file_name("原稿.txt"),
+    );
+    let res = c
+        .post(app.url(&format!("/plans/readings?_csrf={csrf}")))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    let to = res.headers()["location"].to_str().unwrap().to_string();
+    let page = c
+        .get(app.url(&to))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("任务、单位和目标都没有变化"), "no change");
+}
