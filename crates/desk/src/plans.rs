@@ -180,7 +180,7 @@ mod tests {
         Vec<zhuanban_ledger::UnitRecord>,
     ) {
         let mut units: Vec<zhuanban_ledger::UnitRecord> = Vec::new();
-        let mut id_of = |n: &String, units: &mut Vec<zhuanban_ledger::UnitRecord>| -> Id {
+        let id_of = |n: &String, units: &mut Vec<zhuanban_ledger::UnitRecord>| -> Id {
             if let Some(u) = units.iter().find(|u| &u.name == n) {
                 return u.id;
             }
