@@ -84,6 +84,16 @@ pub struct PlanRecord {
     /// The version counter of the record itself (optimistic concurrency).
     pub row_version: i64,
     pub created_at: DateTime<Utc>,
+    /// When the plan was archived (read-only: no new rounds, reports or versions); None while
+    /// it is active.
+    #[serde(default)]
+    pub archived_at: Option<DateTime<Utc>>,
+}
+
+impl PlanRecord {
+    pub fn archived(&self) -> bool {
+        self.archived_at.is_some()
+    }
 }
 
 /// A responsible unit (成员单位 or another department the plan names).

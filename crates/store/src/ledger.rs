@@ -194,11 +194,19 @@ impl Db {
     /// mode, `synchronous=FULL` (an acknowledged write survives a power cut), foreign keys on.
     pub async fn open(path: &Path) -> Result<Self> {
         let opts = Self::connect_options(path)?;
+        // Migrations on a connection of their own, closed before the pools open: a connection
+        // that read the schema before a migration changed a table would prepare `SELECT *` with
+        // the old columns and then step with the new ones.
+        let migrating = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(opts.clone())
+            .await?;
+        crate::migrate::sqlite(&migrating).await?;
+        migrating.close().await;
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
             .connect_with(opts.clone())
             .await?;
-        crate::migrate::sqlite(&pool).await?;
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
             .acquire_timeout(Duration::from_secs(10))
@@ -659,6 +667,22 @@ pub(crate) async fn write_audit(
     Ok(())
 }
 
+/// Refuses what an archived plan no longer takes (`what`: "开启调度轮次", "导入新版本").
+pub(crate) async fn refuse_archived(tx: &mut Tx, plan_id: Id, what: &str) -> Result<()> {
+    let archived: Option<Option<String>> =
+        db::query_scalar("SELECT archived_at FROM plans WHERE id = $1")
+            .bind(plan_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+    if let Some(Some(_)) = archived {
+        return Err(StoreError::invalid(
+            "plan",
+            format!("方案 #{plan_id} 已归档，不能再{what}；如需继续，请先取消归档"),
+        ));
+    }
+    Ok(())
+}
+
 pub(crate) fn plan_from_row(r: &Row) -> Result<PlanRecord> {
     let settings: String = r.try_get("settings")?;
     Ok(PlanRecord {
@@ -672,6 +696,10 @@ pub(crate) fn plan_from_row(r: &Row) -> Result<PlanRecord> {
         demo: r.try_get::<bool>("demo")?,
         row_version: r.try_get("row_version")?,
         created_at: time(&r.try_get::<String>("created_at")?)?,
+        archived_at: r
+            .try_get::<Option<String>>("archived_at")?
+            .map(|t| time(&t))
+            .transpose()?,
     })
 }
 
@@ -1123,6 +1151,7 @@ impl Store for Db {
             what: "方案",
             id: input.plan_id.to_string(),
         })?;
+        refuse_archived(&mut tx, input.plan_id, "开启调度轮次").await?;
         let dup: Option<i64> =
             db::query_scalar("SELECT id FROM rounds WHERE plan_id = $1 AND name = $2")
                 .bind(input.plan_id)
@@ -1610,6 +1639,7 @@ pub(crate) async fn import_in(
                 what: "方案",
                 id: id.to_string(),
             })?;
+            refuse_archived(tx, id, "导入新版本").await?;
             let settings = match &opts.settings {
                 Some(s) => serde_json::to_string(s)?,
                 None => settings,

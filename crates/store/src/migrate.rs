@@ -56,6 +56,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "report_indexes",
         include_str!("../migrations/sqlite/0010_report_indexes.sql"),
     ),
+    (
+        11,
+        "plan_archive",
+        include_str!("../migrations/sqlite/0011_plan_archive.sql"),
+    ),
 ];
 
 /// (version, name, SQL) of every PostgreSQL migration, in order. Their own numbering: version 1
@@ -86,6 +91,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         5,
         "report_indexes",
         include_str!("../migrations/postgres/0005_report_indexes.sql"),
+    ),
+    (
+        6,
+        "plan_archive",
+        include_str!("../migrations/postgres/0006_plan_archive.sql"),
     ),
 ];
 

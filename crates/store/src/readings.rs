@@ -384,6 +384,102 @@ impl Db {
         .await?;
         rows.iter().map(crate::ledger::plan_from_row).collect()
     }
+
+    /// Archives a finished plan (`archive`), or takes it out of the archive. An archived plan
+    /// stays on the desk, read-only: no round can be opened and no new version imported. A plan
+    /// is archived only when no round is open and no report awaits review, so that nothing is
+    /// left half-done in it.
+    pub async fn archive_plan(
+        &self,
+        id: Id,
+        expected_version: i64,
+        archive: bool,
+        actor: &Actor,
+    ) -> Result<PlanRecord> {
+        let mut tx = self.write().await?;
+        let row = db::query("SELECT * FROM plans WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&mut tx)
+            .await?
+            .ok_or(StoreError::NotFound {
+                what: "方案",
+                id: id.to_string(),
+            })?;
+        let plan = crate::ledger::plan_from_row(&row)?;
+        if plan.row_version != expected_version {
+            return Err(StoreError::Conflict {
+                what: "方案",
+                id,
+                current: plan.row_version,
+                given: expected_version,
+            });
+        }
+        if plan.archived() == archive {
+            return Ok(plan);
+        }
+        if archive {
+            let open: Vec<String> =
+                db::query_scalar("SELECT name FROM rounds WHERE plan_id = $1 AND state = 'open'")
+                    .bind(id)
+                    .fetch_all(&mut tx)
+                    .await?;
+            if !open.is_empty() {
+                return Err(StoreError::invalid(
+                    "plan",
+                    format!(
+                        "“{}”还有进行中的调度轮次（{}），请先关闭再归档",
+                        plan.title,
+                        open.join("、")
+                    ),
+                ));
+            }
+            let waiting: i64 = db::query_scalar(
+                "SELECT COUNT(*) FROM reports r JOIN rounds d ON d.id = r.round_id
+                 WHERE d.plan_id = $1 AND r.state = 'submitted'",
+            )
+            .bind(id)
+            .fetch_one(&mut tx)
+            .await?;
+            if waiting > 0 {
+                return Err(StoreError::invalid(
+                    "plan",
+                    format!(
+                        "“{}”还有 {waiting} 份报告待审核，请先审核再归档",
+                        plan.title
+                    ),
+                ));
+            }
+        }
+        let at = archive.then(now_pub);
+        db::query(
+            "UPDATE plans SET archived_at = $1, row_version = row_version + 1 WHERE id = $2",
+        )
+        .bind(at)
+        .bind(id)
+        .execute(&mut tx)
+        .await?;
+        write_audit(
+            &mut tx,
+            actor,
+            if archive {
+                "plan.archive"
+            } else {
+                "plan.unarchive"
+            },
+            &format!("plan#{id} {}", plan.title),
+            None,
+            None,
+            "ok",
+        )
+        .await?;
+        let row = db::query("SELECT * FROM plans WHERE id = $1")
+            .bind(id)
+            .fetch_one(&mut tx)
+            .await?;
+        let out = crate::ledger::plan_from_row(&row)?;
+        tx.commit().await?;
+        Ok(out)
+    }
 }
 
 fn state_label(state: &str) -> &'static str {

@@ -1099,6 +1099,88 @@ async fn closing_a_store_returns_after_its_writes(backend: Backend) {
         .expect("close returns");
 }
 
+/// A finished plan is archived only with no round open and no report waiting; archived, it
+/// takes no new round and no new version, and is still read; taken out, it works again.
+async fn an_archived_plan_is_read_only(b: Backend) {
+    let (db, plan_id) = seeded(b).await;
+    let r = round(&db, plan_id, "9月", "2024-09-30", "2024-10-08").await;
+    let plan = db.store.plan(plan_id).await.unwrap();
+    assert!(!plan.archived());
+    let e = db
+        .store
+        .archive_plan(plan_id, plan.row_version, true, &office())
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("进行中的调度轮次（9月）"), "{e}");
+    let r = db
+        .store
+        .close_round(r.id, r.row_version, &office())
+        .await
+        .unwrap();
+    assert_eq!(r.state, zhuanban_ledger::RoundState::Closed);
+    // A stale version conflicts.
+    let e = db
+        .store
+        .archive_plan(plan_id, plan.row_version - 1, true, &office())
+        .await
+        .unwrap_err();
+    assert!(matches!(e, StoreError::Conflict { .. }), "{e}");
+    let archived = db
+        .store
+        .archive_plan(plan_id, plan.row_version, true, &office())
+        .await
+        .unwrap();
+    assert!(archived.archived());
+    assert!(db.store.plan(plan_id).await.unwrap().archived());
+    let rounds = count(&db, "SELECT COUNT(*) FROM rounds").await;
+    let e = db
+        .store
+        .open_round(
+            &RoundInput {
+                plan_id,
+                name: "10月".into(),
+                as_of: d("2024-10-31"),
+                due: d("2024-11-08"),
+            },
+            false,
+            &office(),
+        )
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("已归档，不能再开启调度轮次"), "{e}");
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM rounds").await, rounds);
+    let plan = read_text(SEED, &ReadOptions::new("seed.txt")).plan;
+    let e = db
+        .store
+        .import_plan(
+            &plan,
+            &ImportOptions {
+                plan_id: Some(plan_id),
+                ..Default::default()
+            },
+            &office(),
+        )
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("已归档，不能再导入新版本"), "{e}");
+    assert_eq!(db.store.plan(plan_id).await.unwrap().version, 1);
+    // Still read as before.
+    assert!(!db.store.tasks(plan_id, None).await.unwrap().is_empty());
+    let back = db
+        .store
+        .archive_plan(plan_id, archived.row_version, false, &office())
+        .await
+        .unwrap();
+    assert!(!back.archived());
+    round(&db, plan_id, "10月", "2024-10-31", "2024-11-08").await;
+    let actions = count(
+        &db,
+        "SELECT COUNT(*) FROM audit WHERE action IN ('plan.archive', 'plan.unarchive')",
+    )
+    .await;
+    assert_eq!(actions, 2);
+}
+
 both!(
     importing_the_seed_makes_the_ledger,
     a_new_version_keeps_old_reports_and_statuses_reproducible,
@@ -1114,4 +1196,5 @@ both!(
     saves_committed_together_stand_or_fall_alone,
     a_reading_is_corrected_and_confirmed_once,
     closing_a_store_returns_after_its_writes,
+    an_archived_plan_is_read_only,
 );
