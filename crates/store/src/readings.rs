@@ -451,13 +451,11 @@ impl Db {
             }
         }
         let at = archive.then(now_pub);
-        db::query(
-            "UPDATE plans SET archived_at = $1, row_version = row_version + 1 WHERE id = $2",
-        )
-        .bind(at)
-        .bind(id)
-        .execute(&mut tx)
-        .await?;
+        db::query("UPDATE plans SET archived_at = $1, row_version = row_version + 1 WHERE id = $2")
+            .bind(at)
+            .bind(id)
+            .execute(&mut tx)
+            .await?;
         write_audit(
             &mut tx,
             actor,

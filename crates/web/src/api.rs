@@ -432,6 +432,10 @@ struct PlanJson {
     period_start: NaiveDate,
     period_end: NaiveDate,
     demo: bool,
+    /// Archived: finished and read-only.
+    archived: bool,
+    /// The record's version, for `POST /api/plans/{id}/archive`.
+    row_version: i64,
     /// Whether the desk works on it for this account (the plan chosen, else the newest it sees).
     current: bool,
 }
@@ -453,6 +457,8 @@ pub async fn plans(
     for p in visible {
         out.push(PlanJson {
             current: Some(p.id) == current,
+            archived: p.archived(),
+            row_version: p.row_version,
             id: p.id,
             title: p.title,
             version: p.version,
@@ -582,4 +588,40 @@ pub async fn confirm_reading(
         .await
         .map_err(|e| j(e.into()))?;
     Ok(Json(serde_json::json!({"plan_id": out.plan_id, "version": out.version})).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ArchiveBody {
+    archived: bool,
+    /// The plan's `row_version` as last read (optimistic concurrency).
+    version: i64,
+}
+
+/// Archives a plan (`{"archived": true, "version": N}`) or takes it out of the archive
+/// (`false`); answers the plan as `GET /api/plans` lists it.
+pub async fn archive_plan(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path(id): Path<Id>,
+    body: axum::body::Bytes,
+) -> AppResult<Response> {
+    let b: ArchiveBody = serde_json::from_slice(&body).map_err(|e| {
+        j(AppError::new(
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            format!(
+                "请求应为 {{\"archived\": true 或 false, \"version\": 方案的 row_version}}：{e}"
+            ),
+        ))
+    })?;
+    let p = state
+        .store
+        .archive_plan(id, b.version, b.archived, &ctx.actor())
+        .await
+        .map_err(|e| j(e.into()))?;
+    Ok(Json(serde_json::json!({
+        "id": p.id, "title": p.title, "version": p.version, "archived": p.archived(),
+        "row_version": p.row_version,
+    }))
+    .into_response())
 }

@@ -94,11 +94,11 @@ pub struct AppState {
     pub(crate) plan_ids: Arc<std::sync::Mutex<Option<PlanIds>>>,
 }
 
-/// The ids of the plans each kind of account may see (None: every plan; Some(unit): a unit's
-/// plans), at a data version.
+/// The ids of the plans each kind of account may see, each with whether it is archived (None:
+/// every plan; Some(unit): a unit's plans), at a data version.
 pub(crate) type PlanIds = (
     i64,
-    std::collections::HashMap<Option<zhuanban_ledger::Id>, Arc<Vec<zhuanban_ledger::Id>>>,
+    std::collections::HashMap<Option<zhuanban_ledger::Id>, Arc<Vec<(zhuanban_ledger::Id, bool)>>>,
 );
 
 pub use zhuanban_desk::security::SECURITY_KEY;

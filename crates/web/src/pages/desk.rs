@@ -57,7 +57,7 @@ pub async fn judge_view(state: &AppState, ctx: &Ctx, view: View) -> AppResult<Op
 /// The plan the desk works on for a request — the one rule, for every page and the API's
 /// default: the plan named by `?plan=ID` or chosen on /plans/switch when the account may see
 /// it (one named in the URL that it may not see is not found; a chosen one no longer there
-/// falls back), else the newest plan it may see. The office, leaders and the administrator see every
+/// falls back), else the newest active (not archived) plan it may see. The office, leaders and the administrator see every
 /// plan; a unit the plans it has a part in (`Db::plans_of_unit`). None: no plan to show.
 pub async fn plan_for(state: &AppState, ctx: &Ctx) -> AppResult<Option<Id>> {
     let version = state.store.data_version().await?;
@@ -87,7 +87,8 @@ async fn plan_at(state: &AppState, ctx: &Ctx, version: i64) -> AppResult<Option<
                 None => state.store.plans().await?,
                 Some(unit) => state.store.plans_of_unit(unit).await?,
             };
-            let ids: Arc<Vec<Id>> = Arc::new(plans.iter().map(|p| p.id).collect());
+            let ids: Arc<Vec<(Id, bool)>> =
+                Arc::new(plans.iter().map(|p| (p.id, p.archived())).collect());
             let mut kept = state.plan_ids.lock().expect("plan ids");
             match &mut *kept {
                 Some((v, by)) if *v == version => {
@@ -99,9 +100,15 @@ async fn plan_at(state: &AppState, ctx: &Ctx, version: i64) -> AppResult<Option<
         }
     };
     match ctx.plan {
-        Some(id) if ids.contains(&id) => Ok(Some(id)),
+        Some(id) if ids.iter().any(|(i, _)| *i == id) => Ok(Some(id)),
         Some(_) if ctx.plan_in_url => Err(AppError::not_found()),
-        _ => Ok(ids.last().copied()),
+        // The newest active plan; when every plan is archived, the newest.
+        _ => Ok(ids
+            .iter()
+            .rev()
+            .find(|(_, archived)| !archived)
+            .or(ids.last())
+            .map(|(id, _)| *id)),
     }
 }
 
@@ -884,6 +891,8 @@ struct RoundsPage {
     nav: Nav,
     is_office: bool,
     plan: Option<String>,
+    /// An archived plan takes no new round.
+    archived: bool,
     rounds: Vec<RoundLine>,
     expected: usize,
     form: RoundForm,
@@ -923,6 +932,7 @@ async fn rounds_page(
             nav,
             is_office,
             plan: None,
+            archived: false,
             rounds: vec![],
             expected: 0,
             form,
@@ -955,6 +965,7 @@ async fn rounds_page(
     render(&RoundsPage {
         nav,
         is_office,
+        archived: plan.archived(),
         plan: Some(plan.title),
         rounds,
         expected,
@@ -1018,6 +1029,7 @@ pub async fn round_open(
                 let field = match field.as_str() {
                     "due" => "due",
                     "name" => "name",
+                    "plan" => "plan",
                     _ => "as_of",
                 };
                 errors.push((field, message));

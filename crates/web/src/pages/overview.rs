@@ -27,6 +27,7 @@ pub struct PlanLine {
     pub title: String,
     pub version: i64,
     pub demo: bool,
+    pub archived: bool,
     /// The round judged and the date of the judgement, when the plan has a round.
     pub round: Option<String>,
     pub as_of: String,
@@ -80,7 +81,10 @@ pub async fn overview(
     let mut plans = Vec::new();
     let mut all = Vec::new();
     let mut totals = PlanTotals::default();
-    for p in visible_plans(&state, &user).await?.into_iter().rev() {
+    // Active plans first, the newest first; archived plans after them.
+    let mut visible = visible_plans(&state, &user).await?;
+    visible.sort_by_key(|p| (p.archived(), std::cmp::Reverse(p.id)));
+    for p in visible {
         let Some(j) = judge_plan(&state, Some(p.id), View::default()).await? else {
             continue;
         };
@@ -91,6 +95,7 @@ pub async fn overview(
             title: p.title.clone(),
             version: p.version,
             demo: p.demo,
+            archived: p.archived(),
             round: j.round.as_ref().map(|r| r.name.clone()),
             as_of: j.as_of.to_string(),
             total: j.tasks.len(),
@@ -107,6 +112,10 @@ pub async fn overview(
         totals.grey += line.grey;
         totals.owing += line.owing;
         plans.push(line);
+        // A finished (archived) plan's tasks no longer need anybody's attention.
+        if p.archived() {
+            continue;
+        }
         let severity: BTreeMap<&str, u8> = j
             .eval
             .tasks

@@ -87,6 +87,35 @@ pub async fn plans(
     plans_page(&state, &ctx, Vec::new()).await
 }
 
+#[derive(Debug, serde::Deserialize)]
+pub struct ArchiveForm {
+    version: i64,
+    /// "1": archive; "0": take out of the archive.
+    archive: String,
+}
+
+/// Archives a finished plan, or takes it out of the archive (refused, with the reason on the
+/// plans page, while a round is open or a report waits).
+pub async fn archive(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path(id): Path<Id>,
+    Form(f): Form<ArchiveForm>,
+) -> AppResult<Response> {
+    let archive = f.archive == "1";
+    match state
+        .store
+        .archive_plan(id, f.version, archive, &ctx.actor())
+        .await
+    {
+        Ok(_) => Ok(Redirect::to("/plans").into_response()),
+        Err(e @ (StoreError::Invalid { .. } | StoreError::Conflict { .. })) => {
+            plans_page(&state, &ctx, vec![e.to_string()]).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// Uploads a plan document: read at once and kept as a draft to review.
 pub async fn upload(
     State(state): State<AppState>,
@@ -324,7 +353,13 @@ async fn review_page(
     };
     render(&ReviewPage {
         nav: Nav::new(ctx, state, "/plans"),
-        plans: state.store.plans().await?,
+        plans: state
+            .store
+            .plans()
+            .await?
+            .into_iter()
+            .filter(|p| !p.archived())
+            .collect(),
         revision,
         r,
         lines,

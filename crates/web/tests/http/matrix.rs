@@ -42,6 +42,7 @@ struct Samples {
     extension: i64,
     unit_message: i64,
     reading: i64,
+    plan: i64,
 }
 
 fn fill(path: &str, s: &Samples, other: bool) -> String {
@@ -71,6 +72,9 @@ fn fill(path: &str, s: &Samples, other: bool) -> String {
                     || path.starts_with("/plans/readings/") =>
             {
                 s.reading.to_string()
+            }
+            "{id}" if path.starts_with("/api/plans/") || path.starts_with("/plans/") => {
+                s.plan.to_string()
             }
             "{sha}" => {
                 if other {
@@ -230,6 +234,7 @@ async fn samples(app: &TestApp) -> Samples {
         .id;
     Samples {
         reading,
+        plan: app.plan_id,
         own_notice: notices[0],
         other_notice: notices[1],
         extension: ext.id,

@@ -777,3 +777,151 @@ async fn a_revised_version_shows_its_changes_before_confirming() {
         .unwrap();
     assert!(page.contains("任务、单位和目标都没有变化"), "no change");
 }
+
+/// A finished plan archived through the API: refused while a round is open; archived, the
+/// desk opens on the newest active plan, the rounds page takes no new round, and the plan is
+/// still read; taken out of the archive on the plans page, it takes rounds again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_finished_plan_is_archived_and_read_only() {
+    use zhuanban_store::Store as _;
+    let app = TestApp::start().await;
+    let system = zhuanban_store::Actor::new("测试", "test");
+    let mut other = zhuanban_plan::read_text(SEED, &zhuanban_plan::ReadOptions::new("b.txt")).plan;
+    other.title = Some("已完成的方案（测试）".into());
+    zhuanban_store::complete_units(&mut other);
+    let second = app
+        .store
+        .import_plan(&other, &Default::default(), &system)
+        .await
+        .unwrap()
+        .plan_id;
+    let d = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+    let r = app
+        .store
+        .open_round(
+            &zhuanban_store::RoundInput {
+                plan_id: second,
+                name: "最后一轮".into(),
+                as_of: d("2024-12-31"),
+                due: d("2025-01-08"),
+            },
+            false,
+            &system,
+        )
+        .await
+        .unwrap();
+    let (c, csrf) = app.login("office").await;
+    let listed = |c: reqwest::Client| {
+        let url = app.url("/api/plans");
+        async move {
+            let v: Value = c.get(url).send().await.unwrap().json().await.unwrap();
+            v
+        }
+    };
+    let plans = listed(c.clone()).await;
+    let row = |plans: &Value, id: i64| {
+        plans
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["id"] == id)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(row(&plans, second)["current"], true, "the newest plan");
+    let archive = |archived: bool, version: i64| {
+        c.post(app.url(&format!("/api/plans/{second}/archive")))
+            .header("X-CSRF-Token", &csrf)
+            .header("content-type", "application/json")
+            .body(serde_json::json!({"archived": archived, "version": version}).to_string())
+            .send()
+    };
+    let version = row(&plans, second)["row_version"].as_i64().unwrap();
+    let res = archive(true, version).await.unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let e: Value = res.json().await.unwrap();
+    assert!(
+        e["error"]
+            .as_str()
+            .unwrap()
+            .contains("进行中的调度轮次（最后一轮）"),
+        "{e}"
+    );
+    app.store
+        .close_round(r.id, r.row_version, &system)
+        .await
+        .unwrap();
+    let res = archive(true, version).await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let out: Value = res.json().await.unwrap();
+    assert_eq!(out["archived"], true);
+
+    // The desk opens on the newest active plan; the archived one is listed and still read.
+    let plans = listed(c.clone()).await;
+    assert_eq!(row(&plans, second)["archived"], true);
+    assert_eq!(row(&plans, second)["current"], false);
+    assert_eq!(row(&plans, app.plan_id)["current"], true);
+    let tasks: Value = c
+        .get(app.url(&format!("/api/tasks?plan={second}")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(!tasks.as_array().unwrap().is_empty());
+    let page = c
+        .get(app.url(&format!("/rounds?plan={second}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("id=\"archived\""), "the rounds page says so");
+    assert!(
+        !page.contains("action=\"/rounds\""),
+        "and offers no new round"
+    );
+    let res = c
+        .post(app.url(&format!("/rounds?plan={second}")))
+        .form(&[
+            ("_csrf", csrf.as_str()),
+            ("name", "归档后"),
+            ("as_of", "2024-12-31"),
+            ("due", "2025-01-08"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let body = res.text().await.unwrap();
+    assert!(body.contains("已归档，不能再开启调度轮次"), "{body}");
+    assert_eq!(app.store.rounds(second).await.unwrap().len(), 1);
+
+    // Taken out of the archive on the plans page.
+    let page = c
+        .get(app.url("/plans"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("已归档") && page.contains("取消归档"));
+    let version = out["row_version"].as_i64().unwrap();
+    let res = c
+        .post(app.url(&format!("/plans/{second}/archive")))
+        .form(&[
+            ("_csrf", csrf.as_str()),
+            ("version", &version.to_string()),
+            ("archive", "0"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert!(!app.store.plan(second).await.unwrap().archived());
+    let actions = app.db.texts("SELECT action FROM audit").await;
+    assert!(actions.iter().any(|a| a == "plan.archive"));
+    assert!(actions.iter().any(|a| a == "plan.unarchive"));
+}
