@@ -23,6 +23,8 @@ pub(crate) struct Desk {
     pub(crate) db: String,
     pub(crate) base: String,
     pub(crate) office_password: String,
+    /// Every demonstration account printed: (login, password, who).
+    pub(crate) accounts: Vec<(String, String, String)>,
     _dir: tempfile::TempDir,
 }
 
@@ -56,6 +58,7 @@ pub(crate) fn start_demo() -> Desk {
         .unwrap();
     let mut out = BufReader::new(child.stdout.take().unwrap());
     let mut office_password = None;
+    let mut accounts = Vec::new();
     let mut line = String::new();
     loop {
         line.clear();
@@ -66,6 +69,13 @@ pub(crate) fn start_demo() -> Desk {
         let words: Vec<&str> = line.split_whitespace().collect();
         if words.first() == Some(&"office") {
             office_password = Some(words[1].to_string());
+        }
+        if line.starts_with("  ") && words.len() == 3 {
+            accounts.push((
+                words[0].to_string(),
+                words[1].to_string(),
+                words[2].to_string(),
+            ));
         }
         if line.starts_with("数据库：") {
             break;
@@ -82,6 +92,7 @@ pub(crate) fn start_demo() -> Desk {
         db: demo_dir.join("demo.db").to_string_lossy().into_owned(),
         base: format!("http://127.0.0.1:{port}"),
         office_password: office_password.expect("the office account is printed"),
+        accounts,
         _dir: dir,
     }
 }

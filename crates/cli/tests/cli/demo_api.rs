@@ -166,3 +166,42 @@ fn the_plan_api_works_from_curl_on_the_demonstration_desk() {
     assert_eq!(ids[2], new_plan);
     assert_eq!(plans[2]["title"], "江州市2024年乡村振兴重点任务分解表");
 }
+
+/// A unit that leads tasks in both demonstration plans (区住房城乡建设局: 2.3.2 of the seed, 1
+/// and 3 of the task table) sees both on 我的任务, each with its open round.
+#[test]
+fn a_demonstration_unit_sees_its_tasks_in_both_plans() {
+    let desk = start_demo();
+    let (login, password, _) = desk
+        .accounts
+        .iter()
+        .find(|(_, _, who)| who == "区住房城乡建设局")
+        .expect("an account of 区住房城乡建设局 is printed");
+    let dir = tempfile::tempdir().unwrap();
+    let jar = dir.path().join("cookies");
+    let url = |p: &str| format!("{}{p}", desk.base);
+    let (code, _) = curl(
+        &jar,
+        &[
+            "--data-urlencode",
+            &format!("login={login}"),
+            "--data-urlencode",
+            &format!("password={password}"),
+            &url("/login"),
+        ],
+    );
+    assert_eq!(code, 303);
+    let (code, page) = curl(&jar, &[&url("/my")]);
+    assert_eq!(code, 200);
+    for needle in [
+        "落实区域共进行动实施方案",
+        "大通湖区2024年重点民生实事项目任务分解表",
+        "2024年9月调度（演示）",
+        "民生实事2024年第三季度调度（演示）",
+        "/my/tasks/2.3.2?plan=",
+        "/my/tasks/1?plan=",
+        "/my/tasks/3?plan=",
+    ] {
+        assert!(page.contains(needle), "{needle} on 我的任务");
+    }
+}
