@@ -1704,11 +1704,23 @@ pub(crate) async fn import_in(
         }
     }
     for (name, aliases) in &names {
-        let existing: Option<(i64, String)> =
+        let mut existing: Option<(i64, String)> =
             db::query_as("SELECT id, aliases FROM units WHERE name = $1")
                 .bind(name)
                 .fetch_optional(&mut tx)
                 .await?;
+        if existing.is_none() {
+            // A former name or another spelling of a unit of the directory (renamed, merged).
+            let like = format!("%{}%", serde_json::to_string(name)?);
+            let candidates: Vec<(i64, String)> =
+                db::query_as("SELECT id, aliases FROM units WHERE aliases LIKE $1 ORDER BY id")
+                    .bind(like)
+                    .fetch_all(&mut tx)
+                    .await?;
+            existing = candidates.into_iter().find(|(_, a)| {
+                serde_json::from_str::<Vec<String>>(a).is_ok_and(|a| a.contains(name))
+            });
+        }
         let id = match existing {
             Some((id, old)) => {
                 let mut all: Vec<String> = serde_json::from_str(&old).unwrap_or_default();

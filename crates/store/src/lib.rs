@@ -25,6 +25,7 @@ mod postgres;
 mod readings;
 mod security;
 mod series;
+mod units;
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};

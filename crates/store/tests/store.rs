@@ -1181,6 +1181,125 @@ async fn an_archived_plan_is_read_only(b: Backend) {
     assert_eq!(actions, 2);
 }
 
+/// The unit directory: a renamed unit keeps its former name as an alias, so a plan that uses
+/// the old name finds it; two spellings merge into one unit with their tasks and reports,
+/// unless both reported on one task in one round.
+async fn units_are_renamed_and_merged(b: Backend) {
+    let (db, plan_id) = seeded(b).await;
+    let old = "区住房城乡建设局";
+    let new = "区住房和城乡建设局";
+    let u = db.store.unit_by_name(old).await.unwrap();
+    let e = db
+        .store
+        .rename_unit(u.id, u.row_version, "区民政人社局", &office())
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("如是同一单位请合并"), "{e}");
+    let renamed = db
+        .store
+        .rename_unit(u.id, u.row_version, new, &office())
+        .await
+        .unwrap();
+    assert_eq!(renamed.name, new);
+    assert!(renamed.aliases.iter().any(|a| a == old));
+    assert_eq!(task(&db, plan_id, None, "2.3.2").await.lead, vec![u.id]);
+
+    // A second plan naming the unit the old way, and a third spelling as 2.3.2's lead.
+    let units_before = count(&db, "SELECT COUNT(*) FROM units").await;
+    let mut other = read_text(SEED, &ReadOptions::new("b.txt")).plan;
+    let t = other.tasks.iter_mut().find(|t| t.id == "2.3.2").unwrap();
+    t.lead = vec!["区住建局".into()];
+    t.support = vec![old.into()];
+    zhuanban_store::complete_units(&mut other);
+    let second = db
+        .store
+        .import_plan(&other, &ImportOptions::default(), &office())
+        .await
+        .unwrap()
+        .plan_id;
+    assert_eq!(
+        count(&db, "SELECT COUNT(*) FROM units").await,
+        units_before + 1,
+        "only 区住建局 is new: the old name found the renamed unit"
+    );
+    let t2 = task(&db, second, None, "2.3.2").await;
+    let short = db.store.unit_by_name("区住建局").await.unwrap();
+    assert_eq!(t2.lead, vec![short.id]);
+    assert!(t2.support.contains(&u.id));
+    let r = round(&db, second, "9月", "2024-09-30", "2024-10-08").await;
+    let rep = db
+        .store
+        .save_report(
+            &ReportInput {
+                round_id: r.id,
+                task_id: t2.id,
+                unit_id: short.id,
+                values: vec![(t2.targets[0].id, 2.0)],
+                narrative: "完成2个".into(),
+                submit: true,
+                ..Default::default()
+            },
+            &office(),
+        )
+        .await
+        .unwrap();
+
+    // Merged: the task, the report and the spelling go to the renamed unit.
+    let into = db.store.unit_by_id(u.id).await.unwrap();
+    let merged = db
+        .store
+        .merge_units(into.id, short.id, (into.row_version, short.row_version), &office())
+        .await
+        .unwrap();
+    assert!(merged.aliases.iter().any(|a| a == "区住建局"));
+    assert!(db.store.unit_by_id(short.id).await.is_err());
+    let t2 = task(&db, second, None, "2.3.2").await;
+    assert_eq!(t2.lead, vec![u.id], "the stronger role stays");
+    assert!(!t2.support.contains(&u.id));
+    assert_eq!(db.store.report(rep.id).await.unwrap().unit_id, u.id);
+    assert_eq!(
+        count(&db, "SELECT COUNT(*) FROM units").await,
+        units_before
+    );
+
+    // Two units that both reported on one task in one round are not merged.
+    let t1 = task(&db, plan_id, None, "2.3.2").await;
+    let r1 = round(&db, plan_id, "9月", "2024-09-30", "2024-10-08").await;
+    let a = db.store.unit_by_name("区民政人社局").await.unwrap();
+    let c = db.store.unit_by_name("区教育卫生健康局").await.unwrap();
+    for unit in [a.id, c.id] {
+        db.store
+            .save_report(
+                &ReportInput {
+                    round_id: r1.id,
+                    task_id: t1.id,
+                    unit_id: unit,
+                    values: vec![(t1.targets[0].id, 1.0)],
+                    narrative: "配合推进".into(),
+                    submit: true,
+                    ..Default::default()
+                },
+                &office(),
+            )
+            .await
+            .unwrap();
+    }
+    let units = count(&db, "SELECT COUNT(*) FROM units").await;
+    let e = db
+        .store
+        .merge_units(a.id, c.id, (a.row_version, c.row_version), &office())
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("都报送了任务 2.3.2"), "{e}");
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM units").await, units);
+    let actions = count(
+        &db,
+        "SELECT COUNT(*) FROM audit WHERE action IN ('unit.rename', 'unit.merge')",
+    )
+    .await;
+    assert_eq!(actions, 2);
+}
+
 both!(
     importing_the_seed_makes_the_ledger,
     a_new_version_keeps_old_reports_and_statuses_reproducible,
@@ -1197,4 +1316,5 @@ both!(
     a_reading_is_corrected_and_confirmed_once,
     closing_a_store_returns_after_its_writes,
     an_archived_plan_is_read_only,
+    units_are_renamed_and_merged,
 );
