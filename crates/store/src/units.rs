@@ -7,14 +7,14 @@ use crate::db;
 use crate::ledger::write_audit;
 use crate::{Actor, Db, Result, StoreError};
 
-/// A unit's name as the directory keeps it: trimmed, not empty, at most 100 characters.
+/// A unit's name as the directory keeps it: trimmed, not empty, at most 60 characters (as `create_unit`).
 fn check_name(name: &str) -> Result<&str> {
     let name = name.trim();
     if name.is_empty() {
         return Err(StoreError::invalid("name", "单位名称不能为空"));
     }
-    if name.chars().count() > 100 {
-        return Err(StoreError::invalid("name", "单位名称不能超过100个字"));
+    if name.chars().count() > 60 {
+        return Err(StoreError::invalid("name", "单位名称不能超过60个字"));
     }
     Ok(name)
 }
@@ -229,4 +229,22 @@ async fn unit_in(tx: &mut crate::db::Tx, id: Id) -> Result<UnitRecord> {
         member: false,
         row_version,
     })
+}
+
+impl Db {
+    /// (tasks led, tasks supported) per unit, in every plan's current version; a unit of the
+    /// directory that leads nothing is absent.
+    pub async fn unit_task_counts(&self) -> Result<std::collections::HashMap<Id, (i64, i64)>> {
+        let rows: Vec<(i64, i64, i64)> = db::query_as(
+            "SELECT tu.unit_id,
+                    SUM(CASE WHEN tu.role = 'lead' THEN 1 ELSE 0 END),
+                    SUM(CASE WHEN tu.role = 'support' THEN 1 ELSE 0 END)
+             FROM task_units tu JOIN tasks t ON t.id = tu.task_id
+             JOIN plans p ON p.id = t.plan_id AND p.version = t.plan_version
+             GROUP BY tu.unit_id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(|(u, l, s)| (u, (l, s))).collect())
+    }
 }

@@ -1248,7 +1248,12 @@ async fn units_are_renamed_and_merged(b: Backend) {
     let into = db.store.unit_by_id(u.id).await.unwrap();
     let merged = db
         .store
-        .merge_units(into.id, short.id, (into.row_version, short.row_version), &office())
+        .merge_units(
+            into.id,
+            short.id,
+            (into.row_version, short.row_version),
+            &office(),
+        )
         .await
         .unwrap();
     assert!(merged.aliases.iter().any(|a| a == "区住建局"));
@@ -1257,10 +1262,7 @@ async fn units_are_renamed_and_merged(b: Backend) {
     assert_eq!(t2.lead, vec![u.id], "the stronger role stays");
     assert!(!t2.support.contains(&u.id));
     assert_eq!(db.store.report(rep.id).await.unwrap().unit_id, u.id);
-    assert_eq!(
-        count(&db, "SELECT COUNT(*) FROM units").await,
-        units_before
-    );
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM units").await, units_before);
 
     // Two units that both reported on one task in one round are not merged.
     let t1 = task(&db, plan_id, None, "2.3.2").await;

@@ -357,16 +357,137 @@ pub async fn admin_user_unlock(
 #[template(path = "admin_units.html")]
 struct UnitsPage {
     nav: Nav,
-    units: Vec<UnitRecord>,
+    units: Vec<UnitLine>,
+    error: Option<String>,
+}
+
+/// A unit of the directory with how many tasks it leads and supports (in every plan's current
+/// version).
+struct UnitLine {
+    unit: UnitRecord,
+    lead: i64,
+    support: i64,
+}
+
+async fn units_page(
+    state: &AppState,
+    ctx: &Ctx,
+    flash: Option<&str>,
+    error: Option<String>,
+) -> AppResult<Response> {
+    let counts = state.store.unit_task_counts().await?;
+    let units = state
+        .store
+        .all_units()
+        .await?
+        .into_iter()
+        .map(|u| {
+            let (lead, support) = counts.get(&u.id).copied().unwrap_or((0, 0));
+            UnitLine {
+                unit: u,
+                lead,
+                support,
+            }
+        })
+        .collect();
+    let mut res = render(&UnitsPage {
+        nav: Nav::new(ctx, state, "/admin/units").with_flash(flash),
+        units,
+        error: error.clone(),
+    })?;
+    if error.is_some() {
+        *res.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(res)
 }
 
 pub async fn admin_units(
     State(state): State<AppState>,
     Extension(ctx): Extension<Ctx>,
+    Query(q): Query<std::collections::BTreeMap<String, String>>,
 ) -> AppResult<Response> {
-    let units = state.store.all_units().await?;
-    render(&UnitsPage {
-        nav: Nav::new(&ctx, &state, "/admin/units"),
-        units,
-    })
+    units_page(&state, &ctx, q.get("ok").map(String::as_str), None).await
+}
+
+/// What a refused change of the directory shows on the page (anything else is an error page).
+fn unit_refusal(e: zhuanban_store::StoreError) -> Result<String, crate::error::AppError> {
+    match e {
+        zhuanban_store::StoreError::Invalid { message, .. } => Ok(message),
+        e @ zhuanban_store::StoreError::Conflict { .. } => Ok(e.to_string()),
+        e => Err(e.into()),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct UnitNameForm {
+    name: String,
+    #[serde(default)]
+    version: Option<i64>,
+}
+
+/// Adds a unit to the directory (one no plan names yet).
+pub async fn unit_create(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Form(f): Form<UnitNameForm>,
+) -> AppResult<Response> {
+    match state.store.create_unit(&f.name, &ctx.actor()).await {
+        Ok(_) => Ok(Redirect::to("/admin/units?ok=created").into_response()),
+        Err(e) => units_page(&state, &ctx, None, Some(unit_refusal(e)?)).await,
+    }
+}
+
+/// Renames a unit; its former name stays as an alias.
+pub async fn unit_rename(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path(id): Path<Id>,
+    Form(f): Form<UnitNameForm>,
+) -> AppResult<Response> {
+    let version = f.version.unwrap_or(-1);
+    match state
+        .store
+        .rename_unit(id, version, &f.name, &ctx.actor())
+        .await
+    {
+        Ok(_) => Ok(Redirect::to("/admin/units?ok=renamed").into_response()),
+        Err(e) => units_page(&state, &ctx, None, Some(unit_refusal(e)?)).await,
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct MergeForm {
+    /// "ID:VERSION" of the unit that stays.
+    into: String,
+    /// "ID:VERSION" of the spelling merged into it.
+    from: String,
+}
+
+/// Merges two spellings of one unit.
+pub async fn unit_merge(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Form(f): Form<MergeForm>,
+) -> AppResult<Response> {
+    let parse = |s: &str| -> Option<(Id, i64)> {
+        let (id, v) = s.split_once(':')?;
+        Some((id.parse().ok()?, v.parse().ok()?))
+    };
+    let (Some(into), Some(from)) = (parse(&f.into), parse(&f.from)) else {
+        return units_page(
+            &state,
+            &ctx,
+            None,
+            Some("请选择要合并的两个单位".to_string()),
+        )
+        .await;
+    };
+    match state
+        .store
+        .merge_units(into.0, from.0, (into.1, from.1), &ctx.actor())
+        .await
+    {
+        Ok(_) => Ok(Redirect::to("/admin/units?ok=merged").into_response()),
+        Err(e) => units_page(&state, &ctx, None, Some(unit_refusal(e)?)).await,
+    }
 }

@@ -130,6 +130,8 @@ fn flash_message(code: &str) -> Option<&'static str> {
         "refused" => "未同意延期",
         "closing" => "下步工作要求已保存",
         "recomposed" => "通报已按最新台账重新生成",
+        "renamed" => "单位已更名，原名称保留为别名",
+        "merged" => "单位已合并，原写法保留为别名",
         _ => return None,
     })
 }

@@ -43,6 +43,7 @@ struct Samples {
     unit_message: i64,
     reading: i64,
     plan: i64,
+    unit: i64,
 }
 
 fn fill(path: &str, s: &Samples, other: bool) -> String {
@@ -67,6 +68,7 @@ fn fill(path: &str, s: &Samples, other: bool) -> String {
             "{id}" if path.starts_with("/extensions/") => s.extension.to_string(),
             "{id}" if path.starts_with("/inbox/") => s.unit_message.to_string(),
             "{id}" if path.starts_with("/admin/users/") => s.user.to_string(),
+            "{id}" if path.starts_with("/admin/units/") => s.unit.to_string(),
             "{id}"
                 if path.starts_with("/api/plans/readings/")
                     || path.starts_with("/plans/readings/") =>
@@ -235,6 +237,7 @@ async fn samples(app: &TestApp) -> Samples {
     Samples {
         reading,
         plan: app.plan_id,
+        unit: app.unit2_id,
         own_notice: notices[0],
         other_notice: notices[1],
         extension: ext.id,

@@ -925,3 +925,89 @@ async fn a_finished_plan_is_archived_and_read_only() {
     assert!(actions.iter().any(|a| a == "plan.archive"));
     assert!(actions.iter().any(|a| a == "plan.unarchive"));
 }
+
+/// The unit directory on 单位管理: a rename keeps the former name as an alias, a name another
+/// unit has is refused beside the form, and two spellings merge into one unit with its tasks
+/// and accounts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_administrator_renames_and_merges_units() {
+    use zhuanban_store::Store as _;
+    let app = TestApp::start().await;
+    let (c, csrf) = app.login("admin").await;
+    let page = c
+        .get(app.url("/admin/units"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("区交通运输局") && page.contains("id=\"merge\""));
+    let u = app.store.unit_by_id(app.unit2_id).await.unwrap();
+    let rename = |name: &'static str, version: i64| {
+        c.post(app.url(&format!("/admin/units/{}/rename", app.unit2_id)))
+            .form(&[
+                ("_csrf", csrf.clone()),
+                ("name", name.to_string()),
+                ("version", version.to_string()),
+            ])
+            .send()
+    };
+    let res = rename("区住房城乡建设局", u.row_version).await.unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.text().await.unwrap().contains("如是同一单位请合并"));
+    let res = rename("区交通运输和港航局", u.row_version).await.unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let u = app.store.unit_by_id(app.unit2_id).await.unwrap();
+    assert_eq!(u.name, "区交通运输和港航局");
+    assert_eq!(u.aliases, vec!["区交通运输局".to_string()]);
+
+    // A spelling added by hand, then merged into the renamed unit.
+    let res = c
+        .post(app.url("/admin/units"))
+        .form(&[("_csrf", csrf.as_str()), ("name", "区交通局")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let short = app.store.unit_by_name("区交通局").await.unwrap();
+    let res = c
+        .post(app.url("/admin/units/merge"))
+        .form(&[
+            ("_csrf", csrf.clone()),
+            ("from", format!("{}:{}", short.id, short.row_version)),
+            ("into", format!("{}:{}", u.id, u.row_version)),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let u = app.store.unit_by_id(app.unit2_id).await.unwrap();
+    assert!(u.aliases.contains(&"区交通局".to_string()), "{u:?}");
+    assert!(app.store.unit_by_id(short.id).await.is_err(), "the spelling is gone");
+    assert_eq!(
+        app.store.unit_by_name("区交通局").await.unwrap().id,
+        u.id,
+        "and finds the unit it was merged into"
+    );
+    // The unit's account still signs in and sees its tasks.
+    let (unit2, _) = app.login("unit2").await;
+    let tasks: Value = unit2
+        .get(app.url("/api/tasks"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(!tasks.as_array().unwrap().is_empty());
+    assert!(
+        tasks.as_array().unwrap()[0]["lead"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .chain(tasks.as_array().unwrap()[0]["support"].as_array().unwrap())
+            .any(|n| n == "区交通运输和港航局"),
+        "{tasks}"
+    );
+}
