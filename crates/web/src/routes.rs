@@ -234,6 +234,7 @@ fn registry(state: AppState) -> (Router<AppState>, Vec<Rule>) {
         .add(M::POST, "/inbox/{id}/read", Access::SignedIn, "标为已读", pages::inbox_read)
         .add(M::GET, "/admin/users", Access::Roles(ADMINS), "账号管理", pages::admin_users)
         .add(M::POST, "/admin/users", Access::Roles(ADMINS), "新建账号", pages::admin_user_create)
+        .add(M::GET, "/admin/users/{id}/reset", Access::Roles(ADMINS), "重置密码", pages::admin_user_reset_form)
         .add(M::POST, "/admin/users/{id}/reset", Access::Roles(ADMINS), "重置密码", pages::admin_user_reset)
         .add(M::POST, "/admin/users/{id}/disable", Access::Roles(ADMINS), "停用或启用账号", pages::admin_user_disable)
         .add(M::POST, "/admin/users/{id}/unlock", Access::Roles(SECADMIN), "解除登录锁定", pages::admin_user_unlock)

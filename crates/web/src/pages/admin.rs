@@ -254,6 +254,77 @@ pub async fn admin_user_create(
 pub struct ResetForm {
     #[serde(default)]
     password: String,
+    /// The new password again.
+    #[serde(default)]
+    password2: String,
+    /// The account's login name, typed to confirm whose password is reset.
+    #[serde(default)]
+    confirm: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin_reset.html")]
+struct ResetPage {
+    nav: Nav,
+    id: Id,
+    login: String,
+    name: String,
+    role: &'static str,
+    unit: String,
+    errors: Vec<(&'static str, String)>,
+}
+
+impl ResetPage {
+    fn error(&self, field: &str) -> Option<&str> {
+        self.errors
+            .iter()
+            .find(|(f, _)| *f == field)
+            .map(|(_, m)| m.as_str())
+    }
+}
+
+async fn reset_page(
+    state: &AppState,
+    ctx: &Ctx,
+    user: &zhuanban_ledger::User,
+    errors: Vec<(&'static str, String)>,
+) -> AppResult<Response> {
+    let unit = match user.unit_id {
+        Some(u) => state.store.unit_by_id(u).await?.name,
+        None => String::new(),
+    };
+    let failed = !errors.is_empty();
+    let mut res = render(&ResetPage {
+        nav: Nav::new(ctx, state, "/admin/users"),
+        id: user.id,
+        login: user.login.clone(),
+        name: user.name.clone(),
+        role: user.role.label(),
+        unit,
+        errors,
+    })?;
+    if failed {
+        *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(res)
+}
+
+/// Resetting one account's password: its own page, naming the account, with the new password
+/// twice and the account's login typed to confirm.
+pub async fn admin_user_reset_form(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path(id): Path<Id>,
+) -> AppResult<Response> {
+    let user = state.store.user(id).await?;
+    let me = ctx.user()?.role;
+    if !manages(me, user.role) {
+        return Err(AppError::new(
+            StatusCode::FORBIDDEN,
+            format!("{}：{}", user.login, refusal(me, user.role)),
+        ));
+    }
+    reset_page(&state, &ctx, &user, vec![]).await
 }
 
 pub async fn admin_user_reset(
@@ -265,27 +336,25 @@ pub async fn admin_user_reset(
     let user = state.store.user(id).await?;
     let me = ctx.user()?.role;
     if !manages(me, user.role) {
-        return users_page(
-            &state,
-            &ctx,
-            None,
-            UserForm::default(),
-            vec![(
-                "reset",
-                format!("{}：{}", user.login, refusal(me, user.role)),
-            )],
-        )
-        .await;
+        return Err(AppError::new(
+            StatusCode::FORBIDDEN,
+            format!("{}：{}", user.login, refusal(me, user.role)),
+        ));
     }
+    let mut errors = Vec::new();
     if let Err(e) = PasswordPolicy::default().check(&f.password, &user.login) {
-        return users_page(
-            &state,
-            &ctx,
-            None,
-            UserForm::default(),
-            vec![("reset", format!("{}：{e}", user.login))],
-        )
-        .await;
+        errors.push(("password", e.to_string()));
+    } else if f.password2 != f.password {
+        errors.push(("password2", "两次输入的新密码不一致".to_string()));
+    }
+    if f.confirm.trim() != user.login {
+        errors.push((
+            "confirm",
+            format!("请输入该账号的登录名“{}”以确认", user.login),
+        ));
+    }
+    if !errors.is_empty() {
+        return reset_page(&state, &ctx, &user, errors).await;
     }
     let hash = auth::hash_password(&f.password).map_err(AppError::internal)?;
     // Set by an administrator: the owner changes it at the next sign-in.

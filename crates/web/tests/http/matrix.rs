@@ -121,6 +121,11 @@ fn expect(access: Access, api: bool, who: Who, path: &str) -> Expect {
         }
         (a, Some(r)) if !a.allows(r) => Expect::Forbidden,
         (_, Some(_)) if who == Who::OtherUnit && has_object(path) => Expect::NotFound,
+        // The sample account is a business account, whose password only the system
+        // administrator resets (三员: the security administrator manages the administrators).
+        (_, Some(Role::Secadmin)) if path.starts_with("/admin/users/{id}/reset") => {
+            Expect::Forbidden
+        }
         // The sample message is addressed to the unit: nobody else may mark it read.
         (_, Some(_))
             if path.starts_with("/inbox/{id}")

@@ -403,11 +403,7 @@ async fn the_system_administrator_cannot_make_or_take_over_the_other_administrat
             &[("password", new_pw)],
         )
         .await;
-        assert_eq!(
-            status,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "sysadmin resets {target}"
-        );
+        assert_eq!(status, StatusCode::FORBIDDEN, "sysadmin resets {target}");
         let (status, _) = post_form(
             &admin,
             &app,
@@ -514,12 +510,46 @@ async fn the_system_administrator_cannot_make_or_take_over_the_other_administrat
 
     // A reset by the system administrator: the leader must change it too.
     let id = id_of(&app, "leader").await;
+    // The new password twice and the account's login typed to confirm whose it is.
+    for (fields, what) in [
+        (
+            vec![
+                ("password", new_pw),
+                ("password2", "Other#Pass2024"),
+                ("confirm", "leader"),
+            ],
+            "两次输入的新密码不一致",
+        ),
+        (
+            vec![
+                ("password", new_pw),
+                ("password2", new_pw),
+                ("confirm", "office"),
+            ],
+            "请输入该账号的登录名“leader”以确认",
+        ),
+    ] {
+        let (status, page) = post_form(
+            &admin,
+            &app,
+            &format!("/admin/users/{id}/reset"),
+            &csrf,
+            &fields,
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(page.contains(what), "{what}");
+    }
     let (status, _) = post_form(
         &admin,
         &app,
         &format!("/admin/users/{id}/reset"),
         &csrf,
-        &[("password", new_pw)],
+        &[
+            ("password", new_pw),
+            ("password2", new_pw),
+            ("confirm", "leader"),
+        ],
     )
     .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
@@ -565,7 +595,7 @@ async fn the_system_administrator_cannot_make_or_take_over_the_other_administrat
         &[("password", new_pw)],
     )
     .await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(status, StatusCode::FORBIDDEN);
     assert!(page.contains("安全管理员只能管理"));
     let (status, _) = post_form(
         &sec,
@@ -587,7 +617,11 @@ async fn the_system_administrator_cannot_make_or_take_over_the_other_administrat
         &app,
         &format!("/admin/users/{id}/reset"),
         &sec_csrf,
-        &[("password", new_pw)],
+        &[
+            ("password", new_pw),
+            ("password2", new_pw),
+            ("confirm", "admin"),
+        ],
     )
     .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
