@@ -4,6 +4,7 @@
 //! ([`plans`]). Neither front end judges by
 //! itself; both call these and only present what they return.
 
+pub mod audit;
 pub mod bulletin;
 pub mod dispatch;
 pub mod judge;

@@ -73,6 +73,19 @@ pub enum StoreError {
 }
 
 impl StoreError {
+    /// The error as a person at the desk reads it: an invalid input's message alone when its
+    /// field is named by a code ("reason", "values[1]" — the message says in Chinese what is
+    /// wrong, and the page marks the field), or after the field's words ("任务 2.3.2：…").
+    /// The command line keeps the code (`Display`): there it names the key in the file.
+    pub fn for_people(&self) -> String {
+        match self {
+            StoreError::Invalid { field, message } if field.is_empty() || field.is_ascii() => {
+                message.clone()
+            }
+            e => e.to_string(),
+        }
+    }
+
     pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
         StoreError::Invalid {
             field: field.into(),

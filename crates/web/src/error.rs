@@ -55,7 +55,7 @@ impl From<StoreError> for AppError {
             StoreError::NotFound { .. } => AppError::not_found(),
             StoreError::Conflict { .. } => AppError::new(StatusCode::CONFLICT, e.to_string()),
             StoreError::Invalid { .. } => {
-                AppError::new(StatusCode::UNPROCESSABLE_ENTITY, e.to_string())
+                AppError::new(StatusCode::UNPROCESSABLE_ENTITY, e.for_people())
             }
             StoreError::Db(_)
             | StoreError::Sqlite(_)

@@ -487,11 +487,24 @@ async fn run(b: &Browser, base: &str, fx: &Fixture, pdf: &Path) -> Result<()> {
         reports.contains("2024年6月调度"),
         "the June report is missing: {reports}"
     );
-    // 操作记录 lists the unit's submissions. (The office's 采纳/退回 are not listed: the store
-    // records reviews against "report#id" only, which the task's audit query does not match.)
-    wait_text(b, "main", "区住房城乡建设局联络员（zhujian） 报送进展")
+    // 操作记录 lists the unit's submissions and the office's reviews, in words: the round by
+    // its name, the task by its number and title, no internal codes.
+    let log = wait_text(b, "main", "区住房城乡建设局联络员（zhujian） 报送进展")
         .await
         .context("操作记录")?;
+    for needle in [
+        "采纳报告",
+        "退回报告",
+        "2024年9月调度 · 2.3.2 建设宜居韧性城市 · 报告 #",
+    ] {
+        ensure!(log.contains(needle), "no {needle:?} in 操作记录: {log}");
+    }
+    for code in ["report#", "round#", "report.submit", "report.accept"] {
+        ensure!(
+            !log.contains(code),
+            "操作记录 shows the code {code:?}: {log}"
+        );
+    }
     shoot(b, "task").await?;
     sign_out(b).await?;
 

@@ -241,7 +241,7 @@ pub async fn bulletin_closing(
     {
         Ok(()) => Ok(Redirect::to(&format!("/rounds/{id}/bulletin?ok=closing")).into_response()),
         Err(e @ StoreError::Conflict { .. }) => {
-            page(&state, &ctx, id, None, None, Some(e.to_string())).await
+            page(&state, &ctx, id, None, None, Some(e.for_people())).await
         }
         Err(e) => Err(e.into()),
     }

@@ -780,17 +780,31 @@ async fn task_page(
         .collect();
     let show_audit = matches!(user.role, Role::Office | Role::Leader);
     let audit = if show_audit {
+        let rounds = state.store.rounds(task.plan_id).await?;
         state
             .store
             .audit_for_task(&task.code, 30)
             .await?
             .into_iter()
+            // Task numbers repeat across plans: a report of another plan's round is not this
+            // task's.
+            .filter(|a| {
+                a.object.split_whitespace().all(|w| {
+                    w.strip_prefix("round#")
+                        .and_then(|id| id.parse::<Id>().ok())
+                        .is_none_or(|id| rounds.iter().any(|r| r.id == id))
+                })
+            })
             .map(|a| {
                 (
                     cst(&a.at),
                     a.actor,
-                    action_label(&a.action).to_string(),
-                    a.object,
+                    zhuanban_desk::audit::action_label(&a.action).to_string(),
+                    zhuanban_desk::audit::object_label(
+                        &a.object,
+                        &rounds,
+                        std::slice::from_ref(task),
+                    ),
                 )
             })
             .collect()
@@ -815,18 +829,6 @@ async fn task_page(
         instruction_error,
         instruction_text,
     })
-}
-
-pub fn action_label(action: &str) -> &str {
-    match action {
-        "report.submit" => "报送进展",
-        "report.save_draft" => "保存草稿",
-        "report.accept" => "采纳报告",
-        "report.return" => "退回报告",
-        "instruction.add" => "领导批示",
-        "evidence.add" => "上传佐证",
-        other => other,
-    }
 }
 
 #[derive(Debug, Deserialize)]

@@ -376,7 +376,7 @@ async fn notice_step(
     {
         Ok(_) => Ok(Redirect::to(&format!("/notices?ok={step}")).into_response()),
         Err(e @ (StoreError::Invalid { .. } | StoreError::Conflict { .. })) => {
-            notices_page(state, ctx, None, Some(e.to_string())).await
+            notices_page(state, ctx, None, Some(e.for_people())).await
         }
         Err(e) => Err(e.into()),
     }

@@ -210,7 +210,7 @@ pub async fn template_upload(
     match state.store.save_reports(&inputs, &ctx.actor()).await {
         Ok(_) => Ok(Redirect::to("/my?ok=submitted").into_response()),
         Err(e @ (StoreError::Invalid { .. } | StoreError::Conflict { .. })) => {
-            errors_page(&state, &ctx, vec![e.to_string(), "未保存任何内容".into()]).await
+            errors_page(&state, &ctx, vec![e.for_people(), "未保存任何内容".into()]).await
         }
         Err(e) => Err(e.into()),
     }

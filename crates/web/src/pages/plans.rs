@@ -110,7 +110,7 @@ pub async fn archive(
     {
         Ok(_) => Ok(Redirect::to("/plans").into_response()),
         Err(e @ (StoreError::Invalid { .. } | StoreError::Conflict { .. })) => {
-            plans_page(&state, &ctx, vec![e.to_string()]).await
+            plans_page(&state, &ctx, vec![e.for_people()]).await
         }
         Err(e) => Err(e.into()),
     }

@@ -635,7 +635,7 @@ pub async fn report_save(
                 &ctx,
                 &fc,
                 Some(&typed),
-                vec![e.to_string()],
+                vec![e.for_people()],
                 HashMap::new(),
             );
             let mut res = render(&page)?;
@@ -899,7 +899,7 @@ pub async fn review_accept(
     match state.store.accept_report(id, f.version, &ctx.actor()).await {
         Ok(_) => Ok(Redirect::to("/review?ok=accepted").into_response()),
         Err(e @ (StoreError::Invalid { .. } | StoreError::Conflict { .. })) => {
-            let mut res = review_page(&state, &ctx, None, Some(e.to_string())).await?;
+            let mut res = review_page(&state, &ctx, None, Some(e.for_people())).await?;
             *res.status_mut() = StatusCode::CONFLICT;
             Ok(res)
         }
@@ -926,7 +926,7 @@ pub async fn review_return(
             } else {
                 StatusCode::UNPROCESSABLE_ENTITY
             };
-            let mut res = review_page(&state, &ctx, None, Some(e.to_string())).await?;
+            let mut res = review_page(&state, &ctx, None, Some(e.for_people())).await?;
             *res.status_mut() = status;
             Ok(res)
         }

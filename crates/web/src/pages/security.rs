@@ -505,7 +505,12 @@ pub async fn audit(
                 cst(&a.at),
                 a.actor.chars().take(80).collect(),
                 a.source,
-                a.action,
+                // The action's name, with its code for searching (`?action=`).
+                format!(
+                    "{}（{}）",
+                    zhuanban_desk::audit::action_label(&a.action),
+                    a.action
+                ),
                 a.object.chars().take(120).collect(),
                 content,
                 a.result,

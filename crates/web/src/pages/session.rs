@@ -427,7 +427,7 @@ pub async fn setup(
                 state.set_has_users();
                 return Err(AppError::new(axum::http::StatusCode::CONFLICT, &message));
             }
-            Err(e) => errors.push(("login", e.to_string())),
+            Err(e) => errors.push(("login", e.for_people())),
         }
     }
     let mut res = render(&SetupPage {

@@ -15,6 +15,7 @@ mod probe_data;
 mod security;
 mod servers;
 mod session;
+mod words;
 
 use std::net::SocketAddr;
 use std::time::Duration;
