@@ -12,7 +12,7 @@ use anyhow::{Context, bail};
 use chrono::{Datelike, Duration, NaiveDate, TimeZone, Utc};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use zhuanban_ledger::{Cmp, Id, TargetKind, TaskRecord};
+use zhuanban_ledger::{Cmp, Id, TargetKind, TaskRecord, calendar};
 use zhuanban_plan::ReadOptions;
 use zhuanban_store::{Actor, Db, ImportOptions, ReportInput, RoundInput, Store};
 
@@ -133,7 +133,10 @@ pub async fn fill(store: &Db, as_of: NaiveDate, seed: u64) -> anyhow::Result<Str
         } else {
             last_day(as_of.year(), m)
         };
-        let due = round_as_of + Duration::days(5);
+        // Five days after the as-of date, moved off a weekend or public holiday to the next
+        // working day by China's official calendar (the September round is due 2024-10-08,
+        // after the National Day holiday, not 2024-10-05 in it).
+        let due = calendar::next_working_day(round_as_of + Duration::days(5));
         let round = store
             .open_round(
                 &RoundInput {
@@ -163,11 +166,13 @@ pub async fn fill(store: &Db, as_of: NaiveDate, seed: u64) -> anyhow::Result<Str
             } else {
                 rng.random_bool(0.05)
             };
-            let day = if late {
+            // Units send on working days: a day drawn in a holiday moves to the next working
+            // day (never past the due date for a report on time, the due date being one).
+            let day = calendar::next_working_day(if late {
                 due + Duration::days(rng.random_range(1..=6))
             } else {
                 due - Duration::days(rng.random_range(0..=4))
-            };
+            });
             let hour = rng.random_range(8..18);
             let at = cst
                 .with_ymd_and_hms(

@@ -140,6 +140,17 @@ pub fn covers(year: i32) -> bool {
     table(year).is_some()
 }
 
+/// The years in the table, for the desk: "2024—2026".
+pub fn years_known() -> String {
+    let first = TABLE.iter().map(|t| t.year).min();
+    let last = TABLE.iter().map(|t| t.year).max();
+    match (first, last) {
+        (Some(a), Some(b)) if a < b => format!("{a}—{b}"),
+        (Some(a), _) => a.to_string(),
+        _ => String::new(),
+    }
+}
+
 /// The notice a year's holidays come from, if the year is in the table.
 pub fn source(year: i32) -> Option<&'static str> {
     table(year).map(|t| t.notice)
@@ -355,6 +366,7 @@ mod tests {
     #[test]
     fn years_outside_the_table_count_monday_to_friday() {
         assert!(covers(2025) && !covers(2027) && !covers(2023));
+        assert_eq!(years_known(), "2024—2026");
         assert_eq!(source(2027), None);
         assert!(source(2025).unwrap().contains("国办发明电〔2024〕12号"));
         // 2027-10-01 is a Friday: not known to be a holiday, so a working day.
