@@ -178,7 +178,10 @@ fn shift_point(number: &str, shift: i32) -> String {
     let digits = format!("{int}{frac}");
     let point = int.len() as i64 + i64::from(shift);
     if point >= digits.len() as i64 {
-        format!("{sign}{digits}{}", "0".repeat(point as usize - digits.len()))
+        format!(
+            "{sign}{digits}{}",
+            "0".repeat(point as usize - digits.len())
+        )
     } else if point <= 0 {
         format!("{sign}0.{}{digits}", "0".repeat((-point) as usize))
     } else {
@@ -495,14 +498,15 @@ mod tests {
             parse_value("改造小区", "1,15O").unwrap_err(),
             "改造小区：“1,15O”不是数字，请填写阿拉伯数字"
         );
-        let e = parse_target_value("改造小区", " 1,15O ", TargetKind::Cumulative, "个").unwrap_err();
+        let e =
+            parse_target_value("改造小区", " 1,15O ", TargetKind::Cumulative, "个").unwrap_err();
         assert!(e.starts_with("改造小区：“1,15O”不是数字"), "{e}");
         let e = parse_value("x", "１，５").unwrap_err();
         assert!(e.contains("“１，５”"), "{e}");
         let e = parse_value("x", "１２ａ").unwrap_err();
         assert!(e.contains("“１２ａ”"), "{e}");
-        let e = parse_target_value("产量", "１２．５千克", TargetKind::Cumulative, "万吨")
-            .unwrap_err();
+        let e =
+            parse_target_value("产量", "１２．５千克", TargetKind::Cumulative, "万吨").unwrap_err();
         assert_eq!(
             e,
             "产量：“１２．５千克”的单位“千克”不是本目标的单位“万吨”，请按万吨填写数字"
@@ -532,7 +536,11 @@ mod tests {
             parse_target_value("覆盖率", "96.5％", TargetKind::Level, "%"),
             Ok(96.5)
         );
-        assert!(v("420人", "个").unwrap_err().contains("不是本目标的单位“个”"));
+        assert!(
+            v("420人", "个")
+                .unwrap_err()
+                .contains("不是本目标的单位“个”")
+        );
         assert!(v("420人", "").unwrap_err().contains("不是数字"));
         assert!(v("两个", "个").unwrap_err().contains("“两个”不是数字"));
         assert!(v("1e3", "个").is_err());

@@ -421,7 +421,13 @@ async fn a_round_due_in_a_holiday_moves_to_the_next_working_day_and_the_page_say
     // (name, as of, due typed, due kept, moved)
     let cases = [
         ("国庆调度", "2024-09-30", "2024-10-05", "2024-10-08", true),
-        ("十一月调度", "2024-10-31", "2024-11-07", "2024-11-07", false),
+        (
+            "十一月调度",
+            "2024-10-31",
+            "2024-11-07",
+            "2024-11-07",
+            false,
+        ),
         // Saturday 2024-10-12 is a 调休 working day: kept.
         ("调休调度", "2024-09-30", "2024-10-12", "2024-10-12", false),
         // 2027's holidays are not known: Monday–Friday, and the page says so.

@@ -69,7 +69,12 @@ async fn numbers_as_people_type_them_are_read_and_a_typo_is_quoted_as_typed() {
     let t = app.task("2.3.2").clone();
     let url = app.url(&format!("/my/tasks/2.3.2?_csrf={csrf}"));
     // A typo: the message quotes it exactly, and nothing is saved.
-    let f = form(&app, &[(t.targets[1].id, "1,15O")], "完成改造2个小区", "save");
+    let f = form(
+        &app,
+        &[(t.targets[1].id, "1,15O")],
+        "完成改造2个小区",
+        "save",
+    );
     let body = c
         .post(&url)
         .multipart(f)
@@ -83,7 +88,12 @@ async fn numbers_as_people_type_them_are_read_and_a_typo_is_quoted_as_typed() {
     assert!(!body.contains("“115O”"));
     assert_eq!(app.count("reports").await, 0);
     // A unit other than the target's (人) is named.
-    let f = form(&app, &[(t.targets[1].id, "860个")], "完成改造2个小区", "save");
+    let f = form(
+        &app,
+        &[(t.targets[1].id, "860个")],
+        "完成改造2个小区",
+        "save",
+    );
     let body = c
         .post(&url)
         .multipart(f)
