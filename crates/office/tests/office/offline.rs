@@ -880,7 +880,7 @@ fn numbers_typed_as_the_desk_reads_them() {
     let read = read_report_xlsx(&bytes, &t).unwrap_or_else(|e| panic!("{:#?}", shown(&e)));
     assert_eq!(read[0].values, vec![(101, 3.0), (102, 1250.0)]);
     assert_eq!(read[1].values, vec![(103, 71.25)]);
-    assert_eq!(read[4].values, vec![(106, 150.0), (107, 8.25)]);
+    assert_eq!(read[4].values, vec![(105, 1.0), (106, 150.0), (107, 8.25)]);
 }
 
 #[test]
