@@ -166,13 +166,17 @@ pub async fn fill(store: &Db, as_of: NaiveDate, seed: u64) -> anyhow::Result<Str
             } else {
                 rng.random_bool(0.05)
             };
-            // Units send on working days: a day drawn in a holiday moves to the next working
-            // day (never past the due date for a report on time, the due date being one).
-            let day = calendar::next_working_day(if late {
-                due + Duration::days(rng.random_range(1..=6))
+            // Units send on working days: a report on time drawn in a holiday is sent on the
+            // working day before it (not before the as-of date), a late one on the working day
+            // after it.
+            let day = if late {
+                calendar::next_working_day(due + Duration::days(rng.random_range(1..=6)))
             } else {
-                due - Duration::days(rng.random_range(0..=4))
-            });
+                let drawn = due - Duration::days(rng.random_range(0..=4));
+                Some(calendar::previous_working_day(drawn))
+                    .filter(|d| *d >= round_as_of)
+                    .unwrap_or_else(|| calendar::next_working_day(drawn))
+            };
             let hour = rng.random_range(8..18);
             let at = cst
                 .with_ymd_and_hms(
