@@ -16,6 +16,9 @@
 
 use chrono::{Datelike, Duration, NaiveDate, Weekday};
 
+/// A day of the year as (month, day).
+pub type MonthDay = (u32, u32);
+
 /// One year's arrangement as its notice publishes it.
 #[derive(Debug, Clone, Copy)]
 pub struct YearTable {
@@ -24,9 +27,9 @@ pub struct YearTable {
     pub notice: &'static str,
     /// (holiday, first day, last day) as (month, day): the days off, weekends inside the span
     /// included.
-    pub holidays: &'static [(&'static str, (u32, u32), (u32, u32))],
+    pub holidays: &'static [(&'static str, MonthDay, MonthDay)],
     /// Saturdays and Sundays that are working days (调休上班), with the holiday they serve.
-    pub workdays: &'static [(&'static str, (u32, u32))],
+    pub workdays: &'static [(&'static str, MonthDay)],
 }
 
 /// The years known, from the State Council General Office's notices.
