@@ -16,7 +16,7 @@ use anyhow::{Context, bail};
 use chrono::{Datelike, Duration, NaiveDate, TimeZone, Utc};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use zhuanban_ledger::{Cmp, Id, TargetKind, TaskRecord};
+use zhuanban_ledger::{Cmp, Id, TargetKind, TaskRecord, calendar};
 use zhuanban_plan::ReadOptions;
 use zhuanban_store::{Actor, Db, ImportOptions, ReportInput, RoundInput, Store};
 
@@ -218,7 +218,10 @@ async fn history(
     let mut rounds_made = 0;
     let dates = round_dates(as_of, every);
     for (k, (round_as_of, name, m)) in dates.iter().cloned().enumerate() {
-        let due = round_as_of + Duration::days(5);
+        // Five days after the as-of date, moved off a weekend or public holiday to the next
+        // working day by China's official calendar (the September round is due 2024-10-08,
+        // after the National Day holiday, not 2024-10-05 in it).
+        let due = calendar::next_working_day(round_as_of + Duration::days(5));
         let round = store
             .open_round(
                 &RoundInput {
@@ -248,10 +251,16 @@ async fn history(
             } else {
                 rng.random_bool(0.05)
             };
+            // Units send on working days: a report on time drawn in a holiday is sent on the
+            // working day before it (not before the as-of date), a late one on the working day
+            // after it.
             let day = if late {
-                due + Duration::days(rng.random_range(1..=6))
+                calendar::next_working_day(due + Duration::days(rng.random_range(1..=6)))
             } else {
-                due - Duration::days(rng.random_range(0..=4))
+                let drawn = due - Duration::days(rng.random_range(0..=4));
+                Some(calendar::previous_working_day(drawn))
+                    .filter(|d| *d >= round_as_of)
+                    .unwrap_or_else(|| calendar::next_working_day(drawn))
             };
             let hour = rng.random_range(8..18);
             let at = cst

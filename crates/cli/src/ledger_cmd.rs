@@ -165,6 +165,19 @@ pub async fn round_open(
     as_of: NaiveDate,
     due: NaiveDate,
 ) -> anyhow::Result<ExitCode> {
+    // Taken as given on the command line; a rest day, or a year whose holidays are not
+    // known, is pointed out.
+    use zhuanban_ledger::calendar;
+    if !calendar::is_working_day(due) {
+        eprintln!(
+            "注意：报送截止日期 {due} 为{}，下一个工作日为 {}",
+            calendar::day(due).label(),
+            calendar::next_working_day(due)
+        );
+    }
+    if let Some(note) = calendar::fallback_note(due) {
+        eprintln!("注意：{note}");
+    }
     let store = open(db).await?;
     let plan_id = pick_plan(&store, plan).await?;
     let r = store

@@ -335,7 +335,10 @@ fn behind(j: &Judged) -> Vec<(&TaskRecord, &TaskStatus)> {
 /// task, the measures it must send and by when; for each unit that owes its report, the report
 /// and by when; then the general paragraphs. The office edits it freely.
 async fn draft_closing(j: &Judged, store: &Db, date: NaiveDate) -> Result<String, StoreError> {
-    let by = month_day(date + Duration::days(j.plan.settings.notice_reply_days.max(1)));
+    // Moved off a weekend or public holiday to the next working day (China's calendar).
+    let by = month_day(zhuanban_ledger::calendar::next_working_day(
+        date + Duration::days(j.plan.settings.notice_reply_days.max(1)),
+    ));
     let _ = store;
     let mut red: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut yellow: BTreeMap<String, Vec<String>> = BTreeMap::new();

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{Datelike, Duration, NaiveDate, Weekday};
+use chrono::{Datelike, Duration, NaiveDate};
 use serde::{Deserialize, Serialize};
 
 use crate::evaluate::{Evaluation, Status};
@@ -342,7 +342,8 @@ pub enum Frequency {
 }
 
 /// A round schedule: rounds as of each month's (or quarter's) end, due `due_working_days`
-/// working days later (Monday–Friday; public holidays are not known here).
+/// working days later by China's official calendar ([`crate::calendar`]; Monday–Friday in
+/// years outside its table).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Schedule {
     pub frequency: Frequency,
@@ -357,17 +358,10 @@ pub struct ScheduledRound {
     pub due: NaiveDate,
 }
 
-/// Adds working days (Monday–Friday).
+/// Adds working days by China's official calendar ([`crate::calendar`]: public holidays and
+/// 调休 working days of the years in its table; Monday–Friday for other years).
 pub fn add_working_days(from: NaiveDate, days: u32) -> NaiveDate {
-    let mut d = from;
-    let mut left = days;
-    while left > 0 {
-        d += Duration::days(1);
-        if !matches!(d.weekday(), Weekday::Sat | Weekday::Sun) {
-            left -= 1;
-        }
-    }
-    d
+    crate::calendar::add_working_days(from, days)
 }
 
 /// The scheduled round whose as-of date is the latest one not after `today` within the plan's
@@ -607,7 +601,9 @@ mod tests {
             reminders_due(d("2024-10-05"), d("2024-10-06"), 3, &[2]),
             vec![(2, ReminderKind::Overdue)]
         );
-        assert_eq!(add_working_days(d("2024-09-30"), 5), d("2024-10-07"));
+        // 调休: Saturday 2024-10-12 is a working day; 10-01 to 10-07 are National Day.
+        assert_eq!(add_working_days(d("2024-09-30"), 5), d("2024-10-12"));
+        assert_eq!(add_working_days(d("2024-08-30"), 5), d("2024-09-06"));
         let s = Schedule {
             frequency: Frequency::Monthly,
             due_working_days: 5,
@@ -615,7 +611,7 @@ mod tests {
         let r = scheduled_round(&s, d("2024-01-01"), d("2024-12-31"), d("2024-10-02")).unwrap();
         assert_eq!(
             (r.name.as_str(), r.as_of, r.due),
-            ("2024年9月调度", d("2024-09-30"), d("2024-10-07"))
+            ("2024年9月调度", d("2024-09-30"), d("2024-10-12"))
         );
         let q = Schedule {
             frequency: Frequency::Quarterly,

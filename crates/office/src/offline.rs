@@ -1231,7 +1231,7 @@ fn check_value(row: u32, l: &Line<'_>, v: Option<&Value>, p: &mut Problems) -> O
     };
     let n = match v {
         Value::Number(n) => *n,
-        Value::Text(s) => match parse_number(s) {
+        Value::Text(s) => match parse_number(s, g) {
             Some(n) => n,
             None => {
                 p.at(row, COL_VALUE, format!("不是数字（“{}”）", excerpt(s)));
@@ -1260,25 +1260,11 @@ fn check_value(row: u32, l: &Line<'_>, v: Option<&Value>, p: &mut Problems) -> O
 
 /// A number typed as text: optional sign, digits with optional thousands separators, an
 /// optional fraction ("1,200", " 3.5 ", "-2"); nothing else (no units, no "%", no words).
-fn parse_number(s: &str) -> Option<f64> {
-    let s = s.trim();
-    let body = s.strip_prefix(['-', '+']).unwrap_or(s);
-    let (int, frac) = match body.split_once('.') {
-        Some((i, f)) => (i, Some(f)),
-        None => (body, None),
-    };
-    let groups: Vec<&str> = int.split(',').collect();
-    let int_ok = !int.is_empty()
-        && groups
-            .iter()
-            .all(|g| !g.is_empty() && g.bytes().all(|b| b.is_ascii_digit()))
-        && (groups.len() == 1
-            || (groups[0].len() <= 3 && groups[1..].iter().all(|g| g.len() == 3)));
-    let frac_ok = frac.is_none_or(|f| !f.is_empty() && f.bytes().all(|b| b.is_ascii_digit()));
-    if !(int_ok && frac_ok) {
-        return None;
-    }
-    s.replace(',', "").parse().ok()
+/// A number typed as text, read as the desk reads it
+/// ([`zhuanban_ledger::input::parse_target_value`]): full-width digits, thousands separators,
+/// the target's own unit after the number, a water class as a numeral.
+fn parse_number(s: &str, g: &TemplateTarget) -> Option<f64> {
+    zhuanban_ledger::input::parse_target_value("", s, g.kind, &g.unit).ok()
 }
 
 /// G–I: text on the task's first row (the merged cells); nothing on its other rows.
@@ -1330,14 +1316,29 @@ mod tests {
 
     #[test]
     fn numbers_typed_as_text() {
-        assert_eq!(parse_number(" 12 "), Some(12.0));
-        assert_eq!(parse_number("1,200"), Some(1200.0));
-        assert_eq!(parse_number("-2.5"), Some(-2.5));
-        assert_eq!(parse_number("+3"), Some(3.0));
+        let target = |kind, unit: &str| TemplateTarget {
+            target_id: 1,
+            metric: String::new(),
+            goal: String::new(),
+            unit: unit.into(),
+            last_value: None,
+            kind,
+        };
+        let count = target(TargetKind::Cumulative, "个");
+        let p = |s: &str| parse_number(s, &count);
+        assert_eq!(p(" 12 "), Some(12.0));
+        assert_eq!(p("1,200"), Some(1200.0));
+        assert_eq!(p("-2.5"), Some(-2.5));
+        assert_eq!(p("+3"), Some(3.0));
+        // As the desk reads them: full-width digits, the target's own unit.
+        assert_eq!(p("１２"), Some(12.0));
+        assert_eq!(p("3个"), Some(3.0));
+        let class = target(TargetKind::Class, "类");
+        assert_eq!(parse_number("Ⅲ类", &class), Some(3.0));
         for bad in [
-            "两个", "3个", "95%", "1,20", "inf", "NaN", "1e3", "", ".5", "5.", "1..2", "１２",
+            "两个", "95%", "1,20", "inf", "NaN", "1e3", "", ".5", "5.", "1..2", "3人",
         ] {
-            assert_eq!(parse_number(bad), None, "{bad}");
+            assert_eq!(p(bad), None, "{bad}");
         }
     }
 

@@ -78,7 +78,7 @@ fn reminders_go_out_once_even_across_a_crash() {
     let (url, got) = robot();
     let seed = seed().to_string_lossy().into_owned();
     ok(zb(&db, &["import", &seed], None, &url));
-    ok(zb(
+    let opened = zb(
         &db,
         &[
             "round",
@@ -92,7 +92,15 @@ fn reminders_go_out_once_even_across_a_crash() {
         ],
         None,
         &url,
-    ));
+    );
+    // The date is kept as given on the command line; a holiday is pointed out.
+    assert!(
+        String::from_utf8_lossy(&opened.stderr)
+            .contains("报送截止日期 2024-10-05 为国庆节假期，下一个工作日为 2024-10-08"),
+        "{}",
+        String::from_utf8_lossy(&opened.stderr)
+    );
+    ok(opened);
     let report = |task: &str, unit: &str| {
         let p = dir.path().join(format!("{task}.toml"));
         std::fs::write(&p, format!("round = 1\ntask = \"{task}\"\nunit = \"{unit}\"\nnarrative = \"按计划推进\"\n[values]\n1 = 1\n")).unwrap();

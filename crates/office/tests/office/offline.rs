@@ -855,16 +855,32 @@ fn wrong_round_or_unit() {
 fn text_in_a_number_cell() {
     let t = sample();
     let bytes = edited(&t, |s| {
-        s.set("F7", V::Text("两个")).set("F11", V::Text("150套"));
+        s.set("F7", V::Text("两个")).set("F11", V::Text("150户"));
     });
     let e = errors(&bytes, &t);
     assert_eq!(
         shown(&e),
         [
             "填报!F7：不是数字（“两个”）",
-            "填报!F11：不是数字（“150套”）"
+            "填报!F11：不是数字（“150户”）"
         ]
     );
+}
+
+#[test]
+fn numbers_typed_as_the_desk_reads_them() {
+    // Full-width digits and punctuation, the target's own unit: read as on the desk.
+    let t = sample();
+    let bytes = edited(&t, |s| {
+        s.set("F5", V::Text("３个"))
+            .set("F6", V::Text("１，２５０"))
+            .set("F7", V::Text("71.25％"))
+            .set("F11", V::Text("150套"));
+    });
+    let read = read_report_xlsx(&bytes, &t).unwrap_or_else(|e| panic!("{:#?}", shown(&e)));
+    assert_eq!(read[0].values, vec![(101, 3.0), (102, 1250.0)]);
+    assert_eq!(read[1].values, vec![(103, 71.25)]);
+    assert_eq!(read[4].values, vec![(105, 1.0), (106, 150.0), (107, 8.25)]);
 }
 
 #[test]
@@ -873,7 +889,7 @@ fn other_bad_values() {
     let bytes = edited(&t, |s| {
         s.set("F5", V::Num(-3.0))
             .set("F6", V::Error("#DIV/0!"))
-            .set("F7", V::Text("95%"))
+            .set("F7", V::Text("95个"))
             // A task without targets takes no value.
             .set("F8", V::Num(1.0))
             // The growth rate may be negative, but must be a number.
@@ -884,7 +900,7 @@ fn other_bad_values() {
     assert_eq!(e.len(), 6, "{:#?}", shown(&e));
     assert_eq!(e[0].to_string(), "填报!F5：不能为负数（-3）");
     assert_error_at(&e, "F6", "公式出错（#DIV/0!）");
-    assert_error_at(&e, "F7", "不是数字（“95%”）");
+    assert_error_at(&e, "F7", "不是数字（“95个”）");
     assert_error_at(&e, "F8", "本任务没有量化指标，此处不填");
     assert_error_at(&e, "F9", "不是数字（“-”）");
     assert_error_at(&e, "G10", "公式出错（#N/A）");

@@ -9,6 +9,7 @@ use axum::extract::{Form, Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::NaiveDate;
 use serde::Deserialize;
+use zhuanban_ledger::calendar;
 use zhuanban_ledger::evaluate::{Reporting, TaskStatus};
 use zhuanban_ledger::{
     Colour, Id, ReportState, Role, RoundState, Status, TargetKind, TaskRecord, UnitRecord, User,
@@ -880,6 +881,8 @@ pub struct RoundLine {
     pub name: String,
     pub as_of: String,
     pub due: String,
+    /// Said beside a due date in a year whose holidays are not in the calendar.
+    pub due_note: String,
     pub open: bool,
     pub row_version: i64,
     pub submitted: usize,
@@ -899,6 +902,8 @@ struct RoundsPage {
     expected: usize,
     form: RoundForm,
     errors: Vec<(&'static str, String)>,
+    /// The years whose holidays the calendar knows, "2024—2026".
+    calendar_years: String,
 }
 
 impl RoundsPage {
@@ -939,6 +944,7 @@ async fn rounds_page(
             expected: 0,
             form,
             errors,
+            calendar_years: calendar::years_known(),
         });
     };
     let tasks = state.store.tasks(plan.id, None).await?;
@@ -951,6 +957,7 @@ async fn rounds_page(
             name: r.name.clone(),
             as_of: r.as_of.to_string(),
             due: r.due.to_string(),
+            due_note: calendar::fallback_note(r.due).unwrap_or_default(),
             open: r.state == RoundState::Open,
             row_version: r.row_version,
             submitted: reports
@@ -973,6 +980,7 @@ async fn rounds_page(
         expected,
         form,
         errors,
+        calendar_years: calendar::years_known(),
     })
 }
 
@@ -1010,8 +1018,12 @@ pub async fn round_open(
     }
     let plan = current_plan(&state, &ctx).await?;
     if errors.is_empty()
-        && let (Ok(as_of), Ok(due), Some(plan)) = (as_of, due, plan)
+        && let (Ok(as_of), Ok(typed_due), Some(plan)) = (as_of, due, plan)
     {
+        // A due date on a weekend or public holiday moves to the next working day (China's
+        // calendar), and the page says so.
+        let due = calendar::next_working_day(typed_due);
+        let moved = due != typed_due;
         match state
             .store
             .open_round(
@@ -1026,7 +1038,10 @@ pub async fn round_open(
             )
             .await
         {
-            Ok(_) => return Ok(Redirect::to("/rounds?ok=opened").into_response()),
+            Ok(_) => {
+                let flash = if moved { "opened_moved" } else { "opened" };
+                return Ok(Redirect::to(&format!("/rounds?ok={flash}")).into_response());
+            }
             Err(zhuanban_store::StoreError::Invalid { field, message }) => {
                 let field = match field.as_str() {
                     "due" => "due",

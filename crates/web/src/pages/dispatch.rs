@@ -233,7 +233,11 @@ async fn notices_page(
     } else {
         vec![]
     };
-    let default_reply_by = (t + Duration::days(plan.settings.notice_reply_days)).to_string();
+    // The plan's days to reply, moved off a weekend or public holiday to the next working day.
+    let default_reply_by = zhuanban_ledger::calendar::next_working_day(
+        t + Duration::days(plan.settings.notice_reply_days),
+    )
+    .to_string();
     let status = if error.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {

@@ -110,6 +110,9 @@ fn flash_message(code: &str) -> Option<&'static str> {
         "accepted" => "已采纳",
         "returned" => "已退回，单位将看到退回理由",
         "opened" => "已开启调度轮次",
+        "opened_moved" => {
+            "已开启调度轮次。所填报送截止日期是周末或法定节假日，已顺延至下一个工作日"
+        }
         "closed" => "已关闭调度轮次",
         "instruction" => "批示已发布",
         "created" => "已创建",

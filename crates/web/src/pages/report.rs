@@ -504,9 +504,10 @@ pub async fn report_save(
         } else {
             t.metric.as_str()
         };
-        // Read here (the message quotes what was typed); what the number may be is checked
+        // Read here (the message quotes what was typed; the target's own unit may follow
+        // the number, a water class may be a numeral); what the number may be is checked
         // with the rest of the report below.
-        match input::parse_value(label, &raw) {
+        match input::parse_target_value(label, &raw, t.kind, &t.unit) {
             Ok(v) => values.push((t.id, v)),
             Err(e) => {
                 field_errors.insert(leak_key(&key), e);

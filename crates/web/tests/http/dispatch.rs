@@ -413,3 +413,71 @@ async fn the_bulletin_page_and_downloads() {
         .unwrap();
     assert!(xlsx.starts_with(b"PK"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_round_due_in_a_holiday_moves_to_the_next_working_day_and_the_page_says_so() {
+    let app = TestApp::start().await;
+    let (office, csrf) = app.login("office").await;
+    // (name, as of, due typed, due kept, moved)
+    let cases = [
+        ("国庆调度", "2024-09-30", "2024-10-05", "2024-10-08", true),
+        (
+            "十一月调度",
+            "2024-10-31",
+            "2024-11-07",
+            "2024-11-07",
+            false,
+        ),
+        // Saturday 2024-10-12 is a 调休 working day: kept.
+        ("调休调度", "2024-09-30", "2024-10-12", "2024-10-12", false),
+        // 2027's holidays are not known: Monday–Friday, and the page says so.
+        ("2027调度", "2027-09-30", "2027-10-02", "2027-10-04", true),
+    ];
+    for (name, as_of, due, kept, moved) in cases {
+        let res = office
+            .post(app.url("/rounds"))
+            .form(&[
+                ("_csrf", csrf.as_str()),
+                ("name", name),
+                ("as_of", as_of),
+                ("due", due),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "{name}");
+        let to = res.headers()["location"].to_str().unwrap().to_string();
+        let round = app
+            .store
+            .rounds(app.plan_id)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|r| r.name == name)
+            .unwrap();
+        assert_eq!(round.due, d(kept), "{name}");
+        let page = office
+            .get(app.url(&to))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert_eq!(page.contains("已顺延至下一个工作日"), moved, "{name}");
+        assert!(page.contains("截止日期如逢周末或法定节假日，顺延至下一个工作日"));
+    }
+    let page = office
+        .get(app.url("/rounds"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("2027年的法定节假日未收录，按周一至周五计算工作日"),
+        "{page}"
+    );
+    assert!(!page.contains("2024年的法定节假日未收录"));
+}

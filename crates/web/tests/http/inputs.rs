@@ -63,6 +63,71 @@ async fn a_value_that_is_not_a_number_is_shown_beside_its_field() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn numbers_as_people_type_them_are_read_and_a_typo_is_quoted_as_typed() {
+    let app = TestApp::start().await;
+    let (c, csrf) = app.login("unit").await;
+    let t = app.task("2.3.2").clone();
+    let url = app.url(&format!("/my/tasks/2.3.2?_csrf={csrf}"));
+    // A typo: the message quotes it exactly, and nothing is saved.
+    let f = form(
+        &app,
+        &[(t.targets[1].id, "1,15O")],
+        "完成改造2个小区",
+        "save",
+    );
+    let body = c
+        .post(&url)
+        .multipart(f)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(body.contains("“1,15O”不是数字"), "{body}");
+    assert!(!body.contains("“115O”"));
+    assert_eq!(app.count("reports").await, 0);
+    // A unit other than the target's (人) is named.
+    let f = form(
+        &app,
+        &[(t.targets[1].id, "860个")],
+        "完成改造2个小区",
+        "save",
+    );
+    let body = c
+        .post(&url)
+        .multipart(f)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(body.contains("不是本目标的单位“人”"), "{body}");
+    assert_eq!(app.count("reports").await, 0);
+    // Full-width digits and the target's own unit, as an input method types them.
+    let f = form(
+        &app,
+        &[(t.targets[0].id, "２个"), (t.targets[1].id, "１，０５０人")],
+        "完成改造2个小区",
+        "save",
+    );
+    let res = c.post(&url).multipart(f).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let r = app
+        .store
+        .reports(app.round_id)
+        .await
+        .unwrap()
+        .pop()
+        .unwrap();
+    assert_eq!(
+        r.values.iter().map(|v| v.value).collect::<Vec<_>>(),
+        vec![2.0, 1050.0]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn oversized_and_disguised_uploads_are_refused() {
     let app = TestApp::start_with(|c| c.max_upload = 64 * 1024).await;
     let (c, csrf) = app.login("unit").await;

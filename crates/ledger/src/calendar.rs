@@ -1,0 +1,384 @@
+//! China's official work calendar (工作日历): the public holidays and the adjusted working days
+//! (调休上班) the State Council General Office publishes each year in its notice
+//! 《国务院办公厅关于××年部分节假日安排的通知》, as data written down here by hand from the notices
+//! (each year cites its notice below).
+//!
+//! A day is a working day when it is a Monday to Friday that is not a public holiday, or a
+//! Saturday or Sunday the notice makes a working day (调休上班). Counting "N个工作日" and moving a
+//! due date off a rest day ([`next_working_day`]) follow it.
+//!
+//! **Years outside the table** (before 2024, after 2026, until a later notice is added here)
+//! fall back to Monday–Friday: public holidays of those years are not known, so a due date
+//! computed for them may fall in a holiday. [`covers`] tells whether a year is in the table, so
+//! a caller can say so beside such a date ([`fallback_note`]).
+//!
+//! Pure: no clock, no files; the table is compiled in.
+
+use chrono::{Datelike, Duration, NaiveDate, Weekday};
+
+/// A day of the year as (month, day).
+pub type MonthDay = (u32, u32);
+
+/// One year's arrangement as its notice publishes it.
+#[derive(Debug, Clone, Copy)]
+pub struct YearTable {
+    pub year: i32,
+    /// The notice's title, number (文号) and date.
+    pub notice: &'static str,
+    /// (holiday, first day, last day) as (month, day): the days off, weekends inside the span
+    /// included.
+    pub holidays: &'static [(&'static str, MonthDay, MonthDay)],
+    /// Saturdays and Sundays that are working days (调休上班), with the holiday they serve.
+    pub workdays: &'static [(&'static str, MonthDay)],
+}
+
+/// The years known, from the State Council General Office's notices.
+pub const TABLE: &[YearTable] = &[
+    // 《国务院办公厅关于2024年部分节假日安排的通知》（国办发明电〔2023〕7号），2023年10月25日。
+    // The notice only encourages a rest on 除夕 (2月9日); it is not a day off, so not listed.
+    YearTable {
+        year: 2024,
+        notice: "《国务院办公厅关于2024年部分节假日安排的通知》（国办发明电〔2023〕7号，2023年10月25日）",
+        holidays: &[
+            ("元旦", (1, 1), (1, 1)),
+            ("春节", (2, 10), (2, 17)),
+            ("清明节", (4, 4), (4, 6)),
+            ("劳动节", (5, 1), (5, 5)),
+            ("端午节", (6, 10), (6, 10)),
+            ("中秋节", (9, 15), (9, 17)),
+            ("国庆节", (10, 1), (10, 7)),
+        ],
+        workdays: &[
+            ("春节", (2, 4)),
+            ("春节", (2, 18)),
+            ("清明节", (4, 7)),
+            ("劳动节", (4, 28)),
+            ("劳动节", (5, 11)),
+            ("中秋节", (9, 14)),
+            ("国庆节", (9, 29)),
+            ("国庆节", (10, 12)),
+        ],
+    },
+    // 《国务院办公厅关于2025年部分节假日安排的通知》（国办发明电〔2024〕12号），2024年11月12日
+    // (the first under the holidays law as revised in November 2024: 除夕 and 5月2日 added).
+    YearTable {
+        year: 2025,
+        notice: "《国务院办公厅关于2025年部分节假日安排的通知》（国办发明电〔2024〕12号，2024年11月12日）",
+        holidays: &[
+            ("元旦", (1, 1), (1, 1)),
+            ("春节", (1, 28), (2, 4)),
+            ("清明节", (4, 4), (4, 6)),
+            ("劳动节", (5, 1), (5, 5)),
+            ("端午节", (5, 31), (6, 2)),
+            ("国庆节、中秋节", (10, 1), (10, 8)),
+        ],
+        workdays: &[
+            ("春节", (1, 26)),
+            ("春节", (2, 8)),
+            ("劳动节", (4, 27)),
+            ("国庆节、中秋节", (9, 28)),
+            ("国庆节、中秋节", (10, 11)),
+        ],
+    },
+    // 《国务院办公厅关于2026年部分节假日安排的通知》，2025年11月4日 (as published by Xinhua the
+    // same day; its 文号 is not recorded here).
+    YearTable {
+        year: 2026,
+        notice: "《国务院办公厅关于2026年部分节假日安排的通知》（2025年11月4日）",
+        holidays: &[
+            ("元旦", (1, 1), (1, 3)),
+            ("春节", (2, 15), (2, 23)),
+            ("清明节", (4, 4), (4, 6)),
+            ("劳动节", (5, 1), (5, 5)),
+            ("端午节", (6, 19), (6, 21)),
+            ("中秋节", (9, 25), (9, 27)),
+            ("国庆节", (10, 1), (10, 7)),
+        ],
+        workdays: &[
+            ("元旦", (1, 4)),
+            ("春节", (2, 14)),
+            ("春节", (2, 28)),
+            ("劳动节", (5, 9)),
+            ("国庆节", (9, 20)),
+            ("国庆节", (10, 10)),
+        ],
+    },
+];
+
+/// What a day is in the calendar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Day {
+    /// Monday to Friday, no holiday.
+    Working,
+    /// A Saturday or Sunday made a working day (调休上班) for the named holiday.
+    AdjustedWorking(&'static str),
+    /// Saturday or Sunday.
+    Weekend,
+    /// A day off of the named public holiday (法定节假日, 调休 included).
+    Holiday(&'static str),
+}
+
+impl Day {
+    pub fn is_working(self) -> bool {
+        matches!(self, Day::Working | Day::AdjustedWorking(_))
+    }
+
+    /// In words, for the desk: "工作日", "调休上班（国庆节）", "周末", "国庆节假期".
+    pub fn label(self) -> String {
+        match self {
+            Day::Working => "工作日".into(),
+            Day::AdjustedWorking(h) => format!("调休上班（{h}）"),
+            Day::Weekend => "周末".into(),
+            Day::Holiday(h) => format!("{h}假期"),
+        }
+    }
+}
+
+fn table(year: i32) -> Option<&'static YearTable> {
+    TABLE.iter().find(|t| t.year == year)
+}
+
+/// Whether `year`'s holidays are in the table; outside it, days are counted Monday–Friday.
+pub fn covers(year: i32) -> bool {
+    table(year).is_some()
+}
+
+/// The years in the table, for the desk: "2024—2026".
+pub fn years_known() -> String {
+    let first = TABLE.iter().map(|t| t.year).min();
+    let last = TABLE.iter().map(|t| t.year).max();
+    match (first, last) {
+        (Some(a), Some(b)) if a < b => format!("{a}—{b}"),
+        (Some(a), _) => a.to_string(),
+        _ => String::new(),
+    }
+}
+
+/// The notice a year's holidays come from, if the year is in the table.
+pub fn source(year: i32) -> Option<&'static str> {
+    table(year).map(|t| t.notice)
+}
+
+/// What `date` is: see the [module documentation](self).
+pub fn day(date: NaiveDate) -> Day {
+    let weekend = matches!(date.weekday(), Weekday::Sat | Weekday::Sun);
+    let Some(t) = table(date.year()) else {
+        return if weekend { Day::Weekend } else { Day::Working };
+    };
+    let md = (date.month(), date.day());
+    if let Some((h, _)) = t.workdays.iter().find(|(_, d)| *d == md) {
+        return Day::AdjustedWorking(h);
+    }
+    if let Some((h, _, _)) = t
+        .holidays
+        .iter()
+        .find(|(_, first, last)| *first <= md && md <= *last)
+    {
+        return Day::Holiday(h);
+    }
+    if weekend { Day::Weekend } else { Day::Working }
+}
+
+/// Whether `date` is a working day.
+pub fn is_working_day(date: NaiveDate) -> bool {
+    day(date).is_working()
+}
+
+/// The date `days` working days after `from` ("N个工作日": `from` itself is not counted; 调休
+/// Saturdays and Sundays are). With `days` 0, `from` itself.
+pub fn add_working_days(from: NaiveDate, days: u32) -> NaiveDate {
+    let mut d = from;
+    let mut left = days;
+    while left > 0 {
+        d += Duration::days(1);
+        if is_working_day(d) {
+            left -= 1;
+        }
+    }
+    d
+}
+
+/// `date` if it is a working day, else the first working day after it: a due date that falls
+/// on a weekend or a holiday moves to the next working day (2024-10-05 → 2024-10-08).
+pub fn next_working_day(date: NaiveDate) -> NaiveDate {
+    let mut d = date;
+    while !is_working_day(d) {
+        d += Duration::days(1);
+    }
+    d
+}
+
+/// `date` if it is a working day, else the last working day before it.
+pub fn previous_working_day(date: NaiveDate) -> NaiveDate {
+    let mut d = date;
+    while !is_working_day(d) {
+        d -= Duration::days(1);
+    }
+    d
+}
+
+/// Why a due date was moved, for the desk: "2024-10-05 为国庆节假期，截止日期顺延至
+/// 2024-10-08（下一个工作日）"; `None` when `date` is a working day.
+pub fn moved_note(date: NaiveDate) -> Option<String> {
+    let next = next_working_day(date);
+    (next != date).then(|| {
+        format!(
+            "{date} 为{}，截止日期顺延至 {next}（下一个工作日）",
+            day(date).label()
+        )
+    })
+}
+
+/// For a date in a year outside the table, a note that its days are counted Monday–Friday:
+/// "2027年的法定节假日未收录，按周一至周五计算工作日"; `None` for a year in the table.
+pub fn fallback_note(date: NaiveDate) -> Option<String> {
+    (!covers(date.year())).then(|| {
+        format!(
+            "{}年的法定节假日未收录，按周一至周五计算工作日",
+            date.year()
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn the_table_is_consistent() {
+        for t in TABLE {
+            assert!(t.notice.contains(&format!("{}年部分节假日安排", t.year)));
+            for (h, first, last) in t.holidays {
+                let a = NaiveDate::from_ymd_opt(t.year, first.0, first.1).unwrap();
+                let b = NaiveDate::from_ymd_opt(t.year, last.0, last.1).unwrap();
+                assert!(a <= b, "{} {h}", t.year);
+            }
+            for (h, (m, dd)) in t.workdays {
+                let w = NaiveDate::from_ymd_opt(t.year, *m, *dd).unwrap();
+                // 调休上班 is always a Saturday or Sunday, never inside a holiday.
+                assert!(
+                    matches!(w.weekday(), Weekday::Sat | Weekday::Sun),
+                    "{w} ({h}) is not a weekend day"
+                );
+                assert!(
+                    !t.holidays
+                        .iter()
+                        .any(|(_, f, l)| *f <= (*m, *dd) && (*m, *dd) <= *l),
+                    "{w}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn national_day_2024() {
+        // The issue's two cases.
+        assert_eq!(next_working_day(d("2024-10-05")), d("2024-10-08"));
+        assert_eq!(add_working_days(d("2024-09-30"), 5), d("2024-10-12"));
+        assert_eq!(day(d("2024-10-12")), Day::AdjustedWorking("国庆节"));
+        assert_eq!(day(d("2024-09-29")), Day::AdjustedWorking("国庆节"));
+        assert_eq!(day(d("2024-10-07")), Day::Holiday("国庆节"));
+        assert_eq!(day(d("2024-10-13")), Day::Weekend);
+        // Sunday 2024-09-29 counts: one working day after Saturday 09-28 is that Sunday.
+        assert_eq!(add_working_days(d("2024-09-28"), 1), d("2024-09-29"));
+        assert_eq!(next_working_day(d("2024-10-08")), d("2024-10-08"));
+        assert_eq!(previous_working_day(d("2024-10-05")), d("2024-09-30"));
+        assert_eq!(
+            moved_note(d("2024-10-05")).unwrap(),
+            "2024-10-05 为国庆节假期，截止日期顺延至 2024-10-08（下一个工作日）"
+        );
+        assert_eq!(moved_note(d("2024-10-08")), None);
+    }
+
+    #[test]
+    fn the_rest_of_2024() {
+        assert!(!is_working_day(d("2024-01-01")));
+        // 春节 2月10日至17日; Sundays 2月4日 and 18日 worked; 除夕 (2月9日) is a working day.
+        assert!(is_working_day(d("2024-02-04")));
+        assert!(is_working_day(d("2024-02-09")));
+        assert_eq!(next_working_day(d("2024-02-10")), d("2024-02-18"));
+        assert!(is_working_day(d("2024-04-07")));
+        assert_eq!(next_working_day(d("2024-05-01")), d("2024-05-06"));
+        assert!(is_working_day(d("2024-04-28")) && is_working_day(d("2024-05-11")));
+        assert!(!is_working_day(d("2024-06-10")));
+        assert!(is_working_day(d("2024-09-14")));
+        assert_eq!(next_working_day(d("2024-09-15")), d("2024-09-18"));
+        assert_eq!(add_working_days(d("2024-09-13"), 1), d("2024-09-14"));
+    }
+
+    #[test]
+    fn holidays_2025_as_published() {
+        // 元旦 1月1日（周三）, no 调休.
+        assert_eq!(day(d("2025-01-01")), Day::Holiday("元旦"));
+        assert_eq!(next_working_day(d("2025-01-01")), d("2025-01-02"));
+        // 春节 1月28日（除夕）至2月4日; 1月26日（周日）、2月8日（周六）上班.
+        assert_eq!(day(d("2025-01-26")), Day::AdjustedWorking("春节"));
+        assert_eq!(day(d("2025-01-28")), Day::Holiday("春节"));
+        assert_eq!(day(d("2025-02-04")), Day::Holiday("春节"));
+        assert_eq!(next_working_day(d("2025-01-28")), d("2025-02-05"));
+        assert_eq!(day(d("2025-02-08")), Day::AdjustedWorking("春节"));
+        assert_eq!(add_working_days(d("2025-01-24"), 2), d("2025-01-27"));
+        // 清明节 4月4日至6日, no 调休.
+        assert_eq!(next_working_day(d("2025-04-04")), d("2025-04-07"));
+        // 劳动节 5月1日至5日; 4月27日（周日）上班.
+        assert!(is_working_day(d("2025-04-27")));
+        assert_eq!(day(d("2025-05-05")), Day::Holiday("劳动节"));
+        assert_eq!(next_working_day(d("2025-05-01")), d("2025-05-06"));
+        assert!(!is_working_day(d("2025-05-10")), "no 调休 after 劳动节");
+        // 端午节 5月31日至6月2日.
+        assert_eq!(day(d("2025-06-02")), Day::Holiday("端午节"));
+        assert_eq!(next_working_day(d("2025-05-31")), d("2025-06-03"));
+        // 国庆节、中秋节 10月1日至8日; 9月28日（周日）、10月11日（周六）上班.
+        assert_eq!(day(d("2025-10-08")), Day::Holiday("国庆节、中秋节"));
+        assert!(is_working_day(d("2025-09-28")) && is_working_day(d("2025-10-11")));
+        assert_eq!(add_working_days(d("2025-09-30"), 3), d("2025-10-11"));
+        assert_eq!(add_working_days(d("2025-09-26"), 2), d("2025-09-29"));
+    }
+
+    #[test]
+    fn holidays_2026_as_published() {
+        // 元旦 1月1日至3日; 1月4日（周日）上班.
+        assert_eq!(day(d("2026-01-02")), Day::Holiday("元旦"));
+        assert_eq!(day(d("2026-01-04")), Day::AdjustedWorking("元旦"));
+        assert_eq!(next_working_day(d("2026-01-01")), d("2026-01-04"));
+        // 春节 2月15日至23日; 2月14日（周六）、2月28日（周六）上班.
+        assert!(is_working_day(d("2026-02-14")) && is_working_day(d("2026-02-28")));
+        assert_eq!(day(d("2026-02-23")), Day::Holiday("春节"));
+        assert_eq!(next_working_day(d("2026-02-15")), d("2026-02-24"));
+        assert_eq!(add_working_days(d("2026-02-13"), 2), d("2026-02-24"));
+        // 清明节 4月4日至6日.
+        assert_eq!(next_working_day(d("2026-04-04")), d("2026-04-07"));
+        // 劳动节 5月1日至5日; 5月9日（周六）上班.
+        assert_eq!(day(d("2026-05-09")), Day::AdjustedWorking("劳动节"));
+        assert_eq!(next_working_day(d("2026-05-02")), d("2026-05-06"));
+        assert_eq!(add_working_days(d("2026-04-30"), 4), d("2026-05-09"));
+        // 端午节 6月19日至21日; 中秋节 9月25日至27日.
+        assert_eq!(next_working_day(d("2026-06-19")), d("2026-06-22"));
+        assert_eq!(day(d("2026-09-25")), Day::Holiday("中秋节"));
+        // 国庆节 10月1日至7日; 9月20日（周日）、10月10日（周六）上班.
+        assert!(is_working_day(d("2026-09-20")) && is_working_day(d("2026-10-10")));
+        assert_eq!(next_working_day(d("2026-10-01")), d("2026-10-08"));
+        // 10月8日、9日、10日（调休周六）、12日、13日.
+        assert_eq!(add_working_days(d("2026-09-30"), 5), d("2026-10-13"));
+    }
+
+    #[test]
+    fn years_outside_the_table_count_monday_to_friday() {
+        assert!(covers(2025) && !covers(2027) && !covers(2023));
+        assert_eq!(years_known(), "2024—2026");
+        assert_eq!(source(2027), None);
+        assert!(source(2025).unwrap().contains("国办发明电〔2024〕12号"));
+        // 2027-10-01 is a Friday: not known to be a holiday, so a working day.
+        assert!(is_working_day(d("2027-10-01")));
+        assert_eq!(next_working_day(d("2027-10-02")), d("2027-10-04"));
+        assert_eq!(add_working_days(d("2027-10-01"), 5), d("2027-10-08"));
+        assert!(fallback_note(d("2027-10-08")).unwrap().contains("2027年"));
+        assert_eq!(fallback_note(d("2024-10-08")), None);
+        // Across the table's edge: 2026-12-31 (Thursday) + 2 working days.
+        assert_eq!(add_working_days(d("2026-12-31"), 2), d("2027-01-04"));
+    }
+}
