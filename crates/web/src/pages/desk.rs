@@ -446,6 +446,9 @@ pub async fn dashboard(
 
 #[derive(Debug, Deserialize)]
 pub struct LedgerQuery {
+    /// Words to search for (`?q=`), each in the task's number, title or text, its units, its
+    /// status or reporting state, or its section; all must be found.
+    q: Option<String>,
     section: Option<String>,
     unit: Option<Id>,
     colour: Option<String>,
@@ -464,11 +467,14 @@ struct LedgerPage {
     rows: Vec<TaskRow>,
     sections: Vec<(String, String)>,
     units: Vec<(Id, String)>,
+    q: String,
     section: String,
     unit: Id,
     colour: String,
     reporting: String,
     total: usize,
+    /// The plan shown, kept by the filter form.
+    plan_id: Id,
 }
 
 pub async fn ledger(
@@ -490,11 +496,13 @@ pub async fn ledger(
             rows: vec![],
             sections: vec![],
             units: vec![],
+            q: String::new(),
             section: String::new(),
             unit: 0,
             colour: String::new(),
             reporting: String::new(),
             total: 0,
+            plan_id: 0,
         });
     };
     let reading: Vec<(String, String)> = section_titles(&j.tasks);
@@ -502,6 +510,8 @@ pub async fn ledger(
     let colour = q.colour.unwrap_or_default();
     let unit = q.unit.unwrap_or(0);
     let reporting = q.reporting.unwrap_or_default();
+    let q_text = q.q.unwrap_or_default();
+    let words = search_words(&q_text);
     let visible: Vec<(&TaskStatus, &TaskRecord)> = j
         .eval
         .tasks
@@ -520,7 +530,31 @@ pub async fn ledger(
         .filter(|(s, _)| {
             reporting.is_empty() || s.reporting.is_some_and(|r| r.as_str() == reporting)
         })
-        .map(|(s, t)| task_row(&j, t, s))
+        .map(|(s, t)| (task_row(&j, t, s), t))
+        .filter(|(row, t)| {
+            words.is_empty() || {
+                let head = t.code.split('.').next().unwrap_or("");
+                let section_title = reading
+                    .iter()
+                    .find(|(v, _)| v == head)
+                    .map_or("", |(_, l)| l.as_str());
+                let hay = [
+                    row.code.as_str(),
+                    &row.title,
+                    &t.text,
+                    &row.lead,
+                    &row.support,
+                    row.status,
+                    row.reporting.as_deref().unwrap_or(""),
+                    colour_words(row.class),
+                    section_title,
+                ]
+                .join(" ")
+                .to_lowercase();
+                words.iter().all(|w| hay.contains(w.as_str()))
+            }
+        })
+        .map(|(row, _)| row)
         .collect();
     let mut units: Vec<(Id, String)> = j
         .units
@@ -540,12 +574,34 @@ pub async fn ledger(
         rows,
         sections: reading,
         units,
+        q: q_text,
         section,
         unit,
         colour,
         reporting,
         total,
+        plan_id: j.plan.id,
     })
+}
+
+/// The words of a search (`?q=`): split at spaces (full-width too), lower-cased, at most 10
+/// words of at most 50 characters each.
+fn search_words(q: &str) -> Vec<String> {
+    q.split(char::is_whitespace)
+        .filter(|w| !w.is_empty())
+        .take(10)
+        .map(|w| w.chars().take(50).collect::<String>().to_lowercase())
+        .collect()
+}
+
+/// The words a colour goes by on the desk (a search for "红" or "滞后" finds its tasks).
+fn colour_words(class: &str) -> &'static str {
+    match class {
+        "c-green" => "绿 正常",
+        "c-yellow" => "黄 滞后",
+        "c-red" => "红 严重滞后 逾期",
+        _ => "灰 无数据",
+    }
 }
 
 /// The plan's sections (the first part of its task codes), for the ledger's filter.

@@ -12,6 +12,7 @@ mod matrix;
 mod plans;
 mod probe_auth;
 mod probe_data;
+mod search;
 mod security;
 mod servers;
 mod session;
