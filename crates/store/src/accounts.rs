@@ -726,6 +726,34 @@ impl Db {
         }
     }
 
+    /// The unit's last accepted report on the task before a round (rounds ordered by their
+    /// as-of date, then by id): what a report of that round is compared with ("较上次采纳").
+    pub async fn accepted_before(
+        &self,
+        plan_id: Id,
+        code: &str,
+        unit_id: Id,
+        round_id: Id,
+    ) -> Result<Option<Report>> {
+        let id: Option<i64> = db::query_scalar(
+            "SELECT p.id FROM reports p JOIN tasks t ON t.id = p.task_id JOIN rounds r ON r.id = p.round_id
+             JOIN rounds this ON this.id = $4
+             WHERE t.plan_id = $1 AND t.code = $2 AND p.unit_id = $3 AND p.state = 'accepted'
+               AND (r.as_of < this.as_of OR (r.as_of = this.as_of AND r.id < this.id))
+             ORDER BY r.as_of DESC, r.id DESC LIMIT 1",
+        )
+        .bind(plan_id)
+        .bind(code)
+        .bind(unit_id)
+        .bind(round_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        match id {
+            Some(id) => Ok(Some(self.report(id).await?)),
+            None => Ok(None),
+        }
+    }
+
     /// The report of a unit on a task in a round, if any.
     pub async fn find_report(
         &self,

@@ -1302,6 +1302,63 @@ async fn units_are_renamed_and_merged(b: Backend) {
     assert_eq!(actions, 2);
 }
 
+/// A report is compared with the unit's accepted report of the round before its own, not
+/// with the newest: the third of three monthly reports with the second, the first with none.
+async fn a_report_is_compared_with_the_one_before_it(b: Backend) {
+    let (db, plan_id) = seeded(b).await;
+    let t = task(&db, plan_id, None, "2.3.2").await;
+    let mut reports = Vec::new();
+    for (i, (name, as_of)) in [
+        ("7月", "2024-07-31"),
+        ("8月", "2024-08-31"),
+        ("9月", "2024-09-30"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let r = round(&db, plan_id, name, as_of, "2024-12-31").await;
+        let rep = db
+            .store
+            .save_report(
+                &ReportInput {
+                    round_id: r.id,
+                    task_id: t.id,
+                    unit_id: t.lead[0],
+                    values: vec![(t.targets[0].id, i as f64 + 1.0)],
+                    narrative: "按计划推进".into(),
+                    submit: true,
+                    ..Default::default()
+                },
+                &office(),
+            )
+            .await
+            .unwrap();
+        db.store
+            .accept_report(rep.id, rep.row_version, &office())
+            .await
+            .unwrap();
+        reports.push((r.id, rep.id));
+    }
+    let before = |round: i64| db.store.accepted_before(plan_id, "2.3.2", t.lead[0], round);
+    assert!(before(reports[0].0).await.unwrap().is_none());
+    assert_eq!(
+        before(reports[1].0).await.unwrap().unwrap().id,
+        reports[0].1
+    );
+    assert_eq!(
+        before(reports[2].0).await.unwrap().unwrap().id,
+        reports[1].1
+    );
+    // The newest accepted is the September one, which the form of a new round starts from.
+    let last = db
+        .store
+        .last_accepted(plan_id, "2.3.2", t.lead[0])
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(last.id, reports[2].1);
+}
+
 both!(
     importing_the_seed_makes_the_ledger,
     a_new_version_keeps_old_reports_and_statuses_reproducible,
@@ -1319,4 +1376,5 @@ both!(
     closing_a_store_returns_after_its_writes,
     an_archived_plan_is_read_only,
     units_are_renamed_and_merged,
+    a_report_is_compared_with_the_one_before_it,
 );

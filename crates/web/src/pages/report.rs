@@ -710,9 +710,11 @@ pub async fn report_view_model(state: &AppState, r: &Report) -> AppResult<Report
         .find(|t| t.id == r.task_id)
         .ok_or_else(AppError::not_found)?;
     let units = state.store.units(round.plan_id).await?;
+    // The unit's accepted report of the round before this one (not the newest: a past report
+    // is compared with the one it followed).
     let previous = state
         .store
-        .last_accepted(round.plan_id, &task.code, r.unit_id)
+        .accepted_before(round.plan_id, &task.code, r.unit_id, round.id)
         .await?;
     let values = task
         .targets
