@@ -525,6 +525,30 @@ async fn run(b: &Browser, base: &str, fx: &Fixture, pdf: &Path) -> Result<()> {
         card.contains("本报告已采纳，不能再修改"),
         "read-only form says: {card}"
     );
+    // The unit sees its report whole, as the office does: every field, the evidence, when
+    // it was sent.
+    let whole = b.text_of("main").await?;
+    for needle in [
+        "报送时间",
+        "存在问题",
+        "第三个小区管线迁改协调难度较大",
+        "下步打算",
+        "倒排工期",
+        "老旧小区改造进度.pdf",
+        "260人",
+    ] {
+        ensure!(
+            whole.contains(needle),
+            "no {needle:?} on the unit's own report: {whole}"
+        );
+    }
+    ensure!(
+        b.client
+            .find(Locator::Css("button[id^=accept-]"))
+            .await
+            .is_err(),
+        "the unit is offered the office's review"
+    );
     ensure!(
         b.client.find(Locator::Css("#report-form")).await.is_err(),
         "an accepted report still offers the form"

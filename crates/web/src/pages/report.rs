@@ -178,6 +178,9 @@ struct ReportFormPage {
     max_upload_mb: usize,
     /// ("t12", "目标：…（现时限 2024-12-31）") for the extension request form.
     extendable: Vec<(String, String)>,
+    /// A report no longer editable, shown whole as the office sees it (every field, its
+    /// evidence, when it was sent).
+    view: Option<ReportView>,
 }
 
 impl ReportFormPage {
@@ -372,6 +375,7 @@ fn build_form(
         errors,
         field_errors,
         max_upload_mb: state.config.max_upload / 1_048_576,
+        view: None,
         extendable: fc
             .task
             .targets
@@ -428,7 +432,15 @@ pub async fn report_form(
 ) -> AppResult<Response> {
     let user = ctx.user()?.clone();
     let fc = form_ctx(&state, &ctx, &user, &code).await?;
-    render(&build_form(&state, &ctx, &fc, None, vec![], HashMap::new()))
+    let mut page = build_form(&state, &ctx, &fc, None, vec![], HashMap::new());
+    if !page.editable
+        && let Some(r) = &fc.existing
+    {
+        let mut view = report_view_model(&state, r).await?;
+        view.reviewable = false;
+        page.view = Some(view);
+    }
+    render(&page)
 }
 
 /// What the user typed, kept to re-show the form after an error.
