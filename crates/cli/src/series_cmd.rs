@@ -5,12 +5,8 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
-use zhuanban_ledger::environment::{EnvKind, EnvTarget, GrowthBasis, Metric, Statistic};
-use zhuanban_ledger::{Id, TargetKind};
-use zhuanban_standards::decimal::{Comparison, Decimal, NonDetect};
-use zhuanban_standards::series::{CsvOptions, Item, SiteKind, parse_csv};
-use zhuanban_standards::water::WaterClass;
-use zhuanban_store::Store;
+use zhuanban_ledger::Id;
+use zhuanban_standards::series::{CsvOptions, SiteKind, parse_csv};
 
 use crate::DbArgs;
 use crate::ledger_cmd::{actor, open, pick_plan};
@@ -96,18 +92,7 @@ pub async fn import(
     Ok(ExitCode::SUCCESS)
 }
 
-fn class_of(v: f64) -> anyhow::Result<WaterClass> {
-    Ok(match v.round() as i64 {
-        1 => WaterClass::I,
-        2 => WaterClass::II,
-        3 => WaterClass::III,
-        4 => WaterClass::IV,
-        5 => WaterClass::V,
-        _ => bail!("水质类别应为 1～5"),
-    })
-}
-
-/// Links a target (task number, position) to a site and item.
+/// Links a target (task number, position) to a site and item (`zhuanban_desk::series`).
 #[allow(clippy::too_many_arguments)]
 pub async fn link(
     db: &DbArgs,
@@ -121,78 +106,24 @@ pub async fn link(
 ) -> anyhow::Result<ExitCode> {
     let store = open(db).await?;
     let plan_id = pick_plan(&store, plan).await?;
-    let p = store.plan(plan_id).await?;
-    let tasks = store.tasks(plan_id, None).await?;
-    let Some(t) = tasks.iter().find(|t| t.code == task) else {
-        bail!("--task：方案中没有任务 {task}")
+    let link = zhuanban_desk::series::Link {
+        task,
+        seq,
+        site,
+        item,
+        exclude,
+        latest,
     };
-    let Some(g) = t.targets.iter().find(|g| g.seq == seq) else {
-        bail!("--target：任务 {task} 没有第 {seq} 个目标")
-    };
-    let series = store.load_series().await?;
-    let Some(sid) = series.site_id(site) else {
-        bail!("--site：尚未导入点位“{site}”的监测数据")
-    };
-    let site_kind = series.site(sid).kind;
-    let metric = |name: &str| -> anyhow::Result<Metric> {
-        Ok(match (site_kind, Item::resolve(name, site_kind)) {
-            (SiteKind::Statistic, _) => Metric::Statistic(name.to_string()),
-            (_, Some(Item::Water(w))) => Metric::Water(w),
-            (_, Some(Item::Air(a))) => Metric::Air(a),
-            _ => bail!("--item：无法识别的监测项目“{name}”"),
-        })
-    };
-    let value = Decimal::parse(&format!("{}", g.value))
-        .map_err(|e| anyhow::anyhow!("目标值 {}：{e}", g.value))?;
-    let env_kind = match g.kind {
-        TargetKind::Class => {
-            let mut items = Vec::new();
-            for x in exclude {
-                match Item::resolve(x, SiteKind::Water) {
-                    Some(Item::Water(w)) => items.push(w),
-                    _ => bail!("--exclude：无法识别的水质项目“{x}”"),
-                }
-            }
-            EnvKind::Class {
-                class: class_of(g.value)?,
-                lake_tn: false,
-                exclude: items,
-            }
+    match zhuanban_desk::series::link_target(&store, plan_id, &link, &actor(db)).await {
+        Ok(done) => {
+            println!("{done}");
+            Ok(ExitCode::SUCCESS)
         }
-        TargetKind::Growth => EnvKind::Growth {
-            metric: metric(item.context("--item：增长率目标须指明统计项目")?)?,
-            cmp: g.cmp,
-            value,
-            basis: GrowthBasis::Rate,
-        },
-        _ => EnvKind::Limit {
-            metric: metric(item.context("--item：须指明监测项目，如 总磷、PM2.5")?)?,
-            cmp: g.cmp,
-            value,
-            statistic: if latest {
-                Statistic::Latest
-            } else {
-                Statistic::Mean
-            },
-            comparison: Comparison::FullValue,
-        },
-    };
-    let target = EnvTarget {
-        kind: env_kind,
-        hardness: g.hardness,
-        start: p.period_start,
-        deadline: g.deadline.unwrap_or(p.period_end),
-        sites: vec![site.to_string()],
-        non_detect: NonDetect::default(),
-    };
-    store
-        .link_target(plan_id, task, seq, &target, &actor(db))
-        .await?;
-    println!(
-        "任务 {task} 的目标 {seq}（{}）今后按点位“{site}”的监测数据判断",
-        g.text
-    );
-    Ok(ExitCode::SUCCESS)
+        Err(zhuanban_desk::series::LinkError::Invalid(field, msg)) => {
+            bail!("--{field}：{msg}")
+        }
+        Err(zhuanban_desk::series::LinkError::Store(e)) => Err(e.into()),
+    }
 }
 
 /// Prints the judgement of every linked target.

@@ -12,5 +12,6 @@ pub mod passwords;
 pub mod plans;
 pub mod proposals;
 pub mod security;
+pub mod series;
 
 pub use judge::{Judged, View, judge};

@@ -227,6 +227,7 @@ fn registry(state: AppState) -> (Router<AppState>, Vec<Rule>) {
         .add(M::POST, "/extensions/{id}/refuse", Access::Roles(OFFICE), "不同意延期", pages::extension_refuse)
         .add(M::GET, "/series", Access::Roles(OFFICE), "监测与统计数据", pages::series)
         .upload(M::POST, "/series", Access::Roles(OFFICE), "导入监测数据（CSV）", pages::series_upload, series_body)
+        .add(M::POST, "/series/link", Access::Roles(OFFICE), "目标关联监测点位", pages::series_link)
         .add(M::GET, "/my/template.xlsx", Access::Roles(UNIT), "下载本轮填报表（Excel）", pages::template_download)
         .add(M::POST, "/my/template", Access::Roles(UNIT), "上传填好的报表", pages::template_upload)
         .add(M::GET, "/notices/{id}/print.docx", Access::Roles(BUSINESS), "打印督办通知单（DOCX）", pages::notice_print)

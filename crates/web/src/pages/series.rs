@@ -9,6 +9,7 @@ use axum::extract::{Multipart, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use zhuanban_standards::series::{CsvOptions, SiteKind, parse_csv};
+use zhuanban_store::Store as _;
 
 use super::{Nav, render};
 use crate::AppState;
@@ -21,6 +22,8 @@ struct SeriesPage {
     nav: Nav,
     sites: Vec<(String, &'static str, bool, usize, String)>,
     links: Vec<(String, i64, String)>,
+    /// The current plan's targets that can be linked: ("2.2.2:1", "2.2.2 目标1：总磷 ≤0.08mg/L").
+    targets: Vec<(String, String)>,
     errors: Vec<String>,
     done: Option<String>,
 }
@@ -59,13 +62,46 @@ async fn page(
             )
         })
         .collect();
-    let links = match super::current_plan(state, ctx).await? {
+    let plan = super::current_plan(state, ctx).await?;
+    let links = match &plan {
         Some(p) => state
             .store
             .target_links(p.id)
             .await?
             .into_iter()
             .map(|(code, seq, t)| (code, seq, t.sites.join("、")))
+            .collect(),
+        None => vec![],
+    };
+    // Targets judged by a measurement (a level, a limit, a growth rate, a water class), not
+    // counts of things done.
+    let targets = match &plan {
+        Some(p) => state
+            .store
+            .tasks(p.id, None)
+            .await?
+            .iter()
+            .flat_map(|t| {
+                t.targets
+                    .iter()
+                    .filter(|g| g.kind != zhuanban_ledger::TargetKind::Cumulative)
+                    .map(move |g| {
+                        (
+                            format!("{}:{}", t.code, g.seq),
+                            format!(
+                                "{} 目标{}：{} {}",
+                                t.code,
+                                g.seq,
+                                if g.metric.is_empty() {
+                                    &g.text
+                                } else {
+                                    &g.metric
+                                },
+                                zhuanban_desk::bulletin::target_text(g)
+                            ),
+                        )
+                    })
+            })
             .collect(),
         None => vec![],
     };
@@ -78,6 +114,7 @@ async fn page(
         nav: Nav::new(ctx, state, "/series"),
         sites,
         links,
+        targets,
         errors,
         done,
     })?;
@@ -148,5 +185,51 @@ pub async fn series_upload(
                 .await?;
             Ok(Redirect::to(&format!("/series?imported={}", out.observations)).into_response())
         }
+    }
+}
+
+#[derive(Debug, serde::Deserialize)]
+pub struct LinkForm {
+    /// "CODE:SEQ" of the target.
+    target: String,
+    site: String,
+    #[serde(default)]
+    item: String,
+    /// Judge by the latest value ("1") instead of the mean.
+    #[serde(default)]
+    latest: Option<String>,
+}
+
+/// Links a target of the current plan to a site's monitoring data (`zhuanban_desk::series`,
+/// as `zhuanban series link` does).
+pub async fn series_link(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    axum::extract::Form(f): axum::extract::Form<LinkForm>,
+) -> AppResult<Response> {
+    let Some(plan) = super::current_plan(&state, &ctx).await? else {
+        return page(&state, &ctx, vec!["尚未导入实施方案".into()], None).await;
+    };
+    let Some((task, seq)) = f
+        .target
+        .split_once(':')
+        .and_then(|(c, n)| Some((c.to_string(), n.parse::<i64>().ok()?)))
+    else {
+        return page(&state, &ctx, vec!["请选择要关联的目标".into()], None).await;
+    };
+    let link = zhuanban_desk::series::Link {
+        task: &task,
+        seq,
+        site: f.site.trim(),
+        item: Some(f.item.as_str()),
+        exclude: &[],
+        latest: f.latest.is_some(),
+    };
+    match zhuanban_desk::series::link_target(&state.store, plan.id, &link, &ctx.actor()).await {
+        Ok(done) => page(&state, &ctx, vec![], Some(done)).await,
+        Err(zhuanban_desk::series::LinkError::Invalid(_, msg)) => {
+            page(&state, &ctx, vec![msg], None).await
+        }
+        Err(zhuanban_desk::series::LinkError::Store(e)) => Err(e.into()),
     }
 }

@@ -9,6 +9,7 @@ mod cache;
 mod dispatch;
 mod inputs;
 mod matrix;
+mod monitoring;
 mod plans;
 mod probe_auth;
 mod probe_data;

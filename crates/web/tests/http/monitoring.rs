@@ -1,0 +1,91 @@
+//! 监测数据 on the desk: a target linked to a site on the page (as `zhuanban series link`
+//! does, through the same use case) is judged from the site's data from then on.
+
+use reqwest::StatusCode;
+use reqwest::multipart::{Form, Part};
+use serde_json::Value;
+
+use crate::TestApp;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_office_links_a_target_to_a_site_on_the_desk() {
+    let app = TestApp::start().await;
+    let (c, csrf) = app.login("office").await;
+    let mut csv = String::from("监测时间,总磷\n");
+    for m in 1..=9 {
+        csv.push_str(&format!("2024-{m:02}-15,0.070\n"));
+    }
+    let res = c
+        .post(app.url(&format!("/series?_csrf={csrf}")))
+        .multipart(
+            Form::new()
+                .text("site", "大通湖")
+                .text("kind", "water")
+                .text("lake", "1")
+                .part("file", Part::bytes(csv.into_bytes()).file_name("lake.csv")),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let page = c
+        .get(app.url("/series"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("id=\"link\""), "the link form");
+    assert!(
+        page.contains("value=\"2.2.2:1\""),
+        "the lake target is offered"
+    );
+    assert!(!page.contains("zhuanban series link"), "no command to run");
+
+    let link = |item: &'static str| {
+        c.post(app.url("/series/link"))
+            .form(&[
+                ("_csrf", csrf.as_str()),
+                ("target", "2.2.2:1"),
+                ("site", "大通湖"),
+                ("item", item),
+            ])
+            .send()
+    };
+    let res = link("总铁钴").await.unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("无法识别的监测项目“总铁钴”")
+    );
+    let res = link("总磷").await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let page = res.text().await.unwrap();
+    assert!(page.contains("今后按点位“大通湖”的监测数据判断"), "{page}");
+    assert!(page.contains("任务 2.2.2</a> 目标 1：大通湖"));
+
+    // The ledger judges the target from the data now.
+    let tasks: Value = c
+        .get(app.url("/api/tasks"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let t = tasks
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["code"] == "2.2.2")
+        .unwrap();
+    let reason = t["targets"][0]["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("监测数据") && reason.contains("0.07"),
+        "{reason}"
+    );
+    assert_eq!(t["targets"][0]["status"], "met", "{t}");
+}
