@@ -780,6 +780,36 @@ pub(crate) struct ReportSql {
 
 const REPORT_SQL: [ReportSql; 2] = [report_sql!(sqlite), report_sql!(pg)];
 
+/// PostgreSQL's report saves, a batch at a time (see [`crate::group`]): what each save of the
+/// batch checks, in one statement for the whole batch. The saves' (round, task, unit) come as
+/// three arrays; each row gives its position (`n`, from 1), its task, its round, the unit's
+/// role on the task and its name (each NULL when missing), and the unit's report on the task
+/// in the round, whole (its columns NULL when there is none).
+pub(crate) const PG_SAVE_CHECKS: &str = concat!(
+    "SELECT i.n, t.code AS t_code, t.plan_id AS t_plan, t.plan_version AS t_version,
+            rd.name AS rd_name, rd.state AS rd_state, rd.plan_id AS rd_plan,
+            rd.plan_version AS rd_version, rd.due AS rd_due, rd.demo AS rd_demo,
+            tu.role AS tu_role, u.name AS u_name, p.*
+     FROM UNNEST(CAST($1 AS BIGINT[]), CAST($2 AS BIGINT[]), CAST($3 AS BIGINT[]))
+          WITH ORDINALITY AS i(round_id, task_id, unit_id, n)
+     LEFT JOIN tasks t ON t.id = i.task_id
+     LEFT JOIN rounds rd ON rd.id = i.round_id
+     LEFT JOIN task_units tu ON tu.task_id = i.task_id AND tu.unit_id = i.unit_id
+     LEFT JOIN units u ON u.id = i.unit_id
+     LEFT JOIN LATERAL (SELECT ",
+    report_columns!(pg, "r.*", "r"),
+    " FROM reports r WHERE r.round_id = i.round_id AND r.task_id = i.task_id
+       AND r.unit_id = i.unit_id) AS p ON TRUE
+     ORDER BY i.n"
+);
+
+/// PostgreSQL: whole reports by their ids (an array), for a batch of saves.
+pub(crate) const PG_REPORTS_BY_IDS: &str = concat!(
+    "SELECT ",
+    report_columns!(pg, "r.*", "r"),
+    " FROM reports r WHERE r.id = ANY(CAST($1 AS BIGINT[]))"
+);
+
 /// The report statements of SQLite (`pg` false) or PostgreSQL.
 pub(crate) fn report_sql(pg: bool) -> &'static ReportSql {
     &REPORT_SQL[usize::from(pg)]
