@@ -50,6 +50,8 @@ struct Job {
 #[derive(Debug)]
 enum Ask {
     Save(Job),
+    /// Several jobs that go into one batch together (each still stands or falls alone).
+    Together(Vec<Job>),
     /// Close the connection and end the thread; answered once the connection is closed.
     Stop(oneshot::Sender<()>),
 }
@@ -154,6 +156,38 @@ impl Committer {
         answer.await.map_err(|_| stopped())?
     }
 
+    /// Saves reports each on its own (a refused one is answered with its refusal, the others
+    /// are saved), all sent to the writer at once so that they are checked and committed in
+    /// one batch; waits until they are committed.
+    pub async fn save_each(&self, inputs: Vec<ReportInput>, actor: Actor) -> Vec<Result<Report>> {
+        let mut answers = Vec::with_capacity(inputs.len());
+        let jobs = inputs
+            .into_iter()
+            .map(|input| {
+                let (reply, answer) = oneshot::channel();
+                answers.push(answer);
+                Job {
+                    inputs: vec![input],
+                    actor: actor.clone(),
+                    reply,
+                }
+            })
+            .collect();
+        if self.tx.send(Ask::Together(jobs)).is_err() {
+            return answers.iter().map(|_| Err(stopped())).collect();
+        }
+        let mut out = Vec::with_capacity(answers.len());
+        for answer in answers {
+            out.push(match answer.await {
+                Ok(Ok(mut reports)) if !reports.is_empty() => Ok(reports.remove(0)),
+                Ok(Ok(_)) => Err(StoreError::invalid("report", "报告未能写入")),
+                Ok(Err(e)) => Err(e),
+                Err(_) => Err(stopped()),
+            });
+        }
+        out
+    }
+
     /// Closes the writer's connection (its file handles, its WAL) and ends the thread, once
     /// the saves queued before are done. Saves asked afterwards are refused.
     pub async fn stop(&self) {
@@ -177,6 +211,7 @@ fn run(mut conn: impl SaveConn, keyring: &audit::Keyring, rx: mpsc::Receiver<Ask
         while let Some(ask) = next.take() {
             match ask {
                 Ask::Save(job) => jobs.push_back(job),
+                Ask::Together(many) => jobs.extend(many),
                 Ask::Stop(done) => {
                     stop = Some(done);
                     break;
