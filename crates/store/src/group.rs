@@ -1144,103 +1144,102 @@ async fn write_batch_pg(
     jobs: &[Job],
 ) -> Result<(Vec<Fate>, Option<(i64, String)>)> {
     use sqlx::Row as _;
-    // The transaction and the write lock in one round trip.
-    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
-        "BEGIN; SELECT pg_advisory_xact_lock({})",
-        crate::PG_WRITE_LOCK
-    )))
-    .execute(&mut *c)
-    .await?;
-    let mut head: Option<(i64, String)> =
-        sqlx::query_as("SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1")
-            .fetch_optional(&mut *c)
-            .await?;
+    // One round trip (the simple query protocol, several statements in one message) opens
+    // the transaction, takes the write lock, and reads the chain's head, every save's checks
+    // and the targets and milestones of every task of the batch. Its arguments are ids
+    // (numbers, written into the statements as array literals).
+    let inputs: Vec<&ReportInput> = jobs.iter().flat_map(|j| &j.inputs).collect();
+    let array = |f: fn(&ReportInput) -> Id| {
+        let ids: Vec<String> = inputs.iter().map(|&i| f(i).to_string()).collect();
+        format!("'{{{}}}'", ids.join(","))
+    };
+    let checks = crate::ledger::PG_SAVE_CHECKS
+        .replace("$1", &array(|i| i.round_id))
+        .replace("$2", &array(|i| i.task_id))
+        .replace("$3", &array(|i| i.unit_id));
+    let tasks = array(|i| i.task_id);
+    let sql = format!(
+        "BEGIN;
+         SELECT pg_advisory_xact_lock({lock});
+         SELECT id AS head_id, hash AS head_hash FROM audit ORDER BY id DESC LIMIT 1;
+         {checks};
+         SELECT 'target' AS what, task_id, id, seq, kind, value, unit, metric FROM targets
+         WHERE task_id = ANY(CAST({tasks} AS BIGINT[]))
+         UNION ALL
+         SELECT 'milestone' AS what, task_id, id, seq, '' AS kind,
+                CAST(0 AS DOUBLE PRECISION) AS value, '' AS unit, '' AS metric
+         FROM milestones WHERE task_id = ANY(CAST({tasks} AS BIGINT[]))
+         ORDER BY what DESC, task_id, seq, id",
+        lock = crate::PG_WRITE_LOCK,
+    );
+    let rows = sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+        .fetch_all(&mut *c)
+        .await?;
+    let mut head: Option<(i64, String)> = None;
+    let mut facts: Vec<Facts> = Vec::with_capacity(inputs.len());
+    facts.resize_with(inputs.len(), Facts::default);
+    let mut seen = vec![false; inputs.len()];
+    let mut shapes: std::collections::HashMap<Id, (Vec<TargetShape>, Vec<(Id, i64)>)> =
+        std::collections::HashMap::new();
+    for row in rows {
+        if row.try_column("head_id").is_ok() {
+            head = Some((row.try_get("head_id")?, row.try_get("head_hash")?));
+        } else if row.try_column("what").is_ok() {
+            let row = crate::db::Row::Pg(row);
+            let shape = shapes.entry(row.int("task_id")?).or_default();
+            if row.text("what")? == "target" {
+                shape.0.push(TargetShape {
+                    id: row.int("id")?,
+                    seq: row.int("seq")?,
+                    kind: kind_parse(&row.text("kind")?),
+                    value: row.real("value")?,
+                    unit: row.text("unit")?,
+                    metric: row.text("metric")?,
+                });
+            } else {
+                shape.1.push((row.int("id")?, row.int("seq")?));
+            }
+        } else if row.try_column("n").is_ok() {
+            let n: i64 = row.try_get("n")?;
+            let Some(i) = usize::try_from(n - 1).ok().filter(|&i| i < facts.len()) else {
+                continue;
+            };
+            if std::mem::replace(&mut seen[i], true) {
+                continue;
+            }
+            let existing = row.try_get::<Option<i64>, _>("id")?.is_some();
+            let row = crate::db::Row::Pg(row);
+            let f = &mut facts[i];
+            f.task = match row.opt_text("t_code")? {
+                Some(code) => Some(TaskFacts {
+                    code,
+                    plan_id: row.int("t_plan")?,
+                    plan_version: row.int("t_version")?,
+                }),
+                None => None,
+            };
+            f.round = match row.opt_text("rd_name")? {
+                Some(name) => Some(RoundFacts {
+                    name,
+                    state: row.text("rd_state")?,
+                    plan_id: row.int("rd_plan")?,
+                    plan_version: row.int("rd_version")?,
+                    due: row.text("rd_due")?,
+                    demo: row.flag("rd_demo")?,
+                }),
+                None => None,
+            };
+            f.role = row.opt_text("tu_role")?;
+            f.unit_name = row.opt_text("u_name")?;
+            if existing {
+                f.existing = Some(report_from_row(&row)?);
+            }
+        }
+    }
     if let Some((id, h)) = &head {
         keyring
             .anchor(*id, h)
             .map_err(|e| StoreError::invalid("audit", format!("无法写入审计锚定文件：{e}")))?;
-    }
-    let inputs: Vec<&ReportInput> = jobs.iter().flat_map(|j| &j.inputs).collect();
-    let ids = |f: fn(&ReportInput) -> Id| inputs.iter().map(|&i| f(i)).collect::<Vec<Id>>();
-    // Every save's task, round, role, unit and report as it stands.
-    let rows = sqlx::query(crate::ledger::PG_SAVE_CHECKS)
-        .bind(ids(|i| i.round_id))
-        .bind(ids(|i| i.task_id))
-        .bind(ids(|i| i.unit_id))
-        .fetch_all(&mut *c)
-        .await?;
-    let mut facts: Vec<Facts> = Vec::with_capacity(inputs.len());
-    facts.resize_with(inputs.len(), Facts::default);
-    for row in rows {
-        let n: i64 = row.try_get("n")?;
-        let Some(f) = usize::try_from(n - 1).ok().and_then(|i| facts.get_mut(i)) else {
-            continue;
-        };
-        if f.task.is_some() || f.round.is_some() || f.unit_name.is_some() {
-            continue;
-        }
-        let row = crate::db::Row::Pg(row);
-        f.task = match row.opt_text("t_code")? {
-            Some(code) => Some(TaskFacts {
-                code,
-                plan_id: row.int("t_plan")?,
-                plan_version: row.int("t_version")?,
-            }),
-            None => None,
-        };
-        f.round = match row.opt_text("rd_name")? {
-            Some(name) => Some(RoundFacts {
-                name,
-                state: row.text("rd_state")?,
-                plan_id: row.int("rd_plan")?,
-                plan_version: row.int("rd_version")?,
-                due: row.text("rd_due")?,
-                demo: row.flag("rd_demo")?,
-            }),
-            None => None,
-        };
-        f.role = row.opt_text("tu_role")?;
-        f.unit_name = row.opt_text("u_name")?;
-        let crate::db::Row::Pg(pg_row) = &row else {
-            unreachable!()
-        };
-        if pg_row.try_get::<Option<i64>, _>("id")?.is_some() {
-            f.existing = Some(report_from_row(&row)?);
-        }
-    }
-    // The targets and milestones of every task of the batch.
-    let mut task_ids = ids(|i| i.task_id);
-    task_ids.sort_unstable();
-    task_ids.dedup();
-    let mut shapes: std::collections::HashMap<Id, (Vec<TargetShape>, Vec<(Id, i64)>)> =
-        std::collections::HashMap::new();
-    let rows = sqlx::query(
-        "SELECT 'target' AS what, task_id, id, seq, kind, value, unit, metric FROM targets
-         WHERE task_id = ANY(CAST($1 AS BIGINT[]))
-         UNION ALL
-         SELECT 'milestone' AS what, task_id, id, seq, '' AS kind, CAST(0 AS DOUBLE PRECISION) AS value,
-                '' AS unit, '' AS metric
-         FROM milestones WHERE task_id = ANY(CAST($1 AS BIGINT[]))
-         ORDER BY what DESC, task_id, seq, id",
-    )
-    .bind(&task_ids)
-    .fetch_all(&mut *c)
-    .await?;
-    for row in rows {
-        let row = crate::db::Row::Pg(row);
-        let shape = shapes.entry(row.int("task_id")?).or_default();
-        if row.text("what")? == "target" {
-            shape.0.push(TargetShape {
-                id: row.int("id")?,
-                seq: row.int("seq")?,
-                kind: kind_parse(&row.text("kind")?),
-                value: row.real("value")?,
-                unit: row.text("unit")?,
-                metric: row.text("metric")?,
-            });
-        } else {
-            shape.1.push((row.int("id")?, row.int("seq")?));
-        }
     }
 
     // Each job's checks, in order.
