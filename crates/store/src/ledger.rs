@@ -796,7 +796,8 @@ const REPORT_SQL: [ReportSql; 2] = [report_sql!(sqlite), report_sql!(pg)];
 
 /// PostgreSQL's report saves, a batch at a time (see [`crate::group`]): what each save of the
 /// batch checks, in one statement for the whole batch. The saves' (round, task, unit) come as
-/// three arrays; each row gives its position (`n`, from 1), its task, its round, the unit's
+/// three arrays of ids (`$1`, `$2`, `$3`: the batch writes them in as array literals and sends
+/// the statement with others in one round trip); each row gives its position (`n`, from 1), its task, its round, the unit's
 /// role on the task and its name (each NULL when missing), and the unit's report on the task
 /// in the round, whole (its columns NULL when there is none).
 pub(crate) const PG_SAVE_CHECKS: &str = concat!(
