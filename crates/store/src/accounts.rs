@@ -517,7 +517,10 @@ impl Db {
 
     /// A session and its account in one statement (every request reads both): None when there
     /// is no such session; the account None when it no longer exists.
-    pub async fn session_user(&self, token_hash: &str) -> Result<Option<(SessionRow, Option<User>)>> {
+    pub async fn session_user(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<(SessionRow, Option<User>)>> {
         let row = db::query(
             "SELECT u.*, s.user_id AS s_user_id, s.csrf AS s_csrf, s.created_at AS s_created_at,
                     s.last_seen AS s_last_seen, s.mfa_pending AS s_mfa_pending

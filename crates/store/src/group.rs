@@ -405,11 +405,7 @@ fn not_a_member(input: &ReportInput, code: &str, unit_name: Option<String>) -> S
 
 /// The report itself against its task, by [`ReportDraft::check`] (the one check of a report,
 /// in `zhuanban_ledger::input`).
-fn check_content(
-    input: &ReportInput,
-    shape: TaskShape,
-    round: &RoundFacts,
-) -> Result<Checked> {
+fn check_content(input: &ReportInput, shape: TaskShape, round: &RoundFacts) -> Result<Checked> {
     let has_milestones = !shape.milestones.is_empty();
     ReportDraft {
         values: &input.values,
@@ -1400,7 +1396,8 @@ async fn write_planned(
     let (old, new): (Vec<&Planned>, Vec<&Planned>) =
         planned.iter().partition(|p| p.existing.is_some());
     type Texts = Vec<String>;
-    let texts = |ps: &[&Planned], f: fn(&Planned) -> String| ps.iter().map(|&p| f(p)).collect::<Texts>();
+    let texts =
+        |ps: &[&Planned], f: fn(&Planned) -> String| ps.iter().map(|&p| f(p)).collect::<Texts>();
     let mut ids: std::collections::HashMap<(Id, Id, Id), Id> = std::collections::HashMap::new();
     if !new.is_empty() {
         let rows: Vec<(Id, Id, Id, Id)> = sqlx::query_as(
@@ -1459,7 +1456,11 @@ async fn write_planned(
         .bind(texts(&old, |p| p.input.problems.clone()))
         .bind(texts(&old, |p| p.input.next_steps.clone()))
         .bind(texts(&old, |p| p.actor.name.clone()))
-        .bind(old.iter().map(|p| p.stamp.submitted_at.clone()).collect::<Vec<Option<String>>>())
+        .bind(
+            old.iter()
+                .map(|p| p.stamp.submitted_at.clone())
+                .collect::<Vec<Option<String>>>(),
+        )
         .bind(old.iter().map(|p| p.stamp.late).collect::<Vec<bool>>())
         .bind(texts(&old, |p| p.stamp.now.clone()))
         .fetch_all(&mut *c)

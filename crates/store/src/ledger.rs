@@ -1144,7 +1144,6 @@ impl Db {
         })
     }
 
-
     /// A plan's rounds (as [`Store::rounds`]) and, in the same statement, the ids of those with
     /// at least one accepted report (as [`Db::rounds_with_accepted_reports`]).
     pub async fn rounds_with_data(&self, plan_id: Id) -> Result<(Vec<Round>, Vec<Id>)> {

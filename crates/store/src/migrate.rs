@@ -87,6 +87,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         "report_indexes",
         include_str!("../migrations/postgres/0005_report_indexes.sql"),
     ),
+    (
+        6,
+        "changes_by_row",
+        include_str!("../migrations/postgres/0006_changes_by_row.sql"),
+    ),
 ];
 
 /// Brings the database to the newest schema. Refuses a database newer than this binary.

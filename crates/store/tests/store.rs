@@ -1168,7 +1168,7 @@ async fn a_batch_of_saves_stands_or_falls_save_by_save(b: Backend) {
             ..Default::default()
         },
         // The same edit again: stale once the first is saved (a conflict, the draft still a
-    // draft).
+        // draft).
         edit.clone(),
         // A unit that neither leads nor supports the task.
         ReportInput {
