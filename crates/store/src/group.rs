@@ -1056,6 +1056,9 @@ enum Fate {
     Later,
 }
 
+/// The targets and milestones of each task of a batch, by task id.
+type Shapes = std::collections::HashMap<Id, (Vec<TargetShape>, Vec<(Id, i64)>)>;
+
 /// A save of the batch that passed its checks, with what it writes.
 struct Planned<'a> {
     input: &'a ReportInput,
@@ -1175,8 +1178,7 @@ async fn write_batch_pg(
     let mut facts: Vec<Facts> = Vec::with_capacity(inputs.len());
     facts.resize_with(inputs.len(), Facts::default);
     let mut seen = vec![false; inputs.len()];
-    let mut shapes: std::collections::HashMap<Id, (Vec<TargetShape>, Vec<(Id, i64)>)> =
-        std::collections::HashMap::new();
+    let mut shapes: Shapes = std::collections::HashMap::new();
     for row in rows {
         if row.try_column("head_id").is_ok() {
             head = Some((row.try_get("head_id")?, row.try_get("head_hash")?));
@@ -1357,7 +1359,7 @@ fn plan_save<'a>(
     input: &'a ReportInput,
     actor: &'a Actor,
     facts: Facts,
-    shapes: &std::collections::HashMap<Id, (Vec<TargetShape>, Vec<(Id, i64)>)>,
+    shapes: &Shapes,
 ) -> Result<Planned<'a>> {
     let code = check_scope(input, facts.task, facts.round.as_ref())?;
     let round = facts
