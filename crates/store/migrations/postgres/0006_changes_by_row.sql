@@ -7,10 +7,12 @@
 -- notification per transaction and channel however many rows call `pg_notify` with the same
 -- payload). A later migration that makes a table adds the same row-level trigger.
 --
--- Except `sessions`: a signed-in account's session is touched about once a minute, and no
--- cache derives anything from sessions (every request reads its session from the database),
--- so a touch must not throw the desk's judgements away (with hundreds of units signed in, it
--- would every few seconds).
+-- Except the tables of per-request and per-pass bookkeeping, from which no cache derives
+-- anything (each is read from the database where it is used), so that writing them does not
+-- throw the desk's judgements away: `sessions` (a signed-in account's session is touched about
+-- once a minute: with hundreds of units signed in, every few seconds), `inbox`, `inbox_reads`
+-- and `outbox` (the dispatch worker posts reminders each pass: on a province's first pass,
+-- tens of thousands, for minutes), `login_failures` and `login_locks` (signing in).
 --
 -- PostgreSQL-specific, as 0003 (a DO block, row-level triggers with `EXECUTE PROCEDURE`).
 DO $$
@@ -22,7 +24,8 @@ BEGIN
     LOOP
         EXECUTE 'DROP TRIGGER IF EXISTS ' || quote_ident(t.table_name || '_changed')
              || ' ON ' || quote_ident(t.table_name);
-        IF t.table_name <> 'sessions' THEN
+        IF t.table_name NOT IN ('sessions', 'inbox', 'inbox_reads', 'outbox', 'login_failures',
+                                'login_locks') THEN
             EXECUTE 'CREATE TRIGGER ' || quote_ident(t.table_name || '_changed')
                  || ' AFTER INSERT OR UPDATE OR DELETE ON ' || quote_ident(t.table_name)
                  || ' FOR EACH ROW EXECUTE PROCEDURE zhuanban_changed()';
