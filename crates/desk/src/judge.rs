@@ -99,7 +99,9 @@ pub async fn judge(
     today: NaiveDate,
 ) -> Result<Judged, StoreError> {
     let plan = store.plan(plan_id).await?;
-    let rounds = store.rounds(plan_id).await?;
+    // The rounds and which of them have data in one statement; the tasks read once (the
+    // snapshot takes them as read).
+    let (rounds, with_data) = store.rounds_with_data(plan_id).await?;
     let round = match view.round {
         Some(id) => {
             let r = rounds.iter().find(|r| r.id == id).cloned().ok_or_else(|| {
@@ -112,16 +114,13 @@ pub async fn judge(
     let as_of = match (view.as_of, view.round, &round) {
         (Some(d), _, _) => d,
         (None, Some(_), Some(r)) => r.as_of,
-        _ => {
-            let with_data = store.rounds_with_accepted_reports(plan_id).await?;
-            progress_date(&rounds, &with_data, today)
-        }
+        _ => progress_date(&rounds, &with_data, today),
     };
-    let mut snapshot = store
-        .snapshot(plan_id, as_of, round.as_ref().map(|r| r.id))
-        .await?;
     let version = round.as_ref().map_or(plan.version, |r| r.plan_version);
     let tasks = store.tasks(plan_id, Some(version)).await?;
+    let mut snapshot = store
+        .snapshot_of(&plan, round.as_ref(), &tasks, as_of)
+        .await?;
     // Targets linked to monitoring data are judged from it, as of the same date.
     let monitored = monitored(store, plan_id, as_of).await?;
     if !monitored.is_empty() {

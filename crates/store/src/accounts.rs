@@ -515,6 +515,35 @@ impl Db {
         Ok(())
     }
 
+    /// A session and its account in one statement (every request reads both): None when there
+    /// is no such session; the account None when it no longer exists.
+    pub async fn session_user(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<(SessionRow, Option<User>)>> {
+        let row = db::query(
+            "SELECT u.*, s.user_id AS s_user_id, s.csrf AS s_csrf, s.created_at AS s_created_at,
+                    s.last_seen AS s_last_seen, s.mfa_pending AS s_mfa_pending
+             FROM sessions s LEFT JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1",
+        )
+        .bind(token_hash)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(r) = row else { return Ok(None) };
+        let session = SessionRow {
+            user_id: r.try_get("s_user_id")?,
+            csrf: r.try_get("s_csrf")?,
+            created_at: time(&r.try_get::<String>("s_created_at")?)?,
+            last_seen: time(&r.try_get::<String>("s_last_seen")?)?,
+            mfa_pending: r.try_get("s_mfa_pending")?,
+        };
+        let user = match r.try_get::<Option<i64>>("id")? {
+            Some(_) => Some(user_from_row(&r)?),
+            None => None,
+        };
+        Ok(Some((session, user)))
+    }
+
     pub async fn session(&self, token_hash: &str) -> Result<Option<SessionRow>> {
         let row: Option<(i64, String, String, String, bool)> = db::query_as(
             "SELECT user_id, csrf, created_at, last_seen, mfa_pending FROM sessions WHERE token_hash = $1",

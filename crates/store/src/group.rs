@@ -50,6 +50,8 @@ struct Job {
 #[derive(Debug)]
 enum Ask {
     Save(Job),
+    /// Several jobs that go into one batch together (each still stands or falls alone).
+    Together(Vec<Job>),
     /// Close the connection and end the thread; answered once the connection is closed.
     Stop(oneshot::Sender<()>),
 }
@@ -154,6 +156,38 @@ impl Committer {
         answer.await.map_err(|_| stopped())?
     }
 
+    /// Saves reports each on its own (a refused one is answered with its refusal, the others
+    /// are saved), all sent to the writer at once so that they are checked and committed in
+    /// one batch; waits until they are committed.
+    pub async fn save_each(&self, inputs: Vec<ReportInput>, actor: Actor) -> Vec<Result<Report>> {
+        let mut answers = Vec::with_capacity(inputs.len());
+        let jobs = inputs
+            .into_iter()
+            .map(|input| {
+                let (reply, answer) = oneshot::channel();
+                answers.push(answer);
+                Job {
+                    inputs: vec![input],
+                    actor: actor.clone(),
+                    reply,
+                }
+            })
+            .collect();
+        if self.tx.send(Ask::Together(jobs)).is_err() {
+            return answers.iter().map(|_| Err(stopped())).collect();
+        }
+        let mut out = Vec::with_capacity(answers.len());
+        for answer in answers {
+            out.push(match answer.await {
+                Ok(Ok(mut reports)) if !reports.is_empty() => Ok(reports.remove(0)),
+                Ok(Ok(_)) => Err(StoreError::invalid("report", "报告未能写入")),
+                Ok(Err(e)) => Err(e),
+                Err(_) => Err(stopped()),
+            });
+        }
+        out
+    }
+
     /// Closes the writer's connection (its file handles, its WAL) and ends the thread, once
     /// the saves queued before are done. Saves asked afterwards are refused.
     pub async fn stop(&self) {
@@ -177,6 +211,7 @@ fn run(mut conn: impl SaveConn, keyring: &audit::Keyring, rx: mpsc::Receiver<Ask
         while let Some(ask) = next.take() {
             match ask {
                 Ask::Save(job) => jobs.push_back(job),
+                Ask::Together(many) => jobs.extend(many),
                 Ask::Stop(done) => {
                     stop = Some(done);
                     break;
@@ -204,6 +239,13 @@ fn commit(
     keyring: &audit::Keyring,
     mut waiting: std::collections::VecDeque<Job>,
 ) {
+    // PostgreSQL: the batch written together first; what it leaves, one at a time.
+    if let Some(pg) = conn.as_pg() {
+        waiting = commit_pg(pg, keyring, waiting);
+        if waiting.is_empty() {
+            return;
+        }
+    }
     let mut done: Done = Vec::new();
     match write_batch(conn, keyring, &mut waiting, &mut done) {
         Ok(head) => {
@@ -297,16 +339,169 @@ struct Checked {
     demo_round: bool,
 }
 
+/// A save's task as the database has it.
+struct TaskFacts {
+    code: String,
+    plan_id: Id,
+    plan_version: i64,
+}
+
+/// A save's round as the database has it.
+struct RoundFacts {
+    name: String,
+    state: String,
+    plan_id: Id,
+    plan_version: i64,
+    due: String,
+    demo: bool,
+}
+
+/// The first checks of a save (the same on every path): the task and the round exist, the
+/// round is open and schedules the task's plan version. Gives back the task's number.
+fn check_scope(
+    input: &ReportInput,
+    task: Option<TaskFacts>,
+    round: Option<&RoundFacts>,
+) -> Result<String> {
+    let Some(task) = task else {
+        return Err(StoreError::NotFound {
+            what: "任务",
+            id: input.task_id.to_string(),
+        });
+    };
+    let Some(round) = round else {
+        return Err(StoreError::NotFound {
+            what: "调度轮次",
+            id: input.round_id.to_string(),
+        });
+    };
+    let round_name = &round.name;
+    if RoundState::parse(&round.state) != Some(RoundState::Open) {
+        return Err(StoreError::invalid(
+            "round",
+            format!("轮次“{round_name}”已关闭，不能再报送"),
+        ));
+    }
+    if task.plan_id != round.plan_id || task.plan_version != round.plan_version {
+        return Err(StoreError::invalid(
+            "task",
+            format!(
+                "任务 {}（#{}）不属于轮次“{round_name}”所调度的方案版本",
+                task.code, input.task_id
+            ),
+        ));
+    }
+    Ok(task.code)
+}
+
+/// The refusal of a save by a unit that neither leads nor supports the task.
+fn not_a_member(input: &ReportInput, code: &str, unit_name: Option<String>) -> StoreError {
+    let name = unit_name.unwrap_or_else(|| format!("单位 #{}", input.unit_id));
+    StoreError::invalid(
+        "unit",
+        format!("“{name}”不是任务 {code} 的牵头或配合单位，不能报送"),
+    )
+}
+
+/// The report itself against its task, by [`ReportDraft::check`] (the one check of a report,
+/// in `zhuanban_ledger::input`).
+fn check_content(input: &ReportInput, shape: TaskShape, round: &RoundFacts) -> Result<Checked> {
+    let has_milestones = !shape.milestones.is_empty();
+    ReportDraft {
+        values: &input.values,
+        milestones: &input.milestones,
+        narrative: &input.narrative,
+        problems: &input.problems,
+        next_steps: &input.next_steps,
+        submit: input.submit,
+    }
+    .check(&shape, crate::clock::china_today())
+    .map_err(|r| StoreError::invalid(r.field, r.message))?;
+    let due = &round.due;
+    let round_due = chrono::NaiveDate::parse_from_str(due, "%Y-%m-%d")
+        .map_err(|_| StoreError::invalid("due", format!("日期“{due}”格式不正确")))?;
+    Ok(Checked {
+        code: shape.code,
+        round_due,
+        has_milestones,
+        demo_round: round.demo,
+    })
+}
+
+/// The checks against the unit's report as it stands (none yet, or the one the save edits):
+/// only demonstration data names its time; a submitted or accepted report is final; the save
+/// names the version it read.
+fn check_existing(input: &ReportInput, existing: Option<&Report>, demo_round: bool) -> Result<()> {
+    if input.at.is_some() && !demo_round {
+        return Err(StoreError::invalid("at", "只有演示数据可以指定报送时间"));
+    }
+    match existing {
+        Some(old) => {
+            let (id, st, version) = (old.id, old.state, old.row_version);
+            if matches!(st, ReportState::Submitted | ReportState::Accepted) {
+                return Err(StoreError::invalid(
+                    "state",
+                    format!(
+                        "报告{}，不能再修改（如需更正请联系专班办公室退回）",
+                        st.label()
+                    ),
+                ));
+            }
+            if input.expected_version != Some(version) {
+                return Err(StoreError::Conflict {
+                    what: "报告",
+                    id,
+                    current: version,
+                    given: input.expected_version.unwrap_or(0),
+                });
+            }
+        }
+        None => {
+            if let Some(v) = input.expected_version {
+                return Err(StoreError::Conflict {
+                    what: "报告",
+                    id: 0,
+                    current: 0,
+                    given: v,
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A save's state and times, as written.
+struct Stamp {
+    state: &'static str,
+    submitted_at: Option<String>,
+    late: bool,
+    now: String,
+}
+
+fn stamp(input: &ReportInput, round_due: chrono::NaiveDate) -> Stamp {
+    let state = if input.submit { "submitted" } else { "draft" };
+    let at = input.at.unwrap_or_else(crate::clock::now);
+    let submitted_at = input
+        .submit
+        .then(|| at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true));
+    let late = input.submit && at.with_timezone(&crate::clock::china()).date_naive() > round_due;
+    let now = crate::clock::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+    Stamp {
+        state,
+        submitted_at,
+        late,
+        now,
+    }
+}
+
 /// What a report save checks against the database: the round is open and schedules the task's
 /// plan version; the unit leads or supports the task; then the report itself against its
-/// task, by [`ReportDraft::check`] (the one check of a report, in `zhuanban_ledger::input`).
+/// task.
 fn check_report(c: &mut impl SaveConn, input: &ReportInput) -> Result<Checked> {
     // The task, the round and the unit's role on the task in one statement (on PostgreSQL
     // each statement is a round trip), each NULL when missing. Arguments appear in order of
     // their numbers (SQLite numbers `$N` by first appearance).
-    type TaskRow = (Option<String>, Option<(Id, i64)>);
-    type RoundRow = (Option<String>, Option<(String, Id, i64, String, bool)>);
-    let (task_row, round_row, role): (TaskRow, RoundRow, Option<String>) = c
+    let (task, round, role): (Option<TaskFacts>, Option<RoundFacts>, Option<String>) = c
         .first(
             "SELECT t.plan_id, t.plan_version, t.code, r.name, r.state, r.plan_id AS round_plan,
                     r.plan_version AS round_version, r.due, r.demo, tu.role
@@ -320,65 +515,38 @@ fn check_report(c: &mut impl SaveConn, input: &ReportInput) -> Result<Checked> {
                 input.unit_id.into(),
             ],
             |r| {
-                let code = r.opt_text("code")?;
-                let task = match code {
-                    Some(_) => Some((r.int("plan_id")?, r.int("plan_version")?)),
+                let task = match r.opt_text("code")? {
+                    Some(code) => Some(TaskFacts {
+                        code,
+                        plan_id: r.int("plan_id")?,
+                        plan_version: r.int("plan_version")?,
+                    }),
                     None => None,
                 };
-                let name = r.opt_text("name")?;
-                let round = match name {
-                    Some(_) => Some((
-                        r.text("state")?,
-                        r.int("round_plan")?,
-                        r.int("round_version")?,
-                        r.text("due")?,
-                        r.flag("demo")?,
-                    )),
+                let round = match r.opt_text("name")? {
+                    Some(name) => Some(RoundFacts {
+                        name,
+                        state: r.text("state")?,
+                        plan_id: r.int("round_plan")?,
+                        plan_version: r.int("round_version")?,
+                        due: r.text("due")?,
+                        demo: r.flag("demo")?,
+                    }),
                     None => None,
                 };
-                Ok(((code, task), (name, round), r.opt_text("role")?))
+                Ok((task, round, r.opt_text("role")?))
             },
         )?
         .ok_or_else(|| StoreError::invalid("report", "报告未能检查"))?;
-    let (Some(code), Some((plan_id, plan_version))) = task_row else {
-        return Err(StoreError::NotFound {
-            what: "任务",
-            id: input.task_id.to_string(),
-        });
-    };
-    let (Some(round_name), Some((state, round_plan, round_version, due, demo_round))) = round_row
-    else {
-        return Err(StoreError::NotFound {
-            what: "调度轮次",
-            id: input.round_id.to_string(),
-        });
-    };
-    if RoundState::parse(&state) != Some(RoundState::Open) {
-        return Err(StoreError::invalid(
-            "round",
-            format!("轮次“{round_name}”已关闭，不能再报送"),
-        ));
-    }
-    if plan_id != round_plan || plan_version != round_version {
-        return Err(StoreError::invalid(
-            "task",
-            format!(
-                "任务 {code}（#{}）不属于轮次“{round_name}”所调度的方案版本",
-                input.task_id
-            ),
-        ));
-    }
+    let code = check_scope(input, task, round.as_ref())?;
+    let round = round.ok_or_else(|| StoreError::invalid("report", "报告未能检查"))?;
     if role.is_none() {
         let name: Option<String> = c.first(
             "SELECT name FROM units WHERE id = $1",
             &[input.unit_id.into()],
             |r| r.text("name"),
         )?;
-        let name = name.unwrap_or_else(|| format!("单位 #{}", input.unit_id));
-        return Err(StoreError::invalid(
-            "unit",
-            format!("“{name}”不是任务 {code} 的牵头或配合单位，不能报送"),
-        ));
+        return Err(not_a_member(input, &code, name));
     }
     // The task's targets and milestones in one statement.
     let mut targets = Vec::new();
@@ -406,31 +574,15 @@ fn check_report(c: &mut impl SaveConn, input: &ReportInput) -> Result<Checked> {
             Ok(())
         },
     )?;
-    let has_milestones = !milestones.is_empty();
-    let shape = TaskShape {
-        code,
-        targets,
-        milestones,
-    };
-    ReportDraft {
-        values: &input.values,
-        milestones: &input.milestones,
-        narrative: &input.narrative,
-        problems: &input.problems,
-        next_steps: &input.next_steps,
-        submit: input.submit,
-    }
-    .check(&shape, crate::clock::china_today())
-    .map_err(|r| StoreError::invalid(r.field, r.message))?;
-    let code = shape.code;
-    let round_due = chrono::NaiveDate::parse_from_str(&due, "%Y-%m-%d")
-        .map_err(|_| StoreError::invalid("due", format!("日期“{due}”格式不正确")))?;
-    Ok(Checked {
-        code,
-        round_due,
-        has_milestones,
-        demo_round,
-    })
+    check_content(
+        input,
+        TaskShape {
+            code,
+            targets,
+            milestones,
+        },
+        &round,
+    )
 }
 
 fn load(c: &mut impl SaveConn, sql: &str, args: &[Id]) -> Result<Option<Report>> {
@@ -455,36 +607,16 @@ fn write_report(
     } = check_report(c, input)?;
     let sql = report_sql(c.is_pg());
     let existing = load(c, sql.of, &[input.round_id, input.task_id, input.unit_id])?;
-    if input.at.is_some() && !demo_round {
-        return Err(StoreError::invalid("at", "只有演示数据可以指定报送时间"));
-    }
-    let state = if input.submit { "submitted" } else { "draft" };
-    let at = input.at.unwrap_or_else(crate::clock::now);
-    let submitted_at = input
-        .submit
-        .then(|| at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true));
-    let late = input.submit && at.with_timezone(&crate::clock::china()).date_naive() > round_due;
-    let now = crate::clock::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+    check_existing(input, existing.as_ref(), demo_round)?;
+    let Stamp {
+        state,
+        submitted_at,
+        late,
+        now,
+    } = stamp(input, round_due);
     let (id, before) = match existing {
         Some(old) => {
-            let (id, st, version) = (old.id, old.state, old.row_version);
-            if matches!(st, ReportState::Submitted | ReportState::Accepted) {
-                return Err(StoreError::invalid(
-                    "state",
-                    format!(
-                        "报告{}，不能再修改（如需更正请联系专班办公室退回）",
-                        st.label()
-                    ),
-                ));
-            }
-            if input.expected_version != Some(version) {
-                return Err(StoreError::Conflict {
-                    what: "报告",
-                    id,
-                    current: version,
-                    given: input.expected_version.unwrap_or(0),
-                });
-            }
+            let (id, version) = (old.id, old.row_version);
             c.exec(
                 "DELETE FROM report_values WHERE report_id = $1",
                 &[id.into()],
@@ -499,14 +631,6 @@ fn write_report(
             (id, Some((report_json(&old), version)))
         }
         None => {
-            if let Some(v) = input.expected_version {
-                return Err(StoreError::Conflict {
-                    what: "报告",
-                    id: 0,
-                    current: 0,
-                    given: v,
-                });
-            }
             let id: Id = c
                 .first(
                     "INSERT INTO reports (round_id, task_id, unit_id, state, narrative, problems, next_steps, author,
@@ -617,23 +741,33 @@ fn write_report(
         action,
         &object,
         before.as_deref(),
-        Some(&after),
+        &after,
     )?);
     Ok(report)
 }
 
-/// Appends an audit record after `head` in the caller's transaction; gives back the new head.
-#[allow(clippy::too_many_arguments)]
-fn append_audit(
-    c: &mut impl SaveConn,
+/// An audit record chained after a head, ready to be written.
+struct Chained {
+    id: i64,
+    at: String,
+    action: &'static str,
+    object: String,
+    before: Option<String>,
+    after: String,
+    prev: String,
+    hash: String,
+}
+
+/// Chains a report save's audit record after `head` (the same for both paths).
+fn chain(
     keyring: &audit::Keyring,
     head: Option<(i64, String)>,
     actor: &Actor,
-    action: &str,
-    object: &str,
-    before: Option<&str>,
-    after: Option<&str>,
-) -> Result<(i64, String)> {
+    action: &'static str,
+    object: String,
+    before: Option<String>,
+    after: String,
+) -> Chained {
     let (id, prev) = match head {
         Some((id, h)) => (id + 1, h),
         None => (1, GENESIS.to_string()),
@@ -645,30 +779,63 @@ fn append_audit(
         actor: &actor.name,
         source: &actor.source,
         action,
-        object,
-        before,
-        after,
+        object: &object,
+        before: before.as_deref(),
+        after: Some(&after),
         result: "ok",
     };
     let hash = keyring.hash(&prev, &e);
+    Chained {
+        id,
+        at,
+        action,
+        object,
+        before,
+        after,
+        prev,
+        hash,
+    }
+}
+
+/// Appends an audit record after `head` in the caller's transaction; gives back the new head.
+#[allow(clippy::too_many_arguments)]
+fn append_audit(
+    c: &mut impl SaveConn,
+    keyring: &audit::Keyring,
+    head: Option<(i64, String)>,
+    actor: &Actor,
+    action: &'static str,
+    object: &str,
+    before: Option<&str>,
+    after: &str,
+) -> Result<(i64, String)> {
+    let e = chain(
+        keyring,
+        head,
+        actor,
+        action,
+        object.to_string(),
+        before.map(str::to_string),
+        after.to_string(),
+    );
     c.exec(
         "INSERT INTO audit (id, at, actor, source, action, object, before, after, result, prev_hash, hash)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
         &[
-            id.into(),
-            at.into(),
+            e.id.into(),
+            (&e.at).into(),
             (&actor.name).into(),
             (&actor.source).into(),
-            action.into(),
-            object.into(),
-            before.into(),
-            after.into(),
+            e.action.into(),
+            (&e.object).into(),
+            e.before.as_deref().into(),
+            e.after.as_str().into(),
             "ok".into(),
-            prev.into(),
-            (&hash).into(),
+            (&e.prev).into(),
+            (&e.hash).into(),
         ],
     )?;
-    Ok((id, hash))
+    Ok((e.id, e.hash))
 }
 
 /// The writer thread's connection: the statements a save runs, one at a time, on the thread
@@ -677,6 +844,10 @@ fn append_audit(
 pub(crate) trait SaveConn: Send + 'static {
     /// Whether this is PostgreSQL (for the statements written per dialect).
     fn is_pg(&self) -> bool;
+    /// PostgreSQL's connection, whose batches are written together ([`commit_pg`]).
+    fn as_pg(&mut self) -> Option<&mut PgSave> {
+        None
+    }
     /// Opens the batch's write transaction, holding the write lock from its start.
     fn begin(&mut self) -> Result<()>;
     /// A statement without arguments or rows (SAVEPOINT, RELEASE, COMMIT …).
@@ -770,7 +941,7 @@ impl SaveConn for rusqlite::Connection {
 
 /// A PostgreSQL connection driven by the writer thread's own runtime: each statement runs to
 /// completion (`Runtime::block_on`) before the next, as a synchronous connection would.
-struct PgSave {
+pub(crate) struct PgSave {
     conn: sqlx::PgConnection,
     rt: tokio::runtime::Runtime,
     /// Whether a transaction is open.
@@ -787,6 +958,9 @@ impl PgSave {
 impl SaveConn for PgSave {
     fn is_pg(&self) -> bool {
         true
+    }
+    fn as_pg(&mut self) -> Option<&mut PgSave> {
+        Some(self)
     }
     fn begin(&mut self) -> Result<()> {
         self.batch("BEGIN")?;
@@ -871,4 +1045,515 @@ impl Col for rusqlite::Row<'_> {
     fn flag(&self, col: &str) -> Result<bool> {
         Ok(self.get(col)?)
     }
+}
+
+/// What became of a job in a batch written together (PostgreSQL's path, [`commit_pg`]).
+enum Fate {
+    Saved(Vec<Report>),
+    Refused(StoreError),
+    /// Left to the one-at-a-time path after the batch's commit: it writes a report that an
+    /// earlier save of the batch writes too (or the same report twice).
+    Later,
+}
+
+/// The targets and milestones of each task of a batch, by task id.
+type Shapes = std::collections::HashMap<Id, (Vec<TargetShape>, Vec<(Id, i64)>)>;
+
+/// A save of the batch that passed its checks, with what it writes.
+struct Planned<'a> {
+    input: &'a ReportInput,
+    actor: &'a Actor,
+    code: String,
+    demo: bool,
+    stamp: Stamp,
+    existing: Option<Report>,
+}
+
+/// What the batch's check statement says about one save.
+#[derive(Default)]
+struct Facts {
+    task: Option<TaskFacts>,
+    round: Option<RoundFacts>,
+    role: Option<String>,
+    unit_name: Option<String>,
+    existing: Option<Report>,
+}
+
+/// A save's report: (round, task, unit).
+fn key(input: &ReportInput) -> (Id, Id, Id) {
+    (input.round_id, input.task_id, input.unit_id)
+}
+
+/// PostgreSQL: checks and writes a batch of saves with a dozen statements in all, whatever the
+/// batch's size (one at a time, a save costs about ten round trips): every save's checks read
+/// by one statement, then each table's rows of every accepted save written by one statement
+/// (arrays unnested), the reports read back by one, their audit records chained in memory and
+/// written by one. The checks are the one-at-a-time path's ([`check_scope`], [`check_content`],
+/// [`check_existing`]), made on what was read, in the batch's order, so a refused save is
+/// simply not written and takes no other down with it. A save whose report an earlier save
+/// of the batch writes too is left to the one-at-a-time path after this batch's commit.
+///
+/// Gives back the jobs the one-at-a-time path still has to do: those left over, or the whole
+/// batch again (rolled back) when a statement failed, where each save then stands alone in
+/// its savepoint. Every other job is answered after the commit.
+fn commit_pg(
+    pg: &mut PgSave,
+    keyring: &audit::Keyring,
+    waiting: std::collections::VecDeque<Job>,
+) -> std::collections::VecDeque<Job> {
+    let jobs: Vec<Job> = waiting.into();
+    pg.open = true;
+    let outcome = {
+        let PgSave { conn, rt, .. } = &mut *pg;
+        rt.block_on(write_batch_pg(conn, keyring, &jobs))
+    };
+    match outcome {
+        Ok((fates, head)) => {
+            pg.open = false;
+            if let Some((id, h)) = &head {
+                // Best effort: the next batch anchors the committed head again before it writes.
+                let _ = keyring.anchor(*id, h);
+            }
+            let mut later = std::collections::VecDeque::new();
+            for (job, fate) in jobs.into_iter().zip(fates) {
+                match fate {
+                    Fate::Saved(reports) => {
+                        let _ = job.reply.send(Ok(reports));
+                    }
+                    Fate::Refused(e) => {
+                        let _ = job.reply.send(Err(e));
+                    }
+                    Fate::Later => later.push_back(job),
+                }
+            }
+            later
+        }
+        Err(_) => {
+            pg.abandon();
+            jobs.into()
+        }
+    }
+}
+
+/// The transaction of [`commit_pg`]: gives back each job's fate (in order) and the chain's
+/// new head, once committed.
+async fn write_batch_pg(
+    c: &mut sqlx::PgConnection,
+    keyring: &audit::Keyring,
+    jobs: &[Job],
+) -> Result<(Vec<Fate>, Option<(i64, String)>)> {
+    use sqlx::Row as _;
+    // One round trip (the simple query protocol, several statements in one message) opens
+    // the transaction, takes the write lock, and reads the chain's head, every save's checks
+    // and the targets and milestones of every task of the batch. Its arguments are ids
+    // (numbers, written into the statements as array literals).
+    let inputs: Vec<&ReportInput> = jobs.iter().flat_map(|j| &j.inputs).collect();
+    let array = |f: fn(&ReportInput) -> Id| {
+        let ids: Vec<String> = inputs.iter().map(|&i| f(i).to_string()).collect();
+        format!("'{{{}}}'", ids.join(","))
+    };
+    let checks = crate::ledger::PG_SAVE_CHECKS
+        .replace("$1", &array(|i| i.round_id))
+        .replace("$2", &array(|i| i.task_id))
+        .replace("$3", &array(|i| i.unit_id));
+    let tasks = array(|i| i.task_id);
+    let sql = format!(
+        "BEGIN;
+         SELECT pg_advisory_xact_lock({lock});
+         SELECT id AS head_id, hash AS head_hash FROM audit ORDER BY id DESC LIMIT 1;
+         {checks};
+         SELECT 'target' AS what, task_id, id, seq, kind, value, unit, metric FROM targets
+         WHERE task_id = ANY(CAST({tasks} AS BIGINT[]))
+         UNION ALL
+         SELECT 'milestone' AS what, task_id, id, seq, '' AS kind,
+                CAST(0 AS DOUBLE PRECISION) AS value, '' AS unit, '' AS metric
+         FROM milestones WHERE task_id = ANY(CAST({tasks} AS BIGINT[]))
+         ORDER BY what DESC, task_id, seq, id",
+        lock = crate::PG_WRITE_LOCK,
+    );
+    let rows = sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+        .fetch_all(&mut *c)
+        .await?;
+    let mut head: Option<(i64, String)> = None;
+    let mut facts: Vec<Facts> = Vec::with_capacity(inputs.len());
+    facts.resize_with(inputs.len(), Facts::default);
+    let mut seen = vec![false; inputs.len()];
+    let mut shapes: Shapes = std::collections::HashMap::new();
+    for row in rows {
+        if row.try_column("head_id").is_ok() {
+            head = Some((row.try_get("head_id")?, row.try_get("head_hash")?));
+        } else if row.try_column("what").is_ok() {
+            let row = crate::db::Row::Pg(row);
+            let shape = shapes.entry(row.int("task_id")?).or_default();
+            if row.text("what")? == "target" {
+                shape.0.push(TargetShape {
+                    id: row.int("id")?,
+                    seq: row.int("seq")?,
+                    kind: kind_parse(&row.text("kind")?),
+                    value: row.real("value")?,
+                    unit: row.text("unit")?,
+                    metric: row.text("metric")?,
+                });
+            } else {
+                shape.1.push((row.int("id")?, row.int("seq")?));
+            }
+        } else if row.try_column("n").is_ok() {
+            let n: i64 = row.try_get("n")?;
+            let Some(i) = usize::try_from(n - 1).ok().filter(|&i| i < facts.len()) else {
+                continue;
+            };
+            if std::mem::replace(&mut seen[i], true) {
+                continue;
+            }
+            let existing = row.try_get::<Option<i64>, _>("id")?.is_some();
+            let row = crate::db::Row::Pg(row);
+            let f = &mut facts[i];
+            f.task = match row.opt_text("t_code")? {
+                Some(code) => Some(TaskFacts {
+                    code,
+                    plan_id: row.int("t_plan")?,
+                    plan_version: row.int("t_version")?,
+                }),
+                None => None,
+            };
+            f.round = match row.opt_text("rd_name")? {
+                Some(name) => Some(RoundFacts {
+                    name,
+                    state: row.text("rd_state")?,
+                    plan_id: row.int("rd_plan")?,
+                    plan_version: row.int("rd_version")?,
+                    due: row.text("rd_due")?,
+                    demo: row.flag("rd_demo")?,
+                }),
+                None => None,
+            };
+            f.role = row.opt_text("tu_role")?;
+            f.unit_name = row.opt_text("u_name")?;
+            if existing {
+                f.existing = Some(report_from_row(&row)?);
+            }
+        }
+    }
+    if let Some((id, h)) = &head {
+        keyring
+            .anchor(*id, h)
+            .map_err(|e| StoreError::invalid("audit", format!("无法写入审计锚定文件：{e}")))?;
+    }
+
+    // Each job's checks, in order.
+    let mut fates: Vec<Fate> = Vec::with_capacity(jobs.len());
+    let mut planned: Vec<Planned> = Vec::new();
+    let mut written: std::collections::HashSet<(Id, Id, Id)> = std::collections::HashSet::new();
+    let mut facts = facts.into_iter();
+    for job in jobs {
+        let job_facts: Vec<Facts> = facts.by_ref().take(job.inputs.len()).collect();
+        let keys: Vec<(Id, Id, Id)> = job.inputs.iter().map(key).collect();
+        let mut distinct = keys.clone();
+        distinct.sort_unstable();
+        distinct.dedup();
+        if distinct.len() != keys.len() || keys.iter().any(|k| written.contains(k)) {
+            fates.push(Fate::Later);
+            continue;
+        }
+        let mut plans = Vec::with_capacity(job.inputs.len());
+        let mut refusal = None;
+        for (input, f) in job.inputs.iter().zip(job_facts) {
+            match plan_save(input, &job.actor, f, &shapes) {
+                Ok(p) => plans.push(p),
+                Err(e) => {
+                    refusal = Some(e);
+                    break;
+                }
+            }
+        }
+        match refusal {
+            Some(e) => fates.push(Fate::Refused(e)),
+            None => {
+                written.extend(keys);
+                planned.extend(plans);
+                fates.push(Fate::Saved(Vec::new()));
+            }
+        }
+    }
+
+    let mut saved: std::collections::HashMap<Id, Report> = std::collections::HashMap::new();
+    let mut report_ids: std::collections::HashMap<(Id, Id, Id), Id> =
+        std::collections::HashMap::new();
+    if !planned.is_empty() {
+        report_ids = write_planned(c, &planned).await?;
+        // The reports as they now stand, for their answers and audit records.
+        let rows = sqlx::query(crate::ledger::PG_REPORTS_BY_IDS)
+            .bind(report_ids.values().copied().collect::<Vec<Id>>())
+            .fetch_all(&mut *c)
+            .await?;
+        for row in rows {
+            let r = report_from_row(&crate::db::Row::Pg(row))?;
+            saved.insert(r.id, r);
+        }
+    }
+    // Their audit records, chained in the batch's order.
+    let mut audit: Vec<(Chained, &Actor)> = Vec::with_capacity(planned.len());
+    let mut reports: Vec<Report> = Vec::with_capacity(planned.len());
+    for p in &planned {
+        let report = report_ids
+            .get(&key(p.input))
+            .and_then(|id| saved.remove(id))
+            .ok_or_else(|| StoreError::invalid("report", "报告未能写入"))?;
+        let object = format!(
+            "report#{} round#{} task {}",
+            report.id, p.input.round_id, p.code
+        );
+        let action = if p.input.submit {
+            "report.submit"
+        } else {
+            "report.save_draft"
+        };
+        let e = chain(
+            keyring,
+            head.take(),
+            p.actor,
+            action,
+            object,
+            p.existing.as_ref().map(report_json),
+            report_json(&report),
+        );
+        head = Some((e.id, e.hash.clone()));
+        audit.push((e, p.actor));
+        reports.push(report);
+    }
+    if !audit.is_empty() {
+        let col = |f: fn(&(Chained, &Actor)) -> String| audit.iter().map(f).collect::<Vec<_>>();
+        sqlx::query(
+            "INSERT INTO audit (id, at, actor, source, action, object, before, after, result, prev_hash, hash)
+             SELECT * FROM UNNEST(CAST($1 AS BIGINT[]), CAST($2 AS TEXT[]), CAST($3 AS TEXT[]),
+                  CAST($4 AS TEXT[]), CAST($5 AS TEXT[]), CAST($6 AS TEXT[]), CAST($7 AS TEXT[]),
+                  CAST($8 AS TEXT[]), CAST($9 AS TEXT[]), CAST($10 AS TEXT[]), CAST($11 AS TEXT[]))",
+        )
+        .bind(audit.iter().map(|(e, _)| e.id).collect::<Vec<i64>>())
+        .bind(col(|(e, _)| e.at.clone()))
+        .bind(col(|(_, a)| a.name.clone()))
+        .bind(col(|(_, a)| a.source.clone()))
+        .bind(col(|(e, _)| e.action.to_string()))
+        .bind(col(|(e, _)| e.object.clone()))
+        .bind(audit.iter().map(|(e, _)| e.before.clone()).collect::<Vec<Option<String>>>())
+        .bind(col(|(e, _)| e.after.clone()))
+        .bind(col(|_| "ok".to_string()))
+        .bind(col(|(e, _)| e.prev.clone()))
+        .bind(col(|(e, _)| e.hash.clone()))
+        .execute(&mut *c)
+        .await?;
+    }
+    sqlx::raw_sql("COMMIT").execute(&mut *c).await?;
+    // The reports to their jobs, in order.
+    let mut reports = reports.into_iter();
+    for (fate, job) in fates.iter_mut().zip(jobs) {
+        if let Fate::Saved(out) = fate {
+            out.extend(reports.by_ref().take(job.inputs.len()));
+        }
+    }
+    Ok((fates, head))
+}
+
+/// One save's checks on what the batch read (see [`write_batch_pg`]); what it will write.
+fn plan_save<'a>(
+    input: &'a ReportInput,
+    actor: &'a Actor,
+    facts: Facts,
+    shapes: &Shapes,
+) -> Result<Planned<'a>> {
+    let code = check_scope(input, facts.task, facts.round.as_ref())?;
+    let round = facts
+        .round
+        .ok_or_else(|| StoreError::invalid("report", "报告未能检查"))?;
+    if facts.role.is_none() {
+        return Err(not_a_member(input, &code, facts.unit_name));
+    }
+    let (targets, milestones) = shapes.get(&input.task_id).cloned().unwrap_or_default();
+    let checked = check_content(
+        input,
+        TaskShape {
+            code,
+            targets,
+            milestones,
+        },
+        &round,
+    )?;
+    check_existing(input, facts.existing.as_ref(), checked.demo_round)?;
+    Ok(Planned {
+        input,
+        actor,
+        code: checked.code,
+        demo: checked.demo_round,
+        stamp: stamp(input, checked.round_due),
+        existing: facts.existing,
+    })
+}
+
+/// Writes the batch's accepted saves: each table's rows by one statement.
+/// Gives back each save's report id.
+async fn write_planned(
+    c: &mut sqlx::PgConnection,
+    planned: &[Planned<'_>],
+) -> Result<std::collections::HashMap<(Id, Id, Id), Id>> {
+    let (old, new): (Vec<&Planned>, Vec<&Planned>) =
+        planned.iter().partition(|p| p.existing.is_some());
+    type Texts = Vec<String>;
+    let texts =
+        |ps: &[&Planned], f: fn(&Planned) -> String| ps.iter().map(|&p| f(p)).collect::<Texts>();
+    let mut ids: std::collections::HashMap<(Id, Id, Id), Id> = std::collections::HashMap::new();
+    if !new.is_empty() {
+        let rows: Vec<(Id, Id, Id, Id)> = sqlx::query_as(
+            "INSERT INTO reports (round_id, task_id, unit_id, state, narrative, problems, next_steps,
+                                  author, submitted_at, late, demo, updated_at)
+             SELECT * FROM UNNEST(CAST($1 AS BIGINT[]), CAST($2 AS BIGINT[]), CAST($3 AS BIGINT[]),
+                  CAST($4 AS TEXT[]), CAST($5 AS TEXT[]), CAST($6 AS TEXT[]), CAST($7 AS TEXT[]),
+                  CAST($8 AS TEXT[]), CAST($9 AS TEXT[]), CAST($10 AS BOOLEAN[]),
+                  CAST($11 AS BOOLEAN[]), CAST($12 AS TEXT[]))
+             RETURNING id, round_id, task_id, unit_id",
+        )
+        .bind(new.iter().map(|p| p.input.round_id).collect::<Vec<Id>>())
+        .bind(new.iter().map(|p| p.input.task_id).collect::<Vec<Id>>())
+        .bind(new.iter().map(|p| p.input.unit_id).collect::<Vec<Id>>())
+        .bind(texts(&new, |p| p.stamp.state.to_string()))
+        .bind(texts(&new, |p| p.input.narrative.clone()))
+        .bind(texts(&new, |p| p.input.problems.clone()))
+        .bind(texts(&new, |p| p.input.next_steps.clone()))
+        .bind(texts(&new, |p| p.actor.name.clone()))
+        .bind(new.iter().map(|p| p.stamp.submitted_at.clone()).collect::<Vec<Option<String>>>())
+        .bind(new.iter().map(|p| p.stamp.late).collect::<Vec<bool>>())
+        .bind(new.iter().map(|p| p.demo).collect::<Vec<bool>>())
+        .bind(texts(&new, |p| p.stamp.now.clone()))
+        .fetch_all(&mut *c)
+        .await?;
+        for (id, round_id, task_id, unit_id) in rows {
+            ids.insert((round_id, task_id, unit_id), id);
+        }
+    }
+    if !old.is_empty() {
+        let old_ids: Vec<Id> = old
+            .iter()
+            .filter_map(|p| p.existing.as_ref().map(|r| r.id))
+            .collect();
+        let updated: Vec<Id> = sqlx::query_scalar(
+            "UPDATE reports SET state = u.state, narrative = u.narrative, problems = u.problems,
+                    next_steps = u.next_steps, author = u.author,
+                    submitted_at = COALESCE(u.submitted_at, reports.submitted_at), late = u.late,
+                    row_version = reports.row_version + 1, updated_at = u.updated_at
+             FROM UNNEST(CAST($1 AS BIGINT[]), CAST($2 AS BIGINT[]), CAST($3 AS TEXT[]),
+                  CAST($4 AS TEXT[]), CAST($5 AS TEXT[]), CAST($6 AS TEXT[]), CAST($7 AS TEXT[]),
+                  CAST($8 AS TEXT[]), CAST($9 AS BOOLEAN[]), CAST($10 AS TEXT[]))
+                  AS u(id, version, state, narrative, problems, next_steps, author, submitted_at,
+                       late, updated_at)
+             WHERE reports.id = u.id AND reports.row_version = u.version
+             RETURNING reports.id",
+        )
+        .bind(&old_ids)
+        .bind(
+            old.iter()
+                .filter_map(|p| p.existing.as_ref().map(|r| r.row_version))
+                .collect::<Vec<i64>>(),
+        )
+        .bind(texts(&old, |p| p.stamp.state.to_string()))
+        .bind(texts(&old, |p| p.input.narrative.clone()))
+        .bind(texts(&old, |p| p.input.problems.clone()))
+        .bind(texts(&old, |p| p.input.next_steps.clone()))
+        .bind(texts(&old, |p| p.actor.name.clone()))
+        .bind(
+            old.iter()
+                .map(|p| p.stamp.submitted_at.clone())
+                .collect::<Vec<Option<String>>>(),
+        )
+        .bind(old.iter().map(|p| p.stamp.late).collect::<Vec<bool>>())
+        .bind(texts(&old, |p| p.stamp.now.clone()))
+        .fetch_all(&mut *c)
+        .await?;
+        if updated.len() != old_ids.len() {
+            // Under the write lock nothing else changes a report: this is not a refusal of
+            // one save but a failed batch (the one-at-a-time path takes it again).
+            return Err(StoreError::invalid("report", "报告未能更新"));
+        }
+        // The edited reports' values and milestone states are replaced.
+        sqlx::query(
+            "WITH v AS (DELETE FROM report_values WHERE report_id = ANY(CAST($1 AS BIGINT[])))
+             DELETE FROM report_milestones WHERE report_id = ANY(CAST($1 AS BIGINT[]))",
+        )
+        .bind(&old_ids)
+        .execute(&mut *c)
+        .await?;
+        for (p, id) in old.iter().zip(&old_ids) {
+            ids.insert(key(p.input), *id);
+        }
+    }
+    let id_of = |p: &Planned| -> Result<Id> {
+        ids.get(&key(p.input))
+            .copied()
+            .ok_or_else(|| StoreError::invalid("report", "报告未能写入"))
+    };
+    let (mut v_report, mut v_target, mut v_value) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut m_report, mut m_id, mut m_done, mut m_on) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut e_report, mut e_sha, mut e_name, mut e_size, mut e_mime) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for p in planned {
+        let id = id_of(p)?;
+        for &(target_id, value) in &p.input.values {
+            v_report.push(id);
+            v_target.push(target_id);
+            v_value.push(value);
+        }
+        for &(mid, done, done_on) in &p.input.milestones {
+            m_report.push(id);
+            m_id.push(mid);
+            m_done.push(done);
+            m_on.push(done_on.map(|d| d.to_string()));
+        }
+        for e in &p.input.evidence {
+            e_report.push(id);
+            e_sha.push(e.sha256.clone());
+            e_name.push(e.name.clone());
+            e_size.push(e.size as i64);
+            e_mime.push(e.mime.clone());
+        }
+    }
+    if !v_report.is_empty() {
+        sqlx::query(
+            "INSERT INTO report_values (report_id, target_id, value)
+             SELECT * FROM UNNEST(CAST($1 AS BIGINT[]), CAST($2 AS BIGINT[]),
+                                  CAST($3 AS DOUBLE PRECISION[]))",
+        )
+        .bind(&v_report)
+        .bind(&v_target)
+        .bind(&v_value)
+        .execute(&mut *c)
+        .await?;
+    }
+    if !m_report.is_empty() {
+        sqlx::query(
+            "INSERT INTO report_milestones (report_id, milestone_id, done, done_on)
+             SELECT * FROM UNNEST(CAST($1 AS BIGINT[]), CAST($2 AS BIGINT[]), CAST($3 AS BOOLEAN[]),
+                                  CAST($4 AS TEXT[]))",
+        )
+        .bind(&m_report)
+        .bind(&m_id)
+        .bind(&m_done)
+        .bind(&m_on)
+        .execute(&mut *c)
+        .await?;
+    }
+    if !e_report.is_empty() {
+        sqlx::query(
+            "INSERT INTO evidence (report_id, sha256, name, size, mime)
+             SELECT * FROM UNNEST(CAST($1 AS BIGINT[]), CAST($2 AS TEXT[]), CAST($3 AS TEXT[]),
+                                  CAST($4 AS BIGINT[]), CAST($5 AS TEXT[]))
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(&e_report)
+        .bind(&e_sha)
+        .bind(&e_name)
+        .bind(&e_size)
+        .bind(&e_mime)
+        .execute(&mut *c)
+        .await?;
+    }
+    Ok(ids)
 }

@@ -488,6 +488,13 @@ impl Db {
     pub async fn save_reports(&self, inputs: &[ReportInput], actor: &Actor) -> Result<Vec<Report>> {
         self.saves.save(inputs.to_vec(), actor.clone()).await
     }
+
+    /// Saves several reports each on its own, checked and committed in one batch of the
+    /// writer's: a refused one is answered with its refusal and takes no other down with it
+    /// (each answer as [`Store::save_report`] gives it, in the order of `inputs`).
+    pub async fn save_each(&self, inputs: &[ReportInput], actor: &Actor) -> Vec<Result<Report>> {
+        self.saves.save_each(inputs.to_vec(), actor.clone()).await
+    }
 }
 
 /// Whether a `--db` value names a PostgreSQL database rather than a SQLite file.
@@ -785,6 +792,11 @@ macro_rules! report_sql {
                 report_columns!($b, "r.*", "r"),
                 " FROM reports r WHERE r.round_id = $1 AND r.task_id = $2 AND r.unit_id = $3"
             ),
+            by_round: concat!(
+                "SELECT ",
+                report_columns!($b, "r.*", "r"),
+                " FROM reports r WHERE r.round_id = $1 ORDER BY r.id"
+            ),
             update: concat!(
                 "UPDATE reports SET state = $1, narrative = $2, problems = $3, next_steps = $4,
                  author = $5, submitted_at = COALESCE($6, submitted_at), late = $7,
@@ -802,11 +814,44 @@ pub(crate) struct ReportSql {
     pub by_id: &'static str,
     /// A unit's report on a task in a round.
     pub of: &'static str,
+    /// A round's reports, by id.
+    pub by_round: &'static str,
     /// A re-saved report's update, which returns the whole report as it now stands.
     pub update: &'static str,
 }
 
 const REPORT_SQL: [ReportSql; 2] = [report_sql!(sqlite), report_sql!(pg)];
+
+/// PostgreSQL's report saves, a batch at a time (see [`crate::group`]): what each save of the
+/// batch checks, in one statement for the whole batch. The saves' (round, task, unit) come as
+/// three arrays of ids (`$1`, `$2`, `$3`: the batch writes them in as array literals and sends
+/// the statement with others in one round trip); each row gives its position (`n`, from 1), its task, its round, the unit's
+/// role on the task and its name (each NULL when missing), and the unit's report on the task
+/// in the round, whole (its columns NULL when there is none).
+pub(crate) const PG_SAVE_CHECKS: &str = concat!(
+    "SELECT i.n, t.code AS t_code, t.plan_id AS t_plan, t.plan_version AS t_version,
+            rd.name AS rd_name, rd.state AS rd_state, rd.plan_id AS rd_plan,
+            rd.plan_version AS rd_version, rd.due AS rd_due, rd.demo AS rd_demo,
+            tu.role AS tu_role, u.name AS u_name, p.*
+     FROM UNNEST(CAST($1 AS BIGINT[]), CAST($2 AS BIGINT[]), CAST($3 AS BIGINT[]))
+          WITH ORDINALITY AS i(round_id, task_id, unit_id, n)
+     LEFT JOIN tasks t ON t.id = i.task_id
+     LEFT JOIN rounds rd ON rd.id = i.round_id
+     LEFT JOIN task_units tu ON tu.task_id = i.task_id AND tu.unit_id = i.unit_id
+     LEFT JOIN units u ON u.id = i.unit_id
+     LEFT JOIN LATERAL (SELECT ",
+    report_columns!(pg, "r.*", "r"),
+    " FROM reports r WHERE r.round_id = i.round_id AND r.task_id = i.task_id
+       AND r.unit_id = i.unit_id) AS p ON TRUE
+     ORDER BY i.n"
+);
+
+/// PostgreSQL: whole reports by their ids (an array), for a batch of saves.
+pub(crate) const PG_REPORTS_BY_IDS: &str = concat!(
+    "SELECT ",
+    report_columns!(pg, "r.*", "r"),
+    " FROM reports r WHERE r.id = ANY(CAST($1 AS BIGINT[]))"
+);
 
 /// The report statements of SQLite (`pg` false) or PostgreSQL.
 pub(crate) fn report_sql(pg: bool) -> &'static ReportSql {
@@ -956,6 +1001,199 @@ async fn task_code(conn: &mut Tx, task_id: Id) -> Result<String> {
         what: "任务",
         id: task_id.to_string(),
     })
+}
+
+impl Db {
+    /// The snapshot [`Store::snapshot`] gives, of a plan, a round and the tasks of the plan
+    /// version judged, all three already read by the caller (the desk's judgement reads them
+    /// for itself too, and reads them once).
+    pub async fn snapshot_of(
+        &self,
+        plan: &PlanRecord,
+        round: Option<&Round>,
+        tasks: &[TaskRecord],
+        as_of: NaiveDate,
+    ) -> Result<Snapshot> {
+        let plan_id = plan.id;
+        let as_of_s = as_of.to_string();
+        // Accepted values of lead units, by (task code, target seq), across plan versions.
+        let values: Vec<(String, i64, String, f64)> = db::query_as(
+            "SELECT t.code, g.seq, r.as_of, v.value
+             FROM report_values v
+             JOIN reports p ON p.id = v.report_id
+             JOIN rounds r ON r.id = p.round_id
+             JOIN targets g ON g.id = v.target_id
+             JOIN tasks t ON t.id = g.task_id
+             JOIN task_units tu ON tu.task_id = t.id AND tu.unit_id = p.unit_id AND tu.role = 'lead'
+             WHERE t.plan_id = $1 AND p.state = 'accepted' AND r.as_of <= $2
+             ORDER BY r.as_of, r.id",
+        )
+        .bind(plan_id)
+        .bind(&as_of_s)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut series: HashMap<(String, i64), Vec<(NaiveDate, f64)>> = HashMap::new();
+        for (code, seq, d, v) in values {
+            let d = date(&d)?;
+            let s = series.entry((code, seq)).or_default();
+            // One value per date: a later round with the same as-of date replaces it.
+            if s.last().is_some_and(|(ld, _)| *ld == d) {
+                s.pop();
+            }
+            s.push((d, v));
+        }
+        let done: Vec<(String, i64, Option<String>, String)> = db::query_as(
+            "SELECT t.code, m.seq, rm.done_on, r.as_of
+             FROM report_milestones rm
+             JOIN reports p ON p.id = rm.report_id
+             JOIN rounds r ON r.id = p.round_id
+             JOIN milestones m ON m.id = rm.milestone_id
+             JOIN tasks t ON t.id = m.task_id
+             JOIN task_units tu ON tu.task_id = t.id AND tu.unit_id = p.unit_id AND tu.role = 'lead'
+             WHERE t.plan_id = $1 AND p.state = 'accepted' AND rm.done = TRUE AND r.as_of <= $2
+             ORDER BY r.as_of",
+        )
+        .bind(plan_id)
+        .bind(&as_of_s)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut done_on: HashMap<(String, i64), NaiveDate> = HashMap::new();
+        for (code, seq, d, round_as_of) in done {
+            let d = match d {
+                Some(d) => date(&d)?,
+                None => date(&round_as_of)?,
+            };
+            done_on.entry((code, seq)).or_insert(d);
+        }
+        let accepted_codes: HashSet<String> = db::query_scalar(
+            "SELECT DISTINCT t.code FROM reports p JOIN rounds r ON r.id = p.round_id JOIN tasks t ON t.id = p.task_id
+             WHERE t.plan_id = $1 AND p.state = 'accepted' AND r.as_of <= $2",
+        )
+        .bind(plan_id)
+        .bind(&as_of_s)
+        .fetch_all(&self.pool)
+        .await?
+        .into_iter()
+        .collect();
+        // Granted extensions: the latest granted date per target / milestone (by code and seq).
+        let ext: Vec<(String, Option<i64>, Option<i64>, String)> = db::query_as(
+            "SELECT t.code, g.seq, m.seq, e.requested FROM extensions e
+             JOIN tasks t ON t.id = e.task_id
+             LEFT JOIN targets g ON g.id = e.target_id
+             LEFT JOIN milestones m ON m.id = e.milestone_id
+             WHERE t.plan_id = $1 AND e.state = 'granted' ORDER BY e.decided_at",
+        )
+        .bind(plan_id)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut target_ext: HashMap<(String, i64), NaiveDate> = HashMap::new();
+        let mut milestone_ext: HashMap<(String, i64), NaiveDate> = HashMap::new();
+        for (code, tseq, mseq, d) in ext {
+            let d = date(&d)?;
+            if let Some(s) = tseq {
+                target_ext.insert((code.clone(), s), d);
+            }
+            if let Some(s) = mseq {
+                milestone_ext.insert((code, s), d);
+            }
+        }
+        // The lead units' reports in the round judged, by task: their state and lateness.
+        let round_reports: Option<HashMap<i64, Vec<LeadReport>>> = match &round {
+            Some(r) => {
+                let rows: Vec<(i64, String, bool)> = db::query_as(
+                    "SELECT p.task_id, p.state, p.late FROM reports p
+                     JOIN task_units tu ON tu.task_id = p.task_id AND tu.unit_id = p.unit_id AND tu.role = 'lead'
+                     WHERE p.round_id = $1",
+                )
+                .bind(r.id)
+                .fetch_all(&self.pool)
+                .await?;
+                let mut m: HashMap<i64, Vec<LeadReport>> = HashMap::new();
+                for (task, state, late) in rows {
+                    let state = ReportState::parse(&state).ok_or_else(|| {
+                        StoreError::invalid("report", format!("未知的报告状态“{state}”"))
+                    })?;
+                    m.entry(task).or_default().push(LeadReport { state, late });
+                }
+                Some(m)
+            }
+            None => None,
+        };
+        let tasks = tasks
+            .iter()
+            .map(|t| TaskView {
+                id: t.id,
+                lead: t.lead.clone(),
+                support: t.support.clone(),
+                round_reports: round_reports
+                    .as_ref()
+                    .map(|m| m.get(&t.id).cloned().unwrap_or_default()),
+                any_accepted: accepted_codes.contains(&t.code),
+                targets: t
+                    .targets
+                    .iter()
+                    .map(|g| {
+                        let key = (t.code.clone(), g.seq);
+                        TargetView {
+                            id: g.id,
+                            value: g.value,
+                            cmp: g.cmp,
+                            hardness: g.hardness,
+                            kind: g.kind,
+                            deadline: target_ext.get(&key).copied().or(g.deadline),
+                            mean: is_mean_bound(&g.text, &g.metric),
+                            series: series.get(&key).cloned().unwrap_or_default(),
+                            monitored: None,
+                        }
+                    })
+                    .collect(),
+                milestones: t
+                    .milestones
+                    .iter()
+                    .map(|m| {
+                        let key = (t.code.clone(), m.seq);
+                        MilestoneView {
+                            id: m.id,
+                            deadline: milestone_ext.get(&key).copied().or(m.deadline),
+                            done_on: done_on.get(&key).copied(),
+                        }
+                    })
+                    .collect(),
+                code: t.code.clone(),
+            })
+            .collect();
+        Ok(Snapshot {
+            plan: PlanView {
+                start: plan.period_start,
+                end: plan.period_end,
+                settings: plan.settings.clone(),
+            },
+            tasks,
+        })
+    }
+
+    /// A plan's rounds (as [`Store::rounds`]) and, in the same statement, the ids of those with
+    /// at least one accepted report (as [`Db::rounds_with_accepted_reports`]).
+    pub async fn rounds_with_data(&self, plan_id: Id) -> Result<(Vec<Round>, Vec<Id>)> {
+        let rows = db::query(
+            "SELECT r.*, EXISTS (SELECT 1 FROM reports p WHERE p.round_id = r.id AND p.state = 'accepted')
+                    AS with_data
+             FROM rounds r WHERE r.plan_id = $1 ORDER BY r.as_of, r.id",
+        )
+        .bind(plan_id)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut rounds = Vec::with_capacity(rows.len());
+        let mut with_data = Vec::new();
+        for r in &rows {
+            let round = round_from_row(r)?;
+            if r.flag("with_data")? {
+                with_data.push(round.id);
+            }
+            rounds.push(round);
+        }
+        Ok((rounds, with_data))
+    }
 }
 
 impl Store for Db {
@@ -1275,16 +1513,13 @@ impl Store for Db {
     }
 
     async fn reports(&self, round_id: Id) -> Result<Vec<Report>> {
-        let ids: Vec<i64> =
-            db::query_scalar("SELECT id FROM reports WHERE round_id = $1 ORDER BY id")
-                .bind(round_id)
-                .fetch_all(&self.pool)
-                .await?;
-        let mut out = Vec::with_capacity(ids.len());
-        for id in ids {
-            out.push(load_report(&self.pool, id).await?);
-        }
-        Ok(out)
+        // One statement for the round's reports (the dispatch worker reads every open
+        // round's each pass; a statement per report made that thousands on a province).
+        let rows = db::query(report_sql(self.pool.is_pg()).by_round)
+            .bind(round_id)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(report_from_row).collect()
     }
 
     async fn snapshot(&self, plan_id: Id, as_of: NaiveDate, round: Option<Id>) -> Result<Snapshot> {
@@ -1304,162 +1539,7 @@ impl Store for Db {
         };
         let version = round.as_ref().map_or(plan.version, |r| r.plan_version);
         let tasks = self.tasks(plan_id, Some(version)).await?;
-        let as_of_s = as_of.to_string();
-
-        // Accepted values of lead units, by (task code, target seq), across plan versions.
-        let values: Vec<(String, i64, String, f64)> = db::query_as(
-            "SELECT t.code, g.seq, r.as_of, v.value
-             FROM report_values v
-             JOIN reports p ON p.id = v.report_id
-             JOIN rounds r ON r.id = p.round_id
-             JOIN targets g ON g.id = v.target_id
-             JOIN tasks t ON t.id = g.task_id
-             JOIN task_units tu ON tu.task_id = t.id AND tu.unit_id = p.unit_id AND tu.role = 'lead'
-             WHERE t.plan_id = $1 AND p.state = 'accepted' AND r.as_of <= $2
-             ORDER BY r.as_of, r.id",
-        )
-        .bind(plan_id)
-        .bind(&as_of_s)
-        .fetch_all(&self.pool)
-        .await?;
-        let mut series: HashMap<(String, i64), Vec<(NaiveDate, f64)>> = HashMap::new();
-        for (code, seq, d, v) in values {
-            let d = date(&d)?;
-            let s = series.entry((code, seq)).or_default();
-            // One value per date: a later round with the same as-of date replaces it.
-            if s.last().is_some_and(|(ld, _)| *ld == d) {
-                s.pop();
-            }
-            s.push((d, v));
-        }
-        let done: Vec<(String, i64, Option<String>, String)> = db::query_as(
-            "SELECT t.code, m.seq, rm.done_on, r.as_of
-             FROM report_milestones rm
-             JOIN reports p ON p.id = rm.report_id
-             JOIN rounds r ON r.id = p.round_id
-             JOIN milestones m ON m.id = rm.milestone_id
-             JOIN tasks t ON t.id = m.task_id
-             JOIN task_units tu ON tu.task_id = t.id AND tu.unit_id = p.unit_id AND tu.role = 'lead'
-             WHERE t.plan_id = $1 AND p.state = 'accepted' AND rm.done = TRUE AND r.as_of <= $2
-             ORDER BY r.as_of",
-        )
-        .bind(plan_id)
-        .bind(&as_of_s)
-        .fetch_all(&self.pool)
-        .await?;
-        let mut done_on: HashMap<(String, i64), NaiveDate> = HashMap::new();
-        for (code, seq, d, round_as_of) in done {
-            let d = match d {
-                Some(d) => date(&d)?,
-                None => date(&round_as_of)?,
-            };
-            done_on.entry((code, seq)).or_insert(d);
-        }
-        let accepted_codes: HashSet<String> = db::query_scalar(
-            "SELECT DISTINCT t.code FROM reports p JOIN rounds r ON r.id = p.round_id JOIN tasks t ON t.id = p.task_id
-             WHERE t.plan_id = $1 AND p.state = 'accepted' AND r.as_of <= $2",
-        )
-        .bind(plan_id)
-        .bind(&as_of_s)
-        .fetch_all(&self.pool)
-        .await?
-        .into_iter()
-        .collect();
-        // Granted extensions: the latest granted date per target / milestone (by code and seq).
-        let ext: Vec<(String, Option<i64>, Option<i64>, String)> = db::query_as(
-            "SELECT t.code, g.seq, m.seq, e.requested FROM extensions e
-             JOIN tasks t ON t.id = e.task_id
-             LEFT JOIN targets g ON g.id = e.target_id
-             LEFT JOIN milestones m ON m.id = e.milestone_id
-             WHERE t.plan_id = $1 AND e.state = 'granted' ORDER BY e.decided_at",
-        )
-        .bind(plan_id)
-        .fetch_all(&self.pool)
-        .await?;
-        let mut target_ext: HashMap<(String, i64), NaiveDate> = HashMap::new();
-        let mut milestone_ext: HashMap<(String, i64), NaiveDate> = HashMap::new();
-        for (code, tseq, mseq, d) in ext {
-            let d = date(&d)?;
-            if let Some(s) = tseq {
-                target_ext.insert((code.clone(), s), d);
-            }
-            if let Some(s) = mseq {
-                milestone_ext.insert((code, s), d);
-            }
-        }
-        // The lead units' reports in the round judged, by task: their state and lateness.
-        let round_reports: Option<HashMap<i64, Vec<LeadReport>>> = match &round {
-            Some(r) => {
-                let rows: Vec<(i64, String, bool)> = db::query_as(
-                    "SELECT p.task_id, p.state, p.late FROM reports p
-                     JOIN task_units tu ON tu.task_id = p.task_id AND tu.unit_id = p.unit_id AND tu.role = 'lead'
-                     WHERE p.round_id = $1",
-                )
-                .bind(r.id)
-                .fetch_all(&self.pool)
-                .await?;
-                let mut m: HashMap<i64, Vec<LeadReport>> = HashMap::new();
-                for (task, state, late) in rows {
-                    let state = ReportState::parse(&state).ok_or_else(|| {
-                        StoreError::invalid("report", format!("未知的报告状态“{state}”"))
-                    })?;
-                    m.entry(task).or_default().push(LeadReport { state, late });
-                }
-                Some(m)
-            }
-            None => None,
-        };
-        let tasks = tasks
-            .into_iter()
-            .map(|t| TaskView {
-                id: t.id,
-                lead: t.lead.clone(),
-                support: t.support.clone(),
-                round_reports: round_reports
-                    .as_ref()
-                    .map(|m| m.get(&t.id).cloned().unwrap_or_default()),
-                any_accepted: accepted_codes.contains(&t.code),
-                targets: t
-                    .targets
-                    .iter()
-                    .map(|g| {
-                        let key = (t.code.clone(), g.seq);
-                        TargetView {
-                            id: g.id,
-                            value: g.value,
-                            cmp: g.cmp,
-                            hardness: g.hardness,
-                            kind: g.kind,
-                            deadline: target_ext.get(&key).copied().or(g.deadline),
-                            mean: is_mean_bound(&g.text, &g.metric),
-                            series: series.get(&key).cloned().unwrap_or_default(),
-                            monitored: None,
-                        }
-                    })
-                    .collect(),
-                milestones: t
-                    .milestones
-                    .iter()
-                    .map(|m| {
-                        let key = (t.code.clone(), m.seq);
-                        MilestoneView {
-                            id: m.id,
-                            deadline: milestone_ext.get(&key).copied().or(m.deadline),
-                            done_on: done_on.get(&key).copied(),
-                        }
-                    })
-                    .collect(),
-                code: t.code,
-            })
-            .collect();
-        Ok(Snapshot {
-            plan: PlanView {
-                start: plan.period_start,
-                end: plan.period_end,
-                settings: plan.settings,
-            },
-            tasks,
-        })
+        self.snapshot_of(&plan, round.as_ref(), &tasks, as_of).await
     }
 
     async fn audit_log(&self, limit: usize) -> Result<Vec<AuditRecord>> {

@@ -94,8 +94,13 @@ const POSTGRES: &[(i64, &str, &str)] = &[
     ),
     (
         6,
+        "changes_by_row",
+        include_str!("../migrations/postgres/0006_changes_by_row.sql"),
+    ),
+    (
+        7,
         "plan_archive",
-        include_str!("../migrations/postgres/0006_plan_archive.sql"),
+        include_str!("../migrations/postgres/0007_plan_archive.sql"),
     ),
 ];
 

@@ -296,11 +296,14 @@ async fn a_commit_by_another_server_moves_the_data_version() {
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
     assert!(b.data_version().await.unwrap() > v0, "the commit was seen");
-    // Every table announces its changes (a later migration's table too).
+    // Every table announces its changes (a later migration's table too), but the bookkeeping
+    // of sessions, reminders and sign-in (see migration 0006 and
+    // `a_session_touch_or_a_statement_that_changes_nothing_keeps_the_data_version`).
     let untriggered: Vec<(String,)> = sqlx::query_as(
         "SELECT table_name::text FROM information_schema.tables
           WHERE table_schema = 'public' AND table_type = 'BASE TABLE'
-            AND table_name <> 'schema_migrations'
+            AND table_name NOT IN ('schema_migrations', 'sessions', 'inbox', 'inbox_reads',
+                                   'outbox', 'login_failures', 'login_locks')
             AND NOT EXISTS (SELECT 1 FROM pg_trigger
                              WHERE tgname = table_name || '_changed'
                                AND tgrelid = (quote_ident(table_name))::regclass)",
@@ -312,4 +315,102 @@ async fn a_commit_by_another_server_moves_the_data_version() {
         untriggered.is_empty(),
         "tables without the trigger: {untriggered:?}"
     );
+}
+
+/// The desk keeps its judgements until the data version moves: a statement that changes no
+/// row, a session's touch (every signed-in account about once a minute) and a reminder the
+/// dispatch worker posts do not move it; a changed row of the ledger does.
+#[tokio::test]
+async fn a_session_touch_or_a_statement_that_changes_nothing_keeps_the_data_version() {
+    let cluster = cluster();
+    let url = cluster.new_database().unwrap();
+    let a = open_pg(&url).await.unwrap();
+    let b = open_pg(&url).await.unwrap();
+    let settle = || tokio::time::sleep(std::time::Duration::from_millis(300));
+    let unit: i64 = sqlx::query_scalar("INSERT INTO units (name) VALUES ('区水利局') RETURNING id")
+        .fetch_one(a.pg_pool().unwrap())
+        .await
+        .unwrap();
+    assert!(
+        a.post_inbox(
+            "remind:1",
+            zhuanban_store::Audience::Unit(unit),
+            "催报",
+            "请报送",
+            "/my"
+        )
+        .await
+        .unwrap()
+    );
+    settle().await;
+    let v0 = b.data_version().await.unwrap();
+    // The same reminder again: nothing inserted.
+    assert!(
+        !a.post_inbox(
+            "remind:1",
+            zhuanban_store::Audience::Unit(unit),
+            "催报",
+            "请报送",
+            "/my"
+        )
+        .await
+        .unwrap()
+    );
+    // An update that matches no row.
+    sqlx::query("UPDATE units SET row_version = row_version + 1 WHERE id = -1")
+        .execute(a.pg_pool().unwrap())
+        .await
+        .unwrap();
+    // A session made and touched.
+    let user = a
+        .create_user(
+            &zhuanban_store::NewUser {
+                login: "unit".into(),
+                name: "联络员".into(),
+                role: zhuanban_ledger::Role::Unit,
+                unit_id: Some(unit),
+                password_hash: "x".into(),
+            },
+            &zhuanban_store::Actor::new("测试", "test"),
+        )
+        .await
+        .unwrap();
+    settle().await;
+    let v1 = b.data_version().await.unwrap();
+    assert_ne!(v1, v0, "a new account is a change");
+    a.create_session("hash-1", user.id, "csrf", "127.0.0.1")
+        .await
+        .unwrap();
+    a.touch_session("hash-1").await.unwrap();
+    settle().await;
+    assert_eq!(b.data_version().await.unwrap(), v1, "a session is not data");
+    // A reminder posted: bookkeeping, not data.
+    assert!(
+        a.post_inbox(
+            "remind:2",
+            zhuanban_store::Audience::Unit(unit),
+            "催报",
+            "请报送",
+            "/my"
+        )
+        .await
+        .unwrap()
+    );
+    settle().await;
+    assert_eq!(
+        b.data_version().await.unwrap(),
+        v1,
+        "a reminder is not data"
+    );
+    // A row of the ledger changed: seen.
+    sqlx::query("UPDATE units SET row_version = row_version + 1 WHERE id = $1")
+        .bind(unit)
+        .execute(a.pg_pool().unwrap())
+        .await
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while b.data_version().await.unwrap() == v1 && std::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(b.data_version().await.unwrap() > v1, "the change was seen");
 }

@@ -1099,6 +1099,206 @@ async fn closing_a_store_returns_after_its_writes(backend: Backend) {
         .expect("close returns");
 }
 
+/// A batch of saves checked and committed together (`Db::save_each`: on PostgreSQL each
+/// table's rows of the whole batch by one statement): new reports, the edit of a draft with
+/// evidence, milestone states, and refusals among them (a stale edit of the report the batch
+/// edits, a unit not on the task, another task's target). Each refused save alone is refused;
+/// the others are saved, read back as saved, each with its audit record, and the chain holds.
+async fn a_batch_of_saves_stands_or_falls_save_by_save(b: Backend) {
+    let (db, plan_id) = seeded(b).await;
+    let r = round(&db, plan_id, "9月", "2024-09-30", "2099-10-05").await;
+    let tasks = db.store.tasks(plan_id, None).await.unwrap();
+    let with_target: Vec<&zhuanban_ledger::TaskRecord> = tasks
+        .iter()
+        .filter(|t| !t.targets.is_empty() && !t.lead.is_empty())
+        .collect();
+    let (a, other) = (with_target[0], with_target[1]);
+    let m = tasks
+        .iter()
+        .find(|t| {
+            !t.milestones.is_empty() && !t.lead.is_empty() && t.id != a.id && t.id != other.id
+        })
+        .expect("a task with milestones");
+    let outsider = tasks
+        .iter()
+        .flat_map(|t| t.lead.iter().chain(&t.support))
+        .copied()
+        .find(|u| !other.lead.contains(u) && !other.support.contains(u))
+        .expect("a unit not on the task");
+    let draft = db
+        .store
+        .save_report(
+            &ReportInput {
+                round_id: r.id,
+                task_id: a.id,
+                unit_id: a.lead[0],
+                values: vec![(a.targets[0].id, 1.0)],
+                narrative: "草稿".into(),
+                ..Default::default()
+            },
+            &office(),
+        )
+        .await
+        .unwrap();
+    let audits = count(&db, "SELECT COUNT(*) FROM audit").await;
+    let edit = ReportInput {
+        round_id: r.id,
+        task_id: a.id,
+        unit_id: a.lead[0],
+        values: vec![(a.targets[0].id, 2.5)],
+        narrative: "第二稿：按计划推进".into(),
+        expected_version: Some(draft.row_version),
+        evidence: vec![zhuanban_ledger::EvidenceRef {
+            sha256: "ab".repeat(32),
+            name: "现场照片.jpg".into(),
+            size: 1234,
+            mime: "image/jpeg".into(),
+        }],
+        ..Default::default()
+    };
+    let inputs = vec![
+        edit.clone(),
+        // A new draft.
+        ReportInput {
+            round_id: r.id,
+            task_id: other.id,
+            unit_id: other.lead[0],
+            values: vec![(other.targets[0].id, 7.0)],
+            narrative: "新稿".into(),
+            ..Default::default()
+        },
+        // The same edit again: stale once the first is saved (a conflict, the draft still a
+        // draft).
+        edit.clone(),
+        // A unit that neither leads nor supports the task.
+        ReportInput {
+            round_id: r.id,
+            task_id: other.id,
+            unit_id: outsider,
+            narrative: "越权".into(),
+            ..Default::default()
+        },
+        // Milestone states, submitted.
+        ReportInput {
+            round_id: r.id,
+            task_id: m.id,
+            unit_id: m.lead[0],
+            milestones: vec![(m.milestones[0].id, true, Some(d("2024-09-01")))],
+            narrative: "节点已完成".into(),
+            submit: true,
+            ..Default::default()
+        },
+        // Another task's target.
+        ReportInput {
+            round_id: r.id,
+            task_id: m.id,
+            unit_id: m.lead[0],
+            values: vec![(a.targets[0].id, 1.0)],
+            narrative: "错填".into(),
+            ..Default::default()
+        },
+    ];
+    let out = db.store.save_each(&inputs, &office()).await;
+    assert_eq!(out.len(), inputs.len());
+    let edited = out[0].as_ref().expect("the edit is saved");
+    assert_eq!(edited.id, draft.id);
+    assert_eq!(edited.row_version, draft.row_version + 1);
+    assert_eq!(edited.state, ReportState::Draft);
+    assert_eq!(edited.narrative, edit.narrative);
+    assert_eq!(edited.values.len(), 1);
+    assert_eq!(edited.values[0].value, 2.5);
+    assert_eq!(edited.evidence.len(), 1);
+    assert!(out[1].is_ok(), "{:?}", out[1]);
+    assert!(
+        matches!(out[2], Err(StoreError::Conflict { .. })),
+        "{:?}",
+        out[2]
+    );
+    assert!(
+        matches!(&out[3], Err(StoreError::Invalid { field, .. }) if field == "unit"),
+        "{:?}",
+        out[3]
+    );
+    let done = out[4].as_ref().expect("the milestone states are saved");
+    assert_eq!(done.milestones.len(), 1);
+    assert!(done.milestones[0].done);
+    assert!(
+        matches!(&out[5], Err(StoreError::Invalid { .. })),
+        "{:?}",
+        out[5]
+    );
+    // What each save returned is what a later read gives.
+    for saved in out.iter().flatten() {
+        assert_eq!(saved, &db.store.report(saved.id).await.unwrap());
+    }
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM reports").await, 3);
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM report_values").await, 2);
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM evidence").await, 1);
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM audit").await, audits + 3);
+    let check = db.store.verify_audit().await.unwrap();
+    assert!(check.breaks.is_empty(), "{:?}", check.breaks);
+    assert_eq!(check.records as i64, audits + 3);
+    // The edit's audit record holds the first draft before it (the new reports' none).
+    assert_eq!(
+        count(
+            &db,
+            "SELECT COUNT(*) FROM audit WHERE action LIKE 'report.%' AND before IS NOT NULL"
+        )
+        .await,
+        1
+    );
+}
+
+/// A save that passes every check but fails in the database (here a trigger refuses it) in a
+/// batch of saves: it fails alone, with the database's error, and the others are saved (on
+/// PostgreSQL the batch written together is rolled back and taken again one save at a time,
+/// each in its savepoint).
+async fn a_save_failing_in_the_database_takes_no_other_down(b: Backend) {
+    let (db, plan_id) = seeded(b).await;
+    let r = round(&db, plan_id, "9月", "2024-09-30", "2099-10-05").await;
+    db.exec(
+        "CREATE TRIGGER boom BEFORE INSERT ON reports WHEN NEW.narrative = '引爆'
+         BEGIN SELECT RAISE(ABORT, 'boom'); END",
+        "CREATE FUNCTION boom() RETURNS trigger AS $$
+         BEGIN IF NEW.narrative = '引爆' THEN RAISE EXCEPTION 'boom'; END IF; RETURN NEW; END;
+         $$ LANGUAGE plpgsql;
+         CREATE TRIGGER boom BEFORE INSERT ON reports FOR EACH ROW EXECUTE PROCEDURE boom()",
+    )
+    .await;
+    let tasks: Vec<zhuanban_ledger::TaskRecord> = db
+        .store
+        .tasks(plan_id, None)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|t| !t.lead.is_empty())
+        .take(3)
+        .collect();
+    let audits = count(&db, "SELECT COUNT(*) FROM audit").await;
+    let inputs: Vec<ReportInput> = tasks
+        .iter()
+        .enumerate()
+        .map(|(i, t)| ReportInput {
+            round_id: r.id,
+            task_id: t.id,
+            unit_id: t.lead[0],
+            narrative: if i == 1 { "引爆" } else { "按计划推进" }.into(),
+            ..Default::default()
+        })
+        .collect();
+    let out = db.store.save_each(&inputs, &office()).await;
+    assert!(out[0].is_ok(), "{:?}", out[0]);
+    assert!(
+        matches!(&out[1], Err(e) if e.to_string().contains("boom")),
+        "{:?}",
+        out[1]
+    );
+    assert!(out[2].is_ok(), "{:?}", out[2]);
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM reports").await, 2);
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM audit").await, audits + 2);
+    assert!(db.store.verify_audit().await.unwrap().breaks.is_empty());
+}
+
 /// A finished plan is archived only with no round open and no report waiting; archived, it
 /// takes no new round and no new version, and is still read; taken out, it works again.
 async fn an_archived_plan_is_read_only(b: Backend) {
@@ -1372,6 +1572,8 @@ both!(
     several_reports_are_saved_all_or_nothing,
     outbox_messages_are_claimed_once_within_a_shared_rate,
     saves_committed_together_stand_or_fall_alone,
+    a_batch_of_saves_stands_or_falls_save_by_save,
+    a_save_failing_in_the_database_takes_no_other_down,
     a_reading_is_corrected_and_confirmed_once,
     closing_a_store_returns_after_its_writes,
     an_archived_plan_is_read_only,

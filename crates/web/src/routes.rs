@@ -422,8 +422,9 @@ async fn guard(
     let mut mfa_pending = false;
     if let Some(token) = token {
         let hash = auth::token_hash(&token);
-        match state.store.session(&hash).await {
-            Ok(Some(s)) => {
+        // The session and its account in one statement.
+        match state.store.session_user(&hash).await {
+            Ok(Some((s, user))) => {
                 let now = zhuanban_store::clock::now();
                 let (idle, absolute) = state.session_limits();
                 let idle = chrono::Duration::from_std(idle).unwrap_or_default();
@@ -433,8 +434,8 @@ async fn guard(
                     let _ = state.store.delete_session(&hash).await;
                     expired = true;
                 } else {
-                    match state.store.user(s.user_id).await {
-                        Ok(u) if !u.disabled => {
+                    match user {
+                        Some(u) if !u.disabled => {
                             if now - s.last_seen > chrono::Duration::seconds(60) {
                                 let _ = state.store.touch_session(&hash).await;
                             }

@@ -136,13 +136,10 @@ async fn judge_at(state: &AppState, id: Id, view: View, version: i64) -> AppResu
     {
         return Ok(Arc::clone(j));
     }
-    match state.store.plan(id).await {
-        Ok(_) => {}
-        Err(zhuanban_store::StoreError::NotFound { .. }) => return Err(AppError::not_found()),
-        Err(e) => return Err(e.into()),
-    }
+    // An unknown plan is not found (the judgement's first read, the plan, says so).
     let j = match zhuanban_desk::judge(&state.store, id, view, day).await {
         Ok(j) => Arc::new(j),
+        Err(zhuanban_store::StoreError::NotFound { .. }) => return Err(AppError::not_found()),
         Err(zhuanban_store::StoreError::Invalid { .. }) if view.round.is_some() => {
             return Err(AppError::not_found());
         }
