@@ -5,6 +5,7 @@
 //! itself; both call these and only present what they return.
 
 pub mod bulletin;
+pub mod convert;
 pub mod dispatch;
 pub mod judge;
 pub mod passwords;
