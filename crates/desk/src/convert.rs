@@ -32,14 +32,37 @@ pub const NO_SOFFICE: &str = "读取旧版 Word/WPS 文件需要 LibreOffice，�
 /// through LibreOffice, anything else with [`zhuanban_plan::decode`]. A refusal names the
 /// file, the format found and what to do.
 pub fn decode(name: &str, bytes: &[u8]) -> Result<Decoded, String> {
+    decode_with(name, bytes, &Tools::default())
+}
+
+/// The programs run: found on `PATH` by these names.
+#[derive(Debug, Clone)]
+pub struct Tools {
+    pub pdftotext: String,
+    /// LibreOffice, tried by each name in turn.
+    pub soffice: Vec<String>,
+}
+
+impl Default for Tools {
+    fn default() -> Self {
+        Tools {
+            pdftotext: "pdftotext".into(),
+            soffice: vec!["soffice".into(), "libreoffice".into()],
+        }
+    }
+}
+
+/// [`decode`] with the given programs.
+pub fn decode_with(name: &str, bytes: &[u8], tools: &Tools) -> Result<Decoded, String> {
     if zhuanban_plan::is_pdf(bytes) {
-        return decode_pdf(bytes).map_err(|e| format!("{name}（PDF 文件）：{e}"));
+        return decode_pdf(bytes, tools).map_err(|e| format!("{name}（PDF 文件）：{e}"));
     }
     match zhuanban_plan::decode(bytes) {
         Err(DecodeError::Docx(zhuanban_plan::docx::DocxError::LegacyOrEncrypted))
             if zhuanban_plan::is_ole(bytes) =>
         {
-            decode_legacy(bytes).map_err(|e| format!("{name}（旧版 Word/WPS 文件）：{e}"))
+            decode_legacy(bytes, tools)
+                .map_err(|e| format!("{name}（旧版 Word/WPS 文件）：{e}"))
         }
         Err(e) => Err(format!("{name}：{e}")),
         Ok(d) => Ok(d),
@@ -47,11 +70,11 @@ pub fn decode(name: &str, bytes: &[u8]) -> Result<Decoded, String> {
 }
 
 /// A PDF's text layer, tables rebuilt from the words' positions.
-fn decode_pdf(bytes: &[u8]) -> Result<Decoded, String> {
+fn decode_pdf(bytes: &[u8], tools: &Tools) -> Result<Decoded, String> {
     let dir = TempDir::new()?;
     let file = dir.path().join("input.pdf");
     std::fs::write(&file, bytes).map_err(|e| format!("无法写入临时文件（{e}）"))?;
-    let mut cmd = Command::new("pdftotext");
+    let mut cmd = Command::new(&tools.pdftotext);
     cmd.arg("-q")
         .arg("-enc")
         .arg("UTF-8")
@@ -83,7 +106,7 @@ fn decode_pdf(bytes: &[u8]) -> Result<Decoded, String> {
 }
 
 /// A legacy .doc/.wps (or .et) converted by LibreOffice, then read as .docx (or .xlsx).
-fn decode_legacy(bytes: &[u8]) -> Result<Decoded, String> {
+fn decode_legacy(bytes: &[u8], tools: &Tools) -> Result<Decoded, String> {
     let dir = TempDir::new()?;
     let file = dir.path().join("input.doc");
     std::fs::write(&file, bytes).map_err(|e| format!("无法写入临时文件（{e}）"))?;
@@ -96,7 +119,7 @@ fn decode_legacy(bytes: &[u8]) -> Result<Decoded, String> {
     // A text document converts to .docx; a spreadsheet (.et) does not, and goes to .xlsx.
     for (to, produced) in [("docx", "input.docx"), ("xlsx", "input.xlsx")] {
         let mut last_err = None;
-        for program in ["soffice", "libreoffice"] {
+        for program in &tools.soffice {
             let mut cmd = Command::new(program);
             cmd.args(["--headless", "--norestore", "--nolockcheck", &profile])
                 .args(["--convert-to", to, "--outdir"])
