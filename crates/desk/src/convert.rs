@@ -24,7 +24,8 @@ const SOFFICE_LIMIT: Duration = Duration::from_secs(120);
 const MAX_CONVERTED: u64 = 64 * 1024 * 1024;
 
 /// What to do when poppler is missing.
-pub const NO_PDFTOTEXT: &str = "读取 PDF 需要 pdftotext，本机未安装；请安装 poppler-utils，或将文件另存为 .docx";
+pub const NO_PDFTOTEXT: &str =
+    "读取 PDF 需要 pdftotext，本机未安装；请安装 poppler-utils，或将文件另存为 .docx";
 /// What to do when LibreOffice is missing.
 pub const NO_SOFFICE: &str = "读取旧版 Word/WPS 文件需要 LibreOffice，本机未安装；请安装 LibreOffice（libreoffice-writer-nogui），或将文件另存为 .docx";
 
@@ -61,8 +62,7 @@ pub fn decode_with(name: &str, bytes: &[u8], tools: &Tools) -> Result<Decoded, S
         Err(DecodeError::Docx(zhuanban_plan::docx::DocxError::LegacyOrEncrypted))
             if zhuanban_plan::is_ole(bytes) =>
         {
-            decode_legacy(bytes, tools)
-                .map_err(|e| format!("{name}（旧版 Word/WPS 文件）：{e}"))
+            decode_legacy(bytes, tools).map_err(|e| format!("{name}（旧版 Word/WPS 文件）：{e}"))
         }
         Err(e) => Err(format!("{name}：{e}")),
         Ok(d) => Ok(d),
@@ -163,7 +163,10 @@ fn decode_legacy(bytes: &[u8], tools: &Tools) -> Result<Decoded, String> {
             return Ok(d);
         }
     }
-    Err("LibreOffice 无法转换这个文件（文件损坏或已加密），请用原软件另存为 .docx 后再导入".to_string())
+    Err(
+        "LibreOffice 无法转换这个文件（文件损坏或已加密），请用原软件另存为 .docx 后再导入"
+            .to_string(),
+    )
 }
 
 /// A private temporary folder, removed when dropped.

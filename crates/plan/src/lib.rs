@@ -28,9 +28,7 @@ mod targets;
 mod taskforce;
 pub mod units;
 
-pub use decode::{
-    DecodeError, Decoded, SourceFormat, decode, decode_pdf_layout, is_ole, is_pdf,
-};
+pub use decode::{DecodeError, Decoded, SourceFormat, decode, decode_pdf_layout, is_ole, is_pdf};
 pub use model::*;
 pub use render::outline_text;
 

@@ -196,8 +196,10 @@ impl Out {
                     let mut t = Table {
                         rows: vec![header.into_iter().map(Cell::new).collect()],
                     };
-                    t.rows
-                        .extend(rows.into_iter().map(|r| r.into_iter().map(Cell::new).collect()));
+                    t.rows.extend(
+                        rows.into_iter()
+                            .map(|r| r.into_iter().map(Cell::new).collect()),
+                    );
                     out.push_str(&t.to_text());
                 }
             }
@@ -281,8 +283,14 @@ fn join_words<'a>(words: impl IntoIterator<Item = &'a Word>, m: Metrics) -> Stri
     let mut last_x1: Option<f64> = None;
     for w in words {
         if let Some(x1) = last_x1 {
-            let ascii = out.chars().next_back().is_some_and(|c| c.is_ascii_alphanumeric())
-                || w.text.chars().next().is_some_and(|c| c.is_ascii_alphanumeric());
+            let ascii = out
+                .chars()
+                .next_back()
+                .is_some_and(|c| c.is_ascii_alphanumeric())
+                || w.text
+                    .chars()
+                    .next()
+                    .is_some_and(|c| c.is_ascii_alphanumeric());
             if ascii || w.x0 - x1 > m.em * 0.8 {
                 out.push(' ');
             }
@@ -306,7 +314,8 @@ fn is_page_number(line: &[Word], page: &Page) -> bool {
         let x0 = line.iter().map(|w| w.x0).fold(f64::MAX, f64::min);
         let x1 = line.iter().map(|w| w.x1).fold(f64::MIN, f64::max);
         let y = line[0].y0;
-        let centred = page.width <= 0.0 || ((x0 + x1) / 2.0 - page.width / 2.0).abs() < page.width * 0.1;
+        let centred =
+            page.width <= 0.0 || ((x0 + x1) / 2.0 - page.width / 2.0).abs() < page.width * 0.1;
         let margin = page.height <= 0.0 || y < page.height * 0.08 || y > page.height * 0.88;
         return centred && margin;
     }
@@ -334,7 +343,7 @@ fn header_fragment(w: &Word) -> bool {
 
 /// Header cells: the words of `band` stacked by horizontal overlap, left to right; each with
 /// its x-range and its words joined top to bottom.
-fn stacks(band: &[&Word]) -> Vec<(f64, f64, String)> {
+fn stacks(band: &[&Word]) -> Vec<HeaderCell> {
     let mut ws: Vec<&Word> = band.to_vec();
     ws.sort_by(|a, b| a.x0.total_cmp(&b.x0));
     let mut groups: Vec<(f64, f64, Vec<&Word>)> = Vec::new();
@@ -357,7 +366,10 @@ fn stacks(band: &[&Word]) -> Vec<(f64, f64, String)> {
 }
 
 /// The header on a page: the lines it takes (first, last) and its cells.
-fn find_header(lines: &[Vec<Word>]) -> Option<(usize, usize, Vec<(f64, f64, String)>)> {
+/// A header cell: its x-range and its words.
+type HeaderCell = (f64, f64, String);
+
+fn find_header(lines: &[Vec<Word>]) -> Option<(usize, usize, Vec<HeaderCell>)> {
     for (i, line) in lines.iter().enumerate() {
         let number = line.iter().any(|w| {
             let t = w.text.as_str();
@@ -406,7 +418,7 @@ fn find_header(lines: &[Vec<Word>]) -> Option<(usize, usize, Vec<(f64, f64, Stri
 
 /// Column boundaries (each column's right edge; the last is unbounded): in the gap between two
 /// header cells, the widest stretch no word of the table crosses, else the gap's middle.
-fn boundaries(cells: &[(f64, f64, String)], words: &[&Word]) -> Vec<f64> {
+fn boundaries(cells: &[HeaderCell], words: &[&Word]) -> Vec<f64> {
     let mut out = Vec::with_capacity(cells.len());
     for pair in cells.windows(2) {
         let (lo, hi) = (pair[0].1, pair[1].0);
@@ -441,7 +453,10 @@ fn boundaries(cells: &[(f64, f64, String)], words: &[&Word]) -> Vec<f64> {
 }
 
 fn column_of(bounds: &[f64], x: f64) -> usize {
-    bounds.iter().position(|&b| x < b).unwrap_or(bounds.len() - 1)
+    bounds
+        .iter()
+        .position(|&b| x < b)
+        .unwrap_or(bounds.len() - 1)
 }
 
 fn read_page(page: Page, out: &mut Out) {
@@ -590,8 +605,14 @@ fn read_page(page: Page, out: &mut Out) {
             if let Some(end) = prev_end {
                 if end < right_edge[c] - m.em * 1.5 {
                     s.push('\n');
-                } else if s.chars().next_back().is_some_and(|c| c.is_ascii_alphanumeric())
-                    && text.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
+                } else if s
+                    .chars()
+                    .next_back()
+                    .is_some_and(|c| c.is_ascii_alphanumeric())
+                    && text
+                        .chars()
+                        .next()
+                        .is_some_and(|c| c.is_ascii_alphanumeric())
                 {
                     s.push(' ');
                 }
@@ -601,28 +622,26 @@ fn read_page(page: Page, out: &mut Out) {
         }
         s
     };
-    // Text above the first row of a table going on from the page before: its last row's.
-    let continued = start == 0;
     let new_rows: Vec<Vec<String>> = grid
         .iter()
         .map(|r| (0..ncol).map(|c| cell_text(c, &r[c])).collect())
         .collect();
     let lead: Vec<String> = (0..ncol).map(|c| cell_text(c, &before[c])).collect();
-    let same = matches!(out.items.last(), Some(Item::Table { header: h, open: true, .. }) if *h == header);
+    let same =
+        matches!(out.items.last(), Some(Item::Table { header: h, open: true, .. }) if *h == header);
     if same {
         if let Some(Item::Table {
             rows, bounds: b, ..
         }) = out.items.last_mut()
         {
-            if continued || lead.iter().any(|t| !t.is_empty()) {
-                if let Some(last) = rows.last_mut() {
-                    for (c, t) in lead.iter().enumerate() {
-                        if !t.is_empty() {
-                            if !last[c].is_empty() {
-                                last[c].push('\n');
-                            }
-                            last[c].push_str(t);
+            // Text above the first row number: the last row's, going on from the page before.
+            if let Some(last) = rows.last_mut() {
+                for (c, t) in lead.iter().enumerate() {
+                    if !t.is_empty() {
+                        if !last[c].is_empty() {
+                            last[c].push('\n');
                         }
+                        last[c].push_str(t);
                     }
                 }
             }
@@ -670,7 +689,9 @@ mod tests {
     #[test]
     fn no_words_is_no_text_layer() {
         assert_eq!(
-            read_layout(r#"<html><body><doc><page width="600" height="800"></page></doc></body></html>"#),
+            read_layout(
+                r#"<html><body><doc><page width="600" height="800"></page></doc></body></html>"#
+            ),
             Err(PdfError::NoText)
         );
     }
@@ -684,7 +705,10 @@ mod tests {
             word(305.0, 760.0, "2"),
             word(315.0, 760.0, "—"),
         ]);
-        assert_eq!(read_layout(&xhtml).unwrap(), "一、工作目标\n力争完成任务。\n");
+        assert_eq!(
+            read_layout(&xhtml).unwrap(),
+            "一、工作目标\n力争完成任务。\n"
+        );
     }
 
     #[test]

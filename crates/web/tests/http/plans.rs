@@ -984,7 +984,10 @@ async fn the_administrator_renames_and_merges_units() {
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let u = app.store.unit_by_id(app.unit2_id).await.unwrap();
     assert!(u.aliases.contains(&"区交通局".to_string()), "{u:?}");
-    assert!(app.store.unit_by_id(short.id).await.is_err(), "the spelling is gone");
+    assert!(
+        app.store.unit_by_id(short.id).await.is_err(),
+        "the spelling is gone"
+    );
     assert_eq!(
         app.store.unit_by_name("区交通局").await.unwrap().id,
         u.id,
