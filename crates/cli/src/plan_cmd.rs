@@ -32,10 +32,16 @@ pub fn read_plan(file: &Path, aliases: &[String]) -> anyhow::Result<Result<Readi
             return Ok(Err(ExitCode::from(2)));
         }
     };
-    match zhuanban_plan::read_bytes(&bytes, &opts) {
-        Ok(r) => Ok(Ok(r)),
+    // The same reading as the desk's upload: a PDF through pdftotext, a .doc/.wps through
+    // LibreOffice when installed; a refusal names the file, the format found and what to do.
+    match zhuanban_desk::convert::decode(&file.display().to_string(), &bytes) {
+        Ok(d) => {
+            let mut r = zhuanban_plan::read_text(&d.text, &opts);
+            r.format = Some(d.format);
+            Ok(Ok(r))
+        }
         Err(e) => {
-            eprintln!("zhuanban: {}: {e}", file.display());
+            eprintln!("zhuanban: {e}");
             Ok(Err(ExitCode::from(2)))
         }
     }

@@ -6,6 +6,7 @@
 
 pub mod audit;
 pub mod bulletin;
+pub mod convert;
 pub mod dispatch;
 pub mod judge;
 pub mod passwords;

@@ -31,10 +31,17 @@ impl Document {
 }
 
 /// Reads a plan document's bytes; a file that cannot be read gets a message naming it and
-/// why (empty, binary, a broken .docx …).
+/// why (empty, binary, a broken .docx, a scanned PDF …). A PDF is read with `pdftotext` and a
+/// legacy .doc/.wps with LibreOffice when installed ([`crate::convert`]).
 pub fn read_document(name: &str, bytes: &[u8]) -> Result<Document, String> {
-    let decoded = zhuanban_plan::decode(bytes).map_err(|e| format!("{name}：{e}"))?;
-    let reading = zhuanban_plan::read_text(&decoded.text, &ReadOptions::new(name));
+    read_document_with(bytes, &ReadOptions::new(name))
+}
+
+/// [`read_document`] with the reader's options (the source name, unit aliases).
+pub fn read_document_with(bytes: &[u8], opts: &ReadOptions) -> Result<Document, String> {
+    let decoded = crate::convert::decode(&opts.source, bytes)?;
+    let mut reading = zhuanban_plan::read_text(&decoded.text, opts);
+    reading.format = Some(decoded.format);
     Ok(Document {
         format: decoded.format.to_string(),
         text: decoded.text,

@@ -29,6 +29,10 @@ pub enum SourceFormat {
     Ods,
     Csv,
     Html,
+    /// A PDF's text layer (read from `pdftotext -bbox-layout` by [`decode_pdf_layout`]).
+    Pdf,
+    /// A legacy Word or WPS document (.doc, .wps), converted to .docx by LibreOffice.
+    Doc,
 }
 
 impl fmt::Display for SourceFormat {
@@ -45,6 +49,8 @@ impl fmt::Display for SourceFormat {
             SourceFormat::Ods => ".ods",
             SourceFormat::Csv => "CSV",
             SourceFormat::Html => "HTML",
+            SourceFormat::Pdf => "PDF",
+            SourceFormat::Doc => ".doc/.wps",
         })
     }
 }
@@ -77,6 +83,8 @@ pub enum DecodeError {
         "这是 PDF 文件，暂不能直接读取；请用 Word 打开另存为 .docx，或复制其中的文字后粘贴导入"
     )]
     Pdf,
+    #[error("{0}")]
+    PdfLayout(#[from] crate::pdf::PdfError),
 }
 
 const ZIP_MAGIC: &[u8] = b"PK\x03\x04";
@@ -101,7 +109,7 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded, DecodeError> {
         let text = docx::text(bytes)?;
         return finish(text, SourceFormat::Docx);
     }
-    if bytes.starts_with(b"%PDF-") {
+    if is_pdf(bytes) {
         return Err(DecodeError::Pdf);
     }
     if bytes.starts_with(OLE_MAGIC) {
@@ -143,6 +151,29 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded, DecodeError> {
         }
     }
     finish(check_text(text.into_owned())?, format)
+}
+
+/// Decodes a PDF's text layer as `pdftotext -bbox-layout` gives it (running it is the
+/// caller's business): text, with task tables rebuilt from the words' positions.
+pub fn decode_pdf_layout(xhtml: &str) -> Result<Decoded, DecodeError> {
+    let text = crate::pdf::read_layout(xhtml)?;
+    if text.trim().is_empty() {
+        return Err(crate::pdf::PdfError::NoText.into());
+    }
+    Ok(Decoded {
+        text,
+        format: SourceFormat::Pdf,
+    })
+}
+
+/// Whether the bytes are a PDF file.
+pub fn is_pdf(bytes: &[u8]) -> bool {
+    bytes.starts_with(b"%PDF-")
+}
+
+/// Whether the bytes are an OLE compound file (a legacy .doc, .wps, .xls or .et).
+pub fn is_ole(bytes: &[u8]) -> bool {
+    bytes.starts_with(OLE_MAGIC)
 }
 
 fn finish(text: String, format: SourceFormat) -> Result<Decoded, DecodeError> {

@@ -19,6 +19,7 @@ pub mod model;
 mod normalize;
 pub mod numeral;
 pub mod outline;
+pub mod pdf;
 mod reader;
 mod render;
 mod sheet;
@@ -27,7 +28,7 @@ mod targets;
 mod taskforce;
 pub mod units;
 
-pub use decode::{DecodeError, Decoded, SourceFormat, decode};
+pub use decode::{DecodeError, Decoded, SourceFormat, decode, decode_pdf_layout, is_ole, is_pdf};
 pub use model::*;
 pub use render::outline_text;
 

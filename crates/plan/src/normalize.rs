@@ -154,6 +154,9 @@ const CHROME_ANYWHERE: &[&str] = &[
     "在手机上打开",
     "收藏本页",
     "加入收藏",
+    // A site's footer (printed with the page to PDF).
+    "网站标识码",
+    "ICP备",
 ];
 
 /// Words that make a short line the chrome of a web page when they start it.
@@ -193,7 +196,7 @@ fn is_web_chrome(key: &str) -> bool {
     // Every chrome word has one of these characters: most lines are passed over at once.
     if !key.contains([
         '次', '量', '字', '号', '【', '分', '打', '关', '扫', '手', '收', '点', '发', '来', '作',
-        '编', '索', '主', '成', '首', '当', '您', '位',
+        '编', '索', '主', '成', '首', '当', '您', '位', '网', 'I',
     ]) {
         return false;
     }

@@ -505,7 +505,10 @@ pub async fn upload_reading(
     let up = crate::pages::plans::read_upload(mp, state.config.max_upload)
         .await
         .map_err(refuse)?;
-    let doc = zhuanban_desk::plans::read_document(&up.name, &up.bytes).map_err(refuse)?;
+    // Reading may run pdftotext or LibreOffice (seconds): off the async workers.
+    let doc = crate::pages::plans::read_blocking(&up.name, &up.bytes)
+        .await
+        .map_err(refuse)?;
     if let Some(p) = up.revises {
         state.store.plan(p).await.map_err(|e| j(e.into()))?;
     }

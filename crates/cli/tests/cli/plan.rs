@@ -175,3 +175,53 @@ fn bad_alias_is_refused() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("别名=规范名"));
 }
+
+fn table_file(name: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../plan/tests/data/tables")
+        .join(name)
+}
+
+/// `zhuanban parse` reads a PDF through pdftotext (required: the test fails without it) as the
+/// desk does, to the same tasks as the .docx of the same table.
+#[test]
+fn parse_reads_a_pdf_like_the_docx() {
+    let read = |name: &str| {
+        let o = run(&[
+            "parse",
+            table_file(name).to_str().unwrap(),
+            "--format",
+            "json",
+        ]);
+        assert!(o.status.success(), "{name}: {}", stderr(&o));
+        let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+        v["tasks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| {
+                (
+                    t["id"].to_string(),
+                    t["title"].to_string(),
+                    t["lead"].to_string(),
+                    t["support"].to_string(),
+                    t["targets"].as_array().map_or(0, Vec::len),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    let pdf = read("task-table.pdf");
+    assert_eq!(pdf.len(), 8);
+    assert_eq!(pdf, read("task-table.docx"));
+}
+
+#[test]
+fn a_scanned_pdf_gets_one_line_and_exit_2() {
+    let p = table_file("task-table.scanned.pdf");
+    let o = run(&["parse", p.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert_eq!(err.trim_end().lines().count(), 1, "one line: {err}");
+    assert!(err.contains(&p.display().to_string()), "{err}");
+    assert!(err.contains("没有文字层"), "{err}");
+}

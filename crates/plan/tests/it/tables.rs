@@ -381,3 +381,32 @@ fn the_demonstration_table_plan_reads_as_expected() {
         assert!(diffs.is_empty(), "{name}:\n{}", diffs.join("\n"));
     }
 }
+
+/// `task-table.pdf` was printed from `task-table.html` by Chromium (`chromium --headless
+/// --no-pdf-header-footer --print-to-pdf`); `task-table.pdf.bbox.xhtml` is poppler's
+/// `pdftotext -bbox-layout task-table.pdf -` of it. The columns are rebuilt from the words'
+/// positions (the end-to-end test that runs pdftotext is in the desk crate).
+#[test]
+fn pdf_text_layer_reads_as_expected() {
+    let name = "task-table.pdf.bbox.xhtml";
+    let xhtml = String::from_utf8(data(name)).unwrap();
+    let decoded = zhuanban_plan::decode_pdf_layout(&xhtml).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(decoded.format, SourceFormat::Pdf);
+    let r = read_text(&decoded.text, &ReadOptions::new(name));
+    assert!(r.plan.complete, "{}", decoded.text);
+    assert_eq!(
+        r.plan.title.as_deref(),
+        Some("江州市2024年乡村振兴重点任务分解表"),
+        "{}",
+        decoded.text
+    );
+    assert!(!r.has_errors(), "{:?}", r.diagnostics);
+    assert_reads_as_expected(name, &r.plan);
+}
+
+#[test]
+fn pdf_layout_without_words_is_a_scan() {
+    let xhtml = "<html><body><doc><page width=\"612\" height=\"792\"></page></doc></body></html>";
+    let e = zhuanban_plan::decode_pdf_layout(xhtml).unwrap_err();
+    assert!(e.to_string().contains("没有文字层"), "{e}");
+}

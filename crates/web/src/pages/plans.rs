@@ -116,6 +116,18 @@ pub async fn archive(
     }
 }
 
+/// Reads an uploaded document on a blocking thread: a PDF or a legacy .doc runs a tool for up
+/// to seconds ([`zhuanban_desk::convert`]).
+pub async fn read_blocking(
+    name: &str,
+    bytes: &[u8],
+) -> Result<zhuanban_desk::plans::Document, String> {
+    let (name, bytes) = (name.to_string(), bytes.to_vec());
+    tokio::task::spawn_blocking(move || zhuanban_desk::plans::read_document(&name, &bytes))
+        .await
+        .map_err(|e| format!("读取文件时出错（{e}）"))?
+}
+
 /// Uploads a plan document: read at once and kept as a draft to review.
 pub async fn upload(
     State(state): State<AppState>,
@@ -126,7 +138,7 @@ pub async fn upload(
         Ok(u) => u,
         Err(m) => return plans_page(&state, &ctx, vec![m]).await,
     };
-    let doc = match zhuanban_desk::plans::read_document(&up.name, &up.bytes) {
+    let doc = match read_blocking(&up.name, &up.bytes).await {
         Ok(d) => d,
         Err(m) => return plans_page(&state, &ctx, vec![m]).await,
     };
