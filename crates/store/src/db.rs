@@ -16,6 +16,10 @@
 //! - `LISTEN`/`NOTIFY` on `zhuanban_changes` — how a server hears of another's commits
 //!   (`postgres.rs`). openGauss does not have them: there another server's commits would not
 //!   refresh a server's cached judgement until the day changes (untested: no openGauss here).
+//! - The batched report save (`group.rs`, PostgreSQL only): multi-argument `UNNEST … WITH
+//!   ORDINALITY`, `LEFT JOIN LATERAL`, `= ANY(array)` and several statements in one message of
+//!   the simple query protocol; migration 6's row-level triggers in a `DO` block. KingbaseES and
+//!   openGauss document these; untested on them.
 //!
 //! The types here mirror sqlx's own (`query`, `query_as`, `query_scalar`, `bind`, `execute`,
 //! `fetch_one` …) over an enum of the two drivers, so a statement reads as it would with sqlx.
