@@ -101,7 +101,7 @@ pub(crate) fn kind_parse(s: &str) -> TargetKind {
 
 /// The ledger's store: SQLite (one file, the embedded default) or PostgreSQL (a city's or a
 /// province's database, shared by several servers). Every query is written once for both (see
-/// [`crate::db`]); what differs is kept here: how connections are opened, how a write
+/// `crate::db`); what differs is kept here: how connections are opened, how a write
 /// transaction takes the write lock, how changes made by others are noticed, and where the
 /// audit key lives.
 #[derive(Debug, Clone)]

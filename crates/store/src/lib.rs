@@ -1,8 +1,8 @@
 //! Persistence of the ledger.
 //!
-//! The [`Store`] trait is what the rest of zhuanban uses; [`Db`] is the embedded
-//! default (SQLite in WAL mode with `synchronous=FULL` and foreign keys on). PostgreSQL joins
-//! behind the same trait: [`PgStore`] opens and migrates a PostgreSQL database so far.
+//! [`Db`] is the ledger's store on either backend: a SQLite file (WAL mode,
+//! `synchronous=FULL`, foreign keys on) or a PostgreSQL database (`Db::connect` with a
+//! `postgres://` URL), every query written once for both; the [`Store`] trait names its core.
 //!
 //! Architecture invariants:
 //! - Every write is one transaction, and the audit record of a change is written in the same
@@ -74,7 +74,7 @@ pub enum StoreError {
 
 impl StoreError {
     /// The error as a person at the desk reads it: an invalid input's message alone when its
-    /// field is named by a code ("reason", "values[1]" — the message says in Chinese what is
+    /// field is named by a code ("reason", `values[1]` — the message says in Chinese what is
     /// wrong, and the page marks the field), or after the field's words ("任务 2.3.2：…").
     /// The command line keeps the code (`Display`): there it names the key in the file.
     pub fn for_people(&self) -> String {
