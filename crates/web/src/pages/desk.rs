@@ -240,6 +240,8 @@ pub struct TaskRow {
     pub reporting_class: &'static str,
     pub reason: String,
     pub targets: Vec<TargetLine>,
+    /// How far behind the progress is (`Status::severity`): the order of attention lists.
+    pub severity: u8,
 }
 
 /// The CSS class of a reporting state's tag (outlined, so that it never reads as a progress
@@ -272,6 +274,7 @@ fn task_row(j: &Judged, task: &TaskRecord, status: &TaskStatus) -> TaskRow {
         .reporting
         .filter(|r| !matches!(r, Reporting::OnTime | Reporting::NotRequired));
     TaskRow {
+        severity: status.status.severity(),
         code: task.code.clone(),
         title: task.title.clone(),
         lead: names(&j.units, &task.lead),

@@ -5,11 +5,9 @@
 //! and data version) and its attention list is the dashboard's (`desk::attention`), so the
 //! overview and each plan's dashboard agree by construction (a test checks it).
 
-use std::collections::BTreeMap;
-
 use askama::Template;
 use axum::Extension;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::Response;
 use zhuanban_ledger::evaluate::Reporting;
 use zhuanban_ledger::{Colour, Id};
@@ -45,7 +43,6 @@ pub struct AttentionLine {
     pub plan_id: Id,
     pub plan: String,
     pub row: TaskRow,
-    severity: u8,
 }
 
 #[derive(Template)]
@@ -75,7 +72,6 @@ const ATTENTION_LIMIT: usize = 200;
 pub async fn overview(
     State(state): State<AppState>,
     Extension(ctx): Extension<Ctx>,
-    Query(_q): Query<BTreeMap<String, String>>,
 ) -> AppResult<Response> {
     let user = ctx.user()?.clone();
     let mut plans = Vec::new();
@@ -116,25 +112,17 @@ pub async fn overview(
         if p.archived() {
             continue;
         }
-        let severity: BTreeMap<&str, u8> = j
-            .eval
-            .tasks
-            .iter()
-            .zip(&j.tasks)
-            .map(|(s, t)| (t.code.as_str(), s.status.severity()))
-            .collect();
         for row in attention(&j) {
             all.push(AttentionLine {
                 plan_id: p.id,
                 plan: p.title.clone(),
-                severity: severity.get(row.code.as_str()).copied().unwrap_or(0),
                 row,
             });
         }
     }
     // Worst first across plans; within the same severity, the newest plan first (the order
     // the plans were read in) and the plan's own order.
-    all.sort_by_key(|a| std::cmp::Reverse(a.severity));
+    all.sort_by_key(|a| std::cmp::Reverse(a.row.severity));
     let more = all.len().saturating_sub(ATTENTION_LIMIT);
     all.truncate(ATTENTION_LIMIT);
     render(&OverviewPage {
