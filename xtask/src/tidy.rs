@@ -3,7 +3,8 @@
 //! - The pure crates (`plan`, `standards`, `ledger`, `office`) do no I/O, read no clock (neither the wall
 //!   clock nor the monotonic one) and use no database: they take bytes and values and give
 //!   back values.
-//! - The wall clock is read in one place, `zhuanban_store::clock` (which tests can set).
+//! - The wall clock is read in one place, `zhuanban_store::clock` (which tests can set); only
+//!   the demonstration (`cli/src/demo.rs`) moves it to its data's date.
 //! - Only the store writes, and only through its write path: a transaction is opened by the
 //!   store's writer (`Db::write`, the save thread in `group.rs`, the migrations and
 //!   the audit key's first write), and a statement that changes data never runs on the
@@ -171,6 +172,15 @@ pub fn check_file(file: &str, text: &str) -> Vec<Finding> {
                 find(i, "the wall clock read outside zhuanban_store::clock", raw);
             }
         }
+        if code.contains("set_demo_now(")
+            && !matches!(file, "crates/store/src/clock.rs" | "crates/cli/src/demo.rs")
+        {
+            find(
+                i,
+                "the clock moved to a demonstration's date outside the demonstration",
+                raw,
+            );
+        }
         if krate == "cli" && file != "crates/cli/src/serve.rs" && mentions(code, "zhuanban_web") {
             find(
                 i,
@@ -254,6 +264,16 @@ mod tests {
         assert!(rules("crates/cli/src/a.rs", text).is_empty());
         // A longer identifier is not the crate; a comment is not code.
         assert!(rules("crates/ledger/src/a.rs", "let tokio_like = 1; // std::fs\n").is_empty());
+    }
+
+    #[test]
+    fn the_demonstration_clock_outside_the_demonstration_is_found() {
+        let text = "zhuanban_store::clock::set_demo_now(Some(t));\n";
+        assert_eq!(
+            rules("crates/web/src/lib.rs", text),
+            ["the clock moved to a demonstration's date outside the demonstration"]
+        );
+        assert!(rules("crates/cli/src/demo.rs", text).is_empty());
     }
 
     #[test]

@@ -9,6 +9,13 @@
 //! that report late or not at all, and reviews (most accepted, a few returned). A seeded random
 //! process: the same seed gives the same history. Everything it writes is marked as
 //! demonstration data (the plan, its rounds and reports carry the flag; round names say 演示).
+//!
+//! Demonstration time: the history is written on its own dates (each round opened, each report
+//! sent, reviewed and each round closed on a day of 2024, by the process's clock moved there),
+//! and `serve --demo` runs on the as-of date (10:00 China time, then on at the wall clock's
+//! pace), so notices, bulletins, reminders and 逾期 are dated and judged in the demonstration's
+//! year, not the year the program runs in. The last round is as of that date and due after it:
+//! its reports are those sent by then, and no unit is late in it yet.
 
 use std::process::ExitCode;
 
@@ -92,6 +99,25 @@ pub async fn demo_data(db: &DbArgs, as_of: NaiveDate, seed: u64) -> anyhow::Resu
     Ok(ExitCode::SUCCESS)
 }
 
+/// The moment a demonstration runs at: its as-of date, 10:00 China time.
+pub fn demo_start(as_of: NaiveDate) -> chrono::DateTime<Utc> {
+    zhuanban_store::clock::china()
+        .from_local_datetime(&as_of.and_hms_opt(10, 0, 0).expect("10:00 is a time"))
+        .single()
+        .expect("China time has no gaps")
+        .with_timezone(&Utc)
+}
+
+/// Runs this process's clock from the demonstration's date on (`serve --demo`).
+pub fn run_clock_at(as_of: NaiveDate) {
+    zhuanban_store::clock::set_demo_now(Some(demo_start(as_of)));
+}
+
+/// The clock moved to `t` while the history is written, never past the demonstration's start.
+fn clock_at(t: chrono::DateTime<Utc>, start: chrono::DateTime<Utc>) {
+    zhuanban_store::clock::set_demo_now(Some(t.min(start)));
+}
+
 /// The work of `demo-data`, for the server's `--demo` as well. Returns a summary line.
 pub async fn fill(store: &Db, as_of: NaiveDate, seed: u64) -> anyhow::Result<String> {
     if store.plans().await?.iter().any(|p| p.demo) {
@@ -103,6 +129,24 @@ pub async fn fill(store: &Db, as_of: NaiveDate, seed: u64) -> anyhow::Result<Str
         bail!("演示方案 {TABLE_NAME} 识别有误：{:?}", table.diagnostics);
     }
     let reading = zhuanban_plan::read_text(SEED_PLAN, &ReadOptions::new(SEED_NAME));
+    let written = write_history(store, &table, &reading, as_of, seed).await;
+    // The history's dates end with it: what this process does next is on the wall clock
+    // unless it is a demonstration server, which moves it to the as-of date itself.
+    zhuanban_store::clock::set_demo_now(None);
+    written
+}
+
+async fn write_history(
+    store: &Db,
+    table: &zhuanban_plan::Reading,
+    reading: &zhuanban_plan::Reading,
+    as_of: NaiveDate,
+    seed: u64,
+) -> anyhow::Result<String> {
+    let start = demo_start(as_of);
+    // The plans are imported at the start of the year, when they were issued.
+    let issued = NaiveDate::from_ymd_opt(as_of.year(), 1, 2).expect("2 January is a date");
+    clock_at(demo_start(issued), start);
     let system = Actor::new("演示数据生成", "system");
     let demo = ImportOptions {
         demo: true,
@@ -181,6 +225,7 @@ async fn history(
         );
     }
     let system = Actor::new("演示数据生成", "system");
+    let start = demo_start(as_of);
     let tasks = store.tasks(plan.id, None).await?;
     let units = store.units(plan.id).await?;
     let mut rng = StdRng::seed_from_u64(seed);
@@ -222,6 +267,13 @@ async fn history(
         // working day by China's official calendar (the September round is due 2024-10-08,
         // after the National Day holiday, not 2024-10-05 in it).
         let due = calendar::next_working_day(round_as_of + Duration::days(5));
+        // Opened a few days before its as-of date, as offices send the 调度 notice.
+        clock_at(
+            demo_start(calendar::previous_working_day(
+                round_as_of - Duration::days(3),
+            )),
+            start,
+        );
         let round = store
             .open_round(
                 &RoundInput {
@@ -263,6 +315,17 @@ async fn history(
                     .unwrap_or_else(|| calendar::next_working_day(drawn))
             };
             let hour = rng.random_range(8..18);
+            // The last round is as of the demonstration's date and due after it: a report
+            // drawn after that moment is one a late unit has not sent yet, or one sent on the
+            // working day before by a unit on time.
+            let day = if last && day >= as_of {
+                if late {
+                    continue;
+                }
+                calendar::previous_working_day(as_of - Duration::days(1))
+            } else {
+                day
+            };
             let at = cst
                 .with_ymd_and_hms(
                     day.year(),
@@ -298,9 +361,13 @@ async fn history(
                     }),
                 "system",
             );
+            clock_at(at, start);
             let r = store.save_report(&input, &unit_actor).await?;
             reports_made += 1;
             let office = Actor::new("专班办公室（演示）", "system");
+            // Reviewed the next working day.
+            let reviewed = demo_start(calendar::next_working_day(day + Duration::days(1)));
+            clock_at(reviewed, start);
             let roll: f64 = rng.random();
             if last && roll < 0.2 {
                 // Left for the office to review.
@@ -333,6 +400,10 @@ async fn history(
             }
         }
         if !last {
+            clock_at(
+                demo_start(calendar::next_working_day(due + Duration::days(7))),
+                start,
+            );
             store
                 .close_round(round.id, round.row_version, &system)
                 .await?;

@@ -160,6 +160,10 @@ pub async fn serve_demo(
     };
     let summary = crate::demo::fill(&store, as_of, 2024).await?;
     println!("{summary}");
+    crate::demo::run_clock_at(as_of);
+    println!(
+        "演示时间：本服务的时钟自 {as_of} 10:00（北京时间）起运行，通知、通报、催报与逾期均按演示日期计算"
+    );
     let accounts = demo_accounts(&store).await?;
     println!("演示账号（密码为本次随机生成）：");
     for (login, password, who) in &accounts {

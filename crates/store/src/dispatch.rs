@@ -188,6 +188,9 @@ impl Db {
             ));
         }
         let plan = self.plan(plan_id).await?;
+        if plan.archived() {
+            return Err(StoreError::invalid("plan", "方案已归档，不能再签发督办单"));
+        }
         let mut tx = self.write().await?;
         let role: Option<String> = db::query_scalar(
             "SELECT tu.role FROM task_units tu JOIN tasks t ON t.id = tu.task_id WHERE tu.task_id = $1 AND tu.unit_id = $2 AND t.plan_id = $3",

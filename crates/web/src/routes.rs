@@ -197,6 +197,8 @@ fn registry(state: AppState) -> (Router<AppState>, Vec<Rule>) {
         .add(M::GET, "/dashboard", Access::Roles(READERS), "工作台", pages::dashboard)
         .add(M::GET, "/ledger", Access::Roles(BUSINESS), "任务台账", pages::ledger)
         .add(M::GET, "/tasks/{code}", Access::Roles(BUSINESS), "任务详情", pages::task)
+        .add(M::GET, "/tasks/{code}/notice", Access::Roles(OFFICE), "督办任务", pages::notice_new)
+        .add(M::POST, "/tasks/{code}/notice", Access::Roles(OFFICE), "签发任务督办单", pages::notice_create)
         .add(M::POST, "/tasks/{code}/instructions", Access::Roles(LEADER), "领导批示", pages::add_instruction)
         .add(M::GET, "/my", Access::Roles(UNIT), "我的任务", pages::my_tasks)
         .add(M::GET, "/my/tasks/{code}", Access::Roles(UNIT), "填报进展", pages::report_form)

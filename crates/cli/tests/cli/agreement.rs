@@ -52,6 +52,8 @@ pub(crate) fn start_demo() -> Desk {
             "--listen",
             &format!("127.0.0.1:{port}"),
         ])
+        // The dispatch worker every second (debug builds), so that a test sees its passes.
+        .env("ZHUANBAN_TEST_WORKER_SECS", "1")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()

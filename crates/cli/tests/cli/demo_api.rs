@@ -205,3 +205,85 @@ fn a_demonstration_unit_sees_its_tasks_in_both_plans() {
         assert!(page.contains(needle), "{needle} on 我的任务");
     }
 }
+
+/// `serve --demo` runs on the demonstration's date (2024-09-30, 10:00 China time): the banner
+/// says so; a notice issued now is numbered and dated in 2024 and may be due in October 2024;
+/// the history was written on its own dates; and no reminder fires, since the open round is
+/// due after the National Day holiday (on the wall clock it would long be overdue).
+#[test]
+fn the_demonstration_runs_on_its_own_date() {
+    let desk = start_demo();
+    let dir = tempfile::tempdir().unwrap();
+    let jar = dir.path().join("cookies");
+    let url = |p: &str| format!("{}{p}", desk.base);
+    let (code, _) = curl(
+        &jar,
+        &[
+            "--data-urlencode",
+            "login=office",
+            "--data-urlencode",
+            &format!("password={}", desk.office_password),
+            &url("/login"),
+        ],
+    );
+    assert_eq!(code, 303);
+    let (_, page) = curl(&jar, &[&url("/ledger")]);
+    assert!(page.contains("系统日期按演示设为 2024-09-30"), "{page}");
+    let (_, me) = curl(&jar, &[&url("/api/me")]);
+    let csrf = json(&me)["csrf"].as_str().unwrap().to_string();
+    let unit = crate::count(
+        &desk.db,
+        "SELECT tu.unit_id FROM task_units tu JOIN tasks t ON t.id = tu.task_id \
+         JOIN plans p ON p.id = t.plan_id \
+         WHERE t.code = '2.3.2' AND tu.role = 'lead' AND p.title = '落实区域共进行动实施方案'",
+    );
+    let plan = crate::count(
+        &desk.db,
+        "SELECT id FROM plans WHERE title = '落实区域共进行动实施方案'",
+    );
+    let (code, body) = curl(
+        &jar,
+        &[
+            "--data-urlencode",
+            &format!("_csrf={csrf}"),
+            "--data-urlencode",
+            &format!("unit_id={unit}"),
+            "--data-urlencode",
+            "level=yellow",
+            "--data-urlencode",
+            "reason=请说明老旧小区改造进度滞后的原因",
+            "--data-urlencode",
+            "reply_by=2024-10-10",
+            &url(&format!("/tasks/2.3.2/notice?plan={plan}")),
+        ],
+    );
+    assert_eq!(
+        code, 303,
+        "a reply date in October 2024 is not in the past: {body}"
+    );
+    let (_, notices) = curl(&jar, &[&url(&format!("/notices?plan={plan}"))]);
+    assert!(notices.contains("〔2024〕1号"), "{notices}");
+    assert!(!notices.contains("〔2026〕"), "{notices}");
+
+    // The history on its dates: every report sent, every audit record made in 2024 and
+    // before the demonstration's moment (2024-09-30 10:00 +08:00 = 02:00 UTC).
+    let moment = "2024-09-30T02:01";
+    let after = |sql: &str| crate::count(&desk.db, sql);
+    assert_eq!(
+        after(&format!(
+            "SELECT COUNT(*) FROM reports WHERE submitted_at < '2024-01-01' OR submitted_at > '{moment}'"
+        )),
+        0
+    );
+    assert!(after("SELECT COUNT(*) FROM reports") > 100);
+    assert_eq!(
+        after("SELECT COUNT(*) FROM audit WHERE at < '2024-01-01' OR at > '2024-10-01'"),
+        0
+    );
+    // The worker has run (every second here) and reminded no one.
+    std::thread::sleep(std::time::Duration::from_millis(2500));
+    assert_eq!(
+        after("SELECT COUNT(*) FROM inbox WHERE key LIKE 'remind:%'"),
+        0
+    );
+}

@@ -660,6 +660,8 @@ struct TaskPage {
     instructions: Vec<(String, String, String)>,
     audit: Vec<(String, String, String, String)>,
     can_instruct: bool,
+    /// 督办 this task (the office): the form's address, with its plan.
+    notice_link: Option<String>,
     show_audit: bool,
     instruction_error: Option<String>,
     instruction_text: String,
@@ -882,6 +884,8 @@ async fn task_page(
         instructions,
         audit,
         can_instruct: user.role == Role::Leader,
+        notice_link: (user.role == Role::Office)
+            .then(|| format!("/tasks/{}/notice?plan={}", task.code, task.plan_id)),
         show_audit,
         instruction_error,
         instruction_text,

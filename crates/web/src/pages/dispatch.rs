@@ -233,11 +233,7 @@ async fn notices_page(
     } else {
         vec![]
     };
-    // The plan's days to reply, moved off a weekend or public holiday to the next working day.
-    let default_reply_by = zhuanban_ledger::calendar::next_working_day(
-        t + Duration::days(plan.settings.notice_reply_days),
-    )
-    .to_string();
+    let default_reply_by = default_reply_by(&plan, t).to_string();
     let status = if error.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
@@ -292,48 +288,61 @@ pub async fn notice_issue(
     let Ok(reply_by) = NaiveDate::parse_from_str(f.reply_by.trim(), "%Y-%m-%d") else {
         return notices_page(&state, &ctx, None, Some("回复期限应为 年-月-日".into())).await;
     };
-    match state
-        .store
-        .issue_notice(
-            plan.id,
-            &NoticeInput {
-                task_id: f.task_id,
-                unit_id: f.unit_id,
-                level,
-                reason: f.reason.clone(),
-                reply_by,
-            },
-            &ctx.actor(),
-        )
-        .await
-    {
-        Ok(n) => {
-            let _ = state
-                .store
-                .post_inbox(
-                    &format!("notice:{}", n.id),
-                    Audience::Unit(n.unit_id),
-                    &format!("督办单 {}（{}）", n.number, level_label(n.level)),
-                    &n.reason,
-                    "/notices",
-                )
-                .await;
-            zhuanban_desk::dispatch::notify_unit(
-                &state.store,
-                &state.config.channels,
-                n.unit_id,
-                &format!("notice:{}", n.id),
-                &format!("督办单 {}", n.number),
-                &format!("{}。请于 {} 前签收并回复整改措施。", n.reason, n.reply_by),
-            )
-            .await?;
-            Ok(Redirect::to("/notices?ok=issued").into_response())
-        }
-        Err(StoreError::Invalid { message, .. }) => {
-            notices_page(&state, &ctx, None, Some(message)).await
-        }
-        Err(e) => Err(e.into()),
+    let input = NoticeInput {
+        task_id: f.task_id,
+        unit_id: f.unit_id,
+        level,
+        reason: f.reason.clone(),
+        reply_by,
+    };
+    match issue(&state, &ctx, plan.id, &input).await? {
+        Ok(_) => Ok(Redirect::to("/notices?ok=issued").into_response()),
+        Err(message) => notices_page(&state, &ctx, None, Some(message)).await,
     }
+}
+
+/// Issues a notice and tells its unit (消息 and the plan's channels): the one way a notice is
+/// issued from the desk, from the proposals and from a task's own 督办 page. A refusal comes
+/// back as its message, for the page to show with what was typed.
+pub(crate) async fn issue(
+    state: &AppState,
+    ctx: &Ctx,
+    plan_id: Id,
+    input: &NoticeInput,
+) -> AppResult<Result<Notice, String>> {
+    let n = match state.store.issue_notice(plan_id, input, &ctx.actor()).await {
+        Ok(n) => n,
+        Err(StoreError::Invalid { message, .. }) => return Ok(Err(message)),
+        Err(e) => return Err(e.into()),
+    };
+    let _ = state
+        .store
+        .post_inbox(
+            &format!("notice:{}", n.id),
+            Audience::Unit(n.unit_id),
+            &format!("督办单 {}（{}）", n.number, level_label(n.level)),
+            &n.reason,
+            "/notices",
+        )
+        .await;
+    zhuanban_desk::dispatch::notify_unit(
+        &state.store,
+        &state.config.channels,
+        n.unit_id,
+        &format!("notice:{}", n.id),
+        &format!("督办单 {}", n.number),
+        &format!("{}。请于 {} 前签收并回复整改措施。", n.reason, n.reply_by),
+    )
+    .await?;
+    Ok(Ok(n))
+}
+
+/// The plan's days to reply from `from`, moved off a weekend or public holiday to the next
+/// working day.
+pub(crate) fn default_reply_by(plan: &zhuanban_ledger::PlanRecord, from: NaiveDate) -> NaiveDate {
+    zhuanban_ledger::calendar::next_working_day(
+        from + Duration::days(plan.settings.notice_reply_days),
+    )
 }
 
 #[derive(Debug, Deserialize)]

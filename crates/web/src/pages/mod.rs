@@ -12,6 +12,7 @@ mod report;
 mod security;
 mod series;
 mod session;
+mod supervise;
 
 pub use admin::*;
 pub use bulletin::*;
@@ -22,6 +23,7 @@ pub use report::*;
 pub use security::*;
 pub use series::*;
 pub use session::*;
+pub use supervise::*;
 
 use askama::Template;
 use axum::http::{StatusCode, header};
@@ -42,6 +44,10 @@ pub struct Nav {
     pub current: &'static str,
     pub csrf: String,
     pub demo: bool,
+    /// The demonstration runs on its data's date (`serve --demo`): the banner says so.
+    pub demo_time: bool,
+    /// Today (China time) by the process's clock.
+    pub today: NaiveDate,
     pub flash: Option<&'static str>,
 }
 
@@ -88,6 +94,8 @@ impl Nav {
             current,
             csrf: ctx.csrf.clone(),
             demo: state.config.demo,
+            demo_time: state.config.demo && zhuanban_store::clock::is_demo_time(),
+            today: today(),
             flash: None,
         }
     }
@@ -155,6 +163,8 @@ pub fn error_page(status: StatusCode, message: &str) -> String {
         current: "",
         csrf: String::new(),
         demo: false,
+        demo_time: false,
+        today: today(),
         flash: None,
     };
     ErrorPage {

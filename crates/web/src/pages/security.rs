@@ -20,8 +20,9 @@ use crate::error::{AppError, AppResult};
 use crate::routes::Ctx;
 use crate::security::{Profile, SecuritySettings, new_totp_secret, otpauth_uri, totp_ok};
 
+/// TOTP codes are checked against the authenticator's real time, never a demonstration's date.
 fn unix_now() -> u64 {
-    zhuanban_store::clock::now().timestamp().max(0) as u64
+    zhuanban_store::clock::wall_now().timestamp().max(0) as u64
 }
 
 #[derive(Template)]

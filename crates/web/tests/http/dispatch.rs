@@ -481,3 +481,127 @@ async fn a_round_due_in_a_holiday_moves_to_the_next_working_day_and_the_page_say
     );
     assert!(!page.contains("2024年的法定节假日未收录"));
 }
+
+/// 督办 is not limited to the system's proposals: the office issues a notice on any task, to
+/// the lead or a cooperating unit, at the level and with the text it chooses; what it typed
+/// wrong is shown again with the reason, and nothing is issued.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_office_supervises_any_task_at_the_level_and_with_the_text_it_chooses() {
+    let app = TestApp::start().await;
+    // A task with a cooperating unit and no report at all: nothing proposes a notice on it.
+    let task = app
+        .tasks
+        .iter()
+        .find(|t| !t.support.is_empty() && !t.lead.is_empty())
+        .expect("a task with a cooperating unit")
+        .clone();
+    let support = task.support[0];
+    let units = app.store.units(app.plan_id).await.unwrap();
+    let name = |id| units.iter().find(|u| u.id == id).unwrap().name.clone();
+    let stranger = units
+        .iter()
+        .find(|u| !task.lead.contains(&u.id) && !task.support.contains(&u.id))
+        .unwrap()
+        .id;
+    let (office, csrf) = app.login("office").await;
+    let get = |c: &reqwest::Client, path: String| {
+        let c = c.clone();
+        let url = app.url(&path);
+        async move { c.get(url).send().await.unwrap() }
+    };
+
+    // The task page leads the office (and only the office) to the form.
+    let page = get(&office, format!("/tasks/{}", task.code)).await;
+    let page = page.text().await.unwrap();
+    let link = format!("/tasks/{}/notice?plan={}", task.code, app.plan_id);
+    assert!(
+        page.contains(&link) && page.contains("督办此任务"),
+        "{page}"
+    );
+    let (leader, _) = app.login("leader").await;
+    let page = get(&leader, format!("/tasks/{}", task.code)).await;
+    assert!(!page.text().await.unwrap().contains("督办此任务"));
+    let (unit, _) = app.login("unit").await;
+    assert_eq!(
+        get(&unit, link.clone()).await.status(),
+        StatusCode::FORBIDDEN
+    );
+
+    // The form offers the task's units, the lead first and chosen.
+    let form = get(&office, link.clone()).await;
+    assert_eq!(form.status(), StatusCode::OK);
+    let form = form.text().await.unwrap();
+    assert!(
+        form.contains(&format!("{}（牵头）", name(task.lead[0]))),
+        "{form}"
+    );
+    assert!(
+        form.contains(&format!("{}（配合）", name(support))),
+        "{form}"
+    );
+    assert!(!form.contains(&name(stranger)), "{form}");
+
+    let reply_by = (chrono::Utc::now().date_naive() + chrono::Duration::days(10)).to_string();
+    let post = |fields: Vec<(&'static str, String)>| {
+        let mut fields = fields;
+        fields.push(("_csrf", csrf.clone()));
+        let office = office.clone();
+        let url = app.url(&link);
+        async move { office.post(url).form(&fields).send().await.unwrap() }
+    };
+    let reason = "请说明该项任务配合工作的推进情况，并提出保障措施".to_string();
+    // A unit that is not the task's, a mistyped date: refused, what was typed shown again.
+    let res = post(vec![
+        ("unit_id", stranger.to_string()),
+        ("level", "red".into()),
+        ("reason", reason.clone()),
+        ("reply_by", reply_by.clone()),
+    ])
+    .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let text = res.text().await.unwrap();
+    assert!(
+        text.contains("督办对象") && text.contains(&reason),
+        "{text}"
+    );
+    let res = post(vec![
+        ("unit_id", support.to_string()),
+        ("level", "red".into()),
+        ("reason", reason.clone()),
+        ("reply_by", "2024/10/15".into()),
+    ])
+    .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let text = res.text().await.unwrap();
+    assert!(
+        text.contains("“2024/10/15”") && text.contains(&reason),
+        "{text}"
+    );
+    assert!(app.store.notices(app.plan_id).await.unwrap().is_empty());
+
+    // Issued: red, to the cooperating unit, with the office's own text.
+    let res = post(vec![
+        ("unit_id", support.to_string()),
+        ("level", "red".into()),
+        ("reason", reason.clone()),
+        ("reply_by", reply_by.clone()),
+    ])
+    .await;
+    assert_eq!(
+        res.status(),
+        StatusCode::SEE_OTHER,
+        "{:?}",
+        res.text().await
+    );
+    let n = app.store.notices(app.plan_id).await.unwrap().pop().unwrap();
+    assert_eq!(
+        (n.task_id, n.unit_id, n.level, n.reason.as_str()),
+        (
+            task.id,
+            support,
+            zhuanban_ledger::NoticeLevel::Red,
+            reason.as_str()
+        )
+    );
+    assert_eq!(n.reply_by.to_string(), reply_by);
+}
