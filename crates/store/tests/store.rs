@@ -1364,6 +1364,32 @@ async fn an_archived_plan_is_read_only(b: Backend) {
         .unwrap_err();
     assert!(e.to_string().contains("已归档，不能再导入新版本"), "{e}");
     assert_eq!(db.store.plan(plan_id).await.unwrap().version, 1);
+    // Nor a notice.
+    let task = db
+        .store
+        .tasks(plan_id, None)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|t| !t.lead.is_empty())
+        .unwrap();
+    let e = db
+        .store
+        .issue_notice(
+            plan_id,
+            &zhuanban_store::NoticeInput {
+                task_id: task.id,
+                unit_id: task.lead[0],
+                level: zhuanban_ledger::NoticeLevel::Yellow,
+                reason: "请说明进度".into(),
+                reply_by: zhuanban_store::clock::china_today() + chrono::Duration::days(7),
+            },
+            &office(),
+        )
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("已归档，不能再签发督办单"), "{e}");
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM notices").await, 0);
     // Still read as before.
     assert!(!db.store.tasks(plan_id, None).await.unwrap().is_empty());
     let back = db
