@@ -621,6 +621,55 @@ pub fn series_line(
     width: u32,
     height: u32,
 ) -> String {
+    series_chart(points, target, guide, &[], start, end, unit, width, height)
+}
+
+/// A reference level drawn across a series chart: a class limit of a standard ("Ⅲ类 0.05").
+#[derive(Debug, Clone, PartialEq)]
+pub struct Level {
+    pub value: f64,
+    pub label: String,
+}
+
+/// [`series_line`] with the levels of a standard: each a thin grey dashed `line.level`
+/// labelled at its left end (`text.level-label`, "Ⅲ类 0.05"); a label that would touch the one
+/// before it is left out (the line stays, its value in its tooltip). The y axis spans the
+/// levels as well as the data and the target, so the caller passes only the levels worth
+/// showing (those around the data).
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the chart's inputs are independent plain values; a struct would only rename them"
+)]
+pub fn series_levels(
+    points: &[(NaiveDate, f64)],
+    target: Option<f64>,
+    levels: &[Level],
+    start: NaiveDate,
+    end: NaiveDate,
+    unit: &str,
+    width: u32,
+    height: u32,
+) -> String {
+    series_chart(
+        points, target, false, levels, start, end, unit, width, height,
+    )
+}
+
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the chart's inputs are independent plain values; a struct would only rename them"
+)]
+fn series_chart(
+    points: &[(NaiveDate, f64)],
+    target: Option<f64>,
+    guide: bool,
+    levels: &[Level],
+    start: NaiveDate,
+    end: NaiveDate,
+    unit: &str,
+    width: u32,
+    height: u32,
+) -> String {
     let (width, height) = (f64::from(width.max(200)), f64::from(height.max(120)));
     let (start, end) = if end < start {
         (end, start)
@@ -639,7 +688,12 @@ pub fn series_line(
     pts.sort_by_key(|&(d, _)| d);
 
     // The y domain.
-    let values = pts.iter().map(|&(_, v)| v).chain(target);
+    let levels: Vec<&Level> = levels.iter().filter(|l| drawable(l.value)).collect();
+    let values = pts
+        .iter()
+        .map(|&(_, v)| v)
+        .chain(target)
+        .chain(levels.iter().map(|l| l.value));
     let (mut lo, mut hi) = values.fold((0.0_f64, 0.0_f64), |(lo, hi), v| (lo.min(v), hi.max(v)));
     if hi - lo <= f64::EPSILON * hi.abs().max(1.0) {
         hi = lo + 1.0;
@@ -707,6 +761,35 @@ pub fn series_line(
     );
 
     x_axis(&mut body, start, end, left, pw, bottom, &x_of);
+
+    // The standard's levels, under the target and the data.
+    let mut last_label: Option<f64> = None;
+    for l in &levels {
+        let y = y_of(l.value);
+        let _ = write!(
+            body,
+            r#"<line class="level" x1="{}" y1="{}" x2="{}" y2="{}" stroke="{GREY}" stroke-width="1" stroke-dasharray="3 3"><title>{} {}{}</title></line>"#,
+            n(left),
+            n(y),
+            n(right),
+            n(y),
+            escape(&one_line(&l.label)),
+            fmt_number(l.value),
+            escape(&unit)
+        );
+        let ly = y - 3.0;
+        if last_label.is_none_or(|p| (p - ly).abs() >= AXIS_FONT + 2.0) && ly > top - 8.0 {
+            text_el(
+                &mut body,
+                "level-label",
+                left + 4.0,
+                ly,
+                &format!(r#" fill="{MUTED}" font-size="10"{HALO}"#),
+                &format!("{} {}", one_line(&l.label), fmt_number(l.value)),
+            );
+            last_label = Some(ly);
+        }
+    }
 
     // Guide and target.
     if let Some(t) = target {

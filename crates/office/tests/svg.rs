@@ -12,6 +12,7 @@ use zhuanban_office::svg::{
     BLUE, Bar, FONT_FAMILY, GREEN, GREY, RED, SERIES_HEIGHT, SERIES_WIDTH, YELLOW, colour_donut,
     colour_hex, escape, fmt_number, progress_bar, series_line, status_bars, status_bars_sized,
 };
+use zhuanban_office::svg::{Level, series_levels};
 
 // ---------------------------------------------------------------------------------------------
 // A small DOM built with quick-xml
@@ -1127,4 +1128,88 @@ fn samples() {
         std::fs::write(dir.join(format!("{name}.svg")), svg).expect("write sample");
     }
     assert!(dir.join("series_line.svg").is_file());
+}
+
+/// A site's chart with the standard's class lines: each drawn across the plot at its value
+/// (the y axis spans them), labelled, and labels too close to each other left out.
+#[test]
+fn series_with_class_levels_spans_and_labels_them() {
+    let (s, e) = plan_2024();
+    let points = vec![
+        (date(2024, 1, 15), 0.031),
+        (date(2024, 2, 15), 0.042),
+        (date(2024, 3, 15), 0.038),
+    ];
+    let levels = vec![
+        Level {
+            value: 0.025,
+            label: "Ⅱ类".into(),
+        },
+        Level {
+            value: 0.05,
+            label: "Ⅲ类".into(),
+        },
+        Level {
+            value: 0.1,
+            label: "Ⅳ类".into(),
+        },
+        // Drawn but not labelled: it would touch Ⅳ类's label.
+        Level {
+            value: 0.101,
+            label: "近Ⅳ类".into(),
+        },
+    ];
+    let svg = series_levels(
+        &points,
+        Some(0.08),
+        &levels,
+        s,
+        e,
+        "mg/L",
+        SERIES_WIDTH,
+        SERIES_HEIGHT,
+    );
+    let nodes = parse(&svg);
+    let lines = by_class(&nodes, "level");
+    assert_eq!(lines.len(), 4);
+    let labels = texts(&nodes, "level-label");
+    assert_eq!(labels, ["Ⅱ类 0.025", "Ⅲ类 0.05", "Ⅳ类 0.1"], "{svg}");
+    // Each line at its value on the axis: the axis spans 0.1 and the lines are ordered.
+    let ticks = y_ticks(&nodes);
+    assert!(*ticks.last().unwrap() >= 0.101, "{ticks:?}");
+    let ys: Vec<f64> = lines.iter().map(|l| l.num("y1")).collect();
+    assert!(
+        ys.windows(2).all(|w| w[0] > w[1]),
+        "higher values above: {ys:?}"
+    );
+    let (top, bottom) = plot_span(&nodes);
+    assert!(
+        ys.iter().all(|y| *y >= top - 0.5 && *y <= bottom + 0.5),
+        "{ys:?}"
+    );
+    assert_eq!(by_class(&nodes, "target").len(), 1);
+    assert_eq!(by_class(&nodes, "point").len(), 3);
+    // Without levels, the chart is series_line's.
+    assert_eq!(
+        series_levels(
+            &points,
+            Some(0.08),
+            &[],
+            s,
+            e,
+            "mg/L",
+            SERIES_WIDTH,
+            SERIES_HEIGHT
+        ),
+        series_line(
+            &points,
+            Some(0.08),
+            false,
+            s,
+            e,
+            "mg/L",
+            SERIES_WIDTH,
+            SERIES_HEIGHT
+        )
+    );
 }

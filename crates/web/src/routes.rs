@@ -228,6 +228,7 @@ fn registry(state: AppState) -> (Router<AppState>, Vec<Rule>) {
         .add(M::POST, "/extensions/{id}/grant", Access::Roles(OFFICE), "同意延期", pages::extension_grant)
         .add(M::POST, "/extensions/{id}/refuse", Access::Roles(OFFICE), "不同意延期", pages::extension_refuse)
         .add(M::GET, "/series", Access::Roles(OFFICE), "监测与统计数据", pages::series)
+        .add(M::GET, "/series/site", Access::Roles(OFFICE), "监测点位", pages::series_site)
         .upload(M::POST, "/series", Access::Roles(OFFICE), "导入监测数据（CSV）", pages::series_upload, series_body)
         .add(M::POST, "/series/link", Access::Roles(OFFICE), "目标关联监测点位", pages::series_link)
         .add(M::GET, "/my/template.xlsx", Access::Roles(UNIT), "下载本轮填报表（Excel）", pages::template_download)

@@ -233,3 +233,74 @@ pub async fn series_link(
         Err(zhuanban_desk::series::LinkError::Store(e)) => Err(e.into()),
     }
 }
+
+/// One item of a site, ready to show.
+struct SiteItem {
+    view: zhuanban_desk::series::ItemView,
+    /// The chart drawn for a desktop and for a phone (a wide chart scaled down to a phone's
+    /// width has unreadable labels); the style sheet shows one.
+    chart: String,
+    chart_narrow: String,
+}
+
+#[derive(Template)]
+#[template(path = "series_site.html")]
+struct SitePage {
+    nav: Nav,
+    site: zhuanban_desk::series::SiteView,
+    items: Vec<SiteItem>,
+    rows_shown: usize,
+}
+
+/// `GET /series/site?name=点位`: a site's values per item, a chart against the linked targets
+/// and the standard's class lines, and the latest values as a table.
+pub async fn series_site(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Query(q): Query<BTreeMap<String, String>>,
+) -> AppResult<Response> {
+    let name = q.get("name").map(|s| s.trim()).unwrap_or_default();
+    if name.is_empty() {
+        // No site named: the list of sites.
+        return Ok(Redirect::to("/series").into_response());
+    }
+    let series = state.store.load_series().await?;
+    let links = match super::current_plan(&state, &ctx).await? {
+        Some(p) => state.store.target_links(p.id).await?,
+        None => vec![],
+    };
+    let site = zhuanban_desk::series::site_view(&series, name, &links)
+        .ok_or_else(crate::error::AppError::not_found)?;
+    let items = site
+        .items
+        .iter()
+        .map(|v| {
+            let (start, end) = match (v.first, v.last) {
+                (Some(a), Some(b)) => (a, b),
+                _ => {
+                    let t = super::today();
+                    (t, t)
+                }
+            };
+            // One target line on the chart (the first linked target with a value); the
+            // others are listed beside it.
+            let target = v.targets.iter().find_map(|t| t.3);
+            let draw = |w, h| {
+                zhuanban_office::svg::series_levels(
+                    &v.points, target, &v.levels, start, end, &v.unit, w, h,
+                )
+            };
+            SiteItem {
+                chart: draw(720, 280),
+                chart_narrow: draw(340, 220),
+                view: v.clone(),
+            }
+        })
+        .collect();
+    render(&SitePage {
+        nav: Nav::new(&ctx, &state, "/series"),
+        site,
+        items,
+        rows_shown: zhuanban_desk::series::ROWS_SHOWN,
+    })
+}

@@ -88,4 +88,44 @@ async fn the_office_links_a_target_to_a_site_on_the_desk() {
         "{reason}"
     );
     assert_eq!(t["targets"][0]["status"], "met", "{t}");
+
+    // The site's own page: its values, the linked target and the class lines around them.
+    assert!(
+        page.contains("/series/site?name=%E5%A4%A7%E9%80%9A%E6%B9%96"),
+        "{page}"
+    );
+    let res = c
+        .get(app.url("/series/site?name=大通湖"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let site = res.text().await.unwrap();
+    for needle in [
+        "总磷（mg/L）",
+        "共 9 条观测，2024-01-15 至 2024-09-15",
+        "任务 2.2.2</a> 目标1，均值",
+        // The lake column of GB 3838: 0.070 is class IV, between the III and IV lines.
+        ">III类 0.05</text>",
+        ">IV类 0.1</text>",
+        "<td>IV类</td>",
+        "class=\"target\"",
+    ] {
+        assert!(site.contains(needle), "{needle}: {site}");
+    }
+    assert!(
+        !site.contains(">V类 0.2</text>"),
+        "only the lines around the values"
+    );
+    assert_eq!(
+        site.matches("class=\"point\"").count(),
+        2 * 9,
+        "nine points on each of the two charts"
+    );
+    let res = c
+        .get(app.url("/series/site?name=没有的点位"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
 }
