@@ -254,6 +254,8 @@ pub async fn tick(store: &Db, channels: &[Channel], today: NaiveDate, send: bool
     if days > 0 {
         t.disabled = store.disable_inactive(days, &system()).await?;
     }
+    // The office's calendar years as another server may have just changed them.
+    store.load_calendar().await?;
     schedule(store, today, &mut t).await?;
     remind(store, channels, today, &mut t).await?;
     // Test hook (debug builds only): die like `kill -9` between writing the outbox and sending.

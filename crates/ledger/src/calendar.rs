@@ -12,9 +12,17 @@
 //! computed for them may fall in a holiday. [`covers`] tells whether a year is in the table, so
 //! a caller can say so beside such a date ([`fallback_note`]).
 //!
-//! Pure: no clock, no files; the table is compiled in.
+//! **Later years** are entered by the office on the desk (工作日历) from the next notice, as
+//! [`AddedYear`]s: the store keeps them and hands them to [`set_added_years`] when it opens
+//! and after each change, and every count of working days uses them from then on. A year in
+//! the compiled table cannot be entered again (its notice is already written down here).
+//!
+//! Pure: no clock, no files; the table is compiled in, the office's years are given to it.
+
+use std::sync::RwLock;
 
 use chrono::{Datelike, Duration, NaiveDate, Weekday};
+use serde::{Deserialize, Serialize};
 
 /// A day of the year as (month, day).
 pub type MonthDay = (u32, u32);
@@ -105,26 +113,175 @@ pub const TABLE: &[YearTable] = &[
     },
 ];
 
+/// A year's arrangement entered by the office from its notice (a year after the table's).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AddedYear {
+    pub year: i32,
+    /// The notice's title, number and date, as the office typed it.
+    pub notice: String,
+    /// (holiday, first day, last day): the days off, weekends inside the span included.
+    pub holidays: Vec<(String, NaiveDate, NaiveDate)>,
+    /// Saturdays and Sundays that are working days, with the holiday they serve.
+    pub workdays: Vec<(String, NaiveDate)>,
+}
+
+/// The years the office entered, as the store last gave them.
+static ADDED: RwLock<Vec<AddedYear>> = RwLock::new(Vec::new());
+
+/// The office's years from now on (the store calls this when it opens and after a change).
+pub fn set_added_years(years: Vec<AddedYear>) {
+    let years: Vec<AddedYear> = years
+        .into_iter()
+        .filter(|y| table(y.year).is_none())
+        .collect();
+    *ADDED.write().unwrap_or_else(|e| e.into_inner()) = years;
+}
+
+/// The years the office entered.
+pub fn added_years() -> Vec<AddedYear> {
+    ADDED.read().unwrap_or_else(|e| e.into_inner()).clone()
+}
+
+fn added(year: i32) -> Option<AddedYear> {
+    ADDED
+        .read()
+        .unwrap_or_else(|e| e.into_inner())
+        .iter()
+        .find(|y| y.year == year)
+        .cloned()
+}
+
+/// Reads a year as the office types it: one holiday a line ("国庆节 2027-10-01 2027-10-07", or
+/// one date for a single day), one adjusted working day a line ("国庆节 2027-09-26"). Every
+/// line that cannot be read is named (which list, which line, what is wrong); a year already
+/// in the compiled table is refused.
+pub fn parse_year(
+    year: i32,
+    notice: &str,
+    holidays: &str,
+    workdays: &str,
+) -> Result<AddedYear, Vec<String>> {
+    let mut errors = Vec::new();
+    if let Some(t) = table(year) {
+        errors.push(format!(
+            "{year}年的安排已按《{}》收录，不能重复录入",
+            t.notice
+                .split('（')
+                .next()
+                .unwrap_or(t.notice)
+                .trim_matches(['《', '》'])
+        ));
+        return Err(errors);
+    }
+    if !(2000..=2100).contains(&year) {
+        errors.push(format!("年份“{year}”不在 2000—2100 之间"));
+        return Err(errors);
+    }
+    let notice = notice.trim();
+    if notice.is_empty() {
+        errors.push("请填写所依据的通知（标题、文号）".into());
+    }
+    let date = |list: &str, n: usize, w: &str, errors: &mut Vec<String>| -> Option<NaiveDate> {
+        let w = w
+            .replace(['年', '月'], "-")
+            .replace('日', "")
+            .replace('/', "-");
+        match NaiveDate::parse_from_str(&w, "%Y-%m-%d") {
+            Ok(d) if d.year() == year => Some(d),
+            Ok(d) => {
+                errors.push(format!("{list}第{n}行：日期 {d} 不在{year}年"));
+                None
+            }
+            Err(_) => {
+                errors.push(format!(
+                    "{list}第{n}行：“{w}”不是日期（格式：{year}-10-01）"
+                ));
+                None
+            }
+        }
+    };
+    let mut out = AddedYear {
+        year,
+        notice: notice.to_string(),
+        holidays: vec![],
+        workdays: vec![],
+    };
+    for (i, line) in holidays.lines().enumerate() {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        let n = i + 1;
+        match words.as_slice() {
+            [] => {}
+            [name, first] | [name, first, "至"] => {
+                if let Some(d) = date("放假安排", n, first, &mut errors) {
+                    out.holidays.push((name.to_string(), d, d));
+                }
+            }
+            [name, first, last] | [name, first, "至", last] => {
+                let a = date("放假安排", n, first, &mut errors);
+                let b = date("放假安排", n, last, &mut errors);
+                match (a, b) {
+                    (Some(a), Some(b)) if a <= b => out.holidays.push((name.to_string(), a, b)),
+                    (Some(a), Some(b)) => {
+                        errors.push(format!("放假安排第{n}行：开始 {a} 晚于结束 {b}"))
+                    }
+                    _ => {}
+                }
+            }
+            _ => errors.push(format!(
+                "放假安排第{n}行：“{}”应为“节日 开始日期 结束日期”",
+                line.trim()
+            )),
+        }
+    }
+    for (i, line) in workdays.lines().enumerate() {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        let n = i + 1;
+        match words.as_slice() {
+            [] => {}
+            [name, d] => {
+                if let Some(d) = date("调休上班", n, d, &mut errors) {
+                    if matches!(d.weekday(), Weekday::Sat | Weekday::Sun) {
+                        out.workdays.push((name.to_string(), d));
+                    } else {
+                        errors.push(format!(
+                            "调休上班第{n}行：{d} 不是星期六或星期日，本来就是工作日"
+                        ));
+                    }
+                }
+            }
+            _ => errors.push(format!("调休上班第{n}行：“{}”应为“节日 日期”", line.trim())),
+        }
+    }
+    if out.holidays.is_empty() && errors.is_empty() {
+        errors.push("请至少填写一个节日的放假安排".into());
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(errors)
+    }
+}
+
 /// What a day is in the calendar.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Day {
     /// Monday to Friday, no holiday.
     Working,
     /// A Saturday or Sunday made a working day (调休上班) for the named holiday.
-    AdjustedWorking(&'static str),
+    AdjustedWorking(String),
     /// Saturday or Sunday.
     Weekend,
     /// A day off of the named public holiday (法定节假日, 调休 included).
-    Holiday(&'static str),
+    Holiday(String),
 }
 
 impl Day {
-    pub fn is_working(self) -> bool {
+    pub fn is_working(&self) -> bool {
         matches!(self, Day::Working | Day::AdjustedWorking(_))
     }
 
     /// In words, for the desk: "工作日", "调休上班（国庆节）", "周末", "国庆节假期".
-    pub fn label(self) -> String {
+    pub fn label(&self) -> String {
         match self {
             Day::Working => "工作日".into(),
             Day::AdjustedWorking(h) => format!("调休上班（{h}）"),
@@ -138,43 +295,64 @@ fn table(year: i32) -> Option<&'static YearTable> {
     TABLE.iter().find(|t| t.year == year)
 }
 
-/// Whether `year`'s holidays are in the table; outside it, days are counted Monday–Friday.
+/// Whether `year`'s holidays are known (in the table or entered by the office); outside them,
+/// days are counted Monday–Friday.
 pub fn covers(year: i32) -> bool {
-    table(year).is_some()
+    table(year).is_some() || added(year).is_some()
 }
 
-/// The years in the table, for the desk: "2024—2026".
+/// The years known, for the desk: "2024—2026", "2024—2027" with an office's year after them.
 pub fn years_known() -> String {
-    let first = TABLE.iter().map(|t| t.year).min();
-    let last = TABLE.iter().map(|t| t.year).max();
-    match (first, last) {
-        (Some(a), Some(b)) if a < b => format!("{a}—{b}"),
+    let mut years: Vec<i32> = TABLE.iter().map(|t| t.year).collect();
+    years.extend(added_years().iter().map(|y| y.year));
+    years.sort_unstable();
+    years.dedup();
+    let contiguous = years.windows(2).all(|w| w[1] == w[0] + 1);
+    match (years.first(), years.last()) {
+        (Some(a), Some(b)) if a < b && contiguous => format!("{a}—{b}"),
+        (Some(_), Some(_)) if !contiguous => years
+            .iter()
+            .map(i32::to_string)
+            .collect::<Vec<_>>()
+            .join("、"),
         (Some(a), _) => a.to_string(),
         _ => String::new(),
     }
 }
 
-/// The notice a year's holidays come from, if the year is in the table.
-pub fn source(year: i32) -> Option<&'static str> {
-    table(year).map(|t| t.notice)
+/// The notice a year's holidays come from, if the year is known.
+pub fn source(year: i32) -> Option<String> {
+    table(year)
+        .map(|t| t.notice.to_string())
+        .or_else(|| added(year).map(|y| format!("{}（专班办公室录入）", y.notice)))
 }
 
 /// What `date` is: see the [module documentation](self).
 pub fn day(date: NaiveDate) -> Day {
     let weekend = matches!(date.weekday(), Weekday::Sat | Weekday::Sun);
-    let Some(t) = table(date.year()) else {
-        return if weekend { Day::Weekend } else { Day::Working };
-    };
-    let md = (date.month(), date.day());
-    if let Some((h, _)) = t.workdays.iter().find(|(_, d)| *d == md) {
-        return Day::AdjustedWorking(h);
-    }
-    if let Some((h, _, _)) = t
-        .holidays
-        .iter()
-        .find(|(_, first, last)| *first <= md && md <= *last)
-    {
-        return Day::Holiday(h);
+    if let Some(t) = table(date.year()) {
+        let md = (date.month(), date.day());
+        if let Some((h, _)) = t.workdays.iter().find(|(_, d)| *d == md) {
+            return Day::AdjustedWorking(h.to_string());
+        }
+        if let Some((h, _, _)) = t
+            .holidays
+            .iter()
+            .find(|(_, first, last)| *first <= md && md <= *last)
+        {
+            return Day::Holiday(h.to_string());
+        }
+    } else if let Some(y) = added(date.year()) {
+        if let Some((h, _)) = y.workdays.iter().find(|(_, d)| *d == date) {
+            return Day::AdjustedWorking(h.clone());
+        }
+        if let Some((h, _, _)) = y
+            .holidays
+            .iter()
+            .find(|(_, first, last)| *first <= date && date <= *last)
+        {
+            return Day::Holiday(h.clone());
+        }
     }
     if weekend { Day::Weekend } else { Day::Working }
 }
@@ -248,6 +426,60 @@ mod tests {
         s.parse().unwrap()
     }
 
+    /// A year the office enters from a later notice counts like the table's; a year of the
+    /// table cannot be entered again; every bad line is named.
+    #[test]
+    fn a_year_entered_by_the_office_is_counted() {
+        // Before: 2027 is counted Monday–Friday (2027-10-04 is a Monday).
+        set_added_years(vec![]);
+        assert!(!covers(2027));
+        assert_eq!(next_working_day(d("2027-10-04")), d("2027-10-04"));
+        let y = parse_year(
+            2027,
+            "国务院办公厅关于2027年部分节假日安排的通知",
+            "元旦 2027-01-01 2027-01-03\n\n国庆节 2027-10-01 至 2027-10-07\n中秋节 2027-09-15",
+            "国庆节 2027-09-26\n国庆节 2027-10-09",
+        )
+        .unwrap();
+        assert_eq!(y.holidays.len(), 3);
+        assert_eq!(y.workdays.len(), 2);
+        set_added_years(vec![y]);
+        assert!(covers(2027));
+        assert_eq!(years_known(), "2024—2027");
+        assert_eq!(next_working_day(d("2027-10-04")), d("2027-10-08"));
+        assert_eq!(day(d("2027-10-04")), Day::Holiday("国庆节".into()));
+        assert_eq!(day(d("2027-09-26")), Day::AdjustedWorking("国庆节".into()));
+        // "5个工作日" after Friday 2027-09-24: Sunday 26 (调休) counts, Monday 27 … Thursday 30.
+        assert_eq!(add_working_days(d("2027-09-24"), 5), d("2027-09-30"));
+        assert!(source(2027).unwrap().contains("专班办公室录入"));
+        set_added_years(vec![]);
+        assert!(!covers(2027));
+
+        let e = parse_year(2025, "通知", "国庆节 2025-10-01 2025-10-08", "").unwrap_err();
+        assert!(
+            e[0].contains("2025年的安排已按《国务院办公厅关于2025年部分节假日安排的通知"),
+            "{e:?}"
+        );
+        let e = parse_year(
+            2027,
+            "",
+            "国庆节 2027-10-01 2027-10-07\n春节 2027-02-31\n劳动节 2027-05-05 2027-05-01\n端午节 2028-06-09",
+            "国庆节 2027-09-27\n国庆节",
+        )
+        .unwrap_err();
+        assert_eq!(
+            e,
+            [
+                "请填写所依据的通知（标题、文号）",
+                "放假安排第2行：“2027-02-31”不是日期（格式：2027-10-01）",
+                "放假安排第3行：开始 2027-05-05 晚于结束 2027-05-01",
+                "放假安排第4行：日期 2028-06-09 不在2027年",
+                "调休上班第1行：2027-09-27 不是星期六或星期日，本来就是工作日",
+                "调休上班第2行：“国庆节”应为“节日 日期”",
+            ]
+        );
+    }
+
     #[test]
     fn the_table_is_consistent() {
         for t in TABLE {
@@ -279,9 +511,9 @@ mod tests {
         // The two cases.
         assert_eq!(next_working_day(d("2024-10-05")), d("2024-10-08"));
         assert_eq!(add_working_days(d("2024-09-30"), 5), d("2024-10-12"));
-        assert_eq!(day(d("2024-10-12")), Day::AdjustedWorking("国庆节"));
-        assert_eq!(day(d("2024-09-29")), Day::AdjustedWorking("国庆节"));
-        assert_eq!(day(d("2024-10-07")), Day::Holiday("国庆节"));
+        assert_eq!(day(d("2024-10-12")), Day::AdjustedWorking("国庆节".into()));
+        assert_eq!(day(d("2024-09-29")), Day::AdjustedWorking("国庆节".into()));
+        assert_eq!(day(d("2024-10-07")), Day::Holiday("国庆节".into()));
         assert_eq!(day(d("2024-10-13")), Day::Weekend);
         // Sunday 2024-09-29 counts: one working day after Saturday 09-28 is that Sunday.
         assert_eq!(add_working_days(d("2024-09-28"), 1), d("2024-09-29"));
@@ -313,27 +545,27 @@ mod tests {
     #[test]
     fn holidays_2025_as_published() {
         // 元旦 1月1日（周三）, no 调休.
-        assert_eq!(day(d("2025-01-01")), Day::Holiday("元旦"));
+        assert_eq!(day(d("2025-01-01")), Day::Holiday("元旦".into()));
         assert_eq!(next_working_day(d("2025-01-01")), d("2025-01-02"));
         // 春节 1月28日（除夕）至2月4日; 1月26日（周日）、2月8日（周六）上班.
-        assert_eq!(day(d("2025-01-26")), Day::AdjustedWorking("春节"));
-        assert_eq!(day(d("2025-01-28")), Day::Holiday("春节"));
-        assert_eq!(day(d("2025-02-04")), Day::Holiday("春节"));
+        assert_eq!(day(d("2025-01-26")), Day::AdjustedWorking("春节".into()));
+        assert_eq!(day(d("2025-01-28")), Day::Holiday("春节".into()));
+        assert_eq!(day(d("2025-02-04")), Day::Holiday("春节".into()));
         assert_eq!(next_working_day(d("2025-01-28")), d("2025-02-05"));
-        assert_eq!(day(d("2025-02-08")), Day::AdjustedWorking("春节"));
+        assert_eq!(day(d("2025-02-08")), Day::AdjustedWorking("春节".into()));
         assert_eq!(add_working_days(d("2025-01-24"), 2), d("2025-01-27"));
         // 清明节 4月4日至6日, no 调休.
         assert_eq!(next_working_day(d("2025-04-04")), d("2025-04-07"));
         // 劳动节 5月1日至5日; 4月27日（周日）上班.
         assert!(is_working_day(d("2025-04-27")));
-        assert_eq!(day(d("2025-05-05")), Day::Holiday("劳动节"));
+        assert_eq!(day(d("2025-05-05")), Day::Holiday("劳动节".into()));
         assert_eq!(next_working_day(d("2025-05-01")), d("2025-05-06"));
         assert!(!is_working_day(d("2025-05-10")), "no 调休 after 劳动节");
         // 端午节 5月31日至6月2日.
-        assert_eq!(day(d("2025-06-02")), Day::Holiday("端午节"));
+        assert_eq!(day(d("2025-06-02")), Day::Holiday("端午节".into()));
         assert_eq!(next_working_day(d("2025-05-31")), d("2025-06-03"));
         // 国庆节、中秋节 10月1日至8日; 9月28日（周日）、10月11日（周六）上班.
-        assert_eq!(day(d("2025-10-08")), Day::Holiday("国庆节、中秋节"));
+        assert_eq!(day(d("2025-10-08")), Day::Holiday("国庆节、中秋节".into()));
         assert!(is_working_day(d("2025-09-28")) && is_working_day(d("2025-10-11")));
         assert_eq!(add_working_days(d("2025-09-30"), 3), d("2025-10-11"));
         assert_eq!(add_working_days(d("2025-09-26"), 2), d("2025-09-29"));
@@ -342,23 +574,23 @@ mod tests {
     #[test]
     fn holidays_2026_as_published() {
         // 元旦 1月1日至3日; 1月4日（周日）上班.
-        assert_eq!(day(d("2026-01-02")), Day::Holiday("元旦"));
-        assert_eq!(day(d("2026-01-04")), Day::AdjustedWorking("元旦"));
+        assert_eq!(day(d("2026-01-02")), Day::Holiday("元旦".into()));
+        assert_eq!(day(d("2026-01-04")), Day::AdjustedWorking("元旦".into()));
         assert_eq!(next_working_day(d("2026-01-01")), d("2026-01-04"));
         // 春节 2月15日至23日; 2月14日（周六）、2月28日（周六）上班.
         assert!(is_working_day(d("2026-02-14")) && is_working_day(d("2026-02-28")));
-        assert_eq!(day(d("2026-02-23")), Day::Holiday("春节"));
+        assert_eq!(day(d("2026-02-23")), Day::Holiday("春节".into()));
         assert_eq!(next_working_day(d("2026-02-15")), d("2026-02-24"));
         assert_eq!(add_working_days(d("2026-02-13"), 2), d("2026-02-24"));
         // 清明节 4月4日至6日.
         assert_eq!(next_working_day(d("2026-04-04")), d("2026-04-07"));
         // 劳动节 5月1日至5日; 5月9日（周六）上班.
-        assert_eq!(day(d("2026-05-09")), Day::AdjustedWorking("劳动节"));
+        assert_eq!(day(d("2026-05-09")), Day::AdjustedWorking("劳动节".into()));
         assert_eq!(next_working_day(d("2026-05-02")), d("2026-05-06"));
         assert_eq!(add_working_days(d("2026-04-30"), 4), d("2026-05-09"));
         // 端午节 6月19日至21日; 中秋节 9月25日至27日.
         assert_eq!(next_working_day(d("2026-06-19")), d("2026-06-22"));
-        assert_eq!(day(d("2026-09-25")), Day::Holiday("中秋节"));
+        assert_eq!(day(d("2026-09-25")), Day::Holiday("中秋节".into()));
         // 国庆节 10月1日至7日; 9月20日（周日）、10月10日（周六）上班.
         assert!(is_working_day(d("2026-09-20")) && is_working_day(d("2026-10-10")));
         assert_eq!(next_working_day(d("2026-10-01")), d("2026-10-08"));

@@ -216,7 +216,7 @@ impl Db {
         let writer = Pool::Sqlite(writer);
         let keyring = key_audit(&writer, sqlite_keyring_home(&writer).await?).await?;
         let saves = crate::group::Committer::start_sqlite(path, keyring.clone())?;
-        Ok(Db {
+        let db = Db {
             saves,
             pool: Pool::Sqlite(pool),
             writer,
@@ -224,7 +224,9 @@ impl Db {
                 watch: std::sync::Arc::new(tokio::sync::Mutex::new(watch)),
             },
             keyring,
-        })
+        };
+        db.load_calendar().await?;
+        Ok(db)
     }
 
     /// Connects to the PostgreSQL database at `url` (`postgres://user@host:port/database`) and
@@ -241,7 +243,7 @@ impl Db {
         let keyring = key_audit(&pool, home).await?;
         let Pool::Pg(pg) = &pool else { unreachable!() };
         let saves = crate::group::Committer::start_pg(pg, keyring.clone()).await?;
-        Ok(Db {
+        let db = Db {
             saves,
             writer: pool.clone(),
             pool,
@@ -250,7 +252,9 @@ impl Db {
                 stop_listening,
             },
             keyring,
-        })
+        };
+        db.load_calendar().await?;
+        Ok(db)
     }
 
     /// The newest migration applied (the schema's version).

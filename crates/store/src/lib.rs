@@ -26,6 +26,7 @@ mod readings;
 mod security;
 mod series;
 mod units;
+mod work_calendar;
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};

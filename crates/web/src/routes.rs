@@ -227,6 +227,8 @@ fn registry(state: AppState) -> (Router<AppState>, Vec<Rule>) {
         .add(M::POST, "/my/tasks/{code}/extension", Access::Roles(UNIT), "申请延期", pages::extension_request)
         .add(M::POST, "/extensions/{id}/grant", Access::Roles(OFFICE), "同意延期", pages::extension_grant)
         .add(M::POST, "/extensions/{id}/refuse", Access::Roles(OFFICE), "不同意延期", pages::extension_refuse)
+        .add(M::GET, "/calendar", Access::Roles(OFFICE), "工作日历", pages::work_calendar)
+        .add(M::POST, "/calendar", Access::Roles(OFFICE), "录入工作日历", pages::work_calendar_save)
         .add(M::GET, "/series", Access::Roles(OFFICE), "监测与统计数据", pages::series)
         .add(M::GET, "/series/site", Access::Roles(OFFICE), "监测点位", pages::series_site)
         .upload(M::POST, "/series", Access::Roles(OFFICE), "导入监测数据（CSV）", pages::series_upload, series_body)

@@ -13,6 +13,7 @@ mod security;
 mod series;
 mod session;
 mod supervise;
+mod work_calendar;
 
 pub use admin::*;
 pub use bulletin::*;
@@ -24,6 +25,7 @@ pub use security::*;
 pub use series::*;
 pub use session::*;
 pub use supervise::*;
+pub use work_calendar::*;
 
 use askama::Template;
 use axum::http::{StatusCode, header};

@@ -605,3 +605,92 @@ async fn the_office_supervises_any_task_at_the_level_and_with_the_text_it_choose
     );
     assert_eq!(n.reply_by.to_string(), reply_by);
 }
+
+/// 工作日历: the office enters a later year from its notice (every bad line named, nothing
+/// stored until all are good), due dates are counted on it from then on, and it can be
+/// removed; the years of the compiled table are listed with their notices and not editable.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_office_enters_a_later_year_of_the_work_calendar() {
+    let app = TestApp::start().await;
+    let (office, csrf) = app.login("office").await;
+    let get = |path: &str| {
+        let (office, url) = (office.clone(), app.url(path));
+        async move { office.get(url).send().await.unwrap().text().await.unwrap() }
+    };
+    let page = get("/calendar").await;
+    for needle in [
+        "国办发明电〔2023〕7号",
+        "国庆节 10月1日—10月7日",
+        "9月29日（国庆节）",
+        "内置",
+    ] {
+        assert!(page.contains(needle), "{needle}: {page}");
+    }
+    assert!(get("/rounds").await.contains("2024—2026"));
+
+    let post = |fields: Vec<(&'static str, &'static str)>| {
+        let mut fields: Vec<(&str, String)> = fields
+            .into_iter()
+            .map(|(k, v)| (k, v.to_string()))
+            .collect();
+        fields.push(("_csrf", csrf.clone()));
+        let (office, url) = (office.clone(), app.url("/calendar"));
+        async move { office.post(url).form(&fields).send().await.unwrap() }
+    };
+    let res = post(vec![
+        ("year", "2027"),
+        ("notice", "国务院办公厅关于2027年部分节假日安排的通知"),
+        ("holidays", "国庆节 2027-10-01 2027-10-07\n春节 2027-02-31"),
+        ("workdays", "国庆节 2027-09-26"),
+    ])
+    .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let text = res.text().await.unwrap();
+    assert!(
+        text.contains("放假安排第2行：“2027-02-31”不是日期") && text.contains("春节 2027-02-31"),
+        "the line named, what was typed kept: {text}"
+    );
+    assert!(
+        app.store
+            .setting("calendar.added_years")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let res = post(vec![
+        ("year", "2027"),
+        ("notice", "国务院办公厅关于2027年部分节假日安排的通知"),
+        ("holidays", "国庆节 2027-10-01 2027-10-07"),
+        ("workdays", "国庆节 2027-09-26"),
+    ])
+    .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let page = get("/calendar").await;
+    assert!(
+        page.contains("国庆节 10月1日—10月7日") && page.contains("专班办公室录入"),
+        "{page}"
+    );
+    assert!(get("/rounds").await.contains("2024—2027"));
+    // Counted on it: a due date in the 2027 National Day holiday moves to 2027-10-08.
+    assert_eq!(
+        zhuanban_ledger::calendar::next_working_day(d("2027-10-04")),
+        d("2027-10-08")
+    );
+    // A year of the table is not entered again.
+    let res = post(vec![
+        ("year", "2025"),
+        ("notice", "通知"),
+        ("holidays", "国庆节 2025-10-01 2025-10-08"),
+    ])
+    .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.text().await.unwrap().contains("2025年的安排已按"));
+
+    let res = post(vec![("remove", "2027")]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert!(!get("/calendar").await.contains("专班办公室录入"));
+    assert_eq!(
+        zhuanban_ledger::calendar::next_working_day(d("2027-10-04")),
+        d("2027-10-04")
+    );
+}
