@@ -50,7 +50,9 @@ pub struct DbArgs {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Read a plan (.txt in UTF-8/GB18030, or .docx) and print its reading.
+    /// Read a plan and print its reading: text (UTF-8, GB18030, UTF-16), Word (.docx; .doc and
+    /// .wps through LibreOffice), a task table (.xlsx, .xls, .ods, .et, CSV, an HTML page) or a
+    /// PDF with a text layer (through poppler's pdftotext).
     Parse {
         file: PathBuf,
         #[arg(long, value_enum, default_value_t = Format::Json)]
