@@ -43,6 +43,8 @@ pub struct Nav {
     pub csrf: String,
     pub demo: bool,
     pub flash: Option<&'static str>,
+    /// Unread messages, shown beside 消息 (0: none).
+    pub unread: i64,
 }
 
 impl Nav {
@@ -89,11 +91,17 @@ impl Nav {
             csrf: ctx.csrf.clone(),
             demo: state.config.demo,
             flash: None,
+            unread: ctx.unread.unwrap_or(0),
         }
     }
 
     pub fn is_current(&self, href: &str) -> bool {
         href == self.current
+    }
+
+    /// The unread count shown beside a link: on 消息, when there is any.
+    pub fn unread_on(&self, href: &str) -> Option<i64> {
+        (href == "/inbox" && self.unread > 0).then_some(self.unread)
     }
 
     /// A fixed message chosen by a code in the query (no user text is reflected).
@@ -135,6 +143,7 @@ fn flash_message(code: &str) -> Option<&'static str> {
         "recomposed" => "通报已按最新台账重新生成",
         "renamed" => "单位已更名，原名称保留为别名",
         "merged" => "单位已合并，原写法保留为别名",
+        "all_read" => "消息已全部标为已读",
         _ => return None,
     })
 }
@@ -156,6 +165,7 @@ pub fn error_page(status: StatusCode, message: &str) -> String {
         csrf: String::new(),
         demo: false,
         flash: None,
+        unread: 0,
     };
     ErrorPage {
         nav,
