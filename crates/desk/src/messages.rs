@@ -40,7 +40,13 @@ pub async fn tell_office(
     m: &OfficeMessage,
 ) -> Result<bool> {
     let fresh = store
-        .post_inbox(&m.key, Audience::Role(Role::Office), &m.title, &m.body, &m.link)
+        .post_inbox(
+            &m.key,
+            Audience::Role(Role::Office),
+            &m.title,
+            &m.body,
+            &m.link,
+        )
         .await?;
     if store.plan(plan_id).await?.settings.office_channels {
         crate::dispatch::notify_role(store, channels, Role::Office, &m.key, &m.title, &m.body)
@@ -146,12 +152,12 @@ pub async fn notice_message(store: &Db, n: &Notice) -> Result<Option<(Id, Office
     let unit = unit_name(store, n.unit_id).await?;
     let body = match (n.state, n.reply.as_deref()) {
         (NoticeState::Replied, Some(reply)) => {
-            format!("{unit}回复了督办单 {}：{reply}。请审核后销号或退回重办。", n.number)
+            format!(
+                "{unit}回复了督办单 {}：{reply}。请审核后销号或退回重办。",
+                n.number
+            )
         }
-        _ => format!(
-            "{unit}已签收督办单 {}，回复期限 {}。",
-            n.number, n.reply_by
-        ),
+        _ => format!("{unit}已签收督办单 {}，回复期限 {}。", n.number, n.reply_by),
     };
     Ok(Some((
         task.plan_id,
@@ -199,10 +205,7 @@ pub async fn extension_message(store: &Db, e: &ExtensionRequest) -> Result<(Id, 
         task.plan_id,
         OfficeMessage {
             key: format!("office:extension:{}", e.id),
-            title: format!(
-                "延期申请：{} {}（{}）",
-                task.code, task.title, unit
-            ),
+            title: format!("延期申请：{} {}（{}）", task.code, task.title, unit),
             body: format!(
                 "{unit}申请将任务 {} 的时限由{from}延至 {}。理由：{}",
                 task.code, e.requested, e.reason
@@ -300,8 +303,7 @@ pub async fn round_late(
     today: NaiveDate,
     late: &[(Id, Vec<String>)],
 ) -> Result<bool> {
-    if today <= round.due || round.state != zhuanban_ledger::RoundState::Open || late.is_empty()
-    {
+    if today <= round.due || round.state != zhuanban_ledger::RoundState::Open || late.is_empty() {
         return Ok(false);
     }
     let units = store.units(round.plan_id).await?;

@@ -1595,31 +1595,50 @@ async fn the_unread_count_follows_reads_and_the_read_mark(b: Backend) {
         s.post_inbox(key, to, key, "正文", "").await.unwrap()
     };
     assert!(post("r1", Audience::Role(Role::Office)).await);
-    assert!(!post("r1", Audience::Role(Role::Office)).await, "once per key");
+    assert!(
+        !post("r1", Audience::Role(Role::Office)).await,
+        "once per key"
+    );
     post("r2", Audience::Role(Role::Office)).await;
     post("ua", Audience::Unit(unit_a)).await;
     post("ub1", Audience::Unit(unit_b)).await;
     post("ub2", Audience::Unit(unit_b)).await;
     post("own", Audience::User(a.id)).await;
     assert_eq!(s.unread_count(office_user).await.unwrap(), 2);
-    assert_eq!(s.unread_count(a).await.unwrap(), 2, "its unit's and its own");
+    assert_eq!(
+        s.unread_count(a).await.unwrap(),
+        2,
+        "its unit's and its own"
+    );
     assert_eq!(s.unread_count(bb).await.unwrap(), 2);
 
     let first = s.inbox(a, 10).await.unwrap();
     let ua = first.iter().find(|m| m.title == "ua").unwrap().id;
     s.mark_read(a.id, ua).await.unwrap();
     assert_eq!(s.unread_count(a).await.unwrap(), 1);
-    assert_eq!(s.unread_count(bb).await.unwrap(), 2, "another account's reads");
+    assert_eq!(
+        s.unread_count(bb).await.unwrap(),
+        2,
+        "another account's reads"
+    );
 
     s.mark_all_read(bb.id).await.unwrap();
     assert_eq!(s.unread_count(bb).await.unwrap(), 0);
     assert!(s.inbox(bb, 10).await.unwrap().iter().all(|m| m.read));
     assert_eq!(s.unread_count(a).await.unwrap(), 1, "only its own mark");
     post("ub3", Audience::Unit(unit_b)).await;
-    assert_eq!(s.unread_count(bb).await.unwrap(), 1, "a later message counts");
+    assert_eq!(
+        s.unread_count(bb).await.unwrap(),
+        1,
+        "a later message counts"
+    );
     let listed = s.inbox(bb, 10).await.unwrap();
     assert_eq!(
-        listed.iter().filter(|m| !m.read).map(|m| m.title.as_str()).collect::<Vec<_>>(),
+        listed
+            .iter()
+            .filter(|m| !m.read)
+            .map(|m| m.title.as_str())
+            .collect::<Vec<_>>(),
         ["ub3"]
     );
     s.mark_all_read(bb.id).await.unwrap();

@@ -81,10 +81,11 @@ async fn my_todo(
         };
         let task = match task_of(n.task_id) {
             Some(t) => format!("{} {}", t.code, t.title),
-            None => state.store.task_brief(n.task_id).await.map_or_else(
-                |_| String::new(),
-                |t| format!("{} {}", t.code, t.title),
-            ),
+            None => state
+                .store
+                .task_brief(n.task_id)
+                .await
+                .map_or_else(|_| String::new(), |t| format!("{} {}", t.code, t.title)),
         };
         out.push(MyTodo {
             kind,
@@ -169,9 +170,7 @@ pub async fn my_tasks(
             Some(round) => {
                 let tasks = state.store.tasks(plan.id, Some(round.plan_version)).await?;
                 let reports = state.store.reports(round.id).await?;
-                todo.extend(
-                    my_todo(&state, unit_id, &plan, Some(round), &tasks, &reports).await?,
-                );
+                todo.extend(my_todo(&state, unit_id, &plan, Some(round), &tasks, &reports).await?);
                 my_rows(&tasks, &reports, unit_id)
             }
             None => {

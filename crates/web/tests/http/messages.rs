@@ -49,11 +49,11 @@ async fn inbox_of(app: &TestApp, login: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-/// Another task the unit leads (besides 2.3.2).
+/// A task the other unit (区交通运输局) leads.
 fn other_task(app: &TestApp) -> String {
     app.tasks
         .iter()
-        .find(|t| t.lead.first() == Some(&app.unit_id) && t.code != "2.3.2")
+        .find(|t| t.lead.first() == Some(&app.unit2_id))
         .unwrap()
         .code
         .clone()
@@ -107,7 +107,11 @@ async fn a_submitted_report_tells_the_office_once_and_the_count_follows_reading(
     assert!(inbox.contains(&want), "{inbox}");
     assert!(inbox.contains(&format!("/reports/{}?plan={}", r.id, app.plan_id)));
     assert_eq!(badge(&inbox), Some(1), "消息 1 in the navigation");
-    assert_eq!(badge(&page(&office, &app, "/ledger").await), Some(1), "on every page");
+    assert_eq!(
+        badge(&page(&office, &app, "/ledger").await),
+        Some(1),
+        "on every page"
+    );
 
     // Nobody else is told: neither the units (the author included) nor a leader.
     for login in ["unit", "unit2", "leader"] {
@@ -178,7 +182,9 @@ async fn a_submitted_report_tells_the_office_once_and_the_count_follows_reading(
     assert!(!inbox.contains("全部标为已读"), "nothing left to mark");
     assert!(!inbox.contains("未读</span>"));
     // A later message counts again.
-    let other = app.submitted_report(&other_task(&app), app.unit_id, 1.0).await;
+    let other = app
+        .submitted_report(&other_task(&app), app.unit2_id, 1.0)
+        .await;
     zhuanban_desk::messages::reports_submitted(&app.store, &[], std::slice::from_ref(&other))
         .await
         .unwrap();
@@ -215,7 +221,10 @@ async fn notices_signed_and_replied_and_extension_requests_tell_the_office() {
             .send()
     };
     assert_eq!(
-        step(format!("/notices/{}/sign", n.id), 1, "").await.unwrap().status(),
+        step(format!("/notices/{}/sign", n.id), 1, "")
+            .await
+            .unwrap()
+            .status(),
         StatusCode::SEE_OTHER
     );
     let office = inbox_of(&app, "office").await;
@@ -227,10 +236,14 @@ async fn notices_signed_and_replied_and_extension_requests_tell_the_office() {
         signed[0].0
     );
     assert_eq!(
-        step(format!("/notices/{}/reply", n.id), 2, "10月底前完成第2个小区")
-            .await
-            .unwrap()
-            .status(),
+        step(
+            format!("/notices/{}/reply", n.id),
+            2,
+            "10月底前完成第2个小区"
+        )
+        .await
+        .unwrap()
+        .status(),
         StatusCode::SEE_OTHER
     );
     let office = inbox_of(&app, "office").await;
@@ -287,7 +300,10 @@ async fn a_leaders_instruction_reaches_the_units_of_the_task_only() {
     let (leader, lcsrf) = app.login("leader").await;
     let res = leader
         .post(app.url(&format!("/tasks/{}/instructions", task.code)))
-        .form(&[("_csrf", lcsrf.as_str()), ("text", "加快进度，月底前见实效")])
+        .form(&[
+            ("_csrf", lcsrf.as_str()),
+            ("text", "加快进度，月底前见实效"),
+        ])
         .send()
         .await
         .unwrap();
@@ -319,7 +335,10 @@ async fn a_leaders_instruction_reaches_the_units_of_the_task_only() {
         0
     );
     for login in ["unit2", "office", "leader"] {
-        assert!(titled(&inbox_of(&app, login).await, "领导批示").is_empty(), "{login}");
+        assert!(
+            titled(&inbox_of(&app, login).await, "领导批示").is_empty(),
+            "{login}"
+        );
     }
 }
 
@@ -355,8 +374,14 @@ async fn my_tasks_shows_the_open_notice_and_the_returned_report_with_its_reason(
         .split("</section>")
         .next()
         .unwrap();
-    assert!(todo.contains("督办单待签收") && todo.contains(&n.number), "{todo}");
-    assert!(todo.contains("报告被退回") && todo.contains("退回理由：数据与统计口径不一致"), "{todo}");
+    assert!(
+        todo.contains("督办单待签收") && todo.contains(&n.number),
+        "{todo}"
+    );
+    assert!(
+        todo.contains("报告被退回") && todo.contains("退回理由：数据与统计口径不一致"),
+        "{todo}"
+    );
     // It is above the tasks.
     assert!(my.find("id=\"my-todo\"") < my.find("id=\"my-tasks\""));
     // Another unit sees neither.
@@ -387,7 +412,11 @@ async fn my_tasks_shows_the_open_notice_and_the_returned_report_with_its_reason(
 async fn units_late_for_a_round_are_named_in_one_message_to_the_office() {
     let app = TestApp::start().await;
     // 区住房城乡建设局 reports on every task it leads; the others do not.
-    for t in app.tasks.iter().filter(|t| t.lead.first() == Some(&app.unit_id)) {
+    for t in app
+        .tasks
+        .iter()
+        .filter(|t| t.lead.first() == Some(&app.unit_id))
+    {
         app.submitted_report(&t.code, app.unit_id, 1.0).await;
     }
     let units = app.store.units(app.plan_id).await.unwrap();
@@ -408,7 +437,9 @@ async fn units_late_for_a_round_are_named_in_one_message_to_the_office() {
         .await
         .unwrap();
     assert_eq!(
-        app.db.int("SELECT COUNT(*) FROM inbox WHERE key LIKE 'office:late:%'").await,
+        app.db
+            .int("SELECT COUNT(*) FROM inbox WHERE key LIKE 'office:late:%'")
+            .await,
         0
     );
     let t = zhuanban_desk::dispatch::tick(&app.store, &[], d("2024-10-06"), false)
@@ -452,7 +483,10 @@ async fn the_office_channels_setting_queues_its_events_on_the_channels() {
         )];
     })
     .await;
-    let queued = || app.db.int("SELECT COUNT(*) FROM outbox WHERE key LIKE 'office:%'");
+    let queued = || {
+        app.db
+            .int("SELECT COUNT(*) FROM outbox WHERE key LIKE 'office:%'")
+    };
     let channels = app.state.config.channels.clone();
     let r = app.submitted_report("2.3.2", app.unit_id, 1.0).await;
     zhuanban_desk::messages::reports_submitted(&app.store, &channels, std::slice::from_ref(&r))
@@ -474,7 +508,7 @@ async fn the_office_channels_setting_queues_its_events_on_the_channels() {
         .await
         .unwrap();
     let code = other_task(&app);
-    let r2 = app.submitted_report(&code, app.unit_id, 1.0).await;
+    let r2 = app.submitted_report(&code, app.unit2_id, 1.0).await;
     zhuanban_desk::messages::reports_submitted(&app.store, &channels, std::slice::from_ref(&r2))
         .await
         .unwrap();
@@ -483,7 +517,11 @@ async fn the_office_channels_setting_queues_its_events_on_the_channels() {
         .texts("SELECT subject FROM outbox WHERE key LIKE 'office:%' AND channel = 'wecom'")
         .await;
     assert_eq!(rows.len(), 1, "{rows:?}");
-    assert!(rows[0].starts_with(&format!("待审核：{code} ")), "{}", rows[0]);
+    assert!(
+        rows[0].starts_with(&format!("待审核：{code} ")),
+        "{}",
+        rows[0]
+    );
     // Told again: nothing queued twice.
     zhuanban_desk::messages::reports_submitted(&app.store, &channels, std::slice::from_ref(&r2))
         .await
