@@ -1572,8 +1572,8 @@ async fn the_unread_count_follows_reads_and_the_read_mark(b: Backend) {
     let mut users = Vec::new();
     for (login, role, unit) in [
         ("office", Role::Office, None),
-        ("a", Role::Unit, Some(unit_a)),
-        ("b", Role::Unit, Some(unit_b)),
+        ("unit-a", Role::Unit, Some(unit_a)),
+        ("unit-b", Role::Unit, Some(unit_b)),
     ] {
         let u = s
             .create_user(
