@@ -779,7 +779,9 @@ impl Db {
         user: &zhuanban_ledger::User,
         limit: usize,
     ) -> Result<Vec<InboxMessage>> {
-        let rows: Vec<(i64, String, String, String, String, Option<String>, i64)> = db::query_as(
+        // (id, title, body, link, created_at, read_at, the account's read mark)
+        type InboxRow = (i64, String, String, String, String, Option<String>, i64);
+        let rows: Vec<InboxRow> = db::query_as(
             "SELECT i.id, i.title, i.body, i.link, i.created_at, r.read_at,
                     COALESCE((SELECT m.upto FROM inbox_marks m WHERE m.user_id = $1), 0)
              FROM inbox i
