@@ -348,10 +348,19 @@ pub async fn report_submit(db: &DbArgs, file: &Path, draft: bool) -> anyhow::Res
         at: None,
         evidence: vec![],
     };
-    let r = store
-        .save_report(&input, &actor(db))
+    // The office is told of a submitted report as from the desk (the channels, when the plan
+    // asks for them, as the environment configures them).
+    let channels = crate::channels::from_env().unwrap_or_else(|e| {
+        eprintln!("提醒：通知渠道的配置有误（{e}），只发站内消息");
+        Vec::new()
+    });
+    let saved = zhuanban_desk::messages::save_report(&store, &channels, &input, &actor(db))
         .await
         .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+    if let Some(e) = &saved.warning {
+        eprintln!("提醒：报告已保存，但未能通知专班办公室：{e}");
+    }
+    let r = saved.value;
     println!(
         "报告 #{}（任务 {}，{}）{}，版本 {}{}",
         r.id,

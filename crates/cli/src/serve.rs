@@ -419,6 +419,9 @@ pub async fn dispatch(
     for name in &t.opened {
         println!("已按计划开启轮次：{name}");
     }
+    if t.late > 0 {
+        println!("已告知专班办公室逾期未报的单位：{} 个轮次", t.late);
+    }
     println!(
         "催报 {} 条；发送成功 {} 条，失败 {} 条，稍后重试 {} 条",
         t.reminders, t.sent, t.failed, t.deferred

@@ -1,5 +1,5 @@
 //! The dispatch worker's pass: disables accounts unused for too long, opens scheduled rounds,
-//! queues reminders (催报), and delivers the outbox through the configured channels. The web
+//! queues reminders (催报), tells the office of units late for a round, and delivers the outbox through the configured channels. The web
 //! server runs it every minute; `zhuanban dispatch` runs one pass.
 //!
 //! Every message is first written to the outbox under a key (message, recipient, channel) —
@@ -13,7 +13,7 @@
 
 use chrono::NaiveDate;
 use zhuanban_ledger::dispatch::{reminders_due, scheduled_round};
-use zhuanban_ledger::{ReportState, Role, RoundState};
+use zhuanban_ledger::{Role, RoundState};
 use zhuanban_notify::{Channel, Message, Recipient};
 use zhuanban_store::{Actor, Audience, Claim, Db, Result, RoundInput, Store, StoreError};
 
@@ -28,6 +28,8 @@ pub struct Tick {
     pub deferred: usize,
     /// Accounts disabled for not having signed in for the settings' number of days.
     pub disabled: Vec<String>,
+    /// Rounds past their due date whose late units the office was newly told of.
+    pub late: usize,
 }
 
 fn system() -> Actor {
@@ -48,7 +50,6 @@ pub async fn notify_unit(
     subject: &str,
     body: &str,
 ) -> Result<usize> {
-    let mut queued = 0;
     let emails: Vec<String> = store
         .users()
         .await?
@@ -56,10 +57,43 @@ pub async fn notify_unit(
         .filter(|u| u.unit_id == Some(unit_id) && !u.disabled && u.role == Role::Unit)
         .filter_map(|u| u.email)
         .collect();
+    queue(store, channels, &emails, key, subject, body).await
+}
+
+/// Queues a message for the accounts of a role (the office) on every configured channel: the
+/// group robots once, e-mail to every enabled account of the role that has an address.
+pub async fn notify_role(
+    store: &Db,
+    channels: &[Channel],
+    role: Role,
+    key: &str,
+    subject: &str,
+    body: &str,
+) -> Result<usize> {
+    let emails: Vec<String> = store
+        .users()
+        .await?
+        .into_iter()
+        .filter(|u| !u.disabled && u.role == role)
+        .filter_map(|u| u.email)
+        .collect();
+    queue(store, channels, &emails, key, subject, body).await
+}
+
+/// Queues a message on every channel: once for each robot, once for each e-mail address.
+async fn queue(
+    store: &Db,
+    channels: &[Channel],
+    emails: &[String],
+    key: &str,
+    subject: &str,
+    body: &str,
+) -> Result<usize> {
+    let mut queued = 0;
     for c in channels {
         match c {
             Channel::Email(_) => {
-                for addr in &emails {
+                for addr in emails {
                     if store
                         .enqueue(&format!("{key}:email:{addr}"), "email", addr, subject, body)
                         .await?
@@ -122,7 +156,8 @@ async fn schedule(store: &Db, today: NaiveDate, tick: &mut Tick) -> Result<()> {
 }
 
 /// Queues the reminders due today: to lead units that have not submitted every report they
-/// owe in an open round.
+/// owe in an open round; and once a round's due date has passed, tells the office which units
+/// are late (one message per round).
 async fn remind(store: &Db, channels: &[Channel], today: NaiveDate, tick: &mut Tick) -> Result<()> {
     for plan in store.plans().await? {
         for round in store
@@ -131,24 +166,13 @@ async fn remind(store: &Db, channels: &[Channel], today: NaiveDate, tick: &mut T
             .into_iter()
             .filter(|r| r.state == RoundState::Open)
         {
-            let tasks = store.tasks(plan.id, Some(round.plan_version)).await?;
-            let reports = store.reports(round.id).await?;
-            let mut owing: Vec<i64> = Vec::new();
-            let mut owed: std::collections::BTreeMap<i64, Vec<String>> = Default::default();
-            for t in tasks.iter().filter(|t| !t.lead.is_empty()) {
-                let lead = t.lead[0];
-                let done = reports.iter().any(|r| {
-                    r.task_id == t.id
-                        && r.unit_id == lead
-                        && matches!(r.state, ReportState::Submitted | ReportState::Accepted)
-                });
-                if !done {
-                    if !owing.contains(&lead) {
-                        owing.push(lead);
-                    }
-                    owed.entry(lead).or_default().push(t.code.clone());
-                }
+            let late = crate::messages::late_units(store, &round).await?;
+            // Told once per round to the office when the due date has passed.
+            if crate::messages::round_late(store, channels, &round, today, &late).await? {
+                tick.late += 1;
             }
+            let owing: Vec<i64> = late.iter().map(|(u, _)| *u).collect();
+            let owed: std::collections::BTreeMap<i64, Vec<String>> = late.into_iter().collect();
             for (unit, kind) in
                 reminders_due(round.due, today, plan.settings.reminder_days_before, &owing)
             {

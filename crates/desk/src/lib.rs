@@ -9,6 +9,7 @@ pub mod bulletin;
 pub mod convert;
 pub mod dispatch;
 pub mod judge;
+pub mod messages;
 pub mod passwords;
 pub mod plans;
 pub mod proposals;

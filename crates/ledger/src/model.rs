@@ -37,6 +37,11 @@ pub struct PlanSettings {
     /// The prefix of notice numbers (督办单文号), e.g. "区专班督" → 区专班督〔2024〕1号.
     #[serde(default = "default_notice_prefix")]
     pub notice_prefix: String,
+    /// Whether the office's own events (reports awaiting review, notices signed or replied,
+    /// extension requests, units late for a round) also go to the configured channels (group
+    /// robots, the office accounts' e-mail), besides the office's in-app inbox.
+    #[serde(default)]
+    pub office_channels: bool,
 }
 
 fn default_reminder_days() -> i64 {
@@ -63,6 +68,7 @@ impl Default for PlanSettings {
             reminder_days_before: default_reminder_days(),
             notice_reply_days: default_reply_days(),
             notice_prefix: default_notice_prefix(),
+            office_channels: false,
         }
     }
 }

@@ -156,6 +156,17 @@ pub enum Audience {
     Role(zhuanban_ledger::Role),
 }
 
+/// What a message says about a task: its plan, number, title and units (lead first).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaskBrief {
+    pub id: Id,
+    pub plan_id: Id,
+    pub code: String,
+    pub title: String,
+    /// The lead and cooperating units, lead first, each once.
+    pub units: Vec<Id>,
+}
+
 /// The stored part of a bulletin.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BulletinRecord {
@@ -764,19 +775,23 @@ impl Db {
         Ok(n == 1)
     }
 
-    /// The messages for an account: its own, its unit's, its role's; newest first.
+    /// The messages for an account: its own, its unit's, its role's; newest first. A message
+    /// is read when the account marked it, or marked every message up to it (全部标为已读).
     pub async fn inbox(
         &self,
         user: &zhuanban_ledger::User,
         limit: usize,
     ) -> Result<Vec<InboxMessage>> {
-        let rows: Vec<(i64, String, String, String, String, Option<String>)> = db::query_as(
-            "SELECT i.id, i.title, i.body, i.link, i.created_at, r.read_at FROM inbox i
+        // (id, title, body, link, created_at, read_at, the account's read mark)
+        type InboxRow = (i64, String, String, String, String, Option<String>, i64);
+        let rows: Vec<InboxRow> = db::query_as(
+            "SELECT i.id, i.title, i.body, i.link, i.created_at, r.read_at,
+                    COALESCE((SELECT m.upto FROM inbox_marks m WHERE m.user_id = $1), 0)
+             FROM inbox i
              LEFT JOIN inbox_reads r ON r.inbox_id = i.id AND r.user_id = $1
-             WHERE i.user_id = $2 OR (i.unit_id IS NOT NULL AND i.unit_id = $3) OR i.role = $4
-             ORDER BY i.id DESC LIMIT $5",
+             WHERE i.user_id = $1 OR (i.unit_id IS NOT NULL AND i.unit_id = $2) OR i.role = $3
+             ORDER BY i.id DESC LIMIT $4",
         )
-        .bind(user.id)
         .bind(user.id)
         .bind(user.unit_id)
         .bind(user.role.as_str())
@@ -784,17 +799,90 @@ impl Db {
         .fetch_all(&self.pool)
         .await?;
         rows.into_iter()
-            .map(|(id, title, body, link, created, read)| {
+            .map(|(id, title, body, link, created, read, upto)| {
                 Ok(InboxMessage {
                     id,
                     title,
                     body,
                     link,
                     created_at: time(&created)?,
-                    read: read.is_some(),
+                    read: read.is_some() || id <= upto,
                 })
             })
             .collect()
+    }
+
+    /// A task's plan, number, title and units, for the words of a message.
+    pub async fn task_brief(&self, task_id: Id) -> Result<TaskBrief> {
+        let row: Option<(i64, String, String)> =
+            db::query_as("SELECT plan_id, code, title FROM tasks WHERE id = $1")
+                .bind(task_id)
+                .fetch_optional(&self.pool)
+                .await?;
+        let (plan_id, code, title) = row.ok_or(StoreError::NotFound {
+            what: "任务",
+            id: task_id.to_string(),
+        })?;
+        let listed: Vec<i64> = db::query_scalar(
+            "SELECT unit_id FROM task_units WHERE task_id = $1
+             ORDER BY CASE WHEN role = 'lead' THEN 0 ELSE 1 END, seq",
+        )
+        .bind(task_id)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut units = Vec::new();
+        for u in listed {
+            if !units.contains(&u) {
+                units.push(u);
+            }
+        }
+        Ok(TaskBrief {
+            id: task_id,
+            plan_id,
+            code,
+            title,
+            units,
+        })
+    }
+
+    /// How many of an account's messages (its own, its unit's, its role's) it has not read:
+    /// one statement, each part through its index on (addressee, id) and only past the
+    /// account's read mark, so that every page can show it.
+    pub async fn unread_count(&self, user: &zhuanban_ledger::User) -> Result<i64> {
+        db::query_scalar(
+            "WITH m AS (SELECT COALESCE(MAX(upto), 0) AS upto FROM inbox_marks WHERE user_id = $1)
+             SELECT CAST(
+               (SELECT COUNT(*) FROM inbox i WHERE i.user_id = $1 AND i.id > (SELECT upto FROM m)
+                  AND NOT EXISTS (SELECT 1 FROM inbox_reads r
+                                  WHERE r.inbox_id = i.id AND r.user_id = $1))
+             + (SELECT COUNT(*) FROM inbox i WHERE i.unit_id = $2 AND i.id > (SELECT upto FROM m)
+                  AND NOT EXISTS (SELECT 1 FROM inbox_reads r
+                                  WHERE r.inbox_id = i.id AND r.user_id = $1))
+             + (SELECT COUNT(*) FROM inbox i WHERE i.role = $3 AND i.id > (SELECT upto FROM m)
+                  AND NOT EXISTS (SELECT 1 FROM inbox_reads r
+                                  WHERE r.inbox_id = i.id AND r.user_id = $1))
+             AS BIGINT)",
+        )
+        .bind(user.id)
+        .bind(user.unit_id)
+        .bind(user.role.as_str())
+        .fetch_one(&self.pool)
+        .await
+    }
+
+    /// Marks every message there is as read for an account (全部标为已读): its read mark moves
+    /// to the newest message.
+    pub async fn mark_all_read(&self, user_id: Id) -> Result<()> {
+        db::query(
+            "INSERT INTO inbox_marks (user_id, upto, read_at)
+             SELECT $1, COALESCE(MAX(id), 0), $2 FROM inbox WHERE TRUE
+             ON CONFLICT (user_id) DO UPDATE SET upto = excluded.upto, read_at = excluded.read_at",
+        )
+        .bind(user_id)
+        .bind(now_pub())
+        .execute(&self.writer)
+        .await?;
+        Ok(())
     }
 
     pub async fn mark_read(&self, user_id: Id, inbox_id: Id) -> Result<()> {

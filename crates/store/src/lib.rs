@@ -38,7 +38,7 @@ use zhuanban_ledger::{
 pub use accounts::{FAILURE_WINDOW_MINUTES, NewUser, SessionRow, valid_email, valid_login};
 pub use dispatch::{
     Audience, BulletinRecord, Claim, ExtensionInput, InboxMessage, NoticeInput, NoticeStep,
-    OutboxItem, notice_state_label,
+    OutboxItem, TaskBrief, notice_state_label,
 };
 pub use ledger::{Db, PG_WRITE_LOCK, PgOptions, is_postgres};
 pub use lockout::LockOutcome;

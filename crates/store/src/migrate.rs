@@ -61,6 +61,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "plan_archive",
         include_str!("../migrations/sqlite/0011_plan_archive.sql"),
     ),
+    (
+        12,
+        "inbox_unread",
+        include_str!("../migrations/sqlite/0012_inbox_unread.sql"),
+    ),
 ];
 
 /// (version, name, SQL) of every PostgreSQL migration, in order. Their own numbering: version 1
@@ -101,6 +106,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         7,
         "plan_archive",
         include_str!("../migrations/postgres/0007_plan_archive.sql"),
+    ),
+    (
+        8,
+        "inbox_unread",
+        include_str!("../migrations/postgres/0008_inbox_unread.sql"),
     ),
 ];
 

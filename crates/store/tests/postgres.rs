@@ -297,13 +297,13 @@ async fn a_commit_by_another_server_moves_the_data_version() {
     }
     assert!(b.data_version().await.unwrap() > v0, "the commit was seen");
     // Every table announces its changes (a later migration's table too), but the bookkeeping
-    // of sessions, reminders and sign-in (see migration 0006 and
+    // of sessions, reminders, read marks and sign-in (see migrations 0006 and 0008 and
     // `a_session_touch_or_a_statement_that_changes_nothing_keeps_the_data_version`).
     let untriggered: Vec<(String,)> = sqlx::query_as(
         "SELECT table_name::text FROM information_schema.tables
           WHERE table_schema = 'public' AND table_type = 'BASE TABLE'
             AND table_name NOT IN ('schema_migrations', 'sessions', 'inbox', 'inbox_reads',
-                                   'outbox', 'login_failures', 'login_locks')
+                                   'inbox_marks', 'outbox', 'login_failures', 'login_locks')
             AND NOT EXISTS (SELECT 1 FROM pg_trigger
                              WHERE tgname = table_name || '_changed'
                                AND tgrelid = (quote_ident(table_name))::regclass)",

@@ -1585,6 +1585,92 @@ async fn a_report_is_compared_with_the_one_before_it(b: Backend) {
     assert_eq!(last.id, reports[2].1);
 }
 
+/// The unread count of an account: its own, its unit's and its role's messages, none of
+/// another unit's or role's; a read message or the read mark (全部标为已读) takes it off, and a
+/// message posted after the mark counts again.
+async fn the_unread_count_follows_reads_and_the_read_mark(b: Backend) {
+    use zhuanban_ledger::Role;
+    use zhuanban_store::{Audience, NewUser};
+    let (db, _plan) = seeded(b).await;
+    let s = &db.store;
+    let unit_a = unit(&db, "区住房城乡建设局").await;
+    let unit_b = unit(&db, "区交通运输局").await;
+    let mut users = Vec::new();
+    for (login, role, unit) in [
+        ("office", Role::Office, None),
+        ("unit-a", Role::Unit, Some(unit_a)),
+        ("unit-b", Role::Unit, Some(unit_b)),
+    ] {
+        let u = s
+            .create_user(
+                &NewUser {
+                    login: login.into(),
+                    name: login.into(),
+                    role,
+                    unit_id: unit,
+                    password_hash: "x".into(),
+                },
+                &office(),
+            )
+            .await
+            .unwrap();
+        users.push(u);
+    }
+    let (office_user, a, bb) = (&users[0], &users[1], &users[2]);
+    let post = |key: &'static str, to: Audience| async move {
+        s.post_inbox(key, to, key, "正文", "").await.unwrap()
+    };
+    assert!(post("r1", Audience::Role(Role::Office)).await);
+    assert!(
+        !post("r1", Audience::Role(Role::Office)).await,
+        "once per key"
+    );
+    post("r2", Audience::Role(Role::Office)).await;
+    post("ua", Audience::Unit(unit_a)).await;
+    post("ub1", Audience::Unit(unit_b)).await;
+    post("ub2", Audience::Unit(unit_b)).await;
+    post("own", Audience::User(a.id)).await;
+    assert_eq!(s.unread_count(office_user).await.unwrap(), 2);
+    assert_eq!(
+        s.unread_count(a).await.unwrap(),
+        2,
+        "its unit's and its own"
+    );
+    assert_eq!(s.unread_count(bb).await.unwrap(), 2);
+
+    let first = s.inbox(a, 10).await.unwrap();
+    let ua = first.iter().find(|m| m.title == "ua").unwrap().id;
+    s.mark_read(a.id, ua).await.unwrap();
+    assert_eq!(s.unread_count(a).await.unwrap(), 1);
+    assert_eq!(
+        s.unread_count(bb).await.unwrap(),
+        2,
+        "another account's reads"
+    );
+
+    s.mark_all_read(bb.id).await.unwrap();
+    assert_eq!(s.unread_count(bb).await.unwrap(), 0);
+    assert!(s.inbox(bb, 10).await.unwrap().iter().all(|m| m.read));
+    assert_eq!(s.unread_count(a).await.unwrap(), 1, "only its own mark");
+    post("ub3", Audience::Unit(unit_b)).await;
+    assert_eq!(
+        s.unread_count(bb).await.unwrap(),
+        1,
+        "a later message counts"
+    );
+    let listed = s.inbox(bb, 10).await.unwrap();
+    assert_eq!(
+        listed
+            .iter()
+            .filter(|m| !m.read)
+            .map(|m| m.title.as_str())
+            .collect::<Vec<_>>(),
+        ["ub3"]
+    );
+    s.mark_all_read(bb.id).await.unwrap();
+    assert_eq!(s.unread_count(bb).await.unwrap(), 0, "the mark moves again");
+}
+
 both!(
     importing_the_seed_makes_the_ledger,
     a_new_version_keeps_old_reports_and_statuses_reproducible,
@@ -1605,4 +1691,5 @@ both!(
     an_archived_plan_is_read_only,
     units_are_renamed_and_merged,
     a_report_is_compared_with_the_one_before_it,
+    the_unread_count_follows_reads_and_the_read_mark,
 );

@@ -303,11 +303,15 @@ pub async fn save_report(
         at: None,
         evidence: vec![],
     };
-    let r = state
-        .store
-        .save_report(&input, &ctx.actor())
-        .await
-        .map_err(|e| j(e.into()))?;
+    let r = zhuanban_desk::messages::save_report(
+        &state.store,
+        &state.config.channels,
+        &input,
+        &ctx.actor(),
+    )
+    .await
+    .map(crate::warn_unposted)
+    .map_err(|e| j(e.into()))?;
     Ok((axum::http::StatusCode::CREATED, Json(r)).into_response())
 }
 
@@ -415,10 +419,9 @@ pub async fn add_instruction(
         .iter()
         .find(|t| t.code == code)
         .ok_or_else(|| j(AppError::not_found()))?;
-    let i = state
-        .store
-        .add_instruction(task.id, &b.text, &ctx.actor())
+    let i = zhuanban_desk::messages::add_instruction(&state.store, task.id, &b.text, &ctx.actor())
         .await
+        .map(crate::warn_unposted)
         .map_err(|e| j(e.into()))?;
     Ok((axum::http::StatusCode::CREATED, Json(i)).into_response())
 }

@@ -103,6 +103,14 @@ pub(crate) type PlanIds = (
 
 pub use zhuanban_desk::security::SECURITY_KEY;
 
+/// What a use case wrote; a message it could not post (the write stands) is logged.
+pub(crate) fn warn_unposted<T>(saved: zhuanban_desk::messages::Saved<T>) -> T {
+    if let Some(e) = &saved.warning {
+        tracing::warn!("message not posted: {e}");
+    }
+    saved.value
+}
+
 impl AppState {
     pub async fn new(store: Db, config: Config) -> Result<Self, zhuanban_store::StoreError> {
         let has = store.count_users().await? > 0;

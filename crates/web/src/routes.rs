@@ -79,6 +79,9 @@ pub struct Ctx {
     /// Whether `plan` was named in the URL: a plan named there that the account may not see is
     /// not found, while a chosen one falls back to the newest.
     pub plan_in_url: bool,
+    /// The account's unread messages, for the navigation of a page (None on the API and for
+    /// accounts without an inbox).
+    pub unread: Option<i64>,
 }
 
 impl Ctx {
@@ -238,6 +241,7 @@ fn registry(state: AppState) -> (Router<AppState>, Vec<Rule>) {
         .add(M::GET, "/notices/{id}/print.docx", Access::Roles(BUSINESS), "打印督办通知单（DOCX）", pages::notice_print)
         .add(M::GET, "/inbox", Access::SignedIn, "消息", pages::inbox)
         .add(M::POST, "/inbox/{id}/read", Access::SignedIn, "标为已读", pages::inbox_read)
+        .add(M::POST, "/inbox/read-all", Access::SignedIn, "全部标为已读", pages::inbox_read_all)
         .add(M::GET, "/admin/users", Access::Roles(ADMINS), "账号管理", pages::admin_users)
         .add(M::POST, "/admin/users", Access::Roles(ADMINS), "新建账号", pages::admin_user_create)
         .add(M::GET, "/admin/users/{id}/reset", Access::Roles(ADMINS), "重置密码", pages::admin_user_reset_form)
@@ -401,6 +405,7 @@ async fn guard(
         ip: ip.clone(),
         plan: None,
         plan_in_url: false,
+        unread: None,
     };
     // `?plan=ID` names the plan for this request (links across plans, the API); else the plan
     // chosen in this browser.
@@ -588,6 +593,15 @@ async fn guard(
                 );
             }
         }
+    }
+    // The unread count the navigation shows on every page (one indexed statement; a failure
+    // shows none rather than failing the page).
+    if !rule.api
+        && !matches!(rule.access, Access::Public | Access::Setup)
+        && let Some(u) = &ctx.user
+        && matches!(u.role, Role::Office | Role::Leader | Role::Unit)
+    {
+        ctx.unread = state.store.unread_count(u).await.ok();
     }
     req.extensions_mut().insert(ctx);
     next.run(req).await

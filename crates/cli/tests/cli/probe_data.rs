@@ -270,6 +270,8 @@ fn a_database_from_before_the_key_is_keyed_from_its_next_record() {
             "{UNGUARD} DROP TRIGGER audit_keying_no_delete; DELETE FROM audit_keying; DROP TABLE audit_keying; \
              DROP INDEX outbox_channel_recent; ALTER TABLE outbox DROP COLUMN claimed_at; \
              DROP TABLE plan_readings; ALTER TABLE plans DROP COLUMN archived_at; \
+             DROP TABLE inbox_marks; DROP INDEX inbox_user; DROP INDEX inbox_unit; \
+             DROP INDEX inbox_role; \
              DELETE FROM schema_migrations WHERE version >= 7;"
         ),
     );

@@ -912,10 +912,9 @@ pub async fn add_instruction(
         .iter()
         .find(|t| t.code == code)
         .ok_or_else(AppError::not_found)?;
-    match state
-        .store
-        .add_instruction(task.id, &f.text, &ctx.actor())
+    match zhuanban_desk::messages::add_instruction(&state.store, task.id, &f.text, &ctx.actor())
         .await
+        .map(crate::warn_unposted)
     {
         Ok(_) => Ok(Redirect::to(&format!("/tasks/{code}?ok=instruction")).into_response()),
         Err(zhuanban_store::StoreError::Invalid { message, .. }) => {

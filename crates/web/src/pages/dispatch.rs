@@ -382,10 +382,16 @@ async fn notice_step(
         ("reopen", Role::Office) => NoticeStep::Reopen(&f.text),
         _ => return Err(AppError::not_found()),
     };
-    match state
-        .store
-        .notice_step(id, f.version, s, &ctx.actor())
-        .await
+    match zhuanban_desk::messages::notice_step(
+        &state.store,
+        &state.config.channels,
+        id,
+        f.version,
+        s,
+        &ctx.actor(),
+    )
+    .await
+    .map(crate::warn_unposted)
     {
         Ok(_) => Ok(Redirect::to(&format!("/notices?ok={step}")).into_response()),
         Err(e @ (StoreError::Invalid { .. } | StoreError::Conflict { .. })) => {
@@ -465,20 +471,21 @@ pub async fn extension_request(
     let Ok(requested) = NaiveDate::parse_from_str(f.requested.trim(), "%Y-%m-%d") else {
         return notices_page(&state, &ctx, None, Some("申请的新时限应为 年-月-日".into())).await;
     };
-    match state
-        .store
-        .request_extension(
-            &ExtensionInput {
-                task_id: task.id,
-                target_id,
-                milestone_id,
-                unit_id,
-                requested,
-                reason: f.reason.clone(),
-            },
-            &ctx.actor(),
-        )
-        .await
+    match zhuanban_desk::messages::request_extension(
+        &state.store,
+        &state.config.channels,
+        &ExtensionInput {
+            task_id: task.id,
+            target_id,
+            milestone_id,
+            unit_id,
+            requested,
+            reason: f.reason.clone(),
+        },
+        &ctx.actor(),
+    )
+    .await
+    .map(crate::warn_unposted)
     {
         Ok(_) => Ok(Redirect::to("/notices?ok=extension").into_response()),
         Err(StoreError::Invalid { message, .. }) => {
@@ -561,6 +568,7 @@ struct InboxPage {
 pub async fn inbox(
     State(state): State<AppState>,
     Extension(ctx): Extension<Ctx>,
+    Query(q): Query<BTreeMap<String, String>>,
 ) -> AppResult<Response> {
     let user = ctx.user()?.clone();
     let messages = state
@@ -571,7 +579,7 @@ pub async fn inbox(
         .map(|m| (m.id, m.title, m.body, m.link, cst(&m.created_at), m.read))
         .collect();
     render(&InboxPage {
-        nav: Nav::new(&ctx, &state, "/inbox"),
+        nav: Nav::new(&ctx, &state, "/inbox").with_flash(q.get("ok").map(String::as_str)),
         messages,
     })
 }
@@ -593,4 +601,14 @@ pub async fn inbox_read(
     }
     state.store.mark_read(user.id, id).await?;
     Ok(Redirect::to("/inbox").into_response())
+}
+
+/// 全部标为已读: every message the account has counts as read.
+pub async fn inbox_read_all(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+) -> AppResult<Response> {
+    let user = ctx.user()?.clone();
+    state.store.mark_all_read(user.id).await?;
+    Ok(Redirect::to("/inbox?ok=all_read").into_response())
 }

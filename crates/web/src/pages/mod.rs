@@ -51,6 +51,8 @@ pub struct Nav {
     /// Today (China time) by the process's clock.
     pub today: NaiveDate,
     pub flash: Option<&'static str>,
+    /// Unread messages, shown beside 消息 (0: none).
+    pub unread: i64,
 }
 
 impl Nav {
@@ -99,11 +101,17 @@ impl Nav {
             demo_time: state.config.demo && zhuanban_store::clock::is_demo_time(),
             today: today(),
             flash: None,
+            unread: ctx.unread.unwrap_or(0),
         }
     }
 
     pub fn is_current(&self, href: &str) -> bool {
         href == self.current
+    }
+
+    /// The unread count shown beside a link: on 消息, when there is any.
+    pub fn unread_on(&self, href: &str) -> Option<i64> {
+        (href == "/inbox" && self.unread > 0).then_some(self.unread)
     }
 
     /// A fixed message chosen by a code in the query (no user text is reflected).
@@ -145,6 +153,7 @@ fn flash_message(code: &str) -> Option<&'static str> {
         "recomposed" => "通报已按最新台账重新生成",
         "renamed" => "单位已更名，原名称保留为别名",
         "merged" => "单位已合并，原写法保留为别名",
+        "all_read" => "消息已全部标为已读",
         _ => return None,
     })
 }
@@ -168,6 +177,7 @@ pub fn error_page(status: StatusCode, message: &str) -> String {
         demo_time: false,
         today: today(),
         flash: None,
+        unread: 0,
     };
     ErrorPage {
         nav,

@@ -207,7 +207,15 @@ pub async fn template_upload(
         return errors_page(&state, &ctx, problems).await;
     }
     // All or nothing: one transaction for the whole file.
-    match state.store.save_reports(&inputs, &ctx.actor()).await {
+    match zhuanban_desk::messages::save_reports(
+        &state.store,
+        &state.config.channels,
+        &inputs,
+        &ctx.actor(),
+    )
+    .await
+    .map(crate::warn_unposted)
+    {
         Ok(_) => Ok(Redirect::to("/my?ok=submitted").into_response()),
         Err(e @ (StoreError::Invalid { .. } | StoreError::Conflict { .. })) => {
             errors_page(&state, &ctx, vec![e.for_people(), "未保存任何内容".into()]).await

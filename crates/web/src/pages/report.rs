@@ -38,6 +38,88 @@ struct MyPage {
     unit: String,
     /// Every plan the unit has a part in: the desk's current plan first.
     plans: Vec<MyPlan>,
+    /// What waits for the unit, shown above its tasks: open notices, returned reports.
+    todo: Vec<MyTodo>,
+}
+
+/// Something waiting for the unit on 我的任务: a notice to sign or answer, a report returned
+/// by the office (with its reason).
+#[derive(Debug)]
+pub struct MyTodo {
+    /// What it is ("督办单待签收", "报告被退回" …) and its tag's colour.
+    pub kind: &'static str,
+    pub class: &'static str,
+    pub title: String,
+    pub detail: String,
+    pub link: String,
+}
+
+/// The unit's open notices (to sign, or to answer) and its returned reports in open rounds,
+/// for the top of 我的任务.
+async fn my_todo(
+    state: &AppState,
+    unit_id: Id,
+    plan: &zhuanban_ledger::PlanRecord,
+    round: Option<&Round>,
+    tasks: &[TaskRecord],
+    reports: &[Report],
+) -> AppResult<Vec<MyTodo>> {
+    let mut out = Vec::new();
+    let task_of = |id: Id| tasks.iter().find(|t| t.id == id);
+    for n in state
+        .store
+        .notices(plan.id)
+        .await?
+        .into_iter()
+        .filter(|n| n.unit_id == unit_id)
+    {
+        let (kind, class) = match n.state {
+            zhuanban_ledger::NoticeState::Issued => ("督办单待签收", "c-red"),
+            zhuanban_ledger::NoticeState::Signed => ("督办单待回复", "c-yellow"),
+            zhuanban_ledger::NoticeState::Reopened => ("督办单退回重办", "c-red"),
+            _ => continue,
+        };
+        let task = match task_of(n.task_id) {
+            Some(t) => format!("{} {}", t.code, t.title),
+            None => state
+                .store
+                .task_brief(n.task_id)
+                .await
+                .map_or_else(|_| String::new(), |t| format!("{} {}", t.code, t.title)),
+        };
+        out.push(MyTodo {
+            kind,
+            class,
+            title: format!("{}（{}）", n.number, task),
+            detail: if n.state == zhuanban_ledger::NoticeState::Issued {
+                format!("{}。请于 {} 前签收并回复整改措施。", n.reason, n.reply_by)
+            } else {
+                format!("{}。请于 {} 前回复整改措施。", n.reason, n.reply_by)
+            },
+            link: format!("/notices?plan={}#notice-{}", plan.id, n.id),
+        });
+    }
+    if let Some(round) = round {
+        for r in reports
+            .iter()
+            .filter(|r| r.unit_id == unit_id && r.state == ReportState::Returned)
+        {
+            let Some(t) = task_of(r.task_id) else {
+                continue;
+            };
+            out.push(MyTodo {
+                kind: "报告被退回",
+                class: "c-red",
+                title: format!("{} {}（{}）", t.code, t.title, round.name),
+                detail: format!(
+                    "退回理由：{}",
+                    r.return_reason.as_deref().unwrap_or("（未填写）")
+                ),
+                link: format!("/my/tasks/{}?plan={}", t.code, plan.id),
+            });
+        }
+    }
+    Ok(out)
 }
 
 /// A plan on 我的任务: its open round and the unit's tasks in it.
@@ -81,15 +163,20 @@ pub async fn my_tasks(
     let unit = state.store.unit_by_id(unit_id).await?.name;
     let current = current_plan(&state, &ctx).await?.map(|p| p.id);
     let mut plans = Vec::new();
+    let mut todo = Vec::new();
     for plan in super::visible_plans(&state, &user).await? {
         let round = newest_open(state.store.rounds(plan.id).await?);
         let tasks = match &round {
             Some(round) => {
                 let tasks = state.store.tasks(plan.id, Some(round.plan_version)).await?;
                 let reports = state.store.reports(round.id).await?;
+                todo.extend(my_todo(&state, unit_id, &plan, Some(round), &tasks, &reports).await?);
                 my_rows(&tasks, &reports, unit_id)
             }
-            None => vec![],
+            None => {
+                todo.extend(my_todo(&state, unit_id, &plan, None, &[], &[]).await?);
+                vec![]
+            }
         };
         plans.push(MyPlan {
             id: plan.id,
@@ -101,7 +188,12 @@ pub async fn my_tasks(
     }
     // The current plan first, then plans with an open round, newest first.
     plans.sort_by_key(|p| (!p.current, p.round.is_none(), std::cmp::Reverse(p.id)));
-    render(&MyPage { nav, unit, plans })
+    render(&MyPage {
+        nav,
+        unit,
+        plans,
+        todo,
+    })
 }
 
 fn my_rows(tasks: &[TaskRecord], reports: &[Report], unit_id: Id) -> Vec<MyTask> {
@@ -635,7 +727,15 @@ pub async fn report_save(
         at: None,
         evidence: evidence_refs.into_iter().map(|(e, _)| e).collect(),
     };
-    match state.store.save_report(&input, &ctx.actor()).await {
+    match zhuanban_desk::messages::save_report(
+        &state.store,
+        &state.config.channels,
+        &input,
+        &ctx.actor(),
+    )
+    .await
+    .map(crate::warn_unposted)
+    {
         Ok(_) => Ok(Redirect::to(if submit {
             "/my?ok=submitted"
         } else {

@@ -9,6 +9,7 @@ mod cache;
 mod dispatch;
 mod inputs;
 mod matrix;
+mod messages;
 mod monitoring;
 mod plans;
 mod probe_auth;
