@@ -370,7 +370,9 @@ async fn history(
             clock_at(reviewed, start);
             let roll: f64 = rng.random();
             if last && roll < 0.2 {
-                // Left for the office to review.
+                // Left for the office to review: its 消息 says so, as for any report sent.
+                zhuanban_desk::messages::reports_submitted(store, &[], std::slice::from_ref(&r))
+                    .await?;
             } else if last && roll < 0.3 {
                 store
                     .return_report(

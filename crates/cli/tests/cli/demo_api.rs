@@ -229,6 +229,10 @@ fn the_demonstration_runs_on_its_own_date() {
     assert_eq!(code, 303);
     let (_, page) = curl(&jar, &[&url("/ledger")]);
     assert!(page.contains("系统日期按演示设为 2024-09-30"), "{page}");
+    // The reports left awaiting review are in the office's 消息, counted as unread.
+    assert!(page.contains("id=\"unread\""), "{page}");
+    let (_, inbox) = curl(&jar, &[&url("/inbox")]);
+    assert!(inbox.contains("待审核："), "{inbox}");
     let (_, me) = curl(&jar, &[&url("/api/me")]);
     let csrf = json(&me)["csrf"].as_str().unwrap().to_string();
     let unit = crate::count(
