@@ -13,6 +13,7 @@
 //! - Input is validated before anything is written; a refused write changes nothing.
 
 mod accounts;
+mod batch;
 pub mod audit;
 pub mod clock;
 mod db;
@@ -39,6 +40,7 @@ pub use dispatch::{
     Audience, BulletinRecord, Claim, ExtensionInput, InboxMessage, NoticeInput, NoticeStep,
     OutboxItem, notice_state_label,
 };
+pub use batch::{MAX_PLANS, SnapshotOf};
 pub use ledger::{Db, PG_WRITE_LOCK, PgOptions, is_postgres};
 pub use lockout::LockOutcome;
 pub use postgres::{PgSnapshot, pg_user_tables};
