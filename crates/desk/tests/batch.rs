@@ -102,7 +102,10 @@ async fn report(store: &Db, round: Id, t: &TaskRecord, value: Option<f64>, accep
         .await
         .unwrap();
     if accept {
-        store.accept_report(r.id, r.row_version, &office()).await.unwrap();
+        store
+            .accept_report(r.id, r.row_version, &office())
+            .await
+            .unwrap();
     }
 }
 
@@ -188,12 +191,18 @@ async fn the_batch_judges_each_plan_as_alone(store: &Db) {
                 .map(|(_, s)| s.clone())
                 .unwrap()
         };
-        assert_ne!(of(&together[0]).targets, of(&together[1]).targets, "{view:?}");
+        assert_ne!(
+            of(&together[0]).targets,
+            of(&together[1]).targets,
+            "{view:?}"
+        );
         assert_eq!(together[0].eval, together[3].eval);
     }
     // By default each plan is judged at its own date: A at its closed round's (the open
     // round has no accepted report yet), B at its round's, C (no round) today.
-    let together = judge_plans(store, &ids, View::default(), today).await.unwrap();
+    let together = judge_plans(store, &ids, View::default(), today)
+        .await
+        .unwrap();
     assert_eq!(together[0].as_of, d("2024-06-30"));
     assert_eq!(together[0].round.as_ref().map(|r| r.id), Some(a2.id));
     assert_eq!(together[1].as_of, d("2024-03-31"));
@@ -207,10 +216,22 @@ async fn the_batch_judges_each_plan_as_alone(store: &Db) {
     assert!(judge(store, a, view, today).await.is_err());
     assert!(judge_plans(store, &[b, a], view, today).await.is_err());
     let only_b = judge_plans(store, &[b], view, today).await.unwrap();
-    assert_eq!(facts(&only_b[0]), facts(&judge(store, b, view, today).await.unwrap()));
+    assert_eq!(
+        facts(&only_b[0]),
+        facts(&judge(store, b, view, today).await.unwrap())
+    );
     // An unknown plan is not found, together as alone.
-    assert!(judge_plans(store, &[a, 999_999], View::default(), today).await.is_err());
-    assert!(judge_plans(store, &[], View::default(), today).await.unwrap().is_empty());
+    assert!(
+        judge_plans(store, &[a, 999_999], View::default(), today)
+            .await
+            .is_err()
+    );
+    assert!(
+        judge_plans(store, &[], View::default(), today)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -15,7 +15,7 @@
 //! Then, `--runs` times each:
 //! 1. `judge-all` — every plan loaded and judged as the desk judges it, with the default
 //!    view: one plan per call ([`zhuanban_desk::judge`]), one after the other and
-//!    `--connections` at a time, and [`BATCH`] plans per call ([`zhuanban_desk::judge_plans`],
+//!    `--connections` at a time, and `--batch` plans per call ([`zhuanban_desk::judge_plans`],
 //!    what they need read together), one batch after the other and `--connections` at a time
 //!    (goal: under 5 s); then where the time of one plan at a time goes, step by step;
 //! 2. `ledger-page` — `zhuanban serve --db URL --data DIR` on the database, a unit account
@@ -362,9 +362,6 @@ async fn counts(store: &Db) -> Result<Vec<(&'static str, i64)>> {
     Ok(out)
 }
 
-/// Plans each worker judges together in the batched runs ([`zhuanban_desk::judge_plans`]).
-const BATCH: usize = 50;
-
 /// Loads and judges every plan as the desk does, `at_once` workers at a time, each taking
 /// `batch` plans at a time: one plan ([`zhuanban_desk::judge`]) or several judged together
 /// ([`zhuanban_desk::judge_plans`], the same judgement read for all of them at once). Returns
@@ -374,7 +371,8 @@ async fn judge_all(store: &Db, at_once: usize, batch: usize) -> Result<(f64, usi
     let plans: Vec<i64> = store.plans().await?.iter().map(|p| p.id).collect();
     let today = zhuanban_store::clock::china_today();
     let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let chunks: Arc<Vec<Vec<i64>>> = Arc::new(plans.chunks(batch.max(1)).map(<[i64]>::to_vec).collect());
+    let chunks: Arc<Vec<Vec<i64>>> =
+        Arc::new(plans.chunks(batch.max(1)).map(<[i64]>::to_vec).collect());
     let mut workers = tokio::task::JoinSet::new();
     for _ in 0..at_once.max(1) {
         let (store, next, chunks) = (store.clone(), next.clone(), chunks.clone());
@@ -384,7 +382,10 @@ async fn judge_all(store: &Db, at_once: usize, batch: usize) -> Result<(f64, usi
                 let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 let Some(ids) = chunks.get(i) else { break };
                 let judged = if let [id] = ids[..] {
-                    vec![zhuanban_desk::judge(&store, id, zhuanban_desk::View::default(), today).await?]
+                    vec![
+                        zhuanban_desk::judge(&store, id, zhuanban_desk::View::default(), today)
+                            .await?,
+                    ]
                 } else {
                     zhuanban_desk::judge_plans(&store, ids, zhuanban_desk::View::default(), today)
                         .await?
@@ -489,17 +490,18 @@ pub(super) async fn run(args: &Args) -> Result<bool> {
     for run in 0..args.runs {
         let (s, n) = judge_all(&store, 1, 1).await?;
         let (c, m) = judge_all(&store, args.connections, 1).await?;
-        let (bs, k) = judge_all(&store, 1, BATCH).await?;
-        let (bc, l) = judge_all(&store, args.connections, BATCH).await?;
+        let (bs, k) = judge_all(&store, 1, args.batch).await?;
+        let (bc, l) = judge_all(&store, args.connections, args.batch).await?;
         ensure!(
             n == m && n == k && n == l,
             "{n} tasks judged one plan at a time, {m} several at a time, {k} and {l} in batches"
         );
         eprintln!(
             "loadgen: run {}: every plan judged in {s:.2} s one at a time, {c:.2} s {} at a time; \
-             in batches of {BATCH} plans {bs:.2} s one batch at a time, {bc:.2} s {} at a time ({n} tasks)",
+             in batches of {} plans {bs:.2} s one batch at a time, {bc:.2} s {} at a time ({n} tasks)",
             run + 1,
             args.connections,
+            args.batch,
             args.connections
         );
         batched_sequential.push(bs);
@@ -614,7 +616,8 @@ pub(super) async fn run(args: &Args) -> Result<bool> {
         range(&concurrent, 2)
     );
     println!(
-        "judge every plan in batches of {BATCH} plans: one batch at a time {} s; {} at a time {} s",
+        "judge every plan in batches of {} plans: one batch at a time {} s; {} at a time {} s",
+        args.batch,
         range(&batched_sequential, 2),
         args.connections,
         range(&batched_concurrent, 2)
@@ -622,8 +625,8 @@ pub(super) async fn run(args: &Args) -> Result<bool> {
     print_table(&figures);
     let mut goals = vec![Goal::new(
         format!(
-            "judge every plan (batches of {BATCH}, {} at a time) < {GOAL_JUDGE_ALL_SECONDS} s in every run",
-            args.connections
+            "judge every plan (batches of {}, {} at a time) < {GOAL_JUDGE_ALL_SECONDS} s in every run",
+            args.batch, args.connections
         ),
         batched_concurrent.iter().copied().fold(0.0, f64::max),
         batched_concurrent
@@ -670,7 +673,7 @@ pub(super) async fn run(args: &Args) -> Result<bool> {
         "load_average_after": load_after,
         "judge_all_sequential_seconds": sequential,
         "judge_all_concurrent_seconds": concurrent,
-        "judge_all_batch_plans": BATCH,
+        "judge_all_batch_plans": args.batch,
         "judge_all_batched_sequential_seconds": batched_sequential,
         "judge_all_batched_concurrent_seconds": batched_concurrent,
         "judged_tasks": judged_tasks,

@@ -1084,10 +1084,11 @@ fn key(input: &ReportInput) -> (Id, Id, Id) {
     (input.round_id, input.task_id, input.unit_id)
 }
 
-/// PostgreSQL: checks and writes a batch of saves with a dozen statements in all, whatever the
-/// batch's size (one at a time, a save costs about ten round trips): every save's checks read
-/// by one statement, then each table's rows of every accepted save written by one statement
-/// (arrays unnested), the reports read back by one, their audit records chained in memory and
+/// PostgreSQL: checks and writes a batch of saves with half a dozen statements in all, whatever
+/// the batch's size (one at a time, a save costs about ten round trips): every save's checks
+/// read by one statement, then the new reports inserted by one and everything else of every
+/// accepted save (edited reports, values, milestone states) written by one (arrays unnested),
+/// evidence by one, the reports read back by one, their audit records chained in memory and
 /// written by one. The checks are the one-at-a-time path's ([`check_scope`], [`check_content`],
 /// [`check_existing`]), made on what was read, in the batch's order, so a refused save is
 /// simply not written and takes no other down with it. A save whose report an earlier save
@@ -1429,7 +1430,10 @@ async fn write_planned(
             ids.insert((round_id, task_id, unit_id), id);
         }
     }
-    for (p, id) in old.iter().filter_map(|p| p.existing.as_ref().map(|r| (p, r.id))) {
+    for (p, id) in old
+        .iter()
+        .filter_map(|p| p.existing.as_ref().map(|r| (p, r.id)))
+    {
         ids.insert(key(p.input), id);
     }
     let id_of = |p: &Planned| -> Result<Id> {

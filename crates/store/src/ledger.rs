@@ -13,9 +13,8 @@ use sqlx::sqlite::{
 use zhuanban_ledger::evaluate::Snapshot;
 use zhuanban_ledger::input;
 use zhuanban_ledger::{
-    AuditRecord, Cmp, EvidenceRef, Hardness, Id, MilestoneState, PlanRecord,
-    Report, ReportState, Round, RoundState, TargetKind, TargetValue, TaskRecord,
-    UnitRecord,
+    AuditRecord, Cmp, EvidenceRef, Hardness, Id, MilestoneState, PlanRecord, Report, ReportState,
+    Round, RoundState, TargetKind, TargetValue, TaskRecord, UnitRecord,
 };
 
 use crate::audit::{self, Break, Entry, GENESIS};

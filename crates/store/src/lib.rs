@@ -13,8 +13,8 @@
 //! - Input is validated before anything is written; a refused write changes nothing.
 
 mod accounts;
-mod batch;
 pub mod audit;
+mod batch;
 pub mod clock;
 mod db;
 pub mod dispatch;
@@ -36,11 +36,11 @@ use zhuanban_ledger::{
 };
 
 pub use accounts::{FAILURE_WINDOW_MINUTES, NewUser, SessionRow, valid_email, valid_login};
+pub use batch::{MAX_PLANS, SnapshotOf};
 pub use dispatch::{
     Audience, BulletinRecord, Claim, ExtensionInput, InboxMessage, NoticeInput, NoticeStep,
     OutboxItem, notice_state_label,
 };
-pub use batch::{MAX_PLANS, SnapshotOf};
 pub use ledger::{Db, PG_WRITE_LOCK, PgOptions, is_postgres};
 pub use lockout::LockOutcome;
 pub use postgres::{PgSnapshot, pg_user_tables};
