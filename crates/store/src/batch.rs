@@ -89,6 +89,14 @@ type Value = (NaiveDate, Id, Id, f64);
 /// A milestone done in an accepted report: (round date, round, report, the day it was done).
 type Done = (NaiveDate, Id, Id, NaiveDate);
 
+/// A row of accepted milestone states: (plan, task code, position, the day done, round, round
+/// date, report).
+type DoneRow = (Id, String, i64, Option<String>, Id, String, Id);
+/// A row of granted extensions: (plan, task code, target position, milestone position, date).
+type ExtRow = (Id, String, Option<i64>, Option<i64>, String);
+/// The lead units' reports of each round judged, by round and task, with their ids.
+type RoundReports = HashMap<Id, HashMap<Id, Vec<(Id, LeadReport)>>>;
+
 /// A plan's rows read for its snapshots, by (task code, position).
 #[derive(Default)]
 struct PlanRows {
@@ -344,7 +352,7 @@ impl Db {
                     .or_default()
                     .push((d, round_id, report_id, value));
             }
-            let done: Vec<(i64, String, i64, Option<String>, i64, String, i64)> =
+            let done: Vec<DoneRow> =
                 db::query_as(format!(
                     "SELECT t.plan_id, t.code, m.seq, rm.done_on, r.id, r.as_of, p.id
                      FROM report_milestones rm
@@ -392,7 +400,7 @@ impl Db {
             }
             // Granted extensions: the latest granted date per target / milestone (by code and
             // seq).
-            let ext: Vec<(i64, String, Option<i64>, Option<i64>, String)> = db::query_as(format!(
+            let ext: Vec<ExtRow> = db::query_as(format!(
                 "SELECT t.plan_id, t.code, g.seq, m.seq, e.requested FROM extensions e
                  JOIN tasks t ON t.id = e.task_id
                  LEFT JOIN targets g ON g.id = e.target_id
@@ -418,7 +426,7 @@ impl Db {
         // earlier one's value); milestones by the round that first reported them done.
         for r in rows.values_mut() {
             for v in r.values.values_mut() {
-                v.sort_unstable_by(|a, b| (a.0, a.1, a.2).cmp(&(b.0, b.1, b.2)));
+                v.sort_unstable_by_key(|&(d, round, report, _)| (d, round, report));
             }
             for v in r.done.values_mut() {
                 v.sort_unstable();
@@ -426,7 +434,7 @@ impl Db {
         }
         // The lead units' reports in each round judged, by task: their state and lateness.
         let round_ids = distinct(asks.iter().filter_map(|a| a.round.map(|r| r.id)));
-        let mut round_reports: HashMap<Id, HashMap<Id, Vec<(Id, LeadReport)>>> = HashMap::new();
+        let mut round_reports: RoundReports = HashMap::new();
         for chunk in round_ids.chunks(MAX_PLANS) {
             let rows: Vec<(i64, i64, i64, String, bool)> = db::query_as(format!(
                 "SELECT p.round_id, p.task_id, p.id, p.state, p.late FROM reports p
@@ -463,11 +471,7 @@ impl Db {
 }
 
 /// One snapshot from the rows read for its plan.
-fn snapshot(
-    a: &SnapshotOf<'_>,
-    rows: &PlanRows,
-    round_reports: &HashMap<Id, HashMap<Id, Vec<(Id, LeadReport)>>>,
-) -> Snapshot {
+fn snapshot(a: &SnapshotOf<'_>, rows: &PlanRows, round_reports: &RoundReports) -> Snapshot {
     let as_of = a.as_of;
     let series = |key: &(String, i64)| -> Vec<(NaiveDate, f64)> {
         let mut s: Vec<(NaiveDate, f64)> = Vec::new();
