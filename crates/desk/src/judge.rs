@@ -19,10 +19,11 @@
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
-use zhuanban_ledger::environment::{EnvJudgement, judge as judge_monitored};
+use zhuanban_ledger::environment::{EnvJudgement, EnvTarget, judge as judge_monitored};
 use zhuanban_ledger::evaluate::{Evaluation, Monitored, evaluate};
 use zhuanban_ledger::{Id, PlanRecord, ReportState, Round, RoundState, TaskRecord, UnitRecord};
-use zhuanban_store::{Db, Store, StoreError};
+use zhuanban_standards::series::Series;
+use zhuanban_store::{Db, SnapshotOf, StoreError};
 
 /// What to judge: a round (its reporting) and a date (its progress). `None` takes the default
 /// described in the module docs.
@@ -98,62 +99,132 @@ pub async fn judge(
     view: View,
     today: NaiveDate,
 ) -> Result<Judged, StoreError> {
-    let plan = store.plan(plan_id).await?;
+    judge_plans(store, &[plan_id], view, today)
+        .await?
+        .pop()
+        .ok_or(StoreError::NotFound {
+            what: "方案",
+            id: plan_id.to_string(),
+        })
+}
+
+/// Judges several plans for one view, each exactly as [`judge`] judges it alone, in the order
+/// of `plan_ids`; what they need is read for all of them together, a few statements for up to
+/// [`zhuanban_store::MAX_PLANS`] plans (see `zhuanban_store`'s `batch.rs`). A round named in
+/// the view belongs to one plan: naming it with another plan is refused, as [`judge`] refuses
+/// it.
+pub async fn judge_plans(
+    store: &Db,
+    plan_ids: &[Id],
+    view: View,
+    today: NaiveDate,
+) -> Result<Vec<Judged>, StoreError> {
+    let mut out = Vec::with_capacity(plan_ids.len());
+    for chunk in plan_ids.chunks(zhuanban_store::MAX_PLANS) {
+        out.extend(judge_chunk(store, chunk, view, today).await?);
+    }
+    Ok(out)
+}
+
+/// [`judge_plans`] for at most [`zhuanban_store::MAX_PLANS`] plans.
+async fn judge_chunk(
+    store: &Db,
+    plan_ids: &[Id],
+    view: View,
+    today: NaiveDate,
+) -> Result<Vec<Judged>, StoreError> {
+    let plans = store.plans_by_id(plan_ids).await?;
     // The rounds and which of them have data in one statement; the tasks read once (the
     // snapshot takes them as read).
-    let (rounds, with_data) = store.rounds_with_data(plan_id).await?;
-    let round = match view.round {
-        Some(id) => {
-            let r = rounds.iter().find(|r| r.id == id).cloned().ok_or_else(|| {
-                StoreError::invalid("round", format!("轮次 #{id} 不属于方案 #{plan_id}"))
-            })?;
-            Some(r)
-        }
-        None => current_round(&rounds).cloned(),
-    };
-    let as_of = match (view.as_of, view.round, &round) {
-        (Some(d), _, _) => d,
-        (None, Some(_), Some(r)) => r.as_of,
-        _ => progress_date(&rounds, &with_data, today),
-    };
-    let version = round.as_ref().map_or(plan.version, |r| r.plan_version);
-    let tasks = store.tasks(plan_id, Some(version)).await?;
-    let mut snapshot = store
-        .snapshot_of(&plan, round.as_ref(), &tasks, as_of)
-        .await?;
+    let mut rounds_of = store.rounds_with_data_of(plan_ids).await?;
+    // Each plan's round, date and plan version judged.
+    let mut chosen = Vec::with_capacity(plans.len());
+    for plan in &plans {
+        let (rounds, with_data) = rounds_of.get(&plan.id).cloned().unwrap_or_default();
+        let round = match view.round {
+            Some(id) => {
+                let r = rounds.iter().find(|r| r.id == id).cloned().ok_or_else(|| {
+                    StoreError::invalid("round", format!("轮次 #{id} 不属于方案 #{}", plan.id))
+                })?;
+                Some(r)
+            }
+            None => current_round(&rounds).cloned(),
+        };
+        let as_of = match (view.as_of, view.round, &round) {
+            (Some(d), _, _) => d,
+            (None, Some(_), Some(r)) => r.as_of,
+            _ => progress_date(&rounds, &with_data, today),
+        };
+        chosen.push((rounds, round, as_of));
+    }
+    rounds_of.clear();
+    let versions: Vec<(Id, i64)> = plans
+        .iter()
+        .zip(&chosen)
+        .map(|(p, (_, round, _))| (p.id, round.as_ref().map_or(p.version, |r| r.plan_version)))
+        .collect();
+    let tasks = store.tasks_of(&versions).await?;
+    let asks: Vec<SnapshotOf<'_>> = plans
+        .iter()
+        .zip(&chosen)
+        .zip(&tasks)
+        .map(|((plan, (_, round, as_of)), tasks)| SnapshotOf {
+            plan,
+            round: round.as_ref(),
+            tasks,
+            as_of: *as_of,
+        })
+        .collect();
+    let mut snapshots = store.snapshots_of(&asks).await?;
     // Targets linked to monitoring data are judged from it, as of the same date.
-    let monitored = monitored(store, plan_id, as_of).await?;
-    if !monitored.is_empty() {
-        let monitored: HashMap<(String, i64), Monitored> = monitored
-            .into_iter()
-            .map(|(key, j)| {
-                (
-                    key,
-                    Monitored {
-                        status: j.status,
-                        reason: j.reason,
-                        value: j.value.map(|v| v.to_f64()),
-                    },
-                )
-            })
-            .collect();
-        for (view, task) in snapshot.tasks.iter_mut().zip(&tasks) {
-            for (tv, target) in view.targets.iter_mut().zip(&task.targets) {
-                tv.monitored = monitored.get(&(task.code.clone(), target.seq)).cloned();
+    let links = store.target_links_of(plan_ids).await?;
+    let series = if links.is_empty() {
+        None
+    } else {
+        Some(store.load_series().await?)
+    };
+    let units = store.units_of(plan_ids).await?;
+    let mut out = Vec::with_capacity(plans.len());
+    for (((plan, (rounds, round, as_of)), tasks), snapshot) in plans
+        .into_iter()
+        .zip(chosen)
+        .zip(tasks)
+        .zip(snapshots.iter_mut())
+    {
+        if let (Some(links), Some(series)) = (links.get(&plan.id), &series) {
+            let monitored: HashMap<(String, i64), Monitored> =
+                judge_links(links.iter().cloned(), series, as_of)
+                    .into_iter()
+                    .map(|(key, j)| {
+                        (
+                            key,
+                            Monitored {
+                                status: j.status,
+                                reason: j.reason,
+                                value: j.value.map(|v| v.to_f64()),
+                            },
+                        )
+                    })
+                    .collect();
+            for (view, task) in snapshot.tasks.iter_mut().zip(&tasks) {
+                for (tv, target) in view.targets.iter_mut().zip(&task.targets) {
+                    tv.monitored = monitored.get(&(task.code.clone(), target.seq)).cloned();
+                }
             }
         }
+        let eval = evaluate(snapshot, as_of);
+        let units = units.get(&plan.id).cloned().unwrap_or_default();
+        out.push(Judged {
+            plan,
+            rounds,
+            round,
+            as_of,
+            tasks,
+            units,
+            eval,
+        });
     }
-    let eval = evaluate(&snapshot, as_of);
-    let units = store.units(plan_id).await?;
-    Ok(Judged {
-        plan,
-        rounds,
-        round,
-        as_of,
-        tasks,
-        units,
-        eval,
-    })
+    Ok(out)
 }
 
 /// The judgements of a plan's targets linked to monitoring data as of a date, by (task code,
@@ -168,10 +239,19 @@ pub async fn monitored(
         return Ok(HashMap::new());
     }
     let series = store.load_series().await?;
-    Ok(links
+    Ok(judge_links(links, &series, as_of))
+}
+
+/// Linked targets judged from the monitoring data as of a date, by (task code, position).
+fn judge_links(
+    links: impl IntoIterator<Item = (String, i64, EnvTarget)>,
+    series: &Series,
+    as_of: NaiveDate,
+) -> HashMap<(String, i64), EnvJudgement> {
+    links
         .into_iter()
-        .map(|(code, seq, t)| ((code, seq), judge_monitored(&t, &series, as_of)))
-        .collect())
+        .map(|(code, seq, t)| ((code, seq), judge_monitored(&t, series, as_of)))
+        .collect()
 }
 
 /// The lead unit's report on a task in a round: the most advanced one (accepted, submitted,

@@ -16,4 +16,4 @@ pub mod proposals;
 pub mod security;
 pub mod series;
 
-pub use judge::{Judged, View, judge};
+pub use judge::{Judged, View, judge, judge_plans};

@@ -111,6 +111,11 @@ struct Args {
     /// Plans of the province-sized ledger (100 tasks each).
     #[arg(long, default_value_t = 1000)]
     plans: usize,
+    /// Plans judged together in the province's batched runs (`zhuanban_desk::judge_plans`):
+    /// a batch's statements read the ledger's large tables about once whatever its size, so
+    /// fewer, larger batches cost less in all.
+    #[arg(long, default_value_t = zhuanban_store::MAX_PLANS)]
+    batch: usize,
     /// How many times the whole benchmark runs (each on a fresh database); with more than one
     /// run, each figure's range is printed.
     #[arg(long, default_value_t = 1)]

@@ -13,9 +13,11 @@
 //! tables are analysed. Making it is not measured.
 //!
 //! Then, `--runs` times each:
-//! 1. `judge-all` — every plan loaded and judged as the desk judges it
-//!    ([`zhuanban_desk::judge`] with the default view), one plan after the other, and
-//!    `--connections` plans at a time (goal: under 5 s);
+//! 1. `judge-all` — every plan loaded and judged as the desk judges it, with the default
+//!    view: one plan per call ([`zhuanban_desk::judge`]), one after the other and
+//!    `--connections` at a time, and `--batch` plans per call ([`zhuanban_desk::judge_plans`],
+//!    what they need read together), one batch after the other and `--connections` at a time
+//!    (goal: under 5 s); then where the time of one plan at a time goes, step by step;
 //! 2. `ledger-page` — `zhuanban serve --db URL --data DIR` on the database, a unit account
 //!    signed in, `GET /ledger` (the desk's current plan; the judgement cached until the data
 //!    change) and `GET /ledger?round=ID` (the same round named: judged afresh for every
@@ -360,31 +362,43 @@ async fn counts(store: &Db) -> Result<Vec<(&'static str, i64)>> {
     Ok(out)
 }
 
-/// Loads and judges every plan as the desk does, `at_once` plans at a time. Returns the
-/// seconds it took and the tasks judged.
-async fn judge_all(store: &Db, at_once: usize) -> Result<(f64, usize)> {
+/// Loads and judges every plan as the desk does, `at_once` workers at a time, each taking
+/// `batch` plans at a time: one plan ([`zhuanban_desk::judge`]) or several judged together
+/// ([`zhuanban_desk::judge_plans`], the same judgement read for all of them at once). Returns
+/// the seconds it took and the tasks judged.
+async fn judge_all(store: &Db, at_once: usize, batch: usize) -> Result<(f64, usize)> {
     let t0 = Instant::now();
     let plans: Vec<i64> = store.plans().await?.iter().map(|p| p.id).collect();
     let today = zhuanban_store::clock::china_today();
     let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let plans = Arc::new(plans);
+    let chunks: Arc<Vec<Vec<i64>>> =
+        Arc::new(plans.chunks(batch.max(1)).map(<[i64]>::to_vec).collect());
     let mut workers = tokio::task::JoinSet::new();
     for _ in 0..at_once.max(1) {
-        let (store, next, plans) = (store.clone(), next.clone(), plans.clone());
+        let (store, next, chunks) = (store.clone(), next.clone(), chunks.clone());
         workers.spawn(async move {
             let mut tasks = 0;
             loop {
                 let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                let Some(&id) = plans.get(i) else { break };
-                let j =
-                    zhuanban_desk::judge(&store, id, zhuanban_desk::View::default(), today).await?;
-                anyhow::ensure!(
-                    j.eval.tasks.len() == j.tasks.len(),
-                    "plan {id}: {} tasks judged of {}",
-                    j.eval.tasks.len(),
-                    j.tasks.len()
-                );
-                tasks += j.tasks.len();
+                let Some(ids) = chunks.get(i) else { break };
+                let judged = if let [id] = ids[..] {
+                    vec![
+                        zhuanban_desk::judge(&store, id, zhuanban_desk::View::default(), today)
+                            .await?,
+                    ]
+                } else {
+                    zhuanban_desk::judge_plans(&store, ids, zhuanban_desk::View::default(), today)
+                        .await?
+                };
+                for (id, j) in ids.iter().zip(&judged) {
+                    anyhow::ensure!(
+                        j.plan.id == *id && j.eval.tasks.len() == j.tasks.len(),
+                        "plan {id}: {} tasks judged of {}",
+                        j.eval.tasks.len(),
+                        j.tasks.len()
+                    );
+                    tasks += j.tasks.len();
+                }
             }
             anyhow::Ok(tasks)
         });
@@ -394,6 +408,54 @@ async fn judge_all(store: &Db, at_once: usize) -> Result<(f64, usize)> {
         tasks += r??;
     }
     Ok((t0.elapsed().as_secs_f64(), tasks))
+}
+
+/// Where the time of judging every plan one at a time goes: each step of the desk's
+/// judgement (the store's reads and the evaluation) timed on its own, summed over the plans.
+async fn phases(store: &Db) -> Result<Vec<(&'static str, f64)>> {
+    let plans: Vec<i64> = store.plans().await?.iter().map(|p| p.id).collect();
+    let today = zhuanban_store::clock::china_today();
+    let mut t = [0.0f64; 7];
+    let mut lap = |i: usize, since: &mut Instant| {
+        t[i] += since.elapsed().as_secs_f64();
+        *since = Instant::now();
+    };
+    for id in plans {
+        let mut at = Instant::now();
+        let plan = store.plan(id).await?;
+        lap(0, &mut at);
+        let (rounds, with_data) = store.rounds_with_data(id).await?;
+        lap(1, &mut at);
+        let round = zhuanban_desk::judge::current_round(&rounds).cloned();
+        let as_of = zhuanban_desk::judge::progress_date(&rounds, &with_data, today);
+        let version = round.as_ref().map_or(plan.version, |r| r.plan_version);
+        let tasks = store.tasks(id, Some(version)).await?;
+        lap(2, &mut at);
+        let snapshot = store
+            .snapshot_of(&plan, round.as_ref(), &tasks, as_of)
+            .await?;
+        lap(3, &mut at);
+        let links = store.target_links(id).await?;
+        lap(4, &mut at);
+        let eval = zhuanban_ledger::evaluate::evaluate(&snapshot, as_of);
+        ensure!(eval.tasks.len() == tasks.len(), "plan {id}: tasks judged");
+        lap(5, &mut at);
+        let units = store.units(id).await?;
+        ensure!(links.is_empty() || !units.is_empty(), "plan {id}: units");
+        lap(6, &mut at);
+    }
+    Ok([
+        "plan",
+        "rounds",
+        "tasks",
+        "snapshot",
+        "target links",
+        "evaluate",
+        "units",
+    ]
+    .into_iter()
+    .zip(t)
+    .collect())
 }
 
 fn range(v: &[f64], prec: usize) -> String {
@@ -422,20 +484,39 @@ pub(super) async fn run(args: &Args) -> Result<bool> {
     // 1. Every plan judged.
     let mut sequential = Vec::new();
     let mut concurrent = Vec::new();
+    let mut batched_sequential = Vec::new();
+    let mut batched_concurrent = Vec::new();
     let mut judged_tasks = 0;
     for run in 0..args.runs {
-        let (s, n) = judge_all(&store, 1).await?;
-        let (c, m) = judge_all(&store, args.connections).await?;
+        let (s, n) = judge_all(&store, 1, 1).await?;
+        let (c, m) = judge_all(&store, args.connections, 1).await?;
+        let (bs, k) = judge_all(&store, 1, args.batch).await?;
+        let (bc, l) = judge_all(&store, args.connections, args.batch).await?;
         ensure!(
-            n == m,
-            "{n} tasks judged one plan at a time, {m} several at a time"
+            n == m && n == k && n == l,
+            "{n} tasks judged one plan at a time, {m} several at a time, {k} and {l} in batches"
         );
         eprintln!(
-            "loadgen: run {}: every plan judged in {s:.2} s one at a time, {c:.2} s {} at a time ({n} tasks)",
+            "loadgen: run {}: every plan judged in {s:.2} s one at a time, {c:.2} s {} at a time; \
+             in batches of {} plans {bs:.2} s one batch at a time, {bc:.2} s {} at a time ({n} tasks)",
             run + 1,
+            args.connections,
+            args.batch,
             args.connections
         );
+        batched_sequential.push(bs);
+        batched_concurrent.push(bc);
         judged_tasks = n;
+        let phases = phases(&store).await?;
+        eprintln!(
+            "loadgen: run {}: one plan at a time, step by step: {}",
+            run + 1,
+            phases
+                .iter()
+                .map(|(name, s)| format!("{name} {s:.2} s"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
         sequential.push(s);
         concurrent.push(c);
     }
@@ -534,14 +615,23 @@ pub(super) async fn run(args: &Args) -> Result<bool> {
         args.connections,
         range(&concurrent, 2)
     );
+    println!(
+        "judge every plan in batches of {} plans: one batch at a time {} s; {} at a time {} s",
+        args.batch,
+        range(&batched_sequential, 2),
+        args.connections,
+        range(&batched_concurrent, 2)
+    );
     print_table(&figures);
     let mut goals = vec![Goal::new(
         format!(
-            "judge every plan ({} at a time) < {GOAL_JUDGE_ALL_SECONDS} s in every run",
-            args.connections
+            "judge every plan (batches of {}, {} at a time) < {GOAL_JUDGE_ALL_SECONDS} s in every run",
+            args.batch, args.connections
         ),
-        concurrent.iter().copied().fold(0.0, f64::max),
-        concurrent.iter().all(|&s| s < GOAL_JUDGE_ALL_SECONDS),
+        batched_concurrent.iter().copied().fold(0.0, f64::max),
+        batched_concurrent
+            .iter()
+            .all(|&s| s < GOAL_JUDGE_ALL_SECONDS),
     )];
     for name in ["ledger-page", "ledger-round"] {
         let fs: Vec<&Figures> = figures.iter().filter(|f| f.scenario == name).collect();
@@ -583,6 +673,9 @@ pub(super) async fn run(args: &Args) -> Result<bool> {
         "load_average_after": load_after,
         "judge_all_sequential_seconds": sequential,
         "judge_all_concurrent_seconds": concurrent,
+        "judge_all_batch_plans": args.batch,
+        "judge_all_batched_sequential_seconds": batched_sequential,
+        "judge_all_batched_concurrent_seconds": batched_concurrent,
         "judged_tasks": judged_tasks,
         "scenarios": figures,
         "goals": goals,

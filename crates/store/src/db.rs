@@ -284,6 +284,11 @@ impl<T: FromRow> QueryAs<T> {
         self.q = self.q.bind(a);
         self
     }
+    /// Binds several arguments in order.
+    pub(crate) fn args(mut self, a: &[Arg]) -> Self {
+        self.q = self.q.args(a);
+        self
+    }
     pub(crate) async fn fetch_all<'e>(self, ex: impl Into<Ex<'e>>) -> Result<Vec<T>> {
         let rows = self.q.fetch_all(ex).await?;
         Ok(rows.iter().map(T::from_row).collect::<sqlx::Result<_>>()?)

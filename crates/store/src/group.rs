@@ -1084,10 +1084,11 @@ fn key(input: &ReportInput) -> (Id, Id, Id) {
     (input.round_id, input.task_id, input.unit_id)
 }
 
-/// PostgreSQL: checks and writes a batch of saves with a dozen statements in all, whatever the
-/// batch's size (one at a time, a save costs about ten round trips): every save's checks read
-/// by one statement, then each table's rows of every accepted save written by one statement
-/// (arrays unnested), the reports read back by one, their audit records chained in memory and
+/// PostgreSQL: checks and writes a batch of saves with half a dozen statements in all, whatever
+/// the batch's size (one at a time, a save costs about ten round trips): every save's checks
+/// read by one statement, then the new reports inserted by one and everything else of every
+/// accepted save (edited reports, values, milestone states) written by one (arrays unnested),
+/// evidence by one, the reports read back by one, their audit records chained in memory and
 /// written by one. The checks are the one-at-a-time path's ([`check_scope`], [`check_content`],
 /// [`check_existing`]), made on what was read, in the batch's order, so a refused save is
 /// simply not written and takes no other down with it. A save whose report an earlier save
@@ -1429,60 +1430,11 @@ async fn write_planned(
             ids.insert((round_id, task_id, unit_id), id);
         }
     }
-    if !old.is_empty() {
-        let old_ids: Vec<Id> = old
-            .iter()
-            .filter_map(|p| p.existing.as_ref().map(|r| r.id))
-            .collect();
-        let updated: Vec<Id> = sqlx::query_scalar(
-            "UPDATE reports SET state = u.state, narrative = u.narrative, problems = u.problems,
-                    next_steps = u.next_steps, author = u.author,
-                    submitted_at = COALESCE(u.submitted_at, reports.submitted_at), late = u.late,
-                    row_version = reports.row_version + 1, updated_at = u.updated_at
-             FROM UNNEST(CAST($1 AS BIGINT[]), CAST($2 AS BIGINT[]), CAST($3 AS TEXT[]),
-                  CAST($4 AS TEXT[]), CAST($5 AS TEXT[]), CAST($6 AS TEXT[]), CAST($7 AS TEXT[]),
-                  CAST($8 AS TEXT[]), CAST($9 AS BOOLEAN[]), CAST($10 AS TEXT[]))
-                  AS u(id, version, state, narrative, problems, next_steps, author, submitted_at,
-                       late, updated_at)
-             WHERE reports.id = u.id AND reports.row_version = u.version
-             RETURNING reports.id",
-        )
-        .bind(&old_ids)
-        .bind(
-            old.iter()
-                .filter_map(|p| p.existing.as_ref().map(|r| r.row_version))
-                .collect::<Vec<i64>>(),
-        )
-        .bind(texts(&old, |p| p.stamp.state.to_string()))
-        .bind(texts(&old, |p| p.input.narrative.clone()))
-        .bind(texts(&old, |p| p.input.problems.clone()))
-        .bind(texts(&old, |p| p.input.next_steps.clone()))
-        .bind(texts(&old, |p| p.actor.name.clone()))
-        .bind(
-            old.iter()
-                .map(|p| p.stamp.submitted_at.clone())
-                .collect::<Vec<Option<String>>>(),
-        )
-        .bind(old.iter().map(|p| p.stamp.late).collect::<Vec<bool>>())
-        .bind(texts(&old, |p| p.stamp.now.clone()))
-        .fetch_all(&mut *c)
-        .await?;
-        if updated.len() != old_ids.len() {
-            // Under the write lock nothing else changes a report: this is not a refusal of
-            // one save but a failed batch (the one-at-a-time path takes it again).
-            return Err(StoreError::invalid("report", "报告未能更新"));
-        }
-        // The edited reports' values and milestone states are replaced.
-        sqlx::query(
-            "WITH v AS (DELETE FROM report_values WHERE report_id = ANY(CAST($1 AS BIGINT[])))
-             DELETE FROM report_milestones WHERE report_id = ANY(CAST($1 AS BIGINT[]))",
-        )
-        .bind(&old_ids)
-        .execute(&mut *c)
-        .await?;
-        for (p, id) in old.iter().zip(&old_ids) {
-            ids.insert(key(p.input), *id);
-        }
+    for (p, id) in old
+        .iter()
+        .filter_map(|p| p.existing.as_ref().map(|r| (p, r.id)))
+    {
+        ids.insert(key(p.input), id);
     }
     let id_of = |p: &Planned| -> Result<Id> {
         ids.get(&key(p.input))
@@ -1515,30 +1467,84 @@ async fn write_planned(
             e_mime.push(e.mime.clone());
         }
     }
-    if !v_report.is_empty() {
-        sqlx::query(
-            "INSERT INTO report_values (report_id, target_id, value)
-             SELECT * FROM UNNEST(CAST($1 AS BIGINT[]), CAST($2 AS BIGINT[]),
-                                  CAST($3 AS DOUBLE PRECISION[]))",
+    // One statement for the rest: the edited reports updated (each at the version it was
+    // read at), their values and milestone states that the save no longer has deleted, and
+    // every save's values and milestone states written over what stands (the rows a save
+    // keeps are updated in place, only when they change). The deletes and the writes touch
+    // different rows, so their order within the statement does not matter.
+    let old_ids: Vec<Id> = old
+        .iter()
+        .filter_map(|p| p.existing.as_ref().map(|r| r.id))
+        .collect();
+    if !old_ids.is_empty() || !v_report.is_empty() || !m_report.is_empty() {
+        let updated: i64 = sqlx::query_scalar(
+            "WITH upd AS (
+               UPDATE reports SET state = u.state, narrative = u.narrative, problems = u.problems,
+                      next_steps = u.next_steps, author = u.author,
+                      submitted_at = COALESCE(u.submitted_at, reports.submitted_at), late = u.late,
+                      row_version = reports.row_version + 1, updated_at = u.updated_at
+               FROM UNNEST(CAST($1 AS BIGINT[]), CAST($2 AS BIGINT[]), CAST($3 AS TEXT[]),
+                    CAST($4 AS TEXT[]), CAST($5 AS TEXT[]), CAST($6 AS TEXT[]), CAST($7 AS TEXT[]),
+                    CAST($8 AS TEXT[]), CAST($9 AS BOOLEAN[]), CAST($10 AS TEXT[]))
+                    AS u(id, version, state, narrative, problems, next_steps, author, submitted_at,
+                         late, updated_at)
+               WHERE reports.id = u.id AND reports.row_version = u.version
+               RETURNING reports.id),
+             v AS (SELECT * FROM UNNEST(CAST($11 AS BIGINT[]), CAST($12 AS BIGINT[]),
+                                        CAST($13 AS DOUBLE PRECISION[])) AS v(report_id, target_id, value)),
+             m AS (SELECT * FROM UNNEST(CAST($14 AS BIGINT[]), CAST($15 AS BIGINT[]),
+                                        CAST($16 AS BOOLEAN[]), CAST($17 AS TEXT[]))
+                        AS m(report_id, milestone_id, done, done_on)),
+             dv AS (DELETE FROM report_values d WHERE d.report_id = ANY(CAST($1 AS BIGINT[]))
+                      AND NOT EXISTS (SELECT 1 FROM v WHERE v.report_id = d.report_id
+                                                        AND v.target_id = d.target_id)),
+             dm AS (DELETE FROM report_milestones d WHERE d.report_id = ANY(CAST($1 AS BIGINT[]))
+                      AND NOT EXISTS (SELECT 1 FROM m WHERE m.report_id = d.report_id
+                                                        AND m.milestone_id = d.milestone_id)),
+             iv AS (INSERT INTO report_values (report_id, target_id, value)
+                    SELECT report_id, target_id, value FROM v
+                    ON CONFLICT (report_id, target_id) DO UPDATE SET value = EXCLUDED.value
+                    WHERE report_values.value IS DISTINCT FROM EXCLUDED.value),
+             im AS (INSERT INTO report_milestones (report_id, milestone_id, done, done_on)
+                    SELECT report_id, milestone_id, done, done_on FROM m
+                    ON CONFLICT (report_id, milestone_id)
+                    DO UPDATE SET done = EXCLUDED.done, done_on = EXCLUDED.done_on
+                    WHERE (report_milestones.done, report_milestones.done_on)
+                          IS DISTINCT FROM (EXCLUDED.done, EXCLUDED.done_on))
+             SELECT CAST(COUNT(*) AS BIGINT) FROM upd",
         )
+        .bind(&old_ids)
+        .bind(
+            old.iter()
+                .filter_map(|p| p.existing.as_ref().map(|r| r.row_version))
+                .collect::<Vec<i64>>(),
+        )
+        .bind(texts(&old, |p| p.stamp.state.to_string()))
+        .bind(texts(&old, |p| p.input.narrative.clone()))
+        .bind(texts(&old, |p| p.input.problems.clone()))
+        .bind(texts(&old, |p| p.input.next_steps.clone()))
+        .bind(texts(&old, |p| p.actor.name.clone()))
+        .bind(
+            old.iter()
+                .map(|p| p.stamp.submitted_at.clone())
+                .collect::<Vec<Option<String>>>(),
+        )
+        .bind(old.iter().map(|p| p.stamp.late).collect::<Vec<bool>>())
+        .bind(texts(&old, |p| p.stamp.now.clone()))
         .bind(&v_report)
         .bind(&v_target)
         .bind(&v_value)
-        .execute(&mut *c)
-        .await?;
-    }
-    if !m_report.is_empty() {
-        sqlx::query(
-            "INSERT INTO report_milestones (report_id, milestone_id, done, done_on)
-             SELECT * FROM UNNEST(CAST($1 AS BIGINT[]), CAST($2 AS BIGINT[]), CAST($3 AS BOOLEAN[]),
-                                  CAST($4 AS TEXT[]))",
-        )
         .bind(&m_report)
         .bind(&m_id)
         .bind(&m_done)
         .bind(&m_on)
-        .execute(&mut *c)
+        .fetch_one(&mut *c)
         .await?;
+        if updated != old_ids.len() as i64 {
+            // Under the write lock nothing else changes a report: this is not a refusal of
+            // one save but a failed batch (rolled back; the one-at-a-time path takes it again).
+            return Err(StoreError::invalid("report", "报告未能更新"));
+        }
     }
     if !e_report.is_empty() {
         sqlx::query(

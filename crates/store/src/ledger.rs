@@ -10,14 +10,11 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
     SqliteSynchronous,
 };
-use zhuanban_ledger::evaluate::{
-    LeadReport, MilestoneView, PlanView, Snapshot, TargetView, TaskView, is_mean_bound,
-};
+use zhuanban_ledger::evaluate::Snapshot;
 use zhuanban_ledger::input;
 use zhuanban_ledger::{
-    AuditRecord, Cmp, EvidenceRef, Hardness, Id, MilestoneRecord, MilestoneState, PlanRecord,
-    Report, ReportState, Round, RoundState, TargetKind, TargetRecord, TargetValue, TaskRecord,
-    UnitRecord,
+    AuditRecord, Cmp, EvidenceRef, Hardness, Id, MilestoneState, PlanRecord, Report, ReportState,
+    Round, RoundState, TargetKind, TargetValue, TaskRecord, UnitRecord,
 };
 
 use crate::audit::{self, Break, Entry, GENESIS};
@@ -35,12 +32,12 @@ fn now() -> String {
     crate::clock::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
 }
 
-fn date(s: &str) -> Result<NaiveDate> {
+pub(crate) fn date(s: &str) -> Result<NaiveDate> {
     NaiveDate::parse_from_str(s, "%Y-%m-%d")
         .map_err(|_| StoreError::invalid("date", format!("日期“{s}”格式不正确")))
 }
 
-fn opt_date(s: Option<String>) -> Result<Option<NaiveDate>> {
+pub(crate) fn opt_date(s: Option<String>) -> Result<Option<NaiveDate>> {
     s.map(|s| date(&s)).transpose()
 }
 
@@ -54,7 +51,7 @@ fn cmp_str(c: Cmp) -> &'static str {
     c.symbol()
 }
 
-fn cmp_parse(s: &str) -> Cmp {
+pub(crate) fn cmp_parse(s: &str) -> Cmp {
     match s {
         "<=" => Cmp::AtMost,
         "~" => Cmp::About,
@@ -71,7 +68,7 @@ fn hardness_str(h: Hardness) -> &'static str {
     }
 }
 
-fn hardness_parse(s: &str) -> Hardness {
+pub(crate) fn hardness_parse(s: &str) -> Hardness {
     match s {
         "firm" => Hardness::Firm,
         "stretch" => Hardness::Stretch,
@@ -714,7 +711,7 @@ pub(crate) fn plan_from_row(r: &Row) -> Result<PlanRecord> {
     })
 }
 
-fn round_from_row(r: &Row) -> Result<Round> {
+pub(crate) fn round_from_row(r: &Row) -> Result<Round> {
     Ok(Round {
         id: r.try_get("id")?,
         plan_id: r.try_get("plan_id")?,
@@ -1018,185 +1015,25 @@ impl Db {
         tasks: &[TaskRecord],
         as_of: NaiveDate,
     ) -> Result<Snapshot> {
-        let plan_id = plan.id;
-        let as_of_s = as_of.to_string();
-        // Accepted values of lead units, by (task code, target seq), across plan versions.
-        let values: Vec<(String, i64, String, f64)> = db::query_as(
-            "SELECT t.code, g.seq, r.as_of, v.value
-             FROM report_values v
-             JOIN reports p ON p.id = v.report_id
-             JOIN rounds r ON r.id = p.round_id
-             JOIN targets g ON g.id = v.target_id
-             JOIN tasks t ON t.id = g.task_id
-             JOIN task_units tu ON tu.task_id = t.id AND tu.unit_id = p.unit_id AND tu.role = 'lead'
-             WHERE t.plan_id = $1 AND p.state = 'accepted' AND r.as_of <= $2
-             ORDER BY r.as_of, r.id",
-        )
-        .bind(plan_id)
-        .bind(&as_of_s)
-        .fetch_all(&self.pool)
-        .await?;
-        let mut series: HashMap<(String, i64), Vec<(NaiveDate, f64)>> = HashMap::new();
-        for (code, seq, d, v) in values {
-            let d = date(&d)?;
-            let s = series.entry((code, seq)).or_default();
-            // One value per date: a later round with the same as-of date replaces it.
-            if s.last().is_some_and(|(ld, _)| *ld == d) {
-                s.pop();
-            }
-            s.push((d, v));
-        }
-        let done: Vec<(String, i64, Option<String>, String)> = db::query_as(
-            "SELECT t.code, m.seq, rm.done_on, r.as_of
-             FROM report_milestones rm
-             JOIN reports p ON p.id = rm.report_id
-             JOIN rounds r ON r.id = p.round_id
-             JOIN milestones m ON m.id = rm.milestone_id
-             JOIN tasks t ON t.id = m.task_id
-             JOIN task_units tu ON tu.task_id = t.id AND tu.unit_id = p.unit_id AND tu.role = 'lead'
-             WHERE t.plan_id = $1 AND p.state = 'accepted' AND rm.done = TRUE AND r.as_of <= $2
-             ORDER BY r.as_of",
-        )
-        .bind(plan_id)
-        .bind(&as_of_s)
-        .fetch_all(&self.pool)
-        .await?;
-        let mut done_on: HashMap<(String, i64), NaiveDate> = HashMap::new();
-        for (code, seq, d, round_as_of) in done {
-            let d = match d {
-                Some(d) => date(&d)?,
-                None => date(&round_as_of)?,
-            };
-            done_on.entry((code, seq)).or_insert(d);
-        }
-        let accepted_codes: HashSet<String> = db::query_scalar(
-            "SELECT DISTINCT t.code FROM reports p JOIN rounds r ON r.id = p.round_id JOIN tasks t ON t.id = p.task_id
-             WHERE t.plan_id = $1 AND p.state = 'accepted' AND r.as_of <= $2",
-        )
-        .bind(plan_id)
-        .bind(&as_of_s)
-        .fetch_all(&self.pool)
-        .await?
-        .into_iter()
-        .collect();
-        // Granted extensions: the latest granted date per target / milestone (by code and seq).
-        let ext: Vec<(String, Option<i64>, Option<i64>, String)> = db::query_as(
-            "SELECT t.code, g.seq, m.seq, e.requested FROM extensions e
-             JOIN tasks t ON t.id = e.task_id
-             LEFT JOIN targets g ON g.id = e.target_id
-             LEFT JOIN milestones m ON m.id = e.milestone_id
-             WHERE t.plan_id = $1 AND e.state = 'granted' ORDER BY e.decided_at",
-        )
-        .bind(plan_id)
-        .fetch_all(&self.pool)
-        .await?;
-        let mut target_ext: HashMap<(String, i64), NaiveDate> = HashMap::new();
-        let mut milestone_ext: HashMap<(String, i64), NaiveDate> = HashMap::new();
-        for (code, tseq, mseq, d) in ext {
-            let d = date(&d)?;
-            if let Some(s) = tseq {
-                target_ext.insert((code.clone(), s), d);
-            }
-            if let Some(s) = mseq {
-                milestone_ext.insert((code, s), d);
-            }
-        }
-        // The lead units' reports in the round judged, by task: their state and lateness.
-        let round_reports: Option<HashMap<i64, Vec<LeadReport>>> = match &round {
-            Some(r) => {
-                let rows: Vec<(i64, String, bool)> = db::query_as(
-                    "SELECT p.task_id, p.state, p.late FROM reports p
-                     JOIN task_units tu ON tu.task_id = p.task_id AND tu.unit_id = p.unit_id AND tu.role = 'lead'
-                     WHERE p.round_id = $1",
-                )
-                .bind(r.id)
-                .fetch_all(&self.pool)
-                .await?;
-                let mut m: HashMap<i64, Vec<LeadReport>> = HashMap::new();
-                for (task, state, late) in rows {
-                    let state = ReportState::parse(&state).ok_or_else(|| {
-                        StoreError::invalid("report", format!("未知的报告状态“{state}”"))
-                    })?;
-                    m.entry(task).or_default().push(LeadReport { state, late });
-                }
-                Some(m)
-            }
-            None => None,
-        };
-        let tasks = tasks
-            .iter()
-            .map(|t| TaskView {
-                id: t.id,
-                lead: t.lead.clone(),
-                support: t.support.clone(),
-                round_reports: round_reports
-                    .as_ref()
-                    .map(|m| m.get(&t.id).cloned().unwrap_or_default()),
-                any_accepted: accepted_codes.contains(&t.code),
-                targets: t
-                    .targets
-                    .iter()
-                    .map(|g| {
-                        let key = (t.code.clone(), g.seq);
-                        TargetView {
-                            id: g.id,
-                            value: g.value,
-                            cmp: g.cmp,
-                            hardness: g.hardness,
-                            kind: g.kind,
-                            deadline: target_ext.get(&key).copied().or(g.deadline),
-                            mean: is_mean_bound(&g.text, &g.metric),
-                            series: series.get(&key).cloned().unwrap_or_default(),
-                            monitored: None,
-                        }
-                    })
-                    .collect(),
-                milestones: t
-                    .milestones
-                    .iter()
-                    .map(|m| {
-                        let key = (t.code.clone(), m.seq);
-                        MilestoneView {
-                            id: m.id,
-                            deadline: milestone_ext.get(&key).copied().or(m.deadline),
-                            done_on: done_on.get(&key).copied(),
-                        }
-                    })
-                    .collect(),
-                code: t.code.clone(),
-            })
-            .collect();
-        Ok(Snapshot {
-            plan: PlanView {
-                start: plan.period_start,
-                end: plan.period_end,
-                settings: plan.settings.clone(),
-            },
+        let ask = crate::batch::SnapshotOf {
+            plan,
+            round,
             tasks,
-        })
+            as_of,
+        };
+        let mut out = self.snapshots_of(&[ask]).await?;
+        out.pop()
+            .ok_or_else(|| StoreError::invalid("snapshot", "快照未能读取"))
     }
 
     /// A plan's rounds (as [`Store::rounds`]) and, in the same statement, the ids of those with
     /// at least one accepted report (as [`Db::rounds_with_accepted_reports`]).
     pub async fn rounds_with_data(&self, plan_id: Id) -> Result<(Vec<Round>, Vec<Id>)> {
-        let rows = db::query(
-            "SELECT r.*, EXISTS (SELECT 1 FROM reports p WHERE p.round_id = r.id AND p.state = 'accepted')
-                    AS with_data
-             FROM rounds r WHERE r.plan_id = $1 ORDER BY r.as_of, r.id",
-        )
-        .bind(plan_id)
-        .fetch_all(&self.pool)
-        .await?;
-        let mut rounds = Vec::with_capacity(rows.len());
-        let mut with_data = Vec::new();
-        for r in &rows {
-            let round = round_from_row(r)?;
-            if r.flag("with_data")? {
-                with_data.push(round.id);
-            }
-            rounds.push(round);
-        }
-        Ok((rounds, with_data))
+        Ok(self
+            .rounds_with_data_of(&[plan_id])
+            .await?
+            .remove(&plan_id)
+            .unwrap_or_default())
     }
 }
 
@@ -1237,116 +1074,19 @@ impl Store for Db {
             Some(v) => v,
             None => self.plan(plan_id).await?.version,
         };
-        let rows: Vec<(i64, String, String, String)> = db::query_as(
-            "SELECT id, code, title, text FROM tasks WHERE plan_id = $1 AND plan_version = $2 ORDER BY id",
-        )
-        .bind(plan_id)
-        .bind(version)
-        .fetch_all(&self.pool)
-        .await?;
-        let units: Vec<(i64, i64, String)> = db::query_as(
-            "SELECT tu.task_id, tu.unit_id, tu.role FROM task_units tu JOIN tasks t ON t.id = tu.task_id
-             WHERE t.plan_id = $1 AND t.plan_version = $2 ORDER BY tu.task_id, tu.role, tu.seq",
-        )
-        .bind(plan_id)
-        .bind(version)
-        .fetch_all(&self.pool)
-        .await?;
-        let targets = db::query(
-            "SELECT g.* FROM targets g JOIN tasks t ON t.id = g.task_id
-             WHERE t.plan_id = $1 AND t.plan_version = $2 ORDER BY g.task_id, g.seq",
-        )
-        .bind(plan_id)
-        .bind(version)
-        .fetch_all(&self.pool)
-        .await?;
-        let milestones: Vec<(i64, i64, i64, String, Option<String>)> = db::query_as(
-            "SELECT m.id, m.task_id, m.seq, m.text, m.deadline FROM milestones m JOIN tasks t ON t.id = m.task_id
-             WHERE t.plan_id = $1 AND t.plan_version = $2 ORDER BY m.task_id, m.seq",
-        )
-        .bind(plan_id)
-        .bind(version)
-        .fetch_all(&self.pool)
-        .await?;
-        let mut by_id: BTreeMap<i64, TaskRecord> = BTreeMap::new();
-        for (id, code, title, text) in rows {
-            by_id.insert(
-                id,
-                TaskRecord {
-                    id,
-                    plan_id,
-                    plan_version: version,
-                    code,
-                    title,
-                    text,
-                    lead: vec![],
-                    support: vec![],
-                    targets: vec![],
-                    milestones: vec![],
-                },
-            );
-        }
-        for (task_id, unit_id, role) in units {
-            if let Some(t) = by_id.get_mut(&task_id) {
-                if role == "lead" {
-                    t.lead.push(unit_id);
-                } else {
-                    t.support.push(unit_id);
-                }
-            }
-        }
-        for r in &targets {
-            let task_id: i64 = r.try_get("task_id")?;
-            if let Some(t) = by_id.get_mut(&task_id) {
-                t.targets.push(TargetRecord {
-                    id: r.try_get("id")?,
-                    seq: r.try_get("seq")?,
-                    value: r.try_get("value")?,
-                    unit: r.try_get("unit")?,
-                    cmp: cmp_parse(&r.try_get::<String>("cmp")?),
-                    hardness: hardness_parse(&r.try_get::<String>("hardness")?),
-                    kind: kind_parse(&r.try_get::<String>("kind")?),
-                    deadline: opt_date(r.try_get("deadline")?)?,
-                    metric: r.try_get("metric")?,
-                    text: r.try_get("text")?,
-                });
-            }
-        }
-        for (id, task_id, seq, text, deadline) in milestones {
-            if let Some(t) = by_id.get_mut(&task_id) {
-                t.milestones.push(MilestoneRecord {
-                    id,
-                    seq,
-                    text,
-                    deadline: opt_date(deadline)?,
-                });
-            }
-        }
-        // Document order: codes compare as numbering paths.
-        let mut tasks: Vec<TaskRecord> = by_id.into_values().collect();
-        tasks.sort_by_cached_key(|t| code_order(&t.code));
-        Ok(tasks)
+        Ok(self
+            .tasks_of(&[(plan_id, version)])
+            .await?
+            .pop()
+            .unwrap_or_default())
     }
 
     async fn units(&self, plan_id: Id) -> Result<Vec<UnitRecord>> {
-        let rows: Vec<(i64, String, String, bool, i64)> = db::query_as(
-            "SELECT u.id, u.name, u.aliases, pu.member, u.row_version FROM units u
-             JOIN plan_units pu ON pu.unit_id = u.id WHERE pu.plan_id = $1 ORDER BY u.id",
-        )
-        .bind(plan_id)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.into_iter()
-            .map(|(id, name, aliases, member, row_version)| {
-                Ok(UnitRecord {
-                    id,
-                    name,
-                    aliases: serde_json::from_str(&aliases)?,
-                    member,
-                    row_version,
-                })
-            })
-            .collect()
+        Ok(self
+            .units_of(&[plan_id])
+            .await?
+            .remove(&plan_id)
+            .unwrap_or_default())
     }
 
     async fn unit_by_name(&self, name: &str) -> Result<UnitRecord> {

@@ -14,6 +14,7 @@
 
 mod accounts;
 pub mod audit;
+mod batch;
 pub mod clock;
 mod db;
 pub mod dispatch;
@@ -36,6 +37,7 @@ use zhuanban_ledger::{
 };
 
 pub use accounts::{FAILURE_WINDOW_MINUTES, NewUser, SessionRow, valid_email, valid_login};
+pub use batch::{MAX_PLANS, SnapshotOf};
 pub use dispatch::{
     Audience, BulletinRecord, Claim, ExtensionInput, InboxMessage, NoticeInput, NoticeStep,
     OutboxItem, TaskBrief, notice_state_label,

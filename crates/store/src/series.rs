@@ -1,6 +1,6 @@
 //! Monitoring series in the store, and the targets linked to them.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use serde_json::json;
 use zhuanban_ledger::Id;
@@ -209,12 +209,41 @@ impl Db {
 
     /// The linked targets of a plan: (task code, target position, how to judge it).
     pub async fn target_links(&self, plan_id: Id) -> Result<Vec<(String, i64, EnvTarget)>> {
-        let rows: Vec<(String, i64, String)> = db::query_as("SELECT task_code, target_seq, target FROM target_links WHERE plan_id = $1 ORDER BY task_code, target_seq")
-            .bind(plan_id)
+        Ok(self
+            .target_links_of(&[plan_id])
+            .await?
+            .remove(&plan_id)
+            .unwrap_or_default())
+    }
+
+    /// The linked targets of several plans, as [`Db::target_links`] gives them, by plan (a plan
+    /// without links is absent).
+    pub async fn target_links_of(
+        &self,
+        plan_ids: &[Id],
+    ) -> Result<HashMap<Id, Vec<(String, i64, EnvTarget)>>> {
+        let mut out: HashMap<Id, Vec<(String, i64, EnvTarget)>> = HashMap::new();
+        let mut ids = plan_ids.to_vec();
+        ids.sort_unstable();
+        ids.dedup();
+        for chunk in ids.chunks(crate::MAX_PLANS) {
+            let list = (1..=chunk.len())
+                .map(|i| format!("${i}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let rows: Vec<(i64, String, i64, String)> = db::query_as(format!(
+                "SELECT plan_id, task_code, target_seq, target FROM target_links
+                 WHERE plan_id IN ({list}) ORDER BY plan_id, task_code, target_seq"
+            ))
+            .args(&chunk.iter().map(|&i| db::Arg::from(i)).collect::<Vec<_>>())
             .fetch_all(&self.pool)
             .await?;
-        rows.into_iter()
-            .map(|(c, s, t)| Ok((c, s, serde_json::from_str(&t)?)))
-            .collect()
+            for (p, c, s, t) in rows {
+                out.entry(p)
+                    .or_default()
+                    .push((c, s, serde_json::from_str(&t)?));
+            }
+        }
+        Ok(out)
     }
 }

@@ -1,0 +1,555 @@
+//! What a judgement reads, for several plans at once.
+//!
+//! Judging a plan reads its record, its rounds, the tasks of the plan version judged, the
+//! accepted values and milestones, granted extensions, the lead units' reports in the round
+//! judged, its units and its targets linked to monitoring data. Each is read here by one
+//! statement for any number of plans (`plan_id IN ($1, $2, …)`), so judging a province's
+//! thousand plans costs a dozen statements per batch instead of a dozen per plan. The
+//! one-plan reads of the store ([`crate::Store::tasks`], [`Db::snapshot_of`],
+//! [`crate::Store::units`] …)
+//! are these with one plan: there is one way to read each.
+//!
+//! Rows whose use depends on each plan's own date (values and milestones up to the date
+//! judged, whether a task ever had an accepted report) are read up to the latest date asked
+//! and sorted out by plan in memory; ties the statements used to leave to the database
+//! (several lead units' reports in one round) are broken by report id, so a plan reads the
+//! same alone and in a batch.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::NaiveDate;
+use zhuanban_ledger::evaluate::{
+    LeadReport, MilestoneView, PlanView, Snapshot, TargetView, TaskView, is_mean_bound,
+};
+use zhuanban_ledger::{
+    Id, MilestoneRecord, PlanRecord, ReportState, Round, TargetRecord, TaskRecord, UnitRecord,
+};
+
+use crate::db::{self, Arg};
+use crate::ledger::{
+    Col, cmp_parse, code_order, date, hardness_parse, kind_parse, opt_date, plan_from_row,
+    round_from_row,
+};
+use crate::{Db, Result, StoreError};
+
+/// The most plans one statement names (each plan one or two arguments; both backends take
+/// far more, this keeps statements and their plans small).
+pub const MAX_PLANS: usize = 500;
+
+/// `$from, $from + 1, …`: the placeholders of `n` arguments.
+fn placeholders(from: usize, n: usize) -> String {
+    (from..from + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The distinct ids of a list, in order of first appearance.
+fn distinct(ids: impl IntoIterator<Item = Id>) -> Vec<Id> {
+    let mut seen = std::collections::HashSet::new();
+    ids.into_iter().filter(|id| seen.insert(*id)).collect()
+}
+
+/// A task read by [`Db::tasks_of`], found by its id.
+fn task_mut<'a>(
+    home: &HashMap<Id, (Id, i64)>,
+    by_version: &'a mut HashMap<(Id, i64), BTreeMap<Id, TaskRecord>>,
+    id: Id,
+) -> Option<&'a mut TaskRecord> {
+    by_version.get_mut(home.get(&id)?)?.get_mut(&id)
+}
+
+/// What one snapshot is made of: the plan, the round whose reporting is judged, the tasks of
+/// the plan version judged (all three read by the caller) and the date of the judgement.
+#[derive(Debug, Clone, Copy)]
+pub struct SnapshotOf<'a> {
+    pub plan: &'a PlanRecord,
+    pub round: Option<&'a Round>,
+    pub tasks: &'a [TaskRecord],
+    pub as_of: NaiveDate,
+}
+
+/// Dates as read (a handful of distinct ones among many rows), parsed once each.
+#[derive(Default)]
+struct Dates(HashMap<String, NaiveDate>);
+
+impl Dates {
+    fn get(&mut self, s: String) -> Result<NaiveDate> {
+        if let Some(d) = self.0.get(&s) {
+            return Ok(*d);
+        }
+        let d = date(&s)?;
+        self.0.insert(s, d);
+        Ok(d)
+    }
+}
+
+/// An accepted value: (round date, round, report, value).
+type Value = (NaiveDate, Id, Id, f64);
+/// A milestone done in an accepted report: (round date, round, report, the day it was done).
+type Done = (NaiveDate, Id, Id, NaiveDate);
+
+/// A row of accepted milestone states: (plan, task code, position, the day done, round, round
+/// date, report).
+type DoneRow = (Id, String, i64, Option<String>, Id, String, Id);
+/// A row of granted extensions: (plan, task code, target position, milestone position, date).
+type ExtRow = (Id, String, Option<i64>, Option<i64>, String);
+/// The lead units' reports of each round judged, by round and task, with their ids.
+type RoundReports = HashMap<Id, HashMap<Id, Vec<(Id, LeadReport)>>>;
+
+/// A plan's rows read for its snapshots, by (task code, position).
+#[derive(Default)]
+struct PlanRows {
+    values: HashMap<(String, i64), Vec<Value>>,
+    done: HashMap<(String, i64), Vec<Done>>,
+    /// The earliest round date of an accepted report, by task code.
+    first_accepted: HashMap<String, NaiveDate>,
+    target_ext: HashMap<(String, i64), NaiveDate>,
+    milestone_ext: HashMap<(String, i64), NaiveDate>,
+}
+
+impl Db {
+    /// Plans by id, in the order asked (an id named twice, twice). An unknown id is
+    /// [`StoreError::NotFound`], as [`crate::Store::plan`] answers it.
+    pub async fn plans_by_id(&self, ids: &[Id]) -> Result<Vec<PlanRecord>> {
+        let mut found: HashMap<Id, PlanRecord> = HashMap::new();
+        for chunk in distinct(ids.iter().copied()).chunks(MAX_PLANS) {
+            let rows = db::query(format!(
+                "SELECT * FROM plans WHERE id IN ({})",
+                placeholders(1, chunk.len())
+            ))
+            .args(&chunk.iter().map(|&i| Arg::from(i)).collect::<Vec<_>>())
+            .fetch_all(&self.pool)
+            .await?;
+            for r in &rows {
+                let p = plan_from_row(r)?;
+                found.insert(p.id, p);
+            }
+        }
+        ids.iter()
+            .map(|id| {
+                found.get(id).cloned().ok_or(StoreError::NotFound {
+                    what: "方案",
+                    id: id.to_string(),
+                })
+            })
+            .collect()
+    }
+
+    /// Each plan's rounds (by date, then id) and the ids of those with at least one accepted
+    /// report, by plan (a plan without rounds is absent).
+    pub async fn rounds_with_data_of(
+        &self,
+        plan_ids: &[Id],
+    ) -> Result<HashMap<Id, (Vec<Round>, Vec<Id>)>> {
+        let mut out: HashMap<Id, (Vec<Round>, Vec<Id>)> = HashMap::new();
+        for chunk in distinct(plan_ids.iter().copied()).chunks(MAX_PLANS) {
+            let rows = db::query(format!(
+                "SELECT r.*, EXISTS (SELECT 1 FROM reports p WHERE p.round_id = r.id AND p.state = 'accepted')
+                        AS with_data
+                 FROM rounds r WHERE r.plan_id IN ({}) ORDER BY r.plan_id, r.as_of, r.id",
+                placeholders(1, chunk.len())
+            ))
+            .args(&chunk.iter().map(|&i| Arg::from(i)).collect::<Vec<_>>())
+            .fetch_all(&self.pool)
+            .await?;
+            for r in &rows {
+                let round = round_from_row(r)?;
+                let e = out.entry(round.plan_id).or_default();
+                if r.flag("with_data")? {
+                    e.1.push(round.id);
+                }
+                e.0.push(round);
+            }
+        }
+        Ok(out)
+    }
+
+    /// The tasks of each (plan, version), in document order, in the order asked.
+    pub async fn tasks_of(&self, versions: &[(Id, i64)]) -> Result<Vec<Vec<TaskRecord>>> {
+        let mut pairs: Vec<(Id, i64)> = versions.to_vec();
+        pairs.sort_unstable();
+        pairs.dedup();
+        let mut by_version: HashMap<(Id, i64), BTreeMap<Id, TaskRecord>> = HashMap::new();
+        for chunk in pairs.chunks(MAX_PLANS) {
+            // `(t.plan_id = $1 AND t.plan_version = $2) OR …`: one plan's is the plain condition.
+            let cond = (0..chunk.len())
+                .map(|i| {
+                    format!(
+                        "(t.plan_id = ${} AND t.plan_version = ${})",
+                        2 * i + 1,
+                        2 * i + 2
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(" OR ");
+            let args: Vec<Arg> = chunk
+                .iter()
+                .flat_map(|&(p, v)| [Arg::from(p), Arg::from(v)])
+                .collect();
+            let rows: Vec<(i64, i64, i64, String, String, String)> = db::query_as(format!(
+                "SELECT t.id, t.plan_id, t.plan_version, t.code, t.title, t.text FROM tasks t
+                 WHERE {cond} ORDER BY t.id"
+            ))
+            .args(&args)
+            .fetch_all(&self.pool)
+            .await?;
+            let units: Vec<(i64, i64, String)> = db::query_as(format!(
+                "SELECT tu.task_id, tu.unit_id, tu.role FROM task_units tu JOIN tasks t ON t.id = tu.task_id
+                 WHERE {cond} ORDER BY tu.task_id, tu.role, tu.seq"
+            ))
+            .args(&args)
+            .fetch_all(&self.pool)
+            .await?;
+            let targets = db::query(format!(
+                "SELECT g.* FROM targets g JOIN tasks t ON t.id = g.task_id
+                 WHERE {cond} ORDER BY g.task_id, g.seq"
+            ))
+            .args(&args)
+            .fetch_all(&self.pool)
+            .await?;
+            let milestones: Vec<(i64, i64, i64, String, Option<String>)> = db::query_as(format!(
+                "SELECT m.id, m.task_id, m.seq, m.text, m.deadline FROM milestones m JOIN tasks t ON t.id = m.task_id
+                 WHERE {cond} ORDER BY m.task_id, m.seq"
+            ))
+            .args(&args)
+            .fetch_all(&self.pool)
+            .await?;
+            // Which (plan, version) each task belongs to, for its units, targets and milestones.
+            let mut home: HashMap<Id, (Id, i64)> = HashMap::with_capacity(rows.len());
+            for (id, plan_id, version, code, title, text) in rows {
+                home.insert(id, (plan_id, version));
+                by_version.entry((plan_id, version)).or_default().insert(
+                    id,
+                    TaskRecord {
+                        id,
+                        plan_id,
+                        plan_version: version,
+                        code,
+                        title,
+                        text,
+                        lead: vec![],
+                        support: vec![],
+                        targets: vec![],
+                        milestones: vec![],
+                    },
+                );
+            }
+            for (task_id, unit_id, role) in units {
+                if let Some(t) = task_mut(&home, &mut by_version, task_id) {
+                    if role == "lead" {
+                        t.lead.push(unit_id);
+                    } else {
+                        t.support.push(unit_id);
+                    }
+                }
+            }
+            for r in &targets {
+                let task_id: i64 = r.try_get("task_id")?;
+                if let Some(t) = task_mut(&home, &mut by_version, task_id) {
+                    t.targets.push(TargetRecord {
+                        id: r.try_get("id")?,
+                        seq: r.try_get("seq")?,
+                        value: r.try_get("value")?,
+                        unit: r.try_get("unit")?,
+                        cmp: cmp_parse(&r.try_get::<String>("cmp")?),
+                        hardness: hardness_parse(&r.try_get::<String>("hardness")?),
+                        kind: kind_parse(&r.try_get::<String>("kind")?),
+                        deadline: opt_date(r.try_get("deadline")?)?,
+                        metric: r.try_get("metric")?,
+                        text: r.try_get("text")?,
+                    });
+                }
+            }
+            for (id, task_id, seq, text, deadline) in milestones {
+                if let Some(t) = task_mut(&home, &mut by_version, task_id) {
+                    t.milestones.push(MilestoneRecord {
+                        id,
+                        seq,
+                        text,
+                        deadline: opt_date(deadline)?,
+                    });
+                }
+            }
+        }
+        Ok(versions
+            .iter()
+            .map(|k| {
+                // Document order: codes compare as numbering paths.
+                let mut tasks: Vec<TaskRecord> = by_version
+                    .get(k)
+                    .map(|m| m.values().cloned().collect())
+                    .unwrap_or_default();
+                tasks.sort_by_cached_key(|t| code_order(&t.code));
+                tasks
+            })
+            .collect())
+    }
+
+    /// Each plan's units (by id), by plan.
+    pub async fn units_of(&self, plan_ids: &[Id]) -> Result<HashMap<Id, Vec<UnitRecord>>> {
+        let mut out: HashMap<Id, Vec<UnitRecord>> = HashMap::new();
+        for chunk in distinct(plan_ids.iter().copied()).chunks(MAX_PLANS) {
+            let rows: Vec<(i64, i64, String, String, bool, i64)> = db::query_as(format!(
+                "SELECT pu.plan_id, u.id, u.name, u.aliases, pu.member, u.row_version FROM units u
+                 JOIN plan_units pu ON pu.unit_id = u.id WHERE pu.plan_id IN ({})
+                 ORDER BY pu.plan_id, u.id",
+                placeholders(1, chunk.len())
+            ))
+            .args(&chunk.iter().map(|&i| Arg::from(i)).collect::<Vec<_>>())
+            .fetch_all(&self.pool)
+            .await?;
+            for (plan_id, id, name, aliases, member, row_version) in rows {
+                out.entry(plan_id).or_default().push(UnitRecord {
+                    id,
+                    name,
+                    aliases: serde_json::from_str(&aliases)?,
+                    member,
+                    row_version,
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    /// The snapshots [`crate::Store::snapshot`] gives, one for each ask, in order, read for all of them
+    /// together (see the module docs).
+    pub async fn snapshots_of(&self, asks: &[SnapshotOf<'_>]) -> Result<Vec<Snapshot>> {
+        let Some(latest) = asks.iter().map(|a| a.as_of).max() else {
+            return Ok(Vec::new());
+        };
+        let latest = latest.to_string();
+        let plan_ids = distinct(asks.iter().map(|a| a.plan.id));
+        let mut rows: HashMap<Id, PlanRows> = HashMap::new();
+        let mut dates = Dates::default();
+        for chunk in plan_ids.chunks(MAX_PLANS) {
+            let n = chunk.len();
+            let ids: Vec<Arg> = chunk.iter().map(|&i| Arg::from(i)).collect();
+            let list = placeholders(1, n);
+            let last = format!("${}", n + 1);
+            // Accepted values of lead units, by (task code, target position), across plan
+            // versions.
+            let values: Vec<(i64, String, i64, i64, String, i64, f64)> = db::query_as(format!(
+                "SELECT t.plan_id, t.code, g.seq, r.id, r.as_of, p.id, v.value
+                 FROM report_values v
+                 JOIN reports p ON p.id = v.report_id
+                 JOIN rounds r ON r.id = p.round_id
+                 JOIN targets g ON g.id = v.target_id
+                 JOIN tasks t ON t.id = g.task_id
+                 JOIN task_units tu ON tu.task_id = t.id AND tu.unit_id = p.unit_id AND tu.role = 'lead'
+                 WHERE t.plan_id IN ({list}) AND p.state = 'accepted' AND r.as_of <= {last}"
+            ))
+            .args(&ids)
+            .bind(&latest)
+            .fetch_all(&self.pool)
+            .await?;
+            for (plan_id, code, seq, round_id, as_of, report_id, value) in values {
+                let d = dates.get(as_of)?;
+                rows.entry(plan_id)
+                    .or_default()
+                    .values
+                    .entry((code, seq))
+                    .or_default()
+                    .push((d, round_id, report_id, value));
+            }
+            let done: Vec<DoneRow> =
+                db::query_as(format!(
+                    "SELECT t.plan_id, t.code, m.seq, rm.done_on, r.id, r.as_of, p.id
+                     FROM report_milestones rm
+                     JOIN reports p ON p.id = rm.report_id
+                     JOIN rounds r ON r.id = p.round_id
+                     JOIN milestones m ON m.id = rm.milestone_id
+                     JOIN tasks t ON t.id = m.task_id
+                     JOIN task_units tu ON tu.task_id = t.id AND tu.unit_id = p.unit_id AND tu.role = 'lead'
+                     WHERE t.plan_id IN ({list}) AND p.state = 'accepted' AND rm.done = TRUE
+                       AND r.as_of <= {last}"
+                ))
+                .args(&ids)
+                .bind(&latest)
+                .fetch_all(&self.pool)
+                .await?;
+            for (plan_id, code, seq, done_on, round_id, as_of, report_id) in done {
+                let round_date = dates.get(as_of)?;
+                let d = match done_on {
+                    Some(d) => dates.get(d)?,
+                    None => round_date,
+                };
+                rows.entry(plan_id)
+                    .or_default()
+                    .done
+                    .entry((code, seq))
+                    .or_default()
+                    .push((round_date, round_id, report_id, d));
+            }
+            let accepted: Vec<(i64, String, String)> = db::query_as(format!(
+                "SELECT t.plan_id, t.code, MIN(r.as_of) FROM reports p
+                 JOIN rounds r ON r.id = p.round_id JOIN tasks t ON t.id = p.task_id
+                 WHERE t.plan_id IN ({list}) AND p.state = 'accepted' AND r.as_of <= {last}
+                 GROUP BY t.plan_id, t.code"
+            ))
+            .args(&ids)
+            .bind(&latest)
+            .fetch_all(&self.pool)
+            .await?;
+            for (plan_id, code, first) in accepted {
+                let d = dates.get(first)?;
+                rows.entry(plan_id)
+                    .or_default()
+                    .first_accepted
+                    .insert(code, d);
+            }
+            // Granted extensions: the latest granted date per target / milestone (by code and
+            // seq).
+            let ext: Vec<ExtRow> = db::query_as(format!(
+                "SELECT t.plan_id, t.code, g.seq, m.seq, e.requested FROM extensions e
+                 JOIN tasks t ON t.id = e.task_id
+                 LEFT JOIN targets g ON g.id = e.target_id
+                 LEFT JOIN milestones m ON m.id = e.milestone_id
+                 WHERE t.plan_id IN ({list}) AND e.state = 'granted'
+                 ORDER BY e.decided_at, e.id"
+            ))
+            .args(&ids)
+            .fetch_all(&self.pool)
+            .await?;
+            for (plan_id, code, tseq, mseq, d) in ext {
+                let d = date(&d)?;
+                let r = rows.entry(plan_id).or_default();
+                if let Some(s) = tseq {
+                    r.target_ext.insert((code.clone(), s), d);
+                }
+                if let Some(s) = mseq {
+                    r.milestone_ext.insert((code, s), d);
+                }
+            }
+        }
+        // Values in the order of their rounds (a later round with the same date replaces an
+        // earlier one's value); milestones by the round that first reported them done.
+        for r in rows.values_mut() {
+            for v in r.values.values_mut() {
+                v.sort_unstable_by_key(|&(d, round, report, _)| (d, round, report));
+            }
+            for v in r.done.values_mut() {
+                v.sort_unstable();
+            }
+        }
+        // The lead units' reports in each round judged, by task: their state and lateness.
+        let round_ids = distinct(asks.iter().filter_map(|a| a.round.map(|r| r.id)));
+        let mut round_reports: RoundReports = HashMap::new();
+        for chunk in round_ids.chunks(MAX_PLANS) {
+            let rows: Vec<(i64, i64, i64, String, bool)> = db::query_as(format!(
+                "SELECT p.round_id, p.task_id, p.id, p.state, p.late FROM reports p
+                 JOIN task_units tu ON tu.task_id = p.task_id AND tu.unit_id = p.unit_id AND tu.role = 'lead'
+                 WHERE p.round_id IN ({})",
+                placeholders(1, chunk.len())
+            ))
+            .args(&chunk.iter().map(|&i| Arg::from(i)).collect::<Vec<_>>())
+            .fetch_all(&self.pool)
+            .await?;
+            for (round, task, id, state, late) in rows {
+                let state = ReportState::parse(&state).ok_or_else(|| {
+                    StoreError::invalid("report", format!("未知的报告状态“{state}”"))
+                })?;
+                round_reports
+                    .entry(round)
+                    .or_default()
+                    .entry(task)
+                    .or_default()
+                    .push((id, LeadReport { state, late }));
+            }
+        }
+        for by_task in round_reports.values_mut() {
+            for v in by_task.values_mut() {
+                v.sort_unstable_by_key(|(id, _)| *id);
+            }
+        }
+        let empty = PlanRows::default();
+        Ok(asks
+            .iter()
+            .map(|a| snapshot(a, rows.get(&a.plan.id).unwrap_or(&empty), &round_reports))
+            .collect())
+    }
+}
+
+/// One snapshot from the rows read for its plan.
+fn snapshot(a: &SnapshotOf<'_>, rows: &PlanRows, round_reports: &RoundReports) -> Snapshot {
+    let as_of = a.as_of;
+    let series = |key: &(String, i64)| -> Vec<(NaiveDate, f64)> {
+        let mut s: Vec<(NaiveDate, f64)> = Vec::new();
+        for &(d, _, _, v) in rows.values.get(key).map_or(&[][..], |v| v) {
+            if d > as_of {
+                break;
+            }
+            // One value per date: a later round with the same as-of date replaces it.
+            if s.last().is_some_and(|(ld, _)| *ld == d) {
+                s.pop();
+            }
+            s.push((d, v));
+        }
+        s
+    };
+    let done_on = |key: &(String, i64)| -> Option<NaiveDate> {
+        rows.done
+            .get(key)?
+            .iter()
+            .find(|(round_date, ..)| *round_date <= as_of)
+            .map(|&(.., d)| d)
+    };
+    let reports = a.round.map(|r| round_reports.get(&r.id));
+    let tasks = a
+        .tasks
+        .iter()
+        .map(|t| TaskView {
+            id: t.id,
+            lead: t.lead.clone(),
+            support: t.support.clone(),
+            round_reports: reports.map(|m| {
+                m.and_then(|m| m.get(&t.id))
+                    .map(|v| v.iter().map(|(_, r)| *r).collect())
+                    .unwrap_or_default()
+            }),
+            any_accepted: rows
+                .first_accepted
+                .get(&t.code)
+                .is_some_and(|d| *d <= as_of),
+            targets: t
+                .targets
+                .iter()
+                .map(|g| {
+                    let key = (t.code.clone(), g.seq);
+                    TargetView {
+                        id: g.id,
+                        value: g.value,
+                        cmp: g.cmp,
+                        hardness: g.hardness,
+                        kind: g.kind,
+                        deadline: rows.target_ext.get(&key).copied().or(g.deadline),
+                        mean: is_mean_bound(&g.text, &g.metric),
+                        series: series(&key),
+                        monitored: None,
+                    }
+                })
+                .collect(),
+            milestones: t
+                .milestones
+                .iter()
+                .map(|m| {
+                    let key = (t.code.clone(), m.seq);
+                    MilestoneView {
+                        id: m.id,
+                        deadline: rows.milestone_ext.get(&key).copied().or(m.deadline),
+                        done_on: done_on(&key),
+                    }
+                })
+                .collect(),
+            code: t.code.clone(),
+        })
+        .collect();
+    Snapshot {
+        plan: PlanView {
+            start: a.plan.period_start,
+            end: a.plan.period_end,
+            settings: a.plan.settings.clone(),
+        },
+        tasks,
+    }
+}
