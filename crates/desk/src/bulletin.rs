@@ -704,9 +704,19 @@ async fn compose(
 /// task without targets is one row); figures from accepted reports only, a newer report awaiting
 /// review marked.
 pub fn ledger_sheet(j: &Judged, reports: &[Report]) -> LedgerSheet {
+    ledger_sheet_of(j, reports, is_ledger_task)
+}
+
+/// The ledger sheet of the tasks `keep` chooses, in the plan's order (the desk's export of a
+/// filtered ledger view); otherwise as [`ledger_sheet`].
+pub fn ledger_sheet_of(
+    j: &Judged,
+    reports: &[Report],
+    keep: impl Fn(&TaskRecord) -> bool,
+) -> LedgerSheet {
     let round = j.round.as_ref();
     let mut rows = Vec::new();
-    for (t, s) in j.rows().filter(|(t, _)| is_ledger_task(t)) {
+    for (t, s) in j.rows().filter(|(t, _)| keep(t)) {
         let report = lead_report(t, reports);
         let accepted = report.filter(|r| r.state == ReportState::Accepted);
         let pending = report.is_some_and(|r| r.state == ReportState::Submitted);

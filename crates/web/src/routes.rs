@@ -199,6 +199,7 @@ fn registry(state: AppState) -> (Router<AppState>, Vec<Rule>) {
         .add(M::POST, "/setup", Access::Setup, "首次启动：创建系统管理员", pages::setup)
         .add(M::GET, "/dashboard", Access::Roles(READERS), "工作台", pages::dashboard)
         .add(M::GET, "/ledger", Access::Roles(BUSINESS), "任务台账", pages::ledger)
+        .add(M::GET, "/ledger.xlsx", Access::Roles(BUSINESS), "导出任务台账（筛选结果，XLSX）", pages::ledger_xlsx)
         .add(M::GET, "/tasks/{code}", Access::Roles(BUSINESS), "任务详情", pages::task)
         .add(M::GET, "/tasks/{code}/notice", Access::Roles(OFFICE), "督办任务", pages::notice_new)
         .add(M::POST, "/tasks/{code}/notice", Access::Roles(OFFICE), "签发任务督办单", pages::notice_create)

@@ -65,6 +65,240 @@ async fn reporting_loop_in_a_real_browser() -> Result<()> {
     outcome
 }
 
+/// The pages people use every day, on a phone held upright (390×844): the office's ledger,
+/// and a unit's 我的任务, report form and notices. Nothing scrolls sideways — neither the page
+/// nor a table in it — and what a person comes for (a task's 状态, the 填报 button, a notice's
+/// 签收) is on screen, not covered, once scrolled to. Screenshots of each page at 390×844 and
+/// at 1366×900, where the tables are still tables.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_daily_pages_fit_a_phone() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let store = Db::open(&dir.path().join("ledger.db")).await?;
+    fill_ledger(&store).await?;
+    // A notice and an extension request for the unit, so that its notices page has both
+    // tables.
+    let system = Actor::new("浏览器测试", "test");
+    let plan = store.plans().await?.remove(0);
+    let tasks = store.tasks(plan.id, None).await?;
+    let task = tasks
+        .iter()
+        .find(|t| t.code == TASK)
+        .ok_or_else(|| anyhow!("no task {TASK}"))?;
+    let unit = store.unit_by_name(UNIT).await?;
+    store
+        .issue_notice(
+            plan.id,
+            &zhuanban_store::NoticeInput {
+                task_id: task.id,
+                unit_id: unit.id,
+                level: zhuanban_ledger::NoticeLevel::Yellow,
+                reason: "老旧小区改造进度滞后于序时进度，请说明原因并提出整改措施".into(),
+                reply_by: NaiveDate::from_ymd_opt(2030, 1, 31).unwrap_or_default(),
+            },
+            &system,
+        )
+        .await?;
+    store
+        .request_extension(
+            &zhuanban_store::ExtensionInput {
+                task_id: task.id,
+                target_id: Some(task.targets[0].id),
+                milestone_id: None,
+                unit_id: unit.id,
+                requested: NaiveDate::from_ymd_opt(2025, 3, 31).unwrap_or_default(),
+                reason: "第三个小区管线迁改需与供水公司协调，资金于11月到位".into(),
+            },
+            &system,
+        )
+        .await?;
+    let state = AppState::new(store, Config::new(dir.path().join("files"))).await?;
+    let listener = TcpListener::bind("127.0.0.1:0").await?;
+    let base = format!("http://{}", listener.local_addr()?);
+    let server = tokio::spawn(zhuanban_web::serve(listener, state));
+
+    let browser = Browser::start().await?;
+    let outcome = daily_pages(&browser, &base).await;
+    browser.close().await;
+    server.abort();
+    outcome
+}
+
+async fn daily_pages(b: &Browser, base: &str) -> Result<()> {
+    let url = |path: &str| format!("{base}{path}");
+    let ledger_row = format!("table#ledger tbody tr[data-code=\"{TASK}\"]");
+
+    // The office on the ledger: every task's 状态 on screen.
+    sign_in(b, base, OFFICE, "专班办公室").await?;
+    b.goto(&url("/ledger")).await?;
+    wait_text(b, &ledger_row, UNIT).await?;
+    fits_phone(
+        b,
+        "daily-ledger",
+        &[
+            &format!("{ledger_row} .tag.progress"),
+            &format!("{ledger_row} .tag.reporting"),
+            "table#ledger tbody tr:last-child .tag.progress",
+            "#export-xlsx",
+        ],
+    )
+    .await?;
+    // The proposals of the notices page, with their form to issue a notice.
+    b.goto(&url("/notices")).await?;
+    wait_text(b, "main h1", "督办与延期").await?;
+    fits_phone(
+        b,
+        "daily-notices-office",
+        &["table#proposals tbody tr:first-child button[type=submit]"],
+    )
+    .await?;
+    sign_out(b).await?;
+
+    // The unit on 我的任务: 2.3.2's 填报 button on screen.
+    sign_in(b, base, UNIT_LOGIN, "区住房城乡建设局联络员").await?;
+    wait_text(b, "main h1", "我的任务").await?;
+    let fill = format!("table#my-tasks a.button[href^=\"/my/tasks/{TASK}?plan=\"]");
+    wait_text(b, &fill, "填报").await?;
+    fits_phone(
+        b,
+        "daily-my",
+        &[
+            &fill,
+            "table#my-tasks tbody tr:first-child .state",
+            "#download-template",
+        ],
+    )
+    .await?;
+    // The report form.
+    b.click(&fill).await?;
+    wait_text(b, "main h1", "填报：2.3.2").await?;
+    fits_phone(
+        b,
+        "daily-report-form",
+        &["#narrative", "#evidence", "#submit-report", "#save-draft"],
+    )
+    .await?;
+    // The notices: the notice to sign, the extension request.
+    b.goto(&url("/notices")).await?;
+    wait_text(b, "table#notices", "老旧小区改造进度滞后").await?;
+    fits_phone(
+        b,
+        "daily-notices-unit",
+        &[
+            "table#notices tbody tr:first-child .state",
+            "table#notices tbody tr:first-child button[type=submit]",
+            "table#extensions tbody tr:first-child .state",
+        ],
+    )
+    .await?;
+    sign_out(b).await?;
+    Ok(())
+}
+
+/// The width of the desktop screenshots of [`fits_phone`].
+const WIDE: zhuanban_testkit::Size = zhuanban_testkit::Size {
+    width: 1366,
+    height: 900,
+};
+
+/// At 390×844: the page is no wider than the window, no table in it scrolls sideways, and
+/// each of `must_see` (CSS selectors), scrolled to vertically only, lies within the window
+/// and is what the browser finds at its centre (nothing covers it). Then screenshots
+/// `NAME-phone` and `NAME-desktop` (1366×900, where the page keeps its tables' header rows).
+/// Leaves the window at desktop size.
+async fn fits_phone(b: &Browser, name: &str, must_see: &[&str]) -> Result<()> {
+    b.set_size(PHONE.width, PHONE.height).await?;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let widths = b
+        .client
+        .execute(
+            "return [document.documentElement.scrollWidth, window.innerWidth,
+                     Math.max(0, ...Array.from(document.querySelectorAll('main table'),
+                                               t => t.parentElement.scrollWidth
+                                                    - t.parentElement.clientWidth))];",
+            vec![],
+        )
+        .await?;
+    let px = |i: usize| {
+        widths[i]
+            .as_f64()
+            .ok_or_else(|| anyhow!("{name}: the page measured {widths}"))
+    };
+    let (page, window, tables) = (px(0)?, px(1)?, px(2)?);
+    ensure!(
+        window == f64::from(PHONE.width),
+        "{name}: the window is {window} px wide, not {}",
+        PHONE.width
+    );
+    ensure!(
+        page <= window,
+        "{name}: the page is {page} px wide in a {window} px window"
+    );
+    ensure!(
+        tables <= 0.0,
+        "{name}: a table scrolls sideways by {tables} px at phone width"
+    );
+    for css in must_see {
+        let seen = b
+            .client
+            .execute(
+                "const el = document.querySelector(arguments[0]);
+                 if (!el) return null;
+                 let r = el.getBoundingClientRect();
+                 window.scrollTo(0, window.scrollY + r.top - window.innerHeight / 2);
+                 r = el.getBoundingClientRect();
+                 const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+                 return [r.left, r.right, r.top, r.bottom, r.width * r.height,
+                         !!hit && (hit === el || el.contains(hit)),
+                         el.innerText || el.value || ''];",
+                vec![serde_json::Value::from(*css)],
+            )
+            .await?;
+        let got = seen
+            .as_array()
+            .ok_or_else(|| anyhow!("{name}: no {css:?} on the page"))?;
+        let n = |i: usize| got[i].as_f64().unwrap_or(f64::NAN);
+        let (left, right, top, bottom, area) = (n(0), n(1), n(2), n(3), n(4));
+        ensure!(
+            area > 0.0
+                && left >= 0.0
+                && right <= window
+                && top >= 0.0
+                && bottom <= f64::from(PHONE.height),
+            "{name}: {css:?} ({}) lies at x {left}–{right}, y {top}–{bottom} of a {window}×{} window",
+            got[6],
+            PHONE.height
+        );
+        ensure!(
+            got[5].as_bool() == Some(true),
+            "{name}: {css:?} ({}) is covered by another element",
+            got[6]
+        );
+    }
+    b.client.execute("window.scrollTo(0, 0);", vec![]).await?;
+    b.screenshot(&format!("{name}-phone")).await?;
+
+    b.set_size(WIDE.width, WIDE.height).await?;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let wide = b
+        .client
+        .execute(
+            "return [document.documentElement.scrollWidth, window.innerWidth,
+                     Array.from(document.querySelectorAll('main table.cards thead'))
+                       .every(h => getComputedStyle(h).display === 'table-header-group')];",
+            vec![],
+        )
+        .await?;
+    ensure!(
+        wide[0].as_f64() <= wide[1].as_f64() && wide[2].as_bool() == Some(true),
+        "{name} at {}×{}: page width, window width, tables keep their headers: {wide}",
+        WIDE.width,
+        WIDE.height
+    );
+    b.screenshot(&format!("{name}-desktop")).await?;
+    b.set_size(DESKTOP.width, DESKTOP.height).await?;
+    Ok(())
+}
+
 /// A plan brought in through the desk, in a real browser: the office uploads a task table as
 /// a Word document, corrects a lead unit and a target on the review page, confirms it as a new
 /// plan and opens a round; the unit (an account of the corrected lead unit) reports; the office

@@ -444,10 +444,10 @@ pub async fn dashboard(
     })
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 pub struct LedgerQuery {
     /// Words to search for (`?q=`), each in the task's number, title or text, its units, its
-    /// status or reporting state, or its section; all must be found.
+    /// status or reporting state, its colour, or its section; all must be found.
     q: Option<String>,
     section: Option<String>,
     unit: Option<Id>,
@@ -456,85 +456,88 @@ pub struct LedgerQuery {
     reporting: Option<String>,
     round: Option<Id>,
     as_of: Option<NaiveDate>,
+    /// The plan (read by `plan_for`; kept here for the page links and the export link).
+    plan: Option<Id>,
+    /// The page of the ledger, from 1 ([`LEDGER_PAGE`] tasks a page).
+    page: Option<usize>,
 }
 
-#[derive(Template)]
-#[template(path = "ledger.html")]
-struct LedgerPage {
-    nav: Nav,
-    plan: Option<String>,
-    as_of: String,
-    rows: Vec<TaskRow>,
-    sections: Vec<(String, String)>,
-    units: Vec<(Id, String)>,
-    q: String,
-    section: String,
-    unit: Id,
-    colour: String,
-    reporting: String,
-    total: usize,
-    /// The plan shown, kept by the filter form.
-    plan_id: Id,
+/// Tasks on one page of the ledger.
+pub const LEDGER_PAGE: usize = 200;
+
+impl LedgerQuery {
+    fn view(&self) -> View {
+        View {
+            round: self.round,
+            as_of: self.as_of,
+        }
+    }
+
+    /// The query of this view and its filters without the page (`plan=1&q=…`), for the
+    /// page links and the export link.
+    fn filters_query(&self) -> String {
+        let mut parts: Vec<String> = Vec::new();
+        let mut add = |k: &str, v: String| {
+            if !v.is_empty() {
+                parts.push(format!("{k}={}", crate::routes::encode(&v)));
+            }
+        };
+        add("plan", self.plan.map(|p| p.to_string()).unwrap_or_default());
+        add(
+            "round",
+            self.round.map(|r| r.to_string()).unwrap_or_default(),
+        );
+        add(
+            "as_of",
+            self.as_of.map(|d| d.to_string()).unwrap_or_default(),
+        );
+        add("q", self.q.clone().unwrap_or_default());
+        add("section", self.section.clone().unwrap_or_default());
+        add(
+            "unit",
+            self.unit
+                .filter(|&u| u != 0)
+                .map(|u| u.to_string())
+                .unwrap_or_default(),
+        );
+        add("colour", self.colour.clone().unwrap_or_default());
+        add("reporting", self.reporting.clone().unwrap_or_default());
+        parts.join("&")
+    }
 }
 
-pub async fn ledger(
-    State(state): State<AppState>,
-    Extension(ctx): Extension<Ctx>,
-    Query(q): Query<LedgerQuery>,
-) -> AppResult<Response> {
-    let user = ctx.user()?.clone();
-    let nav = Nav::new(&ctx, &state, "/ledger");
-    let view = View {
-        round: q.round,
-        as_of: q.as_of,
-    };
-    let Some(j) = judge_view(&state, &ctx, view).await? else {
-        return render(&LedgerPage {
-            nav,
-            plan: None,
-            as_of: String::new(),
-            rows: vec![],
-            sections: vec![],
-            units: vec![],
-            q: String::new(),
-            section: String::new(),
-            unit: 0,
-            colour: String::new(),
-            reporting: String::new(),
-            total: 0,
-            plan_id: 0,
-        });
-    };
-    let reading: Vec<(String, String)> = section_titles(&j.tasks);
-    let section = q.section.unwrap_or_default();
-    let colour = q.colour.unwrap_or_default();
+/// The tasks of a judgement the ledger shows an account through the filters of a query, in
+/// the plan's order, and how many tasks the account sees in all. The one filter of the ledger
+/// page and of its export (`/ledger.xlsx`).
+fn ledger_tasks<'j>(
+    j: &'j Judged,
+    user: &User,
+    q: &LedgerQuery,
+) -> (usize, Vec<(&'j TaskRecord, &'j TaskStatus)>) {
+    let section = q.section.as_deref().unwrap_or_default();
+    let colour = q.colour.as_deref().unwrap_or_default();
     let unit = q.unit.unwrap_or(0);
-    let reporting = q.reporting.unwrap_or_default();
-    let q_text = q.q.unwrap_or_default();
-    let words = search_words(&q_text);
-    let visible: Vec<(&TaskStatus, &TaskRecord)> = j
-        .eval
-        .tasks
-        .iter()
-        .zip(&j.tasks)
-        .filter(|(_, t)| may_see_task(&user, t))
-        .collect();
+    let reporting = q.reporting.as_deref().unwrap_or_default();
+    let words = search_words(q.q.as_deref().unwrap_or_default());
+    let sections = section_titles(&j.tasks);
+    let visible: Vec<(&TaskRecord, &TaskStatus)> =
+        j.rows().filter(|(t, _)| may_see_task(user, t)).collect();
     let total = visible.len();
-    let rows = visible
+    let tasks = visible
         .into_iter()
-        .filter(|(_, t)| {
+        .filter(|(t, _)| {
             section.is_empty() || t.code == section || t.code.starts_with(&format!("{section}."))
         })
-        .filter(|(_, t)| unit == 0 || t.lead.contains(&unit) || t.support.contains(&unit))
-        .filter(|(s, _)| colour.is_empty() || s.colour.as_str() == colour)
-        .filter(|(s, _)| {
+        .filter(|(t, _)| unit == 0 || t.lead.contains(&unit) || t.support.contains(&unit))
+        .filter(|(_, s)| colour.is_empty() || s.colour.as_str() == colour)
+        .filter(|(_, s)| {
             reporting.is_empty() || s.reporting.is_some_and(|r| r.as_str() == reporting)
         })
-        .map(|(s, t)| (task_row(&j, t, s), t))
-        .filter(|(row, t)| {
+        .filter(|(t, s)| {
             words.is_empty() || {
+                let row = task_row(j, t, s);
                 let head = t.code.split('.').next().unwrap_or("");
-                let section_title = reading
+                let section_title = sections
                     .iter()
                     .find(|(v, _)| v == head)
                     .map_or("", |(_, l)| l.as_str());
@@ -554,7 +557,94 @@ pub async fn ledger(
                 words.iter().all(|w| hay.contains(w.as_str()))
             }
         })
-        .map(|(row, _)| row)
+        .collect();
+    (total, tasks)
+}
+
+#[derive(Template)]
+#[template(path = "ledger.html")]
+struct LedgerPage {
+    nav: Nav,
+    plan: Option<String>,
+    as_of: String,
+    rows: Vec<TaskRow>,
+    sections: Vec<(String, String)>,
+    units: Vec<(Id, String)>,
+    q: String,
+    section: String,
+    unit: Id,
+    colour: String,
+    reporting: String,
+    /// Tasks the account sees in the plan, and those the filters keep.
+    total: usize,
+    matched: usize,
+    /// The page shown (from 1) and the number of pages.
+    page: usize,
+    pages: usize,
+    /// The filters as a query (without the page), for page links and the export.
+    filters: String,
+    /// The plan shown, kept by the filter form.
+    plan_id: Id,
+}
+
+impl LedgerPage {
+    /// The link to another page of the same filtered view.
+    fn page_href(&self, page: impl std::borrow::Borrow<usize>) -> String {
+        let page = page.borrow();
+        if self.filters.is_empty() {
+            format!("/ledger?page={page}")
+        } else {
+            format!("/ledger?{}&page={page}", self.filters)
+        }
+    }
+
+    /// The export of the same filtered view.
+    fn export_href(&self) -> String {
+        if self.filters.is_empty() {
+            "/ledger.xlsx".into()
+        } else {
+            format!("/ledger.xlsx?{}", self.filters)
+        }
+    }
+}
+
+pub async fn ledger(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Query(q): Query<LedgerQuery>,
+) -> AppResult<Response> {
+    let user = ctx.user()?.clone();
+    let nav = Nav::new(&ctx, &state, "/ledger");
+    let Some(j) = judge_view(&state, &ctx, q.view()).await? else {
+        return render(&LedgerPage {
+            nav,
+            plan: None,
+            as_of: String::new(),
+            rows: vec![],
+            sections: vec![],
+            units: vec![],
+            q: String::new(),
+            section: String::new(),
+            unit: 0,
+            colour: String::new(),
+            reporting: String::new(),
+            total: 0,
+            matched: 0,
+            page: 1,
+            pages: 1,
+            filters: String::new(),
+            plan_id: 0,
+        });
+    };
+    let (total, tasks) = ledger_tasks(&j, &user, &q);
+    let matched = tasks.len();
+    let pages = matched.div_ceil(LEDGER_PAGE).max(1);
+    let page = q.page.unwrap_or(1).clamp(1, pages);
+    let rows = tasks
+        .into_iter()
+        .skip((page - 1) * LEDGER_PAGE)
+        .take(LEDGER_PAGE)
+        .map(|(t, s)| task_row(&j, t, s))
         .collect();
     let mut units: Vec<(Id, String)> = j
         .units
@@ -567,21 +657,71 @@ pub async fn ledger(
         .map(|u| (u.id, u.name.clone()))
         .collect();
     units.sort_by(|a, b| a.1.cmp(&b.1));
+    // The links keep the plan shown, whether or not the URL named it.
+    let filters = LedgerQuery {
+        plan: Some(j.plan.id),
+        ..q.clone()
+    }
+    .filters_query();
+    let LedgerQuery {
+        q: words,
+        section,
+        unit,
+        colour,
+        reporting,
+        ..
+    } = q;
     render(&LedgerPage {
         nav,
         plan: Some(j.plan.title.clone()),
         as_of: j.as_of.to_string(),
         rows,
-        sections: reading,
+        sections: section_titles(&j.tasks),
         units,
-        q: q_text,
-        section,
-        unit,
-        colour,
-        reporting,
+        q: words.unwrap_or_default(),
+        section: section.unwrap_or_default(),
+        unit: unit.unwrap_or(0),
+        colour: colour.unwrap_or_default(),
+        reporting: reporting.unwrap_or_default(),
         total,
+        matched,
+        page,
+        pages,
+        filters,
         plan_id: j.plan.id,
     })
+}
+
+/// The ledger's filtered view as XLSX (`/ledger.xlsx?` the ledger's own query): the same
+/// tasks as the page through the same filter (every page of them), as the office's ledger
+/// sheet. A unit's export carries only its own reports' words, as its task pages do.
+pub async fn ledger_xlsx(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Query(q): Query<LedgerQuery>,
+) -> AppResult<Response> {
+    let user = ctx.user()?.clone();
+    let Some(j) = judge_view(&state, &ctx, q.view()).await? else {
+        return Err(AppError::not_found());
+    };
+    let (_, tasks) = ledger_tasks(&j, &user, &q);
+    let codes: std::collections::HashSet<&str> =
+        tasks.iter().map(|(t, _)| t.code.as_str()).collect();
+    let mut reports = match &j.round {
+        Some(r) => state.store.reports(r.id).await?,
+        None => vec![],
+    };
+    if user.role == Role::Unit {
+        reports.retain(|r| Some(r.unit_id) == user.unit_id);
+    }
+    let sheet =
+        zhuanban_desk::bulletin::ledger_sheet_of(&j, &reports, |t| codes.contains(t.code.as_str()));
+    Ok(crate::download::attachment_named(
+        zhuanban_office::xlsx::ledger_xlsx(&sheet),
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        &format!("ledger-{}.xlsx", j.plan.id),
+        &format!("{}任务台账.xlsx", j.plan.title),
+    ))
 }
 
 /// The words of a search (`?q=`): split at spaces (full-width too), lower-cased, at most 10

@@ -368,6 +368,25 @@ async fn every_route_for_every_role() {
     assert!(checked >= 240, "checked {checked}");
 }
 
+/// The ledger's export (`/ledger.xlsx`) is in the matrix above like every route; it is open
+/// to exactly the accounts that may read the ledger, and a unit's export, like its ledger,
+/// holds its own tasks only (`search::the_export_is_exactly_the_filtered_ledger`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_ledger_export_has_the_ledgers_access() {
+    let app = TestApp::start().await;
+    // The route table is filled once the server has built its router.
+    app.login("office").await;
+    let table = rules();
+    let access = |path: &str| {
+        table
+            .iter()
+            .find(|r| r.path == path && r.method == reqwest::Method::GET)
+            .map(|r| r.access)
+    };
+    assert!(access("/ledger").is_some());
+    assert_eq!(access("/ledger.xlsx"), access("/ledger"));
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn drafts_are_seen_by_their_unit_only() {
     let app = TestApp::start().await;
