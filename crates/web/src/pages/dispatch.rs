@@ -77,6 +77,8 @@ struct NoticesPage {
     extensions: Vec<ExtensionLine>,
     is_office: bool,
     default_reply_by: String,
+    /// For the links to a task's own 督办 form.
+    plan_id: Id,
     error: Option<String>,
 }
 
@@ -127,6 +129,7 @@ async fn notices_page(
             extensions: vec![],
             is_office,
             default_reply_by: String::new(),
+            plan_id: 0,
             error,
         });
     };
@@ -246,6 +249,7 @@ async fn notices_page(
         extensions,
         is_office,
         default_reply_by,
+        plan_id: plan.id,
         error,
     })?;
     *res.status_mut() = status;

@@ -55,6 +55,23 @@ async fn a_lagging_task_is_supervised_and_an_extension_changes_its_judgement() {
         page.contains("系统建议督办") && page.contains("任务 2.3.2 严重滞后"),
         "the rules propose a notice for 2.3.2: {page}"
     );
+    // Or adjusted first: the proposal's link opens the task's own form, filled in.
+    let start = page
+        .find("/tasks/2.3.2/notice?plan=")
+        .expect("an adjust link on the proposal");
+    let link = page[start..page[start..].find('"').unwrap() + start].replace("&amp;", "&");
+    let form = office
+        .get(app.url(&link))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        form.contains("任务 2.3.2 严重滞后") && form.contains("value=\"red\" checked"),
+        "{form}"
+    );
     let task_id = app.task("2.3.2").id.to_string();
     let unit_id = app.unit_id.to_string();
     let reply_by = (chrono::Utc::now().date_naive() + chrono::Duration::days(7)).to_string();

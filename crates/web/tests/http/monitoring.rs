@@ -108,7 +108,7 @@ async fn the_office_links_a_target_to_a_site_on_the_desk() {
         // The lake column of GB 3838: 0.070 is class IV, between the III and IV lines.
         ">III类 0.05</text>",
         ">IV类 0.1</text>",
-        "<td>IV类</td>",
+        "<td data-label=\"单项类别\">IV类</td>",
         "class=\"target\"",
     ] {
         assert!(site.contains(needle), "{needle}: {site}");
