@@ -56,7 +56,7 @@ pub const PHONE: Size = Size {
 
 /// A desktop window; the size every session starts with.
 pub const DESKTOP: Size = Size {
-    width: 1280,
+    width: 1366,
     height: 900,
 };
 

@@ -1180,3 +1180,266 @@ async fn accept(
     store.accept_report(r.id, r.row_version, &office).await?;
     Ok(())
 }
+
+const ADMIN: (&str, &str) = ("admin", "Zb-Admin-2024!");
+/// The account the administrator creates for 区交通运输局: the password it is given, the one
+/// the administrator resets it to, and the one its owner then chooses.
+const NEW_UNIT: (&str, &str, &str, &str) = (
+    "jiaotong",
+    "Zb-Given-2024!",
+    "Zb-Reset-2024!",
+    "Zb-Own-2024-jt!",
+);
+
+/// The daily desk walked by each role in a real browser, every page at 1366×900 and 390×844
+/// (`fits_phone` for the pages a unit uses on its phone, `shoot` for the others): the
+/// administrator creates an account and resets its password on its own page with a
+/// confirmation; the account's owner must change it at first sign-in; the office supervises a
+/// task of its choosing, searches the ledger, opens a monitoring site's chart and the work
+/// calendar; the unit finds the red notice at the top of 我的任务 with an unread count, signs
+/// and replies, and reports in full-width digits with the unit typed after them; the office's
+/// 消息 has the reply and the report to review and clears its count; a leader's 批示 reaches
+/// the unit.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_daily_desk_walked_by_every_role() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let store = Db::open(&dir.path().join("ledger.db")).await?;
+    fill_ledger(&store).await?;
+    store
+        .create_user(
+            &NewUser {
+                login: ADMIN.0.into(),
+                name: "系统管理员".into(),
+                role: Role::Sysadmin,
+                unit_id: None,
+                password_hash: zhuanban_web::auth::hash_password(ADMIN.1)
+                    .map_err(anyhow::Error::msg)?,
+            },
+            &Actor::new("浏览器测试", "test"),
+        )
+        .await?;
+    let state = AppState::new(store.clone(), Config::new(dir.path().join("files"))).await?;
+    let listener = TcpListener::bind("127.0.0.1:0").await?;
+    let base = format!("http://{}", listener.local_addr()?);
+    let server = tokio::spawn(zhuanban_web::serve(listener, state));
+    let csv = dir.path().join("大通湖水质.csv");
+    let mut text = String::from("监测时间,总磷,溶解氧\n");
+    for m in 1..=9 {
+        text.push_str(&format!(
+            "2024-{m:02}-15,0.0{},{}.{}\n",
+            55 + m,
+            5 + m % 3,
+            m
+        ));
+    }
+    std::fs::write(&csv, text)?;
+
+    let browser = Browser::start().await?;
+    let outcome = walk(&browser, &base, &store, &csv).await;
+    browser.close().await;
+    server.abort();
+    outcome
+}
+
+async fn walk(b: &Browser, base: &str, store: &Db, csv: &Path) -> Result<()> {
+    let url = |path: &str| format!("{base}{path}");
+
+    // The administrator: a new unit account, then its password reset on its own page.
+    sign_in(b, base, ADMIN, "系统管理员").await?;
+    b.goto(&url("/admin/users")).await?;
+    wait_text(b, "main h1", "账号管理").await?;
+    b.fill("#login", NEW_UNIT.0).await?;
+    b.fill("#name", "区交通运输局联络员").await?;
+    b.client
+        .execute(
+            "document.querySelector('#role').value = 'unit';
+             const u = Array.from(document.querySelectorAll('#unit option'))
+               .find(o => o.textContent === '区交通运输局');
+             document.querySelector('#unit').value = u.value;",
+            vec![],
+        )
+        .await?;
+    b.fill("#password", NEW_UNIT.1).await?;
+    b.click("form[action=\"/admin/users\"] button[type=submit]")
+        .await?;
+    wait_text(b, "main .flash.ok", "已创建").await?;
+    wait_text(b, "#users", NEW_UNIT.0).await?;
+    shoot(b, "walk-admin-users").await?;
+    let id = store
+        .users()
+        .await?
+        .into_iter()
+        .find(|u| u.login == NEW_UNIT.0)
+        .ok_or_else(|| anyhow!("no account {}", NEW_UNIT.0))?
+        .id;
+    b.click(&format!("a[href=\"/admin/users/{id}/reset\"]"))
+        .await?;
+    wait_text(b, "main h1", "重置密码").await?;
+    wait_text(b, "#account", NEW_UNIT.0).await?;
+    // The confirmation must name the account.
+    b.fill("#password", NEW_UNIT.2).await?;
+    b.fill("#password2", NEW_UNIT.2).await?;
+    b.fill("#confirm", "zhujian").await?;
+    b.click("#reset button[type=submit]").await?;
+    wait_text(
+        b,
+        "#reset .field-error",
+        &format!("请输入该账号的登录名“{}”以确认", NEW_UNIT.0),
+    )
+    .await?;
+    shoot(b, "walk-admin-reset-refused").await?;
+    b.fill("#password", NEW_UNIT.2).await?;
+    b.fill("#password2", NEW_UNIT.2).await?;
+    b.fill("#confirm", NEW_UNIT.0).await?;
+    b.click("#reset button[type=submit]").await?;
+    wait_text(b, "main .flash.ok", "密码已重置").await?;
+    sign_out(b).await?;
+
+    // Its owner signs in with the reset password and must choose an own one first.
+    sign_in(b, base, (NEW_UNIT.0, NEW_UNIT.2), "区交通运输局联络员").await?;
+    wait_text(b, "main", "您的密码由管理员设置").await?;
+    shoot(b, "walk-first-sign-in").await?;
+    b.fill("#current", NEW_UNIT.2).await?;
+    b.fill("#password", NEW_UNIT.3).await?;
+    b.fill("#confirm", NEW_UNIT.3).await?;
+    b.click("form[action=\"/account/password\"] button[type=submit]")
+        .await?;
+    wait_text(b, "main", "密码已修改，请用新密码登录").await?;
+    sign_in(b, base, (NEW_UNIT.0, NEW_UNIT.3), "区交通运输局联络员").await?;
+    wait_text(b, "main h1", "我的任务").await?;
+    wait_text(b, "header.top .who", "修改密码").await?;
+    sign_out(b).await?;
+
+    // The office: 督办 on a task of its choosing, red, with its own words.
+    sign_in(b, base, OFFICE, "专班办公室").await?;
+    b.goto(&url(&format!("/tasks/{TASK}"))).await?;
+    b.click("#issue-notice").await?;
+    wait_text(b, "main h1", "签发督办单").await?;
+    wait_text(b, "#unit_id", &format!("{UNIT}（牵头）")).await?;
+    b.click("input[name=level][value=red]").await?;
+    b.fill(
+        "#reason",
+        "老旧小区改造仅完成1个，严重滞后于序时进度，请说明原因并于回复期限前提出整改措施",
+    )
+    .await?;
+    fits_phone(b, "walk-notice-form", &["#notice-form button[type=submit]"]).await?;
+    b.click("#notice-form button[type=submit]").await?;
+    let issued = wait_text(b, "#notices", "严重滞后于序时进度").await?;
+    ensure!(issued.contains("红色") && issued.contains(UNIT), "{issued}");
+
+    // The ledger searched by words and a colour together, with its export.
+    b.goto(&url("/ledger?q=住房+宜居")).await?;
+    wait_text(b, "table#ledger", TASK).await?;
+    let count = wait_text(b, "#ledger-count", "导出 Excel").await?;
+    ensure!(
+        count.contains("（全部 ") && !count.contains("共 0 项"),
+        "the words find some tasks, not all: {count}"
+    );
+    fits_phone(b, "walk-ledger-search", &["a[href^=\"/ledger.xlsx\"]"]).await?;
+
+    // 监测数据: a site's values uploaded on the page, its own page with the class lines.
+    b.goto(&url("/series")).await?;
+    b.client
+        .find(Locator::Css("#file"))
+        .await?
+        .send_keys(&csv.display().to_string())
+        .await?;
+    b.fill("#site", "大通湖").await?;
+    b.click("input[name=lake]").await?;
+    b.click("form[action^=\"/series?\"] button[type=submit]")
+        .await?;
+    wait_text(b, "main .flash.ok", "已导入 18 条观测").await?;
+    b.click("#sites a[href^=\"/series/site?name=\"]").await?;
+    wait_text(b, "main h1", "大通湖").await?;
+    let site = wait_text(b, "main", "总磷（mg/L）").await?;
+    ensure!(site.contains("共 9 条观测"), "{site}");
+    let levels = b
+        .client
+        .find_all(Locator::Css(".wide-only text.level-label"))
+        .await?;
+    ensure!(!levels.is_empty(), "no class line on the site's chart");
+    shoot(b, "walk-site").await?;
+    b.goto(&url("/calendar")).await?;
+    wait_text(b, "#calendar-years", "国办发明电〔2023〕7号").await?;
+    shoot(b, "walk-calendar").await?;
+    sign_out(b).await?;
+
+    // The unit: the red notice at the top of 我的任务 and a count on 消息.
+    sign_in(b, base, UNIT_LOGIN, "区住房城乡建设局联络员").await?;
+    let todo = wait_text(b, "#my-todo", "督办").await?;
+    ensure!(
+        todo.contains("严重滞后于序时进度") || todo.contains(TASK),
+        "{todo}"
+    );
+    wait_text(b, "header.top nav #unread", "1").await?;
+    fits_phone(b, "walk-my-todo", &["#my-todo li", "#unread"]).await?;
+    b.goto(&url("/notices")).await?;
+    b.click("form[action$=\"/sign\"] button[type=submit]")
+        .await?;
+    wait_text(b, "#notices", "已签收").await?;
+    b.fill(
+        "form[action$=\"/reply\"] textarea[name=text]",
+        "已约谈施工单位，第三个小区11月底前完工",
+    )
+    .await?;
+    b.click("form[action$=\"/reply\"] button[type=submit]")
+        .await?;
+    wait_text(b, "#notices", "已约谈施工单位").await?;
+    fits_phone(b, "walk-notices-unit", &["#notices td"]).await?;
+
+    // Reporting as an input method types: full-width digits, the unit after the number.
+    b.goto(&url("/my")).await?;
+    b.click(&format!("a.button[href^=\"/my/tasks/{TASK}?plan=\"]"))
+        .await?;
+    wait_text(b, "main h1", "填报：2.3.2").await?;
+    let inputs = value_inputs(b).await?;
+    for (name, value) in inputs.iter().zip(["２", "９５０人", "340人", "２３０"]) {
+        b.fill(&format!("input[name=\"{name}\"]"), value).await?;
+    }
+    b.fill("#narrative", "完成老旧小区改造2个，第三个小区已进场施工。")
+        .await?;
+    fits_phone(b, "walk-report-form", &["#submit-report"]).await?;
+    b.click("#submit-report").await?;
+    wait_text(b, "main .flash.ok", "已报送").await?;
+    sign_out(b).await?;
+
+    // The office's 消息: the reply and the report to review; 全部标为已读 clears the count.
+    sign_in(b, base, OFFICE, "专班办公室").await?;
+    wait_text(b, "header.top nav #unread", "").await?;
+    b.goto(&url("/inbox")).await?;
+    let inbox = wait_text(b, "#inbox", "待审核：2.3.2").await?;
+    ensure!(inbox.contains("督办单已回复"), "{inbox}");
+    shoot(b, "walk-inbox-office").await?;
+    b.click("#read-all").await?;
+    wait_text(b, "main h1", "消息").await?;
+    ensure!(
+        b.client
+            .find(Locator::Css("header.top nav #unread"))
+            .await
+            .is_err(),
+        "the count is gone once everything is read"
+    );
+    // The report as sent: the digits read as numbers.
+    b.goto(&url("/review")).await?;
+    let card = wait_text(b, "main", "950人").await?;
+    ensure!(card.contains("2个") && card.contains("230人"), "{card}");
+    sign_out(b).await?;
+
+    // The leader's 批示 reaches the unit.
+    sign_in(b, base, LEADER, "召集人").await?;
+    b.goto(&url(&format!("/tasks/{TASK}"))).await?;
+    b.fill("#text", "请住建局倒排工期，确保年底前完成三个小区改造。")
+        .await?;
+    b.click("form[action$=\"/instructions\"] button[type=submit]")
+        .await?;
+    wait_text(b, "ul.timeline", "倒排工期").await?;
+    shoot(b, "walk-instruction").await?;
+    sign_out(b).await?;
+    sign_in(b, base, UNIT_LOGIN, "区住房城乡建设局联络员").await?;
+    wait_text(b, "header.top nav #unread", "").await?;
+    b.goto(&url("/inbox")).await?;
+    wait_text(b, "#inbox", "领导批示：2.3.2").await?;
+    shoot(b, "walk-inbox-unit").await?;
+    sign_out(b).await?;
+    Ok(())
+}
