@@ -108,9 +108,51 @@ pub fn demo_start(as_of: NaiveDate) -> chrono::DateTime<Utc> {
         .with_timezone(&Utc)
 }
 
-/// Runs this process's clock from the demonstration's date on (`serve --demo`).
-pub fn run_clock_at(as_of: NaiveDate) {
-    zhuanban_store::clock::set_demo_now(Some(demo_start(as_of)));
+/// The setting that marks a database a demonstration server started on: its as-of date and
+/// the wall time it started ("2024-09-30 2026-12-05T15:36:59+00:00").
+pub const DEMO_CLOCK_KEY: &str = "demo.clock";
+
+/// Runs this process's clock from the demonstration's date on (`serve --demo`), and marks the
+/// database so that a server started on it later goes on from there ([`resume_clock`]).
+pub async fn start_clock(store: &Db, as_of: NaiveDate) -> anyhow::Result<()> {
+    let started = zhuanban_store::clock::wall_now();
+    clock_from(as_of, started);
+    store
+        .set_setting(
+            DEMO_CLOCK_KEY,
+            &format!("{as_of} {}", started.to_rfc3339()),
+            &Actor::new("演示数据生成", "system"),
+        )
+        .await?;
+    Ok(())
+}
+
+/// On a database a demonstration server started on, the clock goes on where it was: the
+/// demonstration's moment plus the wall time since (sessions, due dates and reminders stay in
+/// the demonstration's time across a restart). Returns the as-of date; None on any other
+/// database, whose clock is the wall clock.
+pub async fn resume_clock(store: &Db) -> anyhow::Result<Option<NaiveDate>> {
+    let Some(v) = store.setting(DEMO_CLOCK_KEY).await? else {
+        return Ok(None);
+    };
+    let parsed = v.split_once(' ').and_then(|(d, t)| {
+        Some((
+            d.parse::<NaiveDate>().ok()?,
+            chrono::DateTime::parse_from_rfc3339(t)
+                .ok()?
+                .with_timezone(&Utc),
+        ))
+    });
+    let Some((as_of, started)) = parsed else {
+        bail!("演示数据库的时钟设置“{v}”无法读取（{DEMO_CLOCK_KEY}）");
+    };
+    clock_from(as_of, started);
+    Ok(Some(as_of))
+}
+
+fn clock_from(as_of: NaiveDate, started: chrono::DateTime<Utc>) {
+    let since = (zhuanban_store::clock::wall_now() - started).max(Duration::zero());
+    zhuanban_store::clock::set_demo_now(Some(demo_start(as_of) + since));
 }
 
 /// The clock moved to `t` while the history is written, never past the demonstration's start.

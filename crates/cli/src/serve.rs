@@ -73,6 +73,13 @@ pub async fn serve(
         ),
     };
     let store = crate::ledger_cmd::open_path(db, true).await?;
+    // A database a demonstration started on goes on in the demonstration's time.
+    if let Some(as_of) = crate::demo::resume_clock(&store).await? {
+        println!(
+            "演示数据库：本服务的时钟接续演示时间（演示自 {as_of} 起），今日为 {}",
+            zhuanban_store::clock::china_today()
+        );
+    }
     let mut config = Config::new(data);
     config.secure_cookies = secure_cookies;
     config.limits = limits;
@@ -160,7 +167,7 @@ pub async fn serve_demo(
     };
     let summary = crate::demo::fill(&store, as_of, 2024).await?;
     println!("{summary}");
-    crate::demo::run_clock_at(as_of);
+    crate::demo::start_clock(&store, as_of).await?;
     println!(
         "演示时间：本服务的时钟自 {as_of} 10:00（北京时间）起运行，通知、通报、催报与逾期均按演示日期计算"
     );

@@ -28,6 +28,14 @@ pub(crate) struct Desk {
     _dir: tempfile::TempDir,
 }
 
+impl Desk {
+    /// Stops the server (SIGKILL), leaving its database for another process.
+    pub(crate) fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 impl Drop for Desk {
     fn drop(&mut self) {
         let _ = self.child.kill();

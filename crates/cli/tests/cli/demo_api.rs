@@ -212,7 +212,7 @@ fn a_demonstration_unit_sees_its_tasks_in_both_plans() {
 /// due after the National Day holiday (on the wall clock it would long be overdue).
 #[test]
 fn the_demonstration_runs_on_its_own_date() {
-    let desk = start_demo();
+    let mut desk = start_demo();
     let dir = tempfile::tempdir().unwrap();
     let jar = dir.path().join("cookies");
     let url = |p: &str| format!("{}{p}", desk.base);
@@ -290,4 +290,13 @@ fn the_demonstration_runs_on_its_own_date() {
         after("SELECT COUNT(*) FROM inbox WHERE key LIKE 'remind:%'"),
         0
     );
+
+    // A server started later on the demonstration's database goes on in its time: the
+    // session is still good and the day is still the demonstration's.
+    desk.kill();
+    let port = crate::free_port();
+    let _again = crate::serve(&desk.db, port, &[], &[]);
+    let (code, page) = curl(&jar, &[&format!("http://127.0.0.1:{port}/ledger")]);
+    assert_eq!(code, 200, "{page}");
+    assert!(page.contains("系统日期按演示设为 2024-09-30"), "{page}");
 }
