@@ -772,6 +772,9 @@ impl Db {
         .execute(&self.writer)
         .await?
         .rows_affected();
+        if n == 1 {
+            self.inbox_changed();
+        }
         Ok(n == 1)
     }
 
@@ -870,6 +873,18 @@ impl Db {
         .await
     }
 
+    /// How many times this process changed the inbox (posted, read, all read). Another
+    /// server's changes do not move it: a cache keyed on it also expires with time.
+    pub fn inbox_generation(&self) -> u64 {
+        self.inbox_generation
+            .load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    fn inbox_changed(&self) {
+        self.inbox_generation
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
+
     /// Marks every message there is as read for an account (全部标为已读): its read mark moves
     /// to the newest message.
     pub async fn mark_all_read(&self, user_id: Id) -> Result<()> {
@@ -882,6 +897,7 @@ impl Db {
         .bind(now_pub())
         .execute(&self.writer)
         .await?;
+        self.inbox_changed();
         Ok(())
     }
 
@@ -895,6 +911,7 @@ impl Db {
         .bind(now_pub())
         .execute(&self.writer)
         .await?;
+        self.inbox_changed();
         Ok(())
     }
 

@@ -115,6 +115,9 @@ pub struct Db {
     keyring: std::sync::Arc<audit::Keyring>,
     /// The writer thread of report saves (see [`crate::group`]).
     saves: crate::group::Committer,
+    /// Bumped by every inbox change this process makes (a message posted, read, all read):
+    /// caches of unread counts key on it (see [`Db::inbox_generation`]).
+    pub(crate) inbox_generation: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 #[derive(Debug, Clone)]
@@ -221,6 +224,7 @@ impl Db {
                 watch: std::sync::Arc::new(tokio::sync::Mutex::new(watch)),
             },
             keyring,
+            inbox_generation: Default::default(),
         };
         db.load_calendar().await?;
         Ok(db)
@@ -249,6 +253,7 @@ impl Db {
                 stop_listening,
             },
             keyring,
+            inbox_generation: Default::default(),
         };
         db.load_calendar().await?;
         Ok(db)

@@ -92,7 +92,16 @@ pub struct AppState {
     /// The plans each kind of account may see, at a data version (see
     /// `pages::desk::plan_for`).
     pub(crate) plan_ids: Arc<std::sync::Mutex<Option<PlanIds>>>,
+    /// Each account's unread count, with the data version and this process's inbox generation
+    /// it was counted at and when: see [`AppState::unread_count`].
+    unread: Arc<std::sync::Mutex<std::collections::HashMap<zhuanban_ledger::Id, UnreadKept>>>,
 }
+
+/// An unread count kept: (data version, inbox generation, counted at, count).
+type UnreadKept = (i64, u64, std::time::Instant, i64);
+
+/// How long a kept unread count may stand for changes another server made to the inbox.
+const UNREAD_FRESH: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// The ids of the plans each kind of account may see, each with whether it is archived (None:
 /// every plan; Some(unit): a unit's plans), at a data version.
@@ -124,7 +133,39 @@ impl AppState {
             limiter: Arc::default(),
             judged: Arc::default(),
             plan_ids: Arc::default(),
+            unread: Arc::default(),
         })
+    }
+
+    /// An account's unread messages for the navigation. Counted by one statement, then kept
+    /// while nothing is committed (the data version), this process changes no message (the
+    /// store's inbox generation: posted, read, all read) and for at most 5 seconds (what
+    /// another server posts or reads shows within that).
+    pub async fn unread_count(
+        &self,
+        user: &zhuanban_ledger::User,
+    ) -> Result<i64, zhuanban_store::StoreError> {
+        let version = self.store.data_version().await?;
+        let generation = self.store.inbox_generation();
+        let now = std::time::Instant::now();
+        if let Some((v, g, at, n)) = self
+            .unread
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&user.id)
+            && *v == version
+            && *g == generation
+            && now.duration_since(*at) < UNREAD_FRESH
+        {
+            return Ok(*n);
+        }
+        let n = self.store.unread_count(user).await?;
+        let mut kept = self.unread.lock().unwrap_or_else(|e| e.into_inner());
+        if kept.len() > 10_000 {
+            kept.clear();
+        }
+        kept.insert(user.id, (version, generation, now, n));
+        Ok(n)
     }
 
     /// Reads the security settings and whether any account exists again when they were read

@@ -595,14 +595,15 @@ async fn guard(
             }
         }
     }
-    // The unread count the navigation shows on every page (one indexed statement; a failure
-    // shows none rather than failing the page).
+    // The unread count the navigation shows on every page (one indexed statement, kept while
+    // nothing changes: `AppState::unread_count`; a failure shows none rather than failing the
+    // page).
     if !rule.api
         && !matches!(rule.access, Access::Public | Access::Setup)
         && let Some(u) = &ctx.user
         && matches!(u.role, Role::Office | Role::Leader | Role::Unit)
     {
-        ctx.unread = state.store.unread_count(u).await.ok();
+        ctx.unread = state.unread_count(u).await.ok();
     }
     req.extensions_mut().insert(ctx);
     next.run(req).await
