@@ -655,16 +655,16 @@ async fn the_office_enters_a_later_year_of_the_work_calendar() {
         async move { office.post(url).form(&fields).send().await.unwrap() }
     };
     let res = post(vec![
-        ("year", "2027"),
-        ("notice", "国务院办公厅关于2027年部分节假日安排的通知"),
-        ("holidays", "国庆节 2027-10-01 2027-10-07\n春节 2027-02-31"),
-        ("workdays", "国庆节 2027-09-26"),
+        ("year", "2028"),
+        ("notice", "国务院办公厅关于2028年部分节假日安排的通知"),
+        ("holidays", "国庆节 2028-10-01 2028-10-07\n春节 2028-02-31"),
+        ("workdays", "国庆节 2028-10-08"),
     ])
     .await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let text = res.text().await.unwrap();
     assert!(
-        text.contains("放假安排第2行：“2027-02-31”不是日期") && text.contains("春节 2027-02-31"),
+        text.contains("放假安排第2行：“2028-02-31”不是日期") && text.contains("春节 2028-02-31"),
         "the line named, what was typed kept: {text}"
     );
     assert!(
@@ -675,10 +675,10 @@ async fn the_office_enters_a_later_year_of_the_work_calendar() {
             .is_none()
     );
     let res = post(vec![
-        ("year", "2027"),
-        ("notice", "国务院办公厅关于2027年部分节假日安排的通知"),
-        ("holidays", "国庆节 2027-10-01 2027-10-07"),
-        ("workdays", "国庆节 2027-09-26"),
+        ("year", "2028"),
+        ("notice", "国务院办公厅关于2028年部分节假日安排的通知"),
+        ("holidays", "国庆节 2028-10-01 2028-10-07"),
+        ("workdays", "国庆节 2028-10-08"),
     ])
     .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
@@ -687,11 +687,12 @@ async fn the_office_enters_a_later_year_of_the_work_calendar() {
         page.contains("国庆节 10月1日—10月7日") && page.contains("专班办公室录入"),
         "{page}"
     );
-    assert!(get("/rounds").await.contains("2024—2027"));
-    // Counted on it: a due date in the 2027 National Day holiday moves to 2027-10-08.
+    assert!(get("/rounds").await.contains("2024、2025、2026、2028"));
+    // Counted on it: a due date in the 2028 National Day holiday moves to Sunday 2028-10-08,
+    // a 调休 working day.
     assert_eq!(
-        zhuanban_ledger::calendar::next_working_day(d("2027-10-04")),
-        d("2027-10-08")
+        zhuanban_ledger::calendar::next_working_day(d("2028-10-04")),
+        d("2028-10-08")
     );
     // A year of the table is not entered again.
     let res = post(vec![
@@ -703,11 +704,11 @@ async fn the_office_enters_a_later_year_of_the_work_calendar() {
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(res.text().await.unwrap().contains("2025年的安排已按"));
 
-    let res = post(vec![("remove", "2027")]).await;
+    let res = post(vec![("remove", "2028")]).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert!(!get("/calendar").await.contains("专班办公室录入"));
     assert_eq!(
-        zhuanban_ledger::calendar::next_working_day(d("2027-10-04")),
-        d("2027-10-04")
+        zhuanban_ledger::calendar::next_working_day(d("2028-10-04")),
+        d("2028-10-04")
     );
 }
