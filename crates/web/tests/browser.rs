@@ -1326,6 +1326,15 @@ async fn walk(b: &Browser, base: &str, store: &Db, csv: &Path) -> Result<()> {
     b.click("#notice-form button[type=submit]").await?;
     let issued = wait_text(b, "#notices", "严重滞后于序时进度").await?;
     ensure!(issued.contains("红色") && issued.contains(UNIT), "{issued}");
+    // The task's 操作记录 says so in words, not "notice.issue notice#1".
+    b.goto(&url(&format!("/tasks/{TASK}"))).await?;
+    let record = wait_text(b, "main", "操作记录").await?;
+    ensure!(
+        record.contains("签发督办单")
+            && !record.contains("notice.issue")
+            && !record.contains("notice#"),
+        "{record}"
+    );
 
     // The ledger searched by words and a colour together, with its export.
     b.goto(&url("/ledger?q=住房+宜居")).await?;
@@ -1419,10 +1428,18 @@ async fn walk(b: &Browser, base: &str, store: &Db, csv: &Path) -> Result<()> {
             .is_err(),
         "the count is gone once everything is read"
     );
-    // The report as sent: the digits read as numbers.
+    // The report as sent: the digits read as numbers, each beside its change since the
+    // previous accepted report (June's 1 estate, 500 jobs).
     b.goto(&url("/review")).await?;
     let card = wait_text(b, "main", "950人").await?;
-    ensure!(card.contains("2个") && card.contains("230人"), "{card}");
+    ensure!(
+        card.contains("2个")
+            && card.contains("230人")
+            && card.contains("较上次采纳 +1")
+            && card.contains("较上次采纳 +450"),
+        "{card}"
+    );
+    shoot(b, "walk-review").await?;
     sign_out(b).await?;
 
     // The leader's 批示 reaches the unit.
