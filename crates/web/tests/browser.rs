@@ -1371,6 +1371,11 @@ async fn walk(b: &Browser, base: &str, store: &Db, csv: &Path) -> Result<()> {
     b.goto(&url("/calendar")).await?;
     wait_text(b, "#calendar-years", "国办发明电〔2023〕7号").await?;
     shoot(b, "walk-calendar").await?;
+    // Rounds: due dates counted on that calendar, the page says so and leads to it.
+    b.goto(&url("/rounds")).await?;
+    wait_text(b, "main", "顺延至下一个工作日").await?;
+    b.click("main a[href=\"/calendar\"]").await?;
+    wait_text(b, "main h1", "工作日历").await?;
     sign_out(b).await?;
 
     // The unit: the red notice at the top of 我的任务 and a count on 消息.
@@ -1407,9 +1412,36 @@ async fn walk(b: &Browser, base: &str, store: &Db, csv: &Path) -> Result<()> {
     }
     b.fill("#narrative", "完成老旧小区改造2个，第三个小区已进场施工。")
         .await?;
+    b.fill("#problems", "第三个小区管线迁改协调难度较大。")
+        .await?;
+    b.fill("#next_steps", "倒排工期，确保11月底前完工。")
+        .await?;
     fits_phone(b, "walk-report-form", &["#submit-report"]).await?;
     b.click("#submit-report").await?;
     wait_text(b, "main .flash.ok", "已报送").await?;
+    // Its own report as sent, whole: every field and when it was sent.
+    b.goto(&url(&format!("/tasks/{TASK}"))).await?;
+    b.client
+        .execute(
+            "Array.from(document.querySelectorAll('main a[href^=\"/reports/\"]'))
+               .find(a => a.textContent === '2024年9月调度').click();",
+            vec![],
+        )
+        .await?;
+    wait_text(b, "main", "2024年9月调度").await?;
+    let sent = wait_text(b, "main", "管线迁改").await?;
+    for needle in [
+        "管线迁改协调难度较大",
+        "倒排工期，确保11月底前完工",
+        "佐证材料",
+        "950人",
+    ] {
+        ensure!(
+            sent.contains(needle),
+            "no {needle:?} on the unit's own report: {sent}"
+        );
+    }
+    fits_phone(b, "walk-own-report", &["main dl"]).await?;
     sign_out(b).await?;
 
     // The office's 消息: the reply and the report to review; 全部标为已读 clears the count.
