@@ -130,11 +130,18 @@ pub async fn start_clock(store: &Db, as_of: NaiveDate) -> anyhow::Result<()> {
 /// On a database a demonstration server started on, the clock goes on where it was: the
 /// demonstration's moment plus the wall time since (sessions, due dates and reminders stay in
 /// the demonstration's time across a restart). Returns the as-of date; None on any other
-/// database, whose clock is the wall clock.
+/// database, whose clock is the wall clock. The mark is honoured only while every plan of the
+/// database is demonstration data: on a database with a real plan it is ignored (and said
+/// so), so that writing the setting cannot make a real server date its records in the past.
 pub async fn resume_clock(store: &Db) -> anyhow::Result<Option<NaiveDate>> {
     let Some(v) = store.setting(DEMO_CLOCK_KEY).await? else {
         return Ok(None);
     };
+    let plans = store.plans().await?;
+    if plans.is_empty() || plans.iter().any(|p| !p.demo) {
+        eprintln!("注意：数据库中有非演示方案，忽略演示时钟设置 {DEMO_CLOCK_KEY}，按实际时间运行");
+        return Ok(None);
+    }
     let parsed = v.split_once(' ').and_then(|(d, t)| {
         Some((
             d.parse::<NaiveDate>().ok()?,

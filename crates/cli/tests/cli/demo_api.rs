@@ -295,8 +295,28 @@ fn the_demonstration_runs_on_its_own_date() {
     // session is still good and the day is still the demonstration's.
     desk.kill();
     let port = crate::free_port();
-    let _again = crate::serve(&desk.db, port, &[], &[]);
+    let again = crate::serve(&desk.db, port, &[], &[]);
     let (code, page) = curl(&jar, &[&format!("http://127.0.0.1:{port}/ledger")]);
     assert_eq!(code, 200, "{page}");
     assert!(page.contains("系统日期按演示设为 2024-09-30"), "{page}");
+    drop(again);
+
+    // Once the database holds a real plan, the mark is ignored: the server runs on real time.
+    let seed = crate::seed().to_string_lossy().into_owned();
+    let out = crate::bin()
+        .args(["import", &seed, "--db", &desk.db])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let port = crate::free_port();
+    let _real = crate::serve(&desk.db, port, &[], &[]);
+    let (code, page) = curl(&jar, &[&format!("http://127.0.0.1:{port}/ledger")]);
+    assert!(
+        code == 303 || !page.contains("系统日期按演示设为"),
+        "a real plan's server is not on the demonstration's clock: {code} {page}"
+    );
 }
