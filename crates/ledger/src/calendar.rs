@@ -142,14 +142,23 @@ pub fn added_years() -> Vec<AddedYear> {
     ADDED.read().unwrap_or_else(|e| e.into_inner()).clone()
 }
 
-fn added(year: i32) -> Option<AddedYear> {
+/// What `f` makes of the office's year `year`, if it entered one (read in place: counting
+/// working days asks this of every day it steps over).
+fn with_added<T>(year: i32, f: impl FnOnce(&AddedYear) -> T) -> Option<T> {
     ADDED
         .read()
         .unwrap_or_else(|e| e.into_inner())
         .iter()
         .find(|y| y.year == year)
-        .cloned()
+        .map(f)
 }
+
+/// The most lines a year's list of holidays or of adjusted working days may have (a notice
+/// names seven holidays and about as many adjusted days), and the longest notice reference.
+pub const MAX_LINES: usize = 60;
+pub const MAX_NOTICE_CHARS: usize = 200;
+/// The longest line of either list ("国庆节、中秋节 2025-10-01 2025-10-08" is 31).
+pub const MAX_LINE_CHARS: usize = 80;
 
 /// Reads a year as the office types it: one holiday a line ("国庆节 2027-10-01 2027-10-07", or
 /// one date for a single day), one adjusted working day a line ("国庆节 2027-09-26"). Every
@@ -178,6 +187,24 @@ pub fn parse_year(
         return Err(errors);
     }
     let notice = notice.trim();
+    if notice.chars().count() > MAX_NOTICE_CHARS {
+        errors.push(format!("通知的标题、文号不超过{MAX_NOTICE_CHARS}字"));
+    }
+    for (list, text) in [("放假安排", holidays), ("调休上班", workdays)] {
+        if text.lines().count() > MAX_LINES {
+            errors.push(format!("{list}不超过{MAX_LINES}行"));
+        }
+        if let Some(n) = text
+            .lines()
+            .position(|l| l.chars().count() > MAX_LINE_CHARS)
+        {
+            errors.push(format!("{list}第{}行超过{MAX_LINE_CHARS}字", n + 1));
+        }
+    }
+    // Too much to read: said, and nothing more read.
+    if !errors.is_empty() {
+        return Err(errors);
+    }
     if notice.is_empty() {
         errors.push("请填写所依据的通知（标题、文号）".into());
     }
@@ -298,7 +325,7 @@ fn table(year: i32) -> Option<&'static YearTable> {
 /// Whether `year`'s holidays are known (in the table or entered by the office); outside them,
 /// days are counted Monday–Friday.
 pub fn covers(year: i32) -> bool {
-    table(year).is_some() || added(year).is_some()
+    table(year).is_some() || with_added(year, |_| ()).is_some()
 }
 
 /// The years known, for the desk: "2024—2026", "2024—2027" with an office's year after them.
@@ -324,7 +351,7 @@ pub fn years_known() -> String {
 pub fn source(year: i32) -> Option<String> {
     table(year)
         .map(|t| t.notice.to_string())
-        .or_else(|| added(year).map(|y| format!("{}（专班办公室录入）", y.notice)))
+        .or_else(|| with_added(year, |y| format!("{}（专班办公室录入）", y.notice)))
 }
 
 /// What `date` is: see the [module documentation](self).
@@ -342,17 +369,16 @@ pub fn day(date: NaiveDate) -> Day {
         {
             return Day::Holiday(h.to_string());
         }
-    } else if let Some(y) = added(date.year()) {
+    } else if let Some(Some(d)) = with_added(date.year(), |y| {
         if let Some((h, _)) = y.workdays.iter().find(|(_, d)| *d == date) {
-            return Day::AdjustedWorking(h.clone());
+            return Some(Day::AdjustedWorking(h.clone()));
         }
-        if let Some((h, _, _)) = y
-            .holidays
+        y.holidays
             .iter()
             .find(|(_, first, last)| *first <= date && date <= *last)
-        {
-            return Day::Holiday(h.clone());
-        }
+            .map(|(h, _, _)| Day::Holiday(h.clone()))
+    }) {
+        return d;
     }
     if weekend { Day::Weekend } else { Day::Working }
 }
@@ -481,6 +507,17 @@ mod tests {
                 "放假安排第4行：日期 2028-06-09 不在2027年",
                 "调休上班第1行：2027-09-27 不是星期六或星期日，本来就是工作日",
                 "调休上班第2行：“国庆节”应为“节日 日期”",
+            ]
+        );
+        // Bounded: the lines of a list, each line, the notice.
+        let many = "国庆节 2027-10-01\n".repeat(MAX_LINES + 1);
+        let e = parse_year(2027, &"通".repeat(201), &many, &"调".repeat(81)).unwrap_err();
+        assert_eq!(
+            e,
+            [
+                "通知的标题、文号不超过200字",
+                "放假安排不超过60行",
+                "调休上班第1行超过80字",
             ]
         );
     }

@@ -346,6 +346,25 @@ pub enum NoticeLevel {
     Red,
 }
 
+impl NoticeLevel {
+    /// Every level, mildest first.
+    pub const ALL: [NoticeLevel; 3] = [NoticeLevel::Blue, NoticeLevel::Yellow, NoticeLevel::Red];
+
+    /// The level's name in data, forms and the API ("blue", "yellow", "red").
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NoticeLevel::Blue => "blue",
+            NoticeLevel::Yellow => "yellow",
+            NoticeLevel::Red => "red",
+        }
+    }
+
+    /// The level named `s` ([`NoticeLevel::as_str`]); None for anything else.
+    pub fn parse(s: &str) -> Option<NoticeLevel> {
+        NoticeLevel::ALL.into_iter().find(|l| l.as_str() == s)
+    }
+}
+
 /// The life of a supervision notice: issued, signed for (签收), replied, closed (销号) or sent
 /// back for a better reply.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

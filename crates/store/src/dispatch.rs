@@ -29,19 +29,11 @@ fn china_today() -> NaiveDate {
 }
 
 fn level_str(l: NoticeLevel) -> &'static str {
-    match l {
-        NoticeLevel::Blue => "blue",
-        NoticeLevel::Yellow => "yellow",
-        NoticeLevel::Red => "red",
-    }
+    l.as_str()
 }
 
 fn level_parse(s: &str) -> NoticeLevel {
-    match s {
-        "red" => NoticeLevel::Red,
-        "yellow" => NoticeLevel::Yellow,
-        _ => NoticeLevel::Blue,
-    }
+    NoticeLevel::parse(s).unwrap_or(NoticeLevel::Blue)
 }
 
 fn state_str(s: NoticeState) -> &'static str {

@@ -191,11 +191,7 @@ async fn notices_page(
                     .unwrap_or_default(),
                 unit: unit_name(&units, p.unit_id),
                 level: level_label(p.level),
-                level_value: match p.level {
-                    NoticeLevel::Blue => "blue",
-                    NoticeLevel::Yellow => "yellow",
-                    NoticeLevel::Red => "red",
-                },
+                level_value: p.level.as_str(),
                 class: level_class(p.level),
                 reason: p.reason,
             })
@@ -283,11 +279,8 @@ pub async fn notice_issue(
     let plan = current_plan(&state, &ctx)
         .await?
         .ok_or_else(AppError::not_found)?;
-    let level = match f.level.as_str() {
-        "blue" => NoticeLevel::Blue,
-        "yellow" => NoticeLevel::Yellow,
-        "red" => NoticeLevel::Red,
-        _ => return notices_page(&state, &ctx, None, Some("请选择督办等级".into())).await,
+    let Some(level) = NoticeLevel::parse(&f.level) else {
+        return notices_page(&state, &ctx, None, Some("请选择督办等级".into())).await;
     };
     let Ok(reply_by) = NaiveDate::parse_from_str(f.reply_by.trim(), "%Y-%m-%d") else {
         return notices_page(&state, &ctx, None, Some("回复期限应为 年-月-日".into())).await;

@@ -14,7 +14,7 @@ use serde::Deserialize;
 use zhuanban_ledger::{Id, NoticeLevel, TaskRecord};
 use zhuanban_store::{NoticeInput, Store};
 
-use super::dispatch::{default_reply_by, issue};
+use super::dispatch::{default_reply_by, issue, level_label};
 use super::{Nav, current_plan, render, today, unit_name};
 use crate::AppState;
 use crate::error::{AppError, AppResult};
@@ -47,17 +47,6 @@ struct NoticeNewPage {
     reason: String,
     reply_by: String,
     error: Option<String>,
-}
-
-const LEVELS: [(&str, &str); 3] = [("blue", "蓝色"), ("yellow", "黄色"), ("red", "红色")];
-
-fn level_of(v: &str) -> Option<NoticeLevel> {
-    match v {
-        "blue" => Some(NoticeLevel::Blue),
-        "yellow" => Some(NoticeLevel::Yellow),
-        "red" => Some(NoticeLevel::Red),
-        _ => None,
-    }
 }
 
 async fn task_of(state: &AppState, plan_id: Id, code: &str) -> AppResult<TaskRecord> {
@@ -94,12 +83,11 @@ async fn page(
             (u, unit_name(&all, u), role, chosen)
         })
         .collect();
-    let level = if draft.level.is_empty() {
-        "yellow"
-    } else {
-        draft.level.as_str()
-    };
-    let levels = LEVELS.iter().map(|(v, l)| (*v, *l, *v == level)).collect();
+    let level = NoticeLevel::parse(&draft.level).unwrap_or(NoticeLevel::Yellow);
+    let levels = NoticeLevel::ALL
+        .into_iter()
+        .map(|l| (l.as_str(), level_label(l), l == level))
+        .collect();
     let reply_by = if draft.reply_by.is_empty() {
         default_reply_by(&plan, today()).to_string()
     } else {
@@ -168,7 +156,7 @@ pub async fn notice_create(
     else {
         return refuse(draft, "请选择督办对象（该任务的牵头或配合单位）").await;
     };
-    let Some(level) = level_of(&draft.level) else {
+    let Some(level) = NoticeLevel::parse(&draft.level) else {
         return refuse(draft, "请选择督办等级（蓝色、黄色或红色）").await;
     };
     let Ok(reply_by) = NaiveDate::parse_from_str(draft.reply_by.trim(), "%Y-%m-%d") else {
