@@ -111,6 +111,11 @@ struct Args {
     /// Plans of the province-sized ledger (100 tasks each).
     #[arg(long, default_value_t = 1000)]
     plans: usize,
+    /// The province-sized ledger in this PostgreSQL database instead of a throwaway cluster
+    /// (for profiling one ledger many times): generated when the database has no plan yet,
+    /// used as it is otherwise. Its audit key is kept next to `--out`.
+    #[arg(long)]
+    province_db: Option<String>,
     /// Plans judged together in the province's batched runs (`zhuanban_desk::judge_plans`):
     /// a batch's statements read the ledger's large tables about once whatever its size, so
     /// fewer, larger batches cost less in all.

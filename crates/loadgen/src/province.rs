@@ -467,16 +467,24 @@ fn range(v: &[f64], prec: usize) -> String {
 pub(super) async fn run(args: &Args) -> Result<bool> {
     ensure!(args.plans >= 1, "--plans must be at least 1");
     let load_before = load_average();
-    let cluster = start_cluster().await?;
+    let cluster = match &args.province_db {
+        Some(_) => None,
+        None => Some(start_cluster().await?),
+    };
     let tmp = tempfile::Builder::new()
         .prefix("zhuanban-province-")
         .tempdir()?;
-    let url = cluster.new_database()?;
-    let key = tmp.path().join("audit.key");
+    let (url, key) = match (&args.province_db, &cluster) {
+        (Some(url), _) => (url.clone(), args.out.with_extension("audit.key")),
+        (None, Some(c)) => (c.new_database()?, tmp.path().join("audit.key")),
+        (None, None) => unreachable!("a cluster is started when no database is named"),
+    };
     let data = tmp.path().join("files");
     let t0 = Instant::now();
     let store = Db::open_pg(&url, &PgOptions::new(&key)).await?;
-    generate(&store, args.plans).await?;
+    if store.plans().await?.is_empty() {
+        generate(&store, args.plans).await?;
+    }
     let generated = t0.elapsed().as_secs_f64();
     let counts = counts(&store).await?;
     eprintln!("loadgen: province ledger made in {generated:.0} s: {counts:?}");
@@ -530,12 +538,14 @@ pub(super) async fn run(args: &Args) -> Result<bool> {
         .and_then(|t| t.lead.first())
         .context("the current plan's first task has no lead unit")?;
     let unit = store.unit_by_id(unit_id).await?;
+    // A login of its own per run: a database named with `--province-db` keeps earlier runs'.
+    let unit_login = format!("unit{}", std::process::id());
     let password = zhuanban_desk::passwords::random_password();
     let hash = zhuanban_desk::passwords::hash_password(&password).map_err(anyhow::Error::msg)?;
     store
         .create_user(
             &NewUser {
-                login: "unit".into(),
+                login: unit_login.clone(),
                 name: format!("{}联络员（负载测试）", unit.name),
                 role: Role::Unit,
                 unit_id: Some(unit_id),
@@ -560,11 +570,11 @@ pub(super) async fn run(args: &Args) -> Result<bool> {
         key,
     };
     let mut server = Server::spawn(backing.command(&args.server, false))?;
-    server.db_pid = cluster.server_pid();
+    server.db_pid = cluster.as_ref().and_then(|c| c.server_pid());
     let base = server.base.clone();
     let c = client()?;
     let unit_acc = Account {
-        login: "unit".into(),
+        login: unit_login,
         password,
         who: unit.name.clone(),
     };

@@ -14,6 +14,14 @@
 //! and sorted out by plan in memory; ties the statements used to leave to the database
 //! (several lead units' reports in one round) are broken by report id, so a plan reads the
 //! same alone and in a batch.
+//!
+//! The reports table is the ledger's widest (a report's text) and largest: the snapshot reads
+//! it once, for the accepted reports of the plans' rounds, and keeps in memory which were a
+//! lead unit's. Values and milestones are then read by the plans' targets and milestones,
+//! without the reports, and kept when their report is one of those; task codes are numbered
+//! per plan instead of carried on every row. On a province's ledger (500 plans a batch) the
+//! database answered in less than half the time it took with the reports joined into every
+//! statement.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -89,23 +97,30 @@ type Value = (NaiveDate, Id, Id, f64);
 /// A milestone done in an accepted report: (round date, round, report, the day it was done).
 type Done = (NaiveDate, Id, Id, NaiveDate);
 
-/// A row of accepted milestone states: (plan, task code, position, the day done, round, round
-/// date, report).
-type DoneRow = (Id, String, i64, Option<String>, Id, String, Id);
 /// A row of granted extensions: (plan, task code, target position, milestone position, date).
 type ExtRow = (Id, String, Option<i64>, Option<i64>, String);
 /// The lead units' reports of each round judged, by round and task, with their ids.
 type RoundReports = HashMap<Id, HashMap<Id, Vec<(Id, LeadReport)>>>;
 
-/// A plan's rows read for its snapshots, by (task code, position).
+/// A plan's rows read for its snapshots, by (task code, position). Task codes are numbered
+/// per plan ([`PlanRows::code`]): the rows of every version of a task share its number.
 #[derive(Default)]
 struct PlanRows {
-    values: HashMap<(String, i64), Vec<Value>>,
-    done: HashMap<(String, i64), Vec<Done>>,
+    codes: HashMap<String, u32>,
+    values: HashMap<(u32, i64), Vec<Value>>,
+    done: HashMap<(u32, i64), Vec<Done>>,
     /// The earliest round date of an accepted report, by task code.
-    first_accepted: HashMap<String, NaiveDate>,
-    target_ext: HashMap<(String, i64), NaiveDate>,
-    milestone_ext: HashMap<(String, i64), NaiveDate>,
+    first_accepted: HashMap<u32, NaiveDate>,
+    target_ext: HashMap<(u32, i64), NaiveDate>,
+    milestone_ext: HashMap<(u32, i64), NaiveDate>,
+}
+
+impl PlanRows {
+    /// The number of a task code in this plan, given on first sight.
+    fn code(&mut self, code: String) -> u32 {
+        let next = self.codes.len() as u32;
+        *self.codes.entry(code).or_insert(next)
+    }
 }
 
 impl Db {
@@ -172,21 +187,25 @@ impl Db {
         pairs.dedup();
         let mut by_version: HashMap<(Id, i64), BTreeMap<Id, TaskRecord>> = HashMap::new();
         for chunk in pairs.chunks(MAX_PLANS) {
-            // `(t.plan_id = $1 AND t.plan_version = $2) OR …`: one plan's is the plain condition.
-            let cond = (0..chunk.len())
-                .map(|i| {
-                    format!(
-                        "(t.plan_id = ${} AND t.plan_version = ${})",
-                        2 * i + 1,
-                        2 * i + 2
-                    )
-                })
-                .collect::<Vec<_>>()
-                .join(" OR ");
-            let args: Vec<Arg> = chunk
+            // The plans and versions named, each once: `t.plan_id IN (…) AND t.plan_version
+            // IN (…)`, which the database answers by index, where a condition per pair
+            // (`(t.plan_id = $1 AND t.plan_version = $2) OR …`) is tested on every row. It
+            // may also give other versions of a plan; those are left out below.
+            let plans = distinct(chunk.iter().map(|&(p, _)| p));
+            let mut numbers: Vec<i64> = chunk.iter().map(|&(_, v)| v).collect();
+            numbers.sort_unstable();
+            numbers.dedup();
+            let cond = format!(
+                "t.plan_id IN ({}) AND t.plan_version IN ({})",
+                placeholders(1, plans.len()),
+                placeholders(plans.len() + 1, numbers.len())
+            );
+            let args: Vec<Arg> = plans
                 .iter()
-                .flat_map(|&(p, v)| [Arg::from(p), Arg::from(v)])
+                .map(|&p| Arg::from(p))
+                .chain(numbers.iter().map(|&v| Arg::from(v)))
                 .collect();
+            let wanted: std::collections::HashSet<(Id, i64)> = chunk.iter().copied().collect();
             let rows: Vec<(i64, i64, i64, String, String, String)> = db::query_as(format!(
                 "SELECT t.id, t.plan_id, t.plan_version, t.code, t.title, t.text FROM tasks t
                  WHERE {cond} ORDER BY t.id"
@@ -218,6 +237,9 @@ impl Db {
             // Which (plan, version) each task belongs to, for its units, targets and milestones.
             let mut home: HashMap<Id, (Id, i64)> = HashMap::with_capacity(rows.len());
             for (id, plan_id, version, code, title, text) in rows {
+                if !wanted.contains(&(plan_id, version)) {
+                    continue;
+                }
                 home.insert(id, (plan_id, version));
                 by_version.entry((plan_id, version)).or_default().insert(
                     id,
@@ -327,24 +349,68 @@ impl Db {
             let ids: Vec<Arg> = chunk.iter().map(|&i| Arg::from(i)).collect();
             let list = placeholders(1, n);
             let last = format!("${}", n + 1);
-            // Accepted values of lead units, by (task code, target position), across plan
-            // versions.
-            let values: Vec<(i64, String, i64, i64, String, i64, f64)> = db::query_as(format!(
-                "SELECT t.plan_id, t.code, g.seq, r.id, r.as_of, p.id, v.value
-                 FROM report_values v
-                 JOIN reports p ON p.id = v.report_id
-                 JOIN rounds r ON r.id = p.round_id
-                 JOIN targets g ON g.id = v.target_id
-                 JOIN tasks t ON t.id = g.task_id
-                 JOIN task_units tu ON tu.task_id = t.id AND tu.unit_id = p.unit_id AND tu.role = 'lead'
-                 WHERE t.plan_id IN ({list}) AND p.state = 'accepted' AND r.as_of <= {last}"
+            // Every task of the plans, of every version: values and milestones are followed
+            // by task code across versions.
+            let codes: Vec<(i64, i64, String)> = db::query_as(format!(
+                "SELECT id, plan_id, code FROM tasks WHERE plan_id IN ({list})"
+            ))
+            .args(&ids)
+            .fetch_all(&self.pool)
+            .await?;
+            let mut task_code: HashMap<Id, (Id, u32)> = HashMap::with_capacity(codes.len());
+            for (id, plan_id, code) in codes {
+                let c = rows.entry(plan_id).or_default().code(code);
+                task_code.insert(id, (plan_id, c));
+            }
+            // The accepted reports up to the latest date asked, read once: whether each was
+            // made by one of its task's lead units, and its round.
+            let reports: Vec<(i64, i64, i64, String, Option<i64>)> = db::query_as(format!(
+                "SELECT p.id, p.task_id, r.id, r.as_of, tu.unit_id
+                 FROM rounds r
+                 JOIN reports p ON p.round_id = r.id
+                 LEFT JOIN task_units tu
+                   ON tu.task_id = p.task_id AND tu.unit_id = p.unit_id AND tu.role = 'lead'
+                 WHERE r.plan_id IN ({list}) AND p.state = 'accepted' AND r.as_of <= {last}"
             ))
             .args(&ids)
             .bind(&latest)
             .fetch_all(&self.pool)
             .await?;
-            for (plan_id, code, seq, round_id, as_of, report_id, value) in values {
+            // Lead units' accepted reports: (round date, round).
+            let mut lead: HashMap<Id, (NaiveDate, Id)> = HashMap::with_capacity(reports.len());
+            for (report_id, task_id, round_id, as_of, lead_unit) in reports {
                 let d = dates.get(as_of)?;
+                let Some(&(plan_id, code)) = task_code.get(&task_id) else {
+                    continue;
+                };
+                let first = rows
+                    .entry(plan_id)
+                    .or_default()
+                    .first_accepted
+                    .entry(code)
+                    .or_insert(d);
+                *first = (*first).min(d);
+                if lead_unit.is_some() {
+                    lead.insert(report_id, (d, round_id));
+                }
+            }
+            // Values and milestones of the plans' targets, kept when their report is a lead
+            // unit's accepted one: set apart in memory, so that neither statement reads the
+            // reports again.
+            let values: Vec<(i64, i64, i64, f64)> = db::query_as(format!(
+                "SELECT v.report_id, g.task_id, g.seq, v.value FROM report_values v
+                 JOIN targets g ON g.id = v.target_id JOIN tasks t ON t.id = g.task_id
+                 WHERE t.plan_id IN ({list})"
+            ))
+            .args(&ids)
+            .fetch_all(&self.pool)
+            .await?;
+            for (report_id, task_id, seq, value) in values {
+                let (Some(&(d, round_id)), Some(&(plan_id, code))) =
+                    (lead.get(&report_id), task_code.get(&task_id))
+                else {
+                    continue;
+                };
                 rows.entry(plan_id)
                     .or_default()
                     .values
@@ -352,24 +418,20 @@ impl Db {
                     .or_default()
                     .push((d, round_id, report_id, value));
             }
-            let done: Vec<DoneRow> =
-                db::query_as(format!(
-                    "SELECT t.plan_id, t.code, m.seq, rm.done_on, r.id, r.as_of, p.id
-                     FROM report_milestones rm
-                     JOIN reports p ON p.id = rm.report_id
-                     JOIN rounds r ON r.id = p.round_id
-                     JOIN milestones m ON m.id = rm.milestone_id
-                     JOIN tasks t ON t.id = m.task_id
-                     JOIN task_units tu ON tu.task_id = t.id AND tu.unit_id = p.unit_id AND tu.role = 'lead'
-                     WHERE t.plan_id IN ({list}) AND p.state = 'accepted' AND rm.done = TRUE
-                       AND r.as_of <= {last}"
-                ))
-                .args(&ids)
-                .bind(&latest)
-                .fetch_all(&self.pool)
-                .await?;
-            for (plan_id, code, seq, done_on, round_id, as_of, report_id) in done {
-                let round_date = dates.get(as_of)?;
+            let done: Vec<(i64, i64, i64, Option<String>)> = db::query_as(format!(
+                "SELECT rm.report_id, m.task_id, m.seq, rm.done_on FROM report_milestones rm
+                 JOIN milestones m ON m.id = rm.milestone_id JOIN tasks t ON t.id = m.task_id
+                 WHERE t.plan_id IN ({list}) AND rm.done = TRUE"
+            ))
+            .args(&ids)
+            .fetch_all(&self.pool)
+            .await?;
+            for (report_id, task_id, seq, done_on) in done {
+                let (Some(&(round_date, round_id)), Some(&(plan_id, code))) =
+                    (lead.get(&report_id), task_code.get(&task_id))
+                else {
+                    continue;
+                };
                 let d = match done_on {
                     Some(d) => dates.get(d)?,
                     None => round_date,
@@ -380,23 +442,6 @@ impl Db {
                     .entry((code, seq))
                     .or_default()
                     .push((round_date, round_id, report_id, d));
-            }
-            let accepted: Vec<(i64, String, String)> = db::query_as(format!(
-                "SELECT t.plan_id, t.code, MIN(r.as_of) FROM reports p
-                 JOIN rounds r ON r.id = p.round_id JOIN tasks t ON t.id = p.task_id
-                 WHERE t.plan_id IN ({list}) AND p.state = 'accepted' AND r.as_of <= {last}
-                 GROUP BY t.plan_id, t.code"
-            ))
-            .args(&ids)
-            .bind(&latest)
-            .fetch_all(&self.pool)
-            .await?;
-            for (plan_id, code, first) in accepted {
-                let d = dates.get(first)?;
-                rows.entry(plan_id)
-                    .or_default()
-                    .first_accepted
-                    .insert(code, d);
             }
             // Granted extensions: the latest granted date per target / milestone (by code and
             // seq).
@@ -414,8 +459,9 @@ impl Db {
             for (plan_id, code, tseq, mseq, d) in ext {
                 let d = date(&d)?;
                 let r = rows.entry(plan_id).or_default();
+                let code = r.code(code);
                 if let Some(s) = tseq {
-                    r.target_ext.insert((code.clone(), s), d);
+                    r.target_ext.insert((code, s), d);
                 }
                 if let Some(s) = mseq {
                     r.milestone_ext.insert((code, s), d);
@@ -473,7 +519,7 @@ impl Db {
 /// One snapshot from the rows read for its plan.
 fn snapshot(a: &SnapshotOf<'_>, rows: &PlanRows, round_reports: &RoundReports) -> Snapshot {
     let as_of = a.as_of;
-    let series = |key: &(String, i64)| -> Vec<(NaiveDate, f64)> {
+    let series = |key: &(u32, i64)| -> Vec<(NaiveDate, f64)> {
         let mut s: Vec<(NaiveDate, f64)> = Vec::new();
         for &(d, _, _, v) in rows.values.get(key).map_or(&[][..], |v| v) {
             if d > as_of {
@@ -487,7 +533,7 @@ fn snapshot(a: &SnapshotOf<'_>, rows: &PlanRows, round_reports: &RoundReports) -
         }
         s
     };
-    let done_on = |key: &(String, i64)| -> Option<NaiveDate> {
+    let done_on = |key: &(u32, i64)| -> Option<NaiveDate> {
         rows.done
             .get(key)?
             .iter()
@@ -498,50 +544,51 @@ fn snapshot(a: &SnapshotOf<'_>, rows: &PlanRows, round_reports: &RoundReports) -
     let tasks = a
         .tasks
         .iter()
-        .map(|t| TaskView {
-            id: t.id,
-            lead: t.lead.clone(),
-            support: t.support.clone(),
-            round_reports: reports.map(|m| {
-                m.and_then(|m| m.get(&t.id))
-                    .map(|v| v.iter().map(|(_, r)| *r).collect())
-                    .unwrap_or_default()
-            }),
-            any_accepted: rows
-                .first_accepted
-                .get(&t.code)
-                .is_some_and(|d| *d <= as_of),
-            targets: t
-                .targets
-                .iter()
-                .map(|g| {
-                    let key = (t.code.clone(), g.seq);
-                    TargetView {
-                        id: g.id,
-                        value: g.value,
-                        cmp: g.cmp,
-                        hardness: g.hardness,
-                        kind: g.kind,
-                        deadline: rows.target_ext.get(&key).copied().or(g.deadline),
-                        mean: is_mean_bound(&g.text, &g.metric),
-                        series: series(&key),
-                        monitored: None,
-                    }
-                })
-                .collect(),
-            milestones: t
-                .milestones
-                .iter()
-                .map(|m| {
-                    let key = (t.code.clone(), m.seq);
-                    MilestoneView {
-                        id: m.id,
-                        deadline: rows.milestone_ext.get(&key).copied().or(m.deadline),
-                        done_on: done_on(&key),
-                    }
-                })
-                .collect(),
-            code: t.code.clone(),
+        .map(|t| {
+            // A task whose code no row names (no report, no extension) has none of them.
+            let code = rows.codes.get(&t.code).copied().unwrap_or(u32::MAX);
+            TaskView {
+                id: t.id,
+                lead: t.lead.clone(),
+                support: t.support.clone(),
+                round_reports: reports.map(|m| {
+                    m.and_then(|m| m.get(&t.id))
+                        .map(|v| v.iter().map(|(_, r)| *r).collect())
+                        .unwrap_or_default()
+                }),
+                any_accepted: rows.first_accepted.get(&code).is_some_and(|d| *d <= as_of),
+                targets: t
+                    .targets
+                    .iter()
+                    .map(|g| {
+                        let key = (code, g.seq);
+                        TargetView {
+                            id: g.id,
+                            value: g.value,
+                            cmp: g.cmp,
+                            hardness: g.hardness,
+                            kind: g.kind,
+                            deadline: rows.target_ext.get(&key).copied().or(g.deadline),
+                            mean: is_mean_bound(&g.text, &g.metric),
+                            series: series(&key),
+                            monitored: None,
+                        }
+                    })
+                    .collect(),
+                milestones: t
+                    .milestones
+                    .iter()
+                    .map(|m| {
+                        let key = (code, m.seq);
+                        MilestoneView {
+                            id: m.id,
+                            deadline: rows.milestone_ext.get(&key).copied().or(m.deadline),
+                            done_on: done_on(&key),
+                        }
+                    })
+                    .collect(),
+                code: t.code.clone(),
+            }
         })
         .collect();
     Snapshot {

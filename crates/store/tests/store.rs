@@ -1671,7 +1671,80 @@ async fn the_unread_count_follows_reads_and_the_read_mark(b: Backend) {
     assert_eq!(s.unread_count(bb).await.unwrap(), 0, "the mark moves again");
 }
 
+/// Progress is judged from the lead units' accepted values only; a support unit's accepted
+/// report still shows that the task had one.
+async fn only_the_lead_units_values_are_progress(b: Backend) {
+    let (db, plan_id) = seeded(b).await;
+    let r = round(&db, plan_id, "2024年6月调度", "2024-06-30", "2024-07-05").await;
+    let t = db
+        .store
+        .tasks(plan_id, None)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|t| !t.lead.is_empty() && !t.support.is_empty() && !t.targets.is_empty())
+        .expect("a task with lead and support units and a target");
+    let accepted = |unit_id: i64, value: f64| {
+        let db = &db;
+        let t = &t;
+        async move {
+            let rep = db
+                .store
+                .save_report(
+                    &ReportInput {
+                        round_id: r.id,
+                        task_id: t.id,
+                        unit_id,
+                        values: vec![(t.targets[0].id, value)],
+                        narrative: "按计划推进".into(),
+                        submit: true,
+                        ..Default::default()
+                    },
+                    &office(),
+                )
+                .await
+                .unwrap();
+            db.store
+                .accept_report(rep.id, rep.row_version, &office())
+                .await
+                .unwrap();
+        }
+    };
+    let view = |s: &zhuanban_ledger::evaluate::Snapshot| {
+        let v = s.tasks.iter().find(|v| v.id == t.id).unwrap();
+        (v.any_accepted, v.targets[0].series.clone())
+    };
+    let before = db
+        .store
+        .snapshot(plan_id, d("2024-06-30"), Some(r.id))
+        .await
+        .unwrap();
+    assert_eq!(view(&before), (false, vec![]));
+    accepted(t.support[0], 7.0).await;
+    let support = db
+        .store
+        .snapshot(plan_id, d("2024-06-30"), Some(r.id))
+        .await
+        .unwrap();
+    assert_eq!(view(&support), (true, vec![]));
+    accepted(t.lead[0], 2.0).await;
+    let lead = db
+        .store
+        .snapshot(plan_id, d("2024-06-30"), Some(r.id))
+        .await
+        .unwrap();
+    assert_eq!(view(&lead), (true, vec![(d("2024-06-30"), 2.0)]));
+    // Not before the round's date.
+    let earlier = db
+        .store
+        .snapshot(plan_id, d("2024-05-31"), None)
+        .await
+        .unwrap();
+    assert_eq!(view(&earlier), (false, vec![]));
+}
+
 both!(
+    only_the_lead_units_values_are_progress,
     importing_the_seed_makes_the_ledger,
     a_new_version_keeps_old_reports_and_statuses_reproducible,
     stale_updates_are_refused,
