@@ -1277,29 +1277,20 @@ async fn write_batch_pg(
         }
     }
 
-    let mut saved: std::collections::HashMap<Id, Report> = std::collections::HashMap::new();
     let mut report_ids: std::collections::HashMap<(Id, Id, Id), Id> =
         std::collections::HashMap::new();
     if !planned.is_empty() {
         report_ids = write_planned(c, &planned).await?;
-        // The reports as they now stand, for their answers and audit records.
-        let rows = sqlx::query(crate::ledger::PG_REPORTS_BY_IDS)
-            .bind(report_ids.values().copied().collect::<Vec<Id>>())
-            .fetch_all(&mut *c)
-            .await?;
-        for row in rows {
-            let r = report_from_row(&crate::db::Row::Pg(row))?;
-            saved.insert(r.id, r);
-        }
     }
     // Their audit records, chained in the batch's order.
     let mut audit: Vec<(Chained, &Actor)> = Vec::with_capacity(planned.len());
     let mut reports: Vec<Report> = Vec::with_capacity(planned.len());
     for p in &planned {
-        let report = report_ids
+        let id = report_ids
             .get(&key(p.input))
-            .and_then(|id| saved.remove(id))
+            .copied()
             .ok_or_else(|| StoreError::invalid("report", "报告未能写入"))?;
+        let report = as_written(p, id)?;
         let object = format!(
             "report#{} round#{} task {}",
             report.id, p.input.round_id, p.code
@@ -1353,6 +1344,69 @@ async fn write_batch_pg(
         }
     }
     Ok((fates, head))
+}
+
+/// A report as [`write_planned`] leaves it in the database, made from what was written
+/// rather than read back (a round trip and three aggregations fewer per batch): the report
+/// read before, if any, with the save's fields, values, milestone states and evidence over
+/// it. Read back it is the same, field by field (the conformance suite's
+/// `a_report_reads_back_exactly_as_saved` compares them on every save it makes).
+fn as_written(p: &Planned<'_>, id: Id) -> Result<Report> {
+    let input = p.input;
+    let mut values: Vec<zhuanban_ledger::TargetValue> = input
+        .values
+        .iter()
+        .map(|&(target_id, value)| zhuanban_ledger::TargetValue { target_id, value })
+        .collect();
+    values.sort_by_key(|v| v.target_id);
+    let mut milestones: Vec<zhuanban_ledger::MilestoneState> = input
+        .milestones
+        .iter()
+        .map(
+            |&(milestone_id, done, done_on)| zhuanban_ledger::MilestoneState {
+                milestone_id,
+                done,
+                done_on,
+            },
+        )
+        .collect();
+    milestones.sort_by_key(|m| m.milestone_id);
+    // Evidence is only added (a file already attached, by its hash, is kept as it was).
+    let mut evidence = p
+        .existing
+        .as_ref()
+        .map(|r| r.evidence.clone())
+        .unwrap_or_default();
+    for e in &input.evidence {
+        if !evidence.iter().any(|x| x.sha256 == e.sha256) {
+            evidence.push(e.clone());
+        }
+    }
+    evidence.sort_by(|a, b| (&a.name, &a.sha256).cmp(&(&b.name, &b.sha256)));
+    let submitted_at = match &p.stamp.submitted_at {
+        Some(s) => Some(crate::ledger::time(s)?),
+        None => p.existing.as_ref().and_then(|r| r.submitted_at),
+    };
+    Ok(Report {
+        id,
+        round_id: input.round_id,
+        task_id: input.task_id,
+        unit_id: input.unit_id,
+        state: ReportState::parse(p.stamp.state).unwrap_or(ReportState::Draft),
+        values,
+        milestones,
+        narrative: input.narrative.clone(),
+        problems: input.problems.clone(),
+        next_steps: input.next_steps.clone(),
+        evidence,
+        author: p.actor.name.clone(),
+        submitted_at,
+        late: p.stamp.late,
+        reviewed_by: p.existing.as_ref().and_then(|r| r.reviewed_by.clone()),
+        reviewed_at: p.existing.as_ref().and_then(|r| r.reviewed_at),
+        return_reason: p.existing.as_ref().and_then(|r| r.return_reason.clone()),
+        row_version: p.existing.as_ref().map_or(1, |r| r.row_version + 1),
+    })
 }
 
 /// One save's checks on what the batch read (see [`write_batch_pg`]); what it will write.

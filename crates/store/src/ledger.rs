@@ -41,7 +41,7 @@ pub(crate) fn opt_date(s: Option<String>) -> Result<Option<NaiveDate>> {
     s.map(|s| date(&s)).transpose()
 }
 
-fn time(s: &str) -> Result<DateTime<Utc>> {
+pub(crate) fn time(s: &str) -> Result<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(s)
         .map(|t| t.with_timezone(&Utc))
         .map_err(|_| StoreError::invalid("time", format!("时间“{s}”格式不正确")))
@@ -762,7 +762,7 @@ macro_rules! report_columns {
    (SELECT json_group_array(json_array(sha256, name, size, mime)) FROM
       (SELECT sha256, name, size, mime FROM evidence WHERE report_id = ",
             $r,
-            ".id ORDER BY name)) AS evidence_json"
+            ".id ORDER BY name, sha256)) AS evidence_json"
         )
     };
     (pg, $all:literal, $r:literal) => {
@@ -777,7 +777,7 @@ macro_rules! report_columns {
       done_on) ORDER BY milestone_id), '[]') AS TEXT) FROM report_milestones WHERE report_id = ",
             $r,
             ".id) AS milestones_json,
-   (SELECT CAST(COALESCE(json_agg(json_build_array(sha256, name, size, mime) ORDER BY name), '[]')
+   (SELECT CAST(COALESCE(json_agg(json_build_array(sha256, name, size, mime) ORDER BY name, sha256), '[]')
       AS TEXT) FROM evidence WHERE report_id = ",
             $r,
             ".id) AS evidence_json"
@@ -850,13 +850,6 @@ pub(crate) const PG_SAVE_CHECKS: &str = concat!(
     " FROM reports r WHERE r.round_id = i.round_id AND r.task_id = i.task_id
        AND r.unit_id = i.unit_id) AS p ON TRUE
      ORDER BY i.n"
-);
-
-/// PostgreSQL: whole reports by their ids (an array), for a batch of saves.
-pub(crate) const PG_REPORTS_BY_IDS: &str = concat!(
-    "SELECT ",
-    report_columns!(pg, "r.*", "r"),
-    " FROM reports r WHERE r.id = ANY(CAST($1 AS BIGINT[]))"
 );
 
 /// The report statements of SQLite (`pg` false) or PostgreSQL.

@@ -451,6 +451,59 @@ async fn a_report_reads_back_exactly_as_saved(b: Backend) {
         // What a save returns is what a later read gives.
         assert_eq!(saved, stored);
     }
+    // Milestone states, evidence (two files of one name; one attached again), a draft made,
+    // edited and submitted: each save's answer is what a later read gives.
+    let t = db
+        .store
+        .tasks(plan_id, None)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|t| t.milestones.len() >= 2 && !t.lead.is_empty())
+        .expect("a task with two milestones");
+    let file = |sha: char, name: &str| zhuanban_ledger::EvidenceRef {
+        sha256: sha.to_string().repeat(64),
+        name: name.into(),
+        size: 10,
+        mime: "application/pdf".into(),
+    };
+    let steps = [
+        (
+            vec![(t.milestones[1].id, true, Some(d("2024-03-02")))],
+            vec![file('b', "照片.pdf"), file('a', "照片.pdf")],
+            false,
+        ),
+        (
+            vec![
+                (t.milestones[1].id, false, None),
+                (t.milestones[0].id, true, Some(d("2024-03-20"))),
+            ],
+            vec![file('a', "另一名称.pdf"), file('c', "验收单.pdf")],
+            true,
+        ),
+    ];
+    let mut version = None;
+    for (milestones, evidence, submit) in steps {
+        let input = ReportInput {
+            round_id: r.id,
+            task_id: t.id,
+            unit_id: t.lead[0],
+            milestones,
+            evidence,
+            narrative: "按计划推进".into(),
+            submit,
+            expected_version: version,
+            ..Default::default()
+        };
+        let saved = db.store.save_report(&input, &office()).await.unwrap();
+        let stored = db.store.report(saved.id).await.unwrap();
+        assert_eq!(saved, stored);
+        version = Some(saved.row_version);
+    }
+    let last = db.store.reports(r.id).await.unwrap();
+    let last = last.iter().find(|x| x.task_id == t.id).unwrap();
+    assert_eq!(last.evidence.len(), 3, "{:?}", last.evidence);
+    assert!(last.submitted_at.is_some());
 }
 
 async fn a_failed_write_leaves_nothing_half_saved(b: Backend) {
