@@ -154,6 +154,50 @@ async fn judge_at(state: &AppState, id: Id, view: View, version: i64) -> AppResu
     Ok(j)
 }
 
+/// The default judgement of several plans, in the order asked: those judged since the data
+/// last changed from the cache, the others judged together ([`zhuanban_desk::judge_plans`],
+/// one set of reads for all of them) and kept. The same judgement [`judge_plan`] gives each.
+pub async fn judge_plans(state: &AppState, ids: &[Id]) -> AppResult<Vec<Arc<Judged>>> {
+    let version = state.store.data_version().await?;
+    let day = today();
+    let mut found: HashMap<Id, Arc<Judged>> = HashMap::new();
+    {
+        let kept = state.judged.lock().expect("judgement cache");
+        for id in ids {
+            if let Some((v, d, j)) = kept.get(id)
+                && *v == version
+                && *d == day
+            {
+                found.insert(*id, Arc::clone(j));
+            }
+        }
+    }
+    let missing: Vec<Id> = ids
+        .iter()
+        .copied()
+        .filter(|id| !found.contains_key(id))
+        .collect();
+    if !missing.is_empty() {
+        let judged = match zhuanban_desk::judge_plans(&state.store, &missing, View::default(), day)
+            .await
+        {
+            Ok(j) => j,
+            Err(zhuanban_store::StoreError::NotFound { .. }) => return Err(AppError::not_found()),
+            Err(e) => return Err(e.into()),
+        };
+        let mut kept = state.judged.lock().expect("judgement cache");
+        kept.retain(|_, (v, _, _)| *v == version);
+        for (id, j) in missing.into_iter().zip(judged) {
+            let j = Arc::new(j);
+            kept.insert(id, (version, day, Arc::clone(&j)));
+            found.insert(id, j);
+        }
+    }
+    ids.iter()
+        .map(|id| found.get(id).cloned().ok_or_else(AppError::not_found))
+        .collect()
+}
+
 /// The view a page or API call asks for.
 #[derive(Debug, Default, Deserialize)]
 pub struct ViewQuery {

@@ -1,8 +1,9 @@
 //! 全部方案: every plan on one page — each plan's judgement in counts, and the tasks that need
 //! attention across plans — for an office or a 督查室 that runs several plans at once.
 //!
-//! Each plan is judged by the one judgement of the desk (`desk::judge_plan`, kept per plan
-//! and data version) and its attention list is the dashboard's (`desk::attention`), so the
+//! The plans are judged together (`desk::judge_plans`: the store's batched reads, the one
+//! judgement of the desk, kept per plan and data version in the cache `desk::judge_plan`
+//! also keeps) and each attention list is the dashboard's (`desk::attention`), so the
 //! overview and each plan's dashboard agree by construction (a test checks it).
 
 use askama::Template;
@@ -12,12 +13,11 @@ use axum::response::Response;
 use zhuanban_ledger::evaluate::Reporting;
 use zhuanban_ledger::{Colour, Id};
 
-use super::desk::{TaskRow, attention, judge_plan};
+use super::desk::{TaskRow, attention, judge_plans};
 use super::{Nav, render, visible_plans};
 use crate::AppState;
 use crate::error::AppResult;
 use crate::routes::Ctx;
-use zhuanban_desk::judge::View;
 
 /// One plan's line: its judgement in counts.
 pub struct PlanLine {
@@ -80,10 +80,10 @@ pub async fn overview(
     // Active plans first, the newest first; archived plans after them.
     let mut visible = visible_plans(&state, &user).await?;
     visible.sort_by_key(|p| (p.archived(), std::cmp::Reverse(p.id)));
-    for p in visible {
-        let Some(j) = judge_plan(&state, Some(p.id), View::default()).await? else {
-            continue;
-        };
+    // Judged together: a plan judged since the data last changed comes from the cache.
+    let ids: Vec<_> = visible.iter().map(|p| p.id).collect();
+    let judged = judge_plans(&state, &ids).await?;
+    for (p, j) in visible.into_iter().zip(judged) {
         let e = &j.eval;
         let owing = e.reporting_count(Reporting::Missing) + e.reporting_count(Reporting::Returned);
         let line = PlanLine {
