@@ -168,8 +168,12 @@ fn build(seed: u64) -> Vec<Snapshot> {
             };
             let tasks = (0..TASKS_PER_PLAN)
                 .map(|i| {
-                    let lead = (0..rng.range(1, 3)).map(|_| rng.range(1, UNITS)).collect();
-                    let support = (0..rng.range(0, 5)).map(|_| rng.range(1, UNITS)).collect();
+                    let lead = (0..rng.range(1, 3))
+                        .map(|_| zhuanban_ledger::UnitId(rng.range(1, UNITS)))
+                        .collect();
+                    let support = (0..rng.range(0, 5))
+                        .map(|_| zhuanban_ledger::UnitId(rng.range(1, UNITS)))
+                        .collect();
                     let targets = (0..rng.range(1, 6))
                         .map(|_| target(&mut rng, id(), &rounds))
                         .collect();
@@ -183,7 +187,7 @@ fn build(seed: u64) -> Vec<Snapshot> {
                         })
                         .collect();
                     TaskView {
-                        id: id(),
+                        id: zhuanban_ledger::TaskId(id()),
                         code: format!("{}.{}.{}", i / 20 + 1, i / 5 % 4 + 1, i % 5 + 1),
                         lead,
                         support,

@@ -34,7 +34,7 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::model::{Cmp, Hardness, Id, PlanSettings, ReportState, TargetKind};
+use crate::model::{Cmp, Hardness, Id, PlanSettings, ReportState, TargetKind, TaskId, UnitId};
 
 /// What the evaluation needs to know of a plan.
 #[derive(Debug, Clone)]
@@ -92,10 +92,10 @@ pub struct MilestoneView {
 /// A task with its targets and milestones.
 #[derive(Debug, Clone)]
 pub struct TaskView {
-    pub id: Id,
+    pub id: TaskId,
     pub code: String,
-    pub lead: Vec<Id>,
-    pub support: Vec<Id>,
+    pub lead: Vec<UnitId>,
+    pub support: Vec<UnitId>,
     pub targets: Vec<TargetView>,
     pub milestones: Vec<MilestoneView>,
     /// For the round being judged: the lead units' reports in it (none yet: empty). None when
@@ -402,7 +402,7 @@ pub struct MilestoneStatus {
 /// The judgement of one task.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TaskStatus {
-    pub task_id: Id,
+    pub task_id: TaskId,
     pub code: String,
     pub status: Status,
     pub colour: Colour,
@@ -430,7 +430,7 @@ impl TaskStatus {
 /// Counts per unit: tasks it leads, by colour, and its missing reports.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UnitSummary {
-    pub unit_id: Id,
+    pub unit_id: UnitId,
     pub led: usize,
     pub supported: usize,
     pub green: usize,
@@ -761,7 +761,7 @@ pub fn evaluate(snapshot: &Snapshot, as_of: NaiveDate) -> Evaluation {
         .iter()
         .map(|t| evaluate_task(&snapshot.plan, t, as_of))
         .collect();
-    let mut units: BTreeMap<Id, UnitSummary> = BTreeMap::new();
+    let mut units: BTreeMap<UnitId, UnitSummary> = BTreeMap::new();
     let mut totals = BTreeMap::new();
     let mut colours = BTreeMap::new();
     let mut reporting = BTreeMap::new();

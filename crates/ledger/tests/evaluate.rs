@@ -13,7 +13,8 @@ use zhuanban_ledger::evaluate::{
     evaluate_target, evaluate_task, is_mean_bound,
 };
 use zhuanban_ledger::{
-    Cmp, Colour, Evaluation, Hardness, PlanSettings, Snapshot, Status, TargetKind, evaluate,
+    Cmp, Colour, Evaluation, Hardness, PlanSettings, Snapshot, Status, TargetKind, TaskId, UnitId,
+    evaluate,
 };
 
 use Rule::*;
@@ -540,9 +541,9 @@ fn milestones() {
 
 fn task(id: i64, targets: Vec<TargetView>, milestones: Vec<MilestoneView>) -> TaskView {
     TaskView {
-        id,
+        id: TaskId(id),
         code: format!("1.{id}"),
-        lead: vec![1],
+        lead: vec![UnitId(1)],
         support: Vec::new(),
         targets,
         milestones,
@@ -578,8 +579,8 @@ impl TaskExt for TaskView {
         self
     }
     fn units(mut self, lead: &[i64], support: &[i64]) -> Self {
-        self.lead = lead.to_vec();
-        self.support = support.to_vec();
+        self.lead = lead.iter().copied().map(UnitId).collect();
+        self.support = support.iter().copied().map(UnitId).collect();
         self
     }
 }
@@ -840,7 +841,7 @@ fn summary(
     not_reported: usize,
 ) -> UnitSummary {
     UnitSummary {
-        unit_id,
+        unit_id: UnitId(unit_id),
         led,
         supported,
         green,
@@ -879,7 +880,7 @@ fn evaluation_per_unit_and_totals() {
     assert_eq!(
         ev.tasks
             .iter()
-            .map(|t| (t.task_id, t.status))
+            .map(|t| (t.task_id.get(), t.status))
             .collect::<Vec<_>>(),
         [
             (1, Done),

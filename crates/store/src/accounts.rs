@@ -3,7 +3,9 @@
 //! methods of the SQLite store for now; they join the trait when a second backend arrives.
 
 use chrono::{DateTime, Utc};
-use zhuanban_ledger::{EvidenceRef, Id, Instruction, Report, ReportState, Role, User};
+use zhuanban_ledger::{
+    EvidenceRef, Id, Instruction, Report, ReportState, Role, RoundId, TaskId, UnitId, User,
+};
 
 use crate::Store as _;
 
@@ -17,7 +19,7 @@ pub struct NewUser {
     pub login: String,
     pub name: String,
     pub role: Role,
-    pub unit_id: Option<Id>,
+    pub unit_id: Option<UnitId>,
     pub password_hash: String,
 }
 
@@ -583,7 +585,7 @@ impl Db {
     /// A leader's instruction (批示) on a task.
     pub async fn add_instruction(
         &self,
-        task_id: Id,
+        task_id: TaskId,
         text: &str,
         actor: &Actor,
     ) -> Result<Instruction> {
@@ -638,7 +640,7 @@ impl Db {
 
     /// Instructions on every version of a task (by its code), newest first.
     pub async fn instructions(&self, plan_id: Id, code: &str) -> Result<Vec<Instruction>> {
-        let rows: Vec<(i64, i64, String, String, String)> = db::query_as(
+        let rows: Vec<(i64, TaskId, String, String, String)> = db::query_as(
             "SELECT i.id, i.task_id, i.author, i.text, i.created_at FROM instructions i JOIN tasks t ON t.id = i.task_id
              WHERE t.plan_id = $1 AND t.code = $2 ORDER BY i.id DESC",
         )
@@ -737,7 +739,7 @@ impl Db {
         &self,
         plan_id: Id,
         code: &str,
-        unit_id: Id,
+        unit_id: UnitId,
     ) -> Result<Option<Report>> {
         let id: Option<i64> = db::query_scalar(
             "SELECT p.id FROM reports p JOIN tasks t ON t.id = p.task_id JOIN rounds r ON r.id = p.round_id
@@ -761,8 +763,8 @@ impl Db {
         &self,
         plan_id: Id,
         code: &str,
-        unit_id: Id,
-        round_id: Id,
+        unit_id: UnitId,
+        round_id: RoundId,
     ) -> Result<Option<Report>> {
         let id: Option<i64> = db::query_scalar(
             "SELECT p.id FROM reports p JOIN tasks t ON t.id = p.task_id JOIN rounds r ON r.id = p.round_id
@@ -786,9 +788,9 @@ impl Db {
     /// The report of a unit on a task in a round, if any.
     pub async fn find_report(
         &self,
-        round_id: Id,
-        task_id: Id,
-        unit_id: Id,
+        round_id: RoundId,
+        task_id: TaskId,
+        unit_id: UnitId,
     ) -> Result<Option<Report>> {
         crate::ledger::report_of(&self.pool, round_id, task_id, unit_id).await
     }
@@ -822,8 +824,8 @@ impl Db {
             .collect()
     }
 
-    pub async fn unit_by_id(&self, id: Id) -> Result<zhuanban_ledger::UnitRecord> {
-        let row: Option<(i64, String, String, i64)> =
+    pub async fn unit_by_id(&self, id: UnitId) -> Result<zhuanban_ledger::UnitRecord> {
+        let row: Option<(UnitId, String, String, i64)> =
             db::query_as("SELECT id, name, aliases, row_version FROM units WHERE id = $1")
                 .bind(id)
                 .fetch_optional(&self.pool)
@@ -843,7 +845,7 @@ impl Db {
 
     /// Every unit in the ledger, by name.
     pub async fn all_units(&self) -> Result<Vec<zhuanban_ledger::UnitRecord>> {
-        let rows: Vec<(i64, String, String, i64)> =
+        let rows: Vec<(UnitId, String, String, i64)> =
             db::query_as("SELECT id, name, aliases, row_version FROM units ORDER BY name")
                 .fetch_all(&self.pool)
                 .await?;
@@ -881,7 +883,7 @@ impl Db {
         if exists.is_some() {
             return Err(StoreError::invalid("name", format!("单位“{name}”已存在")));
         }
-        let id: i64 = db::query_scalar("INSERT INTO units (name) VALUES ($1) RETURNING id")
+        let id: UnitId = db::query_scalar("INSERT INTO units (name) VALUES ($1) RETURNING id")
             .bind(name)
             .fetch_one(&mut tx)
             .await?;

@@ -22,7 +22,8 @@ use zhuanban_ledger::evaluate::{
     LeadReport, MilestoneView, PlanView, Snapshot, TargetView, TaskView, is_mean_bound,
 };
 use zhuanban_ledger::{
-    Id, MilestoneRecord, PlanRecord, ReportState, Round, TargetRecord, TaskRecord, UnitRecord,
+    Id, MilestoneRecord, PlanRecord, ReportState, Round, RoundId, TargetRecord, TaskId, TaskRecord,
+    UnitId, UnitRecord,
 };
 
 use crate::db::{self, Arg};
@@ -45,16 +46,16 @@ fn placeholders(from: usize, n: usize) -> String {
 }
 
 /// The distinct ids of a list, in order of first appearance.
-fn distinct(ids: impl IntoIterator<Item = Id>) -> Vec<Id> {
+fn distinct<T: Copy + Eq + std::hash::Hash>(ids: impl IntoIterator<Item = T>) -> Vec<T> {
     let mut seen = std::collections::HashSet::new();
     ids.into_iter().filter(|id| seen.insert(*id)).collect()
 }
 
 /// A task read by [`Db::tasks_of`], found by its id.
 fn task_mut<'a>(
-    home: &HashMap<Id, (Id, i64)>,
-    by_version: &'a mut HashMap<(Id, i64), BTreeMap<Id, TaskRecord>>,
-    id: Id,
+    home: &HashMap<TaskId, (Id, i64)>,
+    by_version: &'a mut HashMap<(Id, i64), BTreeMap<TaskId, TaskRecord>>,
+    id: TaskId,
 ) -> Option<&'a mut TaskRecord> {
     by_version.get_mut(home.get(&id)?)?.get_mut(&id)
 }
@@ -95,7 +96,7 @@ type DoneRow = (Id, String, i64, Option<String>, Id, String, Id);
 /// A row of granted extensions: (plan, task code, target position, milestone position, date).
 type ExtRow = (Id, String, Option<i64>, Option<i64>, String);
 /// The lead units' reports of each round judged, by round and task, with their ids.
-type RoundReports = HashMap<Id, HashMap<Id, Vec<(Id, LeadReport)>>>;
+type RoundReports = HashMap<RoundId, HashMap<TaskId, Vec<(Id, LeadReport)>>>;
 
 /// A plan's rows read for its snapshots, by (task code, position).
 #[derive(Default)]
@@ -141,8 +142,8 @@ impl Db {
     pub async fn rounds_with_data_of(
         &self,
         plan_ids: &[Id],
-    ) -> Result<HashMap<Id, (Vec<Round>, Vec<Id>)>> {
-        let mut out: HashMap<Id, (Vec<Round>, Vec<Id>)> = HashMap::new();
+    ) -> Result<HashMap<Id, (Vec<Round>, Vec<RoundId>)>> {
+        let mut out: HashMap<Id, (Vec<Round>, Vec<RoundId>)> = HashMap::new();
         for chunk in distinct(plan_ids.iter().copied()).chunks(MAX_PLANS) {
             let rows = db::query(format!(
                 "SELECT r.*, EXISTS (SELECT 1 FROM reports p WHERE p.round_id = r.id AND p.state = 'accepted')
@@ -170,7 +171,7 @@ impl Db {
         let mut pairs: Vec<(Id, i64)> = versions.to_vec();
         pairs.sort_unstable();
         pairs.dedup();
-        let mut by_version: HashMap<(Id, i64), BTreeMap<Id, TaskRecord>> = HashMap::new();
+        let mut by_version: HashMap<(Id, i64), BTreeMap<TaskId, TaskRecord>> = HashMap::new();
         for chunk in pairs.chunks(MAX_PLANS) {
             // `(t.plan_id = $1 AND t.plan_version = $2) OR …`: one plan's is the plain condition.
             let cond = (0..chunk.len())
@@ -187,14 +188,14 @@ impl Db {
                 .iter()
                 .flat_map(|&(p, v)| [Arg::from(p), Arg::from(v)])
                 .collect();
-            let rows: Vec<(i64, i64, i64, String, String, String)> = db::query_as(format!(
+            let rows: Vec<(TaskId, Id, i64, String, String, String)> = db::query_as(format!(
                 "SELECT t.id, t.plan_id, t.plan_version, t.code, t.title, t.text FROM tasks t
                  WHERE {cond} ORDER BY t.id"
             ))
             .args(&args)
             .fetch_all(&self.pool)
             .await?;
-            let units: Vec<(i64, i64, String)> = db::query_as(format!(
+            let units: Vec<(TaskId, UnitId, String)> = db::query_as(format!(
                 "SELECT tu.task_id, tu.unit_id, tu.role FROM task_units tu JOIN tasks t ON t.id = tu.task_id
                  WHERE {cond} ORDER BY tu.task_id, tu.role, tu.seq"
             ))
@@ -208,7 +209,7 @@ impl Db {
             .args(&args)
             .fetch_all(&self.pool)
             .await?;
-            let milestones: Vec<(i64, i64, i64, String, Option<String>)> = db::query_as(format!(
+            let milestones: Vec<(Id, TaskId, i64, String, Option<String>)> = db::query_as(format!(
                 "SELECT m.id, m.task_id, m.seq, m.text, m.deadline FROM milestones m JOIN tasks t ON t.id = m.task_id
                  WHERE {cond} ORDER BY m.task_id, m.seq"
             ))
@@ -216,7 +217,7 @@ impl Db {
             .fetch_all(&self.pool)
             .await?;
             // Which (plan, version) each task belongs to, for its units, targets and milestones.
-            let mut home: HashMap<Id, (Id, i64)> = HashMap::with_capacity(rows.len());
+            let mut home: HashMap<TaskId, (Id, i64)> = HashMap::with_capacity(rows.len());
             for (id, plan_id, version, code, title, text) in rows {
                 home.insert(id, (plan_id, version));
                 by_version.entry((plan_id, version)).or_default().insert(
@@ -245,7 +246,7 @@ impl Db {
                 }
             }
             for r in &targets {
-                let task_id: i64 = r.try_get("task_id")?;
+                let task_id: TaskId = r.try_get("task_id")?;
                 if let Some(t) = task_mut(&home, &mut by_version, task_id) {
                     t.targets.push(TargetRecord {
                         id: r.try_get("id")?,
@@ -290,7 +291,7 @@ impl Db {
     pub async fn units_of(&self, plan_ids: &[Id]) -> Result<HashMap<Id, Vec<UnitRecord>>> {
         let mut out: HashMap<Id, Vec<UnitRecord>> = HashMap::new();
         for chunk in distinct(plan_ids.iter().copied()).chunks(MAX_PLANS) {
-            let rows: Vec<(i64, i64, String, String, bool, i64)> = db::query_as(format!(
+            let rows: Vec<(Id, UnitId, String, String, bool, i64)> = db::query_as(format!(
                 "SELECT pu.plan_id, u.id, u.name, u.aliases, pu.member, u.row_version FROM units u
                  JOIN plan_units pu ON pu.unit_id = u.id WHERE pu.plan_id IN ({})
                  ORDER BY pu.plan_id, u.id",
@@ -436,7 +437,7 @@ impl Db {
         let round_ids = distinct(asks.iter().filter_map(|a| a.round.map(|r| r.id)));
         let mut round_reports: RoundReports = HashMap::new();
         for chunk in round_ids.chunks(MAX_PLANS) {
-            let rows: Vec<(i64, i64, i64, String, bool)> = db::query_as(format!(
+            let rows: Vec<(RoundId, TaskId, Id, String, bool)> = db::query_as(format!(
                 "SELECT p.round_id, p.task_id, p.id, p.state, p.late FROM reports p
                  JOIN task_units tu ON tu.task_id = p.task_id AND tu.unit_id = p.unit_id AND tu.role = 'lead'
                  WHERE p.round_id IN ({})",

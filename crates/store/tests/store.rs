@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 use zhuanban_ledger::evaluate::evaluate;
-use zhuanban_ledger::{ReportState, Reporting};
+use zhuanban_ledger::{ReportState, Reporting, RoundId, TaskId, UnitId};
 use zhuanban_plan::{ReadOptions, read_text};
 use zhuanban_store::{Actor, ImportOptions, ReportInput, RoundInput, Store, StoreError};
 
@@ -226,7 +226,7 @@ async fn task(
         .unwrap()
 }
 
-async fn unit(db: &TestDb, name: &str) -> i64 {
+async fn unit(db: &TestDb, name: &str) -> UnitId {
     db.store.unit_by_name(name).await.unwrap().id
 }
 
@@ -611,7 +611,7 @@ async fn bad_reports_are_refused_and_change_nothing(b: Backend) {
         ),
         (
             ReportInput {
-                task_id: 999_999,
+                task_id: TaskId(999_999),
                 ..base.clone()
             },
             "任务 #999999 不存在",
@@ -1565,7 +1565,7 @@ async fn a_report_is_compared_with_the_one_before_it(b: Backend) {
             .unwrap();
         reports.push((r.id, rep.id));
     }
-    let before = |round: i64| db.store.accepted_before(plan_id, "2.3.2", t.lead[0], round);
+    let before = |round: RoundId| db.store.accepted_before(plan_id, "2.3.2", t.lead[0], round);
     assert!(before(reports[0].0).await.unwrap().is_none());
     assert_eq!(
         before(reports[1].0).await.unwrap().unwrap().id,

@@ -65,7 +65,7 @@ pub async fn status(
 
 #[derive(Serialize)]
 struct TaskJson {
-    id: Id,
+    id: zhuanban_ledger::TaskId,
     code: String,
     title: String,
     lead: Vec<String>,
@@ -101,7 +101,7 @@ pub async fn tasks(
     else {
         return Ok(Json(Vec::<TaskJson>::new()).into_response());
     };
-    let name = |id: Id| crate::pages::unit_name(&jd.units, id);
+    let name = |id: zhuanban_ledger::UnitId| crate::pages::unit_name(&jd.units, id);
     let out: Vec<TaskJson> = jd
         .tasks
         .iter()

@@ -107,7 +107,10 @@ const UNREAD_FRESH: std::time::Duration = std::time::Duration::from_secs(5);
 /// every plan; Some(unit): a unit's plans), at a data version.
 pub(crate) type PlanIds = (
     i64,
-    std::collections::HashMap<Option<zhuanban_ledger::Id>, Arc<Vec<(zhuanban_ledger::Id, bool)>>>,
+    std::collections::HashMap<
+        Option<zhuanban_ledger::UnitId>,
+        Arc<Vec<(zhuanban_ledger::Id, bool)>>,
+    >,
 );
 
 pub use zhuanban_desk::security::SECURITY_KEY;

@@ -1150,9 +1150,9 @@ fn values_at(t: &zhuanban_ledger::TaskRecord, share: f64) -> Vec<(i64, f64)> {
 /// Submits a lead unit's report and accepts it.
 async fn accept(
     store: &Db,
-    round_id: i64,
-    task_id: i64,
-    unit_id: i64,
+    round_id: zhuanban_ledger::RoundId,
+    task_id: zhuanban_ledger::TaskId,
+    unit_id: zhuanban_ledger::UnitId,
     values: Vec<(i64, f64)>,
     narrative: &str,
 ) -> Result<()> {

@@ -12,7 +12,7 @@ use std::sync::OnceLock;
 
 use calamine::{Data, Reader, Xlsx, open_workbook_from_rs};
 use rust_xlsxwriter::Workbook;
-use zhuanban_ledger::TargetKind;
+use zhuanban_ledger::{RoundId, TargetKind, TaskId};
 use zhuanban_office::offline::{
     CellError, FilledTask, ReportTemplate, TemplateMeta, TemplateTarget, TemplateTask,
     read_report_xlsx, read_template_meta, report_template_xlsx, template_file_name,
@@ -49,7 +49,7 @@ fn task(
     texts: [&str; 3],
 ) -> TemplateTask {
     TemplateTask {
-        task_id: id,
+        task_id: TaskId(id),
         code: code.to_owned(),
         title: title.to_owned(),
         targets,
@@ -66,7 +66,7 @@ fn task(
 fn sample() -> ReportTemplate {
     use TargetKind::*;
     ReportTemplate {
-        round_id: 12,
+        round_id: RoundId(12),
         round_name: "2026年11月调度".to_owned(),
         due: date(2026, 12, 5),
         unit: "区住房城乡建设局".to_owned(),
@@ -651,7 +651,7 @@ fn other_programs_read_the_template() {
     assert_eq!(
         read_template_meta(&report_template_xlsx(&t)).unwrap(),
         TemplateMeta {
-            round_id: 12,
+            round_id: RoundId(12),
             round_name: "2026年11月调度".to_owned(),
             unit: "区住房城乡建设局".to_owned(),
         }
@@ -829,7 +829,7 @@ fn sheet_missing() {
 fn wrong_round_or_unit() {
     let t = sample();
     let mut october = sample();
-    october.round_id = 11;
+    october.round_id = RoundId(11);
     october.round_name = "2026年10月调度".to_owned();
     let e = errors(&report_template_xlsx(&october), &t);
     assert_eq!(e.len(), 1, "{:?}", shown(&e));

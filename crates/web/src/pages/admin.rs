@@ -15,7 +15,7 @@ use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use zhuanban_ledger::{Id, Role, UnitRecord};
+use zhuanban_ledger::{Id, Role, UnitId, UnitRecord};
 use zhuanban_store::NewUser;
 
 use super::{Nav, cst, render};
@@ -193,7 +193,7 @@ pub async fn admin_user_create(
         Some(r) if !manages(me, r) => errors.push(("role", refusal(me, r))),
         Some(_) => {}
     }
-    let unit_id: Option<Id> = f.unit.trim().parse().ok().filter(|&u: &Id| u > 0);
+    let unit_id: Option<UnitId> = f.unit.trim().parse().ok().filter(|u: &UnitId| u.get() > 0);
     if role == Some(Role::Unit) && unit_id.is_none() {
         errors.push(("unit", "成员单位账号必须选择所属单位".to_string()));
     }
@@ -510,7 +510,7 @@ pub async fn unit_create(
 pub async fn unit_rename(
     State(state): State<AppState>,
     Extension(ctx): Extension<Ctx>,
-    Path(id): Path<Id>,
+    Path(id): Path<UnitId>,
     Form(f): Form<UnitNameForm>,
 ) -> AppResult<Response> {
     let version = f.version.unwrap_or(-1);
@@ -538,7 +538,7 @@ pub async fn unit_merge(
     Extension(ctx): Extension<Ctx>,
     Form(f): Form<MergeForm>,
 ) -> AppResult<Response> {
-    let parse = |s: &str| -> Option<(Id, i64)> {
+    let parse = |s: &str| -> Option<(UnitId, i64)> {
         let (id, v) = s.split_once(':')?;
         Some((id.parse().ok()?, v.parse().ok()?))
     };
