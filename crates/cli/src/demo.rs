@@ -23,7 +23,7 @@ use anyhow::{Context, bail};
 use chrono::{Datelike, Duration, NaiveDate, TimeZone, Utc};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use zhuanban_ledger::{Cmp, Id, TargetKind, TaskRecord, UnitId, calendar};
+use zhuanban_ledger::{Cmp, Id, MilestoneId, TargetId, TargetKind, TaskRecord, UnitId, calendar};
 use zhuanban_plan::ReadOptions;
 use zhuanban_store::{Actor, Db, ImportOptions, ReportInput, RoundInput, Store};
 
@@ -477,7 +477,7 @@ fn values_for(
     d: NaiveDate,
     prev: &mut [f64],
     rng: &mut StdRng,
-) -> Vec<(Id, f64)> {
+) -> Vec<(TargetId, f64)> {
     let mut out = Vec::new();
     for (i, t) in task.targets.iter().enumerate() {
         let whole = t.value.fract() == 0.0 && t.value.abs() >= 1.0 && t.unit != "%";
@@ -537,7 +537,7 @@ fn milestones_for(
     pace: Pace,
     month: u32,
     d: NaiveDate,
-) -> Vec<(Id, bool, Option<NaiveDate>)> {
+) -> Vec<(MilestoneId, bool, Option<NaiveDate>)> {
     let done_month = match pace {
         Pace::Ahead => 5,
         Pace::OnSchedule => 8,

@@ -159,7 +159,8 @@ fn target_words(t: &zhuanban_ledger::TargetRecord) -> String {
 
 fn as_record(g: &zhuanban_plan::Target, i: usize) -> zhuanban_ledger::TargetRecord {
     zhuanban_ledger::TargetRecord {
-        id: 0,
+        // Not stored: no id.
+        id: zhuanban_ledger::TargetId::default(),
         seq: i as i64 + 1,
         value: g.value,
         unit: g.unit.clone(),

@@ -137,7 +137,7 @@ fn target(rng: &mut Rng, id: i64, rounds: &[NaiveDate]) -> TargetView {
         })
         .collect();
     TargetView {
-        id,
+        id: zhuanban_ledger::TargetId(id),
         value,
         cmp,
         hardness,
@@ -179,7 +179,7 @@ fn build(seed: u64) -> Vec<Snapshot> {
                         .collect();
                     let milestones = (0..rng.range(0, 3))
                         .map(|_| MilestoneView {
-                            id: id(),
+                            id: zhuanban_ledger::MilestoneId(id()),
                             deadline: rng.chance(0.7).then(|| month_end(rng.range(2, 19) as u32)),
                             done_on: rng
                                 .chance(0.5)

@@ -34,7 +34,9 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::model::{Cmp, Hardness, Id, PlanSettings, ReportState, TargetKind, TaskId, UnitId};
+use crate::model::{
+    Cmp, Hardness, MilestoneId, PlanSettings, ReportState, TargetId, TargetKind, TaskId, UnitId,
+};
 
 /// What the evaluation needs to know of a plan.
 #[derive(Debug, Clone)]
@@ -47,7 +49,7 @@ pub struct PlanView {
 /// A target with its accepted values.
 #[derive(Debug, Clone)]
 pub struct TargetView {
-    pub id: Id,
+    pub id: TargetId,
     pub value: f64,
     pub cmp: Cmp,
     pub hardness: Hardness,
@@ -83,7 +85,7 @@ pub struct LeadReport {
 /// A milestone with its state from accepted reports.
 #[derive(Debug, Clone)]
 pub struct MilestoneView {
-    pub id: Id,
+    pub id: MilestoneId,
     pub deadline: Option<NaiveDate>,
     /// The date it was reported done (from an accepted report), if it was.
     pub done_on: Option<NaiveDate>,
@@ -370,7 +372,7 @@ pub enum Rule {
 /// The judgement of one target, with its reasons.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TargetStatus {
-    pub target_id: Id,
+    pub target_id: TargetId,
     pub status: Status,
     pub colour: Colour,
     pub rule: Rule,
@@ -391,7 +393,7 @@ pub struct TargetStatus {
 /// The judgement of one milestone.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MilestoneStatus {
-    pub milestone_id: Id,
+    pub milestone_id: MilestoneId,
     pub status: Status,
     pub colour: Colour,
     pub rule: Rule,

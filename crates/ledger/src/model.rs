@@ -134,7 +134,7 @@ pub struct TaskRecord {
 /// A target of a task.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TargetRecord {
-    pub id: Id,
+    pub id: TargetId,
     /// Position within the task (1-based); with the task code it identifies the target across
     /// versions ("2.3.2#1").
     pub seq: i64,
@@ -152,7 +152,7 @@ pub struct TargetRecord {
 /// A qualitative commitment of a task.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MilestoneRecord {
-    pub id: Id,
+    pub id: MilestoneId,
     pub seq: i64,
     pub text: String,
     pub deadline: Option<NaiveDate>,
@@ -241,14 +241,14 @@ impl ReportState {
 /// measurement for levels, limits, growth rates and classes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TargetValue {
-    pub target_id: Id,
+    pub target_id: TargetId,
     pub value: f64,
 }
 
 /// A milestone's state as a report gives it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MilestoneState {
-    pub milestone_id: Id,
+    pub milestone_id: MilestoneId,
     pub done: bool,
     /// The day it was completed, when done.
     pub done_on: Option<NaiveDate>,
@@ -294,8 +294,8 @@ pub struct Report {
 pub struct ExtensionRequest {
     pub id: Id,
     pub task_id: TaskId,
-    pub target_id: Option<Id>,
-    pub milestone_id: Option<Id>,
+    pub target_id: Option<TargetId>,
+    pub milestone_id: Option<MilestoneId>,
     pub unit_id: UnitId,
     /// The deadline in force when asked.
     pub old_deadline: Option<NaiveDate>,
@@ -456,7 +456,7 @@ impl Role {
 /// An account (the password hash is not part of it).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct User {
-    pub id: Id,
+    pub id: AccountId,
     pub login: String,
     pub name: String,
     pub role: Role,

@@ -13,8 +13,8 @@ use zhuanban_ledger::evaluate::{
     evaluate_target, evaluate_task, is_mean_bound,
 };
 use zhuanban_ledger::{
-    Cmp, Colour, Evaluation, Hardness, PlanSettings, Snapshot, Status, TargetKind, TaskId, UnitId,
-    evaluate,
+    Cmp, Colour, Evaluation, Hardness, MilestoneId, PlanSettings, Snapshot, Status, TargetId,
+    TargetKind, TaskId, UnitId, evaluate,
 };
 
 use Rule::*;
@@ -56,7 +56,7 @@ fn tolerance(pct: f64) -> PlanView {
 
 fn target(kind: TargetKind, cmp: Cmp, value: f64) -> TargetView {
     TargetView {
-        id: 1,
+        id: TargetId(1),
         value,
         cmp,
         hardness: Hardness::Plain,
@@ -498,7 +498,7 @@ fn classes() {
 
 fn ms(deadline: Option<i64>, done_on: Option<i64>) -> MilestoneView {
     MilestoneView {
-        id: 7,
+        id: MilestoneId(7),
         deadline: deadline.map(day),
         done_on: done_on.map(day),
     }
@@ -529,7 +529,7 @@ fn milestones() {
         let got = evaluate_milestone(&p, &m, day(as_of));
         let want = (status, status.colour(), rule, day(deadline));
         let have = (got.status, got.colour, got.rule, got.deadline);
-        if have != want || got.reason.is_empty() || got.milestone_id != 7 {
+        if have != want || got.reason.is_empty() || got.milestone_id != MilestoneId(7) {
             failures.push(format!("{name}: got {have:?}, want {want:?} ({})", got.reason));
         }
     }

@@ -39,7 +39,7 @@ use rust_xlsxwriter::{
     FormatBorder, ProtectionOptions, Workbook, Worksheet, XlsxError,
 };
 use serde::{Deserialize, Serialize};
-use zhuanban_ledger::{RoundId, TargetKind, TaskId};
+use zhuanban_ledger::{RoundId, TargetId, TargetKind, TaskId};
 
 use crate::package::{LimitError, Limits, OpenError, Package, PartError};
 use crate::text::cn_date;
@@ -77,7 +77,7 @@ pub struct TemplateTask {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TemplateTarget {
-    pub target_id: i64,
+    pub target_id: TargetId,
     /// "老旧小区改造"
     pub metric: String,
     /// "≥3个"
@@ -97,7 +97,7 @@ pub struct FilledTask {
     pub task_id: TaskId,
     /// (target id, value) for every target whose value cell holds a number, in template
     /// order; a cleared value cell is left out (not reported this round).
-    pub values: Vec<(i64, f64)>,
+    pub values: Vec<(TargetId, f64)>,
     /// Trimmed, line breaks as "\n"; empty when the cell is empty.
     pub narrative: String,
     pub problems: String,
@@ -244,7 +244,7 @@ impl Line<'_> {
         }
     }
 
-    fn key(&self) -> (TaskId, Option<i64>) {
+    fn key(&self) -> (TaskId, Option<TargetId>) {
         (self.task.task_id, self.target.map(|g| g.target_id))
     }
 }
@@ -525,7 +525,7 @@ fn write_line(ws: &mut Worksheet, l: &Line<'_>, f: &Formats) -> Result<(), XlsxE
     };
     ws.write_number_with_format(row, COL_TASK_ID, task.task_id.get() as f64, &f.id)?;
     if let Some(g) = l.target {
-        ws.write_number_with_format(row, COL_TARGET_ID, g.target_id as f64, &f.id)?;
+        ws.write_number_with_format(row, COL_TARGET_ID, g.target_id.get() as f64, &f.id)?;
     }
     Ok(())
 }
@@ -983,7 +983,7 @@ pub fn read_report_xlsx(
 fn check(cells: &Cells, t: &ReportTemplate) -> Result<Vec<FilledTask>, Vec<CellError>> {
     let rows = lines(t);
     let mut p = Problems::default();
-    let by_key: HashMap<(TaskId, Option<i64>), usize> =
+    let by_key: HashMap<(TaskId, Option<TargetId>), usize> =
         rows.iter().enumerate().map(|(i, l)| (l.key(), i)).collect();
     let task_ids: HashMap<TaskId, &TemplateTask> = t.tasks.iter().map(|k| (k.task_id, k)).collect();
     // For each template row, the sheet row it was found on.
@@ -1091,7 +1091,7 @@ fn describe(l: &Line<'_>) -> String {
 fn identify(
     row: u32,
     cols: &BTreeMap<u32, Value>,
-    by_key: &HashMap<(TaskId, Option<i64>), usize>,
+    by_key: &HashMap<(TaskId, Option<TargetId>), usize>,
     task_ids: &HashMap<TaskId, &TemplateTask>,
     p: &mut Problems,
 ) -> Option<usize> {
@@ -1129,7 +1129,7 @@ fn identify(
         }
     };
     let target_id = match id(COL_TARGET_ID) {
-        Ok(n) => n,
+        Ok(n) => n.map(TargetId),
         Err(shown) => {
             p.at(
                 row,
@@ -1317,7 +1317,7 @@ mod tests {
     #[test]
     fn numbers_typed_as_text() {
         let target = |kind, unit: &str| TemplateTarget {
-            target_id: 1,
+            target_id: TargetId(1),
             metric: String::new(),
             goal: String::new(),
             unit: unit.into(),

@@ -4,7 +4,8 @@
 
 use chrono::{DateTime, Utc};
 use zhuanban_ledger::{
-    EvidenceRef, Id, Instruction, Report, ReportState, Role, RoundId, TaskId, UnitId, User,
+    AccountId, EvidenceRef, Id, Instruction, Report, ReportState, Role, RoundId, TaskId, UnitId,
+    User,
 };
 
 use crate::Store as _;
@@ -26,7 +27,7 @@ pub struct NewUser {
 /// A session found by its token hash.
 #[derive(Debug, Clone)]
 pub struct SessionRow {
-    pub user_id: Id,
+    pub user_id: AccountId,
     pub csrf: String,
     pub created_at: DateTime<Utc>,
     pub last_seen: DateTime<Utc>,
@@ -258,7 +259,7 @@ impl Db {
         rows.iter().map(user_from_row).collect()
     }
 
-    pub async fn user(&self, id: Id) -> Result<User> {
+    pub async fn user(&self, id: AccountId) -> Result<User> {
         let row = db::query("SELECT * FROM users WHERE id = $1")
             .bind(id)
             .fetch_optional(&self.pool)
@@ -283,7 +284,7 @@ impl Db {
     }
 
     /// The owner's own new password (changed by the owner, or `user reset --owner-password`).
-    pub async fn set_password(&self, id: Id, hash: &str, actor: &Actor) -> Result<()> {
+    pub async fn set_password(&self, id: AccountId, hash: &str, actor: &Actor) -> Result<()> {
         self.reset_password(id, hash, false, actor).await
     }
 
@@ -291,7 +292,7 @@ impl Db {
     /// the next sign-in.
     pub async fn reset_password(
         &self,
-        id: Id,
+        id: AccountId,
         hash: &str,
         must_change: bool,
         actor: &Actor,
@@ -340,7 +341,7 @@ impl Db {
     }
 
     /// Sets (or clears) the e-mail address notices go to (checked by [`valid_email`]).
-    pub async fn set_email(&self, id: Id, email: Option<&str>, actor: &Actor) -> Result<()> {
+    pub async fn set_email(&self, id: AccountId, email: Option<&str>, actor: &Actor) -> Result<()> {
         let email = email.map(str::trim).filter(|e| !e.is_empty());
         if let Some(e) = email {
             valid_email(e).map_err(|m| StoreError::invalid("email", m))?;
@@ -365,7 +366,7 @@ impl Db {
         Ok(())
     }
 
-    pub async fn set_disabled(&self, id: Id, disabled: bool, actor: &Actor) -> Result<()> {
+    pub async fn set_disabled(&self, id: AccountId, disabled: bool, actor: &Actor) -> Result<()> {
         let mut tx = self.write().await?;
         let n = db::query(
             "UPDATE users SET disabled = $1, row_version = row_version + 1 WHERE id = $2",
@@ -410,7 +411,7 @@ impl Db {
     /// [`note_login_failure`](Self::note_login_failure) (aggregated per window).
     pub async fn note_login(
         &self,
-        user: Option<Id>,
+        user: Option<AccountId>,
         login: &str,
         ok: bool,
         actor: &Actor,
@@ -498,7 +499,7 @@ impl Db {
     pub async fn create_session(
         &self,
         token_hash: &str,
-        user_id: Id,
+        user_id: AccountId,
         csrf: &str,
         ip: &str,
     ) -> Result<()> {
@@ -547,7 +548,7 @@ impl Db {
     }
 
     pub async fn session(&self, token_hash: &str) -> Result<Option<SessionRow>> {
-        let row: Option<(i64, String, String, String, bool)> = db::query_as(
+        let row: Option<(AccountId, String, String, String, bool)> = db::query_as(
             "SELECT user_id, csrf, created_at, last_seen, mfa_pending FROM sessions WHERE token_hash = $1",
         )
         .bind(token_hash)

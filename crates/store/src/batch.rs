@@ -22,8 +22,8 @@ use zhuanban_ledger::evaluate::{
     LeadReport, MilestoneView, PlanView, Snapshot, TargetView, TaskView, is_mean_bound,
 };
 use zhuanban_ledger::{
-    Id, MilestoneRecord, PlanRecord, ReportState, Round, RoundId, TargetRecord, TaskId, TaskRecord,
-    UnitId, UnitRecord,
+    Id, MilestoneId, MilestoneRecord, PlanRecord, ReportState, Round, RoundId, TargetRecord,
+    TaskId, TaskRecord, UnitId, UnitRecord,
 };
 
 use crate::db::{self, Arg};
@@ -209,7 +209,7 @@ impl Db {
             .args(&args)
             .fetch_all(&self.pool)
             .await?;
-            let milestones: Vec<(Id, TaskId, i64, String, Option<String>)> = db::query_as(format!(
+            let milestones: Vec<(MilestoneId, TaskId, i64, String, Option<String>)> = db::query_as(format!(
                 "SELECT m.id, m.task_id, m.seq, m.text, m.deadline FROM milestones m JOIN tasks t ON t.id = m.task_id
                  WHERE {cond} ORDER BY m.task_id, m.seq"
             ))

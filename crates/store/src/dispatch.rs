@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 use zhuanban_ledger::dispatch::{Duty, Submission, notice_number};
 use zhuanban_ledger::input;
 use zhuanban_ledger::{
-    ExtensionRequest, ExtensionState, Id, Notice, NoticeLevel, NoticeState, RoundId, RoundState,
-    TaskId, UnitId,
+    AccountId, ExtensionRequest, ExtensionState, Id, MilestoneId, Notice, NoticeLevel, NoticeState,
+    RoundId, RoundState, TargetId, TaskId, UnitId,
 };
 
 use crate::db::{self, Row};
@@ -99,8 +99,8 @@ pub struct NoticeInput {
 #[derive(Debug, Clone)]
 pub struct ExtensionInput {
     pub task_id: TaskId,
-    pub target_id: Option<Id>,
-    pub milestone_id: Option<Id>,
+    pub target_id: Option<TargetId>,
+    pub milestone_id: Option<MilestoneId>,
     pub unit_id: UnitId,
     pub requested: NaiveDate,
     pub reason: String,
@@ -145,7 +145,7 @@ pub struct InboxMessage {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Audience {
     Unit(UnitId),
-    User(Id),
+    User(AccountId),
     Role(zhuanban_ledger::Role),
 }
 
@@ -880,7 +880,7 @@ impl Db {
 
     /// Marks every message there is as read for an account (全部标为已读): its read mark moves
     /// to the newest message.
-    pub async fn mark_all_read(&self, user_id: Id) -> Result<()> {
+    pub async fn mark_all_read(&self, user_id: AccountId) -> Result<()> {
         db::query(
             "INSERT INTO inbox_marks (user_id, upto, read_at)
              SELECT $1, COALESCE(MAX(id), 0), $2 FROM inbox WHERE TRUE
@@ -894,7 +894,7 @@ impl Db {
         Ok(())
     }
 
-    pub async fn mark_read(&self, user_id: Id, inbox_id: Id) -> Result<()> {
+    pub async fn mark_read(&self, user_id: AccountId, inbox_id: Id) -> Result<()> {
         db::query(
             "INSERT INTO inbox_reads (inbox_id, user_id, read_at) VALUES ($1, $2, $3)
              ON CONFLICT DO NOTHING",

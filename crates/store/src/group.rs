@@ -28,7 +28,9 @@ use std::time::Duration;
 
 use tokio::sync::oneshot;
 use zhuanban_ledger::input::{ReportDraft, TargetShape, TaskShape};
-use zhuanban_ledger::{Id, Report, ReportState, RoundId, RoundState, TaskId, UnitId};
+use zhuanban_ledger::{
+    Id, MilestoneId, Report, ReportState, RoundId, RoundState, TargetId, TaskId, UnitId,
+};
 
 use crate::audit::{self, Entry, GENESIS};
 use crate::db::Arg;
@@ -550,7 +552,7 @@ fn check_report(c: &mut impl SaveConn, input: &ReportInput) -> Result<Checked> {
     }
     // The task's targets and milestones in one statement.
     let mut targets = Vec::new();
-    let mut milestones: Vec<(Id, i64)> = Vec::new();
+    let mut milestones: Vec<(MilestoneId, i64)> = Vec::new();
     c.all(
         "SELECT 'target' AS what, id, seq, kind, value, unit, metric FROM targets WHERE task_id = $1
          UNION ALL
@@ -561,7 +563,7 @@ fn check_report(c: &mut impl SaveConn, input: &ReportInput) -> Result<Checked> {
         &mut |r| {
             if r.text("what")? == "target" {
                 targets.push(TargetShape {
-                    id: r.int("id")?,
+                    id: TargetId(r.int("id")?),
                     seq: r.int("seq")?,
                     kind: kind_parse(&r.text("kind")?),
                     value: r.real("value")?,
@@ -569,7 +571,7 @@ fn check_report(c: &mut impl SaveConn, input: &ReportInput) -> Result<Checked> {
                     metric: r.text("metric")?,
                 });
             } else {
-                milestones.push((r.int("id")?, r.int("seq")?));
+                milestones.push((MilestoneId(r.int("id")?), r.int("seq")?));
             }
             Ok(())
         },
@@ -1064,7 +1066,7 @@ enum Fate {
 }
 
 /// The targets and milestones of each task of a batch, by task id.
-type Shapes = std::collections::HashMap<TaskId, (Vec<TargetShape>, Vec<(Id, i64)>)>;
+type Shapes = std::collections::HashMap<TaskId, (Vec<TargetShape>, Vec<(MilestoneId, i64)>)>;
 
 /// A report's key: (round, task, unit).
 type ReportKey = (RoundId, TaskId, UnitId);
@@ -1198,7 +1200,7 @@ async fn write_batch_pg(
             let shape = shapes.entry(TaskId(row.int("task_id")?)).or_default();
             if row.text("what")? == "target" {
                 shape.0.push(TargetShape {
-                    id: row.int("id")?,
+                    id: TargetId(row.int("id")?),
                     seq: row.int("seq")?,
                     kind: kind_parse(&row.text("kind")?),
                     value: row.real("value")?,
@@ -1206,7 +1208,7 @@ async fn write_batch_pg(
                     metric: row.text("metric")?,
                 });
             } else {
-                shape.1.push((row.int("id")?, row.int("seq")?));
+                shape.1.push((MilestoneId(row.int("id")?), row.int("seq")?));
             }
         } else if row.try_column("n").is_ok() {
             let n: i64 = row.try_get("n")?;
@@ -1459,12 +1461,12 @@ async fn write_planned(
         let id = id_of(p)?;
         for &(target_id, value) in &p.input.values {
             v_report.push(id);
-            v_target.push(target_id);
+            v_target.push(target_id.get());
             v_value.push(value);
         }
         for &(mid, done, done_on) in &p.input.milestones {
             m_report.push(id);
-            m_id.push(mid);
+            m_id.push(mid.get());
             m_done.push(done);
             m_on.push(done_on.map(|d| d.to_string()));
         }

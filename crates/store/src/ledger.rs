@@ -13,8 +13,9 @@ use sqlx::sqlite::{
 use zhuanban_ledger::evaluate::Snapshot;
 use zhuanban_ledger::input;
 use zhuanban_ledger::{
-    AuditRecord, Cmp, EvidenceRef, Hardness, Id, MilestoneState, PlanRecord, Report, ReportState,
-    Round, RoundId, RoundState, TargetKind, TargetValue, TaskId, TaskRecord, UnitId, UnitRecord,
+    AuditRecord, Cmp, EvidenceRef, Hardness, Id, MilestoneId, MilestoneState, PlanRecord, Report,
+    ReportState, Round, RoundId, RoundState, TargetId, TargetKind, TargetValue, TaskId, TaskRecord,
+    UnitId, UnitRecord,
 };
 
 use crate::audit::{self, Break, Entry, GENESIS};
@@ -902,13 +903,13 @@ pub(crate) fn report_from_row(r: &(impl Col + ?Sized)) -> Result<Report> {
     let bad = |what: &str, e: &dyn std::fmt::Display| {
         StoreError::invalid("report", format!("报告 #{id} 的{what}无法读取：{e}"))
     };
-    let values: Vec<(i64, String)> =
+    let values: Vec<(TargetId, String)> =
         serde_json::from_str(&json("values_json")?).map_err(|e| bad("填报值", &e))?;
-    let values: Vec<(i64, f64)> = values
+    let values: Vec<(TargetId, f64)> = values
         .into_iter()
         .map(|(t, v)| v.parse().map(|v| (t, v)).map_err(|e| bad("填报值", &e)))
         .collect::<Result<_>>()?;
-    let ms: Vec<(i64, i64, Option<String>)> =
+    let ms: Vec<(MilestoneId, i64, Option<String>)> =
         serde_json::from_str(&json("milestones_json")?).map_err(|e| bad("节点", &e))?;
     let ev: Vec<(String, String, i64, String)> =
         serde_json::from_str(&json("evidence_json")?).map_err(|e| bad("佐证材料", &e))?;

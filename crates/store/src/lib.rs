@@ -33,8 +33,8 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use zhuanban_ledger::evaluate::Snapshot;
 use zhuanban_ledger::{
-    AuditRecord, Id, PlanRecord, PlanSettings, Report, Round, RoundId, TaskId, TaskRecord, UnitId,
-    UnitRecord,
+    AuditRecord, Id, MilestoneId, PlanRecord, PlanSettings, Report, Round, RoundId, TargetId,
+    TaskId, TaskRecord, UnitId, UnitRecord,
 };
 
 pub use accounts::{FAILURE_WINDOW_MINUTES, NewUser, SessionRow, valid_email, valid_login};
@@ -147,8 +147,8 @@ pub struct ReportInput {
     pub round_id: RoundId,
     pub task_id: TaskId,
     pub unit_id: UnitId,
-    pub values: Vec<(Id, f64)>,
-    pub milestones: Vec<(Id, bool, Option<NaiveDate>)>,
+    pub values: Vec<(TargetId, f64)>,
+    pub milestones: Vec<(MilestoneId, bool, Option<NaiveDate>)>,
     pub narrative: String,
     pub problems: String,
     pub next_steps: String,

@@ -283,11 +283,15 @@ pub async fn save_report(
     };
     let mut values = Vec::new();
     for (k, v) in &b.values {
-        values.push((parse_id(k, "values")?, *v));
+        values.push((zhuanban_ledger::TargetId(parse_id(k, "values")?), *v));
     }
     let mut milestones = Vec::new();
     for (k, m) in &b.milestones {
-        milestones.push((parse_id(k, "milestones")?, m.done, m.done_on));
+        milestones.push((
+            zhuanban_ledger::MilestoneId(parse_id(k, "milestones")?),
+            m.done,
+            m.done_on,
+        ));
     }
     let input = ReportInput {
         round_id,

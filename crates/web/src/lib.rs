@@ -94,7 +94,8 @@ pub struct AppState {
     pub(crate) plan_ids: Arc<std::sync::Mutex<Option<PlanIds>>>,
     /// Each account's unread count, with the data version and this process's inbox generation
     /// it was counted at and when: see [`AppState::unread_count`].
-    unread: Arc<std::sync::Mutex<std::collections::HashMap<zhuanban_ledger::Id, UnreadKept>>>,
+    unread:
+        Arc<std::sync::Mutex<std::collections::HashMap<zhuanban_ledger::AccountId, UnreadKept>>>,
 }
 
 /// An unread count kept: (data version, inbox generation, counted at, count).

@@ -15,7 +15,7 @@ use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use zhuanban_ledger::{Id, Role, UnitId, UnitRecord};
+use zhuanban_ledger::{AccountId, Role, UnitId, UnitRecord};
 use zhuanban_store::NewUser;
 
 use super::{Nav, cst, render};
@@ -49,7 +49,7 @@ fn refusal(actor: Role, target: Role) -> String {
 
 #[derive(Debug)]
 pub struct UserLine {
-    pub id: Id,
+    pub id: AccountId,
     pub login: String,
     pub name: String,
     pub email: String,
@@ -266,7 +266,7 @@ pub struct ResetForm {
 #[template(path = "admin_reset.html")]
 struct ResetPage {
     nav: Nav,
-    id: Id,
+    id: AccountId,
     login: String,
     name: String,
     role: &'static str,
@@ -314,7 +314,7 @@ async fn reset_page(
 pub async fn admin_user_reset_form(
     State(state): State<AppState>,
     Extension(ctx): Extension<Ctx>,
-    Path(id): Path<Id>,
+    Path(id): Path<AccountId>,
 ) -> AppResult<Response> {
     let user = state.store.user(id).await?;
     let me = ctx.user()?.role;
@@ -330,7 +330,7 @@ pub async fn admin_user_reset_form(
 pub async fn admin_user_reset(
     State(state): State<AppState>,
     Extension(ctx): Extension<Ctx>,
-    Path(id): Path<Id>,
+    Path(id): Path<AccountId>,
     Form(f): Form<ResetForm>,
 ) -> AppResult<Response> {
     let user = state.store.user(id).await?;
@@ -374,7 +374,7 @@ pub struct DisableForm {
 pub async fn admin_user_disable(
     State(state): State<AppState>,
     Extension(ctx): Extension<Ctx>,
-    Path(id): Path<Id>,
+    Path(id): Path<AccountId>,
     Form(f): Form<DisableForm>,
 ) -> AppResult<Response> {
     if ctx.user()?.id == id {
@@ -416,7 +416,7 @@ pub async fn admin_user_disable(
 pub async fn admin_user_unlock(
     State(state): State<AppState>,
     Extension(ctx): Extension<Ctx>,
-    Path(id): Path<Id>,
+    Path(id): Path<AccountId>,
 ) -> AppResult<Response> {
     state.store.unlock_user(id, &ctx.actor()).await?;
     Ok(Redirect::to("/admin/users?ok=unlocked").into_response())

@@ -863,7 +863,7 @@ async fn task_page(
     let status = &j.eval.tasks[idx];
     let row = task_row(&j, task, status);
     let snapshot_task = state.store.snapshot(j.plan.id, j.as_of, None).await?;
-    let mut series: HashMap<Id, Vec<(NaiveDate, f64)>> = snapshot_task
+    let mut series: HashMap<zhuanban_ledger::TargetId, Vec<(NaiveDate, f64)>> = snapshot_task
         .tasks
         .iter()
         .filter(|t| t.code == task.code)

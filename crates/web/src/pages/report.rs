@@ -11,8 +11,8 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 use zhuanban_ledger::input;
 use zhuanban_ledger::{
-    EvidenceRef, Id, Report, ReportState, Role, Round, RoundState, TargetKind, TaskId, TaskRecord,
-    UnitId, User,
+    EvidenceRef, Id, MilestoneId, Report, ReportState, Role, Round, RoundState, TargetId,
+    TargetKind, TaskId, TaskRecord, UnitId, User,
 };
 use zhuanban_store::{ReportInput, Store, StoreError};
 
@@ -225,7 +225,7 @@ fn my_rows(tasks: &[TaskRecord], reports: &[Report], unit_id: UnitId) -> Vec<MyT
 /// One target row of the report form.
 #[derive(Debug)]
 pub struct FormTarget {
-    pub id: Id,
+    pub id: TargetId,
     pub metric: String,
     pub goal: String,
     pub unit: String,
@@ -237,7 +237,7 @@ pub struct FormTarget {
 
 #[derive(Debug)]
 pub struct FormMilestone {
-    pub id: Id,
+    pub id: MilestoneId,
     pub text: String,
     pub deadline: String,
     pub done: bool,
@@ -338,7 +338,7 @@ fn build_form(
     field_errors: HashMap<&'static str, String>,
 ) -> ReportFormPage {
     let base = fc.existing.as_ref().or(fc.previous.as_ref());
-    let value_of = |r: Option<&Report>, id: Id| {
+    let value_of = |r: Option<&Report>, id: TargetId| {
         r.and_then(|r| r.values.iter().find(|v| v.target_id == id))
             .map(|v| number(v.value).replace(',', ""))
     };

@@ -36,7 +36,7 @@ struct Samples {
     own_sha: String,
     other_sha: String,
     round: zhuanban_ledger::RoundId,
-    user: i64,
+    user: zhuanban_ledger::AccountId,
     own_notice: i64,
     other_notice: i64,
     extension: i64,
