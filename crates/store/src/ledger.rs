@@ -1154,7 +1154,7 @@ impl Store for Db {
                 format!("已有同名轮次“{name}”（#{d}）"),
             ));
         }
-        let id: i64 = db::query_scalar(
+        let id: RoundId = db::query_scalar(
             "INSERT INTO rounds (plan_id, plan_version, name, as_of, due, state, demo, opened_at)
              VALUES ($1, $2, $3, $4, $5, 'open', $6, $7) RETURNING id",
         )
@@ -1167,7 +1167,7 @@ impl Store for Db {
         .bind(now())
         .fetch_one(&mut tx)
         .await?;
-        let round = load_round(&mut tx, RoundId(id)).await?;
+        let round = load_round(&mut tx, id).await?;
         write_audit(
             &mut tx,
             actor,
@@ -1533,7 +1533,7 @@ pub(crate) async fn import_in(
     .await?;
 
     // Units: one row per canonical name across plans; aliases accumulate.
-    let mut unit_ids: HashMap<String, Id> = HashMap::new();
+    let mut unit_ids: HashMap<String, UnitId> = HashMap::new();
     let mut created_units = 0;
     let mut names: Vec<(String, Vec<String>)> = plan
         .units
@@ -1546,7 +1546,7 @@ pub(crate) async fn import_in(
         }
     }
     for (name, aliases) in &names {
-        let mut existing: Option<(i64, String)> =
+        let mut existing: Option<(UnitId, String)> =
             db::query_as("SELECT id, aliases FROM units WHERE name = $1")
                 .bind(name)
                 .fetch_optional(&mut tx)
@@ -1554,7 +1554,7 @@ pub(crate) async fn import_in(
         if existing.is_none() {
             // A former name or another spelling of a unit of the directory (renamed, merged).
             let like = format!("%{}%", serde_json::to_string(name)?);
-            let candidates: Vec<(i64, String)> =
+            let candidates: Vec<(UnitId, String)> =
                 db::query_as("SELECT id, aliases FROM units WHERE aliases LIKE $1 ORDER BY id")
                     .bind(like)
                     .fetch_all(&mut tx)
@@ -1612,7 +1612,7 @@ pub(crate) async fn import_in(
                 "编号重复（第 {} 行），请先更正方案中的编号".replace("{}", &t.line.to_string()),
             ));
         }
-        let task_id: i64 = db::query_scalar(
+        let task_id: TaskId = db::query_scalar(
             "INSERT INTO tasks (plan_id, plan_version, code, title, text, line) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
         )
         .bind(plan_id)
