@@ -7,7 +7,7 @@
 //! forms, URLs and the API each is the plain number (`serde(transparent)`, `Display`,
 //! `FromStr`). Plans, reports, notices and the other records keep [`crate::Id`].
 //!
-//! ```compile_fail
+//! ```compile_fail,E0308
 //! use zhuanban_ledger::{TaskId, UnitId};
 //!
 //! fn task_title(task: TaskId) -> String {

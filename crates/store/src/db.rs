@@ -24,7 +24,8 @@
 //! The types here mirror sqlx's own (`query`, `query_as`, `query_scalar`, `bind`, `execute`,
 //! `fetch_one` …) over an enum of the two drivers, so a statement reads as it would with sqlx.
 //! Arguments are the four kinds of value the schema holds (integer, real, text, flag), each
-//! possibly NULL; rows decode any type both drivers decode.
+//! possibly NULL; rows decode the plain types both drivers decode (see [`Get`]). The ledger's
+//! ids (`TaskId`, `UnitId` …) bind and decode as the integers they are in the database.
 
 use std::sync::Arc;
 
