@@ -23,7 +23,7 @@ use anyhow::{Context, bail};
 use chrono::{Datelike, Duration, NaiveDate, TimeZone, Utc};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use zhuanban_ledger::{Cmp, Id, TargetKind, TaskRecord, calendar};
+use zhuanban_ledger::{Cmp, Id, MilestoneId, TargetId, TargetKind, TaskRecord, UnitId, calendar};
 use zhuanban_plan::ReadOptions;
 use zhuanban_store::{Actor, Db, ImportOptions, ReportInput, RoundInput, Store};
 
@@ -280,13 +280,13 @@ async fn history(
     let mut rng = StdRng::seed_from_u64(seed);
     let paces: Vec<Pace> = tasks.iter().map(|_| Pace::draw(&mut rng)).collect();
     // Two units often report late; one stops reporting in the last two rounds.
-    let mut lead_units: Vec<Id> = tasks
+    let mut lead_units: Vec<UnitId> = tasks
         .iter()
         .filter_map(|t| t.lead.first().copied())
         .collect();
     // In the order the plan lists its units (not by id: ids depend on what was imported
     // before), so that a seed tells the same story in any ledger.
-    let rank = |id: &Id| {
+    let rank = |id: &UnitId| {
         let name = units.iter().find(|u| u.id == *id).map(|u| u.name.as_str());
         unit_order
             .iter()
@@ -295,7 +295,7 @@ async fn history(
     };
     lead_units.sort_by_key(|id| (rank(id), *id));
     lead_units.dedup();
-    let late_units: Vec<Id> = lead_units
+    let late_units: Vec<UnitId> = lead_units
         .iter()
         .copied()
         .filter(|_| rng.random_bool(0.2))
@@ -477,7 +477,7 @@ fn values_for(
     d: NaiveDate,
     prev: &mut [f64],
     rng: &mut StdRng,
-) -> Vec<(Id, f64)> {
+) -> Vec<(TargetId, f64)> {
     let mut out = Vec::new();
     for (i, t) in task.targets.iter().enumerate() {
         let whole = t.value.fract() == 0.0 && t.value.abs() >= 1.0 && t.unit != "%";
@@ -537,7 +537,7 @@ fn milestones_for(
     pace: Pace,
     month: u32,
     d: NaiveDate,
-) -> Vec<(Id, bool, Option<NaiveDate>)> {
+) -> Vec<(MilestoneId, bool, Option<NaiveDate>)> {
     let done_month = match pace {
         Pace::Ahead => 5,
         Pace::OnSchedule => 8,

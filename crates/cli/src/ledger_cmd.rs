@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 use chrono::NaiveDate;
 use serde::Deserialize;
-use zhuanban_ledger::{Colour, Id, ReportState, RoundState, Status, UnitRecord};
+use zhuanban_ledger::{Colour, Id, ReportState, RoundId, RoundState, Status, UnitId, UnitRecord};
 use zhuanban_plan::{Period, Severity};
 use zhuanban_store::{Actor, Db, ImportOptions, ReportInput, RoundInput, Store};
 
@@ -199,7 +199,7 @@ pub async fn round_open(
     Ok(ExitCode::SUCCESS)
 }
 
-pub async fn round_close(db: &DbArgs, round: Id) -> anyhow::Result<ExitCode> {
+pub async fn round_close(db: &DbArgs, round: RoundId) -> anyhow::Result<ExitCode> {
     let store = open(db).await?;
     let r = store.round(round).await?;
     let r = store.close_round(round, r.row_version, &actor(db)).await?;
@@ -239,7 +239,7 @@ pub async fn round_list(db: &DbArgs, plan: Option<Id>) -> anyhow::Result<ExitCod
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ReportFile {
-    round: Id,
+    round: RoundId,
     task: String,
     unit: String,
     #[serde(default)]
@@ -388,7 +388,7 @@ pub async fn report_review(db: &DbArgs, id: Id, reason: Option<&str>) -> anyhow:
     Ok(ExitCode::SUCCESS)
 }
 
-pub async fn report_list(db: &DbArgs, round: Id) -> anyhow::Result<ExitCode> {
+pub async fn report_list(db: &DbArgs, round: RoundId) -> anyhow::Result<ExitCode> {
     let store = open(db).await?;
     let rd = store.round(round).await?;
     let tasks = store.tasks(rd.plan_id, Some(rd.plan_version)).await?;
@@ -426,7 +426,7 @@ struct StatusReport<'a> {
     /// The date of the progress judgement.
     as_of: NaiveDate,
     /// The round whose reporting is judged.
-    round: Option<Id>,
+    round: Option<RoundId>,
     tasks: Vec<TaskLine<'a>>,
     /// Tasks by progress status, by colour, and by reporting state in the round.
     totals: BTreeMap<&'static str, usize>,
@@ -473,7 +473,7 @@ pub async fn status(
     db: &DbArgs,
     plan: Option<Id>,
     as_of: Option<NaiveDate>,
-    round: Option<Id>,
+    round: Option<RoundId>,
     format: StatusFormat,
 ) -> anyhow::Result<ExitCode> {
     let store = open(db).await?;
@@ -497,7 +497,7 @@ pub async fn status(
     Ok(ExitCode::SUCCESS)
 }
 
-fn unit_name(units: &[UnitRecord], id: Id) -> &str {
+fn unit_name(units: &[UnitRecord], id: UnitId) -> &str {
     units
         .iter()
         .find(|u| u.id == id)

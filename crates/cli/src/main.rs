@@ -118,7 +118,7 @@ enum Command {
         as_of: Option<NaiveDate>,
         /// Judge within this round (tasks without a report in it are 未报送).
         #[arg(long)]
-        round: Option<i64>,
+        round: Option<zhuanban_ledger::RoundId>,
         #[arg(long, value_enum, default_value_t = StatusFormat::Text)]
         format: StatusFormat,
     },
@@ -194,7 +194,7 @@ enum Command {
         #[command(flatten)]
         db: DbArgs,
         #[arg(long)]
-        round: i64,
+        round: zhuanban_ledger::RoundId,
         #[arg(long, default_value = "docx")]
         format: String,
         #[arg(short = 'o', long)]
@@ -377,7 +377,7 @@ enum RoundCommand {
         #[command(flatten)]
         db: DbArgs,
         #[arg(long)]
-        round: i64,
+        round: zhuanban_ledger::RoundId,
     },
     /// List the rounds of a plan with their submission counts.
     List {
@@ -418,7 +418,7 @@ enum ReportCommand {
         #[command(flatten)]
         db: DbArgs,
         #[arg(long)]
-        round: i64,
+        round: zhuanban_ledger::RoundId,
     },
 }
 

@@ -208,7 +208,11 @@ pub async fn demo_accounts(store: &Db) -> anyhow::Result<Vec<(String, String, St
     }
     let actor = Actor::new("演示数据生成", "system");
     let mut out = Vec::new();
-    let mut add = |login: String, name: String, role: Role, unit_id: Option<i64>, who: String| {
+    let mut add = |login: String,
+                   name: String,
+                   role: Role,
+                   unit_id: Option<zhuanban_ledger::UnitId>,
+                   who: String| {
         let password = random_password();
         out.push((
             login.clone(),
@@ -441,7 +445,7 @@ pub async fn dispatch(
 /// needs `--confirm`.
 pub async fn bulletin(
     db: &DbArgs,
-    round: i64,
+    round: zhuanban_ledger::RoundId,
     format: &str,
     out: &Path,
     date: Option<chrono::NaiveDate>,

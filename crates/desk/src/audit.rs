@@ -80,7 +80,7 @@ pub fn object_label(object: &str, rounds: &[Round], tasks: &[TaskRecord]) -> Str
     while let Some(w) = words.next() {
         if let Some(id) = w.strip_prefix("round#") {
             round = Some(
-                id.parse::<i64>()
+                id.parse::<zhuanban_ledger::RoundId>()
                     .ok()
                     .and_then(|id| rounds.iter().find(|r| r.id == id))
                     .map_or_else(|| format!("轮次 #{id}"), |r| r.name.clone()),
@@ -126,7 +126,7 @@ mod tests {
     #[test]
     fn objects_read_as_the_desk_names_them() {
         let round = Round {
-            id: 9,
+            id: zhuanban_ledger::RoundId(9),
             plan_id: 1,
             plan_version: 1,
             name: "2024年9月调度".into(),
@@ -136,7 +136,7 @@ mod tests {
             row_version: 1,
         };
         let task = TaskRecord {
-            id: 1,
+            id: zhuanban_ledger::TaskId(1),
             plan_id: 1,
             plan_version: 1,
             code: "2.3.2".into(),

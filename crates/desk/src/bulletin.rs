@@ -18,8 +18,8 @@ use chrono::{Datelike, Duration, NaiveDate};
 use zhuanban_ledger::dispatch::{Duty, score_units};
 use zhuanban_ledger::evaluate::{Reporting, TaskStatus};
 use zhuanban_ledger::{
-    Colour, Id, Report, ReportState, RoundState, Status, TargetKind, TargetRecord, TaskRecord,
-    UnitRecord,
+    Colour, Report, ReportState, RoundId, RoundState, Status, TargetKind, TargetRecord, TaskId,
+    TaskRecord, UnitId, UnitRecord,
 };
 use zhuanban_office::bulletin::*;
 use zhuanban_store::{Actor, Db, Store, StoreError};
@@ -63,7 +63,7 @@ impl std::error::Error for FreezeError {}
 /// The frozen bulletin of a round, if the office has frozen it.
 pub async fn frozen(
     store: &Db,
-    round_id: Id,
+    round_id: RoundId,
 ) -> Result<Option<(Bulletin, LedgerSheet)>, StoreError> {
     let Some(json) = store.bulletin_content(round_id).await? else {
         return Ok(None);
@@ -78,7 +78,7 @@ pub async fn frozen(
 }
 
 /// Reports of the round awaiting review (lead units' reports on its tasks).
-pub async fn pending_reviews(store: &Db, round_id: Id) -> Result<usize, StoreError> {
+pub async fn pending_reviews(store: &Db, round_id: RoundId) -> Result<usize, StoreError> {
     let round = store.round(round_id).await?;
     let j = judge(
         store,
@@ -96,7 +96,7 @@ pub async fn pending_reviews(store: &Db, round_id: Id) -> Result<usize, StoreErr
 /// The bulletin of a round: the frozen one, else a preview (nothing stored) dated `date`.
 pub async fn current(
     store: &Db,
-    round_id: Id,
+    round_id: RoundId,
     date: NaiveDate,
 ) -> Result<(Bulletin, LedgerSheet, bool), StoreError> {
     if let Some((b, s)) = frozen(store, round_id).await? {
@@ -109,7 +109,7 @@ pub async fn current(
 /// A bulletin as it would be frozen now with the date `date`, without storing anything.
 pub async fn preview(
     store: &Db,
-    round_id: Id,
+    round_id: RoundId,
     date: NaiveDate,
 ) -> Result<(Bulletin, LedgerSheet), StoreError> {
     let round = store.round(round_id).await?;
@@ -130,7 +130,7 @@ pub async fn preview(
 /// needs `confirmed`. An already frozen bulletin is returned as it is.
 pub async fn freeze(
     store: &Db,
-    round_id: Id,
+    round_id: RoundId,
     date: Option<NaiveDate>,
     confirmed: bool,
     today: NaiveDate,
@@ -161,7 +161,7 @@ pub async fn freeze(
 }
 
 /// The judgement a round's bulletin is made from: the round's reporting, as of its date.
-async fn judged(store: &Db, round_id: Id) -> Result<Judged, StoreError> {
+async fn judged(store: &Db, round_id: RoundId) -> Result<Judged, StoreError> {
     let round = store.round(round_id).await?;
     judge(
         store,
@@ -183,7 +183,7 @@ fn closing_paragraphs(s: &str) -> Vec<String> {
         .collect()
 }
 
-fn names(units: &[UnitRecord], ids: &[Id]) -> String {
+fn names(units: &[UnitRecord], ids: &[UnitId]) -> String {
     ids.iter()
         .map(|&i| unit_name(units, i))
         .collect::<Vec<_>>()
@@ -556,7 +556,8 @@ async fn compose(
 
     // The ranking of this round ("本期"), and the year to date apart.
     let duties = store.duties(plan.id, Some(round.id)).await?;
-    let leads: BTreeMap<Id, Vec<Id>> = tasks.iter().map(|t| (t.id, t.lead.clone())).collect();
+    let leads: BTreeMap<TaskId, Vec<UnitId>> =
+        tasks.iter().map(|t| (t.id, t.lead.clone())).collect();
     let rules = &plan.settings.deductions;
     let rank_rows = |duties: &[Duty]| -> Vec<RankRow> {
         score_units(rules, duties, Some(eval), &leads)
@@ -582,7 +583,7 @@ async fn compose(
         .filter(|d| d.round_id == round.id)
         .cloned()
         .collect();
-    let year_rounds: BTreeSet<Id> = j
+    let year_rounds: BTreeSet<RoundId> = j
         .rounds
         .iter()
         .filter(|r| {
@@ -603,12 +604,12 @@ async fn compose(
     } else {
         vec![]
     };
-    let leaders: BTreeSet<Id> = leads.values().flatten().copied().collect();
+    let leaders: BTreeSet<UnitId> = leads.values().flatten().copied().collect();
     let unranked: Vec<String> = tasks
         .iter()
         .flat_map(|t| t.support.iter().copied())
         .filter(|u| !leaders.contains(u))
-        .collect::<BTreeSet<Id>>()
+        .collect::<BTreeSet<UnitId>>()
         .into_iter()
         .map(|u| unit_name(units, u))
         .collect();

@@ -13,7 +13,7 @@
 
 use chrono::NaiveDate;
 use zhuanban_ledger::dispatch::{reminders_due, scheduled_round};
-use zhuanban_ledger::{Role, RoundState};
+use zhuanban_ledger::{Role, RoundState, UnitId};
 use zhuanban_notify::{Channel, Message, Recipient};
 use zhuanban_store::{Actor, Audience, Claim, Db, Result, RoundInput, Store, StoreError};
 
@@ -45,7 +45,7 @@ fn channel_name(c: &Channel) -> &'static str {
 pub async fn notify_unit(
     store: &Db,
     channels: &[Channel],
-    unit_id: i64,
+    unit_id: UnitId,
     key: &str,
     subject: &str,
     body: &str,
@@ -171,8 +171,8 @@ async fn remind(store: &Db, channels: &[Channel], today: NaiveDate, tick: &mut T
             if crate::messages::round_late(store, channels, &round, today, &late).await? {
                 tick.late += 1;
             }
-            let owing: Vec<i64> = late.iter().map(|(u, _)| *u).collect();
-            let owed: std::collections::BTreeMap<i64, Vec<String>> = late.into_iter().collect();
+            let owing: Vec<UnitId> = late.iter().map(|(u, _)| *u).collect();
+            let owed: std::collections::BTreeMap<UnitId, Vec<String>> = late.into_iter().collect();
             for (unit, kind) in
                 reminders_due(round.due, today, plan.settings.reminder_days_before, &owing)
             {

@@ -21,7 +21,9 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 use zhuanban_ledger::environment::{EnvJudgement, EnvTarget, judge as judge_monitored};
 use zhuanban_ledger::evaluate::{Evaluation, Monitored, evaluate};
-use zhuanban_ledger::{Id, PlanRecord, ReportState, Round, RoundState, TaskRecord, UnitRecord};
+use zhuanban_ledger::{
+    Id, PlanRecord, ReportState, Round, RoundId, RoundState, TaskRecord, UnitId, UnitRecord,
+};
 use zhuanban_standards::series::Series;
 use zhuanban_store::{Db, SnapshotOf, StoreError};
 
@@ -29,7 +31,7 @@ use zhuanban_store::{Db, SnapshotOf, StoreError};
 /// described in the module docs.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub struct View {
-    pub round: Option<Id>,
+    pub round: Option<RoundId>,
     pub as_of: Option<NaiveDate>,
 }
 
@@ -50,7 +52,7 @@ pub struct Judged {
 
 impl Judged {
     /// A unit's name ("单位#N" for an id the plan does not know).
-    pub fn unit_name(&self, id: Id) -> String {
+    pub fn unit_name(&self, id: UnitId) -> String {
         unit_name(&self.units, id)
     }
 
@@ -63,7 +65,7 @@ impl Judged {
 }
 
 /// A unit's name from a list ("单位#N" when it is not there).
-pub fn unit_name(units: &[UnitRecord], id: Id) -> String {
+pub fn unit_name(units: &[UnitRecord], id: UnitId) -> String {
     units
         .iter()
         .find(|u| u.id == id)
@@ -81,7 +83,7 @@ pub fn current_round(rounds: &[Round]) -> Option<&Round> {
 
 /// The default date of the progress judgement (see the module docs): the newest round with an
 /// accepted report or closed, else the newest round, else `today`.
-pub fn progress_date(rounds: &[Round], with_data: &[Id], today: NaiveDate) -> NaiveDate {
+pub fn progress_date(rounds: &[Round], with_data: &[RoundId], today: NaiveDate) -> NaiveDate {
     rounds
         .iter()
         .filter(|r| r.state == RoundState::Closed || with_data.contains(&r.id))
@@ -276,9 +278,9 @@ pub fn lead_report<'a>(
 mod tests {
     use super::*;
 
-    fn round(id: Id, as_of: &str, state: RoundState) -> Round {
+    fn round(id: i64, as_of: &str, state: RoundState) -> Round {
         Round {
-            id,
+            id: RoundId(id),
             plan_id: 1,
             plan_version: 1,
             name: format!("r{id}"),
@@ -298,14 +300,23 @@ mod tests {
             round(1, "2024-08-31", RoundState::Closed),
             round(2, "2024-09-30", RoundState::Open),
         ];
-        assert_eq!(progress_date(&rounds, &[2], today), d("2024-09-30"));
+        assert_eq!(
+            progress_date(&rounds, &[RoundId(2)], today),
+            d("2024-09-30")
+        );
         assert_eq!(progress_date(&rounds, &[], today), d("2024-08-31"));
         let mut more = rounds.clone();
         more.push(round(3, "2024-10-31", RoundState::Open));
-        assert_eq!(progress_date(&more, &[1, 2], today), d("2024-09-30"));
-        assert_eq!(progress_date(&more, &[1, 2, 3], today), d("2024-10-31"));
+        assert_eq!(
+            progress_date(&more, &[RoundId(1), RoundId(2)], today),
+            d("2024-09-30")
+        );
+        assert_eq!(
+            progress_date(&more, &[RoundId(1), RoundId(2), RoundId(3)], today),
+            d("2024-10-31")
+        );
         let first = vec![round(1, "2024-01-31", RoundState::Open)];
         assert_eq!(progress_date(&first, &[], today), d("2024-01-31"));
-        assert_eq!(current_round(&more).map(|r| r.id), Some(3));
+        assert_eq!(current_round(&more).map(|r| r.id), Some(RoundId(3)));
     }
 }

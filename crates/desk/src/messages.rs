@@ -15,6 +15,7 @@
 use chrono::NaiveDate;
 use zhuanban_ledger::{
     ExtensionRequest, Id, Instruction, Notice, NoticeState, Report, ReportState, Role, Round,
+    TaskId, UnitId,
 };
 use zhuanban_notify::Channel;
 use zhuanban_store::{
@@ -55,7 +56,7 @@ pub async fn tell_office(
     Ok(fresh)
 }
 
-async fn unit_name(store: &Db, id: Id) -> Result<String> {
+async fn unit_name(store: &Db, id: UnitId) -> Result<String> {
     Ok(store.unit_by_id(id).await?.name)
 }
 
@@ -236,7 +237,7 @@ pub async fn request_extension(
 /// cooperating) with a link to the task.
 pub async fn add_instruction(
     store: &Db,
-    task_id: Id,
+    task_id: TaskId,
     text: &str,
     actor: &Actor,
 ) -> Result<Saved<Instruction>> {
@@ -271,10 +272,10 @@ pub async fn instruction_posted(store: &Db, i: &Instruction) -> Result<usize> {
 
 /// The units late for a round: lead units with a task of the round not submitted (nor
 /// accepted), each with the numbers of those tasks, in the order of the tasks.
-pub async fn late_units(store: &Db, round: &Round) -> Result<Vec<(Id, Vec<String>)>> {
+pub async fn late_units(store: &Db, round: &Round) -> Result<Vec<(UnitId, Vec<String>)>> {
     let tasks = store.tasks(round.plan_id, Some(round.plan_version)).await?;
     let reports = store.reports(round.id).await?;
-    let mut late: Vec<(Id, Vec<String>)> = Vec::new();
+    let mut late: Vec<(UnitId, Vec<String>)> = Vec::new();
     for t in tasks.iter().filter(|t| !t.lead.is_empty()) {
         let lead = t.lead[0];
         let done = reports.iter().any(|r| {
@@ -301,7 +302,7 @@ pub async fn round_late(
     channels: &[Channel],
     round: &Round,
     today: NaiveDate,
-    late: &[(Id, Vec<String>)],
+    late: &[(UnitId, Vec<String>)],
 ) -> Result<bool> {
     if today <= round.due || round.state != zhuanban_ledger::RoundState::Open || late.is_empty() {
         return Ok(false);

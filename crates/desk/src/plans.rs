@@ -81,13 +81,14 @@ pub fn diff(
     units: &[zhuanban_ledger::UnitRecord],
     next: &zhuanban_plan::Plan,
 ) -> PlanDiff {
-    let name = |id: &Id| {
+    let name = |id: &zhuanban_ledger::UnitId| {
         units
             .iter()
             .find(|u| u.id == *id)
             .map_or_else(|| format!("单位#{id}"), |u| u.name.clone())
     };
-    let names = |ids: &[Id]| ids.iter().map(name).collect::<Vec<_>>().join("、");
+    let names =
+        |ids: &[zhuanban_ledger::UnitId]| ids.iter().map(name).collect::<Vec<_>>().join("、");
     let mut out = PlanDiff::default();
     for t in &next.tasks {
         if !current.iter().any(|c| c.code == t.id) {
@@ -158,7 +159,8 @@ fn target_words(t: &zhuanban_ledger::TargetRecord) -> String {
 
 fn as_record(g: &zhuanban_plan::Target, i: usize) -> zhuanban_ledger::TargetRecord {
     zhuanban_ledger::TargetRecord {
-        id: 0,
+        // Not stored: no id.
+        id: zhuanban_ledger::TargetId::default(),
         seq: i as i64 + 1,
         value: g.value,
         unit: g.unit.clone(),
@@ -187,26 +189,27 @@ mod tests {
         Vec<zhuanban_ledger::UnitRecord>,
     ) {
         let mut units: Vec<zhuanban_ledger::UnitRecord> = Vec::new();
-        let id_of = |n: &String, units: &mut Vec<zhuanban_ledger::UnitRecord>| -> Id {
-            if let Some(u) = units.iter().find(|u| &u.name == n) {
-                return u.id;
-            }
-            let id = units.len() as Id + 1;
-            units.push(zhuanban_ledger::UnitRecord {
-                id,
-                name: n.clone(),
-                aliases: vec![],
-                member: false,
-                row_version: 1,
-            });
-            id
-        };
+        let id_of =
+            |n: &String, units: &mut Vec<zhuanban_ledger::UnitRecord>| -> zhuanban_ledger::UnitId {
+                if let Some(u) = units.iter().find(|u| &u.name == n) {
+                    return u.id;
+                }
+                let id = zhuanban_ledger::UnitId(units.len() as i64 + 1);
+                units.push(zhuanban_ledger::UnitRecord {
+                    id,
+                    name: n.clone(),
+                    aliases: vec![],
+                    member: false,
+                    row_version: 1,
+                });
+                id
+            };
         let tasks = plan
             .tasks
             .iter()
             .enumerate()
             .map(|(k, t)| zhuanban_ledger::TaskRecord {
-                id: k as Id + 1,
+                id: zhuanban_ledger::TaskId(k as i64 + 1),
                 plan_id: 1,
                 plan_version: 1,
                 code: t.id.clone(),

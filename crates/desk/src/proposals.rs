@@ -99,7 +99,7 @@ pub async fn proposals(
         .into_iter()
         .filter(|n| n.state != NoticeState::Closed)
         .collect();
-    let code_of = |task_id: Id| {
+    let code_of = |task_id: zhuanban_ledger::TaskId| {
         now.tasks
             .iter()
             .find(|t| t.id == task_id)

@@ -5,7 +5,7 @@
 
 use chrono::NaiveDate;
 use zhuanban_desk::judge::{Judged, View, judge, judge_plans};
-use zhuanban_ledger::{Id, TaskRecord};
+use zhuanban_ledger::{Id, RoundId, TaskRecord};
 use zhuanban_plan::{ReadOptions, read_text};
 use zhuanban_store::dispatch::ExtensionInput;
 use zhuanban_store::{Actor, Db, ImportOptions, ReportInput, RoundInput, Store};
@@ -74,7 +74,7 @@ async fn task_with_milestone(store: &Db, plan_id: Id) -> TaskRecord {
 }
 
 /// A lead unit's submitted report on a task, accepted when `accept`.
-async fn report(store: &Db, round: Id, t: &TaskRecord, value: Option<f64>, accept: bool) {
+async fn report(store: &Db, round: RoundId, t: &TaskRecord, value: Option<f64>, accept: bool) {
     let r = store
         .save_report(
             &ReportInput {

@@ -4,7 +4,7 @@
 
 use chrono::NaiveDate;
 use zhuanban_desk::bulletin::preview;
-use zhuanban_ledger::TaskRecord;
+use zhuanban_ledger::{RoundId, TaskRecord, UnitId};
 use zhuanban_plan::{ReadOptions, read_text};
 use zhuanban_store::{Actor, Db, ImportOptions, ReportInput, RoundInput, Store};
 
@@ -14,7 +14,12 @@ fn d(s: &str) -> NaiveDate {
     s.parse().unwrap()
 }
 
-async fn report(store: &Db, round: i64, task: &TaskRecord, unit: i64) -> zhuanban_ledger::Report {
+async fn report(
+    store: &Db,
+    round: RoundId,
+    task: &TaskRecord,
+    unit: UnitId,
+) -> zhuanban_ledger::Report {
     store
         .save_report(
             &ReportInput {
@@ -51,7 +56,7 @@ async fn the_ranking_is_per_round_with_the_year_apart_and_its_rules_shown() {
     let tasks = store.tasks(plan_id, None).await.unwrap();
     let a = store.unit_by_name("区住房城乡建设局").await.unwrap();
     let b = store.unit_by_name("区交通运输局").await.unwrap();
-    let led_by = |u: i64| -> Vec<TaskRecord> {
+    let led_by = |u: UnitId| -> Vec<TaskRecord> {
         tasks
             .iter()
             .filter(|t| t.lead.contains(&u))
@@ -139,7 +144,7 @@ async fn the_ranking_is_per_round_with_the_year_apart_and_its_rules_shown() {
     assert!(a_year.score < a_now.score);
 
     // Units that lead nothing are listed apart, never ranked.
-    let leaders: Vec<i64> = tasks.iter().flat_map(|t| t.lead.clone()).collect();
+    let leaders: Vec<UnitId> = tasks.iter().flat_map(|t| t.lead.clone()).collect();
     assert!(
         !bulletin.unranked.is_empty(),
         "the seed has support-only units"

@@ -137,7 +137,7 @@ fn target(rng: &mut Rng, id: i64, rounds: &[NaiveDate]) -> TargetView {
         })
         .collect();
     TargetView {
-        id,
+        id: zhuanban_ledger::TargetId(id),
         value,
         cmp,
         hardness,
@@ -168,14 +168,18 @@ fn build(seed: u64) -> Vec<Snapshot> {
             };
             let tasks = (0..TASKS_PER_PLAN)
                 .map(|i| {
-                    let lead = (0..rng.range(1, 3)).map(|_| rng.range(1, UNITS)).collect();
-                    let support = (0..rng.range(0, 5)).map(|_| rng.range(1, UNITS)).collect();
+                    let lead = (0..rng.range(1, 3))
+                        .map(|_| zhuanban_ledger::UnitId(rng.range(1, UNITS)))
+                        .collect();
+                    let support = (0..rng.range(0, 5))
+                        .map(|_| zhuanban_ledger::UnitId(rng.range(1, UNITS)))
+                        .collect();
                     let targets = (0..rng.range(1, 6))
                         .map(|_| target(&mut rng, id(), &rounds))
                         .collect();
                     let milestones = (0..rng.range(0, 3))
                         .map(|_| MilestoneView {
-                            id: id(),
+                            id: zhuanban_ledger::MilestoneId(id()),
                             deadline: rng.chance(0.7).then(|| month_end(rng.range(2, 19) as u32)),
                             done_on: rng
                                 .chance(0.5)
@@ -183,7 +187,7 @@ fn build(seed: u64) -> Vec<Snapshot> {
                         })
                         .collect();
                     TaskView {
-                        id: id(),
+                        id: zhuanban_ledger::TaskId(id()),
                         code: format!("{}.{}.{}", i / 20 + 1, i / 5 % 4 + 1, i % 5 + 1),
                         lead,
                         support,

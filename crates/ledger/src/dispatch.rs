@@ -7,7 +7,7 @@ use chrono::{Datelike, Duration, NaiveDate};
 use serde::{Deserialize, Serialize};
 
 use crate::evaluate::{Evaluation, Status};
-use crate::model::{Id, NoticeLevel};
+use crate::model::{NoticeLevel, RoundId, TaskId, UnitId};
 
 /// The written deduction rules an office sets for scoring units. A round's bulletin ranks that
 /// round ("本期"); the year to date is a separate, labelled ranking. Every field is a plan
@@ -98,8 +98,8 @@ pub enum Submission {
 /// One unit's part in one task in one round, for scoring.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Duty {
-    pub round_id: Id,
-    pub unit_id: Id,
+    pub round_id: RoundId,
+    pub unit_id: UnitId,
     pub lead: bool,
     pub submission: Submission,
     /// How often the office returned this report.
@@ -109,7 +109,7 @@ pub struct Duty {
 /// A unit's score and the deductions that made it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UnitScore {
-    pub unit_id: Id,
+    pub unit_id: UnitId,
     pub score: f64,
     pub rank: usize,
     /// (what, count, points), e.g. ("未报送", 1, 10.0)
@@ -125,12 +125,12 @@ pub fn score_units(
     rules: &DeductionRules,
     duties: &[Duty],
     eval: Option<&Evaluation>,
-    leads: &BTreeMap<Id, Vec<Id>>,
+    leads: &BTreeMap<TaskId, Vec<UnitId>>,
 ) -> Vec<UnitScore> {
-    let leaders: std::collections::BTreeSet<Id> = leads.values().flatten().copied().collect();
-    let mut counts: BTreeMap<Id, BTreeMap<&'static str, (u32, f64)>> =
+    let leaders: std::collections::BTreeSet<UnitId> = leads.values().flatten().copied().collect();
+    let mut counts: BTreeMap<UnitId, BTreeMap<&'static str, (u32, f64)>> =
         leaders.iter().map(|&u| (u, BTreeMap::new())).collect();
-    let mut add = |unit: Id, what: &'static str, n: u32, points: f64| {
+    let mut add = |unit: UnitId, what: &'static str, n: u32, points: f64| {
         if let Some(c) = counts.get_mut(&unit) {
             let e = c.entry(what).or_insert((0, 0.0));
             e.0 += n;
@@ -203,8 +203,8 @@ pub fn score_units(
 /// A notice the rules propose for a task and its lead unit.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Proposal {
-    pub task_id: Id,
-    pub unit_id: Id,
+    pub task_id: TaskId,
+    pub unit_id: UnitId,
     pub level: NoticeLevel,
     /// Why, in Chinese, for the notice's body.
     pub reason: String,
@@ -213,9 +213,9 @@ pub struct Proposal {
 /// What the rules need to know about one task in the round being judged.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TaskFacts {
-    pub task_id: Id,
+    pub task_id: TaskId,
     pub code: String,
-    pub lead: Option<Id>,
+    pub lead: Option<UnitId>,
     /// Its progress now, and in the previous round (if judged).
     pub status: Status,
     pub previous: Option<Status>,
@@ -321,8 +321,8 @@ pub fn reminders_due(
     due: NaiveDate,
     today: NaiveDate,
     days_before: i64,
-    units_owing: &[Id],
-) -> Vec<(Id, ReminderKind)> {
+    units_owing: &[UnitId],
+) -> Vec<(UnitId, ReminderKind)> {
     let kind = if today > due {
         ReminderKind::Overdue
     } else if (due - today).num_days() <= days_before {
@@ -429,8 +429,8 @@ mod tests {
     #[test]
     fn scores_and_ranks() {
         let d = |unit_id, lead, submission| Duty {
-            round_id: 1,
-            unit_id,
+            round_id: RoundId(1),
+            unit_id: UnitId(unit_id),
             lead,
             submission,
             returns: 0,
@@ -446,14 +446,17 @@ mod tests {
             d(6, false, Submission::Missing),
         ];
         // Unit 6 leads nothing: not ranked.
-        let leads: BTreeMap<Id, Vec<Id>> = BTreeMap::from([
-            (10, vec![1]),
-            (11, vec![2]),
-            (12, vec![3, 4]),
-            (13, vec![5]),
+        let leads: BTreeMap<TaskId, Vec<UnitId>> = BTreeMap::from([
+            (TaskId(10), vec![UnitId(1)]),
+            (TaskId(11), vec![UnitId(2)]),
+            (TaskId(12), vec![UnitId(3), UnitId(4)]),
+            (TaskId(13), vec![UnitId(5)]),
         ]);
         let s = score_units(&DeductionRules::default(), &duties, None, &leads);
-        let got: Vec<(Id, f64, usize)> = s.iter().map(|x| (x.unit_id, x.score, x.rank)).collect();
+        let got: Vec<(i64, f64, usize)> = s
+            .iter()
+            .map(|x| (x.unit_id.get(), x.score, x.rank))
+            .collect();
         assert_eq!(
             got,
             vec![
@@ -488,7 +491,7 @@ mod tests {
     fn scores_count_progress_by_the_rules() {
         use crate::evaluate::{Colour, Rule, TaskStatus};
         let task = |task_id, status: Status| TaskStatus {
-            task_id,
+            task_id: TaskId(task_id),
             code: task_id.to_string(),
             status,
             colour: status.colour(),
@@ -511,10 +514,10 @@ mod tests {
             colours: Default::default(),
             reporting: Default::default(),
         };
-        let leads: BTreeMap<Id, Vec<Id>> =
-            BTreeMap::from([(10, vec![1]), (11, vec![2]), (12, vec![3]), (13, vec![4])]);
+        let leads: BTreeMap<TaskId, Vec<UnitId>> =
+            (10..14).map(|t| (TaskId(t), vec![UnitId(t - 9)])).collect();
         let s = score_units(&DeductionRules::default(), &[], Some(&eval), &leads);
-        let got: Vec<(Id, f64)> = s.iter().map(|x| (x.unit_id, x.score)).collect();
+        let got: Vec<(i64, f64)> = s.iter().map(|x| (x.unit_id.get(), x.score)).collect();
         assert_eq!(got, vec![(4, 100.0), (1, 98.0), (2, 95.0), (3, 95.0)]);
         let _ = Colour::Red;
     }
@@ -522,9 +525,9 @@ mod tests {
     #[test]
     fn proposals_by_colour() {
         let f = |code: &str, status, previous, deadline: Option<&str>, empty| TaskFacts {
-            task_id: code.len() as i64,
+            task_id: TaskId(code.len() as i64),
             code: code.into(),
-            lead: Some(9),
+            lead: Some(UnitId(9)),
             status,
             previous,
             unreported_rounds: 0,
@@ -590,16 +593,16 @@ mod tests {
     #[test]
     fn reminders_and_schedule() {
         assert_eq!(
-            reminders_due(d("2024-10-05"), d("2024-10-01"), 3, &[1, 2]),
+            reminders_due(d("2024-10-05"), d("2024-10-01"), 3, &[UnitId(1), UnitId(2)]),
             vec![]
         );
         assert_eq!(
-            reminders_due(d("2024-10-05"), d("2024-10-03"), 3, &[1]),
-            vec![(1, ReminderKind::DueSoon)]
+            reminders_due(d("2024-10-05"), d("2024-10-03"), 3, &[UnitId(1)]),
+            vec![(UnitId(1), ReminderKind::DueSoon)]
         );
         assert_eq!(
-            reminders_due(d("2024-10-05"), d("2024-10-06"), 3, &[2]),
-            vec![(2, ReminderKind::Overdue)]
+            reminders_due(d("2024-10-05"), d("2024-10-06"), 3, &[UnitId(2)]),
+            vec![(UnitId(2), ReminderKind::Overdue)]
         );
         // 调休: Saturday 2024-10-12 is a working day; 10-01 to 10-07 are National Day.
         assert_eq!(add_working_days(d("2024-09-30"), 5), d("2024-10-12"));

@@ -34,7 +34,9 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::model::{Cmp, Hardness, Id, PlanSettings, ReportState, TargetKind};
+use crate::model::{
+    Cmp, Hardness, MilestoneId, PlanSettings, ReportState, TargetId, TargetKind, TaskId, UnitId,
+};
 
 /// What the evaluation needs to know of a plan.
 #[derive(Debug, Clone)]
@@ -47,7 +49,7 @@ pub struct PlanView {
 /// A target with its accepted values.
 #[derive(Debug, Clone)]
 pub struct TargetView {
-    pub id: Id,
+    pub id: TargetId,
     pub value: f64,
     pub cmp: Cmp,
     pub hardness: Hardness,
@@ -83,7 +85,7 @@ pub struct LeadReport {
 /// A milestone with its state from accepted reports.
 #[derive(Debug, Clone)]
 pub struct MilestoneView {
-    pub id: Id,
+    pub id: MilestoneId,
     pub deadline: Option<NaiveDate>,
     /// The date it was reported done (from an accepted report), if it was.
     pub done_on: Option<NaiveDate>,
@@ -92,10 +94,10 @@ pub struct MilestoneView {
 /// A task with its targets and milestones.
 #[derive(Debug, Clone)]
 pub struct TaskView {
-    pub id: Id,
+    pub id: TaskId,
     pub code: String,
-    pub lead: Vec<Id>,
-    pub support: Vec<Id>,
+    pub lead: Vec<UnitId>,
+    pub support: Vec<UnitId>,
     pub targets: Vec<TargetView>,
     pub milestones: Vec<MilestoneView>,
     /// For the round being judged: the lead units' reports in it (none yet: empty). None when
@@ -370,7 +372,7 @@ pub enum Rule {
 /// The judgement of one target, with its reasons.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TargetStatus {
-    pub target_id: Id,
+    pub target_id: TargetId,
     pub status: Status,
     pub colour: Colour,
     pub rule: Rule,
@@ -391,7 +393,7 @@ pub struct TargetStatus {
 /// The judgement of one milestone.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MilestoneStatus {
-    pub milestone_id: Id,
+    pub milestone_id: MilestoneId,
     pub status: Status,
     pub colour: Colour,
     pub rule: Rule,
@@ -402,7 +404,7 @@ pub struct MilestoneStatus {
 /// The judgement of one task.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TaskStatus {
-    pub task_id: Id,
+    pub task_id: TaskId,
     pub code: String,
     pub status: Status,
     pub colour: Colour,
@@ -430,7 +432,7 @@ impl TaskStatus {
 /// Counts per unit: tasks it leads, by colour, and its missing reports.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UnitSummary {
-    pub unit_id: Id,
+    pub unit_id: UnitId,
     pub led: usize,
     pub supported: usize,
     pub green: usize,
@@ -761,7 +763,7 @@ pub fn evaluate(snapshot: &Snapshot, as_of: NaiveDate) -> Evaluation {
         .iter()
         .map(|t| evaluate_task(&snapshot.plan, t, as_of))
         .collect();
-    let mut units: BTreeMap<Id, UnitSummary> = BTreeMap::new();
+    let mut units: BTreeMap<UnitId, UnitSummary> = BTreeMap::new();
     let mut totals = BTreeMap::new();
     let mut colours = BTreeMap::new();
     let mut reporting = BTreeMap::new();

@@ -24,7 +24,7 @@ use std::collections::HashSet;
 
 use chrono::NaiveDate;
 
-use crate::model::{Id, TargetKind};
+use crate::model::{MilestoneId, TargetId, TargetKind};
 
 /// Character limits of the free-text fields.
 pub mod limits {
@@ -291,9 +291,9 @@ pub fn check_value(
 #[derive(Debug, Clone, Copy)]
 pub struct ReportDraft<'a> {
     /// (target id, value).
-    pub values: &'a [(Id, f64)],
+    pub values: &'a [(TargetId, f64)],
     /// (milestone id, done, completion date).
-    pub milestones: &'a [(Id, bool, Option<NaiveDate>)],
+    pub milestones: &'a [(MilestoneId, bool, Option<NaiveDate>)],
     pub narrative: &'a str,
     pub problems: &'a str,
     pub next_steps: &'a str,
@@ -308,7 +308,7 @@ pub struct TaskShape {
     pub code: String,
     pub targets: Vec<TargetShape>,
     /// (milestone id, its number within the task).
-    pub milestones: Vec<(Id, i64)>,
+    pub milestones: Vec<(MilestoneId, i64)>,
 }
 
 impl TaskShape {
@@ -336,7 +336,7 @@ impl TaskShape {
 /// A target as a report's value is checked against it.
 #[derive(Debug, Clone)]
 pub struct TargetShape {
-    pub id: Id,
+    pub id: TargetId,
     /// Its number within the task.
     pub seq: i64,
     pub kind: TargetKind,
@@ -608,7 +608,7 @@ mod tests {
             code: "2.3.2".into(),
             targets: vec![
                 TargetShape {
-                    id: 7,
+                    id: TargetId(7),
                     seq: 1,
                     kind: TargetKind::Cumulative,
                     value: 3.0,
@@ -616,7 +616,7 @@ mod tests {
                     metric: "改造小区".into(),
                 },
                 TargetShape {
-                    id: 8,
+                    id: TargetId(8),
                     seq: 2,
                     kind: TargetKind::Class,
                     value: 3.0,
@@ -624,7 +624,7 @@ mod tests {
                     metric: String::new(),
                 },
             ],
-            milestones: vec![(11, 1)],
+            milestones: vec![(MilestoneId(11), 1)],
         }
     }
 
@@ -636,8 +636,8 @@ mod tests {
     #[test]
     fn a_report_is_checked_once_for_every_entry_point() {
         let good = ReportDraft {
-            values: &[(7, 2.0), (8, 3.0)],
-            milestones: &[(11, true, NaiveDate::from_ymd_opt(2024, 9, 1))],
+            values: &[(TargetId(7), 2.0), (TargetId(8), 3.0)],
+            milestones: &[(MilestoneId(11), true, NaiveDate::from_ymd_opt(2024, 9, 1))],
             narrative: "已完成2个小区改造",
             problems: "",
             next_steps: "",
@@ -665,42 +665,42 @@ mod tests {
         }
         assert_eq!(
             field(ReportDraft {
-                values: &[(9, 1.0)],
+                values: &[(TargetId(9), 1.0)],
                 ..good
             }),
             Some("values[目标 #9]".into())
         );
         assert_eq!(
             field(ReportDraft {
-                values: &[(7, 1.0), (7, 2.0)],
+                values: &[(TargetId(7), 1.0), (TargetId(7), 2.0)],
                 ..good
             }),
             Some("values[1]".into())
         );
         assert_eq!(
             field(ReportDraft {
-                values: &[(7, -1.0)],
+                values: &[(TargetId(7), -1.0)],
                 ..good
             }),
             Some("values[1]".into())
         );
         assert_eq!(
             field(ReportDraft {
-                values: &[(8, 7.0)],
+                values: &[(TargetId(8), 7.0)],
                 ..good
             }),
             Some("values[2]".into())
         );
         assert_eq!(
             field(ReportDraft {
-                milestones: &[(11, false, NaiveDate::from_ymd_opt(2024, 9, 1))],
+                milestones: &[(MilestoneId(11), false, NaiveDate::from_ymd_opt(2024, 9, 1))],
                 ..good
             }),
             Some("milestones[1]".into())
         );
         assert_eq!(
             field(ReportDraft {
-                milestones: &[(11, true, NaiveDate::from_ymd_opt(2024, 10, 1))],
+                milestones: &[(MilestoneId(11), true, NaiveDate::from_ymd_opt(2024, 10, 1))],
                 ..good
             }),
             Some("milestones[1]".into())

@@ -9,8 +9,10 @@ pub mod calendar;
 pub mod dispatch;
 pub mod environment;
 pub mod evaluate;
+pub mod ids;
 pub mod input;
 pub mod model;
 
 pub use evaluate::{Colour, Evaluation, Reporting, Snapshot, Status, evaluate};
+pub use ids::{AccountId, MilestoneId, RoundId, TargetId, TaskId, UnitId};
 pub use model::*;

@@ -6,8 +6,10 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 pub use zhuanban_plan::{Cmp, Hardness, TargetKind};
 
-/// Database ids.
+/// Database ids of the records without an id type of their own (plans, reports, notices …);
+/// tasks, targets, milestones, rounds, units and accounts have theirs ([`crate::ids`]).
 pub type Id = i64;
+pub use crate::ids::{AccountId, MilestoneId, RoundId, TargetId, TaskId, UnitId};
 
 /// The thresholds a plan is judged by. Stored with the plan; the office may change them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -105,7 +107,7 @@ impl PlanRecord {
 /// A responsible unit (成员单位 or another department the plan names).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UnitRecord {
-    pub id: Id,
+    pub id: UnitId,
     pub name: String,
     pub aliases: Vec<String>,
     /// Whether the unit is a member of the plan's task force.
@@ -116,15 +118,15 @@ pub struct UnitRecord {
 /// A task of one version of a plan.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TaskRecord {
-    pub id: Id,
+    pub id: TaskId,
     pub plan_id: Id,
     pub plan_version: i64,
     /// The numbering path ("2.1.1"); stable across versions, so history follows it.
     pub code: String,
     pub title: String,
     pub text: String,
-    pub lead: Vec<Id>,
-    pub support: Vec<Id>,
+    pub lead: Vec<UnitId>,
+    pub support: Vec<UnitId>,
     pub targets: Vec<TargetRecord>,
     pub milestones: Vec<MilestoneRecord>,
 }
@@ -132,7 +134,7 @@ pub struct TaskRecord {
 /// A target of a task.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TargetRecord {
-    pub id: Id,
+    pub id: TargetId,
     /// Position within the task (1-based); with the task code it identifies the target across
     /// versions ("2.3.2#1").
     pub seq: i64,
@@ -150,7 +152,7 @@ pub struct TargetRecord {
 /// A qualitative commitment of a task.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MilestoneRecord {
-    pub id: Id,
+    pub id: MilestoneId,
     pub seq: i64,
     pub text: String,
     pub deadline: Option<NaiveDate>,
@@ -159,7 +161,7 @@ pub struct MilestoneRecord {
 /// A reporting round (调度轮次).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Round {
-    pub id: Id,
+    pub id: RoundId,
     pub plan_id: Id,
     /// The plan version in force when the round was opened.
     pub plan_version: i64,
@@ -239,14 +241,14 @@ impl ReportState {
 /// measurement for levels, limits, growth rates and classes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TargetValue {
-    pub target_id: Id,
+    pub target_id: TargetId,
     pub value: f64,
 }
 
 /// A milestone's state as a report gives it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MilestoneState {
-    pub milestone_id: Id,
+    pub milestone_id: MilestoneId,
     pub done: bool,
     /// The day it was completed, when done.
     pub done_on: Option<NaiveDate>,
@@ -265,9 +267,9 @@ pub struct EvidenceRef {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Report {
     pub id: Id,
-    pub round_id: Id,
-    pub task_id: Id,
-    pub unit_id: Id,
+    pub round_id: RoundId,
+    pub task_id: TaskId,
+    pub unit_id: UnitId,
     pub state: ReportState,
     pub values: Vec<TargetValue>,
     pub milestones: Vec<MilestoneState>,
@@ -291,10 +293,10 @@ pub struct Report {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ExtensionRequest {
     pub id: Id,
-    pub task_id: Id,
-    pub target_id: Option<Id>,
-    pub milestone_id: Option<Id>,
-    pub unit_id: Id,
+    pub task_id: TaskId,
+    pub target_id: Option<TargetId>,
+    pub milestone_id: Option<MilestoneId>,
+    pub unit_id: UnitId,
     /// The deadline in force when asked.
     pub old_deadline: Option<NaiveDate>,
     pub requested: NaiveDate,
@@ -316,7 +318,7 @@ pub enum ExtensionState {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Instruction {
     pub id: Id,
-    pub task_id: Id,
+    pub task_id: TaskId,
     pub author: String,
     pub text: String,
     pub created_at: DateTime<Utc>,
@@ -384,8 +386,8 @@ pub struct Notice {
     /// The document number, 〔2024〕N号 style (no zero padding).
     pub number: String,
     pub level: NoticeLevel,
-    pub task_id: Id,
-    pub unit_id: Id,
+    pub task_id: TaskId,
+    pub unit_id: UnitId,
     pub reason: String,
     pub reply_by: NaiveDate,
     pub state: NoticeState,
@@ -454,12 +456,12 @@ impl Role {
 /// An account (the password hash is not part of it).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct User {
-    pub id: Id,
+    pub id: AccountId,
     pub login: String,
     pub name: String,
     pub role: Role,
     /// The unit a unit account reports for.
-    pub unit_id: Option<Id>,
+    pub unit_id: Option<UnitId>,
     pub disabled: bool,
     pub failed_logins: i64,
     pub locked_until: Option<DateTime<Utc>>,

@@ -13,7 +13,8 @@ use zhuanban_ledger::evaluate::{
     evaluate_target, evaluate_task, is_mean_bound,
 };
 use zhuanban_ledger::{
-    Cmp, Colour, Evaluation, Hardness, PlanSettings, Snapshot, Status, TargetKind, evaluate,
+    Cmp, Colour, Evaluation, Hardness, MilestoneId, PlanSettings, Snapshot, Status, TargetId,
+    TargetKind, TaskId, UnitId, evaluate,
 };
 
 use Rule::*;
@@ -55,7 +56,7 @@ fn tolerance(pct: f64) -> PlanView {
 
 fn target(kind: TargetKind, cmp: Cmp, value: f64) -> TargetView {
     TargetView {
-        id: 1,
+        id: TargetId(1),
         value,
         cmp,
         hardness: Hardness::Plain,
@@ -497,7 +498,7 @@ fn classes() {
 
 fn ms(deadline: Option<i64>, done_on: Option<i64>) -> MilestoneView {
     MilestoneView {
-        id: 7,
+        id: MilestoneId(7),
         deadline: deadline.map(day),
         done_on: done_on.map(day),
     }
@@ -528,7 +529,7 @@ fn milestones() {
         let got = evaluate_milestone(&p, &m, day(as_of));
         let want = (status, status.colour(), rule, day(deadline));
         let have = (got.status, got.colour, got.rule, got.deadline);
-        if have != want || got.reason.is_empty() || got.milestone_id != 7 {
+        if have != want || got.reason.is_empty() || got.milestone_id != MilestoneId(7) {
             failures.push(format!("{name}: got {have:?}, want {want:?} ({})", got.reason));
         }
     }
@@ -540,9 +541,9 @@ fn milestones() {
 
 fn task(id: i64, targets: Vec<TargetView>, milestones: Vec<MilestoneView>) -> TaskView {
     TaskView {
-        id,
+        id: TaskId(id),
         code: format!("1.{id}"),
-        lead: vec![1],
+        lead: vec![UnitId(1)],
         support: Vec::new(),
         targets,
         milestones,
@@ -578,8 +579,8 @@ impl TaskExt for TaskView {
         self
     }
     fn units(mut self, lead: &[i64], support: &[i64]) -> Self {
-        self.lead = lead.to_vec();
-        self.support = support.to_vec();
+        self.lead = lead.iter().copied().map(UnitId).collect();
+        self.support = support.iter().copied().map(UnitId).collect();
         self
     }
 }
@@ -840,7 +841,7 @@ fn summary(
     not_reported: usize,
 ) -> UnitSummary {
     UnitSummary {
-        unit_id,
+        unit_id: UnitId(unit_id),
         led,
         supported,
         green,
@@ -879,7 +880,7 @@ fn evaluation_per_unit_and_totals() {
     assert_eq!(
         ev.tasks
             .iter()
-            .map(|t| (t.task_id, t.status))
+            .map(|t| (t.task_id.get(), t.status))
             .collect::<Vec<_>>(),
         [
             (1, Done),

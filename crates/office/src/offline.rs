@@ -39,7 +39,7 @@ use rust_xlsxwriter::{
     FormatBorder, ProtectionOptions, Workbook, Worksheet, XlsxError,
 };
 use serde::{Deserialize, Serialize};
-use zhuanban_ledger::TargetKind;
+use zhuanban_ledger::{RoundId, TargetId, TargetKind, TaskId};
 
 use crate::package::{LimitError, Limits, OpenError, Package, PartError};
 use crate::text::cn_date;
@@ -47,7 +47,7 @@ use crate::text::cn_date;
 /// What a unit reports on for one round: its tasks, with their targets and last values.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ReportTemplate {
-    pub round_id: i64,
+    pub round_id: RoundId,
     /// e.g. "2026年11月调度"
     pub round_name: String,
     /// The round's due date (报送截止).
@@ -60,7 +60,7 @@ pub struct ReportTemplate {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TemplateTask {
-    pub task_id: i64,
+    pub task_id: TaskId,
     /// "2.3.2"
     pub code: String,
     pub title: String,
@@ -77,7 +77,7 @@ pub struct TemplateTask {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TemplateTarget {
-    pub target_id: i64,
+    pub target_id: TargetId,
     /// "老旧小区改造"
     pub metric: String,
     /// "≥3个"
@@ -94,10 +94,10 @@ pub struct TemplateTarget {
 /// One task as the upload reports it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FilledTask {
-    pub task_id: i64,
+    pub task_id: TaskId,
     /// (target id, value) for every target whose value cell holds a number, in template
     /// order; a cleared value cell is left out (not reported this round).
-    pub values: Vec<(i64, f64)>,
+    pub values: Vec<(TargetId, f64)>,
     /// Trimmed, line breaks as "\n"; empty when the cell is empty.
     pub narrative: String,
     pub problems: String,
@@ -140,7 +140,7 @@ impl std::error::Error for CellError {}
 /// What the hidden sheet "meta" of a template says.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TemplateMeta {
-    pub round_id: i64,
+    pub round_id: RoundId,
     pub round_name: String,
     pub unit: String,
 }
@@ -244,7 +244,7 @@ impl Line<'_> {
         }
     }
 
-    fn key(&self) -> (i64, Option<i64>) {
+    fn key(&self) -> (TaskId, Option<TargetId>) {
         (self.task.task_id, self.target.map(|g| g.target_id))
     }
 }
@@ -440,7 +440,7 @@ fn build(t: &ReportTemplate) -> Result<Vec<u8>, XlsxError> {
     meta.set_name(META_SHEET)?;
     let entries: [(&str, MetaValue<'_>); 4] = [
         ("格式", MetaValue::Text(FORMAT_TAG)),
-        ("轮次ID", MetaValue::Number(t.round_id as f64)),
+        ("轮次ID", MetaValue::Number(t.round_id.get() as f64)),
         ("轮次", MetaValue::Text(&t.round_name)),
         ("单位", MetaValue::Text(&t.unit)),
     ];
@@ -523,9 +523,9 @@ fn write_line(ws: &mut Worksheet, l: &Line<'_>, f: &Formats) -> Result<(), XlsxE
         },
         None => ws.write_blank(row, COL_VALUE, &f.no_value)?,
     };
-    ws.write_number_with_format(row, COL_TASK_ID, task.task_id as f64, &f.id)?;
+    ws.write_number_with_format(row, COL_TASK_ID, task.task_id.get() as f64, &f.id)?;
     if let Some(g) = l.target {
-        ws.write_number_with_format(row, COL_TARGET_ID, g.target_id as f64, &f.id)?;
+        ws.write_number_with_format(row, COL_TARGET_ID, g.target_id.get() as f64, &f.id)?;
     }
     Ok(())
 }
@@ -929,7 +929,7 @@ fn meta(book: &mut Book<'_>) -> Result<TemplateMeta, CellError> {
         return Err(bad());
     }
     let round_id = match get(1) {
-        Some(Value::Number(n)) if n.fract() == 0.0 && n.abs() < 9.0e15 => *n as i64,
+        Some(Value::Number(n)) if n.fract() == 0.0 && n.abs() < 9.0e15 => RoundId(*n as i64),
         _ => return Err(bad()),
     };
     let text = |row: u32| match get(row) {
@@ -983,9 +983,9 @@ pub fn read_report_xlsx(
 fn check(cells: &Cells, t: &ReportTemplate) -> Result<Vec<FilledTask>, Vec<CellError>> {
     let rows = lines(t);
     let mut p = Problems::default();
-    let by_key: HashMap<(i64, Option<i64>), usize> =
+    let by_key: HashMap<(TaskId, Option<TargetId>), usize> =
         rows.iter().enumerate().map(|(i, l)| (l.key(), i)).collect();
-    let task_ids: HashMap<i64, &TemplateTask> = t.tasks.iter().map(|k| (k.task_id, k)).collect();
+    let task_ids: HashMap<TaskId, &TemplateTask> = t.tasks.iter().map(|k| (k.task_id, k)).collect();
     // For each template row, the sheet row it was found on.
     let mut found: Vec<Option<u32>> = vec![None; rows.len()];
     // Per template row: the value; per task (first row's index): the texts.
@@ -1091,8 +1091,8 @@ fn describe(l: &Line<'_>) -> String {
 fn identify(
     row: u32,
     cols: &BTreeMap<u32, Value>,
-    by_key: &HashMap<(i64, Option<i64>), usize>,
-    task_ids: &HashMap<i64, &TemplateTask>,
+    by_key: &HashMap<(TaskId, Option<TargetId>), usize>,
+    task_ids: &HashMap<TaskId, &TemplateTask>,
     p: &mut Problems,
 ) -> Option<usize> {
     let id = |col: u16| -> Result<Option<i64>, String> {
@@ -1113,7 +1113,7 @@ fn identify(
         .map(|c| format!("任务{c}"))
         .unwrap_or_else(|| "该行".to_owned());
     let task_id = match id(COL_TASK_ID) {
-        Ok(Some(n)) => n,
+        Ok(Some(n)) => TaskId(n),
         Ok(None) => {
             let first = cols.keys().next().copied().unwrap_or(0);
             p.at_col(row, first, "模板中没有此行（新增的行）：请删除，不要增加行");
@@ -1129,7 +1129,7 @@ fn identify(
         }
     };
     let target_id = match id(COL_TARGET_ID) {
-        Ok(n) => n,
+        Ok(n) => n.map(TargetId),
         Err(shown) => {
             p.at(
                 row,
@@ -1317,7 +1317,7 @@ mod tests {
     #[test]
     fn numbers_typed_as_text() {
         let target = |kind, unit: &str| TemplateTarget {
-            target_id: 1,
+            target_id: TargetId(1),
             metric: String::new(),
             goal: String::new(),
             unit: unit.into(),
@@ -1365,7 +1365,7 @@ mod tests {
     #[test]
     fn file_names() {
         let t = ReportTemplate {
-            round_id: 1,
+            round_id: RoundId(1),
             round_name: "2026年11月调度".to_owned(),
             due: NaiveDate::from_ymd_opt(2026, 12, 5).unwrap(),
             unit: "区住建局/城管".to_owned(),

@@ -3,7 +3,10 @@
 //! methods of the SQLite store for now; they join the trait when a second backend arrives.
 
 use chrono::{DateTime, Utc};
-use zhuanban_ledger::{EvidenceRef, Id, Instruction, Report, ReportState, Role, User};
+use zhuanban_ledger::{
+    AccountId, EvidenceRef, Id, Instruction, Report, ReportState, Role, RoundId, TaskId, UnitId,
+    User,
+};
 
 use crate::Store as _;
 
@@ -17,14 +20,14 @@ pub struct NewUser {
     pub login: String,
     pub name: String,
     pub role: Role,
-    pub unit_id: Option<Id>,
+    pub unit_id: Option<UnitId>,
     pub password_hash: String,
 }
 
 /// A session found by its token hash.
 #[derive(Debug, Clone)]
 pub struct SessionRow {
-    pub user_id: Id,
+    pub user_id: AccountId,
     pub csrf: String,
     pub created_at: DateTime<Utc>,
     pub last_seen: DateTime<Utc>,
@@ -256,7 +259,7 @@ impl Db {
         rows.iter().map(user_from_row).collect()
     }
 
-    pub async fn user(&self, id: Id) -> Result<User> {
+    pub async fn user(&self, id: AccountId) -> Result<User> {
         let row = db::query("SELECT * FROM users WHERE id = $1")
             .bind(id)
             .fetch_optional(&self.pool)
@@ -281,7 +284,7 @@ impl Db {
     }
 
     /// The owner's own new password (changed by the owner, or `user reset --owner-password`).
-    pub async fn set_password(&self, id: Id, hash: &str, actor: &Actor) -> Result<()> {
+    pub async fn set_password(&self, id: AccountId, hash: &str, actor: &Actor) -> Result<()> {
         self.reset_password(id, hash, false, actor).await
     }
 
@@ -289,7 +292,7 @@ impl Db {
     /// the next sign-in.
     pub async fn reset_password(
         &self,
-        id: Id,
+        id: AccountId,
         hash: &str,
         must_change: bool,
         actor: &Actor,
@@ -338,7 +341,7 @@ impl Db {
     }
 
     /// Sets (or clears) the e-mail address notices go to (checked by [`valid_email`]).
-    pub async fn set_email(&self, id: Id, email: Option<&str>, actor: &Actor) -> Result<()> {
+    pub async fn set_email(&self, id: AccountId, email: Option<&str>, actor: &Actor) -> Result<()> {
         let email = email.map(str::trim).filter(|e| !e.is_empty());
         if let Some(e) = email {
             valid_email(e).map_err(|m| StoreError::invalid("email", m))?;
@@ -363,7 +366,7 @@ impl Db {
         Ok(())
     }
 
-    pub async fn set_disabled(&self, id: Id, disabled: bool, actor: &Actor) -> Result<()> {
+    pub async fn set_disabled(&self, id: AccountId, disabled: bool, actor: &Actor) -> Result<()> {
         let mut tx = self.write().await?;
         let n = db::query(
             "UPDATE users SET disabled = $1, row_version = row_version + 1 WHERE id = $2",
@@ -408,7 +411,7 @@ impl Db {
     /// [`note_login_failure`](Self::note_login_failure) (aggregated per window).
     pub async fn note_login(
         &self,
-        user: Option<Id>,
+        user: Option<AccountId>,
         login: &str,
         ok: bool,
         actor: &Actor,
@@ -496,7 +499,7 @@ impl Db {
     pub async fn create_session(
         &self,
         token_hash: &str,
-        user_id: Id,
+        user_id: AccountId,
         csrf: &str,
         ip: &str,
     ) -> Result<()> {
@@ -545,7 +548,7 @@ impl Db {
     }
 
     pub async fn session(&self, token_hash: &str) -> Result<Option<SessionRow>> {
-        let row: Option<(i64, String, String, String, bool)> = db::query_as(
+        let row: Option<(AccountId, String, String, String, bool)> = db::query_as(
             "SELECT user_id, csrf, created_at, last_seen, mfa_pending FROM sessions WHERE token_hash = $1",
         )
         .bind(token_hash)
@@ -583,7 +586,7 @@ impl Db {
     /// A leader's instruction (批示) on a task.
     pub async fn add_instruction(
         &self,
-        task_id: Id,
+        task_id: TaskId,
         text: &str,
         actor: &Actor,
     ) -> Result<Instruction> {
@@ -638,7 +641,7 @@ impl Db {
 
     /// Instructions on every version of a task (by its code), newest first.
     pub async fn instructions(&self, plan_id: Id, code: &str) -> Result<Vec<Instruction>> {
-        let rows: Vec<(i64, i64, String, String, String)> = db::query_as(
+        let rows: Vec<(i64, TaskId, String, String, String)> = db::query_as(
             "SELECT i.id, i.task_id, i.author, i.text, i.created_at FROM instructions i JOIN tasks t ON t.id = i.task_id
              WHERE t.plan_id = $1 AND t.code = $2 ORDER BY i.id DESC",
         )
@@ -737,7 +740,7 @@ impl Db {
         &self,
         plan_id: Id,
         code: &str,
-        unit_id: Id,
+        unit_id: UnitId,
     ) -> Result<Option<Report>> {
         let id: Option<i64> = db::query_scalar(
             "SELECT p.id FROM reports p JOIN tasks t ON t.id = p.task_id JOIN rounds r ON r.id = p.round_id
@@ -761,8 +764,8 @@ impl Db {
         &self,
         plan_id: Id,
         code: &str,
-        unit_id: Id,
-        round_id: Id,
+        unit_id: UnitId,
+        round_id: RoundId,
     ) -> Result<Option<Report>> {
         let id: Option<i64> = db::query_scalar(
             "SELECT p.id FROM reports p JOIN tasks t ON t.id = p.task_id JOIN rounds r ON r.id = p.round_id
@@ -786,9 +789,9 @@ impl Db {
     /// The report of a unit on a task in a round, if any.
     pub async fn find_report(
         &self,
-        round_id: Id,
-        task_id: Id,
-        unit_id: Id,
+        round_id: RoundId,
+        task_id: TaskId,
+        unit_id: UnitId,
     ) -> Result<Option<Report>> {
         crate::ledger::report_of(&self.pool, round_id, task_id, unit_id).await
     }
@@ -822,8 +825,8 @@ impl Db {
             .collect()
     }
 
-    pub async fn unit_by_id(&self, id: Id) -> Result<zhuanban_ledger::UnitRecord> {
-        let row: Option<(i64, String, String, i64)> =
+    pub async fn unit_by_id(&self, id: UnitId) -> Result<zhuanban_ledger::UnitRecord> {
+        let row: Option<(UnitId, String, String, i64)> =
             db::query_as("SELECT id, name, aliases, row_version FROM units WHERE id = $1")
                 .bind(id)
                 .fetch_optional(&self.pool)
@@ -843,7 +846,7 @@ impl Db {
 
     /// Every unit in the ledger, by name.
     pub async fn all_units(&self) -> Result<Vec<zhuanban_ledger::UnitRecord>> {
-        let rows: Vec<(i64, String, String, i64)> =
+        let rows: Vec<(UnitId, String, String, i64)> =
             db::query_as("SELECT id, name, aliases, row_version FROM units ORDER BY name")
                 .fetch_all(&self.pool)
                 .await?;
@@ -881,7 +884,7 @@ impl Db {
         if exists.is_some() {
             return Err(StoreError::invalid("name", format!("单位“{name}”已存在")));
         }
-        let id: i64 = db::query_scalar("INSERT INTO units (name) VALUES ($1) RETURNING id")
+        let id: UnitId = db::query_scalar("INSERT INTO units (name) VALUES ($1) RETURNING id")
             .bind(name)
             .fetch_one(&mut tx)
             .await?;

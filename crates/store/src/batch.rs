@@ -30,7 +30,8 @@ use zhuanban_ledger::evaluate::{
     LeadReport, MilestoneView, PlanView, Snapshot, TargetView, TaskView, is_mean_bound,
 };
 use zhuanban_ledger::{
-    Id, MilestoneRecord, PlanRecord, ReportState, Round, TargetRecord, TaskRecord, UnitRecord,
+    Id, MilestoneId, MilestoneRecord, PlanRecord, ReportState, Round, RoundId, TargetRecord,
+    TaskId, TaskRecord, UnitId, UnitRecord,
 };
 
 use crate::db::{self, Arg};
@@ -53,16 +54,16 @@ fn placeholders(from: usize, n: usize) -> String {
 }
 
 /// The distinct ids of a list, in order of first appearance.
-fn distinct(ids: impl IntoIterator<Item = Id>) -> Vec<Id> {
+fn distinct<T: Copy + Eq + std::hash::Hash>(ids: impl IntoIterator<Item = T>) -> Vec<T> {
     let mut seen = std::collections::HashSet::new();
     ids.into_iter().filter(|id| seen.insert(*id)).collect()
 }
 
 /// A task read by [`Db::tasks_of`], found by its id.
 fn task_mut<'a>(
-    home: &HashMap<Id, (Id, i64)>,
-    by_version: &'a mut HashMap<(Id, i64), BTreeMap<Id, TaskRecord>>,
-    id: Id,
+    home: &HashMap<TaskId, (Id, i64)>,
+    by_version: &'a mut HashMap<(Id, i64), BTreeMap<TaskId, TaskRecord>>,
+    id: TaskId,
 ) -> Option<&'a mut TaskRecord> {
     by_version.get_mut(home.get(&id)?)?.get_mut(&id)
 }
@@ -93,14 +94,14 @@ impl Dates {
 }
 
 /// An accepted value: (round date, round, report, value).
-type Value = (NaiveDate, Id, Id, f64);
+type Value = (NaiveDate, RoundId, Id, f64);
 /// A milestone done in an accepted report: (round date, round, report, the day it was done).
-type Done = (NaiveDate, Id, Id, NaiveDate);
+type Done = (NaiveDate, RoundId, Id, NaiveDate);
 
 /// A row of granted extensions: (plan, task code, target position, milestone position, date).
 type ExtRow = (Id, String, Option<i64>, Option<i64>, String);
 /// The lead units' reports of each round judged, by round and task, with their ids.
-type RoundReports = HashMap<Id, HashMap<Id, Vec<(Id, LeadReport)>>>;
+type RoundReports = HashMap<RoundId, HashMap<TaskId, Vec<(Id, LeadReport)>>>;
 
 /// A plan's rows read for its snapshots, by (task code, position). Task codes are numbered
 /// per plan ([`PlanRows::code`]): the rows of every version of a task share its number.
@@ -156,8 +157,8 @@ impl Db {
     pub async fn rounds_with_data_of(
         &self,
         plan_ids: &[Id],
-    ) -> Result<HashMap<Id, (Vec<Round>, Vec<Id>)>> {
-        let mut out: HashMap<Id, (Vec<Round>, Vec<Id>)> = HashMap::new();
+    ) -> Result<HashMap<Id, (Vec<Round>, Vec<RoundId>)>> {
+        let mut out: HashMap<Id, (Vec<Round>, Vec<RoundId>)> = HashMap::new();
         for chunk in distinct(plan_ids.iter().copied()).chunks(MAX_PLANS) {
             let rows = db::query(format!(
                 "SELECT r.*, EXISTS (SELECT 1 FROM reports p WHERE p.round_id = r.id AND p.state = 'accepted')
@@ -185,7 +186,7 @@ impl Db {
         let mut pairs: Vec<(Id, i64)> = versions.to_vec();
         pairs.sort_unstable();
         pairs.dedup();
-        let mut by_version: HashMap<(Id, i64), BTreeMap<Id, TaskRecord>> = HashMap::new();
+        let mut by_version: HashMap<(Id, i64), BTreeMap<TaskId, TaskRecord>> = HashMap::new();
         for chunk in pairs.chunks(MAX_PLANS) {
             // The plans and versions named, each once: `t.plan_id IN (…) AND t.plan_version
             // IN (…)`, which the database answers by index, where a condition per pair
@@ -206,14 +207,14 @@ impl Db {
                 .chain(numbers.iter().map(|&v| Arg::from(v)))
                 .collect();
             let wanted: std::collections::HashSet<(Id, i64)> = chunk.iter().copied().collect();
-            let rows: Vec<(i64, i64, i64, String, String, String)> = db::query_as(format!(
+            let rows: Vec<(TaskId, Id, i64, String, String, String)> = db::query_as(format!(
                 "SELECT t.id, t.plan_id, t.plan_version, t.code, t.title, t.text FROM tasks t
                  WHERE {cond} ORDER BY t.id"
             ))
             .args(&args)
             .fetch_all(&self.pool)
             .await?;
-            let units: Vec<(i64, i64, String)> = db::query_as(format!(
+            let units: Vec<(TaskId, UnitId, String)> = db::query_as(format!(
                 "SELECT tu.task_id, tu.unit_id, tu.role FROM task_units tu JOIN tasks t ON t.id = tu.task_id
                  WHERE {cond} ORDER BY tu.task_id, tu.role, tu.seq"
             ))
@@ -227,7 +228,7 @@ impl Db {
             .args(&args)
             .fetch_all(&self.pool)
             .await?;
-            let milestones: Vec<(i64, i64, i64, String, Option<String>)> = db::query_as(format!(
+            let milestones: Vec<(MilestoneId, TaskId, i64, String, Option<String>)> = db::query_as(format!(
                 "SELECT m.id, m.task_id, m.seq, m.text, m.deadline FROM milestones m JOIN tasks t ON t.id = m.task_id
                  WHERE {cond} ORDER BY m.task_id, m.seq"
             ))
@@ -235,7 +236,7 @@ impl Db {
             .fetch_all(&self.pool)
             .await?;
             // Which (plan, version) each task belongs to, for its units, targets and milestones.
-            let mut home: HashMap<Id, (Id, i64)> = HashMap::with_capacity(rows.len());
+            let mut home: HashMap<TaskId, (Id, i64)> = HashMap::with_capacity(rows.len());
             for (id, plan_id, version, code, title, text) in rows {
                 if !wanted.contains(&(plan_id, version)) {
                     continue;
@@ -267,7 +268,7 @@ impl Db {
                 }
             }
             for r in &targets {
-                let task_id: i64 = r.try_get("task_id")?;
+                let task_id: TaskId = r.try_get("task_id")?;
                 if let Some(t) = task_mut(&home, &mut by_version, task_id) {
                     t.targets.push(TargetRecord {
                         id: r.try_get("id")?,
@@ -312,7 +313,7 @@ impl Db {
     pub async fn units_of(&self, plan_ids: &[Id]) -> Result<HashMap<Id, Vec<UnitRecord>>> {
         let mut out: HashMap<Id, Vec<UnitRecord>> = HashMap::new();
         for chunk in distinct(plan_ids.iter().copied()).chunks(MAX_PLANS) {
-            let rows: Vec<(i64, i64, String, String, bool, i64)> = db::query_as(format!(
+            let rows: Vec<(Id, UnitId, String, String, bool, i64)> = db::query_as(format!(
                 "SELECT pu.plan_id, u.id, u.name, u.aliases, pu.member, u.row_version FROM units u
                  JOIN plan_units pu ON pu.unit_id = u.id WHERE pu.plan_id IN ({})
                  ORDER BY pu.plan_id, u.id",
@@ -351,33 +352,34 @@ impl Db {
             let last = format!("${}", n + 1);
             // Every task of the plans, of every version: values and milestones are followed
             // by task code across versions.
-            let codes: Vec<(i64, i64, String)> = db::query_as(format!(
+            let codes: Vec<(TaskId, Id, String)> = db::query_as(format!(
                 "SELECT id, plan_id, code FROM tasks WHERE plan_id IN ({list})"
             ))
             .args(&ids)
             .fetch_all(&self.pool)
             .await?;
-            let mut task_code: HashMap<Id, (Id, u32)> = HashMap::with_capacity(codes.len());
+            let mut task_code: HashMap<TaskId, (Id, u32)> = HashMap::with_capacity(codes.len());
             for (id, plan_id, code) in codes {
                 let c = rows.entry(plan_id).or_default().code(code);
                 task_code.insert(id, (plan_id, c));
             }
             // The accepted reports up to the latest date asked, read once: whether each was
             // made by one of its task's lead units, and its round.
-            let reports: Vec<(i64, i64, i64, String, Option<i64>)> = db::query_as(format!(
-                "SELECT p.id, p.task_id, r.id, r.as_of, tu.unit_id
+            let reports: Vec<(Id, TaskId, RoundId, String, Option<UnitId>)> =
+                db::query_as(format!(
+                    "SELECT p.id, p.task_id, r.id, r.as_of, tu.unit_id
                  FROM rounds r
                  JOIN reports p ON p.round_id = r.id
                  LEFT JOIN task_units tu
                    ON tu.task_id = p.task_id AND tu.unit_id = p.unit_id AND tu.role = 'lead'
                  WHERE r.plan_id IN ({list}) AND p.state = 'accepted' AND r.as_of <= {last}"
-            ))
-            .args(&ids)
-            .bind(&latest)
-            .fetch_all(&self.pool)
-            .await?;
+                ))
+                .args(&ids)
+                .bind(&latest)
+                .fetch_all(&self.pool)
+                .await?;
             // Lead units' accepted reports: (round date, round).
-            let mut lead: HashMap<Id, (NaiveDate, Id)> = HashMap::with_capacity(reports.len());
+            let mut lead: HashMap<Id, (NaiveDate, RoundId)> = HashMap::with_capacity(reports.len());
             for (report_id, task_id, round_id, as_of, lead_unit) in reports {
                 let d = dates.get(as_of)?;
                 let Some(&(plan_id, code)) = task_code.get(&task_id) else {
@@ -397,7 +399,7 @@ impl Db {
             // Values and milestones of the plans' targets, kept when their report is a lead
             // unit's accepted one: set apart in memory, so that neither statement reads the
             // reports again.
-            let values: Vec<(i64, i64, i64, f64)> = db::query_as(format!(
+            let values: Vec<(Id, TaskId, i64, f64)> = db::query_as(format!(
                 "SELECT v.report_id, g.task_id, g.seq, v.value FROM report_values v
                  JOIN targets g ON g.id = v.target_id JOIN tasks t ON t.id = g.task_id
                  WHERE t.plan_id IN ({list})"
@@ -418,7 +420,7 @@ impl Db {
                     .or_default()
                     .push((d, round_id, report_id, value));
             }
-            let done: Vec<(i64, i64, i64, Option<String>)> = db::query_as(format!(
+            let done: Vec<(Id, TaskId, i64, Option<String>)> = db::query_as(format!(
                 "SELECT rm.report_id, m.task_id, m.seq, rm.done_on FROM report_milestones rm
                  JOIN milestones m ON m.id = rm.milestone_id JOIN tasks t ON t.id = m.task_id
                  WHERE t.plan_id IN ({list}) AND rm.done = TRUE"
@@ -482,7 +484,7 @@ impl Db {
         let round_ids = distinct(asks.iter().filter_map(|a| a.round.map(|r| r.id)));
         let mut round_reports: RoundReports = HashMap::new();
         for chunk in round_ids.chunks(MAX_PLANS) {
-            let rows: Vec<(i64, i64, i64, String, bool)> = db::query_as(format!(
+            let rows: Vec<(RoundId, TaskId, Id, String, bool)> = db::query_as(format!(
                 "SELECT p.round_id, p.task_id, p.id, p.state, p.late FROM reports p
                  JOIN task_units tu ON tu.task_id = p.task_id AND tu.unit_id = p.unit_id AND tu.role = 'lead'
                  WHERE p.round_id IN ({})",

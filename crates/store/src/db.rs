@@ -24,7 +24,8 @@
 //! The types here mirror sqlx's own (`query`, `query_as`, `query_scalar`, `bind`, `execute`,
 //! `fetch_one` …) over an enum of the two drivers, so a statement reads as it would with sqlx.
 //! Arguments are the four kinds of value the schema holds (integer, real, text, flag), each
-//! possibly NULL; rows decode any type both drivers decode.
+//! possibly NULL; rows decode the plain types both drivers decode (see [`Get`]). The ledger's
+//! ids (`TaskId`, `UnitId` …) bind and decode as the integers they are in the database.
 
 use std::sync::Arc;
 
@@ -146,6 +147,26 @@ arg_from!(Option<&String>, v, Arg::Text(v.cloned()));
 arg_from!(Option<&str>, v, Arg::Text(v.map(str::to_string)));
 arg_from!(&Option<String>, v, Arg::Text(v.clone()));
 arg_from!(&Arg, v, v.clone());
+
+/// The ids of `zhuanban_ledger` bind as the integers they are in the database.
+macro_rules! arg_from_id {
+    ($($t:ty),+) => {
+        $(
+            arg_from!($t, v, Arg::Int(Some(v.get())));
+            arg_from!(Option<$t>, v, Arg::Int(v.map(<$t>::get)));
+            arg_from!(&$t, v, Arg::Int(Some(v.get())));
+        )+
+    };
+}
+
+arg_from_id!(
+    zhuanban_ledger::TaskId,
+    zhuanban_ledger::TargetId,
+    zhuanban_ledger::MilestoneId,
+    zhuanban_ledger::RoundId,
+    zhuanban_ledger::UnitId,
+    zhuanban_ledger::AccountId
+);
 
 /// A statement and its arguments.
 #[derive(Debug, Clone)]
@@ -337,16 +358,67 @@ pub(crate) enum Row {
     Pg(PgRow),
 }
 
-/// A type both drivers read from a column.
-pub(crate) trait Get:
-    for<'r> Decode<'r, Sqlite> + Type<Sqlite> + for<'r> Decode<'r, Postgres> + Type<Postgres>
-{
+/// A type both drivers read from a column: one they decode themselves, or an id of
+/// `zhuanban_ledger` (`TaskId` …) read from its integer column.
+pub(crate) trait Get: Sized {
+    /// What the drivers decode.
+    type Raw: for<'r> Decode<'r, Sqlite>
+        + Type<Sqlite>
+        + for<'r> Decode<'r, Postgres>
+        + Type<Postgres>;
+    fn from_raw(raw: Self::Raw) -> Self;
 }
 
-impl<T> Get for T where
-    T: for<'r> Decode<'r, Sqlite> + Type<Sqlite> + for<'r> Decode<'r, Postgres> + Type<Postgres>
-{
+/// Types the drivers decode, read as they are (and NULL-able).
+macro_rules! get_as_is {
+    ($($t:ty),+) => {
+        $(
+            impl Get for $t {
+                type Raw = $t;
+                fn from_raw(raw: $t) -> Self {
+                    raw
+                }
+            }
+            impl Get for Option<$t> {
+                type Raw = Option<$t>;
+                fn from_raw(raw: Option<$t>) -> Self {
+                    raw
+                }
+            }
+        )+
+    };
 }
+
+get_as_is!(i64, i32, f64, bool, String, Vec<u8>);
+
+/// The ids of `zhuanban_ledger`, read from their integer columns (and NULL-able).
+macro_rules! get_id {
+    ($($t:ty),+) => {
+        $(
+            impl Get for $t {
+                type Raw = i64;
+                fn from_raw(raw: i64) -> Self {
+                    <$t>::new(raw)
+                }
+            }
+            impl Get for Option<$t> {
+                type Raw = Option<i64>;
+                fn from_raw(raw: Option<i64>) -> Self {
+                    raw.map(<$t>::new)
+                }
+            }
+        )+
+    };
+}
+
+get_id!(
+    zhuanban_ledger::TaskId,
+    zhuanban_ledger::TargetId,
+    zhuanban_ledger::MilestoneId,
+    zhuanban_ledger::RoundId,
+    zhuanban_ledger::UnitId,
+    zhuanban_ledger::AccountId
+);
 
 /// A column of a row: its name or position.
 pub(crate) trait Idx: ColumnIndex<SqliteRow> + ColumnIndex<PgRow> + std::fmt::Debug {}
@@ -356,8 +428,8 @@ impl Row {
     pub(crate) fn try_get<T: Get>(&self, col: impl Idx) -> sqlx::Result<T> {
         use sqlx::Row as _;
         match self {
-            Row::Sqlite(r) => r.try_get(col),
-            Row::Pg(r) => r.try_get(col),
+            Row::Sqlite(r) => r.try_get::<T::Raw, _>(col).map(T::from_raw),
+            Row::Pg(r) => r.try_get::<T::Raw, _>(col).map(T::from_raw),
         }
     }
 }

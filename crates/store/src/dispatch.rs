@@ -6,7 +6,8 @@ use serde::{Deserialize, Serialize};
 use zhuanban_ledger::dispatch::{Duty, Submission, notice_number};
 use zhuanban_ledger::input;
 use zhuanban_ledger::{
-    ExtensionRequest, ExtensionState, Id, Notice, NoticeLevel, NoticeState, RoundState,
+    AccountId, ExtensionRequest, ExtensionState, Id, MilestoneId, Notice, NoticeLevel, NoticeState,
+    RoundId, RoundState, TargetId, TaskId, UnitId,
 };
 
 use crate::db::{self, Row};
@@ -87,8 +88,8 @@ fn notice_from_row(r: &Row) -> Result<Notice> {
 /// A new supervision notice.
 #[derive(Debug, Clone)]
 pub struct NoticeInput {
-    pub task_id: Id,
-    pub unit_id: Id,
+    pub task_id: TaskId,
+    pub unit_id: UnitId,
     pub level: NoticeLevel,
     pub reason: String,
     pub reply_by: NaiveDate,
@@ -97,10 +98,10 @@ pub struct NoticeInput {
 /// A new extension request.
 #[derive(Debug, Clone)]
 pub struct ExtensionInput {
-    pub task_id: Id,
-    pub target_id: Option<Id>,
-    pub milestone_id: Option<Id>,
-    pub unit_id: Id,
+    pub task_id: TaskId,
+    pub target_id: Option<TargetId>,
+    pub milestone_id: Option<MilestoneId>,
+    pub unit_id: UnitId,
     pub requested: NaiveDate,
     pub reason: String,
 }
@@ -143,26 +144,26 @@ pub struct InboxMessage {
 /// Who an in-app message is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Audience {
-    Unit(Id),
-    User(Id),
+    Unit(UnitId),
+    User(AccountId),
     Role(zhuanban_ledger::Role),
 }
 
 /// What a message says about a task: its plan, number, title and units (lead first).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TaskBrief {
-    pub id: Id,
+    pub id: TaskId,
     pub plan_id: Id,
     pub code: String,
     pub title: String,
     /// The lead and cooperating units, lead first, each once.
-    pub units: Vec<Id>,
+    pub units: Vec<UnitId>,
 }
 
 /// The stored part of a bulletin.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BulletinRecord {
-    pub round_id: Id,
+    pub round_id: RoundId,
     pub plan_version: i64,
     pub issue: i64,
     pub issued_on: NaiveDate,
@@ -808,7 +809,7 @@ impl Db {
     }
 
     /// A task's plan, number, title and units, for the words of a message.
-    pub async fn task_brief(&self, task_id: Id) -> Result<TaskBrief> {
+    pub async fn task_brief(&self, task_id: TaskId) -> Result<TaskBrief> {
         let row: Option<(i64, String, String)> =
             db::query_as("SELECT plan_id, code, title FROM tasks WHERE id = $1")
                 .bind(task_id)
@@ -818,7 +819,7 @@ impl Db {
             what: "任务",
             id: task_id.to_string(),
         })?;
-        let listed: Vec<i64> = db::query_scalar(
+        let listed: Vec<UnitId> = db::query_scalar(
             "SELECT unit_id FROM task_units WHERE task_id = $1
              ORDER BY CASE WHEN role = 'lead' THEN 0 ELSE 1 END, seq",
         )
@@ -879,7 +880,7 @@ impl Db {
 
     /// Marks every message there is as read for an account (全部标为已读): its read mark moves
     /// to the newest message.
-    pub async fn mark_all_read(&self, user_id: Id) -> Result<()> {
+    pub async fn mark_all_read(&self, user_id: AccountId) -> Result<()> {
         db::query(
             "INSERT INTO inbox_marks (user_id, upto, read_at)
              SELECT $1, COALESCE(MAX(id), 0), $2 FROM inbox WHERE TRUE
@@ -893,7 +894,7 @@ impl Db {
         Ok(())
     }
 
-    pub async fn mark_read(&self, user_id: Id, inbox_id: Id) -> Result<()> {
+    pub async fn mark_read(&self, user_id: AccountId, inbox_id: Id) -> Result<()> {
         db::query(
             "INSERT INTO inbox_reads (inbox_id, user_id, read_at) VALUES ($1, $2, $3)
              ON CONFLICT DO NOTHING",
@@ -908,7 +909,7 @@ impl Db {
     }
 
     /// The bulletin record of a round, if it was made.
-    pub async fn bulletin_record_of(&self, round_id: Id) -> Result<Option<BulletinRecord>> {
+    pub async fn bulletin_record_of(&self, round_id: RoundId) -> Result<Option<BulletinRecord>> {
         let row: Option<(i64, i64, String, String, i64)> =
             db::query_as("SELECT plan_version, issue, issued_on, closing, row_version FROM bulletins WHERE round_id = $1")
                 .bind(round_id)
@@ -942,7 +943,7 @@ impl Db {
     /// closing section. Given a date, an existing record takes it (the office reissues it).
     pub async fn bulletin_record(
         &self,
-        round_id: Id,
+        round_id: RoundId,
         default_closing: &str,
         issued_on: Option<NaiveDate>,
         actor: &Actor,
@@ -1139,7 +1140,7 @@ impl Db {
     }
 
     /// The frozen content of a round's bulletin, if composed.
-    pub async fn bulletin_content(&self, round_id: Id) -> Result<Option<String>> {
+    pub async fn bulletin_content(&self, round_id: RoundId) -> Result<Option<String>> {
         Ok(
             db::query_scalar::<Option<String>>("SELECT content FROM bulletins WHERE round_id = $1")
                 .bind(round_id)
@@ -1152,7 +1153,7 @@ impl Db {
     /// Freezes (or, with `None`, unfreezes for recomposition) a round's bulletin content.
     pub async fn set_bulletin_content(
         &self,
-        round_id: Id,
+        round_id: RoundId,
         content: Option<&str>,
         actor: &Actor,
     ) -> Result<()> {
@@ -1201,7 +1202,7 @@ impl Db {
     /// The office edits a bulletin's closing section (下步工作要求).
     pub async fn set_bulletin_closing(
         &self,
-        round_id: Id,
+        round_id: RoundId,
         expected_version: i64,
         closing: &str,
         actor: &Actor,
@@ -1223,7 +1224,7 @@ impl Db {
             return Err(match current {
                 Some(c) => StoreError::Conflict {
                     what: "调度通报",
-                    id: round_id,
+                    id: round_id.get(),
                     current: c,
                     given: expected_version,
                 },
@@ -1249,9 +1250,9 @@ impl Db {
 
     /// Every duty of every closed round of a plan (up to and including `until` when given):
     /// each responsible unit of each task, and whether it reported, on time or late.
-    pub async fn duties(&self, plan_id: Id, until: Option<Id>) -> Result<Vec<Duty>> {
+    pub async fn duties(&self, plan_id: Id, until: Option<RoundId>) -> Result<Vec<Duty>> {
         // (round, unit, role, report state, late)
-        type DutyRow = (i64, i64, String, Option<String>, Option<bool>);
+        type DutyRow = (RoundId, UnitId, String, Option<String>, Option<bool>);
         let rows: Vec<DutyRow> = db::query_as(
             "SELECT r.id, tu.unit_id, tu.role, p.state, p.late
              FROM rounds r
@@ -1262,7 +1263,7 @@ impl Db {
              ORDER BY r.id, t.id, tu.unit_id",
         )
         .bind(plan_id)
-        .bind(until.unwrap_or(-1))
+        .bind(until.map_or(-1, RoundId::get))
         .fetch_all(&self.pool)
         .await?;
         let until_as_of = match until {

@@ -28,7 +28,9 @@ use std::time::Duration;
 
 use tokio::sync::oneshot;
 use zhuanban_ledger::input::{ReportDraft, TargetShape, TaskShape};
-use zhuanban_ledger::{Id, Report, ReportState, RoundState};
+use zhuanban_ledger::{
+    Id, MilestoneId, Report, ReportState, RoundId, RoundState, TargetId, TaskId, UnitId,
+};
 
 use crate::audit::{self, Entry, GENESIS};
 use crate::db::Arg;
@@ -550,7 +552,7 @@ fn check_report(c: &mut impl SaveConn, input: &ReportInput) -> Result<Checked> {
     }
     // The task's targets and milestones in one statement.
     let mut targets = Vec::new();
-    let mut milestones: Vec<(Id, i64)> = Vec::new();
+    let mut milestones: Vec<(MilestoneId, i64)> = Vec::new();
     c.all(
         "SELECT 'target' AS what, id, seq, kind, value, unit, metric FROM targets WHERE task_id = $1
          UNION ALL
@@ -561,7 +563,7 @@ fn check_report(c: &mut impl SaveConn, input: &ReportInput) -> Result<Checked> {
         &mut |r| {
             if r.text("what")? == "target" {
                 targets.push(TargetShape {
-                    id: r.int("id")?,
+                    id: TargetId(r.int("id")?),
                     seq: r.int("seq")?,
                     kind: kind_parse(&r.text("kind")?),
                     value: r.real("value")?,
@@ -569,7 +571,7 @@ fn check_report(c: &mut impl SaveConn, input: &ReportInput) -> Result<Checked> {
                     metric: r.text("metric")?,
                 });
             } else {
-                milestones.push((r.int("id")?, r.int("seq")?));
+                milestones.push((MilestoneId(r.int("id")?), r.int("seq")?));
             }
             Ok(())
         },
@@ -585,9 +587,8 @@ fn check_report(c: &mut impl SaveConn, input: &ReportInput) -> Result<Checked> {
     )
 }
 
-fn load(c: &mut impl SaveConn, sql: &str, args: &[Id]) -> Result<Option<Report>> {
-    let args: Vec<Arg> = args.iter().map(|&a| a.into()).collect();
-    c.first(sql, &args, |r| report_from_row(r))
+fn load(c: &mut impl SaveConn, sql: &str, args: &[Arg]) -> Result<Option<Report>> {
+    c.first(sql, args, |r| report_from_row(r))
 }
 
 /// Checks and writes one report in the caller's transaction, chaining its audit record after
@@ -606,7 +607,15 @@ fn write_report(
         demo_round,
     } = check_report(c, input)?;
     let sql = report_sql(c.is_pg());
-    let existing = load(c, sql.of, &[input.round_id, input.task_id, input.unit_id])?;
+    let existing = load(
+        c,
+        sql.of,
+        &[
+            input.round_id.into(),
+            input.task_id.into(),
+            input.unit_id.into(),
+        ],
+    )?;
     check_existing(input, existing.as_ref(), demo_round)?;
     let Stamp {
         state,
@@ -720,7 +729,7 @@ fn write_report(
                 current: version + 1,
                 given: *version,
             })?,
-        None => load(c, sql.by_id, &[id])?.ok_or(StoreError::NotFound {
+        None => load(c, sql.by_id, &[id.into()])?.ok_or(StoreError::NotFound {
             what: "报告",
             id: id.to_string(),
         })?,
@@ -1057,7 +1066,10 @@ enum Fate {
 }
 
 /// The targets and milestones of each task of a batch, by task id.
-type Shapes = std::collections::HashMap<Id, (Vec<TargetShape>, Vec<(Id, i64)>)>;
+type Shapes = std::collections::HashMap<TaskId, (Vec<TargetShape>, Vec<(MilestoneId, i64)>)>;
+
+/// A report's key: (round, task, unit).
+type ReportKey = (RoundId, TaskId, UnitId);
 
 /// A save of the batch that passed its checks, with what it writes.
 struct Planned<'a> {
@@ -1080,7 +1092,7 @@ struct Facts {
 }
 
 /// A save's report: (round, task, unit).
-fn key(input: &ReportInput) -> (Id, Id, Id) {
+fn key(input: &ReportInput) -> ReportKey {
     (input.round_id, input.task_id, input.unit_id)
 }
 
@@ -1149,15 +1161,15 @@ async fn write_batch_pg(
     // and the targets and milestones of every task of the batch. Its arguments are ids
     // (numbers, written into the statements as array literals).
     let inputs: Vec<&ReportInput> = jobs.iter().flat_map(|j| &j.inputs).collect();
-    let array = |f: fn(&ReportInput) -> Id| {
+    let array = |f: fn(&ReportInput) -> i64| {
         let ids: Vec<String> = inputs.iter().map(|&i| f(i).to_string()).collect();
         format!("'{{{}}}'", ids.join(","))
     };
     let checks = crate::ledger::PG_SAVE_CHECKS
-        .replace("$1", &array(|i| i.round_id))
-        .replace("$2", &array(|i| i.task_id))
-        .replace("$3", &array(|i| i.unit_id));
-    let tasks = array(|i| i.task_id);
+        .replace("$1", &array(|i| i.round_id.get()))
+        .replace("$2", &array(|i| i.task_id.get()))
+        .replace("$3", &array(|i| i.unit_id.get()));
+    let tasks = array(|i| i.task_id.get());
     let sql = format!(
         "BEGIN;
          SELECT pg_advisory_xact_lock({lock});
@@ -1185,10 +1197,10 @@ async fn write_batch_pg(
             head = Some((row.try_get("head_id")?, row.try_get("head_hash")?));
         } else if row.try_column("what").is_ok() {
             let row = crate::db::Row::Pg(row);
-            let shape = shapes.entry(row.int("task_id")?).or_default();
+            let shape = shapes.entry(TaskId(row.int("task_id")?)).or_default();
             if row.text("what")? == "target" {
                 shape.0.push(TargetShape {
-                    id: row.int("id")?,
+                    id: TargetId(row.int("id")?),
                     seq: row.int("seq")?,
                     kind: kind_parse(&row.text("kind")?),
                     value: row.real("value")?,
@@ -1196,7 +1208,7 @@ async fn write_batch_pg(
                     metric: row.text("metric")?,
                 });
             } else {
-                shape.1.push((row.int("id")?, row.int("seq")?));
+                shape.1.push((MilestoneId(row.int("id")?), row.int("seq")?));
             }
         } else if row.try_column("n").is_ok() {
             let n: i64 = row.try_get("n")?;
@@ -1244,11 +1256,11 @@ async fn write_batch_pg(
     // Each job's checks, in order.
     let mut fates: Vec<Fate> = Vec::with_capacity(jobs.len());
     let mut planned: Vec<Planned> = Vec::new();
-    let mut written: std::collections::HashSet<(Id, Id, Id)> = std::collections::HashSet::new();
+    let mut written: std::collections::HashSet<ReportKey> = std::collections::HashSet::new();
     let mut facts = facts.into_iter();
     for job in jobs {
         let job_facts: Vec<Facts> = facts.by_ref().take(job.inputs.len()).collect();
-        let keys: Vec<(Id, Id, Id)> = job.inputs.iter().map(key).collect();
+        let keys: Vec<ReportKey> = job.inputs.iter().map(key).collect();
         let mut distinct = keys.clone();
         distinct.sort_unstable();
         distinct.dedup();
@@ -1277,8 +1289,7 @@ async fn write_batch_pg(
         }
     }
 
-    let mut report_ids: std::collections::HashMap<(Id, Id, Id), Id> =
-        std::collections::HashMap::new();
+    let mut report_ids: std::collections::HashMap<ReportKey, Id> = std::collections::HashMap::new();
     if !planned.is_empty() {
         report_ids = write_planned(c, &planned).await?;
     }
@@ -1449,13 +1460,13 @@ fn plan_save<'a>(
 async fn write_planned(
     c: &mut sqlx::PgConnection,
     planned: &[Planned<'_>],
-) -> Result<std::collections::HashMap<(Id, Id, Id), Id>> {
+) -> Result<std::collections::HashMap<ReportKey, Id>> {
     let (old, new): (Vec<&Planned>, Vec<&Planned>) =
         planned.iter().partition(|p| p.existing.is_some());
     type Texts = Vec<String>;
     let texts =
         |ps: &[&Planned], f: fn(&Planned) -> String| ps.iter().map(|&p| f(p)).collect::<Texts>();
-    let mut ids: std::collections::HashMap<(Id, Id, Id), Id> = std::collections::HashMap::new();
+    let mut ids: std::collections::HashMap<ReportKey, Id> = std::collections::HashMap::new();
     if !new.is_empty() {
         let rows: Vec<(Id, Id, Id, Id)> = sqlx::query_as(
             "INSERT INTO reports (round_id, task_id, unit_id, state, narrative, problems, next_steps,
@@ -1466,9 +1477,9 @@ async fn write_planned(
                   CAST($11 AS BOOLEAN[]), CAST($12 AS TEXT[]))
              RETURNING id, round_id, task_id, unit_id",
         )
-        .bind(new.iter().map(|p| p.input.round_id).collect::<Vec<Id>>())
-        .bind(new.iter().map(|p| p.input.task_id).collect::<Vec<Id>>())
-        .bind(new.iter().map(|p| p.input.unit_id).collect::<Vec<Id>>())
+        .bind(new.iter().map(|p| p.input.round_id.get()).collect::<Vec<Id>>())
+        .bind(new.iter().map(|p| p.input.task_id.get()).collect::<Vec<Id>>())
+        .bind(new.iter().map(|p| p.input.unit_id.get()).collect::<Vec<Id>>())
         .bind(texts(&new, |p| p.stamp.state.to_string()))
         .bind(texts(&new, |p| p.input.narrative.clone()))
         .bind(texts(&new, |p| p.input.problems.clone()))
@@ -1481,7 +1492,7 @@ async fn write_planned(
         .fetch_all(&mut *c)
         .await?;
         for (id, round_id, task_id, unit_id) in rows {
-            ids.insert((round_id, task_id, unit_id), id);
+            ids.insert((RoundId(round_id), TaskId(task_id), UnitId(unit_id)), id);
         }
     }
     for (p, id) in old
@@ -1504,12 +1515,12 @@ async fn write_planned(
         let id = id_of(p)?;
         for &(target_id, value) in &p.input.values {
             v_report.push(id);
-            v_target.push(target_id);
+            v_target.push(target_id.get());
             v_value.push(value);
         }
         for &(mid, done, done_on) in &p.input.milestones {
             m_report.push(id);
-            m_id.push(mid);
+            m_id.push(mid.get());
             m_done.push(done);
             m_on.push(done_on.map(|d| d.to_string()));
         }

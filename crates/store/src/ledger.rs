@@ -13,8 +13,9 @@ use sqlx::sqlite::{
 use zhuanban_ledger::evaluate::Snapshot;
 use zhuanban_ledger::input;
 use zhuanban_ledger::{
-    AuditRecord, Cmp, EvidenceRef, Hardness, Id, MilestoneState, PlanRecord, Report, ReportState,
-    Round, RoundState, TargetKind, TargetValue, TaskRecord, UnitRecord,
+    AuditRecord, Cmp, EvidenceRef, Hardness, Id, MilestoneId, MilestoneState, PlanRecord, Report,
+    ReportState, Round, RoundId, RoundState, TargetId, TargetKind, TargetValue, TaskId, TaskRecord,
+    UnitId, UnitRecord,
 };
 
 use crate::audit::{self, Break, Entry, GENESIS};
@@ -163,14 +164,15 @@ pub const PG_WRITE_LOCK: i64 = 0x7a6875616e62616e;
 
 impl Db {
     /// The rounds of a plan that have at least one accepted report.
-    pub async fn rounds_with_accepted_reports(&self, plan_id: Id) -> Result<Vec<Id>> {
-        db::query_scalar(
+    pub async fn rounds_with_accepted_reports(&self, plan_id: Id) -> Result<Vec<RoundId>> {
+        let ids: Vec<i64> = db::query_scalar(
             "SELECT DISTINCT r.id FROM rounds r JOIN reports p ON p.round_id = r.id
              WHERE r.plan_id = $1 AND p.state = 'accepted' ORDER BY r.id",
         )
         .bind(plan_id)
         .fetch_all(&self.pool)
-        .await
+        .await?;
+        Ok(ids.into_iter().map(RoundId).collect())
     }
 
     /// Opens the store named by `spec`: a `postgres://` URL (with the audit key file named by
@@ -470,9 +472,9 @@ impl Db {
         &self,
         plan_id: Option<Id>,
         code: &str,
-        unit_id: Id,
-    ) -> Result<Option<(Id, Option<Id>)>> {
-        db::query_as(
+        unit_id: UnitId,
+    ) -> Result<Option<(RoundId, Option<TaskId>)>> {
+        let found: Option<(i64, Option<i64>)> = db::query_as(
             "WITH r AS (SELECT id, plan_id, plan_version FROM rounds
                         WHERE plan_id = COALESCE($1, (SELECT MAX(id) FROM plans)) AND state = 'open'
                         ORDER BY as_of DESC, id DESC LIMIT 1)
@@ -485,7 +487,8 @@ impl Db {
         .bind(code)
         .bind(unit_id)
         .fetch_optional(&self.pool)
-        .await
+        .await?;
+        Ok(found.map(|(round, task)| (RoundId(round), task.map(TaskId))))
     }
 
     /// Saves several reports in one transaction: all of them or none (the offline template's
@@ -718,7 +721,7 @@ pub(crate) fn plan_from_row(r: &Row) -> Result<PlanRecord> {
 
 pub(crate) fn round_from_row(r: &Row) -> Result<Round> {
     Ok(Round {
-        id: r.try_get("id")?,
+        id: RoundId(r.try_get("id")?),
         plan_id: r.try_get("plan_id")?,
         plan_version: r.try_get("plan_version")?,
         name: r.try_get("name")?,
@@ -729,7 +732,7 @@ pub(crate) fn round_from_row(r: &Row) -> Result<Round> {
     })
 }
 
-async fn load_round<'e>(ex: impl Into<Ex<'e>>, id: Id) -> Result<Round> {
+async fn load_round<'e>(ex: impl Into<Ex<'e>>, id: RoundId) -> Result<Round> {
     let row = db::query("SELECT * FROM rounds WHERE id = $1")
         .bind(id)
         .fetch_optional(ex)
@@ -873,9 +876,9 @@ pub(crate) async fn load_report<'e>(ex: impl Into<Ex<'e>>, id: Id) -> Result<Rep
 /// The report of a unit on a task in a round, if it has one.
 pub(crate) async fn report_of<'e>(
     ex: impl Into<Ex<'e>>,
-    round_id: Id,
-    task_id: Id,
-    unit_id: Id,
+    round_id: RoundId,
+    task_id: TaskId,
+    unit_id: UnitId,
 ) -> Result<Option<Report>> {
     let ex = ex.into();
     let r = db::query(report_sql(ex.is_pg()).of)
@@ -893,22 +896,22 @@ pub(crate) fn report_from_row(r: &(impl Col + ?Sized)) -> Result<Report> {
     let bad = |what: &str, e: &dyn std::fmt::Display| {
         StoreError::invalid("report", format!("报告 #{id} 的{what}无法读取：{e}"))
     };
-    let values: Vec<(i64, String)> =
+    let values: Vec<(TargetId, String)> =
         serde_json::from_str(&json("values_json")?).map_err(|e| bad("填报值", &e))?;
-    let values: Vec<(i64, f64)> = values
+    let values: Vec<(TargetId, f64)> = values
         .into_iter()
         .map(|(t, v)| v.parse().map(|v| (t, v)).map_err(|e| bad("填报值", &e)))
         .collect::<Result<_>>()?;
-    let ms: Vec<(i64, i64, Option<String>)> =
+    let ms: Vec<(MilestoneId, i64, Option<String>)> =
         serde_json::from_str(&json("milestones_json")?).map_err(|e| bad("节点", &e))?;
     let ev: Vec<(String, String, i64, String)> =
         serde_json::from_str(&json("evidence_json")?).map_err(|e| bad("佐证材料", &e))?;
     let opt_time = |s: Option<String>| s.map(|s| time(&s)).transpose();
     Ok(Report {
         id,
-        round_id: r.int("round_id")?,
-        task_id: r.int("task_id")?,
-        unit_id: r.int("unit_id")?,
+        round_id: RoundId(r.int("round_id")?),
+        task_id: TaskId(r.int("task_id")?),
+        unit_id: UnitId(r.int("unit_id")?),
         state: ReportState::parse(&r.text("state")?).unwrap_or(ReportState::Draft),
         values: values
             .into_iter()
@@ -991,7 +994,7 @@ pub(crate) fn report_json(r: &Report) -> String {
 }
 
 /// A task's number (代码), for messages and audit records.
-async fn task_code(conn: &mut Tx, task_id: Id) -> Result<String> {
+async fn task_code(conn: &mut Tx, task_id: TaskId) -> Result<String> {
     let code: Option<String> = db::query_scalar("SELECT code FROM tasks WHERE id = $1")
         .bind(task_id)
         .fetch_optional(&mut *conn)
@@ -1026,7 +1029,7 @@ impl Db {
 
     /// A plan's rounds (as [`Store::rounds`]) and, in the same statement, the ids of those with
     /// at least one accepted report (as [`Db::rounds_with_accepted_reports`]).
-    pub async fn rounds_with_data(&self, plan_id: Id) -> Result<(Vec<Round>, Vec<Id>)> {
+    pub async fn rounds_with_data(&self, plan_id: Id) -> Result<(Vec<Round>, Vec<RoundId>)> {
         Ok(self
             .rounds_with_data_of(&[plan_id])
             .await?
@@ -1096,7 +1099,7 @@ impl Store for Db {
             let aliases: Vec<String> = serde_json::from_str(&aliases)?;
             if n == name || aliases.iter().any(|a| a == name) {
                 return Ok(UnitRecord {
-                    id,
+                    id: UnitId(id),
                     name: n,
                     aliases,
                     member: false,
@@ -1144,7 +1147,7 @@ impl Store for Db {
                 format!("已有同名轮次“{name}”（#{d}）"),
             ));
         }
-        let id: i64 = db::query_scalar(
+        let id: RoundId = db::query_scalar(
             "INSERT INTO rounds (plan_id, plan_version, name, as_of, due, state, demo, opened_at)
              VALUES ($1, $2, $3, $4, $5, 'open', $6, $7) RETURNING id",
         )
@@ -1172,7 +1175,12 @@ impl Store for Db {
         Ok(round)
     }
 
-    async fn close_round(&self, id: Id, expected_version: i64, actor: &Actor) -> Result<Round> {
+    async fn close_round(
+        &self,
+        id: RoundId,
+        expected_version: i64,
+        actor: &Actor,
+    ) -> Result<Round> {
         let mut tx = self.write().await?;
         let before = load_round(&mut tx, id).await?;
         if before.state == RoundState::Closed {
@@ -1184,7 +1192,7 @@ impl Store for Db {
         if before.row_version != expected_version {
             return Err(StoreError::Conflict {
                 what: "调度轮次",
-                id,
+                id: id.get(),
                 current: before.row_version,
                 given: expected_version,
             });
@@ -1221,7 +1229,7 @@ impl Store for Db {
         rows.iter().map(round_from_row).collect()
     }
 
-    async fn round(&self, id: Id) -> Result<Round> {
+    async fn round(&self, id: RoundId) -> Result<Round> {
         load_round(&self.pool, id).await
     }
 
@@ -1254,7 +1262,7 @@ impl Store for Db {
         load_report(&self.pool, id).await
     }
 
-    async fn reports(&self, round_id: Id) -> Result<Vec<Report>> {
+    async fn reports(&self, round_id: RoundId) -> Result<Vec<Report>> {
         // One statement for the round's reports (the dispatch worker reads every open
         // round's each pass; a statement per report made that thousands on a province).
         let rows = db::query(report_sql(self.pool.is_pg()).by_round)
@@ -1264,7 +1272,12 @@ impl Store for Db {
         rows.iter().map(report_from_row).collect()
     }
 
-    async fn snapshot(&self, plan_id: Id, as_of: NaiveDate, round: Option<Id>) -> Result<Snapshot> {
+    async fn snapshot(
+        &self,
+        plan_id: Id,
+        as_of: NaiveDate,
+        round: Option<RoundId>,
+    ) -> Result<Snapshot> {
         let plan = self.plan(plan_id).await?;
         let round = match round {
             Some(r) => {
@@ -1513,7 +1526,7 @@ pub(crate) async fn import_in(
     .await?;
 
     // Units: one row per canonical name across plans; aliases accumulate.
-    let mut unit_ids: HashMap<String, Id> = HashMap::new();
+    let mut unit_ids: HashMap<String, UnitId> = HashMap::new();
     let mut created_units = 0;
     let mut names: Vec<(String, Vec<String>)> = plan
         .units
@@ -1526,7 +1539,7 @@ pub(crate) async fn import_in(
         }
     }
     for (name, aliases) in &names {
-        let mut existing: Option<(i64, String)> =
+        let mut existing: Option<(UnitId, String)> =
             db::query_as("SELECT id, aliases FROM units WHERE name = $1")
                 .bind(name)
                 .fetch_optional(&mut tx)
@@ -1534,7 +1547,7 @@ pub(crate) async fn import_in(
         if existing.is_none() {
             // A former name or another spelling of a unit of the directory (renamed, merged).
             let like = format!("%{}%", serde_json::to_string(name)?);
-            let candidates: Vec<(i64, String)> =
+            let candidates: Vec<(UnitId, String)> =
                 db::query_as("SELECT id, aliases FROM units WHERE aliases LIKE $1 ORDER BY id")
                     .bind(like)
                     .fetch_all(&mut tx)
@@ -1592,7 +1605,7 @@ pub(crate) async fn import_in(
                 "编号重复（第 {} 行），请先更正方案中的编号".replace("{}", &t.line.to_string()),
             ));
         }
-        let task_id: i64 = db::query_scalar(
+        let task_id: TaskId = db::query_scalar(
             "INSERT INTO tasks (plan_id, plan_version, code, title, text, line) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
         )
         .bind(plan_id)

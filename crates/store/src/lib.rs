@@ -33,7 +33,8 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use zhuanban_ledger::evaluate::Snapshot;
 use zhuanban_ledger::{
-    AuditRecord, Id, PlanRecord, PlanSettings, Report, Round, TaskRecord, UnitRecord,
+    AuditRecord, Id, MilestoneId, PlanRecord, PlanSettings, Report, Round, RoundId, TargetId,
+    TaskId, TaskRecord, UnitId, UnitRecord,
 };
 
 pub use accounts::{FAILURE_WINDOW_MINUTES, NewUser, SessionRow, valid_email, valid_login};
@@ -143,11 +144,11 @@ pub struct ImportOutcome {
 /// milestones by id.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ReportInput {
-    pub round_id: Id,
-    pub task_id: Id,
-    pub unit_id: Id,
-    pub values: Vec<(Id, f64)>,
-    pub milestones: Vec<(Id, bool, Option<NaiveDate>)>,
+    pub round_id: RoundId,
+    pub task_id: TaskId,
+    pub unit_id: UnitId,
+    pub values: Vec<(TargetId, f64)>,
+    pub milestones: Vec<(MilestoneId, bool, Option<NaiveDate>)>,
     pub narrative: String,
     pub problems: String,
     pub next_steps: String,
@@ -195,9 +196,10 @@ pub trait Store {
     async fn unit_by_name(&self, name: &str) -> Result<UnitRecord>;
 
     async fn open_round(&self, input: &RoundInput, demo: bool, actor: &Actor) -> Result<Round>;
-    async fn close_round(&self, id: Id, expected_version: i64, actor: &Actor) -> Result<Round>;
+    async fn close_round(&self, id: RoundId, expected_version: i64, actor: &Actor)
+    -> Result<Round>;
     async fn rounds(&self, plan_id: Id) -> Result<Vec<Round>>;
-    async fn round(&self, id: Id) -> Result<Round>;
+    async fn round(&self, id: RoundId) -> Result<Round>;
 
     /// Saves a unit's report (as a draft or submitted).
     async fn save_report(&self, input: &ReportInput, actor: &Actor) -> Result<Report>;
@@ -210,11 +212,16 @@ pub trait Store {
         actor: &Actor,
     ) -> Result<Report>;
     async fn report(&self, id: Id) -> Result<Report>;
-    async fn reports(&self, round_id: Id) -> Result<Vec<Report>>;
+    async fn reports(&self, round_id: RoundId) -> Result<Vec<Report>>;
 
     /// What the evaluation needs for a plan as of a date; with a round, the tasks of the
     /// round's plan version and whether each was reported in it.
-    async fn snapshot(&self, plan_id: Id, as_of: NaiveDate, round: Option<Id>) -> Result<Snapshot>;
+    async fn snapshot(
+        &self,
+        plan_id: Id,
+        as_of: NaiveDate,
+        round: Option<RoundId>,
+    ) -> Result<Snapshot>;
 
     async fn audit_log(&self, limit: usize) -> Result<Vec<AuditRecord>>;
     async fn verify_audit(&self) -> Result<AuditCheck>;

@@ -8,7 +8,7 @@
 //! administrator can lift every lock of an account (audited).
 
 use chrono::{DateTime, Duration, Utc};
-use zhuanban_ledger::Id;
+use zhuanban_ledger::AccountId;
 
 use crate::db::{self, Tx};
 use crate::ledger::write_audit;
@@ -39,7 +39,7 @@ impl Db {
     /// Until when this address is locked out of this account, if it is now.
     pub async fn address_locked_until(
         &self,
-        user_id: Id,
+        user_id: AccountId,
         ip: &str,
     ) -> Result<Option<DateTime<Utc>>> {
         let until: Option<Option<String>> =
@@ -60,7 +60,7 @@ impl Db {
     /// (0: never) and the account when `addresses` addresses are locked out of it at once.
     pub async fn count_address_failure(
         &self,
-        user_id: Id,
+        user_id: AccountId,
         ip: &str,
         threshold: u32,
         minutes: i64,
@@ -77,7 +77,7 @@ impl Db {
     /// address is not locked yet, the count of the pair (address, account).
     pub async fn failed_sign_in(
         &self,
-        user_id: Option<Id>,
+        user_id: Option<AccountId>,
         login: &str,
         actor: &Actor,
         lock: Option<(u32, i64, u32)>,
@@ -101,7 +101,7 @@ impl Db {
     }
 
     /// A successful sign-in from `ip`: its count on the account starts again.
-    pub async fn clear_address_failures(&self, user_id: Id, ip: &str) -> Result<()> {
+    pub async fn clear_address_failures(&self, user_id: AccountId, ip: &str) -> Result<()> {
         db::query("DELETE FROM login_locks WHERE user_id = $1 AND ip = $2")
             .bind(user_id)
             .bind(ip)
@@ -111,7 +111,7 @@ impl Db {
     }
 
     /// Lifts every lock of an account (the account's and every address's), audited.
-    pub async fn unlock_user(&self, user_id: Id, actor: &Actor) -> Result<()> {
+    pub async fn unlock_user(&self, user_id: AccountId, actor: &Actor) -> Result<()> {
         let mut tx = self.write().await?;
         let before: Option<Option<String>> =
             db::query_scalar("SELECT locked_until FROM users WHERE id = $1")
@@ -150,7 +150,7 @@ impl Db {
     }
 
     /// Whether an account or any address of it is locked now.
-    pub async fn is_locked_anywhere(&self, user_id: Id) -> Result<bool> {
+    pub async fn is_locked_anywhere(&self, user_id: AccountId) -> Result<bool> {
         let now = fmt(crate::clock::now());
         let n: i64 = db::query_scalar(
             "SELECT (SELECT COUNT(*) FROM users WHERE id = $1 AND locked_until > $2)
@@ -170,7 +170,7 @@ impl Db {
 /// (0: never) and the account when `addresses` addresses are locked out of it at once.
 async fn count_pair(
     conn: &mut Tx,
-    user_id: Id,
+    user_id: AccountId,
     ip: &str,
     threshold: u32,
     minutes: i64,

@@ -372,7 +372,7 @@ impl Db {
     /// The plans a unit has a part in: it leads or supports a task of the plan's current
     /// version. The one rule for which plans a unit account sees (the plan list, the switcher,
     /// 我的任务), in the order of `plans()`.
-    pub async fn plans_of_unit(&self, unit_id: Id) -> Result<Vec<PlanRecord>> {
+    pub async fn plans_of_unit(&self, unit_id: zhuanban_ledger::UnitId) -> Result<Vec<PlanRecord>> {
         let rows = db::query(
             "SELECT p.* FROM plans p WHERE EXISTS (
                  SELECT 1 FROM tasks t JOIN task_units tu ON tu.task_id = t.id

@@ -2,7 +2,7 @@
 //! and the audit log's search and purge.
 
 use chrono::{DateTime, Duration, Utc};
-use zhuanban_ledger::{AuditRecord, Id};
+use zhuanban_ledger::{AccountId, AuditRecord};
 
 use crate::db;
 use crate::ledger::{now_pub, write_audit};
@@ -64,7 +64,7 @@ impl Db {
     }
 
     /// The last `n` password hashes of an account (the current one first).
-    pub async fn password_history(&self, user_id: Id, n: usize) -> Result<Vec<String>> {
+    pub async fn password_history(&self, user_id: AccountId, n: usize) -> Result<Vec<String>> {
         let current: Option<String> =
             db::query_scalar("SELECT password_hash FROM users WHERE id = $1")
                 .bind(user_id)
@@ -85,7 +85,7 @@ impl Db {
 
     pub async fn set_totp_secret(
         &self,
-        user_id: Id,
+        user_id: AccountId,
         secret: Option<&str>,
         actor: &Actor,
     ) -> Result<()> {
@@ -113,7 +113,7 @@ impl Db {
         Ok(())
     }
 
-    pub async fn totp_secret(&self, user_id: Id) -> Result<Option<String>> {
+    pub async fn totp_secret(&self, user_id: AccountId) -> Result<Option<String>> {
         Ok(
             db::query_scalar::<Option<String>>("SELECT totp_secret FROM users WHERE id = $1")
                 .bind(user_id)

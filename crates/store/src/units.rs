@@ -1,7 +1,7 @@
 //! The unit directory shared by all plans: renaming a unit (its former name kept as an alias,
 //! so plans that use it still find the unit) and merging two spellings of one unit into one.
 
-use zhuanban_ledger::{Id, UnitRecord};
+use zhuanban_ledger::{UnitId, UnitRecord};
 
 use crate::db;
 use crate::ledger::write_audit;
@@ -25,7 +25,7 @@ impl Db {
     /// instead).
     pub async fn rename_unit(
         &self,
-        id: Id,
+        id: UnitId,
         expected_version: i64,
         new_name: &str,
         actor: &Actor,
@@ -36,7 +36,7 @@ impl Db {
         if unit.row_version != expected_version {
             return Err(StoreError::Conflict {
                 what: "单位",
-                id,
+                id: id.get(),
                 current: unit.row_version,
                 given: expected_version,
             });
@@ -93,8 +93,8 @@ impl Db {
     /// which report stands first).
     pub async fn merge_units(
         &self,
-        into: Id,
-        from: Id,
+        into: UnitId,
+        from: UnitId,
         expected_versions: (i64, i64),
         actor: &Actor,
     ) -> Result<UnitRecord> {
@@ -108,7 +108,7 @@ impl Db {
             if u.row_version != given {
                 return Err(StoreError::Conflict {
                     what: "单位",
-                    id: u.id,
+                    id: u.id.get(),
                     current: u.row_version,
                     given,
                 });
@@ -212,8 +212,8 @@ impl Db {
     }
 }
 
-async fn unit_in(tx: &mut crate::db::Tx, id: Id) -> Result<UnitRecord> {
-    let row: Option<(i64, String, String, i64)> =
+async fn unit_in(tx: &mut crate::db::Tx, id: UnitId) -> Result<UnitRecord> {
+    let row: Option<(UnitId, String, String, i64)> =
         db::query_as("SELECT id, name, aliases, row_version FROM units WHERE id = $1")
             .bind(id)
             .fetch_optional(&mut *tx)
@@ -234,8 +234,8 @@ async fn unit_in(tx: &mut crate::db::Tx, id: Id) -> Result<UnitRecord> {
 impl Db {
     /// (tasks led, tasks supported) per unit, in every plan's current version; a unit of the
     /// directory that leads nothing is absent.
-    pub async fn unit_task_counts(&self) -> Result<std::collections::HashMap<Id, (i64, i64)>> {
-        let rows: Vec<(i64, i64, i64)> = db::query_as(
+    pub async fn unit_task_counts(&self) -> Result<std::collections::HashMap<UnitId, (i64, i64)>> {
+        let rows: Vec<(UnitId, i64, i64)> = db::query_as(
             "SELECT tu.unit_id,
                     SUM(CASE WHEN tu.role = 'lead' THEN 1 ELSE 0 END),
                     SUM(CASE WHEN tu.role = 'support' THEN 1 ELSE 0 END)

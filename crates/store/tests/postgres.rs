@@ -327,10 +327,12 @@ async fn a_session_touch_or_a_statement_that_changes_nothing_keeps_the_data_vers
     let a = open_pg(&url).await.unwrap();
     let b = open_pg(&url).await.unwrap();
     let settle = || tokio::time::sleep(std::time::Duration::from_millis(300));
-    let unit: i64 = sqlx::query_scalar("INSERT INTO units (name) VALUES ('区水利局') RETURNING id")
-        .fetch_one(a.pg_pool().unwrap())
-        .await
-        .unwrap();
+    let unit = zhuanban_ledger::UnitId(
+        sqlx::query_scalar("INSERT INTO units (name) VALUES ('区水利局') RETURNING id")
+            .fetch_one(a.pg_pool().unwrap())
+            .await
+            .unwrap(),
+    );
     assert!(
         a.post_inbox(
             "remind:1",
@@ -404,7 +406,7 @@ async fn a_session_touch_or_a_statement_that_changes_nothing_keeps_the_data_vers
     );
     // A row of the ledger changed: seen.
     sqlx::query("UPDATE units SET row_version = row_version + 1 WHERE id = $1")
-        .bind(unit)
+        .bind(unit.get())
         .execute(a.pg_pool().unwrap())
         .await
         .unwrap();

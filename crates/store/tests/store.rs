@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 use zhuanban_ledger::evaluate::evaluate;
-use zhuanban_ledger::{ReportState, Reporting};
+use zhuanban_ledger::{ReportState, Reporting, RoundId, TaskId, UnitId};
 use zhuanban_plan::{ReadOptions, read_text};
 use zhuanban_store::{Actor, ImportOptions, ReportInput, RoundInput, Store, StoreError};
 
@@ -226,7 +226,7 @@ async fn task(
         .unwrap()
 }
 
-async fn unit(db: &TestDb, name: &str) -> i64 {
+async fn unit(db: &TestDb, name: &str) -> UnitId {
     db.store.unit_by_name(name).await.unwrap().id
 }
 
@@ -664,7 +664,7 @@ async fn bad_reports_are_refused_and_change_nothing(b: Backend) {
         ),
         (
             ReportInput {
-                task_id: 999_999,
+                task_id: TaskId(999_999),
                 ..base.clone()
             },
             "任务 #999999 不存在",
@@ -1618,7 +1618,7 @@ async fn a_report_is_compared_with_the_one_before_it(b: Backend) {
             .unwrap();
         reports.push((r.id, rep.id));
     }
-    let before = |round: i64| db.store.accepted_before(plan_id, "2.3.2", t.lead[0], round);
+    let before = |round: RoundId| db.store.accepted_before(plan_id, "2.3.2", t.lead[0], round);
     assert!(before(reports[0].0).await.unwrap().is_none());
     assert_eq!(
         before(reports[1].0).await.unwrap().unwrap().id,
@@ -1737,7 +1737,7 @@ async fn only_the_lead_units_values_are_progress(b: Backend) {
         .into_iter()
         .find(|t| !t.lead.is_empty() && !t.support.is_empty() && !t.targets.is_empty())
         .expect("a task with lead and support units and a target");
-    let accepted = |unit_id: i64, value: f64| {
+    let accepted = |unit_id: zhuanban_ledger::UnitId, value: f64| {
         let db = &db;
         let t = &t;
         async move {

@@ -65,7 +65,7 @@ pub async fn status(
 
 #[derive(Serialize)]
 struct TaskJson {
-    id: Id,
+    id: zhuanban_ledger::TaskId,
     code: String,
     title: String,
     lead: Vec<String>,
@@ -101,7 +101,7 @@ pub async fn tasks(
     else {
         return Ok(Json(Vec::<TaskJson>::new()).into_response());
     };
-    let name = |id: Id| crate::pages::unit_name(&jd.units, id);
+    let name = |id: zhuanban_ledger::UnitId| crate::pages::unit_name(&jd.units, id);
     let out: Vec<TaskJson> = jd
         .tasks
         .iter()
@@ -283,11 +283,15 @@ pub async fn save_report(
     };
     let mut values = Vec::new();
     for (k, v) in &b.values {
-        values.push((parse_id(k, "values")?, *v));
+        values.push((zhuanban_ledger::TargetId(parse_id(k, "values")?), *v));
     }
     let mut milestones = Vec::new();
     for (k, m) in &b.milestones {
-        milestones.push((parse_id(k, "milestones")?, m.done, m.done_on));
+        milestones.push((
+            zhuanban_ledger::MilestoneId(parse_id(k, "milestones")?),
+            m.done,
+            m.done_on,
+        ));
     }
     let input = ReportInput {
         round_id,

@@ -94,7 +94,8 @@ pub struct AppState {
     pub(crate) plan_ids: Arc<std::sync::Mutex<Option<PlanIds>>>,
     /// Each account's unread count, with the data version and this process's inbox generation
     /// it was counted at and when: see [`AppState::unread_count`].
-    unread: Arc<std::sync::Mutex<std::collections::HashMap<zhuanban_ledger::Id, UnreadKept>>>,
+    unread:
+        Arc<std::sync::Mutex<std::collections::HashMap<zhuanban_ledger::AccountId, UnreadKept>>>,
 }
 
 /// An unread count kept: (data version, inbox generation, counted at, count).
@@ -107,7 +108,10 @@ const UNREAD_FRESH: std::time::Duration = std::time::Duration::from_secs(5);
 /// every plan; Some(unit): a unit's plans), at a data version.
 pub(crate) type PlanIds = (
     i64,
-    std::collections::HashMap<Option<zhuanban_ledger::Id>, Arc<Vec<(zhuanban_ledger::Id, bool)>>>,
+    std::collections::HashMap<
+        Option<zhuanban_ledger::UnitId>,
+        Arc<Vec<(zhuanban_ledger::Id, bool)>>,
+    >,
 );
 
 pub use zhuanban_desk::security::SECURITY_KEY;

@@ -1130,7 +1130,7 @@ async fn fill_ledger(store: &Db) -> Result<Fixture> {
 
 /// Values for a task's targets at a share of the year's goal (counts), or at the goal
 /// (levels, limits, rates, classes).
-fn values_at(t: &zhuanban_ledger::TaskRecord, share: f64) -> Vec<(i64, f64)> {
+fn values_at(t: &zhuanban_ledger::TaskRecord, share: f64) -> Vec<(zhuanban_ledger::TargetId, f64)> {
     t.targets
         .iter()
         .map(|g| {
@@ -1150,10 +1150,10 @@ fn values_at(t: &zhuanban_ledger::TaskRecord, share: f64) -> Vec<(i64, f64)> {
 /// Submits a lead unit's report and accepts it.
 async fn accept(
     store: &Db,
-    round_id: i64,
-    task_id: i64,
-    unit_id: i64,
-    values: Vec<(i64, f64)>,
+    round_id: zhuanban_ledger::RoundId,
+    task_id: zhuanban_ledger::TaskId,
+    unit_id: zhuanban_ledger::UnitId,
+    values: Vec<(zhuanban_ledger::TargetId, f64)>,
     narrative: &str,
 ) -> Result<()> {
     let unit = Actor::new("成员单位联络员", "test");

@@ -344,7 +344,7 @@ fn a_backup_taken_under_load_restores_to_that_moment() {
             "the restored audit log is exactly the source's up to the backup's moment"
         );
         // Each restored report is the state its last audit record in the prefix describes.
-        for r in dst.reports(1).await.unwrap() {
+        for r in dst.reports(zhuanban_ledger::RoundId(1)).await.unwrap() {
             let last = b
                 .iter()
                 .find(|x| x.object.starts_with(&format!("report#{} ", r.id)))

@@ -12,7 +12,7 @@ use std::sync::OnceLock;
 
 use calamine::{Data, Reader, Xlsx, open_workbook_from_rs};
 use rust_xlsxwriter::Workbook;
-use zhuanban_ledger::TargetKind;
+use zhuanban_ledger::{RoundId, TargetId, TargetKind, TaskId};
 use zhuanban_office::offline::{
     CellError, FilledTask, ReportTemplate, TemplateMeta, TemplateTarget, TemplateTask,
     read_report_xlsx, read_template_meta, report_template_xlsx, template_file_name,
@@ -32,7 +32,7 @@ fn target(
     kind: TargetKind,
 ) -> TemplateTarget {
     TemplateTarget {
-        target_id: id,
+        target_id: TargetId(id),
         metric: metric.to_owned(),
         goal: goal.to_owned(),
         unit: unit.to_owned(),
@@ -49,7 +49,7 @@ fn task(
     texts: [&str; 3],
 ) -> TemplateTask {
     TemplateTask {
-        task_id: id,
+        task_id: TaskId(id),
         code: code.to_owned(),
         title: title.to_owned(),
         targets,
@@ -66,7 +66,7 @@ fn task(
 fn sample() -> ReportTemplate {
     use TargetKind::*;
     ReportTemplate {
-        round_id: 12,
+        round_id: RoundId(12),
         round_name: "2026年11月调度".to_owned(),
         due: date(2026, 12, 5),
         unit: "区住房城乡建设局".to_owned(),
@@ -651,7 +651,7 @@ fn other_programs_read_the_template() {
     assert_eq!(
         read_template_meta(&report_template_xlsx(&t)).unwrap(),
         TemplateMeta {
-            round_id: 12,
+            round_id: RoundId(12),
             round_name: "2026年11月调度".to_owned(),
             unit: "区住房城乡建设局".to_owned(),
         }
@@ -667,9 +667,9 @@ fn untouched_template_reads_back_its_prefilled_values() {
     let read = read_report_xlsx(&report_template_xlsx(&t), &t).unwrap();
     assert_eq!(read, prefilled(&t));
     // The texts of a task with an empty template read empty; values left blank are absent.
-    assert_eq!(read[0].values, [(101, 2.0)]);
-    assert_eq!(read[2].values, []);
-    assert_eq!(read[3].values, [(104, -1.2)]);
+    assert_eq!(read[0].values, [(TargetId(101), 2.0)]);
+    assert_eq!(read[2].values, Vec::new());
+    assert_eq!(read[3].values, [(TargetId(104), -1.2)]);
 }
 
 #[test]
@@ -698,16 +698,16 @@ fn filled_template_reads_back_the_users_values() {
     save_sample("report-template-filled.xlsx", &bytes);
     let read = read_report_xlsx(&bytes, &t).unwrap_or_else(|e| panic!("{:#?}", shown(&e)));
     let mut expected = prefilled(&t);
-    expected[0].values = vec![(101, 3.0), (102, 1250.0)];
+    expected[0].values = vec![(TargetId(101), 3.0), (TargetId(102), 1250.0)];
     expected[0].narrative = "3个小区全部完工。\n居民满意度调查已开展。".to_owned();
     expected[0].problems = String::new();
     expected[0].next_steps = "组织竣工验收。".to_owned();
-    expected[1].values = vec![(103, 71.25)];
+    expected[1].values = vec![(TargetId(103), 71.25)];
     expected[2].narrative = "新开工保障性租赁住房300套。".to_owned();
     expected[2].problems = "2024".to_owned();
-    expected[3].values = vec![(104, -0.8)];
+    expected[3].values = vec![(TargetId(104), -0.8)];
     expected[3].narrative = "一季度以来增速逐月回升。".to_owned();
-    expected[4].values = vec![(106, 150.0), (107, 8.25)];
+    expected[4].values = vec![(TargetId(106), 150.0), (TargetId(107), 8.25)];
     assert_eq!(read, expected);
 }
 
@@ -829,7 +829,7 @@ fn sheet_missing() {
 fn wrong_round_or_unit() {
     let t = sample();
     let mut october = sample();
-    october.round_id = 11;
+    october.round_id = RoundId(11);
     october.round_name = "2026年10月调度".to_owned();
     let e = errors(&report_template_xlsx(&october), &t);
     assert_eq!(e.len(), 1, "{:?}", shown(&e));
@@ -878,9 +878,19 @@ fn numbers_typed_as_the_desk_reads_them() {
             .set("F11", V::Text("150套"));
     });
     let read = read_report_xlsx(&bytes, &t).unwrap_or_else(|e| panic!("{:#?}", shown(&e)));
-    assert_eq!(read[0].values, vec![(101, 3.0), (102, 1250.0)]);
-    assert_eq!(read[1].values, vec![(103, 71.25)]);
-    assert_eq!(read[4].values, vec![(105, 1.0), (106, 150.0), (107, 8.25)]);
+    assert_eq!(
+        read[0].values,
+        vec![(TargetId(101), 3.0), (TargetId(102), 1250.0)]
+    );
+    assert_eq!(read[1].values, vec![(TargetId(103), 71.25)]);
+    assert_eq!(
+        read[4].values,
+        vec![
+            (TargetId(105), 1.0),
+            (TargetId(106), 150.0),
+            (TargetId(107), 8.25)
+        ]
+    );
 }
 
 #[test]

@@ -15,7 +15,7 @@ use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use zhuanban_ledger::{Id, Role, UnitRecord};
+use zhuanban_ledger::{AccountId, Role, UnitId, UnitRecord};
 use zhuanban_store::NewUser;
 
 use super::{Nav, cst, render};
@@ -49,7 +49,7 @@ fn refusal(actor: Role, target: Role) -> String {
 
 #[derive(Debug)]
 pub struct UserLine {
-    pub id: Id,
+    pub id: AccountId,
     pub login: String,
     pub name: String,
     pub email: String,
@@ -193,7 +193,7 @@ pub async fn admin_user_create(
         Some(r) if !manages(me, r) => errors.push(("role", refusal(me, r))),
         Some(_) => {}
     }
-    let unit_id: Option<Id> = f.unit.trim().parse().ok().filter(|&u: &Id| u > 0);
+    let unit_id: Option<UnitId> = f.unit.trim().parse().ok().filter(|u: &UnitId| u.get() > 0);
     if role == Some(Role::Unit) && unit_id.is_none() {
         errors.push(("unit", "成员单位账号必须选择所属单位".to_string()));
     }
@@ -266,7 +266,7 @@ pub struct ResetForm {
 #[template(path = "admin_reset.html")]
 struct ResetPage {
     nav: Nav,
-    id: Id,
+    id: AccountId,
     login: String,
     name: String,
     role: &'static str,
@@ -314,7 +314,7 @@ async fn reset_page(
 pub async fn admin_user_reset_form(
     State(state): State<AppState>,
     Extension(ctx): Extension<Ctx>,
-    Path(id): Path<Id>,
+    Path(id): Path<AccountId>,
 ) -> AppResult<Response> {
     let user = state.store.user(id).await?;
     let me = ctx.user()?.role;
@@ -330,7 +330,7 @@ pub async fn admin_user_reset_form(
 pub async fn admin_user_reset(
     State(state): State<AppState>,
     Extension(ctx): Extension<Ctx>,
-    Path(id): Path<Id>,
+    Path(id): Path<AccountId>,
     Form(f): Form<ResetForm>,
 ) -> AppResult<Response> {
     let user = state.store.user(id).await?;
@@ -374,7 +374,7 @@ pub struct DisableForm {
 pub async fn admin_user_disable(
     State(state): State<AppState>,
     Extension(ctx): Extension<Ctx>,
-    Path(id): Path<Id>,
+    Path(id): Path<AccountId>,
     Form(f): Form<DisableForm>,
 ) -> AppResult<Response> {
     if ctx.user()?.id == id {
@@ -416,7 +416,7 @@ pub async fn admin_user_disable(
 pub async fn admin_user_unlock(
     State(state): State<AppState>,
     Extension(ctx): Extension<Ctx>,
-    Path(id): Path<Id>,
+    Path(id): Path<AccountId>,
 ) -> AppResult<Response> {
     state.store.unlock_user(id, &ctx.actor()).await?;
     Ok(Redirect::to("/admin/users?ok=unlocked").into_response())
@@ -510,7 +510,7 @@ pub async fn unit_create(
 pub async fn unit_rename(
     State(state): State<AppState>,
     Extension(ctx): Extension<Ctx>,
-    Path(id): Path<Id>,
+    Path(id): Path<UnitId>,
     Form(f): Form<UnitNameForm>,
 ) -> AppResult<Response> {
     let version = f.version.unwrap_or(-1);
@@ -538,7 +538,7 @@ pub async fn unit_merge(
     Extension(ctx): Extension<Ctx>,
     Form(f): Form<MergeForm>,
 ) -> AppResult<Response> {
-    let parse = |s: &str| -> Option<(Id, i64)> {
+    let parse = |s: &str| -> Option<(UnitId, i64)> {
         let (id, v) = s.split_once(':')?;
         Some((id.parse().ok()?, v.parse().ok()?))
     };

@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use chrono::NaiveDate;
 use serde::Deserialize;
 use zhuanban_desk::bulletin::{self as desk_bulletin, FreezeError};
-use zhuanban_ledger::{Id, Role};
+use zhuanban_ledger::{Role, RoundId};
 use zhuanban_office::bulletin::{Bulletin, LedgerSheet};
 use zhuanban_store::{Store, StoreError};
 
@@ -23,7 +23,7 @@ use crate::routes::Ctx;
 #[template(path = "bulletin.html")]
 struct BulletinPage {
     nav: Nav,
-    round_id: Id,
+    round_id: RoundId,
     round_name: String,
     preview: String,
     /// Frozen (issued): downloads and the closing editor; else a draft and the form to issue.
@@ -37,14 +37,14 @@ struct BulletinPage {
 }
 
 /// The round (of any plan: its bulletin is its plan's).
-async fn round_of_plan(state: &AppState, id: Id) -> AppResult<zhuanban_ledger::Round> {
+async fn round_of_plan(state: &AppState, id: RoundId) -> AppResult<zhuanban_ledger::Round> {
     Ok(state.store.round(id).await?)
 }
 
 async fn page(
     state: &AppState,
     ctx: &Ctx,
-    id: Id,
+    id: RoundId,
     date: Option<NaiveDate>,
     flash: Option<&str>,
     error: Option<String>,
@@ -85,7 +85,7 @@ pub struct BulletinQuery {
 pub async fn bulletin(
     State(state): State<AppState>,
     Extension(ctx): Extension<Ctx>,
-    Path(id): Path<Id>,
+    Path(id): Path<RoundId>,
     Query(q): Query<BulletinQuery>,
 ) -> AppResult<Response> {
     page(&state, &ctx, id, q.date, q.ok.as_deref(), None).await
@@ -103,7 +103,7 @@ pub struct FreezeForm {
 pub async fn bulletin_freeze(
     State(state): State<AppState>,
     Extension(ctx): Extension<Ctx>,
-    Path(id): Path<Id>,
+    Path(id): Path<RoundId>,
     Form(f): Form<FreezeForm>,
 ) -> AppResult<Response> {
     round_of_plan(&state, id).await?;
@@ -140,7 +140,7 @@ pub async fn bulletin_freeze(
 }
 
 /// The frozen bulletin, or a clear refusal while it is a draft.
-async fn issued(state: &AppState, id: Id) -> AppResult<(Bulletin, LedgerSheet)> {
+async fn issued(state: &AppState, id: RoundId) -> AppResult<(Bulletin, LedgerSheet)> {
     desk_bulletin::frozen(&state.store, id)
         .await?
         .ok_or_else(|| {
@@ -155,7 +155,7 @@ use crate::download::attachment_named as attachment;
 
 pub async fn bulletin_docx(
     State(state): State<AppState>,
-    Path(id): Path<Id>,
+    Path(id): Path<RoundId>,
 ) -> AppResult<Response> {
     let round = round_of_plan(&state, id).await?;
     let (b, _) = issued(&state, id).await?;
@@ -172,7 +172,7 @@ pub async fn bulletin_docx(
 /// (409) before it is issued.
 pub async fn bulletin_page_html(
     State(state): State<AppState>,
-    Path(id): Path<Id>,
+    Path(id): Path<RoundId>,
 ) -> AppResult<Response> {
     let round = round_of_plan(&state, id).await?;
     let (b, _) = issued(&state, id).await?;
@@ -186,7 +186,7 @@ pub async fn bulletin_page_html(
 
 pub async fn bulletin_xlsx(
     State(state): State<AppState>,
-    Path(id): Path<Id>,
+    Path(id): Path<RoundId>,
 ) -> AppResult<Response> {
     let round = round_of_plan(&state, id).await?;
     let (_, sheet) = issued(&state, id).await?;
@@ -208,7 +208,7 @@ pub struct ClosingForm {
 pub async fn bulletin_closing(
     State(state): State<AppState>,
     Extension(ctx): Extension<Ctx>,
-    Path(id): Path<Id>,
+    Path(id): Path<RoundId>,
     Form(f): Form<ClosingForm>,
 ) -> AppResult<Response> {
     round_of_plan(&state, id).await?;
@@ -250,7 +250,7 @@ pub async fn bulletin_closing(
 pub async fn bulletin_recompose(
     State(state): State<AppState>,
     Extension(ctx): Extension<Ctx>,
-    Path(id): Path<Id>,
+    Path(id): Path<RoundId>,
 ) -> AppResult<Response> {
     round_of_plan(&state, id).await?;
     state

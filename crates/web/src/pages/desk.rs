@@ -12,7 +12,8 @@ use serde::Deserialize;
 use zhuanban_ledger::calendar;
 use zhuanban_ledger::evaluate::{Reporting, TaskStatus};
 use zhuanban_ledger::{
-    Colour, Id, ReportState, Role, RoundState, Status, TargetKind, TaskRecord, UnitRecord, User,
+    Colour, Id, ReportState, Role, RoundId, RoundState, Status, TargetKind, TaskRecord, UnitId,
+    UnitRecord, User,
 };
 use zhuanban_office::svg;
 use zhuanban_store::{RoundInput, Store};
@@ -73,7 +74,7 @@ async fn plan_at(state: &AppState, ctx: &Ctx, version: i64) -> AppResult<Option<
         .user
         .as_ref()
         .filter(|u| u.role == zhuanban_ledger::Role::Unit)
-        .map(|u| u.unit_id.unwrap_or(0));
+        .map(|u| u.unit_id.unwrap_or_default());
     let kept = {
         let kept = state.plan_ids.lock().expect("plan ids");
         match &*kept {
@@ -201,7 +202,7 @@ pub async fn judge_plans(state: &AppState, ids: &[Id]) -> AppResult<Vec<Arc<Judg
 /// The view a page or API call asks for.
 #[derive(Debug, Default, Deserialize)]
 pub struct ViewQuery {
-    pub round: Option<Id>,
+    pub round: Option<RoundId>,
     pub as_of: Option<NaiveDate>,
     /// The plan (the API's `?plan=ID`; the current plan when absent).
     pub plan: Option<Id>,
@@ -227,7 +228,7 @@ pub fn may_see_task(user: &User, task: &TaskRecord) -> bool {
     }
 }
 
-fn names(units: &[UnitRecord], ids: &[Id]) -> String {
+fn names(units: &[UnitRecord], ids: &[UnitId]) -> String {
     if ids.is_empty() {
         return "—".into();
     }
@@ -494,11 +495,11 @@ pub struct LedgerQuery {
     /// status or reporting state, its colour, or its section; all must be found.
     q: Option<String>,
     section: Option<String>,
-    unit: Option<Id>,
+    unit: Option<UnitId>,
     colour: Option<String>,
     /// A reporting state (`missing`, `returned`, `awaiting_review`, `late`, `on_time`).
     reporting: Option<String>,
-    round: Option<Id>,
+    round: Option<RoundId>,
     as_of: Option<NaiveDate>,
     /// The plan (read by `plan_for`; kept here for the page links and the export link).
     plan: Option<Id>,
@@ -540,7 +541,7 @@ impl LedgerQuery {
         add(
             "unit",
             self.unit
-                .filter(|&u| u != 0)
+                .filter(|&u| u.get() != 0)
                 .map(|u| u.to_string())
                 .unwrap_or_default(),
         );
@@ -560,7 +561,8 @@ fn ledger_tasks<'j>(
 ) -> (usize, Vec<(&'j TaskRecord, &'j TaskStatus)>) {
     let section = q.section.as_deref().unwrap_or_default();
     let colour = q.colour.as_deref().unwrap_or_default();
-    let unit = q.unit.unwrap_or(0);
+    // 0: every unit (the filter's 全部).
+    let unit = q.unit.unwrap_or_default();
     let reporting = q.reporting.as_deref().unwrap_or_default();
     let words = search_words(q.q.as_deref().unwrap_or_default());
     let sections = section_titles(&j.tasks);
@@ -572,7 +574,7 @@ fn ledger_tasks<'j>(
         .filter(|(t, _)| {
             section.is_empty() || t.code == section || t.code.starts_with(&format!("{section}."))
         })
-        .filter(|(t, _)| unit == 0 || t.lead.contains(&unit) || t.support.contains(&unit))
+        .filter(|(t, _)| unit.get() == 0 || t.lead.contains(&unit) || t.support.contains(&unit))
         .filter(|(_, s)| colour.is_empty() || s.colour.as_str() == colour)
         .filter(|(_, s)| {
             reporting.is_empty() || s.reporting.is_some_and(|r| r.as_str() == reporting)
@@ -613,10 +615,10 @@ struct LedgerPage {
     as_of: String,
     rows: Vec<TaskRow>,
     sections: Vec<(String, String)>,
-    units: Vec<(Id, String)>,
+    units: Vec<(UnitId, String)>,
     q: String,
     section: String,
-    unit: Id,
+    unit: UnitId,
     colour: String,
     reporting: String,
     /// Tasks the account sees in the plan, and those the filters keep.
@@ -669,7 +671,7 @@ pub async fn ledger(
             units: vec![],
             q: String::new(),
             section: String::new(),
-            unit: 0,
+            unit: UnitId::default(),
             colour: String::new(),
             reporting: String::new(),
             total: 0,
@@ -690,7 +692,7 @@ pub async fn ledger(
         .take(LEDGER_PAGE)
         .map(|(t, s)| task_row(&j, t, s))
         .collect();
-    let mut units: Vec<(Id, String)> = j
+    let mut units: Vec<(UnitId, String)> = j
         .units
         .iter()
         .filter(|u| {
@@ -724,7 +726,7 @@ pub async fn ledger(
         units,
         q: words.unwrap_or_default(),
         section: section.unwrap_or_default(),
-        unit: unit.unwrap_or(0),
+        unit: unit.unwrap_or_default(),
         colour: colour.unwrap_or_default(),
         reporting: reporting.unwrap_or_default(),
         total,
@@ -860,7 +862,7 @@ pub async fn task(
     // The view (`?round=ID&as_of=DATE`), as on the dashboard and the ledger.
     let round = match q.get("round").filter(|v| !v.is_empty()) {
         Some(v) => Some(
-            v.parse::<Id>()
+            v.parse::<RoundId>()
                 .map_err(|_| AppError::bad_request(format!("轮次“{v}”不是有效的编号")))?,
         ),
         None => None,
@@ -905,7 +907,7 @@ async fn task_page(
     let status = &j.eval.tasks[idx];
     let row = task_row(&j, task, status);
     let snapshot_task = state.store.snapshot(j.plan.id, j.as_of, None).await?;
-    let mut series: HashMap<Id, Vec<(NaiveDate, f64)>> = snapshot_task
+    let mut series: HashMap<zhuanban_ledger::TargetId, Vec<(NaiveDate, f64)>> = snapshot_task
         .tasks
         .iter()
         .filter(|t| t.code == task.code)
@@ -985,7 +987,8 @@ async fn task_page(
             )
         })
         .collect();
-    let rounds: HashMap<Id, String> = j.rounds.iter().map(|r| (r.id, r.name.clone())).collect();
+    let rounds: HashMap<RoundId, String> =
+        j.rounds.iter().map(|r| (r.id, r.name.clone())).collect();
     let all_reports = state.store.task_reports(j.plan.id, &task.code).await?;
     let reports = all_reports
         .iter()
@@ -1034,7 +1037,7 @@ async fn task_page(
             .filter(|a| {
                 a.object.split_whitespace().all(|w| {
                     w.strip_prefix("round#")
-                        .and_then(|id| id.parse::<Id>().ok())
+                        .and_then(|id| id.parse::<RoundId>().ok())
                         .is_none_or(|id| rounds.iter().any(|r| r.id == id))
                 })
             })
@@ -1120,7 +1123,7 @@ pub async fn add_instruction(
 
 #[derive(Debug)]
 pub struct RoundLine {
-    pub id: Id,
+    pub id: RoundId,
     pub name: String,
     pub as_of: String,
     pub due: String,
@@ -1310,7 +1313,7 @@ pub struct VersionForm {
 pub async fn round_close(
     State(state): State<AppState>,
     Extension(ctx): Extension<Ctx>,
-    Path(id): Path<Id>,
+    Path(id): Path<RoundId>,
     Form(f): Form<VersionForm>,
 ) -> AppResult<Response> {
     let plan = current_plan(&state, &ctx)

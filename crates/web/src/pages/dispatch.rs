@@ -10,7 +10,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{Duration, NaiveDate};
 use serde::Deserialize;
 use zhuanban_ledger::dispatch::Proposal;
-use zhuanban_ledger::{ExtensionState, Id, Notice, NoticeLevel, NoticeState, Role, User};
+use zhuanban_ledger::{
+    ExtensionState, Id, Notice, NoticeLevel, NoticeState, Role, TaskId, UnitId, User,
+};
 use zhuanban_store::{
     Audience, ExtensionInput, NoticeInput, NoticeStep, Store, StoreError, notice_state_label,
 };
@@ -58,8 +60,8 @@ pub struct NoticeLine {
 
 #[derive(Debug)]
 pub struct ProposalLine {
-    pub task_id: Id,
-    pub unit_id: Id,
+    pub task_id: TaskId,
+    pub unit_id: UnitId,
     pub code: String,
     pub unit: String,
     pub level: &'static str,
@@ -134,7 +136,7 @@ async fn notices_page(
         });
     };
     let tasks = state.store.tasks(plan.id, None).await?;
-    let all_tasks: BTreeMap<Id, (String, String)> = {
+    let all_tasks: BTreeMap<TaskId, (String, String)> = {
         let mut m = BTreeMap::new();
         for v in 1..=plan.version {
             for t in state.store.tasks(plan.id, Some(v)).await? {
@@ -262,8 +264,8 @@ pub async fn notices(
 
 #[derive(Debug, Deserialize)]
 pub struct IssueForm {
-    task_id: Id,
-    unit_id: Id,
+    task_id: TaskId,
+    unit_id: UnitId,
     level: String,
     #[serde(default)]
     reason: String,

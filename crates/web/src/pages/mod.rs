@@ -31,7 +31,7 @@ use askama::Template;
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use chrono::{DateTime, NaiveDate, Utc};
-use zhuanban_ledger::{Id, PlanRecord, Role, Round, UnitRecord, User};
+use zhuanban_ledger::{PlanRecord, Role, Round, UnitId, UnitRecord, User};
 use zhuanban_store::Store;
 
 use crate::AppState;
@@ -244,7 +244,7 @@ pub fn current_round(rounds: &[Round]) -> Option<&Round> {
     zhuanban_desk::judge::current_round(rounds)
 }
 
-pub fn unit_name(units: &[UnitRecord], id: Id) -> String {
+pub fn unit_name(units: &[UnitRecord], id: UnitId) -> String {
     units
         .iter()
         .find(|u| u.id == id)
@@ -252,7 +252,7 @@ pub fn unit_name(units: &[UnitRecord], id: Id) -> String {
 }
 
 /// A unit account's unit, or an error for accounts without one.
-pub fn own_unit(user: &User) -> AppResult<Id> {
+pub fn own_unit(user: &User) -> AppResult<UnitId> {
     user.unit_id.ok_or_else(AppError::forbidden)
 }
 

@@ -10,7 +10,7 @@ use axum::Extension;
 use axum::extract::{Multipart, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use zhuanban_ledger::{Id, ReportState, Role, TargetKind};
+use zhuanban_ledger::{Id, ReportState, Role, TargetId, TargetKind};
 use zhuanban_office::offline::{
     ReportTemplate, TemplateTarget, TemplateTask, read_report_xlsx, report_template_xlsx,
     template_file_name,
@@ -48,7 +48,7 @@ async fn template(state: &AppState, ctx: &Ctx) -> AppResult<ReportTemplate> {
         let current = state.store.find_report(round.id, t.id, unit_id).await?;
         let last = state.store.last_accepted(plan.id, &t.code, unit_id).await?;
         let base = current.as_ref().or(last.as_ref());
-        let value_of = |id: Id| {
+        let value_of = |id: TargetId| {
             base.and_then(|r| r.values.iter().find(|v| v.target_id == id))
                 .map(|v| v.value)
         };
@@ -159,7 +159,7 @@ pub async fn template_upload(
     };
     // Check every task before saving any.
     let mut inputs = Vec::new();
-    let kinds: HashMap<Id, TargetKind> = t
+    let kinds: HashMap<TargetId, TargetKind> = t
         .tasks
         .iter()
         .flat_map(|x| x.targets.iter().map(|g| (g.target_id, g.kind)))

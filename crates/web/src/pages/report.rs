@@ -11,7 +11,8 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 use zhuanban_ledger::input;
 use zhuanban_ledger::{
-    EvidenceRef, Id, Report, ReportState, Role, Round, RoundState, TargetKind, TaskRecord, User,
+    EvidenceRef, Id, MilestoneId, Report, ReportState, Role, Round, RoundState, TargetId,
+    TargetKind, TaskId, TaskRecord, UnitId, User,
 };
 use zhuanban_store::{ReportInput, Store, StoreError};
 
@@ -58,14 +59,14 @@ pub struct MyTodo {
 /// for the top of 我的任务.
 async fn my_todo(
     state: &AppState,
-    unit_id: Id,
+    unit_id: UnitId,
     plan: &zhuanban_ledger::PlanRecord,
     round: Option<&Round>,
     tasks: &[TaskRecord],
     reports: &[Report],
 ) -> AppResult<Vec<MyTodo>> {
     let mut out = Vec::new();
-    let task_of = |id: Id| tasks.iter().find(|t| t.id == id);
+    let task_of = |id: TaskId| tasks.iter().find(|t| t.id == id);
     for n in state
         .store
         .notices(plan.id)
@@ -196,7 +197,7 @@ pub async fn my_tasks(
     })
 }
 
-fn my_rows(tasks: &[TaskRecord], reports: &[Report], unit_id: Id) -> Vec<MyTask> {
+fn my_rows(tasks: &[TaskRecord], reports: &[Report], unit_id: UnitId) -> Vec<MyTask> {
     tasks
         .iter()
         .filter(|t| t.lead.contains(&unit_id) || t.support.contains(&unit_id))
@@ -224,7 +225,7 @@ fn my_rows(tasks: &[TaskRecord], reports: &[Report], unit_id: Id) -> Vec<MyTask>
 /// One target row of the report form.
 #[derive(Debug)]
 pub struct FormTarget {
-    pub id: Id,
+    pub id: TargetId,
     pub metric: String,
     pub goal: String,
     pub unit: String,
@@ -236,7 +237,7 @@ pub struct FormTarget {
 
 #[derive(Debug)]
 pub struct FormMilestone {
-    pub id: Id,
+    pub id: MilestoneId,
     pub text: String,
     pub deadline: String,
     pub done: bool,
@@ -284,7 +285,7 @@ impl ReportFormPage {
 struct FormCtx {
     round: Round,
     task: TaskRecord,
-    unit_id: Id,
+    unit_id: UnitId,
     existing: Option<Report>,
     previous: Option<Report>,
     plan_id: Id,
@@ -337,7 +338,7 @@ fn build_form(
     field_errors: HashMap<&'static str, String>,
 ) -> ReportFormPage {
     let base = fc.existing.as_ref().or(fc.previous.as_ref());
-    let value_of = |r: Option<&Report>, id: Id| {
+    let value_of = |r: Option<&Report>, id: TargetId| {
         r.and_then(|r| r.values.iter().find(|v| v.target_id == id))
             .map(|v| number(v.value).replace(',', ""))
     };

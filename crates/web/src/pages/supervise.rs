@@ -11,7 +11,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::NaiveDate;
 use serde::Deserialize;
-use zhuanban_ledger::{Id, NoticeLevel, TaskRecord};
+use zhuanban_ledger::{Id, NoticeLevel, TaskRecord, UnitId};
 use zhuanban_store::{NoticeInput, Store};
 
 use super::dispatch::{default_reply_by, issue, level_label};
@@ -41,7 +41,7 @@ struct NoticeNewPage {
     title: String,
     plan_id: Id,
     /// (unit id, name, 牵头/配合, chosen)
-    units: Vec<(Id, String, &'static str, bool)>,
+    units: Vec<(UnitId, String, &'static str, bool)>,
     /// (value, label, chosen)
     levels: Vec<(&'static str, &'static str, bool)>,
     reason: String,
@@ -71,7 +71,7 @@ async fn page(
         .ok_or_else(AppError::not_found)?;
     let task = task_of(state, plan.id, code).await?;
     let all = state.store.units(plan.id).await?;
-    let chosen_unit = draft.unit_id.parse::<Id>().ok();
+    let chosen_unit = draft.unit_id.parse::<UnitId>().ok();
     let units = task
         .lead
         .iter()
@@ -150,7 +150,7 @@ pub async fn notice_create(
     };
     let Some(unit_id) = draft
         .unit_id
-        .parse::<Id>()
+        .parse::<UnitId>()
         .ok()
         .filter(|u| task.lead.contains(u) || task.support.contains(u))
     else {

@@ -7,7 +7,12 @@ use reqwest::multipart::{Form, Part};
 use crate::TestApp;
 use zhuanban_store::Store as _;
 
-fn form(csrf_target: &TestApp, values: &[(i64, &str)], narrative: &str, action: &str) -> Form {
+fn form(
+    csrf_target: &TestApp,
+    values: &[(zhuanban_ledger::TargetId, &str)],
+    narrative: &str,
+    action: &str,
+) -> Form {
     let _ = csrf_target;
     let mut f = Form::new()
         .text("narrative", narrative.to_string())

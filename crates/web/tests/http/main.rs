@@ -26,7 +26,7 @@ use std::time::Duration;
 use chrono::NaiveDate;
 use reqwest::{Client, StatusCode, redirect};
 use tempfile::TempDir;
-use zhuanban_ledger::{Id, Role, TaskRecord};
+use zhuanban_ledger::{Id, Role, RoundId, TaskRecord, UnitId};
 use zhuanban_plan::{ReadOptions, read_text};
 use zhuanban_store::{Actor, Db, ImportOptions, NewUser, ReportInput, RoundInput, Store};
 use zhuanban_web::{AppState, Config, auth};
@@ -166,11 +166,11 @@ pub struct TestApp {
     pub db: TestDb,
     pub dir: TempDir,
     pub plan_id: Id,
-    pub round_id: Id,
+    pub round_id: RoundId,
     pub tasks: Vec<TaskRecord>,
     /// The unit of `unit` (区住房城乡建设局, lead of 2.3.2) and of `unit2` (区交通运输局).
-    pub unit_id: Id,
-    pub unit2_id: Id,
+    pub unit_id: UnitId,
+    pub unit2_id: UnitId,
     pub state: AppState,
 }
 
@@ -329,7 +329,7 @@ impl TestApp {
     pub async fn submitted_report(
         &self,
         code: &str,
-        unit_id: Id,
+        unit_id: UnitId,
         value: f64,
     ) -> zhuanban_ledger::Report {
         let t = self.task(code);

@@ -35,15 +35,15 @@ struct Samples {
     other_report: i64,
     own_sha: String,
     other_sha: String,
-    round: i64,
-    user: i64,
+    round: zhuanban_ledger::RoundId,
+    user: zhuanban_ledger::AccountId,
     own_notice: i64,
     other_notice: i64,
     extension: i64,
     unit_message: i64,
     reading: i64,
     plan: i64,
-    unit: i64,
+    unit: zhuanban_ledger::UnitId,
 }
 
 fn fill(path: &str, s: &Samples, other: bool) -> String {

@@ -5,6 +5,7 @@
 //! returned reports on 我的任务, and the office's events on its channels when the plan asks.
 
 use reqwest::{Client, StatusCode};
+use zhuanban_ledger::UnitId;
 use zhuanban_store::{Actor, NoticeInput, Store as _};
 
 use crate::TestApp;
@@ -319,7 +320,7 @@ async fn a_leaders_instruction_reaches_the_units_of_the_task_only() {
     assert!(inbox.contains(&format!("/tasks/{}?plan={}", task.code, app.plan_id)));
     assert_eq!(badge(&inbox), Some(1));
     // Every unit of the task, once each; nobody else.
-    let mut units: Vec<i64> = task.lead.iter().chain(&task.support).copied().collect();
+    let mut units: Vec<UnitId> = task.lead.iter().chain(&task.support).copied().collect();
     units.sort_unstable();
     units.dedup();
     assert_eq!(
@@ -420,7 +421,7 @@ async fn units_late_for_a_round_are_named_in_one_message_to_the_office() {
         app.submitted_report(&t.code, app.unit_id, 1.0).await;
     }
     let units = app.store.units(app.plan_id).await.unwrap();
-    let name = |id: i64| units.iter().find(|u| u.id == id).unwrap().name.clone();
+    let name = |id: UnitId| units.iter().find(|u| u.id == id).unwrap().name.clone();
     let mut expected: Vec<String> = app
         .tasks
         .iter()

@@ -353,7 +353,7 @@ async fn post_form(
     (status, res.text().await.unwrap())
 }
 
-async fn id_of(app: &TestApp, login: &str) -> i64 {
+async fn id_of(app: &TestApp, login: &str) -> zhuanban_ledger::AccountId {
     app.store.user_for_login(login).await.unwrap().unwrap().0.id
 }
 

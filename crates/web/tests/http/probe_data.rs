@@ -59,7 +59,11 @@ async fn spreadsheet_bombs_uploaded_to_monitoring_data_are_refused_quickly_and_s
     assert_eq!(app.count("observations").await, 0);
 }
 
-fn report_form(values: &[(i64, &str)], narrative: &str, action: &str) -> Form {
+fn report_form(
+    values: &[(zhuanban_ledger::TargetId, &str)],
+    narrative: &str,
+    action: &str,
+) -> Form {
     let mut f = Form::new()
         .text("narrative", narrative.to_string())
         .text("action", action.to_string());
