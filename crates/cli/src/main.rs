@@ -2,7 +2,9 @@
 //!
 //! Exit codes: 0 success; 1 the command ran and found errors (e.g. `lint` found an error);
 //! 2 the input could not be used (a file that cannot be read, a refused write, bad usage) —
-//! with one message on standard error that names what is wrong.
+//! with one message on standard error that names what is wrong. A reader of the output that
+//! goes away early (`zhuanban status … | head`) ends the program quietly with 0
+//! (`output.rs`).
 
 mod backup;
 mod channels;
