@@ -12,6 +12,9 @@
 //!
 //! - The command line uses the web crate only to start the server (`cli/src/serve.rs`): what
 //!   both need is in `zhuanban_desk`.
+//! - The command line writes its standard output only through its writer
+//!   (`cli/src/output.rs`, the `out!` and `outln!` macros), which ends the program quietly
+//!   when the reader of a pipe has gone instead of panicking as `println!` does.
 //!
 //! The rules read source text (no parser): code after a file's first `#[cfg(test)]` is test
 //! code and is not checked, nor are `tests/`, `benches/` and the tools (`xtask`, `loadgen`,
@@ -46,6 +49,10 @@ const IMPURE: &[&str] = &[
 /// (`Instant`), which measures elapsed time for timeouts and rate limits and never a date, is
 /// allowed outside the pure crates.
 const CLOCK: &[&str] = &["Utc::now", "Local::now", "SystemTime::now"];
+
+/// Writes to standard output that panic when the reader of a pipe has gone (allowed in
+/// `cli/src/output.rs` only, for the command line).
+const STDOUT: &[&str] = &["println!", "print!", "stdout()"];
 
 /// Tools and test helpers, not the product.
 const TOOLS: &[&str] = &["loadgen", "testkit"];
@@ -188,6 +195,16 @@ pub fn check_file(file: &str, text: &str) -> Vec<Finding> {
                 raw,
             );
         }
+        if krate == "cli"
+            && file != "crates/cli/src/output.rs"
+            && STDOUT.iter().any(|what| mentions(code, what))
+        {
+            find(
+                i,
+                "the command line's standard output written past its writer (cli/src/output.rs)",
+                raw,
+            );
+        }
         if !store && (mentions(code, "sqlx") || mentions(code, "rusqlite")) {
             find(i, "a database driver used outside the store", raw);
         }
@@ -321,6 +338,37 @@ mod tests {
             ["the command line uses the web crate beyond starting the server"]
         );
         assert!(rules("crates/cli/src/serve.rs", text).is_empty());
+    }
+
+    #[test]
+    fn the_command_line_prints_through_its_writer() {
+        let rule = "the command line's standard output written past its writer (cli/src/output.rs)";
+        for text in [
+            "println!(\"{x}\");\n",
+            "print!(\"{x}\");\n",
+            "let _ = writeln!(std::io::stdout(), \"{x}\");\n",
+        ] {
+            assert_eq!(
+                rules("crates/cli/src/ledger_cmd.rs", text),
+                [rule],
+                "{text}"
+            );
+            assert!(rules("crates/cli/src/output.rs", text).is_empty());
+            assert!(rules("crates/web/src/a.rs", text).is_empty());
+        }
+        // Standard error, the writer's macros and a comment are not standard output.
+        for text in [
+            "eprintln!(\"{x}\");\n",
+            "eprint!(\"{x}\");\n",
+            "outln!(\"{x}\");\n",
+            "out!(\"{x}\");\n",
+            "// println!(\"{x}\");\n",
+        ] {
+            assert!(
+                rules("crates/cli/src/ledger_cmd.rs", text).is_empty(),
+                "{text}"
+            );
+        }
     }
 
     #[test]

@@ -36,6 +36,7 @@ use sha2::{Digest, Sha256};
 use zhuanban_store::{Db, Store, audit};
 
 use crate::DbArgs;
+use crate::output::outln;
 use crate::serve::data_dir_for;
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -244,7 +245,7 @@ async fn backup_into(
         out.join("manifest.json"),
         serde_json::to_string_pretty(&manifest)?,
     )?;
-    println!(
+    outln!(
         "已备份到 {}：数据库与 {} 个佐证文件，审计记录 {} 条",
         out.display(),
         files.len(),
@@ -574,7 +575,7 @@ pub async fn restore(
     if !audit.breaks.is_empty() {
         bail!("备份中的审计日志校验失败：{}", audit.breaks[0]);
     }
-    println!(
+    outln!(
         "备份校验通过：{} 个文件与清单一致，数据库完整，审计记录 {} 条哈希链完整",
         m.files.len(),
         audit.records
@@ -624,7 +625,7 @@ pub async fn restore(
     let restored = Db::open_existing(db).await?;
     let check = restored.verify_audit().await?;
     restored.close().await;
-    println!(
+    outln!(
         "已恢复到 {}（佐证文件 {} 个，审计记录 {} 条）",
         db.display(),
         files.len(),
@@ -657,7 +658,7 @@ async fn restore_postgres(
             String::from_utf8_lossy(&listed.stderr).trim()
         );
     }
-    println!(
+    outln!(
         "备份校验通过：{} 个文件与清单一致，PostgreSQL 转储可读，审计记录 {} 条",
         m.files.len(),
         m.audit_records
@@ -754,7 +755,7 @@ async fn restore_postgres(
             m.audit_head.as_ref().map(|h| h.0)
         );
     }
-    println!(
+    outln!(
         "已恢复到 {}（佐证文件 {} 个，审计记录 {} 条，哈希链完整）",
         conn.url,
         files.len(),
@@ -772,7 +773,7 @@ pub async fn purge(db: &DbArgs, before: chrono::NaiveDate) -> anyhow::Result<Exi
         .context("日期无效")?
         .with_timezone(&chrono::Utc);
     let n = store.purge_audit(at, &crate::ledger_cmd::actor(db)).await?;
-    println!("已清理 {before} 之前的审计记录 {n} 条");
+    outln!("已清理 {before} 之前的审计记录 {n} 条");
     Ok(ExitCode::SUCCESS)
 }
 

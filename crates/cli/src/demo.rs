@@ -28,6 +28,7 @@ use zhuanban_plan::ReadOptions;
 use zhuanban_store::{Actor, Db, ImportOptions, ReportInput, RoundInput, Store};
 
 use crate::DbArgs;
+use crate::output::outln;
 
 /// The seed plan, compiled in.
 pub const SEED_PLAN: &str =
@@ -95,7 +96,7 @@ fn last_day(y: i32, m: u32) -> NaiveDate {
 pub async fn demo_data(db: &DbArgs, as_of: NaiveDate, seed: u64) -> anyhow::Result<ExitCode> {
     let store = crate::ledger_cmd::open_path(&db.db, true).await?;
     let summary = fill(&store, as_of, seed).await?;
-    println!("{summary}");
+    outln!("{summary}");
     Ok(ExitCode::SUCCESS)
 }
 

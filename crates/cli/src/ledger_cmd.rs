@@ -12,6 +12,7 @@ use zhuanban_ledger::{Colour, Id, ReportState, RoundId, RoundState, Status, Unit
 use zhuanban_plan::{Period, Severity};
 use zhuanban_store::{Actor, Db, ImportOptions, ReportInput, RoundInput, Store};
 
+use crate::output::{out, outln};
 use crate::{DbArgs, StatusFormat, plan_cmd};
 
 pub fn actor(db: &DbArgs) -> Actor {
@@ -68,7 +69,7 @@ pub async fn init(db: &DbArgs) -> anyhow::Result<ExitCode> {
         let store = Db::connect(url)
             .await
             .context("无法连接或升级 PostgreSQL 数据库")?;
-        println!(
+        outln!(
             "PostgreSQL 数据库：台账结构已是最新（结构版本 {}）",
             store.schema_version().await?
         );
@@ -78,7 +79,7 @@ pub async fn init(db: &DbArgs) -> anyhow::Result<ExitCode> {
     Db::open(&db.db)
         .await
         .with_context(|| format!("无法创建数据库 {}", db.db.display()))?;
-    println!(
+    outln!(
         "{}：{}",
         db.db.display(),
         if existed {
@@ -104,7 +105,7 @@ pub async fn import(
     };
     for d in &reading.diagnostics {
         if d.severity != Severity::Info {
-            println!("{}", plan_cmd::describe(file, d));
+            outln!("{}", plan_cmd::describe(file, d));
         }
     }
     if reading.has_errors() && !force {
@@ -134,7 +135,7 @@ pub async fn import(
             &actor(db),
         )
         .await?;
-    println!(
+    outln!(
         "已导入方案 #{} 第 {} 版：任务 {} 项，量化目标 {} 个，节点 {} 个，单位 {} 个（新建 {} 个）",
         out.plan_id,
         out.version,
@@ -150,9 +151,13 @@ pub async fn import(
 pub async fn plans(db: &DbArgs) -> anyhow::Result<ExitCode> {
     let store = open(db).await?;
     for p in store.plans().await? {
-        println!(
+        outln!(
             "#{} {}（第 {} 版，{} 至 {}）",
-            p.id, p.title, p.version, p.period_start, p.period_end
+            p.id,
+            p.title,
+            p.version,
+            p.period_start,
+            p.period_end
         );
     }
     Ok(ExitCode::SUCCESS)
@@ -192,9 +197,12 @@ pub async fn round_open(
             &actor(db),
         )
         .await?;
-    println!(
+    outln!(
         "已开启轮次 #{}“{}”：统计截至 {}，报送截止 {}",
-        r.id, r.name, r.as_of, r.due
+        r.id,
+        r.name,
+        r.as_of,
+        r.due
     );
     Ok(ExitCode::SUCCESS)
 }
@@ -203,7 +211,7 @@ pub async fn round_close(db: &DbArgs, round: RoundId) -> anyhow::Result<ExitCode
     let store = open(db).await?;
     let r = store.round(round).await?;
     let r = store.close_round(round, r.row_version, &actor(db)).await?;
-    println!("已关闭轮次 #{}“{}”", r.id, r.name);
+    outln!("已关闭轮次 #{}“{}”", r.id, r.name);
     Ok(ExitCode::SUCCESS)
 }
 
@@ -213,7 +221,7 @@ pub async fn round_list(db: &DbArgs, plan: Option<Id>) -> anyhow::Result<ExitCod
     for r in store.rounds(plan_id).await? {
         let reports = store.reports(r.id).await?;
         let count = |s: ReportState| reports.iter().filter(|x| x.state == s).count();
-        println!(
+        outln!(
             "#{} {}  统计截至 {}  报送截止 {}  {}  已采纳 {}  待审 {}  退回 {}  草稿 {}  逾期报送 {}",
             r.id,
             r.name,
@@ -361,7 +369,7 @@ pub async fn report_submit(db: &DbArgs, file: &Path, draft: bool) -> anyhow::Res
         eprintln!("提醒：报告已保存，但未能通知专班办公室：{e}");
     }
     let r = saved.value;
-    println!(
+    outln!(
         "报告 #{}（任务 {}，{}）{}，版本 {}{}",
         r.id,
         task.code,
@@ -384,7 +392,7 @@ pub async fn report_review(db: &DbArgs, id: Id, reason: Option<&str>) -> anyhow:
         }
         None => store.accept_report(id, r.row_version, &actor(db)).await?,
     };
-    println!("报告 #{} {}", r.id, r.state.label());
+    outln!("报告 #{} {}", r.id, r.state.label());
     Ok(ExitCode::SUCCESS)
 }
 
@@ -402,7 +410,7 @@ pub async fn report_list(db: &DbArgs, round: RoundId) -> anyhow::Result<ExitCode
             .iter()
             .find(|u| u.id == r.unit_id)
             .map_or("?", |u| u.name.as_str());
-        println!(
+        outln!(
             "#{} 任务 {code} {unit} {} 版本 {}{}{}",
             r.id,
             r.state.label(),
@@ -490,9 +498,9 @@ pub async fn status(
     .await?;
     match format {
         StatusFormat::Json => {
-            println!("{}", serde_json::to_string_pretty(&status_report(&j))?);
+            outln!("{}", serde_json::to_string_pretty(&status_report(&j))?);
         }
-        StatusFormat::Text => print!("{}", status_text(&j)),
+        StatusFormat::Text => out!("{}", status_text(&j)),
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -668,7 +676,7 @@ pub async fn audit_verify(db: &DbArgs) -> anyhow::Result<ExitCode> {
     if check.breaks.is_empty() {
         // A clean chain: anchor its head, so that a later deletion of it shows.
         store.anchor_audit_head().await?;
-        println!(
+        outln!(
             "审计日志完整：共 {} 条记录，哈希链（密钥 {}）与锚定文件校验通过",
             check.records,
             store.audit_keyring().key_id
@@ -676,9 +684,9 @@ pub async fn audit_verify(db: &DbArgs) -> anyhow::Result<ExitCode> {
         Ok(ExitCode::SUCCESS)
     } else {
         for b in &check.breaks {
-            println!("{b}");
+            outln!("{b}");
         }
-        println!(
+        outln!(
             "审计日志校验失败：{} 处异常（共 {} 条记录）",
             check.breaks.len(),
             check.records
@@ -691,7 +699,7 @@ pub async fn audit_log(db: &DbArgs, limit: usize) -> anyhow::Result<ExitCode> {
     let store = open(db).await?;
     let cst = zhuanban_store::clock::china();
     for r in store.audit_log(limit).await? {
-        println!(
+        outln!(
             "#{} {} {}（{}）{} {} {}",
             r.id,
             r.at.with_timezone(&cst).format("%Y-%m-%d %H:%M:%S"),
@@ -715,7 +723,7 @@ pub async fn plan_settings(
     let plan_id = pick_plan(&store, plan).await?;
     let p = store.plan(plan_id).await?;
     let Some(file) = file else {
-        println!("{}", serde_json::to_string_pretty(&p.settings)?);
+        outln!("{}", serde_json::to_string_pretty(&p.settings)?);
         return Ok(ExitCode::SUCCESS);
     };
     let text =
@@ -726,6 +734,6 @@ pub async fn plan_settings(
         .set_plan_settings(plan_id, p.row_version, &settings, &actor(db))
         .await
         .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
-    println!("已更新方案 #{plan_id} 的设置");
+    outln!("已更新方案 #{plan_id} 的设置");
     Ok(ExitCode::SUCCESS)
 }

@@ -2,12 +2,15 @@
 //!
 //! Exit codes: 0 success; 1 the command ran and found errors (e.g. `lint` found an error);
 //! 2 the input could not be used (a file that cannot be read, a refused write, bad usage) —
-//! with one message on standard error that names what is wrong.
+//! with one message on standard error that names what is wrong. A reader of the output that
+//! goes away early (`zhuanban status … | head`) ends the program quietly with 0
+//! (`output.rs`).
 
 mod backup;
 mod channels;
 mod demo;
 mod ledger_cmd;
+mod output;
 mod plan_cmd;
 mod series_cmd;
 mod serve;
@@ -18,6 +21,8 @@ use std::process::ExitCode;
 use chrono::NaiveDate;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use zhuanban_plan::Severity;
+
+use crate::output::out;
 
 /// mimalloc instead of the system allocator: each sign-in's Argon2 check borrows 19 MiB, and
 /// glibc's malloc, once such a block is freed, raises its mmap threshold and keeps later ones
@@ -494,7 +499,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Format::Toml => toml::to_string_pretty(&reading.plan)?,
                 Format::Text => zhuanban_plan::outline_text(&reading.plan),
             };
-            print!("{out}");
+            out!("{out}");
             for d in reading
                 .diagnostics
                 .iter()

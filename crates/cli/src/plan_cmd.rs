@@ -5,6 +5,8 @@ use std::process::ExitCode;
 
 use zhuanban_plan::{Diagnostic, ReadOptions, Reading, Severity};
 
+use crate::output::outln;
+
 /// Reads a plan file; a file that cannot be read at all gets one line on stderr and exit 2.
 pub fn read_plan(file: &Path, aliases: &[String]) -> anyhow::Result<Result<Reading, ExitCode>> {
     let mut opts = ReadOptions::new(
@@ -79,10 +81,10 @@ pub fn lint(file: &Path, aliases: &[String], json: bool) -> anyhow::Result<ExitC
         Err(code) => return Ok(code),
     };
     if json {
-        println!("{}", serde_json::to_string_pretty(&reading.diagnostics)?);
+        outln!("{}", serde_json::to_string_pretty(&reading.diagnostics)?);
     } else {
         for d in &reading.diagnostics {
-            println!("{}", describe(file, d));
+            outln!("{}", describe(file, d));
         }
         let count = |s| {
             reading
@@ -91,7 +93,7 @@ pub fn lint(file: &Path, aliases: &[String], json: bool) -> anyhow::Result<ExitC
                 .filter(|d| d.severity == s)
                 .count()
         };
-        println!(
+        outln!(
             "{}：错误 {} 项，警告 {} 项，提示 {} 项",
             file.display(),
             count(Severity::Error),

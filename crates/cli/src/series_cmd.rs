@@ -10,6 +10,7 @@ use zhuanban_standards::series::{CsvOptions, SiteKind, parse_csv};
 
 use crate::DbArgs;
 use crate::ledger_cmd::{actor, open, pick_plan};
+use crate::output::outln;
 
 fn kind(k: &str) -> anyhow::Result<SiteKind> {
     Ok(match k {
@@ -76,7 +77,7 @@ pub async fn import(
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let out = store.import_series(&parsed, &name, &actor(db)).await?;
-    println!(
+    outln!(
         "已导入 {}：{} 个点位，{} 条观测（覆盖已有 {} 条；文件内重复 {} 条，保留后出现者{}）",
         file.display(),
         out.sites,
@@ -116,7 +117,7 @@ pub async fn link(
     };
     match zhuanban_desk::series::link_target(&store, plan_id, &link, &actor(db)).await {
         Ok(done) => {
-            println!("{done}");
+            outln!("{done}");
             Ok(ExitCode::SUCCESS)
         }
         Err(zhuanban_desk::series::LinkError::Invalid(field, msg)) => {
@@ -139,7 +140,7 @@ pub async fn show(
     let mut rows: Vec<_> = j.into_iter().collect();
     rows.sort_by(|a, b| a.0.cmp(&b.0));
     for ((code, seq), e) in rows {
-        println!(
+        outln!(
             "任务 {code} 目标 {seq}：{}（{}）",
             e.status.label(),
             e.reason

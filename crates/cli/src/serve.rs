@@ -13,6 +13,7 @@ use zhuanban_store::{Actor, Db, NewUser, Store};
 use zhuanban_web::{AppState, Config};
 
 use crate::DbArgs;
+use crate::output::outln;
 
 /// The folder beside a database where its evidence files live.
 pub fn data_dir_for(db: &Path) -> PathBuf {
@@ -75,7 +76,7 @@ pub async fn serve(
     let store = crate::ledger_cmd::open_path(db, true).await?;
     // A database a demonstration started on goes on in the demonstration's time.
     if let Some(as_of) = crate::demo::resume_clock(&store).await? {
-        println!(
+        outln!(
             "演示数据库：本服务的时钟接续演示时间（演示自 {as_of} 起），今日为 {}",
             zhuanban_store::clock::china_today()
         );
@@ -87,7 +88,7 @@ pub async fn serve(
     config.demo = store.plans().await?.iter().any(|p| p.demo);
     let state = AppState::new(store, config).await?;
     if !state.has_users() {
-        println!(
+        outln!(
             "首次启动：请在浏览器中打开 http://{listen}/setup 创建系统管理员（系统没有默认密码）"
         );
     }
@@ -109,11 +110,11 @@ async fn run(listen: SocketAddr, state: AppState) -> anyhow::Result<ExitCode> {
     })()
     .with_context(|| format!("无法监听 {listen}"))?;
     let addr = listener.local_addr()?;
-    println!("工作专班台账已启动：http://{addr}/  （按 Ctrl+C 停止）");
+    outln!("工作专班台账已启动：http://{addr}/  （按 Ctrl+C 停止）");
     zhuanban_web::worker::spawn(state.clone());
     tokio::select! {
         r = zhuanban_web::serve(listener, state) => r?,
-        _ = tokio::signal::ctrl_c() => println!("已停止"),
+        _ = tokio::signal::ctrl_c() => outln!("已停止"),
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -166,18 +167,18 @@ pub async fn serve_demo(
         }
     };
     let summary = crate::demo::fill(&store, as_of, 2024).await?;
-    println!("{summary}");
+    outln!("{summary}");
     crate::demo::start_clock(&store, as_of).await?;
-    println!(
+    outln!(
         "演示时间：本服务的时钟自 {as_of} 10:00（北京时间）起运行，通知、通报、催报与逾期均按演示日期计算"
     );
     let accounts = demo_accounts(&store).await?;
-    println!("演示账号（密码为本次随机生成）：");
+    outln!("演示账号（密码为本次随机生成）：");
     for (login, password, who) in &accounts {
-        println!("  {login:<10} {password:<16} {who}");
+        outln!("  {login:<10} {password:<16} {who}");
     }
     if !on_pg {
-        println!("数据库：{}", data.with_extension("").display());
+        outln!("数据库：{}", data.with_extension("").display());
     }
     let mut config = Config::new(data);
     config.demo = true;
@@ -357,9 +358,9 @@ pub async fn user_add(
             .set_email(user.id, Some(e), &crate::ledger_cmd::actor(db))
             .await?;
     }
-    println!("已创建账号 {}（{}）", user.login, user.role.label());
+    outln!("已创建账号 {}（{}）", user.login, user.role.label());
     if !owner_password {
-        println!("该账号首次登录时须修改密码（密码由本人设置时可加 --owner-password）");
+        outln!("该账号首次登录时须修改密码（密码由本人设置时可加 --owner-password）");
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -373,7 +374,7 @@ pub async fn user_list(db: &DbArgs) -> anyhow::Result<ExitCode> {
             .and_then(|id| units.iter().find(|x| x.id == id))
             .map(|x| x.name.as_str())
             .unwrap_or("");
-        println!(
+        outln!(
             "{:<16} {:<10} {:<12} {}{}",
             u.login,
             u.role.as_str(),
@@ -407,9 +408,9 @@ pub async fn user_reset(
             &crate::ledger_cmd::actor(db),
         )
         .await?;
-    println!("已重置 {} 的密码，其会话已全部结束", user.login);
+    outln!("已重置 {} 的密码，其会话已全部结束", user.login);
     if !owner_password {
-        println!("该账号下次登录时须修改密码（密码由本人设置时可加 --owner-password）");
+        outln!("该账号下次登录时须修改密码（密码由本人设置时可加 --owner-password）");
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -425,17 +426,20 @@ pub async fn dispatch(
     let today = today.unwrap_or_else(zhuanban_store::clock::china_today);
     let t = zhuanban_desk::dispatch::tick(&store, &channels, today, send).await?;
     for login in &t.disabled {
-        println!("已停用长期未登录的账号：{login}");
+        outln!("已停用长期未登录的账号：{login}");
     }
     for name in &t.opened {
-        println!("已按计划开启轮次：{name}");
+        outln!("已按计划开启轮次：{name}");
     }
     if t.late > 0 {
-        println!("已告知专班办公室逾期未报的单位：{} 个轮次", t.late);
+        outln!("已告知专班办公室逾期未报的单位：{} 个轮次", t.late);
     }
-    println!(
+    outln!(
         "催报 {} 条；发送成功 {} 条，失败 {} 条，稍后重试 {} 条",
-        t.reminders, t.sent, t.failed, t.deferred
+        t.reminders,
+        t.sent,
+        t.failed,
+        t.deferred
     );
     Ok(ExitCode::SUCCESS)
 }
@@ -478,7 +482,7 @@ pub async fn bulletin(
         other => bail!("--format 应为 docx、xlsx 或 html，收到“{other}”"),
     };
     std::fs::write(out, &bytes).with_context(|| format!("无法写入 {}", out.display()))?;
-    println!(
+    outln!(
         "已生成 {}（{}，{} 字节）",
         out.display(),
         b.title,

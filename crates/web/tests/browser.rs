@@ -66,7 +66,7 @@ async fn reporting_loop_in_a_real_browser() -> Result<()> {
 }
 
 /// The pages people use every day, on a phone held upright (390×844): the office's ledger,
-/// and a unit's 我的任务, report form and notices. Nothing scrolls sideways — neither the page
+/// a unit's 我的任务, report form and notices, and the administrator's accounts. Nothing scrolls sideways — neither the page
 /// nor a table in it — and what a person comes for (a task's 状态, the 填报 button, a notice's
 /// 签收) is on screen, not covered, once scrolled to. Screenshots of each page at 390×844 and
 /// at 1366×900, where the tables are still tables.
@@ -107,6 +107,20 @@ async fn the_daily_pages_fit_a_phone() -> Result<()> {
                 unit_id: unit.id,
                 requested: NaiveDate::from_ymd_opt(2025, 3, 31).unwrap_or_default(),
                 reason: "第三个小区管线迁改需与供水公司协调，资金于11月到位".into(),
+            },
+            &system,
+        )
+        .await?;
+    // The administrator, for the accounts page.
+    store
+        .create_user(
+            &NewUser {
+                login: ADMIN.0.into(),
+                name: "系统管理员".into(),
+                role: Role::Sysadmin,
+                unit_id: None,
+                password_hash: zhuanban_web::auth::hash_password(ADMIN.1)
+                    .map_err(anyhow::Error::msg)?,
             },
             &system,
         )
@@ -187,6 +201,24 @@ async fn daily_pages(b: &Browser, base: &str) -> Result<()> {
             "table#notices tbody tr:first-child .state",
             "table#notices tbody tr:first-child button[type=submit]",
             "table#extensions tbody tr:first-child .state",
+        ],
+    )
+    .await?;
+    sign_out(b).await?;
+
+    // The administrator's accounts: an account's state, a 重置密码 button, the form for a new
+    // account.
+    sign_in(b, base, ADMIN, "系统管理员").await?;
+    b.goto(&url("/admin/users")).await?;
+    wait_text(b, "main h1", "账号管理").await?;
+    wait_text(b, "table#users", UNIT_LOGIN.0).await?;
+    fits_phone(
+        b,
+        "daily-admin-users",
+        &[
+            "table#users tbody tr:last-child td[data-label=\"状态\"] .tag",
+            "table#users tbody a.button[href$=\"/reset\"]",
+            "#login",
         ],
     )
     .await?;

@@ -225,3 +225,89 @@ fn a_scanned_pdf_gets_one_line_and_exit_2() {
     assert!(err.contains(&p.display().to_string()), "{err}");
     assert!(err.contains("没有文字层"), "{err}");
 }
+
+/// A plan in the seed's form with `n` tasks, in a file of its own.
+fn long_plan(n: usize) -> PathBuf {
+    let mut text = String::from(
+        "为推进工作，特制定本实施方案。\n一、工作目标\n全面完成年度任务。\n二、工作任务\n（一）推进重点工作\n",
+    );
+    for i in 1..=n {
+        text.push_str(&format!(
+            "{i}．推进第{i}项重点工作。2024年底前完成第{i}项工程建设，持续改善服务质量。（区交通运输局、区发改财政局等负责）\n"
+        ));
+    }
+    text.push_str("三、推进机制\n成立工作专班，专班办公室设在区发改财政局。\n");
+    tmp("long-plan.txt", text.as_bytes())
+}
+
+/// Runs `zhuanban ARGS` into a pipe whose reader takes `lines` lines (none: it closes the
+/// pipe before the program writes) and goes away, as `zhuanban … | head -1` does; gives the
+/// exit status and standard error.
+fn into_a_closed_pipe(args: &[&str], lines: usize) -> (std::process::ExitStatus, String) {
+    use std::io::{BufRead as _, BufReader, Read as _};
+    let mut child = bin()
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let out = child.stdout.take().unwrap();
+    if lines > 0 {
+        let mut reader = BufReader::new(out);
+        for _ in 0..lines {
+            let mut line = String::new();
+            assert!(reader.read_line(&mut line).unwrap() > 0, "a line to read");
+        }
+        drop(reader);
+    } else {
+        drop(out);
+    }
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    (child.wait().unwrap(), err)
+}
+
+/// `zhuanban parse FILE --format json | head -1`: Rust ignores SIGPIPE, and `println!` panics
+/// when the pipe's reader has gone; the program ends quietly with status 0 instead.
+#[test]
+fn a_reader_that_goes_away_ends_the_program_quietly() {
+    let plan = long_plan(3000);
+    let file = plan.to_str().unwrap();
+    // The output is larger than a pipe holds (64 KiB), so the program is still writing when
+    // the reader goes away after its first line.
+    let whole = run(&["parse", file, "--format", "json"]);
+    assert!(whole.status.success(), "{}", stderr(&whole));
+    assert!(
+        whole.stdout.len() > 256 << 10,
+        "{} bytes of output",
+        whole.stdout.len()
+    );
+    for (args, lines) in [
+        (vec!["parse", file, "--format", "json"], 1),
+        (vec!["parse", file, "--format", "text"], 1),
+        (vec!["parse", file, "--format", "json"], 0),
+        (vec!["lint", file], 0),
+    ] {
+        let (status, err) = into_a_closed_pipe(&args, lines);
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+        assert!(!err.contains("Broken pipe"), "{args:?}: {err}");
+        assert!(err.is_empty(), "{args:?}: nothing on stderr: {err}");
+        assert_eq!(status.code(), Some(0), "{args:?}: {err}");
+    }
+    // `zhuanban status … | head`, the ledger's commands alike.
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("pipe.db").to_string_lossy().into_owned();
+    let o = run(&["import", seed().to_str().unwrap(), "--db", &db]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    for format in ["text", "json"] {
+        let args = ["status", "--db", &db, "--format", format];
+        let (status, err) = into_a_closed_pipe(&args, 0);
+        assert!(err.is_empty(), "{args:?}: nothing on stderr: {err}");
+        assert_eq!(status.code(), Some(0), "{args:?}: {err}");
+    }
+}
