@@ -17,7 +17,8 @@
 //!    view: one plan per call ([`zhuanban_desk::judge`]), one after the other and
 //!    `--connections` at a time, and `--batch` plans per call ([`zhuanban_desk::judge_plans`],
 //!    what they need read together), one batch after the other and `--connections` at a time
-//!    (goal: under 5 s); then where the time of one plan at a time goes, step by step;
+//!    (goal: under 5 s), each on a runtime with a worker thread per CPU as the server's
+//!    (`judge_all_as_served`); then where the time of one plan at a time goes, step by step;
 //! 2. `ledger-page` — `zhuanban serve --db URL --data DIR` on the database, a unit account
 //!    signed in, `GET /ledger` (the desk's current plan; the judgement cached until the data
 //!    change) and `GET /ledger?round=ID` (the same round named: judged afresh for every
@@ -410,6 +411,32 @@ async fn judge_all(store: &Db, at_once: usize, batch: usize) -> Result<(f64, usi
     Ok((t0.elapsed().as_secs_f64(), tasks))
 }
 
+/// [`judge_all`] as a server would run it: on a runtime of its own with a worker thread per
+/// CPU, as `zhuanban serve`'s runtime has (the load generator's own runtime has
+/// `--client-threads` workers, one by default, so as to leave the cores to the server it
+/// measures), with a store of its own on the same database.
+async fn judge_all_as_served(
+    url: &str,
+    key: &std::path::Path,
+    at_once: usize,
+    batch: usize,
+) -> Result<(f64, usize)> {
+    let (url, key) = (url.to_string(), key.to_path_buf());
+    tokio::task::spawn_blocking(move || {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(std::thread::available_parallelism().map_or(2, |n| n.get()))
+            .enable_all()
+            .build()?;
+        let out = rt.block_on(async {
+            let store = Db::open_pg(&url, &PgOptions::new(&key)).await?;
+            judge_all(&store, at_once, batch).await
+        });
+        rt.shutdown_background();
+        out
+    })
+    .await?
+}
+
 /// Where the time of judging every plan one at a time goes: each step of the desk's
 /// judgement (the store's reads and the evaluation) timed on its own, summed over the plans.
 async fn phases(store: &Db) -> Result<Vec<(&'static str, f64)>> {
@@ -496,10 +523,10 @@ pub(super) async fn run(args: &Args) -> Result<bool> {
     let mut batched_concurrent = Vec::new();
     let mut judged_tasks = 0;
     for run in 0..args.runs {
-        let (s, n) = judge_all(&store, 1, 1).await?;
-        let (c, m) = judge_all(&store, args.connections, 1).await?;
-        let (bs, k) = judge_all(&store, 1, args.batch).await?;
-        let (bc, l) = judge_all(&store, args.connections, args.batch).await?;
+        let (s, n) = judge_all_as_served(&url, &key, 1, 1).await?;
+        let (c, m) = judge_all_as_served(&url, &key, args.connections, 1).await?;
+        let (bs, k) = judge_all_as_served(&url, &key, 1, args.batch).await?;
+        let (bc, l) = judge_all_as_served(&url, &key, args.connections, args.batch).await?;
         ensure!(
             n == m && n == k && n == l,
             "{n} tasks judged one plan at a time, {m} several at a time, {k} and {l} in batches"
