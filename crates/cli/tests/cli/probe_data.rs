@@ -1,15 +1,14 @@
 //! What a probe of the desk broke, from the command line: spreadsheet bombs given to
 //! `zhuanban series import`.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use zhuanban_testkit::bombs::{dense_xlsx, many_cells_xlsx, sparse_xlsx};
 
 use crate::*;
 
 /// Runs the binary and samples its peak resident memory (VmHWM, KiB) from /proc while it runs.
-fn run_measured(args: &[&str]) -> (Output, Duration, u64) {
-    let started = Instant::now();
+fn run_measured(args: &[&str]) -> (Output, u64) {
     let child = bin()
         .args(args)
         .stdout(std::process::Stdio::piped())
@@ -37,13 +36,12 @@ fn run_measured(args: &[&str]) -> (Output, Duration, u64) {
         })
     };
     let out = child.wait_with_output().unwrap();
-    let took = started.elapsed();
     sampler.join().unwrap();
-    (out, took, peak.load(std::sync::atomic::Ordering::Relaxed))
+    (out, peak.load(std::sync::atomic::Ordering::Relaxed))
 }
 
 #[test]
-fn series_import_refuses_spreadsheet_bombs_quickly_and_small() {
+fn series_import_refuses_spreadsheet_bombs_in_little_memory() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("s.db");
     let db = db.to_str().unwrap();
@@ -55,11 +53,12 @@ fn series_import_refuses_spreadsheet_bombs_quickly_and_small() {
     ] {
         let file = dir.path().join(name);
         std::fs::write(&file, &bytes).unwrap();
-        // The best of three runs: the time is the reader's, not that of other tests sharing
-        // the machine's cores.
-        let (mut out, mut took, mut peak) = (None, Duration::MAX, 0);
+        // Three runs, the highest peak kept: a refusal within a few milliseconds may end
+        // before the sampler reads it. (How fast a bomb is refused is measured by the
+        // benchmark `zhuanban-office/benches/bombs.rs`, on a machine not shared with tests.)
+        let (mut out, mut peak) = (None, 0);
         for _ in 0..3 {
-            let (o, t, p) = run_measured(&[
+            let (o, p) = run_measured(&[
                 "series",
                 "import",
                 file.to_str().unwrap(),
@@ -70,7 +69,6 @@ fn series_import_refuses_spreadsheet_bombs_quickly_and_small() {
                 "--site",
                 "湖心",
             ]);
-            took = took.min(t);
             peak = peak.max(p);
             out = Some(o);
         }
@@ -80,10 +78,6 @@ fn series_import_refuses_spreadsheet_bombs_quickly_and_small() {
         assert!(
             err.contains(name) && err.contains("超出导入限制") && err.contains(reason),
             "{name}: {err}"
-        );
-        assert!(
-            took < Duration::from_secs(1),
-            "{name}: refused after {took:?}"
         );
         // A refusal within a few milliseconds may end before the first sample.
         assert!(peak < 200 * 1024, "{name}: peak {peak} KiB");

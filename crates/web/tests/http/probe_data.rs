@@ -2,8 +2,6 @@
 //! evidence size limit, free-text limits and control characters, numbers, the offline
 //! template upload, download names and the frozen bulletin.
 
-use std::time::{Duration, Instant};
-
 use reqwest::StatusCode;
 use reqwest::multipart::{Form, Part};
 use zhuanban_testkit::bombs::{dense_xlsx, sparse_xlsx};
@@ -20,7 +18,10 @@ fn peak_kib() -> u64 {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn spreadsheet_bombs_uploaded_to_monitoring_data_are_refused_quickly_and_small() {
+/// Refused with a message naming the file and the limit, storing nothing, the server growing
+/// by less than 200 MiB. (How fast: the benchmark `zhuanban-office/benches/bombs.rs` times the
+/// same reader on the same bombs.)
+async fn spreadsheet_bombs_uploaded_to_monitoring_data_are_refused_small() {
     let app = TestApp::start().await;
     let (c, csrf) = app.login("office").await;
     let url = app.url(&format!("/series?_csrf={csrf}"));
@@ -29,7 +30,6 @@ async fn spreadsheet_bombs_uploaded_to_monitoring_data_are_refused_quickly_and_s
         ("重复.xlsx", dense_xlsx(1_900_000), "压缩比异常"),
     ] {
         let before = peak_kib();
-        let started = Instant::now();
         let res = c
             .post(&url)
             .multipart(
@@ -41,7 +41,6 @@ async fn spreadsheet_bombs_uploaded_to_monitoring_data_are_refused_quickly_and_s
             .send()
             .await
             .unwrap();
-        let took = started.elapsed();
         let status = res.status();
         let body = res.text().await.unwrap();
         let grew = peak_kib().saturating_sub(before);
@@ -49,10 +48,6 @@ async fn spreadsheet_bombs_uploaded_to_monitoring_data_are_refused_quickly_and_s
         assert!(
             body.contains(&format!("{name}：超出导入限制")) && body.contains(reason),
             "{name}: {body}"
-        );
-        assert!(
-            took < Duration::from_secs(1),
-            "{name}: answered after {took:?}"
         );
         assert!(grew < 200 * 1024, "{name}: the server grew by {grew} KiB");
     }
