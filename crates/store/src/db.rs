@@ -159,14 +159,21 @@ macro_rules! arg_from_id {
     };
 }
 
-arg_from_id!(
-    zhuanban_ledger::TaskId,
-    zhuanban_ledger::TargetId,
-    zhuanban_ledger::MilestoneId,
-    zhuanban_ledger::RoundId,
-    zhuanban_ledger::UnitId,
-    zhuanban_ledger::AccountId
-);
+/// Each id type of `zhuanban_ledger`, given to a macro: the one list of them.
+macro_rules! with_ids {
+    ($m:ident) => {
+        $m!(
+            zhuanban_ledger::TaskId,
+            zhuanban_ledger::TargetId,
+            zhuanban_ledger::MilestoneId,
+            zhuanban_ledger::RoundId,
+            zhuanban_ledger::UnitId,
+            zhuanban_ledger::AccountId
+        );
+    };
+}
+
+with_ids!(arg_from_id);
 
 /// A statement and its arguments.
 #[derive(Debug, Clone)]
@@ -411,14 +418,7 @@ macro_rules! get_id {
     };
 }
 
-get_id!(
-    zhuanban_ledger::TaskId,
-    zhuanban_ledger::TargetId,
-    zhuanban_ledger::MilestoneId,
-    zhuanban_ledger::RoundId,
-    zhuanban_ledger::UnitId,
-    zhuanban_ledger::AccountId
-);
+with_ids!(get_id);
 
 /// A column of a row: its name or position.
 pub(crate) trait Idx: ColumnIndex<SqliteRow> + ColumnIndex<PgRow> + std::fmt::Debug {}

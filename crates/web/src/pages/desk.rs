@@ -130,12 +130,8 @@ pub async fn judge_plan(
 async fn judge_at(state: &AppState, id: Id, view: View, version: i64) -> AppResult<Arc<Judged>> {
     let cached = view == View::default();
     let day = today();
-    if cached
-        && let Some((v, d, j)) = state.judged.lock().expect("judgement cache").get(&id)
-        && *v == version
-        && *d == day
-    {
-        return Ok(Arc::clone(j));
+    if cached && let Some(j) = kept_judgement(state, id, version, day) {
+        return Ok(j);
     }
     // An unknown plan is not found (the judgement's first read, the plan, says so).
     let j = match zhuanban_desk::judge(&state.store, id, view, day).await {
@@ -147,12 +143,31 @@ async fn judge_at(state: &AppState, id: Id, view: View, version: i64) -> AppResu
         Err(e) => return Err(e.into()),
     };
     if cached {
-        let mut kept = state.judged.lock().expect("judgement cache");
-        // Judgements of an older data version are of no more use.
-        kept.retain(|_, (v, _, _)| *v == version);
-        kept.insert(id, (version, day, Arc::clone(&j)));
+        keep_judgements(state, version, day, [(id, Arc::clone(&j))]);
     }
     Ok(j)
+}
+
+/// The default judgement of a plan kept at this data version and day, if any.
+fn kept_judgement(state: &AppState, id: Id, version: i64, day: NaiveDate) -> Option<Arc<Judged>> {
+    let kept = state.judged.lock().expect("judgement cache");
+    let (v, d, j) = kept.get(&id)?;
+    (*v == version && *d == day).then(|| Arc::clone(j))
+}
+
+/// Keeps default judgements made at this data version and day; those of an older data
+/// version are of no more use and go.
+fn keep_judgements(
+    state: &AppState,
+    version: i64,
+    day: NaiveDate,
+    judged: impl IntoIterator<Item = (Id, Arc<Judged>)>,
+) {
+    let mut kept = state.judged.lock().expect("judgement cache");
+    kept.retain(|_, (v, _, _)| *v == version);
+    for (id, j) in judged {
+        kept.insert(id, (version, day, j));
+    }
 }
 
 /// The default judgement of several plans, in the order asked: those judged since the data
@@ -161,18 +176,10 @@ async fn judge_at(state: &AppState, id: Id, view: View, version: i64) -> AppResu
 pub async fn judge_plans(state: &AppState, ids: &[Id]) -> AppResult<Vec<Arc<Judged>>> {
     let version = state.store.data_version().await?;
     let day = today();
-    let mut found: HashMap<Id, Arc<Judged>> = HashMap::new();
-    {
-        let kept = state.judged.lock().expect("judgement cache");
-        for id in ids {
-            if let Some((v, d, j)) = kept.get(id)
-                && *v == version
-                && *d == day
-            {
-                found.insert(*id, Arc::clone(j));
-            }
-        }
-    }
+    let mut found: HashMap<Id, Arc<Judged>> = ids
+        .iter()
+        .filter_map(|&id| Some((id, kept_judgement(state, id, version, day)?)))
+        .collect();
     let missing: Vec<Id> = ids
         .iter()
         .copied()
@@ -186,13 +193,12 @@ pub async fn judge_plans(state: &AppState, ids: &[Id]) -> AppResult<Vec<Arc<Judg
             Err(zhuanban_store::StoreError::NotFound { .. }) => return Err(AppError::not_found()),
             Err(e) => return Err(e.into()),
         };
-        let mut kept = state.judged.lock().expect("judgement cache");
-        kept.retain(|_, (v, _, _)| *v == version);
-        for (id, j) in missing.into_iter().zip(judged) {
-            let j = Arc::new(j);
-            kept.insert(id, (version, day, Arc::clone(&j)));
-            found.insert(id, j);
-        }
+        let judged: Vec<(Id, Arc<Judged>)> = missing
+            .into_iter()
+            .zip(judged.into_iter().map(Arc::new))
+            .collect();
+        keep_judgements(state, version, day, judged.iter().cloned());
+        found.extend(judged);
     }
     ids.iter()
         .map(|id| found.get(id).cloned().ok_or_else(AppError::not_found))
