@@ -112,19 +112,7 @@ async fn the_daily_pages_fit_a_phone() -> Result<()> {
         )
         .await?;
     // The administrator, for the accounts page.
-    store
-        .create_user(
-            &NewUser {
-                login: ADMIN.0.into(),
-                name: "系统管理员".into(),
-                role: Role::Sysadmin,
-                unit_id: None,
-                password_hash: zhuanban_web::auth::hash_password(ADMIN.1)
-                    .map_err(anyhow::Error::msg)?,
-            },
-            &system,
-        )
-        .await?;
+    add_account(&store, ADMIN, "系统管理员", Role::Sysadmin, None).await?;
     let state = AppState::new(store, Config::new(dir.path().join("files"))).await?;
     let listener = TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}", listener.local_addr()?);
@@ -339,20 +327,7 @@ async fn fits_phone(b: &Browser, name: &str, must_see: &[&str]) -> Result<()> {
 async fn a_plan_uploaded_corrected_and_reported_in_a_real_browser() -> Result<()> {
     let dir = tempfile::tempdir()?;
     let store = Db::open(&dir.path().join("ledger.db")).await?;
-    let system = Actor::new("浏览器测试", "test");
-    store
-        .create_user(
-            &NewUser {
-                login: OFFICE.0.into(),
-                name: "专班办公室".into(),
-                role: Role::Office,
-                unit_id: None,
-                password_hash: zhuanban_web::auth::hash_password(OFFICE.1)
-                    .map_err(anyhow::Error::msg)?,
-            },
-            &system,
-        )
-        .await?;
+    add_account(&store, OFFICE, "专班办公室", Role::Office, None).await?;
     let state = AppState::new(store.clone(), Config::new(dir.path().join("files"))).await?;
     let listener = TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}", listener.local_addr()?);
@@ -453,19 +428,14 @@ async fn plan_path(b: &Browser, base: &str, store: &Db, docx: &Path) -> Result<(
 
     // The corrected lead unit exists now (made at confirmation); its liaison gets an account.
     let unit = store.unit_by_name(NEW_LEAD).await?;
-    store
-        .create_user(
-            &NewUser {
-                login: NEW_LOGIN.0.into(),
-                name: "市乡村振兴局联络员".into(),
-                role: Role::Unit,
-                unit_id: Some(unit.id),
-                password_hash: zhuanban_web::auth::hash_password(NEW_LOGIN.1)
-                    .map_err(anyhow::Error::msg)?,
-            },
-            &Actor::new("浏览器测试", "test"),
-        )
-        .await?;
+    add_account(
+        store,
+        NEW_LOGIN,
+        "市乡村振兴局联络员",
+        Role::Unit,
+        Some(unit.id),
+    )
+    .await?;
 
     // The unit leads task 1 of the new plan and reports 11,000 of the 15,000 亩.
     sign_in(b, base, NEW_LOGIN, "市乡村振兴局联络员").await?;
@@ -1141,19 +1111,7 @@ async fn fill_ledger(store: &Db) -> Result<Fixture> {
             Some(unit.id),
         ),
     ] {
-        store
-            .create_user(
-                &NewUser {
-                    login: login.0.into(),
-                    name: name.into(),
-                    role,
-                    unit_id,
-                    password_hash: zhuanban_web::auth::hash_password(login.1)
-                        .map_err(anyhow::Error::msg)?,
-                },
-                &system,
-            )
-            .await?;
+        add_account(store, login, name, role, unit_id).await?;
     }
     Ok(Fixture {
         plan_title: plan.title,
@@ -1237,19 +1195,7 @@ async fn the_daily_desk_walked_by_every_role() -> Result<()> {
     let dir = tempfile::tempdir()?;
     let store = Db::open(&dir.path().join("ledger.db")).await?;
     fill_ledger(&store).await?;
-    store
-        .create_user(
-            &NewUser {
-                login: ADMIN.0.into(),
-                name: "系统管理员".into(),
-                role: Role::Sysadmin,
-                unit_id: None,
-                password_hash: zhuanban_web::auth::hash_password(ADMIN.1)
-                    .map_err(anyhow::Error::msg)?,
-            },
-            &Actor::new("浏览器测试", "test"),
-        )
-        .await?;
+    add_account(&store, ADMIN, "系统管理员", Role::Sysadmin, None).await?;
     let state = AppState::new(store.clone(), Config::new(dir.path().join("files"))).await?;
     let listener = TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}", listener.local_addr()?);
@@ -1522,5 +1468,29 @@ async fn walk(b: &Browser, base: &str, store: &Db, csv: &Path) -> Result<()> {
     wait_text(b, "#inbox", "领导批示：2.3.2").await?;
     shoot(b, "walk-inbox-unit").await?;
     sign_out(b).await?;
+    Ok(())
+}
+
+/// An account made in the store, with its password hashed as the desk hashes it.
+async fn add_account(
+    store: &Db,
+    (login, password): (&str, &str),
+    name: &str,
+    role: Role,
+    unit_id: Option<zhuanban_ledger::UnitId>,
+) -> Result<()> {
+    store
+        .create_user(
+            &NewUser {
+                login: login.into(),
+                name: name.into(),
+                role,
+                unit_id,
+                password_hash: zhuanban_web::auth::hash_password(password)
+                    .map_err(anyhow::Error::msg)?,
+            },
+            &Actor::new("浏览器测试", "test"),
+        )
+        .await?;
     Ok(())
 }
