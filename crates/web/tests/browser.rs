@@ -210,6 +210,23 @@ async fn daily_pages(b: &Browser, base: &str) -> Result<()> {
         ],
     )
     .await?;
+    // Every field of the new-account form is styled alike: as wide as the others.
+    let widths = b
+        .client
+        .execute(
+            "return ['login', 'name', 'role', 'unit', 'email', 'password'].map(id =>
+                 Math.round(document.getElementById(id).getBoundingClientRect().width));",
+            vec![],
+        )
+        .await?;
+    let widths: Vec<i64> = widths
+        .as_array()
+        .map(|a| a.iter().filter_map(serde_json::Value::as_i64).collect())
+        .unwrap_or_default();
+    ensure!(
+        widths.len() == 6 && widths.iter().all(|w| *w == widths[0] && *w > 100),
+        "the new-account form's fields (login, name, role, unit, e-mail, password) are {widths:?} px wide"
+    );
     sign_out(b).await?;
     Ok(())
 }
