@@ -46,6 +46,8 @@ pub struct DateMention {
     pub deadline: Deadline,
     /// True when the year is a reference point, not a deadline ("比2020年增长").
     pub base: bool,
+    /// The first year of a span ("2022—2024年" → 2022); the deadline is its end.
+    pub from_year: Option<i32>,
 }
 
 fn is_year(v: u64) -> bool {
@@ -110,6 +112,7 @@ pub fn find_dates(s: &str) -> Vec<DateMention> {
                             day: *day,
                         },
                         base: false,
+                        from_year: None,
                     });
                     i += word.len();
                     matched = true;
@@ -171,12 +174,14 @@ fn date_at(s: &str, i: usize) -> Option<(DateMention, usize)> {
     let after = &rest[nlen..];
     let mut len;
     let mut deadline;
+    let mut from_year = None;
     if is_year(n) && (after.starts_with('年') || starts_with_dash_year(after).is_some()) {
         let mut year = n as i32;
         let mut after = after;
         len = nlen;
         // A span "2023—2025年": the end year counts.
         if let Some((y2, l2)) = starts_with_dash_year(after) {
+            from_year = Some(year);
             year = y2 as i32;
             len += l2;
             after = &rest[len..];
@@ -231,6 +236,7 @@ fn date_at(s: &str, i: usize) -> Option<(DateMention, usize)> {
             end: i + len,
             deadline,
             base,
+            from_year,
         },
         len,
     ))
@@ -323,10 +329,16 @@ fn is_base(s: &str, start: usize, end: usize) -> bool {
 /// Finds the year a text commits to, with the phrases that show it: the latest deadline year
 /// named in the text, ignoring base years.
 pub fn infer_years(mentions: &[(DateMention, String)]) -> Option<(i32, i32, Vec<String>)> {
+    // A span gives both its years ("2022—2024年").
     let years: Vec<(i32, &String)> = mentions
         .iter()
         .filter(|(m, _)| !m.base)
-        .filter_map(|(m, t)| m.deadline.year.map(|y| (y, t)))
+        .flat_map(|(m, t)| {
+            m.from_year
+                .into_iter()
+                .chain(m.deadline.year)
+                .map(move |y| (y, t))
+        })
         .collect();
     let max = years.iter().map(|(y, _)| *y).max()?;
     // A plan spans at most a few years; older years are references.

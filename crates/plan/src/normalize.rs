@@ -185,6 +185,13 @@ const CHROME_START: &[&str] = &[
     "分享",
 ];
 
+/// Whether a line starts with a word of a web page's chrome ("首页", "发布时间" …), even when
+/// the rest of the line keeps it from being dropped as chrome.
+pub(crate) fn starts_like_chrome(key: &str) -> bool {
+    let k = key.trim_start_matches(['【', '[', '（', ' ', '|']);
+    CHROME_START.iter().any(|w| k.starts_with(w))
+}
+
 /// A line of a web page's chrome (publishing data, counters, font size, share and print
 /// buttons), not part of the plan. Tested on the analysis form.
 fn is_web_chrome(key: &str) -> bool {

@@ -57,7 +57,7 @@ fn plan_start(lines: &[Line]) -> (usize, Option<String>) {
         // The plan begins at "附件" or at the next title line after the notice.
         for (i, l) in lines.iter().enumerate().skip(n + 1) {
             if is_title_line(&l.key) {
-                return (i + 1, Some(l.text.clone()));
+                return title_at(lines, i, n + 1);
             }
             let k = l
                 .key
@@ -73,10 +73,62 @@ fn plan_start(lines: &[Line]) -> (usize, Option<String>) {
             break;
         }
         if is_title_line(&l.key) {
-            return (i + 1, Some(l.text.clone()));
+            return title_at(lines, i, 0);
         }
     }
     (0, None)
+}
+
+/// The plan's start and title for the title line `i`: with its first part on the line
+/// before it, and a line of its own that gives its years ("（2018—2020年）").
+fn title_at(lines: &[Line], i: usize, floor: usize) -> (usize, Option<String>) {
+    let mut title = title_over_lines(lines, i, floor);
+    let years = lines.get(i + 1).filter(|l| {
+        let k = l.key.trim();
+        k.starts_with('（')
+            && k.ends_with("年）")
+            && k.chars().count() <= 14
+            && k.chars().all(|c| {
+                c.is_ascii_digit() || matches!(c, '（' | '）' | '年' | '—' | '-' | '－' | '至')
+            })
+    });
+    match years {
+        Some(y) => {
+            title.push_str(y.text.trim());
+            (i + 2, Some(title))
+        }
+        None => (i + 1, Some(title)),
+    }
+}
+
+/// The title ending at line `i`, with its first part when it was set over two lines
+/// ("立山区政府2023年重点工作" / "任务分解和责任分工方案"). `floor`: the first line that may
+/// belong to it.
+fn title_over_lines(lines: &[Line], i: usize, floor: usize) -> String {
+    let title = lines[i].text.clone();
+    let Some(prev) = i.checked_sub(1).filter(|&p| p >= floor).map(|p| &lines[p]) else {
+        return title;
+    };
+    let k = prev.key.trim();
+    let n = k.chars().count();
+    let fragment = (4..=40).contains(&n)
+        && !k.contains(['。', '：', '，', '；'])
+        && !k.starts_with('（')
+        && !k.ends_with('日')
+        && !k.ends_with('号')
+        && !k.contains("关于印发")
+        && !k.ends_with("通知")
+        && !k.starts_with("附件")
+        && !is_title_line(k)
+        && !units::looks_like_unit(k)
+        && !crate::normalize::starts_like_chrome(k)
+        && OutlineNumber::parse(k).is_none()
+        && lines[i].key.chars().count() + n <= 80;
+    if fragment {
+        format!("{}{}", prev.text.trim(), title.trim())
+    } else {
+        title
+    }
 }
 
 fn build_tree(lines: &[Line], diagnostics: &mut Vec<Diagnostic>) -> (Vec<Node>, Vec<Line>) {
@@ -292,8 +344,9 @@ fn assemble(node: &Node, lines: &[Line]) -> Assembled {
         let sk = a.key[s..e].trim();
         // (A range pushed below for the previous sentence may reach into this one.)
         let prev_pushed = a.skip.last().filter(|_| a.skip.len() > marker_skip.len());
-        if targets::in_ranges(&marker_skip, s) || prev_pushed.is_some_and(|&(x, y)| x <= s && s < y)
-        {
+        // A sentence whose bracket marker was read already ("…机制（A牵头，B配合）") is done.
+        let has_marker = marker_skip.iter().any(|&(a, b)| a < e && s < b);
+        if has_marker || prev_pushed.is_some_and(|&(x, y)| x <= s && s < y) {
             continue;
         }
         let by = sk.starts_with('由') && (sk.contains("负责") || sk.contains("牵头"));
@@ -331,6 +384,127 @@ fn assemble(node: &Node, lines: &[Line]) -> Assembled {
         first_sentence(&head)
     };
     a
+}
+
+/// The units a task names itself: its lead and support markers, and its 责任单位 lines (the
+/// first leads when no lead is named, else all support).
+fn own_roles(a: &Assembled) -> Roles {
+    let mut roles = a.roles.clone();
+    if !a.responsible.is_empty() {
+        if roles.lead.is_empty() {
+            let mut names = a.responsible.clone();
+            let rest = names.split_off(1);
+            roles.merge(Roles {
+                lead: names,
+                support: rest,
+            });
+        } else {
+            roles.merge(Roles {
+                lead: vec![],
+                support: a.responsible.clone(),
+            });
+        }
+    }
+    roles
+}
+
+/// Whether a line holds nothing but units: a 牵头单位/配合单位/责任单位 field, or a whole-line
+/// bracket marker ("（责任单位：A、B）", "（A牵头，B配合）").
+fn is_unit_line(key: &str) -> bool {
+    if let Some((kind, _)) = units::field_line(key) {
+        return matches!(
+            kind,
+            FieldKind::Lead | FieldKind::Support | FieldKind::Responsible
+        );
+    }
+    let k = key.trim().trim_end_matches(['。', '；']);
+    k.starts_with('（')
+        && k.ends_with('）')
+        && bracket_groups(k).first() == Some(&(0, k.len() - '）'.len_utf8()))
+        && units::parse_marker(&k['（'.len_utf8()..k.len() - '）'.len_utf8()]).is_some()
+}
+
+/// Units a task takes from its group when it names none itself, per node (`None`: none).
+///
+/// Plans state units once for a group of items in two ways: on the group's heading or the
+/// lines under it before its first item ("1．完善应急预案体系（责任单位：…）" over （1）…（4）),
+/// or on a line of their own after the group's last item, when none of the items names units
+/// ("（1）…（4）…" then "（责任单位：…）"). Either way the units belong to every item of the group
+/// that names none; an item's own units win.
+fn group_roles(
+    nodes: &[Node],
+    assembled: &[Option<Assembled>],
+    lines: &[Line],
+) -> Vec<Option<Roles>> {
+    let mut children: Vec<Vec<usize>> = vec![Vec::new(); nodes.len()];
+    for (i, n) in nodes.iter().enumerate() {
+        if let Some(p) = n.parent {
+            children[p].push(i);
+        }
+    }
+    let own: Vec<Roles> = nodes
+        .iter()
+        .zip(assembled)
+        .map(|(n, a)| match a {
+            Some(a) => own_roles(a),
+            None if n.row.is_none() => own_roles(&assemble(n, lines)),
+            None => Roles::default(),
+        })
+        .collect();
+    // Each group's units: its own, and those of unit lines after its last item.
+    let mut group: Vec<Roles> = vec![Roles::default(); nodes.len()];
+    for (p, kids) in children.iter().enumerate() {
+        if kids.is_empty() {
+            continue;
+        }
+        group[p] = own[p].clone();
+        let Some((&last, rest)) = kids.split_last() else {
+            continue;
+        };
+        let n = &nodes[last];
+        if rest.is_empty()
+            || n.row.is_some()
+            || assembled[last].is_none()
+            || rest
+                .iter()
+                .any(|&k| !own[k].is_empty() || assembled[k].is_none())
+        {
+            continue;
+        }
+        let trailing: Vec<usize> = n
+            .body
+            .iter()
+            .rev()
+            .take_while(|&&i| lines.get(i).is_some_and(|l| is_unit_line(&l.key)))
+            .copied()
+            .collect();
+        if trailing.is_empty() {
+            continue;
+        }
+        let unit_lines = Node {
+            path: n.path.clone(),
+            line: n.line,
+            head: (String::new(), String::new()),
+            body: trailing.into_iter().rev().collect(),
+            children: 0,
+            parent: n.parent,
+            row: None,
+        };
+        group[p].merge(own_roles(&assemble(&unit_lines, lines)));
+    }
+    nodes
+        .iter()
+        .map(|n| {
+            let mut at = n.parent;
+            while let Some(p) = at {
+                if !group[p].is_empty() {
+                    return Some(group[p].clone());
+                }
+                at = nodes[p].parent;
+            }
+            None
+        })
+        .collect()
 }
 
 /// Names found in the analysis form, spelled as the text writes them (the two forms are
@@ -475,7 +649,8 @@ pub fn read_lines(lines: &[Line], opts: &ReadOptions) -> Reading {
     let mut raw_tasks = Vec::new();
     let mut sections = Vec::new();
     let mut asap = Vec::new();
-    for (n, a) in nodes.iter().zip(&assembled) {
+    let inherited = group_roles(&nodes, &assembled, lines);
+    for (ni, (n, a)) in nodes.iter().zip(&assembled).enumerate() {
         let id = path_id(&n.path);
         let Some(a) = a else {
             sections.push(Section {
@@ -485,21 +660,11 @@ pub fn read_lines(lines: &[Line], opts: &ReadOptions) -> Reading {
             });
             continue;
         };
-        let mut roles = a.roles.clone();
-        if !a.responsible.is_empty() {
-            if roles.lead.is_empty() {
-                let mut names = a.responsible.clone();
-                let rest = names.split_off(1);
-                roles.merge(Roles {
-                    lead: names,
-                    support: rest,
-                });
-            } else {
-                roles.merge(Roles {
-                    lead: vec![],
-                    support: a.responsible.clone(),
-                });
-            }
+        let mut roles = own_roles(a);
+        if roles.is_empty()
+            && let Some(r) = &inherited[ni]
+        {
+            roles = r.clone();
         }
         let default_deadline = a
             .deadline_text

@@ -789,7 +789,11 @@ fn wraps(head: &str, tail: &str) -> bool {
     const TAILS: &[&str] = &[
         "单位", "部门", "科室", "任务", "时限", "节点", "名称", "内容", "领导", "目标", "主体",
     ];
-    HEADS.contains(&head) && TAILS.contains(&tail)
+    (HEADS.contains(&head) && TAILS.contains(&tail))
+        // "攻坚目标" / "任务": a target column's name goes on over the line.
+        || (head.ends_with("目标") && tail == "任务")
+        // "推进" / "情况": "情况" is no column of its own.
+        || (tail == "情况" && role_of(&format!("{head}{tail}")) == Some(Role::Progress))
 }
 
 fn looks_like_date_cell(s: &str) -> bool {

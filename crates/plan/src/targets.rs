@@ -796,13 +796,21 @@ fn target_from(
     {
         return None;
     }
+    // The subsidy word may follow the rate: "给予每亩215元的种粮补贴". "每年" is a period, not a
+    // rate ("每年安排500万元奖补资金" is a commitment).
+    let per_item = before.match_indices('每').any(|(i, w)| {
+        !["年", "季", "月"]
+            .iter()
+            .any(|p| before[i + w.len()..].starts_with(p))
+    });
     if money
         && ["补助", "补贴", "奖补", "奖励", "资助", "扶持资金"]
             .iter()
-            .any(|w| before.contains(w))
-        && ["每", "最高", "按", "标准", "不超过"]
-            .iter()
-            .any(|w| before.contains(w) || after.starts_with(w))
+            .any(|w| before.contains(w) || after.contains(w))
+        && (per_item
+            || ["最高", "按", "标准", "不超过"]
+                .iter()
+                .any(|w| before.contains(w) || after.starts_with(w)))
     {
         return None;
     }
@@ -864,6 +872,14 @@ fn target_from(
         .find_map(|w| after_trim.strip_prefix(w));
     if let Some(rest) = qualifier_rest
         && rest.chars().any(|c| c.is_ascii_digit())
+    {
+        return None;
+    }
+    // A threshold that says who a measure is for is no target either: "对种植面积达到50亩以上
+    // 的经营主体，给予…", "凡年营业收入2000万元以上的企业…".
+    let clause_before = key[c_start..q.start].trim_start();
+    if qualifier_rest.is_some()
+        && (clause_before.starts_with('对') || clause_before.starts_with('凡'))
     {
         return None;
     }
@@ -1460,9 +1476,17 @@ mod tests {
             "对新建户厕按1500元/户的标准给予补助。",
             "每个示范村最高补助5000元。",
             "每亩补贴200元。",
+            "给予每亩200元的种粮补贴。",
+            "对种植面积达到30亩以上的经营主体，给予一次性奖励。",
+            "凡年营业收入2000万元以上的企业，纳入重点服务名单。",
         ] {
             assert_eq!(brief(s), vec![], "{s}");
         }
+        // A yearly budget is a commitment, not a rate.
+        assert_eq!(
+            brief("每年安排500万元奖补资金。"),
+            vec![t(500.0, "万元", ">=", "plain", None)]
+        );
     }
 
     #[test]

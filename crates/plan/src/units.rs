@@ -155,6 +155,9 @@ pub fn split_names(s: &str) -> Vec<String> {
                 depth += 1;
                 cur.push(c);
             }
+            // A closing bracket with no opening one closes the marker the list stood in
+            // ("（责任单位：A、B）" read from its field name on): not part of a name.
+            '）' | ')' if depth <= 0 => {}
             '）' | ')' => {
                 depth -= 1;
                 cur.push(c);
@@ -540,6 +543,16 @@ mod tests {
             Some(FieldKind::Leader)
         );
         assert_eq!(field_line("完成3个老旧小区改造：xx"), None);
+    }
+
+    #[test]
+    fn a_field_line_in_brackets_leaves_its_closing_bracket_out() {
+        let line = "（责任单位：市直各有关单位、各县（市、区）人民政府、各开发区管委会）";
+        let (_, off) = field_line(line).unwrap();
+        assert_eq!(
+            split_names(&line[off..]),
+            ["市直各有关单位", "各县（市、区）人民政府", "各开发区管委会"]
+        );
     }
 
     #[test]

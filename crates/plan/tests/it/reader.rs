@@ -63,3 +63,17 @@ fn every_plan_reads_as_expected() {
         files.len()
     );
 }
+
+#[test]
+fn a_title_set_over_lines_gives_the_plans_years() {
+    let plan = read_plan(&data_dir().join("heling-city-emergency-duty-split-2023.txt"));
+    assert_eq!(
+        plan.title.as_deref(),
+        Some("鹤岭市应急体系和农业防灾能力建设三年行动方案（2023—2025年）")
+    );
+    let p = plan.period.expect("a period");
+    assert_eq!(
+        (p.start.to_string(), p.end.to_string()),
+        ("2023-01-01".to_string(), "2025-12-31".to_string())
+    );
+}

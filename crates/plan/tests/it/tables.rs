@@ -138,6 +138,52 @@ fn people_and_assessor_columns_are_not_units() {
 }
 
 #[test]
+fn header_words_wrapped_over_lines_keep_the_columns_aligned() {
+    // A progress table copied one cell per line: "攻坚目标" / "任务" and "第二季度" / "完成情况"
+    // are one header each, so the report column is not read as targets.
+    let text = "\
+序号
+重点工作
+责任
+领导
+责任
+科室
+攻坚目标
+任务
+第二季度
+完成情况
+1
+渔港码头改造
+王某某
+镇农业办
+完成码头改造2座。
+已完成1座，进度达60%。
+2
+农村道路提升
+李某
+镇建设办
+新建农村道路12公里。
+已完成8公里。
+";
+    let r = read_text(text, &ReadOptions::new("t"));
+    let tasks = &r.plan.tasks;
+    assert_eq!(tasks.len(), 2, "{tasks:?}");
+    assert_eq!(tasks[0].title, "渔港码头改造");
+    assert_eq!(tasks[0].lead, ["镇农业办"]);
+    assert_eq!(tasks[1].lead, ["镇建设办"]);
+    let brief = |i: usize| -> Vec<(f64, String)> {
+        tasks[i]
+            .targets
+            .iter()
+            .map(|t| (t.value, t.unit.clone()))
+            .collect()
+    };
+    assert_eq!(brief(0), [(2.0, "座".to_string())]);
+    assert_eq!(brief(1), [(12.0, "公里".to_string())]);
+    assert!(r.diagnostics.iter().all(|d| d.code != "unknown-column"));
+}
+
+#[test]
 fn an_unknown_header_column_is_reported() {
     let text = "\
 序号\t重点任务\t资金来源渠道\t牵头单位\t完成时限
