@@ -308,6 +308,11 @@ fn assemble(node: &Node, lines: &[Line]) -> Assembled {
                 FieldKind::Responsible => a.responsible.extend(names),
                 FieldKind::Leader => a.leaders.extend(names),
                 FieldKind::Deadline => a.deadline_text = Some(value.to_string()),
+                FieldKind::Marker => {
+                    if let Some(r) = units::parse_marker(&l.key[off..]) {
+                        a.roles.merge(as_written(r, &l.key[off..], value));
+                    }
+                }
             }
             a.skip.push((start, a.key.len()));
         } else if looks_like_leader_line(&l.key) {
@@ -414,7 +419,7 @@ fn is_unit_line(key: &str) -> bool {
     if let Some((kind, _)) = units::field_line(key) {
         return matches!(
             kind,
-            FieldKind::Lead | FieldKind::Support | FieldKind::Responsible
+            FieldKind::Lead | FieldKind::Support | FieldKind::Responsible | FieldKind::Marker
         );
     }
     let k = key.trim().trim_end_matches(['。', '；']);

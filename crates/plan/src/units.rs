@@ -239,6 +239,10 @@ fn clause_roles(clause: &str, lead_seen: bool) -> (Option<&'static str>, Vec<Str
             FieldKind::Support => (Some("support"), names),
             FieldKind::Responsible if lead_seen => (Some("support"), names),
             FieldKind::Responsible => (None, names),
+            FieldKind::Marker => match parse_marker(&clause[offset..]) {
+                Some(r) if !r.lead.is_empty() => (Some("lead"), r.lead),
+                _ => (Some("none"), vec![]),
+            },
             FieldKind::Leader | FieldKind::Deadline => (Some("none"), vec![]),
         };
     }
@@ -277,14 +281,15 @@ pub fn has_role_word(s: &str) -> bool {
 /// Reads the contents of a unit marker (without its brackets). `None` when the contents are
 /// not a unit list (e.g. "含居民医保、职工医保").
 pub fn parse_marker(contents: &str) -> Option<Roles> {
-    let mut s = contents.trim();
-    let mut explicit_field = false;
-    for p in ["责任单位：", "责任部门：", "牵头单位：", "实施单位："] {
-        if let Some(t) = s.strip_prefix(p) {
-            s = t;
-            explicit_field = true;
-        }
-    }
+    let s = contents.trim();
+    // A marker that starts with a field's name ("责任单位：A、B", "牵头单位：A；责任单位：B"):
+    // its clauses are read as fields.
+    let explicit_field = field_line(s).is_some_and(|(k, _)| {
+        matches!(
+            k,
+            FieldKind::Lead | FieldKind::Support | FieldKind::Responsible
+        )
+    });
     let has_role_word = LEAD_WORDS
         .iter()
         .chain(SUPPORT_WORDS)
@@ -364,34 +369,37 @@ pub enum FieldKind {
     Leader,
     /// 完成时限, 时间节点
     Deadline,
+    /// 部门分工, 责任分工: a unit marker follows ("A牵头，B配合").
+    Marker,
 }
 
 /// Reads a field line such as "牵头单位：区住建局". Returns its kind and the value's byte offset.
+/// The label is read by the words that name a table's columns (`table::role_of`), so a line
+/// and a column with the same name mean the same: "牵头责任单位" leads, "协同责任单位" and
+/// "主要协作单位" support, "责任人" names people.
 pub fn field_line(key: &str) -> Option<(FieldKind, usize)> {
+    use crate::table::{Role, role_of};
     let s = key.trim_start_matches(['（', ' ']);
     let offset = key.len() - s.len();
     let colon = s.find('：')?;
-    let label = &s[..colon];
+    let label = s[..colon].trim();
     if label.chars().count() > 10 {
         return None;
     }
-    let kind = if label.contains("领导") {
-        FieldKind::Leader
-    } else if label.contains("牵头单位") || label.contains("牵头部门") || label == "主办单位"
-    {
-        FieldKind::Lead
-    } else if label.contains("配合") || label.contains("协办") || label.contains("参与") {
-        FieldKind::Support
-    } else if label.contains("责任单位") || label.contains("责任部门") || label.contains("实施单位")
-    {
-        FieldKind::Responsible
-    } else if label.contains("时限") || label.contains("时间节点") || label.contains("完成时间")
-    {
-        FieldKind::Deadline
-    } else {
-        return None;
+    let value = offset + colon + '：'.len_utf8();
+    // "部门分工：A牵头，B配合": a marker after a label.
+    if label.ends_with("分工") {
+        return Some((FieldKind::Marker, value));
+    }
+    let kind = match role_of(label)? {
+        Role::Lead => FieldKind::Lead,
+        Role::Support => FieldKind::Support,
+        Role::Responsible => FieldKind::Responsible,
+        Role::People => FieldKind::Leader,
+        Role::Deadline => FieldKind::Deadline,
+        _ => return None,
     };
-    Some((kind, offset + colon + '：'.len_utf8()))
+    Some((kind, value))
 }
 
 /// The part of a unit name after the jurisdiction word: "区发改财政局" and "发改财政局" share
@@ -519,6 +527,10 @@ mod tests {
                 "区住建局、区城管局分别牵头",
                 Some((vec!["区住建局", "区城管局"], vec![])),
             ),
+            (
+                "牵头单位：市发展改革委、市工业和信息化局；责任单位：市财政局",
+                Some((vec!["市发展改革委", "市工业和信息化局"], vec!["市财政局"])),
+            ),
             ("含居民医保、职工医保", None),
             ("即大通湖区第二中学", None),
             ("环湖道路及堤防加固", None),
@@ -543,6 +555,17 @@ mod tests {
             Some(FieldKind::Leader)
         );
         assert_eq!(field_line("完成3个老旧小区改造：xx"), None);
+        // The labels a line and a table column share mean the same.
+        for (line, kind) in [
+            ("牵头责任单位：省发展改革委", FieldKind::Lead),
+            ("协同责任单位：省财政厅", FieldKind::Support),
+            ("主要协作单位：县财政局", FieldKind::Support),
+            ("协办单位：区民政局", FieldKind::Support),
+            ("责任人：张某", FieldKind::Leader),
+            ("部门分工：市住建局牵头，市财政局配合", FieldKind::Marker),
+        ] {
+            assert_eq!(field_line(line).map(|f| f.0), Some(kind), "{line}");
+        }
     }
 
     #[test]
