@@ -343,6 +343,10 @@ pub(crate) fn display_form(raw: &str) -> String {
             '﹐' => '，',
             '﹙' | '(' => '（',
             '﹚' | ')' => '）',
+            // Square brackets hold markers too ("[牵头单位:…;责任单位:…]"); the analysis form
+            // reads every bracket as a round one, which needs the full width.
+            '[' => '［',
+            ']' => '］',
             ',' if is_digit_at(&chars, prev) && is_digit_at(&chars, next) => ',',
             ',' => '，',
             ':' if is_digit_at(&chars, prev) && is_digit_at(&chars, next) => ':',

@@ -77,3 +77,27 @@ fn a_title_set_over_lines_gives_the_plans_years() {
         ("2023-01-01".to_string(), "2025-12-31".to_string())
     );
 }
+
+#[test]
+fn square_brackets_hold_unit_markers() {
+    let text = "\
+一、重点任务
+1.加快产业园建设,全年完成投资5亿元。[牵头单位:区发改局;责任单位:区财政局、区住建局]
+2.实施技改项目20个。【牵头单位：区工信局、区科技局；配合单位：区财政局】
+";
+    let r = zhuanban_plan::read_text(text, &ReadOptions::new("t"));
+    let units: Vec<(Vec<String>, Vec<String>)> = r
+        .plan
+        .tasks
+        .iter()
+        .map(|t| (t.lead.clone(), t.support.clone()))
+        .collect();
+    let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+    assert_eq!(
+        units,
+        [
+            (s(&["区发改局"]), s(&["区财政局", "区住建局"])),
+            (s(&["区工信局", "区科技局"]), s(&["区财政局"])),
+        ]
+    );
+}
