@@ -340,6 +340,13 @@ fn assemble(node: &Node, lines: &[Line]) -> Assembled {
         if let Some(r) = units::parse_marker(inner_key) {
             a.roles.merge(as_written(r, inner_key, inner_text));
             a.skip.push((open, close + '）'.len_utf8()));
+            // "（县农业农村局负责，2024年10月底前完成）": the marker's date is the task's
+            // deadline, as a 完成时限 line would be.
+            if a.deadline_text.is_none()
+                && let Some(m) = find_dates(inner_key).into_iter().rfind(|m| !m.base)
+            {
+                a.deadline_text = inner_text.get(m.start..m.end).map(str::to_string);
+            }
         }
     }
     // "由X负责落实。" and a closing "X牵头，Y配合。" sentence.

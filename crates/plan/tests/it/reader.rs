@@ -101,3 +101,37 @@ fn square_brackets_hold_unit_markers() {
         ]
     );
 }
+
+#[test]
+fn a_markers_date_is_the_deadline_of_the_tasks_targets() {
+    let text = "\
+某县2024年农业农村重点工作要点
+一、重点工作
+1、推进农村改厕，完成户厕改造2000户（县农业农村局负责，2024年10月底前完成）。
+2、新改建农村公路50公里（县交通运输局牵头，县财政局配合，12月底前完成）。
+3、力争2024年6月底前建成冷链仓储中心3个（县商务局负责，2024年12月底前完成）。
+";
+    let r = zhuanban_plan::read_text(text, &ReadOptions::new("t"));
+    let got: Vec<(String, Option<String>)> = r
+        .plan
+        .tasks
+        .iter()
+        .flat_map(|t| {
+            t.targets
+                .iter()
+                .map(|x| (t.id.clone(), x.deadline.map(|d| d.to_string())))
+        })
+        .collect();
+    let want = [
+        ("1.1", Some("2024-10-31")),
+        ("1.2", Some("2024-12-31")),
+        // A target's own date wins over the marker's.
+        ("1.3", Some("2024-06-30")),
+    ];
+    let want: Vec<(String, Option<String>)> = want
+        .iter()
+        .map(|(a, b)| (a.to_string(), b.map(str::to_string)))
+        .collect();
+    assert_eq!(got, want);
+    assert_eq!(r.plan.tasks[1].lead, ["县交通运输局"]);
+}
