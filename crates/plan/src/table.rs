@@ -279,6 +279,9 @@ pub fn role_of(header: &str) -> Option<Role> {
 pub struct Header {
     pub roles: Vec<Option<Role>>,
     pub words: Vec<String>,
+    /// Cells split by single spaces (a web page's table flattened by a copy that turned its
+    /// cell breaks into spaces): rows after a heading go on with this header only in that form.
+    pub single_spaced: bool,
 }
 
 impl Header {
@@ -295,6 +298,7 @@ impl Header {
         (number && known >= 2 && short).then(|| Header {
             roles,
             words: cells.iter().map(|c| c.trim().to_string()).collect(),
+            single_spaced: false,
         })
     }
 
@@ -382,7 +386,10 @@ pub(crate) struct TextTable {
 enum Sep {
     Pipe,
     Tab,
+    /// Runs of two or more spaces.
     Spaces,
+    /// Any run of spaces, for a header whose every word names a column.
+    Space,
 }
 
 /// A number in a 序号 cell ("1", "12.", "3、").
@@ -415,6 +422,15 @@ fn split_with(key: &str, sep: Sep) -> Vec<(usize, usize)> {
         let cut = match sep {
             Sep::Pipe => (c == '|' || c == '｜').then_some(i + c.len_utf8()),
             Sep::Tab => (c == '\t').then_some(i + 1),
+            Sep::Space if c == ' ' => {
+                let mut end = i + 1;
+                while let Some(&(j, ' ')) = chars.peek() {
+                    end = j + 1;
+                    chars.next();
+                }
+                Some(end)
+            }
+            Sep::Space => None,
             Sep::Spaces => {
                 if c == ' ' && chars.peek().is_some_and(|&(_, n)| n == ' ') {
                     let mut end = i;
@@ -468,23 +484,30 @@ fn cells_of(l: &Line, ranges: &[(usize, usize)]) -> (Vec<String>, Vec<String>) {
 /// header of the last table, is given) a row of that table continued after a heading.
 pub(crate) fn read_at(lines: &[Line], i: usize, prev: Option<&Header>) -> Option<TextTable> {
     let l = lines.get(i)?;
-    for sep in [Sep::Pipe, Sep::Tab, Sep::Spaces] {
+    for sep in [Sep::Pipe, Sep::Tab, Sep::Spaces, Sep::Space] {
         if sep == Sep::Pipe && !(l.key.contains('|') || l.key.contains('｜')) {
             continue;
         }
         if sep == Sep::Tab && !l.key.contains('\t') {
             continue;
         }
-        let ranges = split_with(&l.key, sep);
+        if sep == Sep::Space && !l.key.trim().contains(' ') {
+            continue;
+        }
+        let ranges = split_with(l.key.trim_end(), sep);
         if ranges.len() < 3 {
             continue;
         }
         let (_, keys) = cells_of(l, &ranges);
-        if let Some(header) = Header::of(&keys) {
+        if let Some(header) = Header::of(&keys)
+            // Single spaces split a header only when every word names a column.
+            && (sep != Sep::Space || header.roles.iter().all(Option::is_some))
+        {
             return Some(read_delimited(lines, i + 1, header, sep, true));
         }
         if let Some(h) = prev
             && sep != Sep::Spaces
+            && (sep == Sep::Space) == h.single_spaced
             && ranges.len() + 1 >= h.width()
             && keys
                 .get(h.number_col().min(keys.len() - 1))
@@ -521,6 +544,7 @@ fn read_delimited(
     new_header: bool,
 ) -> TextTable {
     let header_line = lines.get(start.saturating_sub(1)).map_or(0, |l| l.no);
+    header.single_spaced = sep == Sep::Space;
     let mut diagnostics = Vec::new();
     let width = header.width();
     let k = header.number_col();
@@ -532,17 +556,35 @@ fn read_delimited(
             Sep::Pipe => l.key.contains('|') || l.key.contains('｜'),
             Sep::Tab => l.key.contains('\t'),
             Sep::Spaces => l.key.contains("  "),
+            Sep::Space => l.key.trim().contains(' '),
         };
-        let ranges = split_with(&l.key, sep);
+        let ranges = split_with(l.key.trim_end(), sep);
         if !has_sep || ranges.len() < 2 {
             // A single cell: the rest of a cell that ran over a line, when the last row is short.
             let short = rows.last().is_some_and(|r| r.2.len() < width);
+            // Under a unit column printed one unit a line, a list of units is the next cell:
+            // "区财政局" / "区税务局" / "区政府有关部门，各乡镇人民政府…".
+            let next_cell = short
+                && rows.last().is_some_and(|row| {
+                    let at = row.2.len() - 1;
+                    matches!(
+                        header.roles.get(at),
+                        Some(Some(Role::Lead | Role::Responsible))
+                    ) && !row.2[at].trim().is_empty()
+                        && OutlineNumber::parse(&l.key).is_none()
+                        && units::split_names(&l.key).len() >= 2
+                });
             if short
-                && has_sep_free_continuation(l)
-                && let Some(last) = rows.last_mut().and_then(|r| r.2.last_mut())
+                && (next_cell || has_sep_free_continuation(l))
+                && let Some(row) = rows.last_mut()
             {
-                last.push('\n');
-                last.push_str(&l.text.replace(CELL_BREAK, "\n"));
+                let text = l.text.replace(CELL_BREAK, "\n");
+                if next_cell {
+                    row.2.push(text);
+                } else if let Some(last) = row.2.last_mut() {
+                    last.push('\n');
+                    last.push_str(&text);
+                }
                 i += 1;
                 continue;
             }

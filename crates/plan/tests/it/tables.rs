@@ -184,6 +184,66 @@ fn header_words_wrapped_over_lines_keep_the_columns_aligned() {
 }
 
 #[test]
+fn a_table_flattened_with_single_spaces_reads_by_its_header() {
+    // A web page's table whose cell breaks became single spaces, a unit column printed one
+    // unit a line, a numbered category row between the rows, and the site's catalogue data.
+    let text = "\
+名称: 青川区2025年重点工作任务分解表 文号:
+发文日期: 2025-03-20
+青川区2025年重点工作任务分解表
+序号 重点工作任务 主要责任单位 协同配合单位
+一、主要预期目标
+1 地区生产总值增长6%左右。 区发改委 区政府各部门,各街道办事处。
+2 一般公共预算收入增长5%左右。 区财政局
+区税务局
+区政府有关部门,各街道办事处,青川经开区管委会。
+3 城镇新增就业3000人以上。 区人社局 区发改委、区商务局。
+";
+    let r = read_text(text, &ReadOptions::new("t"));
+    assert_eq!(
+        r.plan.title.as_deref(),
+        Some("青川区2025年重点工作任务分解表")
+    );
+    let got: Vec<(String, Vec<String>, Vec<String>, Vec<f64>)> = r
+        .plan
+        .tasks
+        .iter()
+        .map(|t| {
+            (
+                t.id.clone(),
+                t.lead.clone(),
+                t.support.clone(),
+                t.targets.iter().map(|x| x.value).collect(),
+            )
+        })
+        .collect();
+    let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+    assert_eq!(
+        got,
+        [
+            (
+                "1.1".to_string(),
+                s(&["区发改委"]),
+                s(&["区政府各部门", "各街道办事处"]),
+                vec![6.0]
+            ),
+            (
+                "1.2".to_string(),
+                s(&["区财政局", "区税务局"]),
+                s(&["区政府有关部门", "各街道办事处", "青川经开区管委会"]),
+                vec![5.0]
+            ),
+            (
+                "1.3".to_string(),
+                s(&["区人社局"]),
+                s(&["区发改委", "区商务局"]),
+                vec![3000.0]
+            ),
+        ]
+    );
+}
+
+#[test]
 fn an_unknown_header_column_is_reported() {
     let text = "\
 序号\t重点任务\t资金来源渠道\t牵头单位\t完成时限
