@@ -204,7 +204,8 @@ fn a_table_flattened_with_single_spaces_reads_by_its_header() {
         r.plan.title.as_deref(),
         Some("青川区2025年重点工作任务分解表")
     );
-    let got: Vec<(String, Vec<String>, Vec<String>, Vec<f64>)> = r
+    type Brief = (String, Vec<String>, Vec<String>, Vec<f64>);
+    let got: Vec<Brief> = r
         .plan
         .tasks
         .iter()
