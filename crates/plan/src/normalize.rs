@@ -40,6 +40,12 @@ pub(crate) fn lines(text: &str) -> Vec<Line> {
         };
         let display = display_form(raw);
         let trimmed = display.trim_matches(|c: char| c.is_whitespace());
+        // A table flattened one cell a line with each cell closed by "|" ("序号 |"): the bar
+        // ends the cell, it is no part of it.
+        let trimmed = match trimmed.strip_suffix(['|', '｜']) {
+            Some(cell) if !cell.contains(['|', '｜']) => cell.trim_end(),
+            _ => trimmed,
+        };
         if trimmed.is_empty() || is_page_furniture(trimmed) {
             continue;
         }

@@ -869,7 +869,9 @@ fn read_cell_lines(lines: &[Line], i: usize) -> Option<TextTable> {
         }
         let n = row_number(key);
         let is_start = match (n, expected) {
-            (Some(n), None) => n <= 2,
+            // The first row: 1 (or 2 under a row left out), or any number right under the
+            // header (a page of a long table that repeats its header).
+            (Some(n), None) => n <= 2 || (k == 0 && tokens.is_empty()),
             (Some(n), Some(e)) => n == e,
             _ => false,
         };

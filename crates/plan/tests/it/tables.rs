@@ -245,6 +245,44 @@ fn a_table_flattened_with_single_spaces_reads_by_its_header() {
 }
 
 #[test]
+fn a_page_of_a_table_with_each_cell_closed_by_a_bar() {
+    // One cell a line, each closed by "|", on a page that repeats the header and goes on
+    // from row 41.
+    let text = "\
+序号 |
+目标与任务 |
+分 管 县领导 |
+牵头责任单位 |
+责任单位 |
+41 |
+新增普惠性托位300个以上，公办园在园幼儿占比达到55%以上。 |
+王 某 |
+县教育局 |
+县各有关单位 |
+42 |
+推进职业教育产教融合，建设实训基地2个。 |
+王 某 |
+县教育局 |
+县人社局、县财政局 |
+";
+    let r = read_text(text, &ReadOptions::new("t"));
+    let tasks = &r.plan.tasks;
+    let ids: Vec<&str> = tasks.iter().map(|t| t.id.as_str()).collect();
+    assert_eq!(ids, ["41", "42"]);
+    assert_eq!(tasks[0].lead, ["县教育局"]);
+    assert_eq!(tasks[0].support, ["县各有关单位"]);
+    assert_eq!(tasks[1].support, ["县人社局", "县财政局"]);
+    let values: Vec<Vec<f64>> = tasks
+        .iter()
+        .map(|t| t.targets.iter().map(|x| x.value).collect())
+        .collect();
+    assert_eq!(values, [vec![300.0, 55.0], vec![2.0]]);
+    for t in tasks {
+        assert!(t.lead.iter().chain(&t.support).all(|u| !u.contains('某')));
+    }
+}
+
+#[test]
 fn an_unknown_header_column_is_reported() {
     let text = "\
 序号\t重点任务\t资金来源渠道\t牵头单位\t完成时限
