@@ -107,13 +107,21 @@ const UNIT_SUFFIXES: &[&str] = &[
     "武装部",
     "支队",
     "大队",
+    // Collective units: "各有关部门", "成员单位", "市直各有关单位".
+    "部门",
+    "单位",
 ];
 
 /// Whether `name` reads as a unit name (not a person, not a thing).
 pub fn looks_like_unit(name: &str) -> bool {
     let n = name.chars().count();
+    // A bracket at the end qualifies the name: "各街办（新区）".
+    let stem = match name.strip_suffix('）') {
+        Some(s) => s.rsplit_once('（').map_or(name, |(stem, _)| stem),
+        None => name,
+    };
     (2..=40).contains(&n)
-        && UNIT_SUFFIXES.iter().any(|s| name.ends_with(s))
+        && (UNIT_SUFFIXES.iter().any(|s| stem.ends_with(s)) || matches!(stem, "各地" | "各级"))
         && !name.contains('：')
         && !name.chars().any(|c| c.is_ascii_digit())
 }
@@ -170,9 +178,26 @@ pub fn split_names(s: &str) -> Vec<String> {
     }
     out.push(cur);
     out.into_iter()
+        .flat_map(|n| split_joined(&clean_name(&n)))
         .map(|n| clean_name(&n))
         .filter(|n| !n.is_empty())
         .collect()
+}
+
+/// "市级各有关部门及各县市区政府" is two units: split at "及" or "和" where both sides read as
+/// units ("住房和城乡建设局" does not: "住房" is no unit).
+fn split_joined(name: &str) -> Vec<String> {
+    for w in ["及", "和"] {
+        for (i, _) in name.match_indices(w) {
+            let (a, b) = (&name[..i], &name[i + w.len()..]);
+            if looks_like_unit(a) && looks_like_unit(b) {
+                let mut out = vec![a.to_string()];
+                out.extend(split_joined(b));
+                return out;
+            }
+        }
+    }
+    vec![name.to_string()]
 }
 
 /// Trims a unit name of list words ("等", "负责", "牵头" …) and punctuation.
@@ -224,6 +249,15 @@ pub fn clean_name(s: &str) -> String {
                 c.is_whitespace() || matches!(c, '，' | '。' | '；' | '：' | '、' | '“' | '”')
             })
             .to_string();
+        // A note in brackets after the last name: "（列第一位者为牵头单位，下同）".
+        if let Some(stem) = n.strip_suffix('）')
+            && let Some((name, note)) = stem.rsplit_once('（')
+            && ["牵头", "下同", "汇总", "列第一", "负责", "配合"]
+                .iter()
+                .any(|w| note.contains(w))
+        {
+            n = name.to_string();
+        }
         if n == before {
             return n;
         }
@@ -281,7 +315,18 @@ pub fn has_role_word(s: &str) -> bool {
 /// Reads the contents of a unit marker (without its brackets). `None` when the contents are
 /// not a unit list (e.g. "含居民医保、职工医保").
 pub fn parse_marker(contents: &str) -> Option<Roles> {
-    let s = contents.trim();
+    let mut s = contents.trim();
+    // A remark after the list's sentence ("…按职责分工负责。具体任务均涉及相关市（州）人民政府，
+    // 不再做分工。") is no list.
+    if let Some((head, rest)) = split_first_sentence(s)
+        && !LEAD_WORDS
+            .iter()
+            .chain(SUPPORT_WORDS)
+            .any(|w| rest.contains(w))
+        && field_line(rest.trim()).is_none()
+    {
+        s = head;
+    }
     // A marker that starts with a field's name ("责任单位：A、B", "牵头单位：A；责任单位：B"):
     // its clauses are read as fields.
     let explicit_field = field_line(s).is_some_and(|(k, _)| {
@@ -336,6 +381,23 @@ pub fn parse_marker(contents: &str) -> Option<Roles> {
         }
     }
     Some(roles)
+}
+
+/// `s` cut after its first "。" outside brackets, when more follows.
+fn split_first_sentence(s: &str) -> Option<(&str, &str)> {
+    let mut depth = 0i32;
+    for (i, c) in s.char_indices() {
+        match c {
+            '（' => depth += 1,
+            '）' => depth -= 1,
+            '。' if depth <= 0 => {
+                let rest = &s[i + c.len_utf8()..];
+                return (!rest.trim().is_empty()).then_some((&s[..i], rest));
+            }
+            _ => {}
+        }
+    }
+    None
 }
 
 /// Splits on "，" and "；" outside brackets.
@@ -530,6 +592,33 @@ mod tests {
             (
                 "牵头单位：市发展改革委、市工业和信息化局；责任单位：市财政局",
                 Some((vec!["市发展改革委", "市工业和信息化局"], vec!["市财政局"])),
+            ),
+            (
+                "责任单位：市级各有关部门及各县市区政府",
+                Some((vec!["市级各有关部门"], vec!["各县市区政府"])),
+            ),
+            (
+                "区住房和城乡建设局、区人力资源和社会保障局负责",
+                Some((vec!["区住房和城乡建设局"], vec!["区人力资源和社会保障局"])),
+            ),
+            (
+                "牵头单位：区卫健局；责任单位：区疫情防控指挥部成员单位、各街办（新区）",
+                Some((
+                    vec!["区卫健局"],
+                    vec!["区疫情防控指挥部成员单位", "各街办（新区）"],
+                )),
+            ),
+            (
+                "责任单位：省发展改革委、省市场监管局按职责分工负责。具体任务均涉及相关市（州）人民政府，不再做分工，下同。",
+                Some((vec!["省发展改革委"], vec!["省市场监管局"])),
+            ),
+            (
+                "省发展改革委牵头，各地、各部门配合",
+                Some((vec!["省发展改革委"], vec!["各地", "各部门"])),
+            ),
+            (
+                "责任单位：区房屋征收中心、古林镇、石碶街道（列第一位者为牵头或汇总单位，下同）",
+                Some((vec!["区房屋征收中心"], vec!["古林镇", "石碶街道"])),
             ),
             ("含居民医保、职工医保", None),
             ("即大通湖区第二中学", None),
