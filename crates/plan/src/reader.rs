@@ -290,8 +290,26 @@ fn assemble(node: &Node, lines: &[Line]) -> Assembled {
         a.text.push_str(text);
     };
     push(&mut a, &node.head.0, &node.head.1, node.line);
-    for l in node.body.iter().filter_map(|&i| lines.get(i)) {
+    let body: Vec<&Line> = node.body.iter().filter_map(|&i| lines.get(i)).collect();
+    let mut bi = 0;
+    while let Some(&l) = body.get(bi) {
+        bi += 1;
         let start = a.key.len() + usize::from(!a.key.is_empty());
+        // A field line that wrapped in the middle of a name goes on at the next line
+        // ("协办单位：区委编办、园区党工" / "委、各街道党工委").
+        let joined;
+        let l = match body.get(bi) {
+            Some(&next) if field_wraps(&l.key, &next.key) => {
+                bi += 1;
+                joined = Line {
+                    no: l.no,
+                    text: format!("{}{}", l.text, next.text),
+                    key: format!("{}{}", l.key, next.key),
+                };
+                &joined
+            }
+            _ => l,
+        };
         push(&mut a, &l.text, &l.key, l.no);
         if let Some((kind, off)) = units::field_line(&l.key) {
             let value = &l.text[off..];
@@ -517,6 +535,31 @@ fn group_roles(
             None
         })
         .collect()
+}
+
+/// Whether a unit field line goes on at `next`: its last name is cut ("…、园区党工") and
+/// joined with the start of `next` reads as a unit ("委、各街道党工委").
+fn field_wraps(key: &str, next: &str) -> bool {
+    let Some((kind, off)) = units::field_line(key) else {
+        return false;
+    };
+    if !matches!(
+        kind,
+        FieldKind::Lead | FieldKind::Support | FieldKind::Responsible
+    ) || units::field_line(next).is_some()
+        || OutlineNumber::parse(next).is_some()
+    {
+        return false;
+    }
+    let value = key[off..].trim_end();
+    if value.ends_with(['。', '；', '）']) {
+        return false;
+    }
+    let last = value.rsplit(['、', '，']).next().unwrap_or(value);
+    let first = next.split(['、', '，', '。', '；']).next().unwrap_or(next);
+    !last.is_empty()
+        && !units::looks_like_unit(last)
+        && units::looks_like_unit(&format!("{last}{first}"))
 }
 
 /// Names found in the analysis form, spelled as the text writes them (the two forms are

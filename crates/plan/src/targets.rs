@@ -883,6 +883,17 @@ fn target_from(
     {
         return None;
     }
+    // A count in words of the items just listed is no commitment of its own: "紧盯投放、收集、
+    // 运输、处理四个环节", "推进甲市、乙区两个试点". (In figures it is: "新建幼儿园、小学2所".)
+    let listed = clause_before.split('、').count();
+    let in_words = !key[q.start..].starts_with(|c: char| c.is_ascii_digit());
+    if in_words
+        && listed >= 2
+        && (q.value - listed as f64).abs() < 1e-9
+        && !clause_before.ends_with('、')
+    {
+        return None;
+    }
     if after_trim.starts_with("以上")
         || after_trim.starts_with("及以上")
         || after_trim.starts_with("以外")
@@ -1482,6 +1493,17 @@ mod tests {
         ] {
             assert_eq!(brief(s), vec![], "{s}");
         }
+        // A count in words of the items just listed names them; in figures it commits.
+        for s in [
+            "紧盯投放、收集、运输、处理四个环节。",
+            "推进甲市、乙区两个试点。",
+        ] {
+            assert_eq!(brief(s), vec![], "{s}");
+        }
+        assert_eq!(
+            brief("新建幼儿园、小学2所。"),
+            vec![t(2.0, "所", ">=", "plain", None)]
+        );
         // A yearly budget is a commitment, not a rate.
         assert_eq!(
             brief("每年安排500万元奖补资金。"),

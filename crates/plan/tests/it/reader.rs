@@ -135,3 +135,29 @@ fn a_markers_date_is_the_deadline_of_the_tasks_targets() {
     assert_eq!(got, want);
     assert_eq!(r.plan.tasks[1].lead, ["县交通运输局"]);
 }
+
+#[test]
+fn a_unit_line_wrapped_inside_a_name_is_joined() {
+    let text = "\
+一、重点任务
+1.构建区域化党建工作体系,推动街道、社区、单位党组织联动。
+牵头单位:区委组织部
+协办单位:区委编办、区民政局(区委社会工委)、园区党工
+委、各街道党工委
+2.完善网格化治理机制。
+牵头单位:区委政法委
+";
+    let r = zhuanban_plan::read_text(text, &ReadOptions::new("t"));
+    let t = &r.plan.tasks[0];
+    assert_eq!(t.lead, ["区委组织部"]);
+    assert_eq!(
+        t.support,
+        [
+            "区委编办",
+            "区民政局（区委社会工委）",
+            "园区党工委",
+            "各街道党工委"
+        ]
+    );
+    assert_eq!(r.plan.tasks[1].lead, ["区委政法委"]);
+}
