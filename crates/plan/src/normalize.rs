@@ -49,7 +49,10 @@ pub(crate) fn lines(text: &str) -> Vec<Line> {
         if trimmed.is_empty() || is_page_furniture(trimmed) {
             continue;
         }
-        for piece in split_run_together(trimmed) {
+        for piece in split_run_together(trimmed)
+            .into_iter()
+            .flat_map(split_heading_from_first_item)
+        {
             let piece = piece.trim_matches(|c: char| c.is_whitespace());
             if piece.is_empty() {
                 continue;
@@ -241,6 +244,45 @@ fn is_web_chrome(key: &str) -> bool {
             || k.contains(']')
             || n <= 6
             || k.split_whitespace().count() > 1)
+}
+
+/// A heading run together with its first item ("一、明确目标任务1、学前教育发展目标。"), as
+/// a copy that lost a line break gives it: split before the item. Only a short heading line
+/// (一、 or （一）, no "。" before the item) and an item numbered 1 that starts with words
+/// ("1、2号楼" is a list of numbers) are split.
+fn split_heading_from_first_item(line: &str) -> Vec<&str> {
+    use crate::outline::{MarkerKind, OutlineNumber};
+    let whole = vec![line];
+    let Some(head) = OutlineNumber::parse(line) else {
+        return whole;
+    };
+    if !matches!(
+        head.kind,
+        MarkerKind::ChineseComma | MarkerKind::ChineseParen
+    ) {
+        return whole;
+    }
+    let rest = &line[head.len..];
+    for mark in ["1、", "1．", "1.", "（1）"] {
+        let Some(at) = rest.find(mark) else {
+            continue;
+        };
+        let before = &rest[..at];
+        let after = &rest[at + mark.len()..];
+        let is_item = before.chars().count() >= 2
+            && before.chars().count() <= 40
+            && !before.contains(['。', '；', '：'])
+            && !before.ends_with(|c: char| c.is_ascii_digit() || c == '第' || c == '、')
+            && after
+                .chars()
+                .next()
+                .is_some_and(|c| !c.is_ascii_digit() && !c.is_whitespace() && c != '、');
+        if is_item {
+            let cut = head.len + at;
+            return vec![&line[..cut], &line[cut..]];
+        }
+    }
+    whole
 }
 
 /// A plan run together on one line, as some web pages give it, split before its outline marks
@@ -517,6 +559,31 @@ fn is_page_furniture(line: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_heading_run_together_with_its_first_item_is_split() {
+        assert_eq!(
+            split_heading_from_first_item(
+                "一、明确目标任务，促进学前教育发展1、学前三年教育发展目标。"
+            ),
+            [
+                "一、明确目标任务，促进学前教育发展",
+                "1、学前三年教育发展目标。"
+            ]
+        );
+        assert_eq!(
+            split_heading_from_first_item("（二）主要目标（1）粮食产量稳定。"),
+            ["（二）主要目标", "（1）粮食产量稳定。"]
+        );
+        for whole in [
+            "一、完成1、2号楼主体建设",
+            "一、新建高标准农田1.5万亩",
+            "一、工作目标。到2025年，1.完成改造",
+            "1.推进1、加强",
+        ] {
+            assert_eq!(split_heading_from_first_item(whole), [whole]);
+        }
+    }
 
     #[test]
     fn display_form_normalises_width_and_brackets() {
