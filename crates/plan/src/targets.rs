@@ -594,6 +594,16 @@ fn number_at(s: &str, i: usize, end: usize) -> Option<Quantity> {
         }
         let value = parse_chinese(&s[i..i + num_len])? as f64;
         let after = &s[i + num_len..end];
+        // An air-quality class: "空气质量达到国家二级标准" (a lower grade is cleaner, as a
+        // water class is).
+        if after.starts_with("级标准") && s[..i].contains("空气质量") {
+            return Some(Quantity {
+                start: i,
+                end: i + num_len + '级'.len_utf8(),
+                value,
+                unit: "级".to_string(),
+            });
+        }
         // "一是", "一批", "一些": not counts.
         let measure = CN_MEASURES.iter().find(|m| after.starts_with(*m))?;
         if value == 1.0 && !strong_one(s, i, measure) {
@@ -924,6 +934,15 @@ fn target_from(
             _ => Cmp::AtMost,
         };
     }
+    if unit == "级" {
+        // An air-quality grade: "达到或优于二级标准" caps the grade (a water class, which the
+        // ledger shows in Roman numerals and judges by its water series, is another kind).
+        cmp = if after_trim.starts_with("以下") {
+            Cmp::AtLeast
+        } else {
+            Cmp::AtMost
+        };
+    }
     if unit == "类" {
         kind = TargetKind::Class;
         // A lower class is cleaner: "III类以上" means class ≤ 3.
@@ -1121,6 +1140,9 @@ fn metric(
             }
         }
         return "水质类别".to_string();
+    }
+    if q.unit == "级" {
+        return "空气质量级别".to_string();
     }
     // A list before the number belongs to the name ("国控、省控断面…") when no other quantity
     // stands in the clause before it.
@@ -1504,6 +1526,14 @@ mod tests {
             brief("新建幼儿园、小学2所。"),
             vec![t(2.0, "所", ">=", "plain", None)]
         );
+        assert_eq!(
+            brief("城市环境空气质量基本达到或优于国家二级标准。"),
+            vec![t(2.0, "级", "<=", "plain", None)]
+        );
+        assert_eq!(brief("新建三级医院一所。"), vec![]);
+        let grade = read_one("城市环境空气质量达到国家二级标准。");
+        assert_eq!(grade.targets[0].kind, TargetKind::Limit);
+        assert_eq!(grade.targets[0].metric, "空气质量级别");
         // A yearly budget is a commitment, not a rate.
         assert_eq!(
             brief("每年安排500万元奖补资金。"),
