@@ -323,6 +323,16 @@ fn assemble(node: &Node, lines: &[Line]) -> Assembled {
                     lead: vec![],
                     support: names,
                 }),
+                // "责任单位：A和B分别牵头、C": a marker under a field's name.
+                FieldKind::Responsible
+                    if ["牵头", "配合", "协同", "参与", "协助"]
+                        .iter()
+                        .any(|w| outside_brackets(&l.key[off..]).contains(w)) =>
+                {
+                    if let Some(r) = units::parse_marker(&l.key[off..]) {
+                        a.roles.merge(as_written(r, &l.key[off..], value));
+                    }
+                }
                 FieldKind::Responsible => a.responsible.extend(names),
                 FieldKind::Leader => a.leaders.extend(names),
                 FieldKind::Deadline => a.deadline_text = Some(value.to_string()),
@@ -537,6 +547,24 @@ fn group_roles(
         .collect()
 }
 
+/// `s` without what its brackets hold (a note such as "（列第一位者为牵头单位）").
+fn outside_brackets(s: &str) -> String {
+    let mut depth = 0i32;
+    s.chars()
+        .filter(|&c| {
+            match c {
+                '（' => depth += 1,
+                '）' => {
+                    depth -= 1;
+                    return false;
+                }
+                _ => {}
+            }
+            depth <= 0
+        })
+        .collect()
+}
+
 /// Whether a unit field line goes on at `next`: its last name is cut ("…、园区党工") and
 /// joined with the start of `next` reads as a unit ("委、各街道党工委").
 fn field_wraps(key: &str, next: &str) -> bool {
@@ -720,6 +748,16 @@ pub fn read_lines(lines: &[Line], opts: &ReadOptions) -> Reading {
             && let Some(r) = &inherited[ni]
         {
             roles = r.clone();
+        }
+        // A heading that is a unit's name ("（一）党政办", under 责任分工) names who is in charge.
+        if roles.is_empty()
+            && n.row.is_none()
+            && a.title.chars().count() <= 15
+            && units::looks_like_unit(&a.title)
+            && !a.title.ends_with('行')
+            && !a.title.contains(['自', '之', '本', '的', '由'])
+        {
+            roles.lead.push(a.title.clone());
         }
         let default_deadline = a
             .deadline_text

@@ -187,6 +187,8 @@ const UNITS: &[&str] = &[
     "位",
     "床",
     "张床",
+    "岁",
+    "字",
     "米",
     "km",
     "MW",
@@ -698,6 +700,14 @@ fn quantity(s: &str, start: usize, num_end: usize, end: usize, value: f64) -> Op
     let mut after = &s[num_end..end];
     let mut value = value;
     let mut pos = num_end;
+    // A number set off by spaces, as some pages print it: "签约 6 个项目".
+    if let Some(t) = after.strip_prefix(' ')
+        && s[..start].ends_with(' ')
+        && UNITS.iter().any(|u| t.starts_with(u) && !u.is_ascii())
+    {
+        after = t;
+        pos += 1;
+    }
     // Dates and durations.
     if after.starts_with('年')
         || after.starts_with('月')
@@ -793,6 +803,33 @@ fn target_from(
     if money && after.starts_with('/') {
         return None;
     }
+    // What a project is, not what it commits: "占地300亩的工业园", "年产120亿只手套";
+    // and what is done already: "目前已完成投资85万元".
+    if [
+        "占地",
+        "占地面积",
+        "年产",
+        "日产",
+        "年处理",
+        "日处理",
+        "设计产能",
+    ]
+    .iter()
+    .any(|w| before.trim_end().ends_with(w))
+        || [
+            "目前已",
+            "现已",
+            "已完成",
+            "已建成",
+            "已累计",
+            "已实现",
+            "已投入",
+        ]
+        .iter()
+        .any(|w| before.contains(w))
+    {
+        return None;
+    }
     // A baseline is not a target: "由2020年的85%提高到90%", "较2020年的1.2万吨".
     let b = before.trim_end_matches([' ', '的']);
     let base_date_before = sent.dates.iter().any(|m| {
@@ -818,6 +855,8 @@ fn target_from(
             .iter()
             .any(|w| before.contains(w) || after.contains(w))
         && (per_item
+            // "提高村卫生室运行经费补助至6000元": the standard is raised to it.
+            || before.trim_end().ends_with('至')
             || ["最高", "按", "标准", "不超过"]
                 .iter()
                 .any(|w| before.contains(w) || after.starts_with(w)))
@@ -864,9 +903,16 @@ fn target_from(
         ("约", Cmp::About),
         ("大约", Cmp::About),
     ];
+    // "约" of a word is no "about": 签约, 节约, 预约 ….
+    let word_with_yue = [
+        "签约", "合约", "节约", "预约", "制约", "条约", "公约", "契约", "履约",
+    ]
+    .iter()
+    .any(|w| before_trim.ends_with(w));
     if let Some((_, c)) = words
         .iter()
         .filter(|(w, _)| before_trim.ends_with(w))
+        .filter(|(w, _)| !(word_with_yue && (*w == "约" || *w == "大约")))
         .max_by_key(|(w, _)| w.len())
     {
         cmp = *c;
@@ -902,6 +948,14 @@ fn target_from(
         && (q.value - listed as f64).abs() < 1e-9
         && !clause_before.ends_with('、')
     {
+        return None;
+    }
+    // An age is a target only as a life expectancy; "5岁以下儿童", "0-6岁儿童" define groups.
+    if q.unit == "岁" && !clause_before.contains("寿命") {
+        return None;
+    }
+    // "重点发展电子商务、现代物流、…等12个产业": the count of a list given in part.
+    if listed >= 3 && clause_before.ends_with('等') {
         return None;
     }
     if after_trim.starts_with("以上")
@@ -1531,6 +1585,27 @@ mod tests {
             vec![t(2.0, "级", "<=", "plain", None)]
         );
         assert_eq!(brief("新建三级医院一所。"), vec![]);
+        for s in [
+            "加快占地300亩的工业园二期建设。",
+            "推进年产120亿只医疗级手套项目开工。",
+            "目前已完成投资85万元。",
+            "提高村卫生室基本运行经费补助至6000元。",
+            "重点发展电子商务、现代物流、现代金融等12个产业。",
+        ] {
+            assert_eq!(brief(s), vec![], "{s}");
+        }
+        assert_eq!(
+            brief("5岁以下儿童死亡率控制在6.5‰以下。"),
+            vec![t(6.5, "‰", "<=", "plain", None)]
+        );
+        assert_eq!(
+            brief("力争签约 6 个项目。"),
+            vec![t(6.0, "个", ">=", "stretch", None)]
+        );
+        assert_eq!(
+            brief("人均预期寿命达到82.4岁。"),
+            vec![t(82.4, "岁", ">=", "plain", None)]
+        );
         let grade = read_one("城市环境空气质量达到国家二级标准。");
         assert_eq!(grade.targets[0].kind, TargetKind::Limit);
         assert_eq!(grade.targets[0].metric, "空气质量级别");

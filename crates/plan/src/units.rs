@@ -177,7 +177,43 @@ pub fn split_names(s: &str) -> Vec<String> {
         }
     }
     out.push(cur);
-    out.into_iter()
+    // "各县、市、区政府" is one collective unit written without brackets: a bare
+    // jurisdiction word joins the names after it up to the one that ends it.
+    let mut merged: Vec<String> = Vec::with_capacity(out.len());
+    let mut pending: Option<String> = None;
+    for n in out {
+        let bare = matches!(
+            n.trim(),
+            "各县"
+                | "各市"
+                | "各区"
+                | "各旗"
+                | "县"
+                | "市"
+                | "区"
+                | "旗"
+                | "镇"
+                | "乡"
+                | "各乡"
+                | "各镇"
+        );
+        match pending.take() {
+            Some(mut p) => {
+                p.push('、');
+                p.push_str(n.trim());
+                if bare {
+                    pending = Some(p);
+                } else {
+                    merged.push(p);
+                }
+            }
+            None if bare => pending = Some(n.trim().to_string()),
+            None => merged.push(n),
+        }
+    }
+    merged.extend(pending);
+    merged
+        .into_iter()
         .flat_map(|n| split_joined(&clean_name(&n)))
         .map(|n| clean_name(&n))
         .filter(|n| !n.is_empty())
@@ -327,6 +363,12 @@ pub fn parse_marker(contents: &str) -> Option<Roles> {
     {
         s = head;
     }
+    // "A和B分别牵头、C": a role word ends its clause even before "、".
+    let mut owned = s.to_string();
+    for w in LEAD_WORDS.iter().chain(SUPPORT_WORDS) {
+        owned = owned.replace(&format!("{w}、"), &format!("{w}，"));
+    }
+    let s = owned.as_str();
     // A marker that starts with a field's name ("责任单位：A、B", "牵头单位：A；责任单位：B"):
     // its clauses are read as fields.
     let explicit_field = field_line(s).is_some_and(|(k, _)| {
@@ -619,6 +661,13 @@ mod tests {
             (
                 "责任单位：区房屋征收中心、古林镇、石碶街道（列第一位者为牵头或汇总单位，下同）",
                 Some((vec!["区房屋征收中心"], vec!["古林镇", "石碶街道"])),
+            ),
+            (
+                "市经信局牵头，滁州经开区管委会、各县、市、区政府配合",
+                Some((
+                    vec!["市经信局"],
+                    vec!["滁州经开区管委会", "各县、市、区政府"],
+                )),
             ),
             ("含居民医保、职工医保", None),
             ("即大通湖区第二中学", None),

@@ -161,3 +161,36 @@ fn a_unit_line_wrapped_inside_a_name_is_joined() {
     );
     assert_eq!(r.plan.tasks[1].lead, ["区委政法委"]);
 }
+
+#[test]
+fn a_responsibility_line_that_names_its_leads_and_a_heading_that_is_a_unit() {
+    let text = "\
+一、重点任务
+1.提高临空经济示范区能级,支持国际航空货运发展。
+责任单位:经济投资局和航空口岸局分别牵头、区发改局
+2.保障重点项目建设,完成征收腾地600亩。
+责任单位:区房屋征收中心、区发改局、古林镇(列第一位者为牵头单位,下同)
+二、责任分工
+(一)党政办
+负责统筹协调,做好信息报送。
+(二)经济发展办
+负责项目推进和要素保障。
+";
+    let r = zhuanban_plan::read_text(text, &ReadOptions::new("t"));
+    let units: Vec<(&str, Vec<String>, Vec<String>)> = r
+        .plan
+        .tasks
+        .iter()
+        .map(|t| (t.id.as_str(), t.lead.clone(), t.support.clone()))
+        .collect();
+    let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+    assert_eq!(
+        units,
+        [
+            ("1.1", s(&["经济投资局", "航空口岸局"]), s(&["区发改局"])),
+            ("1.2", s(&["区房屋征收中心"]), s(&["区发改局", "古林镇"])),
+            ("2.1", s(&["党政办"]), s(&[])),
+            ("2.2", s(&["经济发展办"]), s(&[])),
+        ]
+    );
+}
