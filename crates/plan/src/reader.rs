@@ -83,6 +83,15 @@ fn plan_start(lines: &[Line]) -> (usize, Option<String>) {
 /// before it, and a line of its own that gives its years ("（2018—2020年）").
 fn title_at(lines: &[Line], i: usize, floor: usize) -> (usize, Option<String>) {
     let mut title = title_over_lines(lines, i, floor);
+    // "附件：2016年民生实事目标任务分解表", "附件2：…": the attachment's own title.
+    if let Some(rest) = title.strip_prefix("附件") {
+        let rest = rest.trim_start_matches(|c: char| c.is_ascii_digit() || c == ' ');
+        if let Some(t) = rest.strip_prefix('：')
+            && !t.trim().is_empty()
+        {
+            title = t.trim().to_string();
+        }
+    }
     let years = lines.get(i + 1).filter(|l| {
         let k = l.key.trim();
         k.starts_with('（')

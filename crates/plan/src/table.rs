@@ -265,7 +265,7 @@ pub fn role_of(header: &str) -> Option<Role> {
         } else if has(&["目标", "指标", "任务量", "标准"]) {
             Role::Target
         } else if has(&[
-            "项目", "任务", "事项", "内容", "措施", "名称", "工作", "举措", "要求",
+            "项目", "任务", "事项", "内容", "措施", "名称", "工作", "举措", "要求", "实事",
         ]) {
             Role::Task
         } else {
@@ -785,7 +785,13 @@ fn cell_line_header(lines: &[Line], i: usize) -> Option<(Header, usize)> {
         let mut ok = false;
         while m < lines.len() && m < j + 3 {
             let piece = lines[m].key.trim();
-            if piece.chars().count() > 6 || piece.chars().any(|c| c.is_ascii_digit()) {
+            // A whole header word of its own ("责任单位") is the next column, not the rest of
+            // this one ("民生实事" / "责任单位" are two columns).
+            if piece.chars().count() > 6
+                || piece.chars().any(|c| c.is_ascii_digit())
+                || (piece.chars().count() >= 4
+                    && role_of(piece).is_some_and(|r| r != Role::Progress))
+            {
                 break;
             }
             joined.push_str(piece);

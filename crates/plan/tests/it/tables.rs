@@ -283,6 +283,40 @@ fn a_page_of_a_table_with_each_cell_closed_by_a_bar() {
 }
 
 #[test]
+fn a_header_word_of_its_own_is_not_joined_to_the_one_before() {
+    // "民生实事" and "责任单位" are two columns, not one header split over lines; the
+    // attachment's title loses its "附件：".
+    let text = "\
+附件：2016年民生实事目标任务分解表
+序号
+民生实事
+责任单位
+完成时限
+1
+新建2座人行天桥。
+县住建局
+2016年10月底
+2
+启动县图书馆新馆建设。
+县文体广新局
+县代建中心
+2016年12月底
+";
+    let r = read_text(text, &ReadOptions::new("t"));
+    assert_eq!(
+        r.plan.title.as_deref(),
+        Some("2016年民生实事目标任务分解表")
+    );
+    let tasks = &r.plan.tasks;
+    assert_eq!(tasks.len(), 2, "{tasks:?}");
+    assert_eq!(tasks[0].title, "新建2座人行天桥");
+    assert_eq!(tasks[0].lead, ["县住建局"]);
+    assert_eq!(tasks[0].targets.len(), 1);
+    assert_eq!(tasks[1].lead, ["县文体广新局"]);
+    assert_eq!(tasks[1].support, ["县代建中心"]);
+}
+
+#[test]
 fn an_unknown_header_column_is_reported() {
     let text = "\
 序号\t重点任务\t资金来源渠道\t牵头单位\t完成时限
