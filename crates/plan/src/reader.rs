@@ -496,7 +496,14 @@ fn group_roles(
         .zip(assembled)
         .map(|(n, a)| match a {
             Some(a) => own_roles(a),
-            None if n.row.is_none() => own_roles(&assemble(n, lines)),
+            None if n.row.is_none() => {
+                let r = own_roles(&assemble(n, lines));
+                if r.is_empty() {
+                    heading_lead(&n.head.1, &n.head.0)
+                } else {
+                    r
+                }
+            }
             None => Roles::default(),
         })
         .collect();
@@ -554,6 +561,33 @@ fn group_roles(
             None
         })
         .collect()
+}
+
+/// A group headed by who leads it: "一、县示范区管委会牵头工作（8项）", "（二）区住建局负责的任务".
+fn heading_lead(key: &str, text: &str) -> Roles {
+    for w in ["牵头", "负责"] {
+        let Some(at) = key.find(w) else {
+            continue;
+        };
+        let rest = key[at + w.len()..].trim_start_matches('的');
+        if !["工作", "任务", "事项", "项目"]
+            .iter()
+            .any(|x| rest.starts_with(x))
+        {
+            continue;
+        }
+        let names: Vec<String> = units::split_names(&key[..at])
+            .into_iter()
+            .filter(|n| units::looks_like_unit(n))
+            .collect();
+        if !names.is_empty() {
+            return Roles {
+                lead: names_as_written(names, key, text),
+                support: vec![],
+            };
+        }
+    }
+    Roles::default()
 }
 
 /// `s` without what its brackets hold (a note such as "（列第一位者为牵头单位）").
@@ -753,10 +787,18 @@ pub fn read_lines(lines: &[Line], opts: &ReadOptions) -> Reading {
             continue;
         };
         let mut roles = own_roles(a);
-        if roles.is_empty()
-            && let Some(r) = &inherited[ni]
-        {
-            roles = r.clone();
+        if let Some(r) = &inherited[ni] {
+            if roles.is_empty() {
+                roles = r.clone();
+            } else if roles.lead.is_empty() {
+                // An item that names only who helps is led by its group's lead.
+                let mut led = Roles {
+                    lead: r.lead.clone(),
+                    support: vec![],
+                };
+                led.merge(roles);
+                roles = led;
+            }
         }
         // A heading that is a unit's name ("（一）党政办", under 责任分工) names who is in charge.
         if roles.is_empty()

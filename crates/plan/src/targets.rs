@@ -850,6 +850,19 @@ fn target_from(
             .iter()
             .any(|p| before[i + w.len()..].starts_with(p))
     });
+    // "按采购额的2%给予最高200万元资助": the share a grant is figured by.
+    if q.unit == "%"
+        && before.contains('按')
+        && ["补助", "补贴", "奖补", "奖励", "资助"]
+            .iter()
+            .any(|w| key[q.end..sent.end].contains(w))
+    {
+        return None;
+    }
+    // A figure inside "（不含6亩）" or "（含…）" qualifies another.
+    if before.ends_with("（不含") || before.ends_with("（含") {
+        return None;
+    }
     if money
         && ["补助", "补贴", "奖补", "奖励", "资助", "扶持资金"]
             .iter()
@@ -923,9 +936,28 @@ fn target_from(
     let after_trim = after.trim_start();
     // "收入10万元以上的村占比达到85%": a quantity that qualifies a noun before another
     // quantity in the same phrase is a definition, not a target.
+    // (A bracket after the bound qualifies it: "6亩以下（不含6亩）的土地".)
+    let unbracketed;
+    let after_q = match ["以上（", "以下（"]
+        .iter()
+        .find(|w| after_trim.starts_with(**w))
+        .and_then(|w| {
+            let from = w.len() - '（'.len_utf8();
+            after_trim[from..].find('）').map(|c| (from, from + c))
+        }) {
+        Some((from, close)) => {
+            unbracketed = format!(
+                "{}{}",
+                &after_trim[..from],
+                &after_trim[close + '）'.len_utf8()..]
+            );
+            unbracketed.as_str()
+        }
+        None => after_trim,
+    };
     let qualifier_rest = ["及以上的", "以上的", "以下的", "以内的", "的"]
         .iter()
-        .find_map(|w| after_trim.strip_prefix(w));
+        .find_map(|w| after_q.strip_prefix(w));
     if let Some(rest) = qualifier_rest
         && rest.chars().any(|c| c.is_ascii_digit())
     {
@@ -1585,6 +1617,12 @@ mod tests {
             vec![t(2.0, "级", "<=", "plain", None)]
         );
         assert_eq!(brief("新建三级医院一所。"), vec![]);
+        for s in [
+            "对骨干企业按采购额的2%给予最高200万元资助。",
+            "对辖区内6亩以下（不含6亩）的土地，简化转让手续。",
+        ] {
+            assert_eq!(brief(s), vec![], "{s}");
+        }
         for s in [
             "加快占地300亩的工业园二期建设。",
             "推进年产120亿只医疗级手套项目开工。",

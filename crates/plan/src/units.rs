@@ -259,6 +259,10 @@ pub fn clean_name(s: &str) -> String {
             "协助",
             "落实",
             "分别",
+            "等有关部门",
+            "等相关部门",
+            "等有关单位",
+            "等相关单位",
             "等单位",
             "等部门",
             "等",
@@ -335,7 +339,8 @@ fn clause_roles(clause: &str, lead_seen: bool) -> (Option<&'static str>, Vec<Str
             return (if lead_seen { Some("support") } else { None }, names);
         }
     }
-    (None, split_names(clause))
+    // Names with no role word after a lead: support, in the order written.
+    (lead_seen.then_some("support"), split_names(clause))
 }
 
 /// Whether a text carries a role word (牵头, 配合, 负责 …).
@@ -668,6 +673,17 @@ mod tests {
                     vec!["市经信局"],
                     vec!["滁州经开区管委会", "各县、市、区政府"],
                 )),
+            ),
+            (
+                "区发改局牵头，区财政局、区水务局等部门，区国投公司、各街道办事处配合",
+                Some((
+                    vec!["区发改局"],
+                    vec!["区财政局", "区水务局", "区国投公司", "各街道办事处"],
+                )),
+            ),
+            (
+                "市财政局等有关部门、各县区人民政府负责",
+                Some((vec!["市财政局"], vec!["各县区人民政府"])),
             ),
             ("含居民医保、职工医保", None),
             ("即大通湖区第二中学", None),

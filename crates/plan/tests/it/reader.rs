@@ -194,3 +194,31 @@ fn a_responsibility_line_that_names_its_leads_and_a_heading_that_is_a_unit() {
         ]
     );
 }
+
+#[test]
+fn a_group_headed_by_its_lead_unit_gives_it_to_its_items() {
+    let text = "\
+一、县示范区管委会牵头工作(2项)
+1.投资3000万元建设循环水养殖基地。
+2.建设3个劳动密集型产业园。
+二、县农业农村局负责的任务
+1.新建高标准农田2万亩。(县财政局配合)
+";
+    let r = zhuanban_plan::read_text(text, &ReadOptions::new("t"));
+    let units: Vec<(&str, Vec<String>, Vec<String>)> = r
+        .plan
+        .tasks
+        .iter()
+        .map(|t| (t.id.as_str(), t.lead.clone(), t.support.clone()))
+        .collect();
+    let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+    assert_eq!(
+        units,
+        [
+            ("1.1", s(&["县示范区管委会"]), s(&[])),
+            ("1.2", s(&["县示范区管委会"]), s(&[])),
+            // An item that names only who helps is led by its group's lead.
+            ("2.1", s(&["县农业农村局"]), s(&["县财政局"])),
+        ]
+    );
+}
