@@ -52,6 +52,7 @@ pub(crate) fn lines(text: &str) -> Vec<Line> {
         for piece in split_run_together(trimmed)
             .into_iter()
             .flat_map(split_heading_from_first_item)
+            .flat_map(split_inline_items_with_units)
         {
             let piece = piece.trim_matches(|c: char| c.is_whitespace());
             if piece.is_empty() {
@@ -283,6 +284,56 @@ fn split_heading_from_first_item(line: &str) -> Vec<&str> {
         }
     }
     whole
+}
+
+/// Items run on inside a paragraph that each name their own units are items of their own:
+/// "1．深化商事制度改革。（1）全面落实…。（市工商质监局牵头负责）（2）完善…。（市工商质监局牵头
+/// 负责）". An inline list without units of its own ("主要包括：（1）…；（2）…。（区委负责）") stays
+/// whole. Every item but the last must end with a unit marker.
+fn split_inline_items_with_units(line: &str) -> Vec<&str> {
+    let whole = vec![line];
+    if line.len() < 60 {
+        return whole;
+    }
+    let mut marks: Vec<usize> = Vec::new();
+    let mut from = 0;
+    for n in 1..=30 {
+        let mark = format!("（{n}）");
+        match line[from..].find(&mark) {
+            Some(at) => {
+                marks.push(from + at);
+                from += at + mark.len();
+            }
+            None => break,
+        }
+    }
+    if marks.len() < 2 {
+        return whole;
+    }
+    let ends_with_units = |seg: &str| {
+        let seg = seg.trim_end().trim_end_matches(['。', '；', '，']);
+        seg.ends_with('）')
+            && seg.rfind('（').is_some_and(|open| {
+                let inner = &seg[open..];
+                ["牵头", "负责", "责任单位", "配合"]
+                    .iter()
+                    .any(|w| inner.contains(w))
+            })
+    };
+    let all_have_units = marks.windows(2).all(|w| ends_with_units(&line[w[0]..w[1]]));
+    if !all_have_units {
+        return whole;
+    }
+    let mut out = Vec::with_capacity(marks.len() + 1);
+    let mut start = 0;
+    for &m in &marks {
+        if m > start {
+            out.push(&line[start..m]);
+        }
+        start = m;
+    }
+    out.push(&line[start..]);
+    out
 }
 
 /// A plan run together on one line, as some web pages give it, split before its outline marks
@@ -583,6 +634,21 @@ mod tests {
         ] {
             assert_eq!(split_heading_from_first_item(whole), [whole]);
         }
+    }
+
+    #[test]
+    fn inline_items_with_their_own_units_are_split() {
+        let line = "1．深化商事制度改革。（1）全面落实“多证合一”改革，实行一照一码。（市工商质监局牵头负责）（2）完善企业登记全程电子化，推行网上申请。（市工商质监局牵头负责）";
+        let pieces = split_inline_items_with_units(line);
+        assert_eq!(pieces.len(), 3, "{pieces:?}");
+        assert_eq!(pieces[0], "1．深化商事制度改革。");
+        assert!(pieces[2].starts_with("（2）完善"));
+        // One marker for the whole list: the list stays whole.
+        let item = "加强基层治理能力建设，完善网格化管理服务机制";
+        let list = format!(
+            "1．提升治理水平。主要包括：（1）{item}；（2）{item}；（3）{item}。（区委政法委负责）"
+        );
+        assert_eq!(split_inline_items_with_units(&list), [list.as_str()]);
     }
 
     #[test]
