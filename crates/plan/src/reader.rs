@@ -27,7 +27,8 @@ struct Node {
 
 /// Words that end a plan's title line.
 const TITLE_ENDS: &[&str] = &[
-    "方案", "计划", "意见", "措施", "要点", "清单", "办法", "规划", "纲要", "细则", "规定",
+    "方案", "计划", "意见", "措施", "要点", "清单", "办法", "规划", "纲要", "细则", "规定", "分解",
+    "分工",
 ];
 
 /// Words that end the title of a plan that is a table.
@@ -65,6 +66,17 @@ fn plan_start(lines: &[Line]) -> (usize, Option<String>) {
             if k == "附件" && lines.get(i + 1).is_some_and(|t| is_title_line(&t.key)) {
                 return (i + 2, Some(lines[i + 1].text.clone()));
             }
+        }
+    }
+    // An attachment's title after its "附件1" line, where the cover notice has no title line
+    // of its own (a page that starts at the addressees).
+    for (i, l) in lines.iter().enumerate().take(80) {
+        let k = l.key.trim();
+        let attachment = k
+            .strip_prefix("附件")
+            .is_some_and(|r| r.chars().all(|c| c.is_ascii_digit() || c == '：'));
+        if attachment && lines.get(i + 1).is_some_and(|t| is_title_line(&t.key)) {
+            return title_at(lines, i + 1, i + 1);
         }
     }
     // A title line before any numbered line.

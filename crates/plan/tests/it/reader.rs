@@ -222,3 +222,29 @@ fn a_group_headed_by_its_lead_unit_gives_it_to_its_items() {
         ]
     );
 }
+
+#[test]
+fn an_attachment_after_a_cover_notice_without_its_title_line() {
+    // The page starts at the addressees; the notice lists its attachments as "1." "2.".
+    let text = "\
+各区县人民政府,市府各部门:
+《2020年政府工作报告重点工作责任分解》已经市政府同意,现印发给你们,请认真贯彻执行。
+附件:1.2020年政府工作报告重点工作责任分解
+2.十方面民生实事责任分解
+某市人民政府办公室
+2020年5月22日
+附件1
+2020年政府工作报告重点工作责任分解
+一、市长主抓重点工作
+1.坚定不移支持企业发展,力争减轻企业各类负担200亿元。(市发改委牵头,市财政局配合)
+2.加快重大项目建设。(市发改委负责)
+";
+    let r = zhuanban_plan::read_text(text, &ReadOptions::new("t"));
+    assert_eq!(
+        r.plan.title.as_deref(),
+        Some("2020年政府工作报告重点工作责任分解")
+    );
+    let ids: Vec<&str> = r.plan.tasks.iter().map(|t| t.id.as_str()).collect();
+    assert_eq!(ids, ["1.1", "1.2"]);
+    assert_eq!(r.plan.tasks[0].lead, ["市发改委"]);
+}
