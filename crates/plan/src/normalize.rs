@@ -40,6 +40,8 @@ pub(crate) fn lines(text: &str) -> Vec<Line> {
         };
         let display = display_form(raw);
         let trimmed = display.trim_matches(|c: char| c.is_whitespace());
+        // A page marker run into the text, as document sites print it: "第1页共8页深化…".
+        let trimmed = strip_page_marker(trimmed);
         // A table flattened one cell a line with each cell closed by "|" ("序号 |"): the bar
         // ends the cell, it is no part of it.
         let trimmed = match trimmed.strip_suffix(['|', '｜']) {
@@ -247,6 +249,34 @@ fn is_web_chrome(key: &str) -> bool {
             || k.split_whitespace().count() > 1)
 }
 
+/// `line` without a leading "第1页共8页" (or "第 1 页 共 8 页").
+fn strip_page_marker(line: &str) -> &str {
+    let digits = |s: &str| -> usize {
+        s.char_indices()
+            .find(|&(_, c)| !(c.is_ascii_digit() || c == ' '))
+            .map_or(s.len(), |(i, _)| i)
+    };
+    let Some(rest) = line.strip_prefix('第') else {
+        return line;
+    };
+    let n = digits(rest);
+    if n == 0 || !rest[..n].chars().any(|c| c.is_ascii_digit()) {
+        return line;
+    }
+    let Some(rest) = rest[n..].strip_prefix('页') else {
+        return line;
+    };
+    let rest = rest.trim_start();
+    let Some(after) = rest.strip_prefix('共') else {
+        return line;
+    };
+    let m = digits(after);
+    match after[m..].strip_prefix('页') {
+        Some(tail) if m > 0 => tail.trim_start(),
+        _ => line,
+    }
+}
+
 /// A heading run together with its first item ("一、明确目标任务1、学前教育发展目标。"), as
 /// a copy that lost a line break gives it: split before the item. Only a short heading line
 /// (一、 or （一）, no "。" before the item) and an item numbered 1 that starts with words
@@ -365,7 +395,14 @@ fn split_run_together(line: &str) -> Vec<&str> {
             && !prev.is_some_and(|p| p.is_ascii_digit() || p == '.' || p == '第')
             && let Some(m) = OutlineNumber::parse(&line[i..])
         {
+            // The first heading right after the plan's title ("…实施方案一、…").
+            let after_title = m.ordinal == 1
+                && matches!(m.kind, MarkerKind::ChineseComma | MarkerKind::Chapter)
+                && ["方案", "计划", "意见", "要点", "措施", "清单", "规划"]
+                    .iter()
+                    .any(|w| line[..i].ends_with(w));
             let boundary = spaced
+                || after_title
                 || prev.is_none_or(|p| matches!(p, '。' | '；' | '：' | '！' | '？' | '”' | '）'));
             let after_heading =
                 last_mark.is_some_and(|p| i - p <= 90 && !line[p..i].contains(['。', '；']));
@@ -649,6 +686,20 @@ mod tests {
             "1．提升治理水平。主要包括：（1）{item}；（2）{item}；（3）{item}。（区委政法委负责）"
         );
         assert_eq!(split_inline_items_with_units(&list), [list.as_str()]);
+    }
+
+    #[test]
+    fn a_page_marker_run_into_the_text_is_left_out() {
+        assert_eq!(
+            strip_page_marker("第1页共8页深化医药卫生体制改革实施方案"),
+            "深化医药卫生体制改革实施方案"
+        );
+        assert_eq!(
+            strip_page_marker("第 2 页 共 8 页 一、总体要求"),
+            "一、总体要求"
+        );
+        assert_eq!(strip_page_marker("第一页"), "第一页");
+        assert_eq!(strip_page_marker("第3批项目"), "第3批项目");
     }
 
     #[test]

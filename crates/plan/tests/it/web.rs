@@ -163,3 +163,16 @@ fn an_inline_list_in_a_long_paragraph_is_not_split() {
     let ids: Vec<&str> = plan.tasks.iter().map(|t| t.id.as_str()).collect();
     assert_eq!(ids, ["1.1"]);
 }
+
+#[test]
+fn a_plan_run_together_after_its_title_is_split_at_its_first_heading() {
+    let body = "加强组织协调，完善工作机制，推动各项任务落实落细，确保取得实效";
+    let text = format!(
+        "第1页共8页某市医疗保障提升实施方案一、扩大医疗保障覆盖面（一）提高参保水平。{body}。1、到2023年，城镇职工医保参保率达到90%以上。（市人社局负责，市国资委配合）2、稳固新农合覆盖面，参合率达到98%以上。（市卫生局负责，市财政局配合）二、提高医疗保障水平（一）提高补助标准。{body}。1、推进门诊费用统筹，报销比例不低于30%。（市卫生局负责）{body}。{body}。{body}。{body}。"
+    );
+    let plan = read(&text);
+    assert_eq!(plan.title.as_deref(), Some("某市医疗保障提升实施方案"));
+    let ids: Vec<&str> = plan.tasks.iter().map(|t| t.id.as_str()).collect();
+    assert_eq!(ids, ["1.1.1", "1.1.2", "2.1.1"]);
+    assert_eq!(plan.tasks[0].lead, ["市人社局"]);
+}
