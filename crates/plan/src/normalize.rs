@@ -228,25 +228,23 @@ fn is_web_chrome(key: &str) -> bool {
         return false;
     }
     let k = key.trim_start_matches(['【', '[', '（', ' ', '|']);
-    // Every chrome word has one of these characters: most lines are passed over at once.
-    if !key.contains([
-        '次', '量', '字', '号', '【', '分', '打', '关', '扫', '手', '收', '点', '发', '来', '作',
-        '编', '索', '主', '成', '首', '当', '您', '位', '网', 'I', '名', '文', '组', '生', '信',
-        '有', '公', '是', '标',
-    ]) {
-        return false;
-    }
-    if CHROME_ANYWHERE.iter().any(|w| key.contains(w)) {
-        return true;
-    }
-    n <= 60
+    // A short line that starts with a chrome word (a few comparisons).
+    let starts = n <= 60
         && CHROME_START.iter().any(|w| k.starts_with(w))
         // "打印" and the like alone or followed by more buttons, not "打印机采购…"
         && (k.contains('：')
             || k.contains('】')
             || k.contains(']')
             || n <= 6
-            || k.split_whitespace().count() > 1)
+            || k.split_whitespace().count() > 1);
+    if starts {
+        return true;
+    }
+    // Every word that marks chrome anywhere in a line has one of these characters: most lines
+    // are passed over at once.
+    key.contains([
+        '次', '量', '字', '号', '【', '分', '打', '关', '扫', '手', '收', '点', '网', 'I',
+    ]) && CHROME_ANYWHERE.iter().any(|w| key.contains(w))
 }
 
 /// `line` without a leading "第1页共8页" (or "第 1 页 共 8 页").

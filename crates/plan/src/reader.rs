@@ -503,20 +503,35 @@ fn group_roles(
             children[p].push(i);
         }
     }
+    // Whether each item names units itself, and the units each group names on its heading.
+    let names_own = |k: usize| {
+        assembled[k]
+            .as_ref()
+            .is_some_and(|a| !a.roles.is_empty() || !a.responsible.is_empty())
+    };
+    // Only a heading (or the lines under it) that could name units is read again.
+    let could =
+        |key: &str| key.contains(['（', '：']) || key.contains("牵头") || key.contains("负责");
     let own: Vec<Roles> = nodes
         .iter()
-        .zip(assembled)
-        .map(|(n, a)| match a {
-            Some(a) => own_roles(a),
-            None if n.row.is_none() => {
-                let r = own_roles(&assemble(n, lines));
-                if r.is_empty() {
-                    heading_lead(&n.head.1, &n.head.0)
-                } else {
-                    r
-                }
+        .enumerate()
+        .map(|(k, n)| {
+            if children[k].is_empty() || n.row.is_some() {
+                return Roles::default();
             }
-            None => Roles::default(),
+            let heading_could = could(&n.head.1)
+                || n.body
+                    .iter()
+                    .any(|&i| lines.get(i).is_some_and(|l| could(&l.key)));
+            if !heading_could {
+                return Roles::default();
+            }
+            let r = own_roles(&assemble(n, lines));
+            if r.is_empty() {
+                heading_lead(&n.head.1, &n.head.0)
+            } else {
+                r
+            }
         })
         .collect();
     // Each group's units: its own, and those of unit lines after its last item.
@@ -533,9 +548,7 @@ fn group_roles(
         if rest.is_empty()
             || n.row.is_some()
             || assembled[last].is_none()
-            || rest
-                .iter()
-                .any(|&k| !own[k].is_empty() || assembled[k].is_none())
+            || rest.iter().any(|&k| names_own(k) || assembled[k].is_none())
         {
             continue;
         }

@@ -768,6 +768,28 @@ fn quantity(s: &str, start: usize, num_end: usize, end: usize, value: f64) -> Op
     })
 }
 
+/// How far around a number the words that qualify it are looked for, in bytes: a bound that
+/// keeps the reading of a clause of many numbers linear in its length.
+const NEAR: usize = 240;
+
+/// The last `NEAR` bytes of `s` (from a character boundary).
+fn near_before(s: &str) -> &str {
+    let mut from = s.len().saturating_sub(NEAR);
+    while !s.is_char_boundary(from) {
+        from += 1;
+    }
+    &s[from..]
+}
+
+/// `s[from..end]`, at most `NEAR` bytes of it (to a character boundary).
+fn near_after(s: &str, from: usize, end: usize) -> &str {
+    let mut to = end.min(from + NEAR);
+    while !s.is_char_boundary(to) {
+        to -= 1;
+    }
+    &s[from..to]
+}
+
 fn ends_with_any(s: &str, words: &[&str]) -> Option<usize> {
     words.iter().find(|w| s.ends_with(**w)).map(|w| w.len())
 }
@@ -855,7 +877,7 @@ fn target_from(
         && before.contains('按')
         && ["补助", "补贴", "奖补", "奖励", "资助"]
             .iter()
-            .any(|w| key[q.end..sent.end].contains(w))
+            .any(|w| near_after(key, q.end, sent.end).contains(w))
     {
         return None;
     }
@@ -973,7 +995,8 @@ fn target_from(
     }
     // A count in words of the items just listed is no commitment of its own: "紧盯投放、收集、
     // 运输、处理四个环节", "推进甲市、乙区两个试点". (In figures it is: "新建幼儿园、小学2所".)
-    let listed = clause_before.split('、').count();
+    // (Counted over a bounded stretch, so that a clause of many numbers reads in linear time.)
+    let listed = near_before(clause_before).split('、').count();
     let in_words = !key[q.start..].starts_with(|c: char| c.is_ascii_digit());
     if in_words
         && listed >= 2
