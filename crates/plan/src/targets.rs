@@ -826,8 +826,9 @@ fn target_from(
         return None;
     }
     // What a project is, not what it commits: "占地300亩的工业园", "年产120亿只手套";
-    // and what is done already: "目前已完成投资85万元".
-    if [
+    // and what is done already: "目前已完成投资85万元". (A search for one character first:
+    // most numbers have none of these words before them.)
+    const DESCRIBES: &[&str] = &[
         "占地",
         "占地面积",
         "年产",
@@ -835,20 +836,19 @@ fn target_from(
         "年处理",
         "日处理",
         "设计产能",
-    ]
-    .iter()
-    .any(|w| before.trim_end().ends_with(w))
-        || [
-            "目前已",
-            "现已",
-            "已完成",
-            "已建成",
-            "已累计",
-            "已实现",
-            "已投入",
-        ]
-        .iter()
-        .any(|w| before.contains(w))
+    ];
+    const DONE: &[&str] = &[
+        "目前已",
+        "现已",
+        "已完成",
+        "已建成",
+        "已累计",
+        "已实现",
+        "已投入",
+    ];
+    if (before.contains(['占', '产', '处'])
+        && DESCRIBES.iter().any(|w| before.trim_end().ends_with(w)))
+        || (before.contains('已') && DONE.iter().any(|w| before.contains(w)))
     {
         return None;
     }
@@ -996,8 +996,12 @@ fn target_from(
     // A count in words of the items just listed is no commitment of its own: "紧盯投放、收集、
     // 运输、处理四个环节", "推进甲市、乙区两个试点". (In figures it is: "新建幼儿园、小学2所".)
     // (Counted over a bounded stretch, so that a clause of many numbers reads in linear time.)
-    let listed = near_before(clause_before).split('、').count();
     let in_words = !key[q.start..].starts_with(|c: char| c.is_ascii_digit());
+    let listed = if in_words || clause_before.ends_with('等') {
+        near_before(clause_before).split('、').count()
+    } else {
+        0
+    };
     if in_words
         && listed >= 2
         && (q.value - listed as f64).abs() < 1e-9
