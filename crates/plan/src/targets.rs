@@ -872,6 +872,10 @@ fn target_from(
             .iter()
             .any(|p| before[i + w.len()..].starts_with(p))
     });
+    // "最高不超过100万元": the cap of a grant.
+    if money && before.trim_end().contains("最高") {
+        return None;
+    }
     // "按采购额的2%给予最高200万元资助": the share a grant is figured by.
     if q.unit == "%"
         && before.contains('按')
@@ -983,6 +987,10 @@ fn target_from(
     if let Some(rest) = qualifier_rest
         && rest.chars().any(|c| c.is_ascii_digit())
     {
+        return None;
+    }
+    // "…采购配套产品5000万元以上的，按…给予资助": a condition that ends its clause.
+    if qualifier_rest.is_some_and(|rest| rest.trim().is_empty()) {
         return None;
     }
     // A threshold that says who a measure is for is no target either: "对种植面积达到50亩以上
@@ -1647,6 +1655,8 @@ mod tests {
         for s in [
             "对骨干企业按采购额的2%给予最高200万元资助。",
             "对辖区内6亩以下（不含6亩）的土地，简化转让手续。",
+            "骨干企业累计采购配套产品5000万元以上的，按采购额给予资助。",
+            "给予一次性奖励，最高不超过100万元。",
         ] {
             assert_eq!(brief(s), vec![], "{s}");
         }
