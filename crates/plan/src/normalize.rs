@@ -26,6 +26,8 @@ pub(crate) struct Line {
 /// chrome of a web page (发布时间, 浏览次数, 分享到 …), reads pinyin glosses ("一(yī)、") as if
 /// absent, and splits a plan run together on one line at its outline marks.
 pub(crate) fn lines(text: &str) -> Vec<Line> {
+    let joined = join_page_chunks(text);
+    let text = joined.as_deref().unwrap_or(text);
     let traditional = looks_traditional(text);
     let glossed = has_pinyin_glosses(text);
     let mut out = Vec::new();
@@ -245,6 +247,74 @@ fn is_web_chrome(key: &str) -> bool {
     key.contains([
         '次', '量', '字', '号', '【', '分', '打', '关', '扫', '手', '收', '点', '网', 'I',
     ]) && CHROME_ANYWHERE.iter().any(|w| key.contains(w))
+}
+
+/// A document copied from a document-sharing site comes in page chunks, each a long line that
+/// starts with its number and breaks off mid-sentence: "1、…（一）重点整治对象。具" / "2、有车身
+/// 灰尘…". The chunks are joined back and their numbers left out. Only chunks numbered 1, 2, 3 …
+/// in turn, of at least 200 characters, each after the first following a chunk that broke off
+/// mid-sentence, are taken as such; a list whose items end their sentences is left alone.
+fn join_page_chunks(text: &str) -> Option<String> {
+    let lines: Vec<&str> = text.split('\n').collect();
+    let number_of = |l: &str| -> Option<(u64, usize)> {
+        let t = l.trim_start();
+        let digits = t.chars().take_while(char::is_ascii_digit).count();
+        if digits == 0 || digits > 3 {
+            return None;
+        }
+        let rest = &t[digits..];
+        rest.starts_with('、')
+            .then(|| {
+                (
+                    t[..digits].parse().ok(),
+                    l.len() - rest.len() + '、'.len_utf8(),
+                )
+            })
+            .and_then(|(n, off)| n.map(|n| (n, off)))
+    };
+    let mut chunks: Vec<(usize, usize)> = Vec::new(); // (line index, offset after the mark)
+    let mut next = 1;
+    for (i, l) in lines.iter().enumerate() {
+        if let Some((n, off)) = number_of(l)
+            && n == next
+            && l.trim().chars().count() >= 200
+        {
+            chunks.push((i, off));
+            next += 1;
+        }
+    }
+    if chunks.len() < 2 {
+        return None;
+    }
+    let ends_sentence = |l: &str| {
+        l.trim_end()
+            .ends_with(['。', '；', '！', '？', '”', '）', ')', '：', ':', '|'])
+    };
+    // Every chunk after the first follows a chunk line that broke off.
+    let broke_off = chunks
+        .windows(2)
+        .all(|w| w[1].0 == w[0].0 + 1 && !ends_sentence(lines[w[0].0]));
+    if !broke_off {
+        return None;
+    }
+    let mut out = String::with_capacity(text.len());
+    let first = chunks[0].0;
+    for (i, l) in lines.iter().enumerate() {
+        match chunks.iter().find(|c| c.0 == i) {
+            Some(&(_, off)) => {
+                if i != first {
+                    // The chunk goes on the line before it: no line break.
+                    if out.ends_with('\n') {
+                        out.pop();
+                    }
+                }
+                out.push_str(&l[off..]);
+            }
+            None => out.push_str(l),
+        }
+        out.push('\n');
+    }
+    Some(out)
 }
 
 /// `line` without a leading "第1页共8页" (or "第 1 页 共 8 页").
@@ -698,6 +768,23 @@ mod tests {
         );
         assert_eq!(strip_page_marker("第一页"), "第一页");
         assert_eq!(strip_page_marker("第3批项目"), "第3批项目");
+    }
+
+    #[test]
+    fn page_chunks_of_a_document_site_are_joined() {
+        let body = "加强组织协调，完善工作机制，推动各项任务落实落细，确保取得实效".repeat(6);
+        let text = format!(
+            "某某工作方案.docx\n1、某某工作方案为推进专项整治，特制定本方案。一、工作目标{body}。二、重点任务（一）重点整治对象。具\n2、有明显弃用特征的废弃汽车。{body}。（二）重点整治区域。{body}。\n"
+        );
+        let joined = join_page_chunks(&text).expect("joined");
+        assert!(
+            joined.contains("重点整治对象。具有明显弃用特征"),
+            "{joined}"
+        );
+        assert!(!joined.contains("\n2、"));
+        // A list whose items end their sentences is a list.
+        let list = format!("1、{body}。\n2、{body}。\n3、{body}。\n");
+        assert_eq!(join_page_chunks(&list), None);
     }
 
     #[test]
