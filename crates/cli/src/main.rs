@@ -494,12 +494,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Ok(r) => r,
                 Err(code) => return Ok(code),
             };
-            let out = match format {
-                Format::Json => serde_json::to_string_pretty(&reading.plan)? + "\n",
-                Format::Toml => toml::to_string_pretty(&reading.plan)?,
-                Format::Text => zhuanban_plan::outline_text(&reading.plan),
-            };
-            out!("{out}");
+            match format {
+                Format::Json => output::stream(|w| {
+                    serde_json::to_writer_pretty(&mut *w, &reading.plan)?;
+                    w.write_all(b"\n")
+                }),
+                Format::Toml => out!("{}", toml::to_string_pretty(&reading.plan)?),
+                Format::Text => out!("{}", zhuanban_plan::outline_text(&reading.plan)),
+            }
             for d in reading
                 .diagnostics
                 .iter()

@@ -19,6 +19,19 @@ use std::io::{ErrorKind, Write as _};
 pub fn write(args: std::fmt::Arguments<'_>) {
     let mut stdout = std::io::stdout().lock();
     let written = stdout.write_fmt(args).and_then(|()| stdout.flush());
+    settle(written)
+}
+
+/// Streams a large output (a plan read as JSON, tens of megabytes for a big file) through a
+/// buffer straight to standard output, without building it in memory first; a failed write is
+/// handled as in [`write`].
+pub fn stream(f: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>) {
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    let written = f(&mut out).and_then(|()| out.flush());
+    settle(written)
+}
+
+fn settle(written: std::io::Result<()>) {
     match written {
         Ok(()) => {}
         Err(e) if e.kind() == ErrorKind::BrokenPipe => std::process::exit(0),

@@ -766,9 +766,15 @@ pub fn read_lines(lines: &[Line], opts: &ReadOptions) -> Reading {
         .collect();
 
     // The plan's period: from the title, else from the years its deadlines name.
+    // Each task's date mentions are found once: for the period here, for its targets below.
+    let key_dates: Vec<Vec<dates::DateMention>> = assembled
+        .iter()
+        .map(|a| a.as_ref().map_or_else(Vec::new, |a| find_dates(&a.key)))
+        .collect();
     let mut mentions = Vec::new();
-    for a in assembled.iter().flatten() {
-        for m in find_dates(&a.key) {
+    for (a, ds) in assembled.iter().zip(&key_dates) {
+        let Some(a) = a else { continue };
+        for &m in ds {
             let s = a.text[m.start..m.end].to_string();
             mentions.push((m, s));
         }
@@ -851,6 +857,7 @@ pub fn read_lines(lines: &[Line], opts: &ReadOptions) -> Reading {
             text: &a.text,
             lines: &a.lines,
             skip: &a.skip,
+            dates: &key_dates[ni],
         };
         let r = targets::read(&body, default_deadline, plan_year);
         for (line, text) in r.asap {

@@ -24,6 +24,8 @@ pub struct Body<'a> {
     /// Byte ranges to skip (unit markers, field lines), sorted and disjoint (see
     /// [`merge_ranges`]).
     pub skip: &'a [(usize, usize)],
+    /// The date mentions of `key` ([`find_dates`] over the whole of it), ascending.
+    pub dates: &'a [DateMention],
 }
 
 /// Sorts byte ranges and merges those that overlap or touch, so that [`in_ranges`] can
@@ -207,6 +209,11 @@ const CN_MEASURES: &[&str] = &[
 const FIRM: &[&str] = &["确保", "必须", "务必", "坚决"];
 const STRETCH: &[&str] = &["力争", "争取", "努力", "争创", "力求"];
 
+/// Whether `c` can start a word of [`FIRM`] or [`STRETCH`] (a test checks it covers them).
+fn is_marker_start(c: char) -> bool {
+    matches!(c, '确' | '必' | '务' | '坚' | '力' | '争' | '努')
+}
+
 /// What is computed once per sentence so that each number in it is read in time independent
 /// of the sentence's length (a task may be one very long sentence).
 struct Sentence {
@@ -250,10 +257,15 @@ impl Sentence {
         }
         // Commas between clauses (in "，…：" gaps there are none; kept for completeness).
         commas.sort_unstable();
+        // One pass over the sentence: the markers' first characters are few.
         let mut marks: Vec<(usize, usize, bool)> = Vec::new();
-        for (words, firm) in [(FIRM, true), (STRETCH, false)] {
-            for w in words {
-                for (p, _) in sentence.match_indices(w) {
+        for (p, c) in sentence.char_indices() {
+            if !is_marker_start(c) {
+                continue;
+            }
+            let rest = &sentence[p..];
+            for (words, firm) in [(FIRM, true), (STRETCH, false)] {
+                for w in words.iter().filter(|w| rest.starts_with(**w)) {
                     marks.push((s_start + p + w.len(), s_start + p, firm));
                 }
             }
@@ -269,14 +281,14 @@ impl Sentence {
             }
             hardness.push((e, f, st));
         }
-        let dates: Vec<DateMention> = find_dates(sentence)
-            .into_iter()
-            .map(|mut m| {
-                m.start += s_start;
-                m.end += s_start;
-                m
-            })
+        // No mention spans a sentence's end (dates hold no 。；！？ or line end), so the body's
+        // mentions inside the sentence are those a search of the sentence alone would find.
+        let first = body.dates.partition_point(|m| m.start < s_start);
+        let dates: Vec<DateMention> = body.dates[first..]
+            .iter()
+            .take_while(|m| m.end <= s_end)
             .filter(|m| !body.skipped(m.start))
+            .copied()
             .collect();
         Sentence {
             start: s_start,
@@ -1475,6 +1487,15 @@ fn complete_metric(metric: &str, prev: Option<&str>) -> Option<String> {
 mod tests {
     use super::*;
 
+    #[test]
+    fn every_hardness_marker_starts_with_a_marker_start() {
+        for w in FIRM.iter().chain(STRETCH) {
+            let c = w.chars().next().unwrap();
+            assert!(is_marker_start(c), "{w}");
+        }
+        assert!(!is_marker_start('保'));
+    }
+
     fn read_one(s: &str) -> Reading {
         let lines = [(0usize, 1usize)];
         let body = Body {
@@ -1482,8 +1503,40 @@ mod tests {
             text: s,
             lines: &lines,
             skip: &[],
+            dates: &find_dates(s),
         };
         read(&body, None, Some(2024))
+    }
+
+    /// [`Sentence::new`] takes a sentence's dates from the whole body's: the same as a search
+    /// of the sentence alone, on every plan among the fixtures and on dates at sentence ends.
+    #[test]
+    fn a_bodys_dates_inside_a_sentence_are_the_sentences_own() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/plans");
+        let mut texts: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|x| x == "txt"))
+            .map(|p| std::fs::read_to_string(p).unwrap())
+            .collect();
+        assert!(texts.len() >= 3, "{dir}");
+        texts.push("2024年。年底前完成；3年内。2025年6月底\n前完成12月底。下半年".into());
+        for t in &texts {
+            let whole = find_dates(t);
+            for (a, b) in sentences(t) {
+                let own: Vec<(usize, usize)> = find_dates(&t[a..b])
+                    .iter()
+                    .map(|m| (a + m.start, a + m.end))
+                    .collect();
+                let first = whole.partition_point(|m| m.start < a);
+                let from_whole: Vec<(usize, usize)> = whole[first..]
+                    .iter()
+                    .take_while(|m| m.end <= b)
+                    .map(|m| (m.start, m.end))
+                    .collect();
+                assert_eq!(own, from_whole, "{}", &t[a..b]);
+            }
+        }
     }
 
     fn brief(s: &str) -> Vec<(f64, String, &'static str, &'static str, Option<String>)> {
