@@ -355,6 +355,28 @@ pub fn has_role_word(s: &str) -> bool {
 
 /// Reads the contents of a unit marker (without its brackets). `None` when the contents are
 /// not a unit list (e.g. "含居民医保、职工医保").
+/// `s` with each "、" right after a role word made a "，" ("A和B分别牵头、C" → "…牵头，C").
+fn role_words_end_clauses(s: &str) -> std::borrow::Cow<'_, str> {
+    let ends_role = |head: &str| {
+        LEAD_WORDS
+            .iter()
+            .chain(SUPPORT_WORDS)
+            .any(|w| head.ends_with(w))
+    };
+    if !s.match_indices('、').any(|(p, _)| ends_role(&s[..p])) {
+        return s.into();
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut from = 0;
+    for (p, _) in s.match_indices('、') {
+        out.push_str(&s[from..p]);
+        out.push(if ends_role(&s[..p]) { '，' } else { '、' });
+        from = p + '、'.len_utf8();
+    }
+    out.push_str(&s[from..]);
+    out.into()
+}
+
 pub fn parse_marker(contents: &str) -> Option<Roles> {
     let mut s = contents.trim();
     // A remark after the list's sentence ("…按职责分工负责。具体任务均涉及相关市（州）人民政府，
@@ -369,11 +391,8 @@ pub fn parse_marker(contents: &str) -> Option<Roles> {
         s = head;
     }
     // "A和B分别牵头、C": a role word ends its clause even before "、".
-    let mut owned = s.to_string();
-    for w in LEAD_WORDS.iter().chain(SUPPORT_WORDS) {
-        owned = owned.replace(&format!("{w}、"), &format!("{w}，"));
-    }
-    let s = owned.as_str();
+    let owned = role_words_end_clauses(s);
+    let s = owned.as_ref();
     // A marker that starts with a field's name ("责任单位：A、B", "牵头单位：A；责任单位：B"):
     // its clauses are read as fields.
     let explicit_field = field_line(s).is_some_and(|(k, _)| {
