@@ -36,7 +36,9 @@ pub fn read_plan(file: &Path, aliases: &[String]) -> anyhow::Result<Result<Readi
     };
     // The same reading as the desk's upload: a PDF through pdftotext, a .doc/.wps through
     // LibreOffice when installed; a refusal names the file, the format found and what to do.
-    match zhuanban_desk::convert::decode(&file.display().to_string(), &bytes) {
+    let decoded = zhuanban_desk::convert::decode(&file.display().to_string(), &bytes);
+    drop(bytes);
+    match decoded {
         Ok(d) => {
             let mut r = zhuanban_plan::read_text(&d.text, &opts);
             r.format = Some(d.format);

@@ -807,7 +807,8 @@ pub fn read_lines(lines: &[Line], opts: &ReadOptions) -> Reading {
     let mut sections = Vec::new();
     let mut asap = Vec::new();
     let inherited = group_roles(&nodes, &assembled, lines);
-    for (ni, (n, a)) in nodes.iter().zip(&assembled).enumerate() {
+    // Each task's assembled text is let go once it is read (a big plan's peak memory).
+    for (ni, (n, a)) in nodes.iter().zip(assembled).enumerate() {
         let id = path_id(&n.path);
         let Some(a) = a else {
             sections.push(Section {
@@ -817,7 +818,7 @@ pub fn read_lines(lines: &[Line], opts: &ReadOptions) -> Reading {
             });
             continue;
         };
-        let mut roles = own_roles(a);
+        let mut roles = own_roles(&a);
         if let Some(r) = &inherited[ni] {
             if roles.is_empty() {
                 roles = r.clone();
