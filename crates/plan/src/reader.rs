@@ -406,7 +406,9 @@ fn assemble(node: &Node, lines: &[Line]) -> Assembled {
         // (A range pushed below for the previous sentence may reach into this one.)
         let prev_pushed = a.skip.last().filter(|_| a.skip.len() > marker_skip.len());
         // A sentence whose bracket marker was read already ("…机制（A牵头，B配合）") is done.
-        let has_marker = marker_skip.iter().any(|&(a, b)| a < e && s < b);
+        // (The ranges are sorted and disjoint: the first that ends after `s` decides.)
+        let first = marker_skip.partition_point(|&(_, b)| b <= s);
+        let has_marker = marker_skip.get(first).is_some_and(|&(a, _)| a < e);
         if has_marker || prev_pushed.is_some_and(|&(x, y)| x <= s && s < y) {
             continue;
         }
