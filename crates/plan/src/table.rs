@@ -616,6 +616,12 @@ fn read_delimited(
             i += 1;
             continue;
         }
+        let (texts, keys) = match sep {
+            Sep::Space if texts.len() != width => {
+                realign_spaced(&header, l).unwrap_or((texts, keys))
+            }
+            _ => (texts, keys),
+        };
         let n = texts.len();
         // The 序号 cell: in its column, or further left when merged cells were left out.
         let missing = width.saturating_sub(n);
@@ -696,6 +702,95 @@ fn read_delimited(
         end: i,
         diagnostics,
     }
+}
+
+/// A numbered row of a table flattened with single spaces whose count of cells is not the
+/// header's, lined up with it: a run of k spaces is read as k − 1 empty cells (the copy printed
+/// a space for each cell, empty ones too), and the words of a text cell split by spaces
+/// ("加强水资源保 护", "严守用水 效率控制 红线") are joined back, the shortest pair of words first
+/// and never into a cell that holds a sentence, so that the unit columns at the row's end
+/// (牵头, 配合, 责任单位, …) keep their cells. `None` when the row does not line up.
+fn realign_spaced(header: &Header, l: &Line) -> Option<(Vec<String>, Vec<String>)> {
+    let width = header.width();
+    let k = header.number_col();
+    let tail = header
+        .roles
+        .iter()
+        .rev()
+        .take_while(|r| {
+            matches!(
+                r,
+                Some(
+                    Role::Lead
+                        | Role::Support
+                        | Role::Responsible
+                        | Role::People
+                        | Role::Assessor
+                        | Role::Deadline
+                        | Role::Remarks
+                )
+            )
+        })
+        .count();
+    let middle = width.checked_sub(k + 1 + tail)?;
+    if tail == 0 || middle == 0 {
+        return None;
+    }
+    // Cells with a run of spaces as empty cells.
+    let line = l.key.trim_end();
+    let mut ranges: Vec<(usize, usize)> = Vec::new();
+    let mut start = 0;
+    let mut bytes = line.char_indices().peekable();
+    while let Some((i, c)) = bytes.next() {
+        if c != ' ' {
+            continue;
+        }
+        let mut run = 1;
+        while bytes.next_if(|&(_, c)| c == ' ').is_some() {
+            run += 1;
+        }
+        ranges.push((start, i));
+        ranges.extend(std::iter::repeat_n((i, i), run - 1));
+        start = i + run;
+    }
+    ranges.push((start, line.len()));
+    if ranges.len() < width {
+        return None;
+    }
+    let (mut texts, mut keys) = cells_of(l, &ranges);
+    if keys.get(k).and_then(|c| row_number(c)).is_none() || keys[..k].iter().any(|c| !c.is_empty())
+    {
+        return None;
+    }
+    let sentence = |c: &str| c.contains(['。', '；', '，', ';', ',']);
+    let last = texts.len() - tail;
+    let mut mid: Vec<(String, String)> = texts
+        .drain(k + 1..last)
+        .zip(keys.drain(k + 1..last))
+        .collect();
+    while mid.len() > middle {
+        let best = (0..mid.len() - 1)
+            .filter(|&j| {
+                let (a, b) = (&mid[j].1, &mid[j + 1].1);
+                !a.is_empty() && !b.is_empty() && !sentence(a) && !sentence(b)
+            })
+            .min_by_key(|&j| mid[j].1.chars().count() + mid[j + 1].1.chars().count())?;
+        let (t, key) = mid.remove(best + 1);
+        mid[best].0.push_str(&t);
+        mid[best].1.push_str(&key);
+    }
+    // The unit columns hold names, not sentences of the task's text.
+    if keys[k + 1..]
+        .iter()
+        .zip(&header.roles[width - tail..])
+        .any(|(c, r)| matches!(r, Some(Role::Lead | Role::Responsible)) && c.contains('。'))
+    {
+        return None;
+    }
+    let (mt, mk): (Vec<String>, Vec<String>) = mid.into_iter().unzip();
+    texts.splice(k + 1..k + 1, mt);
+    keys.splice(k + 1..k + 1, mk);
+    Some((texts, keys))
 }
 
 /// The one text of a row whose non-empty cells all hold it (a cell merged over the row).

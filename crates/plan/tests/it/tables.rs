@@ -245,6 +245,66 @@ fn a_table_flattened_with_single_spaces_reads_by_its_header() {
 }
 
 #[test]
+fn a_single_spaced_table_with_spaces_inside_cells_keeps_its_unit_columns() {
+    // A copy that printed one space for each cell break, empty cells too, and spaces inside
+    // cells: a category split over two words, a task title over three, empty category and
+    // task cells on the third row.
+    let text = "\
+序号 类别 主要任务 细化措施 牵头单位 参与单位 责任单位
+1 保护水资 源 严守用水总量红线 实施用水总量和强度双控，到2025年全县用水总量控制在2.5亿立方米以内。 县水利局 县发展改革局、县农业农村局等 各乡镇人民政府，青湾开发区管委会
+2  严守用水 效率 红线 落实用水效率评估体系，到2025年万元工业增加值用水量比2020年下降16%以上。 县水利局 县工业和信息化局等 各乡镇人民政府
+3   抓好农业节水。推广喷灌滴灌，到2025年新增高效节水灌溉面积1.2万亩。 县农业农村局、县水利局 县财政局 各乡镇人民政府
+";
+    let r = read_text(text, &ReadOptions::new("t"));
+    type Brief = (String, Vec<String>, Vec<String>, Vec<f64>);
+    let got: Vec<Brief> = r
+        .plan
+        .tasks
+        .iter()
+        .map(|t| {
+            (
+                t.id.clone(),
+                t.lead.clone(),
+                t.support.clone(),
+                t.targets.iter().map(|x| x.value).collect(),
+            )
+        })
+        .collect();
+    let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+    assert_eq!(
+        got,
+        [
+            (
+                "1".to_string(),
+                s(&["县水利局"]),
+                s(&[
+                    "县发展改革局",
+                    "县农业农村局",
+                    "各乡镇人民政府",
+                    "青湾开发区管委会"
+                ]),
+                vec![250_000_000.0]
+            ),
+            (
+                "2".to_string(),
+                s(&["县水利局"]),
+                s(&["县工业和信息化局", "各乡镇人民政府"]),
+                vec![-16.0]
+            ),
+            (
+                "3".to_string(),
+                s(&["县农业农村局", "县水利局"]),
+                s(&["县财政局", "各乡镇人民政府"]),
+                vec![12_000.0]
+            ),
+        ]
+    );
+    let titles: Vec<&str> = r.plan.tasks.iter().map(|t| t.title.as_str()).collect();
+    assert_eq!(titles[0], "严守用水总量红线");
+    assert_eq!(titles[1], "严守用水效率红线");
+}
+
+#[test]
 fn a_page_of_a_table_with_each_cell_closed_by_a_bar() {
     // One cell a line, each closed by "|", on a page that repeats the header and goes on
     // from row 41.
