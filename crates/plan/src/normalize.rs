@@ -449,6 +449,8 @@ fn split_run_together(line: &str) -> Vec<&str> {
     let mut cuts: Vec<usize> = Vec::new();
     // (kind, last ordinal, offset of its mark)
     let mut stack: Vec<(MarkerKind, u64, usize)> = Vec::new();
+    // The last ordinal of each kind taken off the stack by a heading above it.
+    let mut popped: Vec<(MarkerKind, u64)> = Vec::new();
     let mut last_mark: Option<usize> = None;
     let mut prev: Option<char> = None;
     let mut spaced = true;
@@ -484,12 +486,19 @@ fn split_run_together(line: &str) -> Vec<&str> {
                 None => {
                     (boundary && (m.ordinal == 1 || stack.is_empty()))
                         || (m.ordinal == 1 && after_heading)
+                        // Items numbered on across headings ("4、…（二）…。5、…").
+                        || (boundary && popped.iter().any(|&(k, n)| k == m.kind && n + 1 == m.ordinal))
                 }
             };
             if accept {
                 if let Some(pos) = stack.iter().position(|s| s.0 == m.kind) {
+                    for &(k, n, _) in &stack[pos + 1..] {
+                        popped.retain(|p| p.0 != k);
+                        popped.push((k, n));
+                    }
                     stack.truncate(pos);
                 }
+                popped.retain(|p| p.0 != m.kind);
                 stack.push((m.kind, m.ordinal, i));
                 if matches!(
                     m.kind,

@@ -153,8 +153,11 @@ fn arabic(line: &str) -> Option<(MarkerKind, u64, usize)> {
     match sep {
         '．' => Some((MarkerKind::ArabicDot, ordinal, line.len() - tail.len())),
         '.' | '、' => {
-            // "1.5万亩" is a number, not an outline number.
-            if tail.starts_with(|c: char| c.is_ascii_digit()) {
+            // "1.5万亩" is a number, not an outline number; nor is "1、2、3" a list of items.
+            // An item may start with a year ("1、2024年起，…").
+            let (tail_digits, after_digits) = digit_prefix(tail);
+            let year = sep == '、' && tail_digits.len() >= 4 && after_digits.starts_with('年');
+            if tail.starts_with(|c: char| c.is_ascii_digit()) && !year {
                 return None;
             }
             if tail.trim_start().is_empty() && sep == '.' {

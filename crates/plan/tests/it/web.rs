@@ -154,6 +154,39 @@ fn a_plan_run_together_on_one_line_is_split_at_its_outline_marks() {
 }
 
 #[test]
+fn items_numbered_on_across_headings_are_split_in_a_plan_run_together() {
+    // A document site's copy: one line, items "1、…4、" under （一） and "5、…" on under （二）,
+    // an item starting with a year, half-width brackets.
+    let text = "第1页共5页青禾县社会保障提升实施方案一、加快推进医疗保障制度建设(一)扩大医疗保障覆盖面。\
+        到2025年，基本医疗保险参保率稳定在95%以上。1、2024年起，将灵活就业人员纳入职工医保，到2025年参保人数达到\
+        12000人。(县医保局负责，县人社局配合)2、巩固居民医保参保覆盖面，2025年参保率达到98%以上。(县医保局负责，\
+        县财政局配合)3、逐步加大医疗救助资金投入，资助困难群众参加居民医保。(县民政局负责，县医保局、县财政局配合)\
+        4、健全因病返贫致贫动态监测机制。(县医保局负责，县乡村振兴局配合)(二)提高医疗保障水平。5、到2025年，居民医保\
+        财政补助标准提高到每人每年640元。(县财政局负责，县医保局配合)6、到2025年，住院费用政策范围内报销比例达到\
+        70%以上。(县医保局负责)7、推进门诊费用跨省直接结算，2025年实现县域定点医疗机构全覆盖。(县医保局负责，县卫健局配合)";
+    assert_eq!(text.lines().count(), 1);
+    let plan = read(text);
+    let got: Vec<(&str, Vec<&str>)> = plan
+        .tasks
+        .iter()
+        .map(|t| (t.id.as_str(), t.lead.iter().map(String::as_str).collect()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("1.1.1", vec!["县医保局"]),
+            ("1.1.2", vec!["县医保局"]),
+            ("1.1.3", vec!["县民政局"]),
+            ("1.1.4", vec!["县医保局"]),
+            ("1.2.5", vec!["县财政局"]),
+            ("1.2.6", vec!["县医保局"]),
+            ("1.2.7", vec!["县医保局"]),
+        ]
+    );
+    assert_eq!(plan.title.as_deref(), Some("青禾县社会保障提升实施方案"));
+}
+
+#[test]
 fn an_inline_list_in_a_long_paragraph_is_not_split() {
     let item = "加强基层治理能力建设，完善网格化管理服务机制，推动人力、财力、物力等资源向基层下沉，健全矛盾纠纷多元化解机制，提升群众满意度和获得感";
     let long = format!(
