@@ -753,8 +753,17 @@ pub fn read_lines(lines: &[Line], opts: &ReadOptions) -> Reading {
     let (nodes, preamble) = build_tree(lines, &mut diagnostics);
 
     // Completeness: a last prose line that stops mid-sentence means the text was cut off.
+    // So does a last line that is a numbered heading with nothing after it ("（三）全面提升普",
+    // "4.加强示范区与主城区基础设施"): a plan never ends on an item's bare heading.
     let complete = lines.last().is_none_or(|l| {
         let t = l.key.trim_end();
+        if OutlineNumber::parse(t).is_some_and(|m| m.len < t.len())
+            && !t.ends_with(['。', '！', '？', '）', '”', '；', '：', '|'])
+            && split_cells(t).is_none()
+            && !t.contains("  ")
+        {
+            return false;
+        }
         t.chars().count() <= 20
             || t.ends_with(['。', '！', '？', '）', '”', '；', '：', '|'])
             || split_cells(t).is_some()

@@ -248,3 +248,41 @@ fn an_attachment_after_a_cover_notice_without_its_title_line() {
     assert_eq!(ids, ["1.1", "1.2"]);
     assert_eq!(r.plan.tasks[0].lead, ["市发改委"]);
 }
+
+/// The ids of the tasks of `text` and whether the reader found it complete.
+fn ids_and_completeness(text: &str) -> (Vec<String>, bool) {
+    let r = zhuanban_plan::read_text(text, &ReadOptions::new("t"));
+    let ids = r.plan.tasks.iter().map(|t| t.id.clone()).collect();
+    (ids, r.plan.complete)
+}
+
+#[test]
+fn a_text_cut_off_leaves_out_its_last_item() {
+    let head = "\
+青禾县农村供水保障实施方案
+一、重点任务
+1.实施农村供水工程改造，2025年底前完成12处水厂提标改造。（县水利局牵头）
+2.健全水质检测体系，农村集中供水工程水质检测覆盖率达到100%。（县卫健局牵头）
+";
+    // Cut in the middle of a sentence, and cut right after an item's heading: the last
+    // item is incomplete either way and is left out.
+    for tail in [
+        "3.完善运行管护机制，推动县域统一",
+        "3.完善运行管护",
+        "二、保障措施\n（一）加强组",
+        "3.完善运行管护机制，",
+    ] {
+        let (ids, complete) = ids_and_completeness(&format!("{head}{tail}\n"));
+        assert_eq!(ids, ["1.1", "1.2"], "{tail}");
+        assert!(!complete, "{tail}");
+    }
+    // Whole: an item that ends its sentence, or a plan that ends with its issuer's name.
+    for tail in [
+        "3.完善运行管护机制，推动县域统一管护。（县水利局牵头）",
+        "3.完善运行管护机制，推动县域统一管护。\n青禾县人民政府办公室",
+    ] {
+        let (ids, complete) = ids_and_completeness(&format!("{head}{tail}\n"));
+        assert_eq!(ids, ["1.1", "1.2", "1.3"], "{tail}");
+        assert!(complete, "{tail}");
+    }
+}
