@@ -55,8 +55,24 @@ fn plan_start(lines: &[Line]) -> (usize, Option<String>) {
         l.key.contains("关于印发") || (l.key.ends_with("通知") && l.key.chars().count() < 80)
     });
     if let Some(n) = notice {
-        // The plan begins at "附件" or at the next title line after the notice.
+        // The plan begins at "附件" or at the next title line after the notice. The notice's
+        // list of attachments ("附件：1. …分解表" / "2. …分解表") names titles but starts none.
+        let mut in_list = false;
         for (i, l) in lines.iter().enumerate().skip(n + 1) {
+            let listed = l
+                .key
+                .strip_prefix("附件")
+                .map(|r| r.trim_start_matches(['：', ' ']));
+            if let Some(r) = listed
+                && OutlineNumber::parse(r).is_some_and(|m| m.ordinal == 1)
+            {
+                in_list = true;
+                continue;
+            }
+            in_list &= OutlineNumber::parse(&l.key).is_some();
+            if in_list {
+                continue;
+            }
             if is_title_line(&l.key) {
                 return title_at(lines, i, n + 1);
             }

@@ -851,6 +851,17 @@ fn has_sep_free_continuation(l: &Line) -> bool {
 
 /// Joins the header cells of a one-cell-per-line table, where a header may be split over
 /// lines ("责任" / "单位"). Returns the header and the index after it.
+/// A header cell's characters after a year it starts with ("2022年预期目标" → "预期目标"): a
+/// header names a year, a data cell has other numbers.
+fn header_digits(k: &str) -> std::str::Chars<'_> {
+    let digits = k.chars().take_while(char::is_ascii_digit).count();
+    let rest = (digits == 4)
+        .then(|| k[4..].strip_prefix('年'))
+        .flatten()
+        .map(|r| r.strip_prefix('度').unwrap_or(r));
+    rest.unwrap_or(k).chars()
+}
+
 fn cell_line_header(lines: &[Line], i: usize) -> Option<(Header, usize)> {
     let mut words: Vec<String> = Vec::new();
     let mut j = i;
@@ -864,7 +875,7 @@ fn cell_line_header(lines: &[Line], i: usize) -> Option<(Header, usize)> {
             || row_number(k).is_some()
             || k.contains('\t')
             || OutlineNumber::parse(k).is_some()
-            || (k.chars().any(|c| c.is_ascii_digit()) && role_of(k) != Some(Role::Progress))
+            || (header_digits(k).any(|c| c.is_ascii_digit()) && role_of(k) != Some(Role::Progress))
         {
             break;
         }

@@ -305,6 +305,59 @@ fn a_single_spaced_table_with_spaces_inside_cells_keeps_its_unit_columns() {
 }
 
 #[test]
+fn a_notice_listing_its_attachments_starts_at_the_first_attachment() {
+    // The notice names its two tables in a numbered list; the first table's header names the
+    // year of its targets ("2025年预期目标"), one cell a line.
+    let text = "\
+青川区人民政府办公室关于印发2025年区政府工作报告目标任务的通知
+各街道办事处，区级各部门：
+现将目标任务分解印发给你们，请认真抓好落实。
+附件：1. 2025年区政府工作报告经济社会发展预期目标任务分解表
+2. 2025年区政府工作报告重点工作任务分解表
+青川区人民政府办公室
+附件1
+2025年区政府工作报告经济社会发展预期目标任务分解表
+序号
+2025年预期目标
+责任单位
+1
+地区生产总值增长6%左右
+区发展改革委
+2
+城镇新增就业12000人以上
+区人力社保局
+3
+空气质量完成年度目标任务
+区生态环境局
+";
+    let r = read_text(text, &ReadOptions::new("t"));
+    assert_eq!(
+        r.plan.title.as_deref(),
+        Some("2025年区政府工作报告经济社会发展预期目标任务分解表")
+    );
+    let got: Vec<(&str, Vec<&str>, Vec<f64>)> = r
+        .plan
+        .tasks
+        .iter()
+        .map(|t| {
+            (
+                t.id.as_str(),
+                t.lead.iter().map(String::as_str).collect(),
+                t.targets.iter().map(|x| x.value).collect(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("1", vec!["区发展改革委"], vec![6.0]),
+            ("2", vec!["区人力社保局"], vec![12000.0]),
+            ("3", vec!["区生态环境局"], vec![]),
+        ]
+    );
+}
+
+#[test]
 fn a_page_of_a_table_with_each_cell_closed_by_a_bar() {
     // One cell a line, each closed by "|", on a page that repeats the header and goes on
     // from row 41.
