@@ -900,6 +900,14 @@ fn cell_line_header(lines: &[Line], i: usize) -> Option<(Header, usize)> {
             {
                 break;
             }
+            // "备注" and "说明" end no other word: a word of unknown meaning before one is a
+            // column of its own ("是否达序" / "说明"), reported by lint as unknown.
+            if role_of(piece) == Some(Role::Remarks) && !words.is_empty() {
+                words.push(k.to_string());
+                j += 1;
+                ok = true;
+                break;
+            }
             joined.push_str(piece);
             m += 1;
             if role_of(&joined).is_some() && joined.chars().count() <= 12 {
@@ -910,8 +918,10 @@ fn cell_line_header(lines: &[Line], i: usize) -> Option<(Header, usize)> {
         if !ok {
             break;
         }
-        words.push(joined);
-        j = m;
+        if m > j {
+            words.push(joined);
+            j = m;
+        }
     }
     if words.len() < 3 {
         return None;
@@ -1059,6 +1069,7 @@ fn read_cell_lines(lines: &[Line], i: usize) -> Option<TextTable> {
             merged.extend(after[target + extra + 1..].iter().cloned());
             after = merged;
         }
+        realign_by_person(&header.roles[k + 1..], &mut after);
         if deadline_last
             && after.len() < after_cols
             && after.last().is_some_and(|t| looks_like_date_cell(t))
@@ -1086,11 +1097,57 @@ fn read_cell_lines(lines: &[Line], i: usize) -> Option<TextTable> {
     })
 }
 
+/// A row one or more cells short because a cell was merged over two columns (主要任务 over
+/// 全年目标任务), put back under its header: the first cell that names a person, followed by
+/// a cell of units, belongs to the people column before a unit column. `roles` and `cells`
+/// are the columns and cells after the 序号.
+fn realign_by_person(roles: &[Option<Role>], cells: &mut Vec<String>) {
+    let Some(p) = roles.iter().position(|r| *r == Some(Role::People)) else {
+        return;
+    };
+    // (Empty cells at the row's end count for nothing: a copy may close a row with one.)
+    let filled = cells.len() - cells.iter().rev().take_while(|c| is_empty_cell(c)).count();
+    if filled >= roles.len()
+        || !matches!(roles.get(p + 1), Some(Some(Role::Lead | Role::Responsible)))
+    {
+        return;
+    }
+    let Some(q) = cells.iter().position(|c| names_people(c)) else {
+        return;
+    };
+    let units = |c: &str| {
+        let names = units::split_names(c);
+        !names.is_empty() && names.iter().all(|n| units::looks_like_unit(n))
+    };
+    if q < p && filled + (p - q) <= roles.len() && cells.get(q + 1).is_some_and(|c| units(c)) {
+        cells.truncate(filled);
+        cells.splice(q..q, std::iter::repeat_n(String::new(), p - q));
+    }
+}
+
+/// Whether a cell holds only people's names ("徐国江", "王 某", "张明、李华"): two to four
+/// ideographs each, none of them a unit.
+fn names_people(cell: &str) -> bool {
+    let mut parts = cell
+        .split(['、', '，', '\n'])
+        .map(|p| p.chars().filter(|c| !c.is_whitespace()).collect::<String>())
+        .peekable();
+    parts.peek().is_some()
+        && parts.all(|p| {
+            (2..=4).contains(&p.chars().count())
+                && p.chars().all(|c| ('\u{4E00}'..='\u{9FFF}').contains(&c))
+                && !units::looks_like_unit(&p)
+                && !["完成", "已完成", "正常", "滞后", "推进中", "序时", "达序"]
+                    .iter()
+                    .any(|w| p.contains(w))
+        })
+}
+
 /// Whether a cell says nothing: "/", "—", "无".
 fn is_empty_cell(s: &str) -> bool {
     matches!(
         s.trim(),
-        "" | "/" | "／" | "—" | "——" | "-" | "--" | "－" | "无" | "暂无" | "\\"
+        "" | "/" | "／" | "—" | "——" | "-" | "--" | "－" | "无" | "暂无" | "\\" | "|" | "||" | "｜"
     )
 }
 

@@ -358,6 +358,68 @@ fn a_notice_listing_its_attachments_starts_at_the_first_attachment() {
 }
 
 #[test]
+fn a_task_cell_merged_over_the_target_column_leaves_the_unit_columns_in_place() {
+    // A progress table copied one cell a line, each cell closed by "|": the task cell spans
+    // the 全年目标任务 column too, so each row is a cell short; a column of unknown meaning
+    // (是否达序) stands before 说明, and a row closes with an empty cell ("||").
+    let text = "\
+2025年区重点民生实事项目推进情况（1-11月）
+序号 |
+主要任务 |
+全年目标任务 |
+分管 领导 |
+牵头 单位 |
+责任主体与协同单位 |
+1-11月推进情况 |
+是否达序 |
+说明 |
+1 |
+改造提升老旧小区12个。 |
+林 某 |
+区住建局 |
+区财政局、各街道 |
+已完工8个。 |
+是 |
+||
+2 |
+新建公共停车泊位800个。 |
+林 某 |
+区城管局 |
+区公安分局、相关街道 |
+已建成520个。 |
+否 |
+受用地审批影响，滞后1个月。 |
+";
+    let r = read_text(text, &ReadOptions::new("t"));
+    let got: Vec<(&str, Vec<&str>, Vec<&str>)> = r
+        .plan
+        .tasks
+        .iter()
+        .map(|t| {
+            (
+                t.id.as_str(),
+                t.lead.iter().map(String::as_str).collect(),
+                t.support.iter().map(String::as_str).collect(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("1", vec!["区住建局"], vec!["区财政局", "各街道"]),
+            ("2", vec!["区城管局"], vec!["区公安分局", "相关街道"]),
+        ]
+    );
+    assert!(
+        r.diagnostics
+            .iter()
+            .any(|d| d.code == "unknown-column" && d.text == "是否达序"),
+        "{:?}",
+        r.diagnostics
+    );
+}
+
+#[test]
 fn a_page_of_a_table_with_each_cell_closed_by_a_bar() {
     // One cell a line, each closed by "|", on a page that repeats the header and goes on
     // from row 41.
