@@ -268,6 +268,9 @@ pub fn role_of(header: &str) -> Option<Role> {
             "项目", "任务", "事项", "内容", "措施", "名称", "工作", "举措", "要求", "实事",
         ]) {
             Role::Task
+        } else if header_unit(header).is_some() {
+            // "年度投资金额（万元）": numbers in a unit.
+            Role::Target
         } else {
             return None;
         };
@@ -893,19 +896,25 @@ fn cell_line_header(lines: &[Line], i: usize) -> Option<(Header, usize)> {
             let piece = lines[m].key.trim();
             // A whole header word of its own ("责任单位") is the next column, not the rest of
             // this one ("民生实事" / "责任单位" are two columns).
-            if piece.chars().count() > 6
-                || piece.chars().any(|c| c.is_ascii_digit())
-                || (piece.chars().count() >= 4
-                    && role_of(piece).is_some_and(|r| r != Role::Progress))
+            let whole_word = (piece.chars().count() >= 4
+                && role_of(piece).is_some_and(|r| r != Role::Progress))
+                // "备注" and "说明" end no other word.
+                || role_of(piece) == Some(Role::Remarks);
+            // A short word of unknown meaning before a whole header word is a column of its
+            // own ("建设地点" / "建设时间", "是否达序" / "说明"), reported by lint as unknown.
+            if whole_word
+                && m == j + 1
+                && !words.is_empty()
+                && k.chars().count() <= 12
+                && !header_digits(k).any(|c| c.is_ascii_digit())
             {
-                break;
-            }
-            // "备注" and "说明" end no other word: a word of unknown meaning before one is a
-            // column of its own ("是否达序" / "说明"), reported by lint as unknown.
-            if role_of(piece) == Some(Role::Remarks) && !words.is_empty() {
                 words.push(k.to_string());
                 j += 1;
                 ok = true;
+                break;
+            }
+            if whole_word || piece.chars().count() > 6 || piece.chars().any(|c| c.is_ascii_digit())
+            {
                 break;
             }
             joined.push_str(piece);
@@ -1232,6 +1241,15 @@ fn shift_decimal(n: &str, places: usize) -> Option<String> {
     })
 }
 
+/// A header word's name and the unit its column's numbers are in: "年度投资金额（万元）" →
+/// ("年度投资金额", "万元"), "完成率(%)" → ("完成率", "%").
+fn header_unit(word: &str) -> Option<(&str, &str)> {
+    let w = word.trim();
+    let (stem, unit) = w.strip_suffix(['）', ')'])?.rsplit_once(['（', '('])?;
+    let unit = unit.trim();
+    crate::targets::is_unit(unit).then_some((stem.trim(), unit))
+}
+
 /// A row's cells by role.
 fn fill_row(header: &Header, cells: &[String]) -> Row {
     let mut row = Row::default();
@@ -1267,7 +1285,19 @@ fn fill_row(header: &Header, cells: &[String]) -> Row {
                 }
             }
             Role::Target => {
-                if let Some(t) = with_unit(&join_lines(cell), unit) {
+                // A bare number under a header that names its unit reads as "名称300万元".
+                let named = header.words.get(i).and_then(|w| header_unit(w));
+                let text = match (unit, named) {
+                    (None, Some((stem, u))) => with_unit(&join_lines(cell), Some(u)).map(|t| {
+                        if t.starts_with(|c: char| c.is_ascii_digit()) {
+                            format!("{stem}{t}")
+                        } else {
+                            t
+                        }
+                    }),
+                    _ => with_unit(&join_lines(cell), unit),
+                };
+                if let Some(t) = text {
                     row.content.push(t);
                 }
             }

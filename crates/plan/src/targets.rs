@@ -200,6 +200,16 @@ const UNITS: &[&str] = &[
     "类",
 ];
 
+/// Whether `s` is a unit of measure the reader knows ("万元", "%", "公里"), also with 万 or
+/// 亿 before it ("万亩", "万吨").
+pub(crate) fn is_unit(s: &str) -> bool {
+    let bare = s
+        .strip_prefix(['万', '亿'])
+        .filter(|r| !r.is_empty())
+        .unwrap_or(s);
+    UNITS.contains(&s) || UNITS.contains(&bare)
+}
+
 /// Measure words that may follow a Chinese numeral ("三所", "两个", "一万亩").
 const CN_MEASURES: &[&str] = &[
     "个", "所", "家", "项", "条", "座", "名", "人", "户", "套", "栋", "间", "台", "辆", "批", "处",

@@ -420,6 +420,63 @@ fn a_task_cell_merged_over_the_target_column_leaves_the_unit_columns_in_place() 
 }
 
 #[test]
+fn a_column_whose_header_names_a_unit_gives_targets_in_it() {
+    // One cell a line: a column of unknown meaning (建设地点) before a known one, and an
+    // investment column whose header gives the unit of its numbers.
+    let text = "\
+青禾县2025年十件民生实事项目清单
+序号
+项目名称
+建设地点
+建设时间
+年度投资金额（万元）
+责任单位
+1
+城南小学运动场改造项目
+城南街道
+2025年
+300
+县教体局
+2
+老旧小区改造项目
+城关镇
+2025年
+1360.5
+县住建局
+";
+    let r = read_text(text, &ReadOptions::new("t"));
+    let got: Vec<(&str, Vec<&str>, Vec<(f64, &str, &str)>)> = r
+        .plan
+        .tasks
+        .iter()
+        .map(|t| {
+            (
+                t.id.as_str(),
+                t.lead.iter().map(String::as_str).collect(),
+                t.targets
+                    .iter()
+                    .map(|x| (x.value, x.unit.as_str(), x.metric.as_str()))
+                    .collect(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("1", vec!["县教体局"], vec![(300.0, "万元", "年度投资金额")]),
+            ("2", vec!["县住建局"], vec![(1360.5, "万元", "年度投资金额")]),
+        ]
+    );
+    assert!(
+        r.diagnostics
+            .iter()
+            .any(|d| d.code == "unknown-column" && d.text == "建设地点"),
+        "{:?}",
+        r.diagnostics
+    );
+}
+
+#[test]
 fn a_page_of_a_table_with_each_cell_closed_by_a_bar() {
     // One cell a line, each closed by "|", on a page that repeats the header and goes on
     // from row 41.
