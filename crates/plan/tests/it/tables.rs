@@ -445,7 +445,8 @@ fn a_column_whose_header_names_a_unit_gives_targets_in_it() {
 县住建局
 ";
     let r = read_text(text, &ReadOptions::new("t"));
-    let got: Vec<(&str, Vec<&str>, Vec<(f64, &str, &str)>)> = r
+    type Brief<'a> = (&'a str, Vec<&'a str>, Vec<(f64, &'a str, &'a str)>);
+    let got: Vec<Brief> = r
         .plan
         .tasks
         .iter()
