@@ -1023,6 +1023,27 @@ fn target_from(
     {
         return None;
     }
+    // A sum that sizes the projects or firms meant is no target: "总投资20亿元以上重点在谈项目",
+    // "超5亿元以上项目", "20亿元以上项目开工率达50%".
+    if q.unit.ends_with('元')
+        && let Some(rest) = ["以上", "以下"]
+            .iter()
+            .find_map(|w| after_q.strip_prefix(w))
+    {
+        let noun: String = rest
+            .chars()
+            .take_while(|c| {
+                !c.is_ascii_digit() && !matches!(c, '，' | '。' | '；' | '、' | '：' | '（' | '）')
+            })
+            .take(12)
+            .collect();
+        if ["项目", "企业"]
+            .iter()
+            .any(|w| noun.starts_with(w) || noun.trim_end().ends_with(w))
+        {
+            return None;
+        }
+    }
     // A count in words of the items just listed is no commitment of its own: "紧盯投放、收集、
     // 运输、处理四个环节", "推进甲市、乙区两个试点". (In figures it is: "新建幼儿园、小学2所".)
     // (Counted over a bounded stretch, so that a clause of many numbers reads in linear time.)
@@ -1696,9 +1717,20 @@ mod tests {
             "给予每亩200元的种粮补贴。",
             "对种植面积达到30亩以上的经营主体，给予一次性奖励。",
             "凡年营业收入2000万元以上的企业，纳入重点服务名单。",
+            "紧盯全县总投资10亿元以上重点在谈项目。",
+            "对签约的固定资产投资超5亿元以上项目（含续建）实行专班服务。",
         ] {
             assert_eq!(brief(s), vec![], "{s}");
         }
+        // The sum sizes the projects; the rate is the target.
+        assert_eq!(
+            brief("2025年10亿元以上项目开工率达50%以上。"),
+            vec![t(50.0, "%", ">=", "plain", Some("2025-12-31"))]
+        );
+        assert_eq!(
+            brief("完成固定资产投资5亿元以上。"),
+            vec![t(5.0, "亿元", ">=", "plain", None)]
+        );
         // A count in words of the items just listed names them; in figures it commits.
         for s in [
             "紧盯投放、收集、运输、处理四个环节。",

@@ -465,7 +465,11 @@ fn a_column_whose_header_names_a_unit_gives_targets_in_it() {
         got,
         [
             ("1", vec!["县教体局"], vec![(300.0, "万元", "年度投资金额")]),
-            ("2", vec!["县住建局"], vec![(1360.5, "万元", "年度投资金额")]),
+            (
+                "2",
+                vec!["县住建局"],
+                vec![(1360.5, "万元", "年度投资金额")]
+            ),
         ]
     );
     assert!(
