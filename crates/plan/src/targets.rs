@@ -766,11 +766,18 @@ fn quantity(s: &str, start: usize, num_end: usize, end: usize, value: f64) -> Op
         after = t;
         pos += '亿'.len_utf8();
     }
-    let unit = UNITS
+    let unit = match UNITS
         .iter()
         .filter(|u| after.starts_with(**u))
-        .max_by_key(|u| u.len())?;
-    if *unit == "万" {
+        .max_by_key(|u| u.len())
+    {
+        Some(u) => *u,
+        // "发展指数达85", "体检人数达1000万以上", "利用系数达到0.58": a count or an index
+        // named before the number needs no unit.
+        None if counted_without_unit(&s[..start], after) => "",
+        None => return None,
+    };
+    if unit == "万" {
         return None; // "万" after a multiplier: not a unit
     }
     // Letters right after the unit make a name ("5G基站" has no unit anyway; "80MWp").
@@ -788,6 +795,48 @@ fn quantity(s: &str, start: usize, num_end: usize, end: usize, value: f64) -> Op
         value,
         unit: unit.to_string(),
     })
+}
+
+/// Whether a number with no unit after it is the value of a count or an index named right
+/// before it ("指数达85", "人数达1000万以上", "系数达到0.58"), and ends its phrase.
+fn counted_without_unit(before: &str, after: &str) -> bool {
+    const VERBS: &[&str] = &[
+        "达到",
+        "达",
+        "提高到",
+        "提升到",
+        "增加到",
+        "增至",
+        "超过",
+        "突破",
+        "保持在",
+        "稳定在",
+        "不低于",
+        "不少于",
+        "控制在",
+    ];
+    const NOUNS: &[&str] = &[
+        "指数",
+        "系数",
+        "人数",
+        "户数",
+        "个数",
+        "总数",
+        "数量",
+        "次数",
+        "床位数",
+    ];
+    let before = near_before(before).trim_end();
+    let Some(verb) = VERBS.iter().find(|v| before.ends_with(**v)) else {
+        return false;
+    };
+    let noun = before[..before.len() - verb.len()].trim_end();
+    let ends_phrase = after.is_empty()
+        || after.starts_with(['，', '。', '；', '、', '）', '\n'])
+        || ["以上", "以下", "以内", "左右"]
+            .iter()
+            .any(|w| after.starts_with(w));
+    ends_phrase && NOUNS.iter().any(|n| noun.ends_with(n))
 }
 
 /// How far around a number the words that qualify it are looked for, in bytes: a bound that
@@ -1233,6 +1282,8 @@ const VERB_TAILS: &[&str] = &[
     "下降到",
     "减少到",
     "达到",
+    // "参保率达90%" (the phrase of one character, after the longer words that end in it).
+    "达",
     "不低于",
     "不少于",
     "不超过",
@@ -1722,6 +1773,17 @@ mod tests {
         ] {
             assert_eq!(brief(s), vec![], "{s}");
         }
+        // A count or an index named before the number needs no unit; a bare number does.
+        assert_eq!(
+            brief("健康发展指数达85，体检人数达1000万以上，灌溉水有效利用系数达到0.58。"),
+            vec![
+                t(85.0, "", ">=", "plain", None),
+                t(10_000_000.0, "", ">=", "plain", None),
+                t(0.58, "", ">=", "plain", None),
+            ]
+        );
+        assert_eq!(brief("争创全国文明城市提名达3轮。"), vec![]);
+        assert_eq!(brief("推动85后干部达到30。"), vec![]);
         // The sum sizes the projects; the rate is the target.
         assert_eq!(
             brief("2025年10亿元以上项目开工率达50%以上。"),
