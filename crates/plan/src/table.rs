@@ -1183,8 +1183,23 @@ fn join_lines(s: &str) -> String {
 /// Unit names in a unit cell: split on 、，,；; and line breaks; brackets stay in a name.
 fn unit_names(cell: &str) -> Vec<String> {
     cell.split('\n')
+        // A line of a unit cell that is a sentence naming no unit ("开工建设老年大学。") or a
+        // date ("5月底前动工") is a cell of another column run into this one.
+        .filter(|line| {
+            let line = line.trim();
+            let acts = [
+                "开工", "新建", "建成", "启动", "完成", "推进", "实施", "加快",
+            ]
+            .iter()
+            .any(|w| line.starts_with(w));
+            !(line.ends_with('。')
+                && (acts
+                    || !units::split_names(line)
+                        .iter()
+                        .any(|n| units::looks_like_unit(n))))
+        })
         .flat_map(units::split_names)
-        .filter(|n| !is_empty_cell(n))
+        .filter(|n| !is_empty_cell(n) && !looks_like_date_cell(n))
         .collect()
 }
 

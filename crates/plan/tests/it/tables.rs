@@ -482,6 +482,54 @@ fn a_column_whose_header_names_a_unit_gives_targets_in_it() {
 }
 
 #[test]
+fn a_row_holding_a_second_item_keeps_its_dates_and_text_out_of_the_units() {
+    // One cell a line; row 2 holds two items, each with its own time, under one unit.
+    let text = "\
+2025年民生实事目标任务分解表
+序号
+民生实事
+责任单位
+完成时限
+1
+新建2座人行天桥。
+县住建局
+9月投入使用
+2
+开工建设县老年养护楼。
+县民政局
+5月底前动工
+开工建设老年活动中心。
+12月底前
+3
+建成县残疾人综合服务中心。
+县残联
+县代建中心
+12月底前
+";
+    let r = read_text(text, &ReadOptions::new("t"));
+    let got: Vec<(&str, Vec<&str>, Vec<&str>)> = r
+        .plan
+        .tasks
+        .iter()
+        .map(|t| {
+            (
+                t.id.as_str(),
+                t.lead.iter().map(String::as_str).collect(),
+                t.support.iter().map(String::as_str).collect(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("1", vec!["县住建局"], vec![]),
+            ("2", vec!["县民政局"], vec![]),
+            ("3", vec!["县残联"], vec!["县代建中心"]),
+        ]
+    );
+}
+
+#[test]
 fn a_page_of_a_table_with_each_cell_closed_by_a_bar() {
     // One cell a line, each closed by "|", on a page that repeats the header and goes on
     // from row 41.
