@@ -171,6 +171,15 @@ const CHROME_ANYWHERE: &[&str] = &[
     // A site's footer (printed with the page to PDF).
     "网站标识码",
     "ICP备",
+    // A document-sharing site's notes under a document.
+    "配套讲稿",
+    "首页显示word图标",
+];
+
+/// One character of each word of [`CHROME_ANYWHERE`] (a test checks it): a line with none of
+/// them is passed over at once.
+const CHROME_ANYWHERE_CHARS: &[char] = &[
+    '次', '量', '字', '号', '【', '分', '打', '关', '扫', '手', '收', '点', '网', 'I', '稿', '图',
 ];
 
 /// Words that make a short line the chrome of a web page when they start it.
@@ -244,9 +253,7 @@ fn is_web_chrome(key: &str) -> bool {
     }
     // Every word that marks chrome anywhere in a line has one of these characters: most lines
     // are passed over at once.
-    key.contains([
-        '次', '量', '字', '号', '【', '分', '打', '关', '扫', '手', '收', '点', '网', 'I',
-    ]) && CHROME_ANYWHERE.iter().any(|w| key.contains(w))
+    key.contains(CHROME_ANYWHERE_CHARS) && CHROME_ANYWHERE.iter().any(|w| key.contains(w))
 }
 
 /// A document copied from a document-sharing site comes in page chunks, each a long line that
@@ -542,6 +549,34 @@ fn split_run_together(line: &str) -> Vec<&str> {
             }
         }
     }
+    // A unit field run into its item's paragraph ("…建立台账。责任单位：A、B") is a line of its
+    // own, as it was printed (outside brackets, which hold markers of their own).
+    let mut depth = 0i32;
+    for (i, ch) in line.char_indices() {
+        match ch {
+            '（' => depth += 1,
+            '）' => depth = (depth - 1).max(0),
+            '责' | '牵' | '配' | '协' if depth == 0 && i > 0 => {
+                let rest = &line[i..];
+                if [
+                    "责任单位：",
+                    "牵头单位：",
+                    "配合单位：",
+                    "协办单位：",
+                    "责任部门：",
+                    "牵头部门：",
+                ]
+                .iter()
+                .any(|w| rest.starts_with(w))
+                {
+                    all.push(i);
+                }
+            }
+            _ => {}
+        }
+    }
+    all.sort_unstable();
+    all.dedup();
     let mut out = Vec::with_capacity(all.len());
     for (k, &c) in all.iter().enumerate() {
         let end = all.get(k + 1).copied().unwrap_or(line.len());
@@ -724,6 +759,39 @@ fn is_page_furniture(line: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_chrome_word_has_a_character_of_the_quick_check() {
+        for w in CHROME_ANYWHERE {
+            assert!(w.contains(CHROME_ANYWHERE_CHARS), "{w}");
+        }
+    }
+
+    #[test]
+    fn a_unit_field_run_into_a_paragraph_is_a_line_of_its_own() {
+        let item =
+            "积极联合属地街道、公安交通管理等部门，对道路外的废弃车辆开展全面排查，建立底数台账";
+        let line = format!(
+            "三、工作安排（一）全面排查阶段。{item}。责任单位：青湾区城管执法大队、青湾区环卫中心\
+             （二）分类处置阶段。{item}。责任单位：青湾区城管执法大队（三）总结阶段。{item}，\
+             形成总结报告（责任单位：青湾区城管局）。{item}。{item}。"
+        );
+        let pieces = split_run_together(&line);
+        assert!(
+            pieces.contains(&"责任单位：青湾区城管执法大队、青湾区环卫中心"),
+            "{pieces:#?}"
+        );
+        assert!(
+            pieces.contains(&"责任单位：青湾区城管执法大队"),
+            "{pieces:#?}"
+        );
+        // In brackets it is a marker of its item and stays.
+        assert!(
+            pieces
+                .iter()
+                .any(|p| p.contains("（责任单位：青湾区城管局）"))
+        );
+    }
 
     #[test]
     fn a_heading_run_together_with_its_first_item_is_split() {
