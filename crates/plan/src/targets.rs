@@ -557,7 +557,7 @@ fn is_roman_char(c: char) -> bool {
 }
 
 /// Reads a quantity (number, multiplier, unit) starting at byte `i`, or `None` when what is
-/// there is not a quantity with a unit.
+/// there is not a quantity with a unit (or the value of a count or index named before it).
 fn number_at(s: &str, i: usize, end: usize) -> Option<Quantity> {
     let c = s[i..end].chars().next()?;
     let prev = s[..i].chars().next_back();
