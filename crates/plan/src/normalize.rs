@@ -178,7 +178,7 @@ const CHROME_ANYWHERE: &[&str] = &[
 
 /// One character of each word of [`CHROME_ANYWHERE`] (a test checks it): a line with none of
 /// them is passed over at once.
-const CHROME_ANYWHERE_CHARS: &[char] = &[
+const CHROME_ANYWHERE_CHARS: [char; 16] = [
     '次', '量', '字', '号', '【', '分', '打', '关', '扫', '手', '收', '点', '网', 'I', '稿', '图',
 ];
 
