@@ -50,6 +50,20 @@ fn is_title_line(key: &str) -> bool {
 }
 
 /// Where the plan itself starts: after a cover notice (关于印发…的通知), at the plan's title.
+/// Labels of the field lines under an item, for a last line cut inside one.
+const FIELD_LABELS: &[&str] = &[
+    "牵头责任单位",
+    "协同责任单位",
+    "牵头负责领导",
+    "牵头单位",
+    "配合单位",
+    "责任单位",
+    "责任领导",
+    "部门分工",
+    "完成时限",
+    "分管领导",
+];
+
 fn plan_start(lines: &[Line]) -> (usize, Option<String>) {
     let notice = lines.iter().take(40).position(|l| {
         l.key.contains("关于印发") || (l.key.ends_with("通知") && l.key.chars().count() < 80)
@@ -777,6 +791,16 @@ pub fn read_lines(lines: &[Line], opts: &ReadOptions) -> Reading {
             && !t.ends_with(['。', '！', '？', '）', '”', '；', '：', '|'])
             && split_cells(t).is_none()
             && !t.contains("  ")
+        {
+            return false;
+        }
+        // So does a unit or leader field with nothing after its label ("部门分工：") and a
+        // label cut short ("牵头责"), after the items' field lines.
+        if units::field_line(t).is_some_and(|(_, off)| off >= t.len())
+            || (t.chars().count() >= 2
+                && FIELD_LABELS
+                    .iter()
+                    .any(|w| w.starts_with(t) && w.len() > t.len()))
         {
             return false;
         }

@@ -271,6 +271,9 @@ fn a_text_cut_off_leaves_out_its_last_item() {
         "3.完善运行管护",
         "二、保障措施\n（一）加强组",
         "3.完善运行管护机制，",
+        // An item's field with nothing after its label, or its label cut short.
+        "3.完善运行管护机制。\n部门分工：",
+        "3.完善运行管护机制。\n牵头负责领导：王某。\n牵头责",
     ] {
         let (ids, complete) = ids_and_completeness(&format!("{head}{tail}\n"));
         assert_eq!(ids, ["1.1", "1.2"], "{tail}");
@@ -280,6 +283,7 @@ fn a_text_cut_off_leaves_out_its_last_item() {
     for tail in [
         "3.完善运行管护机制，推动县域统一管护。（县水利局牵头）",
         "3.完善运行管护机制，推动县域统一管护。\n青禾县人民政府办公室",
+        "3.完善运行管护机制。\n牵头单位：县水利局",
     ] {
         let (ids, complete) = ids_and_completeness(&format!("{head}{tail}\n"));
         assert_eq!(ids, ["1.1", "1.2", "1.3"], "{tail}");
