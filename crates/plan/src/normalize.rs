@@ -279,24 +279,31 @@ fn join_page_chunks(text: &str) -> Option<String> {
             })
             .and_then(|(n, off)| n.map(|n| (n, off)))
     };
+    let ends_sentence = |l: &str| {
+        l.trim_end()
+            .ends_with(['。', '；', '！', '？', '”', '）', ')', '：', ':', '|'])
+    };
     let mut chunks: Vec<(usize, usize)> = Vec::new(); // (line index, offset after the mark)
+    let mut long = 0;
     let mut next = 1;
     for (i, l) in lines.iter().enumerate() {
-        if let Some((n, off)) = number_of(l)
-            && n == next
-            && l.trim().chars().count() >= 200
-        {
+        let Some((_, off)) = number_of(l).filter(|&(n, _)| n == next) else {
+            continue;
+        };
+        // The last page's chunk may be short: it goes on the line of a chunk that broke off.
+        let is_long = l.trim().chars().count() >= 200;
+        let goes_on = chunks
+            .last()
+            .is_some_and(|c| c.0 + 1 == i && !ends_sentence(lines[c.0]));
+        if is_long || (goes_on && long >= 2) {
             chunks.push((i, off));
+            long += usize::from(is_long);
             next += 1;
         }
     }
     if chunks.len() < 2 {
         return None;
     }
-    let ends_sentence = |l: &str| {
-        l.trim_end()
-            .ends_with(['。', '；', '！', '？', '”', '）', ')', '：', ':', '|'])
-    };
     // Every chunk after the first follows a chunk line that broke off.
     let broke_off = chunks
         .windows(2)
@@ -862,6 +869,21 @@ mod tests {
         // A list whose items end their sentences is a list.
         let list = format!("1、{body}。\n2、{body}。\n3、{body}。\n");
         assert_eq!(join_page_chunks(&list), None);
+        // The last page's chunk may be short; it goes on the chunk that broke off before it.
+        let text = format!(
+            "1、某某工作要点{body}{body}，完成\n2、低改品改3000亩。{body}{body}。新\n3、建设幸福美丽新村。6.加大绿化投入。\n"
+        );
+        let joined = join_page_chunks(&text).expect("joined");
+        assert!(
+            joined.contains("。新建设幸福美丽新村。6.加大绿化投入。"),
+            "{joined}"
+        );
+        // A short numbered line after long chunks that ended their sentences stays as it is.
+        let text = format!(
+            "1、某某工作要点{body}{body}，完成\n2、低改品改3000亩。{body}{body}。\n3、附件清单\n"
+        );
+        let joined = join_page_chunks(&text).expect("joined");
+        assert!(joined.contains("\n3、附件清单"), "{joined}");
     }
 
     #[test]
