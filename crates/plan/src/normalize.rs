@@ -592,18 +592,15 @@ fn split_run_together(line: &str) -> Vec<&str> {
     out
 }
 
-fn is_digit_at(chars: &[char], i: Option<usize>) -> bool {
-    i.and_then(|i| chars.get(i))
-        .is_some_and(|c| c.is_ascii_digit())
-}
-
 /// The display form of one line (see the module docs).
 pub(crate) fn display_form(raw: &str) -> String {
-    let chars: Vec<char> = raw.chars().collect();
     let mut out = String::with_capacity(raw.len() + 8);
-    for (i, &c) in chars.iter().enumerate() {
-        let prev = i.checked_sub(1);
-        let next = Some(i + 1);
+    let mut prev: Option<char> = None;
+    let mut chars = raw.chars().peekable();
+    while let Some(c) = chars.next() {
+        let digits_around = matches!(c, ',' | ':')
+            && prev.is_some_and(|p| p.is_ascii_digit())
+            && chars.peek().is_some_and(|n| n.is_ascii_digit());
         let n = match c {
             // Full-width digits and Latin letters, and the full-width signs used in numbers.
             '０'..='９' | 'Ａ'..='Ｚ' | 'ａ'..='ｚ' | '％' | '／' | '＋' | '＝' | '＜' | '＞' => {
@@ -619,43 +616,41 @@ pub(crate) fn display_form(raw: &str) -> String {
             // reads every bracket as a round one, which needs the full width.
             '[' => '［',
             ']' => '］',
-            ',' if is_digit_at(&chars, prev) && is_digit_at(&chars, next) => ',',
+            ',' if digits_around => ',',
             ',' => '，',
-            ':' if is_digit_at(&chars, prev) && is_digit_at(&chars, next) => ':',
+            ':' if digits_around => ':',
             ':' => '：',
             ';' => '；',
             '\u{3000}' | '\u{00A0}' | '\u{2002}' | '\u{2003}' | '\u{2009}' | '\u{200B}' => ' ',
-            '\u{FEFF}' => continue,
+            '\u{FEFF}' => {
+                prev = Some(c);
+                continue;
+            }
             _ => c,
         };
         out.push(n);
+        prev = Some(c);
     }
     out
 }
 
 /// The analysis form of a display line: same byte length at every character.
 fn key_form(display: &str, traditional: bool) -> String {
-    let mut out = String::with_capacity(display.len());
-    let simplified = if traditional {
-        Some(to_simplified_aligned(display))
+    let key_char = |c: char| match c {
+        '〔' | '【' | '［' | '〖' => '（',
+        '〕' | '】' | '］' | '〗' => '）',
+        '「' | '『' => '“',
+        '」' | '』' => '”',
+        _ => c,
+    };
+    if traditional {
+        to_simplified_aligned(display)
+            .into_iter()
+            .map(key_char)
+            .collect()
     } else {
-        None
-    };
-    let chars: Vec<char> = match &simplified {
-        Some(s) => s.clone(),
-        None => display.chars().collect(),
-    };
-    for c in chars {
-        let n = match c {
-            '〔' | '【' | '［' | '〖' => '（',
-            '〕' | '】' | '］' | '〗' => '）',
-            '「' | '『' => '“',
-            '」' | '』' => '”',
-            _ => c,
-        };
-        out.push(n);
+        display.chars().map(key_char).collect()
     }
-    out
 }
 
 /// Converts traditional characters to simplified one character at a time, keeping each
