@@ -648,8 +648,12 @@ fn key_form(display: &str, traditional: bool) -> String {
             .into_iter()
             .map(key_char)
             .collect()
-    } else {
+    } else if display.contains([
+        '〔', '【', '［', '〖', '〕', '】', '］', '〗', '「', '『', '」', '』',
+    ]) {
         display.chars().map(key_char).collect()
+    } else {
+        display.to_string()
     }
 }
 
