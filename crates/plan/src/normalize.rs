@@ -490,18 +490,30 @@ fn split_run_together(line: &str) -> Vec<&str> {
                 || prev.is_none_or(|p| matches!(p, '。' | '；' | '：' | '！' | '？' | '”' | '）'));
             let after_heading =
                 last_mark.is_some_and(|p| i - p <= 90 && !line[p..i].contains(['。', '；']));
+            // An excerpt leaves items out ("2.…（…）4.…"): after a sentence's or a marker's
+            // end, a number a little further on than the next one goes on the list too.
+            let closed = prev.is_some_and(|p| matches!(p, '。' | '；' | '）'));
+            let follows = |last: u64| {
+                m.ordinal == last + 1 || (closed && m.ordinal > last && m.ordinal <= last + 4)
+            };
             let accept = match stack.iter().position(|s| s.0 == m.kind) {
                 Some(pos) => {
                     let (_, last, at) = stack[pos];
                     let next = m.ordinal == last + 1;
                     let far = i - at > 30;
-                    next && (boundary || (far && m.kind != MarkerKind::ArabicDot))
+                    (next && (boundary || (far && m.kind != MarkerKind::ArabicDot)))
+                        || (far && follows(last))
                 }
                 None => {
                     (boundary && (m.ordinal == 1 || stack.is_empty()))
                         || (m.ordinal == 1 && after_heading)
                         // Items numbered on across headings ("4、…（二）…。5、…").
-                        || (boundary && popped.iter().any(|&(k, n)| k == m.kind && n + 1 == m.ordinal))
+                        || (boundary && popped.iter().any(|&(k, n)| k == m.kind && follows(n)))
+                        // … also right after the heading ("（二）…行动5.打造…").
+                        || (after_heading
+                            && popped.iter().any(|&(k, n)| {
+                                k == m.kind && m.ordinal > n && m.ordinal <= n + 4
+                            }))
                 }
             };
             if accept {

@@ -187,6 +187,38 @@ fn items_numbered_on_across_headings_are_split_in_a_plan_run_together() {
 }
 
 #[test]
+fn an_excerpt_run_together_keeps_the_numbers_it_left_gaps_in() {
+    // A page that quotes some items of a plan on one line: items 3, 6 and 8–9 left out, each
+    // item closed by its unit marker, a heading run into its first item.
+    let text = "二、重点任务(一)健全中医药服务体系行动1.推动中医医院高质量发展，主动参与县、乡、村一体化中医药医疗服务信息化体系\
+        建设，(责任单位：县卫健局、县财政局等)2.加强综合医院中医药科室建设，(责任单位：县卫健局、\
+        县发改局等)4.推进传统中医惠民行动，(责任单位：县卫健局、县委宣传部等)(二)提升中医药服务\
+        能力行动5.打造中医药示范品牌，(责任单位：县卫健局、县文旅局等)7.推进中医药信息化建设，\
+        (责任单位：县卫健局、县发改局等)(五)中医药产业发展行动10.推动中医药产业高质量发展，\
+        (责任单位：县文旅局、县卫健局)三、组织实施全面推进中医药强县建设，县政府成立工作领导小组，\
+        负责统筹上述重点任务的组织实施和考核工作。";
+    assert_eq!(text.lines().count(), 1);
+    let plan = read(text);
+    let got: Vec<(&str, &str)> = plan
+        .tasks
+        .iter()
+        .map(|t| (t.id.as_str(), t.lead.first().map_or("", String::as_str)))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("2.1.1", "县卫健局"),
+            ("2.1.2", "县卫健局"),
+            ("2.1.4", "县卫健局"),
+            ("2.2.5", "县卫健局"),
+            ("2.2.7", "县卫健局"),
+            ("2.5.10", "县文旅局"),
+            ("3", ""),
+        ]
+    );
+}
+
+#[test]
 fn an_inline_list_in_a_long_paragraph_is_not_split() {
     let item = "加强基层治理能力建设，完善网格化管理服务机制，推动人力、财力、物力等资源向基层下沉，健全矛盾纠纷多元化解机制，提升群众满意度和获得感";
     let long = format!(
