@@ -789,11 +789,20 @@ fn quantity(s: &str, start: usize, num_end: usize, end: usize, value: f64) -> Op
     }
     // "二中", "三区" are names: Chinese numerals were handled before; here an Arabic number
     // glued to a name ("2024大通湖") has no unit and was refused above.
+    // A second unit in brackets is part of the unit: "15台（套）".
+    let alternative = after_unit
+        .strip_prefix('（')
+        .and_then(|r| r.split_once('）'))
+        .filter(|(inner, _)| inner.chars().count() <= 2 && is_unit(inner))
+        .map_or(0, |(inner, _)| {
+            '（'.len_utf8() + inner.len() + '）'.len_utf8()
+        });
+    let unit_len = unit.len() + alternative;
     Some(Quantity {
         start,
-        end: pos + unit.len(),
+        end: pos + unit_len,
         value,
-        unit: unit.to_string(),
+        unit: after[..unit_len].to_string(),
     })
 }
 
@@ -1784,6 +1793,11 @@ mod tests {
         );
         assert_eq!(brief("争创全国文明城市提名达3轮。"), vec![]);
         assert_eq!(brief("推动85后干部达到30。"), vec![]);
+        // A second unit in brackets belongs to the unit.
+        assert_eq!(
+            brief("累计完成15台（套）左右老旧装置更新替代。"),
+            vec![t(15.0, "台（套）", "~", "plain", None)]
+        );
         // The sum sizes the projects; the rate is the target.
         assert_eq!(
             brief("2025年10亿元以上项目开工率达50%以上。"),
