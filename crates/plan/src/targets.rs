@@ -1122,6 +1122,10 @@ fn target_from(
     if q.unit == "岁" && !clause_before.contains("寿命") {
         return None;
     }
+    // Round-the-clock service is a description, not an amount: "24小时稳定供水", "7×24小时值守".
+    if q.unit == "小时" && q.value == 24.0 {
+        return None;
+    }
     // "重点发展电子商务、现代物流、…等12个产业": the count of a list given in part.
     if listed >= 3 && clause_before.ends_with('等') {
         return None;
@@ -1793,6 +1797,11 @@ mod tests {
         );
         assert_eq!(brief("争创全国文明城市提名达3轮。"), vec![]);
         assert_eq!(brief("推动85后干部达到30。"), vec![]);
+        assert_eq!(brief("全面实现农村24小时稳定供水。"), vec![]);
+        assert_eq!(
+            brief("审批时间压缩至48小时以内。"),
+            vec![t(48.0, "小时", "<=", "plain", None)]
+        );
         // A second unit in brackets belongs to the unit.
         assert_eq!(
             brief("累计完成15台（套）左右老旧装置更新替代。"),
