@@ -1122,6 +1122,23 @@ fn target_from(
     if q.unit == "岁" && !clause_before.contains("寿命") {
         return None;
     }
+    // The count of projects whose investment is the target: "183个市级重点项目完成投资350亿元".
+    if matches!(q.unit.as_str(), "个" | "家" | "项" | "批") {
+        let phrase = after_q.split(['，', '；', '。', '、']).next().unwrap_or("");
+        // (Looked for over a bounded stretch, for linear time on a clause of many numbers.)
+        let mut to = phrase.len().min(NEAR);
+        while !phrase.is_char_boundary(to) {
+            to -= 1;
+        }
+        let phrase = &phrase[..to];
+        if ["完成投资", "实现投资", "完成年度投资"]
+            .iter()
+            .filter_map(|w| phrase.find(w).map(|p| &phrase[p + w.len()..]))
+            .any(|rest| rest.starts_with(|c: char| c.is_ascii_digit()))
+        {
+            return None;
+        }
+    }
     // Round-the-clock service is a description, not an amount: "24小时稳定供水", "7×24小时值守".
     if q.unit == "小时" && q.value == 24.0 {
         return None;
@@ -1798,6 +1815,10 @@ mod tests {
         assert_eq!(brief("争创全国文明城市提名达3轮。"), vec![]);
         assert_eq!(brief("推动85后干部达到30。"), vec![]);
         assert_eq!(brief("全面实现农村24小时稳定供水。"), vec![]);
+        assert_eq!(
+            brief("183个市级重点项目完成投资350亿元以上。"),
+            vec![t(350.0, "亿元", ">=", "plain", None)]
+        );
         assert_eq!(
             brief("审批时间压缩至48小时以内。"),
             vec![t(48.0, "小时", "<=", "plain", None)]
