@@ -794,6 +794,16 @@ pub fn read_lines(lines: &[Line], opts: &ReadOptions) -> Reading {
         {
             return false;
         }
+        // So does a point of a list cut short ("一是发"): no heading starts so.
+        let mut head = t.chars();
+        if head
+            .next()
+            .is_some_and(|c| crate::numeral::digit_value(c).is_some() || c == '十')
+            && head.next() == Some('是')
+            && !t.ends_with(['。', '；', '！', '？', '）', '”'])
+        {
+            return false;
+        }
         // So does a unit or leader field with nothing after its label ("部门分工：") and a
         // label cut short ("牵头责"), after the items' field lines.
         if units::field_line(t).is_some_and(|(_, off)| off >= t.len())

@@ -274,6 +274,7 @@ fn a_text_cut_off_leaves_out_its_last_item() {
         // An item's field with nothing after its label, or its label cut short.
         "3.完善运行管护机制。\n部门分工：",
         "3.完善运行管护机制。\n牵头负责领导：王某。\n牵头责",
+        "3.完善运行管护机制。\n一是发",
     ] {
         let (ids, complete) = ids_and_completeness(&format!("{head}{tail}\n"));
         assert_eq!(ids, ["1.1", "1.2"], "{tail}");
