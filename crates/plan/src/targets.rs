@@ -1202,9 +1202,11 @@ fn target_from(
         if cmp == Cmp::AtMost {
             kind = TargetKind::Limit;
         } else if rate_unit
-            || ["率", "占比", "比例", "比重", "覆盖", "达标", "优良"]
-                .iter()
-                .any(|w| phrase.contains(w))
+            || [
+                "率", "占比", "比例", "比重", "覆盖", "达标", "优良", "指数", "系数",
+            ]
+            .iter()
+            .any(|w| phrase.contains(w))
         {
             kind = TargetKind::Level;
         }
@@ -1811,6 +1813,13 @@ mod tests {
                 t(10_000_000.0, "", ">=", "plain", None),
                 t(0.58, "", ">=", "plain", None),
             ]
+        );
+        // An index or a coefficient is a level to reach, not a count that adds up.
+        let r = read_one("健康发展指数达85，灌溉水有效利用系数达到0.58，体检人数达1000万。");
+        let kinds: Vec<TargetKind> = r.targets.iter().map(|t| t.kind).collect();
+        assert_eq!(
+            kinds,
+            [TargetKind::Level, TargetKind::Level, TargetKind::Cumulative]
         );
         assert_eq!(brief("争创全国文明城市提名达3轮。"), vec![]);
         assert_eq!(brief("推动85后干部达到30。"), vec![]);
