@@ -1126,11 +1126,7 @@ fn target_from(
     if matches!(q.unit.as_str(), "个" | "家" | "项" | "批") {
         let phrase = after_q.split(['，', '；', '。', '、']).next().unwrap_or("");
         // (Looked for over a bounded stretch, for linear time on a clause of many numbers.)
-        let mut to = phrase.len().min(NEAR);
-        while !phrase.is_char_boundary(to) {
-            to -= 1;
-        }
-        let phrase = &phrase[..to];
+        let phrase = near_after(phrase, 0, phrase.len());
         if ["完成投资", "实现投资", "完成年度投资"]
             .iter()
             .filter_map(|w| phrase.find(w).map(|p| &phrase[p + w.len()..]))

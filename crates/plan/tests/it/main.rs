@@ -1,5 +1,6 @@
 //! The plan crate's integration tests, in one binary (it builds faster on two cores).
 
+mod brief;
 #[path = "../support/compare.rs"]
 mod compare;
 #[path = "../support/docx_builder.rs"]

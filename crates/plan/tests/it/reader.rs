@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 use zhuanban_plan::{Plan, ReadOptions, read_bytes};
 
-use crate::compare;
+use crate::{brief, compare};
 
 fn data_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/plans")
@@ -177,13 +177,11 @@ fn a_responsibility_line_that_names_its_leads_and_a_heading_that_is_a_unit() {
 负责项目推进和要素保障。
 ";
     let r = zhuanban_plan::read_text(text, &ReadOptions::new("t"));
-    let units: Vec<(&str, Vec<String>, Vec<String>)> = r
-        .plan
-        .tasks
-        .iter()
-        .map(|t| (t.id.as_str(), t.lead.clone(), t.support.clone()))
-        .collect();
     let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+    let units: Vec<(&str, Vec<String>, Vec<String>)> = brief::units(&r.plan)
+        .into_iter()
+        .map(|(id, lead, support)| (id, s(&lead), s(&support)))
+        .collect();
     assert_eq!(
         units,
         [
@@ -205,13 +203,11 @@ fn a_group_headed_by_its_lead_unit_gives_it_to_its_items() {
 1.新建高标准农田2万亩。(县财政局配合)
 ";
     let r = zhuanban_plan::read_text(text, &ReadOptions::new("t"));
-    let units: Vec<(&str, Vec<String>, Vec<String>)> = r
-        .plan
-        .tasks
-        .iter()
-        .map(|t| (t.id.as_str(), t.lead.clone(), t.support.clone()))
-        .collect();
     let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+    let units: Vec<(&str, Vec<String>, Vec<String>)> = brief::units(&r.plan)
+        .into_iter()
+        .map(|(id, lead, support)| (id, s(&lead), s(&support)))
+        .collect();
     assert_eq!(
         units,
         [

@@ -8,7 +8,7 @@ use std::path::Path;
 use serde_json::Value;
 use zhuanban_plan::{Plan, ReadOptions, Reading, SourceFormat, read_bytes, read_text};
 
-use crate::compare;
+use crate::{brief, compare};
 
 fn data(name: &str) -> Vec<u8> {
     std::fs::read(
@@ -204,42 +204,28 @@ fn a_table_flattened_with_single_spaces_reads_by_its_header() {
         r.plan.title.as_deref(),
         Some("青川区2025年重点工作任务分解表")
     );
-    type Brief = (String, Vec<String>, Vec<String>, Vec<f64>);
-    let got: Vec<Brief> = r
-        .plan
-        .tasks
-        .iter()
-        .map(|t| {
-            (
-                t.id.clone(),
-                t.lead.clone(),
-                t.support.clone(),
-                t.targets.iter().map(|x| x.value).collect(),
-            )
-        })
-        .collect();
-    let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
     assert_eq!(
-        got,
+        brief::units(&r.plan),
         [
             (
-                "1.1".to_string(),
-                s(&["区发改委"]),
-                s(&["区政府各部门", "各街道办事处"]),
-                vec![6.0]
+                "1.1",
+                vec!["区发改委"],
+                vec!["区政府各部门", "各街道办事处"]
             ),
             (
-                "1.2".to_string(),
-                s(&["区财政局", "区税务局"]),
-                s(&["区政府有关部门", "各街道办事处", "青川经开区管委会"]),
-                vec![5.0]
+                "1.2",
+                vec!["区财政局", "区税务局"],
+                vec!["区政府有关部门", "各街道办事处", "青川经开区管委会"]
             ),
-            (
-                "1.3".to_string(),
-                s(&["区人社局"]),
-                s(&["区发改委", "区商务局"]),
-                vec![3000.0]
-            ),
+            ("1.3", vec!["区人社局"], vec!["区发改委", "区商务局"]),
+        ]
+    );
+    assert_eq!(
+        brief::values(&r.plan),
+        [
+            ("1.1", vec![6.0]),
+            ("1.2", vec![5.0]),
+            ("1.3", vec![3000.0])
         ]
     );
 }
@@ -256,47 +242,37 @@ fn a_single_spaced_table_with_spaces_inside_cells_keeps_its_unit_columns() {
 3   抓好农业节水。推广喷灌滴灌，到2025年新增高效节水灌溉面积1.2万亩。 县农业农村局、县水利局 县财政局 各乡镇人民政府
 ";
     let r = read_text(text, &ReadOptions::new("t"));
-    type Brief = (String, Vec<String>, Vec<String>, Vec<f64>);
-    let got: Vec<Brief> = r
-        .plan
-        .tasks
-        .iter()
-        .map(|t| {
-            (
-                t.id.clone(),
-                t.lead.clone(),
-                t.support.clone(),
-                t.targets.iter().map(|x| x.value).collect(),
-            )
-        })
-        .collect();
-    let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
     assert_eq!(
-        got,
+        brief::units(&r.plan),
         [
             (
-                "1".to_string(),
-                s(&["县水利局"]),
-                s(&[
+                "1",
+                vec!["县水利局"],
+                vec![
                     "县发展改革局",
                     "县农业农村局",
                     "各乡镇人民政府",
                     "青湾开发区管委会"
-                ]),
-                vec![250_000_000.0]
+                ]
             ),
             (
-                "2".to_string(),
-                s(&["县水利局"]),
-                s(&["县工业和信息化局", "各乡镇人民政府"]),
-                vec![-16.0]
+                "2",
+                vec!["县水利局"],
+                vec!["县工业和信息化局", "各乡镇人民政府"]
             ),
             (
-                "3".to_string(),
-                s(&["县农业农村局", "县水利局"]),
-                s(&["县财政局", "各乡镇人民政府"]),
-                vec![12_000.0]
+                "3",
+                vec!["县农业农村局", "县水利局"],
+                vec!["县财政局", "各乡镇人民政府"]
             ),
+        ]
+    );
+    assert_eq!(
+        brief::values(&r.plan),
+        [
+            ("1", vec![250_000_000.0]),
+            ("2", vec![-16.0]),
+            ("3", vec![12_000.0])
         ]
     );
     let titles: Vec<&str> = r.plan.tasks.iter().map(|t| t.title.as_str()).collect();
@@ -391,20 +367,8 @@ fn a_task_cell_merged_over_the_target_column_leaves_the_unit_columns_in_place() 
 受用地审批影响，滞后1个月。 |
 ";
     let r = read_text(text, &ReadOptions::new("t"));
-    let got: Vec<(&str, Vec<&str>, Vec<&str>)> = r
-        .plan
-        .tasks
-        .iter()
-        .map(|t| {
-            (
-                t.id.as_str(),
-                t.lead.iter().map(String::as_str).collect(),
-                t.support.iter().map(String::as_str).collect(),
-            )
-        })
-        .collect();
     assert_eq!(
-        got,
+        brief::units(&r.plan),
         [
             ("1", vec!["区住建局"], vec!["区财政局", "各街道"]),
             ("2", vec!["区城管局"], vec!["区公安分局", "相关街道"]),
@@ -507,20 +471,8 @@ fn a_row_holding_a_second_item_keeps_its_dates_and_text_out_of_the_units() {
 12月底前
 ";
     let r = read_text(text, &ReadOptions::new("t"));
-    let got: Vec<(&str, Vec<&str>, Vec<&str>)> = r
-        .plan
-        .tasks
-        .iter()
-        .map(|t| {
-            (
-                t.id.as_str(),
-                t.lead.iter().map(String::as_str).collect(),
-                t.support.iter().map(String::as_str).collect(),
-            )
-        })
-        .collect();
     assert_eq!(
-        got,
+        brief::units(&r.plan),
         [
             ("1", vec!["县住建局"], vec![]),
             ("2", vec!["县民政局"], vec![]),
