@@ -707,6 +707,9 @@ fn read_delimited(
     }
 }
 
+/// How many words more than its columns a row split by single spaces may have.
+const MAX_JOINED_WORDS: usize = 16;
+
 /// A numbered row of a table flattened with single spaces whose count of cells is not the
 /// header's, lined up with it: a run of k spaces is read as k − 1 empty cells (the copy printed
 /// a space for each cell, empty ones too), and the words of a text cell split by spaces
@@ -767,6 +770,11 @@ fn realign_spaced(header: &Header, l: &Line) -> Option<(Vec<String>, Vec<String>
     }
     let sentence = |c: &str| c.contains(['。', '；', '，', ';', ',']);
     let last = texts.len() - tail;
+    // A row of a few words more than its columns, not a paragraph that happens to hold spaces
+    // (each join looks at every pair: the bound keeps a long line's reading linear).
+    if last.saturating_sub(k + 1) > middle + MAX_JOINED_WORDS {
+        return None;
+    }
     let mut mid: Vec<(String, String)> = texts
         .drain(k + 1..last)
         .zip(keys.drain(k + 1..last))
