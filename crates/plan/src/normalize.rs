@@ -57,6 +57,7 @@ pub(crate) fn lines(text: &str) -> Vec<Line> {
             .into_iter()
             .flat_map(split_heading_from_first_item)
             .flat_map(split_inline_items_with_units)
+            .flat_map(split_unit_fields)
         {
             let piece = piece.trim_matches(|c: char| c.is_whitespace());
             if piece.is_empty() {
@@ -359,6 +360,66 @@ fn strip_page_marker(line: &str) -> &str {
     }
 }
 
+/// The labels of unit fields that are run into a paragraph, in both scripts.
+const UNIT_FIELD_LABELS: [&str; 12] = [
+    "责任单位：",
+    "牵头单位：",
+    "配合单位：",
+    "协办单位：",
+    "责任部门：",
+    "牵头部门：",
+    "責任單位：",
+    "牽頭單位：",
+    "配合單位：",
+    "協辦單位：",
+    "責任部門：",
+    "牽頭部門：",
+];
+
+/// Where a unit field starts inside a line, outside brackets (which hold markers of their own)
+/// and not at the line's start, with the character before it.
+fn unit_field_starts(line: &str) -> impl Iterator<Item = (usize, Option<char>)> + '_ {
+    let mut depth = 0i32;
+    let mut prev: Option<char> = None;
+    line.char_indices().filter_map(move |(i, ch)| {
+        let before = prev;
+        if !ch.is_whitespace() {
+            prev = Some(ch);
+        }
+        match ch {
+            '（' | '［' | '【' | '〔' | '〖' => depth += 1,
+            '）' | '］' | '】' | '〕' | '〗' => depth = (depth - 1).max(0),
+            '责' | '牵' | '配' | '协' | '責' | '牽' | '協' if depth == 0 && i > 0 => {
+                let rest = &line[i..];
+                if UNIT_FIELD_LABELS.iter().any(|w| rest.starts_with(w)) {
+                    return Some((i, before));
+                }
+            }
+            _ => {}
+        }
+        None
+    })
+}
+
+/// Unit fields written after an item's sentence on its line ("1、规范政府举债行为。牵头单位：
+/// 省财政厅；责任单位：省发改委") are lines of their own, as a plan prints them on its own lines:
+/// the field starts after "。" or "；". A table row (cells split by "|" or tabs) stays whole.
+fn split_unit_fields(line: &str) -> Vec<&str> {
+    if !line.contains('：') || line.contains(['|', '｜', '\t']) {
+        return vec![line];
+    }
+    let mut out = Vec::new();
+    let mut start = 0;
+    for (i, before) in unit_field_starts(line) {
+        if matches!(before, Some('。' | '；')) {
+            out.push(&line[start..i]);
+            start = i;
+        }
+    }
+    out.push(&line[start..]);
+    out
+}
+
 /// A heading run together with its first item ("一、明确目标任务1、学前教育发展目标。"), as
 /// a copy that lost a line break gives it: split before the item. Only a short heading line
 /// (一、 or （一）, no "。" before the item) and an item numbered 1 that starts with words
@@ -569,31 +630,8 @@ fn split_run_together(line: &str) -> Vec<&str> {
         }
     }
     // A unit field run into its item's paragraph ("…建立台账。责任单位：A、B") is a line of its
-    // own, as it was printed (outside brackets, which hold markers of their own).
-    let mut depth = 0i32;
-    for (i, ch) in line.char_indices() {
-        match ch {
-            '（' => depth += 1,
-            '）' => depth = (depth - 1).max(0),
-            '责' | '牵' | '配' | '协' if depth == 0 && i > 0 => {
-                let rest = &line[i..];
-                if [
-                    "责任单位：",
-                    "牵头单位：",
-                    "配合单位：",
-                    "协办单位：",
-                    "责任部门：",
-                    "牵头部门：",
-                ]
-                .iter()
-                .any(|w| rest.starts_with(w))
-                {
-                    all.push(i);
-                }
-            }
-            _ => {}
-        }
-    }
+    // own, as it was printed.
+    all.extend(unit_field_starts(line).map(|(i, _)| i));
     all.sort_unstable();
     all.dedup();
     let mut out = Vec::with_capacity(all.len());
@@ -809,6 +847,38 @@ mod tests {
                 .iter()
                 .any(|p| p.contains("（责任单位：青湾区城管局）"))
         );
+    }
+
+    #[test]
+    fn unit_fields_after_an_items_sentence_are_lines_of_their_own() {
+        assert_eq!(
+            split_unit_fields(
+                "1、规范政府举债行为，严格控制增量。牵头单位：省财政厅；责任单位：省发改委、各市州政府。"
+            ),
+            [
+                "1、规范政府举债行为，严格控制增量。",
+                "牵头单位：省财政厅；",
+                "责任单位：省发改委、各市州政府。"
+            ]
+        );
+        assert_eq!(
+            split_unit_fields("1、開展專項整治。牽頭單位：省政府金融辦；責任單位：省公安廳"),
+            [
+                "1、開展專項整治。",
+                "牽頭單位：省政府金融辦；",
+                "責任單位：省公安廳"
+            ]
+        );
+        for whole in [
+            // In brackets, after a comma, or a table row: not a field of its own line.
+            "1、规范举债行为（牵头单位：省财政厅；责任单位：省发改委）。",
+            "1、规范举债行为。【牵头单位：省财政厅；配合单位：省发改委】",
+            "1、由责任单位：省财政厅负责",
+            "1|规范举债行为。|牵头单位：省财政厅",
+            "牵头单位：省财政厅",
+        ] {
+            assert_eq!(split_unit_fields(whole), [whole], "{whole}");
+        }
     }
 
     #[test]

@@ -152,6 +152,13 @@ fn arabic(line: &str) -> Option<(MarkerKind, u64, usize)> {
     let tail = it.as_str();
     match sep {
         '．' => Some((MarkerKind::ArabicDot, ordinal, line.len() - tail.len())),
+        // Some sites print the full stop for the number's dot ("1。在…"); a bare "3。" or
+        // "3。5" is not an item.
+        '。' if !tail.trim_start().is_empty()
+            && !tail.starts_with(|c: char| c.is_ascii_digit()) =>
+        {
+            Some((MarkerKind::ArabicDot, ordinal, line.len() - tail.len()))
+        }
         '.' | '、' => {
             // "1.5万亩" is a number, not an outline number; nor is "1、2、3" a list of items.
             // An item may start with a year ("1、2024年起，…").
@@ -230,6 +237,7 @@ mod tests {
         check("1．2024年完成", Some((ArabicDot, 1, "2024年完成")));
         check("10. 继续", Some((ArabicDot, 10, "继续")));
         check("3、加强", Some((ArabicDot, 3, "加强")));
+        check("2。按照要求", Some((ArabicDot, 2, "按照要求")));
         check("（12）细化", Some((ArabicParen, 12, "细化")));
         check("2）细化", Some((ArabicHalfParen, 2, "细化")));
         check("①建设", Some((Circled, 1, "建设")));
@@ -251,6 +259,8 @@ mod tests {
             "万、亿",
             "（含居民医保）",
             "2024.",
+            "3。",
+            "3。5",
             "",
             "（0）",
         ] {
