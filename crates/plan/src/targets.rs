@@ -1227,6 +1227,14 @@ fn target_from(
 
     let metric = metric(key, body.text, sent, seg_start, q, seg_end);
     let text = clause_text(body, (c_start, c_end));
+    // The unit as written: "張" in a text in traditional characters, which the analysis form
+    // reads as "张".
+    let unit = q
+        .end
+        .checked_sub(unit.len())
+        .filter(|&from| key.get(from..q.end) == Some(unit.as_str()))
+        .and_then(|from| body.text.get(from..q.end))
+        .map_or(unit, str::to_string);
     Some(Target {
         value,
         unit,

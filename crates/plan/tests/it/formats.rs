@@ -102,6 +102,18 @@ fn traditional_characters_read_the_same() {
     assert!(diffs.is_empty(), "differences:\n{}", diffs.join("\n"));
 }
 
+#[test]
+fn target_units_in_traditional_characters_stay_as_written() {
+    let text = "一、重點任務\n1．新增7000張養老床位，完成8萬戶農村生活污水處理設施改造，推進50處擁堵點改善。（區民政局負責）\n";
+    let (plan, _) = read(text.as_bytes());
+    let got: Vec<(f64, &str)> = plan.tasks[0]
+        .targets
+        .iter()
+        .map(|t| (t.value, t.unit.as_str()))
+        .collect();
+    assert_eq!(got, [(7000.0, "張"), (80000.0, "戶"), (50.0, "處")]);
+}
+
 fn simplify(v: &mut Value, cc: &ferrous_opencc::OpenCC) {
     match v {
         Value::String(s) => *s = cc.convert(s),
