@@ -237,7 +237,12 @@ pub fn role_of(header: &str) -> Option<Role> {
             "工作情况",
         ]) {
             Role::Progress
-        } else if has(&["备注", "说明"]) {
+        } else if has(&["备注", "说明", "代码", "编码"])
+            || h.ends_with("编号")
+            || h.ends_with("文号")
+            || h.ends_with("折子号")
+        {
+            // A reference number of the row elsewhere ("市折子号", "项目编号") is a remark.
             Role::Remarks
         } else if has(&["牵头", "主要责任单位", "主责单位", "主办单位"]) {
             Role::Lead
@@ -1384,6 +1389,8 @@ mod tests {
         assert_eq!(role_of("分管县领导"), Some(Role::People));
         assert_eq!(role_of("评分部门"), Some(Role::Assessor));
         assert_eq!(role_of("1-10月推进情况"), Some(Role::Progress));
+        assert_eq!(role_of("市折子号"), Some(Role::Remarks));
+        assert_eq!(role_of("项目编号"), Some(Role::Remarks));
         assert_eq!(role_of("单位"), Some(Role::Unit));
         assert_eq!(role_of("类别"), Some(Role::Category));
         assert_eq!(role_of("资金来源渠道"), None);

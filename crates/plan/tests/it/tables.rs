@@ -231,6 +231,33 @@ fn a_table_flattened_with_single_spaces_reads_by_its_header() {
 }
 
 #[test]
+fn a_reference_number_column_is_a_remark_of_the_row() {
+    // A report of tasks taken from a higher plan: the row's number in that plan ("市折子号")
+    // and a progress column beside the task, no unit columns, cells split by single spaces.
+    let text = "\
+青川区涉及市政府工作报告重点任务一季度完成情况
+序号 市折子号 市政府工作报告任务 目前进展情况
+1 21 健全实体化运行工作机制，完善督查督办机制。 成立工作领导小组及办公室。
+2 74 完成22个传统商圈改造提升任务，每个区至少建设1个高品质特色商圈。 召开商圈建设协调会议。
+3 89 拆除违法建设250万平方米。 已拆除违法建设60万平方米。
+";
+    let r = read_text(text, &ReadOptions::new("t"));
+    assert_eq!(
+        brief::values(&r.plan),
+        [
+            ("1", vec![]),
+            ("2", vec![22.0, 1.0]),
+            ("3", vec![2_500_000.0])
+        ]
+    );
+    assert_eq!(
+        r.plan.tasks[0].title,
+        "健全实体化运行工作机制，完善督查督办机制"
+    );
+    assert!(r.diagnostics.iter().all(|d| d.code != "unknown-column"));
+}
+
+#[test]
 fn a_single_spaced_table_with_spaces_inside_cells_keeps_its_unit_columns() {
     // A copy that printed one space for each cell break, empty cells too, and spaces inside
     // cells: a category split over two words, a task title over three, empty category and
