@@ -646,7 +646,13 @@ fn number_at(s: &str, i: usize, end: usize) -> Option<Quantity> {
             value,
             unit: unit.to_string(),
         };
-        if name_like(&s[q.end..end]) {
+        // "贯彻落实七次全会部署": the session of a body is a name.
+        let after_unit = &s[q.end..end];
+        if name_like(after_unit)
+            || ["全会", "全体会议", "会议", "党代会"]
+                .iter()
+                .any(|w| after_unit.starts_with(w))
+        {
             return None;
         }
         Some(q)
@@ -1082,25 +1088,9 @@ fn target_from(
         return None;
     }
     // A sum that sizes the projects or firms meant is no target: "总投资20亿元以上重点在谈项目",
-    // "超5亿元以上项目", "20亿元以上项目开工率达50%".
-    if q.unit.ends_with('元')
-        && let Some(rest) = ["以上", "以下"]
-            .iter()
-            .find_map(|w| after_q.strip_prefix(w))
-    {
-        let noun: String = rest
-            .chars()
-            .take_while(|c| {
-                !c.is_ascii_digit() && !matches!(c, '，' | '。' | '；' | '、' | '：' | '（' | '）')
-            })
-            .take(12)
-            .collect();
-        if ["项目", "企业"]
-            .iter()
-            .any(|w| noun.starts_with(w) || noun.trim_end().ends_with(w))
-        {
-            return None;
-        }
+    // "超5亿元以上项目", "20亿元以上项目开工率达50%", "总投资超30亿元或3亿美元产业项目2个".
+    if q.unit.ends_with('元') && sizes_projects(clause_before, after_q) {
+        return None;
     }
     // A count in words of the items just listed is no commitment of its own: "紧盯投放、收集、
     // 运输、处理四个环节", "推进甲市、乙区两个试点". (In figures it is: "新建幼儿园、小学2所".)
@@ -1131,6 +1121,24 @@ fn target_from(
             .iter()
             .filter_map(|w| phrase.find(w).map(|p| &phrase[p + w.len()..]))
             .any(|rest| rest.starts_with(|c: char| c.is_ascii_digit()))
+        {
+            return None;
+        }
+    }
+    // The count of a set whose members all meet a target names the set: "4个结构性指标均实现
+    // 10%以上增长" (the 10% is the target).
+    if matches!(q.unit.as_str(), "个" | "项" | "类" | "条") {
+        let noun_len = after_q
+            .char_indices()
+            .take(12)
+            .find(|&(_, c)| {
+                c.is_ascii_digit()
+                    || matches!(c, '，' | '。' | '；' | '、' | '：' | '（' | '均' | '都')
+            })
+            .map(|(j, _)| j);
+        if let Some(j) = noun_len
+            && j > 0
+            && (after_q[j..].starts_with('均') || after_q[j..].starts_with('都'))
         {
             return None;
         }
@@ -1246,6 +1254,45 @@ fn target_from(
         kind,
         line: body.line_at(q.start),
     })
+}
+
+/// Whether a sum (its clause before it and the text after it) sizes the projects or firms
+/// meant: bounded ("10亿元以上项目") or set after 总投资超 ("总投资超30亿元产业项目"), with an
+/// alternative in another currency ("30亿元或3亿美元产业项目", and the "3亿美元" of it).
+fn sizes_projects(clause_before: &str, after: &str) -> bool {
+    let before = clause_before.trim_end();
+    let alternative = before.strip_suffix('或').is_some_and(|b| b.ends_with('元'));
+    let sized = alternative
+        || ["总投资超过", "总投资超", "总投资", "投资额超", "投资超"]
+            .iter()
+            .any(|w| before.ends_with(w));
+    let mut rest = after;
+    let bounded = ["以上", "以下"].iter().find_map(|w| rest.strip_prefix(w));
+    if let Some(r) = bounded {
+        rest = r;
+    } else if !sized {
+        return false;
+    }
+    // "或3亿美元": the same size in another currency.
+    if let Some(r) = rest.strip_prefix('或')
+        && let Some((_, len)) = arabic(r)
+        && let Some(m) = ["亿美元", "万美元", "亿元", "万元"]
+            .iter()
+            .find(|m| r[len..].starts_with(**m))
+    {
+        rest = &r[len + m.len()..];
+        rest = rest.strip_prefix("以上").unwrap_or(rest);
+    }
+    let noun: String = rest
+        .chars()
+        .take_while(|c| {
+            !c.is_ascii_digit() && !matches!(c, '，' | '。' | '；' | '、' | '：' | '（' | '）')
+        })
+        .take(12)
+        .collect();
+    ["项目", "企业"]
+        .iter()
+        .any(|w| noun.starts_with(w) || noun.trim_end().ends_with(w))
 }
 
 /// Words that open the phrase before a number but are not part of the measured thing:
@@ -1849,6 +1896,32 @@ mod tests {
         assert_eq!(
             brief("完成固定资产投资5亿元以上。"),
             vec![t(5.0, "亿元", ">=", "plain", None)]
+        );
+        // Sized after 总投资超, with the size in another currency too: the counts are targets.
+        assert_eq!(
+            brief("招引总投资超30亿元或3亿美元产业项目2个、总投资超10亿元产业项目5个。"),
+            vec![
+                t(2.0, "个", ">=", "plain", None),
+                t(5.0, "个", ">=", "plain", None)
+            ]
+        );
+        assert_eq!(
+            brief("项目总投资超30亿元。"),
+            vec![t(30.0, "亿元", ">=", "plain", None)]
+        );
+        // The count of a set whose members all meet a target names the set.
+        assert_eq!(
+            brief("4个结构性指标均实现10%以上增长。"),
+            vec![t(10.0, "%", ">=", "plain", None)]
+        );
+        assert_eq!(
+            brief("建成5个示范村，均达到省级标准。"),
+            vec![t(5.0, "个", ">=", "plain", None)]
+        );
+        // A session of a body is a name.
+        assert_eq!(
+            brief("贯彻落实市委十一届七次全会、八次全会部署要求。"),
+            vec![]
         );
         // A count in words of the items just listed names them; in figures it commits.
         for s in [
