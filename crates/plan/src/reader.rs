@@ -197,8 +197,26 @@ fn build_tree(lines: &[Line], diagnostics: &mut Vec<Diagnostic>) -> (Vec<Node>, 
             && t.end > i
         {
             let parent = stack.last().map(|s| s.2);
+            // Items of a row whose 序号 is merged over them sit under that row.
+            let mut group: Option<(u64, usize)> = None;
             for (n, line, row) in t.rows {
-                current = Some(push_row(&mut nodes, parent, n, line, row));
+                let under = match &row.group {
+                    Some((g, title, title_key)) => {
+                        let idx = match group {
+                            Some((last, idx)) if last == *g => idx,
+                            _ => {
+                                let idx = push_row(&mut nodes, parent, *g, line, Row::default());
+                                nodes[idx].row = None;
+                                nodes[idx].head = (title.clone(), title_key.clone());
+                                group = Some((*g, idx));
+                                idx
+                            }
+                        };
+                        Some(idx)
+                    }
+                    None => parent,
+                };
+                current = Some(push_row(&mut nodes, under, n, line, row));
             }
             diagnostics.extend(t.diagnostics);
             last_header = Some(t.header);

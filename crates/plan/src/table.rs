@@ -377,6 +377,9 @@ pub(crate) struct Row {
     pub responsible: Vec<String>,
     pub leaders: Vec<String>,
     pub deadline: Option<String>,
+    /// For an item of a row whose 序号 is merged over several numbered items: that row's
+    /// number and title, as written and in the analysis form (see `sub_rows`).
+    pub group: Option<(u64, String, String)>,
 }
 
 /// A table read from text.
@@ -1000,6 +1003,7 @@ fn read_cell_lines(lines: &[Line], i: usize) -> Option<TextTable> {
     let mut tokens: Vec<(usize, String, String)> = Vec::new();
     let mut j = after;
     let mut expected = None::<u64>;
+    let mut sub_next = None::<u64>;
     let mut starts: Vec<usize> = Vec::new();
     while let Some(l) = lines.get(j) {
         let key = l.key.trim();
@@ -1027,11 +1031,19 @@ fn read_cell_lines(lines: &[Line], i: usize) -> Option<TextTable> {
             if tokens.len() >= k {
                 return None;
             }
-        } else if OutlineNumber::parse(key)
-            .is_some_and(|m| m.kind != crate::outline::MarkerKind::ArabicDot)
+        } else if let Some(m) = OutlineNumber::parse(key)
+            && m.kind != crate::outline::MarkerKind::ArabicDot
         {
-            // A numbered heading (一、 （二）) ends the table; numbered steps in a cell do not.
-            break;
+            // Items numbered on in a column ("（1）…", "（2）…" under a merged 序号, numbered
+            // on over the rows) go on with the table; a numbered heading (一、 （二）) ends it;
+            // numbered steps in a cell do not.
+            let item = m.kind == crate::outline::MarkerKind::ArabicParen
+                && k == 0
+                && sub_next.map_or(m.ordinal == 1, |s| s == m.ordinal);
+            if !item {
+                break;
+            }
+            sub_next = Some(m.ordinal + 1);
         }
         tokens.push((l.no, l.text.clone(), key.to_string()));
         j += 1;
@@ -1041,12 +1053,25 @@ fn read_cell_lines(lines: &[Line], i: usize) -> Option<TextTable> {
     }
     // Split the tokens into rows: the cells before each 序号 (leading columns) and after it.
     let mut rows: Vec<(u64, usize, Vec<String>)> = Vec::new();
+    let mut groups: Vec<Option<(u64, String, String)>> = Vec::new();
+    // Whether a row above was read as items (`sub_rows`): a row below may then name no units.
+    let mut items_seen = false;
     let mut lead_cells: Vec<String> = tokens[..starts[0]].iter().map(|t| t.1.clone()).collect();
     let mut end_line = j;
     for (si, &s) in starts.iter().enumerate() {
         let next = starts.get(si + 1).copied().unwrap_or(tokens.len());
         let number = row_number(&tokens[s].2).unwrap_or(0);
         let line = tokens[s].0;
+        if k == 0
+            && let Some((title, items)) = sub_rows(&header, &tokens[s + 1..next], items_seen)
+        {
+            items_seen = true;
+            for (ordinal, item_line, cells) in items {
+                rows.push((ordinal, item_line, cells));
+                groups.push(Some((number, title.0.clone(), title.1.clone())));
+            }
+            continue;
+        }
         let mut after: Vec<String> = tokens[s + 1..next].iter().map(|t| t.1.clone()).collect();
         let after_cols = width - k - 1;
         // Leading cells of the next row stand after this row's last cell.
@@ -1077,6 +1102,20 @@ fn read_cell_lines(lines: &[Line], i: usize) -> Option<TextTable> {
             cells.extend(lead_cells.iter().cloned());
         }
         cells.push(tokens[s].1.clone());
+        // Numbered steps printed one a line in a text cell ("（1）6月底前完成摸底。") belong to
+        // the cell they follow.
+        let mut j = 1;
+        while after.len() > after_cols && j < after.len() {
+            if OutlineNumber::parse(after[j].trim()).is_some()
+                && !units::looks_like_unit(after[j - 1].trim())
+            {
+                let step = after.remove(j);
+                after[j - 1].push('\n');
+                after[j - 1].push_str(&step);
+            } else {
+                j += 1;
+            }
+        }
         // The cells after the 序号: one a line; extra lines belong to the cell before the
         // deadline (a unit column printed one unit per line), or to the last cell.
         if after.len() > after_cols && after_cols > 0 {
@@ -1103,13 +1142,19 @@ fn read_cell_lines(lines: &[Line], i: usize) -> Option<TextTable> {
         }
         cells.extend(after);
         rows.push((number, line, cells));
+        groups.push(None);
         lead_cells = next_lead;
     }
     let header_line = lines.get(i).map_or(0, |l| l.no);
     let diagnostics = unknown_diagnostics(&header, header_line);
     let rows = rows
         .into_iter()
-        .map(|(n, line, cells)| (n, line, fill_row(&header, &cells)))
+        .zip(groups)
+        .map(|((n, line, cells), group)| {
+            let mut row = fill_row(&header, &cells);
+            row.group = group;
+            (n, line, row)
+        })
         .collect();
     Some(TextTable {
         header,
@@ -1117,6 +1162,116 @@ fn read_cell_lines(lines: &[Line], i: usize) -> Option<TextTable> {
         end: end_line,
         diagnostics,
     })
+}
+
+/// An item read as a row: its number, line and cells.
+type ItemRow = (u64, usize, Vec<String>);
+
+/// The items of a row whose 序号 cell is merged over several items numbered in a column of
+/// their own, as a copy one cell a line gives them ("1" / "主要预期目标" / "（1）地区生产总值增长
+/// 6%左右。" / "王某" / "发改局" / "经开区" / "统计局" / "（2）一般公共预算收入增长3%以上。" /
+/// "财政局" / …): each item is a row of its own, its text in the task column. After an item come
+/// the cells it does not share with the item above: people's names, then units (the first leads,
+/// the rest support; under a single responsibility column, all of them), a line in brackets
+/// going with the unit before it ("高新园" / "（邹区镇）"), and a date. A cell it leaves out is
+/// merged over it and the item above, so it is the item above's; a single unit under separate
+/// lead and support columns is the item's lead. `tokens` are the row's cells after its 序号
+/// (line, display, key). Returns the row's title (the cells before its first item) and the
+/// items as (number, line, cells), or `None` when the row is not of this shape: numbered steps
+/// inside one cell have no units of their own after the first (unless a row above, `seen`, was
+/// of this shape).
+fn sub_rows(
+    header: &Header,
+    tokens: &[(usize, String, String)],
+    seen: bool,
+) -> Option<((String, String), Vec<ItemRow>)> {
+    use crate::outline::MarkerKind;
+    let item_at = |t: &(usize, String, String)| {
+        OutlineNumber::parse(t.2.trim()).filter(|m| m.kind == MarkerKind::ArabicParen)
+    };
+    let first = tokens.iter().position(|t| item_at(t).is_some())?;
+    let col = |role: Role| header.roles.iter().position(|r| *r == Some(role));
+    let text_col = col(Role::Task).or(col(Role::Target))?;
+    let (lead, support, responsible) =
+        (col(Role::Lead), col(Role::Support), col(Role::Responsible));
+    let (people, deadline) = (col(Role::People), col(Role::Deadline));
+    if lead.is_none() && responsible.is_none() {
+        return None;
+    }
+    let joined = |f: fn(&(usize, String, String)) -> &str| {
+        join_lines(
+            &tokens[..first]
+                .iter()
+                .map(|t| f(t).trim())
+                .collect::<Vec<_>>()
+                .join("\n"),
+        )
+    };
+    let title = (joined(|t| &t.1), joined(|t| &t.2));
+    let mut items: Vec<ItemRow> = Vec::new();
+    let mut above: Vec<String> = vec![String::new(); header.width()];
+    let mut i = first;
+    while i < tokens.len() {
+        let m = item_at(&tokens[i])?;
+        let end = tokens[i + 1..]
+            .iter()
+            .position(|t| item_at(t).is_some())
+            .map_or(tokens.len(), |p| i + 1 + p);
+        let mut text = tokens[i].1.trim()[m.len..].trim().to_string();
+        let (mut names, mut units, mut dates) = (Vec::new(), Vec::<String>::new(), Vec::new());
+        for t in &tokens[i + 1..end] {
+            let (d, k) = (t.1.trim(), t.2.trim());
+            if k.starts_with('（') && k.ends_with('）') && !units.is_empty() {
+                if let Some(last) = units.last_mut() {
+                    last.push_str(d);
+                }
+            } else if looks_like_date_cell(k) {
+                dates.push(d.to_string());
+            } else if units::looks_like_unit(k) || !units.is_empty() {
+                units.push(d.to_string());
+            } else if names_people(k) {
+                names.push(d.to_string());
+            } else if units.is_empty() && names.is_empty() {
+                text.push_str(d);
+            }
+        }
+        if !seen && items.is_empty() && units.is_empty() && names.is_empty() {
+            return None;
+        }
+        let mut cells = vec![String::new(); header.width()];
+        cells[text_col] = text;
+        let mut set = |c: Option<usize>, v: Vec<String>| {
+            if let Some(c) = c {
+                cells[c] = if v.is_empty() {
+                    above[c].clone()
+                } else {
+                    v.join("\n")
+                };
+            }
+        };
+        set(people, names);
+        set(deadline, dates);
+        match (lead, support) {
+            (Some(_), Some(_)) if units.len() == 1 => {
+                set(lead, units);
+                set(support, Vec::new());
+            }
+            (Some(_), Some(_)) if !units.is_empty() => {
+                let rest = units.split_off(1);
+                set(lead, units);
+                set(support, rest);
+            }
+            (Some(_), _) => {
+                set(lead, units);
+                set(support, Vec::new());
+            }
+            (None, _) => set(responsible, units),
+        }
+        above.clone_from(&cells);
+        items.push((m.ordinal, tokens[i].0, cells));
+        i = end;
+    }
+    Some((title, items))
 }
 
 /// A row one or more cells short because a cell was merged over two columns (主要任务 over

@@ -231,6 +231,112 @@ fn a_table_flattened_with_single_spaces_reads_by_its_header() {
 }
 
 #[test]
+fn items_under_a_merged_number_are_rows_of_their_own() {
+    // A table copied one cell a line whose 序号 cell is merged over items numbered in the
+    // 工作标准 column, each followed by the cells it does not share with the item above:
+    // the leader, the lead unit, the support units (one a line, a bracket going with the name
+    // before it). Items are numbered on over the rows.
+    let text = "\
+附件1
+青川区主要目标任务责任分解表
+序号
+目标名称
+工 作 标 准
+区政府
+分管领导
+牵头单位
+配合单位
+1
+主要预期目标
+（1）地区生产总值增长6%左右。
+王某某
+发改局
+经开区
+高新园
+（东湖镇）
+统计局
+（2）一般公共预算收入增长3%以上。
+财政局
+（3）社会消费品零售总额增长6%左右。
+李 某
+商务局
+（4）实际使用外资稳中提质。
+（5）安全生产形势平稳向好。
+应急管理局
+（安委办）
+区安委会各成员单位
+2
+推动产城融合
+（6）新增入库重大项目7个以上。
+（7）区重点产业项目完成投资超60亿元。
+";
+    let r = read_text(text, &ReadOptions::new("t"));
+    let support = vec!["经开区", "高新园（东湖镇）", "统计局"];
+    assert_eq!(
+        brief::units(&r.plan),
+        [
+            ("1.1", vec!["发改局"], support.clone()),
+            ("1.2", vec!["财政局"], support.clone()),
+            ("1.3", vec!["商务局"], support.clone()),
+            ("1.4", vec!["商务局"], support.clone()),
+            (
+                "1.5",
+                vec!["应急管理局（安委办）"],
+                vec!["区安委会各成员单位"]
+            ),
+            ("2.6", vec![], vec![]),
+            ("2.7", vec![], vec![]),
+        ]
+    );
+    assert_eq!(r.plan.tasks[0].title, "地区生产总值增长6%左右");
+    assert_eq!(
+        brief::values(&r.plan),
+        [
+            ("1.1", vec![6.0]),
+            ("1.2", vec![3.0]),
+            ("1.3", vec![6.0]),
+            ("1.4", vec![]),
+            ("1.5", vec![]),
+            ("2.6", vec![7.0]),
+            ("2.7", vec![60.0]),
+        ]
+    );
+    // The rows' titles name the groups.
+    let sections: Vec<&str> = r.plan.sections.iter().map(|s| s.title.as_str()).collect();
+    assert!(sections.contains(&"主要预期目标"), "{sections:?}");
+}
+
+#[test]
+fn numbered_steps_in_a_cell_one_a_line_stay_in_their_row() {
+    // Steps "（1）…（2）…" printed one a line inside a task cell, the units after the last:
+    // one row, not items.
+    let text = "\
+序号
+工作任务
+牵头单位
+配合单位
+1
+推进老旧小区改造
+（1）6月底前完成摸底。
+（2）12月底前完成改造3个。
+区住建局
+区财政局
+2
+推进雨污分流改造
+区水务局
+区城管局
+";
+    let r = read_text(text, &ReadOptions::new("t"));
+    assert_eq!(
+        brief::units(&r.plan),
+        [
+            ("1", vec!["区住建局"], vec!["区财政局"]),
+            ("2", vec!["区水务局"], vec!["区城管局"]),
+        ]
+    );
+}
+
+#[test]
 fn a_reference_number_column_is_a_remark_of_the_row() {
     // A report of tasks taken from a higher plan: the row's number in that plan ("市折子号")
     // and a progress column beside the task, no unit columns, cells split by single spaces.
