@@ -412,6 +412,11 @@ fn assemble(node: &Node, lines: &[Line]) -> Assembled {
                 }
             }
             a.skip.push((start, a.key.len()));
+        } else if let Some(names) = units::starred_unit_line(&l.key) {
+            // A unit cell of a table flattened into the text: the starred units lead.
+            a.responsible
+                .extend(names_as_written(names, &l.key, &l.text));
+            a.skip.push((start, a.key.len()));
         } else if looks_like_leader_line(&l.key) {
             a.skip.push((start, a.key.len()));
         }
@@ -501,7 +506,9 @@ fn assemble(node: &Node, lines: &[Line]) -> Assembled {
 /// first leads when no lead is named, else all support).
 fn own_roles(a: &Assembled) -> Roles {
     let mut roles = a.roles.clone();
-    if !a.responsible.is_empty() {
+    if let Some((lead, support)) = units::split_starred(&a.responsible) {
+        roles.merge(Roles { lead, support });
+    } else if !a.responsible.is_empty() {
         if roles.lead.is_empty() {
             let mut names = a.responsible.clone();
             let rest = names.split_off(1);

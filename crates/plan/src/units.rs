@@ -486,6 +486,40 @@ fn split_clauses(s: &str) -> Vec<&str> {
     out.into_iter().filter(|c| !c.trim().is_empty()).collect()
 }
 
+/// Marks that single out the lead units of a list ("★区发改委、统计局": 区发改委 leads), as
+/// tables of Jiangsu and Zhejiang print their 责任单位 ("标★的为牵头单位").
+pub const LEAD_STARS: [char; 4] = ['★', '☆', '*', '＊'];
+
+/// A list of units some of which are starred: (the starred ones, without the star; the rest).
+/// `None` when no name is starred.
+pub fn split_starred(names: &[String]) -> Option<(Vec<String>, Vec<String>)> {
+    if !names.iter().any(|n| n.starts_with(LEAD_STARS)) {
+        return None;
+    }
+    let (mut lead, mut support) = (Vec::new(), Vec::new());
+    for n in names {
+        match n.strip_prefix(LEAD_STARS) {
+            Some(rest) => lead.push(rest.trim_start_matches(LEAD_STARS).trim().to_string()),
+            None => support.push(n.clone()),
+        }
+    }
+    Some((lead, support))
+}
+
+/// A line of nothing but units, the lead ones starred ("★区发改委、统计局"): the names, stars
+/// kept, or `None`.
+pub fn starred_unit_line(key: &str) -> Option<Vec<String>> {
+    let k = key.trim();
+    if !k.starts_with(LEAD_STARS) || k.chars().count() > 200 {
+        return None;
+    }
+    let names = split_names(k);
+    names
+        .iter()
+        .all(|n| looks_like_unit(n.trim_start_matches(LEAD_STARS)))
+        .then_some(names)
+}
+
 /// Field lines that name units or people.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FieldKind {
@@ -711,6 +745,21 @@ mod tests {
         for (s, want) in cases {
             assert_eq!(roles(s), owned(want.clone()), "{s}");
         }
+    }
+
+    #[test]
+    fn starred_units_lead() {
+        let names = starred_unit_line("★区发改委、统计局、★区财政局").unwrap();
+        assert_eq!(
+            split_starred(&names),
+            Some((
+                vec!["区发改委".to_string(), "区财政局".to_string()],
+                vec!["统计局".to_string()]
+            ))
+        );
+        assert_eq!(starred_unit_line("★加快项目建设，完成投资5亿元"), None);
+        assert_eq!(starred_unit_line("区发改委、统计局"), None);
+        assert_eq!(split_starred(&["区发改委".to_string()]), None);
     }
 
     #[test]

@@ -337,6 +337,57 @@ fn numbered_steps_in_a_cell_one_a_line_stay_in_their_row() {
 }
 
 #[test]
+fn starred_units_lead_in_a_responsibility_column_and_in_flattened_text() {
+    // "标★的为牵头单位": in a single 责任单位 column, and in a table flattened to one cell a
+    // line with "|" between the cells, which reads as numbered items.
+    let table = "\
+序号\t工作任务\t责任单位
+1\t城镇新增就业3000人以上。\t区人社局、★区发改委
+2\t工业投资增长10%以上。\t★区工信局、统计局
+";
+    let r = read_text(table, &ReadOptions::new("t"));
+    assert_eq!(
+        brief::units(&r.plan),
+        [
+            ("1", vec!["区发改委"], vec!["区人社局"]),
+            ("2", vec!["区工信局"], vec!["统计局"]),
+        ]
+    );
+    let flat = "\
+一、主要预期目标
+|
+1.地区生产总值增长5%以上。
+|
+王 某
+|
+★区发改委、统计局
+|
+2.一般公共预算收入增长6%以上。
+|
+★区财政局、税务局
+|
+||||
+3.规上工业总产值增长5%左右。
+|
+★区工信局、统计局
+|
+";
+    let r = read_text(flat, &ReadOptions::new("t"));
+    assert_eq!(
+        brief::units(&r.plan),
+        [
+            ("1.1", vec!["区发改委"], vec!["统计局"]),
+            ("1.2", vec!["区财政局"], vec!["税务局"]),
+            ("1.3", vec!["区工信局"], vec!["统计局"]),
+        ]
+    );
+    assert_eq!(
+        brief::values(&r.plan),
+        [("1.1", vec![5.0]), ("1.2", vec![6.0]), ("1.3", vec![5.0])]
+    );
+}
+
+#[test]
 fn a_reference_number_column_is_a_remark_of_the_row() {
     // A report of tasks taken from a higher plan: the row's number in that plan ("市折子号")
     // and a progress column beside the task, no unit columns, cells split by single spaces.
