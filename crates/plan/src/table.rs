@@ -1083,7 +1083,15 @@ fn read_cell_lines(lines: &[Line], i: usize) -> Option<TextTable> {
             }
         } else if after.len() > after_cols && k > 0 && si + 1 < starts.len() {
             let extra = (after.len() - after_cols).min(k);
-            next_lead = after.split_off(after.len() - extra);
+            // Only cells that could stand in the leading columns: a unit is the last
+            // column's, printed one a line.
+            let fits = after[after.len() - extra..]
+                .iter()
+                .zip(&header.roles[k - extra..k])
+                .all(|(c, r)| fit(cell_kind(c), *r) > 0);
+            if fits {
+                next_lead = after.split_off(after.len() - extra);
+            }
         }
         if si + 1 == starts.len() && !next_lead.is_empty() {
             // After the last row: not part of the table.
@@ -1102,6 +1110,15 @@ fn read_cell_lines(lines: &[Line], i: usize) -> Option<TextTable> {
             cells.extend(lead_cells.iter().cloned());
         }
         cells.push(tokens[s].1.clone());
+        // A row whose cells are not as many as its columns, or fit them far worse than they
+        // would fit lined up otherwise: lined up by what they hold.
+        if let Some(aligned) = align_cells(&header.roles[k + 1..], &after) {
+            cells.extend(aligned);
+            rows.push((number, line, cells));
+            groups.push(None);
+            lead_cells = next_lead;
+            continue;
+        }
         // Numbered steps printed one a line in a text cell ("（1）6月底前完成摸底。") belong to
         // the cell they follow.
         let mut j = 1;
@@ -1162,6 +1179,153 @@ fn read_cell_lines(lines: &[Line], i: usize) -> Option<TextTable> {
         end: end_line,
         diagnostics,
     })
+}
+
+/// Most cells of a row lined up by `align_cells` (beyond, the row is read as it stands).
+const MAX_ALIGNED_CELLS: usize = 48;
+/// How much better a row as many cells as its columns must fit lined up to be lined up.
+const MIN_REALIGN_GAIN: i32 = 6;
+
+/// What a cell of a table copied one cell a line holds, judged by its words alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum CellKind {
+    Units,
+    People,
+    /// A unit of measure ("万亩", "%", "万元/人").
+    Measure,
+    /// A number, maybe with a sign or a comparator ("0.07", "≥2%", "42").
+    Number,
+    Date,
+    Text,
+}
+
+fn cell_kind(cell: &str) -> CellKind {
+    let c = cell.trim();
+    let numeric = c
+        .trim_start_matches(['≥', '≤', '>', '<', '＞', '＜', '约'])
+        .trim_end_matches(['%', '‰'])
+        .parse::<f64>()
+        .is_ok();
+    if numeric {
+        CellKind::Number
+    } else if crate::targets::is_unit(c) || c.contains('/') && c.chars().count() <= 6 {
+        CellKind::Measure
+    } else if looks_like_date_cell(c) {
+        CellKind::Date
+    } else if units::split_names(c)
+        .iter()
+        .all(|n| units::looks_like_unit(n.trim_start_matches(units::LEAD_STARS)))
+    {
+        CellKind::Units
+    } else if names_people(c) {
+        CellKind::People
+    } else {
+        CellKind::Text
+    }
+}
+
+/// How well a cell of `kind` fits a column of `role` (higher is better).
+fn fit(kind: CellKind, role: Option<Role>) -> i32 {
+    use CellKind as K;
+    let unit_col = matches!(
+        role,
+        Some(Role::Lead | Role::Support | Role::Responsible | Role::Assessor)
+    );
+    let text_col = matches!(
+        role,
+        Some(Role::Task | Role::Target | Role::Progress | Role::Remarks | Role::Category) | None
+    );
+    match kind {
+        // An assessor column holds one unit more often than a list: of equal fits, the lines
+        // of units go to the task's own unit column.
+        K::Units if role == Some(Role::Assessor) => 2,
+        K::Units if unit_col => 3,
+        K::Units if role == Some(Role::People) => -2,
+        K::Units => -1,
+        K::People if role == Some(Role::People) => 3,
+        K::People if unit_col || text_col => -1,
+        K::Measure if role == Some(Role::Unit) => 3,
+        K::Measure if role == Some(Role::Target) => 0,
+        K::Number if role == Some(Role::Target) => 3,
+        K::Number if text_col => 0,
+        K::Date if role == Some(Role::Deadline) => 3,
+        K::Date if text_col => 0,
+        K::Text if text_col => 1,
+        K::Text if role == Some(Role::Deadline) => -1,
+        _ => -3,
+    }
+}
+
+/// Lines up the cells of a row copied one cell a line whose count is not its header's: a
+/// merged cell is printed only in the first row it covers, an empty one not at all, and a unit
+/// column may print one unit a line. Each column takes a run of the cells in order (maybe none)
+/// so that the cells fit their columns best (`fit`): units under unit columns, people under a
+/// people column, "万亩" under 单位, numbers under targets, dates under 完成时限. Of equal
+/// fits, the earlier columns are the ones left empty (merged over the rows above). More than
+/// one cell goes in a column only as the lines of one cell: units under a unit column, or text.
+/// `None` when no run fits: the row is read as it stands.
+fn align_cells(roles: &[Option<Role>], cells: &[String]) -> Option<Vec<String>> {
+    let (n, m) = (cells.len(), roles.len());
+    if n == 0 || m == 0 || n > MAX_ALIGNED_CELLS {
+        return None;
+    }
+    let kinds: Vec<CellKind> = cells.iter().map(|c| cell_kind(c)).collect();
+    // best[j][i]: the best score of columns j.. taking cells i..; choice: how many cells.
+    const NONE: i32 = i32::MIN / 2;
+    let mut best = vec![vec![NONE; n + 1]; m + 1];
+    let mut take = vec![vec![0usize; n + 1]; m + 1];
+    best[m][n] = 0;
+    for j in (0..m).rev() {
+        let multi_ok = |k: CellKind| match k {
+            CellKind::Units => matches!(
+                roles[j],
+                Some(Role::Lead | Role::Support | Role::Responsible | Role::Assessor)
+            ),
+            CellKind::Text => true,
+            _ => false,
+        };
+        for i in (0..=n).rev() {
+            // Leave column j empty (a small cost, so that a fit is preferred to a gap).
+            let mut b = best[j + 1][i].saturating_sub(1);
+            let mut t = 0;
+            let mut run = 0;
+            for e in i..n {
+                let k = kinds[e];
+                if e > i && (!multi_ok(k) || kinds[i] != k) {
+                    break;
+                }
+                run += fit(k, roles[j]);
+                let score = best[j + 1][e + 1].saturating_add(run);
+                // ">" keeps the earlier choice on a tie; columns are scanned from the right,
+                // so the empty ones fall to the left.
+                if score > b {
+                    b = score;
+                    t = e + 1 - i;
+                }
+            }
+            best[j][i] = b;
+            take[j][i] = t;
+        }
+    }
+    if best[0][0] <= NONE / 2 {
+        return None;
+    }
+    // As many cells as columns, one each: kept unless they fit far worse than lined up (a cell
+    // that does not look like what its column holds may still be one: "吴江海关").
+    if n == m {
+        let straight: i32 = kinds.iter().zip(roles).map(|(k, r)| fit(*k, *r)).sum();
+        if best[0][0] < straight + MIN_REALIGN_GAIN {
+            return None;
+        }
+    }
+    let mut out = Vec::with_capacity(m);
+    let mut i = 0;
+    for j in 0..m {
+        let t = take[j][i];
+        out.push(cells[i..i + t].join("\n"));
+        i += t;
+    }
+    (i == n).then_some(out)
 }
 
 /// An item read as a row: its number, line and cells.

@@ -388,6 +388,72 @@ fn starred_units_lead_in_a_responsibility_column_and_in_flattened_text() {
 }
 
 #[test]
+fn cells_one_a_line_are_lined_up_by_what_they_hold() {
+    // A 任务清单 copied one cell a line: a 考核项目 column before the 序号, a 考核指标 cell
+    // merged over two rows (printed once), a 单位 column, a 责任部门 cell printed one unit a
+    // line, and an assessor column that is no unit of the task.
+    let text = "\
+青川县乡村振兴任务清单
+考核项目
+序号
+考核指标
+考核内容
+单位
+年度目标
+责任部门
+评分部门
+农业高质高效
+1
+确保重要农产品有效供给
+农林牧渔业增加值增幅
+%
+≥2%
+县海洋与渔业局
+县农业农村局
+市农业农村局
+2
+农业劳动生产率及增幅
+万元/人
+全市统筹
+县海洋与渔业局
+县农业农村局
+市农业农村局
+3
+粮食播种面积
+万亩
+0.07
+县农业农村局
+市农业农村局
+4
+吴江海关协作
+万元
+30
+吴江海关
+市商务局
+";
+    let r = read_text(text, &ReadOptions::new("t"));
+    assert_eq!(
+        brief::units(&r.plan),
+        [
+            ("1", vec!["县海洋与渔业局"], vec!["县农业农村局"]),
+            ("2", vec!["县海洋与渔业局"], vec!["县农业农村局"]),
+            ("3", vec!["县农业农村局"], vec![]),
+            ("4", vec!["吴江海关"], vec![]),
+        ]
+    );
+    assert_eq!(
+        brief::values(&r.plan),
+        [
+            ("1", vec![2.0]),
+            ("2", vec![]),
+            ("3", vec![700.0]),
+            ("4", vec![30.0])
+        ]
+    );
+    assert_eq!(r.plan.tasks[2].targets[0].unit, "亩");
+}
+
+#[test]
 fn a_reference_number_column_is_a_remark_of_the_row() {
     // A report of tasks taken from a higher plan: the row's number in that plan ("市折子号")
     // and a progress column beside the task, no unit columns, cells split by single spaces.
