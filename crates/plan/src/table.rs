@@ -1320,8 +1320,8 @@ fn align_cells(roles: &[Option<Role>], cells: &[String]) -> Option<Vec<String>> 
     }
     let mut out = Vec::with_capacity(m);
     let mut i = 0;
-    for j in 0..m {
-        let t = take[j][i];
+    for row in take.iter().take(m) {
+        let t = row[i];
         out.push(cells[i..i + t].join("\n"));
         i += t;
     }
