@@ -339,8 +339,14 @@ fn clause_roles(clause: &str, lead_seen: bool) -> (Option<&'static str>, Vec<Str
             return (if lead_seen { Some("support") } else { None }, names);
         }
     }
-    // Names with no role word after a lead: support, in the order written.
-    (lead_seen.then_some("support"), split_names(clause))
+    // Names with no role word after a lead: support, in the order written ("（A牵头，B、C）").
+    // A clause of prose among them ("…，并和环保部、国家发改委、研究院进一步衔接") names none:
+    // every item of such a list is a unit's name.
+    let names = split_names(clause);
+    if lead_seen && !names.iter().all(|n| looks_like_unit(n)) {
+        return (Some("none"), vec![]);
+    }
+    (lead_seen.then_some("support"), names)
 }
 
 /// Whether a text carries a role word (牵头, 配合, 负责 …).
@@ -672,6 +678,14 @@ mod tests {
             ("区委宣传统战部负责", Some((vec!["区委宣传统战部"], vec![]))),
             (
                 "市住建局牵头，市财政局、市发改委配合",
+                Some((vec!["市住建局"], vec!["市财政局", "市发改委"])),
+            ),
+            (
+                "市环保局牵头，相关部门配合，细化分工、落实责任，并和环保部、国家发改委、环境科学研究院进一步衔接",
+                Some((vec!["市环保局"], vec!["相关部门"])),
+            ),
+            (
+                "市住建局牵头，市财政局、市发改委",
                 Some((vec!["市住建局"], vec!["市财政局", "市发改委"])),
             ),
             (
