@@ -905,6 +905,14 @@ pub fn read_lines(lines: &[Line], opts: &ReadOptions) -> Reading {
             continue;
         };
         let mut roles = own_roles(&a);
+        // A task headed by who leads it ("（一）省监察厅牵头的工作", its text under it).
+        if roles.lead.is_empty() && n.row.is_none() {
+            let mut led = heading_lead(&n.head.1, &n.head.0);
+            if !led.lead.is_empty() {
+                led.merge(roles);
+                roles = led;
+            }
+        }
         if let Some(r) = &inherited[ni] {
             if roles.is_empty() {
                 roles = r.clone();

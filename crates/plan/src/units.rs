@@ -222,12 +222,14 @@ pub fn split_names(s: &str) -> Vec<String> {
 
 /// "市级各有关部门及各县市区政府" is two units: split at "及" or "和" where both sides read as
 /// units ("住房和城乡建设局" does not: "住房" is no unit).
+/// "省农业厅等省直有关部门" is two units too: a unit, then after "等" the group it stands for.
 fn split_joined(name: &str) -> Vec<String> {
-    for w in ["及", "和"] {
+    for w in ["及", "和", "等"] {
         for (i, _) in name.match_indices(w) {
             let (a, b) = (&name[..i], &name[i + w.len()..]);
-            if looks_like_unit(a) && looks_like_unit(b) {
-                let mut out = vec![a.to_string()];
+            let collective = w != "等" || ["有关", "相关", "各"].iter().any(|c| b.contains(c));
+            if collective && looks_like_unit(a) && looks_like_unit(b) {
+                let mut out = split_joined(a);
                 out.extend(split_joined(b));
                 return out;
             }
@@ -710,6 +712,18 @@ mod tests {
             (
                 "责任单位：市级各有关部门及各县市区政府",
                 Some((vec!["市级各有关部门"], vec!["各县市区政府"])),
+            ),
+            (
+                "协同单位：省财政厅、省农业厅等省直有关部门和各市人民政府",
+                Some((
+                    vec![],
+                    vec!["省财政厅", "省农业厅", "省直有关部门", "各市人民政府"],
+                )),
+            ),
+            // "等" ends a list before a word that is no group ("省农业厅等单位").
+            (
+                "省财政厅、省农业厅等单位负责",
+                Some((vec!["省财政厅"], vec!["省农业厅"])),
             ),
             (
                 "区住房和城乡建设局、区人力资源和社会保障局负责",

@@ -194,6 +194,35 @@ fn a_responsibility_line_that_names_its_leads_and_a_heading_that_is_a_unit() {
 }
 
 #[test]
+fn a_task_headed_by_its_lead_unit_is_led_by_it() {
+    // Headings that say who leads: over items, and over a task's own text.
+    let text = "\
+一、王某省长负责的工作
+（一）省监察厅牵头的工作
+加强行政监察工作，全面落实党风廉政建设责任制。
+（二）省审计厅牵头的工作
+全面加强审计工作。
+协同单位：省直各部门和各市人民政府。
+（三）省编办牵头的工作
+1.深化行政管理体制改革。
+协同单位：省财政厅、省农业厅等省直有关部门和各市人民政府。
+";
+    let r = zhuanban_plan::read_text(text, &ReadOptions::new("t"));
+    assert_eq!(
+        brief::units(&r.plan),
+        [
+            ("1.1", vec!["省监察厅"], vec![]),
+            ("1.2", vec!["省审计厅"], vec!["省直各部门", "各市人民政府"]),
+            (
+                "1.3.1",
+                vec!["省编办"],
+                vec!["省财政厅", "省农业厅", "省直有关部门", "各市人民政府"]
+            ),
+        ]
+    );
+}
+
+#[test]
 fn a_group_headed_by_its_lead_unit_gives_it_to_its_items() {
     let text = "\
 一、县示范区管委会牵头工作(2项)
