@@ -986,7 +986,19 @@ pub fn read_lines(lines: &[Line], opts: &ReadOptions) -> Reading {
         });
         let _ = n.parent;
     }
-    if !complete && raw_tasks.len() > 1 {
+    // A text cut inside a later attachment ("附件2" and its table's first row, cut) leaves the
+    // tasks read before that attachment whole.
+    let attachment_after = |line: usize| {
+        lines
+            .iter()
+            .rev()
+            .take_while(|l| l.no > line)
+            .any(|l| table::is_attachment_title(&l.key))
+    };
+    if !complete
+        && raw_tasks.len() > 1
+        && !raw_tasks.last().is_some_and(|t| attachment_after(t.line))
+    {
         let dropped = raw_tasks.pop();
         if let Some(t) = dropped {
             diagnostics.push(Diagnostic {

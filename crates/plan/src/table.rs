@@ -403,6 +403,14 @@ enum Sep {
     Space,
 }
 
+/// Whether a line is an attachment's title line: "附件2", "附件 3：".
+pub(crate) fn is_attachment_title(key: &str) -> bool {
+    key.trim().strip_prefix("附件").is_some_and(|n| {
+        let n = n.trim_end_matches(['：', ':']).trim();
+        !n.is_empty() && n.len() <= 3 && n.chars().all(|c| c.is_ascii_digit())
+    })
+}
+
 /// A number in a 序号 cell ("1", "12.", "3、").
 pub(crate) fn row_number(cell: &str) -> Option<u64> {
     let t = cell.trim().trim_end_matches(['.', '、', '．']);
@@ -1014,6 +1022,10 @@ fn read_cell_lines(lines: &[Line], i: usize) -> Option<TextTable> {
         {
             j = next;
             continue;
+        }
+        // The next attachment ("附件2") ends the table.
+        if is_attachment_title(key) {
+            break;
         }
         let n = row_number(key);
         let is_start = match (n, expected) {

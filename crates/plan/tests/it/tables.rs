@@ -454,6 +454,36 @@ fn cells_one_a_line_are_lined_up_by_what_they_hold() {
 }
 
 #[test]
+fn a_text_cut_inside_a_later_attachment_keeps_the_rows_before_it() {
+    let head = "\
+附件1
+青川区主要目标任务分解表
+序号
+工作任务
+牵头单位
+1
+空气质量完成年度目标任务
+区生态环境局
+2
+节能减排降碳完成年度目标任务
+区发展改革委
+";
+    let cut = "附件2\n青川区重点工作任务分解表\n序号\n工作任务\n牵头单位\n1\n联动共建科学城\n推动重点实验室落地，引进研发机构8家、中科\n";
+    let r = read_text(&format!("{head}{cut}"), &ReadOptions::new("t"));
+    assert!(!r.plan.complete);
+    let ids: Vec<&str> = r.plan.tasks.iter().map(|t| t.id.as_str()).collect();
+    assert_eq!(ids[..2], ["1", "2"]);
+    assert_eq!(r.plan.tasks[1].lead, ["区发展改革委"]);
+    // Cut inside the last row of the only table: that row is left out.
+    let r = read_text(
+        &format!("{head}3\n推动重点实验室落地，引进研发机构8家、中科\n"),
+        &ReadOptions::new("t"),
+    );
+    let ids: Vec<&str> = r.plan.tasks.iter().map(|t| t.id.as_str()).collect();
+    assert_eq!(ids, ["1", "2"]);
+}
+
+#[test]
 fn a_reference_number_column_is_a_remark_of_the_row() {
     // A report of tasks taken from a higher plan: the row's number in that plan ("市折子号")
     // and a progress column beside the task, no unit columns, cells split by single spaces.
