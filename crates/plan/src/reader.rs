@@ -839,6 +839,15 @@ pub fn read_lines(lines: &[Line], opts: &ReadOptions) -> Reading {
         {
             return false;
         }
+        // So does a unit's name cut short, the last cell of a table copied one cell a line
+        // ("县", "市发").
+        if t.chars().count() <= 3
+            && t.starts_with(['县', '市', '区', '省', '镇', '乡'])
+            && !units::looks_like_unit(t)
+            && row_number(t).is_none()
+        {
+            return false;
+        }
         t.chars().count() <= 20
             || t.ends_with(['。', '！', '？', '）', '”', '；', '：', '|'])
             || split_cells(t).is_some()

@@ -474,13 +474,25 @@ fn a_text_cut_inside_a_later_attachment_keeps_the_rows_before_it() {
     let ids: Vec<&str> = r.plan.tasks.iter().map(|t| t.id.as_str()).collect();
     assert_eq!(ids[..2], ["1", "2"]);
     assert_eq!(r.plan.tasks[1].lead, ["区发展改革委"]);
-    // Cut inside the last row of the only table: that row is left out.
+    // Cut inside the last row of the only table, in its text or in its unit's name: that row
+    // is left out.
+    for tail in [
+        "3\n推动重点实验室落地，引进研发机构8家、中科\n",
+        "3\n推动重点实验室落地。\n县",
+        "3\n推动重点实验室落地。\n市发",
+    ] {
+        let r = read_text(&format!("{head}{tail}"), &ReadOptions::new("t"));
+        let ids: Vec<&str> = r.plan.tasks.iter().map(|t| t.id.as_str()).collect();
+        assert_eq!(ids, ["1", "2"], "{tail}");
+        assert!(!r.plan.complete, "{tail}");
+    }
+    // A whole last row.
     let r = read_text(
-        &format!("{head}3\n推动重点实验室落地，引进研发机构8家、中科\n"),
+        &format!("{head}3\n推动重点实验室落地。\n区科技局\n"),
         &ReadOptions::new("t"),
     );
-    let ids: Vec<&str> = r.plan.tasks.iter().map(|t| t.id.as_str()).collect();
-    assert_eq!(ids, ["1", "2"]);
+    assert!(r.plan.complete);
+    assert_eq!(r.plan.tasks.len(), 3);
 }
 
 #[test]
