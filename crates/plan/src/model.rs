@@ -94,7 +94,7 @@ pub struct TaskForce {
 /// A unit (department, agency, government) named in the plan.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Unit {
-    /// The canonical name (the fullest spelling used in the text).
+    /// The canonical name: the spelling used most in the text (the longer one on a tie).
     pub name: String,
     /// Other spellings of the same unit found in the text.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

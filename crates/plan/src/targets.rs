@@ -1143,6 +1143,18 @@ fn target_from(
             return None;
         }
     }
+    // A distance or a time that names a kind of place is no amount: "15分钟便民生活圈",
+    // "三公里充分就业社区".
+    if matches!(q.unit.as_str(), "公里" | "分钟" | "米") {
+        let noun: String = after_q
+            .chars()
+            .take_while(|c| !c.is_ascii_digit() && !matches!(c, '，' | '。' | '；' | '、' | '（'))
+            .take(8)
+            .collect();
+        if noun.contains('圈') || noun.contains("社区") {
+            return None;
+        }
+    }
     // Round-the-clock service is a description, not an amount: "24小时稳定供水", "7×24小时值守".
     if q.unit == "小时" && q.value == 24.0 {
         return None;
@@ -1875,6 +1887,13 @@ mod tests {
         assert_eq!(brief("争创全国文明城市提名达3轮。"), vec![]);
         assert_eq!(brief("推动85后干部达到30。"), vec![]);
         assert_eq!(brief("全面实现农村24小时稳定供水。"), vec![]);
+        assert_eq!(
+            brief("建成15分钟便民生活圈5个，三公里充分就业社区数量达到60%。"),
+            vec![
+                t(5.0, "个", ">=", "plain", None),
+                t(60.0, "%", ">=", "plain", None)
+            ]
+        );
         assert_eq!(
             brief("183个市级重点项目完成投资350亿元以上。"),
             vec![t(350.0, "亿元", ">=", "plain", None)]
