@@ -58,6 +58,8 @@ impl Cell {
 const MAX_SPAN: usize = 1000;
 /// Widest table laid out.
 const MAX_COLUMNS: usize = 256;
+/// Most columns before the 序号 of a table copied one cell a line ("考核项目" / "序号").
+const MAX_COLUMNS_BEFORE_NUMBER: usize = 2;
 /// Most cells of a header read one a line.
 const MAX_HEADER_CELLS: usize = 40;
 /// Most bytes of merged cells' text copied into the slots they cover.
@@ -890,11 +892,33 @@ fn header_digits(k: &str) -> std::str::Chars<'_> {
 }
 
 fn cell_line_header(lines: &[Line], i: usize) -> Option<(Header, usize)> {
+    // A quick test first (this runs at every line): the 序号 within the first lines.
+    let number_word = |l: &Line| {
+        let k = l.key.trim();
+        k.chars().count() <= 8
+            && (k.contains('序') || k.contains("编号") || k.contains("NO") || k.contains("No"))
+    };
+    if !lines
+        .iter()
+        .skip(i)
+        .take(MAX_COLUMNS_BEFORE_NUMBER + 2)
+        .any(number_word)
+    {
+        return None;
+    }
     let mut words: Vec<String> = Vec::new();
     let mut j = i;
     while let Some(l) = lines.get(j) {
         // No header has this many columns (and the scan stays short on any input).
         if words.len() >= MAX_HEADER_CELLS {
+            return None;
+        }
+        // The 序号 column comes first, or after a category column or two: a run of header
+        // words without it is no header (and every line of prose made of column words does
+        // not start a long scan).
+        if words.len() == MAX_COLUMNS_BEFORE_NUMBER + 1
+            && !words.iter().any(|w| role_of(w) == Some(Role::Number))
+        {
             return None;
         }
         let k = l.key.trim();
