@@ -5,6 +5,10 @@
 //! - `long-task`: a single task whose text runs on for many lines;
 //! - `targets`: one task followed by many lines of targets;
 //! - `deep`: deep numbering (一、/（一）/1．/（1）/① nested, repeated);
+//! - `cells`: task tables copied one cell a line, with a category column before the 序号, a
+//!   merged cell printed once, a unit cell printed one unit a line and an assessor column (rows
+//!   lined up by what their cells hold);
+//! - `column-words`: short lines that are all column words but never a header (no 序号);
 //! - `docx`: a .docx of numbered paragraphs (Word automatic numbering), sized by its text (up to
 //!   the paragraph limit; the time per byte is per byte of the .docx file).
 //!
@@ -139,6 +143,42 @@ fn docx_plan(bytes: usize) -> Vec<u8> {
     build_docx(&paras)
 }
 
+/// (f) Task tables copied one cell a line, 1,000 rows each (row numbers stay short).
+fn cells(bytes: usize) -> Vec<u8> {
+    let mut out = String::new();
+    let mut table = 0;
+    while out.len() < bytes {
+        table += 1;
+        out.push_str(&format!(
+            "附件{table}\n青川县乡村振兴任务清单\n考核项目\n序号\n考核指标\n考核内容\n单位\n年度目标\n责任部门\n评分部门\n农业高质高效\n"
+        ));
+        for i in 1..=1000 {
+            if out.len() >= bytes {
+                break;
+            }
+            if i % 2 == 1 {
+                out.push_str(&format!(
+                    "{i}\n确保重要农产品有效供给\n农林牧渔业增加值增幅\n%\n≥2%\n县海洋与渔业局\n县农业农村局\n市农业农村局\n"
+                ));
+            } else {
+                out.push_str(&format!(
+                    "{i}\n粮食播种面积\n万亩\n0.07\n县农业农村局\n市农业农村局\n"
+                ));
+            }
+        }
+    }
+    out.into_bytes()
+}
+
+/// (g) Lines of column words that never make a header.
+fn column_words(bytes: usize) -> Vec<u8> {
+    let mut out = String::from("一、工作任务\n1．推进重点工作。\n");
+    while out.len() < bytes {
+        out.push_str("推进工作落实\n牵头单位\n配合单位\n工作内容\n");
+    }
+    out.into_bytes()
+}
+
 /// Best time of `runs` reads (at least one, at most `budget` in total).
 fn measure(bytes: &[u8], runs: usize, budget: Duration) -> (Duration, usize) {
     let opts = ReadOptions::new("bench");
@@ -175,6 +215,8 @@ fn main() {
         ("long-task", Box::new(long_task)),
         ("targets", Box::new(many_targets)),
         ("deep", Box::new(deep)),
+        ("cells", Box::new(cells)),
+        ("column-words", Box::new(column_words)),
         ("docx", Box::new(docx_plan)),
     ];
     let give_up = Duration::from_secs(20);
