@@ -60,6 +60,8 @@ const MAX_SPAN: usize = 1000;
 const MAX_COLUMNS: usize = 256;
 /// Most columns before the 序号 of a table copied one cell a line ("考核项目" / "序号").
 const MAX_COLUMNS_BEFORE_NUMBER: usize = 2;
+/// Most lines a header word of a table copied one cell a line is split over ("责任" / "单位").
+const MAX_HEADER_WORD_LINES: usize = 3;
 /// Most cells of a header read one a line.
 const MAX_HEADER_CELLS: usize = 40;
 /// Most bytes of merged cells' text copied into the slots they cover.
@@ -892,16 +894,18 @@ fn header_digits(k: &str) -> std::str::Chars<'_> {
 }
 
 fn cell_line_header(lines: &[Line], i: usize) -> Option<(Header, usize)> {
-    // A quick test first (this runs at every line): the 序号 within the first lines.
+    // A quick test first (this runs at every line): a line of the 序号 word within the lines
+    // the first header words may take. (Every word `role_of` reads as 序号 holds 序, 编号 or
+    // NO/No; the cheap test comes first.)
     let number_word = |l: &Line| {
         let k = l.key.trim();
-        k.chars().count() <= 8
-            && (k.contains('序') || k.contains("编号") || k.contains("NO") || k.contains("No"))
+        (k.contains('序') || k.contains("编号") || k.contains("NO") || k.contains("No"))
+            && role_of(k) == Some(Role::Number)
     };
     if !lines
         .iter()
         .skip(i)
-        .take(MAX_COLUMNS_BEFORE_NUMBER + 2)
+        .take((MAX_COLUMNS_BEFORE_NUMBER + 1) * MAX_HEADER_WORD_LINES)
         .any(number_word)
     {
         return None;
@@ -940,7 +944,7 @@ fn cell_line_header(lines: &[Line], i: usize) -> Option<(Header, usize)> {
         let mut joined = k.to_string();
         let mut m = j + 1;
         let mut ok = false;
-        while m < lines.len() && m < j + 3 {
+        while m < lines.len() && m < j + MAX_HEADER_WORD_LINES {
             let piece = lines[m].key.trim();
             // A whole header word of its own ("责任单位") is the next column, not the rest of
             // this one ("民生实事" / "责任单位" are two columns).
@@ -1156,7 +1160,7 @@ fn read_cell_lines(lines: &[Line], i: usize) -> Option<TextTable> {
             continue;
         }
         // Numbered steps printed one a line in a text cell ("（1）6月底前完成摸底。") belong to
-        // the cell they follow.
+        // the cell they follow (a step that names a date fits no run of text cells above).
         let mut j = 1;
         while after.len() > after_cols && j < after.len() {
             if OutlineNumber::parse(after[j].trim()).is_some()
@@ -1260,13 +1264,18 @@ fn cell_kind(cell: &str) -> CellKind {
     }
 }
 
+/// Whether a column holds units: the task's own, or its assessors.
+fn is_unit_column(role: Option<Role>) -> bool {
+    matches!(
+        role,
+        Some(Role::Lead | Role::Support | Role::Responsible | Role::Assessor)
+    )
+}
+
 /// How well a cell of `kind` fits a column of `role` (higher is better).
 fn fit(kind: CellKind, role: Option<Role>) -> i32 {
     use CellKind as K;
-    let unit_col = matches!(
-        role,
-        Some(Role::Lead | Role::Support | Role::Responsible | Role::Assessor)
-    );
+    let unit_col = is_unit_column(role);
     let text_col = matches!(
         role,
         Some(Role::Task | Role::Target | Role::Progress | Role::Remarks | Role::Category) | None
@@ -1313,10 +1322,7 @@ fn align_cells(roles: &[Option<Role>], cells: &[String]) -> Option<Vec<String>> 
     best[m][n] = 0;
     for j in (0..m).rev() {
         let multi_ok = |k: CellKind| match k {
-            CellKind::Units => matches!(
-                roles[j],
-                Some(Role::Lead | Role::Support | Role::Responsible | Role::Assessor)
-            ),
+            CellKind::Units => is_unit_column(roles[j]),
             CellKind::Text => true,
             _ => false,
         };
@@ -1421,18 +1427,19 @@ fn sub_rows(
         let (mut names, mut units, mut dates) = (Vec::new(), Vec::<String>::new(), Vec::new());
         for t in &tokens[i + 1..end] {
             let (d, k) = (t.1.trim(), t.2.trim());
-            if k.starts_with('（') && k.ends_with('）') && !units.is_empty() {
-                if let Some(last) = units.last_mut() {
-                    last.push_str(d);
+            let bracket = k.starts_with('（') && k.ends_with('）');
+            match cell_kind(k) {
+                _ if bracket && !units.is_empty() => {
+                    if let Some(last) = units.last_mut() {
+                        last.push_str(d);
+                    }
                 }
-            } else if looks_like_date_cell(k) {
-                dates.push(d.to_string());
-            } else if units::looks_like_unit(k) || !units.is_empty() {
-                units.push(d.to_string());
-            } else if names_people(k) {
-                names.push(d.to_string());
-            } else if units.is_empty() && names.is_empty() {
-                text.push_str(d);
+                CellKind::Date => dates.push(d.to_string()),
+                CellKind::Units => units.push(d.to_string()),
+                _ if !units.is_empty() => units.push(d.to_string()),
+                CellKind::People => names.push(d.to_string()),
+                _ if names.is_empty() => text.push_str(d),
+                _ => {}
             }
         }
         if !seen && items.is_empty() && units.is_empty() && names.is_empty() {
@@ -1744,6 +1751,14 @@ mod tests {
         assert_eq!(role_of("分管县领导"), Some(Role::People));
         assert_eq!(role_of("评分部门"), Some(Role::Assessor));
         assert_eq!(role_of("1-10月推进情况"), Some(Role::Progress));
+        // The quick test of `cell_line_header` looks for these in a 序号 word.
+        for w in ["序号", "编号", "序", "No.", "NO", "序 号", "任务序号"] {
+            assert_eq!(role_of(w), Some(Role::Number), "{w}");
+            assert!(
+                ["序", "编号", "NO", "No"].iter().any(|c| w.contains(c)),
+                "{w}"
+            );
+        }
         assert_eq!(role_of("市折子号"), Some(Role::Remarks));
         assert_eq!(role_of("项目编号"), Some(Role::Remarks));
         assert_eq!(role_of("单位"), Some(Role::Unit));
