@@ -1127,30 +1127,14 @@ fn target_from(
     }
     // The count of a set whose members all meet a target names the set: "4个结构性指标均实现
     // 10%以上增长" (the 10% is the target).
-    if matches!(q.unit.as_str(), "个" | "项" | "类" | "条") {
-        let noun_len = after_q
-            .char_indices()
-            .take(12)
-            .find(|&(_, c)| {
-                c.is_ascii_digit()
-                    || matches!(c, '，' | '。' | '；' | '、' | '：' | '（' | '均' | '都')
-            })
-            .map(|(j, _)| j);
-        if let Some(j) = noun_len
-            && j > 0
-            && (after_q[j..].starts_with('均') || after_q[j..].starts_with('都'))
-        {
-            return None;
-        }
+    if matches!(q.unit.as_str(), "个" | "项" | "类" | "条") && all_of_them(&noun_after(after_q, 12))
+    {
+        return None;
     }
     // A distance or a time that names a kind of place is no amount: "15分钟便民生活圈",
     // "三公里充分就业社区".
     if matches!(q.unit.as_str(), "公里" | "分钟" | "米") {
-        let noun: String = after_q
-            .chars()
-            .take_while(|c| !c.is_ascii_digit() && !matches!(c, '，' | '。' | '；' | '、' | '（'))
-            .take(8)
-            .collect();
+        let noun = noun_after(after_q, 8);
         if noun.contains('圈') || noun.contains("社区") {
             return None;
         }
@@ -1268,6 +1252,37 @@ fn target_from(
     })
 }
 
+/// Whether a noun phrase goes on to say its members all do something: "结构性指标均实现",
+/// "示范村都达到" (not "平均", "均衡", "首都", "成都").
+fn all_of_them(noun: &str) -> bool {
+    let mut prev = None;
+    let mut chars = noun.chars().peekable();
+    while let Some(c) = chars.next() {
+        let next = chars.peek().copied();
+        let adverb = match c {
+            '均' => prev != Some('平') && !matches!(next, Some('衡' | '匀' | '值')),
+            '都' => !matches!(prev, Some('首' | '成' | '京')),
+            _ => false,
+        };
+        if adverb && prev.is_some() {
+            return true;
+        }
+        prev = Some(c);
+    }
+    false
+}
+
+/// The noun phrase right after a quantity: up to a number or a clause mark, at most `max`
+/// characters ("产业项目" in "30亿元产业项目2个").
+fn noun_after(s: &str, max: usize) -> String {
+    s.chars()
+        .take_while(|c| {
+            !c.is_ascii_digit() && !matches!(c, '，' | '。' | '；' | '、' | '：' | '（' | '）')
+        })
+        .take(max)
+        .collect()
+}
+
 /// Whether a sum (its clause before it and the text after it) sizes the projects or firms
 /// meant: bounded ("10亿元以上项目") or set after 总投资超 ("总投资超30亿元产业项目"), with an
 /// alternative in another currency ("30亿元或3亿美元产业项目", and the "3亿美元" of it).
@@ -1295,13 +1310,7 @@ fn sizes_projects(clause_before: &str, after: &str) -> bool {
         rest = &r[len + m.len()..];
         rest = rest.strip_prefix("以上").unwrap_or(rest);
     }
-    let noun: String = rest
-        .chars()
-        .take_while(|c| {
-            !c.is_ascii_digit() && !matches!(c, '，' | '。' | '；' | '、' | '：' | '（' | '）')
-        })
-        .take(12)
-        .collect();
+    let noun = noun_after(rest, 12);
     ["项目", "企业"]
         .iter()
         .any(|w| noun.starts_with(w) || noun.trim_end().ends_with(w))
@@ -1936,6 +1945,13 @@ mod tests {
         assert_eq!(
             brief("建成5个示范村，均达到省级标准。"),
             vec![t(5.0, "个", ">=", "plain", None)]
+        );
+        assert_eq!(
+            brief("培育5个村庄实现平均增收10%。"),
+            vec![
+                t(5.0, "个", ">=", "plain", None),
+                t(10.0, "%", ">=", "plain", None)
+            ]
         );
         // A session of a body is a name.
         assert_eq!(

@@ -506,9 +506,10 @@ pub fn split_starred(names: &[String]) -> Option<(Vec<String>, Vec<String>)> {
     }
     let (mut lead, mut support) = (Vec::new(), Vec::new());
     for n in names {
-        match n.strip_prefix(LEAD_STARS) {
-            Some(rest) => lead.push(rest.trim_start_matches(LEAD_STARS).trim().to_string()),
-            None => support.push(n.clone()),
+        if n.starts_with(LEAD_STARS) {
+            lead.push(n.trim_start_matches(LEAD_STARS).trim().to_string());
+        } else {
+            support.push(n.clone());
         }
     }
     Some((lead, support))
