@@ -50,7 +50,11 @@ pub(crate) fn lines(text: &str) -> Vec<Line> {
             Some(cell) if !cell.contains(['|', '｜']) => cell.trim_end(),
             _ => trimmed,
         };
-        if trimmed.is_empty() || is_page_furniture(trimmed) {
+        // A line of bars alone closes empty cells.
+        if trimmed.is_empty()
+            || trimmed.chars().all(|c| c == '|' || c == '｜')
+            || is_page_furniture(trimmed)
+        {
             continue;
         }
         for piece in split_run_together(trimmed)

@@ -294,6 +294,8 @@ pub struct Header {
     /// Cells split by single spaces (a web page's table flattened by a copy that turned its
     /// cell breaks into spaces): rows after a heading go on with this header only in that form.
     pub single_spaced: bool,
+    /// Read from a table copied one cell a line: rows after a heading go on in that form.
+    pub one_cell_a_line: bool,
 }
 
 impl Header {
@@ -311,6 +313,7 @@ impl Header {
             roles,
             words: cells.iter().map(|c| c.trim().to_string()).collect(),
             single_spaced: false,
+            one_cell_a_line: false,
         })
     }
 
@@ -539,6 +542,13 @@ pub(crate) fn read_at(lines: &[Line], i: usize, prev: Option<&Header>) -> Option
         {
             return Some(read_delimited(lines, i, h.clone(), sep, false));
         }
+    }
+    // Rows copied one cell a line, going on under a heading after their header.
+    if let Some(h) = prev
+        && h.one_cell_a_line
+        && row_number(&l.key).is_some()
+    {
+        return read_cell_rows(lines, i, h.clone(), None);
     }
     read_cell_lines(lines, i)
 }
@@ -987,7 +997,15 @@ fn cell_line_header(lines: &[Line], i: usize) -> Option<(Header, usize)> {
     if words.len() < 3 {
         return None;
     }
-    Header::of(&words).map(|h| (h, j))
+    Header::of(&words).map(|h| {
+        (
+            Header {
+                one_cell_a_line: true,
+                ..h
+            },
+            j,
+        )
+    })
 }
 
 /// Whether a header word `head` was wrapped before `tail` ("配合" / "单位", "年度目标" / "任务").
@@ -1032,6 +1050,28 @@ fn looks_like_date_cell(s: &str) -> bool {
 /// over lines), then rows that start at their 序号 (1, 2, 3 … in turn).
 fn read_cell_lines(lines: &[Line], i: usize) -> Option<TextTable> {
     let (header, after) = cell_line_header(lines, i)?;
+    read_cell_rows(lines, after, header, Some(i))
+}
+
+/// The rows of a table copied one cell a line, from `lines[after]` on, under `header`, which
+/// stands at `lines[header_at]` (`None`: the rows go on under a heading after the header of a
+/// table above). A header followed at once by a numbered heading ("一、主要预期目标") whose
+/// rows follow it is a table with no rows of its own: the reader makes the heading a section,
+/// and the rows after it go on under this header.
+fn read_cell_rows(
+    lines: &[Line],
+    after: usize,
+    header: Header,
+    header_at: Option<usize>,
+) -> Option<TextTable> {
+    if header_at.is_some() && heading_then_rows(lines, after) {
+        return Some(TextTable {
+            diagnostics: unknown_diagnostics(&header, header_at.map_or(0, |i| lines[i].no)),
+            header,
+            rows: Vec::new(),
+            end: after,
+        });
+    }
     let width = header.width();
     let k = header.number_col();
     // Data tokens until the table ends (a numbered heading, or a long prose line after the
@@ -1202,8 +1242,10 @@ fn read_cell_lines(lines: &[Line], i: usize) -> Option<TextTable> {
         groups.push(None);
         lead_cells = next_lead;
     }
-    let header_line = lines.get(i).map_or(0, |l| l.no);
-    let diagnostics = unknown_diagnostics(&header, header_line);
+    let diagnostics = match header_at {
+        Some(i) => unknown_diagnostics(&header, lines.get(i).map_or(0, |l| l.no)),
+        None => Vec::new(),
+    };
     let rows = rows
         .into_iter()
         .zip(groups)
@@ -1219,6 +1261,21 @@ fn read_cell_lines(lines: &[Line], i: usize) -> Option<TextTable> {
         end: end_line,
         diagnostics,
     })
+}
+
+/// Whether `lines[at]` is a numbered heading (not "1.") with a table's first row (序号 1 or 2)
+/// within the few lines after it.
+fn heading_then_rows(lines: &[Line], at: usize) -> bool {
+    let Some(l) = lines.get(at) else {
+        return false;
+    };
+    OutlineNumber::parse(l.key.trim())
+        .is_some_and(|m| m.kind != crate::outline::MarkerKind::ArabicDot)
+        && lines
+            .iter()
+            .skip(at + 1)
+            .take(3)
+            .any(|l| row_number(&l.key).is_some_and(|n| n <= 2))
 }
 
 /// Most cells of a row lined up by `align_cells` (beyond, the row is read as it stands).
@@ -1392,10 +1449,17 @@ fn sub_rows(
     seen: bool,
 ) -> Option<((String, String), Vec<ItemRow>)> {
     use crate::outline::MarkerKind;
-    let item_at = |t: &(usize, String, String)| {
-        OutlineNumber::parse(t.2.trim()).filter(|m| m.kind == MarkerKind::ArabicParen)
+    // Items are numbered "（1）" or "1." (numbered on over the rows: "12." under the next 序号).
+    let kind_at = |t: &(usize, String, String)| {
+        OutlineNumber::parse(t.2.trim())
+            .map(|m| m.kind)
+            .filter(|k| matches!(k, MarkerKind::ArabicParen | MarkerKind::ArabicDot))
     };
-    let first = tokens.iter().position(|t| item_at(t).is_some())?;
+    let first = tokens.iter().position(|t| kind_at(t).is_some())?;
+    let kind = kind_at(&tokens[first]);
+    let item_at = |t: &(usize, String, String)| {
+        OutlineNumber::parse(t.2.trim()).filter(|m| Some(m.kind) == kind)
+    };
     let col = |role: Role| header.roles.iter().position(|r| *r == Some(role));
     let text_col = col(Role::Task).or(col(Role::Target))?;
     let (lead, support, responsible) =

@@ -307,6 +307,100 @@ fn items_under_a_merged_number_are_rows_of_their_own() {
 }
 
 #[test]
+fn rows_one_cell_a_line_go_on_under_numbered_categories() {
+    // A table copied one cell a line, each cell closed by a bar, lines of bars for empty
+    // cells; a numbered category row ("一、") stands between the header and the rows, and
+    // the 序号 cell is merged over items numbered "1." on over the rows, each with its leader
+    // and a starred lead unit (the leader merged over items where it is left out).
+    let text = "\
+青川区2024年重点工作目标任务分解落实方案
+序号
+|
+项目
+|
+重点工作目标任务
+|
+牵头领导
+|
+责任单位
+|
+一、主要预期目标
+|
+||||
+1
+|
+主要预期目标
+|
+1.地区生产总值增长5%以上。
+|
+王 某
+|
+★区发改委、统计局
+|
+2.一般公共预算收入增长6%以上。
+|
+★区财政局、税务局
+|
+|||
+2
+|
+稳住就业
+|
+3.城镇新增就业3000人。
+|
+李 某
+|
+★区人社局
+|
+||
+二、改革开放
+|
+||||
+3
+|
+深化改革
+|
+4.完成改革事项10项。
+|
+赵 某
+|
+★区委改革办、区发改委
+|
+||
+";
+    let r = read_text(text, &ReadOptions::new("t"));
+    assert_eq!(
+        brief::units(&r.plan),
+        [
+            ("1.1.1", vec!["区发改委"], vec!["统计局"]),
+            ("1.1.2", vec!["区财政局"], vec!["税务局"]),
+            ("1.2.3", vec!["区人社局"], vec![]),
+            ("2.3.4", vec!["区委改革办"], vec!["区发改委"]),
+        ]
+    );
+    assert_eq!(
+        brief::values(&r.plan),
+        [
+            ("1.1.1", vec![5.0]),
+            ("1.1.2", vec![6.0]),
+            ("1.2.3", vec![3000.0]),
+            ("2.3.4", vec![10.0]),
+        ]
+    );
+    let sections: Vec<&str> = r.plan.sections.iter().map(|s| s.title.as_str()).collect();
+    assert_eq!(
+        sections,
+        [
+            "主要预期目标",
+            "主要预期目标",
+            "稳住就业",
+            "改革开放",
+            "深化改革"
+        ]
+    );
+}
+
+#[test]
 fn numbered_steps_in_a_cell_one_a_line_stay_in_their_row() {
     // Steps "（1）…（2）…" printed one a line inside a task cell, the units after the last:
     // one row, not items.
