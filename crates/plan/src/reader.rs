@@ -840,11 +840,20 @@ pub fn read_lines(lines: &[Line], opts: &ReadOptions) -> Reading {
             return false;
         }
         // So does a unit's name cut short, the last cell of a table copied one cell a line
-        // ("县", "市发").
+        // ("县", "市发", "市科": of two characters only 市委, 县府 … are whole names).
         if t.chars().count() <= 3
             && t.starts_with(['县', '市', '区', '省', '镇', '乡'])
-            && !units::looks_like_unit(t)
+            && (!units::looks_like_unit(t)
+                || (t.chars().count() == 2 && !t.ends_with(['委', '府'])))
             && row_number(t).is_none()
+        {
+            return false;
+        }
+        // So does a list of units cut inside a name's bracket ("▲招商投资促进中心，各镇乡（").
+        if let Some((names, _)) = t.rsplit_once(['（', '('])
+            && !t.ends_with(['）', ')'])
+            && t.chars().count() <= 200
+            && units::is_unit_list(&units::split_names(names))
         {
             return false;
         }

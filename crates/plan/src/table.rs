@@ -964,7 +964,13 @@ fn cell_line_header(lines: &[Line], i: usize) -> Option<(Header, usize)> {
                 || role_of(piece) == Some(Role::Remarks);
             // A short word of unknown meaning before a whole header word is a column of its
             // own ("建设地点" / "建设时间", "是否达序" / "说明"), reported by lint as unknown.
+            // A body's name over a column word is one word with it ("市政府" / "分管领导").
+            let body = ["政府", "党委", "市委", "区委", "县委"]
+                .iter()
+                .any(|b| k.ends_with(b))
+                && role_of(&format!("{k}{piece}")) == role_of(piece);
             if whole_word
+                && !body
                 && m == j + 1
                 && !words.is_empty()
                 && k.chars().count() <= 12
@@ -975,7 +981,9 @@ fn cell_line_header(lines: &[Line], i: usize) -> Option<(Header, usize)> {
                 ok = true;
                 break;
             }
-            if whole_word || piece.chars().count() > 6 || piece.chars().any(|c| c.is_ascii_digit())
+            if (whole_word && !body)
+                || piece.chars().count() > 6
+                || piece.chars().any(|c| c.is_ascii_digit())
             {
                 break;
             }
@@ -1064,12 +1072,14 @@ fn read_cell_rows(
     header: Header,
     header_at: Option<usize>,
 ) -> Option<TextTable> {
-    if header_at.is_some() && heading_then_rows(lines, after) {
+    if header_at.is_some()
+        && let Some(heading) = heading_then_rows(lines, after)
+    {
         return Some(TextTable {
             diagnostics: unknown_diagnostics(&header, header_at.map_or(0, |i| lines[i].no)),
             header,
             rows: Vec::new(),
-            end: after,
+            end: heading,
         });
     }
     let width = header.width();
@@ -1263,19 +1273,23 @@ fn read_cell_rows(
     })
 }
 
-/// Whether `lines[at]` is a numbered heading (not "1.") with a table's first row (序号 1 or 2)
-/// within the few lines after it.
-fn heading_then_rows(lines: &[Line], at: usize) -> bool {
-    let Some(l) = lines.get(at) else {
-        return false;
-    };
-    OutlineNumber::parse(l.key.trim())
-        .is_some_and(|m| m.kind != crate::outline::MarkerKind::ArabicDot)
-        && lines
-            .iter()
-            .skip(at + 1)
-            .take(3)
-            .any(|l| row_number(&l.key).is_some_and(|n| n <= 2))
+/// A numbered heading (not "1.") at `lines[at]`, or after a line or two of an unnumbered
+/// category row ("强化科技创新支撑能力。" / "（一）" / "加强战略科技力量建设。"), with a table's
+/// first row (序号 1 or 2) within the few lines after it: the heading's index.
+fn heading_then_rows(lines: &[Line], at: usize) -> Option<usize> {
+    let heading = (at..at + 3).take_while(|&j| j < lines.len()).find(|&j| {
+        OutlineNumber::parse(lines[j].key.trim())
+            .is_some_and(|m| m.kind != crate::outline::MarkerKind::ArabicDot)
+    })?;
+    let before_ok = lines[at..heading]
+        .iter()
+        .all(|l| row_number(&l.key).is_none() && l.key.chars().count() <= 40);
+    let rows_follow = lines
+        .iter()
+        .skip(heading + 1)
+        .take(3)
+        .any(|l| row_number(&l.key).is_some_and(|n| n <= 2));
+    (before_ok && rows_follow).then_some(heading)
 }
 
 /// Most cells of a row lined up by `align_cells` (beyond, the row is read as it stands).
@@ -1309,10 +1323,7 @@ fn cell_kind(cell: &str) -> CellKind {
         CellKind::Measure
     } else if looks_like_date_cell(c) {
         CellKind::Date
-    } else if units::split_names(c)
-        .iter()
-        .all(|n| units::looks_like_unit(n.trim_start_matches(units::LEAD_STARS)))
-    {
+    } else if units::is_unit_list(&units::split_names(c)) {
         CellKind::Units
     } else if names_people(c) {
         CellKind::People
@@ -1755,7 +1766,17 @@ fn fill_row(header: &Header, cells: &[String]) -> Row {
                     row.content.push(t);
                 }
             }
-            Role::Lead => row.lead.extend(unit_names(cell)),
+            Role::Lead => {
+                // Some names of a lead cell starred ("▲A、B"): the starred ones lead.
+                let names = unit_names(cell);
+                match units::split_starred(&names) {
+                    Some((lead, rest)) => {
+                        row.lead.extend(lead);
+                        row.support.extend(rest);
+                    }
+                    None => row.lead.extend(names),
+                }
+            }
             Role::Support => row.support.extend(unit_names(cell)),
             Role::Responsible => row.responsible.extend(unit_names(cell)),
             Role::People => row.leaders.extend(unit_names(cell)),

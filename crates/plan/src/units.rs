@@ -126,6 +126,24 @@ pub fn looks_like_unit(name: &str) -> bool {
         && !name.chars().any(|c| c.is_ascii_digit())
 }
 
+/// Whether every name of a list reads as a unit (stars of a lead kept or not). Places named
+/// before the body they share ("荔湾区、黄埔区政府": the two districts' governments) count as
+/// that body's units.
+pub fn is_unit_list(names: &[String]) -> bool {
+    let names: Vec<&str> = names
+        .iter()
+        .map(|n| n.trim().trim_start_matches(LEAD_STARS))
+        .collect();
+    let shared_body = names.last().is_some_and(|l| l.ends_with("政府"));
+    !names.is_empty()
+        && names.iter().all(|n| {
+            looks_like_unit(n)
+                || (shared_body
+                    && (2..=5).contains(&n.chars().count())
+                    && n.ends_with(['区', '县', '市', '镇', '乡', '旗']))
+        })
+}
+
 /// Words that carry a role; what they follow is a list of units.
 const LEAD_WORDS: &[&str] = &["分别牵头", "共同牵头", "牵头负责", "牵头"];
 const SUPPORT_WORDS: &[&str] = &[
@@ -214,10 +232,26 @@ pub fn split_names(s: &str) -> Vec<String> {
     merged.extend(pending);
     merged
         .into_iter()
+        .flat_map(|n| split_spaced(&n))
         .flat_map(|n| split_joined(&clean_name(&n)))
         .map(|n| clean_name(&n))
         .filter(|n| !n.is_empty())
         .collect()
+}
+
+/// Units a cell of a table lists with spaces between them ("县教体局 各相关乡镇政府"): split
+/// when every piece reads as a unit of three characters or more, else kept whole.
+fn split_spaced(name: &str) -> Vec<String> {
+    let pieces: Vec<&str> = name.split_whitespace().collect();
+    if pieces.len() >= 2
+        && pieces
+            .iter()
+            .all(|p| p.chars().count() >= 3 && looks_like_unit(&clean_name(p)))
+    {
+        pieces.into_iter().map(str::to_string).collect()
+    } else {
+        vec![name.to_string()]
+    }
 }
 
 /// "市级各有关部门及各县市区政府" is two units: split at "及" or "和" where both sides read as
@@ -291,19 +325,39 @@ pub fn clean_name(s: &str) -> String {
                 c.is_whitespace() || matches!(c, '，' | '。' | '；' | '：' | '、' | '“' | '”')
             })
             .to_string();
-        // A note in brackets after the last name: "（列第一位者为牵头单位，下同）".
-        if let Some(stem) = n.strip_suffix('）')
-            && let Some((name, note)) = stem.rsplit_once('（')
-            && ["牵头", "下同", "汇总", "列第一", "负责", "配合"]
-                .iter()
-                .any(|w| note.contains(w))
-        {
-            n = name.to_string();
-        }
+        n = without_list_note(&n).to_string();
         if n == before {
             return n;
         }
     }
+}
+
+/// A list of units without the note in brackets after its last name ("…、省文化广电和旅游厅
+/// （除标注为“牵头”单位外，列第一位的为牵头或汇总单位，下同）"): the note says how the list is
+/// read, it names no unit and its role words are not the list's.
+fn without_list_note(s: &str) -> &str {
+    let Some(stem) = s.trim_end_matches(['。', '；']).strip_suffix('）') else {
+        return s;
+    };
+    // The bracket that opens the note: the last one whose brackets balance to the end.
+    let mut depth = 1;
+    for (i, c) in stem.char_indices().rev() {
+        match c {
+            '）' => depth += 1,
+            '（' => {
+                depth -= 1;
+                if depth == 0 {
+                    let note = &stem[i + c.len_utf8()..];
+                    let is_note = ["牵头", "下同", "汇总", "列第一", "负责", "配合"]
+                        .iter()
+                        .any(|w| note.contains(w));
+                    return if is_note { &s[..i] } else { s };
+                }
+            }
+            _ => {}
+        }
+    }
+    s
 }
 
 /// One clause of a unit marker, split at its role word.
@@ -313,6 +367,14 @@ fn clause_roles(clause: &str, lead_seen: bool) -> (Option<&'static str>, Vec<Str
         return match kind {
             FieldKind::Lead => (Some("lead"), names),
             FieldKind::Support => (Some("support"), names),
+            // "责任单位：A、B牵头，C、D": the names before the role word lead.
+            FieldKind::Responsible
+                if LEAD_WORDS
+                    .iter()
+                    .any(|w| clause[offset..].trim_end().ends_with(w)) =>
+            {
+                (Some("lead"), names)
+            }
             FieldKind::Responsible if lead_seen => (Some("support"), names),
             FieldKind::Responsible => (None, names),
             FieldKind::Marker => match parse_marker(&clause[offset..]) {
@@ -386,7 +448,7 @@ fn role_words_end_clauses(s: &str) -> std::borrow::Cow<'_, str> {
 }
 
 pub fn parse_marker(contents: &str) -> Option<Roles> {
-    let mut s = contents.trim();
+    let mut s = without_list_note(contents.trim());
     // A remark after the list's sentence ("…按职责分工负责。具体任务均涉及相关市（州）人民政府，
     // 不再做分工。") is no list.
     if let Some((head, rest)) = split_first_sentence(s)
@@ -495,8 +557,8 @@ fn split_clauses(s: &str) -> Vec<&str> {
 }
 
 /// Marks that single out the lead units of a list ("★区发改委、统计局": 区发改委 leads), as
-/// tables of Jiangsu and Zhejiang print their 责任单位 ("标★的为牵头单位").
-pub const LEAD_STARS: [char; 4] = ['★', '☆', '*', '＊'];
+/// tables of Jiangsu and Zhejiang print their 责任单位 ("标★的为牵头单位", "▲为牵头单位").
+pub const LEAD_STARS: [char; 5] = ['★', '☆', '*', '＊', '▲'];
 
 /// A list of units some of which are starred: (the starred ones, without the star; the rest).
 /// `None` when no name is starred.
@@ -750,6 +812,13 @@ mod tests {
                 Some((vec!["区房屋征收中心"], vec!["青林镇", "西岸街道"])),
             ),
             (
+                "责任单位：省政府办公厅、省财政厅牵头，省商务厅、省文化广电和旅游厅（除标注为“牵头”单位外，列第一位的为牵头或汇总单位，下同）",
+                Some((
+                    vec!["省政府办公厅", "省财政厅"],
+                    vec!["省商务厅", "省文化广电和旅游厅"],
+                )),
+            ),
+            (
                 "市经信局牵头，青川经开区管委会、各县、市、区政府配合",
                 Some((
                     vec!["市经信局"],
@@ -767,7 +836,12 @@ mod tests {
                 "市财政局等有关部门、各县区人民政府负责",
                 Some((vec!["市财政局"], vec!["各县区人民政府"])),
             ),
+            (
+                "县教体局 各相关乡镇政府",
+                Some((vec!["县教体局"], vec!["各相关乡镇政府"])),
+            ),
             ("含居民医保、职工医保", None),
+            ("市 发展改革局", Some((vec!["市 发展改革局"], vec![]))),
             ("即大通湖区第二中学", None),
             ("环湖道路及堤防加固", None),
         ];

@@ -401,6 +401,45 @@ fn rows_one_cell_a_line_go_on_under_numbered_categories() {
 }
 
 #[test]
+fn rows_one_cell_a_line_go_on_under_a_heading_after_a_category_row() {
+    // The header's people column is set over two lines under the body it belongs to
+    // ("市政府" / "分管领导"); an unnumbered category row and a numbered heading stand before
+    // the rows; the empty 备注 cell is not printed; places share the body after them
+    // ("荔湾区、黄埔区政府"); the lead unit is marked with ▲ in a later row.
+    let text = "\
+序号
+重点工作
+市政府
+分管领导
+牵头单位
+配合单位
+备注
+强化科技创新支撑能力。
+（一）
+加强战略科技力量建设。
+1
+建设科技创新轴。
+王 某
+市科技局
+荔湾区、黄埔区政府
+2
+筹建实验室。
+王 某
+▲市卫生健康委、市科技局
+市财政局
+";
+    let r = read_text(text, &ReadOptions::new("t"));
+    assert_eq!(
+        brief::units(&r.plan),
+        [
+            ("1.1", vec!["市科技局"], vec!["荔湾区", "黄埔区政府"]),
+            ("1.2", vec!["市卫生健康委"], vec!["市科技局", "市财政局"]),
+        ]
+    );
+    assert_eq!(r.plan.tasks[0].title, "建设科技创新轴");
+}
+
+#[test]
 fn numbered_steps_in_a_cell_one_a_line_stay_in_their_row() {
     // Steps "（1）…（2）…" printed one a line inside a task cell, the units after the last:
     // one row, not items.
@@ -574,6 +613,8 @@ fn a_text_cut_inside_a_later_attachment_keeps_the_rows_before_it() {
         "3\n推动重点实验室落地，引进研发机构8家、中科\n",
         "3\n推动重点实验室落地。\n县",
         "3\n推动重点实验室落地。\n市发",
+        "3\n推动重点实验室落地。\n市科",
+        "3\n推动重点实验室落地。\n区科技局、各镇（",
     ] {
         let r = read_text(&format!("{head}{tail}"), &ReadOptions::new("t"));
         let ids: Vec<&str> = r.plan.tasks.iter().map(|t| t.id.as_str()).collect();
@@ -581,12 +622,14 @@ fn a_text_cut_inside_a_later_attachment_keeps_the_rows_before_it() {
         assert!(!r.plan.complete, "{tail}");
     }
     // A whole last row.
-    let r = read_text(
-        &format!("{head}3\n推动重点实验室落地。\n区科技局\n"),
-        &ReadOptions::new("t"),
-    );
-    assert!(r.plan.complete);
-    assert_eq!(r.plan.tasks.len(), 3);
+    for unit in ["区科技局", "区委"] {
+        let r = read_text(
+            &format!("{head}3\n推动重点实验室落地。\n{unit}\n"),
+            &ReadOptions::new("t"),
+        );
+        assert!(r.plan.complete, "{unit}");
+        assert_eq!(r.plan.tasks.len(), 3);
+    }
 }
 
 #[test]
