@@ -182,6 +182,17 @@ fn title_over_lines(lines: &[Line], i: usize, floor: usize) -> String {
     }
 }
 
+/// Numbers in Arabic digits or circled: the lower levels of a plan's outline.
+fn arabic(kind: MarkerKind) -> bool {
+    matches!(
+        kind,
+        MarkerKind::ArabicDot
+            | MarkerKind::ArabicParen
+            | MarkerKind::ArabicHalfParen
+            | MarkerKind::Circled
+    )
+}
+
 fn build_tree(lines: &[Line], diagnostics: &mut Vec<Diagnostic>) -> (Vec<Node>, Vec<Line>) {
     let mut nodes: Vec<Node> = Vec::new();
     let mut preamble: Vec<Line> = Vec::new();
@@ -229,6 +240,12 @@ fn build_tree(lines: &[Line], diagnostics: &mut Vec<Diagnostic>) -> (Vec<Node>, 
         if let Some(m) = OutlineNumber::parse(&l.key) {
             if let Some(pos) = stack.iter().position(|s| s.0 == m.kind) {
                 stack.truncate(pos);
+            } else if matches!(m.kind, MarkerKind::Chapter | MarkerKind::ChineseComma)
+                && stack.iter().all(|s| arabic(s.0))
+            {
+                // An excerpt that starts inside a section ("1.…" "3.…" then "四、…"): a
+                // heading numbered 一、 is never an item of one numbered 1.
+                stack.clear();
             }
             let parent = stack.last().map(|s| s.2);
             let mut path: Vec<u64> = stack.iter().map(|s| s.1).collect();
@@ -800,6 +817,15 @@ fn sentence_ranges(key: &str) -> Vec<(usize, usize)> {
     out
 }
 
+/// Whether a line ends as a sentence, a bracket, a field's label or a cell does. A closing
+/// quote ends one only after the sentence's own mark ("…。”"): "新增“雄鹰”" stops mid-sentence.
+fn ends_sentence(t: &str) -> bool {
+    if let Some(before) = t.strip_suffix('”') {
+        return before.ends_with(['。', '！', '？', '；']);
+    }
+    t.ends_with(['。', '！', '？', '）', '；', '：', '|'])
+}
+
 /// Reads lines into a plan.
 pub fn read_lines(lines: &[Line], opts: &ReadOptions) -> Reading {
     let mut diagnostics = Vec::new();
@@ -813,7 +839,7 @@ pub fn read_lines(lines: &[Line], opts: &ReadOptions) -> Reading {
     let complete = lines.last().is_none_or(|l| {
         let t = l.key.trim_end();
         if OutlineNumber::parse(t).is_some_and(|m| m.len < t.len())
-            && !t.ends_with(['。', '！', '？', '）', '”', '；', '：', '|'])
+            && !ends_sentence(t)
             && split_cells(t).is_none()
             && !t.contains("  ")
         {
@@ -858,7 +884,7 @@ pub fn read_lines(lines: &[Line], opts: &ReadOptions) -> Reading {
             return false;
         }
         t.chars().count() <= 20
-            || t.ends_with(['。', '！', '？', '）', '”', '；', '：', '|'])
+            || ends_sentence(t)
             || split_cells(t).is_some()
             || t.contains("  ")
             || row_number(t).is_some()

@@ -5,7 +5,7 @@ use std::fmt::Write;
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
-use zhuanban_plan::{Plan, ReadOptions, read_bytes};
+use zhuanban_plan::{Plan, ReadOptions, read_bytes, read_text};
 
 use crate::{brief, compare};
 
@@ -282,6 +282,33 @@ fn ids_and_completeness(text: &str) -> (Vec<String>, bool) {
 }
 
 #[test]
+fn an_excerpt_that_starts_inside_a_section_keeps_its_next_section_on_top() {
+    // The page starts at the items of a section whose heading it left out: the next
+    // section's heading ("四、") is not an item of the item above it.
+    let text = "\
+2.加强食品药品全链条闭环监管。
+责任单位：省市场监管局、省药监局
+3.推进质量强省建设。
+责任单位：省市场监管局
+四、副省长牵头重点工作
+1.优化企业发展环境，力争全年为市场主体减负2500亿元以上。
+责任单位：省经信厅、省财政厅
+2.新增智能工厂和数字化车间150家。
+责任单位：省经信厅
+";
+    let r = read_text(text, &ReadOptions::new("t"));
+    assert_eq!(
+        brief::units(&r.plan),
+        [
+            ("2", vec!["省市场监管局"], vec!["省药监局"]),
+            ("3", vec!["省市场监管局"], vec![]),
+            ("4.1", vec!["省经信厅"], vec!["省财政厅"]),
+            ("4.2", vec!["省经信厅"], vec![]),
+        ]
+    );
+}
+
+#[test]
 fn a_text_cut_off_leaves_out_its_last_item() {
     let head = "\
 青禾县农村供水保障实施方案
@@ -300,6 +327,8 @@ fn a_text_cut_off_leaves_out_its_last_item() {
         "3.完善运行管护机制。\n部门分工：",
         "3.完善运行管护机制。\n牵头负责领导：王某。\n牵头责",
         "3.完善运行管护机制。\n一是发",
+        // A closing quote that closes a term, not the sentence.
+        "3.实施新一轮“供水保障”",
     ] {
         let (ids, complete) = ids_and_completeness(&format!("{head}{tail}\n"));
         assert_eq!(ids, ["1.1", "1.2"], "{tail}");
@@ -310,6 +339,7 @@ fn a_text_cut_off_leaves_out_its_last_item() {
         "3.完善运行管护机制，推动县域统一管护。（县水利局牵头）",
         "3.完善运行管护机制，推动县域统一管护。\n青禾县人民政府办公室",
         "3.完善运行管护机制。\n牵头单位：县水利局",
+        "3.推行“一户一码”。”",
     ] {
         let (ids, complete) = ids_and_completeness(&format!("{head}{tail}\n"));
         assert_eq!(ids, ["1.1", "1.2", "1.3"], "{tail}");
