@@ -59,6 +59,7 @@ pub(crate) fn lines(text: &str) -> Vec<Line> {
         }
         for piece in split_run_together(trimmed)
             .into_iter()
+            .flat_map(split_item_sequence)
             .flat_map(split_heading_from_first_item)
             .flat_map(split_inline_items_with_units)
             .flat_map(split_unit_fields)
@@ -419,6 +420,45 @@ fn split_unit_fields(line: &str) -> Vec<&str> {
             out.push(&line[start..i]);
             start = i;
         }
+    }
+    out.push(&line[start..]);
+    out
+}
+
+/// A line that starts with an item and goes on with the items after it, each after the end of
+/// the sentence before ("（一）开展规划编制。（二）围绕…品牌，…。（三）深入推进…。"), as a copy
+/// that lost its line breaks gives a section's items: split before each. The next ordinals of
+/// the line's first mark must follow in turn; for marks of Arabic digits, at least two (a
+/// task's own steps "1.…。2.…" on its line may be a list of one's own).
+fn split_item_sequence(line: &str) -> Vec<&str> {
+    use crate::outline::{MarkerKind, OutlineNumber};
+    let Some(first) = OutlineNumber::parse(line) else {
+        return vec![line];
+    };
+    let mut cuts = Vec::new();
+    let mut next = first.ordinal + 1;
+    for (i, _) in line.match_indices('。') {
+        let at = i + '。'.len_utf8();
+        if let Some(m) = OutlineNumber::parse(&line[at..])
+            && m.kind == first.kind
+            && m.ordinal == next
+        {
+            cuts.push(at);
+            next += 1;
+        }
+    }
+    let enough = match first.kind {
+        MarkerKind::ChineseComma | MarkerKind::ChineseParen => 1,
+        _ => 2,
+    };
+    if cuts.len() < enough {
+        return vec![line];
+    }
+    let mut out = Vec::with_capacity(cuts.len() + 1);
+    let mut start = 0;
+    for c in cuts {
+        out.push(&line[start..c]);
+        start = c;
     }
     out.push(&line[start..]);
     out

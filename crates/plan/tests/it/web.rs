@@ -230,6 +230,24 @@ fn an_inline_list_in_a_long_paragraph_is_not_split() {
 }
 
 #[test]
+fn a_sections_items_run_together_on_its_line_are_split() {
+    // Each section's items on one short line, each after the sentence before. A task's own
+    // steps on its line ("1.…。2.…") are not a sequence of two: they stay.
+    let text = "\
+某区2020年区政府重点工作目标安排
+一、推动区域发展规划实施
+（一）开展区“十四五”规划编制。（二）推进产业空间高质量利用研究，做好低效用地转型提升工作。（三）开展规划纲要实施情况评估。
+二、推动区域经济高质量发展
+（一）实现年度社会消费品零售总额达到800亿元。（二）引进税收规模千万级企业20家。
+（三）推进城市更新。1.完成旧区改造。2.完成老旧住房修缮10万平方米。
+";
+    let plan = read(text);
+    let ids: Vec<&str> = plan.tasks.iter().map(|t| t.id.as_str()).collect();
+    assert_eq!(ids, ["1.1", "1.2", "1.3", "2.1", "2.2", "2.3"]);
+    assert_eq!(plan.tasks[4].title, "引进税收规模千万级企业20家");
+}
+
+#[test]
 fn a_plan_run_together_after_its_title_is_split_at_its_first_heading() {
     let body = "加强组织协调，完善工作机制，推动各项任务落实落细，确保取得实效";
     let text = format!(
