@@ -413,10 +413,19 @@ fn split_unit_fields(line: &str) -> Vec<&str> {
     if !line.contains('：') || line.contains(['|', '｜', '\t']) {
         return vec![line];
     }
+    // A line that is a unit field itself goes on with the next after a comma too ("主办单位：
+    // 县城投公司，协办单位：住建局、凤城镇").
+    let field = {
+        let k = line.trim_start_matches(['（', ' ']);
+        k.find('：').is_some_and(|c| {
+            let label = &k[..c];
+            label.chars().count() <= 6 && (label.ends_with("单位") || label.ends_with("單位"))
+        })
+    };
     let mut out = Vec::new();
     let mut start = 0;
     for (i, before) in unit_field_starts(line) {
-        if matches!(before, Some('。' | '；')) {
+        if matches!(before, Some('。' | '；')) || (field && before == Some('，')) {
             out.push(&line[start..i]);
             start = i;
         }

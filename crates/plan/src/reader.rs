@@ -436,6 +436,14 @@ fn assemble(node: &Node, lines: &[Line]) -> Assembled {
             a.skip.push((start, a.key.len()));
         } else if looks_like_leader_line(&l.key) {
             a.skip.push((start, a.key.len()));
+        } else if let Some(names) = plain_unit_line(&l.key)
+            && a.responsible.is_empty()
+            && a.roles.is_empty()
+        {
+            // A unit cell of a table flattened into the text, with no label: the first leads.
+            a.responsible
+                .extend(names_as_written(names, &l.key, &l.text));
+            a.skip.push((start, a.key.len()));
         }
     }
     // Unit markers in brackets. (The ranges found so far are sorted; those added in a pass lie
@@ -541,6 +549,17 @@ fn own_roles(a: &Assembled) -> Roles {
         }
     }
     roles
+}
+
+/// A line of nothing but units' names and no label ("市经信局、市财政局等，各县、市、区政府，
+/// 咸宁高新区管委会"), as a unit cell of a table flattened to text prints them: the names.
+fn plain_unit_line(key: &str) -> Option<Vec<String>> {
+    let k = key.trim();
+    if k.chars().count() > 200 || k.contains(['：', '。']) || OutlineNumber::parse(k).is_some() {
+        return None;
+    }
+    let names = units::split_names(k);
+    units::is_unit_list(&names).then_some(names)
 }
 
 /// Whether a line holds nothing but units: a 牵头单位/配合单位/责任单位 field, or a whole-line
@@ -862,6 +881,17 @@ pub fn read_lines(lines: &[Line], opts: &ReadOptions) -> Reading {
                 && FIELD_LABELS
                     .iter()
                     .any(|w| w.starts_with(t) && w.len() > t.len()))
+        {
+            return false;
+        }
+        // So does a unit field whose last name is cut short ("主办单位：连江交通建设发展有").
+        if let Some((FieldKind::Lead | FieldKind::Support | FieldKind::Responsible, off)) =
+            units::field_line(t)
+            && off < t.len()
+            && !ends_sentence(t)
+            && units::split_names(&t[off..])
+                .last()
+                .is_some_and(|n| n.chars().count() >= 4 && !units::looks_like_unit(n))
         {
             return false;
         }

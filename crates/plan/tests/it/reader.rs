@@ -309,6 +309,34 @@ fn an_excerpt_that_starts_inside_a_section_keeps_its_next_section_on_top() {
 }
 
 #[test]
+fn unit_fields_on_one_line_and_unlabelled_unit_lines_are_read() {
+    // "主办单位：A，协办单位：B、C" on one line; a unit cell flattened to a line with no label
+    // ("市经信局、市财政局等，各县、市、区政府"); a text cut inside the last unit field's name.
+    let text = "\
+一、为民办实事项目
+（1）改造老旧小区。对城区老旧小区实施改造。
+主办单位：县城投公司，协办单位：住建局、凤城镇。
+（2）落实设备购置补贴。对重点企业给予设备购置补贴。
+市经信局、市财政局等，各县、市、区政府，青川高新区管委会
+（3）整治提升路网。对高速口至大桥段路面实施“白改黑”工程。
+主办单位：青川交通建设发展有
+";
+    let r = read_text(text, &ReadOptions::new("t"));
+    assert_eq!(
+        brief::units(&r.plan),
+        [
+            ("1.1", vec!["县城投公司"], vec!["住建局", "凤城镇"]),
+            (
+                "1.2",
+                vec!["市经信局"],
+                vec!["市财政局", "各县、市、区政府", "青川高新区管委会"]
+            ),
+        ]
+    );
+    assert!(!r.plan.complete);
+}
+
+#[test]
 fn a_text_cut_off_leaves_out_its_last_item() {
     let head = "\
 青禾县农村供水保障实施方案
