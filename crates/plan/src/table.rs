@@ -239,7 +239,11 @@ pub fn role_of(header: &str) -> Option<Role> {
             "落实情况",
             "状态",
             "工作情况",
-        ]) {
+            "累计",
+            "开工率",
+        ]) || (h.contains("完成率") && !h.contains("目标"))
+        {
+            // What has been done so far ("累计开工数", "计划投资完成率").
             Role::Progress
         } else if has(&["备注", "说明", "代码", "编码"])
             || h.ends_with("编号")
@@ -269,8 +273,25 @@ pub fn role_of(header: &str) -> Option<Role> {
             Role::Unit
         } else if has(&["类别", "板块", "类型", "领域", "分类"]) {
             Role::Category
-        } else if has(&["考核指标"]) {
+        } else if has(&["考核指标", "指标名称", "指标内容"])
+            || [
+                "市州",
+                "市（州",
+                "县市区",
+                "县（市、区",
+                "区县",
+                "地区",
+                "乡镇",
+                "镇街",
+                "乡镇（街道",
+            ]
+            .contains(&h)
+        {
+            // The indicator, or the place, a row is about.
             Role::Task
+        } else if h.starts_with("计划") {
+            // "计划完成数": the number planned.
+            Role::Target
         } else if has(&["目标", "指标", "任务量", "标准"]) {
             Role::Target
         } else if has(&[
@@ -1760,6 +1781,21 @@ fn fill_row(header: &Header, cells: &[String]) -> Row {
                             t
                         }
                     }),
+                    // A bare number under a header that names a count ("计划完成数"):
+                    // "计划完成数达到150", a count named before its number.
+                    (None, None)
+                        if cell_kind(cell) == CellKind::Number
+                            && header
+                                .words
+                                .get(i)
+                                .is_some_and(|w| w.ends_with(['数', '量'])) =>
+                    {
+                        let word: String = header.words[i]
+                            .chars()
+                            .filter(|c| !c.is_whitespace())
+                            .collect();
+                        Some(format!("{word}达到{}", cell.trim()))
+                    }
                     _ => with_unit(&join_lines(cell), unit),
                 };
                 if let Some(t) = text {

@@ -843,6 +843,7 @@ fn counted_without_unit(before: &str, after: &str) -> bool {
         "数量",
         "次数",
         "床位数",
+        "完成数",
     ];
     let before = near_before(before).trim_end();
     let Some(verb) = VERBS.iter().find(|v| before.ends_with(**v)) else {

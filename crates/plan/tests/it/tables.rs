@@ -440,6 +440,61 @@ fn rows_one_cell_a_line_go_on_under_a_heading_after_a_category_row() {
 }
 
 #[test]
+fn a_progress_table_by_place_reads_its_planned_numbers_as_targets() {
+    // A 进度表 of places, one cell a line closed by bars: the place is what a row is about,
+    // the planned count (no unit: a count named before its number) and planned investment are
+    // targets, what was done so far (累计…, …完成率, 开工率) is progress.
+    let text = "\
+全省2021年重点民生实事项目完成进度表
+序号 |
+市 州 |
+计划完成数 |
+累计开工数 |
+开工率 |
+计划投资额(万元) |
+累计完成投资额(万元) |
+计划投资完成率 |
+1 |
+青川市 |
+150 |
+143 |
+95.33% |
+86157.25 |
+36836.13 |
+42.75% |
+2 |
+禾山市 |
+71 |
+44 |
+61.97% |
+13533.40 |
+4756.44 |
+35.15% |
+";
+    let r = read_text(text, &ReadOptions::new("t"));
+    let titles: Vec<&str> = r.plan.tasks.iter().map(|t| t.title.as_str()).collect();
+    assert_eq!(titles, ["青川市", "禾山市"]);
+    let targets: Vec<Vec<(f64, &str)>> = r
+        .plan
+        .tasks
+        .iter()
+        .map(|t| {
+            t.targets
+                .iter()
+                .map(|g| (g.value, g.unit.as_str()))
+                .collect()
+        })
+        .collect();
+    assert_eq!(
+        targets,
+        [
+            vec![(150.0, ""), (86157.25, "万元")],
+            vec![(71.0, ""), (13533.4, "万元")]
+        ]
+    );
+}
+
+#[test]
 fn numbered_steps_in_a_cell_one_a_line_stay_in_their_row() {
     // Steps "（1）…（2）…" printed one a line inside a task cell, the units after the last:
     // one row, not items.
