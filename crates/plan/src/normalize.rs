@@ -57,8 +57,9 @@ pub(crate) fn lines(text: &str) -> Vec<Line> {
         {
             continue;
         }
-        for piece in split_run_together(trimmed)
+        for piece in split_trailing_header(trimmed)
             .into_iter()
+            .flat_map(split_run_together)
             .flat_map(split_item_sequence)
             .flat_map(split_heading_from_first_item)
             .flat_map(split_inline_items_with_units)
@@ -432,6 +433,30 @@ fn split_unit_fields(line: &str) -> Vec<&str> {
     }
     out.push(&line[start..]);
     out
+}
+
+/// A table's header run into the end of the paragraph before it ("…2018年2月24日 常熟市2018年
+/// 政府工作任务分解表 序号 名称 工作任务 牵头责任单位"), as a copy that turned line breaks into
+/// spaces gives it: the header is a line of its own. Only words that all name columns, the
+/// first 序号, split off.
+fn split_trailing_header(line: &str) -> Vec<&str> {
+    let Some(at) = line.rfind(" 序号 ") else {
+        return vec![line];
+    };
+    let rest = &line[at + 1..];
+    let words: Vec<String> = rest.split_whitespace().map(str::to_string).collect();
+    let all_known = words
+        .iter()
+        .all(|w| crate::table::role_of(w).is_some() && w.chars().count() <= 10);
+    if words.len() >= 3
+        && words.len() <= 12
+        && all_known
+        && crate::table::Header::of(&words).is_some()
+    {
+        vec![line[..at].trim_end(), rest]
+    } else {
+        vec![line]
+    }
 }
 
 /// A line that starts with an item and goes on with the items after it, each after the end of

@@ -915,6 +915,11 @@ pub fn read_lines(lines: &[Line], opts: &ReadOptions) -> Reading {
         }
         t.chars().count() <= 20
             || ends_sentence(t)
+            // A table's row split by spaces that ends with its unit cell.
+            || t.rsplit_once(' ').is_some_and(|(row, last)| {
+                row.split(' ').next().and_then(row_number).is_some()
+                    && units::is_unit_list(&units::split_names(last))
+            })
             || split_cells(t).is_some()
             || t.contains("  ")
             || row_number(t).is_some()

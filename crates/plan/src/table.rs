@@ -811,7 +811,10 @@ fn realign_spaced(header: &Header, l: &Line) -> Option<(Vec<String>, Vec<String>
         start = i + run;
     }
     ranges.push((start, line.len()));
-    if ranges.len() < width {
+    // A row short of cells keeps its unit columns and leaves the first text columns empty
+    // (merged over rows, or left blank: "1 地区生产总值增长7%以上。 发改委" under
+    // 序号 名称 工作任务 牵头责任单位), when its last cells are units.
+    if ranges.len() < k + 2 + tail {
         return None;
     }
     let (mut texts, mut keys) = cells_of(l, &ranges);
@@ -840,6 +843,20 @@ fn realign_spaced(header: &Header, l: &Line) -> Option<(Vec<String>, Vec<String>
         let (t, key) = mid.remove(best + 1);
         mid[best].0.push_str(&t);
         mid[best].1.push_str(&key);
+    }
+    if mid.len() < middle {
+        let units_at_end = keys[k + 1..]
+            .iter()
+            .zip(&header.roles[width - tail..])
+            .all(|(c, r)| !is_unit_column(*r) || cell_kind(c) == CellKind::Units);
+        if !units_at_end {
+            return None;
+        }
+        let missing = middle - mid.len();
+        mid.splice(
+            0..0,
+            std::iter::repeat_n((String::new(), String::new()), missing),
+        );
     }
     // The unit columns hold names, not sentences of the task's text.
     if keys[k + 1..]

@@ -495,6 +495,32 @@ fn a_progress_table_by_place_reads_its_planned_numbers_as_targets() {
 }
 
 #[test]
+fn a_header_run_into_the_paragraph_before_and_rows_short_of_cells() {
+    // A copy that turned line breaks into spaces: the notice's last words, the table's title
+    // and its header on one line; rows split by single spaces leave the 名称 cell out.
+    let text = "\
+青川市人民政府办公室关于分解落实2018年政府工作任务的通知 各镇人民政府： 现下达给你们，请认真组织实施。 附件：青川市2018年政府工作任务分解表 青川市人民政府办公室 2018年2月24日 青川市2018年政府工作任务分解表 序号 名称 工作任务 牵头责任单位
+一、经济社会发展主要预期目标分解（3项）
+1 地区生产总值增长7%以上。 发改委
+2 一般公共预算收入增长8%以上。 财政局
+3 全社会固定资产投资额550亿元。 发改委、经信委
+";
+    let r = read_text(text, &ReadOptions::new("t"));
+    assert_eq!(
+        brief::units(&r.plan),
+        [
+            ("1.1", vec!["发改委"], vec![]),
+            ("1.2", vec!["财政局"], vec![]),
+            ("1.3", vec!["发改委", "经信委"], vec![]),
+        ]
+    );
+    assert_eq!(
+        brief::values(&r.plan),
+        [("1.1", vec![7.0]), ("1.2", vec![8.0]), ("1.3", vec![550.0])]
+    );
+}
+
+#[test]
 fn numbered_steps_in_a_cell_one_a_line_stay_in_their_row() {
     // Steps "（1）…（2）…" printed one a line inside a task cell, the units after the last:
     // one row, not items.
