@@ -836,6 +836,15 @@ fn sentence_ranges(key: &str) -> Vec<(usize, usize)> {
     out
 }
 
+/// A unit's name cut short after its jurisdiction word ("县", "市发", "区商", "市科": of two
+/// characters only 市委, 县府 … are whole names).
+fn name_cut_short(t: &str) -> bool {
+    let n = t.chars().count();
+    n <= 3
+        && t.starts_with(['县', '市', '区', '省', '镇', '乡'])
+        && (!units::looks_like_unit(t) || (n == 2 && !t.ends_with(['委', '府'])))
+}
+
 /// Whether a line ends as a sentence, a bracket, a field's label or a cell does. A closing
 /// quote ends one only after the sentence's own mark ("…。”"): "新增“雄鹰”" stops mid-sentence.
 fn ends_sentence(t: &str) -> bool {
@@ -889,19 +898,21 @@ pub fn read_lines(lines: &[Line], opts: &ReadOptions) -> Reading {
             units::field_line(t)
             && off < t.len()
             && !ends_sentence(t)
-            && units::split_names(&t[off..])
-                .last()
-                .is_some_and(|n| n.chars().count() >= 4 && !units::looks_like_unit(n))
+            && units::split_names(&t[off..]).last().is_some_and(|n| {
+                (n.chars().count() >= 4 && !units::looks_like_unit(n)) || name_cut_short(n)
+            })
         {
             return false;
         }
-        // So does a unit's name cut short, the last cell of a table copied one cell a line
-        // ("县", "市发", "市科": of two characters only 市委, 县府 … are whole names).
-        if t.chars().count() <= 3
-            && t.starts_with(['县', '市', '区', '省', '镇', '乡'])
-            && (!units::looks_like_unit(t)
-                || (t.chars().count() == 2 && !t.ends_with(['委', '府'])))
-            && row_number(t).is_none()
+        // So does a unit's name cut short, the last cell of a table copied one cell a line.
+        if name_cut_short(t) && row_number(t).is_none() {
+            return false;
+        }
+        // So does a character cut in two (a page's excerpt cut inside its bytes) and a number
+        // cut at its decimal point ("研发投入强度达到3.").
+        if t.ends_with('\u{FFFD}')
+            || t.strip_suffix('.')
+                .is_some_and(|r| r.ends_with(|c: char| c.is_ascii_digit()))
         {
             return false;
         }
@@ -1074,6 +1085,20 @@ pub fn read_lines(lines: &[Line], opts: &ReadOptions) -> Reading {
             .take_while(|l| l.no > line)
             .any(|l| table::is_attachment_title(&l.key))
     };
+    // A text that ends in the field lines of an item that names no units, when the item
+    // before it names them ("5.社会消费品零售总额增长8%。" / "牵头领导：靳国"): cut before its
+    // unit field.
+    let complete = complete
+        && !(lines
+            .last()
+            .is_some_and(|l| units::field_line(l.key.trim()).is_some())
+            && raw_tasks.len() > 1
+            && raw_tasks
+                .last()
+                .is_some_and(|t| t.lead.is_empty() && t.support.is_empty())
+            && raw_tasks
+                .get(raw_tasks.len() - 2)
+                .is_some_and(|t| !t.lead.is_empty()));
     if !complete
         && raw_tasks.len() > 1
         && !raw_tasks.last().is_some_and(|t| attachment_after(t.line))

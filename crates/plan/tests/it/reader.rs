@@ -357,6 +357,12 @@ fn a_text_cut_off_leaves_out_its_last_item() {
         "3.完善运行管护机制。\n一是发",
         // A closing quote that closes a term, not the sentence.
         "3.实施新一轮“供水保障”",
+        // A unit's name cut short in its field, a number cut at its decimal point, a
+        // character cut in two, the item's leader given and its units cut off.
+        "3.完善运行管护机制。\n牵头单位：县水",
+        "3.完善运行管护机制，水质达标率达到9.",
+        "3.完善运行管护机制，推动县域统\u{FFFD}",
+        "3.完善运行管护机制。\n牵头领导：王某",
     ] {
         let (ids, complete) = ids_and_completeness(&format!("{head}{tail}\n"));
         assert_eq!(ids, ["1.1", "1.2"], "{tail}");
