@@ -93,7 +93,15 @@ fn plan_start(lines: &[Line]) -> (usize, Option<String>) {
             let k = l
                 .key
                 .trim_end_matches(|c: char| c.is_ascii_digit() || c == '：');
-            if k == "附件" && lines.get(i + 1).is_some_and(|t| is_title_line(&t.key)) {
+            // "附件1" and the attachment's title, whatever its last word ("…退出目标任务").
+            let titled = |t: &Line| {
+                is_title_line(&t.key)
+                    || ((4..=60).contains(&t.key.chars().count())
+                        && !t.key.contains(['。', '：', '；'])
+                        && OutlineNumber::parse(&t.key).is_none()
+                        && split_cells(&t.key).is_none())
+            };
+            if k == "附件" && lines.get(i + 1).is_some_and(titled) {
                 return (i + 2, Some(lines[i + 1].text.clone()));
             }
         }

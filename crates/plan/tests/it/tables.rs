@@ -841,6 +841,27 @@ fn a_notice_listing_its_attachments_starts_at_the_first_attachment() {
             ("3", vec!["区生态环境局"], vec![]),
         ]
     );
+    // Attachments whose titles end with no word a plan's title ends with ("…退出目标任务"),
+    // tables without a 序号: the listed titles are no tasks, and there are none.
+    let text = "\
+青川县脱贫攻坚领导小组关于下达2017年脱贫攻坚目标任务的通知
+各镇乡脱贫攻坚领导小组，县级各部门：
+现将目标任务下达给你们，请认真抓好落实。
+附件：1.青川县2017年贫困村退出目标任务
+2.青川县2017年贫困户退出目标任务
+青川县脱贫攻坚领导小组
+附件1
+青川县2017年贫困村退出目标任务
+乡镇 | 退出村名单 |
+合 计 | 14个 |
+蓬莱镇 | 柏岭村 |
+";
+    let r = read_text(text, &ReadOptions::new("t"));
+    assert!(r.plan.tasks.is_empty(), "{:?}", r.plan.tasks);
+    assert_eq!(
+        r.plan.title.as_deref(),
+        Some("青川县2017年贫困村退出目标任务")
+    );
 }
 
 #[test]
