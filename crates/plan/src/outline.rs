@@ -196,8 +196,9 @@ fn chinese_comma(line: &str) -> Option<(MarkerKind, u64, usize)> {
         return None;
     }
     let tail = it.as_str();
-    if tail.starts_with(|c: char| is_numeral_char(c)) {
-        return None; // "二、三季度" is prose
+    // "二、三季度" is prose; "一、千亿斤粮食产能工程" is a heading (千, 百, 万 count no list).
+    if tail.starts_with(|c: char| crate::numeral::digit_value(c).is_some() || c == '十') {
+        return None;
     }
     Some((
         MarkerKind::ChineseComma,
@@ -245,6 +246,10 @@ mod tests {
         check("第二部分 重点任务", Some((Chapter, 2, "重点任务")));
         check("第十五条 各单位", Some((Article, 15, "各单位")));
         check("第3条 各单位", Some((Article, 3, "各单位")));
+        check(
+            "一、千亿斤粮食产能工程",
+            Some((ChineseComma, 1, "千亿斤粮食产能工程")),
+        );
     }
 
     #[test]
@@ -253,6 +258,7 @@ mod tests {
             "1.5万亩高标准农田",
             "2024年完成",
             "二、三季度",
+            "九、十月份",
             "第十五届运动会",
             "第一条主线",
             "一是加强",
