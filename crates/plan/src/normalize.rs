@@ -469,23 +469,50 @@ fn split_item_sequence(line: &str) -> Vec<&str> {
     let Some(first) = OutlineNumber::parse(line) else {
         return vec![line];
     };
+    if line.contains(['|', '｜', '\t']) {
+        return vec![line];
+    }
     let mut cuts = Vec::new();
     let mut next = first.ordinal + 1;
+    // Items of the level below, "①…。②…" after the heading's sentence ("一、确保完成脱贫任务。
+    // ①10月底前…。②全年…"): (their kind, the next ordinal, where they start).
+    let mut sub: Option<(MarkerKind, u64)> = None;
+    let mut sub_cuts = Vec::new();
     for (i, _) in line.match_indices('。') {
         let at = i + '。'.len_utf8();
-        if let Some(m) = OutlineNumber::parse(&line[at..])
-            && m.kind == first.kind
-            && m.ordinal == next
-        {
+        let Some(m) = OutlineNumber::parse(&line[at..]) else {
+            continue;
+        };
+        if m.kind == first.kind && m.ordinal == next {
             cuts.push(at);
             next += 1;
+            sub = None;
+        } else if matches!(m.kind, MarkerKind::Circled | MarkerKind::ArabicParen)
+            && m.kind != first.kind
+            && sub.map_or(m.ordinal == 1, |(k, n)| k == m.kind && n == m.ordinal)
+        {
+            sub = Some((m.kind, m.ordinal + 1));
+            sub_cuts.push((at, m.ordinal));
         }
     }
+    // A run of sub-items counts from its second item on (① alone may be a note).
+    let runs: Vec<usize> = sub_cuts
+        .iter()
+        .enumerate()
+        .filter(|&(j, &(_, n))| n > 1 || sub_cuts.get(j + 1).is_some_and(|&(_, next)| next == 2))
+        .map(|(_, &(at, _))| at)
+        .collect();
     let enough = match first.kind {
         MarkerKind::ChineseComma | MarkerKind::ChineseParen => 1,
         _ => 2,
     };
     if cuts.len() < enough {
+        cuts.clear();
+    }
+    cuts.extend(runs);
+    cuts.sort_unstable();
+    cuts.dedup();
+    if cuts.is_empty() {
         return vec![line];
     }
     let mut out = Vec::with_capacity(cuts.len() + 1);

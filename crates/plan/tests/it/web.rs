@@ -245,6 +245,17 @@ fn a_sections_items_run_together_on_its_line_are_split() {
     let ids: Vec<&str> = plan.tasks.iter().map(|t| t.id.as_str()).collect();
     assert_eq!(ids, ["1.1", "1.2", "1.3", "2.1", "2.2", "2.3"]);
     assert_eq!(plan.tasks[4].title, "引进税收规模千万级企业20家");
+    // Items of the level below on their heading's line, after its sentence; a lone "①"
+    // (a note) is no run of items.
+    let text = "\
+某县2019年脱贫攻坚重大任务承诺事项
+一、确保完成1.63万贫困人口脱贫任务。①10月底前，解决45489人饮水安全问题。②全年转移输出农村剩余劳动力5.75万人。
+二、确保完成27个贫困村退出任务。10月底前，完成27个退出村卫生室建设。①所需资金由县财政统筹。
+";
+    let plan = read(text);
+    let ids: Vec<&str> = plan.tasks.iter().map(|t| t.id.as_str()).collect();
+    assert_eq!(ids, ["1.1", "1.2", "2"]);
+    assert_eq!(plan.tasks[0].title, "10月底前，解决45489人饮水安全问题");
 }
 
 #[test]
