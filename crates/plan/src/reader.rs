@@ -559,15 +559,17 @@ fn own_roles(a: &Assembled) -> Roles {
     roles
 }
 
-/// A line of nothing but units' names and no label ("市经信局、市财政局等，各县、市、区政府，
+/// A line of nothing but units' names (two or more) and no label ("市经信局、市财政局等，各县、市、区政府，
 /// 咸宁高新区管委会"), as a unit cell of a table flattened to text prints them: the names.
 fn plain_unit_line(key: &str) -> Option<Vec<String>> {
     let k = key.trim();
     if k.chars().count() > 200 || k.contains(['：', '。']) || OutlineNumber::parse(k).is_some() {
         return None;
     }
+    // Two names at least: one name alone on a line is as often the heading of the items
+    // after it ("土地及房屋供應統籌組").
     let names = units::split_names(k);
-    units::is_unit_list(&names).then_some(names)
+    (names.len() >= 2 && units::is_unit_list(&names)).then_some(names)
 }
 
 /// Whether a line holds nothing but units: a 牵头单位/配合单位/责任单位 field, or a whole-line

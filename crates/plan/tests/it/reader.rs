@@ -334,6 +334,17 @@ fn unit_fields_on_one_line_and_unlabelled_unit_lines_are_read() {
         ]
     );
     assert!(!r.plan.complete);
+    // One name alone on a line heads the items after it: it is no unit of the item above.
+    let text = "\
+1. 学员中不少于70%取得进步。（政务司司长办公室/劳工及福利局）
+地区事项统筹工作组
+2. 黑点于2023年底前消除至少75%。（政务司副司长办公室/相关政策局）
+";
+    let r = read_text(text, &ReadOptions::new("t"));
+    assert_eq!(
+        brief::units(&r.plan)[0],
+        ("1", vec!["政务司司长办公室"], vec!["劳工及福利局"])
+    );
 }
 
 #[test]
