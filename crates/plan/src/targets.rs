@@ -732,9 +732,14 @@ fn quantity(s: &str, start: usize, num_end: usize, end: usize, value: f64) -> Op
     let mut value = value;
     let mut pos = num_end;
     // A number set off by spaces, as some pages print it: "签约 6 个项目".
+    // A space between a number and its unit: a text spaced around its numbers (" 600 個"),
+    // or a unit of two characters or more ("1000 公里").
     if let Some(t) = after.strip_prefix(' ')
-        && s[..start].ends_with(' ')
-        && UNITS.iter().any(|u| t.starts_with(u) && !u.is_ascii())
+        && UNITS.iter().any(|u| {
+            t.starts_with(u)
+                && !u.is_ascii()
+                && (s[..start].ends_with(' ') || u.chars().count() >= 2)
+        })
     {
         after = t;
         pos += 1;
@@ -1779,6 +1784,10 @@ mod tests {
                     t(91.0, "%", ">=", "plain", Some("2024-12-31")),
                     t(58.0, "%", ">=", "plain", Some("2024-12-31")),
                 ],
+            ),
+            (
+                "完成村道安全生命防护工程1000 公里。",
+                vec![t(1000.0, "公里", ">=", "plain", None)],
             ),
             (
                 "淘汰整治高耗低效企业5000家，腾出用地5万亩、用能120万吨标准煤。",
