@@ -367,16 +367,18 @@ fn strip_page_marker(line: &str) -> &str {
 }
 
 /// The labels of unit fields that are run into a paragraph, in both scripts.
-const UNIT_FIELD_LABELS: [&str; 12] = [
+const UNIT_FIELD_LABELS: [&str; 14] = [
     "责任单位：",
     "牵头单位：",
     "配合单位：",
+    "主办单位：",
     "协办单位：",
     "责任部门：",
     "牵头部门：",
     "責任單位：",
     "牽頭單位：",
     "配合單位：",
+    "主辦單位：",
     "協辦單位：",
     "責任部門：",
     "牽頭部門：",
@@ -416,13 +418,8 @@ fn split_unit_fields(line: &str) -> Vec<&str> {
     }
     // A line that is a unit field itself goes on with the next after a comma too ("主办单位：
     // 县城投公司，协办单位：住建局、凤城镇").
-    let field = {
-        let k = line.trim_start_matches(['（', ' ']);
-        k.find('：').is_some_and(|c| {
-            let label = &k[..c];
-            label.chars().count() <= 6 && (label.ends_with("单位") || label.ends_with("單位"))
-        })
-    };
+    let k = line.trim_start_matches(['（', ' ']);
+    let field = UNIT_FIELD_LABELS.iter().any(|w| k.starts_with(w));
     let mut out = Vec::new();
     let mut start = 0;
     for (i, before) in unit_field_starts(line) {

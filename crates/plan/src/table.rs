@@ -1110,11 +1110,13 @@ fn read_cell_rows(
     header: Header,
     header_at: Option<usize>,
 ) -> Option<TextTable> {
+    let diagnostics =
+        header_at.map_or_else(Vec::new, |i| unknown_diagnostics(&header, lines[i].no));
     if header_at.is_some()
         && let Some(heading) = heading_then_rows(lines, after)
     {
         return Some(TextTable {
-            diagnostics: unknown_diagnostics(&header, header_at.map_or(0, |i| lines[i].no)),
+            diagnostics,
             header,
             rows: Vec::new(),
             end: heading,
@@ -1290,10 +1292,6 @@ fn read_cell_rows(
         groups.push(None);
         lead_cells = next_lead;
     }
-    let diagnostics = match header_at {
-        Some(i) => unknown_diagnostics(&header, lines.get(i).map_or(0, |l| l.no)),
-        None => Vec::new(),
-    };
     let rows = rows
         .into_iter()
         .zip(groups)
@@ -1805,7 +1803,7 @@ fn fill_row(header: &Header, cells: &[String]) -> Row {
                             && header
                                 .words
                                 .get(i)
-                                .is_some_and(|w| w.ends_with(['数', '量'])) =>
+                                .is_some_and(|w| crate::targets::names_a_count(w)) =>
                     {
                         let word: String = header.words[i]
                             .chars()

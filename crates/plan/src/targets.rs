@@ -839,18 +839,6 @@ fn counted_without_unit(before: &str, after: &str) -> bool {
         "不少于",
         "控制在",
     ];
-    const NOUNS: &[&str] = &[
-        "指数",
-        "系数",
-        "人数",
-        "户数",
-        "个数",
-        "总数",
-        "数量",
-        "次数",
-        "床位数",
-        "完成数",
-    ];
     let before = near_before(before).trim_end();
     let Some(verb) = VERBS.iter().find(|v| before.ends_with(**v)) else {
         return false;
@@ -861,7 +849,14 @@ fn counted_without_unit(before: &str, after: &str) -> bool {
         || ["以上", "以下", "以内", "左右"]
             .iter()
             .any(|w| after.starts_with(w));
-    ends_phrase && NOUNS.iter().any(|n| noun.ends_with(n))
+    ends_phrase && names_a_count(noun)
+}
+
+/// Whether a noun names a count or an index, whose number needs no unit ("人数", "发展指数",
+/// "计划完成数", "数量").
+pub(crate) fn names_a_count(noun: &str) -> bool {
+    let noun = noun.trim();
+    noun.ends_with('数') || noun.ends_with("数量")
 }
 
 /// How far around a number the words that qualify it are looked for, in bytes: a bound that

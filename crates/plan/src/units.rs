@@ -587,10 +587,7 @@ pub fn starred_unit_line(key: &str) -> Option<Vec<String>> {
         return None;
     }
     let names = split_names(k);
-    names
-        .iter()
-        .all(|n| looks_like_unit(n.trim_start_matches(LEAD_STARS)))
-        .then_some(names)
+    is_unit_list(&names).then_some(names)
 }
 
 /// Field lines that name units or people.
