@@ -46,9 +46,13 @@ pub(crate) fn lines(text: &str) -> Vec<Line> {
         let trimmed = strip_page_marker(trimmed);
         // A table flattened one cell a line with each cell closed by "|" ("序号 |"): the bar
         // ends the cell, it is no part of it.
+        // Some copies open each cell with the bar instead ("| 地区生产总值").
         let trimmed = match trimmed.strip_suffix(['|', '｜']) {
             Some(cell) if !cell.contains(['|', '｜']) => cell.trim_end(),
-            _ => trimmed,
+            _ => match trimmed.strip_prefix(['|', '｜']) {
+                Some(cell) if !cell.contains(['|', '｜']) => cell.trim_start(),
+                _ => trimmed,
+            },
         };
         // A line of bars alone closes empty cells.
         if trimmed.is_empty()

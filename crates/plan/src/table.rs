@@ -228,7 +228,11 @@ pub fn role_of(header: &str) -> Option<Role> {
             Role::Number
         } else if has(&["领导", "联系人", "负责人", "责任人", "联络员", "分管"]) {
             Role::People
+        } else if has(&["权重", "分值", "赋分", "数据来源"]) {
+            // An assessment's weights and where its figures come from: no part of the task.
+            Role::Remarks
         } else if has(&["评分", "考核部门", "考核单位", "督办", "督查单位", "考评"])
+            && !h.ends_with("指标")
         {
             Role::Assessor
         } else if has(&[
@@ -273,7 +277,7 @@ pub fn role_of(header: &str) -> Option<Role> {
             Role::Unit
         } else if has(&["类别", "板块", "类型", "领域", "分类"]) {
             Role::Category
-        } else if has(&["考核指标", "指标名称", "指标内容"])
+        } else if has(&["考核指标", "考评指标", "指标名称", "指标内容"])
             || [
                 "市州",
                 "市（州",
@@ -1150,7 +1154,21 @@ fn read_cell_rows(
             // The first row: 1 (or 2 under a row left out), or any number right under the
             // header (a page of a long table that repeats its header).
             (Some(n), None) => n <= 2 || (k == 0 && tokens.is_empty()),
-            (Some(n), Some(e)) => n == e,
+            // A number cell of the row above may be the next row's number ("| 5" a weight
+            // of row 4 before "| 5" of row 5): while the row is short of cells and the same
+            // number comes again within a row's width, this one is a cell.
+            (Some(n), Some(e)) => {
+                n == e && {
+                    let row_cells = tokens.len() - starts.last().copied().unwrap_or(0);
+                    let width_after = width - k;
+                    !(row_cells < width_after
+                        && lines
+                            .iter()
+                            .skip(j + 1)
+                            .take(width_after)
+                            .any(|l| row_number(l.key.trim()) == Some(n)))
+                }
+            }
             _ => false,
         };
         if is_start {
@@ -1399,6 +1417,8 @@ fn fit(kind: CellKind, role: Option<Role>) -> i32 {
         K::Number if text_col => 0,
         K::Date if role == Some(Role::Deadline) => 3,
         K::Date if text_col => 0,
+        // Of text columns, the task's is the one a row never leaves empty.
+        K::Text if role == Some(Role::Task) => 2,
         K::Text if text_col => 1,
         K::Text if role == Some(Role::Deadline) => -1,
         _ => -3,
@@ -1631,11 +1651,28 @@ fn names_people(cell: &str) -> bool {
         && parts.all(|p| {
             (2..=4).contains(&p.chars().count())
                 && p.chars().all(|c| ('\u{4E00}'..='\u{9FFF}').contains(&c))
+                && has_surname(&p)
                 && !units::looks_like_unit(&p)
                 && !["完成", "已完成", "正常", "滞后", "推进中", "序时", "达序"]
                     .iter()
                     .any(|w| p.contains(w))
         })
+}
+
+/// The most common Chinese surnames (a person's name in a table starts with one of them).
+const SURNAMES: &str = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘\
+    于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史\
+    陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧\
+    耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻\
+    祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全\
+    佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝";
+
+/// Whether a 2–4 character name starts with a surname ("王某", "欧阳某某").
+fn has_surname(p: &str) -> bool {
+    ["欧阳", "司马", "诸葛", "上官", "东方", "皇甫", "令狐", "慕容", "尉迟", "公孙"]
+        .iter()
+        .any(|s| p.starts_with(s))
+        || p.chars().next().is_some_and(|c| SURNAMES.contains(c))
 }
 
 /// Whether a cell says nothing: "/", "—", "无".
@@ -1900,6 +1937,11 @@ mod tests {
         assert_eq!(role_of("单位"), Some(Role::Unit));
         assert_eq!(role_of("类别"), Some(Role::Category));
         assert_eq!(role_of("资金来源渠道"), None);
+        // An assessment's indicator, its weights and the source of its figures.
+        assert_eq!(role_of("考评指标"), Some(Role::Task));
+        assert_eq!(role_of("考评部门"), Some(Role::Assessor));
+        assert_eq!(role_of("目标任务考核指标权重"), Some(Role::Remarks));
+        assert_eq!(role_of("数据来源"), Some(Role::Remarks));
     }
 
     #[test]

@@ -307,6 +307,66 @@ fn items_under_a_merged_number_are_rows_of_their_own() {
 }
 
 #[test]
+fn an_indicator_table_with_each_cell_opened_by_a_bar() {
+    // An assessment's indicator table copied one cell a line, each cell opened by "| ", a
+    // header word split by a space ("权 重"): the indicator (考评指标) is what a row is about;
+    // weights and the data's source are no part of the task, and the weights' numbers are
+    // not rows.
+    let text = "\
+附件2：示范区考核评价指标体系
+序号
+| 考评指标
+| 目标任务考核指标权 重
+| 数据来源
+| 1
+| 地区生产总值
+| 10
+| 省统计局
+| 2
+| 财政收入
+| 12
+| 省财政厅
+| 3
+| 城镇化率
+|
+| 省住房城乡建设厅、省统计局
+| 4
+| 投资强度
+| 5
+| 省自然资源厅
+| 5
+| 科技创新贡献率
+| 4
+| 省科技厅
+";
+    let r = read_text(text, &ReadOptions::new("t"));
+    let titles: Vec<(&str, &str)> = r
+        .plan
+        .tasks
+        .iter()
+        .map(|t| (t.id.as_str(), t.title.as_str()))
+        .collect();
+    assert_eq!(
+        titles,
+        [
+            ("1", "地区生产总值"),
+            ("2", "财政收入"),
+            ("3", "城镇化率"),
+            ("4", "投资强度"),
+            ("5", "科技创新贡献率")
+        ]
+    );
+    assert!(
+        r.plan
+            .tasks
+            .iter()
+            .all(|t| t.lead.is_empty() && t.support.is_empty() && t.targets.is_empty()),
+        "{:?}",
+        brief::units(&r.plan)
+    );
+}
+
+#[test]
 fn rows_one_cell_a_line_go_on_under_numbered_categories() {
     // A table copied one cell a line, each cell closed by a bar, lines of bars for empty
     // cells; a numbered category row ("一、") stands between the header and the rows, and
