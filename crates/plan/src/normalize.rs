@@ -68,6 +68,7 @@ pub(crate) fn lines(text: &str) -> Vec<Line> {
             .flat_map(split_heading_from_first_item)
             .flat_map(split_inline_items_with_units)
             .flat_map(split_unit_fields)
+            .flat_map(split_spaced_fields)
         {
             let piece = piece.trim_matches(|c: char| c.is_whitespace());
             if piece.is_empty() {
@@ -436,6 +437,49 @@ fn split_unit_fields(line: &str) -> Vec<&str> {
     out
 }
 
+/// Labelled fields set off by spaces on one line, a unit field among them ("牵头领导：王某
+/// 责任单位：市交通委 项目责任人：李某 实际完成情况：…"), as a copy that turned a record's
+/// line breaks into spaces gives them: each field whose label names a column
+/// (`table::role_of`) is a line of its own.
+fn split_spaced_fields(line: &str) -> Vec<&str> {
+    if !line.contains('：') || line.contains(['|', '｜', '\t']) {
+        return vec![line];
+    }
+    let label_at = |i: usize| -> bool {
+        let rest = &line[i..];
+        rest.split_once('：').is_some_and(|(label, _)| {
+            (2..=8).contains(&label.chars().count())
+                && label
+                    .chars()
+                    .all(|c| ('\u{4E00}'..='\u{9FFF}').contains(&c))
+                && crate::table::role_of(label).is_some()
+        })
+    };
+    let mut cuts: Vec<usize> = Vec::new();
+    let mut unit_field = false;
+    let mut prev_space = false;
+    for (i, c) in line.char_indices() {
+        if prev_space && !c.is_whitespace() && label_at(i) {
+            cuts.push(i);
+            unit_field |= UNIT_FIELD_LABELS.iter().any(|w| line[i..].starts_with(w));
+        }
+        prev_space = c.is_whitespace();
+    }
+    // (A line that is a unit field itself: "责任单位：市交通委 项目责任人：李某".)
+    unit_field |= UNIT_FIELD_LABELS.iter().any(|w| line.starts_with(w));
+    if !unit_field || cuts.is_empty() {
+        return vec![line];
+    }
+    let mut out = Vec::with_capacity(cuts.len() + 1);
+    let mut start = 0;
+    for c in cuts {
+        out.push(&line[start..c]);
+        start = c;
+    }
+    out.push(&line[start..]);
+    out
+}
+
 /// A table's header run into the end of the paragraph before it ("…2018年2月24日 常熟市2018年
 /// 政府工作任务分解表 序号 名称 工作任务 牵头责任单位"), as a copy that turned line breaks into
 /// spaces gives it: the header is a line of its own. Only words that all name columns, the
@@ -635,6 +679,9 @@ fn split_run_together(line: &str) -> Vec<&str> {
     let mut last_mark: Option<usize> = None;
     let mut prev: Option<char> = None;
     let mut spaced = true;
+    // Cuts at a mark of the top level set off by a space ("… 2.新增…"): a list of items run
+    // together with no heading above them.
+    let mut spaced_items = 0;
     for (i, c) in line.char_indices() {
         let candidate = c == '（'
             || c == '第'
@@ -643,7 +690,9 @@ fn split_run_together(line: &str) -> Vec<&str> {
             || crate::numeral::digit_value(c).is_some()
             || c == '十';
         if candidate
-            && !prev.is_some_and(|p| p.is_ascii_digit() || p == '.' || p == '第')
+            // (Not inside a number: "2.5", "第1"; a number set off by a space may end a cell
+            // before the mark: "… 24 4.新投放…".)
+            && (spaced || !prev.is_some_and(|p| p.is_ascii_digit() || p == '.' || p == '第'))
             && let Some(m) = OutlineNumber::parse(&line[i..])
         {
             // The first heading right after the plan's title ("…实施方案一、…").
@@ -705,6 +754,9 @@ fn split_run_together(line: &str) -> Vec<&str> {
                 }
                 if i > 0 {
                     cuts.push(i);
+                    if spaced && stack.len() == 1 {
+                        spaced_items += 1;
+                    }
                 }
                 last_mark = Some(i);
             }
@@ -714,7 +766,8 @@ fn split_run_together(line: &str) -> Vec<&str> {
             prev = Some(c);
         }
     }
-    if cuts.len() < 2 || headings < 2 {
+    let items_alone = headings == 0 && spaced_items >= 3 && spaced_items == cuts.len();
+    if cuts.len() < 2 || (headings < 2 && !items_alone) {
         return vec![line];
     }
     // A heading set off from its paragraph by spaces ("一、工作目标　　以实施…") is a line of its own.

@@ -386,6 +386,8 @@ fn assemble(node: &Node, lines: &[Line]) -> Assembled {
     push(&mut a, &node.head.0, &node.head.1, node.line);
     let body: Vec<&Line> = node.body.iter().filter_map(|&i| lines.get(i)).collect();
     let mut bi = 0;
+    // Within a report of progress ("进展与成效：" and the lines after it, up to the next label).
+    let mut in_progress = false;
     while let Some(&l) = body.get(bi) {
         bi += 1;
         let start = a.key.len() + usize::from(!a.key.is_empty());
@@ -405,7 +407,13 @@ fn assemble(node: &Node, lines: &[Line]) -> Assembled {
             _ => l,
         };
         push(&mut a, &l.text, &l.key, l.no);
-        if let Some((kind, off)) = units::field_line(&l.key) {
+        let field = units::field_line(&l.key);
+        if field.is_some() || starts_with_label(&l.key) {
+            in_progress = matches!(field, Some((FieldKind::Progress, _)));
+        }
+        if in_progress {
+            a.skip.push((start, a.key.len()));
+        } else if let Some((kind, off)) = field {
             let value = &l.text[off..];
             let names = names_as_written(units::split_names(&l.key[off..]), &l.key[off..], value);
             match kind {
@@ -435,6 +443,7 @@ fn assemble(node: &Node, lines: &[Line]) -> Assembled {
                         a.roles.merge(as_written(r, &l.key[off..], value));
                     }
                 }
+                FieldKind::Progress => {}
             }
             a.skip.push((start, a.key.len()));
         } else if let Some(names) = units::starred_unit_line(&l.key) {
@@ -778,6 +787,17 @@ fn as_written(r: Roles, key: &str, text: &str) -> Roles {
         lead: names_as_written(r.lead, key, text),
         support: names_as_written(r.support, key, text),
     }
+}
+
+/// Whether a line starts with a label of its own ("项目内容：", "进展与成效："): two to eight
+/// characters before a colon.
+fn starts_with_label(key: &str) -> bool {
+    key.split_once('：').is_some_and(|(label, _)| {
+        (2..=8).contains(&label.chars().count())
+            && label
+                .chars()
+                .all(|c| ('\u{4E00}'..='\u{9FFF}').contains(&c))
+    })
 }
 
 fn looks_like_leader_line(key: &str) -> bool {

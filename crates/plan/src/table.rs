@@ -1669,9 +1669,11 @@ const SURNAMES: &str = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高�
 
 /// Whether a 2–4 character name starts with a surname ("王某", "欧阳某某").
 fn has_surname(p: &str) -> bool {
-    ["欧阳", "司马", "诸葛", "上官", "东方", "皇甫", "令狐", "慕容", "尉迟", "公孙"]
-        .iter()
-        .any(|s| p.starts_with(s))
+    [
+        "欧阳", "司马", "诸葛", "上官", "东方", "皇甫", "令狐", "慕容", "尉迟", "公孙",
+    ]
+    .iter()
+    .any(|s| p.starts_with(s))
         || p.chars().next().is_some_and(|c| SURNAMES.contains(c))
 }
 

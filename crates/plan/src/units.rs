@@ -232,6 +232,18 @@ pub fn split_names(s: &str) -> Vec<String> {
         }
     }
     merged.extend(pending);
+    // A list that runs on into what follows it on the line ("各区政府 鄞州 海曙…合计 10", a
+    // table printed after a field): the list ends at the unit before the space.
+    if let Some(at) = merged.iter().position(|n| runs_on_after_space(n)) {
+        let first = merged[at]
+            .trim()
+            .split(' ')
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        merged.truncate(at);
+        merged.push(first);
+    }
     merged
         .into_iter()
         .flat_map(|n| split_spaced(&n))
@@ -239,6 +251,16 @@ pub fn split_names(s: &str) -> Vec<String> {
         .map(|n| clean_name(&n))
         .filter(|n| !n.is_empty())
         .collect()
+}
+
+/// Whether a name is a unit followed, after a space, by words that are not all units.
+fn runs_on_after_space(name: &str) -> bool {
+    let pieces: Vec<&str> = name.trim().split(' ').filter(|p| !p.is_empty()).collect();
+    pieces.len() >= 2
+        && pieces[0].chars().count() >= 3
+        && looks_like_unit(&clean_name(pieces[0]))
+        && !pieces[1..].iter().all(|p| looks_like_unit(&clean_name(p)))
+        && !pieces[1].starts_with(['（', '('])
 }
 
 /// Units a cell of a table lists with spaces between them ("县教体局 各相关乡镇政府"): split
@@ -383,7 +405,7 @@ fn clause_roles(clause: &str, lead_seen: bool) -> (Option<&'static str>, Vec<Str
                 Some(r) if !r.lead.is_empty() => (Some("lead"), r.lead),
                 _ => (Some("none"), vec![]),
             },
-            FieldKind::Leader | FieldKind::Deadline => (Some("none"), vec![]),
+            FieldKind::Leader | FieldKind::Deadline | FieldKind::Progress => (Some("none"), vec![]),
         };
     }
     for w in LEAD_WORDS {
@@ -603,6 +625,9 @@ pub enum FieldKind {
     Deadline,
     /// 部门分工, 责任分工: a unit marker follows ("A牵头，B配合").
     Marker,
+    /// 实际完成情况, 进展与成效: a report of what was done, no part of the plan; the lines
+    /// after the label go with it.
+    Progress,
 }
 
 /// Reads a field line such as "牵头单位：区住建局". Returns its kind and the value's byte offset.
@@ -629,6 +654,17 @@ pub fn field_line(key: &str) -> Option<(FieldKind, usize)> {
         Role::Responsible => FieldKind::Responsible,
         Role::People => FieldKind::Leader,
         Role::Deadline => FieldKind::Deadline,
+        // "进度安排：" schedules the task; "完成情况：" reports on it.
+        Role::Progress
+            if ["情况", "进展", "成效", "累计"]
+                .iter()
+                .any(|w| label.contains(w))
+                && !["安排", "计划", "要求", "目标"]
+                    .iter()
+                    .any(|w| label.contains(w)) =>
+        {
+            FieldKind::Progress
+        }
         _ => return None,
     };
     Some((kind, value))

@@ -270,3 +270,40 @@ fn a_plan_run_together_after_its_title_is_split_at_its_first_heading() {
     assert_eq!(ids, ["1.1.1", "1.1.2", "2.1.1"]);
     assert_eq!(plan.tasks[0].lead, ["市人社局"]);
 }
+
+#[test]
+fn a_list_of_records_run_together_on_one_line_is_split_at_its_items_and_fields() {
+    // A page that lost its line breaks: items "1." with no heading above them, each a record
+    // of labelled fields set off by spaces; a report of progress (实际完成情况) is no part of
+    // the plan; a table of places printed after a unit field is no unit; an item's mark may
+    // follow a number of that table ("… 24 3.").
+    let filler = "各责任单位高度重视，加强督查推进，实事项目总体进展情况良好，接受社会监督";
+    let text = format!(
+        "某市2024年民生实事项目进展情况公示 {filler}。{filler}。 \
+         1.新增安装300套路口视频采集设备。 牵头领导:王某 责任单位:市公安局 项目责任人:李某 \
+         配合单位:市城管局、市财政局 实际完成情况:已完成年度目标任务的55%，完成安装120套。 \
+         2.新辟公交线路10条，优化调整20条。 牵头领导:王某 责任单位:市交通委 项目责任人:张某 \
+         配合单位:市公安局、各区政府 东区 西区 合计 新辟线路年度目标 4 6 10 实际完成 12 12 24 \
+         3.新建公共厕所5座。 牵头领导:赵某 责任单位:市城管局 项目责任人:刘某 \
+         实际完成情况:已建成3座，完成率60%。"
+    );
+    let plan = read(&text);
+    let ids: Vec<&str> = plan.tasks.iter().map(|t| t.id.as_str()).collect();
+    assert_eq!(ids, ["1", "2", "3"]);
+    assert_eq!(
+        crate::brief::units(&plan),
+        [
+            ("1", vec!["市公安局"], vec!["市城管局", "市财政局"]),
+            ("2", vec!["市交通委"], vec!["市公安局", "各区政府"]),
+            ("3", vec!["市城管局"], vec![]),
+        ]
+    );
+    assert_eq!(
+        crate::brief::values(&plan),
+        [
+            ("1", vec![300.0]),
+            ("2", vec![10.0, 20.0]),
+            ("3", vec![5.0]),
+        ]
+    );
+}
