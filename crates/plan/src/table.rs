@@ -269,6 +269,7 @@ pub fn role_of(header: &str) -> Option<Role> {
             "实施单位",
             "承办单位",
             "责任处室",
+            "责任股室",
         ]) {
             Role::Responsible
         } else if has(&["时限", "时间", "节点", "期限"]) {
@@ -1000,10 +1001,12 @@ fn cell_line_header(lines: &[Line], i: usize) -> Option<(Header, usize)> {
             let piece = lines[m].key.trim();
             // A whole header word of its own ("责任单位") is the next column, not the rest of
             // this one ("民生实事" / "责任单位" are two columns).
-            let whole_word = (piece.chars().count() >= 4
+            let whole_word = ((piece.chars().count() >= 4
                 && role_of(piece).is_some_and(|r| r != Role::Progress))
                 // "备注" and "说明" end no other word.
-                || role_of(piece) == Some(Role::Remarks);
+                || role_of(piece) == Some(Role::Remarks))
+                // "责任股室" / "（单位）": a bracket goes on with the word above it.
+                && !(m == j + 1 && wraps(k, piece));
             // A short word of unknown meaning before a whole header word is a column of its
             // own ("建设地点" / "建设时间", "是否达序" / "说明"), reported by lint as unknown.
             // A body's name over a column word is one word with it ("市政府" / "分管领导").
@@ -1083,6 +1086,8 @@ fn wraps(head: &str, tail: &str) -> bool {
         "单位", "部门", "科室", "任务", "时限", "节点", "名称", "内容", "领导", "目标", "主体",
     ];
     (HEADS.contains(&head) && TAILS.contains(&tail))
+        // "责任股室" / "（单位）": a gloss in brackets on the word above.
+        || (tail.starts_with('（') && tail.ends_with('）') && tail.chars().count() <= 8)
         // "攻坚目标" / "任务": a target column's name goes on over the line.
         || (head.ends_with("目标") && tail == "任务")
         // "推进" / "情况": "情况" is no column of its own.
@@ -1090,9 +1095,20 @@ fn wraps(head: &str, tail: &str) -> bool {
 }
 
 fn looks_like_date_cell(s: &str) -> bool {
-    s.chars().any(|c| c.is_ascii_digit())
-        && (s.contains('年') || s.contains('月') || s.contains("前") || s.contains("底"))
-        && s.chars().count() <= 30
+    // A number of a year, a month or a day ("2024年", "12月底前", "2024.12"), not just a
+    // number beside 年 ("全年开展100场").
+    let mut digits = 0;
+    let mut dated = false;
+    for c in s.chars().filter(|c| !c.is_whitespace()) {
+        if c.is_ascii_digit() {
+            digits += 1;
+        } else {
+            dated |= digits > 0 && matches!(c, '年' | '月' | '日')
+                || digits == 4 && matches!(c, '.' | '-' | '/');
+            digits = 0;
+        }
+    }
+    dated && s.chars().count() <= 30
         || matches!(s.trim(), "长期坚持" | "持续推进" | "常态化" | "长期")
 }
 
@@ -1310,6 +1326,7 @@ fn read_cell_rows(
         groups.push(None);
         lead_cells = next_lead;
     }
+    carry_merged_cells(&header.roles, &mut rows, &groups);
     let rows = rows
         .into_iter()
         .zip(groups)
@@ -1325,6 +1342,46 @@ fn read_cell_rows(
         end: end_line,
         diagnostics,
     })
+}
+
+/// A table copied one cell a line prints a merged cell in the first row it covers only: a row
+/// with no cell at all (not even "/") under a unit, people or deadline column takes the cell of
+/// the row above (SCHEMA: "A cell merged over several rows applies to each of them"). A support
+/// column goes down only with the lead beside it: a row that prints its lead and no support has
+/// none. Items of rows whose 序号 is merged over them (`sub_rows`) share cells within their
+/// row only.
+fn carry_merged_cells(
+    roles: &[Option<Role>],
+    rows: &mut [(u64, usize, Vec<String>)],
+    groups: &[Option<(u64, String, String)>],
+) {
+    let lead_cols: Vec<usize> = (0..roles.len())
+        .filter(|&i| matches!(roles[i], Some(Role::Lead | Role::Responsible)))
+        .collect();
+    for r in 1..rows.len() {
+        let group = |r: usize| groups.get(r).and_then(|g| g.as_ref().map(|g| g.0));
+        if group(r) != group(r - 1) {
+            continue;
+        }
+        let (above, below) = rows.split_at_mut(r);
+        let (prev, cur) = (&above[r - 1].2, &mut below[0].2);
+        let absent =
+            |cells: &Vec<String>, i: usize| cells.get(i).is_none_or(|c| c.trim().is_empty());
+        let lead_absent = !lead_cols.is_empty() && lead_cols.iter().all(|&i| absent(cur, i));
+        for (i, role) in roles.iter().enumerate() {
+            let carry = match role {
+                Some(Role::Lead | Role::Responsible | Role::People | Role::Deadline) => true,
+                Some(Role::Support) => lead_absent,
+                _ => false,
+            };
+            if carry && absent(cur, i) && !absent(prev, i) {
+                if cur.len() <= i {
+                    cur.resize(i + 1, String::new());
+                }
+                cur[i] = prev[i].clone();
+            }
+        }
+    }
 }
 
 /// A numbered heading (not "1.") at `lines[at]`, or after a line or two of an unnumbered
@@ -1419,6 +1476,8 @@ fn fit(kind: CellKind, role: Option<Role>) -> i32 {
         K::Date if text_col => 0,
         // Of text columns, the task's is the one a row never leaves empty.
         K::Text if role == Some(Role::Task) => 2,
+        // A 备注 column is most often empty.
+        K::Text if role == Some(Role::Remarks) => 0,
         K::Text if text_col => 1,
         K::Text if role == Some(Role::Deadline) => -1,
         _ => -3,
@@ -1452,7 +1511,7 @@ fn align_cells(roles: &[Option<Role>], cells: &[String]) -> Option<Vec<String>> 
         };
         for i in (0..=n).rev() {
             // Leave column j empty (a small cost, so that a fit is preferred to a gap).
-            let mut b = best[j + 1][i].saturating_sub(1);
+            let mut b = best[j + 1][i].saturating_sub(2);
             let mut t = 0;
             let mut run = 0;
             for e in i..n {
@@ -1460,7 +1519,15 @@ fn align_cells(roles: &[Option<Role>], cells: &[String]) -> Option<Vec<String>> 
                 if e > i && (!multi_ok(k) || kinds[i] != k) {
                     break;
                 }
-                run += fit(k, roles[j]);
+                // (Fits count double: a further line of text in a cell counts half, so that
+                // two texts fill two text columns before they make one cell: "文化产业" /
+                // "培育…" are a category and a task.)
+                let f = fit(k, roles[j]);
+                run += if e > i && k == CellKind::Text && f > 0 {
+                    1
+                } else {
+                    2 * f
+                };
                 let score = best[j + 1][e + 1].saturating_add(run);
                 // ">" keeps the earlier choice on a tie; columns are scanned from the right,
                 // so the empty ones fall to the left.
@@ -1479,8 +1546,8 @@ fn align_cells(roles: &[Option<Role>], cells: &[String]) -> Option<Vec<String>> 
     // As many cells as columns, one each: kept unless they fit far worse than lined up (a cell
     // that does not look like what its column holds may still be one: "吴江海关").
     if n == m {
-        let straight: i32 = kinds.iter().zip(roles).map(|(k, r)| fit(*k, *r)).sum();
-        if best[0][0] < straight + MIN_REALIGN_GAIN {
+        let straight: i32 = kinds.iter().zip(roles).map(|(k, r)| 2 * fit(*k, *r)).sum();
+        if best[0][0] < straight + 2 * MIN_REALIGN_GAIN {
             return None;
         }
     }
@@ -1649,9 +1716,8 @@ fn names_people(cell: &str) -> bool {
         .peekable();
     parts.peek().is_some()
         && parts.all(|p| {
-            (2..=4).contains(&p.chars().count())
-                && p.chars().all(|c| ('\u{4E00}'..='\u{9FFF}').contains(&c))
-                && has_surname(&p)
+            p.chars().all(|c| ('\u{4E00}'..='\u{9FFF}').contains(&c))
+                && is_name(&p)
                 && !units::looks_like_unit(&p)
                 && !["完成", "已完成", "正常", "滞后", "推进中", "序时", "达序"]
                     .iter()
@@ -1667,14 +1733,27 @@ const SURNAMES: &str = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高�
     祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全\
     佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝";
 
-/// Whether a 2–4 character name starts with a surname ("王某", "欧阳某某").
-fn has_surname(p: &str) -> bool {
-    [
+/// Characters that end words of a table's cells, and hardly ever a person's name: "文化产业",
+/// "城镇化率", "市场监管" start with a surname's character.
+const NOT_NAME_ENDS: &str = "业务设理护制化态境治游入量率术施育动策划项目程区市县镇乡村站局所馆队股\
+    办委厅处室科院会司团校场路桥园网房管督查核估调研训典赛展览点";
+
+/// Whether a word is a person's name: a surname ("王某", "欧阳某某") and one or two
+/// characters more (two more after a surname of two, or "某某").
+fn is_name(p: &str) -> bool {
+    let n = p.chars().count();
+    let compound = [
         "欧阳", "司马", "诸葛", "上官", "东方", "皇甫", "令狐", "慕容", "尉迟", "公孙",
     ]
     .iter()
-    .any(|s| p.starts_with(s))
-        || p.chars().next().is_some_and(|c| SURNAMES.contains(c))
+    .any(|s| p.starts_with(s));
+    let fits = if compound {
+        (3..=4).contains(&n)
+    } else {
+        p.chars().next().is_some_and(|c| SURNAMES.contains(c))
+            && ((2..=3).contains(&n) || (n == 4 && p.ends_with("某某")))
+    };
+    fits && !p.chars().last().is_some_and(|c| NOT_NAME_ENDS.contains(c))
 }
 
 /// Whether a cell says nothing: "/", "—", "无".

@@ -66,6 +66,8 @@ const UNIT_SUFFIXES: &[&str] = &[
     "所",
     "站",
     "馆",
+    // A section of a county bureau: "文化宣传股", "旅游股".
+    "股",
     "社",
     "联",
     "行",

@@ -367,6 +367,89 @@ fn an_indicator_table_with_each_cell_opened_by_a_bar() {
 }
 
 #[test]
+fn a_merged_unit_cell_copied_one_cell_a_line_applies_to_the_rows_below() {
+    // A county bureau's table copied one cell a line: a header word glossed in brackets on the
+    // next line ("责任股室" / "（单位）"); the 指标 (category), 完成时限, 责任领导 and 责任股室
+    // cells merged over rows print in the first row only; units are sections of the bureau
+    // ("旅游股"); a category's name ("文化产业") is no person, and a number beside 年 ("全年
+    // …100场") no date.
+    let text = "\
+序号
+指标
+工作任务
+完成时限
+责任领导
+责任股室
+（单位）
+备注
+1
+公共文化服务
+免费开放服务人次较上年增长15%。
+12月底前
+王某
+文化宣传股
+文化馆
+图书馆
+2
+全年组织开展惠民演出不少于100场。
+3
+开展好“三下乡”活动。
+4
+文化产业
+培育规模以上文化服务企业1家。
+5
+旅游
+新建旅游厕所6座。
+5月底
+周某
+旅游股
+6
+抓好旅游环境综合整治工作。
+";
+    let r = read_text(text, &ReadOptions::new("t"));
+    let titles: Vec<&str> = r.plan.tasks.iter().map(|t| t.title.as_str()).collect();
+    assert_eq!(
+        titles,
+        [
+            "免费开放服务人次较上年增长15%",
+            "全年组织开展惠民演出不少于100场",
+            "开展好“三下乡”活动",
+            "培育规模以上文化服务企业1家",
+            "新建旅游厕所6座",
+            "抓好旅游环境综合整治工作"
+        ]
+    );
+    let culture = (vec!["文化宣传股"], vec!["文化馆", "图书馆"]);
+    assert_eq!(
+        brief::units(&r.plan),
+        [
+            ("1", culture.0.clone(), culture.1.clone()),
+            ("2", culture.0.clone(), culture.1.clone()),
+            ("3", culture.0.clone(), culture.1.clone()),
+            ("4", culture.0.clone(), culture.1.clone()),
+            ("5", vec!["旅游股"], vec![]),
+            ("6", vec!["旅游股"], vec![]),
+        ]
+    );
+    assert_eq!(
+        brief::values(&r.plan),
+        [
+            ("1", vec![15.0]),
+            ("2", vec![100.0]),
+            ("3", vec![]),
+            ("4", vec![1.0]),
+            ("5", vec![6.0]),
+            ("6", vec![]),
+        ]
+    );
+    assert!(
+        r.diagnostics.iter().all(|d| d.code != "unknown-column"),
+        "{:?}",
+        r.diagnostics
+    );
+}
+
+#[test]
 fn rows_one_cell_a_line_go_on_under_numbered_categories() {
     // A table copied one cell a line, each cell closed by a bar, lines of bars for empty
     // cells; a numbered category row ("一、") stands between the header and the rows, and
