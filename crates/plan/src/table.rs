@@ -270,6 +270,10 @@ pub fn role_of(header: &str) -> Option<Role> {
             "承办单位",
             "责任处室",
             "责任股室",
+            "负责单位",
+            "负责部门",
+            "负责科室",
+            "负责处室",
         ]) {
             Role::Responsible
         } else if has(&["时限", "时间", "节点", "期限"]) {
@@ -979,7 +983,7 @@ fn cell_line_header(lines: &[Line], i: usize) -> Option<(Header, usize)> {
             return None;
         }
         let k = l.key.trim();
-        if k.chars().count() > 12
+        if header_word_len(k) > 12
             || row_number(k).is_some()
             || k.contains('\t')
             || OutlineNumber::parse(k).is_some()
@@ -1018,7 +1022,7 @@ fn cell_line_header(lines: &[Line], i: usize) -> Option<(Header, usize)> {
                 && !body
                 && m == j + 1
                 && !words.is_empty()
-                && k.chars().count() <= 12
+                && header_word_len(k) <= 12
                 && !header_digits(k).any(|c| c.is_ascii_digit())
             {
                 words.push(k.to_string());
@@ -1034,7 +1038,7 @@ fn cell_line_header(lines: &[Line], i: usize) -> Option<(Header, usize)> {
             }
             joined.push_str(piece);
             m += 1;
-            if role_of(&joined).is_some() && joined.chars().count() <= 12 {
+            if role_of(&joined).is_some() && header_word_len(&joined) <= 12 {
                 ok = true;
                 break;
             }
@@ -1059,6 +1063,16 @@ fn cell_line_header(lines: &[Line], i: usize) -> Option<(Header, usize)> {
             j,
         )
     })
+}
+
+/// A header word's length, a gloss in brackets aside ("重点工作任务（民生实事项目）" is 6): at
+/// most 12 in a header, and the gloss at most 12 more.
+fn header_word_len(w: &str) -> usize {
+    let n = w.chars().count();
+    match w.strip_suffix('）').and_then(|s| s.rsplit_once('（')) {
+        Some((stem, gloss)) if gloss.chars().count() <= 12 => stem.chars().count(),
+        _ => n,
+    }
 }
 
 /// Whether a header word `head` was wrapped before `tail` ("配合" / "单位", "年度目标" / "任务").

@@ -124,9 +124,16 @@ pub fn looks_like_unit(name: &str) -> bool {
     };
     (2..=40).contains(&n)
         && (UNIT_SUFFIXES.iter().any(|s| stem.ends_with(s)) || matches!(stem, "各地" | "各级"))
+        && !ACTION_STARTS.iter().any(|v| name.starts_with(v))
         && !name.contains('：')
         && !name.chars().any(|c| c.is_ascii_digit())
 }
+
+/// Verbs that start a task, never a unit's name: "建成启用区级老年活动中心" is a task.
+const ACTION_STARTS: &[&str] = &[
+    "建成", "新建", "完成", "开展", "推进", "实施", "加快", "加强", "提升", "打造", "启用", "改造",
+    "新增", "推动", "健全", "完善", "深化", "落实", "建立", "创建", "培育", "引进", "组建", "成立",
+];
 
 /// Whether every name of a list reads as a unit (stars of a lead kept or not). Places named
 /// before the body they share ("荔湾区、黄埔区政府": the two districts' governments) count as

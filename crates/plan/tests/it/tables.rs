@@ -450,6 +450,42 @@ fn a_merged_unit_cell_copied_one_cell_a_line_applies_to_the_rows_below() {
 }
 
 #[test]
+fn a_long_header_word_with_a_gloss_and_a_section_beside_the_lead() {
+    // A header word longer than most, glossed in brackets ("重点工作任务（民生实事项目）"); the
+    // 负责科室 beside the 牵头单位 supports; a task that ends in a unit's word ("…活动中心")
+    // is a task; a report of progress is no target.
+    let text = "\
+序号
+重点工作任务（民生实事项目）
+牵头单位
+负责科室
+负责人
+计划完成时间
+进展情况（一季度）
+1
+新增老年食堂（助餐点）15个
+区民政局
+养老服务科
+何某
+11月底前
+其中3个点位已完成建设。
+2
+建成启用区级老年活动中心
+目前正在进行主体建筑装修阶段。
+";
+    let r = read_text(text, &ReadOptions::new("t"));
+    assert_eq!(
+        brief::units(&r.plan),
+        [
+            ("1", vec!["区民政局"], vec!["养老服务科"]),
+            ("2", vec!["区民政局"], vec!["养老服务科"]),
+        ]
+    );
+    assert_eq!(r.plan.tasks[1].title, "建成启用区级老年活动中心");
+    assert_eq!(brief::values(&r.plan), [("1", vec![15.0]), ("2", vec![])]);
+}
+
+#[test]
 fn rows_one_cell_a_line_go_on_under_numbered_categories() {
     // A table copied one cell a line, each cell closed by a bar, lines of bars for empty
     // cells; a numbered category row ("一、") stands between the header and the rows, and
