@@ -177,6 +177,7 @@ const CHROME_ANYWHERE: &[&str] = &[
     "【关闭】",
     "【返回顶部】",
     "扫一扫在手机",
+    "扫描二维码",
     "在手机上打开",
     "收藏本页",
     "加入收藏",
@@ -234,6 +235,7 @@ const CHROME_START: &[&str] = &[
     "打印",
     "关闭",
     "分享",
+    "正在阅读：",
 ];
 
 /// Whether a line starts with a word of a web page's chrome ("首页", "发布时间" …), even when
@@ -523,11 +525,18 @@ fn split_item_sequence(line: &str) -> Vec<&str> {
     // ①10月底前…。②全年…"): (their kind, the next ordinal, where they start).
     let mut sub: Option<(MarkerKind, u64)> = None;
     let mut sub_cuts = Vec::new();
-    for (i, _) in line.match_indices('。') {
-        let at = i + '。'.len_utf8();
+    // (A space may stand after the "。": "1.…。 2.…"; circled sub-items may follow a colon or
+    // a semicolon too: "2、民生实事工程：①…；②….")
+    for (i, stop) in line.match_indices(['。', '；', '：']) {
+        let at = i + stop.len();
+        let rest = &line[at..];
+        let at = at + (rest.len() - rest.trim_start().len());
         let Some(m) = OutlineNumber::parse(&line[at..]) else {
             continue;
         };
+        if stop != "。" && m.kind != MarkerKind::Circled {
+            continue;
+        }
         if m.kind == first.kind && m.ordinal == next {
             cuts.push(at);
             next += 1;

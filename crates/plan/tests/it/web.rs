@@ -51,6 +51,8 @@ const PAGE_TAIL: &str = "
 扫一扫在手机打开当前页
 【打印】 【关闭】
 责任编辑：李某某
+扫描二维码随身看资讯
+正在阅读：【政策落实】某区重点工作任务
 ";
 
 #[test]
@@ -59,6 +61,10 @@ fn web_page_chrome_is_ignored() {
     let page = format!("{PAGE_HEAD}{seed}{PAGE_TAIL}");
     let plan = read(&page);
     assert_reads_as_expected(&plan);
+    assert!(
+        plan.complete,
+        "the chrome after the plan's last line does not cut it off"
+    );
     // Nothing of the chrome leaks into a task's text.
     for t in &plan.tasks {
         for w in [
@@ -68,6 +74,8 @@ fn web_page_chrome_is_ignored() {
             "关闭窗口",
             "责任编辑",
             "扫一扫",
+            "二维码",
+            "正在阅读",
         ] {
             assert!(!t.text.contains(w), "{} carries {w}: {}", t.id, t.text);
         }
@@ -305,5 +313,31 @@ fn a_list_of_records_run_together_on_one_line_is_split_at_its_items_and_fields()
             ("2", vec![10.0, 20.0]),
             ("3", vec![5.0]),
         ]
+    );
+}
+
+#[test]
+fn items_on_one_line_after_a_space_and_circled_items_after_a_colon() {
+    // "1.…。 2.…。 3.…" on one short line (a space after each "。"); circled items after a
+    // colon and semicolons ("2、…工程：①…；②…。") are items of the item.
+    let text = "\
+某镇巡河工作具体要求
+1.镇级河长每月巡河至少1次。 2.村级河长每月巡河至少2次。 3.巡河长度需要达到300米以上。
+";
+    let plan = read(text);
+    let ids: Vec<&str> = plan.tasks.iter().map(|t| t.id.as_str()).collect();
+    assert_eq!(ids, ["1", "2", "3"]);
+    assert!(plan.complete);
+    let text = "\
+某市教育局2020年民生实事项目完成情况
+1、省实事工程：增加公办幼儿园学位970个。
+2、市民生实事工程：①提质改造乡村小规模学校30所；②建成社会足球场7个。
+";
+    let plan = read(text);
+    let ids: Vec<&str> = plan.tasks.iter().map(|t| t.id.as_str()).collect();
+    assert_eq!(ids, ["1", "2.1", "2.2"]);
+    assert_eq!(
+        crate::brief::values(&plan),
+        [("1", vec![970.0]), ("2.1", vec![30.0]), ("2.2", vec![7.0])]
     );
 }
