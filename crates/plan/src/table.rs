@@ -736,10 +736,17 @@ fn read_delimited(
                     cells.extend(it);
                 } else {
                     // A continuation row: its cells add to the row's cells column by column.
+                    // Text under the 序号 (merged over both rows, so the copy shifted the row's
+                    // cells left) goes on with the task cell.
+                    let task_col = header.roles.iter().position(|r| *r == Some(Role::Task));
                     for (j, t) in texts.into_iter().enumerate() {
                         if is_empty_cell(&t) {
                             continue;
                         }
+                        let j = match task_col {
+                            Some(tc) if j == k && tc > k => tc,
+                            _ => j,
+                        };
                         if let Some(c) = cells.get_mut(j) {
                             if !c.is_empty() {
                                 c.push('\n');

@@ -486,6 +486,23 @@ fn a_long_header_word_with_a_gloss_and_a_section_beside_the_lead() {
 }
 
 #[test]
+fn a_second_line_of_a_task_cell_under_a_merged_number_goes_on_with_the_task() {
+    // A web table copied with bars: the 序号 and the other cells merged over two rows, the
+    // task cell split in two; the copy gives the second row's one cell first.
+    let text = "\
+序号 | 工作任务 | 责任单位 | 一季度目标 | 进展情况 |
+1 | 新改扩建公办中小学校1所 | 教体局 | 室内安装 | 装修完成80%。 |
+新增学位810个 | ||||
+2 | 完成结对帮扶学校2所 | 教体局 | 互派人员到位 | 已开展交流。 |
+";
+    let r = read_text(text, &ReadOptions::new("t"));
+    assert_eq!(
+        brief::values(&r.plan),
+        [("1", vec![1.0, 810.0]), ("2", vec![2.0])]
+    );
+}
+
+#[test]
 fn rows_one_cell_a_line_go_on_under_numbered_categories() {
     // A table copied one cell a line, each cell closed by a bar, lines of bars for empty
     // cells; a numbered category row ("一、") stands between the header and the rows, and
