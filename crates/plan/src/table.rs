@@ -326,6 +326,9 @@ pub struct Header {
     pub single_spaced: bool,
     /// Read from a table copied one cell a line: rows after a heading go on in that form.
     pub one_cell_a_line: bool,
+    /// The words as written (`words` are in the analysis form: simplified characters): a
+    /// unit a header names is reported as written ("年度投資金額（萬元）" → "萬元").
+    pub texts: Vec<String>,
 }
 
 impl Header {
@@ -344,7 +347,16 @@ impl Header {
             words: cells.iter().map(|c| c.trim().to_string()).collect(),
             single_spaced: false,
             one_cell_a_line: false,
+            texts: cells.iter().map(|c| c.trim().to_string()).collect(),
         })
+    }
+
+    /// The header with its words as written (one per column), when they are given.
+    pub fn written(mut self, texts: &[String]) -> Header {
+        if texts.len() == self.words.len() {
+            self.texts = texts.iter().map(|t| t.trim().to_string()).collect();
+        }
+        self
     }
 
     fn number_col(&self) -> usize {
@@ -380,6 +392,7 @@ impl Header {
             if r.is_some() && cells[i].trim() != self.words[i] {
                 self.roles[i] = r;
                 self.words[i] = cells[i].trim().to_string();
+                self.texts[i] = cells[i].trim().to_string();
             }
         }
         true
@@ -554,8 +567,8 @@ pub(crate) fn read_at(lines: &[Line], i: usize, prev: Option<&Header>) -> Option
         if ranges.len() < 3 {
             continue;
         }
-        let (_, keys) = cells_of(l, &ranges);
-        if let Some(header) = Header::of(&keys)
+        let (texts, keys) = cells_of(l, &ranges);
+        if let Some(header) = Header::of(&keys).map(|h| h.written(&texts))
             // Single spaces split a header only when every word names a column.
             && (sep != Sep::Space || header.roles.iter().all(Option::is_some))
         {
@@ -975,6 +988,8 @@ fn cell_line_header(lines: &[Line], i: usize) -> Option<(Header, usize)> {
         return None;
     }
     let mut words: Vec<String> = Vec::new();
+    // The lines each word was read from.
+    let mut spans: Vec<(usize, usize)> = Vec::new();
     let mut j = i;
     while let Some(l) = lines.get(j) {
         // No header has this many columns (and the scan stays short on any input).
@@ -1001,6 +1016,7 @@ fn cell_line_header(lines: &[Line], i: usize) -> Option<(Header, usize)> {
         let next = lines.get(j + 1).map(|n| n.key.trim());
         if role_of(k).is_some() && !next.is_some_and(|n| wraps(k, n)) {
             words.push(k.to_string());
+            spans.push((j, j + 1));
             j += 1;
             continue;
         }
@@ -1033,6 +1049,7 @@ fn cell_line_header(lines: &[Line], i: usize) -> Option<(Header, usize)> {
                 && !header_digits(k).any(|c| c.is_ascii_digit())
             {
                 words.push(k.to_string());
+                spans.push((j, j + 1));
                 j += 1;
                 ok = true;
                 break;
@@ -1055,17 +1072,22 @@ fn cell_line_header(lines: &[Line], i: usize) -> Option<(Header, usize)> {
         }
         if m > j {
             words.push(joined);
+            spans.push((j, m));
             j = m;
         }
     }
     if words.len() < 3 {
         return None;
     }
+    let texts: Vec<String> = spans
+        .iter()
+        .map(|&(a, b)| lines[a..b].iter().map(|l| l.text.trim()).collect())
+        .collect();
     Header::of(&words).map(|h| {
         (
             Header {
                 one_cell_a_line: true,
-                ..h
+                ..h.written(&texts)
             },
             j,
         )
@@ -1890,6 +1912,22 @@ fn header_unit(word: &str) -> Option<(&str, &str)> {
     crate::targets::is_unit(unit).then_some((stem.trim(), unit))
 }
 
+/// The unit column `i`'s header names, read on its analysis form and given as written
+/// ("年度投資金額（萬元）" → ("年度投資金額", "萬元")).
+fn header_unit_as_written(header: &Header, i: usize) -> Option<(&str, &str)> {
+    let word = header.words.get(i)?;
+    let (stem, unit) = header_unit(word)?;
+    let offset = |part: &str| part.as_ptr() as usize - word.as_ptr() as usize;
+    let written = header.texts.get(i).filter(|t| t.len() == word.len());
+    let slice = |part: &str| -> Option<&str> {
+        written.and_then(|t| t.get(offset(part)..offset(part) + part.len()))
+    };
+    match (slice(stem), slice(unit)) {
+        (Some(s), Some(u)) => Some((s, u)),
+        _ => Some((stem, unit)),
+    }
+}
+
 /// A row's cells by role.
 fn fill_row(header: &Header, cells: &[String]) -> Row {
     let mut row = Row::default();
@@ -1926,7 +1964,7 @@ fn fill_row(header: &Header, cells: &[String]) -> Row {
             }
             Role::Target => {
                 // A bare number under a header that names its unit reads as "名称300万元".
-                let named = header.words.get(i).and_then(|w| header_unit(w));
+                let named = header_unit_as_written(header, i);
                 let text = match (unit, named) {
                     (None, Some((stem, u))) => with_unit(&join_lines(cell), Some(u)).map(|t| {
                         if t.starts_with(|c: char| c.is_ascii_digit()) {

@@ -503,6 +503,24 @@ fn a_second_line_of_a_task_cell_under_a_merged_number_goes_on_with_the_task() {
 }
 
 #[test]
+fn a_unit_named_in_a_header_in_traditional_characters_is_given_as_written() {
+    let text = "\
+序號 | 項目名稱 | 年度投資金額（萬元） | 責任單位 |
+1 | 城區學校改擴建 | 300 | 縣教育局 |
+2 | 新建養老服務中心 | 1360 | 縣民政局 |
+";
+    let r = read_text(text, &ReadOptions::new("t"));
+    let targets: Vec<(f64, &str)> = r
+        .plan
+        .tasks
+        .iter()
+        .flat_map(|t| &t.targets)
+        .map(|g| (g.value, g.unit.as_str()))
+        .collect();
+    assert_eq!(targets, [(300.0, "萬元"), (1360.0, "萬元")]);
+}
+
+#[test]
 fn rows_one_cell_a_line_go_on_under_numbered_categories() {
     // A table copied one cell a line, each cell closed by a bar, lines of bars for empty
     // cells; a numbered category row ("一、") stands between the header and the rows, and
