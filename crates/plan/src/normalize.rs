@@ -87,6 +87,128 @@ pub(crate) fn lines(text: &str) -> Vec<Line> {
             });
         }
     }
+    join_field_values(number_records(out, traditional), traditional)
+}
+
+/// A unit field's label on a line of its own ("责任单位" or "责任单位：") and its units on the
+/// next ("文广旅局"), as a record prints them: one line "责任单位：文广旅局".
+fn join_field_values(lines: Vec<Line>, traditional: bool) -> Vec<Line> {
+    let bare_label = |k: &str| {
+        let k = k.trim().trim_end_matches('：');
+        (2..=6).contains(&k.chars().count())
+            && UNIT_FIELD_LABELS
+                .iter()
+                .any(|w| w.trim_end_matches('：') == k)
+    };
+    if !lines.iter().any(|l| bare_label(&l.key)) {
+        return lines;
+    }
+    let mut out: Vec<Line> = Vec::with_capacity(lines.len());
+    let mut it = lines.into_iter().peekable();
+    while let Some(l) = it.next() {
+        if bare_label(&l.key)
+            && let Some(next) = it.peek()
+            && crate::units::is_unit_list(&crate::units::split_names(&next.key))
+            // (A table's header copied one cell a line: "牵头单位" / "配合单位".)
+            && crate::table::role_of(&next.key).is_none()
+            && out.last().is_none_or(|p: &Line| {
+                p.key.chars().count() > 12 || crate::table::role_of(&p.key).is_none()
+            })
+        {
+            let text = format!(
+                "{}：{}",
+                l.text.trim().trim_end_matches('：'),
+                next.text.trim()
+            );
+            let key = key_form(&text, traditional);
+            out.push(Line {
+                no: l.no,
+                text,
+                key,
+            });
+            it.next();
+            continue;
+        }
+        out.push(l);
+    }
+    out
+}
+
+/// Labels that name a record's item ("项目名称：提升县域生态环境").
+const NAME_LABELS: &[&str] = &["项目名称", "任务名称", "事项名称", "实事名称", "工作名称"];
+
+/// A list of records, each numbered before its name's label ("01 项目名称：提升县域生态环境",
+/// or "03" / "项目名称：" / "实施…工程" on lines of their own), as a report of a list of
+/// projects prints them: each record starts an item "1．提升县域生态环境". Only a number
+/// followed by a name's label counts.
+fn number_records(lines: Vec<Line>, traditional: bool) -> Vec<Line> {
+    // The quick test: no name label, nothing to do.
+    if !lines
+        .iter()
+        .any(|l| NAME_LABELS.iter().any(|w| l.key.contains(w)))
+    {
+        return lines;
+    }
+    let number_of = |k: &str| -> Option<(u64, usize)> {
+        let digits = k.chars().take_while(char::is_ascii_digit).count();
+        let rest = &k[digits..];
+        ((1..=3).contains(&digits) && (rest.is_empty() || rest.starts_with(char::is_whitespace)))
+            .then(|| k[..digits].parse().ok().map(|n| (n, digits)))
+            .flatten()
+    };
+    // "项目名称：X" → the byte offset of X.
+    let label_of = |k: &str| -> Option<usize> {
+        NAME_LABELS.iter().find_map(|w| {
+            let rest = k.strip_prefix(w)?.trim_start();
+            let rest = rest.strip_prefix('：')?;
+            Some(k.len() - rest.len())
+        })
+    };
+    let mut out: Vec<Line> = Vec::with_capacity(lines.len());
+    let mut i = 0;
+    while i < lines.len() {
+        let l = &lines[i];
+        let Some((n, digits)) = number_of(&l.key) else {
+            out.push(l.clone());
+            i += 1;
+            continue;
+        };
+        let rest = l.key[digits..].trim_start();
+        // The label on the number's line, or on the next.
+        let (label_line, label_key, label_text, used) = if rest.is_empty() {
+            match lines.get(i + 1) {
+                Some(next) => (next, next.key.as_str(), next.text.as_str(), 2),
+                None => (l, "", "", 1),
+            }
+        } else {
+            let at = l.key.len() - rest.len();
+            (l, rest, &l.text[at..], 1)
+        };
+        let Some(off) = label_of(label_key) else {
+            out.push(l.clone());
+            i += 1;
+            continue;
+        };
+        let mut title = label_text[off..].trim().to_string();
+        let mut used = used;
+        // "项目名称：" alone: the name is the next line.
+        if title.is_empty()
+            && let Some(next) = lines.get(i + used)
+            && label_of(&next.key).is_none()
+            && number_of(&next.key).is_none()
+        {
+            title = next.text.trim().to_string();
+            used += 1;
+        }
+        let text = format!("{n}．{title}");
+        let key = key_form(&text, traditional);
+        out.push(Line {
+            no: label_line.no.min(l.no),
+            text,
+            key,
+        });
+        i += used;
+    }
     out
 }
 

@@ -341,3 +341,51 @@ fn items_on_one_line_after_a_space_and_circled_items_after_a_colon() {
         [("1", vec![970.0]), ("2.1", vec![30.0]), ("2.2", vec![7.0])]
     );
 }
+
+#[test]
+fn records_numbered_before_their_name_label_are_items() {
+    // A report on a list of projects: each record numbered before its name's label ("01
+    // 项目名称：…", or the number, the label and the name on lines of their own), its content
+    // under a label, its unit field's label on a line of its own (with or without a colon),
+    // and a report of progress that is no part of the plan.
+    let text = "\
+全县“我为群众办实事”实践活动项目进展与成效情况汇报
+01 项目名称：提升县域生态环境
+项目内容：
+持续推进厕所革命，新改建城区公共厕所5座。新建2个湿地乡村。
+责任单位：
+水务局、城管局、自然资源局
+进展与成效：
+已确定5座公厕建厕位置，完成湿地乡村建设点2个。
+02
+项目名称：
+加大文化惠民力度
+项目内容：
+新建“城市书房”1个。
+责任单位
+文广旅局
+进展与成效：
+公益放映厅建设已全部完成，5月开展放映70场次。
+";
+    let plan = read(text);
+    let titles: Vec<(&str, &str)> = plan
+        .tasks
+        .iter()
+        .map(|t| (t.id.as_str(), t.title.as_str()))
+        .collect();
+    assert_eq!(
+        titles,
+        [("1", "提升县域生态环境"), ("2", "加大文化惠民力度")]
+    );
+    assert_eq!(
+        crate::brief::units(&plan),
+        [
+            ("1", vec!["水务局"], vec!["城管局", "自然资源局"]),
+            ("2", vec!["文广旅局"], vec![]),
+        ]
+    );
+    assert_eq!(
+        crate::brief::values(&plan),
+        [("1", vec![5.0, 2.0]), ("2", vec![1.0])]
+    );
+}
