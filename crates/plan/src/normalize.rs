@@ -570,8 +570,10 @@ fn split_spaced_fields(line: &str) -> Vec<&str> {
         return vec![line];
     }
     let label_at = |i: usize| -> bool {
+        // (Only the few characters a label may take are looked at: linear in the line.)
         let rest = &line[i..];
-        rest.split_once('：').is_some_and(|(label, _)| {
+        let window: String = rest.chars().take(9).collect();
+        window.split_once('：').is_some_and(|(label, _)| {
             (2..=8).contains(&label.chars().count())
                 && label
                     .chars()

@@ -147,6 +147,17 @@ fn arabic(line: &str) -> Option<(MarkerKind, u64, usize)> {
         return None;
     }
     let ordinal = digits.parse().ok()?;
+    // A star between the number and its dot marks an item new or key ("1*．", "2* ．").
+    let after = match after.strip_prefix(['*', '＊']) {
+        Some(rest) => {
+            let rest = rest.trim_start_matches(' ');
+            if !rest.starts_with(['.', '．', '、']) {
+                return None;
+            }
+            rest
+        }
+        None => after,
+    };
     let mut it = after.chars();
     let sep = it.next()?;
     let tail = it.as_str();
@@ -237,6 +248,9 @@ mod tests {
         check("1.推进交通", Some((ArabicDot, 1, "推进交通")));
         check("1．2024年完成", Some((ArabicDot, 1, "2024年完成")));
         check("10. 继续", Some((ArabicDot, 10, "继续")));
+        check("1* ．开展改革", Some((ArabicDot, 1, "开展改革")));
+        check("2*．开展登记", Some((ArabicDot, 2, "开展登记")));
+        check("2*3", None);
         check("3、加强", Some((ArabicDot, 3, "加强")));
         check("2。按照要求", Some((ArabicDot, 2, "按照要求")));
         check("（12）细化", Some((ArabicParen, 12, "细化")));
