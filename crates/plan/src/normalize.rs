@@ -61,8 +61,17 @@ pub(crate) fn lines(text: &str) -> Vec<Line> {
         {
             continue;
         }
-        for piece in split_trailing_header(trimmed)
-            .into_iter()
+        let unglued;
+        let trimmed = match unglue_table(trimmed) {
+            Some(rows) => {
+                unglued = rows;
+                unglued.as_str()
+            }
+            None => trimmed,
+        };
+        for piece in trimmed
+            .split(ROW_BREAK)
+            .flat_map(split_trailing_header)
             .flat_map(split_run_together)
             .flat_map(split_item_sequence)
             .flat_map(split_heading_from_first_item)
@@ -132,6 +141,92 @@ fn join_field_values(lines: Vec<Line>, traditional: bool) -> Vec<Line> {
         out.push(l);
     }
     out
+}
+
+/// Where `unglue_table` ends a row (no text holds it).
+const ROW_BREAK: char = '\u{1E}';
+
+/// Words a table's header starts with after its 序号 in a table whose cells ran together.
+const GLUED_HEADER_STARTS: &[&str] = &[
+    "项目", "任务", "工作", "重点", "主要", "名称", "事项", "类别", "内容", "实事",
+];
+
+/// A table whose cells ran together with no break at all, as a document site's text of a
+/// .docx gives it ("序号项目名称主要内容分管领导牵头单位配合单位1增加教育资源供给实施新建…12个
+/// …何某教育局…2促进就业稳定增长…"): the header (a 序号 run into column words that name units)
+/// is dropped, and each row, started by the next number in turn before a word (not "3个"), is an
+/// item "1．…" of its own. The cells of a row cannot be told apart: the row's text is the
+/// item's, its units are not read. `None` when the line holds no such table.
+fn unglue_table(line: &str) -> Option<String> {
+    if line.len() < 200 {
+        return None;
+    }
+    let at = line.match_indices("序号").find_map(|(i, _)| {
+        let rest = &line[i + "序号".len()..];
+        GLUED_HEADER_STARTS
+            .iter()
+            .any(|w| rest.starts_with(w))
+            .then_some(i)
+    })?;
+    // The header: up to the first digit, at most 60 characters, naming unit columns.
+    let after = &line[at..];
+    let digit = after.find(|c: char| c.is_ascii_digit())?;
+    let header = &after[..digit];
+    let unit_words = ["牵头", "配合", "责任", "单位", "部门"]
+        .iter()
+        .filter(|w| header.contains(*w))
+        .count();
+    if header.chars().count() > 60 || unit_words < 2 || header.contains(['，', '。', ' ']) {
+        return None;
+    }
+    let body = &after[digit..];
+    let mut out = String::with_capacity(line.len() + 32);
+    out.push_str(&line[..at]);
+    let mut next = 1u64;
+    let mut rows = 0;
+    let mut pos = 0;
+    let mut prev: Option<char> = None;
+    let mut i = 0;
+    while i < body.len() {
+        // A repeated header (the table over a page) is dropped.
+        if body[i..].starts_with(header) {
+            out.push_str(&body[pos..i]);
+            i += header.len();
+            pos = i;
+            continue;
+        }
+        let c = body[i..].chars().next().unwrap_or(' ');
+        if c.is_ascii_digit() && !prev.is_some_and(|p| p.is_ascii_digit() || p == '.') {
+            let end = i + body[i..].bytes().take_while(u8::is_ascii_digit).count();
+            let n: u64 = body[i..end].parse().unwrap_or(0);
+            let word: String = body[end..].chars().take(2).collect();
+            let starts_word = word.chars().next().is_some_and(|w| {
+                ('\u{4E00}'..='\u{9FFF}').contains(&w)
+                    && !crate::targets::is_unit(&w.to_string())
+                    && !crate::targets::is_unit(&word)
+                    && !matches!(
+                        w,
+                        '年' | '月' | '日' | '号' | '届' | '期' | '批' | '家' | '级'
+                    )
+            });
+            if n == next && starts_word {
+                out.push_str(&body[pos..i]);
+                out.push(ROW_BREAK);
+                out.push_str(&body[i..end]);
+                out.push('．');
+                pos = end;
+                next += 1;
+                rows += 1;
+                i = end;
+                prev = Some('0');
+                continue;
+            }
+        }
+        prev = Some(c);
+        i += c.len_utf8();
+    }
+    out.push_str(&body[pos..]);
+    (rows >= 2).then_some(out)
 }
 
 /// Labels that name a record's item ("项目名称：提升县域生态环境").

@@ -389,3 +389,28 @@ fn records_numbered_before_their_name_label_are_items() {
         [("1", vec![5.0, 2.0]), ("2", vec![1.0])]
     );
 }
+
+#[test]
+fn a_table_whose_cells_ran_together_gives_a_task_for_each_row() {
+    // A document site's text of a Word table: no break between cells or rows, a page break
+    // repeating the header; the copy breaks off in the last row, which is left out. Each row
+    // is a task with its targets; a count in a row ("3个",
+    // "竣工3个") is no row number, and the row's units cannot be told from the person's name
+    // run into them, so none are guessed.
+    let text = "\
+某区2021年重大民生实事项目目标任务责任分解表序号项目名称主要内容区政府分管领导牵头单位配合单位1增加教育资源供给实施新建、改扩建学校重点建设项目12个，计划竣工3个；增加学位5000个。王某某教育局经开区各街道2促进就业稳定增长全区城镇新增就业15000人，城镇登记失业率控制在3%以内。王某某人社局各街道序号项目名称主要内容区政府分管领导牵头单位配合单位3优化养老服务为全区23000名老年人提供居家上门服务。张某民政局各街道4文体惠民行动新建2家“秋白
+";
+    let plan = read(text);
+    let ids: Vec<&str> = plan.tasks.iter().map(|t| t.id.as_str()).collect();
+    assert_eq!(ids, ["1", "2", "3"]);
+    assert_eq!(
+        crate::brief::values(&plan),
+        [
+            ("1", vec![12.0, 3.0, 5000.0]),
+            ("2", vec![15000.0, 3.0]),
+            ("3", vec![23000.0]),
+        ]
+    );
+    assert!(plan.tasks.iter().all(|t| t.lead.is_empty()));
+    assert!(plan.tasks.iter().all(|t| !t.text.contains("序号")));
+}
