@@ -507,6 +507,16 @@ fn assemble(node: &Node, lines: &[Line]) -> Assembled {
         if has_marker || prev_pushed.is_some_and(|&(x, y)| x <= s && s < y) {
             continue;
         }
+        // "由A会同B、C等部门研究提出落实意见": A leads, B and C support.
+        if let Some((r, from, to)) = by_together(sk) {
+            let off = s + (a.key[s..e].len() - a.key[s..e].trim_start().len());
+            let (k, t) = (&a.key[off + from..off + to], &a.text[off + from..off + to]);
+            a.roles.merge(Roles {
+                lead: names_as_written(r.lead, k, t),
+                support: names_as_written(r.support, k, t),
+            });
+            continue;
+        }
         let by = sk.starts_with('由') && (sk.contains("负责") || sk.contains("牵头"));
         let closing = sk.contains("牵头")
             && (sk.contains("配合") || sk.contains("参与") || sk.contains("负责"));
@@ -798,6 +808,34 @@ fn starts_with_label(key: &str) -> bool {
                 .chars()
                 .all(|c| ('\u{4E00}'..='\u{9FFF}').contains(&c))
     })
+}
+
+/// "由A会同B、C等部门研究…" in a sentence: A leads, B and C support (every name a unit's),
+/// with the byte range of the names in the sentence.
+fn by_together(sentence: &str) -> Option<(Roles, usize, usize)> {
+    let together = sentence.find("会同")?;
+    let by = sentence[..together].rfind('由')?;
+    let lead_part = &sentence[by + '由'.len_utf8()..together];
+    if lead_part.chars().count() > 30 {
+        return None;
+    }
+    let rest_at = together + "会同".len();
+    let rest = &sentence[rest_at..];
+    // The helpers end at "等" or at the verb of what they do together.
+    let end = [
+        "等", "研究", "负责", "共同", "制定", "提出", "组织", "推进", "抓好", "落实",
+    ]
+    .iter()
+    .filter_map(|w| rest.find(w))
+    .min()?;
+    let lead = units::split_names(lead_part);
+    let support = units::split_names(&rest[..end]);
+    let all_units = |v: &[String]| !v.is_empty() && v.iter().all(|n| units::looks_like_unit(n));
+    (all_units(&lead) && all_units(&support)).then_some((
+        Roles { lead, support },
+        by,
+        rest_at + end,
+    ))
 }
 
 fn looks_like_leader_line(key: &str) -> bool {

@@ -414,3 +414,22 @@ fn a_table_whose_cells_ran_together_gives_a_task_for_each_row() {
     assert!(plan.tasks.iter().all(|t| t.lead.is_empty()));
     assert!(plan.tasks.iter().all(|t| !t.text.contains("序号")));
 }
+
+#[test]
+fn a_body_that_works_together_with_others_leads_them() {
+    // "由A会同B、C等部门研究提出落实意见": A leads, B and C support, also in traditional
+    // characters; names as written.
+    let text = "\
+一、關於糧食安全的問題
+（一）關於“確保穀物基本自給”的問題，由發展改革委會同農業部、財政部等部門研究提出落實意見。
+（二）關於耕地保護的問題，由國土資源部會同農業部研究提出落實意見。
+";
+    let plan = read(text);
+    assert_eq!(
+        crate::brief::units(&plan),
+        [
+            ("1.1", vec!["發展改革委"], vec!["農業部", "財政部"]),
+            ("1.2", vec!["國土資源部"], vec!["農業部"]),
+        ]
+    );
+}
