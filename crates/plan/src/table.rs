@@ -1442,7 +1442,7 @@ fn heading_then_rows(lines: &[Line], at: usize) -> Option<usize> {
         .iter()
         .skip(heading + 1)
         .take(3)
-        .any(|l| row_number(&l.key).is_some_and(|n| n <= 2));
+        .any(|l| row_number(&l.key).is_some());
     (before_ok && rows_follow).then_some(heading)
 }
 

@@ -521,6 +521,37 @@ fn a_unit_named_in_a_header_in_traditional_characters_is_given_as_written() {
 }
 
 #[test]
+fn an_excerpt_of_a_table_may_start_at_any_row_after_its_category() {
+    // A department's excerpt of a city's table: the header, a numbered category row, and the
+    // department's rows only, numbered as in the whole table (3, then 68 under "六、").
+    let text = "\
+区教育局2025年政府工作报告重点工作任务分解表
+序号
+重点工作任务
+主要责任单位
+协同配合单位
+一、主要预期目标
+3
+固定资产投资增长7.5%左右。
+区发改委
+区教育局、区住建局
+六、加快社会事业发展
+68
+加快建设黎明小学扩建教学楼项目。
+区教育局
+区财政局
+";
+    let r = read_text(text, &ReadOptions::new("t"));
+    assert_eq!(
+        brief::units(&r.plan),
+        [
+            ("1.3", vec!["区发改委"], vec!["区教育局", "区住建局"]),
+            ("6.68", vec!["区教育局"], vec!["区财政局"]),
+        ]
+    );
+}
+
+#[test]
 fn rows_one_cell_a_line_go_on_under_numbered_categories() {
     // A table copied one cell a line, each cell closed by a bar, lines of bars for empty
     // cells; a numbered category row ("一、") stands between the header and the rows, and
