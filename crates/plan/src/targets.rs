@@ -734,12 +734,17 @@ fn quantity(s: &str, start: usize, num_end: usize, end: usize, value: f64) -> Op
     let mut pos = num_end;
     // A number set off by spaces, as some pages print it: "签约 6 个项目".
     // A space between a number and its unit: a text spaced around its numbers (" 600 個"),
-    // or a unit of two characters or more ("1000 公里").
+    // a unit of two characters or more ("1000 公里"), or a number run into the words before
+    // it ("旅游厕所6 座"; a row's number at a line's start, "1 个体工商户…", is none).
+    let after_word = s[..start]
+        .chars()
+        .next_back()
+        .is_some_and(|c| ('\u{4E00}'..='\u{9FFF}').contains(&c));
     if let Some(t) = after.strip_prefix(' ')
         && UNITS.iter().any(|u| {
             t.starts_with(u)
                 && !u.is_ascii()
-                && (s[..start].ends_with(' ') || u.chars().count() >= 2)
+                && (s[..start].ends_with(' ') || after_word || u.chars().count() >= 2)
         })
     {
         after = t;
@@ -1789,6 +1794,11 @@ mod tests {
                 "完成村道安全生命防护工程1000 公里。",
                 vec![t(1000.0, "公里", ">=", "plain", None)],
             ),
+            (
+                "新建、改建旅游厕所6 座。",
+                vec![t(6.0, "座", ">=", "plain", None)],
+            ),
+            ("1 个体工商户登记全程网办。", vec![]),
             (
                 "淘汰整治高耗低效企业5000家，腾出用地5万亩、用能120万吨标准煤。",
                 vec![
