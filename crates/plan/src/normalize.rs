@@ -201,7 +201,7 @@ fn unglue_table(line: &str) -> Option<String> {
             let n: u64 = body[i..end].parse().unwrap_or(0);
             let word: String = body[end..].chars().take(2).collect();
             let starts_word = word.chars().next().is_some_and(|w| {
-                ('\u{4E00}'..='\u{9FFF}').contains(&w)
+                is_ideograph(w)
                     && !crate::targets::is_unit(&w.to_string())
                     && !crate::targets::is_unit(&word)
                     && !matches!(
@@ -218,7 +218,7 @@ fn unglue_table(line: &str) -> Option<String> {
                 next += 1;
                 rows += 1;
                 i = end;
-                prev = Some('0');
+                prev = body[..end].chars().next_back();
                 continue;
             }
         }
@@ -314,7 +314,7 @@ fn is_pinyin_char(c: char) -> bool {
     c.is_ascii_lowercase() || TONED.contains(c) || c == 'ü' || c == 'ê'
 }
 
-fn is_ideograph(c: char) -> bool {
+pub(crate) fn is_ideograph(c: char) -> bool {
     ('\u{4E00}'..='\u{9FFF}').contains(&c) || ('\u{3400}'..='\u{4DBF}').contains(&c)
 }
 
@@ -644,16 +644,34 @@ fn split_unit_fields(line: &str) -> Vec<&str> {
     // 县城投公司，协办单位：住建局、凤城镇").
     let k = line.trim_start_matches(['（', ' ']);
     let field = UNIT_FIELD_LABELS.iter().any(|w| k.starts_with(w));
+    let cuts = unit_field_starts(line)
+        .filter(|&(_, before)| {
+            matches!(before, Some('。' | '；')) || (field && before == Some('，'))
+        })
+        .map(|(i, _)| i);
+    cut_at(line, cuts)
+}
+
+/// The pieces of `line` between the byte offsets `cuts` (in order), empty ones left out.
+fn cut_at(line: &str, cuts: impl IntoIterator<Item = usize>) -> Vec<&str> {
     let mut out = Vec::new();
     let mut start = 0;
-    for (i, before) in unit_field_starts(line) {
-        if matches!(before, Some('。' | '；')) || (field && before == Some('，')) {
-            out.push(&line[start..i]);
-            start = i;
+    for c in cuts.into_iter().chain(std::iter::once(line.len())) {
+        if c > start {
+            out.push(&line[start..c]);
+            start = c;
         }
     }
-    out.push(&line[start..]);
     out
+}
+
+/// The label a text starts with ("项目内容：…", "进展与成效：…"): two to eight ideographs before a
+/// colon. Only the characters a label may take are looked at (linear when called at every
+/// word of a line).
+pub(crate) fn leading_label(s: &str) -> Option<&str> {
+    let (end, _) = s.char_indices().take(9).find(|&(_, c)| c == '：')?;
+    let label = &s[..end];
+    ((2..=8).contains(&label.chars().count()) && label.chars().all(is_ideograph)).then_some(label)
 }
 
 /// Labelled fields set off by spaces on one line, a unit field among them ("牵头领导：王某
@@ -664,18 +682,8 @@ fn split_spaced_fields(line: &str) -> Vec<&str> {
     if !line.contains('：') || line.contains(['|', '｜', '\t']) {
         return vec![line];
     }
-    let label_at = |i: usize| -> bool {
-        // (Only the few characters a label may take are looked at: linear in the line.)
-        let rest = &line[i..];
-        let window: String = rest.chars().take(9).collect();
-        window.split_once('：').is_some_and(|(label, _)| {
-            (2..=8).contains(&label.chars().count())
-                && label
-                    .chars()
-                    .all(|c| ('\u{4E00}'..='\u{9FFF}').contains(&c))
-                && crate::table::role_of(label).is_some()
-        })
-    };
+    let label_at =
+        |i: usize| leading_label(&line[i..]).is_some_and(|l| crate::table::role_of(l).is_some());
     let mut cuts: Vec<usize> = Vec::new();
     let mut unit_field = false;
     let mut prev_space = false;
@@ -688,17 +696,10 @@ fn split_spaced_fields(line: &str) -> Vec<&str> {
     }
     // (A line that is a unit field itself: "责任单位：市交通委 项目责任人：李某".)
     unit_field |= UNIT_FIELD_LABELS.iter().any(|w| line.starts_with(w));
-    if !unit_field || cuts.is_empty() {
+    if !unit_field {
         return vec![line];
     }
-    let mut out = Vec::with_capacity(cuts.len() + 1);
-    let mut start = 0;
-    for c in cuts {
-        out.push(&line[start..c]);
-        start = c;
-    }
-    out.push(&line[start..]);
-    out
+    cut_at(line, cuts)
 }
 
 /// A table's header run into the end of the paragraph before it ("…2018年2月24日 常熟市2018年
@@ -785,17 +786,7 @@ fn split_item_sequence(line: &str) -> Vec<&str> {
     cuts.extend(runs);
     cuts.sort_unstable();
     cuts.dedup();
-    if cuts.is_empty() {
-        return vec![line];
-    }
-    let mut out = Vec::with_capacity(cuts.len() + 1);
-    let mut start = 0;
-    for c in cuts {
-        out.push(&line[start..c]);
-        start = c;
-    }
-    out.push(&line[start..]);
-    out
+    cut_at(line, cuts)
 }
 
 /// A heading run together with its first item ("一、明确目标任务1、学前教育发展目标。"), as
@@ -875,16 +866,7 @@ fn split_inline_items_with_units(line: &str) -> Vec<&str> {
     if !all_have_units {
         return whole;
     }
-    let mut out = Vec::with_capacity(marks.len() + 1);
-    let mut start = 0;
-    for &m in &marks {
-        if m > start {
-            out.push(&line[start..m]);
-        }
-        start = m;
-    }
-    out.push(&line[start..]);
-    out
+    cut_at(line, marks)
 }
 
 /// A plan run together on one line, as some web pages give it, split before its outline marks
@@ -1021,12 +1003,7 @@ fn split_run_together(line: &str) -> Vec<&str> {
     all.extend(unit_field_starts(line).map(|(i, _)| i));
     all.sort_unstable();
     all.dedup();
-    let mut out = Vec::with_capacity(all.len());
-    for (k, &c) in all.iter().enumerate() {
-        let end = all.get(k + 1).copied().unwrap_or(line.len());
-        out.push(&line[c..end]);
-    }
-    out
+    cut_at(line, all)
 }
 
 /// The display form of one line (see the module docs).

@@ -408,7 +408,7 @@ fn assemble(node: &Node, lines: &[Line]) -> Assembled {
         };
         push(&mut a, &l.text, &l.key, l.no);
         let field = units::field_line(&l.key);
-        if field.is_some() || starts_with_label(&l.key) {
+        if field.is_some() || crate::normalize::leading_label(&l.key).is_some() {
             in_progress = matches!(field, Some((FieldKind::Progress, _)));
         }
         if in_progress {
@@ -797,17 +797,6 @@ fn as_written(r: Roles, key: &str, text: &str) -> Roles {
         lead: names_as_written(r.lead, key, text),
         support: names_as_written(r.support, key, text),
     }
-}
-
-/// Whether a line starts with a label of its own ("项目内容：", "进展与成效："): two to eight
-/// characters before a colon.
-fn starts_with_label(key: &str) -> bool {
-    key.split_once('：').is_some_and(|(label, _)| {
-        (2..=8).contains(&label.chars().count())
-            && label
-                .chars()
-                .all(|c| ('\u{4E00}'..='\u{9FFF}').contains(&c))
-    })
 }
 
 /// "由A会同B、C等部门研究…" in a sentence: A leads, B and C support (every name a unit's),

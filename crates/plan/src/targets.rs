@@ -739,7 +739,7 @@ fn quantity(s: &str, start: usize, num_end: usize, end: usize, value: f64) -> Op
     let after_word = s[..start]
         .chars()
         .next_back()
-        .is_some_and(|c| ('\u{4E00}'..='\u{9FFF}').contains(&c));
+        .is_some_and(crate::normalize::is_ideograph);
     if let Some(t) = after.strip_prefix(' ')
         && UNITS.iter().any(|u| {
             t.starts_with(u)

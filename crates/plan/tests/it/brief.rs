@@ -20,3 +20,11 @@ pub fn values(plan: &Plan) -> Vec<(&str, Vec<f64>)> {
         .map(|t| (t.id.as_str(), t.targets.iter().map(|x| x.value).collect()))
         .collect()
 }
+
+/// Each task's id with its title.
+pub fn titles(plan: &Plan) -> Vec<(&str, &str)> {
+    plan.tasks
+        .iter()
+        .map(|t| (t.id.as_str(), t.title.as_str()))
+        .collect()
+}

@@ -340,14 +340,8 @@ fn an_indicator_table_with_each_cell_opened_by_a_bar() {
 | 省科技厅
 ";
     let r = read_text(text, &ReadOptions::new("t"));
-    let titles: Vec<(&str, &str)> = r
-        .plan
-        .tasks
-        .iter()
-        .map(|t| (t.id.as_str(), t.title.as_str()))
-        .collect();
     assert_eq!(
-        titles,
+        brief::titles(&r.plan),
         [
             ("1", "地区生产总值"),
             ("2", "财政收入"),

@@ -368,13 +368,8 @@ fn records_numbered_before_their_name_label_are_items() {
 公益放映厅建设已全部完成，5月开展放映70场次。
 ";
     let plan = read(text);
-    let titles: Vec<(&str, &str)> = plan
-        .tasks
-        .iter()
-        .map(|t| (t.id.as_str(), t.title.as_str()))
-        .collect();
     assert_eq!(
-        titles,
+        crate::brief::titles(&plan),
         [("1", "提升县域生态环境"), ("2", "加大文化惠民力度")]
     );
     assert_eq!(
