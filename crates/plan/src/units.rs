@@ -75,6 +75,8 @@ const UNIT_SUFFIXES: &[&str] = &[
     "署",
     "组",
     "街道",
+    // A management area of a county ("荒湖管理区").
+    "管理区",
     "镇",
     "乡",
     "园区",
@@ -143,14 +145,44 @@ pub fn is_unit_list(names: &[String]) -> bool {
         .iter()
         .map(|n| n.trim().trim_start_matches(LEAD_STARS))
         .collect();
-    let shared_body = names.last().is_some_and(|l| l.ends_with("政府"));
-    !names.is_empty()
-        && names.iter().all(|n| {
-            looks_like_unit(n)
-                || (shared_body
-                    && (2..=5).contains(&n.chars().count())
-                    && n.ends_with(['区', '县', '市', '镇', '乡', '旗']))
-        })
+    !names.is_empty() && (0..names.len()).all(|i| unit_in_list(&names, i))
+}
+
+/// Bodies a list may name once for several places before it: "荔湾区、黄埔区政府",
+/// "人民大垸、荒湖管理区" (two management areas).
+const SHARED_BODIES: &[&str] = &["政府", "管理区", "开发区"];
+
+/// Whether the `i`th name of a list is a unit: it reads as one, or it is a place named before
+/// the body it shares with the names after it (the list's next unit ends with that body).
+fn unit_in_list(names: &[&str], i: usize) -> bool {
+    let n = names[i];
+    if looks_like_unit(n) {
+        return true;
+    }
+    let Some(body) = names[i + 1..]
+        .iter()
+        .find(|m| looks_like_unit(m))
+        .and_then(|m| SHARED_BODIES.iter().find(|b| m.ends_with(*b)))
+    else {
+        return false;
+    };
+    let place_word = n.ends_with(['区', '县', '市', '镇', '乡', '旗']);
+    (2..=5).contains(&n.chars().count())
+        && n.chars().all(crate::normalize::is_ideograph)
+        && !ACTION_STARTS.iter().any(|v| n.starts_with(v))
+        && (place_word || *body != "政府")
+        && !has_role_word(n)
+}
+
+/// The names of a list that are units (`unit_in_list`), in order.
+pub fn units_of_list(names: Vec<String>) -> Vec<String> {
+    let refs: Vec<&str> = names.iter().map(|n| n.trim()).collect();
+    let keep: Vec<bool> = (0..refs.len()).map(|i| unit_in_list(&refs, i)).collect();
+    names
+        .into_iter()
+        .zip(keep)
+        .filter_map(|(n, k)| k.then_some(n))
+        .collect()
 }
 
 /// Words that carry a role; what they follow is a list of units.
@@ -440,7 +472,7 @@ fn clause_roles(clause: &str, lead_seen: bool) -> (Option<&'static str>, Vec<Str
     // A clause of prose among them ("…，并和环保部、国家发改委、研究院进一步衔接") names none:
     // every item of such a list is a unit's name.
     let names = split_names(clause);
-    if lead_seen && !names.iter().all(|n| looks_like_unit(n)) {
+    if lead_seen && !is_unit_list(&names) {
         return (Some("none"), vec![]);
     }
     (lead_seen.then_some("support"), names)
@@ -514,7 +546,7 @@ pub fn parse_marker(contents: &str) -> Option<Roles> {
     let mut plain: Vec<String> = Vec::new();
     for clause in split_clauses(s) {
         let (role, names) = clause_roles(clause, !roles.lead.is_empty());
-        let names: Vec<String> = names.into_iter().filter(|n| looks_like_unit(n)).collect();
+        let names = units_of_list(names);
         match role {
             Some("lead") => roles.merge(Roles {
                 lead: names,
@@ -545,7 +577,7 @@ pub fn parse_marker(contents: &str) -> Option<Roles> {
     // Without a role word or a field name, every item must look like a unit.
     if !has_role_word && !explicit_field {
         let all = split_names(s);
-        if all.is_empty() || !all.iter().all(|n| looks_like_unit(n)) {
+        if !is_unit_list(&all) {
             return None;
         }
     }
@@ -785,6 +817,14 @@ mod tests {
                 Some((vec!["区交通运输局"], vec!["区发改财政局"])),
             ),
             ("区委宣传统战部负责", Some((vec!["区委宣传统战部"], vec![]))),
+            // Two places named before the body they share: two management areas.
+            (
+                "牵头单位：市发改局；责任单位：市统计局，人民大垸、荒湖管理区，监利经济开发区",
+                Some((
+                    vec!["市发改局"],
+                    vec!["市统计局", "人民大垸", "荒湖管理区", "监利经济开发区"],
+                )),
+            ),
             (
                 "市住建局牵头，市财政局、市发改委配合",
                 Some((vec!["市住建局"], vec!["市财政局", "市发改委"])),
