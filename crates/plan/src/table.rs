@@ -258,7 +258,8 @@ pub fn role_of(header: &str) -> Option<Role> {
             Role::Remarks
         } else if has(&["牵头", "主要责任单位", "主责单位", "主办单位"]) {
             Role::Lead
-        } else if has(&["配合", "参与", "协同", "协办", "协助", "协作"]) {
+        } else if has(&["配合", "参与", "参加单位", "协同", "协办", "协助", "协作"])
+        {
             Role::Support
         } else if has(&[
             "责任单位",

@@ -516,12 +516,15 @@ pub fn parse_marker(contents: &str) -> Option<Roles> {
     let mut s = without_list_note(contents.trim());
     // A remark after the list's sentence ("…按职责分工负责。具体任务均涉及相关市（州）人民政府，
     // 不再做分工。") is no list.
+    // So is a note on how such lists are read ("…。未明确牵头单位的，由所列负责单位按职责分工负责，
+    // 下同"), whatever role words it has.
     if let Some((head, rest)) = split_first_sentence(s)
-        && !LEAD_WORDS
+        && ((!LEAD_WORDS
             .iter()
             .chain(SUPPORT_WORDS)
             .any(|w| rest.contains(w))
-        && field_line(rest.trim()).is_none()
+            && field_line(rest.trim()).is_none())
+            || rest.trim_end_matches(['。', '）']).ends_with("下同"))
     {
         s = head;
     }
@@ -601,7 +604,8 @@ fn split_first_sentence(s: &str) -> Option<(&str, &str)> {
     None
 }
 
-/// Splits on "，" and "；" outside brackets.
+/// Splits on "，" and "；" outside brackets, and on a space before a unit field's label
+/// ("牵头单位：能源局 参加单位：发展改革委").
 fn split_clauses(s: &str) -> Vec<&str> {
     let mut out = Vec::new();
     let mut depth = 0i32;
@@ -614,11 +618,26 @@ fn split_clauses(s: &str) -> Vec<&str> {
                 out.push(&s[start..i]);
                 start = i + c.len_utf8();
             }
+            ' ' if depth <= 0 && unit_field_starts(&s[i + 1..]) => {
+                out.push(&s[start..i]);
+                start = i + 1;
+            }
             _ => {}
         }
     }
     out.push(&s[start..]);
     out.into_iter().filter(|c| !c.trim().is_empty()).collect()
+}
+
+/// Whether `s` starts with a unit field's label and its colon, within its first 12 characters.
+fn unit_field_starts(s: &str) -> bool {
+    s.chars().take(12).any(|c| c == '：')
+        && field_line(s).is_some_and(|(k, _)| {
+            matches!(
+                k,
+                FieldKind::Lead | FieldKind::Support | FieldKind::Responsible
+            )
+        })
 }
 
 /// Marks that single out the lead units of a list ("★区发改委、统计局": 区发改委 leads), as
@@ -817,6 +836,15 @@ mod tests {
                 Some((vec!["区交通运输局"], vec!["区发改财政局"])),
             ),
             ("区委宣传统战部负责", Some((vec!["区委宣传统战部"], vec![]))),
+            // Fields set off by a space; a note on how lists are read.
+            (
+                "牵头单位：能源局 参加单位：发展改革委、国资委",
+                Some((vec!["能源局"], vec!["发展改革委", "国资委"])),
+            ),
+            (
+                "负责单位：发展改革委、能源局。未明确牵头单位的，由所列负责单位按职责分工负责，下同",
+                Some((vec!["发展改革委"], vec!["能源局"])),
+            ),
             // Two places named before the body they share: two management areas.
             (
                 "牵头单位：市发改局；责任单位：市统计局，人民大垸、荒湖管理区，监利经济开发区",
