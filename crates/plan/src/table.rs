@@ -1055,9 +1055,16 @@ fn cell_line_header(lines: &[Line], i: usize) -> Option<(Header, usize)> {
                 ok = true;
                 break;
             }
+            // A word of four characters or more that means nothing is no first half of a
+            // word the next line ends ("污染程度" / "责任人" are two columns); a report's
+            // period is ("第二季度" / "完成情况").
             if (whole_word && !body)
                 || piece.chars().count() > 6
                 || piece.chars().any(|c| c.is_ascii_digit())
+                || (!body
+                    && role_of(piece).is_some_and(|r| r != Role::Progress)
+                    && role_of(&joined).is_none()
+                    && header_word_len(&joined) >= 4)
             {
                 break;
             }
@@ -1069,6 +1076,15 @@ fn cell_line_header(lines: &[Line], i: usize) -> Option<(Header, usize)> {
             }
         }
         if !ok {
+            // A short word of unknown meaning between header words is a column of its own
+            // ("面积/长度" / "所在区域" / "黑臭级别" … / "责任人"), reported by lint as unknown: a
+            // known header word follows within a few short lines.
+            if words.len() >= 2 && unknown_column_word(k) && known_word_follows(lines, j + 1) {
+                words.push(k.to_string());
+                spans.push((j, j + 1));
+                j += 1;
+                continue;
+            }
             break;
         }
         if m > j {
@@ -1093,6 +1109,32 @@ fn cell_line_header(lines: &[Line], i: usize) -> Option<(Header, usize)> {
             j,
         )
     })
+}
+
+/// Lines a run of unknown header words may take before a known one.
+const MAX_UNKNOWN_HEADER_RUN: usize = 4;
+
+/// Whether a line may be a header word nobody named: short, no digits, no sentence marks.
+fn unknown_column_word(k: &str) -> bool {
+    (2..=6).contains(&k.chars().count())
+        && !k
+            .chars()
+            .any(|c| c.is_ascii_digit() || matches!(c, '，' | '。' | '；' | '：' | '、'))
+}
+
+/// Whether a known header word comes within `MAX_UNKNOWN_HEADER_RUN` lines from `at`, after
+/// lines that could be header words themselves.
+fn known_word_follows(lines: &[Line], at: usize) -> bool {
+    for l in lines.iter().skip(at).take(MAX_UNKNOWN_HEADER_RUN) {
+        let k = l.key.trim();
+        if role_of(k).is_some_and(|r| r != Role::Number) && header_word_len(k) <= 12 {
+            return true;
+        }
+        if !unknown_column_word(k) || row_number(k).is_some() {
+            return false;
+        }
+    }
+    false
 }
 
 /// A header word's length, a gloss in brackets aside ("重点工作任务（民生实事项目）" is 6): at

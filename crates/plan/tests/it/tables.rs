@@ -1596,3 +1596,53 @@ fn pdf_layout_without_words_is_a_scan() {
     let e = zhuanban_plan::decode_pdf_layout(xhtml).unwrap_err();
     assert!(e.to_string().contains("没有文字层"), "{e}");
 }
+
+#[test]
+fn a_run_of_unknown_header_words_between_known_ones_gives_columns_of_their_own() {
+    // A list of water bodies copied one cell a line: 面积/长度, 所在区域, 污染程度 and 水质现状
+    // mean nothing to the reader, but they stand between known header words, so each is a
+    // column (reported by lint), and the rows line up under them.
+    let text = "\
+某市黑臭水体清单
+编号
+水体名称
+（起止点）
+水体类型
+面积/长度
+所在区域
+污染程度
+水质现状
+责任人
+达标期限
+1
+东门河
+（东桥-西桥）
+河流
+1200
+城东区
+轻度
+完成整治，无黑臭
+张某
+已完成
+2
+北塘
+湖塘
+800
+城北区
+重度
+正在治理
+李某
+2025年底
+";
+    let r = read_text(text, &ReadOptions::new("t"));
+    assert_eq!(brief::titles(&r.plan), [("1", "东门河"), ("2", "北塘")]);
+    let unknown: Vec<&str> = r
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == "unknown-column")
+        .map(|d| d.text.as_str())
+        .collect();
+    assert_eq!(unknown, ["面积/长度", "所在区域", "污染程度", "水质现状"]);
+    // The person is no unit.
+    assert!(r.plan.tasks.iter().all(|t| t.lead.is_empty()));
+}
