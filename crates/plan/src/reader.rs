@@ -65,10 +65,7 @@ const FIELD_LABELS: &[&str] = &[
 ];
 
 fn plan_start(lines: &[Line]) -> (usize, Option<String>) {
-    let notice = lines.iter().take(40).position(|l| {
-        l.key.contains("关于印发") || (l.key.ends_with("通知") && l.key.chars().count() < 80)
-    });
-    if let Some(n) = notice {
+    if let Some(n) = notice_line(lines) {
         // The plan begins at "附件" or at the next title line after the notice. The notice's
         // list of attachments ("附件：1. …分解表" / "2. …分解表") names titles but starts none.
         let mut in_list = false;
@@ -911,10 +908,33 @@ fn ends_sentence(t: &str) -> bool {
     t.ends_with(['。', '！', '？', '）', '；', '：', '|'])
 }
 
+/// The title line of a cover notice (关于印发…的通知) among the first lines.
+fn notice_line(lines: &[Line]) -> Option<usize> {
+    lines.iter().take(40).position(|l| {
+        l.key.contains("关于印发") || (l.key.ends_with("通知") && l.key.chars().count() < 80)
+    })
+}
+
 /// Reads lines into a plan.
+///
+/// The plan starts at its title (`plan_start`). Where no cover notice comes first and what
+/// follows the title gives no task (a page that starts inside a plan's items and ends with an
+/// attachment's title over a table with no 序号), the whole text is read instead. (After a
+/// notice, its list of attachments is no plan.)
 pub fn read_lines(lines: &[Line], opts: &ReadOptions) -> Reading {
-    let mut diagnostics = Vec::new();
     let (start, title) = plan_start(lines);
+    let reading = read_from(lines, start, title, opts);
+    if start > 0 && reading.plan.tasks.is_empty() && notice_line(lines).is_none() {
+        let whole = read_from(lines, 0, None, opts);
+        if !whole.plan.tasks.is_empty() {
+            return whole;
+        }
+    }
+    reading
+}
+
+fn read_from(lines: &[Line], start: usize, title: Option<String>, opts: &ReadOptions) -> Reading {
+    let mut diagnostics = Vec::new();
     let lines = &lines[start.min(lines.len())..];
     let (nodes, preamble) = build_tree(lines, &mut diagnostics);
 

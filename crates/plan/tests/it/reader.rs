@@ -391,3 +391,31 @@ fn a_text_cut_off_leaves_out_its_last_item() {
         assert!(complete, "{tail}");
     }
 }
+
+#[test]
+fn a_page_cut_inside_the_items_reads_them_before_an_attachments_table() {
+    // A page that starts at a plan's third item and ends with an attachment's title over a
+    // table with no 序号: the items are the plan (there is no cover notice to skip).
+    let text = "\
+（三）突出工作重点。集中连片区域是今年建设的重点，要抓紧抓好。
+（四）时间要求。各县（市）区要在汛前完成任务的80%以上。
+（五）工程检查验收。7月底前进行阶段验收。
+附件：
+蓄水工程任务责任一览表
+┌────┬────┐
+│县区│任务│
+├────┼────┤
+│东县│2200│
+└────┴────┘
+";
+    let r = read_text(text, &ReadOptions::new("t"));
+    assert_eq!(
+        brief::titles(&r.plan),
+        [
+            ("3", "突出工作重点"),
+            ("4", "时间要求"),
+            ("5", "工程检查验收")
+        ]
+    );
+    assert_eq!(brief::values(&r.plan)[1], ("4", vec![80.0]));
+}
