@@ -318,17 +318,25 @@ pub(crate) fn is_ideograph(c: char) -> bool {
     ('\u{4E00}'..='\u{9FFF}').contains(&c) || ('\u{3400}'..='\u{4DBF}').contains(&c)
 }
 
-/// A pinyin gloss at the start of `s`: "(yī)" or "（tǐ）" → its byte length.
+/// Characters a gloss of several readings may hold ("(yī / yì /yí)").
+const MAX_GLOSS_CHARS: usize = 30;
+
+/// A pinyin gloss at the start of `s`: "(yī)", "（tǐ）" or the readings of a character that
+/// has several, split by slashes ("(yào / yāo)") → its byte length.
 fn gloss_at(s: &str, need_tone: bool) -> Option<usize> {
     let open = s.chars().next().filter(|&c| c == '(' || c == '（')?;
     let inner_start = open.len_utf8();
     let mut toned = false;
     for (n, (i, c)) in s[inner_start..].char_indices().enumerate() {
         if c == ')' || c == '）' {
-            let ok = (1..=7).contains(&n) && (toned || !need_tone);
+            let inner = &s[inner_start..inner_start + i];
+            let ok = (toned || !need_tone)
+                && inner.split('/').all(|r| {
+                    (1..=7).contains(&r.trim().chars().count()) && !r.trim().contains(' ')
+                });
             return ok.then_some(inner_start + i + c.len_utf8());
         }
-        if !is_pinyin_char(c) || n >= 7 {
+        if !(is_pinyin_char(c) || c == '/' || c == ' ') || n >= MAX_GLOSS_CHARS {
             return None;
         }
         toned |= TONED.contains(c);

@@ -8,7 +8,7 @@ use std::path::Path;
 use serde_json::Value;
 use zhuanban_plan::{Plan, ReadOptions, read_bytes};
 
-use crate::compare;
+use crate::{brief, compare};
 
 const SEED: &str = "datonghu-regional-action-2024";
 
@@ -120,6 +120,16 @@ fn pinyin_glosses_in_traditional_text() {
     assert_eq!(plan.tasks[0].id, "1.1");
     assert_eq!(plan.tasks[0].title, "完善標準體系");
     assert_eq!(plan.tasks[0].lead, ["區發改局"]);
+}
+
+#[test]
+fn pinyin_glosses_of_several_readings() {
+    // A character that has several readings is glossed with all of them, split by slashes.
+    let text = "一(yī / yì /yí)、總體要(yào / yāo)求\n\
+        (一(yī / yì /yí))主要(yào / yāo)目标。優良天數比率達到(dào)90.7%以(yǐ)上(shàng)。（區環保局負責）\n";
+    let plan = read(text);
+    assert_eq!(brief::titles(&plan), [("1.1", "主要目标")]);
+    assert_eq!(brief::values(&plan), [("1.1", vec![90.7])]);
 }
 
 #[test]
