@@ -1001,6 +1001,18 @@ fn read_from(lines: &[Line], start: usize, title: Option<String>, opts: &ReadOpt
         {
             return false;
         }
+        // So does a row of a table whose rows each end with a bar, when the last one does not
+        // and is cells short of the row before ("3 | 实施农村公路大中修… | 1.…10月底前全面完成").
+        let cells = |k: &str| k.trim_end().trim_end_matches('|').split(" | ").count();
+        if t.contains(" | ")
+            && !t.ends_with('|')
+            && !ends_sentence(t)
+            && lines.iter().rev().nth(1).is_some_and(|p| {
+                p.key.contains(" | ") && p.key.trim_end().ends_with('|') && cells(&p.key) > cells(t)
+            })
+        {
+            return false;
+        }
         t.chars().count() <= 20
             || ends_sentence(t)
             // A table's row split by spaces that ends with its unit cell.

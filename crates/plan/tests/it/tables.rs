@@ -1646,3 +1646,31 @@ fn a_run_of_unknown_header_words_between_known_ones_gives_columns_of_their_own()
     // The person is no unit.
     assert!(r.plan.tasks.iter().all(|t| t.lead.is_empty()));
 }
+
+#[test]
+fn a_last_row_cut_cells_short_of_the_rows_before_is_left_out() {
+    // A page cut inside a table's last row: its rows each end with a bar, the last one stops
+    // in its plan cell, before its unit cells. A last row cut only in its report column keeps
+    // its task.
+    let head = "\
+序号 | 项目内容 | 进度安排 | 牵头单位 | 配合单位 |
+1 | 新建幼儿园2所。 | 8月底前竣工交付。 | 教育局 | 财政局 |
+";
+    let cut = format!("{head}2 | 实施农村公路大中修100公里。 | 7月底前开工;11月底前");
+    let r = read_text(&cut, &ReadOptions::new("t"));
+    assert!(!r.plan.complete);
+    assert_eq!(brief::titles(&r.plan), [("1", "新建幼儿园2所")]);
+    assert!(r.diagnostics.iter().any(|d| d.code == "truncated"));
+
+    let head = "\
+序号 | 项目内容 | 牵头单位 | 配合单位 | 进展情况 |
+1 | 新建幼儿园2所。 | 教育局 | 财政局 | 已开工。 |
+";
+    let cut =
+        format!("{head}2 | 实施农村公路大中修100公里。 | 交通局 | 财政局 | 已完成前期工作;县");
+    let r = read_text(&cut, &ReadOptions::new("t"));
+    assert_eq!(
+        brief::titles(&r.plan),
+        [("1", "新建幼儿园2所"), ("2", "实施农村公路大中修100公里")]
+    );
+}
