@@ -206,6 +206,7 @@ fn build_tree(lines: &[Line], diagnostics: &mut Vec<Diagnostic>) -> (Vec<Node>, 
     let mut last_header: Option<table::Header> = None;
     let mut i = 0;
     let mut current: Option<usize> = None;
+    let mut after_attachment = false;
     while i < lines.len() {
         let l = &lines[i];
         // Tables: a header row with 序号 starts one (see `table`).
@@ -270,9 +271,15 @@ fn build_tree(lines: &[Line], diagnostics: &mut Vec<Diagnostic>) -> (Vec<Node>, 
             }
             stack.push((m.kind, m.ordinal, idx));
             current = Some(idx);
+        } else if is_attachment_line(&l.key) {
+            // An attachment's own text is no part of the item before it ("附件：" / its title /
+            // a table the reader cannot line up).
+            current = None;
+            after_attachment = true;
         } else {
             match current {
                 Some(c) => nodes[c].body.push(i),
+                None if after_attachment => {}
                 None => preamble.push(l.clone()),
             }
         }
@@ -294,6 +301,11 @@ fn build_tree(lines: &[Line], diagnostics: &mut Vec<Diagnostic>) -> (Vec<Node>, 
         }
     }
     (nodes, preamble)
+}
+
+/// A line that opens an attachment: "附件", "附件：", "附件2".
+fn is_attachment_line(key: &str) -> bool {
+    matches!(key.trim().trim_end_matches(['：', ':']), "附件") || table::is_attachment_title(key)
 }
 
 fn push_row(nodes: &mut Vec<Node>, parent: Option<usize>, n: u64, line: usize, row: Row) -> usize {

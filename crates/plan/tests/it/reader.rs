@@ -395,7 +395,8 @@ fn a_text_cut_off_leaves_out_its_last_item() {
 #[test]
 fn a_page_cut_inside_the_items_reads_them_before_an_attachments_table() {
     // A page that starts at a plan's third item and ends with an attachment's title over a
-    // table with no 序号: the items are the plan (there is no cover notice to skip).
+    // table with no 序号: the items are the plan (there is no cover notice to skip), and the
+    // attachment's lines are none of theirs.
     let text = "\
 （三）突出工作重点。集中连片区域是今年建设的重点，要抓紧抓好。
 （四）时间要求。各县（市）区要在汛前完成任务的80%以上。
@@ -405,7 +406,7 @@ fn a_page_cut_inside_the_items_reads_them_before_an_attachments_table() {
 ┌────┬────┐
 │县区│任务│
 ├────┼────┤
-│东县│2200│
+│东县│大冶等4个乡镇、11个行政村│
 └────┴────┘
 ";
     let r = read_text(text, &ReadOptions::new("t"));
@@ -417,5 +418,9 @@ fn a_page_cut_inside_the_items_reads_them_before_an_attachments_table() {
             ("5", "工程检查验收")
         ]
     );
-    assert_eq!(brief::values(&r.plan)[1], ("4", vec![80.0]));
+    // The attachment's lines are no part of the last item.
+    assert_eq!(
+        brief::values(&r.plan),
+        [("3", vec![]), ("4", vec![80.0]), ("5", vec![])]
+    );
 }
