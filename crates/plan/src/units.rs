@@ -327,7 +327,10 @@ fn split_joined(name: &str) -> Vec<String> {
         for (i, _) in name.match_indices(w) {
             let (a, b) = (&name[..i], &name[i + w.len()..]);
             let collective = w != "等" || ["有关", "相关", "各"].iter().any(|c| b.contains(c));
-            if collective && looks_like_unit(a) && looks_like_unit(b) {
+            // "各县（市、区）党委和人民政府", "高新区党工委和管委会": two bodies of the places
+            // named first, one unit as written.
+            let same_places = w != "等" && BARE_BODIES.contains(&b);
+            if collective && !same_places && looks_like_unit(a) && looks_like_unit(b) {
                 let mut out = split_joined(a);
                 out.extend(split_joined(b));
                 return out;
@@ -336,6 +339,19 @@ fn split_joined(name: &str) -> Vec<String> {
     }
     vec![name.to_string()]
 }
+
+/// Bodies named with no place of their own: after "和" or "及" they are the bodies of the
+/// places named before.
+const BARE_BODIES: &[&str] = &[
+    "人民政府",
+    "政府",
+    "管委会",
+    "管理委员会",
+    "党委",
+    "党工委",
+    "人大常委会",
+    "政协",
+];
 
 /// Trims a unit name of list words ("等", "负责", "牵头" …) and punctuation.
 pub fn clean_name(s: &str) -> String {
@@ -887,6 +903,14 @@ mod tests {
             (
                 "责任单位：市级各有关部门及各县市区政府",
                 Some((vec!["市级各有关部门"], vec!["各县市区政府"])),
+            ),
+            // Two bodies of the same places are one unit as written.
+            (
+                "牵头单位：市发展改革委；配合单位：各县（市、区）党委和人民政府、高新区党工委和管委会",
+                Some((
+                    vec!["市发展改革委"],
+                    vec!["各县（市、区）党委和人民政府", "高新区党工委和管委会"],
+                )),
             ),
             (
                 "协同单位：省财政厅、省农业厅等省直有关部门和各市人民政府",
