@@ -303,6 +303,49 @@ fn build_tree(lines: &[Line], diagnostics: &mut Vec<Diagnostic>) -> (Vec<Node>, 
     (nodes, preamble)
 }
 
+/// Units a copy ran together ("文化宣传股文化馆", the line break between two units of a cell
+/// lost): a name that is a unit the plan names on its own elsewhere, followed by another
+/// unit's name of three characters or more, is those two units. In a task's lead the first
+/// leads and the second supports, as in a responsibility cell.
+fn unglue_known_units(tasks: &mut [Task]) {
+    let known: std::collections::HashSet<String> = tasks
+        .iter()
+        .flat_map(|t| t.lead.iter().chain(&t.support))
+        .cloned()
+        .collect();
+    let split = |n: &str| -> Option<(String, String)> {
+        n.char_indices().skip(3).find_map(|(i, _)| {
+            let (a, b) = n.split_at(i);
+            (known.contains(a) && b.chars().count() >= 3 && units::looks_like_unit(b))
+                .then(|| (a.to_string(), b.to_string()))
+        })
+    };
+    for t in tasks.iter_mut() {
+        let mut lead = Vec::new();
+        let mut moved = Vec::new();
+        for n in &t.lead {
+            match split(n) {
+                Some((a, b)) => {
+                    lead.push(a);
+                    moved.push(b);
+                }
+                None => lead.push(n.clone()),
+            }
+        }
+        let mut support = moved;
+        for n in &t.support {
+            match split(n) {
+                Some((a, b)) => support.extend([a, b]),
+                None => support.push(n.clone()),
+            }
+        }
+        let mut seen = std::collections::HashSet::new();
+        support.retain(|s| !lead.contains(s) && seen.insert(s.clone()));
+        t.lead = lead;
+        t.support = support;
+    }
+}
+
 /// A line that opens an attachment: "附件", "附件：", "附件2".
 fn is_attachment_line(key: &str) -> bool {
     matches!(key.trim().trim_end_matches(['：', ':']), "附件") || table::is_attachment_title(key)
@@ -1228,6 +1271,7 @@ fn read_from(lines: &[Line], start: usize, title: Option<String>, opts: &ReadOpt
     }
 
     let task_force = crate::taskforce::find(lines);
+    unglue_known_units(&mut raw_tasks);
 
     // Alias table over every unit named.
     let mut names: Vec<String> = Vec::new();

@@ -1674,3 +1674,38 @@ fn a_last_row_cut_cells_short_of_the_rows_before_is_left_out() {
         [("1", "新建幼儿园2所"), ("2", "实施农村公路大中修100公里")]
     );
 }
+
+#[test]
+fn units_run_together_in_a_cell_are_split_where_the_plan_names_them_apart() {
+    // A copy lost the line break between two units of a cell ("文化宣传股文化馆"): the plan
+    // names 文化宣传股 on its own in another row, so the cell is two units. A unit nobody
+    // names apart ("县文化馆分馆": 县文化馆 is named, "分馆" is too short to be a name) stays whole.
+    let text = "\
+序号
+工作任务
+完成时限
+责任股室
+1
+免费开放服务人次较上年增长15%。
+12月底前
+文化宣传股
+县文化馆
+2
+全年组织开展惠民演出不少于100场。
+12月底前
+文化宣传股文化馆
+3
+建成县文化馆分馆2个。
+12月底前
+县文化馆分馆
+";
+    let r = read_text(text, &ReadOptions::new("t"));
+    assert_eq!(
+        brief::units(&r.plan),
+        [
+            ("1", vec!["文化宣传股"], vec!["县文化馆"]),
+            ("2", vec!["文化宣传股"], vec!["文化馆"]),
+            ("3", vec!["县文化馆分馆"], vec![]),
+        ]
+    );
+}
