@@ -1068,6 +1068,35 @@ fn read_from(lines: &[Line], start: usize, title: Option<String>, opts: &ReadOpt
         {
             return false;
         }
+        // So does a line, however short, that ends inside a sentence or a list ("…学生宿舍等，",
+        // "城乡一体化示范区、高") or is the rest of a sentence cut short ("，实现现场检查").
+        if t.ends_with(['，', '、'])
+            || (t.starts_with('，') && !ends_sentence(t))
+            || t.rsplit_once('、').is_some_and(|(_, last)| {
+                (1..=2).contains(&last.chars().count()) && !units::looks_like_unit(last)
+            })
+        {
+            return false;
+        }
+        // So does a row of a table split by spaces that stops before its unit cell, where the
+        // row before ends with one ("8 …外贸进出口总额保持增长。 商务局" / "9 居民人均可支配收入增速").
+        let ends_with_units = |k: &str| {
+            k.rsplit_once(' ').is_some_and(|(row, last)| {
+                row.split(' ').next().and_then(row_number).is_some()
+                    && units::is_unit_list(&units::split_names(last))
+            })
+        };
+        if t.split(' ').next().and_then(row_number).is_some()
+            && !ends_with_units(t)
+            && !ends_sentence(t)
+            && lines
+                .iter()
+                .rev()
+                .nth(1)
+                .is_some_and(|p| ends_with_units(p.key.trim_end()))
+        {
+            return false;
+        }
         t.chars().count() <= 20
             || ends_sentence(t)
             // A table's row split by spaces that ends with its unit cell.

@@ -374,6 +374,11 @@ fn a_text_cut_off_leaves_out_its_last_item() {
         "3.完善运行管护机制，水质达标率达到9.",
         "3.完善运行管护机制，推动县域统\u{FFFD}",
         "3.完善运行管护机制。\n牵头领导：王某",
+        // A short last line that ends inside a sentence or a list, or is the rest of a
+        // sentence cut short.
+        "3.完善运行管护机制。\n改造现有水厂和管网等，",
+        "3.完善运行管护机制。\n牵头单位：县水利局、县",
+        "3.完善运行管护机制\n，实现统一管护",
     ] {
         let (ids, complete) = ids_and_completeness(&format!("{head}{tail}\n"));
         assert_eq!(ids, ["1.1", "1.2"], "{tail}");
@@ -385,11 +390,28 @@ fn a_text_cut_off_leaves_out_its_last_item() {
         "3.完善运行管护机制，推动县域统一管护。\n青禾县人民政府办公室",
         "3.完善运行管护机制。\n牵头单位：县水利局",
         "3.推行“一户一码”。”",
+        "3.完善运行管护机制。\n牵头单位：县水利局、县卫健局",
     ] {
         let (ids, complete) = ids_and_completeness(&format!("{head}{tail}\n"));
         assert_eq!(ids, ["1.1", "1.2", "1.3"], "{tail}");
         assert!(complete, "{tail}");
     }
+}
+
+#[test]
+fn a_row_split_by_spaces_cut_before_its_unit_cell_is_left_out() {
+    let head = "\
+序号 主要指标 责任单位
+1 地区生产总值增长7%左右。 发改委
+2 社会消费品零售总额增长8.5%左右。 商务局
+";
+    let (ids, complete) = ids_and_completeness(&format!("{head}3 居民人均可支配收入增速\n"));
+    assert_eq!(ids, ["1", "2"]);
+    assert!(!complete);
+    let (ids, complete) =
+        ids_and_completeness(&format!("{head}3 居民人均可支配收入增长8%。 统计局\n"));
+    assert_eq!(ids, ["1", "2", "3"]);
+    assert!(complete);
 }
 
 #[test]
