@@ -1137,6 +1137,39 @@ fn known_word_follows(lines: &[Line], at: usize) -> bool {
     false
 }
 
+/// A row's cells after its number, one a line, with a unit's name that a narrow cell wrapped
+/// over two lines joined ("區新興產業" / "服務中心"): a line that starts with a jurisdiction's
+/// word and is no unit, before a line that is a unit's name without one, whose join is a
+/// unit's name.
+fn join_unit_names_over_lines(tokens: &[(usize, String, String)]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::with_capacity(tokens.len());
+    let mut i = 0;
+    while i < tokens.len() {
+        let (_, text, key) = &tokens[i];
+        if let Some((_, next_text, next_key)) = tokens.get(i + 1) {
+            let jurisdiction = ['区', '县', '市', '省', '镇', '乡'];
+            let head = key.trim();
+            let tail = next_key.trim();
+            if head.starts_with(jurisdiction)
+                && (3..=8).contains(&head.chars().count())
+                && !head.contains(['，', '。', '、', '；', '：', ' '])
+                && !units::looks_like_unit(head)
+                && tail.chars().count() <= 6
+                && !tail.starts_with(jurisdiction)
+                && units::looks_like_unit(tail)
+                && units::looks_like_unit(&format!("{head}{tail}"))
+            {
+                out.push(format!("{}{}", text.trim(), next_text.trim()));
+                i += 2;
+                continue;
+            }
+        }
+        out.push(text.clone());
+        i += 1;
+    }
+    out
+}
+
 /// A header word's length, a gloss in brackets aside ("重点工作任务（民生实事项目）" is 6): at
 /// most 12 in a header, and the gloss at most 12 more.
 fn header_word_len(w: &str) -> usize {
@@ -1322,7 +1355,7 @@ fn read_cell_rows(
             }
             continue;
         }
-        let mut after: Vec<String> = tokens[s + 1..next].iter().map(|t| t.1.clone()).collect();
+        let mut after = join_unit_names_over_lines(&tokens[s + 1..next]);
         let after_cols = width - k - 1;
         // Leading cells of the next row stand after this row's last cell.
         let mut next_lead = Vec::new();

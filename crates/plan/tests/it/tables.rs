@@ -1710,3 +1710,32 @@ fn units_run_together_in_a_cell_are_split_where_the_plan_names_them_apart() {
         ]
     );
 }
+
+#[test]
+fn a_units_name_wrapped_over_two_lines_of_a_cell_is_one_name() {
+    // A narrow unit cell wrapped "区新兴产业服务中心" over two lines; the copy gives each line
+    // of it a line of its own.
+    let text = "\
+序号
+项目
+责任单位
+建设内容
+1
+完善交通基础设施
+区新兴产业
+服务中心
+实施宏图路提升改造工程。
+2
+提升区域防洪能力
+区农业农村局
+实施中心河道整治工程。
+";
+    let r = read_text(text, &ReadOptions::new("t"));
+    assert_eq!(
+        brief::units(&r.plan),
+        [
+            ("1", vec!["区新兴产业服务中心"], vec![]),
+            ("2", vec!["区农业农村局"], vec![]),
+        ]
+    );
+}
