@@ -152,6 +152,9 @@ pub fn is_unit_list(names: &[String]) -> bool {
 /// "人民大垸、荒湖管理区" (two management areas).
 const SHARED_BODIES: &[&str] = &["政府", "管理区", "开发区"];
 
+/// Places a list may name before the body they share.
+const MAX_PLACES_SHARING: usize = 8;
+
 /// Whether the `i`th name of a list is a unit: it reads as one, or it is a place named before
 /// the body it shares with the names after it (the list's next unit ends with that body).
 fn unit_in_list(names: &[&str], i: usize) -> bool {
@@ -159,8 +162,10 @@ fn unit_in_list(names: &[&str], i: usize) -> bool {
     if looks_like_unit(n) {
         return true;
     }
+    // (A few names ahead at most: the scan stays linear in the list's length.)
     let Some(body) = names[i + 1..]
         .iter()
+        .take(MAX_PLACES_SHARING)
         .find(|m| looks_like_unit(m))
         .and_then(|m| SHARED_BODIES.iter().find(|b| m.ends_with(*b)))
     else {
