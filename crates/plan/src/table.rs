@@ -209,6 +209,9 @@ pub enum Role {
     Progress,
     /// 备注.
     Remarks,
+    /// A place's column in a matrix of targets set per place ("苏州市" | "张家港" | "常熟" …
+    /// after 指标名称 and 单位): each cell is that place's target (`Header::mark_places`).
+    Place,
 }
 
 /// The role a header cell gives its column, or `None` when its words are unknown.
@@ -343,13 +346,35 @@ impl Header {
             .count();
         // A header has short cells; a data row mentioning 序号 does not qualify.
         let short = cells.iter().all(|c| c.chars().count() <= 20);
-        (number && known >= 2 && short).then(|| Header {
-            roles,
-            words: cells.iter().map(|c| c.trim().to_string()).collect(),
-            single_spaced: false,
-            one_cell_a_line: false,
-            texts: cells.iter().map(|c| c.trim().to_string()).collect(),
+        (number && known >= 2 && short).then(|| {
+            let mut h = Header {
+                roles,
+                words: cells.iter().map(|c| c.trim().to_string()).collect(),
+                single_spaced: false,
+                one_cell_a_line: false,
+                texts: cells.iter().map(|c| c.trim().to_string()).collect(),
+            };
+            h.mark_places();
+            h
         })
+    }
+
+    /// The columns of a matrix of per-place targets: after a task (indicator) column and a
+    /// unit column, the run of unknown words to the header's end, when there are three or more,
+    /// each a place's name (`is_place_word`) and one at least with a jurisdiction's ending.
+    fn mark_places(&mut self) {
+        let has = |r: Role| self.roles.contains(&Some(r));
+        if !(has(Role::Task) && has(Role::Unit)) {
+            return;
+        }
+        let run = self.roles.iter().rev().take_while(|r| r.is_none()).count();
+        let at = self.roles.len() - run;
+        let words = &self.words[at..];
+        if is_place_run(words.iter().map(String::as_str)) {
+            for r in &mut self.roles[at..] {
+                *r = Some(Role::Place);
+            }
+        }
     }
 
     /// The header with its words as written (one per column), when they are given.
@@ -1079,6 +1104,18 @@ fn cell_line_header(lines: &[Line], i: usize) -> Option<(Header, usize)> {
             // A short word of unknown meaning between header words is a column of its own
             // ("面积/长度" / "所在区域" / "黑臭级别" … / "责任人"), reported by lint as unknown: a
             // known header word follows within a few short lines.
+            // The places of a matrix of per-place targets end the header ("苏州市" / "张家港" /
+            // … / "1").
+            if words.len() >= 2
+                && let Some(n) = place_run_ends_header(lines, j)
+            {
+                for p in j..j + n {
+                    words.push(lines[p].key.trim().to_string());
+                    spans.push((p, p + 1));
+                }
+                j += n;
+                continue;
+            }
             if words.len() >= 2 && unknown_column_word(k) && known_word_follows(lines, j + 1) {
                 words.push(k.to_string());
                 spans.push((j, j + 1));
@@ -1109,6 +1146,48 @@ fn cell_line_header(lines: &[Line], i: usize) -> Option<(Header, usize)> {
             j,
         )
     })
+}
+
+/// Whether a header word may name a place: two to five ideographs ("常熟", "苏州市", "高新区").
+fn is_place_word(w: &str) -> bool {
+    let w = w.trim();
+    (2..=5).contains(&w.chars().count())
+        && w.chars().all(crate::normalize::is_ideograph)
+        && role_of(w).is_none()
+}
+
+/// Whether header words are a run of places (`Header::mark_places`).
+fn is_place_run<'a>(words: impl Iterator<Item = &'a str>) -> bool {
+    let mut n = 0;
+    let mut suffixed = false;
+    for w in words {
+        if !is_place_word(w) {
+            return false;
+        }
+        n += 1;
+        suffixed |= w
+            .trim()
+            .ends_with(['市', '区', '县', '旗', '州', '镇', '乡']);
+    }
+    n >= 3 && suffixed
+}
+
+/// The number of lines from `at` that are a run of places ending the header: place words up
+/// to the first row's number (`Header::mark_places` then marks their columns).
+fn place_run_ends_header(lines: &[Line], at: usize) -> Option<usize> {
+    let run: Vec<&str> = lines
+        .iter()
+        .skip(at)
+        .take(MAX_HEADER_CELLS)
+        .map(|l| l.key.trim())
+        .take_while(|k| is_place_word(k))
+        .collect();
+    let n = run.len();
+    (lines
+        .get(at + n)
+        .is_some_and(|l| row_number(&l.key).is_some())
+        && is_place_run(run.into_iter()))
+    .then_some(n)
 }
 
 /// Lines a run of unknown header words may take before a known one.
@@ -1395,7 +1474,16 @@ fn read_cell_rows(
         cells.push(tokens[s].1.clone());
         // A row whose cells are not as many as its columns, or fit them far worse than they
         // would fit lined up otherwise: lined up by what they hold.
-        if let Some(aligned) = align_cells(&header.roles[k + 1..], &after) {
+        if let Some(mut aligned) = align_cells(&header.roles[k + 1..], &after) {
+            // Which place a cell is of is not guessed: a row of a per-place matrix whose cells
+            // are not as many as its columns gives no place's target.
+            if after.len() != after_cols {
+                for (c, r) in aligned.iter_mut().zip(&header.roles[k + 1..]) {
+                    if *r == Some(Role::Place) {
+                        c.clear();
+                    }
+                }
+            }
             cells.extend(aligned);
             rows.push((number, line, cells));
             groups.push(None);
@@ -1576,7 +1664,14 @@ fn fit(kind: CellKind, role: Option<Role>) -> i32 {
     let unit_col = is_unit_column(role);
     let text_col = matches!(
         role,
-        Some(Role::Task | Role::Target | Role::Progress | Role::Remarks | Role::Category) | None
+        Some(
+            Role::Task
+                | Role::Target
+                | Role::Progress
+                | Role::Remarks
+                | Role::Category
+                | Role::Place
+        ) | None
     );
     match kind {
         // An assessor column holds one unit more often than a list: of equal fits, the lines
@@ -1589,7 +1684,7 @@ fn fit(kind: CellKind, role: Option<Role>) -> i32 {
         K::People if unit_col || text_col => -1,
         K::Measure if role == Some(Role::Unit) => 3,
         K::Measure if role == Some(Role::Target) => 0,
-        K::Number if role == Some(Role::Target) => 3,
+        K::Number if matches!(role, Some(Role::Target | Role::Place)) => 3,
         K::Number if text_col => 0,
         K::Date if role == Some(Role::Deadline) => 3,
         K::Date if text_col => 0,
@@ -1928,6 +2023,32 @@ fn unit_names(cell: &str) -> Vec<String> {
 
 /// A target cell with a separate unit column: the unit follows a bare number ("0.07" + "万亩").
 /// A cell of 0 is no target.
+/// One place's target of a matrix row: the place, the indicator, the unit cell's words and the
+/// value with the unit put after its number ("7左右" under "增幅(%)" → "…增幅7%左右").
+fn place_target(place: &str, indicator: &str, unit_cell: &str, cell: &str) -> String {
+    let unit_cell = join_lines(unit_cell);
+    let (stem, unit) = match header_unit(&unit_cell) {
+        Some((stem, unit)) => (stem.to_string(), unit.to_string()),
+        None if is_empty_cell(&unit_cell) => (String::new(), String::new()),
+        None => (String::new(), unit_cell.trim().to_string()),
+    };
+    let digits = cell
+        .char_indices()
+        .find(|(_, c)| !(c.is_ascii_digit() || *c == '.'))
+        .map_or(cell.len(), |(at, _)| at);
+    let rest = &cell[digits..];
+    let value = if digits > 0
+        && !unit.is_empty()
+        && !rest.starts_with(['%', '％'])
+        && !rest.starts_with(unit.as_str())
+    {
+        format!("{}{unit}{}", &cell[..digits], &cell[digits..])
+    } else {
+        cell.to_string()
+    };
+    format!("{place}{indicator}{stem}{value}")
+}
+
 fn with_unit(cell: &str, unit: Option<&str>) -> Option<String> {
     let t = cell.trim();
     let bare: String = t.chars().filter(|c| *c != ',').collect();
@@ -2007,6 +2128,7 @@ fn header_unit_as_written(header: &Header, i: usize) -> Option<(&str, &str)> {
 /// A row's cells by role.
 fn fill_row(header: &Header, cells: &[String]) -> Row {
     let mut row = Row::default();
+    let mut places: Vec<(usize, String)> = Vec::new();
     let unit = header
         .roles
         .iter()
@@ -2085,6 +2207,7 @@ fn fill_row(header: &Header, cells: &[String]) -> Row {
             Role::Responsible => row.responsible.extend(unit_names(cell)),
             Role::People => row.leaders.extend(unit_names(cell)),
             Role::Deadline => row.deadline = Some(join_lines(cell)),
+            Role::Place => places.push((i, join_lines(cell))),
             Role::Number
             | Role::Category
             | Role::Unit
@@ -2092,6 +2215,13 @@ fn fill_row(header: &Header, cells: &[String]) -> Row {
             | Role::Progress
             | Role::Remarks => {}
         }
+    }
+    // A matrix of per-place targets: "苏州市" | "7左右" under "增幅(%)" reads as
+    // "苏州市地区生产总值增幅7%左右".
+    for (i, cell) in places {
+        let place = header.texts.get(i).map_or("", |t| t.trim());
+        row.content
+            .push(place_target(place, &row.title, unit.unwrap_or(""), &cell));
     }
     row
 }

@@ -1739,3 +1739,78 @@ fn a_units_name_wrapped_over_two_lines_of_a_cell_is_one_name() {
         ]
     );
 }
+
+#[test]
+fn a_matrix_of_targets_per_place_gives_each_place_its_target() {
+    // Indicators as rows, places as columns ("指标分解汇总表"), one cell a line: each place's
+    // cell is a target in the unit the 单位 cell names. A row whose cells are not as many as
+    // its columns (a cell wrapped over two lines) gives no place's target: which place a cell
+    // is of is not guessed.
+    let text = "\
+某市主要预期指标分解汇总表
+序号
+指标名称
+单位
+全市
+东城区
+西城
+南湖
+1
+地区生产总值
+增幅(%)
+7左右
+7以上
+7.5
+6左右
+2
+全社会固定资产投资
+亿元
+1200
+300
+与上年
+持平
+同口径
+增长5%
+";
+    let r = read_text(text, &ReadOptions::new("t"));
+    assert_eq!(
+        brief::titles(&r.plan),
+        [("1", "地区生产总值"), ("2", "全社会固定资产投资")]
+    );
+    assert_eq!(
+        brief::values(&r.plan),
+        [("1", vec![7.0, 7.0, 7.5, 6.0]), ("2", vec![])]
+    );
+    let texts: Vec<&str> = r.plan.tasks[0]
+        .targets
+        .iter()
+        .map(|t| t.text.as_str())
+        .collect();
+    assert_eq!(
+        texts,
+        [
+            "全市地区生产总值增幅7%左右",
+            "东城区地区生产总值增幅7%以上",
+            "西城地区生产总值增幅7.5%",
+            "南湖地区生产总值增幅6%左右"
+        ]
+    );
+    assert!(r.plan.tasks[0].targets.iter().all(|t| t.unit == "%"));
+    assert!(r.diagnostics.iter().all(|d| d.code != "unknown-column"));
+
+    // The same matrix split by bars.
+    let text = "\
+序号 | 指标名称 | 单位 | 全市 | 东城区 | 西城 |
+1 | 地区生产总值 | 增幅(%) | 7左右 | 7以上 | 7.5 |
+2 | 全社会固定资产投资 | 亿元 | 1200 | 300 | 250 |
+";
+    let r = read_text(text, &ReadOptions::new("t"));
+    assert_eq!(
+        brief::values(&r.plan),
+        [
+            ("1", vec![7.0, 7.0, 7.5]),
+            ("2", vec![1200.0, 300.0, 250.0])
+        ]
+    );
+    assert!(r.plan.tasks[1].targets.iter().all(|t| t.unit == "亿元"));
+}
