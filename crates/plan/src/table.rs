@@ -1109,8 +1109,8 @@ fn cell_line_header(lines: &[Line], i: usize) -> Option<(Header, usize)> {
             if words.len() >= 2
                 && let Some(n) = place_run_ends_header(lines, j)
             {
-                for p in j..j + n {
-                    words.push(lines[p].key.trim().to_string());
+                for (p, l) in lines.iter().enumerate().skip(j).take(n) {
+                    words.push(l.key.trim().to_string());
                     spans.push((p, p + 1));
                 }
                 j += n;
