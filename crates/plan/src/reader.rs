@@ -303,10 +303,26 @@ fn build_tree(lines: &[Line], diagnostics: &mut Vec<Diagnostic>) -> (Vec<Node>, 
     (nodes, preamble)
 }
 
+/// Bodies inside any unit ("县政府" + "办公室" is one unit, the government's office).
+const UNIT_PARTS: &[&str] = &[
+    "办公室",
+    "委员会",
+    "管委会",
+    "党工委",
+    "党组",
+    "机关",
+    "领导小组",
+    "指挥部",
+    "服务中心",
+    "事务中心",
+    "研究室",
+];
+
 /// Units a copy ran together ("文化宣传股文化馆", the line break between two units of a cell
-/// lost): a name that is a unit the plan names on its own elsewhere, followed by another
-/// unit's name of three characters or more, is those two units. In a task's lead the first
-/// leads and the second supports, as in a responsibility cell.
+/// lost): a name that starts with a unit the plan names on its own elsewhere, followed by a
+/// unit's name of three characters or more, is those two units. The second may not be a body
+/// every unit has (`UNIT_PARTS`: "县政府办公室" stays whole) unless the plan names it alone. In a
+/// task's lead the first leads and the second supports, as in a responsibility cell.
 fn unglue_known_units(tasks: &mut [Task]) {
     let known: std::collections::HashSet<String> = tasks
         .iter()
@@ -316,8 +332,10 @@ fn unglue_known_units(tasks: &mut [Task]) {
     let split = |n: &str| -> Option<(String, String)> {
         n.char_indices().skip(3).find_map(|(i, _)| {
             let (a, b) = n.split_at(i);
-            (known.contains(a) && b.chars().count() >= 3 && units::looks_like_unit(b))
-                .then(|| (a.to_string(), b.to_string()))
+            (known.contains(a)
+                && b.chars().count() >= 3
+                && (known.contains(b) || (units::looks_like_unit(b) && !UNIT_PARTS.contains(&b))))
+            .then(|| (a.to_string(), b.to_string()))
         })
     };
     for t in tasks.iter_mut() {
@@ -1072,9 +1090,8 @@ fn read_from(lines: &[Line], start: usize, title: Option<String>, opts: &ReadOpt
         // "城乡一体化示范区、高") or is the rest of a sentence cut short ("，实现现场检查").
         if t.ends_with(['，', '、'])
             || (t.starts_with('，') && !ends_sentence(t))
-            || t.rsplit_once('、').is_some_and(|(_, last)| {
-                (1..=2).contains(&last.chars().count()) && !units::looks_like_unit(last)
-            })
+            || t.rsplit_once('、')
+                .is_some_and(|(_, last)| last.chars().count() == 1)
         {
             return false;
         }

@@ -1507,12 +1507,14 @@ fn metric(
         }
     }
     let ends_with_share = key[b_off..q.start].ends_with('共');
-    let raw_before = key[b_off..q.start].trim();
-    // "X财政安排…资金": who pays is not part of the name.
+    let raw = &key[b_off..q.start];
+    let raw_before = raw.trim();
+    // "X财政安排…资金": who pays is not part of the name. (The offset counts the spaces the
+    // trim left out.)
     if let Some(p) = raw_before.find("安排")
         && p > 0
     {
-        b_off += p + "安排".len();
+        b_off += (raw.len() - raw.trim_start().len()) + p + "安排".len();
     }
     let mut b_end = q.start;
     loop {

@@ -1679,7 +1679,8 @@ fn a_last_row_cut_cells_short_of_the_rows_before_is_left_out() {
 fn units_run_together_in_a_cell_are_split_where_the_plan_names_them_apart() {
     // A copy lost the line break between two units of a cell ("文化宣传股文化馆"): the plan
     // names 文化宣传股 on its own in another row, so the cell is two units. A unit nobody
-    // names apart ("县文化馆分馆": 县文化馆 is named, "分馆" is too short to be a name) stays whole.
+    // names apart ("县文化馆分馆") stays whole, and so does a unit's own office ("文化宣传股办公室":
+    // a body every unit has).
     let text = "\
 序号
 工作任务
@@ -1689,7 +1690,7 @@ fn units_run_together_in_a_cell_are_split_where_the_plan_names_them_apart() {
 免费开放服务人次较上年增长15%。
 12月底前
 文化宣传股
-县文化馆
+文化馆
 2
 全年组织开展惠民演出不少于100场。
 12月底前
@@ -1698,15 +1699,19 @@ fn units_run_together_in_a_cell_are_split_where_the_plan_names_them_apart() {
 建成县文化馆分馆2个。
 12月底前
 县文化馆分馆
+4
+办好文化讲座6场。
+12月底前
+文化宣传股办公室
 ";
     let r = read_text(text, &ReadOptions::new("t"));
     assert_eq!(
         brief::units(&r.plan),
         [
-            ("1", vec!["文化宣传股"], vec!["县文化馆"]),
-            // "文化馆" is the plan's "县文化馆" (one unit, `AliasTable`).
-            ("2", vec!["文化宣传股"], vec!["县文化馆"]),
+            ("1", vec!["文化宣传股"], vec!["文化馆"]),
+            ("2", vec!["文化宣传股"], vec!["文化馆"]),
             ("3", vec!["县文化馆分馆"], vec![]),
+            ("4", vec!["文化宣传股办公室"], vec![]),
         ]
     );
 }
