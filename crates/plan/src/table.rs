@@ -1101,9 +1101,6 @@ fn cell_line_header(lines: &[Line], i: usize) -> Option<(Header, usize)> {
             }
         }
         if !ok {
-            // A short word of unknown meaning between header words is a column of its own
-            // ("面积/长度" / "所在区域" / "黑臭级别" … / "责任人"), reported by lint as unknown: a
-            // known header word follows within a few short lines.
             // The places of a matrix of per-place targets end the header ("苏州市" / "张家港" /
             // … / "1").
             if words.len() >= 2
@@ -1116,6 +1113,9 @@ fn cell_line_header(lines: &[Line], i: usize) -> Option<(Header, usize)> {
                 j += n;
                 continue;
             }
+            // A short word of unknown meaning between header words is a column of its own
+            // ("面积/长度" / "所在区域" / "黑臭级别" … / "责任人"), reported by lint as unknown: a
+            // known header word follows within a few short lines.
             if words.len() >= 2 && unknown_column_word(k) && known_word_follows(lines, j + 1) {
                 words.push(k.to_string());
                 spans.push((j, j + 1));
