@@ -857,6 +857,11 @@ mod tests {
                 Some((vec!["区交通运输局"], vec!["区发改财政局"])),
             ),
             ("区委宣传统战部负责", Some((vec!["区委宣传统战部"], vec![]))),
+            // A unit that leads is not asked to support too, though the list names it again.
+            (
+                "牵头单位：省发展改革委；责任单位：省发展改革委、省统计局",
+                Some((vec!["省发展改革委"], vec!["省统计局"])),
+            ),
             // Fields set off by a space; a note on how lists are read.
             (
                 "牵头单位：能源局 参加单位：发展改革委、国资委",
