@@ -87,9 +87,6 @@ fn plan_start(lines: &[Line]) -> (usize, Option<String>) {
             if is_title_line(&l.key) {
                 return title_at(lines, i, n + 1);
             }
-            let k = l
-                .key
-                .trim_end_matches(|c: char| c.is_ascii_digit() || c == '：');
             // "附件1" and the attachment's title, whatever its last word ("…退出目标任务").
             let titled = |t: &Line| {
                 is_title_line(&t.key)
@@ -98,7 +95,7 @@ fn plan_start(lines: &[Line]) -> (usize, Option<String>) {
                         && OutlineNumber::parse(&t.key).is_none()
                         && split_cells(&t.key).is_none())
             };
-            if k == "附件" && lines.get(i + 1).is_some_and(titled) {
+            if is_attachment_line(&l.key) && lines.get(i + 1).is_some_and(titled) {
                 return (i + 2, Some(lines[i + 1].text.clone()));
             }
         }
@@ -106,11 +103,7 @@ fn plan_start(lines: &[Line]) -> (usize, Option<String>) {
     // An attachment's title after its "附件1" line, where the cover notice has no title line
     // of its own (a page that starts at the addressees).
     for (i, l) in lines.iter().enumerate().take(80) {
-        let k = l.key.trim();
-        let attachment = k
-            .strip_prefix("附件")
-            .is_some_and(|r| r.chars().all(|c| c.is_ascii_digit() || c == '：'));
-        if attachment && lines.get(i + 1).is_some_and(|t| is_title_line(&t.key)) {
+        if is_attachment_line(&l.key) && lines.get(i + 1).is_some_and(|t| is_title_line(&t.key)) {
             return title_at(lines, i + 1, i + 1);
         }
     }
@@ -303,25 +296,10 @@ fn build_tree(lines: &[Line], diagnostics: &mut Vec<Diagnostic>) -> (Vec<Node>, 
     (nodes, preamble)
 }
 
-/// Bodies inside any unit ("县政府" + "办公室" is one unit, the government's office).
-const UNIT_PARTS: &[&str] = &[
-    "办公室",
-    "委员会",
-    "管委会",
-    "党工委",
-    "党组",
-    "机关",
-    "领导小组",
-    "指挥部",
-    "服务中心",
-    "事务中心",
-    "研究室",
-];
-
 /// Units a copy ran together ("文化宣传股文化馆", the line break between two units of a cell
 /// lost): a name that starts with a unit the plan names on its own elsewhere, followed by a
 /// unit's name of three characters or more, is those two units. The second may not be a body
-/// every unit has (`UNIT_PARTS`: "县政府办公室" stays whole) unless the plan names it alone. In a
+/// every unit has (`units::BARE_BODIES`: "县政府办公室" stays whole) unless the plan names it alone. In a
 /// task's lead the first leads and the second supports, as in a responsibility cell.
 fn unglue_known_units(tasks: &mut [Task]) {
     let known: std::collections::HashSet<String> = tasks
@@ -330,11 +308,16 @@ fn unglue_known_units(tasks: &mut [Task]) {
         .cloned()
         .collect();
     let split = |n: &str| -> Option<(String, String)> {
+        // Two units' names at most (and the scan stays short on any cell).
+        if n.chars().count() > 2 * units::MAX_UNIT_NAME_CHARS {
+            return None;
+        }
         n.char_indices().skip(3).find_map(|(i, _)| {
             let (a, b) = n.split_at(i);
             (known.contains(a)
                 && b.chars().count() >= 3
-                && (known.contains(b) || (units::looks_like_unit(b) && !UNIT_PARTS.contains(&b))))
+                && (known.contains(b)
+                    || (units::looks_like_unit(b) && !units::BARE_BODIES.contains(&b))))
             .then(|| (a.to_string(), b.to_string()))
         })
     };
@@ -364,9 +347,12 @@ fn unglue_known_units(tasks: &mut [Task]) {
     }
 }
 
-/// A line that opens an attachment: "附件", "附件：", "附件2".
+/// A line that opens an attachment: "附件", "附件：", "附件2", "附件 3：".
 fn is_attachment_line(key: &str) -> bool {
-    matches!(key.trim().trim_end_matches(['：', ':']), "附件") || table::is_attachment_title(key)
+    key.trim().strip_prefix("附件").is_some_and(|r| {
+        r.chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '：' | ':' | ' '))
+    })
 }
 
 fn push_row(nodes: &mut Vec<Node>, parent: Option<usize>, n: u64, line: usize, row: Row) -> usize {
@@ -1117,10 +1103,7 @@ fn read_from(lines: &[Line], start: usize, title: Option<String>, opts: &ReadOpt
         t.chars().count() <= 20
             || ends_sentence(t)
             // A table's row split by spaces that ends with its unit cell.
-            || t.rsplit_once(' ').is_some_and(|(row, last)| {
-                row.split(' ').next().and_then(row_number).is_some()
-                    && units::is_unit_list(&units::split_names(last))
-            })
+            || ends_with_units(t)
             || split_cells(t).is_some()
             || t.contains("  ")
             || row_number(t).is_some()

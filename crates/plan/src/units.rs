@@ -116,6 +116,9 @@ const UNIT_SUFFIXES: &[&str] = &[
     "单位",
 ];
 
+/// The longest name a unit may have.
+pub const MAX_UNIT_NAME_CHARS: usize = 40;
+
 /// Whether `name` reads as a unit name (not a person, not a thing).
 pub fn looks_like_unit(name: &str) -> bool {
     let n = name.chars().count();
@@ -124,7 +127,7 @@ pub fn looks_like_unit(name: &str) -> bool {
         Some(s) => s.rsplit_once('（').map_or(name, |(stem, _)| stem),
         None => name,
     };
-    (2..=40).contains(&n)
+    (2..=MAX_UNIT_NAME_CHARS).contains(&n)
         && (UNIT_SUFFIXES.iter().any(|s| stem.ends_with(s)) || matches!(stem, "各地" | "各级"))
         && !ACTION_STARTS.iter().any(|v| name.starts_with(v))
         && !name.contains('：')
@@ -345,17 +348,27 @@ fn split_joined(name: &str) -> Vec<String> {
     vec![name.to_string()]
 }
 
-/// Bodies named with no place of their own: after "和" or "及" they are the bodies of the
-/// places named before.
-const BARE_BODIES: &[&str] = &[
+/// Bodies named with no place or unit of their own: they are the bodies of what is named
+/// before them. After "和" or "及" ("各县（市、区）党委和人民政府": the places' governments), and
+/// after a unit's name run together with them ("县政府办公室": the government's office).
+pub(crate) const BARE_BODIES: &[&str] = &[
     "人民政府",
     "政府",
     "管委会",
     "管理委员会",
+    "委员会",
     "党委",
     "党工委",
+    "党组",
     "人大常委会",
     "政协",
+    "办公室",
+    "机关",
+    "领导小组",
+    "指挥部",
+    "服务中心",
+    "事务中心",
+    "研究室",
 ];
 
 /// Trims a unit name of list words ("等", "负责", "牵头" …) and punctuation.
